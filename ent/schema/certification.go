@@ -1,0 +1,75 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Certification is a qualification certificate held by a staff member.
+type Certification struct{ ent.Schema }
+
+// Mixin of the Certification.
+func (Certification) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimestampsMixin{},
+		IntervalMixin{
+			From: "issued_at", FromComment: "Day the certificate was issued.",
+			To: "expires_at", ToComment: "Day it expires (exclusive); null if it does not expire.",
+		},
+	}
+}
+
+// Fields of the Certification.
+func (Certification) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("staff_id").
+			Comment("The holder."),
+		field.Enum("type").
+			Values("CHILDCARE_WORKER", "INFANT_CARER", "KINDERGARTEN_TEACHER", "HEALTH_TRAINING", "PRINCIPAL_TRAINING", "NURSE", "DOCTOR", "SECURITY_GUARD").
+			Comment("CHILDCARE_WORKER 保育师, INFANT_CARER 育婴员, KINDERGARTEN_TEACHER 幼儿园教师资格证, HEALTH_TRAINING 卫生保健培训合格, PRINCIPAL_TRAINING 负责人岗位培训, NURSE, DOCTOR, SECURITY_GUARD 保安员证.").
+			Annotations(entgql.Type("CertificationType"), entgql.OrderField("TYPE")),
+		field.Int("level").
+			Range(1, 5).
+			Optional().
+			Nillable().
+			Comment("Vocational level 5 (初级) to 1 (高级技师), where the certificate has levels."),
+		field.String("number").
+			NotEmpty().
+			MaxLen(64).
+			Comment("Certificate number."),
+		field.String("issuer").
+			NotEmpty().
+			MaxLen(200).
+			Comment("Issuing body."),
+	}
+}
+
+// Edges of the Certification.
+func (Certification) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("staff", Staff.Type).
+			Ref("certifications").
+			Field("staff_id").
+			Unique().
+			Required().
+			Comment("The holder."),
+	}
+}
+
+// Indexes of the Certification.
+func (Certification) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("staff_id")}
+}
+
+// Annotations of the Certification.
+func (Certification) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,95 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Child is a child in care. Every child is under 3, so every field here is
+// sensitive personal information (PIPL Art. 28). The ID-card number is stored
+// only as a keyed hash and a masked display form.
+type Child struct{ ent.Schema }
+
+// Mixin of the Child.
+func (Child) Mixin() []ent.Mixin { return []ent.Mixin{TimestampsMixin{}} }
+
+// Fields of the Child.
+func (Child) Fields() []ent.Field {
+	noFilter := entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(50).
+			Comment("Full name. Sensitive.").
+			Annotations(noFilter),
+		field.Enum("sex").
+			Values("FEMALE", "MALE").
+			Comment("Sex as registered.").
+			Annotations(entgql.Type("Sex"), noFilter),
+		dateField("birth_date", "Date of birth; ages in months are computed from it. Sensitive.", noFilter),
+		field.String("id_number_hash").
+			Optional().
+			Sensitive().
+			Comment("Keyed hash (HMAC-SHA256) of the ID-card number, for matching without storing it.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.String("id_number_masked").
+			Optional().
+			Comment("ID-card number with the middle masked (3301**********1234); the clear number is never stored.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.String("guardian_name").
+			Optional().
+			MaxLen(50).
+			Comment("Name of the guardian to contact. Sensitive.").
+			Annotations(noFilter),
+		field.String("guardian_phone").
+			Optional().
+			MaxLen(20).
+			Comment("Guardian's phone number. Sensitive.").
+			Annotations(noFilter),
+		field.Int("residence_region_id").
+			Optional().
+			Nillable().
+			Comment("Region of residence (the lowest known level); used for breakdowns by child region."),
+	}
+}
+
+// Edges of the Child.
+func (Child) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("residence_region", Region.Type).
+			Ref("resident_children").
+			Field("residence_region_id").
+			Unique().
+			Comment("Region of residence."),
+		edge.To("enrolments", Enrolment.Type).
+			Comment("Enrolments of this child.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("health_records", HealthRecord.Type).
+			Comment("Health records of this child.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+	}
+}
+
+// Indexes of the Child.
+func (Child) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("residence_region_id"),
+		index.Fields("id_number_hash"),
+		index.Fields("birth_date"),
+	}
+}
+
+// Annotations of the Child.
+func (Child) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entsql.Table("children"),
+		entgql.RelayConnection(),
+		entgql.QueryField("children"),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,98 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/tuoyu/tuoyu/ent/hook"
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+)
+
+// Enrolment (入托) is a child's time-bounded place at an institution.
+// A child has at most one FULL_DAY or HALF_DAY enrolment at any time.
+type Enrolment struct{ ent.Schema }
+
+// Mixin of the Enrolment.
+func (Enrolment) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimestampsMixin{},
+		IntervalMixin{
+			From: "start_date", FromComment: "First day in care.",
+			To: "end_date", ToComment: "Day the child left (exclusive: not in care on this day); null while enrolled.",
+		},
+	}
+}
+
+// Fields of the Enrolment.
+func (Enrolment) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("child_id").
+			Comment("The enrolled child."),
+		field.Int("institution_id").
+			Comment("The institution providing care."),
+		field.Int("seat_id").
+			Optional().
+			Nillable().
+			Comment("The seat occupied, when the institution assigns seats."),
+		field.Enum("service_mode").
+			GoType(schematype.ServiceMode("")).
+			Comment("FULL_DAY 全日托, HALF_DAY 半日托, HOURLY 计时托 or TEMPORARY 临时托.").
+			Annotations(entgql.Type("ServiceMode")),
+		field.Enum("exit_reason").
+			Values("KINDERGARTEN", "MOVED", "PARENT_CHOICE", "HEALTH", "OTHER").
+			Optional().
+			Nillable().
+			Comment("Why the child left, when end_date is set.").
+			Annotations(entgql.Type("ExitReason")),
+	}
+}
+
+// Edges of the Enrolment.
+func (Enrolment) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("child", Child.Type).
+			Ref("enrolments").
+			Field("child_id").
+			Unique().
+			Required().
+			Comment("The enrolled child."),
+		edge.From("institution", Institution.Type).
+			Ref("enrolments").
+			Field("institution_id").
+			Unique().
+			Required().
+			Comment("The institution providing care."),
+		edge.From("seat", Seat.Type).
+			Ref("enrolments").
+			Field("seat_id").
+			Unique().
+			Comment("The seat occupied, if any."),
+	}
+}
+
+// Indexes of the Enrolment.
+func (Enrolment) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("child_id"),
+		index.Fields("institution_id"),
+		index.Fields("seat_id"),
+	}
+}
+
+// Hooks of the Enrolment.
+func (Enrolment) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne)}
+}
+
+// Annotations of the Enrolment.
+func (Enrolment) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,112 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// HealthRecord is one health observation of a child at an institution: entry
+// exam, periodic check-up, growth monitoring, developmental screening,
+// vaccination check or a daily (morning/noon) check. Daily checks make this
+// the high-volume table. All of it is sensitive health data.
+type HealthRecord struct{ ent.Schema }
+
+// Mixin of the HealthRecord.
+func (HealthRecord) Mixin() []ent.Mixin { return []ent.Mixin{TimestampsMixin{}} }
+
+// Fields of the HealthRecord.
+func (HealthRecord) Fields() []ent.Field {
+	measurement := entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)
+	return []ent.Field{
+		field.Int("child_id").
+			Comment("The child examined."),
+		field.Int("institution_id").
+			Comment("The institution where the record was taken."),
+		field.Enum("kind").
+			Values("ENTRY_EXAM", "CHECKUP", "GROWTH", "DEV_SCREENING", "VACCINATION_CHECK", "DAILY_CHECK").
+			Comment("ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检.").
+			Annotations(entgql.Type("HealthRecordKind"), entgql.OrderField("KIND")),
+		dateField("date", "Day of the observation.", entgql.OrderField("DATE")),
+		field.Enum("session").
+			Values("MORNING", "NOON").
+			Optional().
+			Nillable().
+			Comment("For daily checks: MORNING 晨检 or NOON 午检.").
+			Annotations(entgql.Type("CheckSession")),
+		field.Float("height_cm").
+			Range(30, 130).
+			Optional().
+			Nillable().
+			Comment("Height in centimetres.").
+			Annotations(measurement),
+		field.Float("weight_kg").
+			Range(1, 40).
+			Optional().
+			Nillable().
+			Comment("Weight in kilograms.").
+			Annotations(measurement),
+		field.Float("head_cm").
+			Range(25, 60).
+			Optional().
+			Nillable().
+			Comment("Head circumference in centimetres.").
+			Annotations(measurement),
+		field.Float("temperature_c").
+			Range(34, 43).
+			Optional().
+			Nillable().
+			Comment("Body temperature in °C.").
+			Annotations(measurement),
+		field.Enum("result").
+			Values("NORMAL", "ABNORMAL", "REFERRED").
+			Default("NORMAL").
+			Comment("Outcome: NORMAL, ABNORMAL (follow-up at the institution) or REFERRED to a doctor.").
+			Annotations(entgql.Type("HealthResult")),
+		field.String("notes").
+			MaxLen(1000).
+			Optional().
+			Comment("Free-text notes.").
+			Annotations(measurement),
+	}
+}
+
+// Edges of the HealthRecord.
+func (HealthRecord) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("child", Child.Type).
+			Ref("health_records").
+			Field("child_id").
+			Unique().
+			Required().
+			Comment("The child examined."),
+		edge.From("institution", Institution.Type).
+			Ref("health_records").
+			Field("institution_id").
+			Unique().
+			Required().
+			Comment("The institution where the record was taken."),
+	}
+}
+
+// Indexes of the HealthRecord: the KPI lookups are (child, kind, date) and
+// (institution, kind, date); session is included for the morning-check test.
+func (HealthRecord) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("child_id", "kind", "date"),
+		index.Fields("institution_id", "kind", "date"),
+		index.Fields("date"),
+	}
+}
+
+// Annotations of the HealthRecord.
+func (HealthRecord) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

@@ -1,0 +1,169 @@
+package schema
+
+import (
+	"context"
+
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/ident"
+)
+
+// Institution is a childcare provider registered with a health commission:
+// a 托育机构, a kindergarten offering 托班, an employer, community or home
+// setting, or a guidance centre.
+type Institution struct{ ent.Schema }
+
+// Mixin of the Institution.
+func (Institution) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimestampsMixin{},
+		IntervalMixin{
+			From: "opened_at", FromComment: "Day the institution opened for service.",
+			To: "closed_at", ToComment: "Day it closed (exclusive: closed on and after this day); null while open.",
+		},
+	}
+}
+
+// Fields of the Institution.
+func (Institution) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("name").
+			NotEmpty().
+			MaxLen(200).
+			Comment("Registered name.").
+			Annotations(entgql.OrderField("NAME")),
+		field.String("credit_code").
+			Unique().
+			Validate(ident.ValidateCreditCode).
+			Comment("统一社会信用代码 (GB 32100): 18 characters with a check character.").
+			Annotations(entgql.OrderField("CREDIT_CODE")),
+		field.Enum("form").
+			Values("CENTER", "KINDERGARTEN", "EMPLOYER", "COMMUNITY", "HOME", "GUIDANCE_CENTER").
+			Comment("Form of provision: CENTER 托育机构, KINDERGARTEN 幼儿园(托班), EMPLOYER 用人单位办托, COMMUNITY 社区托育点/驿站, HOME 家庭托育点, GUIDANCE_CENTER 托育综合服务中心.").
+			Annotations(entgql.Type("InstitutionForm"), entgql.OrderField("FORM")),
+		field.Enum("legal_nature").
+			Values("PUBLIC_UNIT", "NONPROFIT", "FOR_PROFIT").
+			Comment("Legal registration: PUBLIC_UNIT 事业单位, NONPROFIT 社会服务机构, FOR_PROFIT 营利性.").
+			Annotations(entgql.Type("LegalNature")),
+		field.Enum("ownership").
+			Values("PUBLIC", "PRIVATE", "PUBLIC_PRIVATE", "PRIVATE_SUBSIDISED").
+			Comment("Ownership model: PUBLIC 公办, PRIVATE 民办, PUBLIC_PRIVATE 公建民营, PRIVATE_SUBSIDISED 民办公助.").
+			Annotations(entgql.Type("Ownership")),
+		field.JSON("service_modes", []schematype.ServiceMode{}).
+			Comment("Service modes offered (全日托, 半日托, 计时托, 临时托); at least one.").
+			Annotations(entgql.Type("[ServiceMode!]")),
+		field.String("address").
+			MaxLen(300).
+			Optional().
+			Comment("Street address."),
+		field.Float("latitude").
+			Range(-90, 90).
+			Optional().
+			Nillable().
+			Comment("WGS-84 latitude in degrees."),
+		field.Float("longitude").
+			Range(-180, 180).
+			Optional().
+			Nillable().
+			Comment("WGS-84 longitude in degrees."),
+		field.Enum("status").
+			Values("PREPARING", "OPERATING", "SUSPENDED", "CLOSED").
+			Default("OPERATING").
+			Comment("Operating status as last reported. KPIs use opened_at/closed_at, not this field.").
+			Annotations(entgql.Type("InstitutionStatus")),
+		field.Int("region_id").
+			Comment("The lowest known region of the institution, normally a subdistrict."),
+	}
+}
+
+// Hooks of the Institution.
+func (Institution) Hooks() []ent.Hook {
+	return []ent.Hook{validServiceModes}
+}
+
+// validServiceModes requires at least one known, non-repeated service mode.
+// (ent's JSON fields have no Validate, so the rule is a hook.)
+func validServiceModes(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		v, ok := m.Field("service_modes")
+		if !ok {
+			return next.Mutate(ctx, m)
+		}
+		modes, _ := v.([]schematype.ServiceMode)
+		if len(modes) == 0 {
+			return nil, apperr.Invalid("service_modes", "at least one service mode is required")
+		}
+		seen := map[schematype.ServiceMode]bool{}
+		for _, mode := range modes {
+			var check schematype.ServiceMode
+			if seen[mode] || check.UnmarshalGQL(string(mode)) != nil {
+				return nil, apperr.Invalid("service_modes", "service modes must be known values without repeats")
+			}
+			seen[mode] = true
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// Edges of the Institution.
+func (Institution) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("region", Region.Type).
+			Ref("institutions").
+			Field("region_id").
+			Unique().
+			Required().
+			Comment("The lowest known region of the institution."),
+		edge.To("filings", Filing.Type).
+			Comment("Filings (备案) of this institution.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("designations", InclusiveDesignation.Type).
+			Comment("普惠 designations of this institution.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("seats", Seat.Type).
+			Comment("Filed seats (托位).").
+			Annotations(entgql.RelayConnection()),
+		edge.To("staff", Staff.Type).
+			Comment("Staff employed here.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("enrolments", Enrolment.Type).
+			Comment("Enrolments of children.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("health_records", HealthRecord.Type).
+			Comment("Health records taken here.").
+			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
+		edge.To("inspections", Inspection.Type).
+			Comment("Supervisory inspections.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("complaints", Complaint.Type).
+			Comment("Complaints about this institution.").
+			Annotations(entgql.RelayConnection()),
+		edge.To("incidents", Incident.Type).
+			Comment("Reported safety incidents.").
+			Annotations(entgql.RelayConnection()),
+	}
+}
+
+// Indexes of the Institution.
+func (Institution) Indexes() []ent.Index {
+	return []ent.Index{
+		index.Fields("region_id"),
+		index.Fields("form"),
+	}
+}
+
+// Annotations of the Institution.
+func (Institution) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

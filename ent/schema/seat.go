@@ -1,0 +1,69 @@
+package schema
+
+import (
+	"entgo.io/contrib/entgql"
+	"entgo.io/ent"
+	"entgo.io/ent/schema"
+	"entgo.io/ent/schema/edge"
+	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
+)
+
+// Seat is one filed childcare place (托位). KPIs count seats; a child's
+// enrolment may occupy one.
+type Seat struct{ ent.Schema }
+
+// Mixin of the Seat.
+func (Seat) Mixin() []ent.Mixin {
+	return []ent.Mixin{
+		TimestampsMixin{},
+		IntervalMixin{
+			From: "opened_at", FromComment: "First day the seat is offered.",
+			To: "closed_at", ToComment: "Day the seat is withdrawn (exclusive); null while open.",
+		},
+	}
+}
+
+// Fields of the Seat.
+func (Seat) Fields() []ent.Field {
+	return []ent.Field{
+		field.Int("institution_id").
+			Comment("The institution offering the seat."),
+		field.Enum("age_band").
+			Values("INFANT", "TODDLER", "PRESCHOOL", "MIXED").
+			Comment("Class type of the seat: INFANT 乳儿班 6–12 months, TODDLER 托小班 12–24, PRESCHOOL 托大班 24–36, MIXED 混合班 18 months and older.").
+			Annotations(entgql.Type("AgeBand"), entgql.OrderField("AGE_BAND")),
+		field.Bool("inclusive").
+			Default(false).
+			Comment("Offered at the inclusive (普惠) price. Counts as an inclusive seat only while the institution holds a valid designation."),
+	}
+}
+
+// Edges of the Seat.
+func (Seat) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.From("institution", Institution.Type).
+			Ref("seats").
+			Field("institution_id").
+			Unique().
+			Required().
+			Comment("The institution offering the seat."),
+		edge.To("enrolments", Enrolment.Type).
+			Comment("Enrolments that occupied this seat.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+	}
+}
+
+// Indexes of the Seat.
+func (Seat) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("institution_id")}
+}
+
+// Annotations of the Seat.
+func (Seat) Annotations() []schema.Annotation {
+	return []schema.Annotation{
+		entgql.RelayConnection(),
+		entgql.QueryField(),
+		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
+	}
+}

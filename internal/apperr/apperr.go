@@ -1,0 +1,41 @@
+// Package apperr holds the error values that domain code returns and that the
+// GraphQL layer (graph/errors.go) turns into stable extensions.code values.
+// Lower layers never build GraphQL errors themselves.
+package apperr
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel kinds; wrap them with fmt.Errorf("...: %w", apperr.ErrConflict).
+var (
+	// ErrConflict: the write collides with existing data (a duplicate, an overlap).
+	ErrConflict = errors.New("conflict")
+	// ErrForbidden: the viewer may not do this.
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: the record does not exist or is outside the viewer's scope.
+	ErrNotFound = errors.New("not found")
+)
+
+// FieldError reports invalid input for one field. Field is the ent field name
+// (snake_case); the presenter converts it to the GraphQL input path. Message
+// must describe the rule, never echo the value.
+type FieldError struct {
+	Field   string
+	Message string
+	// Kind is nil for plain validation failures, or ErrConflict when the value
+	// is well-formed but collides with other data (e.g. an overlapping enrolment).
+	Kind error
+}
+
+// Error implements error.
+func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Message) }
+
+// Unwrap exposes Kind so errors.Is(err, ErrConflict) works.
+func (e *FieldError) Unwrap() error { return e.Kind }
+
+// Invalid returns a FieldError for field with message.
+func Invalid(field, message string) *FieldError {
+	return &FieldError{Field: field, Message: message}
+}
