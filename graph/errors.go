@@ -1,0 +1,211 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"regexp"
+	"runtime/debug"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/lib/pq"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/civil"
+)
+
+// Stable error codes sent in extensions.code. Clients switch on these, never
+// on messages.
+const (
+	CodeBadUserInput    = "BAD_USER_INPUT"
+	CodeNotFound        = "NOT_FOUND"
+	CodeConflict        = "CONFLICT"
+	CodeForbidden       = "FORBIDDEN"
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	CodeInternal        = "INTERNAL"
+)
+
+// PresentError turns any resolver error into a GraphQL error with a stable
+// extensions.code. It never sends SQL text, constraint names or input values:
+// unexpected errors are logged in full and answered with INTERNAL.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
+	// Errors gqlgen raised itself (parse, validation, limits) already carry a code.
+	var own *gqlerror.Error
+	if errors.As(err, &own) && own.Extensions["code"] != nil && errors.Unwrap(own) == nil {
+		return presentOwn(own)
+	}
+	if errors.Is(err, civil.ErrDate) && len(gqlErr.Path) > 1 {
+		// A Date argument failed to parse; the path below the field is the input path.
+		field := gqlErr.Path[1:].String()
+		gqlErr.Message = "invalid value for " + field + ": " + civil.ErrDate.Error()
+		gqlErr.Extensions = map[string]any{"code": CodeBadUserInput, "field": field}
+		return gqlErr
+	}
+	code, field, msg := classify(err)
+	if code == CodeInternal {
+		slog.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	}
+	gqlErr.Message = msg
+	gqlErr.Extensions = map[string]any{"code": code}
+	if field != "" {
+		gqlErr.Extensions["field"] = field
+	}
+	return gqlErr
+}
+
+// presentOwn keeps gqlgen's code but strips echoed values from variable
+// coercion errors (e.g. an unknown enum value), which are the client's
+// input errors and therefore BAD_USER_INPUT with the offending field.
+func presentOwn(e *gqlerror.Error) *gqlerror.Error {
+	if len(e.Path) > 0 && e.Path[0] == variablePath {
+		field := strings.TrimPrefix(e.Path.String(), "variable.")
+		e.Message = "invalid value for " + field + safeReason(e.Message)
+		e.Extensions = map[string]any{"code": CodeBadUserInput, "field": field}
+	}
+	return e
+}
+
+// variablePath is the first path element gqlparser gives variable errors.
+var variablePath = ast.PathName("variable")
+
+// notValidEnum matches gqlgen's enum coercion message, which starts with the value.
+var notValidEnum = regexp.MustCompile(`is not a valid (\w+)$`)
+
+// safeReason keeps the rule of a coercion message and drops the value.
+func safeReason(msg string) string {
+	if m := notValidEnum.FindStringSubmatch(msg); m != nil {
+		return ": not a valid " + m[1]
+	}
+	if strings.HasSuffix(msg, "must be defined") {
+		return ": required"
+	}
+	return ""
+}
+
+// classify maps an error from ent, the driver or the domain to a code, the
+// offending input field (camelCase, as in the schema) and a safe message.
+func classify(err error) (code, field, msg string) {
+	var (
+		fieldErr      *apperr.FieldError
+		validationErr *ent.ValidationError
+		notFoundErr   *ent.NotFoundError
+		constraintErr *ent.ConstraintError
+	)
+	switch {
+	case errors.As(err, &fieldErr):
+		switch {
+		case errors.Is(fieldErr, apperr.ErrConflict):
+			code = CodeConflict
+		case errors.Is(fieldErr, apperr.ErrForbidden):
+			code = CodeForbidden
+		default:
+			code = CodeBadUserInput
+		}
+		return code, camel(fieldErr.Field), camel(fieldErr.Field) + " " + fieldErr.Message
+	case errors.As(err, &validationErr):
+		f := camel(validationErr.Name)
+		return CodeBadUserInput, f, "invalid value for " + f + validatorReason(validationErr)
+	case errors.As(err, &notFoundErr), errors.Is(err, apperr.ErrNotFound):
+		return CodeNotFound, "", "not found"
+	case errors.Is(err, privacy.Deny), errors.Is(err, apperr.ErrForbidden):
+		return CodeForbidden, "", "forbidden"
+	case errors.Is(err, apperr.ErrConflict):
+		return CodeConflict, "", "conflicts with existing data"
+	case errors.As(err, &constraintErr):
+		return constraintCode(err)
+	case errors.Is(err, context.DeadlineExceeded):
+		return CodeInternal, "", "the request took too long"
+	}
+	return CodeInternal, "", "internal error"
+}
+
+// validatorReason is the rule that failed, without ent's prefix (which names
+// the Go type) and without the value (validators never echo it).
+func validatorReason(e *ent.ValidationError) string {
+	inner := errors.Unwrap(e)
+	if inner == nil {
+		return ""
+	}
+	reason := inner.Error()
+	if i := strings.LastIndex(reason, "\": "); i >= 0 && strings.HasPrefix(reason, "ent:") {
+		reason = reason[i+3:]
+	}
+	if strings.HasPrefix(reason, "missing required") {
+		return ": required"
+	}
+	return ": " + reason
+}
+
+// uniqueColumn finds the column of a unique violation in SQLite's message
+// ("UNIQUE constraint failed: institutions.credit_code").
+var uniqueColumn = regexp.MustCompile(`UNIQUE constraint failed: \w+\.(\w+)`)
+
+// constraintCode distinguishes duplicates (CONFLICT, with the field when it
+// can be told) from references to missing rows (BAD_USER_INPUT).
+func constraintCode(err error) (code, field, msg string) {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505": // unique_violation
+			return CodeConflict, uniqueFieldOfConstraint(pqErr.Constraint), "a record with the same unique value already exists"
+		case "23503": // foreign_key_violation
+			return CodeBadUserInput, "", "refers to a record that does not exist"
+		}
+		return CodeBadUserInput, "", "violates a data rule"
+	}
+	text := err.Error()
+	if m := uniqueColumn.FindStringSubmatch(text); m != nil {
+		return CodeConflict, camel(m[1]), "a record with the same unique value already exists"
+	}
+	if strings.Contains(text, "FOREIGN KEY") {
+		return CodeBadUserInput, "", "refers to a record that does not exist"
+	}
+	return CodeConflict, "", "conflicts with existing data"
+}
+
+// uniqueFieldOfConstraint derives the field from a PostgreSQL unique
+// constraint name such as "institutions_credit_code_key"; only the derived
+// field is sent, never the constraint name.
+func uniqueFieldOfConstraint(name string) string {
+	if !strings.HasSuffix(name, "_key") {
+		return ""
+	}
+	name = strings.TrimSuffix(name, "_key")
+	for _, f := range []string{"credit_code", "code", "name"} {
+		if strings.HasSuffix(name, "_"+f) {
+			return camel(f)
+		}
+	}
+	return ""
+}
+
+// camel converts an ent field name to its GraphQL spelling (credit_code → creditCode).
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+			continue
+		}
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
+
+// Recover turns a resolver panic into an INTERNAL error; the panic value and
+// stack go to the log only.
+func Recover(ctx context.Context, p any) error {
+	slog.ErrorContext(ctx, "graphql: panic in resolver", "panic", p, "stack", string(debug.Stack()))
+	err := gqlerror.Errorf("internal error")
+	errcode.Set(err, CodeInternal)
+	return err
+}

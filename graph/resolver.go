@@ -1,0 +1,52 @@
+// Package graph is tuoyu's GraphQL layer: the resolvers (thin: validate
+// arguments, call ent or an internal package, return), the HTTP handler with
+// its transports and limits, and the mapping of errors to stable codes.
+package graph
+
+import (
+	"context"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/graph/generated"
+	"github.com/tuoyu/tuoyu/internal/pii"
+)
+
+// Deps are what the resolvers need. Client is required.
+type Deps struct {
+	Client *ent.Client
+	// Hasher hashes ID-card numbers given in mutation inputs.
+	Hasher *pii.Hasher
+	// Location is the server's time zone; calendar dates ("today") are taken in it.
+	Location *time.Location
+}
+
+// Resolver is the root resolver.
+type Resolver struct {
+	client *ent.Client
+	hasher *pii.Hasher
+	loc    *time.Location
+}
+
+// NewSchema builds the executable schema over deps; the server and the tests
+// use the same one.
+func NewSchema(deps Deps) graphql.ExecutableSchema {
+	loc := deps.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return generated.NewExecutableSchema(generated.Config{
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc},
+	})
+}
+
+// db returns the transactional client of a mutation (set by
+// entgql.Transactioner) or the plain client outside one.
+func (r *Resolver) db(ctx context.Context) *ent.Client {
+	if c := ent.FromContext(ctx); c != nil {
+		return c
+	}
+	return r.client
+}
