@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"entgo.io/ent/dialect"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/demo"
+	"github.com/tuoyu/tuoyu/internal/httpapi"
+	"github.com/tuoyu/tuoyu/internal/pii"
+	"github.com/tuoyu/tuoyu/internal/secrets"
+	"github.com/tuoyu/tuoyu/migrate"
+)
+
+// app is an open, migrated database with the keys derived from it.
+type app struct {
+	db     *db.DB
+	client *ent.Client
+	hasher *pii.Hasher
+	loc    *time.Location
+}
+
+// open connects, applies pending migrations and resolves the PII key.
+func open(ctx context.Context, c *config) (*app, error) {
+	loc, err := c.location()
+	if err != nil {
+		return nil, err
+	}
+	d, err := db.Open(ctx, c.DB)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { slog.Info("applying migration", "version", v) })
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		slog.Info("database migrated", "dialect", d.Dialect, "applied", len(applied))
+	}
+	client := d.Client()
+	key, err := secrets.Resolve(ctx, client, secrets.PIIKey, c.PIIKey, 32)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	hasher, err := pii.NewHasher(key)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return &app{db: d, client: client, hasher: hasher, loc: loc}, nil
+}
+
+func (a *app) close() { a.db.Close() }
+
+func serve(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c := bindCommon(fs)
+	addr := fs.String("addr", env("TUOYU_ADDR", "127.0.0.1:8080"), "listen address (env TUOYU_ADDR)")
+	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
+	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
+	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	if *loadDemo && a.db.Dialect == dialect.SQLite {
+		if err := seedIfEmpty(ctx, a, *scale); err != nil {
+			return err
+		}
+	}
+	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect})
+	srv := httpapi.New(httpapi.Config{
+		Addr:           *addr,
+		GraphQL:        graph.NewHandler(schema, a.client, graph.HandlerOptions{}),
+		DB:             a.db.SQL,
+		Dialect:        a.db.Dialect,
+		RequestTimeout: *timeout,
+	})
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n", ln.Addr(), describe(a.db, c), ln.Addr(), ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Fail readiness, give the balancer a moment, then drain in-flight requests.
+	slog.Info("shutting down")
+	srv.Drain()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func describe(d *db.DB, c *config) string {
+	if d.Dialect == dialect.SQLite {
+		return "SQLite " + c.DB.SQLitePath
+	}
+	return "PostgreSQL"
+}
+
+// seedIfEmpty loads demo data when the database has no regions yet.
+func seedIfEmpty(ctx context.Context, a *app, scale string) error {
+	empty, err := demo.IsEmpty(ctx, a.client)
+	if err != nil || !empty {
+		return err
+	}
+	s, err := demo.ParseScale(scale)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "tuoyu: empty database: loading %s-scale demo data (disable with --demo=false)\n", s)
+	sum, err := demo.Load(ctx, a.client, demo.Options{
+		Scale:    s,
+		Seed:     1,
+		AsOf:     civil.Today(a.loc),
+		Hasher:   a.hasher,
+		Progress: demo.PrintProgress(os.Stderr),
+	})
+	if err != nil {
+		return fmt.Errorf("demo data: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "tuoyu: demo data loaded in %s\n", sum.Elapsed.Round(time.Millisecond))
+	return nil
+}
+
+func migrateCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	c := bindCommon(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	d, err := db.Open(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { fmt.Fprintln(os.Stderr, "applying", v) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))
+	return nil
+}
+
+func seedCmd(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	c := bindCommon(fs)
+	scale := fs.String("scale", string(demo.ScaleCity), "district, city or province")
+	seed := fs.Int64("seed", 1, "random seed; the same seed, scale and as-of date give the same data")
+	asOf := fs.String("as-of", "", "the data's today, YYYY-MM-DD (default: today in --timezone)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := demo.ParseScale(*scale)
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	day := civil.Today(a.loc)
+	if *asOf != "" {
+		if day, err = civil.Parse(*asOf); err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	empty, err := demo.IsEmpty(ctx, a.client)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errors.New("seed: the database already has data; seed only loads into an empty database")
+	}
+	sum, err := demo.Load(ctx, a.client, demo.Options{Scale: s, Seed: *seed, AsOf: day, Hasher: a.hasher, Progress: demo.PrintProgress(os.Stderr)})
+	if err != nil {
+		return err
+	}
+	total := 0
+	for _, n := range sum.Counts {
+		total += n
+	}
+	fmt.Fprintf(os.Stderr, "seed: %d rows (%s scale, seed %d, as of %s) in %s\n", total, s, *seed, day.Format(civil.Layout), sum.Elapsed.Round(time.Millisecond))
+	return nil
+}
