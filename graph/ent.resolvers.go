@@ -180,3 +180,8 @@ func (r *queryResolver) Targets(ctx context.Context, after *entgql.Cursor[int], 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }
+
+// Region returns generated.RegionResolver implementation.
+func (r *Resolver) Region() generated.RegionResolver { return &regionResolver{r} }
+
+type regionResolver struct{ *Resolver }

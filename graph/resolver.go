@@ -7,10 +7,12 @@ import (
 	"context"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/generated"
+	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/pii"
 )
 
@@ -21,6 +23,9 @@ type Deps struct {
 	Hasher *pii.Hasher
 	// Location is the server's time zone; calendar dates ("today") are taken in it.
 	Location *time.Location
+	// Driver and Dialect are what KPI SQL runs through (the client's driver).
+	Driver  dialect.Driver
+	Dialect string
 }
 
 // Resolver is the root resolver.
@@ -28,6 +33,7 @@ type Resolver struct {
 	client *ent.Client
 	hasher *pii.Hasher
 	loc    *time.Location
+	kpi    *kpi.Engine
 }
 
 // NewSchema builds the executable schema over deps; the server and the tests
@@ -38,7 +44,7 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 		loc = time.UTC
 	}
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc},
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect)},
 	})
 }
 

@@ -51,6 +51,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Region() RegionResolver
 }
 
 type DirectiveRoot struct {
@@ -294,6 +295,43 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Indicator struct {
+		Basis       func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		Dimensions  func(childComplexity int) int
+		Key         func(childComplexity int) int
+		NameEn      func(childComplexity int) int
+		NameZh      func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Source      func(childComplexity int) int
+		TimeBasis   func(childComplexity int) int
+		Unit        func(childComplexity int) int
+	}
+
+	IndicatorGroup struct {
+		AgeBand     func(childComplexity int) int
+		Dimension   func(childComplexity int) int
+		Form        func(childComplexity int) int
+		LegalNature func(childComplexity int) int
+		Ownership   func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
+	IndicatorValue struct {
+		AsOf        func(childComplexity int) int
+		Attained    func(childComplexity int) int
+		Denominator func(childComplexity int) int
+		From        func(childComplexity int) int
+		Gap         func(childComplexity int) int
+		Key         func(childComplexity int) int
+		Numerator   func(childComplexity int) int
+		Region      func(childComplexity int) int
+		Target      func(childComplexity int) int
+		To          func(childComplexity int) int
+		Value       func(childComplexity int) int
+	}
+
 	Inspection struct {
 		CreatedAt     func(childComplexity int) int
 		Findings      func(childComplexity int) int
@@ -437,6 +475,11 @@ type ComplexityRoot struct {
 		HealthRecords         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder, where *ent.HealthRecordWhereInput) int
 		Incidents             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		InclusiveDesignations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
+		IndicatorBreakdown    func(childComplexity int, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) int
+		IndicatorCatalog      func(childComplexity int) int
+		IndicatorRanking      func(childComplexity int, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) int
+		IndicatorSeries       func(childComplexity int, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) int
+		IndicatorValues       func(childComplexity int, keys []schematype.IndicatorKey, regionIds []int, asOf *time.Time, from *time.Time, to *time.Time) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		Institutions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder, where *ent.InstitutionWhereInput) int
 		Node                  func(childComplexity int, id int) int
@@ -454,6 +497,8 @@ type ComplexityRoot struct {
 		Code            func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		ID              func(childComplexity int) int
+		Indicator       func(childComplexity int, key schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) int
+		Indicators      func(childComplexity int, keys []schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) int
 		Institutions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder, where *ent.InstitutionWhereInput) int
 		Level           func(childComplexity int) int
 		Name            func(childComplexity int) int
@@ -637,6 +682,15 @@ type QueryResolver interface {
 	Staff(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) (*ent.StaffConnection, error)
 	Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
+	IndicatorCatalog(ctx context.Context) ([]model.Indicator, error)
+	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIds []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
+	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
+	IndicatorSeries(ctx context.Context, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) ([]model.IndicatorValue, error)
+	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
+}
+type RegionResolver interface {
+	Indicator(ctx context.Context, obj *ent.Region, key schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) (*model.IndicatorValue, error)
+	Indicators(ctx context.Context, obj *ent.Region, keys []schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1613,6 +1667,177 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InclusiveDesignationEdge.Node(childComplexity), true
 
+	case "Indicator.basis":
+		if e.ComplexityRoot.Indicator.Basis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Basis(childComplexity), true
+	case "Indicator.denominator":
+		if e.ComplexityRoot.Indicator.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Denominator(childComplexity), true
+	case "Indicator.dimensions":
+		if e.ComplexityRoot.Indicator.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Dimensions(childComplexity), true
+	case "Indicator.key":
+		if e.ComplexityRoot.Indicator.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Key(childComplexity), true
+	case "Indicator.nameEn":
+		if e.ComplexityRoot.Indicator.NameEn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.NameEn(childComplexity), true
+	case "Indicator.nameZh":
+		if e.ComplexityRoot.Indicator.NameZh == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.NameZh(childComplexity), true
+	case "Indicator.numerator":
+		if e.ComplexityRoot.Indicator.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Numerator(childComplexity), true
+	case "Indicator.source":
+		if e.ComplexityRoot.Indicator.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Source(childComplexity), true
+	case "Indicator.timeBasis":
+		if e.ComplexityRoot.Indicator.TimeBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.TimeBasis(childComplexity), true
+	case "Indicator.unit":
+		if e.ComplexityRoot.Indicator.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Indicator.Unit(childComplexity), true
+
+	case "IndicatorGroup.ageBand":
+		if e.ComplexityRoot.IndicatorGroup.AgeBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.AgeBand(childComplexity), true
+	case "IndicatorGroup.dimension":
+		if e.ComplexityRoot.IndicatorGroup.Dimension == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.Dimension(childComplexity), true
+	case "IndicatorGroup.form":
+		if e.ComplexityRoot.IndicatorGroup.Form == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.Form(childComplexity), true
+	case "IndicatorGroup.legalNature":
+		if e.ComplexityRoot.IndicatorGroup.LegalNature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.LegalNature(childComplexity), true
+	case "IndicatorGroup.ownership":
+		if e.ComplexityRoot.IndicatorGroup.Ownership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.Ownership(childComplexity), true
+	case "IndicatorGroup.region":
+		if e.ComplexityRoot.IndicatorGroup.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.Region(childComplexity), true
+	case "IndicatorGroup.value":
+		if e.ComplexityRoot.IndicatorGroup.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorGroup.Value(childComplexity), true
+
+	case "IndicatorValue.asOf":
+		if e.ComplexityRoot.IndicatorValue.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.AsOf(childComplexity), true
+	case "IndicatorValue.attained":
+		if e.ComplexityRoot.IndicatorValue.Attained == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Attained(childComplexity), true
+	case "IndicatorValue.denominator":
+		if e.ComplexityRoot.IndicatorValue.Denominator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Denominator(childComplexity), true
+	case "IndicatorValue.from":
+		if e.ComplexityRoot.IndicatorValue.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.From(childComplexity), true
+	case "IndicatorValue.gap":
+		if e.ComplexityRoot.IndicatorValue.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Gap(childComplexity), true
+	case "IndicatorValue.key":
+		if e.ComplexityRoot.IndicatorValue.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Key(childComplexity), true
+	case "IndicatorValue.numerator":
+		if e.ComplexityRoot.IndicatorValue.Numerator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Numerator(childComplexity), true
+	case "IndicatorValue.region":
+		if e.ComplexityRoot.IndicatorValue.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Region(childComplexity), true
+	case "IndicatorValue.target":
+		if e.ComplexityRoot.IndicatorValue.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Target(childComplexity), true
+	case "IndicatorValue.to":
+		if e.ComplexityRoot.IndicatorValue.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.To(childComplexity), true
+	case "IndicatorValue.value":
+		if e.ComplexityRoot.IndicatorValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Value(childComplexity), true
+
 	case "Inspection.createdAt":
 		if e.ComplexityRoot.Inspection.CreatedAt == nil {
 			break
@@ -2543,6 +2768,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.InclusiveDesignations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InclusiveDesignationOrder), args["where"].(*ent.InclusiveDesignationWhereInput)), true
+	case "Query.indicatorBreakdown":
+		if e.ComplexityRoot.Query.IndicatorBreakdown == nil {
+			break
+		}
+
+		args, err := ec.field_Query_indicatorBreakdown_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IndicatorBreakdown(childComplexity, args["key"].(schematype.IndicatorKey), args["regionId"].(int), args["by"].(model.Dimension), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Query.indicatorCatalog":
+		if e.ComplexityRoot.Query.IndicatorCatalog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.IndicatorCatalog(childComplexity), true
+	case "Query.indicatorRanking":
+		if e.ComplexityRoot.Query.IndicatorRanking == nil {
+			break
+		}
+
+		args, err := ec.field_Query_indicatorRanking_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IndicatorRanking(childComplexity, args["key"].(schematype.IndicatorKey), args["parentRegionId"].(int), args["level"].(region.Level), args["asOf"].(*time.Time), args["descending"].(*bool), args["first"].(*int)), true
+	case "Query.indicatorSeries":
+		if e.ComplexityRoot.Query.IndicatorSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Query_indicatorSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IndicatorSeries(childComplexity, args["key"].(schematype.IndicatorKey), args["regionId"].(int), args["from"].(time.Time), args["to"].(time.Time), args["grain"].(model.TimeGrain), args["timezone"].(*string)), true
+	case "Query.indicatorValues":
+		if e.ComplexityRoot.Query.IndicatorValues == nil {
+			break
+		}
+
+		args, err := ec.field_Query_indicatorValues_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IndicatorValues(childComplexity, args["keys"].([]schematype.IndicatorKey), args["regionIds"].([]int), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.inspections":
 		if e.ComplexityRoot.Query.Inspections == nil {
 			break
@@ -2684,6 +2959,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Region.ID(childComplexity), true
+	case "Region.indicator":
+		if e.ComplexityRoot.Region.Indicator == nil {
+			break
+		}
+
+		args, err := ec.field_Region_indicator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Indicator(childComplexity, args["key"].(schematype.IndicatorKey), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
+	case "Region.indicators":
+		if e.ComplexityRoot.Region.Indicators == nil {
+			break
+		}
+
+		args, err := ec.field_Region_indicators_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Region.Indicators(childComplexity, args["keys"].([]schematype.IndicatorKey), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Region.institutions":
 		if e.ComplexityRoot.Region.Institutions == nil {
 			break
@@ -9439,6 +9736,134 @@ input UpdateTargetInput {
   regionID: ID
 }
 `, BuiltIn: false},
+	{Name: "../schema/kpi.graphql", Input: `# KPI engine: the indicators of the KPI dictionary (design.md §3) as exact,
+# batched GraphQL fields. Definitions live in internal/kpi/catalog.go and are
+# served verbatim by indicatorCatalog.
+
+"How an indicator's value reads."
+enum IndicatorUnit {
+  "A fraction between 0 and 1 (targets use the same unit)."
+  RATIO
+  "Per 1,000 residents: numerator / denominator × 1000."
+  PER_1000
+  "A count: the value is the numerator; there is no denominator."
+  COUNT
+}
+
+"Bucket size of a series."
+enum TimeGrain {
+  MONTH
+  QUARTER
+  YEAR
+}
+
+"What a breakdown groups by. The catalogue lists the dimensions each indicator allows."
+enum Dimension {
+  "The child's region of residence, at the level below the requested region (null group: outside it or unknown)."
+  CHILD_REGION
+  "The institution's form."
+  INSTITUTION_FORM
+  "The institution's ownership model."
+  OWNERSHIP
+  "The institution's legal nature."
+  LEGAL_NATURE
+  "The seat's age band (seat-based indicators only)."
+  AGE_BAND
+}
+
+"One entry of the KPI dictionary: what the numbers mean."
+type Indicator {
+  key: IndicatorKey!
+  nameZh: String!
+  nameEn: String!
+  unit: IndicatorUnit!
+  "STOCK indicators are evaluated as of a day (asOf); PERIOD indicators over [from, to)."
+  basis: String!
+  numerator: String!
+  denominator: String!
+  timeBasis: String!
+  "The policy documents that set the indicator and its targets."
+  source: String!
+  "Dimensions indicatorBreakdown accepts for this indicator; any other is BAD_USER_INPUT."
+  dimensions: [Dimension!]!
+}
+
+"""
+One indicator for one region at one day or period. A region's value covers all
+its descendants.
+"""
+type IndicatorValue {
+  key: IndicatorKey!
+  region: Region!
+  "The day a stock indicator was evaluated on (null for period indicators)."
+  asOf: Date
+  "The period [from, to) of a period indicator (null for stock indicators)."
+  from: Date
+  to: Date
+  "numerator / denominator (× 1000 for PER_1000; the numerator for COUNT); null when the denominator is 0."
+  value: Float
+  numerator: Float!
+  "Null for COUNT indicators."
+  denominator: Float
+  """
+  The region's target for the indicator with the smallest target year >= the
+  value's year (the as-of year, or the year of the period's last day).
+  """
+  target: Target
+  "Whether the value meets the target under its comparator; null without a target or a value."
+  attained: Boolean
+  "Distance to the target, positive when short of it: target − value (GE, GT), value − target (LE, LT), |value − target| (EQ)."
+  gap: Float
+}
+
+"One group of a breakdown. Exactly the field of the requested dimension is set."
+type IndicatorGroup {
+  dimension: Dimension!
+  "CHILD_REGION: the residence region (null: outside the requested region or unknown)."
+  region: Region
+  form: InstitutionForm
+  ownership: Ownership
+  legalNature: LegalNature
+  ageBand: AgeBand
+  value: IndicatorValue!
+}
+
+extend type Region {
+  """
+  One indicator for this region. Stock indicators take asOf (default: today in
+  the server's time zone); period indicators take from and to (default: the
+  last full calendar month). Batched: a page of regions costs a handful of
+  statements, not one per region.
+  """
+  indicator(key: IndicatorKey!, asOf: Date, from: Date, to: Date): IndicatorValue!
+  "Several indicators for this region (all of them when keys is null), in key order."
+  indicators(keys: [IndicatorKey!], asOf: Date, from: Date, to: Date): [IndicatorValue!]!
+}
+
+extend type Query {
+  "The KPI dictionary, in catalogue order."
+  indicatorCatalog: [Indicator!]!
+  """
+  Indicators for regions, ordered by region (as given) then key (as given).
+  asOf applies to the stock keys, from/to to the period keys. At most 500 regions.
+  """
+  indicatorValues(keys: [IndicatorKey!]!, regionIds: [ID!]!, asOf: Date, from: Date, to: Date): [IndicatorValue!]!
+  "One indicator for one region, split by a dimension; groups are ordered by their key."
+  indicatorBreakdown(key: IndicatorKey!, regionId: ID!, by: Dimension!, asOf: Date, from: Date, to: Date): [IndicatorGroup!]!
+  """
+  A time series over [from, to) in calendar buckets: stock indicators as of each
+  bucket's last day, period indicators over each bucket (cut by from and to).
+  At most 240 points. timezone (IANA, default the server's) only changes what
+  "today" means for defaults; dates themselves are calendar dates.
+  """
+  indicatorSeries(key: IndicatorKey!, regionId: ID!, from: Date!, to: Date!, grain: TimeGrain!, timezone: String): [IndicatorValue!]!
+  """
+  Regions of a level below parentRegionId ranked by value (null values last,
+  ties by region ID); first is capped at 100.
+  """
+  indicatorRanking(key: IndicatorKey!, parentRegionId: ID!, level: RegionLevel!, asOf: Date, descending: Boolean = true, first: Int = 10): [IndicatorValue!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphql", Input: `"""
 A calendar date in ISO 8601 form, YYYY-MM-DD. Dates are calendar dates in the
 server's time zone (default Asia/Shanghai); intervals are half-open [start, end).
@@ -10040,6 +10465,80 @@ func (ec *executionContext) childFields_InclusiveDesignationEdge(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type InclusiveDesignationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Indicator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Indicator_key(ctx, field)
+	case "nameZh":
+		return ec.fieldContext_Indicator_nameZh(ctx, field)
+	case "nameEn":
+		return ec.fieldContext_Indicator_nameEn(ctx, field)
+	case "unit":
+		return ec.fieldContext_Indicator_unit(ctx, field)
+	case "basis":
+		return ec.fieldContext_Indicator_basis(ctx, field)
+	case "numerator":
+		return ec.fieldContext_Indicator_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_Indicator_denominator(ctx, field)
+	case "timeBasis":
+		return ec.fieldContext_Indicator_timeBasis(ctx, field)
+	case "source":
+		return ec.fieldContext_Indicator_source(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_Indicator_dimensions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Indicator", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dimension":
+		return ec.fieldContext_IndicatorGroup_dimension(ctx, field)
+	case "region":
+		return ec.fieldContext_IndicatorGroup_region(ctx, field)
+	case "form":
+		return ec.fieldContext_IndicatorGroup_form(ctx, field)
+	case "ownership":
+		return ec.fieldContext_IndicatorGroup_ownership(ctx, field)
+	case "legalNature":
+		return ec.fieldContext_IndicatorGroup_legalNature(ctx, field)
+	case "ageBand":
+		return ec.fieldContext_IndicatorGroup_ageBand(ctx, field)
+	case "value":
+		return ec.fieldContext_IndicatorGroup_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorGroup", field.Name)
+}
+
+func (ec *executionContext) childFields_IndicatorValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_IndicatorValue_key(ctx, field)
+	case "region":
+		return ec.fieldContext_IndicatorValue_region(ctx, field)
+	case "asOf":
+		return ec.fieldContext_IndicatorValue_asOf(ctx, field)
+	case "from":
+		return ec.fieldContext_IndicatorValue_from(ctx, field)
+	case "to":
+		return ec.fieldContext_IndicatorValue_to(ctx, field)
+	case "value":
+		return ec.fieldContext_IndicatorValue_value(ctx, field)
+	case "numerator":
+		return ec.fieldContext_IndicatorValue_numerator(ctx, field)
+	case "denominator":
+		return ec.fieldContext_IndicatorValue_denominator(ctx, field)
+	case "target":
+		return ec.fieldContext_IndicatorValue_target(ctx, field)
+	case "attained":
+		return ec.fieldContext_IndicatorValue_attained(ctx, field)
+	case "gap":
+		return ec.fieldContext_IndicatorValue_gap(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IndicatorValue", field.Name)
+}
+
 func (ec *executionContext) childFields_Inspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -10258,6 +10757,10 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_surveys(ctx, field)
 	case "targets":
 		return ec.fieldContext_Region_targets(ctx, field)
+	case "indicator":
+		return ec.fieldContext_Region_indicator(ctx, field)
+	case "indicators":
+		return ec.fieldContext_Region_indicators(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
 }
@@ -12286,6 +12789,214 @@ func (ec *executionContext) field_Query_inclusiveDesignations_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_indicatorBreakdown_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (schematype.IndicatorKey, error) {
+			return ec.unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
+		func(ctx context.Context, v any) (model.Dimension, error) {
+			return ec.unmarshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["by"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_indicatorRanking_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (schematype.IndicatorKey, error) {
+			return ec.unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parentRegionId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parentRegionId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (region.Level, error) {
+			return ec.unmarshalNRegionLevel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋregionᚐLevel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "descending",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["descending"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_indicatorSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (schematype.IndicatorKey, error) {
+			return ec.unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "grain",
+		func(ctx context.Context, v any) (model.TimeGrain, error) {
+			return ec.unmarshalNTimeGrain2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐTimeGrain(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["grain"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "timezone",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["timezone"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_indicatorValues_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]schematype.IndicatorKey, error) {
+			return ec.unmarshalNIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionIds",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionIds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_inspections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12797,6 +13508,82 @@ func (ec *executionContext) field_Region_children_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_indicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (schematype.IndicatorKey, error) {
+			return ec.unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_indicators_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keys",
+		func(ctx context.Context, v any) ([]schematype.IndicatorKey, error) {
+			return ec.unmarshalOIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKeyᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keys"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg3
 	return args, nil
 }
 
@@ -17042,6 +17829,686 @@ func (ec *executionContext) fieldContext_InclusiveDesignationEdge_cursor(_ conte
 	return graphql.NewScalarFieldContext("InclusiveDesignationEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
+			return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "IndicatorKey")
+}
+
+func (ec *executionContext) _Indicator_nameZh(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_nameZh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameZh, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_nameZh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_nameEn(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_nameEn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NameEn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_nameEn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_unit(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
+			return ec.marshalNIndicatorUnit2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorUnit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "IndicatorUnit")
+}
+
+func (ec *executionContext) _Indicator_basis(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_basis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Basis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_denominator(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_timeBasis(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_timeBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TimeBasis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_timeBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_source(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Indicator_dimensions(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Indicator_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimensions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+			return ec.marshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Indicator_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "Dimension")
+}
+
+func (ec *executionContext) _IndicatorGroup_dimension(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_dimension(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dimension, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Dimension) graphql.Marshaler {
+			return ec.marshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_dimension(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorGroup", field, false, false, "Dimension")
+}
+
+func (ec *executionContext) _IndicatorGroup_region(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorGroup_form(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_form(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Form, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *institution.Form) graphql.Marshaler {
+			return ec.marshalOInstitutionForm2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐForm(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_form(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorGroup", field, false, false, "InstitutionForm")
+}
+
+func (ec *executionContext) _IndicatorGroup_ownership(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_ownership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ownership, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *institution.Ownership) graphql.Marshaler {
+			return ec.marshalOOwnership2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐOwnership(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_ownership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorGroup", field, false, false, "Ownership")
+}
+
+func (ec *executionContext) _IndicatorGroup_legalNature(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_legalNature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LegalNature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *institution.LegalNature) graphql.Marshaler {
+			return ec.marshalOLegalNature2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐLegalNature(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_legalNature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorGroup", field, false, false, "LegalNature")
+}
+
+func (ec *executionContext) _IndicatorGroup_ageBand(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_ageBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *seat.AgeBand) graphql.Marshaler {
+			return ec.marshalOAgeBand2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_ageBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorGroup", field, false, false, "AgeBand")
+}
+
+func (ec *executionContext) _IndicatorGroup_value(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorGroup_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorGroup_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorGroup",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorValue_key(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
+			return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "IndicatorKey")
+}
+
+func (ec *executionContext) _IndicatorValue_region(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorValue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorValue_asOf(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Date")
+}
+
+func (ec *executionContext) _IndicatorValue_from(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Date")
+}
+
+func (ec *executionContext) _IndicatorValue_to(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Date")
+}
+
+func (ec *executionContext) _IndicatorValue_value(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _IndicatorValue_numerator(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_numerator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Numerator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_numerator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _IndicatorValue_denominator(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_denominator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Denominator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_denominator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _IndicatorValue_target(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Target) graphql.Marshaler {
+			return ec.marshalOTarget2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐTarget(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "IndicatorValue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Target(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _IndicatorValue_attained(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_attained(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attained, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_attained(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _IndicatorValue_gap(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21219,6 +22686,214 @@ func (ec *executionContext) fieldContext_Query_targets(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_indicatorCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_indicatorCatalog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().IndicatorCatalog(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.Indicator) graphql.Marshaler {
+			return ec.marshalNIndicator2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_indicatorCatalog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Indicator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_indicatorValues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_indicatorValues(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IndicatorValues(ctx, fc.Args["keys"].([]schematype.IndicatorKey), fc.Args["regionIds"].([]int), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_indicatorValues(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_indicatorValues_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_indicatorBreakdown(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_indicatorBreakdown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IndicatorBreakdown(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionId"].(int), fc.Args["by"].(model.Dimension), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorGroup) graphql.Marshaler {
+			return ec.marshalNIndicatorGroup2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroupᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_indicatorBreakdown(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorGroup(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_indicatorBreakdown_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_indicatorSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_indicatorSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IndicatorSeries(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionId"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["grain"].(model.TimeGrain), fc.Args["timezone"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_indicatorSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_indicatorSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_indicatorRanking(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_indicatorRanking(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IndicatorRanking(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["parentRegionId"].(int), fc.Args["level"].(region.Level), fc.Args["asOf"].(*time.Time), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_indicatorRanking(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_indicatorRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21702,6 +23377,94 @@ func (ec *executionContext) fieldContext_Region_targets(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Region_targets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_indicator(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_indicator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Indicator(ctx, obj, fc.Args["key"].(schematype.IndicatorKey), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_indicator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_indicator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Region_indicators(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_indicators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Region().Indicators(ctx, obj, fc.Args["keys"].([]schematype.IndicatorKey), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
+			return ec.marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Region_indicators(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Region",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IndicatorValue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Region_indicators_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -40745,6 +42508,230 @@ func (ec *executionContext) _InclusiveDesignationEdge(ctx context.Context, sel a
 	return out
 }
 
+var indicatorImplementors = []string{"Indicator"}
+
+func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet, obj *model.Indicator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Indicator")
+		case "key":
+			out.Values[i] = ec._Indicator_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameZh":
+			out.Values[i] = ec._Indicator_nameZh(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nameEn":
+			out.Values[i] = ec._Indicator_nameEn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._Indicator_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "basis":
+			out.Values[i] = ec._Indicator_basis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._Indicator_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._Indicator_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timeBasis":
+			out.Values[i] = ec._Indicator_timeBasis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._Indicator_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensions":
+			out.Values[i] = ec._Indicator_dimensions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var indicatorGroupImplementors = []string{"IndicatorGroup"}
+
+func (ec *executionContext) _IndicatorGroup(ctx context.Context, sel ast.SelectionSet, obj *model.IndicatorGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IndicatorGroup")
+		case "dimension":
+			out.Values[i] = ec._IndicatorGroup_dimension(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._IndicatorGroup_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "form":
+			out.Values[i] = ec._IndicatorGroup_form(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ownership":
+			out.Values[i] = ec._IndicatorGroup_ownership(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "legalNature":
+			out.Values[i] = ec._IndicatorGroup_legalNature(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ageBand":
+			out.Values[i] = ec._IndicatorGroup_ageBand(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._IndicatorGroup_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var indicatorValueImplementors = []string{"IndicatorValue"}
+
+func (ec *executionContext) _IndicatorValue(ctx context.Context, sel ast.SelectionSet, obj *model.IndicatorValue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IndicatorValue")
+		case "key":
+			out.Values[i] = ec._IndicatorValue_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._IndicatorValue_region(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._IndicatorValue_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._IndicatorValue_from(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._IndicatorValue_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._IndicatorValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "numerator":
+			out.Values[i] = ec._IndicatorValue_numerator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "denominator":
+			out.Values[i] = ec._IndicatorValue_denominator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._IndicatorValue_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attained":
+			out.Values[i] = ec._IndicatorValue_attained(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gap":
+			out.Values[i] = ec._IndicatorValue_gap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var inspectionImplementors = []string{"Inspection", "Node"}
 
 func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSet, obj *ent.Inspection) graphql.Marshaler {
@@ -41777,6 +43764,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_targets(ctx, field)
 				})
+		case "indicatorCatalog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_indicatorCatalog(ctx, field)
+				})
+		case "indicatorValues":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_indicatorValues(ctx, field)
+				})
+		case "indicatorBreakdown":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_indicatorBreakdown(ctx, field)
+				})
+		case "indicatorSeries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_indicatorSeries(ctx, field)
+				})
+		case "indicatorRanking":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_indicatorRanking(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -41889,6 +43906,18 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_targets(ctx, field, obj)
+				})
+		case "indicator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_indicator(ctx, field, obj)
+				})
+		case "indicators":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Region_indicators(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -43334,6 +45363,46 @@ func (ec *executionContext) marshalNDesignationCategory2githubᚗcomᚋtuoyuᚋt
 	return v
 }
 
+func (ec *executionContext) unmarshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx context.Context, v any) (model.Dimension, error) {
+	var res model.Dimension
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx context.Context, sel ast.SelectionSet, v model.Dimension) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, v any) ([]model.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNEnrolment2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *ent.Enrolment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Enrolment!")
@@ -43663,6 +45732,46 @@ func (ec *executionContext) unmarshalNInclusiveDesignationWhereInput2ᚖgithub�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNIndicator2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicator(ctx context.Context, sel ast.SelectionSet, v model.Indicator) graphql.Marshaler {
+	return ec._Indicator(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIndicator2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Indicator) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIndicator2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicator(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIndicatorGroup2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroup(ctx context.Context, sel ast.SelectionSet, v model.IndicatorGroup) graphql.Marshaler {
+	return ec._IndicatorGroup(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIndicatorGroup2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IndicatorGroup) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIndicatorGroup2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroup(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx context.Context, v any) (schematype.IndicatorKey, error) {
 	var res schematype.IndicatorKey
 	err := res.UnmarshalGQL(v)
@@ -43671,6 +45780,74 @@ func (ec *executionContext) unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyu�
 
 func (ec *executionContext) marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx context.Context, sel ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKeyᚄ(ctx context.Context, v any) ([]schematype.IndicatorKey, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]schematype.IndicatorKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.IndicatorKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNIndicatorUnit2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorUnit(ctx context.Context, v any) (model.IndicatorUnit, error) {
+	var res model.IndicatorUnit
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIndicatorUnit2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorUnit(ctx context.Context, sel ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNIndicatorValue2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx context.Context, sel ast.SelectionSet, v model.IndicatorValue) graphql.Marshaler {
+	return ec._IndicatorValue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNIndicatorValue2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNIndicatorValue2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx context.Context, sel ast.SelectionSet, v *model.IndicatorValue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "IndicatorValue!")
+		return graphql.Null
+	}
+	return ec._IndicatorValue(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNInspection2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspection(ctx context.Context, sel ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
@@ -44181,6 +46358,16 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNTimeGrain2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐTimeGrain(ctx context.Context, v any) (model.TimeGrain, error) {
+	var res model.TimeGrain
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTimeGrain2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐTimeGrain(ctx context.Context, sel ast.SelectionSet, v model.TimeGrain) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNUpdateCertificationInput2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐUpdateCertificationInput(ctx context.Context, v any) (ent.UpdateCertificationInput, error) {

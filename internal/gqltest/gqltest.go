@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
@@ -23,16 +24,53 @@ type Server struct {
 	Hasher  *pii.Hasher
 }
 
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	viewer  *auth.Viewer
+	handler graph.HandlerOptions
+}
+
+// As sends every request as viewer (by putting it in the request context,
+// where auth.Authenticator.Middleware would), unless the request already
+// carries a viewer. Without it requests are PUBLIC. With an Authenticator in
+// the handler options, the Authorization header decides instead.
+func As(viewer auth.Viewer) Option { return func(c *config) { c.viewer = &viewer } }
+
+// WithHandlerOptions serves with opts instead of graph.HandlerOptions{}
+// (limits, allow list, authenticator, rate limiter, …).
+func WithHandlerOptions(opts graph.HandlerOptions) Option {
+	return func(c *config) { c.handler = opts }
+}
+
 // New opens a fresh database (see testdb.Open) and serves the real schema over it.
-func New(t testing.TB) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	d := testdb.Open(t)
 	hasher, err := pii.NewHasher([]byte("gqltest-key-0123456789abcdef"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher})
-	return &Server{DB: d, Handler: graph.NewHandler(schema, d.Client, graph.HandlerOptions{}), Hasher: hasher}
+	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher, Driver: d.Counter, Dialect: d.Dialect})
+	return &Server{DB: d, Handler: asViewer(graph.NewHandler(schema, d.Client, cfg.handler), cfg.viewer), Hasher: hasher}
+}
+
+// asViewer puts v into the context of requests that have no viewer yet.
+func asViewer(h http.Handler, v *auth.Viewer) http.Handler {
+	if v == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := auth.Lookup(r.Context()); !ok {
+			r = r.WithContext(auth.NewContext(r.Context(), v))
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Error is one GraphQL error of a response.
@@ -86,6 +124,18 @@ func (s *Server) Do(t testing.TB, query string, vars map[string]any) Response {
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	return s.Send(t, req)
+}
+
+// DoAs is Do sent as viewer, whatever As said.
+func (s *Server) DoAs(t testing.TB, viewer auth.Viewer, query string, vars map[string]any) Response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	return s.Send(t, req.WithContext(auth.NewContext(req.Context(), &viewer)))
 }
 
 // Send serves an arbitrary request and decodes what comes back.

@@ -65,4 +65,50 @@ var ExampleTabs = []graphiql.Tab{
 }`,
 		Variables: `{"id": "47244640257"}`,
 	},
+	{
+		Name: "KPI dashboard: every district of 沈阳市",
+		Query: `query Dashboard {
+  regions(first: 1, where: {code: "210100"}) {
+    edges { node { name
+      children(first: 100, orderBy: {field: CODE, direction: ASC}) {
+        edges { node { code name
+          indicators { key value numerator denominator attained gap target { targetYear targetValue } }
+        } }
+      }
+    } }
+  }
+}`,
+	},
+	{
+		Name: "KPI trend: filing rate by month",
+		Query: `query Trend {
+  regions(first: 1, where: {code: "210100"}) {
+    edges { node { id name } }
+  }
+  # Paste the id above into regionId, or use any region's id.
+}
+
+query FilingRateTrend($region: ID!) {
+  indicatorSeries(key: FILING_RATE, regionId: $region, from: "2025-01-01", to: "2026-01-01", grain: MONTH) {
+    asOf value numerator denominator
+  }
+}`,
+	},
+	{
+		Name: "KPI ranking and catalogue",
+		Query: `query Ranking {
+  regions(first: 1, where: {level: CITY}) {
+    edges { node { name
+      seats: indicator(key: SEATS_PER_1000) { value target { targetValue } attained }
+    } }
+  }
+  indicatorCatalog { key nameZh nameEn unit numerator denominator source dimensions }
+}
+
+query DistrictRanking($city: ID!) {
+  indicatorRanking(key: SEATS_PER_1000, parentRegionId: $city, level: DISTRICT, first: 10) {
+    region { name } value numerator denominator
+  }
+}`,
+	},
 }

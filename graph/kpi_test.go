@@ -1,0 +1,252 @@
+package graph_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"testing"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
+)
+
+// kpiServer is the KPI fixture behind the real handler, plus 97 empty
+// districts under the city so that there are 100 districts.
+func kpiServer(t *testing.T) (*gqltest.Server, *kpifixture.Fixture) {
+	t.Helper()
+	s := gqltest.New(t)
+	f := kpifixture.Build(t, s.Client)
+	extra := make([]*ent.RegionCreate, 0, 97)
+	for i := range 97 {
+		extra = append(extra, s.Client.Region.Create().SetCode(fmt.Sprintf("2102%02d", i+1)).SetName(fmt.Sprintf("区%d", i)).
+			SetLevel(region.LevelDISTRICT).SetParent(f.C))
+	}
+	s.Client.Region.CreateBulk(extra...).ExecX(context.Background())
+	return s, f
+}
+
+func TestDashboardIsBatched(t *testing.T) {
+	s, f := kpiServer(t)
+	const query = `{ regions(first: 100, where: {level: DISTRICT}, orderBy: {field: CODE, direction: ASC}) {
+	  edges { node { id code indicators(asOf: "2025-06-16", from: "2025-06-09", to: "2025-06-16") { key value numerator denominator target { targetYear } attained gap } } } } }`
+	var got struct {
+		Regions struct {
+			Edges []struct {
+				Node struct {
+					ID, Code   string
+					Indicators []struct {
+						Key                string
+						Value, Denominator *float64
+						Numerator          float64
+						Target             *struct{ TargetYear int }
+						Attained           *bool
+					}
+				}
+			}
+		}
+	}
+	var resp gqltest.Response
+	statements := s.Count(func() { resp = s.Do(t, query, nil) })
+	resp.Decode(t, &got)
+	if n := len(got.Regions.Edges); n != 100 {
+		t.Fatalf("%d districts; want 100", n)
+	}
+	// 1 regions page + 11 for the whole batch (tree, seven fact queries, one for
+	// screening — no child has a check-point in the week, so its second query is
+	// skipped —, population, targets): not 14 × 100.
+	if statements != 12 {
+		t.Errorf("dashboard of 100 districts × 14 indicators ran %d statements; want 12", statements)
+	}
+	d1 := strconv.Itoa(f.D1.ID)
+	for _, e := range got.Regions.Edges {
+		if len(e.Node.Indicators) != 14 {
+			t.Fatalf("region %s has %d indicators; want 14", e.Node.Code, len(e.Node.Indicators))
+		}
+		if e.Node.ID != d1 {
+			continue
+		}
+		// D1 filing rate 1/3 with its 2027 EQ 1 target (see internal/kpi tests);
+		// D1 daily checks 8/20 over the check week.
+		for _, v := range e.Node.Indicators {
+			switch v.Key {
+			case "FILING_RATE":
+				if v.Numerator != 1 || *v.Denominator != 3 || v.Target == nil || v.Target.TargetYear != 2027 || *v.Attained {
+					t.Errorf("D1 FILING_RATE = %+v", v)
+				}
+			case "DAILY_CHECK_RATE":
+				if v.Numerator != 8 || *v.Denominator != 20 || math.Abs(*v.Value-0.4) > 1e-12 {
+					t.Errorf("D1 DAILY_CHECK_RATE = %+v", v)
+				}
+			}
+		}
+	}
+}
+
+func TestKPIQueries(t *testing.T) {
+	s, f := kpiServer(t)
+	c, d1 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID)
+	tests := []struct {
+		name           string
+		query          string
+		vars           map[string]any
+		wantStatements int64
+		check          func(t *testing.T, r gqltest.Response)
+	}{
+		{
+			name:  "catalogue",
+			query: `{ indicatorCatalog { key nameZh unit numerator dimensions } }`,
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorCatalog []struct{ Key, NameZh, Unit string }
+				}
+				r.Decode(t, &got)
+				if len(got.IndicatorCatalog) != 14 || got.IndicatorCatalog[0].Key != "SEATS_PER_1000" || got.IndicatorCatalog[0].NameZh != "每千人口托位数" {
+					t.Errorf("catalogue = %+v", got.IndicatorCatalog)
+				}
+			},
+		},
+		{
+			// Regions 1 + tree 1 + seats 1 + population 1 + targets 1.
+			name:           "series: stock monthly",
+			query:          `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionId: $r, from: "2025-04-01", to: "2025-07-01", grain: MONTH) { asOf numerator denominator value target { targetValue } } }`,
+			vars:           map[string]any{"r": c},
+			wantStatements: 5,
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorSeries []struct {
+						AsOf      string
+						Numerator float64
+					}
+				}
+				r.Decode(t, &got)
+				want := []struct {
+					day   string
+					seats float64
+				}{{"2025-04-30", 12}, {"2025-05-31", 12}, {"2025-06-30", 10}}
+				if len(got.IndicatorSeries) != 3 {
+					t.Fatalf("series = %+v", got.IndicatorSeries)
+				}
+				for i, w := range want {
+					if p := got.IndicatorSeries[i]; p.AsOf != w.day || p.Numerator != w.seats {
+						t.Errorf("point %d = %+v; want %v", i, p, w)
+					}
+				}
+			},
+		},
+		{
+			// Regions 1 + tree 1 + children 1 + targets 1 + group regions 1.
+			name:           "breakdown by child region",
+			query:          `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionId: $r, by: CHILD_REGION, asOf: "2025-06-16") { dimension region { code } value { numerator denominator } } }`,
+			vars:           map[string]any{"r": c},
+			wantStatements: 5,
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorBreakdown []struct {
+						Region *struct{ Code string }
+						Value  struct{ Numerator, Denominator float64 }
+					}
+				}
+				r.Decode(t, &got)
+				// "" (no residence) 1/1, D1 1/3, D2 1/1 — see internal/kpi TestBreakdowns.
+				if len(got.IndicatorBreakdown) != 3 || got.IndicatorBreakdown[0].Region != nil ||
+					got.IndicatorBreakdown[1].Region.Code != "210102" || got.IndicatorBreakdown[1].Value.Denominator != 3 {
+					t.Errorf("breakdown = %+v", got.IndicatorBreakdown)
+				}
+			},
+		},
+		{
+			name:  "breakdown by form",
+			query: `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionId: $r, by: INSTITUTION_FORM, asOf: "2025-06-16") { form value { value } } }`,
+			vars:  map[string]any{"r": c},
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorBreakdown []struct {
+						Form  string
+						Value struct{ Value float64 }
+					}
+				}
+				r.Decode(t, &got)
+				if len(got.IndicatorBreakdown) != 3 || got.IndicatorBreakdown[0].Form != "CENTER" || got.IndicatorBreakdown[0].Value.Value != 0.5 {
+					t.Errorf("breakdown = %+v", got.IndicatorBreakdown)
+				}
+			},
+		},
+		{
+			name:  "ranking of districts",
+			query: `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT, asOf: "2025-06-16", first: 3) { region { code } value } }`,
+			vars:  map[string]any{"r": c},
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorRanking []struct {
+						Region struct{ Code string }
+						Value  *float64
+					}
+				}
+				r.Decode(t, &got)
+				if len(got.IndicatorRanking) != 3 || got.IndicatorRanking[0].Region.Code != "210103" || got.IndicatorRanking[1].Region.Code != "210102" {
+					t.Errorf("ranking = %+v", got.IndicatorRanking)
+				}
+			},
+		},
+		{
+			name:  "values for several regions",
+			query: `query($r: [ID!]!) { indicatorValues(keys: [GUIDANCE_CENTERS, SATISFACTION_RATE], regionIds: $r, asOf: "2025-06-16", from: "2025-06-09", to: "2025-06-16") { key region { code } asOf from value denominator } }`,
+			vars:  map[string]any{"r": []string{d1, c}},
+			check: func(t *testing.T, r gqltest.Response) {
+				var got struct {
+					IndicatorValues []struct {
+						Key         string
+						Region      struct{ Code string }
+						AsOf, From  *string
+						Value       *float64
+						Denominator *float64
+					}
+				}
+				r.Decode(t, &got)
+				v := got.IndicatorValues
+				if len(v) != 4 || v[0].Key != "GUIDANCE_CENTERS" || v[0].Region.Code != "210102" || *v[0].Value != 1 || v[0].Denominator != nil ||
+					v[0].AsOf == nil || v[1].From == nil || math.Abs(*v[1].Value-130.0/150) > 1e-12 || v[2].Region.Code != "210100" {
+					t.Errorf("values = %+v", v)
+				}
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var resp gqltest.Response
+			n := s.Count(func() { resp = s.Do(t, tc.query, tc.vars) })
+			tc.check(t, resp)
+			if tc.wantStatements != 0 && n != tc.wantStatements {
+				t.Errorf("%d statements; want %d", n, tc.wantStatements)
+			}
+		})
+	}
+}
+
+func TestKPIArgumentErrors(t *testing.T) {
+	s, f := kpiServer(t)
+	c := strconv.Itoa(f.C.ID)
+	tests := []struct {
+		name, query, wantCode, wantField string
+	}{
+		{"asOf on a period indicator", `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIds: [$r], asOf: "2025-01-01") { value } }`, "BAD_USER_INPUT", "asOf"},
+		{"from/to on a stock indicator", `query($r: ID!) { indicatorValues(keys: [FILING_RATE], regionIds: [$r], from: "2025-01-01", to: "2025-02-01") { value } }`, "BAD_USER_INPUT", "from"},
+		{"from after to", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2025-03-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "to"},
+		{"more than 240 points", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2000-01-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "grain"},
+		{"unknown time zone", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2025-01-01", to: "2025-02-01", grain: MONTH, timezone: "Mars/Olympus") { value } }`, "BAD_USER_INPUT", "timezone"},
+		{"dimension not applicable", `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionId: $r, by: AGE_BAND) { form } }`, "BAD_USER_INPUT", "by"},
+		{"unknown region", `query { indicatorValues(keys: [FILING_RATE], regionIds: ["55834574848999"]) { value } }`, "NOT_FOUND", ""},
+		{"ranking first above cap", `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT, first: 101) { value } }`, "BAD_USER_INPUT", "first"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := s.Do(t, tc.query, map[string]any{"r": c})
+			if len(resp.Errors) != 1 || resp.Errors[0].Code() != tc.wantCode || resp.Errors[0].Field() != tc.wantField {
+				t.Fatalf("errors = %s; want %s on %q", resp.Body, tc.wantCode, tc.wantField)
+			}
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package kpi
+
+import "strconv"
+
+// cell is one (indicator, point, region, group) numerator and denominator.
+type cell struct{ num, den float64 }
+
+type cellKey struct {
+	key    Key
+	k      int // point index
+	region int // requested region
+	group  string
+}
+
+// acc accumulates fact rows, keyed by lowest region, into the requested
+// regions that contain them. Children counted through several lowest
+// regions (a child enrolled in two subdistricts) are counted once per
+// requested region and group.
+type acc struct {
+	roll  *rollup
+	dim   Dimension
+	cells map[cellKey]*cell
+	seen  map[cellKey]map[int]bool
+}
+
+func newAcc(roll *rollup, dim Dimension) *acc {
+	return &acc{roll: roll, dim: dim, cells: map[cellKey]*cell{}, seen: map[cellKey]map[int]bool{}}
+}
+
+func (a *acc) cell(key cellKey) *cell {
+	c := a.cells[key]
+	if c == nil {
+		c = &cell{}
+		a.cells[key] = c
+	}
+	return c
+}
+
+// group maps a raw group value to the group reported for region: for
+// CHILD_REGION the raw value is the child's residence region, reported as the
+// child of the requested region that contains it ("" when outside it).
+func (a *acc) group(region int, raw string) string {
+	if a.dim != ChildRegion {
+		return raw
+	}
+	residence, _ := strconv.Atoi(raw)
+	if residence == region {
+		return raw
+	}
+	if c := a.roll.t.childOf(region, residence); c != 0 {
+		return strconv.Itoa(c)
+	}
+	return ""
+}
+
+// add adds num and den to every requested region containing lowest.
+func (a *acc) add(key Key, k, lowest int, raw string, num, den float64) {
+	for _, r := range a.roll.targets(lowest) {
+		c := a.cell(cellKey{key, k, r, a.group(r, raw)})
+		c.num += num
+		c.den += den
+	}
+}
+
+// addChild is add for one child that appears under several lowest regions:
+// each requested region counts it once.
+func (a *acc) addChild(key Key, k, lowest int, raw string, child int, num, den float64) {
+	for _, r := range a.roll.targets(lowest) {
+		ck := cellKey{key, k, r, a.group(r, raw)}
+		if a.seen[ck] == nil {
+			a.seen[ck] = map[int]bool{}
+		}
+		if a.seen[ck][child] {
+			continue
+		}
+		a.seen[ck][child] = true
+		c := a.cell(ck)
+		c.num += num
+		c.den += den
+	}
+}
+
+// groups lists the groups present for (key, k, region), in first-seen order
+// of the cells map keys sorted by the caller.
+func (a *acc) groups(key Key, k, region int) []string {
+	var out []string
+	for ck := range a.cells {
+		if ck.key == key && ck.k == k && ck.region == region {
+			out = append(out, ck.group)
+		}
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/civil"
+)
+
+// screeningAges are the developmental check-points in months (design.md §3.2).
+var screeningAges = []int{3, 6, 8, 12, 18, 24, 30, 36}
+
+// screeningWindow is how far a screening may be from its check-point.
+const screeningWindow = 30 * 24 * time.Hour
+
+// firstBirthReaching is the earliest birth date b with birth + m months >= x.
+// Month addition clamps and is monotone in b, so a short walk finds it.
+func firstBirthReaching(x time.Time, m int) time.Time {
+	b := civil.AddMonths(x, -m).AddDate(0, 0, -4)
+	for civil.AddMonths(b, m).Before(x) {
+		b = b.AddDate(0, 0, 1)
+	}
+	return b
+}
+
+// birthRanges returns the birth-date intervals [lo, hi) of children with a
+// check-point in [from, to), merged.
+func birthRanges(from, to time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	for i := len(screeningAges) - 1; i >= 0; i-- { // oldest check-point = earliest births first
+		m := screeningAges[i]
+		lo, hi := firstBirthReaching(from, m), firstBirthReaching(to, m)
+		if !lo.Before(hi) {
+			continue
+		}
+		if n := len(out); n > 0 && !lo.After(out[n-1][1]) {
+			if hi.After(out[n-1][1]) {
+				out[n-1][1] = hi
+			}
+			continue
+		}
+		out = append(out, [2]time.Time{lo, hi})
+	}
+	return out
+}
+
+// devScreeningFacts computes DEV_SCREENING_RATE. The (child, check-point)
+// pairs depend on month arithmetic that the two dialects do differently, so
+// the SQL fetches the candidate enrolments and screenings (children with a
+// check-point in the periods only) and the pairs are formed here.
+func (e *evaluation) devScreeningFacts(ctx context.Context) error {
+	from, to := e.points[0].From, e.points[0].To
+	for _, p := range e.points[1:] {
+		if p.From.Before(from) {
+			from = p.From
+		}
+		if p.To.After(to) {
+			to = p.To
+		}
+	}
+	ranges := birthRanges(from, to)
+	if len(ranges) == 0 {
+		return nil
+	}
+	var (
+		cond  []string
+		rargs []any
+	)
+	for _, r := range ranges {
+		cond = append(cond, "(c.birth_date >= ? AND c.birth_date < ?)")
+		rargs = append(rargs, r[0], r[1])
+	}
+	born := "(" + strings.Join(cond, " OR ") + ")"
+
+	type stay struct {
+		region     int
+		group      string
+		start, end time.Time // end zero = open
+	}
+	type child struct {
+		birth    time.Time
+		stays    []stay
+		screened []time.Time
+	}
+	children := map[int]*child{}
+	var order []int
+	stmt := `SELECT en.child_id, c.birth_date, i.region_id, ` + groupExpr(e.dim) + ` AS g, en.start_date, en.end_date
+FROM enrolments en
+JOIN institutions i ON i.id = en.institution_id
+JOIN children c ON c.id = en.child_id
+WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + `
+ORDER BY en.child_id`
+	args := append([]any{to, from.AddDate(0, 0, -1)}, rargs...)
+	err := e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			id, region   int
+			g            string
+			birth, start time.Time
+			end          entsql.NullTime
+		)
+		if err := rows.Scan(&id, &birth, &region, &g, &start, &end); err != nil {
+			return err
+		}
+		ch := children[id]
+		if ch == nil {
+			ch = &child{birth: civil.Of(birth)}
+			children[id] = ch
+			order = append(order, id)
+		}
+		s := stay{region: region, group: g, start: civil.Of(start)}
+		if end.Valid {
+			s.end = civil.Of(end.Time)
+		}
+		ch.stays = append(ch.stays, s)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dev screening enrolments: %w", err)
+	}
+	if len(children) == 0 {
+		return nil
+	}
+	stmt = `SELECT h.child_id, h.date
+FROM health_records h
+JOIN children c ON c.id = h.child_id
+WHERE h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ? AND ` + born
+	args = append([]any{from.Add(-screeningWindow), to.Add(screeningWindow + 24*time.Hour)}, rargs...)
+	err = e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			id  int
+			day time.Time
+		)
+		if err := rows.Scan(&id, &day); err != nil {
+			return err
+		}
+		if ch := children[id]; ch != nil {
+			ch.screened = append(ch.screened, civil.Of(day))
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("dev screenings: %w", err)
+	}
+	for _, id := range order {
+		ch := children[id]
+		for mi, m := range screeningAges {
+			c := civil.AddMonths(ch.birth, m)
+			screened := 0.0
+			for _, d := range ch.screened {
+				if diff := d.Sub(c); diff <= screeningWindow && diff >= -screeningWindow {
+					screened = 1
+					break
+				}
+			}
+			for k, p := range e.points {
+				if c.Before(p.From) || !c.Before(p.To) {
+					continue
+				}
+				seen := map[stay]bool{}
+				var active []stay
+				for _, s := range ch.stays {
+					key := stay{region: s.region, group: s.group}
+					if s.start.After(c) || (!s.end.IsZero() && !s.end.After(c)) || seen[key] {
+						continue
+					}
+					seen[key] = true
+					active = append(active, key)
+				}
+				for _, s := range active {
+					if len(active) == 1 {
+						e.acc.add(schematype.DevScreeningRate, k, s.region, s.group, screened, 1)
+					} else {
+						// The same pair under several regions: count it once per requested region.
+						e.acc.addChild(schematype.DevScreeningRate, k, s.region, s.group, id<<4|mi, screened, 1)
+					}
+				}
+			}
+		}
+	}
+	return nil
+}

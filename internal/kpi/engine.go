@@ -1,0 +1,414 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/internal/apperr"
+)
+
+// Engine evaluates indicators.
+type Engine struct {
+	client *ent.Client
+	run    runner
+}
+
+// New returns an engine that reads through drv (the driver of client) in
+// the given dialect ("postgres" or "sqlite3").
+func New(client *ent.Client, drv dialect.Driver, dialectName string) *Engine {
+	return &Engine{client: client, run: runner{drv: drv, dialect: dialectName}}
+}
+
+// Point is one evaluation: stock indicators are evaluated as of AsOf,
+// period indicators over [From, To).
+type Point struct {
+	AsOf     time.Time
+	From, To time.Time
+}
+
+// Query asks for Keys over Regions at Points, optionally broken down by Dimension.
+type Query struct {
+	Keys      []Key
+	RegionIDs []int
+	Points    []Point
+	Dimension Dimension // "" for no breakdown
+	// Targets attaches each value's target (one more statement).
+	Targets bool
+}
+
+// Result is one value. Denominator is nil for COUNT indicators; Value is nil
+// when the denominator is zero.
+type Result struct {
+	Key         Key
+	RegionID    int
+	Point       int // index into Query.Points
+	Group       string
+	Numerator   float64
+	Denominator *float64
+	Value       *float64
+	Target      *ent.Target
+	Attained    *bool
+	Gap         *float64
+}
+
+// ErrUnknownRegion reports a region ID that does not exist.
+var ErrUnknownRegion = fmt.Errorf("kpi: unknown region: %w", apperr.ErrNotFound)
+
+// evaluation is the state of one Evaluate call.
+type evaluation struct {
+	run     runner
+	points  []Point
+	dim     Dimension
+	tree    *tree
+	acc     *acc
+	covered []map[int]bool // per point: lowest regions with an inclusive provider
+}
+
+// fact is one query (or, for screening, one pair of queries) that serves
+// one or more indicators.
+type fact int
+
+// The facts, in the order they run.
+const (
+	seatFact fact = iota
+	careFact
+	childFact
+	institutionFact
+	staffFact
+	devScreeningFact
+	dailyCheckFact
+	surveyFact
+	numFacts
+)
+
+// factsOf lists the facts each indicator needs.
+var factsOf = map[Key][]fact{
+	schematype.SeatsPer1000:                 {seatFact},
+	schematype.InclusiveSeatShare:           {seatFact},
+	schematype.SeatUsageRate:                {seatFact, careFact},
+	schematype.EnrolmentRate:                {childFact},
+	schematype.SubdistrictInclusiveCoverage: {institutionFact},
+	schematype.KindergartenChildcareShare:   {institutionFact},
+	schematype.FilingRate:                   {institutionFact},
+	schematype.StaffCertificationRate:       {staffFact},
+	schematype.HealthRecordRate:             {childFact},
+	schematype.DevScreeningRate:             {devScreeningFact},
+	schematype.DailyCheckRate:               {dailyCheckFact},
+	schematype.SatisfactionRate:             {surveyFact},
+	schematype.ParentingKnowledgeRate:       {surveyFact},
+	schematype.GuidanceCenters:              {institutionFact},
+}
+
+func (ev *evaluation) runFact(ctx context.Context, f fact) error {
+	switch f {
+	case seatFact:
+		return ev.seatFacts(ctx)
+	case careFact:
+		return ev.careFacts(ctx)
+	case childFact:
+		return ev.childFacts(ctx)
+	case institutionFact:
+		return ev.institutionFacts(ctx)
+	case staffFact:
+		return ev.staffFacts(ctx)
+	case devScreeningFact:
+		return ev.devScreeningFacts(ctx)
+	case dailyCheckFact:
+		return ev.dailyCheckFacts(ctx)
+	case surveyFact:
+		return ev.surveyFacts(ctx)
+	}
+	return nil
+}
+
+// Evaluate computes q. Results come per point, per region, per key in the
+// order asked (groups sorted within a key). It issues one statement for the
+// region tree, one per fact needed (at most nine), one for population
+// figures and one for targets: never one per region or per point.
+func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
+	if len(q.Keys) == 0 || len(q.RegionIDs) == 0 || len(q.Points) == 0 {
+		return nil, nil
+	}
+	for _, key := range q.Keys {
+		ind, ok := Lookup(key)
+		if !ok {
+			return nil, apperr.Invalid("key", "unknown indicator")
+		}
+		if q.Dimension != "" && !ind.Allows(q.Dimension) {
+			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
+		}
+	}
+	t, err := e.run.loadTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range q.RegionIDs {
+		if !t.has(id) {
+			return nil, ErrUnknownRegion
+		}
+	}
+	ev := &evaluation{run: e.run, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension)}
+	ev.covered = make([]map[int]bool, len(q.Points))
+	for i := range ev.covered {
+		ev.covered[i] = map[int]bool{}
+	}
+	var needed [numFacts]bool
+	for _, key := range q.Keys {
+		for _, f := range factsOf[key] {
+			needed[f] = true
+		}
+	}
+	for f := range numFacts {
+		if needed[f] {
+			if err := ev.runFact(ctx, f); err != nil {
+				return nil, fmt.Errorf("kpi: %w", err)
+			}
+		}
+	}
+	pop, err := e.population(ctx, q, t)
+	if err != nil {
+		return nil, err
+	}
+	results := ev.results(q, pop)
+	if q.Targets {
+		if err := e.attachTargets(ctx, q, results); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+// Rank evaluates key for every region of level in parent's subtree and
+// returns them best first: by value (descending unless ascending), null
+// values last, ties by region ID.
+func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p Point, ascending bool) ([]Result, error) {
+	t, err := e.run.loadTree(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !t.has(parent) {
+		return nil, ErrUnknownRegion
+	}
+	ids := t.descendants(parent, level)
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	res, err := e.Evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true})
+	if err != nil {
+		return nil, err
+	}
+	sort.SliceStable(res, func(i, j int) bool {
+		a, b := res[i].Value, res[j].Value
+		switch {
+		case a == nil || b == nil:
+			if (a == nil) != (b == nil) {
+				return b == nil
+			}
+		case *a != *b:
+			return (*a < *b) == ascending
+		}
+		return res[i].RegionID < res[j].RegionID
+	})
+	return res, nil
+}
+
+// results turns the accumulated cells into values.
+func (ev *evaluation) results(q Query, pop *population) []Result {
+	var out []Result
+	for k, p := range q.Points {
+		for _, region := range q.RegionIDs {
+			for _, key := range q.Keys {
+				ind, _ := Lookup(key)
+				groups := []string{""}
+				if q.Dimension != "" {
+					groups = ev.acc.groups(key, k, region)
+					sort.Strings(groups)
+				}
+				for _, g := range groups {
+					out = append(out, ev.value(ind, k, p, region, g, pop))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (ev *evaluation) value(ind *Indicator, k int, p Point, region int, group string, pop *population) Result {
+	r := Result{Key: ind.Key, RegionID: region, Point: k, Group: group}
+	c := ev.acc.cells[cellKey{ind.Key, k, region, group}]
+	if c == nil {
+		c = &cell{}
+	}
+	num, den := c.num, c.den
+	switch ind.Key {
+	case schematype.SeatsPer1000:
+		den = float64(pop.resident(region, p.AsOf.Year()))
+	case schematype.EnrolmentRate:
+		popRegion := region
+		if ev.dim == ChildRegion {
+			popRegion, _ = strconv.Atoi(group) // "" (outside the region) has no population: null value
+		}
+		den = float64(pop.under3(popRegion, p.AsOf.Year()))
+	case schematype.SubdistrictInclusiveCoverage:
+		num, den = 0, 0
+		for _, s := range ev.tree.subdistricts(region) {
+			den++
+			if ev.covered[k][s] {
+				num++
+			}
+		}
+	}
+	r.Numerator = num
+	if ind.Unit == Count {
+		r.Value = &num
+		return r
+	}
+	r.Denominator = &den
+	if den != 0 {
+		v := num / den
+		if ind.Unit == Per1000 {
+			v *= 1000
+		}
+		r.Value = &v
+	}
+	return r
+}
+
+// population holds the figures needed for Population(R, Y).
+type population struct {
+	t    *tree
+	rows map[int][]popRow // by region, years ascending
+	memo map[[3]int]int64
+}
+
+type popRow struct {
+	year             int
+	resident, under3 int64
+}
+
+func (e *Engine) population(ctx context.Context, q Query, t *tree) (*population, error) {
+	pop := &population{rows: map[int][]popRow{}, memo: map[[3]int]int64{}}
+	need := false
+	maxYear := 0
+	for _, key := range q.Keys {
+		need = need || key == schematype.SeatsPer1000 || key == schematype.EnrolmentRate
+	}
+	for _, p := range q.Points {
+		maxYear = max(maxYear, p.AsOf.Year())
+	}
+	if !need {
+		return pop, nil
+	}
+	pop.t = t
+	err := e.run.query(ctx, "SELECT region_id, year, resident_population, under3_population FROM population_stats WHERE year <= ? ORDER BY region_id, year", []any{maxYear}, func(rows *entsql.Rows) error {
+		var (
+			region int
+			r      popRow
+		)
+		if err := rows.Scan(&region, &r.year, &r.resident, &r.under3); err != nil {
+			return err
+		}
+		pop.rows[region] = append(pop.rows[region], r)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kpi: population: %w", err)
+	}
+	return pop, nil
+}
+
+func (p *population) resident(region, year int) int64 { return p.get(region, year, 0) }
+func (p *population) under3(region, year int) int64   { return p.get(region, year, 1) }
+
+// get is Population(R, Y): R's own figure for the latest year <= Y if it has
+// one, else the sum over R's children.
+func (p *population) get(region, year, which int) int64 {
+	if p.t == nil || region == 0 {
+		return 0
+	}
+	key := [3]int{region, year, which}
+	if v, ok := p.memo[key]; ok {
+		return v
+	}
+	var v int64
+	own := false
+	for _, r := range p.rows[region] {
+		if r.year <= year {
+			own = true
+			v = r.resident
+			if which == 1 {
+				v = r.under3
+			}
+		}
+	}
+	if !own {
+		for _, c := range p.t.kids[region] {
+			v += p.get(c, year, which)
+		}
+	}
+	p.memo[key] = v
+	return v
+}
+
+// attachTargets sets each result's target: the region's Target for the
+// indicator with the smallest target_year >= the year of the value (the
+// as-of year, or the year of a period's last day).
+func (e *Engine) attachTargets(ctx context.Context, q Query, results []Result) error {
+	targets, err := e.client.Target.Query().
+		Where(target.RegionIDIn(q.RegionIDs...), target.IndicatorIn(q.Keys...)).
+		Order(ent.Asc(target.FieldTargetYear)).
+		All(ctx)
+	if err != nil {
+		return fmt.Errorf("kpi: targets: %w", err)
+	}
+	for i := range results {
+		r := &results[i]
+		ind, _ := Lookup(r.Key)
+		p := q.Points[r.Point]
+		year := p.AsOf.Year()
+		if ind.Basis == Period {
+			year = p.To.AddDate(0, 0, -1).Year()
+		}
+		for _, t := range targets {
+			if t.RegionID == r.RegionID && t.Indicator == r.Key && t.TargetYear >= year {
+				r.Target = t
+				break
+			}
+		}
+		if r.Target != nil && r.Value != nil {
+			attained, gap := Attainment(*r.Value, r.Target.TargetValue, r.Target.Comparator)
+			r.Attained, r.Gap = &attained, &gap
+		}
+	}
+	return nil
+}
+
+// Attainment applies a target's comparator. gap is positive when the value
+// falls short: target − value for GE/GT, value − target for LE/LT,
+// |value − target| for EQ.
+func Attainment(value, goal float64, cmp target.Comparator) (attained bool, gap float64) {
+	switch cmp {
+	case target.ComparatorAtLeast:
+		return value >= goal, goal - value
+	case target.ComparatorAbove:
+		return value > goal, goal - value
+	case target.ComparatorAtMost:
+		return value <= goal, value - goal
+	case target.ComparatorBelow:
+		return value < goal, value - goal
+	}
+	d := value - goal
+	if d < 0 {
+		d = -d
+	}
+	return d < 1e-9, d
+}

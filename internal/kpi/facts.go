@@ -1,0 +1,307 @@
+package kpi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/civil"
+)
+
+// Each fact is one SQL statement that serves one or more indicators for
+// every point at once. Rows are keyed by the lowest region (an institution's
+// or survey's region); acc rolls them up. Intervals are half-open: a record
+// is active on d when start <= d and (end is null or end > d).
+
+// openOn is the "open on d" predicate of a table alias with opened_at/closed_at.
+func openOn(alias, day string) string {
+	return alias + ".opened_at <= " + day + " AND (" + alias + ".closed_at IS NULL OR " + alias + ".closed_at > " + day + ")"
+}
+
+// activeOn is openOn for an interval with other column names.
+func activeOn(alias, from, to, day string) string {
+	return alias + "." + from + " <= " + day + " AND (" + alias + "." + to + " IS NULL OR " + alias + "." + to + " > " + day + ")"
+}
+
+// groupExpr is the SQL of a breakdown dimension's raw group value; the
+// queries alias institutions i, seats s and children c.
+func groupExpr(dim Dimension) string {
+	switch dim {
+	case InstitutionForm:
+		return "i.form"
+	case Ownership:
+		return "i.ownership"
+	case LegalNature:
+		return "i.legal_nature"
+	case AgeBand:
+		return "s.age_band"
+	case ChildRegion:
+		return "CAST(COALESCE(c.residence_region_id, 0) AS TEXT)"
+	}
+	return "''"
+}
+
+// groupBy appends the dimension to a GROUP BY list.
+func groupBy(dim Dimension, cols string) string {
+	if dim == "" {
+		return cols
+	}
+	return cols + ", " + groupExpr(dim)
+}
+
+// seatFacts: open seats (SEATS_PER_1000 numerator; INCLUSIVE_SEAT_SHARE and
+// SEAT_USAGE_RATE denominators) and inclusive seats at designated
+// institutions (INCLUSIVE_SEAT_SHARE numerator).
+func (e *evaluation) seatFacts(ctx context.Context) error {
+	cal, args := e.run.calendar(e.points)
+	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
+  SUM(CASE WHEN s.inclusive AND EXISTS (
+    SELECT 1 FROM inclusive_designations dz
+    WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `) THEN 1 ELSE 0 END)
+FROM seats s
+JOIN institutions i ON i.id = s.institution_id
+JOIN ` + cal + ` cal ON ` + openOn("s", "cal.d") + ` AND ` + openOn("i", "cal.d") + `
+GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region       int
+			g               string
+			open, inclusive int64
+		)
+		if err := rows.Scan(&k, &region, &g, &open, &inclusive); err != nil {
+			return err
+		}
+		e.acc.add(schematype.SeatsPer1000, k, region, g, float64(open), 0)
+		e.acc.add(schematype.InclusiveSeatShare, k, region, g, float64(inclusive), float64(open))
+		e.acc.add(schematype.SeatUsageRate, k, region, g, 0, float64(open))
+		return nil
+	})
+}
+
+// careFacts: children in FULL_DAY or HALF_DAY care (SEAT_USAGE_RATE
+// numerator). A child has at most one such enrolment on a day (enforced on
+// write), so counts per region add up without double counting.
+func (e *evaluation) careFacts(ctx context.Context) error {
+	cal, args := e.run.calendar(e.points)
+	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(DISTINCT en.child_id)
+FROM enrolments en
+JOIN institutions i ON i.id = en.institution_id
+JOIN ` + cal + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')
+GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region int
+			g         string
+			children  int64
+		)
+		if err := rows.Scan(&k, &region, &g, &children); err != nil {
+			return err
+		}
+		e.acc.add(schematype.SeatUsageRate, k, region, g, float64(children), 0)
+		return nil
+	})
+}
+
+// childFacts: distinct enrolled children (HEALTH_RECORD_RATE denominator),
+// those with an entry exam (its numerator) and those under 36 months
+// (ENROLMENT_RATE numerator). A child enrolled in several regions (hourly
+// care beside full-day care) comes back once per region with its ID, so that
+// every requested region counts it once.
+func (e *evaluation) childFacts(ctx context.Context) error {
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString("(")
+	for k, p := range e.points {
+		if k > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		// u: children born after u are under 36 months on d.
+		fmt.Fprintf(&b, "SELECT %d AS k, %s AS d, %s AS u", k, e.run.date(), e.run.date())
+		args = append(args, p.AsOf, under36Cutoff(p.AsOf))
+	}
+	b.WriteString(")")
+	stmt := `WITH active AS (
+  SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g
+  FROM enrolments en
+  JOIN institutions i ON i.id = en.institution_id
+  JOIN children c ON c.id = en.child_id
+  JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+), spread AS (
+  SELECT k, child_id, g, COUNT(*) AS n FROM active GROUP BY k, child_id, g
+)
+SELECT a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END,
+  COUNT(*),
+  SUM(CASE WHEN c.birth_date > a.u THEN 1 ELSE 0 END),
+  SUM(CASE WHEN EXISTS (
+    SELECT 1 FROM health_records h
+    WHERE h.child_id = a.child_id AND h.kind = 'ENTRY_EXAM' AND h.date <= a.d) THEN 1 ELSE 0 END)
+FROM active a
+JOIN spread sp ON sp.k = a.k AND sp.child_id = a.child_id AND sp.g = a.g
+JOIN children c ON c.id = a.child_id
+GROUP BY a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END`
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region, multi           int
+			g                          string
+			children, under3, examined int64
+		)
+		if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
+			return err
+		}
+		if multi == 0 {
+			e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
+			e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
+			return nil
+		}
+		e.acc.addChild(schematype.EnrolmentRate, k, region, g, multi, float64(under3), 0)
+		e.acc.addChild(schematype.HealthRecordRate, k, region, g, multi, float64(examined), float64(children))
+		return nil
+	})
+}
+
+// under36Cutoff is the latest birth date of a child aged 36 months or more
+// on d: a child born after it is under 36 months on d. With month-end
+// clamping, birth + 36 months <= d exactly when birth <= the cutoff.
+func under36Cutoff(d time.Time) time.Time {
+	c := civil.AddMonths(d, -36)
+	for civil.AddMonths(c.AddDate(0, 0, 1), 36).Compare(d) <= 0 {
+		c = c.AddDate(0, 0, 1)
+	}
+	for civil.AddMonths(c, 36).After(d) {
+		c = c.AddDate(0, 0, -1)
+	}
+	return c
+}
+
+// staffFacts: active caregivers and those holding a valid qualifying
+// certificate (STAFF_CERTIFICATION_RATE).
+func (e *evaluation) staffFacts(ctx context.Context) error {
+	cal, args := e.run.calendar(e.points)
+	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
+  SUM(CASE WHEN EXISTS (
+    SELECT 1 FROM certifications ce
+    WHERE ce.staff_id = st.id AND ce.type IN ('CHILDCARE_WORKER', 'INFANT_CARER', 'KINDERGARTEN_TEACHER')
+      AND ` + activeOn("ce", "issued_at", "expires_at", "cal.d") + `) THEN 1 ELSE 0 END)
+FROM staff st
+JOIN institutions i ON i.id = st.institution_id
+JOIN ` + cal + ` cal ON ` + activeOn("st", "hired_at", "left_at", "cal.d") + `
+WHERE st.role = 'CAREGIVER'
+GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region         int
+			g                 string
+			active, certified int64
+		)
+		if err := rows.Scan(&k, &region, &g, &active, &certified); err != nil {
+			return err
+		}
+		e.acc.add(schematype.StaffCertificationRate, k, region, g, float64(certified), float64(active))
+		return nil
+	})
+}
+
+// institutionFacts: childcare providers, filed providers, inclusive
+// providers (for subdistrict coverage), kindergartens with and without
+// seats, and guidance centres — all among institutions open on d.
+func (e *evaluation) institutionFacts(ctx context.Context) error {
+	cal, args := e.run.calendar(e.points)
+	stmt := `SELECT x.k, x.region_id, x.g,
+  SUM(CASE WHEN x.provider = 1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.provider = 1 AND x.filed = 1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.provider = 1 AND x.inclusive = 1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.form = 'KINDERGARTEN' THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.form = 'KINDERGARTEN' AND x.has_seat = 1 THEN 1 ELSE 0 END),
+  SUM(CASE WHEN x.form = 'GUIDANCE_CENTER' THEN 1 ELSE 0 END)
+FROM (
+  SELECT y.*, CASE WHEN y.form <> 'KINDERGARTEN' OR y.has_seat = 1 THEN 1 ELSE 0 END AS provider
+  FROM (
+    SELECT cal.k AS k, i.region_id AS region_id, i.form AS form, ` + groupExpr(e.dim) + ` AS g,
+      CASE WHEN EXISTS (SELECT 1 FROM seats s WHERE s.institution_id = i.id AND ` + openOn("s", "cal.d") + `) THEN 1 ELSE 0 END AS has_seat,
+      CASE WHEN EXISTS (SELECT 1 FROM filings f WHERE f.institution_id = i.id AND f.status IN ('FILED', 'CHANGED') AND f.receipt_at <= cal.d) THEN 1 ELSE 0 END AS filed,
+      CASE WHEN EXISTS (SELECT 1 FROM inclusive_designations dz WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `) THEN 1 ELSE 0 END AS inclusive
+    FROM institutions i
+    JOIN ` + cal + ` cal ON ` + openOn("i", "cal.d") + `
+  ) y
+) x
+GROUP BY x.k, x.region_id, x.g`
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region                                             int
+			g                                                     string
+			providers, filed, inclusive, kgs, kgsWithSeats, guide int64
+		)
+		if err := rows.Scan(&k, &region, &g, &providers, &filed, &inclusive, &kgs, &kgsWithSeats, &guide); err != nil {
+			return err
+		}
+		e.acc.add(schematype.FilingRate, k, region, g, float64(filed), float64(providers))
+		e.acc.add(schematype.KindergartenChildcareShare, k, region, g, float64(kgsWithSeats), float64(kgs))
+		e.acc.add(schematype.GuidanceCenters, k, region, g, float64(guide), 0)
+		if inclusive > 0 {
+			e.covered[k][region] = true
+		}
+		return nil
+	})
+}
+
+// surveyFacts: positive answers and respondents of surveys dated in each
+// period, by kind (SATISFACTION_RATE, PARENTING_KNOWLEDGE_RATE).
+func (e *evaluation) surveyFacts(ctx context.Context) error {
+	periods, args := e.run.periods(e.points)
+	stmt := `SELECT p.k, sv.region_id, sv.kind, SUM(sv.positive), SUM(sv.respondents)
+FROM surveys sv
+JOIN ` + periods + ` p ON sv.date >= p.f AND sv.date < p.t
+GROUP BY p.k, sv.region_id, sv.kind`
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region             int
+			kind                  string
+			positive, respondents int64
+		)
+		if err := rows.Scan(&k, &region, &kind, &positive, &respondents); err != nil {
+			return err
+		}
+		key := schematype.SatisfactionRate
+		if kind == "PARENTING_KNOWLEDGE" {
+			key = schematype.ParentingKnowledgeRate
+		}
+		e.acc.add(key, k, region, "", float64(positive), float64(respondents))
+		return nil
+	})
+}
+
+// dailyCheckFacts: (child, weekday) pairs of FULL_DAY/HALF_DAY care in each
+// period and those with a morning check that day (DAILY_CHECK_RATE). One
+// care enrolment per child and day means pairs are enrolment-days.
+func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
+	days, args := e.run.weekdays(e.points)
+	stmt := `SELECT wd.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
+  SUM(CASE WHEN EXISTS (
+    SELECT 1 FROM health_records h
+    WHERE h.child_id = en.child_id AND h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date = wd.w) THEN 1 ELSE 0 END)
+FROM enrolments en
+JOIN institutions i ON i.id = en.institution_id
+JOIN children c ON c.id = en.child_id
+JOIN ` + days + ` wd ON ` + activeOn("en", "start_date", "end_date", "wd.w") + `
+WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')
+GROUP BY ` + groupBy(e.dim, "wd.k, i.region_id")
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region      int
+			g              string
+			pairs, checked int64
+		)
+		if err := rows.Scan(&k, &region, &g, &pairs, &checked); err != nil {
+			return err
+		}
+		e.acc.add(schematype.DailyCheckRate, k, region, g, float64(checked), float64(pairs))
+		return nil
+	})
+}

@@ -1,0 +1,133 @@
+package kpi
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// runner sends portable SQL through an ent driver (so tests can count the
+// statements). Queries are written with ? placeholders; on PostgreSQL they
+// are renumbered to $n. The few expressions the dialects spell differently
+// are methods here.
+type runner struct {
+	drv     dialect.Driver
+	dialect string
+}
+
+func (r *runner) postgres() bool { return r.dialect == dialect.Postgres }
+
+// query runs stmt and calls scan for each row.
+func (r *runner) query(ctx context.Context, stmt string, args []any, scan func(*entsql.Rows) error) error {
+	if r.postgres() {
+		stmt = renumber(stmt)
+	}
+	var rows entsql.Rows
+	if err := r.drv.Query(ctx, stmt, args, &rows); err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(&rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// renumber turns ? placeholders into $1, $2, … (our SQL has no ? in literals).
+func renumber(stmt string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range stmt {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// date is a date parameter placeholder. PostgreSQL must be told the type of a
+// parameter that appears only in a select list (the calendar tables).
+func (r *runner) date() string {
+	if r.postgres() {
+		return "CAST(? AS date)"
+	}
+	return "?"
+}
+
+// weekday is a predicate true when the date expression is Monday–Friday.
+func (r *runner) weekday(expr string) string {
+	if r.postgres() {
+		return "EXTRACT(ISODOW FROM " + expr + ") < 6"
+	}
+	return "strftime('%w', " + expr + ") BETWEEN '1' AND '5'"
+}
+
+// calendar is a derived table of evaluation days: (k, d) for stock
+// indicators, one row per point.
+func (r *runner) calendar(points []Point) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, len(points))
+	b.WriteByte('(')
+	for i, p := range points {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT " + strconv.Itoa(i) + " AS k, " + r.date() + " AS d")
+		args = append(args, p.AsOf)
+	}
+	b.WriteString(")")
+	return b.String(), args
+}
+
+// periods is a derived table of evaluation periods (k, f, t) = [f, t).
+func (r *runner) periods(points []Point) (string, []any) {
+	var b strings.Builder
+	args := make([]any, 0, 2*len(points))
+	b.WriteByte('(')
+	for i, p := range points {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT " + strconv.Itoa(i) + " AS k, " + r.date() + " AS f, " + r.date() + " AS t")
+		args = append(args, p.From, p.To)
+	}
+	b.WriteString(")")
+	return b.String(), args
+}
+
+// days is a derived table of the weekdays of every period: (k, w).
+func (r *runner) weekdays(points []Point) (string, []any) {
+	var b strings.Builder
+	var args []any
+	b.WriteByte('(')
+	first := true
+	for i, p := range points {
+		for d := p.From; d.Before(p.To); d = d.AddDate(0, 0, 1) {
+			if wd := d.Weekday(); wd == time.Saturday || wd == time.Sunday {
+				continue
+			}
+			if !first {
+				b.WriteString(" UNION ALL ")
+			}
+			first = false
+			b.WriteString("SELECT " + strconv.Itoa(i) + " AS k, " + r.date() + " AS w")
+			args = append(args, d)
+		}
+	}
+	if first { // no weekday at all: an empty table of the right shape
+		b.WriteString("SELECT 0 AS k, " + r.date() + " AS w WHERE 1 = 0")
+		args = append(args, time.Time{})
+	}
+	b.WriteString(")")
+	return b.String(), args
+}
