@@ -2,11 +2,13 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -15,11 +17,17 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/ratelimit"
 )
 
-// HandlerOptions bound what one request may cost.
+// HandlerOptions bound what one request may cost and say who may make it.
+// The zero value is a safe configuration: every limit at its default, APQ on,
+// no allow list, and (without an Authenticator) every request served as
+// PUBLIC.
 type HandlerOptions struct {
 	// MaxBodyBytes caps a POST body (default 1 MiB).
 	MaxBodyBytes int64
@@ -28,6 +36,31 @@ type HandlerOptions struct {
 	// ParserTokenLimit caps the tokens of a document (default 15,000; gqlgen
 	// has no limit by default, CVE-2023-49559).
 	ParserTokenLimit int
+	// Limits bound depth, aliases, root fields, directives and expanded
+	// fields (see Limits; zero fields take DefaultLimits).
+	Limits Limits
+	// ComplexityLimit caps the estimated cost, connections costing page
+	// size × item (default DefaultComplexityLimit).
+	ComplexityLimit int
+	// APQCacheSize is the number of documents kept for automatic persisted
+	// queries (default 1000; negative turns APQ off). APQ saves bandwidth
+	// only: it is not an allow list.
+	APQCacheSize int
+	// AllowList, when non-nil, is the only set of documents that run
+	// (an empty non-nil list runs nothing). NewHandler panics if an entry's
+	// key is not its query's hash (a configuration error).
+	AllowList AllowList
+	// AllowListExempt, when set, lets the viewers it accepts run any
+	// document in allow-list mode (e.g. regulators exploring in GraphiQL:
+	// func(v *auth.Viewer) bool { return v.IsRegulator() }).
+	AllowListExempt func(*auth.Viewer) bool
+	// Authenticator, when set, authenticates every request first (401 on bad
+	// credentials). Without it no credential is read: requests are PUBLIC
+	// unless a viewer is already in the request context (tests).
+	Authenticator *auth.Authenticator
+	// RateLimiter, when set, limits requests per principal after
+	// authentication and before the body is read (429).
+	RateLimiter *ratelimit.Limiter
 }
 
 func (o *HandlerOptions) defaults() {
@@ -40,11 +73,33 @@ func (o *HandlerOptions) defaults() {
 	if o.ParserTokenLimit <= 0 {
 		o.ParserTokenLimit = 15000
 	}
+	o.Limits.defaults()
+	if o.ComplexityLimit <= 0 {
+		o.ComplexityLimit = DefaultComplexityLimit
+	}
+	if o.APQCacheSize == 0 {
+		o.APQCacheSize = 1000
+	}
 }
 
-// NewHandler serves the GraphQL endpoint: POST with a JSON body, GET for
-// queries only (gqlgen answers 406 to a GET mutation), each mutation in one
-// transaction, stable error codes, bounded pages, bodies and documents.
+// NewHandler serves the GraphQL endpoint. A request passes, in order:
+//
+//  1. authentication (opts.Authenticator): the viewer, or 401;
+//  2. rate limiting (opts.RateLimiter): per principal, or 429;
+//  3. requestGuard: POST only as application/json, bounded bodies and query
+//     strings, one JSON object (no batching);
+//  4. gqlgen, where before any resolver runs: the allow list and APQ, the
+//     token limit, validation (suggestions off), viewer-dependent
+//     introspection, shape limits (depth, aliases, root fields, directives,
+//     fields), page sizes and complexity; then execution with each mutation
+//     in one transaction and stable error codes.
+//
+// GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
+// CSRF header: a query changes nothing. CSRF on POST is prevented by
+// accepting only application/json, which a cross-site form cannot send
+// without a CORS preflight (Apollo's csrfPrevention rule); multipart and
+// form transports are not mounted. Credentials travel in the Authorization
+// header, never in cookies, so a cross-site request carries none anyway.
 func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts HandlerOptions) http.Handler {
 	opts.defaults()
 	srv := handler.New(schema)
@@ -53,12 +108,68 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetValidationRulesFn(validationRules)
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
-	srv.SetErrorPresenter(PresentError)
+	// Suggestions are off for everyone: gqlgen decides per server, not per
+	// request (validation results are cached per document), and regulators,
+	// who may introspect, get completion from the schema in GraphiQL instead.
+	srv.SetDisableSuggestion(true)
+	srv.SetErrorPresenter(presentWithoutSuggestions)
 	srv.SetRecoverFunc(Recover)
-	srv.Use(extension.Introspection{})
+	srv.AroundResponses(capErrors)
+	if opts.AllowList != nil {
+		srv.Use(allowListGate{list: opts.AllowList, exempt: opts.AllowListExempt})
+	}
+	if opts.APQCacheSize > 0 {
+		srv.Use(apq{extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)}})
+	}
+	srv.Use(viewerIntrospection{})
+	srv.Use(operationLimits{limits: opts.Limits})
 	srv.Use(pageLimits{})
+	srv.Use(newComplexityLimit(opts.ComplexityLimit))
 	srv.Use(entgql.Transactioner{TxOpener: client})
-	return requestGuard(srv, opts)
+	// Each operation gets its own batch loaders (KPI fields of many regions
+	// become one engine call).
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withLoaders(ctx))
+	})
+	h := requestGuard(srv, opts)
+	if opts.RateLimiter != nil {
+		h = opts.RateLimiter.Middleware(h)
+	}
+	if opts.Authenticator != nil {
+		h = opts.Authenticator.Middleware(h)
+	}
+	return h
+}
+
+// maxErrors bounds the errors of one response, as graphql-js's validate()
+// does (maxErrors 100): gqlparser reports every problem, so 15,000 tokens of
+// "@a @a …" come back as ~10,000 errors, a megabyte from a 15 KB request.
+const maxErrors = 100
+
+// capErrors keeps the first maxErrors errors and says the rest were dropped,
+// with the first error's code so that clients keep one classification.
+func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > maxErrors {
+		more := gqlerror.Errorf("%d more errors omitted", len(resp.Errors)-maxErrors)
+		more.Extensions = map[string]any{"code": resp.Errors[0].Extensions["code"]}
+		resp.Errors = append(resp.Errors[:maxErrors:maxErrors], more)
+	}
+	return resp
+}
+
+// presentWithoutSuggestions is PresentError minus "Did you mean …?" hints.
+// SetDisableSuggestion only covers unknown fields and scalar leaves;
+// gqlparser also suggests argument, type, input field and enum value names,
+// each a way to map a schema whose introspection is off (OWASP).
+func presentWithoutSuggestions(ctx context.Context, err error) *gqlerror.Error {
+	e := PresentError(ctx, err)
+	if e != nil {
+		if i := strings.Index(e.Message, " Did you mean "); i >= 0 {
+			e.Message = e.Message[:i]
+		}
+	}
+	return e
 }
 
 // requestGuard rejects, before gqlgen sees them, requests gqlgen would
