@@ -7,4 +7,4 @@
 package tuoyu
 
 //go:generate go run -mod=mod ./ent/entc.go
-//go:generate go run -mod=mod github.com/99designs/gqlgen generate --config gqlgen.yml
+//go:generate go tool gqlgen generate --config gqlgen.yml

@@ -81,7 +81,9 @@ func (_c *BanListEntryCreate) Mutation() *BanListEntryMutation {
 
 // Save creates the BanListEntry in the database.
 func (_c *BanListEntryCreate) Save(ctx context.Context) (*BanListEntry, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -108,15 +110,22 @@ func (_c *BanListEntryCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *BanListEntryCreate) defaults() {
+func (_c *BanListEntryCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if banlistentry.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized banlistentry.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := banlistentry.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if banlistentry.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized banlistentry.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := banlistentry.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

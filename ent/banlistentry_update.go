@@ -98,7 +98,9 @@ func (_u *BanListEntryUpdate) Mutation() *BanListEntryMutation {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *BanListEntryUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -125,11 +127,15 @@ func (_u *BanListEntryUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *BanListEntryUpdate) defaults() {
+func (_u *BanListEntryUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if banlistentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized banlistentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := banlistentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -289,7 +295,9 @@ func (_u *BanListEntryUpdateOne) Select(field string, fields ...string) *BanList
 
 // Save executes the query and returns the updated BanListEntry entity.
 func (_u *BanListEntryUpdateOne) Save(ctx context.Context) (*BanListEntry, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -316,11 +324,15 @@ func (_u *BanListEntryUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *BanListEntryUpdateOne) defaults() {
+func (_u *BanListEntryUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if banlistentry.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized banlistentry.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := banlistentry.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -183,7 +183,9 @@ func (_c *ChildCreate) Mutation() *ChildMutation {
 
 // Save creates the Child in the database.
 func (_c *ChildCreate) Save(ctx context.Context) (*Child, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -210,15 +212,22 @@ func (_c *ChildCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ChildCreate) defaults() {
+func (_c *ChildCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if child.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized child.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := child.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if child.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized child.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := child.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

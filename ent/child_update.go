@@ -270,7 +270,9 @@ func (_u *ChildUpdate) RemoveHealthRecords(v ...*HealthRecord) *ChildUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *ChildUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -297,11 +299,15 @@ func (_u *ChildUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChildUpdate) defaults() {
+func (_u *ChildUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if child.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized child.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := child.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -775,7 +781,9 @@ func (_u *ChildUpdateOne) Select(field string, fields ...string) *ChildUpdateOne
 
 // Save executes the query and returns the updated Child entity.
 func (_u *ChildUpdateOne) Save(ctx context.Context) (*Child, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -802,11 +810,15 @@ func (_u *ChildUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *ChildUpdateOne) defaults() {
+func (_u *ChildUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if child.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized child.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := child.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

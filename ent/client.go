@@ -15,6 +15,8 @@ import (
 	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/tuoyu/tuoyu/ent/apikey"
+	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -43,6 +45,10 @@ type Client struct {
 	config
 	// Schema is the client for creating, migrating and dropping schema.
 	Schema *migrate.Schema
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
+	// AuditLog is the client for interacting with the AuditLog builders.
+	AuditLog *AuditLogClient
 	// BanListEntry is the client for interacting with the BanListEntry builders.
 	BanListEntry *BanListEntryClient
 	// Certification is the client for interacting with the Certification builders.
@@ -92,6 +98,8 @@ func NewClient(opts ...Option) *Client {
 
 func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
+	c.APIKey = NewAPIKeyClient(c.config)
+	c.AuditLog = NewAuditLogClient(c.config)
 	c.BanListEntry = NewBanListEntryClient(c.config)
 	c.Certification = NewCertificationClient(c.config)
 	c.Child = NewChildClient(c.config)
@@ -203,6 +211,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 	return &Tx{
 		ctx:                  ctx,
 		config:               cfg,
+		APIKey:               NewAPIKeyClient(cfg),
+		AuditLog:             NewAuditLogClient(cfg),
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
@@ -241,6 +251,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 	return &Tx{
 		ctx:                  ctx,
 		config:               cfg,
+		APIKey:               NewAPIKeyClient(cfg),
+		AuditLog:             NewAuditLogClient(cfg),
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
@@ -266,7 +278,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 // Debug returns a new debug-client. It's used to get verbose logging on specific operations.
 //
 //	client.Debug().
-//		BanListEntry.
+//		APIKey.
 //		Query().
 //		Count(ctx)
 func (c *Client) Debug() *Client {
@@ -289,10 +301,10 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.BanListEntry, c.Certification, c.Child, c.Complaint, c.Enrolment, c.Filing,
-		c.Finding, c.HealthRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
-		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
-		c.Survey, c.Target,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
+		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.Incident,
+		c.InclusiveDesignation, c.Inspection, c.Institution, c.PopulationStat,
+		c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target,
 	} {
 		n.Use(hooks...)
 	}
@@ -302,10 +314,10 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.BanListEntry, c.Certification, c.Child, c.Complaint, c.Enrolment, c.Filing,
-		c.Finding, c.HealthRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
-		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
-		c.Survey, c.Target,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
+		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.Incident,
+		c.InclusiveDesignation, c.Inspection, c.Institution, c.PopulationStat,
+		c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -314,6 +326,10 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 // Mutate implements the ent.Mutator interface.
 func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 	switch m := m.(type) {
+	case *APIKeyMutation:
+		return c.APIKey.mutate(ctx, m)
+	case *AuditLogMutation:
+		return c.AuditLog.mutate(ctx, m)
 	case *BanListEntryMutation:
 		return c.BanListEntry.mutate(ctx, m)
 	case *CertificationMutation:
@@ -354,6 +370,274 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Target.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
+	}
+}
+
+// APIKeyClient is a client for the APIKey schema.
+type APIKeyClient struct {
+	config
+}
+
+// NewAPIKeyClient returns a client for the APIKey from the given config.
+func NewAPIKeyClient(c config) *APIKeyClient {
+	return &APIKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apikey.Hooks(f(g(h())))`.
+func (c *APIKeyClient) Use(hooks ...Hook) {
+	c.hooks.APIKey = append(c.hooks.APIKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apikey.Intercept(f(g(h())))`.
+func (c *APIKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.APIKey = append(c.inters.APIKey, interceptors...)
+}
+
+// Create returns a builder for creating a APIKey entity.
+func (c *APIKeyClient) Create() *APIKeyCreate {
+	mutation := newAPIKeyMutation(c.config, OpCreate)
+	return &APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of APIKey entities.
+func (c *APIKeyClient) CreateBulk(builders ...*APIKeyCreate) *APIKeyCreateBulk {
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *APIKeyClient) MapCreateBulk(slice any, setFunc func(*APIKeyCreate, int)) *APIKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &APIKeyCreateBulk{err: fmt.Errorf("calling to APIKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*APIKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &APIKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for APIKey.
+func (c *APIKeyClient) Update() *APIKeyUpdate {
+	mutation := newAPIKeyMutation(c.config, OpUpdate)
+	return &APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *APIKeyClient) UpdateOne(_m *APIKey) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKey(_m))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *APIKeyClient) UpdateOneID(id int) *APIKeyUpdateOne {
+	mutation := newAPIKeyMutation(c.config, OpUpdateOne, withAPIKeyID(id))
+	return &APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for APIKey.
+func (c *APIKeyClient) Delete() *APIKeyDelete {
+	mutation := newAPIKeyMutation(c.config, OpDelete)
+	return &APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *APIKeyClient) DeleteOne(_m *APIKey) *APIKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *APIKeyClient) DeleteOneID(id int) *APIKeyDeleteOne {
+	builder := c.Delete().Where(apikey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &APIKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for APIKey.
+func (c *APIKeyClient) Query() *APIKeyQuery {
+	return &APIKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAPIKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a APIKey entity by its id.
+func (c *APIKeyClient) Get(ctx context.Context, id int) (*APIKey, error) {
+	return c.Query().Where(apikey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *APIKeyClient) GetX(ctx context.Context, id int) *APIKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *APIKeyClient) Hooks() []Hook {
+	hooks := c.hooks.APIKey
+	return append(hooks[:len(hooks):len(hooks)], apikey.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *APIKeyClient) Interceptors() []Interceptor {
+	return c.inters.APIKey
+}
+
+func (c *APIKeyClient) mutate(ctx context.Context, m *APIKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&APIKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&APIKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&APIKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&APIKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown APIKey mutation op: %q", m.Op())
+	}
+}
+
+// AuditLogClient is a client for the AuditLog schema.
+type AuditLogClient struct {
+	config
+}
+
+// NewAuditLogClient returns a client for the AuditLog from the given config.
+func NewAuditLogClient(c config) *AuditLogClient {
+	return &AuditLogClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditlog.Hooks(f(g(h())))`.
+func (c *AuditLogClient) Use(hooks ...Hook) {
+	c.hooks.AuditLog = append(c.hooks.AuditLog, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditlog.Intercept(f(g(h())))`.
+func (c *AuditLogClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditLog = append(c.inters.AuditLog, interceptors...)
+}
+
+// Create returns a builder for creating a AuditLog entity.
+func (c *AuditLogClient) Create() *AuditLogCreate {
+	mutation := newAuditLogMutation(c.config, OpCreate)
+	return &AuditLogCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditLog entities.
+func (c *AuditLogClient) CreateBulk(builders ...*AuditLogCreate) *AuditLogCreateBulk {
+	return &AuditLogCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditLogClient) MapCreateBulk(slice any, setFunc func(*AuditLogCreate, int)) *AuditLogCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditLogCreateBulk{err: fmt.Errorf("calling to AuditLogClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditLogCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditLogCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditLog.
+func (c *AuditLogClient) Update() *AuditLogUpdate {
+	mutation := newAuditLogMutation(c.config, OpUpdate)
+	return &AuditLogUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditLogClient) UpdateOne(_m *AuditLog) *AuditLogUpdateOne {
+	mutation := newAuditLogMutation(c.config, OpUpdateOne, withAuditLog(_m))
+	return &AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditLogClient) UpdateOneID(id int) *AuditLogUpdateOne {
+	mutation := newAuditLogMutation(c.config, OpUpdateOne, withAuditLogID(id))
+	return &AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditLog.
+func (c *AuditLogClient) Delete() *AuditLogDelete {
+	mutation := newAuditLogMutation(c.config, OpDelete)
+	return &AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditLogClient) DeleteOne(_m *AuditLog) *AuditLogDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditLogClient) DeleteOneID(id int) *AuditLogDeleteOne {
+	builder := c.Delete().Where(auditlog.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditLogDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditLog.
+func (c *AuditLogClient) Query() *AuditLogQuery {
+	return &AuditLogQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditLog},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditLog entity by its id.
+func (c *AuditLogClient) Get(ctx context.Context, id int) (*AuditLog, error) {
+	return c.Query().Where(auditlog.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditLogClient) GetX(ctx context.Context, id int) *AuditLog {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditLogClient) Hooks() []Hook {
+	hooks := c.hooks.AuditLog
+	return append(hooks[:len(hooks):len(hooks)], auditlog.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditLogClient) Interceptors() []Interceptor {
+	return c.inters.AuditLog
+}
+
+func (c *AuditLogClient) mutate(ctx context.Context, m *AuditLogMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditLogCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditLogUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditLogUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditLogDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditLog mutation op: %q", m.Op())
 	}
 }
 
@@ -467,7 +751,8 @@ func (c *BanListEntryClient) GetX(ctx context.Context, id int) *BanListEntry {
 
 // Hooks returns the client hooks.
 func (c *BanListEntryClient) Hooks() []Hook {
-	return c.hooks.BanListEntry
+	hooks := c.hooks.BanListEntry
+	return append(hooks[:len(hooks):len(hooks)], banlistentry.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -798,7 +1083,8 @@ func (c *ChildClient) QueryHealthRecords(_m *Child) *HealthRecordQuery {
 
 // Hooks returns the client hooks.
 func (c *ChildClient) Hooks() []Hook {
-	return c.hooks.Child
+	hooks := c.hooks.Child
+	return append(hooks[:len(hooks):len(hooks)], child.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1429,7 +1715,8 @@ func (c *FindingClient) QueryInspection(_m *Finding) *InspectionQuery {
 
 // Hooks returns the client hooks.
 func (c *FindingClient) Hooks() []Hook {
-	return c.hooks.Finding
+	hooks := c.hooks.Finding
+	return append(hooks[:len(hooks):len(hooks)], finding.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -1594,7 +1881,8 @@ func (c *HealthRecordClient) QueryInstitution(_m *HealthRecord) *InstitutionQuer
 
 // Hooks returns the client hooks.
 func (c *HealthRecordClient) Hooks() []Hook {
-	return c.hooks.HealthRecord
+	hooks := c.hooks.HealthRecord
+	return append(hooks[:len(hooks):len(hooks)], healthrecord.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2059,7 +2347,8 @@ func (c *InspectionClient) QueryFindings(_m *Inspection) *FindingQuery {
 
 // Hooks returns the client hooks.
 func (c *InspectionClient) Hooks() []Hook {
-	return c.hooks.Inspection
+	hooks := c.hooks.Inspection
+	return append(hooks[:len(hooks):len(hooks)], inspection.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2502,7 +2791,8 @@ func (c *PopulationStatClient) QueryRegion(_m *PopulationStat) *RegionQuery {
 
 // Hooks returns the client hooks.
 func (c *PopulationStatClient) Hooks() []Hook {
-	return c.hooks.PopulationStat
+	hooks := c.hooks.PopulationStat
+	return append(hooks[:len(hooks):len(hooks)], populationstat.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -2747,7 +3037,8 @@ func (c *RegionClient) QueryResidentChildren(_m *Region) *ChildQuery {
 
 // Hooks returns the client hooks.
 func (c *RegionClient) Hooks() []Hook {
-	return c.hooks.Region
+	hooks := c.hooks.Region
+	return append(hooks[:len(hooks):len(hooks)], region.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3046,7 +3337,8 @@ func (c *ServerSecretClient) GetX(ctx context.Context, id int) *ServerSecret {
 
 // Hooks returns the client hooks.
 func (c *ServerSecretClient) Hooks() []Hook {
-	return c.hooks.ServerSecret
+	hooks := c.hooks.ServerSecret
+	return append(hooks[:len(hooks):len(hooks)], serversecret.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3511,7 +3803,8 @@ func (c *TargetClient) QueryRegion(_m *Target) *RegionQuery {
 
 // Hooks returns the client hooks.
 func (c *TargetClient) Hooks() []Hook {
-	return c.hooks.Target
+	hooks := c.hooks.Target
+	return append(hooks[:len(hooks):len(hooks)], target.Hooks[:]...)
 }
 
 // Interceptors returns the client interceptors.
@@ -3537,14 +3830,15 @@ func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		BanListEntry, Certification, Child, Complaint, Enrolment, Filing, Finding,
-		HealthRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target []ent.Hook
+		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
+		Filing, Finding, HealthRecord, Incident, InclusiveDesignation, Inspection,
+		Institution, PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
+		Target []ent.Hook
 	}
 	inters struct {
-		BanListEntry, Certification, Child, Complaint, Enrolment, Filing, Finding,
-		HealthRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
+		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
+		Filing, Finding, HealthRecord, Incident, InclusiveDesignation, Inspection,
+		Institution, PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
 		Target []ent.Interceptor
 	}
 )

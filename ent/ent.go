@@ -12,6 +12,8 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/tuoyu/tuoyu/ent/apikey"
+	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -91,6 +93,8 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			apikey.Table:               apikey.ValidColumn,
+			auditlog.Table:             auditlog.ValidColumn,
 			banlistentry.Table:         banlistentry.ValidColumn,
 			certification.Table:        certification.ValidColumn,
 			child.Table:                child.ValidColumn,

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -365,6 +366,12 @@ func (_q *FilingQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if filing.Policy == nil {
+		return errors.New("ent: uninitialized filing.Policy (forgotten import ent/runtime?)")
+	}
+	if err := filing.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -123,7 +123,9 @@ func (_c *FindingCreate) Mutation() *FindingMutation {
 
 // Save creates the Finding in the database.
 func (_c *FindingCreate) Save(ctx context.Context) (*Finding, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -150,15 +152,22 @@ func (_c *FindingCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *FindingCreate) defaults() {
+func (_c *FindingCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if finding.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized finding.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := finding.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if finding.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized finding.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := finding.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

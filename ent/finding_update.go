@@ -156,7 +156,9 @@ func (_u *FindingUpdate) ClearInspection() *FindingUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *FindingUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -183,11 +185,15 @@ func (_u *FindingUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FindingUpdate) defaults() {
+func (_u *FindingUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if finding.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized finding.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := finding.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -448,7 +454,9 @@ func (_u *FindingUpdateOne) Select(field string, fields ...string) *FindingUpdat
 
 // Save executes the query and returns the updated Finding entity.
 func (_u *FindingUpdateOne) Save(ctx context.Context) (*Finding, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -475,11 +483,15 @@ func (_u *FindingUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *FindingUpdateOne) defaults() {
+func (_u *FindingUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if finding.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized finding.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := finding.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

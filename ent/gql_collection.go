@@ -10,6 +10,7 @@ import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/dialect/sql"
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -29,6 +30,140 @@ import (
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
 )
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *AuditLogQuery) CollectFields(ctx context.Context, satisfies ...string) (*AuditLogQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *AuditLogQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(auditlog.Columns))
+		selectedFields = []string{auditlog.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "at":
+			if _, ok := fieldSeen[auditlog.FieldAt]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldAt)
+				fieldSeen[auditlog.FieldAt] = struct{}{}
+			}
+		case "subject":
+			if _, ok := fieldSeen[auditlog.FieldSubject]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldSubject)
+				fieldSeen[auditlog.FieldSubject] = struct{}{}
+			}
+		case "role":
+			if _, ok := fieldSeen[auditlog.FieldRole]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldRole)
+				fieldSeen[auditlog.FieldRole] = struct{}{}
+			}
+		case "regionCode":
+			if _, ok := fieldSeen[auditlog.FieldRegionCode]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldRegionCode)
+				fieldSeen[auditlog.FieldRegionCode] = struct{}{}
+			}
+		case "institutionID":
+			if _, ok := fieldSeen[auditlog.FieldInstitutionID]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldInstitutionID)
+				fieldSeen[auditlog.FieldInstitutionID] = struct{}{}
+			}
+		case "operation":
+			if _, ok := fieldSeen[auditlog.FieldOperation]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldOperation)
+				fieldSeen[auditlog.FieldOperation] = struct{}{}
+			}
+		case "documentHash":
+			if _, ok := fieldSeen[auditlog.FieldDocumentHash]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldDocumentHash)
+				fieldSeen[auditlog.FieldDocumentHash] = struct{}{}
+			}
+		case "entityType":
+			if _, ok := fieldSeen[auditlog.FieldEntityType]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldEntityType)
+				fieldSeen[auditlog.FieldEntityType] = struct{}{}
+			}
+		case "entityIds":
+			if _, ok := fieldSeen[auditlog.FieldEntityIds]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldEntityIds)
+				fieldSeen[auditlog.FieldEntityIds] = struct{}{}
+			}
+		case "fields":
+			if _, ok := fieldSeen[auditlog.FieldFields]; !ok {
+				selectedFields = append(selectedFields, auditlog.FieldFields)
+				fieldSeen[auditlog.FieldFields] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type auditlogPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []AuditLogPaginateOption
+}
+
+func newAuditLogPaginateArgs(rv map[string]any) *auditlogPaginateArgs {
+	args := &auditlogPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &AuditLogOrder{Field: &AuditLogOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithAuditLogOrder(order))
+			}
+		case *AuditLogOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithAuditLogOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*AuditLogWhereInput); ok {
+		args.opts = append(args.opts, WithAuditLogFilter(v.Filter))
+	}
+	return args
+}
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *BanListEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*BanListEntryQuery, error) {

@@ -48,6 +48,98 @@ type Edge struct {
 }
 
 // Node implements Noder interface
+func (_m *AuditLog) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "AuditLog",
+		Fields: make([]*Field, 10),
+		Edges:  make([]*Edge, 0),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.At); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Subject); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "string",
+		Name:  "subject",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Role); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "string",
+		Name:  "role",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RegionCode); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "string",
+		Name:  "region_code",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.InstitutionID); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "int",
+		Name:  "institution_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Operation); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "operation",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.DocumentHash); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "string",
+		Name:  "document_hash",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.EntityType); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "string",
+		Name:  "entity_type",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.EntityIds); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "[]int",
+		Name:  "entity_ids",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Fields); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
+		Type:  "[]string",
+		Name:  "fields",
+		Value: string(buf),
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
 func (_m *BanListEntry) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,

@@ -191,7 +191,9 @@ func (_c *HealthRecordCreate) Mutation() *HealthRecordMutation {
 
 // Save creates the HealthRecord in the database.
 func (_c *HealthRecordCreate) Save(ctx context.Context) (*HealthRecord, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -218,12 +220,18 @@ func (_c *HealthRecordCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *HealthRecordCreate) defaults() {
+func (_c *HealthRecordCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if healthrecord.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthrecord.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthrecord.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if healthrecord.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthrecord.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthrecord.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
@@ -231,6 +239,7 @@ func (_c *HealthRecordCreate) defaults() {
 		v := healthrecord.DefaultResult
 		_c.mutation.SetResult(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -284,7 +284,9 @@ func (_u *HealthRecordUpdate) ClearInstitution() *HealthRecordUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *HealthRecordUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -311,11 +313,15 @@ func (_u *HealthRecordUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *HealthRecordUpdate) defaults() {
+func (_u *HealthRecordUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if healthrecord.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthrecord.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthrecord.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -793,7 +799,9 @@ func (_u *HealthRecordUpdateOne) Select(field string, fields ...string) *HealthR
 
 // Save executes the query and returns the updated HealthRecord entity.
 func (_u *HealthRecordUpdateOne) Save(ctx context.Context) (*HealthRecord, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -820,11 +828,15 @@ func (_u *HealthRecordUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *HealthRecordUpdateOne) defaults() {
+func (_u *HealthRecordUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if healthrecord.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized healthrecord.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := healthrecord.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -109,7 +109,9 @@ func (_c *InspectionCreate) Mutation() *InspectionMutation {
 
 // Save creates the Inspection in the database.
 func (_c *InspectionCreate) Save(ctx context.Context) (*Inspection, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -136,15 +138,22 @@ func (_c *InspectionCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *InspectionCreate) defaults() {
+func (_c *InspectionCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if inspection.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized inspection.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := inspection.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if inspection.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized inspection.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := inspection.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -161,7 +161,9 @@ func (_u *InspectionUpdate) RemoveFindings(v ...*Finding) *InspectionUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *InspectionUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -188,11 +190,15 @@ func (_u *InspectionUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InspectionUpdate) defaults() {
+func (_u *InspectionUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if inspection.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized inspection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := inspection.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -490,7 +496,9 @@ func (_u *InspectionUpdateOne) Select(field string, fields ...string) *Inspectio
 
 // Save executes the query and returns the updated Inspection entity.
 func (_u *InspectionUpdateOne) Save(ctx context.Context) (*Inspection, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -517,11 +525,15 @@ func (_u *InspectionUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *InspectionUpdateOne) defaults() {
+func (_u *InspectionUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if inspection.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized inspection.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := inspection.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -699,6 +700,12 @@ func (_q *InstitutionQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if institution.Policy == nil {
+		return errors.New("ent: uninitialized institution.Policy (forgotten import ent/runtime?)")
+	}
+	if err := institution.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

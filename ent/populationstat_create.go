@@ -115,7 +115,9 @@ func (_c *PopulationStatCreate) Mutation() *PopulationStatMutation {
 
 // Save creates the PopulationStat in the database.
 func (_c *PopulationStatCreate) Save(ctx context.Context) (*PopulationStat, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -142,15 +144,22 @@ func (_c *PopulationStatCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *PopulationStatCreate) defaults() {
+func (_c *PopulationStatCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if populationstat.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized populationstat.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := populationstat.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
 	if _, ok := _c.mutation.UpdatedAt(); !ok {
+		if populationstat.DefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized populationstat.DefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := populationstat.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -178,7 +178,9 @@ func (_u *PopulationStatUpdate) ClearRegion() *PopulationStatUpdate {
 
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *PopulationStatUpdate) Save(ctx context.Context) (int, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return 0, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -205,11 +207,15 @@ func (_u *PopulationStatUpdate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PopulationStatUpdate) defaults() {
+func (_u *PopulationStatUpdate) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if populationstat.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized populationstat.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := populationstat.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -511,7 +517,9 @@ func (_u *PopulationStatUpdateOne) Select(field string, fields ...string) *Popul
 
 // Save executes the query and returns the updated PopulationStat entity.
 func (_u *PopulationStatUpdateOne) Save(ctx context.Context) (*PopulationStat, error) {
-	_u.defaults()
+	if err := _u.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _u.sqlSave, _u.mutation, _u.hooks)
 }
 
@@ -538,11 +546,15 @@ func (_u *PopulationStatUpdateOne) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_u *PopulationStatUpdateOne) defaults() {
+func (_u *PopulationStatUpdateOne) defaults() error {
 	if _, ok := _u.mutation.UpdatedAt(); !ok {
+		if populationstat.UpdateDefaultUpdatedAt == nil {
+			return fmt.Errorf("ent: uninitialized populationstat.UpdateDefaultUpdatedAt (forgotten import ent/runtime?)")
+		}
 		v := populationstat.UpdateDefaultUpdatedAt()
 		_u.mutation.SetUpdatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -55,7 +55,9 @@ func (_c *ServerSecretCreate) Mutation() *ServerSecretMutation {
 
 // Save creates the ServerSecret in the database.
 func (_c *ServerSecretCreate) Save(ctx context.Context) (*ServerSecret, error) {
-	_c.defaults()
+	if err := _c.defaults(); err != nil {
+		return nil, err
+	}
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -82,11 +84,15 @@ func (_c *ServerSecretCreate) ExecX(ctx context.Context) {
 }
 
 // defaults sets the default values of the builder before save.
-func (_c *ServerSecretCreate) defaults() {
+func (_c *ServerSecretCreate) defaults() error {
 	if _, ok := _c.mutation.CreatedAt(); !ok {
+		if serversecret.DefaultCreatedAt == nil {
+			return fmt.Errorf("ent: uninitialized serversecret.DefaultCreatedAt (forgotten import ent/runtime?)")
+		}
 		v := serversecret.DefaultCreatedAt()
 		_c.mutation.SetCreatedAt(v)
 	}
+	return nil
 }
 
 // check runs all checks and user-defined validators on the builder.

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -329,6 +330,12 @@ func (_q *ServerSecretQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if serversecret.Policy == nil {
+		return errors.New("ent: uninitialized serversecret.Policy (forgotten import ent/runtime?)")
+	}
+	if err := serversecret.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ package ent
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 
@@ -403,6 +404,12 @@ func (_q *StaffQuery) prepareQuery(ctx context.Context) error {
 			return err
 		}
 		_q.sql = prev
+	}
+	if staff.Policy == nil {
+		return errors.New("ent: uninitialized staff.Policy (forgotten import ent/runtime?)")
+	}
+	if err := staff.Policy.EvalQuery(ctx, _q); err != nil {
+		return err
 	}
 	return nil
 }

@@ -14,6 +14,10 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// APIKey is the client for interacting with the APIKey builders.
+	APIKey *APIKeyClient
+	// AuditLog is the client for interacting with the AuditLog builders.
+	AuditLog *AuditLogClient
 	// BanListEntry is the client for interacting with the BanListEntry builders.
 	BanListEntry *BanListEntryClient
 	// Certification is the client for interacting with the Certification builders.
@@ -183,6 +187,8 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.APIKey = NewAPIKeyClient(tx.config)
+	tx.AuditLog = NewAuditLogClient(tx.config)
 	tx.BanListEntry = NewBanListEntryClient(tx.config)
 	tx.Certification = NewCertificationClient(tx.config)
 	tx.Child = NewChildClient(tx.config)
@@ -211,7 +217,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: BanListEntry.QueryXXX(), the query will be executed
+// applies a query, for example: APIKey.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -23,6 +23,15 @@ func (r *queryResolver) Nodes(ctx context.Context, ids []int) ([]ent.Noder, erro
 	return r.client.Noders(ctx, ids)
 }
 
+// AuditLogs is the resolver for the auditLogs field.
+func (r *queryResolver) AuditLogs(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditLogOrder, where *ent.AuditLogWhereInput) (*ent.AuditLogConnection, error) {
+	return r.client.AuditLog.Query().
+		Paginate(ctx, after, first, before, last,
+			ent.WithAuditLogOrder(orderBy),
+			ent.WithAuditLogFilter(where.Filter),
+		)
+}
+
 // BanListEntries is the resolver for the banListEntries field.
 func (r *queryResolver) BanListEntries(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BanListEntryOrder, where *ent.BanListEntryWhereInput) (*ent.BanListEntryConnection, error) {
 	return r.client.BanListEntry.Query().

@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
 // creditCode returns the n-th valid 统一社会信用代码 of the fixtures.
@@ -50,14 +50,14 @@ func newRegion(t testing.TB, c *ent.Client, code, name string, level region.Leve
 	if parent != nil {
 		b.SetParent(parent)
 	}
-	return b.SaveX(context.Background())
+	return b.SaveX(testdb.Ctx())
 }
 
 // buildTree creates the tree; institution i (0-based) in subdistrict i%4 has
 // i+1 open seats.
 func buildTree(t testing.TB, c *ent.Client, institutions int) *tree {
 	t.Helper()
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	tr := &tree{}
 	tr.province = newRegion(t, c, "210000", "辽宁省", region.LevelPROVINCE, nil)
 	tr.city = newRegion(t, c, "210100", "沈阳市", region.LevelCITY, tr.province)

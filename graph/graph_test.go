@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
 const institutionsQuery = `query {
@@ -24,7 +24,7 @@ const institutionsQuery = `query {
 }`
 
 func TestInstitutionsWithRegionAndSeatCounts(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	buildTree(t, s.Client, 6)
 	var got struct {
 		Institutions struct {
@@ -57,11 +57,11 @@ func TestInstitutionsWithRegionAndSeatCounts(t *testing.T) {
 }
 
 func TestPageSizeDefaultAndCap(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	buildTree(t, s.Client, 1)
-	inst := s.Client.Institution.Query().OnlyX(context.Background())
+	inst := s.Client.Institution.Query().OnlyX(testdb.Ctx())
 	for range 24 { // 25 seats in all
-		s.Client.Seat.Create().SetInstitution(inst).SetAgeBand("INFANT").SetOpenedAt(inst.OpenedAt).ExecX(context.Background())
+		s.Client.Seat.Create().SetInstitution(inst).SetAgeBand("INFANT").SetOpenedAt(inst.OpenedAt).ExecX(testdb.Ctx())
 	}
 	tests := []struct {
 		name      string
@@ -136,7 +136,7 @@ func TestNestedPathStatementCounts(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, n := range []int{4, 12} {
-				s := gqltest.New(t)
+				s := gqltest.New(t, gqltest.Trusted())
 				buildTree(t, s.Client, n)
 				var resp gqltest.Response
 				got := s.Count(func() { resp = s.Do(t, tc.query, nil) })
@@ -152,7 +152,7 @@ func TestNestedPathStatementCounts(t *testing.T) {
 }
 
 func TestNodeResolvesEveryType(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	ids := createOneOfEach(t, s)
 	for typ, id := range ids {
 		t.Run(typ, func(t *testing.T) {
@@ -233,7 +233,7 @@ func createOneOfEach(t *testing.T, s *gqltest.Server) map[string]string {
 // rowCounts counts every table, to prove a failed mutation wrote nothing.
 func rowCounts(t *testing.T, s *gqltest.Server) string {
 	t.Helper()
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	c := s.Client
 	return fmt.Sprint(
 		c.Region.Query().CountX(ctx), c.Institution.Query().CountX(ctx), c.Filing.Query().CountX(ctx),
@@ -243,7 +243,7 @@ func rowCounts(t *testing.T, s *gqltest.Server) string {
 }
 
 func TestInvalidInputIsRejectedAndWritesNothing(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	tr := buildTree(t, s.Client, 2)
 	sub := strconv.Itoa(tr.subdistricts[0].ID)
 	inst := strconv.Itoa(tr.institutions[0].ID)
@@ -307,7 +307,7 @@ func assertNoLeak(t *testing.T, body string) {
 }
 
 func TestDomainRules(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	tr := buildTree(t, s.Client, 1)
 	inst := strconv.Itoa(tr.institutions[0].ID)
 	var child struct{ CreateChild struct{ ID string } }
@@ -365,7 +365,7 @@ func TestDomainRules(t *testing.T) {
 			t.Errorf("masked = %q", got.CreateStaff.IDNumberMasked)
 		}
 		var stored string
-		rows, err := s.SQL.QueryContext(context.Background(), "SELECT id_number_hash || '|' || id_number_masked FROM staff")
+		rows, err := s.SQL.QueryContext(testdb.Ctx(), "SELECT id_number_hash || '|' || id_number_masked FROM staff")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +387,7 @@ func TestDomainRules(t *testing.T) {
 }
 
 func TestTransportsAndRequestErrors(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	post := func(contentType, body string) gqltest.Response {
 		req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(body))
 		req.Header.Set("Content-Type", contentType)
@@ -441,7 +441,7 @@ func TestTransportsAndRequestErrors(t *testing.T) {
 }
 
 func TestGraphQLErrorsAreJSON(t *testing.T) {
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	resp := s.Do(t, `{ nope }`, nil)
 	if len(resp.Errors) != 1 || resp.Errors[0].Code() != "GRAPHQL_VALIDATION_FAILED" {
 		t.Fatalf("errors = %s", resp.Body)

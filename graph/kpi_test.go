@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -11,20 +10,21 @@ import (
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
 // kpiServer is the KPI fixture behind the real handler, plus 97 empty
 // districts under the city so that there are 100 districts.
 func kpiServer(t *testing.T) (*gqltest.Server, *kpifixture.Fixture) {
 	t.Helper()
-	s := gqltest.New(t)
+	s := gqltest.New(t, gqltest.Trusted())
 	f := kpifixture.Build(t, s.Client)
 	extra := make([]*ent.RegionCreate, 0, 97)
 	for i := range 97 {
 		extra = append(extra, s.Client.Region.Create().SetCode(fmt.Sprintf("2102%02d", i+1)).SetName(fmt.Sprintf("区%d", i)).
 			SetLevel(region.LevelDISTRICT).SetParent(f.C))
 	}
-	s.Client.Region.CreateBulk(extra...).ExecX(context.Background())
+	s.Client.Region.CreateBulk(extra...).ExecX(testdb.Ctx())
 	return s, f
 }
 

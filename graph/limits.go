@@ -4,15 +4,11 @@ import (
 	"context"
 	"math"
 
-	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"github.com/tuoyu/tuoyu/ent"
-	"github.com/tuoyu/tuoyu/graph/generated"
 )
 
 // Codes of operations refused before execution because of their shape or
@@ -344,60 +340,4 @@ func newComplexityLimit(limit int) complexityLimit {
 
 func (c complexityLimit) Validate(es graphql.ExecutableSchema) error {
 	return c.ComplexityLimit.Validate(costedSchema{es})
-}
-
-// connection is the generated complexity function of a connection with
-// after, first, before, last, orderBy and where arguments.
-func connection[O, W any](child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ O, _ W) int {
-	return ConnectionComplexity(child, first, last)
-}
-
-// connectionNoWhere is connection for edges without a where argument.
-func connectionNoWhere[O any](child int, _ *entgql.Cursor[int], first *int, _ *entgql.Cursor[int], last *int, _ O) int {
-	return ConnectionComplexity(child, first, last)
-}
-
-// SetComplexity gives every connection field of the generated ComplexityRoot
-// ConnectionComplexity, and Query.nodes a cost per id, so that the
-// executable schema itself carries the costs NewHandler applies through
-// costedSchema (for any other server built on the schema). NewHandler does
-// not depend on it. TestSetComplexityCoversEveryConnection fails when a
-// connection is added to the schema and not here; when regenerated
-// signatures change, this stops compiling, which is the point.
-func SetComplexity(c *generated.ComplexityRoot) {
-	c.Child.Enrolments = connectionNoWhere[*ent.EnrolmentOrder]
-	c.Child.HealthRecords = connectionNoWhere[*ent.HealthRecordOrder]
-	c.Institution.Complaints = connection[*ent.ComplaintOrder, *ent.ComplaintWhereInput]
-	c.Institution.Designations = connection[*ent.InclusiveDesignationOrder, *ent.InclusiveDesignationWhereInput]
-	c.Institution.Enrolments = connectionNoWhere[*ent.EnrolmentOrder]
-	c.Institution.Filings = connection[*ent.FilingOrder, *ent.FilingWhereInput]
-	c.Institution.HealthRecords = connectionNoWhere[*ent.HealthRecordOrder]
-	c.Institution.Incidents = connection[*ent.IncidentOrder, *ent.IncidentWhereInput]
-	c.Institution.Inspections = connection[*ent.InspectionOrder, *ent.InspectionWhereInput]
-	c.Institution.Seats = connection[*ent.SeatOrder, *ent.SeatWhereInput]
-	c.Institution.Staff = connection[*ent.StaffOrder, *ent.StaffWhereInput]
-	c.Query.BanListEntries = connection[*ent.BanListEntryOrder, *ent.BanListEntryWhereInput]
-	c.Query.Certifications = connection[*ent.CertificationOrder, *ent.CertificationWhereInput]
-	c.Query.Children = connection[*ent.ChildOrder, *ent.ChildWhereInput]
-	c.Query.Complaints = connection[*ent.ComplaintOrder, *ent.ComplaintWhereInput]
-	c.Query.Enrolments = connection[*ent.EnrolmentOrder, *ent.EnrolmentWhereInput]
-	c.Query.Filings = connection[*ent.FilingOrder, *ent.FilingWhereInput]
-	c.Query.HealthRecords = connection[*ent.HealthRecordOrder, *ent.HealthRecordWhereInput]
-	c.Query.Incidents = connection[*ent.IncidentOrder, *ent.IncidentWhereInput]
-	c.Query.InclusiveDesignations = connection[*ent.InclusiveDesignationOrder, *ent.InclusiveDesignationWhereInput]
-	c.Query.Inspections = connection[*ent.InspectionOrder, *ent.InspectionWhereInput]
-	c.Query.Institutions = connection[*ent.InstitutionOrder, *ent.InstitutionWhereInput]
-	c.Query.PopulationStats = connection[*ent.PopulationStatOrder, *ent.PopulationStatWhereInput]
-	c.Query.Regions = connection[*ent.RegionOrder, *ent.RegionWhereInput]
-	c.Query.Seats = connection[*ent.SeatOrder, *ent.SeatWhereInput]
-	c.Query.Staff = connection[*ent.StaffOrder, *ent.StaffWhereInput]
-	c.Query.Surveys = connection[*ent.SurveyOrder, *ent.SurveyWhereInput]
-	c.Query.Targets = connection[*ent.TargetOrder, *ent.TargetWhereInput]
-	c.Region.Children = connection[*ent.RegionOrder, *ent.RegionWhereInput]
-	c.Region.Institutions = connection[*ent.InstitutionOrder, *ent.InstitutionWhereInput]
-	c.Region.PopulationStats = connection[*ent.PopulationStatOrder, *ent.PopulationStatWhereInput]
-	c.Region.Surveys = connection[*ent.SurveyOrder, *ent.SurveyWhereInput]
-	c.Region.Targets = connection[*ent.TargetOrder, *ent.TargetWhereInput]
-	c.Staff.Certifications = connection[*ent.CertificationOrder, *ent.CertificationWhereInput]
-	c.Query.Nodes = func(child int, ids []int) int { return listComplexity(child, len(ids)) }
 }

@@ -1,19 +1,19 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
 // TestMigrateAndSeedCommands runs the subcommands as a user would, on a
 // fresh SQLite file: migrate, seed, and a refused second seed.
 func TestMigrateAndSeedCommands(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "cmd.db")
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	if err := run(ctx, []string{"migrate", "--db", path}); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
@@ -39,7 +39,7 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 }
 
 func TestUnknownCommandAndBadFlags(t *testing.T) {
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	if err := run(ctx, []string{"frobnicate"}); err == nil {
 		t.Error("unknown command accepted")
 	}

@@ -2,4 +2,4 @@
 
 package internal
 
-const IncrementStarts = "{\"ban_list_entries\":0,\"certifications\":4294967296,\"children\":8589934592,\"complaints\":12884901888,\"enrolments\":17179869184,\"filings\":21474836480,\"findings\":25769803776,\"health_records\":30064771072,\"incidents\":34359738368,\"inclusive_designations\":38654705664,\"inspections\":42949672960,\"institutions\":47244640256,\"population_stats\":51539607552,\"regions\":55834574848,\"seats\":60129542144,\"server_secrets\":64424509440,\"staff\":68719476736,\"surveys\":73014444032,\"targets\":77309411328}"
+const IncrementStarts = "{\"api_keys\":81604378624,\"audit_logs\":85899345920,\"ban_list_entries\":0,\"certifications\":4294967296,\"children\":8589934592,\"complaints\":12884901888,\"enrolments\":17179869184,\"filings\":21474836480,\"findings\":25769803776,\"health_records\":30064771072,\"incidents\":34359738368,\"inclusive_designations\":38654705664,\"inspections\":42949672960,\"institutions\":47244640256,\"population_stats\":51539607552,\"regions\":55834574848,\"seats\":60129542144,\"server_secrets\":64424509440,\"staff\":68719476736,\"surveys\":73014444032,\"targets\":77309411328}"

@@ -3,8 +3,11 @@
 package runtime
 
 import (
+	"context"
 	"time"
 
+	"github.com/tuoyu/tuoyu/ent/apikey"
+	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -25,13 +28,85 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+
+	"entgo.io/ent"
+	"entgo.io/ent/privacy"
 )
 
 // The init function reads all schema descriptors with runtime code
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	apikey.Policy = privacy.NewPolicies(schema.APIKey{})
+	apikey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := apikey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	apikeyFields := schema.APIKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescKeyID is the schema descriptor for key_id field.
+	apikeyDescKeyID := apikeyFields[0].Descriptor()
+	// apikey.KeyIDValidator is a validator for the "key_id" field. It is called by the builders before save.
+	apikey.KeyIDValidator = apikeyDescKeyID.Validators[0].(func(string) error)
+	// apikeyDescSecretHash is the schema descriptor for secret_hash field.
+	apikeyDescSecretHash := apikeyFields[1].Descriptor()
+	// apikey.SecretHashValidator is a validator for the "secret_hash" field. It is called by the builders before save.
+	apikey.SecretHashValidator = apikeyDescSecretHash.Validators[0].(func(string) error)
+	// apikeyDescName is the schema descriptor for name field.
+	apikeyDescName := apikeyFields[2].Descriptor()
+	// apikey.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	apikey.NameValidator = func() func(string) error {
+		validators := apikeyDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// apikeyDescRole is the schema descriptor for role field.
+	apikeyDescRole := apikeyFields[3].Descriptor()
+	// apikey.RoleValidator is a validator for the "role" field. It is called by the builders before save.
+	apikey.RoleValidator = apikeyDescRole.Validators[0].(func(string) error)
+	// apikeyDescCreatedAt is the schema descriptor for created_at field.
+	apikeyDescCreatedAt := apikeyFields[5].Descriptor()
+	// apikey.DefaultCreatedAt holds the default value on creation for the created_at field.
+	apikey.DefaultCreatedAt = apikeyDescCreatedAt.Default.(func() time.Time)
+	auditlog.Policy = privacy.NewPolicies(schema.AuditLog{})
+	auditlog.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := auditlog.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	auditlogFields := schema.AuditLog{}.Fields()
+	_ = auditlogFields
+	// auditlogDescAt is the schema descriptor for at field.
+	auditlogDescAt := auditlogFields[0].Descriptor()
+	// auditlog.DefaultAt holds the default value on creation for the at field.
+	auditlog.DefaultAt = auditlogDescAt.Default.(func() time.Time)
 	banlistentryMixin := schema.BanListEntry{}.Mixin()
+	banlistentry.Policy = privacy.NewPolicies(schema.BanListEntry{})
+	banlistentry.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := banlistentry.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	banlistentryMixinFields0 := banlistentryMixin[0].Fields()
 	_ = banlistentryMixinFields0
 	banlistentryFields := schema.BanListEntry{}.Fields()
@@ -73,8 +148,18 @@ func init() {
 		}
 	}()
 	certificationMixin := schema.Certification{}.Mixin()
+	certification.Policy = privacy.NewPolicies(schema.Certification{})
+	certification.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := certification.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	certificationMixinHooks1 := certificationMixin[1].Hooks()
-	certification.Hooks[0] = certificationMixinHooks1[0]
+
+	certification.Hooks[1] = certificationMixinHooks1[0]
 	certificationMixinFields0 := certificationMixin[0].Fields()
 	_ = certificationMixinFields0
 	certificationFields := schema.Certification{}.Fields()
@@ -130,6 +215,15 @@ func init() {
 		}
 	}()
 	childMixin := schema.Child{}.Mixin()
+	child.Policy = privacy.NewPolicies(schema.Child{})
+	child.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := child.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	childMixinFields0 := childMixin[0].Fields()
 	_ = childMixinFields0
 	childFields := schema.Child{}.Fields()
@@ -171,8 +265,18 @@ func init() {
 	// child.GuardianPhoneValidator is a validator for the "guardian_phone" field. It is called by the builders before save.
 	child.GuardianPhoneValidator = childDescGuardianPhone.Validators[0].(func(string) error)
 	complaintMixin := schema.Complaint{}.Mixin()
+	complaint.Policy = privacy.NewPolicies(schema.Complaint{})
+	complaint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := complaint.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	complaintHooks := schema.Complaint{}.Hooks()
-	complaint.Hooks[0] = complaintHooks[0]
+
+	complaint.Hooks[1] = complaintHooks[0]
 	complaintMixinFields0 := complaintMixin[0].Fields()
 	_ = complaintMixinFields0
 	complaintFields := schema.Complaint{}.Fields()
@@ -210,10 +314,21 @@ func init() {
 	// complaint.ResolutionValidator is a validator for the "resolution" field. It is called by the builders before save.
 	complaint.ResolutionValidator = complaintDescResolution.Validators[0].(func(string) error)
 	enrolmentMixin := schema.Enrolment{}.Mixin()
+	enrolment.Policy = privacy.NewPolicies(schema.Enrolment{})
+	enrolment.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := enrolment.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	enrolmentMixinHooks1 := enrolmentMixin[1].Hooks()
 	enrolmentHooks := schema.Enrolment{}.Hooks()
-	enrolment.Hooks[0] = enrolmentMixinHooks1[0]
-	enrolment.Hooks[1] = enrolmentHooks[0]
+
+	enrolment.Hooks[1] = enrolmentMixinHooks1[0]
+
+	enrolment.Hooks[2] = enrolmentHooks[0]
 	enrolmentMixinFields0 := enrolmentMixin[0].Fields()
 	_ = enrolmentMixinFields0
 	enrolmentFields := schema.Enrolment{}.Fields()
@@ -229,9 +344,20 @@ func init() {
 	// enrolment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	enrolment.UpdateDefaultUpdatedAt = enrolmentDescUpdatedAt.UpdateDefault.(func() time.Time)
 	filingMixin := schema.Filing{}.Mixin()
+	filing.Policy = privacy.NewPolicies(schema.Filing{})
+	filing.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := filing.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	filingHooks := schema.Filing{}.Hooks()
-	filing.Hooks[0] = filingHooks[0]
-	filing.Hooks[1] = filingHooks[1]
+
+	filing.Hooks[1] = filingHooks[0]
+
+	filing.Hooks[2] = filingHooks[1]
 	filingMixinFields0 := filingMixin[0].Fields()
 	_ = filingMixinFields0
 	filingFields := schema.Filing{}.Fields()
@@ -247,6 +373,15 @@ func init() {
 	// filing.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	filing.UpdateDefaultUpdatedAt = filingDescUpdatedAt.UpdateDefault.(func() time.Time)
 	findingMixin := schema.Finding{}.Mixin()
+	finding.Policy = privacy.NewPolicies(schema.Finding{})
+	finding.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := finding.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	findingMixinFields0 := findingMixin[0].Fields()
 	_ = findingMixinFields0
 	findingFields := schema.Finding{}.Fields()
@@ -284,6 +419,15 @@ func init() {
 	// finding.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	finding.DescriptionValidator = findingDescDescription.Validators[0].(func(string) error)
 	healthrecordMixin := schema.HealthRecord{}.Mixin()
+	healthrecord.Policy = privacy.NewPolicies(schema.HealthRecord{})
+	healthrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := healthrecord.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	healthrecordMixinFields0 := healthrecordMixin[0].Fields()
 	_ = healthrecordMixinFields0
 	healthrecordFields := schema.HealthRecord{}.Fields()
@@ -319,8 +463,18 @@ func init() {
 	// healthrecord.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	healthrecord.NotesValidator = healthrecordDescNotes.Validators[0].(func(string) error)
 	incidentMixin := schema.Incident{}.Mixin()
+	incident.Policy = privacy.NewPolicies(schema.Incident{})
+	incident.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := incident.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	incidentHooks := schema.Incident{}.Hooks()
-	incident.Hooks[0] = incidentHooks[0]
+
+	incident.Hooks[1] = incidentHooks[0]
 	incidentMixinFields0 := incidentMixin[0].Fields()
 	_ = incidentMixinFields0
 	incidentFields := schema.Incident{}.Fields()
@@ -358,8 +512,18 @@ func init() {
 	// incident.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
 	incident.DescriptionValidator = incidentDescDescription.Validators[0].(func(string) error)
 	inclusivedesignationMixin := schema.InclusiveDesignation{}.Mixin()
+	inclusivedesignation.Policy = privacy.NewPolicies(schema.InclusiveDesignation{})
+	inclusivedesignation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := inclusivedesignation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	inclusivedesignationMixinHooks1 := inclusivedesignationMixin[1].Hooks()
-	inclusivedesignation.Hooks[0] = inclusivedesignationMixinHooks1[0]
+
+	inclusivedesignation.Hooks[1] = inclusivedesignationMixinHooks1[0]
 	inclusivedesignationMixinFields0 := inclusivedesignationMixin[0].Fields()
 	_ = inclusivedesignationMixinFields0
 	inclusivedesignationFields := schema.InclusiveDesignation{}.Fields()
@@ -393,6 +557,15 @@ func init() {
 		}
 	}()
 	inspectionMixin := schema.Inspection{}.Mixin()
+	inspection.Policy = privacy.NewPolicies(schema.Inspection{})
+	inspection.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := inspection.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	inspectionMixinFields0 := inspectionMixin[0].Fields()
 	_ = inspectionMixinFields0
 	inspectionFields := schema.Inspection{}.Fields()
@@ -426,10 +599,21 @@ func init() {
 		}
 	}()
 	institutionMixin := schema.Institution{}.Mixin()
+	institution.Policy = privacy.NewPolicies(schema.Institution{})
+	institution.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := institution.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	institutionMixinHooks1 := institutionMixin[1].Hooks()
 	institutionHooks := schema.Institution{}.Hooks()
-	institution.Hooks[0] = institutionMixinHooks1[0]
-	institution.Hooks[1] = institutionHooks[0]
+
+	institution.Hooks[1] = institutionMixinHooks1[0]
+
+	institution.Hooks[2] = institutionHooks[0]
 	institutionMixinFields0 := institutionMixin[0].Fields()
 	_ = institutionMixinFields0
 	institutionFields := schema.Institution{}.Fields()
@@ -479,6 +663,15 @@ func init() {
 	// institution.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	institution.LongitudeValidator = institutionDescLongitude.Validators[0].(func(float64) error)
 	populationstatMixin := schema.PopulationStat{}.Mixin()
+	populationstat.Policy = privacy.NewPolicies(schema.PopulationStat{})
+	populationstat.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := populationstat.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	populationstatMixinFields0 := populationstatMixin[0].Fields()
 	_ = populationstatMixinFields0
 	populationstatFields := schema.PopulationStat{}.Fields()
@@ -514,6 +707,15 @@ func init() {
 	// populationstat.SourceValidator is a validator for the "source" field. It is called by the builders before save.
 	populationstat.SourceValidator = populationstatDescSource.Validators[0].(func(string) error)
 	regionMixin := schema.Region{}.Mixin()
+	region.Policy = privacy.NewPolicies(schema.Region{})
+	region.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := region.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()
@@ -551,8 +753,18 @@ func init() {
 		}
 	}()
 	seatMixin := schema.Seat{}.Mixin()
+	seat.Policy = privacy.NewPolicies(schema.Seat{})
+	seat.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := seat.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	seatMixinHooks1 := seatMixin[1].Hooks()
-	seat.Hooks[0] = seatMixinHooks1[0]
+
+	seat.Hooks[1] = seatMixinHooks1[0]
 	seatMixinFields0 := seatMixin[0].Fields()
 	_ = seatMixinFields0
 	seatFields := schema.Seat{}.Fields()
@@ -571,6 +783,15 @@ func init() {
 	seatDescInclusive := seatFields[2].Descriptor()
 	// seat.DefaultInclusive holds the default value on creation for the inclusive field.
 	seat.DefaultInclusive = seatDescInclusive.Default.(bool)
+	serversecret.Policy = privacy.NewPolicies(schema.ServerSecret{})
+	serversecret.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := serversecret.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	serversecretFields := schema.ServerSecret{}.Fields()
 	_ = serversecretFields
 	// serversecretDescName is the schema descriptor for name field.
@@ -586,10 +807,21 @@ func init() {
 	// serversecret.DefaultCreatedAt holds the default value on creation for the created_at field.
 	serversecret.DefaultCreatedAt = serversecretDescCreatedAt.Default.(func() time.Time)
 	staffMixin := schema.Staff{}.Mixin()
+	staff.Policy = privacy.NewPolicies(schema.Staff{})
+	staff.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := staff.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	staffMixinHooks1 := staffMixin[1].Hooks()
 	staffHooks := schema.Staff{}.Hooks()
-	staff.Hooks[0] = staffMixinHooks1[0]
-	staff.Hooks[1] = staffHooks[0]
+
+	staff.Hooks[1] = staffMixinHooks1[0]
+
+	staff.Hooks[2] = staffHooks[0]
 	staffMixinFields0 := staffMixin[0].Fields()
 	_ = staffMixinFields0
 	staffFields := schema.Staff{}.Fields()
@@ -631,8 +863,18 @@ func init() {
 	// staff.IDNumberMaskedValidator is a validator for the "id_number_masked" field. It is called by the builders before save.
 	staff.IDNumberMaskedValidator = staffDescIDNumberMasked.Validators[0].(func(string) error)
 	surveyMixin := schema.Survey{}.Mixin()
+	survey.Policy = privacy.NewPolicies(schema.Survey{})
+	survey.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := survey.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	surveyHooks := schema.Survey{}.Hooks()
-	survey.Hooks[0] = surveyHooks[0]
+
+	survey.Hooks[1] = surveyHooks[0]
 	surveyMixinFields0 := surveyMixin[0].Fields()
 	_ = surveyMixinFields0
 	surveyFields := schema.Survey{}.Fields()
@@ -656,6 +898,15 @@ func init() {
 	// survey.PositiveValidator is a validator for the "positive" field. It is called by the builders before save.
 	survey.PositiveValidator = surveyDescPositive.Validators[0].(func(int) error)
 	targetMixin := schema.Target{}.Mixin()
+	target.Policy = privacy.NewPolicies(schema.Target{})
+	target.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := target.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	targetMixinFields0 := targetMixin[0].Fields()
 	_ = targetMixinFields0
 	targetFields := schema.Target{}.Fields()

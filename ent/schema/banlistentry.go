@@ -40,6 +40,11 @@ func (BanListEntry) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("id_number_hash")}
 }
 
+// Policy of the BanListEntry: see policy.go.
+func (BanListEntry) Policy() ent.Policy {
+	return policy(onlyRoles(regulatorWriters...), regulatorWriters...)
+}
+
 // Annotations of the BanListEntry.
 func (BanListEntry) Annotations() []schema.Annotation {
 	return []schema.Annotation{

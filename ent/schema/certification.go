@@ -7,6 +7,11 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/certification"
+	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/ent/staff"
 )
 
 // Certification is a qualification certificate held by a staff member.
@@ -63,6 +68,13 @@ func (Certification) Edges() []ent.Edge {
 // Indexes of the Certification.
 func (Certification) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("staff_id")}
+}
+
+// Policy of the Certification: see policy.go.
+func (Certification) Policy() ent.Policy {
+	return policy(scoped[predicate.Certification, *gen.CertificationQuery](readPersonal, func(ps ...predicate.Institution) predicate.Certification {
+		return certification.HasStaffWith(staff.HasInstitutionWith(ps...))
+	}), staffWriters...)
 }
 
 // Annotations of the Certification.

@@ -84,6 +84,11 @@ func (Child) Indexes() []ent.Index {
 	}
 }
 
+// Policy of the Child: see policy.go.
+func (Child) Policy() ent.Policy {
+	return policy(childScope(), staffWriters...)
+}
+
 // Annotations of the Child.
 func (Child) Annotations() []schema.Annotation {
 	return []schema.Annotation{

@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // Complaint is a complaint received about an institution.
@@ -59,6 +63,11 @@ func (Complaint) Indexes() []ent.Index {
 // Hooks of the Complaint.
 func (Complaint) Hooks() []ent.Hook {
 	return []ent.Hook{orderedDatesHook("received_at", "closed_at", true)}
+}
+
+// Policy of the Complaint: see policy.go.
+func (Complaint) Policy() ent.Policy {
+	return policy(scoped[predicate.Complaint, *gen.ComplaintQuery](readRegistry, complaint.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the Complaint.

@@ -8,7 +8,10 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/hook"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
@@ -86,6 +89,11 @@ func (Enrolment) Indexes() []ent.Index {
 // Hooks of the Enrolment.
 func (Enrolment) Hooks() []ent.Hook {
 	return []ent.Hook{hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne)}
+}
+
+// Policy of the Enrolment: see policy.go.
+func (Enrolment) Policy() ent.Policy {
+	return policy(scoped[predicate.Enrolment, *gen.EnrolmentQuery](readPersonal, enrolment.HasInstitutionWith), staffWriters...)
 }
 
 // Annotations of the Enrolment.

@@ -8,6 +8,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
@@ -64,6 +67,11 @@ func (Filing) Hooks() []ent.Hook {
 		orderedDatesHook("submitted_at", "receipt_at", true),
 		orderedDatesHook("submitted_at", "noncompliance_notified_at", true),
 	}
+}
+
+// Policy of the Filing: see policy.go.
+func (Filing) Policy() ent.Policy {
+	return policy(scoped[predicate.Filing, *gen.FilingQuery](readRegistry, filing.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the Filing.

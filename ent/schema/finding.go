@@ -7,6 +7,11 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/finding"
+	"github.com/tuoyu/tuoyu/ent/inspection"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // Finding is one rule violation found in an inspection, with its deadline
@@ -53,6 +58,13 @@ func (Finding) Edges() []ent.Edge {
 // Indexes of the Finding.
 func (Finding) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("inspection_id")}
+}
+
+// Policy of the Finding: see policy.go.
+func (Finding) Policy() ent.Policy {
+	return policy(scoped[predicate.Finding, *gen.FindingQuery](readRegistry, func(ps ...predicate.Institution) predicate.Finding {
+		return finding.HasInspectionWith(inspection.HasInstitutionWith(ps...))
+	}), regulatorWriters...)
 }
 
 // Annotations of the Finding.

@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // HealthRecord is one health observation of a child at an institution: entry
@@ -100,6 +104,11 @@ func (HealthRecord) Indexes() []ent.Index {
 		index.Fields("institution_id", "kind", "date"),
 		index.Fields("date"),
 	}
+}
+
+// Policy of the HealthRecord: see policy.go.
+func (HealthRecord) Policy() ent.Policy {
+	return policy(scoped[predicate.HealthRecord, *gen.HealthRecordQuery](readPersonal, healthrecord.HasInstitutionWith), staffWriters...)
 }
 
 // Annotations of the HealthRecord.

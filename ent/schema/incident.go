@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/incident"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // Incident is a safety incident involving children at an institution.
@@ -60,6 +64,11 @@ func (Incident) Indexes() []ent.Index {
 // Hooks of the Incident.
 func (Incident) Hooks() []ent.Hook {
 	return []ent.Hook{orderedDatesHook("occurred_at", "reported_at", true)}
+}
+
+// Policy of the Incident: see policy.go.
+func (Incident) Policy() ent.Policy {
+	return policy(scoped[predicate.Incident, *gen.IncidentQuery](readRegistry, incident.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the Incident.

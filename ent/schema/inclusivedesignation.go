@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // InclusiveDesignation is a time-bounded 普惠 (inclusive, affordable)
@@ -55,6 +59,11 @@ func (InclusiveDesignation) Edges() []ent.Edge {
 // Indexes of the InclusiveDesignation.
 func (InclusiveDesignation) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("institution_id")}
+}
+
+// Policy of the InclusiveDesignation: see policy.go.
+func (InclusiveDesignation) Policy() ent.Policy {
+	return policy(scoped[predicate.InclusiveDesignation, *gen.InclusiveDesignationQuery](readDirectory, inclusivedesignation.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the InclusiveDesignation.

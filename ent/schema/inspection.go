@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/inspection"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 )
 
 // Inspection is a supervisory visit to an institution by a regulator.
@@ -53,6 +57,11 @@ func (Inspection) Edges() []ent.Edge {
 // Indexes of the Inspection.
 func (Inspection) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("institution_id"), index.Fields("inspected_on")}
+}
+
+// Policy of the Inspection: see policy.go.
+func (Inspection) Policy() ent.Policy {
+	return policy(scoped[predicate.Inspection, *gen.InspectionQuery](readRegistry, inspection.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the Inspection.

@@ -10,6 +10,9 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/ident"
@@ -157,6 +160,11 @@ func (Institution) Indexes() []ent.Index {
 		index.Fields("region_id"),
 		index.Fields("form"),
 	}
+}
+
+// Policy of the Institution: see policy.go.
+func (Institution) Policy() ent.Policy {
+	return policy(scoped[predicate.Institution, *gen.InstitutionQuery](readDirectory, institution.And), regulatorWriters...)
 }
 
 // Annotations of the Institution.

@@ -60,6 +60,11 @@ func (PopulationStat) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("region_id", "year").Unique()}
 }
 
+// Policy of the PopulationStat: see policy.go.
+func (PopulationStat) Policy() ent.Policy {
+	return policy(readAll(), regulatorWriters...)
+}
+
 // Annotations of the PopulationStat.
 func (PopulationStat) Annotations() []schema.Annotation {
 	return []schema.Annotation{

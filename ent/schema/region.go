@@ -78,6 +78,11 @@ func (Region) Indexes() []ent.Index {
 	}
 }
 
+// Policy of the Region: see policy.go.
+func (Region) Policy() ent.Policy {
+	return policy(readAll(), regulatorWriters...)
+}
+
 // Annotations of the Region.
 func (Region) Annotations() []schema.Annotation {
 	return []schema.Annotation{

@@ -7,6 +7,10 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/ent/seat"
 )
 
 // Seat is one filed childcare place (托位). KPIs count seats; a child's
@@ -57,6 +61,11 @@ func (Seat) Edges() []ent.Edge {
 // Indexes of the Seat.
 func (Seat) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("institution_id")}
+}
+
+// Policy of the Seat: see policy.go.
+func (Seat) Policy() ent.Policy {
+	return policy(scoped[predicate.Seat, *gen.SeatQuery](readDirectory, seat.HasInstitutionWith), regulatorWriters...)
 }
 
 // Annotations of the Seat.

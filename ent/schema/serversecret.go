@@ -29,6 +29,11 @@ func (ServerSecret) Fields() []ent.Field {
 	}
 }
 
+// Policy of the ServerSecret: see policy.go.
+func (ServerSecret) Policy() ent.Policy {
+	return systemOnly()
+}
+
 // Annotations of the ServerSecret.
 func (ServerSecret) Annotations() []schema.Annotation {
 	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}

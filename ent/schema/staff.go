@@ -9,7 +9,10 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/hook"
+	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/ent/staff"
 )
 
 // Staff is one person's employment at an institution. Identity data is
@@ -81,6 +84,11 @@ func (Staff) Indexes() []ent.Index {
 // Hooks of the Staff.
 func (Staff) Hooks() []ent.Hook {
 	return []ent.Hook{hook.On(notBanned, ent.OpCreate|ent.OpUpdateOne)}
+}
+
+// Policy of the Staff: see policy.go.
+func (Staff) Policy() ent.Policy {
+	return policy(scoped[predicate.Staff, *gen.StaffQuery](readPersonal, staff.HasInstitutionWith), staffWriters...)
 }
 
 // Annotations of the Staff.

@@ -92,6 +92,11 @@ func mutationInt(ctx context.Context, m ent.Mutation, name string) (int, bool) {
 	return 0, false
 }
 
+// Policy of the Survey: see policy.go.
+func (Survey) Policy() ent.Policy {
+	return policy(readAll(), regulatorWriters...)
+}
+
 // Annotations of the Survey.
 func (Survey) Annotations() []schema.Annotation {
 	return []schema.Annotation{

@@ -83,6 +83,11 @@ func (Target) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("region_id", "indicator", "target_year").Unique()}
 }
 
+// Policy of the Target: see policy.go.
+func (Target) Policy() ent.Policy {
+	return policy(readAll(), regulatorWriters...)
+}
+
 // Annotations of the Target.
 func (Target) Annotations() []schema.Annotation {
 	return []schema.Annotation{

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -19,6 +18,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/ident"
 	"github.com/tuoyu/tuoyu/internal/pii"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 	"github.com/tuoyu/tuoyu/migrate"
 )
 
@@ -27,7 +27,7 @@ var testAsOf = civil.D(2026, time.March, 16)
 // openTestDB returns a migrated, empty SQLite database in a temporary directory.
 func openTestDB(t *testing.T) (*db.DB, *ent.Client) {
 	t.Helper()
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	d, err := db.Open(ctx, db.Config{SQLitePath: filepath.Join(t.TempDir(), "demo.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +52,7 @@ func testHasher(t *testing.T) *pii.Hasher {
 func load(t *testing.T, scale Scale, seed int64) (*db.DB, *ent.Client, Summary) {
 	t.Helper()
 	d, client := openTestDB(t)
-	sum, err := Load(context.Background(), client, Options{Scale: scale, Seed: seed, AsOf: testAsOf, Hasher: testHasher(t)})
+	sum, err := Load(testdb.Ctx(), client, Options{Scale: scale, Seed: seed, AsOf: testAsOf, Hasher: testHasher(t)})
 	if err != nil {
 		t.Fatalf("Load(%s, %d): %v", scale, seed, err)
 	}
@@ -152,7 +152,7 @@ func TestParseScale(t *testing.T) {
 
 func TestLoadRejectsBadOptions(t *testing.T) {
 	_, client := openTestDB(t)
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	for name, opts := range map[string]Options{
 		"no hasher":    {AsOf: testAsOf},
 		"no as-of":     {Hasher: testHasher(t)},
@@ -169,7 +169,7 @@ func TestLoadRejectsBadOptions(t *testing.T) {
 }
 
 func TestDistrictLoad(t *testing.T) {
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	d, client := openTestDB(t)
 	if empty, err := IsEmpty(ctx, client); err != nil || !empty {
 		t.Fatalf("IsEmpty before load = %v, %v; want true", empty, err)

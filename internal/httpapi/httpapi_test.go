@@ -12,7 +12,7 @@ import (
 )
 
 func TestRoutes(t *testing.T) {
-	g := gqltest.New(t)
+	g := gqltest.New(t, gqltest.Trusted())
 	srv := httpapi.New(httpapi.Config{Addr: "127.0.0.1:0", GraphQL: g.Handler, DB: g.SQL, Dialect: g.Dialect})
 	get := func(path string) *httptest.ResponseRecorder {
 		rec := httptest.NewRecorder()
@@ -44,7 +44,7 @@ func TestRoutes(t *testing.T) {
 }
 
 func TestExampleTabsAreValidQueries(t *testing.T) {
-	g := gqltest.New(t)
+	g := gqltest.New(t, gqltest.Trusted())
 	for _, tab := range httpapi.ExampleTabs {
 		// Execute only the first operation of each tab (tabs may hold several).
 		query := tab.Query

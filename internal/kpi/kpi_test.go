@@ -1,7 +1,6 @@
 package kpi_test
 
 import (
-	"context"
 	"math"
 	"testing"
 
@@ -102,7 +101,7 @@ func TestIndicatorsMatchHandComputedFixture(t *testing.T) {
 	regions := []int{f.P.ID, f.C.ID, f.D1.ID, f.D2.ID, f.D3.ID, f.S11.ID}
 	eval := func(keys []schematype.IndicatorKey, p kpi.Point) []kpi.Result {
 		t.Helper()
-		res, err := engine.Evaluate(context.Background(), kpi.Query{Keys: keys, RegionIDs: regions, Points: []kpi.Point{p}})
+		res, err := engine.Evaluate(testdb.Ctx(), kpi.Query{Keys: keys, RegionIDs: regions, Points: []kpi.Point{p}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package kpi_test
 
 import (
-	"context"
 	"errors"
 	"math"
 	"strconv"
@@ -59,7 +58,7 @@ func TestBreakdowns(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := engine.Evaluate(context.Background(), kpi.Query{Keys: []kpi.Key{tc.key}, RegionIDs: []int{f.C.ID}, Points: []kpi.Point{tc.p}, Dimension: tc.dim})
+			res, err := engine.Evaluate(testdb.Ctx(), kpi.Query{Keys: []kpi.Key{tc.key}, RegionIDs: []int{f.C.ID}, Points: []kpi.Point{tc.p}, Dimension: tc.dim})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -79,7 +78,7 @@ func TestBreakdowns(t *testing.T) {
 		})
 	}
 	t.Run("dimension not allowed", func(t *testing.T) {
-		_, err := engine.Evaluate(context.Background(), kpi.Query{Keys: []kpi.Key{schematype.FilingRate}, RegionIDs: []int{f.C.ID}, Points: []kpi.Point{{AsOf: kpifixture.AsOf}}, Dimension: kpi.AgeBand})
+		_, err := engine.Evaluate(testdb.Ctx(), kpi.Query{Keys: []kpi.Key{schematype.FilingRate}, RegionIDs: []int{f.C.ID}, Points: []kpi.Point{{AsOf: kpifixture.AsOf}}, Dimension: kpi.AgeBand})
 		var fe *apperr.FieldError
 		if !errors.As(err, &fe) || fe.Field != "by" {
 			t.Fatalf("err = %v; want a field error on by", err)
@@ -89,7 +88,7 @@ func TestBreakdowns(t *testing.T) {
 
 func TestSeriesAndTargets(t *testing.T) {
 	d, f, engine := setup(t)
-	ctx := context.Background()
+	ctx := testdb.Ctx()
 	t.Run("stock series as of each bucket's last day", func(t *testing.T) {
 		points, err := kpi.SeriesPoints(civil.D(2025, 4, 1), civil.D(2025, 7, 1), kpi.Month)
 		if err != nil {
@@ -187,7 +186,7 @@ func TestStatementsDoNotGrowWithRegions(t *testing.T) {
 	p := kpi.Point{AsOf: kpifixture.AsOf, From: kpifixture.June[0], To: kpifixture.June[1]}
 	count := func(regions []int) int64 {
 		return d.Count(func() {
-			if _, err := engine.Evaluate(context.Background(), kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: []kpi.Point{p}, Targets: true}); err != nil {
+			if _, err := engine.Evaluate(testdb.Ctx(), kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: []kpi.Point{p}, Targets: true}); err != nil {
 				t.Fatal(err)
 			}
 		})

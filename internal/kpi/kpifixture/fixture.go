@@ -15,6 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -61,7 +62,7 @@ type Fixture struct {
 // Build creates the fixture in an empty database.
 func Build(t testing.TB, c *ent.Client) *Fixture {
 	t.Helper()
-	ctx := context.Background()
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow) // fixtures are written as trusted code
 	f := &Fixture{}
 	reg := func(code, name string, level region.Level, parent *ent.Region) *ent.Region {
 		b := c.Region.Create().SetCode(code).SetName(name).SetLevel(level)

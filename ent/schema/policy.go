@@ -1,0 +1,236 @@
+package schema
+
+import (
+	"context"
+	"errors"
+
+	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/internal/auth"
+)
+
+// This file is the row-level access model (README "Security"). Every query
+// of a type runs its policy — root connections, node/nodes, nested edges,
+// eager loading, counts — so scope holds on every entry point. Trusted
+// server code (demo loader, audit writer, CLI) bypasses it with
+// privacy.DecisionContext(ctx, privacy.Allow); nothing reachable over HTTP can.
+
+// readClass says who may read a type.
+type readClass int
+
+const (
+	// readDirectory: PUBLIC sees filed institutions and their published facts
+	// (seats, designations); staff their institution; regulators and BI their region.
+	readDirectory readClass = iota
+	// readRegistry: as readDirectory, without PUBLIC.
+	readRegistry
+	// readPersonal: personal data; no PUBLIC and no BI_SERVICE (aggregate-only).
+	readPersonal
+)
+
+// errNoScope denies a viewer whose scope is unusable (a regulator without a region).
+var errNoScope = privacy.Denyf("viewer has no region scope")
+
+// institutionScope returns the institutions the viewer may see for a class.
+func institutionScope(ctx context.Context, class readClass) (predicate.Institution, error) {
+	v := auth.FromContext(ctx)
+	switch {
+	case v.Role == auth.Public:
+		if class != readDirectory {
+			return nil, privacy.Denyf("PUBLIC may not read this")
+		}
+		return institution.HasFilingsWith(filing.StatusIn(filing.StatusFILED, filing.StatusCHANGED), filing.ReceiptAtNotNil()), nil
+	case v.Role == auth.InstitutionStaff:
+		return institution.ID(v.InstitutionID), nil
+	case v.Role == auth.BIService && class == readPersonal:
+		return nil, privacy.Denyf("BI_SERVICE is aggregate-only")
+	case v.Role == auth.BIService || v.IsRegulator():
+		prefix, ok := v.RegionPrefix()
+		if !ok {
+			return nil, errNoScope
+		}
+		return institution.HasRegionWith(region.CodeHasPrefix(prefix)), nil
+	}
+	return nil, privacy.Denyf("unknown role")
+}
+
+// scoped is a query rule restricting a type to the rows whose institution
+// the viewer may see; via reaches the institution from the type.
+func scoped[P ~func(*sql.Selector), Q interface{ Where(...P) Q }](class readClass, via func(...predicate.Institution) P) privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, q gen.Query) error {
+		p, err := institutionScope(ctx, class)
+		if err != nil {
+			return err
+		}
+		tq, ok := q.(Q)
+		if !ok {
+			return privacy.Denyf("unexpected query type")
+		}
+		tq.Where(via(p))
+		return privacy.Allow
+	})
+}
+
+// childScope: staff see children enrolled at their institution; regulators
+// children enrolled in, or living in, their region.
+func childScope() privacy.QueryRule {
+	return privacy.ChildQueryRuleFunc(func(ctx context.Context, q *gen.ChildQuery) error {
+		p, err := institutionScope(ctx, readPersonal)
+		if err != nil {
+			return err
+		}
+		enrolled := child.HasEnrolmentsWith(enrolment.HasInstitutionWith(p))
+		v := auth.FromContext(ctx)
+		if prefix, ok := v.RegionPrefix(); ok && v.IsRegulator() {
+			q.Where(child.Or(enrolled, child.HasResidenceRegionWith(region.CodeHasPrefix(prefix))))
+		} else {
+			q.Where(enrolled)
+		}
+		return privacy.Allow
+	})
+}
+
+// readAll lets every viewer read (regions and public statistics).
+func readAll() privacy.QueryRule { return privacy.AlwaysAllowRule() }
+
+// onlyRoles allows the listed roles and denies everyone else.
+func onlyRoles(roles ...auth.Role) privacy.QueryRule {
+	return privacy.QueryRuleFunc(func(ctx context.Context, _ gen.Query) error {
+		v := auth.FromContext(ctx)
+		for _, r := range roles {
+			if v.Role == r {
+				return privacy.Allow
+			}
+		}
+		return privacy.Denyf("role may not read this")
+	})
+}
+
+// Writers of each kind of data (issue "Security and privacy"): institution
+// staff record children's care, staff and health for their institution;
+// regulators manage institutions, filings, designations, inspections,
+// targets and reference data in their region; BI_SERVICE and PUBLIC never write.
+var (
+	staffWriters     = []auth.Role{auth.InstitutionStaff}
+	regulatorWriters = []auth.Role{auth.ProvinceRegulator, auth.CityRegulator, auth.DistrictRegulator}
+)
+
+// scopedWrite is the mutation rule of every registry type: the role must be
+// a writer; every record the mutation touches or points to must be visible
+// to the viewer (so in scope); staff may only point at their institution;
+// a region the mutation points to must lie in a regulator's region. Bulk
+// updates and deletes are for trusted code only.
+func scopedWrite(writers ...auth.Role) privacy.MutationRule {
+	return privacy.MutationRuleFunc(func(ctx context.Context, m gen.Mutation) error {
+		v := auth.FromContext(ctx)
+		allowed := false
+		for _, r := range writers {
+			allowed = allowed || v.Role == r
+		}
+		if !allowed {
+			return privacy.Denyf("role may not write %s", m.Type())
+		}
+		if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne | ent.OpDeleteOne) {
+			return privacy.Denyf("bulk writes are not allowed")
+		}
+		client := m.(interface{ Client() *gen.Client }).Client()
+		if id, ok := m.(interface{ ID() (int, bool) }).ID(); ok {
+			if err := visible(ctx, client, id); err != nil {
+				return err
+			}
+		}
+		for _, name := range []string{"institution_id", "child_id", "staff_id", "inspection_id", "seat_id"} {
+			value, ok := m.Field(name)
+			if !ok {
+				continue
+			}
+			id, _ := value.(int)
+			if name == "institution_id" && v.Role == auth.InstitutionStaff && id != v.InstitutionID {
+				return privacy.Denyf("staff write only for their institution")
+			}
+			if name == "child_id" && newChild(ctx, client, id) {
+				continue // a child registered a moment ago has no enrolment, so no one sees it yet
+			}
+			if err := visible(ctx, client, id); err != nil {
+				return err
+			}
+		}
+		for _, name := range []string{"region_id", "parent_id", "residence_region_id"} {
+			if value, ok := m.Field(name); ok && v.Role != auth.InstitutionStaff {
+				if err := regionInScope(ctx, client, v, value.(int)); err != nil {
+					return err
+				}
+			}
+		}
+		if code, ok := m.Field("code"); ok && m.Type() == "Region" && !v.InRegion(code.(string)) {
+			return privacy.Denyf("region outside the viewer's region")
+		}
+		return privacy.Allow
+	})
+}
+
+// newChild reports whether a child has no enrolment anywhere (checked as the
+// system): staff may enrol such a child, which then becomes visible to them.
+func newChild(ctx context.Context, client *gen.Client, id int) bool {
+	n, err := client.Enrolment.Query().Where(enrolment.ChildID(id)).Count(privacy.DecisionContext(ctx, privacy.Allow))
+	return err == nil && n == 0
+}
+
+// visible checks that the viewer can read the node with id.
+func visible(ctx context.Context, client *gen.Client, id int) error {
+	if _, err := client.Noder(ctx, id); err != nil {
+		var nf *gen.NotFoundError
+		if errors.As(err, &nf) || errors.Is(err, privacy.Deny) {
+			return privacy.Denyf("record outside the viewer's scope")
+		}
+		return err
+	}
+	return nil
+}
+
+// regionInScope checks a region ID against a regulator's region.
+func regionInScope(ctx context.Context, client *gen.Client, v *auth.Viewer, id int) error {
+	r, err := client.Region.Get(ctx, id)
+	if err != nil {
+		return privacy.Denyf("unknown region")
+	}
+	if !v.InRegion(r.Code) {
+		return privacy.Denyf("region outside the viewer's region")
+	}
+	return nil
+}
+
+// policy assembles a type's policy: one read rule and the writers.
+func policy(read privacy.QueryRule, writers ...auth.Role) ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{read},
+		Mutation: privacy.MutationPolicy{scopedWrite(writers...)},
+	}
+}
+
+// systemOnly denies every viewer: only trusted server code (with an Allow
+// decision in its context) reads or writes.
+func systemOnly() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{privacy.AlwaysDenyRule()},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
+
+// auditPolicy: province regulators read the audit trail; only the server
+// appends to it.
+func auditPolicy() ent.Policy {
+	return privacy.Policy{
+		Query:    privacy.QueryPolicy{onlyRoles(auth.ProvinceRegulator)},
+		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
+	}
+}
