@@ -17,9 +17,11 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/kpi"
@@ -37,12 +39,13 @@ var (
 )
 
 type env struct {
-	db       *db.DB
-	client   *ent.Client
-	engine   *kpi.Engine
-	handler  http.Handler
-	province int
-	district []int
+	db           *db.DB
+	client       *ent.Client
+	engine       *kpi.Engine
+	handler      http.Handler
+	province     int
+	provinceCode string
+	district     []int
 }
 
 func open(tb testing.TB) *env {
@@ -63,8 +66,9 @@ func open(tb testing.TB) *env {
 	hasher, _ := pii.NewHasher([]byte("bench-key-0123456789"))
 	schema := graph.NewSchema(graph.Deps{Client: client, Hasher: hasher, Driver: d.Driver, Dialect: d.Dialect})
 	e := &env{db: d, client: client, engine: kpi.New(client, d.Driver, d.Dialect), handler: graph.NewHandler(schema, client, graph.HandlerOptions{})}
-	ctx := context.Background()
-	e.province = client.Region.Query().Where(region.LevelEQ(region.LevelPROVINCE)).OnlyIDX(ctx)
+	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
+	province := client.Region.Query().Where(region.LevelEQ(region.LevelPROVINCE)).OnlyX(ctx)
+	e.province, e.provinceCode = province.ID, province.Code
 	e.district = client.Region.Query().Where(region.LevelEQ(region.LevelDISTRICT)).Order(ent.Asc(region.FieldID)).IDsX(ctx)
 	return e
 }
@@ -74,6 +78,8 @@ func (e *env) post(tb testing.TB, query string, vars map[string]any) []byte {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	// A province regulator: indicators are for regulators, within their region.
+	req = req.WithContext(auth.NewContext(req.Context(), &auth.Viewer{Subject: "bench", Role: auth.ProvinceRegulator, RegionCode: e.provinceCode}))
 	rec := httptest.NewRecorder()
 	e.handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK || bytes.Contains(rec.Body.Bytes(), []byte(`"errors"`)) {

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/graph/model"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 )
@@ -51,10 +52,13 @@ func (r *Resolver) point(keys []kpi.Key, asOf, from, to *time.Time) (kpi.Point, 
 	return kpi.Dates{AsOf: asOf, From: from, To: to}.Resolve(keys, r.today())
 }
 
-// indicatorValue converts one result; stock values carry asOf, period values from/to.
-func indicatorValue(res kpi.Result, p kpi.Point, reg *ent.Region) model.IndicatorValue {
+// indicatorValue converts one result; stock values carry asOf, period values
+// from/to. Aggregate-only viewers get small cells suppressed.
+func (r *Resolver) indicatorValue(ctx context.Context, res kpi.Result, p kpi.Point, reg *ent.Region) model.IndicatorValue {
+	suppressed := auth.FromContext(ctx).Role == auth.BIService && kpi.Suppress(&res, r.suppressK)
 	v := model.IndicatorValue{
-		Key: res.Key, Region: reg, Value: res.Value, Numerator: res.Numerator, Denominator: res.Denominator,
+		Suppressed: suppressed,
+		Key:        res.Key, Region: reg, Value: res.Value, Numerator: res.Numerator, Denominator: res.Denominator,
 		Target: res.Target, Attained: res.Attained, Gap: res.Gap,
 	}
 	if ind, _ := kpi.Lookup(res.Key); ind.Basis == kpi.Period {
@@ -65,7 +69,24 @@ func indicatorValue(res kpi.Result, p kpi.Point, reg *ent.Region) model.Indicato
 	return v
 }
 
-// regionsByID loads regions in one statement.
+// kpiScope checks that the viewer may read indicators of the regions: KPIs
+// are for regulators and BI service accounts, within their region (a
+// region's value covers its descendants, which share its code prefix). The
+// KPI SQL reads below ent's row policies, so this check is its scope.
+func kpiScope(ctx context.Context, regions ...*ent.Region) error {
+	v := auth.FromContext(ctx)
+	if !v.IsRegulator() && v.Role != auth.BIService {
+		return fmt.Errorf("indicators need a regulator or BI service account: %w", apperr.ErrForbidden)
+	}
+	for _, reg := range regions {
+		if !v.InRegion(reg.Code) {
+			return fmt.Errorf("region outside the viewer's region: %w", apperr.ErrForbidden)
+		}
+	}
+	return nil
+}
+
+// regionsByID loads regions in one statement and checks the viewer's KPI scope.
 func (r *Resolver) regionsByID(ctx context.Context, ids []int) (map[int]*ent.Region, error) {
 	regions, err := r.client.Region.Query().Where(region.IDIn(ids...)).All(ctx)
 	if err != nil {
@@ -79,6 +100,9 @@ func (r *Resolver) regionsByID(ctx context.Context, ids []int) (map[int]*ent.Reg
 		if out[id] == nil {
 			return nil, fmt.Errorf("region %d: %w", id, apperr.ErrNotFound)
 		}
+	}
+	if err := kpiScope(ctx, regions...); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -101,7 +125,7 @@ func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, 
 	}
 	out := make([]model.IndicatorValue, len(res))
 	for i, x := range res {
-		out[i] = indicatorValue(x, p, regions[x.RegionID])
+		out[i] = r.indicatorValue(ctx, x, p, regions[x.RegionID])
 	}
 	return out, nil
 }
@@ -130,7 +154,7 @@ func (r *Resolver) breakdown(ctx context.Context, key kpi.Key, regionID int, by 
 	}
 	out := make([]model.IndicatorGroup, len(res))
 	for i, x := range res {
-		v := indicatorValue(x, p, regions[regionID])
+		v := r.indicatorValue(ctx, x, p, regions[regionID])
 		g := model.IndicatorGroup{Dimension: by, Value: &v}
 		switch by {
 		case model.DimensionChildRegion:
@@ -170,7 +194,7 @@ func (r *Resolver) series(ctx context.Context, key kpi.Key, regionID int, from, 
 	}
 	out := make([]model.IndicatorValue, len(res))
 	for i, x := range res {
-		out[i] = indicatorValue(x, points[x.Point], regions[regionID])
+		out[i] = r.indicatorValue(ctx, x, points[x.Point], regions[regionID])
 	}
 	return out, nil
 }
@@ -186,6 +210,9 @@ func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level r
 	}
 	p, err := r.point([]kpi.Key{key}, asOf, nil, nil)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := r.regionsByID(ctx, []int{parent}); err != nil {
 		return nil, err
 	}
 	res, err := r.kpi.Rank(ctx, key, parent, string(level), p, descending != nil && !*descending)
@@ -205,7 +232,7 @@ func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level r
 	}
 	out := make([]model.IndicatorValue, len(res))
 	for i, x := range res {
-		out[i] = indicatorValue(x, p, regions[x.RegionID])
+		out[i] = r.indicatorValue(ctx, x, p, regions[x.RegionID])
 	}
 	return out, nil
 }
@@ -235,6 +262,9 @@ func withLoaders(ctx context.Context) context.Context {
 // operation's batch loader: all regions asking for the same keys and dates
 // are evaluated in one engine call.
 func (r *Resolver) regionIndicators(ctx context.Context, obj *ent.Region, keys []kpi.Key, asOf, from, to *time.Time) ([]model.IndicatorValue, error) {
+	if err := kpiScope(ctx, obj); err != nil {
+		return nil, err
+	}
 	if len(keys) == 0 {
 		keys = schematype.IndicatorKeys
 	}
@@ -257,7 +287,7 @@ func (r *Resolver) regionIndicators(ctx context.Context, obj *ent.Region, keys [
 	}
 	out := make([]model.IndicatorValue, len(res))
 	for i, x := range res {
-		out[i] = indicatorValue(x, p, obj)
+		out[i] = r.indicatorValue(ctx, x, p, obj)
 	}
 	return out, nil
 }

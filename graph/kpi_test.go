@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
 	"github.com/tuoyu/tuoyu/internal/testdb"
@@ -248,5 +250,83 @@ func TestKPIArgumentErrors(t *testing.T) {
 				t.Fatalf("errors = %s; want %s on %q", resp.Body, tc.wantCode, tc.wantField)
 			}
 		})
+	}
+}
+
+func TestKPIAccessAndSuppression(t *testing.T) {
+	s, f := kpiServer(t)
+	c, d1, d2 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID), strconv.Itoa(f.D2.ID)
+	const values = `query($r: [ID!]!, $k: [IndicatorKey!]!) { indicatorValues(keys: $k, regionIds: $r, asOf: "2025-06-16") { region { code } value numerator denominator suppressed } }`
+	var (
+		public   = auth.Viewer{Role: auth.Public}
+		staff    = auth.Viewer{Subject: "s", Role: auth.InstitutionStaff, InstitutionID: f.A.ID}
+		district = auth.Viewer{Subject: "d", Role: auth.DistrictRegulator, RegionCode: "210102"}
+		city     = auth.Viewer{Subject: "c", Role: auth.CityRegulator, RegionCode: "210100"}
+		bi       = auth.Viewer{Subject: "bi", Role: auth.BIService, RegionCode: "210000"}
+	)
+	tests := []struct {
+		name     string
+		viewer   auth.Viewer
+		query    string
+		vars     map[string]any
+		wantCode string
+	}{
+		{"PUBLIC may not read indicators", public, values, map[string]any{"r": []string{c}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
+		{"institution staff may not read indicators", staff, values, map[string]any{"r": []string{d1}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
+		{"district regulator reads its district", district, values, map[string]any{"r": []string{d1}, "k": []string{"FILING_RATE"}}, ""},
+		{"district regulator may not read another district", district, values, map[string]any{"r": []string{d1, d2}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
+		{"district regulator may not read its city", district, values, map[string]any{"r": []string{c}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
+		{"district regulator may not rank its city's districts", district, `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT) { value } }`, map[string]any{"r": c}, "FORBIDDEN"},
+		{"district regulator: Region.indicator of another district", district, `query($r: ID!) { node(id: $r) { ... on Region { indicator(key: FILING_RATE) { value } } } }`, map[string]any{"r": d2}, "FORBIDDEN"},
+		{"city regulator reads its city", city, values, map[string]any{"r": []string{c, d2}, "k": []string{"FILING_RATE"}}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := s.DoAs(t, tc.viewer, tc.query, tc.vars)
+			if got := strings.Join(resp.Codes(), ","); got != tc.wantCode {
+				t.Fatalf("codes %q; want %q (%s)", got, tc.wantCode, resp.Body)
+			}
+		})
+	}
+
+	type value struct {
+		Region      struct{ Code string }
+		Value       *float64
+		Numerator   float64
+		Denominator *float64
+		Suppressed  bool
+	}
+	read := func(v auth.Viewer, key string) []value {
+		t.Helper()
+		var got struct{ IndicatorValues []value }
+		s.DoAs(t, v, values, map[string]any{"r": []string{d1, c, d2}, "k": []string{key}}).Decode(t, &got)
+		return got.IndicatorValues
+	}
+	// HEALTH_RECORD_RATE denominators: D1 4 children (fewer than k = 5: withheld),
+	// C 5 (not fewer: shown), D2 2 (withheld).
+	got := read(bi, "HEALTH_RECORD_RATE")
+	wantSuppressed := []bool{true, false, true}
+	for i, v := range got {
+		if v.Suppressed != wantSuppressed[i] {
+			t.Errorf("BI %s: suppressed %v; want %v", v.Region.Code, v.Suppressed, wantSuppressed[i])
+		}
+		if v.Suppressed && (v.Value != nil || v.Denominator != nil || v.Numerator != 0) {
+			t.Errorf("BI %s: a suppressed cell leaks %+v", v.Region.Code, v)
+		}
+	}
+	if v := got[1]; v.Value == nil || math.Abs(*v.Value-0.6) > 1e-12 {
+		t.Errorf("BI city value %+v; want 3/5", v)
+	}
+	// Seat usage counts seats in its denominator: never suppressed.
+	for _, v := range read(bi, "SEAT_USAGE_RATE") {
+		if v.Suppressed {
+			t.Errorf("SEAT_USAGE_RATE %s suppressed; it is not child-based", v.Region.Code)
+		}
+	}
+	// Regulators see the small cells.
+	for _, v := range read(auth.Viewer{Subject: "p", Role: auth.ProvinceRegulator, RegionCode: "210000"}, "HEALTH_RECORD_RATE") {
+		if v.Suppressed || v.Denominator == nil {
+			t.Errorf("regulator %s: %+v; want the value", v.Region.Code, v)
+		}
 	}
 }

@@ -313,7 +313,6 @@ func TestConnectionComplexity(t *testing.T) {
 	}
 }
 
-
 // graphiqlIntrospectionQuery is the schema query GraphiQL 4 sends:
 // getIntrospectionQuery({inputValueDeprecation: true, schemaDescription: true})
 // of graphql-js 16 (internal/graphiql/web), verbatim.

@@ -26,6 +26,9 @@ type Deps struct {
 	// Driver and Dialect are what KPI SQL runs through (the client's driver).
 	Driver  dialect.Driver
 	Dialect string
+	// SuppressionK: child-based indicators whose denominator counts fewer
+	// children are withheld from aggregate-only viewers (default 5).
+	SuppressionK int
 }
 
 // Resolver is the root resolver.
@@ -34,6 +37,8 @@ type Resolver struct {
 	hasher *pii.Hasher
 	loc    *time.Location
 	kpi    *kpi.Engine
+	// suppressK is Deps.SuppressionK.
+	suppressK int
 }
 
 // NewSchema builds the executable schema over deps; the server and the tests
@@ -43,8 +48,12 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 	if loc == nil {
 		loc = time.UTC
 	}
+	k := deps.SuppressionK
+	if k <= 0 {
+		k = 5
+	}
 	return generated.NewExecutableSchema(generated.Config{
-		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect)},
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect), suppressK: k},
 	})
 }
 

@@ -352,6 +352,7 @@ type ComplexityRoot struct {
 		Key         func(childComplexity int) int
 		Numerator   func(childComplexity int) int
 		Region      func(childComplexity int) int
+		Suppressed  func(childComplexity int) int
 		Target      func(childComplexity int) int
 		To          func(childComplexity int) int
 		Value       func(childComplexity int) int
@@ -1945,6 +1946,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.IndicatorValue.Region(childComplexity), true
+	case "IndicatorValue.suppressed":
+		if e.ComplexityRoot.IndicatorValue.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IndicatorValue.Suppressed(childComplexity), true
 	case "IndicatorValue.target":
 		if e.ComplexityRoot.IndicatorValue.Target == nil {
 			break
@@ -10220,6 +10227,13 @@ type IndicatorValue {
   attained: Boolean
   "Distance to the target, positive when short of it: target − value (GE, GT), value − target (LE, LT), |value − target| (EQ)."
   gap: Float
+  """
+  True when the value is withheld: for aggregate-only viewers (BI_SERVICE),
+  a child-based indicator whose denominator counts fewer than k children
+  (default 5) returns value, denominator, target attainment null and
+  numerator 0, so small groups of children cannot be singled out.
+  """
+  suppressed: Boolean!
 }
 
 "One group of a breakdown. Exactly the field of the requested dimension is set."
@@ -10236,7 +10250,8 @@ type IndicatorGroup {
 
 extend type Region {
   """
-  One indicator for this region. Stock indicators take asOf (default: today in
+  One indicator for this region (regulators and BI service accounts, within
+  their region; anyone else is FORBIDDEN). Stock indicators take asOf (default: today in
   the server's time zone); period indicators take from and to (default: the
   last full calendar month). Batched: a page of regions costs a handful of
   statements, not one per region.
@@ -10991,6 +11006,8 @@ func (ec *executionContext) childFields_IndicatorValue(ctx context.Context, fiel
 		return ec.fieldContext_IndicatorValue_attained(ctx, field)
 	case "gap":
 		return ec.fieldContext_IndicatorValue_gap(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_IndicatorValue_suppressed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type IndicatorValue", field.Name)
 }
@@ -19412,6 +19429,29 @@ func (ec *executionContext) _IndicatorValue_gap(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_IndicatorValue_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Float")
+}
+
+func (ec *executionContext) _IndicatorValue_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IndicatorValue_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_IndicatorValue_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IndicatorValue", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
@@ -44696,6 +44736,11 @@ func (ec *executionContext) _IndicatorValue(ctx context.Context, sel ast.Selecti
 		case "gap":
 			out.Values[i] = ec._IndicatorValue_gap(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._IndicatorValue_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:

@@ -66,6 +66,11 @@ type IndicatorValue struct {
 	Attained *bool `json:"attained,omitempty"`
 	// Distance to the target, positive when short of it: target − value (GE, GT), value − target (LE, LT), |value − target| (EQ).
 	Gap *float64 `json:"gap,omitempty"`
+	// True when the value is withheld: for aggregate-only viewers (BI_SERVICE),
+	// a child-based indicator whose denominator counts fewer than k children
+	// (default 5) returns value, denominator, target attainment null and
+	// numerator 0, so small groups of children cannot be singled out.
+	Suppressed bool `json:"suppressed"`
 }
 
 // What a breakdown groups by. The catalogue lists the dimensions each indicator allows.

@@ -61,6 +61,9 @@ type Indicator struct {
 	Source      string
 	// Dimensions a breakdown may use; any other is BAD_USER_INPUT.
 	Dimensions []Dimension
+	// ChildBased marks indicators whose denominator counts children (or
+	// child-days): small-cell suppression applies to them.
+	ChildBased bool
 }
 
 // Sources of the seed targets, named in descriptions.
@@ -105,6 +108,7 @@ var Catalogue = []Indicator{
 		Denominator: "Under-3 population of the region for the latest statistical year <= the year of d (children's sum when the region has none).",
 		TimeBasis:   "as of d", Source: srcXinzhou,
 		Dimensions: append([]Dimension{ChildRegion}, institutionDims...),
+		ChildBased: true,
 	},
 	{
 		Key: schematype.SubdistrictInclusiveCoverage, NameZh: "街道普惠性托育机构覆盖率", NameEn: "Subdistricts covered by inclusive providers", Unit: Ratio, Basis: Stock,
@@ -139,6 +143,7 @@ var Catalogue = []Indicator{
 		Denominator: "Distinct children with an active enrolment (any service mode) at institutions in the region on d.",
 		TimeBasis:   "as of d", Source: srcDazu,
 		Dimensions: append([]Dimension{ChildRegion}, institutionDims...),
+		ChildBased: true,
 	},
 	{
 		Key: schematype.DevScreeningRate, NameZh: "发育监测筛查率", NameEn: "Developmental screening rate", Unit: Ratio, Basis: Period,
@@ -146,6 +151,7 @@ var Catalogue = []Indicator{
 		Denominator: "(child, c) pairs where c = birth date + m months (m in 3, 6, 8, 12, 18, 24, 30, 36; month ends clamp), from <= c < to, and the child has an active enrolment at an institution in the region on c.",
 		TimeBasis:   "period [from, to)", Source: srcZhejiang,
 		Dimensions: append([]Dimension{ChildRegion}, institutionDims...),
+		ChildBased: true,
 	},
 	{
 		Key: schematype.DailyCheckRate, NameZh: "晨检执行率", NameEn: "Morning health check rate", Unit: Ratio, Basis: Period,
@@ -153,6 +159,7 @@ var Catalogue = []Indicator{
 		Denominator: "(child, w) pairs: weekday (Monday–Friday) w in [from, to) on which the child has an active FULL_DAY or HALF_DAY enrolment at an institution in the region.",
 		TimeBasis:   "period [from, to)", Source: "托儿所幼儿园卫生保健工作规范 卫妇社发〔2012〕35号",
 		Dimensions: append([]Dimension{ChildRegion}, institutionDims...),
+		ChildBased: true,
 	},
 	{
 		Key: schematype.SatisfactionRate, NameZh: "满意度", NameEn: "Parent satisfaction", Unit: Ratio, Basis: Period,
@@ -187,6 +194,19 @@ var byKey = func() map[Key]*Indicator {
 func Lookup(key Key) (*Indicator, bool) {
 	ind, ok := byKey[key]
 	return ind, ok
+}
+
+// Suppress withholds r when its denominator counts fewer than k children
+// (design: small-cell suppression for aggregate-only viewers). It reports
+// whether it did.
+func Suppress(r *Result, k int) bool {
+	ind, ok := Lookup(r.Key)
+	if !ok || !ind.ChildBased || r.Denominator == nil || *r.Denominator >= float64(k) {
+		return false
+	}
+	r.Value, r.Denominator, r.Attained, r.Gap = nil, nil, nil, nil
+	r.Numerator = 0
+	return true
 }
 
 // Allows reports whether a breakdown of ind may use dim.
