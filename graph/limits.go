@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"math"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -57,16 +58,17 @@ func init() {
 // it is used, as if expanded) and inline fragments. Zero fields take the
 // defaults; there is no "off".
 type Limits struct {
-	// Depth is the longest chain of nested fields (default 15). A Relay hop
-	// costs three levels (connection → edges → node), and the deepest path
-	// the graph pins (TestNestedPathStatementCounts: city → districts →
-	// subdistricts → institutions → seats { totalCount }) is 14 deep, so the
-	// security notes' 10 would refuse the product's own queries; 15 allows
-	// four hops plus fields. The subtrees of __schema and __type count one
-	// level: GraphiQL's introspection query is 15 deep (TypeRef nests ofType
-	// 9 times), gqlparser's MaxIntrospectionDepth rule already bounds
-	// introspection nesting, and graphql-armor and Apollo also leave
-	// introspection out of depth.
+	// Depth is the longest chain of nested fields (default 10). A Relay
+	// connection's plumbing — edges on a *Connection, node on an *Edge —
+	// adds no level, so a hop through a connection costs one level like any
+	// other edge: the deepest path the graph pins (city → districts →
+	// subdistricts → institutions → seats { totalCount }) is 6 deep, where
+	// counting every field would make it 14 and the default useless. The
+	// subtrees of __schema and __type count one level: GraphiQL's
+	// introspection query is 15 deep (TypeRef nests ofType 9 times),
+	// gqlparser's MaxIntrospectionDepth rule already bounds introspection
+	// nesting, and graphql-armor and Apollo also leave introspection out of
+	// depth.
 	Depth int
 	// Aliases is the number of aliased fields anywhere (default 30): aliases
 	// multiply work inside one request (OWASP batching attacks), and BI
@@ -88,7 +90,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits used for zero Limits fields (read-only).
-var DefaultLimits = Limits{Depth: 15, Aliases: 30, RootFields: 20, Directives: 50, Fields: 2000}
+var DefaultLimits = Limits{Depth: 10, Aliases: 30, RootFields: 20, Directives: 50, Fields: 2000}
 
 func (l *Limits) defaults() {
 	d := DefaultLimits
@@ -190,7 +192,11 @@ func (w *limitWalker) selectionSet(set ast.SelectionSet) shape {
 			if f.Name == "__schema" || f.Name == "__type" {
 				sub.depth = 0 // see Limits.Depth
 			}
-			s.add(shape{depth: satAdd(sub.depth, 1), aliases: sub.aliases, directives: sub.directives, fields: sub.fields})
+			level := 1
+			if relayPlumbing(f) {
+				level = 0 // see Limits.Depth
+			}
+			s.add(shape{depth: satAdd(sub.depth, level), aliases: sub.aliases, directives: sub.directives, fields: sub.fields})
 			s.fields = satAdd(s.fields, 1)
 			s.directives = satAdd(s.directives, len(f.Directives))
 			if f.Alias != "" && f.Alias != f.Name {
@@ -205,6 +211,17 @@ func (w *limitWalker) selectionSet(set ast.SelectionSet) shape {
 		}
 	}
 	return s
+}
+
+// relayPlumbing reports whether f is the edges field of a connection or the
+// node field of an edge (known once the document is validated).
+func relayPlumbing(f *ast.Field) bool {
+	if f.ObjectDefinition == nil {
+		return false
+	}
+	parent := f.ObjectDefinition.Name
+	return (f.Name == "edges" && strings.HasSuffix(parent, "Connection")) ||
+		(f.Name == "node" && strings.HasSuffix(parent, "Edge"))
 }
 
 func (w *limitWalker) fragment(name string) shape {

@@ -18,10 +18,10 @@ import (
 // regulator is a viewer allowed to introspect.
 var regulator = auth.Viewer{Subject: "reg-1", Role: auth.ProvinceRegulator, RegionCode: "210000"}
 
-// parentChain returns a query of exactly depth d (d ≥ 5): regions → edges →
-// node → parent × (d-4) → id.
+// parentChain returns a query of exactly depth d (d ≥ 3): regions → (edges
+// → node: connection plumbing, no level) → parent × (d-2) → id.
 func parentChain(d int) string {
-	return `{ regions(first: 1) { edges { node { ` + strings.Repeat("parent { ", d-4) + "id" + strings.Repeat(" }", d-4) + ` } } } }`
+	return `{ regions(first: 1) { edges { node { ` + strings.Repeat("parent { ", d-2) + "id" + strings.Repeat(" }", d-2) + ` } } } }`
 }
 
 // parents returns n nested parent selections around inner.
@@ -75,21 +75,21 @@ func TestOperationLimits(t *testing.T) {
 		{"depth at limit", parentChain(d), ""},
 		{"depth over limit", parentChain(d + 1), graph.CodeMaxDepth},
 		{"depth over limit through a named fragment",
-			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-3, "id") + ` }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-1, "id") + ` }`, graph.CodeMaxDepth},
 		{"depth at limit through a named fragment",
-			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-4, "id") + ` }`, ""},
+			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-2, "id") + ` }`, ""},
 		{"depth over limit through inline fragments",
-			`{ regions(first: 1) { edges { node { ... on Region { ` + parents(d-3, "... on Region { id }") + ` } } } } }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ... on Region { ` + parents(d-1, "... on Region { id }") + ` } } } } }`, graph.CodeMaxDepth},
 		{"depth over limit through chained fragments",
 			`{ regions(first: 1) { edges { node { ...A } } } }
 			 fragment A on Region { parent { ...B } }
 			 fragment B on Region { parent { ...C } }
-			 fragment C on Region { ` + parents(d-5, "id") + ` }`, graph.CodeMaxDepth},
+			 fragment C on Region { ` + parents(d-3, "id") + ` }`, graph.CodeMaxDepth},
 		// The fragment is measured once but counted where it is used: the
 		// shallow use must not hide the deep one (graphql-armor's
 		// "max-depth bypass using fragment cache").
 		{"cached fragment reused deeper",
-			`{ regions(first: 1) { edges { node { ...P ` + parents(4, "...P") + ` } } } } fragment P on Region { ` + parents(d-7, "id") + ` }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ...P ` + parents(4, "...P") + ` } } } } fragment P on Region { ` + parents(d-5, "id") + ` }`, graph.CodeMaxDepth},
 		{"recursive fragment", `{ regions(first: 1) { edges { node { ...R } } } } fragment R on Region { parent { ...R } }`, "GRAPHQL_VALIDATION_FAILED"},
 
 		// Aliases: every alias anywhere, counted where fragments are used.
