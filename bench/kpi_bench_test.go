@@ -216,7 +216,7 @@ GROUP BY city.city_id`, benchAsOf)
 // every indicator's numerator and denominator.
 func runFloor(tb testing.TB, pool *sql.DB) map[int]map[kpi.Key][2]float64 {
 	tb.Helper()
-	dates := floorDates{asOf: benchAsOf, from: benchPeriod.From, to: benchPeriod.To, cutoff: under36Cutoff(benchAsOf)}
+	dates := floorDates{asOf: benchAsOf, from: benchPeriod.From, to: benchPeriod.To, cutoff: kpi.Under36Cutoff(benchAsOf)}
 	out := map[int]map[kpi.Key][2]float64{}
 	set := func(district int, key kpi.Key, num, den float64) {
 		if out[district] == nil {
@@ -299,18 +299,6 @@ func runFloor(tb testing.TB, pool *sql.DB) map[int]map[kpi.Key][2]float64 {
 	return out
 }
 
-// under36Cutoff mirrors the engine's: the latest birth date of a child
-// aged 36 months or more on d.
-func under36Cutoff(d time.Time) time.Time {
-	c := civil.AddMonths(d, -36)
-	for civil.AddMonths(c.AddDate(0, 0, 1), 36).Compare(d) <= 0 {
-		c = c.AddDate(0, 0, 1)
-	}
-	for civil.AddMonths(c, 36).After(d) {
-		c = c.AddDate(0, 0, -1)
-	}
-	return c
-}
 
 // TestFloorMatchesEngine proves the floor computes the same numbers as the
 // engine on the province data: every numerator and denominator of every

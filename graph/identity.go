@@ -22,3 +22,23 @@ func (r *Resolver) identity(number string) (identityNumber, error) {
 	}
 	return identityNumber{hash: r.hasher.Hash(number), masked: pii.MaskIDNumber(number)}, nil
 }
+
+// identityBuilder is a create or update builder of a type that stores
+// ID-card numbers (staff, children, ban-list entries).
+type identityBuilder[B any] interface {
+	SetIDNumberHash(string) B
+	SetIDNumberMasked(string) B
+}
+
+// withIdentity sets the hash and masked form of number on b (nothing when
+// number is nil).
+func withIdentity[B identityBuilder[B]](r *Resolver, b B, number *string) (B, error) {
+	if number == nil {
+		return b, nil
+	}
+	id, err := r.identity(*number)
+	if err != nil {
+		return b, err
+	}
+	return b.SetIDNumberHash(id.hash).SetIDNumberMasked(id.masked), nil
+}

@@ -86,6 +86,15 @@ func kpiScope(ctx context.Context, regions ...*ent.Region) error {
 	return nil
 }
 
+// indicatorValues converts results, each with its point and region.
+func (r *Resolver) indicatorValues(ctx context.Context, res []kpi.Result, point func(kpi.Result) kpi.Point, regions map[int]*ent.Region) []model.IndicatorValue {
+	out := make([]model.IndicatorValue, len(res))
+	for i, x := range res {
+		out[i] = r.indicatorValue(ctx, x, point(x), regions[x.RegionID])
+	}
+	return out
+}
+
 // regionsByID loads regions in one statement and checks the viewer's KPI scope.
 func (r *Resolver) regionsByID(ctx context.Context, ids []int) (map[int]*ent.Region, error) {
 	regions, err := r.client.Region.Query().Where(region.IDIn(ids...)).All(ctx)
@@ -123,11 +132,7 @@ func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.IndicatorValue, len(res))
-	for i, x := range res {
-		out[i] = r.indicatorValue(ctx, x, p, regions[x.RegionID])
-	}
-	return out, nil
+	return r.indicatorValues(ctx, res, func(kpi.Result) kpi.Point { return p }, regions), nil
 }
 
 // breakdown evaluates one indicator for one region split by a dimension.
@@ -192,11 +197,7 @@ func (r *Resolver) series(ctx context.Context, key kpi.Key, regionID int, from, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.IndicatorValue, len(res))
-	for i, x := range res {
-		out[i] = r.indicatorValue(ctx, x, points[x.Point], regions[regionID])
-	}
-	return out, nil
+	return r.indicatorValues(ctx, res, func(x kpi.Result) kpi.Point { return points[x.Point] }, regions), nil
 }
 
 // ranking ranks the regions of a level below parent.
@@ -230,11 +231,7 @@ func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level r
 	if err != nil {
 		return nil, err
 	}
-	out := make([]model.IndicatorValue, len(res))
-	for i, x := range res {
-		out[i] = r.indicatorValue(ctx, x, p, regions[x.RegionID])
-	}
-	return out, nil
+	return r.indicatorValues(ctx, res, func(kpi.Result) kpi.Point { return p }, regions), nil
 }
 
 // regionIndicatorsKey identifies one Region.indicators request in a batch.

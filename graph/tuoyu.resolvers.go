@@ -75,26 +75,18 @@ func (r *mutationResolver) UpdateSeat(ctx context.Context, id int, input ent.Upd
 
 // CreateChild is the resolver for the createChild field.
 func (r *mutationResolver) CreateChild(ctx context.Context, input model.CreateChildInput) (*ent.Child, error) {
-	b := r.db(ctx).Child.Create().SetInput(input.CreateChildInput)
-	if input.IDNumber != nil {
-		id, err := r.identity(*input.IDNumber)
-		if err != nil {
-			return nil, err
-		}
-		b.SetIDNumberHash(id.hash).SetIDNumberMasked(id.masked)
+	b, err := withIdentity(r.Resolver, r.db(ctx).Child.Create().SetInput(input.CreateChildInput), input.IDNumber)
+	if err != nil {
+		return nil, err
 	}
 	return b.Save(ctx)
 }
 
 // UpdateChild is the resolver for the updateChild field.
 func (r *mutationResolver) UpdateChild(ctx context.Context, id int, input model.UpdateChildInput) (*ent.Child, error) {
-	b := r.db(ctx).Child.UpdateOneID(id).SetInput(input.UpdateChildInput)
-	if input.IDNumber != nil {
-		id, err := r.identity(*input.IDNumber)
-		if err != nil {
-			return nil, err
-		}
-		b.SetIDNumberHash(id.hash).SetIDNumberMasked(id.masked)
+	b, err := withIdentity(r.Resolver, r.db(ctx).Child.UpdateOneID(id).SetInput(input.UpdateChildInput), input.IDNumber)
+	if err != nil {
+		return nil, err
 	}
 	return b.Save(ctx)
 }
@@ -111,26 +103,18 @@ func (r *mutationResolver) UpdateEnrolment(ctx context.Context, id int, input en
 
 // CreateStaff is the resolver for the createStaff field.
 func (r *mutationResolver) CreateStaff(ctx context.Context, input model.CreateStaffInput) (*ent.Staff, error) {
-	id, err := r.identity(input.IDNumber)
+	b, err := withIdentity(r.Resolver, r.db(ctx).Staff.Create().SetInput(input.CreateStaffInput), &input.IDNumber)
 	if err != nil {
 		return nil, err
 	}
-	return r.db(ctx).Staff.Create().
-		SetInput(input.CreateStaffInput).
-		SetIDNumberHash(id.hash).
-		SetIDNumberMasked(id.masked).
-		Save(ctx)
+	return b.Save(ctx)
 }
 
 // UpdateStaff is the resolver for the updateStaff field.
 func (r *mutationResolver) UpdateStaff(ctx context.Context, id int, input model.UpdateStaffInput) (*ent.Staff, error) {
-	b := r.db(ctx).Staff.UpdateOneID(id).SetInput(input.UpdateStaffInput)
-	if input.IDNumber != nil {
-		id, err := r.identity(*input.IDNumber)
-		if err != nil {
-			return nil, err
-		}
-		b.SetIDNumberHash(id.hash).SetIDNumberMasked(id.masked)
+	b, err := withIdentity(r.Resolver, r.db(ctx).Staff.UpdateOneID(id).SetInput(input.UpdateStaffInput), input.IDNumber)
+	if err != nil {
+		return nil, err
 	}
 	return b.Save(ctx)
 }
@@ -217,15 +201,11 @@ func (r *mutationResolver) UpdateTarget(ctx context.Context, id int, input ent.U
 
 // CreateBanListEntry is the resolver for the createBanListEntry field.
 func (r *mutationResolver) CreateBanListEntry(ctx context.Context, input model.CreateBanListEntryInput) (*ent.BanListEntry, error) {
-	id, err := r.identity(input.IDNumber)
+	b, err := withIdentity(r.Resolver, r.db(ctx).BanListEntry.Create().SetInput(input.CreateBanListEntryInput), &input.IDNumber)
 	if err != nil {
 		return nil, err
 	}
-	return r.db(ctx).BanListEntry.Create().
-		SetInput(input.CreateBanListEntryInput).
-		SetIDNumberHash(id.hash).
-		SetIDNumberMasked(id.masked).
-		Save(ctx)
+	return b.Save(ctx)
 }
 
 // Mutation returns generated.MutationResolver implementation.

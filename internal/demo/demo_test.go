@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,24 +18,16 @@ import (
 	"github.com/tuoyu/tuoyu/internal/ident"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/testdb"
-	"github.com/tuoyu/tuoyu/migrate"
 )
 
 var testAsOf = civil.D(2026, time.March, 16)
 
-// openTestDB returns a migrated, empty SQLite database in a temporary directory.
+// openTestDB returns a migrated, empty database in the dialect under test
+// (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 func openTestDB(t *testing.T) (*db.DB, *ent.Client) {
 	t.Helper()
-	ctx := testdb.Ctx()
-	d, err := db.Open(ctx, db.Config{SQLitePath: filepath.Join(t.TempDir(), "demo.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	if _, err := migrate.Apply(ctx, d.SQL, d.Dialect, nil); err != nil {
-		t.Fatal(err)
-	}
-	return d, d.Client()
+	d := testdb.Open(t)
+	return d.DB, d.DB.Client()
 }
 
 func testHasher(t *testing.T) *pii.Hasher {

@@ -124,7 +124,7 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		}
 		// u: children born after u are under 36 months on d.
 		fmt.Fprintf(&b, "SELECT %d AS k, %s AS d, %s AS u", k, e.run.date(), e.run.date())
-		args = append(args, p.AsOf, under36Cutoff(p.AsOf))
+		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
 	}
 	b.WriteString(")")
 	stmt := `WITH active AS (
@@ -166,10 +166,10 @@ GROUP BY a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END`
 	})
 }
 
-// under36Cutoff is the latest birth date of a child aged 36 months or more
+// Under36Cutoff is the latest birth date of a child aged 36 months or more
 // on d: a child born after it is under 36 months on d. With month-end
 // clamping, birth + 36 months <= d exactly when birth <= the cutoff.
-func under36Cutoff(d time.Time) time.Time {
+func Under36Cutoff(d time.Time) time.Time {
 	c := civil.AddMonths(d, -36)
 	for civil.AddMonths(c.AddDate(0, 0, 1), 36).Compare(d) <= 0 {
 		c = c.AddDate(0, 0, 1)
