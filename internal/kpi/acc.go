@@ -17,14 +17,19 @@ type cellKey struct {
 // regions (a child enrolled in two subdistricts) are counted once per
 // requested region and group.
 type acc struct {
-	roll  *rollup
-	dim   Dimension
-	cells map[cellKey]*cell
-	seen  map[cellKey]map[int]bool
+	roll   *rollup
+	dim    Dimension
+	wanted map[Key]bool // facts serve several indicators; only these are kept
+	cells  map[cellKey]*cell
+	seen   map[cellKey]map[int]bool
 }
 
-func newAcc(roll *rollup, dim Dimension) *acc {
-	return &acc{roll: roll, dim: dim, cells: map[cellKey]*cell{}, seen: map[cellKey]map[int]bool{}}
+func newAcc(roll *rollup, dim Dimension, keys []Key) *acc {
+	wanted := make(map[Key]bool, len(keys))
+	for _, k := range keys {
+		wanted[k] = true
+	}
+	return &acc{roll: roll, dim: dim, wanted: wanted, cells: map[cellKey]*cell{}, seen: map[cellKey]map[int]bool{}}
 }
 
 func (a *acc) cell(key cellKey) *cell {
@@ -55,6 +60,9 @@ func (a *acc) group(region int, raw string) string {
 
 // add adds num and den to every requested region containing lowest.
 func (a *acc) add(key Key, k, lowest int, raw string, num, den float64) {
+	if !a.wanted[key] {
+		return
+	}
 	for _, r := range a.roll.targets(lowest) {
 		c := a.cell(cellKey{key, k, r, a.group(r, raw)})
 		c.num += num
@@ -65,6 +73,9 @@ func (a *acc) add(key Key, k, lowest int, raw string, num, den float64) {
 // addChild is add for one child that appears under several lowest regions:
 // each requested region counts it once.
 func (a *acc) addChild(key Key, k, lowest int, raw string, child int, num, den float64) {
+	if !a.wanted[key] {
+		return
+	}
 	for _, r := range a.roll.targets(lowest) {
 		ck := cellKey{key, k, r, a.group(r, raw)}
 		if a.seen[ck] == nil {

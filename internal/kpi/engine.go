@@ -79,7 +79,8 @@ type fact int
 
 // The facts, in the order they run.
 const (
-	seatFact fact = iota
+	seatCountFact fact = iota
+	inclusiveSeatFact
 	careFact
 	childFact
 	institutionFact
@@ -92,9 +93,9 @@ const (
 
 // factsOf lists the facts each indicator needs.
 var factsOf = map[Key][]fact{
-	schematype.SeatsPer1000:                 {seatFact},
-	schematype.InclusiveSeatShare:           {seatFact},
-	schematype.SeatUsageRate:                {seatFact, careFact},
+	schematype.SeatsPer1000:                 {seatCountFact},
+	schematype.InclusiveSeatShare:           {seatCountFact, inclusiveSeatFact},
+	schematype.SeatUsageRate:                {seatCountFact, careFact},
 	schematype.EnrolmentRate:                {childFact},
 	schematype.SubdistrictInclusiveCoverage: {institutionFact},
 	schematype.KindergartenChildcareShare:   {institutionFact},
@@ -110,8 +111,10 @@ var factsOf = map[Key][]fact{
 
 func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 	switch f {
-	case seatFact:
-		return ev.seatFacts(ctx)
+	case seatCountFact:
+		return ev.seatCountFacts(ctx)
+	case inclusiveSeatFact:
+		return ev.inclusiveSeatFacts(ctx)
 	case careFact:
 		return ev.careFacts(ctx)
 	case childFact:
@@ -132,7 +135,7 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 
 // Evaluate computes q. Results come per point, per region, per key in the
 // order asked (groups sorted within a key). It issues one statement for the
-// region tree, one per fact needed (at most nine), one for population
+// region tree, one per fact needed (at most ten), one for population
 // figures and one for targets: never one per region or per point.
 func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 	if len(q.Keys) == 0 || len(q.RegionIDs) == 0 || len(q.Points) == 0 {
@@ -156,7 +159,7 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 			return nil, ErrUnknownRegion
 		}
 	}
-	ev := &evaluation{run: e.run, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension)}
+	ev := &evaluation{run: e.run, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
 	ev.covered = make([]map[int]bool, len(q.Points))
 	for i := range ev.covered {
 		ev.covered[i] = map[int]bool{}

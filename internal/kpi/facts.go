@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -53,31 +54,121 @@ func groupBy(dim Dimension, cols string) string {
 	return cols + ", " + groupExpr(dim)
 }
 
-// seatFacts: open seats (SEATS_PER_1000 numerator; INCLUSIVE_SEAT_SHARE and
-// SEAT_USAGE_RATE denominators) and inclusive seats at designated
-// institutions (INCLUSIVE_SEAT_SHARE numerator).
-func (e *evaluation) seatFacts(ctx context.Context) error {
+// seatCountFacts: open seats (SEATS_PER_1000 numerator; INCLUSIVE_SEAT_SHARE
+// and SEAT_USAGE_RATE denominators). A seat counts while both it and its
+// institution are open, i.e. on [later opening, earlier closing). Rather than
+// join every seat to every day, the statement groups seats by their four
+// dates (seats of an institution mostly share them, so a province has a few
+// thousand groups) and the points are placed here: a 36-point series costs
+// the same one pass over the seats as a single day.
+func (e *evaluation) seatCountFacts(ctx context.Context) error {
+	order := e.pointsByDay()
+	days := make([]time.Time, len(order))
+	for pos, k := range order {
+		days[pos] = e.points[k].AsOf
+	}
+	// position is the first point (in day order) on or after day.
+	position := func(day time.Time) int {
+		return sort.Search(len(days), func(pos int) bool { return !days[pos].Before(day) })
+	}
+	type regionGroup struct {
+		region int
+		g      string
+	}
+	// diffs[rg][pos] adds the seats opening at pos and removes those closing
+	// there, so one running sum per region and group gives every point.
+	diffs := map[regionGroup][]float64{}
+	var groups []regionGroup
+	stmt := `SELECT i.region_id, ` + groupExpr(e.dim) + ` AS g, s.opened_at, i.opened_at, s.closed_at, i.closed_at, COUNT(*)
+FROM seats s JOIN institutions i ON i.id = s.institution_id
+GROUP BY ` + groupBy(e.dim, "i.region_id") + `, s.opened_at, i.opened_at, s.closed_at, i.closed_at`
+	err := e.run.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
+		var (
+			rg                     regionGroup
+			seatOpened, instOpened time.Time
+			seatClosed, instClosed entsql.NullTime
+			seats                  int64
+		)
+		if err := rows.Scan(&rg.region, &rg.g, &seatOpened, &instOpened, &seatClosed, &instClosed, &seats); err != nil {
+			return err
+		}
+		first, last := position(latest(seatOpened, instOpened)), len(days)
+		for _, closed := range []entsql.NullTime{seatClosed, instClosed} {
+			if closed.Valid {
+				// Closed on the day itself: not open from the first point on or after it.
+				last = min(last, position(civil.Of(closed.Time)))
+			}
+		}
+		if first >= last {
+			return nil
+		}
+		d := diffs[rg]
+		if d == nil {
+			d = make([]float64, len(days)+1)
+			diffs[rg] = d
+			groups = append(groups, rg)
+		}
+		d[first] += float64(seats)
+		d[last] -= float64(seats)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, rg := range groups {
+		open := 0.0
+		for pos, k := range order {
+			if open += diffs[rg][pos]; open == 0 {
+				continue
+			}
+			e.acc.add(schematype.SeatsPer1000, k, rg.region, rg.g, open, 0)
+			e.acc.add(schematype.InclusiveSeatShare, k, rg.region, rg.g, 0, open)
+			e.acc.add(schematype.SeatUsageRate, k, rg.region, rg.g, 0, open)
+		}
+	}
+	return nil
+}
+
+// latest is the later of two dates, as a calendar date.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		a = b
+	}
+	return civil.Of(a)
+}
+
+// pointsByDay lists the point indexes in as-of order.
+func (e *evaluation) pointsByDay() []int {
+	order := make([]int, len(e.points))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return e.points[order[a]].AsOf.Before(e.points[order[b]].AsOf) })
+	return order
+}
+
+// inclusiveSeatFacts: open inclusive seats at institutions holding a
+// designation valid on the day (INCLUSIVE_SEAT_SHARE numerator).
+func (e *evaluation) inclusiveSeatFacts(ctx context.Context) error {
 	cal, args := e.run.calendar(e.points)
-	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
-  SUM(CASE WHEN s.inclusive AND EXISTS (
-    SELECT 1 FROM inclusive_designations dz
-    WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `) THEN 1 ELSE 0 END)
+	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*)
 FROM seats s
 JOIN institutions i ON i.id = s.institution_id
 JOIN ` + cal + ` cal ON ` + openOn("s", "cal.d") + ` AND ` + openOn("i", "cal.d") + `
+WHERE s.inclusive AND EXISTS (
+  SELECT 1 FROM inclusive_designations dz
+  WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `)
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
-			k, region       int
-			g               string
-			open, inclusive int64
+			k, region int
+			g         string
+			inclusive int64
 		)
-		if err := rows.Scan(&k, &region, &g, &open, &inclusive); err != nil {
+		if err := rows.Scan(&k, &region, &g, &inclusive); err != nil {
 			return err
 		}
-		e.acc.add(schematype.SeatsPer1000, k, region, g, float64(open), 0)
-		e.acc.add(schematype.InclusiveSeatShare, k, region, g, float64(inclusive), float64(open))
-		e.acc.add(schematype.SeatUsageRate, k, region, g, 0, float64(open))
+		e.acc.add(schematype.InclusiveSeatShare, k, region, g, float64(inclusive), 0)
 		return nil
 	})
 }
