@@ -299,7 +299,6 @@ func runFloor(tb testing.TB, pool *sql.DB) map[int]map[kpi.Key][2]float64 {
 	return out
 }
 
-
 // TestFloorMatchesEngine proves the floor computes the same numbers as the
 // engine on the province data: every numerator and denominator of every
 // district (so the benchmark compares like with like, and the engine is
