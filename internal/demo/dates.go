@@ -76,9 +76,6 @@ func ageMonths(birth, d time.Time) float64 {
 	return float64(m) + float64(d.Sub(from))/float64(to.Sub(from))
 }
 
-// ptr returns a pointer to a copy of v.
-func ptr[T any](v T) *T { return &v }
-
 // datePtr returns nil for the zero time, else a pointer to d.
 func datePtr(d time.Time) *time.Time {
 	if d.IsZero() {

@@ -64,13 +64,6 @@ func (r *runner) date() string {
 	return "?"
 }
 
-// weekday is a predicate true when the date expression is Monday–Friday.
-func (r *runner) weekday(expr string) string {
-	if r.postgres() {
-		return "EXTRACT(ISODOW FROM " + expr + ") < 6"
-	}
-	return "strftime('%w', " + expr + ") BETWEEN '1' AND '5'"
-}
 
 // calendar is a derived table of evaluation days: (k, d) for stock
 // indicators, one row per point.
