@@ -61,6 +61,10 @@ type HandlerOptions struct {
 	// RateLimiter, when set, limits requests per principal after
 	// authentication and before the body is read (429).
 	RateLimiter *ratelimit.Limiter
+	// AuditWriter stores the audit trail of reads of children's personal
+	// and health data (audit.go). Nil writes to audit_logs through the
+	// handler's ent client.
+	AuditWriter AuditWriter
 }
 
 func (o *HandlerOptions) defaults() {
@@ -92,7 +96,9 @@ func (o *HandlerOptions) defaults() {
 //     token limit, validation (suggestions off), viewer-dependent
 //     introspection, shape limits (depth, aliases, root fields, directives,
 //     fields), page sizes and complexity; then execution with each mutation
-//     in one transaction and stable error codes.
+//     in one transaction and stable error codes, personal fields masked by
+//     role (personal.go) and every read of a child's personal or health data
+//     audited before the response leaves (audit.go).
 //
 // GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
 // CSRF header: a query changes nothing. CSRF on POST is prevented by
@@ -131,6 +137,15 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withLoaders(ctx))
 	})
+	// Personal data (personal.go, audit.go): fields masked by role, and every
+	// read of a child's personal or health fields audited, once per operation
+	// and entity type. The flush is registered after the Transactioner, so it
+	// runs inside a mutation's transaction: a failed audit write withholds the
+	// response and rolls the mutation back.
+	audit := newAuditor(opts.AuditWriter, client)
+	srv.AroundOperations(withAuditCollector)
+	srv.AroundResponses(audit.flush)
+	srv.AroundFields(personalData)
 	h := requestGuard(srv, opts)
 	if opts.RateLimiter != nil {
 		h = opts.RateLimiter.Middleware(h)

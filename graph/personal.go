@@ -1,0 +1,282 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/pii"
+)
+
+// Personal data of children and staff: field-level masking by role, and the
+// hook that feeds the audit trail (audit.go). Both run in one gqlgen field
+// middleware, personalData, so they apply wherever a field is reached: root
+// connections, node(id:) and nodes(ids:), nested edges (institution →
+// enrolments → child, healthRecord → child, …) and mutation results.
+//
+// Row policies (ent/schema/policy.go) decide which rows a viewer sees at all;
+// this layer decides whether the personal fields of a row the viewer does see
+// are shown in clear or masked:
+//
+//   - INSTITUTION_STAFF sees clear values: the only children, staff and health
+//     records it can read are its own institution's (children enrolled there).
+//   - DISTRICT_REGULATOR sees clear values: the rows it can read are its
+//     district's (children enrolled at an institution in the district or
+//     resident there; the district's staff and health records).
+//   - CITY_REGULATOR and PROVINCE_REGULATOR see masked values: they oversee,
+//     they do not case-manage, so they get what statistics and supervision need.
+//   - BI_SERVICE and PUBLIC cannot read these rows at all (FORBIDDEN from the
+//     row policy); should one ever reach them, they get masked values, as does
+//     any role not named above (fail closed).
+//
+// The decision depends on the viewer's role only. A privacy bypass
+// (privacy.DecisionContext Allow, trusted server code) lifts row policies,
+// not masking.
+//
+// # Fields (GraphQL-facing; the README's table is a copy of this one)
+//
+//	Type.field                  GraphQL type  Clear for                 Masked form (all other roles)
+//	--------------------------  ------------  ------------------------  ------------------------------------------------
+//	Child.name                  String!       staff, district regulator first character kept: "张小明" → "张**" (pii.MaskName)
+//	Child.birthDate             Date!         staff, district regulator first day of the month: 2023-05-20 → "2023-05-01"
+//	Child.guardianName          String        staff, district regulator pii.MaskName: "张伟" → "张*"
+//	Child.guardianPhone         String        staff, district regulator 11 digits keep the first 3 and last 4: "138****5678";
+//	                                                                    any other form keeps its last 2 (pii.MaskPhone)
+//	Staff.name                  String!       staff, district regulator pii.MaskName
+//	HealthRecord.heightCm       Float         staff, district regulator null
+//	HealthRecord.weightKg       Float         staff, district regulator null
+//	HealthRecord.headCm         Float         staff, district regulator null
+//	HealthRecord.temperatureC   Float         staff, district regulator null
+//	HealthRecord.notes          String        staff, district regulator null
+//
+// ("staff" = INSTITUTION_STAFF, "district regulator" = DISTRICT_REGULATOR.)
+//
+// birthDate is a non-null Date, so it cannot become null or "2023-05": a
+// masked birth date is the first day of its month, still a valid Date. Clients
+// of masked roles must read it as year and month only (an age in months
+// computed from it is at most one month high, enough for age bands). A masked health
+// measurement is null, the same as "not measured": a masked role cannot tell
+// the two apart, by design.
+//
+// Not masked, for every role that can read the row: Child.sex,
+// Child.idNumberMasked (stored masked already: "3301**********1234", the birth
+// date digits hidden), Child.residenceRegionID / residenceRegion (needed for
+// breakdowns by region), Staff.idNumberMasked, HealthRecord.kind, date,
+// session and result (needed for the health-check indicators), and every
+// Enrolment field. Empty strings stay empty.
+func personalData(ctx context.Context, next graphql.Resolver) (any, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return next(ctx)
+	}
+	obj, ok := personalObjects[fc.Object]
+	if !ok {
+		return next(ctx)
+	}
+	field := fc.Field.Name
+	mask := obj.mask[field]
+	audited := obj.audited(field)
+	if mask == nil && !audited {
+		return next(ctx)
+	}
+	res, err := next(ctx)
+	if err != nil {
+		return res, err
+	}
+	if audited {
+		if err := recordRead(ctx, fc, obj, field); err != nil {
+			return nil, err
+		}
+	}
+	if mask != nil && !seesClearText(auth.FromContext(ctx)) {
+		return mask(res)
+	}
+	return res, nil
+}
+
+// seesClearText reports whether v sees the personal fields of the rows it can
+// read in clear (see personalData). Every role not listed is masked.
+func seesClearText(v *auth.Viewer) bool {
+	switch v.Role {
+	case auth.InstitutionStaff, auth.DistrictRegulator:
+		return true
+	}
+	return false
+}
+
+// personalObject says which fields of a GraphQL object are masked and which
+// are audited, and how to find the ID of the record a field belongs to.
+type personalObject struct {
+	// entity is the entity type written to the audit trail ("" = not audited).
+	entity string
+	// auditAll audits every field except id and __typename; otherwise audit
+	// lists the audited fields.
+	auditAll bool
+	audit    map[string]bool
+	// mask maps a field to its masking function (values of the field's Go type).
+	mask map[string]masker
+	// id returns the record's ID from the result of the parent field context.
+	id func(any) (int, bool)
+}
+
+func (o *personalObject) audited(field string) bool {
+	if o.entity == "" {
+		return false
+	}
+	if o.auditAll {
+		return field != "id" && field != "__typename"
+	}
+	return o.audit[field]
+}
+
+// masker turns a clear value into its masked form of the same Go type, or
+// nil (GraphQL null) for nullable fields.
+type masker func(any) (any, error)
+
+// personalObjects are the GraphQL objects with personal fields. The audit
+// sets are documented in audit.go.
+var personalObjects = map[string]*personalObject{
+	"Child": {
+		entity: "Child",
+		audit: set("name", "sex", "birthDate", "idNumberMasked", "guardianName", "guardianPhone",
+			"residenceRegionID", "residenceRegion"),
+		mask: map[string]masker{
+			"name":          maskString(pii.MaskName),
+			"birthDate":     maskBirthDate,
+			"guardianName":  maskString(pii.MaskName),
+			"guardianPhone": maskString(pii.MaskPhone),
+		},
+		id: idFrom(func(c *ent.Child) int { return c.ID }),
+	},
+	"HealthRecord": {
+		entity:   "HealthRecord",
+		auditAll: true,
+		mask: map[string]masker{
+			"heightCm":     hide,
+			"weightKg":     hide,
+			"headCm":       hide,
+			"temperatureC": hide,
+			"notes":        hide,
+		},
+		id: idFrom(func(h *ent.HealthRecord) int { return h.ID }),
+	},
+	"Enrolment": {
+		entity:   "Enrolment",
+		auditAll: true,
+		id:       idFrom(func(e *ent.Enrolment) int { return e.ID }),
+	},
+	"Staff": {
+		mask: map[string]masker{"name": maskString(pii.MaskName)},
+	},
+}
+
+func set(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// errMask is returned when a value has a type a masker does not know: the
+// field fails (INTERNAL) rather than being sent in clear.
+var errMask = errors.New("graph: cannot mask a value of this type")
+
+// maskString masks string and *string values with f.
+func maskString(f func(string) string) masker {
+	return func(v any) (any, error) {
+		switch s := v.(type) {
+		case string:
+			return f(s), nil
+		case *string:
+			if s == nil {
+				return s, nil
+			}
+			m := f(*s)
+			return &m, nil
+		case nil:
+			return nil, nil
+		}
+		return nil, errMask
+	}
+}
+
+// maskBirthDate keeps the year and month of a date: the first day of its
+// month, in the date's own location (calendar dates are UTC midnight).
+func maskBirthDate(v any) (any, error) {
+	firstOfMonth := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
+	}
+	switch d := v.(type) {
+	case time.Time:
+		return firstOfMonth(d), nil
+	case *time.Time:
+		if d == nil {
+			return d, nil
+		}
+		m := firstOfMonth(*d)
+		return &m, nil
+	case nil:
+		return nil, nil
+	}
+	return nil, errMask
+}
+
+// hide answers null: only for nullable fields.
+func hide(any) (any, error) { return nil, nil }
+
+// idFrom returns a function finding the record of type T in the result of a
+// parent field context: T itself (a field returning the object, e.g.
+// enrolment.child or an edge's node), *T (an element of a list of objects),
+// or a Node holding T (node(id:), and *Node for an element of nodes(ids:)).
+func idFrom[T comparable](id func(T) int) func(any) (int, bool) {
+	return func(v any) (int, bool) {
+		var zero T
+		switch x := v.(type) {
+		case T:
+			if x != zero {
+				return id(x), true
+			}
+		case *T:
+			if x != nil && *x != zero {
+				return id(*x), true
+			}
+		case *ent.Noder:
+			if x != nil {
+				if n, ok := (*x).(T); ok && n != zero {
+					return id(n), true
+				}
+			}
+		}
+		return 0, false
+	}
+}
+
+// errUnaudited fails a sensitive field whose read cannot be recorded: no
+// audit collector (the handler was not built by NewHandler) or no record ID
+// (a resolution path personalObject.id does not know). Failing closed keeps
+// an unaudited read from ever reaching a client.
+var errUnaudited = errors.New("graph: sensitive field read cannot be audited")
+
+// recordRead adds a read of field of the record in the parent field context
+// to the operation's audit collector.
+func recordRead(ctx context.Context, fc *graphql.FieldContext, obj *personalObject, field string) error {
+	c := auditCollectorFrom(ctx)
+	var parent any
+	if fc.Parent != nil {
+		parent = fc.Parent.Result
+	}
+	id, ok := obj.id(parent)
+	if c == nil || !ok {
+		slog.ErrorContext(ctx, "graph: sensitive field read cannot be audited",
+			"object", fc.Object, "field", field, "collector", c != nil, "id", ok)
+		return errUnaudited
+	}
+	c.add(obj.entity, id, field)
+	return nil
+}
