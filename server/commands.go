@@ -8,12 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"entgo.io/ent/dialect"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/db"
@@ -51,7 +51,7 @@ func open(ctx context.Context, c *config) (*app, error) {
 		slog.Info("database migrated", "dialect", d.Dialect, "applied", len(applied))
 	}
 	client := d.Client()
-	key, err := secrets.Resolve(ctx, client, secrets.PIIKey, c.PIIKey, 32)
+	key, err := secrets.Resolve(system(ctx), client, secrets.PIIKey, c.PIIKey, 32)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -66,14 +66,38 @@ func open(ctx context.Context, c *config) (*app, error) {
 
 func (a *app) close() { a.db.Close() }
 
+// system returns ctx with the Allow decision of trusted server code: the
+// commands' own reads and writes (secrets, demo data, API keys) run as the
+// system, below ent's row policies. Request contexts never derive from it
+// (the HTTP server's base context is context.Background).
+func system(ctx context.Context) context.Context {
+	return privacy.DecisionContext(ctx, privacy.Allow)
+}
+
+// listening, when set (tests), is told the address serve listens on.
+var listening func(net.Addr)
+
 func serve(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	c := bindCommon(fs)
+	tf := bindTokenFlags(fs, true)
+	lf := bindLimitFlags(fs)
 	addr := fs.String("addr", env("TUOYU_ADDR", "127.0.0.1:8080"), "listen address (env TUOYU_ADDR)")
 	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
+	}
+	if err := lf.check(); err != nil {
+		return err
+	}
+	opts, err := lf.handlerOptions()
+	if err != nil {
 		return err
 	}
 	a, err := open(ctx, c)
@@ -86,10 +110,18 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect})
+	authn, err := newAuthenticator(ctx, a, tf)
+	if err != nil {
+		return err
+	}
+	opts.Authenticator = authn
+	if a.db.Dialect == dialect.Postgres && tf.DevTokens {
+		slog.Warn("development tokens (HS256, per-database secret) are accepted: whoever can run `server token` against this database can sign in as anyone; in production set --jwt-public-key and --dev-tokens=false")
+	}
+	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
 	srv := httpapi.New(httpapi.Config{
 		Addr:           *addr,
-		GraphQL:        graph.NewHandler(schema, a.client, graph.HandlerOptions{}),
+		GraphQL:        graph.NewHandler(schema, a.client, opts),
 		DB:             a.db.SQL,
 		Dialect:        a.db.Dialect,
 		RequestTimeout: *timeout,
@@ -98,7 +130,10 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n", ln.Addr(), describe(a.db, c), ln.Addr(), ln.Addr())
+	if listening != nil {
+		listening(ln.Addr())
+	}
+	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), ln.Addr(), ln.Addr(), tokenHint(ctx, a, c, tf))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -129,7 +164,7 @@ func describe(d *db.DB, c *config) string {
 
 // seedIfEmpty loads demo data when the database has no regions yet.
 func seedIfEmpty(ctx context.Context, a *app, scale string) error {
-	empty, err := demo.IsEmpty(ctx, a.client)
+	empty, err := demo.IsEmpty(system(ctx), a.client)
 	if err != nil || !empty {
 		return err
 	}
@@ -137,23 +172,24 @@ func seedIfEmpty(ctx context.Context, a *app, scale string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "tuoyu: empty database: loading %s-scale demo data (disable with --demo=false)\n", s)
+	fmt.Fprintf(stderr, "tuoyu: empty database: loading %s-scale demo data (disable with --demo=false)\n", s)
 	sum, err := demo.Load(ctx, a.client, demo.Options{
 		Scale:    s,
 		Seed:     1,
 		AsOf:     civil.Today(a.loc),
 		Hasher:   a.hasher,
-		Progress: demo.PrintProgress(os.Stderr),
+		Progress: demo.PrintProgress(stderr),
 	})
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "tuoyu: demo data loaded in %s\n", sum.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stderr, "tuoyu: demo data loaded in %s\n", sum.Elapsed.Round(time.Millisecond))
 	return nil
 }
 
 func migrateCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -163,16 +199,17 @@ func migrateCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { fmt.Fprintln(os.Stderr, "applying", v) })
+	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { fmt.Fprintln(stderr, "applying", v) })
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))
+	fmt.Fprintf(stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))
 	return nil
 }
 
 func seedCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	scale := fs.String("scale", string(demo.ScaleCity), "district, city or province")
 	seed := fs.Int64("seed", 1, "random seed; the same seed, scale and as-of date give the same data")
@@ -195,14 +232,14 @@ func seedCmd(ctx context.Context, args []string) error {
 			return fmt.Errorf("--as-of: %w", err)
 		}
 	}
-	empty, err := demo.IsEmpty(ctx, a.client)
+	empty, err := demo.IsEmpty(system(ctx), a.client)
 	if err != nil {
 		return err
 	}
 	if !empty {
 		return errors.New("seed: the database already has data; seed only loads into an empty database")
 	}
-	sum, err := demo.Load(ctx, a.client, demo.Options{Scale: s, Seed: *seed, AsOf: day, Hasher: a.hasher, Progress: demo.PrintProgress(os.Stderr)})
+	sum, err := demo.Load(ctx, a.client, demo.Options{Scale: s, Seed: *seed, AsOf: day, Hasher: a.hasher, Progress: demo.PrintProgress(stderr)})
 	if err != nil {
 		return err
 	}
@@ -210,6 +247,6 @@ func seedCmd(ctx context.Context, args []string) error {
 	for _, n := range sum.Counts {
 		total += n
 	}
-	fmt.Fprintf(os.Stderr, "seed: %d rows (%s scale, seed %d, as of %s) in %s\n", total, s, *seed, day.Format(civil.Layout), sum.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(stderr, "seed: %d rows (%s scale, seed %d, as of %s) in %s\n", total, s, *seed, day.Format(civil.Layout), sum.Elapsed.Round(time.Millisecond))
 	return nil
 }

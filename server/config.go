@@ -3,10 +3,12 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/db"
 )
 
@@ -38,6 +40,106 @@ func (c *config) location() (*time.Location, error) {
 	return loc, nil
 }
 
+// tokenFlags say which JWTs the server accepts (serve) and how development
+// tokens are signed (token): both commands must agree on the secret, issuer
+// and audience.
+type tokenFlags struct {
+	Secret   string // hex HS256 secret; empty = generated per database
+	Issuer   string
+	Audience string
+	// serve only:
+	PublicKeyFile string
+	Leeway        time.Duration
+	DevTokens     bool
+}
+
+func bindTokenFlags(fs *flag.FlagSet, serve bool) *tokenFlags {
+	t := &tokenFlags{}
+	fs.StringVar(&t.Secret, "jwt-secret", env("TUOYU_JWT_SECRET", ""), "hex HS256 secret (≥ 64 hex digits) of development tokens; empty = generated once per database and kept in it (env TUOYU_JWT_SECRET)")
+	fs.StringVar(&t.Issuer, "jwt-issuer", env("TUOYU_JWT_ISSUER", ""), "when set, tokens must carry this iss claim (env TUOYU_JWT_ISSUER)")
+	fs.StringVar(&t.Audience, "jwt-audience", env("TUOYU_JWT_AUDIENCE", ""), "when set, tokens must carry this aud claim (env TUOYU_JWT_AUDIENCE)")
+	if serve {
+		fs.StringVar(&t.PublicKeyFile, "jwt-public-key", env("TUOYU_JWT_PUBLIC_KEY", ""), "PEM file with the identity provider's RSA (RS256) or ECDSA P-256 (ES256) public key; empty = no such tokens (env TUOYU_JWT_PUBLIC_KEY)")
+		fs.DurationVar(&t.Leeway, "jwt-leeway", envDuration("TUOYU_JWT_LEEWAY", 30*time.Second), "clock skew tolerated on exp, nbf and iat (env TUOYU_JWT_LEEWAY)")
+		fs.BoolVar(&t.DevTokens, "dev-tokens", envBool("TUOYU_DEV_TOKENS", true), "accept HS256 tokens signed with the per-database secret (`server token`); turn off in production once --jwt-public-key is set (env TUOYU_DEV_TOKENS)")
+	}
+	return t
+}
+
+// limitFlags are the request limits of serve (graph.HandlerOptions and the
+// rate limiter).
+type limitFlags struct {
+	MaxBodyBytes        int64
+	MaxQueryBytes       int
+	MaxTokens           int
+	MaxDepth            int
+	MaxAliases          int
+	MaxRootFields       int
+	MaxDirectives       int
+	MaxFields           int
+	MaxComplexity       int
+	APQCache            int
+	AllowList           string
+	AllowListRegulators bool
+	Rate                float64
+	Burst               int
+	AnonRate            float64
+	AnonBurst           int
+	SuppressionK        int
+}
+
+func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
+	l := &limitFlags{}
+	d := graph.DefaultLimits
+	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", envInt64("TUOYU_MAX_BODY_BYTES", 1<<20), "largest POST body, bytes (env TUOYU_MAX_BODY_BYTES)")
+	fs.IntVar(&l.MaxQueryBytes, "max-query-bytes", envInt("TUOYU_MAX_QUERY_BYTES", 16<<10), "longest GET query string, bytes (env TUOYU_MAX_QUERY_BYTES)")
+	fs.IntVar(&l.MaxTokens, "max-tokens", envInt("TUOYU_MAX_TOKENS", 15000), "most tokens in a GraphQL document (env TUOYU_MAX_TOKENS)")
+	fs.IntVar(&l.MaxDepth, "max-depth", envInt("TUOYU_MAX_DEPTH", d.Depth), "deepest field nesting; connection edges/node add no level (env TUOYU_MAX_DEPTH)")
+	fs.IntVar(&l.MaxAliases, "max-aliases", envInt("TUOYU_MAX_ALIASES", d.Aliases), "most aliased fields in an operation (env TUOYU_MAX_ALIASES)")
+	fs.IntVar(&l.MaxRootFields, "max-root-fields", envInt("TUOYU_MAX_ROOT_FIELDS", d.RootFields), "most top-level fields in an operation (env TUOYU_MAX_ROOT_FIELDS)")
+	fs.IntVar(&l.MaxDirectives, "max-directives", envInt("TUOYU_MAX_DIRECTIVES", d.Directives), "most directive uses in an operation (env TUOYU_MAX_DIRECTIVES)")
+	fs.IntVar(&l.MaxFields, "max-fields", envInt("TUOYU_MAX_FIELDS", d.Fields), "most field selections, fragments expanded (env TUOYU_MAX_FIELDS)")
+	fs.IntVar(&l.MaxComplexity, "max-complexity", envInt("TUOYU_MAX_COMPLEXITY", graph.DefaultComplexityLimit), "highest estimated cost (connections cost page size × item) (env TUOYU_MAX_COMPLEXITY)")
+	fs.IntVar(&l.APQCache, "apq-cache", envInt("TUOYU_APQ_CACHE", 1000), "documents kept for automatic persisted queries; 0 turns APQ off (env TUOYU_APQ_CACHE)")
+	fs.StringVar(&l.AllowList, "allow-list", env("TUOYU_ALLOW_LIST", ""), "JSON file of the only documents that run ({sha256: query} or an Apollo persisted query manifest); empty = any document (env TUOYU_ALLOW_LIST)")
+	fs.BoolVar(&l.AllowListRegulators, "allow-list-exempt-regulators", envBool("TUOYU_ALLOW_LIST_EXEMPT_REGULATORS", false), "with --allow-list, let regulators run any document (GraphiQL exploration) (env TUOYU_ALLOW_LIST_EXEMPT_REGULATORS)")
+	fs.Float64Var(&l.Rate, "rate-limit", envFloat("TUOYU_RATE_LIMIT", 10), "requests per second per token subject or API key; 0 turns rate limiting off (env TUOYU_RATE_LIMIT)")
+	fs.IntVar(&l.Burst, "rate-burst", envInt("TUOYU_RATE_BURST", 40), "burst of an authenticated principal (env TUOYU_RATE_BURST)")
+	fs.Float64Var(&l.AnonRate, "anon-rate-limit", envFloat("TUOYU_ANON_RATE_LIMIT", 2), "requests per second per client address without credentials (env TUOYU_ANON_RATE_LIMIT)")
+	fs.IntVar(&l.AnonBurst, "anon-rate-burst", envInt("TUOYU_ANON_RATE_BURST", 20), "burst of an anonymous client address (env TUOYU_ANON_RATE_BURST)")
+	fs.IntVar(&l.SuppressionK, "suppression-k", envInt("TUOYU_SUPPRESSION_K", 5), "BI_SERVICE gets no value for child-based indicators whose denominator counts fewer children (env TUOYU_SUPPRESSION_K)")
+	return l
+}
+
+// check refuses values that would mean "no limit" or nonsense. Zero is
+// meaningful only for --apq-cache and --rate-limit (off).
+func (l *limitFlags) check() error {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"max-body-bytes", l.MaxBodyBytes}, {"max-query-bytes", int64(l.MaxQueryBytes)}, {"max-tokens", int64(l.MaxTokens)},
+		{"max-depth", int64(l.MaxDepth)}, {"max-aliases", int64(l.MaxAliases)}, {"max-root-fields", int64(l.MaxRootFields)},
+		{"max-directives", int64(l.MaxDirectives)}, {"max-fields", int64(l.MaxFields)}, {"max-complexity", int64(l.MaxComplexity)},
+		{"suppression-k", int64(l.SuppressionK)},
+	} {
+		if f.v <= 0 {
+			return fmt.Errorf("--%s must be positive", f.name)
+		}
+	}
+	switch {
+	case math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0) || math.IsNaN(l.AnonRate) || math.IsInf(l.AnonRate, 0):
+		return fmt.Errorf("--rate-limit and --anon-rate-limit must be finite numbers")
+	case l.APQCache < 0:
+		return fmt.Errorf("--apq-cache must be 0 (off) or positive")
+	case l.Rate < 0:
+		return fmt.Errorf("--rate-limit must be 0 (off) or positive")
+	case l.Rate > 0 && (l.Burst <= 0 || l.AnonRate <= 0 || l.AnonBurst <= 0):
+		return fmt.Errorf("--rate-burst, --anon-rate-limit and --anon-rate-burst must be positive")
+	}
+	return nil
+}
+
 func env(key, def string) string {
 	if v, ok := os.LookupEnv(key); ok {
 		return v
@@ -47,6 +149,20 @@ func env(key, def string) string {
 
 func envInt(key string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envInt64(key string, def int64) int64 {
+	if v, err := strconv.ParseInt(os.Getenv(key), 10, 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envFloat(key string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(key), 64); err == nil {
 		return v
 	}
 	return def

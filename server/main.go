@@ -3,6 +3,10 @@
 //	go run ./server                      serve GraphQL + GraphiQL (default command)
 //	go run ./server migrate              apply pending migrations and exit
 //	go run ./server seed --scale city    load deterministic demo data into an empty database
+//	go run ./server token --role PROVINCE_REGULATOR --region 210000
+//	                                     print a development token (HS256, per-database secret)
+//	go run ./server apikey create --name "BI 看板" --region 210100
+//	                                     create, list or revoke BI service API keys
 //
 // With DATABASE_URL unset it uses an embedded SQLite file (./tuoyu.db); with
 // DATABASE_URL=postgres://... the same binary runs on PostgreSQL.
@@ -13,11 +17,19 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without a zoneinfo database
+)
+
+// stdout receives what a command produces for scripts (a token, an API key,
+// a list); stderr receives messages for people. Tests swap them.
+var (
+	stdout io.Writer = os.Stdout
+	stderr io.Writer = os.Stderr
 )
 
 func main() {
@@ -46,6 +58,10 @@ func run(ctx context.Context, args []string) error {
 		return migrateCmd(ctx, args)
 	case "seed":
 		return seedCmd(ctx, args)
+	case "token":
+		return tokenCmd(ctx, args)
+	case "apikey":
+		return apikeyCmd(ctx, args)
 	case "help":
 		usage()
 		return nil
@@ -55,12 +71,14 @@ func run(ctx context.Context, args []string) error {
 }
 
 func usage() {
-	fmt.Fprint(os.Stderr, `usage: server [command] [flags]
+	fmt.Fprint(stderr, `usage: server [command] [flags]
 
 commands:
   serve    serve GraphQL at /query and GraphiQL at / (default)
   migrate  apply pending schema migrations and exit
   seed     load deterministic demo data into an empty database
+  token    print a development token: token --role ROLE --region CODE
+  apikey   BI service API keys: apikey create | list | revoke
 
 Run "server <command> -h" for the flags of a command. Every flag can also be
 set through the environment variable named in its help text.
