@@ -74,15 +74,17 @@ var floorSQL = []floorStmt{
 	  COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM health_records h WHERE h.child_id = pairs.child_id
 	    AND h.kind = 'DEV_SCREENING' AND h.date BETWEEN pairs.cp - 30 AND pairs.cp + 30)) AS screened
 	FROM pairs GROUP BY district_id`},
-	// Morning checks: (child, weekday) pairs of full/half-day care.
+	// Morning checks: (child, weekday) pairs of full/half-day care, joined to
+	// the distinct (child, day) morning checks of the period.
 	{"daily checks", periodArgs, `WITH dist AS (SELECT id AS region_id, parent_id AS district_id FROM regions WHERE level = 'SUBDISTRICT'
 	               UNION ALL SELECT id, id FROM regions WHERE level = 'DISTRICT'),
-	days AS (SELECT d::date AS w FROM generate_series($1::date, $2::date - 1, interval '1 day') d WHERE EXTRACT(ISODOW FROM d) < 6)
-	SELECT dist.district_id, COUNT(*) AS pairs,
-	  COUNT(*) FILTER (WHERE EXISTS (SELECT 1 FROM health_records h WHERE h.child_id = e.child_id
-	    AND h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date = days.w)) AS checked
+	days AS (SELECT d::date AS w FROM generate_series($1::date, $2::date - 1, interval '1 day') d WHERE EXTRACT(ISODOW FROM d) < 6),
+	checks AS (SELECT DISTINCT child_id, date FROM health_records
+	           WHERE kind = 'DAILY_CHECK' AND session = 'MORNING' AND date >= $1 AND date < $2)
+	SELECT dist.district_id, COUNT(*) AS pairs, COUNT(checks.child_id) AS checked
 	FROM enrolments e JOIN days ON e.start_date <= days.w AND (e.end_date IS NULL OR e.end_date > days.w)
 	JOIN institutions i ON i.id = e.institution_id JOIN dist ON dist.region_id = i.region_id
+	LEFT JOIN checks ON checks.child_id = e.child_id AND checks.date = days.w
 	WHERE e.service_mode IN ('FULL_DAY', 'HALF_DAY')
 	GROUP BY dist.district_id`},
 	// Surveys held in the district or its subdistricts.

@@ -54,15 +54,7 @@ func birthRanges(from, to time.Time) [][2]time.Time {
 // the SQL fetches the candidate enrolments and screenings (children with a
 // check-point in the periods only) and the pairs are formed here.
 func (e *evaluation) devScreeningFacts(ctx context.Context) error {
-	from, to := e.points[0].From, e.points[0].To
-	for _, p := range e.points[1:] {
-		if p.From.Before(from) {
-			from = p.From
-		}
-		if p.To.After(to) {
-			to = p.To
-		}
-	}
+	from, to := e.span()
 	ranges := birthRanges(from, to)
 	if len(ranges) == 0 {
 		return nil

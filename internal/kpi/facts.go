@@ -370,20 +370,28 @@ GROUP BY p.k, sv.region_id, sv.kind`
 
 // dailyCheckFacts: (child, weekday) pairs of FULL_DAY/HALF_DAY care in each
 // period and those with a morning check that day (DAILY_CHECK_RATE). One
-// care enrolment per child and day means pairs are enrolment-days.
+// care enrolment per child and day means pairs are enrolment-days. The
+// morning checks of the whole span are reduced to distinct (child, day) once
+// and joined, rather than probed per pair: at province scale that is
+// millions of index probes saved.
 func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
 	days, args := e.run.weekdays(e.points)
-	stmt := `SELECT wd.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
-  SUM(CASE WHEN EXISTS (
-    SELECT 1 FROM health_records h
-    WHERE h.child_id = en.child_id AND h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date = wd.w) THEN 1 ELSE 0 END)
+	from, to := e.span()
+	children := ""
+	if e.dim == ChildRegion {
+		children = "JOIN children c ON c.id = en.child_id\n"
+	}
+	stmt := `SELECT wd.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*), COUNT(mc.child_id)
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
-JOIN children c ON c.id = en.child_id
-JOIN ` + days + ` wd ON ` + activeOn("en", "start_date", "end_date", "wd.w") + `
+` + children + `JOIN ` + days + ` wd ON ` + activeOn("en", "start_date", "end_date", "wd.w") + `
+LEFT JOIN (
+  SELECT DISTINCT h.child_id AS child_id, h.date AS day FROM health_records h
+  WHERE h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date >= ? AND h.date < ?
+) mc ON mc.child_id = en.child_id AND mc.day = wd.w
 WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')
 GROUP BY ` + groupBy(e.dim, "wd.k, i.region_id")
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+	return e.run.query(ctx, stmt, append(args, from, to), func(rows *entsql.Rows) error {
 		var (
 			k, region      int
 			g              string
@@ -395,4 +403,18 @@ GROUP BY ` + groupBy(e.dim, "wd.k, i.region_id")
 		e.acc.add(schematype.DailyCheckRate, k, region, g, float64(checked), float64(pairs))
 		return nil
 	})
+}
+
+// span is the smallest period [from, to) covering every point's period.
+func (e *evaluation) span() (from, to time.Time) {
+	from, to = e.points[0].From, e.points[0].To
+	for _, p := range e.points[1:] {
+		if p.From.Before(from) {
+			from = p.From
+		}
+		if p.To.After(to) {
+			to = p.To
+		}
+	}
+	return from, to
 }

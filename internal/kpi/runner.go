@@ -64,7 +64,6 @@ func (r *runner) date() string {
 	return "?"
 }
 
-
 // calendar is a derived table of evaluation days: (k, d) for stock
 // indicators, one row per point.
 func (r *runner) calendar(points []Point) (string, []any) {
