@@ -382,6 +382,14 @@ func (g *gen) genTargets() {
 		for _, t := range specs {
 			g.targets = append(g.targets, targetRow{region: reg, key: t.key, baseYear: t.baseYear, baseValue: t.baseValue,
 				year: t.year, value: t.value, cmp: t.cmp, source: t.source, kind: t.kind})
+			// The seed documents stop at 2025. So that values of later years
+			// have a target to be measured against (the target of a value is the
+			// one with the smallest target year >= its year), the demo carries
+			// each 2025 target on to 2030, labelled as demo data.
+			if t.year == 2025 {
+				g.targets = append(g.targets, targetRow{region: reg, key: t.key,
+					year: 2030, value: t.value, cmp: t.cmp, source: t.source + "（演示数据：延续至2030年）", kind: t.kind})
+			}
 		}
 	}
 	if g.opts.Scale == ScaleDistrict {

@@ -23,7 +23,7 @@ import (
 type scaleParams struct {
 	institutions  int     // institutions other than guidance centres
 	guidanceShare float64 // chance that a district has a guidance centre
-	dailyMonths   int     // months of daily checks before AsOf
+	dailyMonths   int     // whole calendar months of daily checks before AsOf's month (plus that month so far)
 	bans          int     // ban-list entries
 }
 

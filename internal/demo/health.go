@@ -7,6 +7,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/civil"
 )
 
 // hrRow is one health record of the plan. Zero measurements are unset.
@@ -72,11 +73,13 @@ type hrGen struct {
 func newHRGen(g *gen) *hrGen {
 	pcg := rand.NewPCG(0, 0)
 	return &hrGen{
-		g:      g,
-		pcg:    pcg,
-		r:      rand.New(pcg),
-		seed:   uint64(g.opts.Seed) ^ 0x6865_616c_7468, // "health"
-		window: months(g.asOf, -g.p.dailyMonths),
+		g:    g,
+		pcg:  pcg,
+		r:    rand.New(pcg),
+		seed: uint64(g.opts.Seed) ^ 0x6865_616c_7468, // "health"
+		// From the first of a month, so the KPIs' default period (the last
+		// full calendar month) is fully covered by morning checks.
+		window: months(civil.D(g.asOf.Year(), g.asOf.Month(), 1), -g.p.dailyMonths),
 	}
 }
 
