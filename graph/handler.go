@@ -114,11 +114,11 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetValidationRulesFn(validationRules)
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
-	// Suggestions are off for everyone: gqlgen decides per server, not per
-	// request (validation results are cached per document), and regulators,
-	// who may introspect, get completion from the schema in GraphiQL instead.
-	srv.SetDisableSuggestion(true)
-	srv.SetErrorPresenter(presentWithoutSuggestions)
+	// Field suggestions ("Did you mean …?") map the schema, so only viewers
+	// who may introspect it get them: gqlparser writes them into validation
+	// messages (failed validations are never cached), and the presenter,
+	// which sees the request's viewer, strips them for everyone else.
+	srv.SetErrorPresenter(presentSuggestionsToIntrospectors)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundResponses(capErrors)
 	if opts.AllowList != nil {
@@ -173,13 +173,15 @@ func capErrors(ctx context.Context, next graphql.ResponseHandler) *graphql.Respo
 	return resp
 }
 
-// presentWithoutSuggestions is PresentError minus "Did you mean …?" hints.
-// SetDisableSuggestion only covers unknown fields and scalar leaves;
-// gqlparser also suggests argument, type, input field and enum value names,
-// each a way to map a schema whose introspection is off (OWASP).
-func presentWithoutSuggestions(ctx context.Context, err error) *gqlerror.Error {
+// presentSuggestionsToIntrospectors is PresentError minus "Did you mean …?"
+// hints for viewers who may not introspect. Stripping the message (rather
+// than gqlgen's SetDisableSuggestion, which is per server and only covers
+// unknown fields and scalar leaves) also removes gqlparser's argument,
+// type, input-field and enum-value suggestions, each a way to map a schema
+// whose introspection is off (OWASP).
+func presentSuggestionsToIntrospectors(ctx context.Context, err error) *gqlerror.Error {
 	e := PresentError(ctx, err)
-	if e != nil {
+	if e != nil && !auth.FromContext(ctx).CanIntrospect() {
 		if i := strings.Index(e.Message, " Did you mean "); i >= 0 {
 			e.Message = e.Message[:i]
 		}
