@@ -136,17 +136,18 @@ func (r Response) Decode(t testing.TB, v any) {
 // Do POSTs query with variables as JSON and decodes the response.
 func (s *Server) Do(t testing.TB, query string, vars map[string]any) Response {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	return s.Send(t, req)
+	return s.Send(t, post(t, query, vars))
 }
 
 // DoAs is Do sent as viewer, whatever As said.
 func (s *Server) DoAs(t testing.TB, viewer auth.Viewer, query string, vars map[string]any) Response {
+	t.Helper()
+	req := post(t, query, vars)
+	return s.Send(t, req.WithContext(auth.NewContext(req.Context(), &viewer)))
+}
+
+// post builds a GraphQL POST request.
+func post(t testing.TB, query string, vars map[string]any) *http.Request {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": vars})
 	if err != nil {
@@ -154,7 +155,7 @@ func (s *Server) DoAs(t testing.TB, viewer auth.Viewer, query string, vars map[s
 	}
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	return s.Send(t, req.WithContext(auth.NewContext(req.Context(), &viewer)))
+	return req
 }
 
 // Send serves an arbitrary request and decodes what comes back.
