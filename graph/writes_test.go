@@ -1,11 +1,13 @@
 package graph_test
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
@@ -102,5 +104,57 @@ func TestSensitiveFiltersAreNotInTheSchema(t *testing.T) {
 				t.Errorf("%s.%s exists: a filter on personal data", typ, f)
 			}
 		}
+	}
+}
+
+// TestPublicDirectory: without a token a caller sees the directory of filed
+// institutions with their seats, and nothing else.
+func TestPublicDirectory(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4) // institution i has i+1 seats
+	ctx := testdb.Ctx()
+	file := func(i int, status filing.Status, receipt bool) {
+		b := s.Client.Filing.Create().SetInstitution(tr.institutions[i]).SetSubmittedAt(civil.D(2023, 1, 2)).SetStatus(status)
+		if receipt {
+			b.SetReceiptAt(civil.D(2023, 1, 5))
+		}
+		b.ExecX(ctx)
+	}
+	file(0, filing.StatusFILED, true)      // listed
+	file(1, filing.StatusSUBMITTED, false) // not yet filed
+	file(2, filing.StatusCANCELLED, true)  // cancelled
+	public := auth.Viewer{Role: auth.Public}
+
+	var got struct {
+		Institutions struct {
+			TotalCount int
+			Edges      []struct {
+				Node struct {
+					Name  string
+					Seats struct{ TotalCount int }
+				}
+			}
+		}
+		Seats struct{ TotalCount int }
+	}
+	s.DoAs(t, public, `{ institutions(first: 10) { totalCount edges { node { name seats { totalCount } } } } seats { totalCount } }`, nil).Decode(t, &got)
+	if got.Institutions.TotalCount != 1 || got.Institutions.Edges[0].Node.Name != tr.institutions[0].Name ||
+		got.Institutions.Edges[0].Node.Seats.TotalCount != 1 || got.Seats.TotalCount != 1 {
+		t.Fatalf("PUBLIC sees %+v; want only the filed institution and its 1 seat", got)
+	}
+	for name, query := range map[string]string{
+		"filings":  `{ filings { totalCount } }`,
+		"children": `{ children { totalCount } }`,
+		"staff":    `{ staff { totalCount } }`,
+	} {
+		if resp := s.DoAs(t, public, query, nil); strings.Join(resp.Codes(), ",") != "FORBIDDEN" {
+			t.Errorf("PUBLIC %s: %s; want FORBIDDEN", name, resp.Body)
+		}
+	}
+	var node struct{ Node *struct{ ID string } }
+	resp := s.DoAs(t, public, `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": strconv.Itoa(tr.institutions[1].ID)})
+	_ = json.Unmarshal(resp.Data, &node)
+	if node.Node != nil {
+		t.Errorf("PUBLIC resolved an unfiled institution through node: %s", resp.Body)
 	}
 }
