@@ -138,6 +138,11 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 // region tree, one per fact needed (at most ten), one for population
 // figures and one for targets: never one per region or per point.
 func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
+	return e.evaluate(ctx, q, nil)
+}
+
+// evaluate is Evaluate with the region tree already loaded, or nil.
+func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, error) {
 	if len(q.Keys) == 0 || len(q.RegionIDs) == 0 || len(q.Points) == 0 {
 		return nil, nil
 	}
@@ -150,9 +155,11 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
 		}
 	}
-	t, err := e.run.loadTree(ctx)
-	if err != nil {
-		return nil, err
+	if t == nil {
+		var err error
+		if t, err = e.run.loadTree(ctx); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range q.RegionIDs {
 		if !t.has(id) {
@@ -205,7 +212,7 @@ func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	res, err := e.Evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true})
+	res, err := e.evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true}, t)
 	if err != nil {
 		return nil, err
 	}
