@@ -1973,7 +1973,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&FilingClient{config: _q.config}).Query()
 			)
-			args := newFilingPaginateArgs(fieldArgs(ctx, new(FilingWhereInput), path...))
+			args := newFilingPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2240,7 +2240,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&StaffClient{config: _q.config}).Query()
 			)
-			args := newStaffPaginateArgs(fieldArgs(ctx, new(StaffWhereInput), path...))
+			args := newStaffPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2507,7 +2507,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&InspectionClient{config: _q.config}).Query()
 			)
-			args := newInspectionPaginateArgs(fieldArgs(ctx, new(InspectionWhereInput), path...))
+			args := newInspectionPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2596,7 +2596,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&ComplaintClient{config: _q.config}).Query()
 			)
-			args := newComplaintPaginateArgs(fieldArgs(ctx, new(ComplaintWhereInput), path...))
+			args := newComplaintPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -2685,7 +2685,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				path  = append(path, alias)
 				query = (&IncidentClient{config: _q.config}).Query()
 			)
-			args := newIncidentPaginateArgs(fieldArgs(ctx, new(IncidentWhereInput), path...))
+			args := newIncidentPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}
@@ -3176,7 +3176,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				path  = append(path, alias)
 				query = (&InstitutionClient{config: _q.config}).Query()
 			)
-			args := newInstitutionPaginateArgs(fieldArgs(ctx, new(InstitutionWhereInput), path...))
+			args := newInstitutionPaginateArgs(fieldArgs(ctx, nil, path...))
 			if err := validateFirstLast(args.first, args.last); err != nil {
 				return fmt.Errorf("validate first and last in path %q: %w", path, err)
 			}

@@ -173,11 +173,10 @@ func (_m *Institution) Region(ctx context.Context) (*Region, error) {
 }
 
 func (_m *Institution) Filings(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *FilingOrder, where *FilingWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *FilingOrder,
 ) (*FilingConnection, error) {
 	opts := []FilingPaginateOption{
 		WithFilingOrder(orderBy),
-		WithFilingFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[1][alias]
@@ -236,11 +235,10 @@ func (_m *Institution) Seats(
 }
 
 func (_m *Institution) Staff(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *StaffOrder, where *StaffWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *StaffOrder,
 ) (*StaffConnection, error) {
 	opts := []StaffPaginateOption{
 		WithStaffOrder(orderBy),
-		WithStaffFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
@@ -297,11 +295,10 @@ func (_m *Institution) HealthRecords(
 }
 
 func (_m *Institution) Inspections(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder, where *InspectionWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InspectionOrder,
 ) (*InspectionConnection, error) {
 	opts := []InspectionPaginateOption{
 		WithInspectionOrder(orderBy),
-		WithInspectionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
@@ -318,11 +315,10 @@ func (_m *Institution) Inspections(
 }
 
 func (_m *Institution) Complaints(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ComplaintOrder, where *ComplaintWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *ComplaintOrder,
 ) (*ComplaintConnection, error) {
 	opts := []ComplaintPaginateOption{
 		WithComplaintOrder(orderBy),
-		WithComplaintFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
@@ -339,11 +335,10 @@ func (_m *Institution) Complaints(
 }
 
 func (_m *Institution) Incidents(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder, where *IncidentWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *IncidentOrder,
 ) (*IncidentConnection, error) {
 	opts := []IncidentPaginateOption{
 		WithIncidentOrder(orderBy),
-		WithIncidentFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
@@ -397,11 +392,10 @@ func (_m *Region) Children(
 }
 
 func (_m *Region) Institutions(
-	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InstitutionOrder, where *InstitutionWhereInput,
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy *InstitutionOrder,
 ) (*InstitutionConnection, error) {
 	opts := []InstitutionPaginateOption{
 		WithInstitutionOrder(orderBy),
-		WithInstitutionFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
 	totalCount, hasTotalCount := _m.Edges.totalCount[2][alias]

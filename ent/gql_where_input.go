@@ -3461,10 +3461,6 @@ type HealthRecordWhereInput struct {
 	ResultIn    []healthrecord.Result `json:"resultIn,omitempty"`
 	ResultNotIn []healthrecord.Result `json:"resultNotIn,omitempty"`
 
-	// "child" edge predicates.
-	HasChild     *bool              `json:"hasChild,omitempty"`
-	HasChildWith []*ChildWhereInput `json:"hasChildWith,omitempty"`
-
 	// "institution" edge predicates.
 	HasInstitution     *bool                    `json:"hasInstitution,omitempty"`
 	HasInstitutionWith []*InstitutionWhereInput `json:"hasInstitutionWith,omitempty"`
@@ -3704,24 +3700,6 @@ func (i *HealthRecordWhereInput) P() (predicate.HealthRecord, error) {
 		predicates = append(predicates, healthrecord.ResultNotIn(i.ResultNotIn...))
 	}
 
-	if i.HasChild != nil {
-		p := healthrecord.HasChild()
-		if !*i.HasChild {
-			p = healthrecord.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasChildWith) > 0 {
-		with := make([]predicate.Child, 0, len(i.HasChildWith))
-		for _, w := range i.HasChildWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasChildWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, healthrecord.HasChildWith(with...))
-	}
 	if i.HasInstitution != nil {
 		p := healthrecord.HasInstitution()
 		if !*i.HasInstitution {
@@ -5106,10 +5084,6 @@ type InstitutionWhereInput struct {
 	HasRegion     *bool               `json:"hasRegion,omitempty"`
 	HasRegionWith []*RegionWhereInput `json:"hasRegionWith,omitempty"`
 
-	// "filings" edge predicates.
-	HasFilings     *bool               `json:"hasFilings,omitempty"`
-	HasFilingsWith []*FilingWhereInput `json:"hasFilingsWith,omitempty"`
-
 	// "designations" edge predicates.
 	HasDesignations     *bool                             `json:"hasDesignations,omitempty"`
 	HasDesignationsWith []*InclusiveDesignationWhereInput `json:"hasDesignationsWith,omitempty"`
@@ -5117,22 +5091,6 @@ type InstitutionWhereInput struct {
 	// "seats" edge predicates.
 	HasSeats     *bool             `json:"hasSeats,omitempty"`
 	HasSeatsWith []*SeatWhereInput `json:"hasSeatsWith,omitempty"`
-
-	// "staff" edge predicates.
-	HasStaff     *bool              `json:"hasStaff,omitempty"`
-	HasStaffWith []*StaffWhereInput `json:"hasStaffWith,omitempty"`
-
-	// "inspections" edge predicates.
-	HasInspections     *bool                   `json:"hasInspections,omitempty"`
-	HasInspectionsWith []*InspectionWhereInput `json:"hasInspectionsWith,omitempty"`
-
-	// "complaints" edge predicates.
-	HasComplaints     *bool                  `json:"hasComplaints,omitempty"`
-	HasComplaintsWith []*ComplaintWhereInput `json:"hasComplaintsWith,omitempty"`
-
-	// "incidents" edge predicates.
-	HasIncidents     *bool                 `json:"hasIncidents,omitempty"`
-	HasIncidentsWith []*IncidentWhereInput `json:"hasIncidentsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -5594,24 +5552,6 @@ func (i *InstitutionWhereInput) P() (predicate.Institution, error) {
 		}
 		predicates = append(predicates, institution.HasRegionWith(with...))
 	}
-	if i.HasFilings != nil {
-		p := institution.HasFilings()
-		if !*i.HasFilings {
-			p = institution.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasFilingsWith) > 0 {
-		with := make([]predicate.Filing, 0, len(i.HasFilingsWith))
-		for _, w := range i.HasFilingsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasFilingsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, institution.HasFilingsWith(with...))
-	}
 	if i.HasDesignations != nil {
 		p := institution.HasDesignations()
 		if !*i.HasDesignations {
@@ -5647,78 +5587,6 @@ func (i *InstitutionWhereInput) P() (predicate.Institution, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, institution.HasSeatsWith(with...))
-	}
-	if i.HasStaff != nil {
-		p := institution.HasStaff()
-		if !*i.HasStaff {
-			p = institution.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasStaffWith) > 0 {
-		with := make([]predicate.Staff, 0, len(i.HasStaffWith))
-		for _, w := range i.HasStaffWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasStaffWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, institution.HasStaffWith(with...))
-	}
-	if i.HasInspections != nil {
-		p := institution.HasInspections()
-		if !*i.HasInspections {
-			p = institution.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasInspectionsWith) > 0 {
-		with := make([]predicate.Inspection, 0, len(i.HasInspectionsWith))
-		for _, w := range i.HasInspectionsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasInspectionsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, institution.HasInspectionsWith(with...))
-	}
-	if i.HasComplaints != nil {
-		p := institution.HasComplaints()
-		if !*i.HasComplaints {
-			p = institution.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasComplaintsWith) > 0 {
-		with := make([]predicate.Complaint, 0, len(i.HasComplaintsWith))
-		for _, w := range i.HasComplaintsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasComplaintsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, institution.HasComplaintsWith(with...))
-	}
-	if i.HasIncidents != nil {
-		p := institution.HasIncidents()
-		if !*i.HasIncidents {
-			p = institution.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasIncidentsWith) > 0 {
-		with := make([]predicate.Incident, 0, len(i.HasIncidentsWith))
-		for _, w := range i.HasIncidentsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasIncidentsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, institution.HasIncidentsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -6257,10 +6125,6 @@ type RegionWhereInput struct {
 	HasChildren     *bool               `json:"hasChildren,omitempty"`
 	HasChildrenWith []*RegionWhereInput `json:"hasChildrenWith,omitempty"`
 
-	// "institutions" edge predicates.
-	HasInstitutions     *bool                    `json:"hasInstitutions,omitempty"`
-	HasInstitutionsWith []*InstitutionWhereInput `json:"hasInstitutionsWith,omitempty"`
-
 	// "population_stats" edge predicates.
 	HasPopulationStats     *bool                       `json:"hasPopulationStats,omitempty"`
 	HasPopulationStatsWith []*PopulationStatWhereInput `json:"hasPopulationStatsWith,omitempty"`
@@ -6561,24 +6425,6 @@ func (i *RegionWhereInput) P() (predicate.Region, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, region.HasChildrenWith(with...))
-	}
-	if i.HasInstitutions != nil {
-		p := region.HasInstitutions()
-		if !*i.HasInstitutions {
-			p = region.Not(p)
-		}
-		predicates = append(predicates, p)
-	}
-	if len(i.HasInstitutionsWith) > 0 {
-		with := make([]predicate.Institution, 0, len(i.HasInstitutionsWith))
-		for _, w := range i.HasInstitutionsWith {
-			p, err := w.P()
-			if err != nil {
-				return nil, fmt.Errorf("%w: field 'HasInstitutionsWith'", err)
-			}
-			with = append(with, p)
-		}
-		predicates = append(predicates, region.HasInstitutionsWith(with...))
 	}
 	if i.HasPopulationStats != nil {
 		p := region.HasPopulationStats()

@@ -86,6 +86,7 @@ func (HealthRecord) Edges() []ent.Edge {
 			Field("child_id").
 			Unique().
 			Required().
+			Annotations(noWherePredicate).
 			Comment("The child examined."),
 		edge.From("institution", Institution.Type).
 			Ref("health_records").

@@ -126,7 +126,7 @@ func (Institution) Edges() []ent.Edge {
 			Comment("The lowest known region of the institution."),
 		edge.To("filings", Filing.Type).
 			Comment("Filings (备案) of this institution.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 		edge.To("designations", InclusiveDesignation.Type).
 			Comment("普惠 designations of this institution.").
 			Annotations(entgql.RelayConnection()),
@@ -135,7 +135,7 @@ func (Institution) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection()),
 		edge.To("staff", Staff.Type).
 			Comment("Staff employed here.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 		edge.To("enrolments", Enrolment.Type).
 			Comment("Enrolments of children.").
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
@@ -144,13 +144,13 @@ func (Institution) Edges() []ent.Edge {
 			Annotations(entgql.RelayConnection(), entgql.Skip(entgql.SkipWhereInput)),
 		edge.To("inspections", Inspection.Type).
 			Comment("Supervisory inspections.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 		edge.To("complaints", Complaint.Type).
 			Comment("Complaints about this institution.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 		edge.To("incidents", Incident.Type).
 			Comment("Reported safety incidents.").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 	}
 }
 

@@ -54,7 +54,7 @@ func (Region) Edges() []ent.Edge {
 			Comment("The enclosing region."),
 		edge.To("institutions", Institution.Type).
 			Comment("Institutions registered directly in this region (normally a subdistrict).").
-			Annotations(entgql.RelayConnection()),
+			Annotations(entgql.RelayConnection(), noWherePredicate),
 		edge.To("population_stats", PopulationStat.Type).
 			Comment("Yearly population statistics of this region.").
 			Annotations(entgql.RelayConnection()),

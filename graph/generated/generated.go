@@ -385,17 +385,17 @@ type ComplexityRoot struct {
 	Institution struct {
 		Address       func(childComplexity int) int
 		ClosedAt      func(childComplexity int) int
-		Complaints    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
+		Complaints    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder) int
 		CreatedAt     func(childComplexity int) int
 		CreditCode    func(childComplexity int) int
 		Designations  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
 		Enrolments    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder) int
-		Filings       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder, where *ent.FilingWhereInput) int
+		Filings       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder) int
 		Form          func(childComplexity int) int
 		HealthRecords func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder) int
 		ID            func(childComplexity int) int
-		Incidents     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
-		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
+		Incidents     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder) int
+		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder) int
 		Latitude      func(childComplexity int) int
 		LegalNature   func(childComplexity int) int
 		Longitude     func(childComplexity int) int
@@ -406,7 +406,7 @@ type ComplexityRoot struct {
 		RegionID      func(childComplexity int) int
 		Seats         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SeatOrder, where *ent.SeatWhereInput) int
 		ServiceModes  func(childComplexity int) int
-		Staff         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) int
+		Staff         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder) int
 		Status        func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
 	}
@@ -526,7 +526,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Indicator       func(childComplexity int, key schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) int
 		Indicators      func(childComplexity int, keys []schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) int
-		Institutions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder, where *ent.InstitutionWhereInput) int
+		Institutions    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder) int
 		Level           func(childComplexity int) int
 		Name            func(childComplexity int) int
 		Parent          func(childComplexity int) int
@@ -2086,7 +2086,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Institution.Complaints(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ComplaintOrder), args["where"].(*ent.ComplaintWhereInput)), true
+		return e.ComplexityRoot.Institution.Complaints(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ComplaintOrder)), true
 	case "Institution.createdAt":
 		if e.ComplexityRoot.Institution.CreatedAt == nil {
 			break
@@ -2131,7 +2131,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Institution.Filings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FilingOrder), args["where"].(*ent.FilingWhereInput)), true
+		return e.ComplexityRoot.Institution.Filings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FilingOrder)), true
 	case "Institution.form":
 		if e.ComplexityRoot.Institution.Form == nil {
 			break
@@ -2165,7 +2165,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Institution.Incidents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder), args["where"].(*ent.IncidentWhereInput)), true
+		return e.ComplexityRoot.Institution.Incidents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
 	case "Institution.inspections":
 		if e.ComplexityRoot.Institution.Inspections == nil {
 			break
@@ -2176,7 +2176,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Institution.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder), args["where"].(*ent.InspectionWhereInput)), true
+		return e.ComplexityRoot.Institution.Inspections(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InspectionOrder)), true
 	case "Institution.latitude":
 		if e.ComplexityRoot.Institution.Latitude == nil {
 			break
@@ -2252,7 +2252,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Institution.Staff(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.StaffOrder), args["where"].(*ent.StaffWhereInput)), true
+		return e.ComplexityRoot.Institution.Staff(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.StaffOrder)), true
 	case "Institution.status":
 		if e.ComplexityRoot.Institution.Status == nil {
 			break
@@ -3135,7 +3135,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Region.Institutions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InstitutionOrder), args["where"].(*ent.InstitutionWhereInput)), true
+		return e.ComplexityRoot.Region.Institutions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InstitutionOrder)), true
 	case "Region.level":
 		if e.ComplexityRoot.Region.Level == nil {
 			break
@@ -6213,11 +6213,6 @@ input HealthRecordWhereInput {
   resultIn: [HealthResult!]
   resultNotIn: [HealthResult!]
   """
-  child edge predicates
-  """
-  hasChild: Boolean
-  hasChildWith: [ChildWhereInput!]
-  """
   institution edge predicates
   """
   hasInstitution: Boolean
@@ -6946,11 +6941,6 @@ type Institution implements Node {
     Ordering options for Filings returned from the connection.
     """
     orderBy: FilingOrder
-
-    """
-    Filtering options for Filings returned from the connection.
-    """
-    where: FilingWhereInput
   ): FilingConnection!
   designations(
     """
@@ -7039,11 +7029,6 @@ type Institution implements Node {
     Ordering options for Staffs returned from the connection.
     """
     orderBy: StaffOrder
-
-    """
-    Filtering options for Staffs returned from the connection.
-    """
-    where: StaffWhereInput
   ): StaffConnection!
   enrolments(
     """
@@ -7122,11 +7107,6 @@ type Institution implements Node {
     Ordering options for Inspections returned from the connection.
     """
     orderBy: InspectionOrder
-
-    """
-    Filtering options for Inspections returned from the connection.
-    """
-    where: InspectionWhereInput
   ): InspectionConnection!
   complaints(
     """
@@ -7153,11 +7133,6 @@ type Institution implements Node {
     Ordering options for Complaints returned from the connection.
     """
     orderBy: ComplaintOrder
-
-    """
-    Filtering options for Complaints returned from the connection.
-    """
-    where: ComplaintWhereInput
   ): ComplaintConnection!
   incidents(
     """
@@ -7184,11 +7159,6 @@ type Institution implements Node {
     Ordering options for Incidents returned from the connection.
     """
     orderBy: IncidentOrder
-
-    """
-    Filtering options for Incidents returned from the connection.
-    """
-    where: IncidentWhereInput
   ): IncidentConnection!
 }
 """
@@ -7445,11 +7415,6 @@ input InstitutionWhereInput {
   hasRegion: Boolean
   hasRegionWith: [RegionWhereInput!]
   """
-  filings edge predicates
-  """
-  hasFilings: Boolean
-  hasFilingsWith: [FilingWhereInput!]
-  """
   designations edge predicates
   """
   hasDesignations: Boolean
@@ -7459,26 +7424,6 @@ input InstitutionWhereInput {
   """
   hasSeats: Boolean
   hasSeatsWith: [SeatWhereInput!]
-  """
-  staff edge predicates
-  """
-  hasStaff: Boolean
-  hasStaffWith: [StaffWhereInput!]
-  """
-  inspections edge predicates
-  """
-  hasInspections: Boolean
-  hasInspectionsWith: [InspectionWhereInput!]
-  """
-  complaints edge predicates
-  """
-  hasComplaints: Boolean
-  hasComplaintsWith: [ComplaintWhereInput!]
-  """
-  incidents edge predicates
-  """
-  hasIncidents: Boolean
-  hasIncidentsWith: [IncidentWhereInput!]
 }
 """
 LegalNature is enum for the field legal_nature
@@ -8413,11 +8358,6 @@ type Region implements Node {
     Ordering options for Institutions returned from the connection.
     """
     orderBy: InstitutionOrder
-
-    """
-    Filtering options for Institutions returned from the connection.
-    """
-    where: InstitutionWhereInput
   ): InstitutionConnection!
   populationStats(
     """
@@ -8673,11 +8613,6 @@ input RegionWhereInput {
   """
   hasChildren: Boolean
   hasChildrenWith: [RegionWhereInput!]
-  """
-  institutions edge predicates
-  """
-  hasInstitutions: Boolean
-  hasInstitutionsWith: [InstitutionWhereInput!]
   """
   population_stats edge predicates
   """
@@ -11709,14 +11644,6 @@ func (ec *executionContext) field_Institution_complaints_args(ctx context.Contex
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.ComplaintWhereInput, error) {
-			return ec.unmarshalOComplaintWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -11863,14 +11790,6 @@ func (ec *executionContext) field_Institution_filings_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.FilingWhereInput, error) {
-			return ec.unmarshalOFilingWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -11963,14 +11882,6 @@ func (ec *executionContext) field_Institution_incidents_args(ctx context.Context
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.IncidentWhereInput, error) {
-			return ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncidentWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12017,14 +11928,6 @@ func (ec *executionContext) field_Institution_inspections_args(ctx context.Conte
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.InspectionWhereInput, error) {
-			return ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -12125,14 +12028,6 @@ func (ec *executionContext) field_Institution_staff_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.StaffWhereInput, error) {
-			return ec.unmarshalOStaffWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐStaffWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -14157,14 +14052,6 @@ func (ec *executionContext) field_Region_institutions_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.InstitutionWhereInput, error) {
-			return ec.unmarshalOInstitutionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitutionWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
 	return args, nil
 }
 
@@ -20254,7 +20141,7 @@ func (ec *executionContext) _Institution_filings(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Filings(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.FilingOrder), fc.Args["where"].(*ent.FilingWhereInput))
+			return obj.Filings(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.FilingOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.FilingConnection) graphql.Marshaler {
@@ -20386,7 +20273,7 @@ func (ec *executionContext) _Institution_staff(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Staff(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.StaffOrder), fc.Args["where"].(*ent.StaffWhereInput))
+			return obj.Staff(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.StaffOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.StaffConnection) graphql.Marshaler {
@@ -20518,7 +20405,7 @@ func (ec *executionContext) _Institution_inspections(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder), fc.Args["where"].(*ent.InspectionWhereInput))
+			return obj.Inspections(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InspectionOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.InspectionConnection) graphql.Marshaler {
@@ -20562,7 +20449,7 @@ func (ec *executionContext) _Institution_complaints(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Complaints(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ComplaintOrder), fc.Args["where"].(*ent.ComplaintWhereInput))
+			return obj.Complaints(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.ComplaintOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.ComplaintConnection) graphql.Marshaler {
@@ -20606,7 +20493,7 @@ func (ec *executionContext) _Institution_incidents(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder), fc.Args["where"].(*ent.IncidentWhereInput))
+			return obj.Incidents(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.IncidentOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.IncidentConnection) graphql.Marshaler {
@@ -24206,7 +24093,7 @@ func (ec *executionContext) _Region_institutions(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return obj.Institutions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InstitutionOrder), fc.Args["where"].(*ent.InstitutionWhereInput))
+			return obj.Institutions(ctx, fc.Args["after"].(*entgql.Cursor[int]), fc.Args["first"].(*int), fc.Args["before"].(*entgql.Cursor[int]), fc.Args["last"].(*int), fc.Args["orderBy"].(*ent.InstitutionOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.InstitutionConnection) graphql.Marshaler {
@@ -33776,7 +33663,7 @@ func (ec *executionContext) unmarshalInputHealthRecordWhereInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "childID", "childIDNEQ", "childIDIn", "childIDNotIn", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "date", "dateNEQ", "dateIn", "dateNotIn", "dateGT", "dateGTE", "dateLT", "dateLTE", "session", "sessionNEQ", "sessionIn", "sessionNotIn", "sessionIsNil", "sessionNotNil", "result", "resultNEQ", "resultIn", "resultNotIn", "hasChild", "hasChildWith", "hasInstitution", "hasInstitutionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "childID", "childIDNEQ", "childIDIn", "childIDNotIn", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "kind", "kindNEQ", "kindIn", "kindNotIn", "date", "dateNEQ", "dateIn", "dateNotIn", "dateGT", "dateGTE", "dateLT", "dateLTE", "session", "sessionNEQ", "sessionIn", "sessionNotIn", "sessionIsNil", "sessionNotNil", "result", "resultNEQ", "resultIn", "resultNotIn", "hasInstitution", "hasInstitutionWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34182,20 +34069,6 @@ func (ec *executionContext) unmarshalInputHealthRecordWhereInput(ctx context.Con
 				return it, err
 			}
 			it.ResultNotIn = data
-		case "hasChild":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChild"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasChild = data
-		case "hasChildWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasChildWith"))
-			data, err := ec.unmarshalOChildWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐChildWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasChildWith = data
 		case "hasInstitution":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInstitution"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -36046,7 +35919,7 @@ func (ec *executionContext) unmarshalInputInstitutionWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "form", "formNEQ", "formIn", "formNotIn", "legalNature", "legalNatureNEQ", "legalNatureIn", "legalNatureNotIn", "ownership", "ownershipNEQ", "ownershipIn", "ownershipNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith", "hasFilings", "hasFilingsWith", "hasDesignations", "hasDesignationsWith", "hasSeats", "hasSeatsWith", "hasStaff", "hasStaffWith", "hasInspections", "hasInspectionsWith", "hasComplaints", "hasComplaintsWith", "hasIncidents", "hasIncidentsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "form", "formNEQ", "formIn", "formNotIn", "legalNature", "legalNatureNEQ", "legalNatureIn", "legalNatureNotIn", "ownership", "ownershipNEQ", "ownershipIn", "ownershipNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith", "hasDesignations", "hasDesignationsWith", "hasSeats", "hasSeatsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -36949,20 +36822,6 @@ func (ec *executionContext) unmarshalInputInstitutionWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.HasRegionWith = data
-		case "hasFilings":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFilings"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasFilings = data
-		case "hasFilingsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFilingsWith"))
-			data, err := ec.unmarshalOFilingWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasFilingsWith = data
 		case "hasDesignations":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasDesignations"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -36991,62 +36850,6 @@ func (ec *executionContext) unmarshalInputInstitutionWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.HasSeatsWith = data
-		case "hasStaff":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStaff"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasStaff = data
-		case "hasStaffWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasStaffWith"))
-			data, err := ec.unmarshalOStaffWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐStaffWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasStaffWith = data
-		case "hasInspections":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspections"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspections = data
-		case "hasInspectionsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspectionsWith"))
-			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInspectionsWith = data
-		case "hasComplaints":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComplaints"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasComplaints = data
-		case "hasComplaintsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasComplaintsWith"))
-			data, err := ec.unmarshalOComplaintWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasComplaintsWith = data
-		case "hasIncidents":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidents"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidents = data
-		case "hasIncidentsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasIncidentsWith"))
-			data, err := ec.unmarshalOIncidentWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncidentWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasIncidentsWith = data
 		}
 	}
 	return it, nil
@@ -37790,7 +37593,7 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasInstitutions", "hasInstitutionsWith", "hasPopulationStats", "hasPopulationStatsWith", "hasSurveys", "hasSurveysWith", "hasTargets", "hasTargetsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "code", "codeNEQ", "codeIn", "codeNotIn", "codeGT", "codeGTE", "codeLT", "codeLTE", "codeContains", "codeHasPrefix", "codeHasSuffix", "codeEqualFold", "codeContainsFold", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "level", "levelNEQ", "levelIn", "levelNotIn", "parentID", "parentIDNEQ", "parentIDIn", "parentIDNotIn", "parentIDIsNil", "parentIDNotNil", "hasParent", "hasParentWith", "hasChildren", "hasChildrenWith", "hasPopulationStats", "hasPopulationStatsWith", "hasSurveys", "hasSurveysWith", "hasTargets", "hasTargetsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -38266,20 +38069,6 @@ func (ec *executionContext) unmarshalInputRegionWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasChildrenWith = data
-		case "hasInstitutions":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInstitutions"))
-			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInstitutions = data
-		case "hasInstitutionsWith":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInstitutionsWith"))
-			data, err := ec.unmarshalOInstitutionWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitutionWhereInputᚄ(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.HasInstitutionsWith = data
 		case "hasPopulationStats":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPopulationStats"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
