@@ -101,7 +101,7 @@ func TestIdempotencyKey(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, resp := send(t, s.Handler, zhang, tc.query, tc.vars, key)
-			if len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" || resp.Errors[0].Field() != idempotency.Header || string(resp.Data) != "null" && len(resp.Data) != 0 {
+			if resp.Status != http.StatusOK || len(resp.Errors) != 1 || resp.Errors[0].Code() != "CONFLICT" || resp.Errors[0].Field() != idempotency.Header || string(resp.Data) != "null" && len(resp.Data) != 0 {
 				t.Fatalf("%s", resp.Body)
 			}
 		})
