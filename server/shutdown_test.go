@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -173,6 +174,61 @@ func TestDrainBudget(t *testing.T) {
 		err := s.check(tc.request)
 		if (err == nil) != tc.ok || (tc.ok && s.drain != tc.want) {
 			t.Errorf("grace %s drain %s request %s: drain %s, err %v", tc.grace, tc.drain, tc.request, s.drain, err)
+		}
+	}
+}
+
+// TestServeLimitsFailedAuthentication starts serve with a small failure
+// allowance: refused credentials from one address get 401 up to the burst,
+// then 429 RATE_LIMITED with Retry-After, for fake API keys and forged JWTs
+// alike.
+func TestServeLimitsFailedAuthentication(t *testing.T) {
+	captureOutput(t)
+	addrc := make(chan net.Addr, 1)
+	listening = func(a net.Addr) { addrc <- a }
+	t.Cleanup(func() { listening = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "t.db"), "--demo=false", "--addr", "127.0.0.1:0",
+			"--auth-failure-limit", "1", "--auth-failure-burst", "3", "--shutdown-grace", "0s"})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var url string
+	select {
+	case a := <-addrc:
+		url = "http://" + a.String() + "/query"
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("serve did not start listening")
+	}
+	credentials := []string{
+		"Bearer tuoyu_0123456789abcdef_" + strings.Repeat("0", 64),
+		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+		"Bearer tuoyu_fedcba9876543210_" + strings.Repeat("1", 64),
+		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5In0.c2lnbmF0dXJl",
+		"Bearer tuoyu_00000000000000ff_" + strings.Repeat("2", 64),
+	}
+	for i, c := range credentials {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", c)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want, code := http.StatusUnauthorized, "UNAUTHENTICATED"
+		if i >= 3 {
+			want, code = http.StatusTooManyRequests, "RATE_LIMITED"
+		}
+		if resp.StatusCode != want || !strings.Contains(string(body), `"code":"`+code+`"`) {
+			t.Fatalf("credential %d: %d %s; want %d %s", i, resp.StatusCode, body, want, code)
+		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "60" {
+			t.Fatalf("Retry-After %q; want 60", resp.Header.Get("Retry-After"))
 		}
 	}
 }
