@@ -25,6 +25,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
@@ -65,6 +66,8 @@ type Client struct {
 	Finding *FindingClient
 	// HealthRecord is the client for interacting with the HealthRecord builders.
 	HealthRecord *HealthRecordClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Incident is the client for interacting with the Incident builders.
 	Incident *IncidentClient
 	// InclusiveDesignation is the client for interacting with the InclusiveDesignation builders.
@@ -108,6 +111,7 @@ func (c *Client) init() {
 	c.Filing = NewFilingClient(c.config)
 	c.Finding = NewFindingClient(c.config)
 	c.HealthRecord = NewHealthRecordClient(c.config)
+	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
 	c.Incident = NewIncidentClient(c.config)
 	c.InclusiveDesignation = NewInclusiveDesignationClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
@@ -221,6 +225,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
+		IdempotencyRecord:    NewIdempotencyRecordClient(cfg),
 		Incident:             NewIncidentClient(cfg),
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
@@ -261,6 +266,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
+		IdempotencyRecord:    NewIdempotencyRecordClient(cfg),
 		Incident:             NewIncidentClient(cfg),
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
@@ -302,9 +308,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.Incident,
-		c.InclusiveDesignation, c.Inspection, c.Institution, c.PopulationStat,
-		c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target,
+		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
+		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
+		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
+		c.Target,
 	} {
 		n.Use(hooks...)
 	}
@@ -315,9 +322,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.Incident,
-		c.InclusiveDesignation, c.Inspection, c.Institution, c.PopulationStat,
-		c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target,
+		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
+		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
+		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
+		c.Target,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -346,6 +354,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Finding.mutate(ctx, m)
 	case *HealthRecordMutation:
 		return c.HealthRecord.mutate(ctx, m)
+	case *IdempotencyRecordMutation:
+		return c.IdempotencyRecord.mutate(ctx, m)
 	case *IncidentMutation:
 		return c.Incident.mutate(ctx, m)
 	case *InclusiveDesignationMutation:
@@ -1902,6 +1912,140 @@ func (c *HealthRecordClient) mutate(ctx context.Context, m *HealthRecordMutation
 		return (&HealthRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown HealthRecord mutation op: %q", m.Op())
+	}
+}
+
+// IdempotencyRecordClient is a client for the IdempotencyRecord schema.
+type IdempotencyRecordClient struct {
+	config
+}
+
+// NewIdempotencyRecordClient returns a client for the IdempotencyRecord from the given config.
+func NewIdempotencyRecordClient(c config) *IdempotencyRecordClient {
+	return &IdempotencyRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `idempotencyrecord.Hooks(f(g(h())))`.
+func (c *IdempotencyRecordClient) Use(hooks ...Hook) {
+	c.hooks.IdempotencyRecord = append(c.hooks.IdempotencyRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `idempotencyrecord.Intercept(f(g(h())))`.
+func (c *IdempotencyRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.IdempotencyRecord = append(c.inters.IdempotencyRecord, interceptors...)
+}
+
+// Create returns a builder for creating a IdempotencyRecord entity.
+func (c *IdempotencyRecordClient) Create() *IdempotencyRecordCreate {
+	mutation := newIdempotencyRecordMutation(c.config, OpCreate)
+	return &IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of IdempotencyRecord entities.
+func (c *IdempotencyRecordClient) CreateBulk(builders ...*IdempotencyRecordCreate) *IdempotencyRecordCreateBulk {
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *IdempotencyRecordClient) MapCreateBulk(slice any, setFunc func(*IdempotencyRecordCreate, int)) *IdempotencyRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &IdempotencyRecordCreateBulk{err: fmt.Errorf("calling to IdempotencyRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*IdempotencyRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &IdempotencyRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Update() *IdempotencyRecordUpdate {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdate)
+	return &IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *IdempotencyRecordClient) UpdateOne(_m *IdempotencyRecord) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecord(_m))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *IdempotencyRecordClient) UpdateOneID(id int) *IdempotencyRecordUpdateOne {
+	mutation := newIdempotencyRecordMutation(c.config, OpUpdateOne, withIdempotencyRecordID(id))
+	return &IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Delete() *IdempotencyRecordDelete {
+	mutation := newIdempotencyRecordMutation(c.config, OpDelete)
+	return &IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *IdempotencyRecordClient) DeleteOne(_m *IdempotencyRecord) *IdempotencyRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *IdempotencyRecordClient) DeleteOneID(id int) *IdempotencyRecordDeleteOne {
+	builder := c.Delete().Where(idempotencyrecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &IdempotencyRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for IdempotencyRecord.
+func (c *IdempotencyRecordClient) Query() *IdempotencyRecordQuery {
+	return &IdempotencyRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeIdempotencyRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a IdempotencyRecord entity by its id.
+func (c *IdempotencyRecordClient) Get(ctx context.Context, id int) (*IdempotencyRecord, error) {
+	return c.Query().Where(idempotencyrecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *IdempotencyRecordClient) GetX(ctx context.Context, id int) *IdempotencyRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *IdempotencyRecordClient) Hooks() []Hook {
+	hooks := c.hooks.IdempotencyRecord
+	return append(hooks[:len(hooks):len(hooks)], idempotencyrecord.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *IdempotencyRecordClient) Interceptors() []Interceptor {
+	return c.inters.IdempotencyRecord
+}
+
+func (c *IdempotencyRecordClient) mutate(ctx context.Context, m *IdempotencyRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&IdempotencyRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&IdempotencyRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&IdempotencyRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&IdempotencyRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown IdempotencyRecord mutation op: %q", m.Op())
 	}
 }
 
@@ -3831,15 +3975,15 @@ func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, er
 type (
 	hooks struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, Incident, InclusiveDesignation, Inspection,
-		Institution, PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
-		Target []ent.Hook
+		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
+		ServerSecret, Staff, Survey, Target []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, Incident, InclusiveDesignation, Inspection,
-		Institution, PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
-		Target []ent.Interceptor
+		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
+		ServerSecret, Staff, Survey, Target []ent.Interceptor
 	}
 )
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
@@ -103,6 +104,7 @@ func checkColumn(t, c string) error {
 			filing.Table:               filing.ValidColumn,
 			finding.Table:              finding.ValidColumn,
 			healthrecord.Table:         healthrecord.ValidColumn,
+			idempotencyrecord.Table:    idempotencyrecord.ValidColumn,
 			incident.Table:             incident.ValidColumn,
 			inclusivedesignation.Table: inclusivedesignation.ValidColumn,
 			inspection.Table:           inspection.ValidColumn,

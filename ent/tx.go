@@ -34,6 +34,8 @@ type Tx struct {
 	Finding *FindingClient
 	// HealthRecord is the client for interacting with the HealthRecord builders.
 	HealthRecord *HealthRecordClient
+	// IdempotencyRecord is the client for interacting with the IdempotencyRecord builders.
+	IdempotencyRecord *IdempotencyRecordClient
 	// Incident is the client for interacting with the Incident builders.
 	Incident *IncidentClient
 	// InclusiveDesignation is the client for interacting with the InclusiveDesignation builders.
@@ -197,6 +199,7 @@ func (tx *Tx) init() {
 	tx.Filing = NewFilingClient(tx.config)
 	tx.Finding = NewFindingClient(tx.config)
 	tx.HealthRecord = NewHealthRecordClient(tx.config)
+	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
 	tx.Incident = NewIncidentClient(tx.config)
 	tx.InclusiveDesignation = NewInclusiveDesignationClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/idempotency"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 )
 
@@ -132,6 +133,8 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
 	srv.Use(entgql.Transactioner{TxOpener: client})
+	// Idempotency-Key: inside the mutation's transaction, replay or record.
+	srv.Use(&idempotency.Extension{Client: client})
 	// Each operation gets its own batch loaders (KPI fields of many regions
 	// become one engine call).
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -146,7 +149,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.AroundOperations(withAuditCollector)
 	srv.AroundResponses(audit.flush)
 	srv.AroundFields(personalData)
-	h := requestGuard(srv, opts)
+	h := requestGuard(idempotency.Middleware(srv), opts)
 	if opts.RateLimiter != nil {
 		h = opts.RateLimiter.Middleware(h)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -54,6 +53,9 @@ func open(ctx context.Context, c *config) (*app, error) {
 	key, err := secrets.Resolve(system(ctx), client, secrets.PIIKey, c.PIIKey, 32)
 	if err != nil {
 		d.Close()
+		if c.PIIKey != "" {
+			return nil, fmt.Errorf("--pii-key (TUOYU_PII_KEY): %w", err)
+		}
 		return nil, err
 	}
 	hasher, err := pii.NewHasher(key)
@@ -87,7 +89,11 @@ func serve(ctx context.Context, args []string) error {
 	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
-	if err := fs.Parse(args); err != nil {
+	sd := bindShutdownFlags(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := sd.check(*timeout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -110,7 +116,7 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	authn, err := newAuthenticator(ctx, a, tf)
+	authn, err := newAuthenticator(ctx, a, tf, lf)
 	if err != nil {
 		return err
 	}
@@ -141,18 +147,7 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Fail readiness, give the balancer a moment, then drain in-flight requests.
-	slog.Info("shutting down")
-	srv.Drain()
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return sd.shutdown(srv, errc)
 }
 
 func describe(d *db.DB, c *config) string {
@@ -191,7 +186,7 @@ func migrateCmd(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	d, err := db.Open(ctx, c.DB)
@@ -214,7 +209,7 @@ func seedCmd(ctx context.Context, args []string) error {
 	scale := fs.String("scale", string(demo.ScaleCity), "district, city or province")
 	seed := fs.Int64("seed", 1, "random seed; the same seed, scale and as-of date give the same data")
 	asOf := fs.String("as-of", "", "the data's today, YYYY-MM-DD (default: today in --timezone)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	s, err := demo.ParseScale(*scale)

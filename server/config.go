@@ -85,6 +85,8 @@ type limitFlags struct {
 	Burst               int
 	AnonRate            float64
 	AnonBurst           int
+	AuthFailureRate     float64
+	AuthFailureBurst    int
 	SuppressionK        int
 }
 
@@ -107,6 +109,8 @@ func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.IntVar(&l.Burst, "rate-burst", envInt("TUOYU_RATE_BURST", 40), "burst of an authenticated principal (env TUOYU_RATE_BURST)")
 	fs.Float64Var(&l.AnonRate, "anon-rate-limit", envFloat("TUOYU_ANON_RATE_LIMIT", 2), "requests per second per client address without credentials (env TUOYU_ANON_RATE_LIMIT)")
 	fs.IntVar(&l.AnonBurst, "anon-rate-burst", envInt("TUOYU_ANON_RATE_BURST", 20), "burst of an anonymous client address (env TUOYU_ANON_RATE_BURST)")
+	fs.Float64Var(&l.AuthFailureRate, "auth-failure-limit", envFloat("TUOYU_AUTH_FAILURE_LIMIT", 10), "refused credentials (bad, forged, expired, unknown) per minute per client address (IPv6: per /64) once the burst is spent; then 429 before any credential is checked; 0 turns it off (env TUOYU_AUTH_FAILURE_LIMIT)")
+	fs.IntVar(&l.AuthFailureBurst, "auth-failure-burst", envInt("TUOYU_AUTH_FAILURE_BURST", 20), "refused credentials in a row a client address may have (env TUOYU_AUTH_FAILURE_BURST)")
 	fs.IntVar(&l.SuppressionK, "suppression-k", envInt("TUOYU_SUPPRESSION_K", 5), "BI_SERVICE gets no value for child-based indicators whose denominator counts fewer children (env TUOYU_SUPPRESSION_K)")
 	return l
 }
@@ -130,6 +134,10 @@ func (l *limitFlags) check() error {
 	switch {
 	case math.IsNaN(l.Rate) || math.IsInf(l.Rate, 0) || math.IsNaN(l.AnonRate) || math.IsInf(l.AnonRate, 0):
 		return fmt.Errorf("--rate-limit and --anon-rate-limit must be finite numbers")
+	case math.IsNaN(l.AuthFailureRate) || math.IsInf(l.AuthFailureRate, 0) || l.AuthFailureRate < 0:
+		return fmt.Errorf("--auth-failure-limit must be 0 (off) or a positive number")
+	case l.AuthFailureRate > 0 && l.AuthFailureBurst <= 0:
+		return fmt.Errorf("--auth-failure-burst must be positive")
 	case l.APQCache < 0:
 		return fmt.Errorf("--apq-cache must be 0 (off) or positive")
 	case l.Rate < 0:
@@ -140,12 +148,18 @@ func (l *limitFlags) check() error {
 	return nil
 }
 
+// env is an environment variable's value, def when it is unset or empty (an
+// empty value counts as unset, as for most tools). Only string flags take
+// their default from it; parseFlags applies every variable strictly.
 func env(key, def string) string {
-	if v, ok := os.LookupEnv(key); ok {
+	if v, ok := os.LookupEnv(key); ok && v != "" {
 		return v
 	}
 	return def
 }
+
+// The typed helpers only pick the default shown by -h; a value that does not
+// parse is refused by parseFlags at start-up, never silently replaced.
 
 func envInt(key string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(key)); err == nil {
@@ -180,4 +194,112 @@ func envDuration(key string, def time.Duration) time.Duration {
 		return v
 	}
 	return def
+}
+
+// flagEnv names the environment variable of every flag that has one. Flags
+// not listed (the token and apikey commands' own, such as --role) are
+// command-line only.
+var flagEnv = map[string]string{
+	"addr":                         "TUOYU_ADDR",
+	"database-url":                 "DATABASE_URL",
+	"db":                           "TUOYU_SQLITE_PATH",
+	"db-max-conns":                 "TUOYU_DB_MAX_CONNS",
+	"statement-timeout":            "TUOYU_STATEMENT_TIMEOUT",
+	"request-timeout":              "TUOYU_REQUEST_TIMEOUT",
+	"shutdown-grace":               "TUOYU_SHUTDOWN_GRACE",
+	"drain-timeout":                "TUOYU_DRAIN_TIMEOUT",
+	"timezone":                     "TUOYU_TIMEZONE",
+	"pii-key":                      "TUOYU_PII_KEY",
+	"demo":                         "TUOYU_DEMO",
+	"demo-scale":                   "TUOYU_DEMO_SCALE",
+	"jwt-secret":                   "TUOYU_JWT_SECRET",
+	"jwt-issuer":                   "TUOYU_JWT_ISSUER",
+	"jwt-audience":                 "TUOYU_JWT_AUDIENCE",
+	"jwt-public-key":               "TUOYU_JWT_PUBLIC_KEY",
+	"jwt-leeway":                   "TUOYU_JWT_LEEWAY",
+	"dev-tokens":                   "TUOYU_DEV_TOKENS",
+	"max-body-bytes":               "TUOYU_MAX_BODY_BYTES",
+	"max-query-bytes":              "TUOYU_MAX_QUERY_BYTES",
+	"max-tokens":                   "TUOYU_MAX_TOKENS",
+	"max-depth":                    "TUOYU_MAX_DEPTH",
+	"max-aliases":                  "TUOYU_MAX_ALIASES",
+	"max-root-fields":              "TUOYU_MAX_ROOT_FIELDS",
+	"max-directives":               "TUOYU_MAX_DIRECTIVES",
+	"max-fields":                   "TUOYU_MAX_FIELDS",
+	"max-complexity":               "TUOYU_MAX_COMPLEXITY",
+	"apq-cache":                    "TUOYU_APQ_CACHE",
+	"allow-list":                   "TUOYU_ALLOW_LIST",
+	"allow-list-exempt-regulators": "TUOYU_ALLOW_LIST_EXEMPT_REGULATORS",
+	"rate-limit":                   "TUOYU_RATE_LIMIT",
+	"rate-burst":                   "TUOYU_RATE_BURST",
+	"anon-rate-limit":              "TUOYU_ANON_RATE_LIMIT",
+	"anon-rate-burst":              "TUOYU_ANON_RATE_BURST",
+	"auth-failure-limit":           "TUOYU_AUTH_FAILURE_LIMIT",
+	"auth-failure-burst":           "TUOYU_AUTH_FAILURE_BURST",
+	"suppression-k":                "TUOYU_SUPPRESSION_K",
+}
+
+// secretEnv are the variables whose values are never repeated in an error:
+// they hold keys or, in a database URL, a password.
+var secretEnv = map[string]bool{"DATABASE_URL": true, "TUOYU_JWT_SECRET": true, "TUOYU_PII_KEY": true}
+
+// parsingFlags, when set (tests), is shown every command's flag set.
+var parsingFlags func(*flag.FlagSet)
+
+// parseFlags parses args, then every flag's environment variable with the
+// flag's own parser (strconv.ParseBool for booleans, time.ParseDuration
+// for durations, …), so an environment value is exactly as strict as the
+// flag. A set-but-unparsable variable stops the command and the error names
+// the variable (its value too, unless it is a secret), also when the flag
+// itself is given on the command line, which wins. Empty values count as
+// unset.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if parsingFlags != nil {
+		parsingFlags(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		key, ok := flagEnv[f.Name]
+		if !ok || err != nil {
+			return
+		}
+		v, ok := os.LookupEnv(key)
+		if !ok || v == "" {
+			return
+		}
+		keep := f.Value.String()
+		if serr := f.Value.Set(v); serr != nil {
+			err = envError(key, f, v)
+			return
+		}
+		if explicit[f.Name] {
+			_ = f.Value.Set(keep) // the command line wins
+		}
+	})
+	return err
+}
+
+// envError describes a variable that does not parse, with what the flag
+// takes and, unless the variable is secret, the value.
+func envError(key string, f *flag.Flag, v string) error {
+	want := "a valid value"
+	switch f.Value.(flag.Getter).Get().(type) {
+	case bool:
+		want = "a boolean: true or false (also 1, t, T, TRUE, True, 0, f, F, FALSE, False)"
+	case int, int64:
+		want = "an integer"
+	case float64:
+		want = "a number"
+	case time.Duration:
+		want = "a duration such as 30s, 5m or 1h30m"
+	}
+	if secretEnv[key] {
+		return fmt.Errorf("environment variable %s (--%s) must be %s", key, f.Name, want)
+	}
+	return fmt.Errorf("environment variable %s (--%s) must be %s, not %q", key, f.Name, want, v)
 }

@@ -558,7 +558,7 @@ func TestIdentityProviderTokens(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	prod, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://idp.example", Audience: "tuoyu"})
+	prod, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://idp.example", Audience: "tuoyu"}, &limitFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -584,7 +584,7 @@ func TestIdentityProviderTokens(t *testing.T) {
 
 	// Both on (the default plus a provider key): either kind is accepted, and
 	// the issuer is checked on both.
-	both, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://idp.example", Audience: "tuoyu", DevTokens: true})
+	both, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://idp.example", Audience: "tuoyu", DevTokens: true}, &limitFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -593,13 +593,13 @@ func TestIdentityProviderTokens(t *testing.T) {
 			t.Fatalf("both: %v", err)
 		}
 	}
-	wrongIssuer, _ := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://other.example", DevTokens: true})
+	wrongIssuer, _ := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile, Issuer: "https://other.example", DevTokens: true}, &limitFlags{})
 	if _, err := wrongIssuer.Authenticate(ctx, "Bearer "+idpToken); !errors.Is(err, auth.ErrUnauthenticated) {
 		t.Fatalf("wrong issuer accepted: %v", err)
 	}
 
 	// Neither: tokens are refused, API keys and anonymous requests remain.
-	none, err := newAuthenticator(ctx, a, &tokenFlags{})
+	none, err := newAuthenticator(ctx, a, &tokenFlags{}, &limitFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -613,7 +613,7 @@ func TestIdentityProviderTokens(t *testing.T) {
 	if err := os.WriteFile(pemFile, []byte("not a key"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile}); err == nil || !strings.Contains(err.Error(), "--jwt-public-key") {
+	if _, err := newAuthenticator(ctx, a, &tokenFlags{PublicKeyFile: pemFile}, &limitFlags{}); err == nil || !strings.Contains(err.Error(), "--jwt-public-key") {
 		t.Fatalf("bad PEM: %v", err)
 	}
 }

@@ -83,7 +83,7 @@ func devTokenSecret(ctx context.Context, a *app, configured string) ([]byte, err
 // newAuthenticator builds serve's authenticator: development tokens (HS256,
 // unless --dev-tokens=false), the identity provider's tokens (RS256/ES256,
 // with --jwt-public-key) and API keys from the database.
-func newAuthenticator(ctx context.Context, a *app, tf *tokenFlags) (*auth.Authenticator, error) {
+func newAuthenticator(ctx context.Context, a *app, tf *tokenFlags, lf *limitFlags) (*auth.Authenticator, error) {
 	cfg := auth.TokenConfig{Issuer: tf.Issuer, Audience: tf.Audience, Leeway: tf.Leeway}
 	var accepted []string
 	if tf.DevTokens {
@@ -103,6 +103,11 @@ func newAuthenticator(ctx context.Context, a *app, tf *tokenFlags) (*auth.Authen
 		accepted = append(accepted, "identity provider tokens ("+tf.PublicKeyFile+")")
 	}
 	authn := &auth.Authenticator{Keys: &apikeys.Store{Client: a.client}}
+	if lf.AuthFailureRate > 0 {
+		authn.Failures = ratelimit.NewFailures(ratelimit.FailureConfig{PerMinute: lf.AuthFailureRate, Burst: lf.AuthFailureBurst})
+	} else {
+		slog.Warn("failed authentications are not limited (--auth-failure-limit 0)")
+	}
 	if len(accepted) > 0 {
 		v, err := auth.NewVerifier(cfg)
 		if err != nil {
@@ -213,7 +218,7 @@ func tokenCmd(ctx context.Context, args []string) error {
 	institutionID := fs.Int("institution", 0, "institution ID (its GraphQL id) of an INSTITUTION_STAFF viewer")
 	subject := fs.String("subject", defaultSubject(), "the token's sub: who holds it (named in audit rows and rate limits)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "validity, at most 720h (tokens cannot be revoked: keep it short)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -304,7 +309,7 @@ func apikeyCmd(ctx context.Context, args []string) error {
 		apikeyUsage()
 		return fmt.Errorf("apikey: unknown subcommand %q", sub)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

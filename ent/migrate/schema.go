@@ -404,6 +404,35 @@ var (
 			},
 		},
 	}
+	// IdempotencyRecordsColumns holds the columns for the "idempotency_records" table.
+	IdempotencyRecordsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "principal", Type: field.TypeString, Size: 300},
+		{Name: "key", Type: field.TypeString, Size: 255},
+		{Name: "document_hash", Type: field.TypeString, Size: 64},
+		{Name: "variables_hash", Type: field.TypeString, Size: 64},
+		{Name: "response", Type: field.TypeBytes, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// IdempotencyRecordsTable holds the schema information for the "idempotency_records" table.
+	IdempotencyRecordsTable = &schema.Table{
+		Name:       "idempotency_records",
+		Columns:    IdempotencyRecordsColumns,
+		PrimaryKey: []*schema.Column{IdempotencyRecordsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "idempotencyrecord_principal_key",
+				Unique:  true,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[1], IdempotencyRecordsColumns[2]},
+			},
+			{
+				Name:    "idempotencyrecord_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{IdempotencyRecordsColumns[7]},
+			},
+		},
+	}
 	// IncidentsColumns holds the columns for the "incidents" table.
 	IncidentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -840,6 +869,7 @@ var (
 		FilingsTable,
 		FindingsTable,
 		HealthRecordsTable,
+		IdempotencyRecordsTable,
 		IncidentsTable,
 		InclusiveDesignationsTable,
 		InspectionsTable,
@@ -896,6 +926,10 @@ func init() {
 	HealthRecordsTable.ForeignKeys[1].RefTable = InstitutionsTable
 	HealthRecordsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(30064771072),
+	}
+	IdempotencyRecordsTable.Annotation = &entsql.Annotation{
+		Table:          "idempotency_records",
+		IncrementStart: func(i int) *int { return &i }(90194313216),
 	}
 	IncidentsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	IncidentsTable.Annotation = &entsql.Annotation{

@@ -36,6 +36,9 @@ type Finding func(*sql.Selector)
 // HealthRecord is the predicate function for healthrecord builders.
 type HealthRecord func(*sql.Selector)
 
+// IdempotencyRecord is the predicate function for idempotencyrecord builders.
+type IdempotencyRecord func(*sql.Selector)
+
 // Incident is the predicate function for incident builders.
 type Incident func(*sql.Selector)
 

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
@@ -462,6 +463,93 @@ func init() {
 	healthrecordDescNotes := healthrecordFields[10].Descriptor()
 	// healthrecord.NotesValidator is a validator for the "notes" field. It is called by the builders before save.
 	healthrecord.NotesValidator = healthrecordDescNotes.Validators[0].(func(string) error)
+	idempotencyrecord.Policy = privacy.NewPolicies(schema.IdempotencyRecord{})
+	idempotencyrecord.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := idempotencyrecord.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	idempotencyrecordFields := schema.IdempotencyRecord{}.Fields()
+	_ = idempotencyrecordFields
+	// idempotencyrecordDescPrincipal is the schema descriptor for principal field.
+	idempotencyrecordDescPrincipal := idempotencyrecordFields[0].Descriptor()
+	// idempotencyrecord.PrincipalValidator is a validator for the "principal" field. It is called by the builders before save.
+	idempotencyrecord.PrincipalValidator = func() func(string) error {
+		validators := idempotencyrecordDescPrincipal.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(principal string) error {
+			for _, fn := range fns {
+				if err := fn(principal); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencyrecordDescKey is the schema descriptor for key field.
+	idempotencyrecordDescKey := idempotencyrecordFields[1].Descriptor()
+	// idempotencyrecord.KeyValidator is a validator for the "key" field. It is called by the builders before save.
+	idempotencyrecord.KeyValidator = func() func(string) error {
+		validators := idempotencyrecordDescKey.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(key string) error {
+			for _, fn := range fns {
+				if err := fn(key); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencyrecordDescDocumentHash is the schema descriptor for document_hash field.
+	idempotencyrecordDescDocumentHash := idempotencyrecordFields[2].Descriptor()
+	// idempotencyrecord.DocumentHashValidator is a validator for the "document_hash" field. It is called by the builders before save.
+	idempotencyrecord.DocumentHashValidator = func() func(string) error {
+		validators := idempotencyrecordDescDocumentHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(document_hash string) error {
+			for _, fn := range fns {
+				if err := fn(document_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencyrecordDescVariablesHash is the schema descriptor for variables_hash field.
+	idempotencyrecordDescVariablesHash := idempotencyrecordFields[3].Descriptor()
+	// idempotencyrecord.VariablesHashValidator is a validator for the "variables_hash" field. It is called by the builders before save.
+	idempotencyrecord.VariablesHashValidator = func() func(string) error {
+		validators := idempotencyrecordDescVariablesHash.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(variables_hash string) error {
+			for _, fn := range fns {
+				if err := fn(variables_hash); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// idempotencyrecordDescCreatedAt is the schema descriptor for created_at field.
+	idempotencyrecordDescCreatedAt := idempotencyrecordFields[5].Descriptor()
+	// idempotencyrecord.DefaultCreatedAt holds the default value on creation for the created_at field.
+	idempotencyrecord.DefaultCreatedAt = idempotencyrecordDescCreatedAt.Default.(func() time.Time)
 	incidentMixin := schema.Incident{}.Mixin()
 	incident.Policy = privacy.NewPolicies(schema.Incident{})
 	incident.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -19,6 +21,19 @@ type Authenticator struct {
 	Keys APIKeyStore
 	// Now is the clock for API key revocation; nil means time.Now.
 	Now func() time.Time
+	// Failures, when set, limits refused credentials per client address
+	// (ratelimit.Failures): an address over its limit gets 429 before its
+	// credential is looked at.
+	Failures FailureLimiter
+}
+
+// FailureLimiter counts failed authentications per client.
+type FailureLimiter interface {
+	// Check reports whether r's client may present a credential now, and
+	// if not, how long until it may.
+	Check(r *http.Request) (ok bool, retryAfter time.Duration)
+	// Failed counts one refused credential of r's client.
+	Failed(r *http.Request)
 }
 
 // Authenticate returns the viewer for an Authorization header value: PUBLIC
@@ -65,6 +80,14 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			v   *Viewer
 			err error
 		)
+		if len(values) > 0 && a.Failures != nil {
+			if ok, wait := a.Failures.Check(r); !ok {
+				slog.InfoContext(r.Context(), "auth: too many failed authentications", "remote", r.RemoteAddr)
+				w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10))
+				writeError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many failed authentications")
+				return
+			}
+		}
 		if len(values) > 1 {
 			err = unauthenticated("more than one Authorization header")
 		} else {
@@ -72,6 +95,9 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 		}
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
+			if a.Failures != nil {
+				a.Failures.Failed(r)
+			}
 			slog.InfoContext(r.Context(), "auth: rejected credentials", "reason", err.Error(), "remote", r.RemoteAddr)
 			msg := "invalid credentials"
 			if errors.Is(err, ErrExpired) {

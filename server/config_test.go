@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// commandFlagSets runs every command with -h and returns the flag sets they
+// parse, by command.
+func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
+	t.Helper()
+	captureOutput(t)
+	sets := map[string]*flag.FlagSet{}
+	var current string
+	parsingFlags = func(fs *flag.FlagSet) { sets[current] = fs }
+	t.Cleanup(func() { parsingFlags = nil })
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}} {
+		current = strings.Join(cmd, " ")
+		if err := run(context.Background(), append(cmd, "-h")); !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("%s -h: %v", current, err)
+		}
+		if sets[current] == nil {
+			t.Fatalf("%s parsed no flags through parseFlags", current)
+		}
+	}
+	parsingFlags = nil
+	return sets
+}
+
+// cliOnly are the flags that have no environment variable: the arguments of
+// one-off commands.
+var cliOnly = []string{"role", "region", "institution", "subject", "ttl", "scale", "seed", "as-of", "name", "id", "json"}
+
+// TestEveryFlagEnvIsStrict goes over every flag of every command: each has an
+// environment variable (or is a one-off command argument); a valid value of
+// the variable is applied, the command line wins over it, and a value the
+// flag itself would refuse stops the command with the variable's name, never
+// silently becoming the default.
+func TestEveryFlagEnvIsStrict(t *testing.T) {
+	sets := commandFlagSets(t)
+	seen := map[string]bool{}
+	for cmd, fs := range sets {
+		fs.VisitAll(func(f *flag.Flag) {
+			if _, ok := flagEnv[f.Name]; !ok && !slices.Contains(cliOnly, f.Name) {
+				t.Errorf("%s --%s has no environment variable in flagEnv", cmd, f.Name)
+			}
+			seen[f.Name] = true
+		})
+	}
+	for name := range flagEnv {
+		if !seen[name] {
+			t.Errorf("flagEnv lists --%s, which no command has", name)
+		}
+	}
+
+	type values struct {
+		good, other string
+		bad         []string
+	}
+	byType := func(f *flag.Flag) values {
+		switch f.Value.(flag.Getter).Get().(type) {
+		case bool:
+			return values{"false", "true", []string{"off", "on", "yes", "no", "disabled", "2"}}
+		case int, int64:
+			return values{"7", "9", []string{"1O", "7.5", "10k", "0x"}}
+		case float64:
+			return values{"2.5", "3", []string{"1O", "2,5", "ten"}}
+		case time.Duration:
+			return values{"7s", "9s", []string{"7", "1O s", "soon"}}
+		}
+		return values{good: "value-7", other: "value-9"}
+	}
+	for cmd, fs := range sets {
+		fs.VisitAll(func(f *flag.Flag) {
+			key, ok := flagEnv[f.Name]
+			if !ok {
+				return
+			}
+			v := byType(f)
+			t.Run(cmd+"/"+key, func(t *testing.T) {
+				t.Setenv(key, v.good)
+				if err := parseFlags(fs, nil); err != nil {
+					t.Fatalf("%s=%s: %v", key, v.good, err)
+				}
+				if got := f.Value.String(); got != v.good {
+					t.Fatalf("%s=%s gave --%s %s", key, v.good, f.Name, got)
+				}
+				if err := parseFlags(fs, []string{"--" + f.Name + "=" + v.other}); err != nil || f.Value.String() != v.other {
+					t.Fatalf("the flag must win over %s: %v, %s", key, err, f.Value.String())
+				}
+				for _, bad := range v.bad {
+					t.Setenv(key, bad)
+					err := parseFlags(fs, nil)
+					if err == nil || !strings.Contains(err.Error(), key) {
+						t.Fatalf("%s=%q: error %v; want one naming %s", key, bad, err, key)
+					}
+					if err := parseFlags(fs, []string{"--" + f.Name + "=" + v.other}); err == nil {
+						t.Fatalf("%s=%q with the flag set: a bad variable must still stop the command", key, bad)
+					}
+				}
+				// An empty value counts as unset.
+				t.Setenv(key, "")
+				if err := parseFlags(fs, nil); err != nil {
+					t.Fatalf("%s empty: %v", key, err)
+				}
+			})
+		})
+	}
+}
+
+// TestBadEnvStopsCommands runs the commands as a user would: a bad value
+// stops them before anything opens, the error names the variable and
+// repeats no secret.
+func TestBadEnvStopsCommands(t *testing.T) {
+	captureOutput(t)
+	dbPath := filepath.Join(t.TempDir(), "t.db")
+	const password = "hunter2-secret"
+	for _, tc := range []struct {
+		name, key, value string
+		args             []string
+		secret           bool
+	}{
+		{"dev tokens off is not a boolean", "TUOYU_DEV_TOKENS", "off", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"rate limit with a letter O", "TUOYU_RATE_LIMIT", "1O", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"request timeout without unit", "TUOYU_REQUEST_TIMEOUT", "30", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"shutdown grace", "TUOYU_SHUTDOWN_GRACE", "5 seconds", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"pool size", "TUOYU_DB_MAX_CONNS", "sixteen", []string{"migrate", "--db", dbPath}, false},
+		{"jwt secret not hex", "TUOYU_JWT_SECRET", "zz" + password + strings.Repeat("0", 64), []string{"token", "--db", dbPath, "--role", "PROVINCE_REGULATOR", "--region", "210000"}, true},
+		{"pii key not hex (serve)", "TUOYU_PII_KEY", "zz" + password + strings.Repeat("0", 32), []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, true},
+		{"database URL", "DATABASE_URL", "postgres://tuoyu:" + password + "@[::1:5432/x", []string{"migrate"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(tc.key, tc.value)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			err := run(ctx, tc.args)
+			if err == nil {
+				t.Fatalf("%s=%s: the command ran", tc.key, tc.value)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tc.key) {
+				t.Fatalf("error %q does not name %s", msg, tc.key)
+			}
+			if tc.secret && strings.Contains(msg, password) {
+				t.Fatalf("error repeats the secret: %q", msg)
+			}
+		})
+	}
+}

@@ -1,0 +1,234 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestSIGTERMGraceAndDrain runs the real binary: after SIGTERM /readyz
+// answers 503 for the grace period while requests are still served, then
+// the listener closes, a request in flight (its body still arriving) gets
+// its response, and the process exits 0.
+func TestSIGTERMGraceAndDrain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tuoyu")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	addr := freeAddr(t)
+	const grace = 1500 * time.Millisecond
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", filepath.Join(dir, "t.db"), "--demo=false",
+		"--shutdown-grace", grace.String(), "--request-timeout", "10s")
+	cmd.Env = append(os.Environ(), "DATABASE_URL=")
+	var logs strings.Builder
+	cmd.Stderr, cmd.Stdout = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if t.Failed() {
+			t.Logf("server output:\n%s", logs.String())
+		}
+	})
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	status := func(path string) (int, error) {
+		resp, err := client.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, nil
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if code, err := status("/readyz"); err == nil && code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server did not become ready")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// A slow request: headers and half the body now, the rest later.
+	body := `{"query":"{ __typename }"}`
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /query HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", addr, len(body), body[:10])
+
+	sigAt := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// During the grace period: readiness fails, the API still answers.
+	sawNotReady := false
+	for time.Since(sigAt) < grace/2 {
+		code, err := status("/readyz")
+		if err != nil {
+			t.Fatalf("/readyz during the grace period: %v", err)
+		}
+		if code == http.StatusServiceUnavailable {
+			sawNotReady = true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !sawNotReady {
+		t.Fatal("/readyz never answered 503 after SIGTERM")
+	}
+	if code, err := status("/livez"); err != nil || code != http.StatusOK {
+		t.Fatalf("/livez during the grace period: %d, %v", code, err)
+	}
+	// After the grace period the listener closes.
+	for {
+		if _, err := status("/livez"); err != nil {
+			break
+		}
+		if time.Since(sigAt) > grace+5*time.Second {
+			t.Fatal("the listener was still open long after the grace period")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if elapsed := time.Since(sigAt); elapsed < grace {
+		t.Fatalf("the listener closed after %s, before the %s grace period", elapsed, grace)
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("the process exited with a request in flight: %v", err)
+	default:
+	}
+	// The in-flight request completes.
+	if _, err := io.WriteString(conn, body[10:]); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no response: %v", err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(got), `"__typename":"Query"`) {
+		t.Fatalf("in-flight request: %d %s", resp.StatusCode, got)
+	}
+	select {
+	case err := <-exited:
+		var exit *exec.ExitError
+		if errors.As(err, &exit) || err != nil {
+			t.Fatalf("exit: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the process did not exit after draining")
+	}
+}
+
+// TestDrainBudget: the drain budget is derived from the request timeout or
+// at least as long; negative durations are refused.
+func TestDrainBudget(t *testing.T) {
+	for _, tc := range []struct {
+		grace, drain, request, want time.Duration
+		ok                          bool
+	}{
+		{5 * time.Second, 0, 30 * time.Second, 35 * time.Second, true},
+		{0, 0, 10 * time.Second, 15 * time.Second, true},
+		{5 * time.Second, 60 * time.Second, 30 * time.Second, 60 * time.Second, true},
+		{5 * time.Second, 30 * time.Second, 30 * time.Second, 30 * time.Second, true},
+		{5 * time.Second, 25 * time.Second, 30 * time.Second, 0, false},
+		{-time.Second, 0, 30 * time.Second, 0, false},
+		{time.Second, -time.Second, 30 * time.Second, 0, false},
+	} {
+		s := &shutdownFlags{Grace: tc.grace, Drain: tc.drain}
+		err := s.check(tc.request)
+		if (err == nil) != tc.ok || (tc.ok && s.drain != tc.want) {
+			t.Errorf("grace %s drain %s request %s: drain %s, err %v", tc.grace, tc.drain, tc.request, s.drain, err)
+		}
+	}
+}
+
+// TestServeLimitsFailedAuthentication starts serve with a small failure
+// allowance: refused credentials from one address get 401 up to the burst,
+// then 429 RATE_LIMITED with Retry-After, for fake API keys and forged JWTs
+// alike.
+func TestServeLimitsFailedAuthentication(t *testing.T) {
+	captureOutput(t)
+	addrc := make(chan net.Addr, 1)
+	listening = func(a net.Addr) { addrc <- a }
+	t.Cleanup(func() { listening = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "t.db"), "--demo=false", "--addr", "127.0.0.1:0",
+			"--auth-failure-limit", "1", "--auth-failure-burst", "3", "--shutdown-grace", "0s"})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var url string
+	select {
+	case a := <-addrc:
+		url = "http://" + a.String() + "/query"
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("serve did not start listening")
+	}
+	credentials := []string{
+		"Bearer tuoyu_0123456789abcdef_" + strings.Repeat("0", 64),
+		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+		"Bearer tuoyu_fedcba9876543210_" + strings.Repeat("1", 64),
+		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ5In0.c2lnbmF0dXJl",
+		"Bearer tuoyu_00000000000000ff_" + strings.Repeat("2", 64),
+	}
+	for i, c := range credentials {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"query":"{ __typename }"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", c)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		want, code := http.StatusUnauthorized, "UNAUTHENTICATED"
+		if i >= 3 {
+			want, code = http.StatusTooManyRequests, "RATE_LIMITED"
+		}
+		if resp.StatusCode != want || !strings.Contains(string(body), `"code":"`+code+`"`) {
+			t.Fatalf("credential %d: %d %s; want %d %s", i, resp.StatusCode, body, want, code)
+		}
+		if want == http.StatusTooManyRequests && resp.Header.Get("Retry-After") != "60" {
+			t.Fatalf("Retry-After %q; want 60", resp.Header.Get("Retry-After"))
+		}
+	}
+}
