@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -22,6 +23,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
+	"github.com/tuoyu/tuoyu/internal/slots"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -61,6 +63,13 @@ type HandlerOptions struct {
 	// RateLimiter, when set, limits requests per principal after
 	// authentication and before the body is read (429).
 	RateLimiter *ratelimit.Limiter
+	// KPISlots is the number of operations computing indicators one
+	// principal may run at once (default DefaultKPISlots); a further one
+	// waits up to KPISlotWait, then gets RATE_LIMITED (HTTP 429).
+	KPISlots int
+	// KPISlotWait is how long an operation waits for a KPI slot (default
+	// KPISlotWait).
+	KPISlotWait time.Duration
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
@@ -83,6 +92,12 @@ func (o *HandlerOptions) defaults() {
 	}
 	if o.APQCacheSize == 0 {
 		o.APQCacheSize = 1000
+	}
+	if o.KPISlots <= 0 {
+		o.KPISlots = DefaultKPISlots
+	}
+	if o.KPISlotWait <= 0 {
+		o.KPISlotWait = KPISlotWait
 	}
 }
 
@@ -129,9 +144,13 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	}
 	srv.Use(viewerIntrospection{})
 	srv.Use(operationLimits{limits: opts.Limits})
+	// inputChecks before the page limits and the complexity: every limit
+	// and resolver sees the coerced values.
+	srv.Use(&inputChecks{})
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
+	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors})
 	// Each operation gets its own batch loaders (KPI fields of many regions
 	// become one engine call).
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
@@ -146,7 +165,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.AroundOperations(withAuditCollector)
 	srv.AroundResponses(audit.flush)
 	srv.AroundFields(personalData)
-	h := requestGuard(srv, opts)
+	h := requestGuard(withOutcome(srv, client), opts)
 	if opts.RateLimiter != nil {
 		h = opts.RateLimiter.Middleware(h)
 	}
