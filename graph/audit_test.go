@@ -62,8 +62,8 @@ func TestAuditOneRowPerOperationAndEntityType(t *testing.T) {
 		ids    []int
 		fields []string
 	}{
-		{"Child", sortedIDs(f.childA.ID, f.childC.ID), []string{"birthDate", "name"}},
-		{"HealthRecord", sortedIDs(f.healthA.ID), []string{"heightCm", "notes", "weightKg"}},
+		{"Child", sortedIDs(f.childA.ID, f.childC.ID), []string{"birthDate", "id", "name"}},
+		{"HealthRecord", sortedIDs(f.healthA.ID), []string{"heightCm", "id", "notes", "weightKg"}},
 	}
 	slices.SortFunc(rows, func(a, b *ent.AuditLog) int { return strings.Compare(a.EntityType, b.EntityType) })
 	for i, r := range rows {
@@ -89,8 +89,9 @@ func TestAuditOneRowPerOperationAndEntityType(t *testing.T) {
 	}
 }
 
-// TestAuditNothingSensitiveNoRow: IDs, counts, timestamps, institutions and
-// the audit trail itself are not personal reads.
+// TestAuditNothingSensitiveNoRow: institutions, seats, staff, regions and
+// the audit trail itself are not reads of children's rows (IDs and counts of
+// children, enrolments and health records are: TestFilteredReadsAreAudited).
 func TestAuditNothingSensitiveNoRow(t *testing.T) {
 	s := gqltest.New(t)
 	newPersonal(t, s.Client)

@@ -220,6 +220,9 @@ func edgeObject[E any, N interface{ comparable }](entity string, node func(*E) N
 		audit:  set("cursor"),
 		ids: func(v any) ([]int, bool) {
 			e, ok := v.(*E)
+			if pe, isPtr := v.(**E); isPtr && pe != nil { // an element of the edges list
+				e, ok = *pe, true
+			}
 			if !ok || e == nil {
 				return nil, false
 			}
