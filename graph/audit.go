@@ -197,9 +197,15 @@ func (a auditor) flush(ctx context.Context, next graphql.ResponseHandler) *graph
 	}
 	records := auditRecords(ctx, reads)
 	if err := a.writer.Write(ctx, records); err != nil {
-		// Logged once with the request's other errors (withOutcome).
+		// Logged once with the request's other errors (withOutcome). A
+		// database that cannot be reached is UNAVAILABLE (503), as for
+		// any other statement.
 		e := gqlerror.Errorf(auditUnavailableMessage)
 		errcode.Set(e, CodeInternal)
+		if unavailable(err) {
+			e = gqlerror.Errorf("the database is unavailable; retry later")
+			errcode.Set(e, CodeUnavailable)
+		}
 		noteError(ctx, e, fmt.Errorf("graph: audit write failed, response withheld: %w", err))
 		return &graphql.Response{Errors: gqlerror.List{e}}
 	}

@@ -306,7 +306,16 @@ func camel(s string) string {
 // Recover turns a resolver panic into an INTERNAL error; the panic value and
 // stack go to the log only.
 func Recover(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "graphql: panic in resolver", "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+	if o := outcomeFrom(ctx); o != nil {
+		// Logged with the request's line (withOutcome): the first stack only.
+		o.mu.Lock()
+		if o.panicStack == "" {
+			o.panicStack = fmt.Sprintf("panic of type %T\n%s", p, debug.Stack())
+		}
+		o.mu.Unlock()
+	} else {
+		slog.ErrorContext(ctx, "graphql: panic in resolver", "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+	}
 	err := gqlerror.Errorf("internal error")
 	errcode.Set(err, CodeInternal)
 	return err

@@ -39,6 +39,7 @@ type outcome struct {
 	rateLimited int
 	fields      []string // Type.field of the first failing fields (schema names, no aliases)
 	causes      []string // their causes, without client values
+	panicStack  string   // the first recovered panic's type and stack (Recover)
 }
 
 type outcomeKey struct{}
@@ -94,6 +95,9 @@ func withOutcome(next http.Handler, client *ent.Client) http.Handler {
 		o.mu.Lock()
 		defer o.mu.Unlock()
 		switch {
+		case o.internal > 0 && o.panicStack != "":
+			slog.ErrorContext(ctx, "graphql: request failed", "internal", o.internal, "unavailable", o.unavailable,
+				"fields", slices.Clone(o.fields), "causes", slices.Clone(o.causes), "panic", o.panicStack)
 		case o.internal > 0:
 			slog.ErrorContext(ctx, "graphql: request failed", "internal", o.internal, "unavailable", o.unavailable,
 				"fields", slices.Clone(o.fields), "causes", slices.Clone(o.causes))
