@@ -110,10 +110,13 @@ func (o *HandlerOptions) defaults() {
 //  4. gqlgen, where before any resolver runs: the allow list and APQ, the
 //     token limit, validation (suggestions off), viewer-dependent
 //     introspection, shape limits (depth, aliases, root fields, directives,
-//     fields), page sizes and complexity; then execution with each mutation
-//     in one transaction and stable error codes, personal fields masked by
-//     role (personal.go) and every read of a child's personal or health data
-//     audited before the response leaves (audit.go).
+//     fields), argument checks (inputs.go), page sizes and complexity; then
+//     execution, KPI operations within the principal's slots (kpilimits.go),
+//     each mutation in one transaction, every error through one presenter
+//     (errors.go; UNAVAILABLE turns the answer into 503, outcome.go, which
+//     also writes the request's one log line), personal fields masked by
+//     role (personal.go) and every read of children's, enrolment or health
+//     rows audited before the response leaves (audit.go).
 //
 // GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
 // CSRF header: a query changes nothing. CSRF on POST is prevented by

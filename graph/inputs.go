@@ -89,7 +89,9 @@ func (ic *inputChecks) MutateOperationContext(_ context.Context, oc *graphql.Ope
 				limit = MaxNodeIDs
 			}
 			if err = c.literal(arg.Value, def.Type, arg.Name, 0, limit); err != nil {
-				err.Locations = []gqlerror.Location{{Line: arg.Position.Line, Column: arg.Position.Column}}
+				if arg.Position != nil {
+					err.Locations = []gqlerror.Location{{Line: arg.Position.Line, Column: arg.Position.Column}}
+				}
 				return false
 			}
 		}
