@@ -36,9 +36,11 @@ const (
 	CodeUnavailable = "UNAVAILABLE"
 )
 
-// PresentError turns any resolver error into a GraphQL error with a stable
-// extensions.code. It never sends SQL text, constraint names or input values:
-// unexpected errors are logged in full and answered with INTERNAL.
+// PresentError turns any error (resolvers, the transaction, gqlgen's own)
+// into a GraphQL error with a stable extensions.code. It never sends SQL
+// text, driver text, constraint names or input values: an unreachable
+// database is UNAVAILABLE, anything unexpected INTERNAL, and both are noted
+// for the request's one log line (outcome.go).
 func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	// The cause, before the message below is replaced (gqlgen hands in the
 	// same *gqlerror.Error it presents).
