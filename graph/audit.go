@@ -4,7 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"log/slog"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -22,23 +22,25 @@ import (
 // The audit trail of reads of children's personal and health data
 // (PIPL Art. 28/55; audit_logs, ent/schema/auditlog.go).
 //
-// What is audited: every GraphQL field that returns a child's personal or
-// health data, whatever path reached it (root connections, node/nodes, nested
-// edges, mutation results) and whether the viewer got it in clear or masked
-// (the role in the row says which; see personal.go):
+// What is audited: every operation that filters or selects child,
+// enrolment or health-record rows, whatever it returns (ids only, a
+// totalCount, cursors) and whatever path reached them (root connections,
+// node/nodes, nested edges, mutation results), and whether the viewer got
+// the values in clear or masked (the role in the row says which; see
+// personal.go):
 //
-//   - Child: name, sex, birthDate, idNumberMasked, guardianName,
-//     guardianPhone, residenceRegionID, residenceRegion (where the child lives).
-//     Not id, createdAt, updatedAt, nor the enrolments / healthRecords
-//     connections as such (what is read through them is audited as
-//     Enrolment / HealthRecord).
-//   - HealthRecord: every field except id and __typename: all of it is
-//     health data, and childID / child tie it to a child.
-//   - Enrolment: every field except id and __typename: an enrolment says
-//     where a child is cared for, from when and how (service mode, exit
-//     reason, seat), which is the child's whereabouts.
+//   - Child, HealthRecord, Enrolment: every field except __typename,
+//     id included (an ID alone says that a child matched the filter).
+//   - ChildConnection, HealthRecordConnection, EnrolmentConnection:
+//     totalCount and pageInfo (a count or cursors of filtered rows are
+//     facts about them), with the IDs of the rows the page loaded; their
+//     edges' cursor, with the edge's row.
+//   - A where filter on a connection of these rows: the names of the
+//     filter's fields ("where.result", "where.residenceRegionID"), never
+//     their values, with the IDs of the rows returned (none for an empty
+//     result: the filter is still recorded).
 //
-// Staff fields, counts (totalCount) and IDs alone are not audited.
+// Staff fields, and connections of other types, are not audited.
 //
 // One operation writes at most one row per entity type: the IDs of every
 // record of that type it read and the union of the fields read ("one audit row
@@ -121,7 +123,7 @@ type entityReads struct {
 	fields map[string]struct{}
 }
 
-func (c *auditCollector) add(entity string, id int, field string) {
+func (c *auditCollector) add(entity string, ids []int, fields ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.reads == nil {
@@ -132,8 +134,12 @@ func (c *auditCollector) add(entity string, id int, field string) {
 		r = &entityReads{ids: map[int]struct{}{}, fields: map[string]struct{}{}}
 		c.reads[entity] = r
 	}
-	r.ids[id] = struct{}{}
-	r.fields[field] = struct{}{}
+	for _, id := range ids {
+		r.ids[id] = struct{}{}
+	}
+	for _, f := range fields {
+		r.fields[f] = struct{}{}
+	}
 }
 
 // drain returns the reads collected so far and forgets them.
@@ -191,10 +197,16 @@ func (a auditor) flush(ctx context.Context, next graphql.ResponseHandler) *graph
 	}
 	records := auditRecords(ctx, reads)
 	if err := a.writer.Write(ctx, records); err != nil {
-		slog.ErrorContext(ctx, "graph: audit write failed; response withheld",
-			"operation", records[0].Operation, "subject", records[0].Subject, "err", err)
+		// Logged once with the request's other errors (withOutcome). A
+		// database that cannot be reached is UNAVAILABLE (503), as for
+		// any other statement.
 		e := gqlerror.Errorf(auditUnavailableMessage)
 		errcode.Set(e, CodeInternal)
+		if unavailable(err) {
+			e = gqlerror.Errorf("the database is unavailable; retry later")
+			errcode.Set(e, CodeUnavailable)
+		}
+		noteError(ctx, e, fmt.Errorf("graph: audit write failed, response withheld: %w", err))
 		return &graphql.Response{Errors: gqlerror.List{e}}
 	}
 	return resp

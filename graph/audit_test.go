@@ -62,8 +62,8 @@ func TestAuditOneRowPerOperationAndEntityType(t *testing.T) {
 		ids    []int
 		fields []string
 	}{
-		{"Child", sortedIDs(f.childA.ID, f.childC.ID), []string{"birthDate", "name"}},
-		{"HealthRecord", sortedIDs(f.healthA.ID), []string{"heightCm", "notes", "weightKg"}},
+		{"Child", sortedIDs(f.childA.ID, f.childC.ID), []string{"birthDate", "id", "name"}},
+		{"HealthRecord", sortedIDs(f.healthA.ID), []string{"heightCm", "id", "notes", "weightKg"}},
 	}
 	slices.SortFunc(rows, func(a, b *ent.AuditLog) int { return strings.Compare(a.EntityType, b.EntityType) })
 	for i, r := range rows {
@@ -89,15 +89,15 @@ func TestAuditOneRowPerOperationAndEntityType(t *testing.T) {
 	}
 }
 
-// TestAuditNothingSensitiveNoRow: IDs, counts, timestamps, institutions and
-// the audit trail itself are not personal reads.
+// TestAuditNothingSensitiveNoRow: institutions, seats, staff, regions and
+// the audit trail itself are not reads of children's rows (IDs and counts of
+// children, enrolments and health records are: TestFilteredReadsAreAudited).
 func TestAuditNothingSensitiveNoRow(t *testing.T) {
 	s := gqltest.New(t)
 	newPersonal(t, s.Client)
 	for _, q := range []string{
-		`{ children(first: 10) { totalCount edges { node { id createdAt updatedAt enrolments { totalCount } healthRecords { totalCount } } } } }`,
-		`{ institutions(first: 10) { edges { node { id name enrolments { totalCount edges { node { id } } } } } } }`,
-		`{ healthRecords { totalCount edges { node { id } } } staff { edges { node { id name } } } }`,
+		`{ institutions(first: 10) { totalCount edges { node { id name seats { totalCount } } } } }`,
+		`{ staff { edges { node { id name } } } regions(where: {code: "210102"}) { edges { node { id } } } }`,
 	} {
 		if resp := s.DoAs(t, districtViewer, q, nil); len(resp.Errors) > 0 {
 			t.Fatalf("%s: %s", q, resp.Body)
@@ -133,7 +133,7 @@ func TestAuditEveryPath(t *testing.T) {
 			[]row{{"Child", sortedIDs(f.childA.ID), []string{"name"}}, {"Enrolment", sortedIDs(f.enrolA.ID), []string{"child", "startDate"}}}},
 		{"node", f.staffOfA(),
 			`query ByNode($id: ID!) { node(id: $id) { id ... on Child { guardianPhone residenceRegion { name } } } }`, map[string]any{"id": nodeID(f.childA.ID)},
-			[]row{{"Child", sortedIDs(f.childA.ID), []string{"guardianPhone", "residenceRegion"}}}},
+			[]row{{"Child", sortedIDs(f.childA.ID), []string{"guardianPhone", "id", "residenceRegion"}}}},
 		{"nodes", districtViewer,
 			`query ByNodes($ids: [ID!]!) { nodes(ids: $ids) { ... on Child { name } ... on HealthRecord { temperatureC kind } } }`,
 			map[string]any{"ids": []string{nodeID(f.childA.ID), nodeID(f.healthA.ID), nodeID(f.childC.ID)}},
@@ -168,7 +168,7 @@ func TestAuditEveryPath(t *testing.T) {
 		s.DoAs(t, f.staffOfA(), `mutation Register { createChild(input: {name: "孙丽", sex: FEMALE, birthDate: "2024-03-17"}) { id name } }`, nil).Decode(t, &got)
 		rows := auditRows(t, s.Client)[before:]
 		if len(rows) != 1 || rows[0].EntityType != "Child" || rows[0].Operation != "Register" ||
-			len(rows[0].EntityIds) != 1 || nodeID(rows[0].EntityIds[0]) != got.CreateChild.ID || !slices.Equal(rows[0].Fields, []string{"name"}) {
+			len(rows[0].EntityIds) != 1 || nodeID(rows[0].EntityIds[0]) != got.CreateChild.ID || !slices.Equal(rows[0].Fields, []string{"id", "name"}) {
 			t.Fatalf("rows = %s; want one Child row for %s", jsonOf(t, rows), got.CreateChild.ID)
 		}
 	})
@@ -219,10 +219,10 @@ func TestAuditFailureWithholdsTheResponse(t *testing.T) {
 
 	// Nothing sensitive read: the writer is not asked and the data comes back.
 	calls := w.calls
-	var ok struct{ Children struct{ TotalCount int } }
-	s.DoAs(t, districtViewer, `{ children { totalCount edges { node { id } } } }`, nil).Decode(t, &ok)
-	if ok.Children.TotalCount != 2 || w.calls != calls {
-		t.Errorf("totalCount %d, writer calls %d → %d; want 2 and no call", ok.Children.TotalCount, calls, w.calls)
+	var ok struct{ Institutions struct{ TotalCount int } }
+	s.DoAs(t, districtViewer, `{ institutions { totalCount edges { node { id } } } }`, nil).Decode(t, &ok)
+	if ok.Institutions.TotalCount != 1 || w.calls != calls {
+		t.Errorf("totalCount %d, writer calls %d → %d; want 1 and no call", ok.Institutions.TotalCount, calls, w.calls)
 	}
 }
 

@@ -3,9 +3,11 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,47 +31,133 @@ const (
 	CodeForbidden       = "FORBIDDEN"
 	CodeUnauthenticated = "UNAUTHENTICATED"
 	CodeInternal        = "INTERNAL"
+	// CodeUnavailable: the database cannot be reached (an outage, a restart,
+	// a closed pool). The request may be retried after Retry-After; HTTP 503.
+	CodeUnavailable = "UNAVAILABLE"
 )
 
-// PresentError turns any resolver error into a GraphQL error with a stable
-// extensions.code. It never sends SQL text, constraint names or input values:
-// unexpected errors are logged in full and answered with INTERNAL.
+// PresentError turns any error (resolvers, the transaction, gqlgen's own)
+// into a GraphQL error with a stable extensions.code. It never sends SQL
+// text, driver text, constraint names or input values: an unreachable
+// database is UNAVAILABLE, anything unexpected INTERNAL, and both are noted
+// for the request's one log line (outcome.go).
 func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	// The cause, before the message below is replaced (gqlgen hands in the
+	// same *gqlerror.Error it presents).
+	cause := err
+	if ge := (*gqlerror.Error)(nil); errors.As(err, &ge) && ge.Unwrap() != nil {
+		cause = ge.Unwrap()
+	}
 	gqlErr := graphql.DefaultErrorPresenter(ctx, err)
 	// Errors gqlgen raised itself (parse, validation, limits) already carry a code.
 	var own *gqlerror.Error
 	if errors.As(err, &own) && own.Extensions["code"] != nil && errors.Unwrap(own) == nil {
-		return presentOwn(own)
+		e := presentOwn(own)
+		if e.Path == nil {
+			e.Path = gqlErr.Path
+		}
+		noteError(ctx, e, cause)
+		return e
 	}
-	if errors.Is(err, civil.ErrDate) && len(gqlErr.Path) > 1 {
-		// A Date argument failed to parse; the path below the field is the input path.
-		field := gqlErr.Path[1:].String()
-		gqlErr.Message = "invalid value for " + field + ": " + civil.ErrDate.Error()
+	if field, ok := argumentError(ctx, gqlErr.Path, err); ok {
+		// An argument failed to unmarshal (a Date, an ID, an Int); the path
+		// below the field is the input path.
+		reason := "invalid value"
+		if errors.Is(err, civil.ErrDate) {
+			reason = civil.ErrDate.Error()
+		}
+		gqlErr.Message = "invalid value for " + field + ": " + reason
 		gqlErr.Extensions = map[string]any{"code": CodeBadUserInput, "field": field}
 		return gqlErr
 	}
 	code, field, msg := classify(err)
-	if code == CodeInternal {
-		slog.ErrorContext(ctx, "graphql: internal error", "path", gqlErr.Path.String(), "err", err)
+	if code == CodeBadUserInput && field == "" && isForeignKey(err) {
+		field = missingReference(ctx, err)
+	}
+	if code == CodeInternal && isNotNull(err) {
+		// A required edge detached (clearEnrolments, removeSeatIDs, …).
+		code, field, msg = CodeBadUserInput, detachedEdge(ctx), "a required reference cannot be removed"
 	}
 	gqlErr.Message = msg
 	gqlErr.Extensions = map[string]any{"code": code}
 	if field != "" {
 		gqlErr.Extensions["field"] = field
 	}
+	noteError(ctx, gqlErr, cause)
 	return gqlErr
+}
+
+// argumentError reports whether err is the failure to unmarshal an argument
+// of the field resolving in ctx (gqlgen puts the argument's path below the
+// field's), and the argument path. Defence in depth: inputChecks refuses
+// such values before execution.
+func argumentError(ctx context.Context, path ast.Path, err error) (string, bool) {
+	var num *strconv.NumError
+	if !errors.Is(err, civil.ErrDate) && !errors.As(err, &num) {
+		return "", false
+	}
+	depth := 1
+	if fc := graphql.GetFieldContext(ctx); fc != nil {
+		depth = len(fc.Path())
+	}
+	if len(path) <= depth || depth == 0 {
+		return "", false
+	}
+	return path[depth:].String(), true
 }
 
 // presentOwn keeps gqlgen's code but strips echoed values from variable
 // coercion errors (e.g. an unknown enum value), which are the client's
 // input errors and therefore BAD_USER_INPUT with the offending field.
+//
+// It also rewrites every message of gqlgen and gqlparser that repeats
+// something the client sent as data: literal values in validation
+// messages ("Int cannot represent … 1101…"), tokens in parse errors, the
+// operationName of an unknown operation, and the ID of a node not found.
+// Messages name the field or type, never the value.
 func presentOwn(e *gqlerror.Error) *gqlerror.Error {
-	if len(e.Path) > 0 && e.Path[0] == variablePath {
+	code, _ := e.Extensions["code"].(string)
+	switch {
+	case len(e.Path) > 0 && e.Path[0] == variablePath:
 		field := strings.TrimPrefix(e.Path.String(), "variable.")
 		e.Message = "invalid value for " + field + safeReason(e.Message)
 		e.Extensions = map[string]any{"code": CodeBadUserInput, "field": field}
+	case code == CodeNotFound:
+		e.Message = "not found"
+	case e.Rule == "ValuesOfCorrectType":
+		e.Message = valueFreeMessage(e.Message)
+	case code == "GRAPHQL_PARSE_FAILED":
+		e.Message = quoted.ReplaceAllString(e.Message, "")
+	case code == "GRAPHQL_VALIDATION_FAILED" && strings.HasPrefix(e.Message, "operation ") && strings.HasSuffix(e.Message, " not found"):
+		e.Message = "operationName does not name an operation of the document"
 	}
 	return e
+}
+
+// quoted matches a quoted token of a parse error.
+var quoted = regexp.MustCompile(` ?"(?:[^"\\]|\\.)*"`)
+
+// valueFreeMessage keeps the rule of gqlparser's ValuesOfCorrectType
+// messages and drops the literal: "Int cannot represent non-integer value:
+// \"abc\"" becomes "Int cannot represent non-integer value", "Expected value
+// of type \"Int\", found \"x\"." becomes "Expected value of type \"Int\"".
+func valueFreeMessage(msg string) string {
+	switch {
+	case strings.HasPrefix(msg, "Expected value of type "):
+		if i := strings.Index(msg, ", found "); i >= 0 {
+			return msg[:i]
+		}
+	case strings.HasPrefix(msg, "Value ") && strings.Contains(msg, " does not exist in "):
+		return "Value does not exist in " + msg[strings.Index(msg, " does not exist in ")+len(" does not exist in "):]
+	case strings.Contains(msg, " cannot represent "):
+		if i := strings.LastIndex(msg, " value: "); i >= 0 {
+			return msg[:i+len(" value")]
+		}
+	}
+	if i := strings.Index(msg, ": "); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // variablePath is the first path element gqlparser gives variable errors.
@@ -120,6 +208,10 @@ func classify(err error) (code, field, msg string) {
 		return CodeConflict, "", "conflicts with existing data"
 	case errors.As(err, &constraintErr):
 		return constraintCode(err)
+	case unavailable(err):
+		return CodeUnavailable, "", "the database is unavailable; retry later"
+	case isDataException(err):
+		return CodeBadUserInput, "", "a value cannot be stored"
 	case errors.Is(err, context.DeadlineExceeded):
 		return CodeInternal, "", "the request took too long"
 	}
@@ -156,7 +248,7 @@ func constraintCode(err error) (code, field, msg string) {
 		case "23505": // unique_violation
 			return CodeConflict, uniqueFieldOfConstraint(pqErr.Constraint), "a record with the same unique value already exists"
 		case "23503": // foreign_key_violation
-			return CodeBadUserInput, "", "refers to a record that does not exist"
+			return CodeBadUserInput, foreignKeyColumn(pqErr.Detail), "refers to a record that does not exist"
 		}
 		return CodeBadUserInput, "", "violates a data rule"
 	}
@@ -168,6 +260,18 @@ func constraintCode(err error) (code, field, msg string) {
 		return CodeBadUserInput, "", "refers to a record that does not exist"
 	}
 	return CodeConflict, "", "conflicts with existing data"
+}
+
+// fkDetail finds the column in PostgreSQL's foreign-key DETAIL line
+// ("Key (institution_id)=(…) is not present in table …"); only the column is
+// used, never the value.
+var fkDetail = regexp.MustCompile(`^Key \((\w+)\)=`)
+
+func foreignKeyColumn(detail string) string {
+	if m := fkDetail.FindStringSubmatch(detail); m != nil {
+		return camel(m[1])
+	}
+	return ""
 }
 
 // uniqueFieldOfConstraint derives the field from a PostgreSQL unique
@@ -204,7 +308,16 @@ func camel(s string) string {
 // Recover turns a resolver panic into an INTERNAL error; the panic value and
 // stack go to the log only.
 func Recover(ctx context.Context, p any) error {
-	slog.ErrorContext(ctx, "graphql: panic in resolver", "panic", p, "stack", string(debug.Stack()))
+	if o := outcomeFrom(ctx); o != nil {
+		// Logged with the request's line (withOutcome): the first stack only.
+		o.mu.Lock()
+		if o.panicStack == "" {
+			o.panicStack = fmt.Sprintf("panic of type %T\n%s", p, debug.Stack())
+		}
+		o.mu.Unlock()
+	} else {
+		slog.ErrorContext(ctx, "graphql: panic in resolver", "panic_type", fmt.Sprintf("%T", p), "stack", string(debug.Stack()))
+	}
 	err := gqlerror.Errorf("internal error")
 	errcode.Set(err, CodeInternal)
 	return err

@@ -274,7 +274,7 @@ func TestInvalidInputIsRejectedAndWritesNothing(t *testing.T) {
 		{"no service mode", createInstitution, institution(map[string]any{"serviceModes": []string{}}), "BAD_USER_INPUT", "serviceModes"},
 		{"latitude out of range", createInstitution, institution(map[string]any{"latitude": 91.5}), "BAD_USER_INPUT", "latitude"},
 		{"duplicate credit code", createInstitution, institution(map[string]any{"creditCode": creditCode(t, 0)}), "CONFLICT", "creditCode"},
-		{"unknown region", createInstitution, institution(map[string]any{"regionID": "55834574848999"}), "BAD_USER_INPUT", ""},
+		{"unknown region", createInstitution, institution(map[string]any{"regionID": "55834574848999"}), "BAD_USER_INPUT", "regionID"},
 		{"bad region code", `mutation { createRegion(input: {code: "99010", name: "x", level: CITY}) { id } }`, nil, "BAD_USER_INPUT", "code"},
 		{"positive above respondents", `mutation($r: ID!) { createSurvey(input: {regionID: $r, kind: SATISFACTION, date: "2025-01-01", respondents: 10, positive: 11}) { id } }`, map[string]any{"r": sub}, "BAD_USER_INPUT", "positive"},
 		{"bad staff ID number", `mutation($i: ID!) { createStaff(input: {name: "张三", idNumber: "110105194912310022", role: CAREGIVER, institutionID: $i, hiredAt: "2024-01-01"}) { id } }`, map[string]any{"i": inst}, "BAD_USER_INPUT", "idNumber"},

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -23,6 +24,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/idempotency"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
+	"github.com/tuoyu/tuoyu/internal/slots"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -62,6 +64,13 @@ type HandlerOptions struct {
 	// RateLimiter, when set, limits requests per principal after
 	// authentication and before the body is read (429).
 	RateLimiter *ratelimit.Limiter
+	// KPISlots is the number of operations computing indicators one
+	// principal may run at once (default DefaultKPISlots); a further one
+	// waits up to KPISlotWait, then gets RATE_LIMITED (HTTP 429).
+	KPISlots int
+	// KPISlotWait is how long an operation waits for a KPI slot (default
+	// KPISlotWait).
+	KPISlotWait time.Duration
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
@@ -85,6 +94,12 @@ func (o *HandlerOptions) defaults() {
 	if o.APQCacheSize == 0 {
 		o.APQCacheSize = 1000
 	}
+	if o.KPISlots <= 0 {
+		o.KPISlots = DefaultKPISlots
+	}
+	if o.KPISlotWait <= 0 {
+		o.KPISlotWait = KPISlotWait
+	}
 }
 
 // NewHandler serves the GraphQL endpoint. A request passes, in order:
@@ -96,10 +111,13 @@ func (o *HandlerOptions) defaults() {
 //  4. gqlgen, where before any resolver runs: the allow list and APQ, the
 //     token limit, validation (suggestions off), viewer-dependent
 //     introspection, shape limits (depth, aliases, root fields, directives,
-//     fields), page sizes and complexity; then execution with each mutation
-//     in one transaction and stable error codes, personal fields masked by
-//     role (personal.go) and every read of a child's personal or health data
-//     audited before the response leaves (audit.go).
+//     fields), argument checks (inputs.go), page sizes and complexity; then
+//     execution, KPI operations within the principal's slots (kpilimits.go),
+//     each mutation in one transaction, every error through one presenter
+//     (errors.go; UNAVAILABLE turns the answer into 503, outcome.go, which
+//     also writes the request's one log line), personal fields masked by
+//     role (personal.go) and every read of children's, enrolment or health
+//     rows audited before the response leaves (audit.go).
 //
 // GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
 // CSRF header: a query changes nothing. CSRF on POST is prevented by
@@ -130,10 +148,15 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	}
 	srv.Use(viewerIntrospection{})
 	srv.Use(operationLimits{limits: opts.Limits})
+	// inputChecks before the page limits and the complexity: every limit
+	// and resolver sees the coerced values.
+	srv.Use(&inputChecks{})
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
-	srv.Use(entgql.Transactioner{TxOpener: client})
-	// Idempotency-Key: inside the mutation's transaction, replay or record.
+	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
+	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors})
+	// Idempotency-Key: inside the mutation's transaction (registered after
+	// the transactioner), so the stored response commits with the writes.
 	srv.Use(&idempotency.Extension{Client: client})
 	// Each operation gets its own batch loaders (KPI fields of many regions
 	// become one engine call).
@@ -149,7 +172,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.AroundOperations(withAuditCollector)
 	srv.AroundResponses(audit.flush)
 	srv.AroundFields(personalData)
-	h := requestGuard(idempotency.Middleware(srv), opts)
+	h := requestGuard(withOutcome(idempotency.Middleware(srv), client), opts)
 	if opts.RateLimiter != nil {
 		h = opts.RateLimiter.Middleware(h)
 	}

@@ -313,6 +313,9 @@ func listComplexity(childComplexity, n int) int {
 type costedSchema struct{ graphql.ExecutableSchema }
 
 func (s costedSchema) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+	if c, ok := kpiComplexity(typeName, field, childComplexity, args); ok {
+		return c, true
+	}
 	if def := s.Schema().Types[typeName]; def != nil {
 		fd := def.Fields.ForName(field)
 		if isConnection(fd) {

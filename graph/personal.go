@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -74,6 +73,9 @@ func personalData(ctx context.Context, next graphql.Resolver) (any, error) {
 	if fc == nil {
 		return next(ctx)
 	}
+	if entity, ok := auditedConnections[fc.Field.Definition.Type.Name()]; ok {
+		return filteredRead(ctx, fc, entity, next)
+	}
 	obj, ok := personalObjects[fc.Object]
 	if !ok {
 		return next(ctx)
@@ -120,8 +122,9 @@ type personalObject struct {
 	audit    map[string]bool
 	// mask maps a field to its masking function (values of the field's Go type).
 	mask map[string]masker
-	// id returns the record's ID from the result of the parent field context.
-	id func(any) (int, bool)
+	// ids returns the IDs of the records a field of the object belongs to,
+	// from the result of the parent field context.
+	ids func(any) ([]int, bool)
 }
 
 func (o *personalObject) audited(field string) bool {
@@ -129,7 +132,7 @@ func (o *personalObject) audited(field string) bool {
 		return false
 	}
 	if o.auditAll {
-		return field != "id" && field != "__typename"
+		return field != "__typename"
 	}
 	return o.audit[field]
 }
@@ -142,16 +145,15 @@ type masker func(any) (any, error)
 // sets are documented in audit.go.
 var personalObjects = map[string]*personalObject{
 	"Child": {
-		entity: "Child",
-		audit: set("name", "sex", "birthDate", "idNumberMasked", "guardianName", "guardianPhone",
-			"residenceRegionID", "residenceRegion"),
+		entity:   "Child",
+		auditAll: true,
 		mask: map[string]masker{
 			"name":          maskString(pii.MaskName),
 			"birthDate":     maskBirthDate,
 			"guardianName":  maskString(pii.MaskName),
 			"guardianPhone": maskString(pii.MaskPhone),
 		},
-		id: idFrom(func(c *ent.Child) int { return c.ID }),
+		ids: idFrom(func(c *ent.Child) int { return c.ID }),
 	},
 	"HealthRecord": {
 		entity:   "HealthRecord",
@@ -163,16 +165,157 @@ var personalObjects = map[string]*personalObject{
 			"temperatureC": hide,
 			"notes":        hide,
 		},
-		id: idFrom(func(h *ent.HealthRecord) int { return h.ID }),
+		ids: idFrom(func(h *ent.HealthRecord) int { return h.ID }),
 	},
 	"Enrolment": {
 		entity:   "Enrolment",
 		auditAll: true,
-		id:       idFrom(func(e *ent.Enrolment) int { return e.ID }),
+		ids:      idFrom(func(e *ent.Enrolment) int { return e.ID }),
 	},
 	"Staff": {
 		mask: map[string]masker{"name": maskString(pii.MaskName)},
 	},
+	"ChildConnection": connectionObject("Child", func(c *ent.ChildConnection) []int {
+		return edgeIDs(c.Edges, func(e *ent.ChildEdge) *ent.Child { return e.Node })
+	}),
+	"HealthRecordConnection": connectionObject("HealthRecord", func(c *ent.HealthRecordConnection) []int {
+		return edgeIDs(c.Edges, func(e *ent.HealthRecordEdge) *ent.HealthRecord { return e.Node })
+	}),
+	"EnrolmentConnection": connectionObject("Enrolment", func(c *ent.EnrolmentConnection) []int {
+		return edgeIDs(c.Edges, func(e *ent.EnrolmentEdge) *ent.Enrolment { return e.Node })
+	}),
+	"ChildEdge":        edgeObject("Child", func(e *ent.ChildEdge) *ent.Child { return e.Node }),
+	"HealthRecordEdge": edgeObject("HealthRecord", func(e *ent.HealthRecordEdge) *ent.HealthRecord { return e.Node }),
+	"EnrolmentEdge":    edgeObject("Enrolment", func(e *ent.EnrolmentEdge) *ent.Enrolment { return e.Node }),
+}
+
+// auditedConnections are the connection types of audited rows, by the
+// entity type they hold.
+var auditedConnections = map[string]string{
+	"ChildConnection":        "Child",
+	"HealthRecordConnection": "HealthRecord",
+	"EnrolmentConnection":    "Enrolment",
+}
+
+// connectionObject audits a connection's totalCount and pageInfo, with the
+// IDs of the rows of the page.
+func connectionObject[C any](entity string, ids func(*C) []int) *personalObject {
+	return &personalObject{
+		entity: entity,
+		audit:  set("totalCount", "pageInfo"),
+		ids: func(v any) ([]int, bool) {
+			c, ok := v.(*C)
+			if !ok || c == nil {
+				return nil, false
+			}
+			return ids(c), true
+		},
+	}
+}
+
+// edgeObject audits an edge's cursor, with the edge's row.
+func edgeObject[E any, N interface{ comparable }](entity string, node func(*E) N) *personalObject {
+	return &personalObject{
+		entity: entity,
+		audit:  set("cursor"),
+		ids: func(v any) ([]int, bool) {
+			e, ok := v.(*E)
+			if pe, isPtr := v.(**E); isPtr && pe != nil { // an element of the edges list
+				e, ok = *pe, true
+			}
+			if !ok || e == nil {
+				return nil, false
+			}
+			var zero N
+			n := node(e)
+			if n == zero {
+				return nil, true
+			}
+			return idOfNode(n)
+		},
+	}
+}
+
+// idOfNode reads the ID of an audited ent node.
+func idOfNode(n any) ([]int, bool) {
+	switch x := n.(type) {
+	case *ent.Child:
+		return []int{x.ID}, true
+	case *ent.HealthRecord:
+		return []int{x.ID}, true
+	case *ent.Enrolment:
+		return []int{x.ID}, true
+	}
+	return nil, false
+}
+
+// edgeIDs are the IDs of the rows of a page.
+func edgeIDs[E any, N any](edges []*E, node func(*E) N) []int {
+	ids := make([]int, 0, len(edges))
+	for _, e := range edges {
+		if e == nil {
+			continue
+		}
+		if got, ok := idOfNode(node(e)); ok {
+			ids = append(ids, got...)
+		}
+	}
+	return ids
+}
+
+// filteredRead resolves a field returning a connection of audited rows and,
+// when it has a where filter, records the filter's field names (never
+// values) with the rows returned: a filter is a read of the rows it
+// matches even when nothing else of them is selected.
+func filteredRead(ctx context.Context, fc *graphql.FieldContext, entity string, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		return res, err
+	}
+	var vars map[string]any
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		vars = oc.Variables
+	}
+	var names []string
+	whereNames("where", fc.Field.ArgumentMap(vars)["where"], &names)
+	if len(names) == 0 {
+		return res, nil
+	}
+	c := auditCollectorFrom(ctx)
+	if c == nil {
+		return nil, errUnaudited
+	}
+	var ids []int
+	if obj := personalObjects[fc.Field.Definition.Type.Name()]; obj != nil {
+		ids, _ = obj.ids(res)
+	}
+	c.add(entity, ids, names...)
+	return res, nil
+}
+
+// whereNames collects the paths of the fields set in a where input.
+func whereNames(prefix string, v any, out *[]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, fv := range x {
+			if fv == nil {
+				continue
+			}
+			whereNames(prefix+"."+k, fv, out)
+		}
+	case []any:
+		for _, e := range x {
+			if _, ok := e.(map[string]any); ok {
+				whereNames(prefix, e, out)
+			} else {
+				*out = append(*out, prefix)
+				return
+			}
+		}
+	case nil:
+	default:
+		*out = append(*out, prefix)
+	}
 }
 
 func set(names ...string) map[string]bool {
@@ -234,26 +377,26 @@ func hide(any) (any, error) { return nil, nil }
 // parent field context: T itself (a field returning the object, e.g.
 // enrolment.child or an edge's node), *T (an element of a list of objects),
 // or a Node holding T (node(id:), and *Node for an element of nodes(ids:)).
-func idFrom[T comparable](id func(T) int) func(any) (int, bool) {
-	return func(v any) (int, bool) {
+func idFrom[T comparable](id func(T) int) func(any) ([]int, bool) {
+	return func(v any) ([]int, bool) {
 		var zero T
 		switch x := v.(type) {
 		case T:
 			if x != zero {
-				return id(x), true
+				return []int{id(x)}, true
 			}
 		case *T:
 			if x != nil && *x != zero {
-				return id(*x), true
+				return []int{id(*x)}, true
 			}
 		case *ent.Noder:
 			if x != nil {
 				if n, ok := (*x).(T); ok && n != zero {
-					return id(n), true
+					return []int{id(n)}, true
 				}
 			}
 		}
-		return 0, false
+		return nil, false
 	}
 }
 
@@ -271,12 +414,10 @@ func recordRead(ctx context.Context, fc *graphql.FieldContext, obj *personalObje
 	if fc.Parent != nil {
 		parent = fc.Parent.Result
 	}
-	id, ok := obj.id(parent)
+	ids, ok := obj.ids(parent)
 	if c == nil || !ok {
-		slog.ErrorContext(ctx, "graph: sensitive field read cannot be audited",
-			"object", fc.Object, "field", field, "collector", c != nil, "id", ok)
 		return errUnaudited
 	}
-	c.add(obj.entity, id, field)
+	c.add(obj.entity, ids, field)
 	return nil
 }

@@ -10,6 +10,11 @@ import (
 // MaxSeriesPoints bounds a series.
 const MaxSeriesPoints = 240
 
+// MaxPeriodYears bounds the period [from, to) of period indicators: 5
+// calendar years (from + 5 years >= to). A longer period scans years of
+// morning checks per request; use a series of shorter buckets instead.
+const MaxPeriodYears = 5
+
 // Grain is a series bucket size.
 type Grain string
 
@@ -52,6 +57,8 @@ func (d Dates) Resolve(keys []Key, today time.Time) (Point, error) {
 		return Point{}, apperr.Invalid(missing, "from and to must be given together")
 	case d.From != nil && !d.From.Before(*d.To):
 		return Point{}, apperr.Invalid("to", "must be after from")
+	case d.From != nil && d.From.AddDate(MaxPeriodYears, 0, 0).Before(*d.To):
+		return Point{}, apperr.Invalid("to", fmt.Sprintf("a period covers at most %d years", MaxPeriodYears))
 	}
 	p := Point{AsOf: today}
 	p.To = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)

@@ -97,11 +97,14 @@ func (r *runner) periods(points []Point) (string, []any) {
 	return b.String(), args
 }
 
-// days is a derived table of the weekdays of every period: (k, w).
+// weekdays is a derived table of the weekdays of every period: (k, w). It
+// is one multi-row VALUES list, not a UNION ALL of SELECTs: SQLite caps a
+// compound SELECT at 500 terms (two years of weekdays), VALUES rows are not
+// capped.
 func (r *runner) weekdays(points []Point) (string, []any) {
 	var b strings.Builder
 	var args []any
-	b.WriteByte('(')
+	b.WriteString("(SELECT column1 AS k, column2 AS w FROM (VALUES ")
 	first := true
 	for i, p := range points {
 		for d := p.From; d.Before(p.To); d = d.AddDate(0, 0, 1) {
@@ -109,17 +112,18 @@ func (r *runner) weekdays(points []Point) (string, []any) {
 				continue
 			}
 			if !first {
-				b.WriteString(" UNION ALL ")
+				b.WriteString(", ")
 			}
 			first = false
-			b.WriteString("SELECT " + strconv.Itoa(i) + " AS k, " + r.date() + " AS w")
+			b.WriteString("(" + strconv.Itoa(i) + ", " + r.date() + ")")
 			args = append(args, d)
 		}
 	}
 	if first { // no weekday at all: an empty table of the right shape
-		b.WriteString("SELECT 0 AS k, " + r.date() + " AS w WHERE 1 = 0")
+		b.WriteString("(0, " + r.date() + ")) v WHERE 1 = 0)")
 		args = append(args, time.Time{})
+		return b.String(), args
 	}
-	b.WriteString(")")
+	b.WriteString(") v)")
 	return b.String(), args
 }

@@ -1,0 +1,152 @@
+package graph
+
+import (
+	"context"
+	"math"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/kpi"
+	"github.com/tuoyu/tuoyu/internal/slots"
+)
+
+// The cost of KPI fields in the complexity model: per region, each stock
+// indicator costs KPIStockCost and each period indicator KPIPeriodMonthCost
+// per month (begun) of its period; a series costs its whole range; a
+// ranking evaluates about KPIRankingRegions regions. With the default
+// complexity limit (500,000), the 14-indicator dashboard over 100 districts
+// fits for periods up to a few years, a 5-year period of one indicator over
+// 500 regions does not.
+const (
+	KPIStockCost       = 10
+	KPIPeriodMonthCost = 20
+	KPIRankingRegions  = 100
+)
+
+// kpiFields are the fields that evaluate indicators, by type.
+var kpiFields = map[string]map[string]bool{
+	"Query":  {"indicatorValues": true, "indicatorBreakdown": true, "indicatorSeries": true, "indicatorRanking": true},
+	"Region": {"indicator": true, "indicators": true},
+}
+
+// kpiComplexity is the cost of a KPI field from its raw arguments (values
+// as inputChecks left them; dates as text); ok false for other fields.
+func kpiComplexity(typeName, field string, childComplexity int, args map[string]any) (int, bool) {
+	if !kpiFields[typeName][field] {
+		return 0, false
+	}
+	var keys []kpi.Key
+	switch k := args["keys"].(type) {
+	case []any:
+		for _, x := range k {
+			if s, ok := x.(string); ok {
+				keys = append(keys, kpi.Key(s))
+			}
+		}
+	case nil:
+		if _, ok := args["key"]; !ok { // Region.indicators without keys: all of them
+			keys = schematype.IndicatorKeys
+		}
+	}
+	if s, ok := args["key"].(string); ok {
+		keys = append(keys, kpi.Key(s))
+	}
+	regions := 1
+	switch field {
+	case "indicatorValues":
+		if ids, ok := args["regionIds"].([]any); ok {
+			regions = len(ids)
+		}
+	case "indicatorRanking":
+		regions = KPIRankingRegions
+	}
+	months := spanMonths(args["from"], args["to"])
+	per := 0
+	for _, k := range keys {
+		if ind, ok := kpi.Lookup(k); ok && ind.Basis == kpi.Period {
+			per = satAdd(per, satMul(KPIPeriodMonthCost, months))
+		} else {
+			per = satAdd(per, KPIStockCost)
+		}
+	}
+	items := satMul(regions, max(len(keys), 1))
+	return satAdd(satMul(regions, per), satMul(items, max(childComplexity, 1))), true
+}
+
+// spanMonths is the number of months (begun) of [from, to), 1 when either
+// is missing (the default period is one month) or unreadable.
+func spanMonths(from, to any) int {
+	f, okF := from.(string)
+	t, okT := to.(string)
+	if !okF || !okT {
+		return 1
+	}
+	a, errA := time.Parse(time.DateOnly, f)
+	b, errB := time.Parse(time.DateOnly, t)
+	if errA != nil || errB != nil || !a.Before(b) {
+		return 1
+	}
+	days := b.Sub(a).Hours() / 24
+	return int(min(math.Ceil(days/30.4375), math.MaxInt32))
+}
+
+// DefaultKPISlots is the default number of operations computing indicators
+// one principal may run at once; KPISlotWait is how long a further one waits
+// for a slot before it is refused with RATE_LIMITED (HTTP 429,
+// Retry-After: 1).
+const (
+	DefaultKPISlots = 2
+	KPISlotWait     = 2 * time.Second
+)
+
+// kpiGate caps the operations computing indicators that one principal (a
+// token subject, an API key) runs at once, so that one client's dashboards
+// cannot hold every database connection while others wait: an operation
+// selecting any KPI field takes one of the principal's slots for its
+// execution.
+type kpiGate struct{ slots *slots.Limiter }
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = kpiGate{}
+
+func (kpiGate) ExtensionName() string                   { return "KPIGate" }
+func (kpiGate) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (g kpiGate) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil || !selectsKPI(oc) {
+		return next(ctx)
+	}
+	release, ok := g.slots.Acquire(ctx, auth.FromContext(ctx).Principal())
+	if !ok {
+		e := gqlerror.Errorf("too many indicator requests in flight for this client (at most %d); retry later", g.slots.Max())
+		errcode.Set(e, CodeRateLimited)
+		noteError(ctx, e, nil)
+		return &graphql.Response{Errors: gqlerror.List{e}}
+	}
+	defer release()
+	return next(ctx)
+}
+
+// selectsKPI reports whether the operation selects a field computing
+// indicators.
+func selectsKPI(oc *graphql.OperationContext) bool {
+	found := false
+	w := selectionWalker{doc: oc.Doc, seen: map[string]bool{}}
+	w.walk(oc.Operation.SelectionSet, func(f *ast.Field) bool {
+		if f.ObjectDefinition != nil && kpiFields[f.ObjectDefinition.Name][f.Name] {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
+}
