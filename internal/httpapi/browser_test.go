@@ -131,6 +131,45 @@ func TestGraphiQLInBrowser(t *testing.T) {
 		}
 	}
 
+	// The same through a tab's Headers editor: forget the token, put it
+	// into tab 0's headers only, run tab 0, then tab 3 (no headers of its
+	// own) runs with it too.
+	if err := chromedp.Do(bctx,
+		chromedp.Click(chromedp.CSS(`#tuoyu-token-forget`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tuoyu-token-bar[data-state="anonymous"]`)),
+	); err != nil {
+		t.Fatalf("forget token: %v", err)
+	}
+	if _, err := chromedp.Run(bctx, chromedp.Evaluate[bool](`(() => { document.querySelectorAll('.graphiql-tab-button')[0].click(); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	headers, _ := json.Marshal(`{"Authorization": "Bearer ` + token + `"}`)
+	if err := chromedp.Do(bctx,
+		chromedp.Sleep(500*time.Millisecond),
+		// Open the Headers editor and type into it.
+		chromedp.Evaluate[chromedp.Void](`Array.from(document.querySelectorAll('.graphiql-editor-tools button')).find(b => b.textContent.trim() === 'Headers').click()`),
+		chromedp.Sleep(300*time.Millisecond),
+		chromedp.Evaluate[chromedp.Void](`(() => { const cm = document.querySelectorAll('.graphiql-editor-tool .CodeMirror')[1].CodeMirror; cm.focus(); cm.setValue(`+string(headers)+`); })()`),
+		chromedp.Sleep(300*time.Millisecond),
+	); err != nil {
+		t.Fatalf("set tab 0 headers: %v", err)
+	}
+	runTab(t, bctx, 0, "")
+	wctx, wcancel := context.WithTimeout(bctx, 10*time.Second)
+	defer wcancel()
+	if err := chromedp.Do(wctx, chromedp.WaitVisible(chromedp.CSS(`#tuoyu-token-bar[data-state="token"]`))); err != nil {
+		t.Fatalf("a token in one tab's Headers was not taken up for all tabs: %v", err)
+	}
+	before := len(s.seen())
+	got := runTab(t, bctx, 3, "")
+	want := s.post(t, token, httpapi.ExampleTabs[3].Query, httpapi.ExampleTabs[3].Variables)
+	if !reflect.DeepEqual(got["data"], want["data"]) || got["errors"] != nil {
+		t.Errorf("tab 3 after a token in tab 0's Headers: %.1000v, want %.1000v", got, want)
+	}
+	if after := s.seen(); len(after) <= before {
+		t.Errorf("tab 3 sent no request")
+	}
+
 	seen := s.seen()
 	var introspected bool
 	for _, r := range seen {
@@ -154,6 +193,8 @@ func runTab(t *testing.T, ctx context.Context, i int, previous string) map[strin
 	}
 	if err := chromedp.Do(ctx,
 		chromedp.Sleep(200*time.Millisecond),
+		// Empty the pane, so that the result read below is this run's.
+		chromedp.Evaluate[chromedp.Void](`(() => { const cm = document.querySelector('.result-window .CodeMirror'); if (cm) cm.CodeMirror.setValue(''); })()`),
 		chromedp.Click(chromedp.CSS(`.graphiql-execute-button`)),
 	); err != nil {
 		t.Fatalf("tab %d: run: %v", i, err)
