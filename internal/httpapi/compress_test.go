@@ -20,6 +20,7 @@ func TestCompression(t *testing.T) {
 	bearer := "Bearer " + s.token(t)
 	// The catalogue is several kilobytes of JSON.
 	big := `{"query":"{ indicatorCatalog { key nameZh nameEn unit numerator denominator source } }"}`
+	wireBytes := map[string]int{}
 	fetch := func(body, acceptEncoding string) (*http.Response, []byte) {
 		t.Helper()
 		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, s.URL+"/query", strings.NewReader(body))
@@ -35,16 +36,21 @@ func TestCompression(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer resp.Body.Close()
-		var r io.Reader = resp.Body
+		wire, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wireBytes[acceptEncoding] = len(wire)
+		var r io.Reader = bytes.NewReader(wire)
 		switch resp.Header.Get("Content-Encoding") {
 		case "gzip":
-			zr, err := gzip.NewReader(resp.Body)
+			zr, err := gzip.NewReader(r)
 			if err != nil {
 				t.Fatal(err)
 			}
 			r = zr
 		case "br":
-			r = brotli.NewReader(resp.Body)
+			r = brotli.NewReader(r)
 		}
 		b, err := io.ReadAll(r)
 		if err != nil {
@@ -78,6 +84,10 @@ func TestCompression(t *testing.T) {
 		if !strings.Contains(strings.Join(resp.Header.Values("Vary"), ","), "Accept-Encoding") {
 			t.Errorf("Accept-Encoding %q: Vary %q lacks Accept-Encoding", tc.acceptEncoding, resp.Header.Values("Vary"))
 		}
+	}
+	t.Logf("catalogue response: %d bytes plain, %d gzip, %d br", wireBytes["identity"], wireBytes["gzip"], wireBytes["br"])
+	if wireBytes["gzip"] >= wireBytes["identity"]/2 || wireBytes["br"] >= wireBytes["identity"]/2 {
+		t.Errorf("compression saves less than half: %v", wireBytes)
 	}
 	if resp, _ := fetch(`{"query":"{__typename}"}`, "gzip, br"); resp.Header.Get("Content-Encoding") != "" {
 		t.Errorf("a small response was compressed (%s)", resp.Header.Get("Content-Encoding"))
