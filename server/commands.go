@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -80,12 +79,13 @@ func system(ctx context.Context) context.Context {
 var listening func(net.Addr)
 
 func serve(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newFlagSet("serve", "", "")
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	tf := bindTokenFlags(fs, true)
 	lf := bindLimitFlags(fs)
-	addr := fs.String("addr", env("TUOYU_ADDR", "127.0.0.1:8080"), "listen address (env TUOYU_ADDR)")
+	addr := fs.String("addr", env("TUOYU_ADDR", defaultAddr), "listen address (env TUOYU_ADDR)")
+	corsOrigins := fs.String("cors-origins", env("TUOYU_CORS_ORIGINS", ""), "comma-separated origins whose browsers may call /query, e.g. https://bi.example.cn; empty = same-origin only (env TUOYU_CORS_ORIGINS)")
 	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
@@ -101,6 +101,10 @@ func serve(ctx context.Context, args []string) error {
 	}
 	if err := lf.check(); err != nil {
 		return err
+	}
+	origins, err := httpapi.ParseOrigins(*corsOrigins)
+	if err != nil {
+		return fmt.Errorf("--cors-origins: %w", err)
 	}
 	opts, err := lf.handlerOptions()
 	if err != nil {
@@ -124,14 +128,6 @@ func serve(ctx context.Context, args []string) error {
 	if a.db.Dialect == dialect.Postgres && tf.DevTokens {
 		slog.Warn("development tokens (HS256, per-database secret) are accepted: whoever can run `server token` against this database can sign in as anyone; in production set --jwt-public-key and --dev-tokens=false")
 	}
-	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
-	srv := httpapi.New(httpapi.Config{
-		Addr:           *addr,
-		GraphQL:        graph.NewHandler(schema, a.client, opts),
-		DB:             a.db.SQL,
-		Dialect:        a.db.Dialect,
-		RequestTimeout: *timeout,
-	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -139,7 +135,19 @@ func serve(ctx context.Context, args []string) error {
 	if listening != nil {
 		listening(ln.Addr())
 	}
-	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), ln.Addr(), ln.Addr(), tokenHint(ctx, a, c, tf))
+	reach := dialAddr(ln.Addr().String())
+	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
+	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	srv := httpapi.New(httpapi.Config{
+		Addr:           *addr,
+		GraphQL:        graph.NewHandler(schema, a.client, opts),
+		DB:             a.db.SQL,
+		Dialect:        a.db.Dialect,
+		RequestTimeout: *timeout,
+		CORSOrigins:    origins,
+		TokenCommand:   tokenCmd,
+	})
+	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -183,7 +191,7 @@ func seedIfEmpty(ctx context.Context, a *app, scale string) error {
 }
 
 func migrateCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs := newFlagSet("migrate", "", "")
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	if err := parseFlags(fs, args); err != nil {
@@ -203,7 +211,7 @@ func migrateCmd(ctx context.Context, args []string) error {
 }
 
 func seedCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	fs := newFlagSet("seed", "", "")
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	scale := fs.String("scale", string(demo.ScaleCity), "district, city or province")

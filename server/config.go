@@ -201,6 +201,7 @@ func envDuration(key string, def time.Duration) time.Duration {
 // command-line only.
 var flagEnv = map[string]string{
 	"addr":                         "TUOYU_ADDR",
+	"cors-origins":                 "TUOYU_CORS_ORIGINS",
 	"database-url":                 "DATABASE_URL",
 	"db":                           "TUOYU_SQLITE_PATH",
 	"db-max-conns":                 "TUOYU_DB_MAX_CONNS",

@@ -1,4 +1,5 @@
-// Command server runs tuoyu.
+// Command server runs tuoyu. Build it as tuoyu (go build -o tuoyu ./server)
+// or run it with go run ./server; usage and hints name it as invoked.
 //
 //	go run ./server                      serve GraphQL + GraphiQL (default command)
 //	go run ./server migrate              apply pending migrations and exit
@@ -21,6 +22,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without a zoneinfo database
 )
@@ -38,18 +41,35 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := run(ctx, os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
+			os.Exit(0) // -h, --help: the usage was asked for and printed
 		}
-		fmt.Fprintln(os.Stderr, "tuoyu:", err)
+		fmt.Fprintln(os.Stderr, "tuoyu:", userMessage(err))
 		os.Exit(1)
 	}
+}
+
+// commands are the subcommands with their one-line summaries, in the order
+// --help lists them.
+var commands = []struct{ name, args, summary string }{
+	{"serve", "[flags]", "serve GraphQL at /query and GraphiQL at / (the default command)"},
+	{"migrate", "[flags]", "apply pending schema migrations and exit"},
+	{"seed", "[--scale city] [flags]", "load deterministic demo data into an empty database"},
+	{"token", "--role ROLE --region CODE [flags]", "print a development token for a role and region"},
+	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
 func run(ctx context.Context, args []string) error {
 	cmd := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+	if len(args) > 0 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			usage(stdout)
+			return nil
+		}
+		if len(args[0]) > 0 && args[0][0] != '-' {
+			cmd, args = args[0], args[1:]
+		}
 	}
 	switch cmd {
 	case "serve":
@@ -62,25 +82,77 @@ func run(ctx context.Context, args []string) error {
 		return tokenCmd(ctx, args)
 	case "apikey":
 		return apikeyCmd(ctx, args)
-	case "help":
-		usage()
-		return nil
 	}
-	usage()
+	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
 }
 
-func usage() {
-	fmt.Fprint(stderr, `usage: server [command] [flags]
-
-commands:
-  serve    serve GraphQL at /query and GraphiQL at / (default)
-  migrate  apply pending schema migrations and exit
-  seed     load deterministic demo data into an empty database
-  token    print a development token: token --role ROLE --region CODE
-  apikey   BI service API keys: apikey create | list | revoke
-
-Run "server <command> -h" for the flags of a command. Every flag can also be
+// usage lists the commands, one line each, under the program's name as it
+// was invoked.
+func usage(w io.Writer) {
+	prog := progName()
+	fmt.Fprintf(w, "usage: %s [command] [flags]\n\ncommands:\n", prog)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, `
+Run "%s <command> -h" for the flags of a command. Every flag can also be
 set through the environment variable named in its help text.
-`)
+`, prog)
+}
+
+// newFlagSet is a command's flag set whose -h names the program as it was
+// invoked and says what the command does. synopsis and summary default to
+// the command's entry in commands.
+func newFlagSet(name, synopsis, summary string) *flag.FlagSet {
+	for _, c := range commands {
+		if c.name == name {
+			synopsis, summary = c.args, c.summary
+		}
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: %s %s %s\n\n%s.\n\nflags:\n", progName(), name, synopsis, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// argv0 is how the program was invoked (tests set it).
+var argv0 = os.Args[0]
+
+// invocation is the command line that runs this program again: the path it
+// was invoked by (./tuoyu, tuoyu, /usr/local/bin/tuoyu), or "go run ./server"
+// when it is a binary that go run or go test built in a temporary directory.
+func invocation() string {
+	if strings.Contains(argv0, string(filepath.Separator)+"go-build") || argv0 == "" {
+		return "go run ./server"
+	}
+	return shellQuote(argv0)
+}
+
+// progName is the program's name for usage lines: the invoked file's base
+// name, or "go run ./server".
+func progName() string {
+	if inv := invocation(); inv == "go run ./server" {
+		return inv
+	}
+	return filepath.Base(argv0)
+}
+
+// goPackagePrefixes are the names of our Go packages that wrap errors
+// ("ident: invalid …"): useful in logs, noise to someone at a terminal.
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent"}
+
+// userMessage is err's text without Go package prefixes.
+func userMessage(err error) string {
+	msg := err.Error()
+	for _, p := range goPackagePrefixes {
+		if strings.HasPrefix(msg, p+": ") {
+			msg = msg[len(p)+2:]
+		}
+		msg = strings.ReplaceAll(msg, ": "+p+": ", ": ")
+	}
+	return msg
 }

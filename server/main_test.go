@@ -240,7 +240,8 @@ func TestTokenCommandRejects(t *testing.T) {
 		{[]string{"--role", "PROVINCE_REGULATOR", "--region", "210100"}, "PROVINCE_REGULATOR needs a province code"},
 		{[]string{"--role", "CITY_REGULATOR", "--region", "210000"}, "CITY_REGULATOR needs a city code"},
 		{[]string{"--role", "DISTRICT_REGULATOR", "--region", "210100"}, "DISTRICT_REGULATOR needs a district code"},
-		{[]string{"--role", "BI_SERVICE", "--region", "21a000"}, "6-digit GB/T 2260 code"},
+		{[]string{"--role", "BI_SERVICE", "--region", "21a000"}, "not a GB/T 2260 code"},
+		{[]string{"--role", "CITY_REGULATOR", "--region", "210100001"}, "6-digit GB/T 2260 code"},
 		{[]string{"--role", "INSTITUTION_STAFF"}, "requires an institution"},
 		{[]string{"--role", "CITY_REGULATOR", "--region", "210100", "--institution", "7"}, "only INSTITUTION_STAFF has an institution"},
 		{[]string{"--role", "CITY_REGULATOR", "--region", "210100", "--subject", " "}, "subject is required"},
@@ -452,7 +453,8 @@ func TestServeEndToEnd(t *testing.T) {
 	for !strings.Contains(errOut.String(), wantHint) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	if msg := errOut.String(); !strings.Contains(msg, wantHint) || !strings.Contains(msg, "GraphiQL's Headers tab") {
+	if msg := errOut.String(); !strings.Contains(msg, wantHint) || !strings.Contains(msg, "GraphiQL's token bar") ||
+		!strings.Contains(msg, "GraphiQL:  "+base+"/\n") || !strings.Contains(msg, "--addr "+strings.TrimPrefix(base, "http://")) {
 		t.Fatalf("start-up message lacks %q:\n%s", wantHint, msg)
 	}
 

@@ -5,10 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apikeys"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/ident"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/secrets"
 )
@@ -128,15 +130,19 @@ func newAuthenticator(ctx context.Context, a *app, tf *tokenFlags, lf *limitFlag
 // database's first province (210000 in the city and province demos, 500000
 // in the district demo) and repeating the flags the token command would not
 // pick up from the environment by itself.
-func tokenHint(ctx context.Context, a *app, c *config, tf *tokenFlags) string {
+//
+// It returns the message and the token command alone (empty when
+// development tokens are off), which the GraphiQL page shows too. addr is
+// the address clients reach the server at.
+func tokenHint(ctx context.Context, a *app, c *config, tf *tokenFlags, addr string) (hint, command string) {
 	if !tf.DevTokens {
-		return "  token:     from your identity provider (development tokens are off)\n"
+		return "  token:     from your identity provider (development tokens are off)\n", ""
 	}
 	code := "<province code>"
 	if p, err := a.client.Region.Query().Where(region.LevelEQ(region.LevelPROVINCE)).Order(ent.Asc(region.FieldCode)).First(system(ctx)); err == nil {
 		code = p.Code
 	}
-	cmd := "go run ./server token --role PROVINCE_REGULATOR --region " + code
+	cmd := tokenCommand(code)
 	switch {
 	case a.db.Dialect == dialect.SQLite && c.DB.SQLitePath != env("TUOYU_SQLITE_PATH", db.Defaults().SQLitePath):
 		cmd += " --db " + shellQuote(c.DB.SQLitePath)
@@ -153,8 +159,35 @@ func tokenHint(ctx context.Context, a *app, c *config, tf *tokenFlags) string {
 	if tf.Secret != env("TUOYU_JWT_SECRET", "") {
 		cmd += " --jwt-secret …"
 	}
+	if addr != env("TUOYU_ADDR", defaultAddr) {
+		cmd += " --addr " + shellQuote(addr) // only for the curl line it prints
+	}
 	return "  token:     " + cmd + "\n" +
-		"             then paste {\"Authorization\": \"Bearer <token>\"} into GraphiQL's Headers tab (without one you are PUBLIC)\n"
+		"             then paste it into GraphiQL's token bar (or its Headers tab as {\"Authorization\": \"Bearer <token>\"});\n" +
+		"             it applies to every tab. Without one you are PUBLIC.\n", cmd
+}
+
+// defaultAddr is serve's listen address when neither --addr nor TUOYU_ADDR
+// is set.
+const defaultAddr = "127.0.0.1:8080"
+
+// tokenCommand is the command line that prints a province regulator's
+// development token, as this program was invoked.
+func tokenCommand(provinceCode string) string {
+	return invocation() + " token --role PROVINCE_REGULATOR --region " + provinceCode
+}
+
+// dialAddr turns a listen address into one a browser or curl can reach: an
+// unspecified host (":8080", "0.0.0.0:8080", "[::]:8080") becomes 127.0.0.1.
+func dialAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.
@@ -167,20 +200,41 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// parseRole reads a role name, case-insensitively.
-func parseRole(s string) (auth.Role, error) {
-	r := auth.Role(strings.ToUpper(strings.TrimSpace(s)))
-	if r.Valid() {
-		return r, nil
+// tokenRoles are the roles a development token may have: every role but
+// PUBLIC, which needs no token.
+func tokenRoles() []auth.Role {
+	var out []auth.Role
+	for _, r := range auth.Roles {
+		if r != auth.Public {
+			out = append(out, r)
+		}
 	}
-	names := make([]string, len(auth.Roles))
-	for i, k := range auth.Roles {
+	return out
+}
+
+// roleNames joins roles for messages and help texts.
+func roleNames(roles []auth.Role) string {
+	names := make([]string, len(roles))
+	for i, k := range roles {
 		names[i] = string(k)
 	}
-	if s == "" {
-		return "", fmt.Errorf("--role is required: one of %s", strings.Join(names, ", "))
+	return strings.Join(names, ", ")
+}
+
+// parseRole reads a role name, case-insensitively; the messages list the
+// accepted roles.
+func parseRole(s string, accepted []auth.Role) (auth.Role, error) {
+	r := auth.Role(strings.ToUpper(strings.TrimSpace(s)))
+	if slices.Contains(accepted, r) {
+		return r, nil
 	}
-	return "", fmt.Errorf("unknown role %q: one of %s", s, strings.Join(names, ", "))
+	if s == "" {
+		return "", fmt.Errorf("--role is required: one of %s", roleNames(accepted))
+	}
+	if r.Valid() {
+		return "", fmt.Errorf("role %q is not accepted here: one of %s", s, roleNames(accepted))
+	}
+	return "", fmt.Errorf("unknown role %q: one of %s", s, roleNames(accepted))
 }
 
 // viewerReason is a Validate error without its sentinel prefix.
@@ -209,29 +263,35 @@ func defaultSubject() string {
 // tokenCmd prints a development token: one line on stdout, so that
 // TOKEN=$(go run ./server token ...) works; how to use it goes to stderr.
 func tokenCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs := newFlagSet("token", "", "")
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	tf := bindTokenFlags(fs, false)
-	roleName := fs.String("role", "", "PROVINCE_REGULATOR, CITY_REGULATOR, DISTRICT_REGULATOR, INSTITUTION_STAFF or BI_SERVICE (required)")
+	roleName := fs.String("role", "", "the token's role, one of "+roleNames(tokenRoles())+" (required)")
 	regionCode := fs.String("region", "", "GB/T 2260 code of the viewer's region, of the role's level: 210000 province, 210100 city, 210102 district; any 6-digit code for BI_SERVICE; optional for INSTITUTION_STAFF")
 	institutionID := fs.Int("institution", 0, "institution ID (its GraphQL id) of an INSTITUTION_STAFF viewer")
 	subject := fs.String("subject", defaultSubject(), "the token's sub: who holds it (named in audit rows and rate limits)")
 	ttl := fs.Duration("ttl", 12*time.Hour, "validity, at most 720h (tokens cannot be revoked: keep it short)")
+	addr := fs.String("addr", env("TUOYU_ADDR", defaultAddr), "address of the running server, for the curl example printed on stderr (env TUOYU_ADDR)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("token: unexpected argument %q", fs.Arg(0))
 	}
-	role, err := parseRole(*roleName)
+	if auth.Role(strings.ToUpper(strings.TrimSpace(*roleName))) == auth.Public {
+		return errors.New("token: PUBLIC needs no token: send requests without an Authorization header")
+	}
+	role, err := parseRole(*roleName, tokenRoles())
 	if err != nil {
 		return fmt.Errorf("token: %w", err)
 	}
-	if role == auth.Public {
-		return errors.New("token: PUBLIC needs no token: send requests without an Authorization header")
-	}
 	v := auth.Viewer{Subject: strings.TrimSpace(*subject), Role: role, RegionCode: strings.TrimSpace(*regionCode), InstitutionID: *institutionID}
+	if v.RegionCode != "" {
+		if err := ident.ValidateRegionCode(v.RegionCode); err != nil {
+			return fmt.Errorf("token: --region %s is not a GB/T 2260 code (%s; %s)", v.RegionCode, identReason(err), scopeHint[role])
+		}
+	}
 	if err := v.Validate(); err != nil {
 		return fmt.Errorf("token: %s (%s)", viewerReason(err), scopeHint[role])
 	}
@@ -273,12 +333,12 @@ func tokenCmd(ctx context.Context, args []string) error {
 	if v.Role == auth.InstitutionStaff {
 		scope = fmt.Sprintf("institution %d", v.InstitutionID)
 	}
-	addr := env("TUOYU_ADDR", "127.0.0.1:8080")
 	fmt.Fprintf(stderr, `token: %s for %s, subject %q, valid until %s
   curl:     curl -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" -d '{"query":"{ institutions(first: 1) { totalCount } }"}' http://%s/query
-            (after TOKEN=$(go run ./server token --role %s ...))
-  GraphiQL: paste {"Authorization": "Bearer %s"} into the Headers tab
-`, v.Role, scope, v.Subject, time.Now().Add(*ttl).In(a.loc).Format("2006-01-02 15:04 MST"), addr, v.Role, token)
+            (after TOKEN=$(%s token --role %s ...))
+  GraphiQL: open http://%s/ and paste the token into the token bar,
+            or paste {"Authorization": "Bearer %s"} into the Headers tab; either way it applies to every tab
+`, v.Role, scope, v.Subject, time.Now().Add(*ttl).In(a.loc).Format("2006-01-02 15:04 MST"), dialAddr(*addr), invocation(), v.Role, dialAddr(*addr), token)
 	return nil
 }
 
@@ -289,7 +349,7 @@ func apikeyCmd(ctx context.Context, args []string) error {
 		return errors.New("apikey: name a subcommand: create, list or revoke")
 	}
 	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("apikey "+sub, flag.ContinueOnError)
+	fs := newFlagSet("apikey "+sub, apikeySynopsis[sub], apikeySummary[sub])
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	var (
@@ -318,7 +378,8 @@ func apikeyCmd(ctx context.Context, args []string) error {
 	var role auth.Role
 	switch sub {
 	case "create":
-		r, err := parseRole(roleName)
+		// Every role parses; apikeys.Create says that keys are BI_SERVICE only.
+		r, err := parseRole(roleName, auth.Roles)
 		if err != nil {
 			return fmt.Errorf("apikey create: %w", err)
 		}
@@ -342,8 +403,8 @@ func apikeyCmd(ctx context.Context, args []string) error {
 		fmt.Fprintln(stdout, full)
 		fmt.Fprintf(stderr, `apikey: created key %s (%s, region %s). The key above is shown only this once; only its SHA-256 is stored.
   use it as a bearer token: curl -H "Authorization: Bearer tuoyu_%s_…" ...
-  revoke it with: go run ./server apikey revoke --id %s
-`, rec.ID, rec.Role, rec.RegionCode, rec.ID, rec.ID)
+  revoke it with: %s apikey revoke --id %s
+`, rec.ID, rec.Role, rec.RegionCode, rec.ID, invocation(), rec.ID)
 	case "revoke":
 		if err := apikeys.Revoke(ctx, a.client, strings.TrimSpace(id)); err != nil {
 			return err
@@ -390,11 +451,34 @@ func printKeys(keys []apikeys.Summary, asJSON bool, loc *time.Location) error {
 }
 
 func apikeyUsage() {
-	fmt.Fprint(stderr, `usage: server apikey <subcommand> [flags]
+	fmt.Fprintf(stderr, `usage: %s apikey <subcommand> [flags]
 
   create --name NAME --region CODE [--role BI_SERVICE]
          print a new key on stdout (once: only its SHA-256 is stored)
   list   [--json]   every key with its state; never secrets
   revoke --id ID    the key authenticates nothing from now on
-`)
+`, progName())
+}
+
+var (
+	apikeySynopsis = map[string]string{
+		"create": "--name NAME --region CODE [flags]",
+		"list":   "[--json] [flags]",
+		"revoke": "--id ID [flags]",
+	}
+	apikeySummary = map[string]string{
+		"create": "create a BI_SERVICE API key: the key is printed once on stdout, its id on stderr",
+		"list":   "list the API keys with their state (never secrets)",
+		"revoke": "revoke an API key: requests with it get 401 from then on",
+	}
+)
+
+// identReason is an ident validation error without its package and
+// sentinel prefix ("first two digits are not a province-level code").
+func identReason(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		return msg[i+2:]
+	}
+	return msg
 }

@@ -66,6 +66,17 @@ type pageConfig struct {
 	// Headers is an optional JSON object, as a string, pre-filled in the
 	// headers editor (e.g. a default Authorization header).
 	Headers string `json:"headers,omitempty"`
+	// TokenCommand is shown in the token bar as the way to get a token.
+	TokenCommand string `json:"tokenCommand,omitempty"`
+}
+
+// Options are the page's optional settings.
+type Options struct {
+	// TokenCommand is the command the page's token bar tells anonymous
+	// visitors to run for a token, e.g.
+	// "./tuoyu token --role PROVINCE_REGULATOR --region 210000". Empty shows
+	// the go run form.
+	TokenCommand string
 }
 
 type tabJSON struct {
@@ -176,12 +187,22 @@ func loadAssets() map[string]*asset {
 // unknown names); any other path gets the page. Only GET and HEAD are allowed.
 // Handler panics if endpoint is empty.
 func Handler(endpoint string, tabs []Tab) http.Handler {
+	return HandlerWithOptions(endpoint, tabs, Options{})
+}
+
+// HandlerWithOptions is Handler with the page's optional settings.
+//
+// The page keeps one token for all tabs (a token bar above GraphiQL, also
+// filled by an Authorization header sent from any tab) and, without a token,
+// does not introspect: anonymous viewers may not, and the bar says how to get
+// a token instead of showing INTROSPECTION_DISABLED.
+func HandlerWithOptions(endpoint string, tabs []Tab, opts Options) http.Handler {
 	if endpoint == "" {
 		panic("graphiql: empty endpoint")
 	}
 	assets := loadAssets()
 
-	cfg := pageConfig{Endpoint: endpoint}
+	cfg := pageConfig{Endpoint: endpoint, TokenCommand: opts.TokenCommand}
 	for _, t := range tabs {
 		cfg.DefaultTabs = append(cfg.DefaultTabs, tabJSON{
 			Query:     tabQuery(t),

@@ -1,6 +1,14 @@
-// Package httpapi assembles tuoyu's HTTP surface: GraphiQL at /, the GraphQL
-// endpoint at /query, and the health probes /livez and /readyz, behind an
-// http.Server with every timeout set.
+// Package httpapi assembles tuoyu's HTTP surface behind an http.Server with
+// every timeout set:
+//
+//	/query      the GraphQL endpoint (GET queries, POST), with CORS for the
+//	            allowed origins; /graphql is an alias of it
+//	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
+//	/livez      process up
+//	/readyz     database reachable and migrations at head
+//
+// Every other path is 404 NOT_FOUND. Responses are compressed (br or gzip)
+// by Accept-Encoding.
 package httpapi
 
 import (
@@ -25,6 +33,12 @@ type Config struct {
 	Dialect string
 	// RequestTimeout bounds each request's context (default 30 s).
 	RequestTimeout time.Duration
+	// CORSOrigins are the origins (scheme://host[:port], see ParseOrigins)
+	// whose browsers may call the GraphQL endpoint; empty = same-origin only.
+	CORSOrigins []string
+	// TokenCommand, when set, is shown on the GraphiQL page as the command
+	// that prints a development token (e.g. "./tuoyu token --role …").
+	TokenCommand string
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -41,7 +55,10 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{}
 	mux := http.NewServeMux()
-	mux.Handle("/query", withTimeout(cfg.GraphQL, cfg.RequestTimeout))
+	api := withCORS(graphQLEndpoint(withTimeout(cfg.GraphQL, cfg.RequestTimeout)), cfg.CORSOrigins)
+	mux.Handle("/query", api)
+	// /graphql is an alias: many clients and tools default to it.
+	mux.Handle("/graphql", api)
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -63,10 +80,15 @@ func New(cfg Config) *Server {
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
-	mux.Handle("/", graphiql.Handler("/query", ExampleTabs))
+	ide := graphiql.HandlerWithOptions("/query", ExampleTabs, graphiql.Options{TokenCommand: cfg.TokenCommand})
+	mux.Handle("/{$}", ide)
+	mux.Handle(graphiql.AssetPrefix, ide)
+	// Further pages (e.g. a dashboard under /dashboard/) are mounted here,
+	// above the catch-all.
+	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           mux,
+		Handler:           withCompression(mux),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,

@@ -1,0 +1,55 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rs/cors"
+)
+
+// PreflightMaxAge is how long, in seconds, a browser may cache a preflight
+// answer (Chromium caps it at 2 hours).
+const PreflightMaxAge = 7200
+
+// ParseOrigins reads a comma-separated allow-list of origins such as
+// "https://bi.example.cn,http://localhost:5173". Each must be a bare origin:
+// scheme http or https, a host and an optional port, nothing else. Empty
+// entries are ignored; an empty list means same-origin only.
+func ParseOrigins(s string) ([]string, error) {
+	var out []string
+	for part := range strings.SplitSeq(s, ",") {
+		o := strings.TrimSpace(part)
+		if o == "" {
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
+			return nil, fmt.Errorf("CORS origin %q is not an origin like https://bi.example.cn or http://localhost:5173", o)
+		}
+		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+	return out, nil
+}
+
+// withCORS lets browsers on the allowed origins call next. Credentials
+// travel only in the Authorization header, never in cookies, so
+// Access-Control-Allow-Credentials is never sent. A preflight is answered
+// 204 here: with Access-Control-Allow-* headers for an allowed origin,
+// without them (the browser then refuses the call) for any other. With no
+// origins every cross-origin call is refused (same-origin only).
+func withCORS(next http.Handler, origins []string) http.Handler {
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[strings.ToLower(o)] = true
+	}
+	return cors.New(cors.Options{
+		AllowOriginFunc: func(origin string) bool { return allowed[strings.ToLower(origin)] },
+		AllowedMethods:  []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders:  []string{"Authorization", "Content-Type", "Accept", "Idempotency-Key", "Apollographql-Client-Name", "Apollographql-Client-Version"},
+		ExposedHeaders:  []string{"Retry-After", "Idempotent-Replayed"},
+		MaxAge:          PreflightMaxAge,
+	}).Handler(next)
+}
