@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/tuoyu/tuoyu/ent"
@@ -278,7 +279,23 @@ func (r *Resolver) regionIndicators(ctx context.Context, obj *ent.Region, keys [
 		l = &loaders{}
 	}
 	l.once.Do(func() { l.regionKPI = dataloadgen.NewLoader(r.fetchRegionIndicators) })
-	res, err := l.regionKPI.Load(ctx, regionIndicatorsKey{region: obj.ID, keys: strings.Join(names, ","), point: p})
+	key := func(id int) regionIndicatorsKey {
+		return regionIndicatorsKey{region: id, keys: strings.Join(names, ","), point: p}
+	}
+	// Queue the whole list this region was resolved in, so the batch does not
+	// depend on every sibling's resolver reaching the loader within its wait
+	// window (a busy server misses it, and a dashboard then costs a batch per
+	// straggler). Keys already queued are cached: later siblings add nothing.
+	if siblings := siblingRegions(ctx); len(siblings) > 1 {
+		keys := make([]regionIndicatorsKey, 0, len(siblings))
+		for _, s := range siblings {
+			if kpiScope(ctx, s) == nil {
+				keys = append(keys, key(s.ID))
+			}
+		}
+		_ = l.regionKPI.LoadAllThunk(ctx, keys)
+	}
+	res, err := l.regionKPI.Load(ctx, key(obj.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -349,3 +366,33 @@ func atoi(s string) int {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// siblingRegions returns the regions of the nearest list above the current
+// field (a connection's edges, a plain list of regions or nodes), as gqlgen
+// records each resolved field's result in its field context before it
+// resolves the children. Nil when the region was not resolved in a list.
+func siblingRegions(ctx context.Context) []*ent.Region {
+	for fc := graphql.GetFieldContext(ctx); fc != nil; fc = fc.Parent {
+		switch v := fc.Result.(type) {
+		case []*ent.RegionEdge:
+			out := make([]*ent.Region, 0, len(v))
+			for _, e := range v {
+				if e != nil && e.Node != nil {
+					out = append(out, e.Node)
+				}
+			}
+			return out
+		case []*ent.Region:
+			return v
+		case []ent.Noder:
+			var out []*ent.Region
+			for _, n := range v {
+				if reg, ok := n.(*ent.Region); ok {
+					out = append(out, reg)
+				}
+			}
+			return out
+		}
+	}
+	return nil
+}
