@@ -3,6 +3,7 @@ package schema
 import (
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -103,6 +104,11 @@ func (HealthRecord) Indexes() []ent.Index {
 		index.Fields("child_id", "kind", "date"),
 		index.Fields("institution_id", "kind", "date"),
 		index.Fields("date"),
+		// One daily check per child, day, session and institution:
+		// recordDailyChecks updates it when a class is sent again.
+		index.Fields("institution_id", "child_id", "date", "session").
+			Unique().
+			Annotations(entsql.IndexWhere("kind = 'DAILY_CHECK'")),
 	}
 }
 
