@@ -104,7 +104,7 @@ func TestDeduplicateIdentities(t *testing.T) {
 	ctx := testdb.Ctx()
 	for _, stmt := range []string{
 		`DROP INDEX child_id_number_hash`,
-		`DROP INDEX healthrecord_institution_id_child_id_date_session`,
+		`DROP INDEX healthrecord_institution_id_child_id_kind_date_session`,
 	} {
 		if _, err := d.SQL.ExecContext(ctx, stmt); err != nil {
 			t.Fatal(err)

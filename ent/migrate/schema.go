@@ -410,12 +410,9 @@ var (
 				Columns: []*schema.Column{HealthRecordsColumns[4]},
 			},
 			{
-				Name:    "healthrecord_institution_id_child_id_date_session",
+				Name:    "healthrecord_institution_id_child_id_kind_date_session",
 				Unique:  true,
-				Columns: []*schema.Column{HealthRecordsColumns[13], HealthRecordsColumns[12], HealthRecordsColumns[4], HealthRecordsColumns[5]},
-				Annotation: &entsql.IndexAnnotation{
-					Where: "kind = 'DAILY_CHECK'",
-				},
+				Columns: []*schema.Column{HealthRecordsColumns[13], HealthRecordsColumns[12], HealthRecordsColumns[3], HealthRecordsColumns[4], HealthRecordsColumns[5]},
 			},
 		},
 	}

@@ -18,7 +18,7 @@ CREATE UNIQUE INDEX `child_id_number_hash` ON `children` (`id_number_hash`);
 CREATE INDEX `child_registered_by_institution_id` ON `children` (`registered_by_institution_id`);
 -- Create index "child_birth_date" to table: "children"
 CREATE INDEX `child_birth_date` ON `children` (`birth_date`);
--- Create index "healthrecord_institution_id_child_id_date_session" to table: "health_records"
-CREATE UNIQUE INDEX `healthrecord_institution_id_child_id_date_session` ON `health_records` (`institution_id`, `child_id`, `date`, `session`) WHERE kind = 'DAILY_CHECK';
+-- Create index "healthrecord_institution_id_child_id_kind_date_session" to table: "health_records"
+CREATE UNIQUE INDEX `healthrecord_institution_id_child_id_kind_date_session` ON `health_records` (`institution_id`, `child_id`, `kind`, `date`, `session`);
 -- Enable back the enforcement of foreign-keys constraints
 PRAGMA foreign_keys = on;

@@ -6,5 +6,5 @@ ALTER TABLE "children" ADD COLUMN "id_document_type" character varying NULL, ADD
 CREATE UNIQUE INDEX "child_id_number_hash" ON "children" ("id_number_hash");
 -- Create index "child_registered_by_institution_id" to table: "children"
 CREATE INDEX "child_registered_by_institution_id" ON "children" ("registered_by_institution_id");
--- Create index "healthrecord_institution_id_child_id_date_session" to table: "health_records"
-CREATE UNIQUE INDEX "healthrecord_institution_id_child_id_date_session" ON "health_records" ("institution_id", "child_id", "date", "session") WHERE ((kind)::text = 'DAILY_CHECK'::text);
+-- Create index "healthrecord_institution_id_child_id_kind_date_session" to table: "health_records"
+CREATE UNIQUE INDEX "healthrecord_institution_id_child_id_kind_date_session" ON "health_records" ("institution_id", "child_id", "kind", "date", "session");
