@@ -440,8 +440,11 @@ func TestRecordDailyChecks(t *testing.T) {
 		t.Fatalf("update of result and notes lost: %+v", got2[2])
 	}
 	// A retry of the first request exactly: the same four records again.
-	if record(staffA, vars(f.instA.ID, "2025-03-03", "MORNING", checks(36.6, class...))); dailyCount() != 4 {
-		t.Fatal("an identical retry added records")
+	retried := checks(36.6, class...)
+	delete(retried[2], "temperatureC")
+	if retry := record(staffA, vars(f.instA.ID, "2025-03-03", "MORNING", retried)); dailyCount() != 4 || retry[2].Record.TemperatureC != nil ||
+		(retry[2].Record.Notes != nil && *retry[2].Record.Notes != "") || retry[2].Record.Result != "NORMAL" || retry[2].Record.ID != got[2].Record.ID {
+		t.Fatalf("an identical retry: %d records, %+v; want 4, the first values back", dailyCount(), retry[2])
 	}
 	// Noon is another record; part of the class is fine.
 	if r := record(staffA, vars(f.instA.ID, "2025-03-03", "NOON", checks(36.5, class[:2]...))); len(r) != 2 || r[0].Outcome != "CREATED" || dailyCount() != 6 {

@@ -19,9 +19,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"entgo.io/ent/dialect/sql"
+
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
@@ -85,44 +88,19 @@ func Record(ctx context.Context, client *ent.Client, class Class) ([]Result, err
 	for i, c := range class.Checks {
 		ids[i] = c.ChildID
 	}
-	existing, err := client.HealthRecord.Query().
-		Where(
-			healthrecord.InstitutionID(class.InstitutionID),
-			healthrecord.KindEQ(healthrecord.KindDAILY_CHECK),
-			healthrecord.DateEQ(class.Date),
-			healthrecord.SessionEQ(class.Session),
-			healthrecord.ChildIDIn(ids...),
-		).
-		All(sys)
+	ofClass := func() *ent.HealthRecordQuery {
+		return client.HealthRecord.Query().Where(sameClass(class, ids)...)
+	}
+	existed, err := ofClass().Select(healthrecord.FieldChildID).Ints(sys)
 	if err != nil {
 		return nil, fmt.Errorf("dailycheck: load existing checks: %w", err)
 	}
-	byChild := make(map[int]*ent.HealthRecord, len(existing))
-	for _, r := range existing {
-		byChild[r.ChildID] = r
-	}
-	results := make([]Result, len(class.Checks))
-	var creates []*ent.HealthRecordCreate
-	var createAt []int
+	// One INSERT … ON CONFLICT DO UPDATE for the class: a re-sent check
+	// replaces temperature, result and notes (a value left out is NULL in
+	// the excluded row, so it clears the stored one; the tests pin this).
+	rows := make([]*ent.HealthRecordCreate, len(class.Checks))
 	for i, c := range class.Checks {
-		results[i] = Result{Index: i, ChildID: c.ChildID}
-		if old, ok := byChild[c.ChildID]; ok {
-			u := client.HealthRecord.UpdateOne(old).SetResult(c.Result).
-				SetNillableTemperatureC(c.TemperatureC).SetNillableNotes(c.Notes)
-			if c.TemperatureC == nil {
-				u.ClearTemperatureC()
-			}
-			if c.Notes == nil {
-				u.ClearNotes()
-			}
-			rec, err := u.Save(sys)
-			if err != nil {
-				return nil, fmt.Errorf("dailycheck: update check %d: %w", i, err)
-			}
-			results[i].Record = rec
-			continue
-		}
-		creates = append(creates, client.HealthRecord.Create().
+		rows[i] = client.HealthRecord.Create().
 			SetChildID(c.ChildID).
 			SetInstitutionID(class.InstitutionID).
 			SetKind(healthrecord.KindDAILY_CHECK).
@@ -130,20 +108,51 @@ func Record(ctx context.Context, client *ent.Client, class Class) ([]Result, err
 			SetSession(class.Session).
 			SetResult(c.Result).
 			SetNillableTemperatureC(c.TemperatureC).
-			SetNillableNotes(c.Notes))
-		createAt = append(createAt, i)
+			SetNillableNotes(c.Notes)
 	}
-	if len(creates) > 0 {
-		recs, err := client.HealthRecord.CreateBulk(creates...).Save(sys)
-		if err != nil {
-			return nil, fmt.Errorf("dailycheck: create checks: %w", err)
+	err = client.HealthRecord.CreateBulk(rows...).
+		OnConflict(sql.ConflictColumns(
+			healthrecord.FieldInstitutionID, healthrecord.FieldChildID, healthrecord.FieldKind,
+			healthrecord.FieldDate, healthrecord.FieldSession)).
+		Update(func(u *ent.HealthRecordUpsert) {
+			u.UpdateTemperatureC().UpdateResult().UpdateNotes().UpdateUpdatedAt()
+		}).
+		Exec(sys)
+	if err != nil {
+		return nil, fmt.Errorf("dailycheck: write checks: %w", err)
+	}
+	stored, err := ofClass().All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("dailycheck: read checks back: %w", err)
+	}
+	byChild := make(map[int]*ent.HealthRecord, len(stored))
+	for _, r := range stored {
+		byChild[r.ChildID] = r
+	}
+	old := make(map[int]bool, len(existed))
+	for _, id := range existed {
+		old[id] = true
+	}
+	results := make([]Result, len(class.Checks))
+	for i, c := range class.Checks {
+		rec, ok := byChild[c.ChildID]
+		if !ok {
+			return nil, fmt.Errorf("dailycheck: check %d not found after writing", i)
 		}
-		for k, rec := range recs {
-			results[createAt[k]].Created = true
-			results[createAt[k]].Record = rec
-		}
+		results[i] = Result{Index: i, ChildID: c.ChildID, Created: !old[c.ChildID], Record: rec}
 	}
 	return results, nil
+}
+
+// sameClass selects the daily checks of class for the children ids.
+func sameClass(class Class, ids []int) []predicate.HealthRecord {
+	return []predicate.HealthRecord{
+		healthrecord.InstitutionID(class.InstitutionID),
+		healthrecord.ChildIDIn(ids...),
+		healthrecord.KindEQ(healthrecord.KindDAILY_CHECK),
+		healthrecord.DateEQ(class.Date),
+		healthrecord.SessionEQ(class.Session),
+	}
 }
 
 // validate checks the input alone and reports every bad entry.
