@@ -67,14 +67,12 @@ func TestUpgradeSQLiteWithData(t *testing.T) {
 	inst := c.Institution.Create().SetName("园").SetCreditCode(first17 + string(cc)).SetForm(institution.FormCENTER).
 		SetLegalNature(institution.LegalNatureNONPROFIT).SetOwnership(institution.OwnershipPRIVATE).
 		SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(civil.D(2023, 1, 1)).SetRegion(r).SaveX(ctx)
-	var kids []int
 	for range 2 {
 		id, err := c.Child.Create().SetName("甲").SetSex(child.SexMALE).SetBirthDate(civil.D(2024, 1, 1)).
 			SetIDNumberHash("same").SetResidenceRegion(r).Save(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		kids = append(kids, id.ID)
 		c.Enrolment.Create().SetChildID(id.ID).SetInstitution(inst).SetServiceMode(schematype.ServiceModeHourly).SetStartDate(civil.D(2025, 1, 1)).ExecX(ctx)
 		for range 2 {
 			c.HealthRecord.Create().SetChildID(id.ID).SetInstitution(inst).SetKind(healthrecord.KindDAILY_CHECK).
