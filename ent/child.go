@@ -38,6 +38,10 @@ type Child struct {
 	GuardianPhone string `json:"guardian_phone,omitempty"`
 	// Region of residence (the lowest known level); used for breakdowns by child region.
 	ResidenceRegionID *int `json:"residence_region_id,omitempty"`
+	// Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.
+	IDDocumentType *child.IDDocumentType `json:"id_document_type,omitempty"`
+	// Institution whose staff registered the child; they see it before enrolling it. Never exposed: it would tell who holds the record.
+	RegisteredByInstitutionID *int `json:"registered_by_institution_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ChildQuery when eager-loading is set.
 	Edges        ChildEdges `json:"edges"`
@@ -96,9 +100,9 @@ func (*Child) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case child.FieldID, child.FieldResidenceRegionID:
+		case child.FieldID, child.FieldResidenceRegionID, child.FieldRegisteredByInstitutionID:
 			values[i] = new(sql.NullInt64)
-		case child.FieldName, child.FieldSex, child.FieldIDNumberHash, child.FieldIDNumberMasked, child.FieldGuardianName, child.FieldGuardianPhone:
+		case child.FieldName, child.FieldSex, child.FieldIDNumberHash, child.FieldIDNumberMasked, child.FieldGuardianName, child.FieldGuardianPhone, child.FieldIDDocumentType:
 			values[i] = new(sql.NullString)
 		case child.FieldCreatedAt, child.FieldUpdatedAt, child.FieldBirthDate:
 			values[i] = new(sql.NullTime)
@@ -184,6 +188,20 @@ func (_m *Child) assignValues(columns []string, values []any) error {
 				_m.ResidenceRegionID = new(int)
 				*_m.ResidenceRegionID = int(value.Int64)
 			}
+		case child.FieldIDDocumentType:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field id_document_type", values[i])
+			} else if value.Valid {
+				_m.IDDocumentType = new(child.IDDocumentType)
+				*_m.IDDocumentType = child.IDDocumentType(value.String)
+			}
+		case child.FieldRegisteredByInstitutionID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field registered_by_institution_id", values[i])
+			} else if value.Valid {
+				_m.RegisteredByInstitutionID = new(int)
+				*_m.RegisteredByInstitutionID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -263,6 +281,16 @@ func (_m *Child) String() string {
 	builder.WriteString(", ")
 	if v := _m.ResidenceRegionID; v != nil {
 		builder.WriteString("residence_region_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.IDDocumentType; v != nil {
+		builder.WriteString("id_document_type=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.RegisteredByInstitutionID; v != nil {
+		builder.WriteString("registered_by_institution_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

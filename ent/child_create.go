@@ -141,6 +141,34 @@ func (_c *ChildCreate) SetNillableResidenceRegionID(v *int) *ChildCreate {
 	return _c
 }
 
+// SetIDDocumentType sets the "id_document_type" field.
+func (_c *ChildCreate) SetIDDocumentType(v child.IDDocumentType) *ChildCreate {
+	_c.mutation.SetIDDocumentType(v)
+	return _c
+}
+
+// SetNillableIDDocumentType sets the "id_document_type" field if the given value is not nil.
+func (_c *ChildCreate) SetNillableIDDocumentType(v *child.IDDocumentType) *ChildCreate {
+	if v != nil {
+		_c.SetIDDocumentType(*v)
+	}
+	return _c
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (_c *ChildCreate) SetRegisteredByInstitutionID(v int) *ChildCreate {
+	_c.mutation.SetRegisteredByInstitutionID(v)
+	return _c
+}
+
+// SetNillableRegisteredByInstitutionID sets the "registered_by_institution_id" field if the given value is not nil.
+func (_c *ChildCreate) SetNillableRegisteredByInstitutionID(v *int) *ChildCreate {
+	if v != nil {
+		_c.SetRegisteredByInstitutionID(*v)
+	}
+	return _c
+}
+
 // SetResidenceRegion sets the "residence_region" edge to the Region entity.
 func (_c *ChildCreate) SetResidenceRegion(v *Region) *ChildCreate {
 	return _c.SetResidenceRegionID(v.ID)
@@ -267,6 +295,11 @@ func (_c *ChildCreate) check() error {
 			return &ValidationError{Name: "guardian_phone", err: fmt.Errorf(`ent: validator failed for field "Child.guardian_phone": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.IDDocumentType(); ok {
+		if err := child.IDDocumentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "id_document_type", err: fmt.Errorf(`ent: validator failed for field "Child.id_document_type": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -329,6 +362,14 @@ func (_c *ChildCreate) createSpec() (*Child, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.GuardianPhone(); ok {
 		_spec.SetField(child.FieldGuardianPhone, field.TypeString, value)
 		_node.GuardianPhone = value
+	}
+	if value, ok := _c.mutation.IDDocumentType(); ok {
+		_spec.SetField(child.FieldIDDocumentType, field.TypeEnum, value)
+		_node.IDDocumentType = &value
+	}
+	if value, ok := _c.mutation.RegisteredByInstitutionID(); ok {
+		_spec.SetField(child.FieldRegisteredByInstitutionID, field.TypeInt, value)
+		_node.RegisteredByInstitutionID = &value
 	}
 	if nodes := _c.mutation.ResidenceRegionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -569,6 +610,48 @@ func (u *ChildUpsert) ClearResidenceRegionID() *ChildUpsert {
 	return u
 }
 
+// SetIDDocumentType sets the "id_document_type" field.
+func (u *ChildUpsert) SetIDDocumentType(v child.IDDocumentType) *ChildUpsert {
+	u.Set(child.FieldIDDocumentType, v)
+	return u
+}
+
+// UpdateIDDocumentType sets the "id_document_type" field to the value that was provided on create.
+func (u *ChildUpsert) UpdateIDDocumentType() *ChildUpsert {
+	u.SetExcluded(child.FieldIDDocumentType)
+	return u
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (u *ChildUpsert) ClearIDDocumentType() *ChildUpsert {
+	u.SetNull(child.FieldIDDocumentType)
+	return u
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (u *ChildUpsert) SetRegisteredByInstitutionID(v int) *ChildUpsert {
+	u.Set(child.FieldRegisteredByInstitutionID, v)
+	return u
+}
+
+// UpdateRegisteredByInstitutionID sets the "registered_by_institution_id" field to the value that was provided on create.
+func (u *ChildUpsert) UpdateRegisteredByInstitutionID() *ChildUpsert {
+	u.SetExcluded(child.FieldRegisteredByInstitutionID)
+	return u
+}
+
+// AddRegisteredByInstitutionID adds v to the "registered_by_institution_id" field.
+func (u *ChildUpsert) AddRegisteredByInstitutionID(v int) *ChildUpsert {
+	u.Add(child.FieldRegisteredByInstitutionID, v)
+	return u
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (u *ChildUpsert) ClearRegisteredByInstitutionID() *ChildUpsert {
+	u.SetNull(child.FieldRegisteredByInstitutionID)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -772,6 +855,55 @@ func (u *ChildUpsertOne) UpdateResidenceRegionID() *ChildUpsertOne {
 func (u *ChildUpsertOne) ClearResidenceRegionID() *ChildUpsertOne {
 	return u.Update(func(s *ChildUpsert) {
 		s.ClearResidenceRegionID()
+	})
+}
+
+// SetIDDocumentType sets the "id_document_type" field.
+func (u *ChildUpsertOne) SetIDDocumentType(v child.IDDocumentType) *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.SetIDDocumentType(v)
+	})
+}
+
+// UpdateIDDocumentType sets the "id_document_type" field to the value that was provided on create.
+func (u *ChildUpsertOne) UpdateIDDocumentType() *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.UpdateIDDocumentType()
+	})
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (u *ChildUpsertOne) ClearIDDocumentType() *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.ClearIDDocumentType()
+	})
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (u *ChildUpsertOne) SetRegisteredByInstitutionID(v int) *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.SetRegisteredByInstitutionID(v)
+	})
+}
+
+// AddRegisteredByInstitutionID adds v to the "registered_by_institution_id" field.
+func (u *ChildUpsertOne) AddRegisteredByInstitutionID(v int) *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.AddRegisteredByInstitutionID(v)
+	})
+}
+
+// UpdateRegisteredByInstitutionID sets the "registered_by_institution_id" field to the value that was provided on create.
+func (u *ChildUpsertOne) UpdateRegisteredByInstitutionID() *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.UpdateRegisteredByInstitutionID()
+	})
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (u *ChildUpsertOne) ClearRegisteredByInstitutionID() *ChildUpsertOne {
+	return u.Update(func(s *ChildUpsert) {
+		s.ClearRegisteredByInstitutionID()
 	})
 }
 
@@ -1144,6 +1276,55 @@ func (u *ChildUpsertBulk) UpdateResidenceRegionID() *ChildUpsertBulk {
 func (u *ChildUpsertBulk) ClearResidenceRegionID() *ChildUpsertBulk {
 	return u.Update(func(s *ChildUpsert) {
 		s.ClearResidenceRegionID()
+	})
+}
+
+// SetIDDocumentType sets the "id_document_type" field.
+func (u *ChildUpsertBulk) SetIDDocumentType(v child.IDDocumentType) *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.SetIDDocumentType(v)
+	})
+}
+
+// UpdateIDDocumentType sets the "id_document_type" field to the value that was provided on create.
+func (u *ChildUpsertBulk) UpdateIDDocumentType() *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.UpdateIDDocumentType()
+	})
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (u *ChildUpsertBulk) ClearIDDocumentType() *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.ClearIDDocumentType()
+	})
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (u *ChildUpsertBulk) SetRegisteredByInstitutionID(v int) *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.SetRegisteredByInstitutionID(v)
+	})
+}
+
+// AddRegisteredByInstitutionID adds v to the "registered_by_institution_id" field.
+func (u *ChildUpsertBulk) AddRegisteredByInstitutionID(v int) *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.AddRegisteredByInstitutionID(v)
+	})
+}
+
+// UpdateRegisteredByInstitutionID sets the "registered_by_institution_id" field to the value that was provided on create.
+func (u *ChildUpsertBulk) UpdateRegisteredByInstitutionID() *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.UpdateRegisteredByInstitutionID()
+	})
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (u *ChildUpsertBulk) ClearRegisteredByInstitutionID() *ChildUpsertBulk {
+	return u.Update(func(s *ChildUpsert) {
+		s.ClearRegisteredByInstitutionID()
 	})
 }
 

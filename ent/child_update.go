@@ -180,6 +180,53 @@ func (_u *ChildUpdate) ClearResidenceRegionID() *ChildUpdate {
 	return _u
 }
 
+// SetIDDocumentType sets the "id_document_type" field.
+func (_u *ChildUpdate) SetIDDocumentType(v child.IDDocumentType) *ChildUpdate {
+	_u.mutation.SetIDDocumentType(v)
+	return _u
+}
+
+// SetNillableIDDocumentType sets the "id_document_type" field if the given value is not nil.
+func (_u *ChildUpdate) SetNillableIDDocumentType(v *child.IDDocumentType) *ChildUpdate {
+	if v != nil {
+		_u.SetIDDocumentType(*v)
+	}
+	return _u
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (_u *ChildUpdate) ClearIDDocumentType() *ChildUpdate {
+	_u.mutation.ClearIDDocumentType()
+	return _u
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (_u *ChildUpdate) SetRegisteredByInstitutionID(v int) *ChildUpdate {
+	_u.mutation.ResetRegisteredByInstitutionID()
+	_u.mutation.SetRegisteredByInstitutionID(v)
+	return _u
+}
+
+// SetNillableRegisteredByInstitutionID sets the "registered_by_institution_id" field if the given value is not nil.
+func (_u *ChildUpdate) SetNillableRegisteredByInstitutionID(v *int) *ChildUpdate {
+	if v != nil {
+		_u.SetRegisteredByInstitutionID(*v)
+	}
+	return _u
+}
+
+// AddRegisteredByInstitutionID adds value to the "registered_by_institution_id" field.
+func (_u *ChildUpdate) AddRegisteredByInstitutionID(v int) *ChildUpdate {
+	_u.mutation.AddRegisteredByInstitutionID(v)
+	return _u
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (_u *ChildUpdate) ClearRegisteredByInstitutionID() *ChildUpdate {
+	_u.mutation.ClearRegisteredByInstitutionID()
+	return _u
+}
+
 // SetResidenceRegion sets the "residence_region" edge to the Region entity.
 func (_u *ChildUpdate) SetResidenceRegion(v *Region) *ChildUpdate {
 	return _u.SetResidenceRegionID(v.ID)
@@ -332,6 +379,11 @@ func (_u *ChildUpdate) check() error {
 			return &ValidationError{Name: "guardian_phone", err: fmt.Errorf(`ent: validator failed for field "Child.guardian_phone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IDDocumentType(); ok {
+		if err := child.IDDocumentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "id_document_type", err: fmt.Errorf(`ent: validator failed for field "Child.id_document_type": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -388,6 +440,21 @@ func (_u *ChildUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.GuardianPhoneCleared() {
 		_spec.ClearField(child.FieldGuardianPhone, field.TypeString)
+	}
+	if value, ok := _u.mutation.IDDocumentType(); ok {
+		_spec.SetField(child.FieldIDDocumentType, field.TypeEnum, value)
+	}
+	if _u.mutation.IDDocumentTypeCleared() {
+		_spec.ClearField(child.FieldIDDocumentType, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.RegisteredByInstitutionID(); ok {
+		_spec.SetField(child.FieldRegisteredByInstitutionID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRegisteredByInstitutionID(); ok {
+		_spec.AddField(child.FieldRegisteredByInstitutionID, field.TypeInt, value)
+	}
+	if _u.mutation.RegisteredByInstitutionIDCleared() {
+		_spec.ClearField(child.FieldRegisteredByInstitutionID, field.TypeInt)
 	}
 	if _u.mutation.ResidenceRegionCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -678,6 +745,53 @@ func (_u *ChildUpdateOne) ClearResidenceRegionID() *ChildUpdateOne {
 	return _u
 }
 
+// SetIDDocumentType sets the "id_document_type" field.
+func (_u *ChildUpdateOne) SetIDDocumentType(v child.IDDocumentType) *ChildUpdateOne {
+	_u.mutation.SetIDDocumentType(v)
+	return _u
+}
+
+// SetNillableIDDocumentType sets the "id_document_type" field if the given value is not nil.
+func (_u *ChildUpdateOne) SetNillableIDDocumentType(v *child.IDDocumentType) *ChildUpdateOne {
+	if v != nil {
+		_u.SetIDDocumentType(*v)
+	}
+	return _u
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (_u *ChildUpdateOne) ClearIDDocumentType() *ChildUpdateOne {
+	_u.mutation.ClearIDDocumentType()
+	return _u
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (_u *ChildUpdateOne) SetRegisteredByInstitutionID(v int) *ChildUpdateOne {
+	_u.mutation.ResetRegisteredByInstitutionID()
+	_u.mutation.SetRegisteredByInstitutionID(v)
+	return _u
+}
+
+// SetNillableRegisteredByInstitutionID sets the "registered_by_institution_id" field if the given value is not nil.
+func (_u *ChildUpdateOne) SetNillableRegisteredByInstitutionID(v *int) *ChildUpdateOne {
+	if v != nil {
+		_u.SetRegisteredByInstitutionID(*v)
+	}
+	return _u
+}
+
+// AddRegisteredByInstitutionID adds value to the "registered_by_institution_id" field.
+func (_u *ChildUpdateOne) AddRegisteredByInstitutionID(v int) *ChildUpdateOne {
+	_u.mutation.AddRegisteredByInstitutionID(v)
+	return _u
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (_u *ChildUpdateOne) ClearRegisteredByInstitutionID() *ChildUpdateOne {
+	_u.mutation.ClearRegisteredByInstitutionID()
+	return _u
+}
+
 // SetResidenceRegion sets the "residence_region" edge to the Region entity.
 func (_u *ChildUpdateOne) SetResidenceRegion(v *Region) *ChildUpdateOne {
 	return _u.SetResidenceRegionID(v.ID)
@@ -843,6 +957,11 @@ func (_u *ChildUpdateOne) check() error {
 			return &ValidationError{Name: "guardian_phone", err: fmt.Errorf(`ent: validator failed for field "Child.guardian_phone": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.IDDocumentType(); ok {
+		if err := child.IDDocumentTypeValidator(v); err != nil {
+			return &ValidationError{Name: "id_document_type", err: fmt.Errorf(`ent: validator failed for field "Child.id_document_type": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -916,6 +1035,21 @@ func (_u *ChildUpdateOne) sqlSave(ctx context.Context) (_node *Child, err error)
 	}
 	if _u.mutation.GuardianPhoneCleared() {
 		_spec.ClearField(child.FieldGuardianPhone, field.TypeString)
+	}
+	if value, ok := _u.mutation.IDDocumentType(); ok {
+		_spec.SetField(child.FieldIDDocumentType, field.TypeEnum, value)
+	}
+	if _u.mutation.IDDocumentTypeCleared() {
+		_spec.ClearField(child.FieldIDDocumentType, field.TypeEnum)
+	}
+	if value, ok := _u.mutation.RegisteredByInstitutionID(); ok {
+		_spec.SetField(child.FieldRegisteredByInstitutionID, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedRegisteredByInstitutionID(); ok {
+		_spec.AddField(child.FieldRegisteredByInstitutionID, field.TypeInt, value)
+	}
+	if _u.mutation.RegisteredByInstitutionIDCleared() {
+		_spec.ClearField(child.FieldRegisteredByInstitutionID, field.TypeInt)
 	}
 	if _u.mutation.ResidenceRegionCleared() {
 		edge := &sqlgraph.EdgeSpec{

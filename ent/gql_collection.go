@@ -677,6 +677,11 @@ func (_q *ChildQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				selectedFields = append(selectedFields, child.FieldResidenceRegionID)
 				fieldSeen[child.FieldResidenceRegionID] = struct{}{}
 			}
+		case "idDocumentType":
+			if _, ok := fieldSeen[child.FieldIDDocumentType]; !ok {
+				selectedFields = append(selectedFields, child.FieldIDDocumentType)
+				fieldSeen[child.FieldIDDocumentType] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -137,6 +137,7 @@ type CreateChildInput struct {
 	BirthDate         time.Time
 	GuardianName      *string
 	GuardianPhone     *string
+	IDDocumentType    *child.IDDocumentType
 	ResidenceRegionID *int
 	EnrolmentIDs      []int
 	HealthRecordIDs   []int
@@ -152,6 +153,9 @@ func (i *CreateChildInput) Mutate(m *ChildMutation) {
 	}
 	if v := i.GuardianPhone; v != nil {
 		m.SetGuardianPhone(*v)
+	}
+	if v := i.IDDocumentType; v != nil {
+		m.SetIDDocumentType(*v)
 	}
 	if v := i.ResidenceRegionID; v != nil {
 		m.SetResidenceRegionID(*v)
@@ -179,6 +183,8 @@ type UpdateChildInput struct {
 	GuardianName          *string
 	ClearGuardianPhone    bool
 	GuardianPhone         *string
+	ClearIDDocumentType   bool
+	IDDocumentType        *child.IDDocumentType
 	ClearResidenceRegion  bool
 	ResidenceRegionID     *int
 	ClearEnrolments       bool
@@ -211,6 +217,12 @@ func (i *UpdateChildInput) Mutate(m *ChildMutation) {
 	}
 	if v := i.GuardianPhone; v != nil {
 		m.SetGuardianPhone(*v)
+	}
+	if i.ClearIDDocumentType {
+		m.ClearIDDocumentType()
+	}
+	if v := i.IDDocumentType; v != nil {
+		m.SetIDDocumentType(*v)
 	}
 	if i.ClearResidenceRegion {
 		m.ClearResidenceRegion()
@@ -338,7 +350,6 @@ type CreateEnrolmentInput struct {
 	EndDate       *time.Time
 	ServiceMode   schematype.ServiceMode
 	ExitReason    *enrolment.ExitReason
-	ChildID       int
 	InstitutionID int
 	SeatID        *int
 }
@@ -353,7 +364,6 @@ func (i *CreateEnrolmentInput) Mutate(m *EnrolmentMutation) {
 	if v := i.ExitReason; v != nil {
 		m.SetExitReason(*v)
 	}
-	m.SetChildID(i.ChildID)
 	m.SetInstitutionID(i.InstitutionID)
 	if v := i.SeatID; v != nil {
 		m.SetSeatID(*v)

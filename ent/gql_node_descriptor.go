@@ -298,7 +298,7 @@ func (_m *Child) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Child",
-		Fields: make([]*Field, 10),
+		Fields: make([]*Field, 11),
 		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
@@ -380,6 +380,14 @@ func (_m *Child) Node(ctx context.Context) (node *Node, err error) {
 	node.Fields[9] = &Field{
 		Type:  "int",
 		Name:  "residence_region_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.IDDocumentType); err != nil {
+		return nil, err
+	}
+	node.Fields[10] = &Field{
+		Type:  "child.IDDocumentType",
+		Name:  "id_document_type",
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{

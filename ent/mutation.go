@@ -3172,30 +3172,33 @@ func (m *CertificationMutation) ResetEdge(name string) error {
 // ChildMutation represents an operation that mutates the Child nodes in the graph.
 type ChildMutation struct {
 	config
-	op                      Op
-	typ                     string
-	id                      *int
-	created_at              *time.Time
-	updated_at              *time.Time
-	name                    *string
-	sex                     *child.Sex
-	birth_date              *time.Time
-	id_number_hash          *string
-	id_number_masked        *string
-	guardian_name           *string
-	guardian_phone          *string
-	clearedFields           map[string]struct{}
-	residence_region        *int
-	clearedresidence_region bool
-	enrolments              map[int]struct{}
-	removedenrolments       map[int]struct{}
-	clearedenrolments       bool
-	health_records          map[int]struct{}
-	removedhealth_records   map[int]struct{}
-	clearedhealth_records   bool
-	done                    bool
-	oldValue                func(context.Context) (*Child, error)
-	predicates              []predicate.Child
+	op                              Op
+	typ                             string
+	id                              *int
+	created_at                      *time.Time
+	updated_at                      *time.Time
+	name                            *string
+	sex                             *child.Sex
+	birth_date                      *time.Time
+	id_number_hash                  *string
+	id_number_masked                *string
+	guardian_name                   *string
+	guardian_phone                  *string
+	id_document_type                *child.IDDocumentType
+	registered_by_institution_id    *int
+	addregistered_by_institution_id *int
+	clearedFields                   map[string]struct{}
+	residence_region                *int
+	clearedresidence_region         bool
+	enrolments                      map[int]struct{}
+	removedenrolments               map[int]struct{}
+	clearedenrolments               bool
+	health_records                  map[int]struct{}
+	removedhealth_records           map[int]struct{}
+	clearedhealth_records           bool
+	done                            bool
+	oldValue                        func(context.Context) (*Child, error)
+	predicates                      []predicate.Child
 }
 
 var _ ent.Mutation = (*ChildMutation)(nil)
@@ -3721,6 +3724,125 @@ func (m *ChildMutation) ResetResidenceRegionID() {
 	delete(m.clearedFields, child.FieldResidenceRegionID)
 }
 
+// SetIDDocumentType sets the "id_document_type" field.
+func (m *ChildMutation) SetIDDocumentType(cdt child.IDDocumentType) {
+	m.id_document_type = &cdt
+}
+
+// IDDocumentType returns the value of the "id_document_type" field in the mutation.
+func (m *ChildMutation) IDDocumentType() (r child.IDDocumentType, exists bool) {
+	v := m.id_document_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIDDocumentType returns the old "id_document_type" field's value of the Child entity.
+// If the Child object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChildMutation) OldIDDocumentType(ctx context.Context) (v *child.IDDocumentType, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIDDocumentType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIDDocumentType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIDDocumentType: %w", err)
+	}
+	return oldValue.IDDocumentType, nil
+}
+
+// ClearIDDocumentType clears the value of the "id_document_type" field.
+func (m *ChildMutation) ClearIDDocumentType() {
+	m.id_document_type = nil
+	m.clearedFields[child.FieldIDDocumentType] = struct{}{}
+}
+
+// IDDocumentTypeCleared returns if the "id_document_type" field was cleared in this mutation.
+func (m *ChildMutation) IDDocumentTypeCleared() bool {
+	_, ok := m.clearedFields[child.FieldIDDocumentType]
+	return ok
+}
+
+// ResetIDDocumentType resets all changes to the "id_document_type" field.
+func (m *ChildMutation) ResetIDDocumentType() {
+	m.id_document_type = nil
+	delete(m.clearedFields, child.FieldIDDocumentType)
+}
+
+// SetRegisteredByInstitutionID sets the "registered_by_institution_id" field.
+func (m *ChildMutation) SetRegisteredByInstitutionID(i int) {
+	m.registered_by_institution_id = &i
+	m.addregistered_by_institution_id = nil
+}
+
+// RegisteredByInstitutionID returns the value of the "registered_by_institution_id" field in the mutation.
+func (m *ChildMutation) RegisteredByInstitutionID() (r int, exists bool) {
+	v := m.registered_by_institution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegisteredByInstitutionID returns the old "registered_by_institution_id" field's value of the Child entity.
+// If the Child object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChildMutation) OldRegisteredByInstitutionID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegisteredByInstitutionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegisteredByInstitutionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegisteredByInstitutionID: %w", err)
+	}
+	return oldValue.RegisteredByInstitutionID, nil
+}
+
+// AddRegisteredByInstitutionID adds i to the "registered_by_institution_id" field.
+func (m *ChildMutation) AddRegisteredByInstitutionID(i int) {
+	if m.addregistered_by_institution_id != nil {
+		*m.addregistered_by_institution_id += i
+	} else {
+		m.addregistered_by_institution_id = &i
+	}
+}
+
+// AddedRegisteredByInstitutionID returns the value that was added to the "registered_by_institution_id" field in this mutation.
+func (m *ChildMutation) AddedRegisteredByInstitutionID() (r int, exists bool) {
+	v := m.addregistered_by_institution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRegisteredByInstitutionID clears the value of the "registered_by_institution_id" field.
+func (m *ChildMutation) ClearRegisteredByInstitutionID() {
+	m.registered_by_institution_id = nil
+	m.addregistered_by_institution_id = nil
+	m.clearedFields[child.FieldRegisteredByInstitutionID] = struct{}{}
+}
+
+// RegisteredByInstitutionIDCleared returns if the "registered_by_institution_id" field was cleared in this mutation.
+func (m *ChildMutation) RegisteredByInstitutionIDCleared() bool {
+	_, ok := m.clearedFields[child.FieldRegisteredByInstitutionID]
+	return ok
+}
+
+// ResetRegisteredByInstitutionID resets all changes to the "registered_by_institution_id" field.
+func (m *ChildMutation) ResetRegisteredByInstitutionID() {
+	m.registered_by_institution_id = nil
+	m.addregistered_by_institution_id = nil
+	delete(m.clearedFields, child.FieldRegisteredByInstitutionID)
+}
+
 // ClearResidenceRegion clears the "residence_region" edge to the Region entity.
 func (m *ChildMutation) ClearResidenceRegion() {
 	m.clearedresidence_region = true
@@ -3890,7 +4012,7 @@ func (m *ChildMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ChildMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 12)
 	if m.created_at != nil {
 		fields = append(fields, child.FieldCreatedAt)
 	}
@@ -3921,6 +4043,12 @@ func (m *ChildMutation) Fields() []string {
 	if m.residence_region != nil {
 		fields = append(fields, child.FieldResidenceRegionID)
 	}
+	if m.id_document_type != nil {
+		fields = append(fields, child.FieldIDDocumentType)
+	}
+	if m.registered_by_institution_id != nil {
+		fields = append(fields, child.FieldRegisteredByInstitutionID)
+	}
 	return fields
 }
 
@@ -3949,6 +4077,10 @@ func (m *ChildMutation) Field(name string) (ent.Value, bool) {
 		return m.GuardianPhone()
 	case child.FieldResidenceRegionID:
 		return m.ResidenceRegionID()
+	case child.FieldIDDocumentType:
+		return m.IDDocumentType()
+	case child.FieldRegisteredByInstitutionID:
+		return m.RegisteredByInstitutionID()
 	}
 	return nil, false
 }
@@ -3978,6 +4110,10 @@ func (m *ChildMutation) OldField(ctx context.Context, name string) (ent.Value, e
 		return m.OldGuardianPhone(ctx)
 	case child.FieldResidenceRegionID:
 		return m.OldResidenceRegionID(ctx)
+	case child.FieldIDDocumentType:
+		return m.OldIDDocumentType(ctx)
+	case child.FieldRegisteredByInstitutionID:
+		return m.OldRegisteredByInstitutionID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Child field %s", name)
 }
@@ -4057,6 +4193,20 @@ func (m *ChildMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetResidenceRegionID(v)
 		return nil
+	case child.FieldIDDocumentType:
+		v, ok := value.(child.IDDocumentType)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIDDocumentType(v)
+		return nil
+	case child.FieldRegisteredByInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegisteredByInstitutionID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Child field %s", name)
 }
@@ -4065,6 +4215,9 @@ func (m *ChildMutation) SetField(name string, value ent.Value) error {
 // this mutation.
 func (m *ChildMutation) AddedFields() []string {
 	var fields []string
+	if m.addregistered_by_institution_id != nil {
+		fields = append(fields, child.FieldRegisteredByInstitutionID)
+	}
 	return fields
 }
 
@@ -4073,6 +4226,8 @@ func (m *ChildMutation) AddedFields() []string {
 // was not set, or was not defined in the schema.
 func (m *ChildMutation) AddedField(name string) (ent.Value, bool) {
 	switch name {
+	case child.FieldRegisteredByInstitutionID:
+		return m.AddedRegisteredByInstitutionID()
 	}
 	return nil, false
 }
@@ -4082,6 +4237,13 @@ func (m *ChildMutation) AddedField(name string) (ent.Value, bool) {
 // type.
 func (m *ChildMutation) AddField(name string, value ent.Value) error {
 	switch name {
+	case child.FieldRegisteredByInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegisteredByInstitutionID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Child numeric field %s", name)
 }
@@ -4104,6 +4266,12 @@ func (m *ChildMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(child.FieldResidenceRegionID) {
 		fields = append(fields, child.FieldResidenceRegionID)
+	}
+	if m.FieldCleared(child.FieldIDDocumentType) {
+		fields = append(fields, child.FieldIDDocumentType)
+	}
+	if m.FieldCleared(child.FieldRegisteredByInstitutionID) {
+		fields = append(fields, child.FieldRegisteredByInstitutionID)
 	}
 	return fields
 }
@@ -4133,6 +4301,12 @@ func (m *ChildMutation) ClearField(name string) error {
 		return nil
 	case child.FieldResidenceRegionID:
 		m.ClearResidenceRegionID()
+		return nil
+	case child.FieldIDDocumentType:
+		m.ClearIDDocumentType()
+		return nil
+	case child.FieldRegisteredByInstitutionID:
+		m.ClearRegisteredByInstitutionID()
 		return nil
 	}
 	return fmt.Errorf("unknown Child nullable field %s", name)
@@ -4171,6 +4345,12 @@ func (m *ChildMutation) ResetField(name string) error {
 		return nil
 	case child.FieldResidenceRegionID:
 		m.ResetResidenceRegionID()
+		return nil
+	case child.FieldIDDocumentType:
+		m.ResetIDDocumentType()
+		return nil
+	case child.FieldRegisteredByInstitutionID:
+		m.ResetRegisteredByInstitutionID()
 		return nil
 	}
 	return fmt.Errorf("unknown Child field %s", name)

@@ -75,25 +75,17 @@ func (r *mutationResolver) UpdateSeat(ctx context.Context, id int, input ent.Upd
 
 // CreateChild is the resolver for the createChild field.
 func (r *mutationResolver) CreateChild(ctx context.Context, input model.CreateChildInput) (*ent.Child, error) {
-	b, err := withIdentity(r.Resolver, r.db(ctx).Child.Create().SetInput(input.CreateChildInput), input.IDNumber)
-	if err != nil {
-		return nil, err
-	}
-	return b.Save(ctx)
+	return r.createChild(ctx, input)
 }
 
 // UpdateChild is the resolver for the updateChild field.
 func (r *mutationResolver) UpdateChild(ctx context.Context, id int, input model.UpdateChildInput) (*ent.Child, error) {
-	b, err := withIdentity(r.Resolver, r.db(ctx).Child.UpdateOneID(id).SetInput(input.UpdateChildInput), input.IDNumber)
-	if err != nil {
-		return nil, err
-	}
-	return b.Save(ctx)
+	return r.updateChild(ctx, id, input)
 }
 
 // CreateEnrolment is the resolver for the createEnrolment field.
-func (r *mutationResolver) CreateEnrolment(ctx context.Context, input ent.CreateEnrolmentInput) (*ent.Enrolment, error) {
-	return r.db(ctx).Enrolment.Create().SetInput(input).Save(ctx)
+func (r *mutationResolver) CreateEnrolment(ctx context.Context, input model.CreateEnrolmentInput) (*ent.Enrolment, error) {
+	return r.createEnrolment(ctx, input)
 }
 
 // UpdateEnrolment is the resolver for the updateEnrolment field.

@@ -172,6 +172,20 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 	if err != nil {
 		return fmt.Errorf("migrate: parse %s: %w", f.Name(), err)
 	}
+	if name == dialect.SQLite {
+		// Table rebuilds (copy, drop, rename) need foreign keys off, and
+		// SQLite ignores that pragma inside a transaction: the files' own
+		// PRAGMA lines are no-ops there. Turn them off around the
+		// transaction and check every reference before committing.
+		if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = off"); err != nil {
+			return fmt.Errorf("migrate: %s: foreign keys off: %w", f.Name(), err)
+		}
+		defer func() {
+			if _, onErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = on"); onErr != nil {
+				err = errors.Join(err, fmt.Errorf("migrate: foreign keys on: %w", onErr))
+			}
+		}()
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: begin %s: %w", f.Name(), err)
@@ -181,9 +195,19 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 			err = errors.Join(err, tx.Rollback())
 		}
 	}()
+	if fix, ok := dataFixes[f.Desc()]; ok {
+		if err := fix(ctx, tx); err != nil {
+			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
+		}
+	}
 	for i, stmt := range stmts {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("migrate: %s statement %d: %w", f.Name(), i+1, err)
+		}
+	}
+	if name == dialect.SQLite {
+		if err := foreignKeyCheck(ctx, tx); err != nil {
+			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
 		}
 	}
 	insert := `INSERT INTO ` + revisionTable + ` (version, description, applied_at) VALUES (?, ?, ?)`
@@ -197,4 +221,25 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 		return fmt.Errorf("migrate: commit %s: %w", f.Name(), err)
 	}
 	return nil
+}
+
+// foreignKeyCheck fails when any row refers to a missing row (SQLite, whose
+// migrations run with foreign keys off).
+func foreignKeyCheck(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return fmt.Errorf("foreign key check: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("foreign key check: %w", err)
+		}
+		return fmt.Errorf("foreign key check: a row of %s refers to a missing row of %s", table, parent)
+	}
+	return rows.Err()
 }

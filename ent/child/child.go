@@ -38,6 +38,10 @@ const (
 	FieldGuardianPhone = "guardian_phone"
 	// FieldResidenceRegionID holds the string denoting the residence_region_id field in the database.
 	FieldResidenceRegionID = "residence_region_id"
+	// FieldIDDocumentType holds the string denoting the id_document_type field in the database.
+	FieldIDDocumentType = "id_document_type"
+	// FieldRegisteredByInstitutionID holds the string denoting the registered_by_institution_id field in the database.
+	FieldRegisteredByInstitutionID = "registered_by_institution_id"
 	// EdgeResidenceRegion holds the string denoting the residence_region edge name in mutations.
 	EdgeResidenceRegion = "residence_region"
 	// EdgeEnrolments holds the string denoting the enrolments edge name in mutations.
@@ -82,6 +86,8 @@ var Columns = []string{
 	FieldGuardianName,
 	FieldGuardianPhone,
 	FieldResidenceRegionID,
+	FieldIDDocumentType,
+	FieldRegisteredByInstitutionID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -136,6 +142,32 @@ func SexValidator(s Sex) error {
 		return nil
 	default:
 		return fmt.Errorf("child: invalid enum value for sex field: %q", s)
+	}
+}
+
+// IDDocumentType defines the type for the "id_document_type" enum field.
+type IDDocumentType string
+
+// IDDocumentType values.
+const (
+	IDDocumentTypeRESIDENT_ID     IDDocumentType = "RESIDENT_ID"
+	IDDocumentTypeHK_MACAO_PERMIT IDDocumentType = "HK_MACAO_PERMIT"
+	IDDocumentTypeTAIWAN_PERMIT   IDDocumentType = "TAIWAN_PERMIT"
+	IDDocumentTypePASSPORT        IDDocumentType = "PASSPORT"
+	IDDocumentTypeOTHER           IDDocumentType = "OTHER"
+)
+
+func (idt IDDocumentType) String() string {
+	return string(idt)
+}
+
+// IDDocumentTypeValidator is a validator for the "id_document_type" field enum values. It is called by the builders before save.
+func IDDocumentTypeValidator(idt IDDocumentType) error {
+	switch idt {
+	case IDDocumentTypeRESIDENT_ID, IDDocumentTypeHK_MACAO_PERMIT, IDDocumentTypeTAIWAN_PERMIT, IDDocumentTypePASSPORT, IDDocumentTypeOTHER:
+		return nil
+	default:
+		return fmt.Errorf("child: invalid enum value for id_document_type field: %q", idt)
 	}
 }
 
@@ -195,6 +227,16 @@ func ByGuardianPhone(opts ...sql.OrderTermOption) OrderOption {
 // ByResidenceRegionID orders the results by the residence_region_id field.
 func ByResidenceRegionID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResidenceRegionID, opts...).ToFunc()
+}
+
+// ByIDDocumentType orders the results by the id_document_type field.
+func ByIDDocumentType(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIDDocumentType, opts...).ToFunc()
+}
+
+// ByRegisteredByInstitutionID orders the results by the registered_by_institution_id field.
+func ByRegisteredByInstitutionID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRegisteredByInstitutionID, opts...).ToFunc()
 }
 
 // ByResidenceRegionField orders the results by residence_region field.
@@ -267,6 +309,24 @@ func (e *Sex) UnmarshalGQL(val interface{}) error {
 	*e = Sex(str)
 	if err := SexValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Sex", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e IDDocumentType) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *IDDocumentType) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = IDDocumentType(str)
+	if err := IDDocumentTypeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid IDDocumentType", str)
 	}
 	return nil
 }

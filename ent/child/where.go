@@ -100,6 +100,11 @@ func ResidenceRegionID(v int) predicate.Child {
 	return predicate.Child(sql.FieldEQ(FieldResidenceRegionID, v))
 }
 
+// RegisteredByInstitutionID applies equality check predicate on the "registered_by_institution_id" field. It's identical to RegisteredByInstitutionIDEQ.
+func RegisteredByInstitutionID(v int) predicate.Child {
+	return predicate.Child(sql.FieldEQ(FieldRegisteredByInstitutionID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Child {
 	return predicate.Child(sql.FieldEQ(FieldCreatedAt, v))
@@ -633,6 +638,86 @@ func ResidenceRegionIDIsNil() predicate.Child {
 // ResidenceRegionIDNotNil applies the NotNil predicate on the "residence_region_id" field.
 func ResidenceRegionIDNotNil() predicate.Child {
 	return predicate.Child(sql.FieldNotNull(FieldResidenceRegionID))
+}
+
+// IDDocumentTypeEQ applies the EQ predicate on the "id_document_type" field.
+func IDDocumentTypeEQ(v IDDocumentType) predicate.Child {
+	return predicate.Child(sql.FieldEQ(FieldIDDocumentType, v))
+}
+
+// IDDocumentTypeNEQ applies the NEQ predicate on the "id_document_type" field.
+func IDDocumentTypeNEQ(v IDDocumentType) predicate.Child {
+	return predicate.Child(sql.FieldNEQ(FieldIDDocumentType, v))
+}
+
+// IDDocumentTypeIn applies the In predicate on the "id_document_type" field.
+func IDDocumentTypeIn(vs ...IDDocumentType) predicate.Child {
+	return predicate.Child(sql.FieldIn(FieldIDDocumentType, vs...))
+}
+
+// IDDocumentTypeNotIn applies the NotIn predicate on the "id_document_type" field.
+func IDDocumentTypeNotIn(vs ...IDDocumentType) predicate.Child {
+	return predicate.Child(sql.FieldNotIn(FieldIDDocumentType, vs...))
+}
+
+// IDDocumentTypeIsNil applies the IsNil predicate on the "id_document_type" field.
+func IDDocumentTypeIsNil() predicate.Child {
+	return predicate.Child(sql.FieldIsNull(FieldIDDocumentType))
+}
+
+// IDDocumentTypeNotNil applies the NotNil predicate on the "id_document_type" field.
+func IDDocumentTypeNotNil() predicate.Child {
+	return predicate.Child(sql.FieldNotNull(FieldIDDocumentType))
+}
+
+// RegisteredByInstitutionIDEQ applies the EQ predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDEQ(v int) predicate.Child {
+	return predicate.Child(sql.FieldEQ(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDNEQ applies the NEQ predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDNEQ(v int) predicate.Child {
+	return predicate.Child(sql.FieldNEQ(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDIn applies the In predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDIn(vs ...int) predicate.Child {
+	return predicate.Child(sql.FieldIn(FieldRegisteredByInstitutionID, vs...))
+}
+
+// RegisteredByInstitutionIDNotIn applies the NotIn predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDNotIn(vs ...int) predicate.Child {
+	return predicate.Child(sql.FieldNotIn(FieldRegisteredByInstitutionID, vs...))
+}
+
+// RegisteredByInstitutionIDGT applies the GT predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDGT(v int) predicate.Child {
+	return predicate.Child(sql.FieldGT(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDGTE applies the GTE predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDGTE(v int) predicate.Child {
+	return predicate.Child(sql.FieldGTE(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDLT applies the LT predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDLT(v int) predicate.Child {
+	return predicate.Child(sql.FieldLT(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDLTE applies the LTE predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDLTE(v int) predicate.Child {
+	return predicate.Child(sql.FieldLTE(FieldRegisteredByInstitutionID, v))
+}
+
+// RegisteredByInstitutionIDIsNil applies the IsNil predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDIsNil() predicate.Child {
+	return predicate.Child(sql.FieldIsNull(FieldRegisteredByInstitutionID))
+}
+
+// RegisteredByInstitutionIDNotNil applies the NotNil predicate on the "registered_by_institution_id" field.
+func RegisteredByInstitutionIDNotNil() predicate.Child {
+	return predicate.Child(sql.FieldNotNull(FieldRegisteredByInstitutionID))
 }
 
 // HasResidenceRegion applies the HasEdge predicate on the "residence_region" edge.

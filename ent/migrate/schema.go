@@ -137,6 +137,8 @@ var (
 		{Name: "id_number_masked", Type: field.TypeString, Nullable: true},
 		{Name: "guardian_name", Type: field.TypeString, Nullable: true, Size: 50},
 		{Name: "guardian_phone", Type: field.TypeString, Nullable: true, Size: 20},
+		{Name: "id_document_type", Type: field.TypeEnum, Nullable: true, Enums: []string{"RESIDENT_ID", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "PASSPORT", "OTHER"}},
+		{Name: "registered_by_institution_id", Type: field.TypeInt, Nullable: true},
 		{Name: "residence_region_id", Type: field.TypeInt, Nullable: true},
 	}
 	// ChildrenTable holds the schema information for the "children" table.
@@ -147,7 +149,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "children_regions_resident_children",
-				Columns:    []*schema.Column{ChildrenColumns[10]},
+				Columns:    []*schema.Column{ChildrenColumns[12]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -156,12 +158,17 @@ var (
 			{
 				Name:    "child_residence_region_id",
 				Unique:  false,
-				Columns: []*schema.Column{ChildrenColumns[10]},
+				Columns: []*schema.Column{ChildrenColumns[12]},
 			},
 			{
 				Name:    "child_id_number_hash",
-				Unique:  false,
+				Unique:  true,
 				Columns: []*schema.Column{ChildrenColumns[6]},
+			},
+			{
+				Name:    "child_registered_by_institution_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChildrenColumns[11]},
 			},
 			{
 				Name:    "child_birth_date",
@@ -401,6 +408,11 @@ var (
 				Name:    "healthrecord_date",
 				Unique:  false,
 				Columns: []*schema.Column{HealthRecordsColumns[4]},
+			},
+			{
+				Name:    "healthrecord_institution_id_child_id_kind_date_session",
+				Unique:  true,
+				Columns: []*schema.Column{HealthRecordsColumns[13], HealthRecordsColumns[12], HealthRecordsColumns[3], HealthRecordsColumns[4], HealthRecordsColumns[5]},
 			},
 		},
 	}

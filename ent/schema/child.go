@@ -55,6 +55,19 @@ func (Child) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("Region of residence (the lowest known level); used for breakdowns by child region."),
+		// Added after the first release: last, so SQLite adds the columns
+		// in place instead of rebuilding the table.
+		field.Enum("id_document_type").
+			Values("RESIDENT_ID", "HK_MACAO_PERMIT", "TAIWAN_PERMIT", "PASSPORT", "OTHER").
+			Optional().
+			Nillable().
+			Comment("Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.").
+			Annotations(entgql.Type("IDDocumentType"), noFilter),
+		field.Int("registered_by_institution_id").
+			Optional().
+			Nillable().
+			Comment("Institution whose staff registered the child; they see it before enrolling it. Never exposed: it would tell who holds the record.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
 	}
 }
 
@@ -79,7 +92,10 @@ func (Child) Edges() []ent.Edge {
 func (Child) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("residence_region_id"),
-		index.Fields("id_number_hash"),
+		// One child per identity document (hash of type and number); children
+		// without a number have NULL, which unique indexes do not compare.
+		index.Fields("id_number_hash").Unique(),
+		index.Fields("registered_by_institution_id"),
 		index.Fields("birth_date"),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/hook"
 	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
@@ -62,7 +63,9 @@ func (Enrolment) Edges() []ent.Edge {
 			Field("child_id").
 			Unique().
 			Required().
-			Comment("The enrolled child."),
+			Comment("The enrolled child.").
+			// createEnrolment takes childID or childIdNumber (tuoyu.graphql).
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput)),
 		edge.From("institution", Institution.Type).
 			Ref("enrolments").
 			Field("institution_id").
@@ -93,7 +96,12 @@ func (Enrolment) Hooks() []ent.Hook {
 
 // Policy of the Enrolment: see policy.go.
 func (Enrolment) Policy() ent.Policy {
-	return policy(scoped[predicate.Enrolment, *gen.EnrolmentQuery](readPersonal, enrolment.HasInstitutionWith), staffWriters...)
+	return privacy.Policy{
+		Query: privacy.QueryPolicy{scoped[predicate.Enrolment, *gen.EnrolmentQuery](readPersonal, enrolment.HasInstitutionWith)},
+		// Staff enrol at their institution; a regulator may update (end)
+		// an enrolment in its region, e.g. of a closed institution.
+		Mutation: privacy.MutationPolicy{regulatorUpdates(), scopedWrite(staffWriters...)},
+	}
 }
 
 // Annotations of the Enrolment.

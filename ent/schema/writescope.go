@@ -41,7 +41,9 @@ import (
 //     viewer's region (regions by their own code; rows of an institution by
 //     the institution's region);
 //   - institution staff's scope is the rows of their institution (children:
-//     those they can read, or registered and not yet enrolled anywhere).
+//     those they can read, i.e. enrolled at or registered by their
+//     institution, and for an enrolment the child whose ID number they
+//     presented).
 //
 // Lookups run as the system, so a row the viewer may read but not write is
 // judged by where it is, not by whether it is visible.
@@ -146,7 +148,8 @@ var references = map[string]string{
 }
 
 // pointsTo checks a foreign key the mutation sets: the row it names must be
-// in the viewer's scope (a child also when registered and not yet enrolled).
+// in the viewer's scope (for an enrolment, also a child whose ID number the
+// staff presented).
 func (w writeCheck) pointsTo(m gen.Mutation, field string) error {
 	typ, ok := references[field]
 	if !ok {
@@ -157,13 +160,14 @@ func (w writeCheck) pointsTo(m gen.Mutation, field string) error {
 	if !ok {
 		return forbidden(field, "is not an ID")
 	}
-	if typ == "Child" && newChild(w.ctx, w.client, id) {
-		return w.existingChild(id, field) // a child registered a moment ago has no enrolment, so no one sees it yet
+	if typ == "Child" && m.Type() == gen.TypeEnrolment && auth.PresentedChild(w.ctx, id) {
+		return w.existingChild(id, field) // staff presented the child's ID number (createEnrolment with childIdNumber)
 	}
 	return w.stored(typ, id, field)
 }
 
-// existingChild checks that a child without enrolments exists.
+// existingChild checks that a child exists (as the system: the staff
+// presented its ID number but cannot read it yet).
 func (w writeCheck) existingChild(id int, field string) error {
 	ok, err := w.client.Child.Query().Where(child.ID(id)).Exist(w.sys)
 	if err != nil {

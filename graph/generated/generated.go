@@ -136,6 +136,7 @@ type ComplexityRoot struct {
 		GuardianPhone     func(childComplexity int) int
 		HealthRecords     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder) int
 		ID                func(childComplexity int) int
+		IDDocumentType    func(childComplexity int) int
 		IDNumberMasked    func(childComplexity int) int
 		Name              func(childComplexity int) int
 		ResidenceRegion   func(childComplexity int) int
@@ -177,6 +178,13 @@ type ComplexityRoot struct {
 	ComplaintEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DailyCheckResult struct {
+		ChildID func(childComplexity int) int
+		Index   func(childComplexity int) int
+		Outcome func(childComplexity int) int
+		Record  func(childComplexity int) int
 	}
 
 	Enrolment struct {
@@ -427,7 +435,7 @@ type ComplexityRoot struct {
 		CreateCertification        func(childComplexity int, input ent.CreateCertificationInput) int
 		CreateChild                func(childComplexity int, input model.CreateChildInput) int
 		CreateComplaint            func(childComplexity int, input ent.CreateComplaintInput) int
-		CreateEnrolment            func(childComplexity int, input ent.CreateEnrolmentInput) int
+		CreateEnrolment            func(childComplexity int, input model.CreateEnrolmentInput) int
 		CreateFiling               func(childComplexity int, input ent.CreateFilingInput) int
 		CreateFinding              func(childComplexity int, input ent.CreateFindingInput) int
 		CreateHealthRecord         func(childComplexity int, input ent.CreateHealthRecordInput) int
@@ -441,6 +449,7 @@ type ComplexityRoot struct {
 		CreateStaff                func(childComplexity int, input model.CreateStaffInput) int
 		CreateSurvey               func(childComplexity int, input ent.CreateSurveyInput) int
 		CreateTarget               func(childComplexity int, input ent.CreateTargetInput) int
+		RecordDailyChecks          func(childComplexity int, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) int
 		UpdateCertification        func(childComplexity int, id int, input ent.UpdateCertificationInput) int
 		UpdateChild                func(childComplexity int, id int, input model.UpdateChildInput) int
 		UpdateComplaint            func(childComplexity int, id int, input ent.UpdateComplaintInput) int
@@ -667,7 +676,7 @@ type MutationResolver interface {
 	UpdateSeat(ctx context.Context, id int, input ent.UpdateSeatInput) (*ent.Seat, error)
 	CreateChild(ctx context.Context, input model.CreateChildInput) (*ent.Child, error)
 	UpdateChild(ctx context.Context, id int, input model.UpdateChildInput) (*ent.Child, error)
-	CreateEnrolment(ctx context.Context, input ent.CreateEnrolmentInput) (*ent.Enrolment, error)
+	CreateEnrolment(ctx context.Context, input model.CreateEnrolmentInput) (*ent.Enrolment, error)
 	UpdateEnrolment(ctx context.Context, id int, input ent.UpdateEnrolmentInput) (*ent.Enrolment, error)
 	CreateStaff(ctx context.Context, input model.CreateStaffInput) (*ent.Staff, error)
 	UpdateStaff(ctx context.Context, id int, input model.UpdateStaffInput) (*ent.Staff, error)
@@ -688,6 +697,7 @@ type MutationResolver interface {
 	CreateTarget(ctx context.Context, input ent.CreateTargetInput) (*ent.Target, error)
 	UpdateTarget(ctx context.Context, id int, input ent.UpdateTargetInput) (*ent.Target, error)
 	CreateBanListEntry(ctx context.Context, input model.CreateBanListEntryInput) (*ent.BanListEntry, error)
+	RecordDailyChecks(ctx context.Context, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) ([]model.DailyCheckResult, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -1058,6 +1068,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Child.ID(childComplexity), true
+	case "Child.idDocumentType":
+		if e.ComplexityRoot.Child.IDDocumentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Child.IDDocumentType(childComplexity), true
 	case "Child.idNumberMasked":
 		if e.ComplexityRoot.Child.IDNumberMasked == nil {
 			break
@@ -1219,6 +1235,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ComplaintEdge.Node(childComplexity), true
+
+	case "DailyCheckResult.childID":
+		if e.ComplexityRoot.DailyCheckResult.ChildID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyCheckResult.ChildID(childComplexity), true
+	case "DailyCheckResult.index":
+		if e.ComplexityRoot.DailyCheckResult.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyCheckResult.Index(childComplexity), true
+	case "DailyCheckResult.outcome":
+		if e.ComplexityRoot.DailyCheckResult.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyCheckResult.Outcome(childComplexity), true
+	case "DailyCheckResult.record":
+		if e.ComplexityRoot.DailyCheckResult.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DailyCheckResult.Record(childComplexity), true
 
 	case "Enrolment.child":
 		if e.ComplexityRoot.Enrolment.Child == nil {
@@ -2352,7 +2393,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.CreateEnrolment(childComplexity, args["input"].(ent.CreateEnrolmentInput)), true
+		return e.ComplexityRoot.Mutation.CreateEnrolment(childComplexity, args["input"].(model.CreateEnrolmentInput)), true
 	case "Mutation.createFiling":
 		if e.ComplexityRoot.Mutation.CreateFiling == nil {
 			break
@@ -2496,6 +2537,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTarget(childComplexity, args["input"].(ent.CreateTargetInput)), true
+	case "Mutation.recordDailyChecks":
+		if e.ComplexityRoot.Mutation.RecordDailyChecks == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordDailyChecks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordDailyChecks(childComplexity, args["institutionID"].(int), args["date"].(time.Time), args["session"].(healthrecord.Session), args["checks"].([]model.DailyCheckInput)), true
 	case "Mutation.updateCertification":
 		if e.ComplexityRoot.Mutation.UpdateCertification == nil {
 			break
@@ -3664,6 +3716,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateStaffInput", ec.unmarshalInputCreateStaffInput),
 			graphql.NewInputUnmarshaler("CreateSurveyInput", ec.unmarshalInputCreateSurveyInput),
 			graphql.NewInputUnmarshaler("CreateTargetInput", ec.unmarshalInputCreateTargetInput),
+			graphql.NewInputUnmarshaler("DailyCheckInput", ec.unmarshalInputDailyCheckInput),
 			graphql.NewInputUnmarshaler("EnrolmentOrder", ec.unmarshalInputEnrolmentOrder),
 			graphql.NewInputUnmarshaler("EnrolmentWhereInput", ec.unmarshalInputEnrolmentWhereInput),
 			graphql.NewInputUnmarshaler("FilingOrder", ec.unmarshalInputFilingOrder),
@@ -3785,6 +3838,86 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/care.graphql", Input: `# Enrolment by identity-document number (transfers, parallel care) and the
+# mobile morning check. See README "Identity, transfers and morning checks".
+
+extend input CreateEnrolmentInput {
+  """
+  The child to enrol, when the viewer can already see it (registered by or
+  enrolled at the viewer's institution). Give exactly one of childID and
+  childIdNumber.
+  """
+  childID: ID
+  """
+  The clear number of the child's identity document, as the parent presents it,
+  to enrol a child registered by another institution (a transfer, or hourly
+  care beside full-day care elsewhere). Validated for childIdDocumentType,
+  hashed to find the child, never stored or returned. Unknown numbers are
+  NOT_FOUND (field childIdNumber). Each lookup is written to the audit trail.
+  From then on the enrolling institution's staff read the child's personal
+  fields and their own institution's enrolments and health records of the
+  child, never another institution's.
+  """
+  childIdNumber: String
+  "Type of the document childIdNumber belongs to; RESIDENT_ID when omitted."
+  childIdDocumentType: IDDocumentType
+}
+
+"One child's morning (or noon) check in recordDailyChecks."
+input DailyCheckInput {
+  "The child checked: actively enrolled at the institution on the date (start <= date < end)."
+  childID: ID!
+  "Body temperature in °C, 34 to 43; null when not measured."
+  temperatureC: Float
+  "NORMAL, ABNORMAL (follow-up at the institution) or REFERRED to a doctor."
+  result: HealthResult!
+  "Free-text observations, at most 1,000 characters; null clears earlier notes."
+  notes: String
+}
+
+"What recordDailyChecks did with one check."
+enum DailyCheckOutcome {
+  "No check of this child, date, session and institution existed: one was created."
+  CREATED
+  "A check existed (the class was sent before): its temperature, result and notes were replaced."
+  UPDATED
+}
+
+"The result of one entry of recordDailyChecks.checks, in request order."
+type DailyCheckResult {
+  "Position of the check in the request's checks list (0-based)."
+  index: Int!
+  "The child checked."
+  childID: ID!
+  "Whether the record was created or updated."
+  outcome: DailyCheckOutcome!
+  "The DAILY_CHECK health record as stored (masked and audited like any health record)."
+  record: HealthRecord!
+}
+
+extend type Mutation {
+  """
+  Records one class's morning (or noon) check (晨检) in one request: up to 200
+  children, all or nothing (one transaction). There is one DAILY_CHECK record
+  per child, date, session and institution, so sending the same class and day
+  again updates those records instead of adding new ones; the mutation is
+  idempotent. Institution staff only, for their own institution and its
+  children actively enrolled on the date. Input errors are BAD_USER_INPUT with
+  extensions.field naming the entry, e.g. checks[3].temperatureC; a child not
+  enrolled there is FORBIDDEN with field checks[i].childID.
+  """
+  recordDailyChecks(
+    "The institution the checks were taken at: the viewer's own."
+    institutionID: ID!
+    "Day of the checks."
+    date: Date!
+    "MORNING 晨检 or NOON 午检."
+    session: CheckSession!
+    "One entry per child (1 to 200, each child once)."
+    checks: [DailyCheckInput!]!
+  ): [DailyCheckResult!]!
+}
+`, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 """
@@ -4455,6 +4588,10 @@ type Child implements Node {
   """
   residenceRegionID: ID
   """
+  Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.
+  """
+  idDocumentType: IDDocumentType
+  """
   Region of residence.
   """
   residenceRegion: Region
@@ -4914,6 +5051,10 @@ input CreateChildInput {
   Guardian's phone number. Sensitive.
   """
   guardianPhone: String
+  """
+  Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.
+  """
+  idDocumentType: IDDocumentType
   residenceRegionID: ID
   enrolmentIDs: [ID!]
   healthRecordIDs: [ID!]
@@ -4966,7 +5107,6 @@ input CreateEnrolmentInput {
   Why the child left, when end_date is set.
   """
   exitReason: ExitReason
-  childID: ID!
   institutionID: ID!
   seatID: ID
 }
@@ -6225,6 +6365,16 @@ enum HealthResult @goModel(model: "github.com/tuoyu/tuoyu/ent/healthrecord.Resul
   NORMAL
   ABNORMAL
   REFERRED
+}
+"""
+IDDocumentType is enum for the field id_document_type
+"""
+enum IDDocumentType @goModel(model: "github.com/tuoyu/tuoyu/ent/child.IDDocumentType") {
+  RESIDENT_ID
+  HK_MACAO_PERMIT
+  TAIWAN_PERMIT
+  PASSPORT
+  OTHER
 }
 type Incident implements Node {
   id: ID!
@@ -9557,6 +9707,11 @@ input UpdateChildInput {
   """
   guardianPhone: String
   clearGuardianPhone: Boolean
+  """
+  Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.
+  """
+  idDocumentType: IDDocumentType
+  clearIDDocumentType: Boolean
   residenceRegionID: ID
   clearResidenceRegion: Boolean
   addEnrolmentIDs: [ID!]
@@ -10253,12 +10408,22 @@ extend input UpdateStaffInput {
 }
 
 extend input CreateChildInput {
-  "ID-card number, when the child has one. Stored only as a keyed hash and a masked form."
+  """
+  Number of the child's identity document, when it has one: an 18-character
+  resident ID-card number unless idDocumentType says otherwise. Stored only as
+  a keyed hash of type and number plus a masked form. A child already
+  registered with the same document is CONFLICT (field idNumber), whoever
+  registered it; enrol that child with createEnrolment(childIdNumber:) instead.
+  """
   idNumber: String
 }
 
 extend input UpdateChildInput {
-  "Sets or corrects the ID-card number. Stored only as a keyed hash and a masked form."
+  """
+  Sets or corrects the identity-document number (of idDocumentType when given,
+  else of the stored type, else RESIDENT_ID). Stored only as a keyed hash and a
+  masked form; a number held by another child is CONFLICT (field idNumber).
+  """
   idNumber: String
 }
 
@@ -10292,13 +10457,25 @@ type Mutation {
   createSeat(input: CreateSeatInput!): Seat!
   "Updates a seat (托位); fields left out keep their values."
   updateSeat(id: ID!, input: UpdateSeatInput!): Seat!
-  "Creates a child."
+  """
+  Registers a child. Staff's registrations belong to their institution (only
+  it sees the child until the child is enrolled elsewhere too).
+  """
   createChild(input: CreateChildInput!): Child!
   "Updates a child; fields left out keep their values."
   updateChild(id: ID!, input: UpdateChildInput!): Child!
-  "Creates an enrolment."
+  """
+  Enrols a child at an institution. Name the child by childID (a child the
+  viewer can see) or by childIdNumber (a child registered elsewhere, e.g. a
+  transfer). A FULL_DAY or HALF_DAY enrolment overlapping another one of the
+  child is CONFLICT; HOURLY and TEMPORARY care may run beside it.
+  """
   createEnrolment(input: CreateEnrolmentInput!): Enrolment!
-  "Updates an enrolment; fields left out keep their values."
+  """
+  Updates an enrolment, e.g. sets endDate when the child leaves; fields left
+  out keep their values. Staff of the enrolment's institution or a regulator of
+  its region only.
+  """
   updateEnrolment(id: ID!, input: UpdateEnrolmentInput!): Enrolment!
   "Creates a staff member; hiring a person on the ban list fails."
   createStaff(input: CreateStaffInput!): Staff!
@@ -10509,6 +10686,8 @@ func (ec *executionContext) childFields_Child(ctx context.Context, field graphql
 		return ec.fieldContext_Child_guardianPhone(ctx, field)
 	case "residenceRegionID":
 		return ec.fieldContext_Child_residenceRegionID(ctx, field)
+	case "idDocumentType":
+		return ec.fieldContext_Child_idDocumentType(ctx, field)
 	case "residenceRegion":
 		return ec.fieldContext_Child_residenceRegion(ctx, field)
 	case "enrolments":
@@ -10587,6 +10766,20 @@ func (ec *executionContext) childFields_ComplaintEdge(ctx context.Context, field
 		return ec.fieldContext_ComplaintEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ComplaintEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DailyCheckResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "index":
+		return ec.fieldContext_DailyCheckResult_index(ctx, field)
+	case "childID":
+		return ec.fieldContext_DailyCheckResult_childID(ctx, field)
+	case "outcome":
+		return ec.fieldContext_DailyCheckResult_outcome(ctx, field)
+	case "record":
+		return ec.fieldContext_DailyCheckResult_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DailyCheckResult", field.Name)
 }
 
 func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12091,8 +12284,8 @@ func (ec *executionContext) field_Mutation_createEnrolment_args(ctx context.Cont
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateEnrolmentInput, error) {
-			return ec.unmarshalNCreateEnrolmentInput2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCreateEnrolmentInput(ctx, v)
+		func(ctx context.Context, v any) (model.CreateEnrolmentInput, error) {
+			return ec.unmarshalNCreateEnrolmentInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐCreateEnrolmentInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12280,6 +12473,44 @@ func (ec *executionContext) field_Mutation_createTarget_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordDailyChecks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "institutionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["institutionID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "session",
+		func(ctx context.Context, v any) (healthrecord.Session, error) {
+			return ec.unmarshalNCheckSession2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐSession(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["session"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "checks",
+		func(ctx context.Context, v any) ([]model.DailyCheckInput, error) {
+			return ec.unmarshalNDailyCheckInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["checks"] = arg3
 	return args, nil
 }
 
@@ -15640,6 +15871,29 @@ func (ec *executionContext) fieldContext_Child_residenceRegionID(_ context.Conte
 	return graphql.NewScalarFieldContext("Child", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Child_idDocumentType(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Child_idDocumentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IDDocumentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *child.IDDocumentType) graphql.Marshaler {
+			return ec.marshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Child_idDocumentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Child", field, false, false, "IDDocumentType")
+}
+
 func (ec *executionContext) _Child_residenceRegion(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16281,6 +16535,107 @@ func (ec *executionContext) _ComplaintEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ComplaintEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ComplaintEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DailyCheckResult_index(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyCheckResult_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyCheckResult_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyCheckResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DailyCheckResult_childID(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyCheckResult_childID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChildID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyCheckResult_childID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyCheckResult", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DailyCheckResult_outcome(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyCheckResult_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DailyCheckOutcome) graphql.Marshaler {
+			return ec.marshalNDailyCheckOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyCheckResult_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DailyCheckResult", field, false, false, "DailyCheckOutcome")
+}
+
+func (ec *executionContext) _DailyCheckResult_record(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DailyCheckResult_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.HealthRecord) graphql.Marshaler {
+			return ec.marshalNHealthRecord2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐHealthRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DailyCheckResult_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DailyCheckResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_HealthRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
@@ -21295,7 +21650,7 @@ func (ec *executionContext) _Mutation_createEnrolment(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateEnrolment(ctx, fc.Args["input"].(ent.CreateEnrolmentInput))
+			return ec.Resolvers.Mutation().CreateEnrolment(ctx, fc.Args["input"].(model.CreateEnrolmentInput))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *ent.Enrolment) graphql.Marshaler {
@@ -22203,6 +22558,50 @@ func (ec *executionContext) fieldContext_Mutation_createBanListEntry(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createBanListEntry_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordDailyChecks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordDailyChecks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordDailyChecks(ctx, fc.Args["institutionID"].(int), fc.Args["date"].(time.Time), fc.Args["session"].(healthrecord.Session), fc.Args["checks"].([]model.DailyCheckInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.DailyCheckResult) graphql.Marshaler {
+			return ec.marshalNDailyCheckResult2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordDailyChecks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DailyCheckResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordDailyChecks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -30329,7 +30728,7 @@ func (ec *executionContext) unmarshalInputCreateChildInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "sex", "birthDate", "guardianName", "guardianPhone", "residenceRegionID", "enrolmentIDs", "healthRecordIDs", "idNumber"}
+	fieldsInOrder := [...]string{"name", "sex", "birthDate", "guardianName", "guardianPhone", "idDocumentType", "residenceRegionID", "enrolmentIDs", "healthRecordIDs", "idNumber"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30371,6 +30770,13 @@ func (ec *executionContext) unmarshalInputCreateChildInput(ctx context.Context, 
 				return it, err
 			}
 			it.GuardianPhone = data
+		case "idDocumentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idDocumentType"))
+			data, err := ec.unmarshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDDocumentType = data
 		case "residenceRegionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("residenceRegionID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -30493,8 +30899,8 @@ func UnmarshalCreateComplaintInput(ctx context.Context, raw any) (ent.CreateComp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Context, obj any) (ent.CreateEnrolmentInput, error) {
-	var it ent.CreateEnrolmentInput
+func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Context, obj any) (model.CreateEnrolmentInput, error) {
+	var it model.CreateEnrolmentInput
 	if obj == nil {
 		return it, nil
 	}
@@ -30504,7 +30910,7 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"startDate", "endDate", "serviceMode", "exitReason", "childID", "institutionID", "seatID"}
+	fieldsInOrder := [...]string{"startDate", "endDate", "serviceMode", "exitReason", "institutionID", "seatID", "childID", "childIdNumber", "childIdDocumentType"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -30539,13 +30945,6 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 				return it, err
 			}
 			it.ExitReason = data
-		case "childID":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childID"))
-			data, err := ec.unmarshalNID2int(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ChildID = data
 		case "institutionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("institutionID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -30560,6 +30959,27 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 				return it, err
 			}
 			it.SeatID = data
+		case "childID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChildID = data
+		case "childIdNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childIdNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChildIDNumber = data
+		case "childIdDocumentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childIdDocumentType"))
+			data, err := ec.unmarshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChildIDDocumentType = data
 		}
 	}
 	return it, nil
@@ -30571,8 +30991,8 @@ func (ec *executionContext) unmarshalInputCreateEnrolmentInput(ctx context.Conte
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCreateEnrolmentInput(ctx context.Context, raw any) (ent.CreateEnrolmentInput, error) {
-	var out ent.CreateEnrolmentInput
+func UnmarshalCreateEnrolmentInput(ctx context.Context, raw any) (model.CreateEnrolmentInput, error) {
+	var out model.CreateEnrolmentInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateEnrolmentInput", raw, &out)
 	return out, err
 }
@@ -31757,6 +32177,69 @@ func (ec *executionContext) unmarshalInputCreateTargetInput(ctx context.Context,
 func UnmarshalCreateTargetInput(ctx context.Context, raw any) (ent.CreateTargetInput, error) {
 	var out ent.CreateTargetInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTargetInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDailyCheckInput(ctx context.Context, obj any) (model.DailyCheckInput, error) {
+	var it model.DailyCheckInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"childID", "temperatureC", "result", "notes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "childID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("childID"))
+			data, err := ec.unmarshalNID2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChildID = data
+		case "temperatureC":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("temperatureC"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TemperatureC = data
+		case "result":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("result"))
+			data, err := ec.unmarshalNHealthResult2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐResult(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Result = data
+		case "notes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("notes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Notes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDailyCheckInput unmarshals raw into the DailyCheckInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDailyCheckInput(ctx context.Context, raw any) (model.DailyCheckInput, error) {
+	var out model.DailyCheckInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DailyCheckInput", raw, &out)
 	return out, err
 }
 
@@ -40542,7 +41025,7 @@ func (ec *executionContext) unmarshalInputUpdateChildInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "sex", "birthDate", "guardianName", "clearGuardianName", "guardianPhone", "clearGuardianPhone", "residenceRegionID", "clearResidenceRegion", "addEnrolmentIDs", "removeEnrolmentIDs", "clearEnrolments", "addHealthRecordIDs", "removeHealthRecordIDs", "clearHealthRecords", "idNumber"}
+	fieldsInOrder := [...]string{"name", "sex", "birthDate", "guardianName", "clearGuardianName", "guardianPhone", "clearGuardianPhone", "idDocumentType", "clearIDDocumentType", "residenceRegionID", "clearResidenceRegion", "addEnrolmentIDs", "removeEnrolmentIDs", "clearEnrolments", "addHealthRecordIDs", "removeHealthRecordIDs", "clearHealthRecords", "idNumber"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40598,6 +41081,20 @@ func (ec *executionContext) unmarshalInputUpdateChildInput(ctx context.Context, 
 				return it, err
 			}
 			it.ClearGuardianPhone = data
+		case "idDocumentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idDocumentType"))
+			data, err := ec.unmarshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDDocumentType = data
+		case "clearIDDocumentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearIDDocumentType"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearIDDocumentType = data
 		case "residenceRegionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("residenceRegionID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -43122,6 +43619,11 @@ func (ec *executionContext) _Child(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "idDocumentType":
+			out.Values[i] = ec._Child_idDocumentType(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "residenceRegion":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -43378,6 +43880,54 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._ComplaintEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dailyCheckResultImplementors = []string{"DailyCheckResult"}
+
+func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.SelectionSet, obj *model.DailyCheckResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dailyCheckResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DailyCheckResult")
+		case "index":
+			out.Values[i] = ec._DailyCheckResult_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "childID":
+			out.Values[i] = ec._DailyCheckResult_childID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._DailyCheckResult_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._DailyCheckResult_record(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45219,6 +45769,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createBanListEntry":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createBanListEntry(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordDailyChecks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordDailyChecks(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -47109,7 +47666,7 @@ func (ec *executionContext) unmarshalNCreateComplaintInput2githubᚗcomᚋtuoyu�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNCreateEnrolmentInput2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCreateEnrolmentInput(ctx context.Context, v any) (ent.CreateEnrolmentInput, error) {
+func (ec *executionContext) unmarshalNCreateEnrolmentInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐCreateEnrolmentInput(ctx context.Context, v any) (model.CreateEnrolmentInput, error) {
 	res, err := ec.unmarshalInputCreateEnrolmentInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
@@ -47187,6 +47744,55 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNDailyCheckInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckInput(ctx context.Context, v any) (model.DailyCheckInput, error) {
+	res, err := ec.unmarshalInputDailyCheckInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNDailyCheckInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckInputᚄ(ctx context.Context, v any) ([]model.DailyCheckInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.DailyCheckInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDailyCheckInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNDailyCheckOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckOutcome(ctx context.Context, v any) (model.DailyCheckOutcome, error) {
+	var res model.DailyCheckOutcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDailyCheckOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckOutcome(ctx context.Context, sel ast.SelectionSet, v model.DailyCheckOutcome) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDailyCheckResult2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResult(ctx context.Context, sel ast.SelectionSet, v model.DailyCheckResult) graphql.Marshaler {
+	return ec._DailyCheckResult(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDailyCheckResult2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DailyCheckResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDailyCheckResult2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -49839,6 +50445,22 @@ func (ec *executionContext) marshalOID2ᚖint(ctx context.Context, sel ast.Selec
 	_ = ctx
 	res := graphql.MarshalIntID(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx context.Context, v any) (*child.IDDocumentType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(child.IDDocumentType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx context.Context, sel ast.SelectionSet, v *child.IDDocumentType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOIncident2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncident(ctx context.Context, sel ast.SelectionSet, v *ent.Incident) graphql.Marshaler {

@@ -4,7 +4,10 @@
 // masked before anything is stored.
 package model
 
-import "github.com/tuoyu/tuoyu/ent"
+import (
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/child"
+)
 
 // CreateStaffInput is ent's CreateStaffInput plus the clear ID-card number.
 type CreateStaffInput struct {
@@ -34,4 +37,13 @@ type UpdateChildInput struct {
 type CreateBanListEntryInput struct {
 	ent.CreateBanListEntryInput
 	IDNumber string `json:"idNumber"`
+}
+
+// CreateEnrolmentInput is ent's input plus the child, named either by its
+// ID or by the clear number of its identity document (hashed, never stored).
+type CreateEnrolmentInput struct {
+	ent.CreateEnrolmentInput
+	ChildID             *int                  `json:"childID,omitempty"`
+	ChildIDNumber       *string               `json:"childIdNumber,omitempty"`
+	ChildIDDocumentType *child.IDDocumentType `json:"childIdDocumentType,omitempty"`
 }

@@ -10,10 +10,35 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 )
+
+// One child's morning (or noon) check in recordDailyChecks.
+type DailyCheckInput struct {
+	// The child checked: actively enrolled at the institution on the date (start <= date < end).
+	ChildID int `json:"childID"`
+	// Body temperature in °C, 34 to 43; null when not measured.
+	TemperatureC *float64 `json:"temperatureC,omitempty"`
+	// NORMAL, ABNORMAL (follow-up at the institution) or REFERRED to a doctor.
+	Result healthrecord.Result `json:"result"`
+	// Free-text observations, at most 1,000 characters; null clears earlier notes.
+	Notes *string `json:"notes,omitempty"`
+}
+
+// The result of one entry of recordDailyChecks.checks, in request order.
+type DailyCheckResult struct {
+	// Position of the check in the request's checks list (0-based).
+	Index int `json:"index"`
+	// The child checked.
+	ChildID int `json:"childID"`
+	// Whether the record was created or updated.
+	Outcome DailyCheckOutcome `json:"outcome"`
+	// The DAILY_CHECK health record as stored (masked and audited like any health record).
+	Record *ent.HealthRecord `json:"record"`
+}
 
 // One entry of the KPI dictionary: what the numbers mean.
 type Indicator struct {
@@ -71,6 +96,64 @@ type IndicatorValue struct {
 	// (default 5) returns value, denominator, target attainment null and
 	// numerator 0, so small groups of children cannot be singled out.
 	Suppressed bool `json:"suppressed"`
+}
+
+// What recordDailyChecks did with one check.
+type DailyCheckOutcome string
+
+const (
+	// No check of this child, date, session and institution existed: one was created.
+	DailyCheckOutcomeCreated DailyCheckOutcome = "CREATED"
+	// A check existed (the class was sent before): its temperature, result and notes were replaced.
+	DailyCheckOutcomeUpdated DailyCheckOutcome = "UPDATED"
+)
+
+var AllDailyCheckOutcome = []DailyCheckOutcome{
+	DailyCheckOutcomeCreated,
+	DailyCheckOutcomeUpdated,
+}
+
+func (e DailyCheckOutcome) IsValid() bool {
+	switch e {
+	case DailyCheckOutcomeCreated, DailyCheckOutcomeUpdated:
+		return true
+	}
+	return false
+}
+
+func (e DailyCheckOutcome) String() string {
+	return string(e)
+}
+
+func (e *DailyCheckOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DailyCheckOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DailyCheckOutcome", str)
+	}
+	return nil
+}
+
+func (e DailyCheckOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DailyCheckOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DailyCheckOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
 
 // What a breakdown groups by. The catalogue lists the dimensions each indicator allows.

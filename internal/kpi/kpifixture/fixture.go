@@ -183,7 +183,8 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 
 	// Morning checks in the check week (9–13 June):
 	//   c1 every weekday, plus a NOON check on the 9th and a MORNING check on Saturday the 14th;
-	//   c2 on the 9th and 10th; c3 none; c4 on the 9th, 10th and 11th; c5 twice on the 13th.
+	//   c2 on the 9th and 10th; c3 none; c4 on the 9th, 10th and 11th; c5 twice on the 13th
+	//   (at X and at A: one institution holds one check per child, day and session).
 	morning, noon := healthrecord.SessionMORNING, healthrecord.SessionNOON
 	for d := 9; d <= 13; d++ {
 		record(c1, f.A, healthrecord.KindDAILY_CHECK, civil.D(2025, 6, d), &morning)
@@ -196,7 +197,7 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 		record(c4, f.K1, healthrecord.KindDAILY_CHECK, civil.D(2025, 6, d), &morning)
 	}
 	record(c5, f.X, healthrecord.KindDAILY_CHECK, civil.D(2025, 6, 13), &morning)
-	record(c5, f.X, healthrecord.KindDAILY_CHECK, civil.D(2025, 6, 13), &morning)
+	record(c5, f.A, healthrecord.KindDAILY_CHECK, civil.D(2025, 6, 13), &morning)
 
 	// Developmental screenings (check-points in June: c1 24 m = 06-16, c2 36 m = 06-16,
 	// c3 36 m = 06-17, c5 18 m = 06-01, c6 6 m = 2024-12-31 + 6 months = 06-30 clamped):

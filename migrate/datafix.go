@@ -1,0 +1,53 @@
+package migrate
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Data fixes run in a migration's transaction before its statements, for
+// migrations that add a constraint existing rows may break. They are keyed
+// by the migration's description (the name given to diff.go), so the
+// generated files stay untouched and their checksums valid.
+var dataFixes = map[string]func(ctx context.Context, tx Execer) error{
+	"data_identity_unique": DeduplicateIdentities,
+}
+
+// Execer is what a data fix needs of a transaction.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// DeduplicateIdentities prepares the unique indexes of migration
+// data_identity_unique (one child per identity document, one daily check per
+// child, date, session and institution):
+//
+//   - Children sharing an ID-number hash: the earliest registered (lowest ID)
+//     keeps the hash; the others lose it but keep their masked number,
+//     enrolments and health records, so nothing is deleted and an operator
+//     can merge them by hand. They no longer match by number.
+//   - Daily checks of the same child, date, session and institution: the
+//     latest (highest ID) is kept, as a re-sent check replaces the earlier
+//     one; the others are deleted.
+//
+// The statements are portable (PostgreSQL and SQLite).
+func DeduplicateIdentities(ctx context.Context, tx Execer) error {
+	stmts := []string{
+		`UPDATE children SET id_number_hash = NULL
+		 WHERE id_number_hash IS NOT NULL AND EXISTS (
+		   SELECT 1 FROM children c2 WHERE c2.id_number_hash = children.id_number_hash AND c2.id < children.id)`,
+		`DELETE FROM health_records
+		 WHERE kind = 'DAILY_CHECK' AND session IS NOT NULL AND EXISTS (
+		   SELECT 1 FROM health_records h2
+		   WHERE h2.kind = 'DAILY_CHECK' AND h2.child_id = health_records.child_id
+		     AND h2.institution_id = health_records.institution_id AND h2.date = health_records.date
+		     AND h2.session = health_records.session AND h2.id > health_records.id)`,
+	}
+	for i, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("migrate: deduplicate identities, statement %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
