@@ -101,7 +101,7 @@ const dashboardQuery = `query Dashboard($ids: [ID!]!) {
       SUBDISTRICT_INCLUSIVE_COVERAGE, KINDERGARTEN_CHILDCARE_SHARE, FILING_RATE, STAFF_CERTIFICATION_RATE,
       HEALTH_RECORD_RATE, DEV_SCREENING_RATE, DAILY_CHECK_RATE, SATISFACTION_RATE, PARENTING_KNOWLEDGE_RATE,
       GUIDANCE_CENTERS],
-    regionIds: $ids, asOf: "2026-10-31", from: "2026-10-01", to: "2026-11-01") {
+    regionIDs: $ids, asOf: "2026-10-31", from: "2026-10-01", to: "2026-11-01") {
     key region { code } value numerator denominator target { targetValue } attained gap
   }
 }`
@@ -137,7 +137,7 @@ func BenchmarkDashboardFloor(b *testing.B) {
 // BenchmarkSeries36: one stock indicator for the province, 36 monthly points.
 func BenchmarkSeries36(b *testing.B) {
 	e := open(b)
-	q := `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionId: $r, from: "2023-11-01", to: "2026-11-01", grain: MONTH) { asOf value numerator denominator } }`
+	q := `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionID: $r, from: "2023-11-01", to: "2026-11-01", grain: MONTH) { asOf value numerator denominator } }`
 	vars := map[string]any{"r": strconv.Itoa(e.province)}
 	for b.Loop() {
 		e.post(b, q, vars)
@@ -148,7 +148,7 @@ func BenchmarkSeries36(b *testing.B) {
 // reference for the series target (series ≤ 3 × one as-of evaluation).
 func BenchmarkAsOfOne(b *testing.B) {
 	e := open(b)
-	q := `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: $r, asOf: "2026-10-31") { value numerator denominator } }`
+	q := `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: $r, asOf: "2026-10-31") { value numerator denominator } }`
 	vars := map[string]any{"r": []string{strconv.Itoa(e.province)}}
 	for b.Loop() {
 		e.post(b, q, vars)
@@ -186,7 +186,7 @@ GROUP BY days.d ORDER BY days.d`)
 // children's city of residence.
 func BenchmarkBreakdownChildRegion(b *testing.B) {
 	e := open(b)
-	q := `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionId: $r, by: CHILD_REGION, asOf: "2026-10-31") { region { code } value { value numerator denominator } } }`
+	q := `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionID: $r, by: CHILD_REGION, asOf: "2026-10-31") { region { code } value { value numerator denominator } } }`
 	vars := map[string]any{"r": strconv.Itoa(e.province)}
 	for b.Loop() {
 		e.post(b, q, vars)

@@ -14,7 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/target"
 )
 
-// Target is the model entity for the Target schema.
+// A plan target for one indicator in one region and year, in the indicator's unit (rates as fractions 0..1), with the comparator that says when it is attained.
 type Target struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -28,9 +28,9 @@ import (
 func catalog() []model.Indicator {
 	out := make([]model.Indicator, 0, len(kpi.Catalogue))
 	for _, ind := range kpi.Catalogue {
-		basis := "STOCK"
+		basis := model.IndicatorBasisStock
 		if ind.Basis == kpi.Period {
-			basis = "PERIOD"
+			basis = model.IndicatorBasisPeriod
 		}
 		dims := make([]model.Dimension, len(ind.Dimensions))
 		for i, d := range ind.Dimensions {
@@ -122,7 +122,7 @@ const MaxIndicatorRegions = 500
 // values evaluates keys over regions at one point and converts the results.
 func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, p kpi.Point) ([]model.IndicatorValue, error) {
 	if len(regionIDs) > MaxIndicatorRegions {
-		return nil, apperr.Invalid("regionIds", fmt.Sprintf("at most %d regions per request", MaxIndicatorRegions))
+		return nil, apperr.Invalid("regionIDs", fmt.Sprintf("at most %d regions per request", MaxIndicatorRegions))
 	}
 	regions, err := r.regionsByID(ctx, regionIDs)
 	if err != nil {

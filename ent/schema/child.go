@@ -29,6 +29,7 @@ func (Child) Fields() []ent.Field {
 			Annotations(noFilter),
 		field.Enum("sex").
 			Values("FEMALE", "MALE").
+			Annotations(EnumDoc{"FEMALE": "Female.", "MALE": "Male."}).
 			Comment("Sex as registered.").
 			Annotations(entgql.Type("Sex"), noFilter),
 		dateField("birth_date", "Date of birth; ages in months are computed from it. Sensitive.", noFilter),
@@ -92,6 +93,7 @@ func (Child) Policy() ent.Policy {
 // Annotations of the Child.
 func (Child) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A child in care (under 3). Personal fields are masked for city and province regulators; every read is audited. BI_SERVICE and PUBLIC cannot read children."),
 		entsql.Table("children"),
 		entgql.RelayConnection(),
 		entgql.QueryField("children"),
