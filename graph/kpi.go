@@ -76,11 +76,11 @@ func (r *Resolver) indicatorValue(ctx context.Context, res kpi.Result, p kpi.Poi
 func kpiScope(ctx context.Context, regions ...*ent.Region) error {
 	v := auth.FromContext(ctx)
 	if !v.IsRegulator() && v.Role != auth.BIService {
-		return fmt.Errorf("indicators need a regulator or BI service account: %w", apperr.ErrForbidden)
+		return apperr.Forbidden("KPIs need a regulator or BI service token")
 	}
 	for _, reg := range regions {
 		if !v.InRegion(reg.Code) {
-			return fmt.Errorf("region outside the viewer's region: %w", apperr.ErrForbidden)
+			return apperr.Forbidden("KPIs are readable only for regions inside your token's region; use a token of an enclosing region")
 		}
 	}
 	return nil

@@ -286,6 +286,12 @@ func TestKPIAccessAndSuppression(t *testing.T) {
 			if got := strings.Join(resp.Codes(), ","); got != tc.wantCode {
 				t.Fatalf("codes %q; want %q (%s)", got, tc.wantCode, resp.Body)
 			}
+			// FORBIDDEN says what token would do, and names no region.
+			for _, e := range resp.Errors {
+				if !strings.Contains(e.Message, "token") || strings.Contains(e.Message, "2101") {
+					t.Errorf("FORBIDDEN message %q: want a reason naming the token needed, without region codes", e.Message)
+				}
+			}
 		})
 	}
 
