@@ -127,7 +127,7 @@ func TestKPIQueries(t *testing.T) {
 				want := []struct {
 					day   string
 					seats float64
-				}{{"2025-04-30", 12}, {"2025-05-31", 12}, {"2025-06-30", 10}}
+				}{{"2025-04-30", 14}, {"2025-05-31", 14}, {"2025-06-30", 10}} // kpifixture: two seats close on asOf, 2025-06-16
 				if len(got.IndicatorSeries) != 3 {
 					t.Fatalf("series = %+v", got.IndicatorSeries)
 				}
