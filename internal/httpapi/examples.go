@@ -15,7 +15,7 @@ var ExampleTabs = []graphiql.Tab{
         name
         form
         creditCode
-        region { name level parent { name } }
+        region { id name level parent { id name } }
         seats { totalCount }
       }
     }
