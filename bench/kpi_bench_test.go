@@ -24,8 +24,10 @@ import (
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/demo"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/pii"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
 // The benchmarks run against a database seeded with
@@ -33,6 +35,8 @@ import (
 //	go run ./server seed --scale province --as-of 2026-11-01 --database-url $BENCH_DATABASE_URL
 //
 // and are skipped without BENCH_DATABASE_URL (they are not part of CI).
+// TestFloorMatchesEngine also runs without it, on a small seeded database
+// (see openSeeded), so CI checks the engine against the floor.
 var (
 	benchAsOf   = civil.D(2026, 10, 31)
 	benchPeriod = kpi.Point{AsOf: benchAsOf, From: civil.D(2026, 10, 1), To: civil.D(2026, 11, 1)}
@@ -62,6 +66,35 @@ func open(tb testing.TB) *env {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { d.Close() })
+	return newEnv(d)
+}
+
+// openSeeded is open on BENCH_DATABASE_URL when it is set, else on a fresh
+// PostgreSQL database from TEST_DATABASE_URL seeded with the district-scale
+// demo as of 2026-11-01, the benchmarks' period (a small stand-in for the
+// province, so CI runs the comparison). Without either it skips, except
+// under CI, where testdb fails instead. The floor SQL is PostgreSQL's, so
+// the SQLite pass (TEST_DIALECT=sqlite) leaves it to the PostgreSQL pass.
+func openSeeded(t *testing.T) *env {
+	t.Helper()
+	if os.Getenv("BENCH_DATABASE_URL") != "" {
+		return open(t)
+	}
+	if os.Getenv("TEST_DIALECT") == "sqlite" {
+		t.Skip("the floor SQL is PostgreSQL-only: TestFloorMatchesEngine runs in the PostgreSQL pass")
+	}
+	d := testdb.OpenPostgres(t)
+	hasher, err := pii.NewHasher([]byte("bench-key-0123456789abcdef0123456"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Load(testdb.Ctx(), d.DB.Client(), demo.Options{Scale: demo.ScaleDistrict, AsOf: civil.D(2026, 11, 1), Hasher: hasher}); err != nil {
+		t.Fatalf("seeding the district demo: %v", err)
+	}
+	return newEnv(d.DB)
+}
+
+func newEnv(d *db.DB) *env {
 	client := d.Client()
 	hasher, _ := pii.NewHasher([]byte("bench-key-0123456789"))
 	schema := graph.NewSchema(graph.Deps{Client: client, Hasher: hasher, Driver: d.Driver, Dialect: d.Dialect})
@@ -101,7 +134,7 @@ const dashboardQuery = `query Dashboard($ids: [ID!]!) {
       SUBDISTRICT_INCLUSIVE_COVERAGE, KINDERGARTEN_CHILDCARE_SHARE, FILING_RATE, STAFF_CERTIFICATION_RATE,
       HEALTH_RECORD_RATE, DEV_SCREENING_RATE, DAILY_CHECK_RATE, SATISFACTION_RATE, PARENTING_KNOWLEDGE_RATE,
       GUIDANCE_CENTERS],
-    regionIds: $ids, asOf: "2026-10-31", from: "2026-10-01", to: "2026-11-01") {
+    regionIDs: $ids, asOf: "2026-10-31", from: "2026-10-01", to: "2026-11-01") {
     key region { code } value numerator denominator target { targetValue } attained gap
   }
 }`
@@ -137,7 +170,7 @@ func BenchmarkDashboardFloor(b *testing.B) {
 // BenchmarkSeries36: one stock indicator for the province, 36 monthly points.
 func BenchmarkSeries36(b *testing.B) {
 	e := open(b)
-	q := `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionId: $r, from: "2023-11-01", to: "2026-11-01", grain: MONTH) { asOf value numerator denominator } }`
+	q := `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionID: $r, from: "2023-11-01", to: "2026-11-01", grain: MONTH) { asOf value numerator denominator } }`
 	vars := map[string]any{"r": strconv.Itoa(e.province)}
 	for b.Loop() {
 		e.post(b, q, vars)
@@ -148,7 +181,7 @@ func BenchmarkSeries36(b *testing.B) {
 // reference for the series target (series ≤ 3 × one as-of evaluation).
 func BenchmarkAsOfOne(b *testing.B) {
 	e := open(b)
-	q := `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: $r, asOf: "2026-10-31") { value numerator denominator } }`
+	q := `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: $r, asOf: "2026-10-31") { value numerator denominator } }`
 	vars := map[string]any{"r": []string{strconv.Itoa(e.province)}}
 	for b.Loop() {
 		e.post(b, q, vars)
@@ -186,7 +219,7 @@ GROUP BY days.d ORDER BY days.d`)
 // children's city of residence.
 func BenchmarkBreakdownChildRegion(b *testing.B) {
 	e := open(b)
-	q := `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionId: $r, by: CHILD_REGION, asOf: "2026-10-31") { region { code } value { value numerator denominator } } }`
+	q := `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionID: $r, by: CHILD_REGION, asOf: "2026-10-31") { region { code } value { value numerator denominator } } }`
 	vars := map[string]any{"r": strconv.Itoa(e.province)}
 	for b.Loop() {
 		e.post(b, q, vars)
@@ -307,15 +340,30 @@ func runFloor(tb testing.TB, pool *sql.DB) map[int]map[kpi.Key][2]float64 {
 // district (so the benchmark compares like with like, and the engine is
 // checked against independent SQL at scale).
 func TestFloorMatchesEngine(t *testing.T) {
-	e := open(t)
+	e := openSeeded(t)
+	if len(e.district) == 0 {
+		t.Fatal("no districts in the database")
+	}
 	res, err := e.engine.Evaluate(context.Background(), kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: e.district, Points: []kpi.Point{benchPeriod}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if want := len(e.district) * len(schematype.IndicatorKeys); len(res) != want {
+		t.Fatalf("engine returned %d values; want %d (%d districts × %d indicators)", len(res), want, len(e.district), len(schematype.IndicatorKeys))
+	}
 	floor := runFloor(t, e.db.SQL)
+	if len(floor) != len(e.district) {
+		t.Errorf("the floor covers %d districts; want %d", len(floor), len(e.district))
+	}
 	var diffs []string
 	for _, r := range res {
-		want := floor[r.RegionID][r.Key]
+		// A key the floor does not report is a difference, not 0/0: the
+		// seeded data give every district a value for every indicator.
+		want, ok := floor[r.RegionID][r.Key]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("%s district %d: engine %v/%v, missing from the floor", r.Key, r.RegionID, r.Numerator, r.Denominator))
+			continue
+		}
 		den := 0.0
 		if r.Denominator != nil {
 			den = *r.Denominator

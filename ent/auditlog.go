@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 )
 
-// AuditLog is the model entity for the AuditLog schema.
+// One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
 type AuditLog struct {
 	config `json:"-"`
 	// ID of the ent.

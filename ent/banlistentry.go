@@ -12,7 +12,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 )
 
-// BanListEntry is the model entity for the BanListEntry schema.
+// A lifetime ban from childcare work (终身禁入, 国办发〔2019〕15号), keyed by the hash of an ID-card number: hiring a person on the list fails with FORBIDDEN.
 type BanListEntry struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 )
 
-// Certification is the model entity for the Certification schema.
+// A qualification certificate held by a staff member, valid over [issuedAt, expiresAt): it no longer counts on its expiry day (STAFF_CERTIFICATION_RATE).
 type Certification struct {
 	config `json:"-"`
 	// ID of the ent.

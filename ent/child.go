@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/region"
 )
 
-// Child is the model entity for the Child schema.
+// A child in care (under 3). Personal fields are masked for city and province regulators; every read is audited. BI_SERVICE and PUBLIC cannot read children.
 type Child struct {
 	config `json:"-"`
 	// ID of the ent.

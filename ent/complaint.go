@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// Complaint is the model entity for the Complaint schema.
+// A complaint received about an institution, from receipt to resolution.
 type Complaint struct {
 	config `json:"-"`
 	// ID of the ent.

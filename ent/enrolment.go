@@ -16,7 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/seat"
 )
 
-// Enrolment is the model entity for the Enrolment schema.
+// A child's enrolment (入托) at an institution over [startDate, endDate) in one service mode; a child has at most one FULL_DAY or HALF_DAY enrolment on any day.
 type Enrolment struct {
 	config `json:"-"`
 	// ID of the ent.

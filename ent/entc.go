@@ -6,11 +6,17 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"log"
+	"sort"
+	"strings"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent/entc"
 	"entgo.io/ent/entc/gen"
+	"github.com/99designs/gqlgen/codegen/templates"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 func main() {
@@ -20,6 +26,7 @@ func main() {
 		entgql.WithSchemaPath("./graph/schema/ent.graphql"),
 		entgql.WithWhereInputs(true),
 		entgql.WithNodeDescriptor(true),
+		entgql.WithSchemaHook(describe),
 	)
 	if err != nil {
 		log.Fatalf("entc: creating entgql extension: %v", err)
@@ -39,3 +46,185 @@ func main() {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}
 }
+
+// describe is the schema hook that gives every generated type, field,
+// argument and enum value a description a data team can act on, from the
+// ent schema: a type's schema.Comment annotation, a field's or edge's
+// Comment, an enum field's EnumDoc annotation (ent/schema/enumdoc.go). It
+// also replaces entgql's generic pagination texts with ones that name the
+// entity and state the page rules. Generation fails when a description is
+// missing, so a new entity cannot reach the API undocumented.
+func describe(g *gen.Graph, s *ast.Schema) error {
+	var missing []string
+	for _, n := range g.Nodes {
+		ant, err := entgqlAnnotation(n.Annotations)
+		if err != nil {
+			return err
+		}
+		name := n.Name
+		if ant.Type != "" {
+			name = ant.Type
+		}
+		def := s.Types[name]
+		if def == nil {
+			continue // not exposed (entgql.Skip)
+		}
+		def.Description = typeComment(n.Annotations)
+		if def.Description == "" {
+			missing = append(missing, name+" (add schema.Comment to its Annotations)")
+		}
+		if id := def.Fields.ForName("id"); id != nil && id.Description == "" {
+			id.Description = fmt.Sprintf("Global ID of this %s: opaque, stable, unique across all types (node(id:) fetches any record by it).", name)
+		}
+		for _, e := range n.Edges {
+			eant, err := entgqlAnnotation(e.Annotations)
+			if err != nil {
+				return err
+			}
+			names := eant.Mapping
+			if len(names) == 0 {
+				names = []string{camel(e.Name)}
+			}
+			for _, fn := range names {
+				if f := def.Fields.ForName(fn); f != nil && f.Description == "" {
+					f.Description = e.Comment()
+					if eant.RelayConnection {
+						f.Description += " " + pageRule
+					}
+				}
+			}
+			// The where input's edge predicates are named after the ent edge;
+			// say which GraphQL field they test.
+			if w := s.Types[name+"WhereInput"]; w != nil {
+				has := camel("has_" + e.Name)
+				setField(w, has, fmt.Sprintf("true: only %s records with at least one %s.%s; false: only those with none.", name, name, names[0]))
+				setField(w, has+"With", fmt.Sprintf("Only %s records with at least one %s.%s matching all of these filters.", name, name, names[0]))
+			}
+		}
+		for _, f := range n.Fields {
+			fant, err := entgqlAnnotation(f.Annotations)
+			if err != nil {
+				return err
+			}
+			if f.IsEnum() && !fant.Skip.Is(entgql.SkipType) && !fant.Skip.Is(entgql.SkipEnumField) {
+				enumName := fant.Type
+				if enumName == "" {
+					enumName = name + templates.ToGo(f.Name)
+				}
+				if err := describeEnum(s.Types[enumName], f, &missing); err != nil {
+					return err
+				}
+			}
+		}
+		describeOrder(s, n, name)
+		describeConnection(s, name)
+	}
+	if query := s.Types["Query"]; query != nil {
+		query.Description = "Entry points for reading. Every list is a Relay connection limited to the rows the viewer's role and region may read (see the README's Security section)."
+		for _, f := range query.Fields {
+			node := strings.TrimSuffix(f.Type.Name(), "Connection")
+			if f.Description != "" || node == f.Type.Name() || s.Types[node] == nil {
+				continue
+			}
+			f.Description = fmt.Sprintf("All %s records the viewer may read, filtered by where and sorted by orderBy (default: by ID). %s %s", node, pageRule, s.Types[node].Description)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("entc: descriptions missing for: %s", strings.Join(missing, "; "))
+	}
+	return nil
+}
+
+// pageRule is the page-size rule of every connection (graph/pagination.go).
+const pageRule = "Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted."
+
+func describeEnum(def *ast.Definition, f *gen.Field, missing *[]string) error {
+	if def == nil {
+		return nil
+	}
+	def.Description = f.Comment()
+	var doc map[string]string
+	if raw, ok := f.Annotations["EnumDoc"]; ok {
+		b, err := json.Marshal(raw)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return err
+		}
+	}
+	for _, v := range def.EnumValues {
+		if v.Description == "" {
+			v.Description = doc[v.Name]
+		}
+		if v.Description == "" {
+			*missing = append(*missing, fmt.Sprintf("%s.%s (add schema.EnumDoc to the field %s)", def.Name, v.Name, f.Name))
+		}
+	}
+	return nil
+}
+
+// describeOrder documents each value of <Type>OrderField by the field it sorts on.
+func describeOrder(s *ast.Schema, n *gen.Type, name string) {
+	def := s.Types[name+"OrderField"]
+	if def == nil {
+		return
+	}
+	byTerm := map[string]*gen.Field{}
+	for _, f := range append([]*gen.Field{n.ID}, n.Fields...) {
+		if ant, err := entgqlAnnotation(f.Annotations); err == nil && ant.OrderField != "" {
+			byTerm[ant.OrderField] = f
+		}
+	}
+	for _, v := range def.EnumValues {
+		if f := byTerm[v.Name]; f != nil && v.Description == "" {
+			v.Description = fmt.Sprintf("By %s: %s", camel(f.Name), f.Comment())
+		}
+	}
+	def.Description = fmt.Sprintf("What %s connections can be sorted by; ties are broken by ID.", name)
+}
+
+// describeConnection names the entity in the Relay types of its connections.
+func describeConnection(s *ast.Schema, name string) {
+	if c := s.Types[name+"Connection"]; c != nil {
+		c.Description = fmt.Sprintf("One page of %s records (a Relay connection).", name)
+		setField(c, "edges", fmt.Sprintf("The %s records of this page, in order, each with its cursor.", name))
+		setField(c, "pageInfo", "Whether more pages follow or precede, and the cursors to fetch them.")
+		setField(c, "totalCount", fmt.Sprintf("Number of %s records matching the where filter that the viewer may read, over all pages (not only this one).", name))
+	}
+	if e := s.Types[name+"Edge"]; e != nil {
+		e.Description = fmt.Sprintf("One %s in a page, with the cursor that points at it.", name)
+		setField(e, "node", fmt.Sprintf("The %s.", name))
+		setField(e, "cursor", "Opaque position of this edge: pass it as after (next page) or before (previous page).")
+	}
+	if o := s.Types[name+"Order"]; o != nil {
+		o.Description = fmt.Sprintf("How to sort %s records: a field and a direction.", name)
+	}
+}
+
+func setField(def *ast.Definition, field, desc string) {
+	if f := def.Fields.ForName(field); f != nil {
+		f.Description = desc
+	}
+}
+
+// typeComment is the text of a type's schema.Comment annotation.
+func typeComment(ants gen.Annotations) string {
+	c, _ := ants["Comment"].(map[string]any)
+	text, _ := c["Text"].(string)
+	return text
+}
+
+func entgqlAnnotation(ants gen.Annotations) (*entgql.Annotation, error) {
+	ant := &entgql.Annotation{}
+	if raw, ok := ants[ant.Name()]; ok {
+		if err := ant.Decode(raw); err != nil {
+			return nil, err
+		}
+	}
+	return ant, nil
+}
+
+// camel is entgql's GraphQL name of an ent field or edge (parent_id → parentID).
+var camel = gen.Funcs["camel"].(func(string) string)

@@ -15,7 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
-// Filing is the model entity for the Filing schema.
+// One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
 type Filing struct {
 	config `json:"-"`
 	// ID of the ent.

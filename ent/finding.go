@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 )
 
-// Finding is the model entity for the Finding schema.
+// One rule violation found in an inspection, with its deadline for correction and the day it was corrected.
 type Finding struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -3086,7 +3086,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				fieldSeen[region.FieldParentID] = struct{}{}
 			}
 
-		case "children":
+		case "subregions":
 			var (
 				alias = field.Alias
 				path  = append(path, alias)

@@ -14,7 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// HealthRecord is the model entity for the HealthRecord schema.
+// One health observation of a child at an institution: entry exam, check-up, growth measurement, developmental screening, vaccination check or daily (morning/noon) check.
 type HealthRecord struct {
 	config `json:"-"`
 	// ID of the ent.

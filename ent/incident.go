@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// Incident is the model entity for the Incident schema.
+// A safety incident involving children at an institution, with its severity and follow-up.
 type Incident struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// InclusiveDesignation is the model entity for the InclusiveDesignation schema.
+// A 普惠 (inclusive, affordable) designation of an institution, valid over [validFrom, validTo); seats marked inclusive count toward INCLUSIVE_SEAT_SHARE while it holds.
 type InclusiveDesignation struct {
 	config `json:"-"`
 	// ID of the ent.

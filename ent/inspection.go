@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// Inspection is the model entity for the Inspection schema.
+// A supervisory visit (监督检查) to an institution by a regulator, with its outcome and findings.
 type Inspection struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -15,7 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
-// Institution is the model entity for the Institution schema.
+// A childcare provider registered with a health commission: a 托育机构, a kindergarten with 托班, an employer, community or home setting, or a guidance centre. Open over [openedAt, closedAt).
 type Institution struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/region"
 )
 
-// PopulationStat is the model entity for the PopulationStat schema.
+// One year of population figures for one region (resident population, children under 3, births): the denominators of SEATS_PER_1000 and ENROLMENT_RATE.
 type PopulationStat struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -12,7 +12,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/region"
 )
 
-// Region is the model entity for the Region schema.
+// One node of the administrative tree (GB/T 2260): PROVINCE › CITY › DISTRICT › SUBDISTRICT. KPI values of a region cover all its descendants.
 type Region struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -39,7 +39,7 @@ type Region struct {
 type RegionEdges struct {
 	// The enclosing region.
 	Parent *Region `json:"parent,omitempty"`
-	// Regions directly below this one.
+	// Regions directly below this one (a city's districts, a district's subdistricts); not to be confused with Query.children, the Child records.
 	Children []*Region `json:"children,omitempty"`
 	// Institutions registered directly in this region (normally a subdistrict).
 	Institutions []*Institution `json:"institutions,omitempty"`

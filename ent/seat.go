@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/seat"
 )
 
-// Seat is the model entity for the Seat schema.
+// One filed childcare place (托位) of an institution, counted by the seat KPIs while open over [openedAt, closedAt) and while its institution is open.
 type Seat struct {
 	config `json:"-"`
 	// ID of the ent.

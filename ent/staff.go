@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 )
 
-// Staff is the model entity for the Staff schema.
+// One person's employment at an institution over [hiredAt, leftAt), with their post; the ID-card number is kept only as a keyed hash and a masked form.
 type Staff struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/survey"
 )
 
-// Survey is the model entity for the Survey schema.
+// One wave of a parent survey in a region, as counts of respondents and positive answers: the source of SATISFACTION_RATE and PARENTING_KNOWLEDGE_RATE.
 type Survey struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -14,7 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/target"
 )
 
-// Target is the model entity for the Target schema.
+// A plan target for one indicator in one region and year, in the indicator's unit (rates as fractions 0..1), with the comparator that says when it is attained.
 type Target struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -23,7 +23,7 @@ type Target struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When this record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// The indicator the target applies to.
+	// An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
 	Indicator schematype.IndicatorKey `json:"indicator,omitempty"`
 	// The region the target applies to (covering its descendants).
 	RegionID int `json:"region_id,omitempty"`

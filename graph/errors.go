@@ -19,6 +19,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 )
 
@@ -77,6 +78,11 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	if code == CodeInternal && isNotNull(err) {
 		// A required edge detached (clearEnrolments, removeSeatIDs, …).
 		code, field, msg = CodeBadUserInput, detachedEdge(ctx), "a required reference cannot be removed"
+	}
+	if code == CodeForbidden && field == "" {
+		// A role-level refusal: say what the viewer's token can do instead
+		// (a refusal with a field already names what to change).
+		msg = forbiddenReason(ctx, err)
 	}
 	gqlErr.Message = msg
 	gqlErr.Extensions = map[string]any{"code": code}
@@ -321,4 +327,25 @@ func Recover(ctx context.Context, p any) error {
 	err := gqlerror.Errorf("internal error")
 	errcode.Set(err, CodeInternal)
 	return err
+}
+
+// forbiddenReason says why in words a user can act on: the reason a
+// domain check gave (apperr.Forbidden), else, for ent's row policies, what
+// the viewer's role may do. It names roles and rules, never data.
+func forbiddenReason(ctx context.Context, err error) string {
+	var fe *apperr.ForbiddenError
+	if errors.As(err, &fe) {
+		return "forbidden: " + fe.Reason
+	}
+	switch v := auth.FromContext(ctx); {
+	case v.Role == auth.Public:
+		return "forbidden: without a token you read only the public directory (filed institutions, their seats and designations) and regions, population, surveys and targets; send a regulator, staff or BI token"
+	case v.Role == auth.BIService:
+		return "forbidden: BI service tokens read aggregates and the registry only; children, enrolments, health records, staff and certificates need a regulator or institution-staff token, and BI tokens write nothing"
+	case v.Role == auth.InstitutionStaff:
+		return "forbidden: institution-staff tokens read their own institution's records and write only its enrolments, children, staff, certificates and health records"
+	case v.IsRegulator():
+		return "forbidden: regulator tokens may not do this: children, staff, certificates and health records are written by institution staff (regulators may update enrolments in their region), rows outside your region are not writable, and only PROVINCE_REGULATOR reads the audit trail"
+	}
+	return "forbidden: your token's role may not do this"
 }

@@ -114,8 +114,8 @@ func TestNestedPathStatementCounts(t *testing.T) {
 			// 1 cities + 1 districts + 1 subdistricts + 1 institutions + 1 seat counts.
 			name: "cities → districts → subdistricts → institutions → seats totalCount",
 			query: `{ regions(first: 10, where: {level: CITY}) { edges { node { name
-			  children(first: 10) { edges { node { name
-			    children(first: 10) { edges { node { name
+			  subregions(first: 10) { edges { node { name
+			    subregions(first: 10) { edges { node { name
 			      institutions(first: 10) { edges { node { name seats { totalCount } } } }
 			    } } } } } } } } } }`,
 			want: 5,

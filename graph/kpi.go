@@ -29,9 +29,9 @@ import (
 func catalog() []model.Indicator {
 	out := make([]model.Indicator, 0, len(kpi.Catalogue))
 	for _, ind := range kpi.Catalogue {
-		basis := "STOCK"
+		basis := model.IndicatorBasisStock
 		if ind.Basis == kpi.Period {
-			basis = "PERIOD"
+			basis = model.IndicatorBasisPeriod
 		}
 		dims := make([]model.Dimension, len(ind.Dimensions))
 		for i, d := range ind.Dimensions {
@@ -77,11 +77,11 @@ func (r *Resolver) indicatorValue(ctx context.Context, res kpi.Result, p kpi.Poi
 func kpiScope(ctx context.Context, regions ...*ent.Region) error {
 	v := auth.FromContext(ctx)
 	if !v.IsRegulator() && v.Role != auth.BIService {
-		return fmt.Errorf("indicators need a regulator or BI service account: %w", apperr.ErrForbidden)
+		return apperr.Forbidden("KPIs need a regulator or BI service token")
 	}
 	for _, reg := range regions {
 		if !v.InRegion(reg.Code) {
-			return fmt.Errorf("region outside the viewer's region: %w", apperr.ErrForbidden)
+			return apperr.Forbidden("KPIs are readable only for regions inside your token's region; use a token of an enclosing region")
 		}
 	}
 	return nil
@@ -123,7 +123,7 @@ const MaxIndicatorRegions = 500
 // values evaluates keys over regions at one point and converts the results.
 func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, p kpi.Point) ([]model.IndicatorValue, error) {
 	if len(regionIDs) > MaxIndicatorRegions {
-		return nil, apperr.Invalid("regionIds", fmt.Sprintf("at most %d regions per request", MaxIndicatorRegions))
+		return nil, apperr.Invalid("regionIDs", fmt.Sprintf("at most %d regions per request", MaxIndicatorRegions))
 	}
 	regions, err := r.regionsByID(ctx, regionIDs)
 	if err != nil {

@@ -22,12 +22,12 @@ func (r *queryResolver) IndicatorCatalog(ctx context.Context) ([]model.Indicator
 }
 
 // IndicatorValues is the resolver for the indicatorValues field.
-func (r *queryResolver) IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIds []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error) {
+func (r *queryResolver) IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error) {
 	p, err := r.point(keys, asOf, from, to)
 	if err != nil {
 		return nil, err
 	}
-	return r.values(ctx, keys, regionIds, p)
+	return r.values(ctx, keys, regionIDs, p)
 }
 
 // IndicatorBreakdown is the resolver for the indicatorBreakdown field.

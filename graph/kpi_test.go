@@ -113,7 +113,7 @@ func TestKPIQueries(t *testing.T) {
 		{
 			// Regions 1 + tree 1 + seats 1 + population 1 + targets 1.
 			name:           "series: stock monthly",
-			query:          `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionId: $r, from: "2025-04-01", to: "2025-07-01", grain: MONTH) { asOf numerator denominator value target { targetValue } } }`,
+			query:          `query($r: ID!) { indicatorSeries(key: SEATS_PER_1000, regionID: $r, from: "2025-04-01", to: "2025-07-01", grain: MONTH) { asOf numerator denominator value target { targetValue } } }`,
 			vars:           map[string]any{"r": c},
 			wantStatements: 5,
 			check: func(t *testing.T, r gqltest.Response) {
@@ -127,7 +127,7 @@ func TestKPIQueries(t *testing.T) {
 				want := []struct {
 					day   string
 					seats float64
-				}{{"2025-04-30", 12}, {"2025-05-31", 12}, {"2025-06-30", 10}}
+				}{{"2025-04-30", 14}, {"2025-05-31", 14}, {"2025-06-30", 10}} // kpifixture: two seats close on asOf, 2025-06-16
 				if len(got.IndicatorSeries) != 3 {
 					t.Fatalf("series = %+v", got.IndicatorSeries)
 				}
@@ -141,7 +141,7 @@ func TestKPIQueries(t *testing.T) {
 		{
 			// Regions 1 + tree 1 + children 1 + targets 1 + group regions 1.
 			name:           "breakdown by child region",
-			query:          `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionId: $r, by: CHILD_REGION, asOf: "2025-06-16") { dimension region { code } value { numerator denominator } } }`,
+			query:          `query($r: ID!) { indicatorBreakdown(key: HEALTH_RECORD_RATE, regionID: $r, by: CHILD_REGION, asOf: "2025-06-16") { dimension region { code } value { numerator denominator } } }`,
 			vars:           map[string]any{"r": c},
 			wantStatements: 5,
 			check: func(t *testing.T, r gqltest.Response) {
@@ -161,7 +161,7 @@ func TestKPIQueries(t *testing.T) {
 		},
 		{
 			name:  "breakdown by form",
-			query: `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionId: $r, by: INSTITUTION_FORM, asOf: "2025-06-16") { form value { value } } }`,
+			query: `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionID: $r, by: INSTITUTION_FORM, asOf: "2025-06-16") { form value { value } } }`,
 			vars:  map[string]any{"r": c},
 			check: func(t *testing.T, r gqltest.Response) {
 				var got struct {
@@ -178,7 +178,7 @@ func TestKPIQueries(t *testing.T) {
 		},
 		{
 			name:  "ranking of districts",
-			query: `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT, asOf: "2025-06-16", first: 3) { region { code } value } }`,
+			query: `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionID: $r, level: DISTRICT, asOf: "2025-06-16", first: 3) { region { code } value } }`,
 			vars:  map[string]any{"r": c},
 			check: func(t *testing.T, r gqltest.Response) {
 				var got struct {
@@ -195,7 +195,7 @@ func TestKPIQueries(t *testing.T) {
 		},
 		{
 			name:  "values for several regions",
-			query: `query($r: [ID!]!) { indicatorValues(keys: [GUIDANCE_CENTERS, SATISFACTION_RATE], regionIds: $r, asOf: "2025-06-16", from: "2025-06-09", to: "2025-06-16") { key region { code } asOf from value denominator } }`,
+			query: `query($r: [ID!]!) { indicatorValues(keys: [GUIDANCE_CENTERS, SATISFACTION_RATE], regionIDs: $r, asOf: "2025-06-16", from: "2025-06-09", to: "2025-06-16") { key region { code } asOf from value denominator } }`,
 			vars:  map[string]any{"r": []string{d1, c}},
 			check: func(t *testing.T, r gqltest.Response) {
 				var got struct {
@@ -234,14 +234,14 @@ func TestKPIArgumentErrors(t *testing.T) {
 	tests := []struct {
 		name, query, wantCode, wantField string
 	}{
-		{"asOf on a period indicator", `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIds: [$r], asOf: "2025-01-01") { value } }`, "BAD_USER_INPUT", "asOf"},
-		{"from/to on a stock indicator", `query($r: ID!) { indicatorValues(keys: [FILING_RATE], regionIds: [$r], from: "2025-01-01", to: "2025-02-01") { value } }`, "BAD_USER_INPUT", "from"},
-		{"from after to", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2025-03-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "to"},
-		{"more than 240 points", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2000-01-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "grain"},
-		{"unknown time zone", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionId: $r, from: "2025-01-01", to: "2025-02-01", grain: MONTH, timezone: "Mars/Olympus") { value } }`, "BAD_USER_INPUT", "timezone"},
-		{"dimension not applicable", `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionId: $r, by: AGE_BAND) { form } }`, "BAD_USER_INPUT", "by"},
-		{"unknown region", `query { indicatorValues(keys: [FILING_RATE], regionIds: ["55834574848999"]) { value } }`, "NOT_FOUND", ""},
-		{"ranking first above cap", `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT, first: 101) { value } }`, "BAD_USER_INPUT", "first"},
+		{"asOf on a period indicator", `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], asOf: "2025-01-01") { value } }`, "BAD_USER_INPUT", "asOf"},
+		{"from/to on a stock indicator", `query($r: ID!) { indicatorValues(keys: [FILING_RATE], regionIDs: [$r], from: "2025-01-01", to: "2025-02-01") { value } }`, "BAD_USER_INPUT", "from"},
+		{"from after to", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2025-03-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "to"},
+		{"more than 240 points", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2000-01-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "grain"},
+		{"unknown time zone", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2025-01-01", to: "2025-02-01", grain: MONTH, timezone: "Mars/Olympus") { value } }`, "BAD_USER_INPUT", "timezone"},
+		{"dimension not applicable", `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionID: $r, by: AGE_BAND) { form } }`, "BAD_USER_INPUT", "by"},
+		{"unknown region", `query { indicatorValues(keys: [FILING_RATE], regionIDs: ["55834574848999"]) { value } }`, "NOT_FOUND", ""},
+		{"ranking first above cap", `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionID: $r, level: DISTRICT, first: 101) { value } }`, "BAD_USER_INPUT", "first"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -256,7 +256,7 @@ func TestKPIArgumentErrors(t *testing.T) {
 func TestKPIAccessAndSuppression(t *testing.T) {
 	s, f := kpiServer(t)
 	c, d1, d2 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID), strconv.Itoa(f.D2.ID)
-	const values = `query($r: [ID!]!, $k: [IndicatorKey!]!) { indicatorValues(keys: $k, regionIds: $r, asOf: "2025-06-16") { region { code } value numerator denominator suppressed } }`
+	const values = `query($r: [ID!]!, $k: [IndicatorKey!]!) { indicatorValues(keys: $k, regionIDs: $r, asOf: "2025-06-16") { region { code } value numerator denominator suppressed } }`
 	var (
 		public   = auth.Viewer{Role: auth.Public}
 		staff    = auth.Viewer{Subject: "s", Role: auth.InstitutionStaff, InstitutionID: f.A.ID}
@@ -276,7 +276,7 @@ func TestKPIAccessAndSuppression(t *testing.T) {
 		{"district regulator reads its district", district, values, map[string]any{"r": []string{d1}, "k": []string{"FILING_RATE"}}, ""},
 		{"district regulator may not read another district", district, values, map[string]any{"r": []string{d1, d2}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
 		{"district regulator may not read its city", district, values, map[string]any{"r": []string{c}, "k": []string{"FILING_RATE"}}, "FORBIDDEN"},
-		{"district regulator may not rank its city's districts", district, `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionId: $r, level: DISTRICT) { value } }`, map[string]any{"r": c}, "FORBIDDEN"},
+		{"district regulator may not rank its city's districts", district, `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionID: $r, level: DISTRICT) { value } }`, map[string]any{"r": c}, "FORBIDDEN"},
 		{"district regulator: Region.indicator of another district", district, `query($r: ID!) { node(id: $r) { ... on Region { indicator(key: FILING_RATE) { value } } } }`, map[string]any{"r": d2}, "FORBIDDEN"},
 		{"city regulator reads its city", city, values, map[string]any{"r": []string{c, d2}, "k": []string{"FILING_RATE"}}, ""},
 	}
@@ -285,6 +285,12 @@ func TestKPIAccessAndSuppression(t *testing.T) {
 			resp := s.DoAs(t, tc.viewer, tc.query, tc.vars)
 			if got := strings.Join(resp.Codes(), ","); got != tc.wantCode {
 				t.Fatalf("codes %q; want %q (%s)", got, tc.wantCode, resp.Body)
+			}
+			// FORBIDDEN says what token would do, and names no region.
+			for _, e := range resp.Errors {
+				if !strings.Contains(e.Message, "token") || strings.Contains(e.Message, "2101") {
+					t.Errorf("FORBIDDEN message %q: want a reason naming the token needed, without region codes", e.Message)
+				}
 			}
 		})
 	}

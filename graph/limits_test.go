@@ -128,19 +128,15 @@ func TestOperationLimits(t *testing.T) {
 			`{ regions(first: 100) { edges { node { institutions(first: 100) { edges { node { seats(first: 100) { edges { node { id } } } } } } } } } }`, graph.CodeComplexity},
 		{"complexity of a pinned nested path passes",
 			`{ regions(first: 10, where: {level: CITY}) { edges { node { name
-			  children(first: 10) { edges { node { name
-			    children(first: 10) { edges { node { name
+			  subregions(first: 10) { edges { node { name
+			    subregions(first: 10) { edges { node { name
 			      institutions(first: 10) { edges { node { name seats { totalCount } } } }
 			    } } } } } } } } } }`, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var resp gqltest.Response
-			start := time.Now()
 			statements := s.Count(func() { resp = s.Do(t, tc.query, nil) })
-			if elapsed := time.Since(start); elapsed > 2*time.Second {
-				t.Errorf("took %v", elapsed)
-			}
 			if tc.wantCode == "" {
 				if len(resp.Errors) > 0 {
 					t.Fatalf("errors: %s", resp.Body)

@@ -52,9 +52,13 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 	if k <= 0 {
 		k = 5
 	}
-	return generated.NewExecutableSchema(generated.Config{
+	cfg := generated.Config{
 		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect), suppressK: k},
-	})
+	}
+	// Introspection shows the public schema: gqlgen's code-generation
+	// directives (@goModel, @goField) are left out.
+	cfg.Schema = publicDirectives(generated.NewExecutableSchema(cfg).Schema())
+	return generated.NewExecutableSchema(cfg)
 }
 
 // db returns the transactional client of a mutation (set by

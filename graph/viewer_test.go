@@ -277,10 +277,14 @@ func TestAuthenticatedStack(t *testing.T) {
 	})
 }
 
-// TestRateLimitHeader checks Retry-After on the real stack.
+// TestRateLimitHeader checks Retry-After on the real stack. The limiter's
+// clock stands still, so the answer does not depend on how fast the
+// machine runs the two requests: the bucket refills 0.5 a second, so the
+// next token is 2 s away.
 func TestRateLimitHeader(t *testing.T) {
+	frozen := time.Date(2026, time.March, 16, 9, 0, 0, 0, time.UTC)
 	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{
-		RateLimiter: ratelimit.New(ratelimit.Config{AnonRate: 0.5, AnonBurst: 1}),
+		RateLimiter: ratelimit.New(ratelimit.Config{AnonRate: 0.5, AnonBurst: 1, Now: func() time.Time { return frozen }}),
 	}))
 	req := func() *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodGet, "/query?query="+url.QueryEscape(`{ __typename }`), nil)

@@ -26,10 +26,10 @@ import (
 var mixes = map[string][]request{
 	// A BI dashboard page: every district of a city, a trend and a ranking.
 	"bi": {
-		{"dashboard", `{ regions(first: 1, where: {level: CITY}) { edges { node { children(first: 100) { edges { node { code
+		{"dashboard", `{ regions(first: 1, where: {level: CITY}) { edges { node { subregions(first: 100) { edges { node { code
 		   indicators(keys: [SEATS_PER_1000, INCLUSIVE_SEAT_SHARE, SEAT_USAGE_RATE, FILING_RATE, STAFF_CERTIFICATION_RATE, GUIDANCE_CENTERS]) { key value } } } } } } } }`},
 		{"trend", `{ regions(first: 1, where: {level: CITY}) { edges { node { seats: indicator(key: SEATS_PER_1000) { value } } } } }`},
-		{"ranking", `{ regions(first: 1, where: {level: CITY}) { edges { node { children(first: 20) { totalCount } } } } }`},
+		{"ranking", `{ regions(first: 1, where: {level: CITY}) { edges { node { subregions(first: 20) { totalCount } } } } }`},
 	},
 	// Parents browsing the public directory (no token needed).
 	"directory": {

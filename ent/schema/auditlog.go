@@ -61,6 +61,7 @@ func (AuditLog) Policy() ent.Policy { return auditPolicy() }
 // Annotations of the AuditLog.
 func (AuditLog) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 	}

@@ -48,6 +48,7 @@ func (BanListEntry) Policy() ent.Policy {
 // Annotations of the BanListEntry.
 func (BanListEntry) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A lifetime ban from childcare work (终身禁入, 国办发〔2019〕15号), keyed by the hash of an ID-card number: hiring a person on the list fails with FORBIDDEN."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate()),

@@ -35,6 +35,7 @@ func (Certification) Fields() []ent.Field {
 			Comment("The holder."),
 		field.Enum("type").
 			Values("CHILDCARE_WORKER", "INFANT_CARER", "KINDERGARTEN_TEACHER", "HEALTH_TRAINING", "PRINCIPAL_TRAINING", "NURSE", "DOCTOR", "SECURITY_GUARD").
+			Annotations(EnumDoc{"CHILDCARE_WORKER": "保育师 childcare worker certificate (counts as a childcare qualification).", "INFANT_CARER": "育婴员 infant carer certificate (counts as a childcare qualification).", "KINDERGARTEN_TEACHER": "幼儿园教师资格证 kindergarten teacher qualification (counts as a childcare qualification).", "HEALTH_TRAINING": "卫生保健培训合格 health-care training certificate (health staff).", "PRINCIPAL_TRAINING": "负责人岗位培训 principal's post training certificate.", "NURSE": "Nurse's licence (护士执业证书).", "DOCTOR": "Doctor's licence (医师执业证书).", "SECURITY_GUARD": "保安员证 security guard certificate."}).
 			Comment("CHILDCARE_WORKER 保育师, INFANT_CARER 育婴员, KINDERGARTEN_TEACHER 幼儿园教师资格证, HEALTH_TRAINING 卫生保健培训合格, PRINCIPAL_TRAINING 负责人岗位培训, NURSE, DOCTOR, SECURITY_GUARD 保安员证.").
 			Annotations(entgql.Type("CertificationType"), entgql.OrderField("TYPE")),
 		field.Int("level").
@@ -80,6 +81,7 @@ func (Certification) Policy() ent.Policy {
 // Annotations of the Certification.
 func (Certification) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A qualification certificate held by a staff member, valid over [issuedAt, expiresAt): it no longer counts on its expiry day (STAFF_CERTIFICATION_RATE)."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

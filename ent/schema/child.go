@@ -29,6 +29,7 @@ func (Child) Fields() []ent.Field {
 			Annotations(noFilter),
 		field.Enum("sex").
 			Values("FEMALE", "MALE").
+			Annotations(EnumDoc{"FEMALE": "Female.", "MALE": "Male."}).
 			Comment("Sex as registered.").
 			Annotations(entgql.Type("Sex"), noFilter),
 		dateField("birth_date", "Date of birth; ages in months are computed from it. Sensitive.", noFilter),
@@ -62,6 +63,13 @@ func (Child) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.").
+			Annotations(EnumDoc{
+				"RESIDENT_ID":     "居民身份证 resident ID card, also the 居住证 of Hong Kong, Macao and Taiwan residents: 18 characters with the GB 11643 check character.",
+				"HK_MACAO_PERMIT": "港澳居民来往内地通行证: H or M followed by 8 or 10 digits.",
+				"TAIWAN_PERMIT":   "台湾居民来往大陆通行证: 8 digits, or 10 digits and an optional letter.",
+				"PASSPORT":        "Passport of a foreign child: 5 to 20 letters and digits.",
+				"OTHER":           "Any other identity document: 4 to 30 letters, digits or hyphens.",
+			}).
 			Annotations(entgql.Type("IDDocumentType"), noFilter),
 		field.Int("registered_by_institution_id").
 			Optional().
@@ -108,6 +116,7 @@ func (Child) Policy() ent.Policy {
 // Annotations of the Child.
 func (Child) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A child in care (under 3). Personal fields are masked for city and province regulators; every read is audited. BI_SERVICE and PUBLIC cannot read children."),
 		entsql.Table("children"),
 		entgql.RelayConnection(),
 		entgql.QueryField("children"),

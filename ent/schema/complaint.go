@@ -30,6 +30,7 @@ func (Complaint) Fields() []ent.Field {
 		optionalDateField("closed_at", "Day it was closed; null while open."),
 		field.Enum("channel").
 			Values("HOTLINE", "ONLINE", "LETTER", "VISIT", "OTHER").
+			Annotations(EnumDoc{"HOTLINE": "By telephone hotline (12345 or 12320).", "ONLINE": "Through an online portal or app.", "LETTER": "By letter.", "VISIT": "In person at the commission.", "OTHER": "Any other channel."}).
 			Comment("How it arrived: HOTLINE (12345/12320), ONLINE, LETTER, VISIT, OTHER.").
 			Annotations(entgql.Type("ComplaintChannel")),
 		field.String("category").
@@ -73,6 +74,7 @@ func (Complaint) Policy() ent.Policy {
 // Annotations of the Complaint.
 func (Complaint) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A complaint received about an institution, from receipt to resolution."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

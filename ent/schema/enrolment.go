@@ -44,12 +44,14 @@ func (Enrolment) Fields() []ent.Field {
 			Comment("The seat occupied, when the institution assigns seats."),
 		field.Enum("service_mode").
 			GoType(schematype.ServiceMode("")).
+			Annotations(EnumDoc{"FULL_DAY": "全日托 full-day care; counts toward seat usage.", "HALF_DAY": "半日托 half-day care; counts toward seat usage.", "HOURLY": "计时托 care by the hour; does not occupy a seat in SEAT_USAGE_RATE.", "TEMPORARY": "临时托 occasional care; does not occupy a seat in SEAT_USAGE_RATE."}).
 			Comment("FULL_DAY 全日托, HALF_DAY 半日托, HOURLY 计时托 or TEMPORARY 临时托.").
 			Annotations(entgql.Type("ServiceMode")),
 		field.Enum("exit_reason").
 			Values("KINDERGARTEN", "MOVED", "PARENT_CHOICE", "HEALTH", "OTHER").
 			Optional().
 			Nillable().
+			Annotations(EnumDoc{"KINDERGARTEN": "Moved on to kindergarten.", "MOVED": "The family moved away.", "PARENT_CHOICE": "The parents withdrew the child.", "HEALTH": "Left for health reasons.", "OTHER": "Any other reason."}).
 			Comment("Why the child left, when end_date is set.").
 			Annotations(entgql.Type("ExitReason")),
 	}
@@ -107,6 +109,7 @@ func (Enrolment) Policy() ent.Policy {
 // Annotations of the Enrolment.
 func (Enrolment) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A child's enrolment (入托) at an institution over [startDate, endDate) in one service mode; a child has at most one FULL_DAY or HALF_DAY enrolment on any day."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

@@ -30,6 +30,7 @@ func (Filing) Fields() []ent.Field {
 		optionalDateField("receipt_at", "Day the receipt (回执) was issued; due within 5 working days of submission. An institution counts as filed from this day while the status is FILED or CHANGED."),
 		field.Enum("status").
 			Values("SUBMITTED", "FILED", "NONCOMPLIANT", "CHANGED", "CANCELLED").
+			Annotations(EnumDoc{"SUBMITTED": "Submitted, awaiting review.", "FILED": "Accepted: receipt (回执) issued; counts as filed.", "NONCOMPLIANT": "A non-compliance notice was issued; does not count as filed.", "CHANGED": "Filed and since amended (变更备案); counts as filed.", "CANCELLED": "Withdrawn or cancelled (注销); no longer counts as filed, for earlier days either."}).
 			Comment("SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.").
 			Annotations(entgql.Type("FilingStatus"), entgql.OrderField("STATUS")),
 		optionalDateField("noncompliance_notified_at", "Day the non-compliance notice was issued; due within 15 working days of submission."),
@@ -77,6 +78,7 @@ func (Filing) Policy() ent.Policy {
 // Annotations of the Filing.
 func (Filing) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

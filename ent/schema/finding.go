@@ -32,6 +32,7 @@ func (Finding) Fields() []ent.Field {
 			Comment("The rule violated, e.g. 托育机构管理规范 第十九条."),
 		field.Enum("severity").
 			Values("MINOR", "MAJOR", "CRITICAL").
+			Annotations(EnumDoc{"MINOR": "Minor: correct by the deadline.", "MAJOR": "Major: correction and follow-up inspection required.", "CRITICAL": "Critical: endangers children; may suspend operation."}).
 			Comment("Severity.").
 			Annotations(entgql.Type("FindingSeverity")),
 		field.String("description").
@@ -70,6 +71,7 @@ func (Finding) Policy() ent.Policy {
 // Annotations of the Finding.
 func (Finding) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One rule violation found in an inspection, with its deadline for correction and the day it was corrected."),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

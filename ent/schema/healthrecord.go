@@ -32,6 +32,7 @@ func (HealthRecord) Fields() []ent.Field {
 			Comment("The institution where the record was taken."),
 		field.Enum("kind").
 			Values("ENTRY_EXAM", "CHECKUP", "GROWTH", "DEV_SCREENING", "VACCINATION_CHECK", "DAILY_CHECK").
+			Annotations(EnumDoc{"ENTRY_EXAM": "入托体检 entry health exam; counts for HEALTH_RECORD_RATE.", "CHECKUP": "定期体检 periodic check-up.", "GROWTH": "生长监测 growth measurement (height, weight, head).", "DEV_SCREENING": "发育筛查 developmental screening; counts for DEV_SCREENING_RATE within 30 days of a check-point.", "VACCINATION_CHECK": "预防接种查验 vaccination record check.", "DAILY_CHECK": "晨午检 daily health check; session says MORNING or NOON (DAILY_CHECK_RATE counts MORNING)."}).
 			Comment("ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检.").
 			Annotations(entgql.Type("HealthRecordKind"), entgql.OrderField("KIND")),
 		dateField("date", "Day of the observation.", entgql.OrderField("DATE")),
@@ -39,6 +40,7 @@ func (HealthRecord) Fields() []ent.Field {
 			Values("MORNING", "NOON").
 			Optional().
 			Nillable().
+			Annotations(EnumDoc{"MORNING": "晨检 morning check on arrival; counted by DAILY_CHECK_RATE.", "NOON": "午检 noon check."}).
 			Comment("For daily checks: MORNING 晨检 or NOON 午检.").
 			Annotations(entgql.Type("CheckSession")),
 		field.Float("height_cm").
@@ -68,6 +70,7 @@ func (HealthRecord) Fields() []ent.Field {
 		field.Enum("result").
 			Values("NORMAL", "ABNORMAL", "REFERRED").
 			Default("NORMAL").
+			Annotations(EnumDoc{"NORMAL": "Nothing abnormal found.", "ABNORMAL": "Abnormal: followed up at the institution.", "REFERRED": "Referred to a doctor."}).
 			Comment("Outcome: NORMAL, ABNORMAL (follow-up at the institution) or REFERRED to a doctor.").
 			Annotations(entgql.Type("HealthResult")),
 		field.String("notes").
@@ -122,6 +125,7 @@ func (HealthRecord) Policy() ent.Policy {
 // Annotations of the HealthRecord.
 func (HealthRecord) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One health observation of a child at an institution: entry exam, check-up, growth measurement, developmental screening, vaccination check or daily (morning/noon) check."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

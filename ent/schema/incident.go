@@ -26,6 +26,7 @@ func (Incident) Fields() []ent.Field {
 			Comment("Where it happened."),
 		field.Enum("severity").
 			Values("MINOR", "SERIOUS", "MAJOR").
+			Annotations(EnumDoc{"MINOR": "一般 minor incident.", "SERIOUS": "较大 serious incident.", "MAJOR": "重大 major incident."}).
 			Comment("MINOR 一般, SERIOUS 较大, MAJOR 重大.").
 			Annotations(entgql.Type("IncidentSeverity")),
 		field.String("kind").
@@ -74,6 +75,7 @@ func (Incident) Policy() ent.Policy {
 // Annotations of the Incident.
 func (Incident) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A safety incident involving children at an institution, with its severity and follow-up."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

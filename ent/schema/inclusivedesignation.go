@@ -35,6 +35,7 @@ func (InclusiveDesignation) Fields() []ent.Field {
 			Comment("The designated institution."),
 		field.Enum("category").
 			Values("PUBLIC_INSTITUTION", "SOCIAL_INCLUSIVE", "PUBLIC_KINDERGARTEN_CLASS", "PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS").
+			Annotations(EnumDoc{"PUBLIC_INSTITUTION": "公办托育服务机构 publicly run childcare institution.", "SOCIAL_INCLUSIVE": "社会办普惠托育服务机构 privately run institution designated inclusive.", "PUBLIC_KINDERGARTEN_CLASS": "公办幼儿园托班 childcare class of a public kindergarten.", "PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS": "普惠性民办幼儿园托班 childcare class of an inclusive private kindergarten."}).
 			Comment("PUBLIC_INSTITUTION 公办托育服务机构, SOCIAL_INCLUSIVE 社会办普惠托育服务机构, PUBLIC_KINDERGARTEN_CLASS 公办幼儿园托班, PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS 普惠性民办幼儿园托班.").
 			Annotations(entgql.Type("DesignationCategory")),
 		field.String("designated_by").
@@ -69,6 +70,7 @@ func (InclusiveDesignation) Policy() ent.Policy {
 // Annotations of the InclusiveDesignation.
 func (InclusiveDesignation) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A 普惠 (inclusive, affordable) designation of an institution, valid over [validFrom, validTo); seats marked inclusive count toward INCLUSIVE_SEAT_SHARE while it holds."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

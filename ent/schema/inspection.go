@@ -27,6 +27,7 @@ func (Inspection) Fields() []ent.Field {
 		dateField("inspected_on", "Day of the visit.", entgql.OrderField("INSPECTED_ON")),
 		field.Enum("kind").
 			Values("ROUTINE", "SPECIAL", "FOLLOW_UP", "COMPLAINT").
+			Annotations(EnumDoc{"ROUTINE": "日常 routine inspection.", "SPECIAL": "专项 special (thematic) inspection.", "FOLLOW_UP": "复查 follow-up of earlier findings.", "COMPLAINT": "投诉核查 inspection to verify a complaint."}).
 			Comment("ROUTINE 日常, SPECIAL 专项, FOLLOW_UP 复查, COMPLAINT 投诉核查.").
 			Annotations(entgql.Type("InspectionKind")),
 		field.String("inspector").
@@ -35,6 +36,7 @@ func (Inspection) Fields() []ent.Field {
 			Comment("Inspecting authority or team."),
 		field.Enum("outcome").
 			Values("PASSED", "CORRECTIONS_REQUIRED", "FAILED").
+			Annotations(EnumDoc{"PASSED": "No violations, or only corrected on the spot.", "CORRECTIONS_REQUIRED": "Findings must be corrected by their deadlines.", "FAILED": "Failed: serious findings; sanctions may follow."}).
 			Comment("Overall outcome.").
 			Annotations(entgql.Type("InspectionOutcome")),
 	}
@@ -67,6 +69,7 @@ func (Inspection) Policy() ent.Policy {
 // Annotations of the Inspection.
 func (Inspection) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A supervisory visit (监督检查) to an institution by a regulator, with its outcome and findings."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

@@ -49,14 +49,17 @@ func (Institution) Fields() []ent.Field {
 			Annotations(entgql.OrderField("CREDIT_CODE")),
 		field.Enum("form").
 			Values("CENTER", "KINDERGARTEN", "EMPLOYER", "COMMUNITY", "HOME", "GUIDANCE_CENTER").
+			Annotations(EnumDoc{"CENTER": "托育机构 dedicated childcare centre.", "KINDERGARTEN": "幼儿园 with 托班 classes; counts toward KINDERGARTEN_CHILDCARE_SHARE and the filing rate only with at least one open seat.", "EMPLOYER": "用人单位办托 employer-run childcare.", "COMMUNITY": "社区托育点/驿站 community childcare point.", "HOME": "家庭托育点 home-based childcare.", "GUIDANCE_CENTER": "托育综合服务中心 guidance centre; counted by GUIDANCE_CENTERS."}).
 			Comment("Form of provision: CENTER 托育机构, KINDERGARTEN 幼儿园(托班), EMPLOYER 用人单位办托, COMMUNITY 社区托育点/驿站, HOME 家庭托育点, GUIDANCE_CENTER 托育综合服务中心.").
 			Annotations(entgql.Type("InstitutionForm"), entgql.OrderField("FORM")),
 		field.Enum("legal_nature").
 			Values("PUBLIC_UNIT", "NONPROFIT", "FOR_PROFIT").
+			Annotations(EnumDoc{"PUBLIC_UNIT": "事业单位 public institution.", "NONPROFIT": "社会服务机构 non-profit social service organisation.", "FOR_PROFIT": "营利性 for-profit enterprise."}).
 			Comment("Legal registration: PUBLIC_UNIT 事业单位, NONPROFIT 社会服务机构, FOR_PROFIT 营利性.").
 			Annotations(entgql.Type("LegalNature")),
 		field.Enum("ownership").
 			Values("PUBLIC", "PRIVATE", "PUBLIC_PRIVATE", "PRIVATE_SUBSIDISED").
+			Annotations(EnumDoc{"PUBLIC": "公办 publicly owned and run.", "PRIVATE": "民办 privately owned and run.", "PUBLIC_PRIVATE": "公建民营 publicly built, privately run.", "PRIVATE_SUBSIDISED": "民办公助 private with public subsidy."}).
 			Comment("Ownership model: PUBLIC 公办, PRIVATE 民办, PUBLIC_PRIVATE 公建民营, PRIVATE_SUBSIDISED 民办公助.").
 			Annotations(entgql.Type("Ownership")),
 		field.JSON("service_modes", []schematype.ServiceMode{}).
@@ -79,6 +82,7 @@ func (Institution) Fields() []ent.Field {
 		field.Enum("status").
 			Values("PREPARING", "OPERATING", "SUSPENDED", "CLOSED").
 			Default("OPERATING").
+			Annotations(EnumDoc{"PREPARING": "Being set up, not yet serving.", "OPERATING": "Serving children.", "SUSPENDED": "Temporarily closed.", "CLOSED": "Closed for good."}).
 			Comment("Operating status as last reported. KPIs use opened_at/closed_at, not this field.").
 			Annotations(entgql.Type("InstitutionStatus")),
 		field.Int("region_id").
@@ -170,6 +174,7 @@ func (Institution) Policy() ent.Policy {
 // Annotations of the Institution.
 func (Institution) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A childcare provider registered with a health commission: a 托育机构, a kindergarten with 托班, an employer, community or home setting, or a guidance centre. Open over [openedAt, closedAt)."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

@@ -68,6 +68,7 @@ func (PopulationStat) Policy() ent.Policy {
 // Annotations of the PopulationStat.
 func (PopulationStat) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One year of population figures for one region (resident population, children under 3, births): the denominators of SEATS_PER_1000 and ENROLMENT_RATE."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

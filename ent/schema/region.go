@@ -33,6 +33,7 @@ func (Region) Fields() []ent.Field {
 			Annotations(entgql.OrderField("NAME")),
 		field.Enum("level").
 			Values("PROVINCE", "CITY", "DISTRICT", "SUBDISTRICT").
+			Annotations(EnumDoc{"PROVINCE": "Province-level division (省, 自治区, 直辖市); 6-digit code ending in 0000.", "CITY": "Prefecture-level city (设区的市); 6-digit code ending in 00.", "DISTRICT": "District or county (区/县); 6-digit code.", "SUBDISTRICT": "Subdistrict, town or township (街道/乡镇); 9- or 12-digit code."}).
 			Comment("Level in the administrative tree.").
 			Annotations(entgql.Type("RegionLevel"), entgql.OrderField("LEVEL")),
 		field.Int("parent_id").
@@ -46,8 +47,8 @@ func (Region) Fields() []ent.Field {
 func (Region) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("children", Region.Type).
-			Comment("Regions directly below this one.").
-			Annotations(entgql.RelayConnection()).
+			Comment("Regions directly below this one (a city's districts, a district's subdistricts); not to be confused with Query.children, the Child records.").
+			Annotations(entgql.RelayConnection(), entgql.MapsTo("subregions")).
 			From("parent").
 			Field("parent_id").
 			Unique().
@@ -86,6 +87,7 @@ func (Region) Policy() ent.Policy {
 // Annotations of the Region.
 func (Region) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One node of the administrative tree (GB/T 2260): PROVINCE › CITY › DISTRICT › SUBDISTRICT. KPI values of a region cover all its descendants."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

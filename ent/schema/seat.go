@@ -35,6 +35,7 @@ func (Seat) Fields() []ent.Field {
 			Comment("The institution offering the seat."),
 		field.Enum("age_band").
 			Values("INFANT", "TODDLER", "PRESCHOOL", "MIXED").
+			Annotations(EnumDoc{"INFANT": "乳儿班 6–12 months.", "TODDLER": "托小班 12–24 months.", "PRESCHOOL": "托大班 24–36 months.", "MIXED": "混合班 mixed ages, 18 months and older."}).
 			Comment("Class type of the seat: INFANT 乳儿班 6–12 months, TODDLER 托小班 12–24, PRESCHOOL 托大班 24–36, MIXED 混合班 18 months and older.").
 			Annotations(entgql.Type("AgeBand"), entgql.OrderField("AGE_BAND")),
 		field.Bool("inclusive").
@@ -71,6 +72,7 @@ func (Seat) Policy() ent.Policy {
 // Annotations of the Seat.
 func (Seat) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One filed childcare place (托位) of an institution, counted by the seat KPIs while open over [openedAt, closedAt) and while its institution is open."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

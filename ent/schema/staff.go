@@ -49,6 +49,7 @@ func (Staff) Fields() []ent.Field {
 			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField, entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		field.Enum("role").
 			Values("PRINCIPAL", "CAREGIVER", "HEALTH", "TEACHER", "SECURITY", "COOK", "OTHER").
+			Annotations(EnumDoc{"PRINCIPAL": "负责人 head of the institution.", "CAREGIVER": "保育人员 caregiver; STAFF_CERTIFICATION_RATE counts caregivers.", "HEALTH": "卫生保健人员 health-care staff.", "TEACHER": "教师 teacher.", "SECURITY": "安全保卫 security staff.", "COOK": "炊事 kitchen staff.", "OTHER": "Any other post."}).
 			Comment("Post: PRINCIPAL 负责人, CAREGIVER 保育人员, HEALTH 卫生保健人员, TEACHER 教师, SECURITY 安全保卫, COOK 炊事, OTHER.").
 			Annotations(entgql.Type("StaffRole"), entgql.OrderField("ROLE")),
 		field.Int("institution_id").
@@ -94,6 +95,7 @@ func (Staff) Policy() ent.Policy {
 // Annotations of the Staff.
 func (Staff) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One person's employment at an institution over [hiredAt, leftAt), with their post; the ID-card number is kept only as a keyed hash and a masked form."),
 		entsql.Table("staff"),
 		entgql.RelayConnection(),
 		entgql.QueryField("staff"),

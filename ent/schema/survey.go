@@ -28,6 +28,7 @@ func (Survey) Fields() []ent.Field {
 			Comment("The surveyed region."),
 		field.Enum("kind").
 			Values("SATISFACTION", "PARENTING_KNOWLEDGE").
+			Annotations(EnumDoc{"SATISFACTION": "满意度 parent satisfaction survey (SATISFACTION_RATE).", "PARENTING_KNOWLEDGE": "科学育儿知识 parenting knowledge survey (PARENTING_KNOWLEDGE_RATE)."}).
 			Comment("SATISFACTION 满意度 or PARENTING_KNOWLEDGE 科学育儿知识.").
 			Annotations(entgql.Type("SurveyKind")),
 		dateField("date", "Day the survey closed; period indicators count it in the period containing this day.", entgql.OrderField("DATE")),
@@ -100,6 +101,7 @@ func (Survey) Policy() ent.Policy {
 // Annotations of the Survey.
 func (Survey) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("One wave of a parent survey in a region, as counts of respondents and positive answers: the source of SATISFACTION_RATE and PARENTING_KNOWLEDGE_RATE."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

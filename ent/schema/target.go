@@ -24,7 +24,8 @@ func (Target) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("indicator").
 			GoType(schematype.IndicatorKey("")).
-			Comment("The indicator the target applies to.").
+			Annotations(EnumDoc{"SEATS_PER_1000": "千人口托位数: open seats per 1,000 residents, as of a day (PER_1000).", "INCLUSIVE_SEAT_SHARE": "普惠托位占比: share of open seats that are inclusive, as of a day (RATIO 0..1).", "SEAT_USAGE_RATE": "托位使用率: children in FULL_DAY or HALF_DAY care per open seat, as of a day (RATIO).", "ENROLMENT_RATE": "入托率: children under 36 months in any care per under-3 resident of the region, as of a day (RATIO).", "SUBDISTRICT_INCLUSIVE_COVERAGE": "街道普惠性托育机构覆盖率: share of subdistricts with an inclusive provider (a 普惠-designated open institution, or a kindergarten with an open seat), as of a day (RATIO).", "KINDERGARTEN_CHILDCARE_SHARE": "提供托育服务的幼儿园占比: share of open kindergartens with at least one open seat (托班), as of a day (RATIO).", "FILING_RATE": "备案率: share of open institutions that are filed (FILED or CHANGED with a receipt), as of a day (RATIO).", "STAFF_CERTIFICATION_RATE": "从业人员持证上岗率: share of active CAREGIVER staff holding a valid CHILDCARE_WORKER, INFANT_CARER or KINDERGARTEN_TEACHER certificate, as of a day (RATIO).", "HEALTH_RECORD_RATE": "婴幼儿电子健康档案建设管理率: share of children in care with an ENTRY_EXAM record on or before the day (RATIO).", "DEV_SCREENING_RATE": "发育监测筛查率: share of age check-points in [from, to) screened within 30 days (RATIO, period).", "DAILY_CHECK_RATE": "晨检执行率: share of child-weekdays in [from, to) with a morning check (RATIO, period).", "SATISFACTION_RATE": "满意度: positive answers per respondent of satisfaction surveys in [from, to) (RATIO, period).", "PARENTING_KNOWLEDGE_RATE": "科学育儿知识普及率: positive answers per respondent of parenting-knowledge surveys in [from, to) (RATIO, period).", "GUIDANCE_CENTERS": "指导中心数: open guidance centres in the region, as of a day (COUNT)."}).
+			Comment("An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.").
 			Annotations(entgql.Type("IndicatorKey"), entgql.OrderField("INDICATOR")),
 		field.Int("region_id").
 			Comment("The region the target applies to (covering its descendants)."),
@@ -52,6 +53,7 @@ func (Target) Fields() []ent.Field {
 				"Exactly", "EQ",
 			).
 			Default("GE").
+			Annotations(EnumDoc{"GE": "Attained when value >= target (at least).", "GT": "Attained when value > target (above).", "LE": "Attained when value <= target (at most).", "LT": "Attained when value < target (below).", "EQ": "Attained when value = target."}).
 			Comment("How a value attains the target: GE ≥, GT >, LE ≤, LT <, EQ =.").
 			Annotations(entgql.Type("Comparator")),
 		field.String("source").
@@ -61,6 +63,7 @@ func (Target) Fields() []ent.Field {
 		field.Enum("kind").
 			Values("EXPECTED", "BINDING").
 			Default("EXPECTED").
+			Annotations(EnumDoc{"EXPECTED": "预期性 indicative target.", "BINDING": "约束性 binding target."}).
 			Comment("EXPECTED 预期性 or BINDING 约束性.").
 			Annotations(entgql.Type("TargetKind")),
 	}
@@ -91,6 +94,7 @@ func (Target) Policy() ent.Policy {
 // Annotations of the Target.
 func (Target) Annotations() []schema.Annotation {
 	return []schema.Annotation{
+		schema.Comment("A plan target for one indicator in one region and year, in the indicator's unit (rates as fractions 0..1), with the comparator that says when it is attained."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

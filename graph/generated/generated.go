@@ -515,7 +515,7 @@ type ComplexityRoot struct {
 		IndicatorCatalog      func(childComplexity int) int
 		IndicatorRanking      func(childComplexity int, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) int
 		IndicatorSeries       func(childComplexity int, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) int
-		IndicatorValues       func(childComplexity int, keys []schematype.IndicatorKey, regionIds []int, asOf *time.Time, from *time.Time, to *time.Time) int
+		IndicatorValues       func(childComplexity int, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		Institutions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder, where *ent.InstitutionWhereInput) int
 		Node                  func(childComplexity int, id int) int
@@ -721,7 +721,7 @@ type QueryResolver interface {
 	Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
 	IndicatorCatalog(ctx context.Context) ([]model.Indicator, error)
-	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIds []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
+	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
 	IndicatorSeries(ctx context.Context, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) ([]model.IndicatorValue, error)
 	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
@@ -2974,7 +2974,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.IndicatorBreakdown(childComplexity, args["key"].(schematype.IndicatorKey), args["regionId"].(int), args["by"].(model.Dimension), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
+		return e.ComplexityRoot.Query.IndicatorBreakdown(childComplexity, args["key"].(schematype.IndicatorKey), args["regionID"].(int), args["by"].(model.Dimension), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.indicatorCatalog":
 		if e.ComplexityRoot.Query.IndicatorCatalog == nil {
 			break
@@ -2991,7 +2991,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.IndicatorRanking(childComplexity, args["key"].(schematype.IndicatorKey), args["parentRegionId"].(int), args["level"].(region.Level), args["asOf"].(*time.Time), args["descending"].(*bool), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.IndicatorRanking(childComplexity, args["key"].(schematype.IndicatorKey), args["parentRegionID"].(int), args["level"].(region.Level), args["asOf"].(*time.Time), args["descending"].(*bool), args["first"].(*int)), true
 	case "Query.indicatorSeries":
 		if e.ComplexityRoot.Query.IndicatorSeries == nil {
 			break
@@ -3002,7 +3002,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.IndicatorSeries(childComplexity, args["key"].(schematype.IndicatorKey), args["regionId"].(int), args["from"].(time.Time), args["to"].(time.Time), args["grain"].(model.TimeGrain), args["timezone"].(*string)), true
+		return e.ComplexityRoot.Query.IndicatorSeries(childComplexity, args["key"].(schematype.IndicatorKey), args["regionID"].(int), args["from"].(time.Time), args["to"].(time.Time), args["grain"].(model.TimeGrain), args["timezone"].(*string)), true
 	case "Query.indicatorValues":
 		if e.ComplexityRoot.Query.IndicatorValues == nil {
 			break
@@ -3013,7 +3013,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.IndicatorValues(childComplexity, args["keys"].([]schematype.IndicatorKey), args["regionIds"].([]int), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
+		return e.ComplexityRoot.Query.IndicatorValues(childComplexity, args["keys"].([]schematype.IndicatorKey), args["regionIDs"].([]int), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time)), true
 	case "Query.inspections":
 		if e.ComplexityRoot.Query.Inspections == nil {
 			break
@@ -3126,12 +3126,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Targets(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.TargetOrder), args["where"].(*ent.TargetWhereInput)), true
 
-	case "Region.children":
+	case "Region.subregions":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
 		}
 
-		args, err := ec.field_Region_children_args(ctx, rawArgs)
+		args, err := ec.field_Region_subregions_args(ctx, rawArgs)
 		if err != nil {
 			return 0, false
 		}
@@ -3921,15 +3921,33 @@ extend type Mutation {
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 """
-AgeBand is enum for the field age_band
+Class type of the seat: INFANT 乳儿班 6–12 months, TODDLER 托小班 12–24, PRESCHOOL 托大班 24–36, MIXED 混合班 18 months and older.
 """
 enum AgeBand @goModel(model: "github.com/tuoyu/tuoyu/ent/seat.AgeBand") {
+  """
+  乳儿班 6–12 months.
+  """
   INFANT
+  """
+  托小班 12–24 months.
+  """
   TODDLER
+  """
+  托大班 24–36 months.
+  """
   PRESCHOOL
+  """
+  混合班 mixed ages, 18 months and older.
+  """
   MIXED
 }
+"""
+One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
+"""
 type AuditLog implements Node {
+  """
+  Global ID of this AuditLog: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When the operation ran.
@@ -3973,37 +3991,37 @@ type AuditLog implements Node {
   fields: [String!]!
 }
 """
-A connection to a list of items.
+One page of AuditLog records (a Relay connection).
 """
 type AuditLogConnection {
   """
-  A list of edges.
+  The AuditLog records of this page, in order, each with its cursor.
   """
   edges: [AuditLogEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of AuditLog records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One AuditLog in a page, with the cursor that points at it.
 """
 type AuditLogEdge {
   """
-  The item at the end of the edge.
+  The AuditLog.
   """
   node: AuditLog
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for AuditLog connections
+How to sort AuditLog records: a field and a direction.
 """
 input AuditLogOrder {
   """
@@ -4016,9 +4034,12 @@ input AuditLogOrder {
   field: AuditLogOrderField!
 }
 """
-Properties by which AuditLog connections can be ordered.
+What AuditLog connections can be sorted by; ties are broken by ID.
 """
 enum AuditLogOrderField {
+  """
+  By at: When the operation ran.
+  """
   AT
 }
 """
@@ -4165,7 +4186,13 @@ input AuditLogWhereInput {
   entityTypeEqualFold: String
   entityTypeContainsFold: String
 }
+"""
+A lifetime ban from childcare work (终身禁入, 国办发〔2019〕15号), keyed by the hash of an ID-card number: hiring a person on the list fails with FORBIDDEN.
+"""
 type BanListEntry implements Node {
+  """
+  Global ID of this BanListEntry: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -4189,37 +4216,37 @@ type BanListEntry implements Node {
   decidedAt: Date!
 }
 """
-A connection to a list of items.
+One page of BanListEntry records (a Relay connection).
 """
 type BanListEntryConnection {
   """
-  A list of edges.
+  The BanListEntry records of this page, in order, each with its cursor.
   """
   edges: [BanListEntryEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of BanListEntry records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One BanListEntry in a page, with the cursor that points at it.
 """
 type BanListEntryEdge {
   """
-  The item at the end of the edge.
+  The BanListEntry.
   """
   node: BanListEntry
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for BanListEntry connections
+How to sort BanListEntry records: a field and a direction.
 """
 input BanListEntryOrder {
   """
@@ -4232,9 +4259,12 @@ input BanListEntryOrder {
   field: BanListEntryOrderField!
 }
 """
-Properties by which BanListEntry connections can be ordered.
+What BanListEntry connections can be sorted by; ties are broken by ID.
 """
 enum BanListEntryOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
 }
 """
@@ -4306,7 +4336,13 @@ input BanListEntryWhereInput {
   decidedAtLT: Date
   decidedAtLTE: Date
 }
+"""
+A qualification certificate held by a staff member, valid over [issuedAt, expiresAt): it no longer counts on its expiry day (STAFF_CERTIFICATION_RATE).
+"""
 type Certification implements Node {
+  """
+  Global ID of this Certification: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -4350,37 +4386,37 @@ type Certification implements Node {
   staff: Staff!
 }
 """
-A connection to a list of items.
+One page of Certification records (a Relay connection).
 """
 type CertificationConnection {
   """
-  A list of edges.
+  The Certification records of this page, in order, each with its cursor.
   """
   edges: [CertificationEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Certification records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Certification in a page, with the cursor that points at it.
 """
 type CertificationEdge {
   """
-  The item at the end of the edge.
+  The Certification.
   """
   node: Certification
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Certification connections
+How to sort Certification records: a field and a direction.
 """
 input CertificationOrder {
   """
@@ -4393,23 +4429,53 @@ input CertificationOrder {
   field: CertificationOrderField!
 }
 """
-Properties by which Certification connections can be ordered.
+What Certification connections can be sorted by; ties are broken by ID.
 """
 enum CertificationOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By type: CHILDCARE_WORKER 保育师, INFANT_CARER 育婴员, KINDERGARTEN_TEACHER 幼儿园教师资格证, HEALTH_TRAINING 卫生保健培训合格, PRINCIPAL_TRAINING 负责人岗位培训, NURSE, DOCTOR, SECURITY_GUARD 保安员证.
+  """
   TYPE
 }
 """
-CertificationType is enum for the field type
+CHILDCARE_WORKER 保育师, INFANT_CARER 育婴员, KINDERGARTEN_TEACHER 幼儿园教师资格证, HEALTH_TRAINING 卫生保健培训合格, PRINCIPAL_TRAINING 负责人岗位培训, NURSE, DOCTOR, SECURITY_GUARD 保安员证.
 """
 enum CertificationType @goModel(model: "github.com/tuoyu/tuoyu/ent/certification.Type") {
+  """
+  保育师 childcare worker certificate (counts as a childcare qualification).
+  """
   CHILDCARE_WORKER
+  """
+  育婴员 infant carer certificate (counts as a childcare qualification).
+  """
   INFANT_CARER
+  """
+  幼儿园教师资格证 kindergarten teacher qualification (counts as a childcare qualification).
+  """
   KINDERGARTEN_TEACHER
+  """
+  卫生保健培训合格 health-care training certificate (health staff).
+  """
   HEALTH_TRAINING
+  """
+  负责人岗位培训 principal's post training certificate.
+  """
   PRINCIPAL_TRAINING
+  """
+  Nurse's licence (护士执业证书).
+  """
   NURSE
+  """
+  Doctor's licence (医师执业证书).
+  """
   DOCTOR
+  """
+  保安员证 security guard certificate.
+  """
   SECURITY_GUARD
 }
 """
@@ -4537,19 +4603,34 @@ input CertificationWhereInput {
   issuerEqualFold: String
   issuerContainsFold: String
   """
-  staff edge predicates
+  true: only Certification records with at least one Certification.staff; false: only those with none.
   """
   hasStaff: Boolean
+  """
+  Only Certification records with at least one Certification.staff matching all of these filters.
+  """
   hasStaffWith: [StaffWhereInput!]
 }
 """
-CheckSession is enum for the field session
+For daily checks: MORNING 晨检 or NOON 午检.
 """
 enum CheckSession @goModel(model: "github.com/tuoyu/tuoyu/ent/healthrecord.Session") {
+  """
+  晨检 morning check on arrival; counted by DAILY_CHECK_RATE.
+  """
   MORNING
+  """
+  午检 noon check.
+  """
   NOON
 }
+"""
+A child in care (under 3). Personal fields are masked for city and province regulators; every read is audited. BI_SERVICE and PUBLIC cannot read children.
+"""
 type Child implements Node {
+  """
+  Global ID of this Child: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -4595,6 +4676,9 @@ type Child implements Node {
   Region of residence.
   """
   residenceRegion: Region
+  """
+  Enrolments of this child. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   enrolments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4621,6 +4705,9 @@ type Child implements Node {
     """
     orderBy: EnrolmentOrder
   ): EnrolmentConnection!
+  """
+  Health records of this child. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   healthRecords(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -4649,37 +4736,37 @@ type Child implements Node {
   ): HealthRecordConnection!
 }
 """
-A connection to a list of items.
+One page of Child records (a Relay connection).
 """
 type ChildConnection {
   """
-  A list of edges.
+  The Child records of this page, in order, each with its cursor.
   """
   edges: [ChildEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Child records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Child in a page, with the cursor that points at it.
 """
 type ChildEdge {
   """
-  The item at the end of the edge.
+  The Child.
   """
   node: Child
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Child connections
+How to sort Child records: a field and a direction.
 """
 input ChildOrder {
   """
@@ -4692,9 +4779,12 @@ input ChildOrder {
   field: ChildOrderField!
 }
 """
-Properties by which Child connections can be ordered.
+What Child connections can be sorted by; ties are broken by ID.
 """
 enum ChildOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
 }
 """
@@ -4748,22 +4838,46 @@ input ChildWhereInput {
   residenceRegionIDIsNil: Boolean
   residenceRegionIDNotNil: Boolean
   """
-  residence_region edge predicates
+  true: only Child records with at least one Child.residenceRegion; false: only those with none.
   """
   hasResidenceRegion: Boolean
+  """
+  Only Child records with at least one Child.residenceRegion matching all of these filters.
+  """
   hasResidenceRegionWith: [RegionWhereInput!]
 }
 """
-Comparator is enum for the field comparator
+How a value attains the target: GE ≥, GT >, LE ≤, LT <, EQ =.
 """
 enum Comparator @goModel(model: "github.com/tuoyu/tuoyu/ent/target.Comparator") {
+  """
+  Attained when value >= target (at least).
+  """
   GE
+  """
+  Attained when value > target (above).
+  """
   GT
+  """
+  Attained when value <= target (at most).
+  """
   LE
+  """
+  Attained when value < target (below).
+  """
   LT
+  """
+  Attained when value = target.
+  """
   EQ
 }
+"""
+A complaint received about an institution, from receipt to resolution.
+"""
 type Complaint implements Node {
+  """
+  Global ID of this Complaint: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -4803,47 +4917,62 @@ type Complaint implements Node {
   institution: Institution!
 }
 """
-ComplaintChannel is enum for the field channel
+How it arrived: HOTLINE (12345/12320), ONLINE, LETTER, VISIT, OTHER.
 """
 enum ComplaintChannel @goModel(model: "github.com/tuoyu/tuoyu/ent/complaint.Channel") {
+  """
+  By telephone hotline (12345 or 12320).
+  """
   HOTLINE
+  """
+  Through an online portal or app.
+  """
   ONLINE
+  """
+  By letter.
+  """
   LETTER
+  """
+  In person at the commission.
+  """
   VISIT
+  """
+  Any other channel.
+  """
   OTHER
 }
 """
-A connection to a list of items.
+One page of Complaint records (a Relay connection).
 """
 type ComplaintConnection {
   """
-  A list of edges.
+  The Complaint records of this page, in order, each with its cursor.
   """
   edges: [ComplaintEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Complaint records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Complaint in a page, with the cursor that points at it.
 """
 type ComplaintEdge {
   """
-  The item at the end of the edge.
+  The Complaint.
   """
   node: Complaint
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Complaint connections
+How to sort Complaint records: a field and a direction.
 """
 input ComplaintOrder {
   """
@@ -4856,10 +4985,16 @@ input ComplaintOrder {
   field: ComplaintOrderField!
 }
 """
-Properties by which Complaint connections can be ordered.
+What Complaint connections can be sorted by; ties are broken by ID.
 """
 enum ComplaintOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By receivedAt: Day the complaint was received.
+  """
   RECEIVED_AT
 }
 """
@@ -4976,9 +5111,12 @@ input ComplaintWhereInput {
   resolutionEqualFold: String
   resolutionContainsFold: String
   """
-  institution edge predicates
+  true: only Complaint records with at least one Complaint.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Complaint records with at least one Complaint.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
 """
@@ -5477,7 +5615,7 @@ Input was generated by ent.
 """
 input CreateTargetInput {
   """
-  The indicator the target applies to.
+  An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
   """
   indicator: IndicatorKey!
   """
@@ -5516,15 +5654,33 @@ https://relay.dev/graphql/connections.htm#sec-Cursor
 """
 scalar Cursor
 """
-DesignationCategory is enum for the field category
+PUBLIC_INSTITUTION 公办托育服务机构, SOCIAL_INCLUSIVE 社会办普惠托育服务机构, PUBLIC_KINDERGARTEN_CLASS 公办幼儿园托班, PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS 普惠性民办幼儿园托班.
 """
 enum DesignationCategory @goModel(model: "github.com/tuoyu/tuoyu/ent/inclusivedesignation.Category") {
+  """
+  公办托育服务机构 publicly run childcare institution.
+  """
   PUBLIC_INSTITUTION
+  """
+  社会办普惠托育服务机构 privately run institution designated inclusive.
+  """
   SOCIAL_INCLUSIVE
+  """
+  公办幼儿园托班 childcare class of a public kindergarten.
+  """
   PUBLIC_KINDERGARTEN_CLASS
+  """
+  普惠性民办幼儿园托班 childcare class of an inclusive private kindergarten.
+  """
   PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS
 }
+"""
+A child's enrolment (入托) at an institution over [startDate, endDate) in one service mode; a child has at most one FULL_DAY or HALF_DAY enrolment on any day.
+"""
 type Enrolment implements Node {
+  """
+  Global ID of this Enrolment: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -5576,37 +5732,37 @@ type Enrolment implements Node {
   seat: Seat
 }
 """
-A connection to a list of items.
+One page of Enrolment records (a Relay connection).
 """
 type EnrolmentConnection {
   """
-  A list of edges.
+  The Enrolment records of this page, in order, each with its cursor.
   """
   edges: [EnrolmentEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Enrolment records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Enrolment in a page, with the cursor that points at it.
 """
 type EnrolmentEdge {
   """
-  The item at the end of the edge.
+  The Enrolment.
   """
   node: Enrolment
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Enrolment connections
+How to sort Enrolment records: a field and a direction.
 """
 input EnrolmentOrder {
   """
@@ -5619,9 +5775,12 @@ input EnrolmentOrder {
   field: EnrolmentOrderField!
 }
 """
-Properties by which Enrolment connections can be ordered.
+What Enrolment connections can be sorted by; ties are broken by ID.
 """
 enum EnrolmentOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
 }
 """
@@ -5729,32 +5888,62 @@ input EnrolmentWhereInput {
   exitReasonIsNil: Boolean
   exitReasonNotNil: Boolean
   """
-  child edge predicates
+  true: only Enrolment records with at least one Enrolment.child; false: only those with none.
   """
   hasChild: Boolean
+  """
+  Only Enrolment records with at least one Enrolment.child matching all of these filters.
+  """
   hasChildWith: [ChildWhereInput!]
   """
-  institution edge predicates
+  true: only Enrolment records with at least one Enrolment.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Enrolment records with at least one Enrolment.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
   """
-  seat edge predicates
+  true: only Enrolment records with at least one Enrolment.seat; false: only those with none.
   """
   hasSeat: Boolean
+  """
+  Only Enrolment records with at least one Enrolment.seat matching all of these filters.
+  """
   hasSeatWith: [SeatWhereInput!]
 }
 """
-ExitReason is enum for the field exit_reason
+Why the child left, when end_date is set.
 """
 enum ExitReason @goModel(model: "github.com/tuoyu/tuoyu/ent/enrolment.ExitReason") {
+  """
+  Moved on to kindergarten.
+  """
   KINDERGARTEN
+  """
+  The family moved away.
+  """
   MOVED
+  """
+  The parents withdrew the child.
+  """
   PARENT_CHOICE
+  """
+  Left for health reasons.
+  """
   HEALTH
+  """
+  Any other reason.
+  """
   OTHER
 }
+"""
+One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
+"""
 type Filing implements Node {
+  """
+  Global ID of this Filing: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -5794,37 +5983,37 @@ type Filing implements Node {
   institution: Institution!
 }
 """
-A connection to a list of items.
+One page of Filing records (a Relay connection).
 """
 type FilingConnection {
   """
-  A list of edges.
+  The Filing records of this page, in order, each with its cursor.
   """
   edges: [FilingEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Filing records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Filing in a page, with the cursor that points at it.
 """
 type FilingEdge {
   """
-  The item at the end of the edge.
+  The Filing.
   """
   node: Filing
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Filing connections
+How to sort Filing records: a field and a direction.
 """
 input FilingOrder {
   """
@@ -5837,20 +6026,41 @@ input FilingOrder {
   field: FilingOrderField!
 }
 """
-Properties by which Filing connections can be ordered.
+What Filing connections can be sorted by; ties are broken by ID.
 """
 enum FilingOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By status: SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
+  """
   STATUS
 }
 """
-FilingStatus is enum for the field status
+SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
 """
 enum FilingStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/filing.Status") {
+  """
+  Submitted, awaiting review.
+  """
   SUBMITTED
+  """
+  Accepted: receipt (回执) issued; counts as filed.
+  """
   FILED
+  """
+  A non-compliance notice was issued; does not count as filed.
+  """
   NONCOMPLIANT
+  """
+  Filed and since amended (变更备案); counts as filed.
+  """
   CHANGED
+  """
+  Withdrawn or cancelled (注销); no longer counts as filed, for earlier days either.
+  """
   CANCELLED
 }
 """
@@ -5946,12 +6156,21 @@ input FilingWhereInput {
   noncomplianceNotifiedAtIsNil: Boolean
   noncomplianceNotifiedAtNotNil: Boolean
   """
-  institution edge predicates
+  true: only Filing records with at least one Filing.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Filing records with at least one Filing.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
+"""
+One rule violation found in an inspection, with its deadline for correction and the day it was corrected.
+"""
 type Finding implements Node {
+  """
+  Global ID of this Finding: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -5991,7 +6210,7 @@ type Finding implements Node {
   inspection: Inspection!
 }
 """
-Ordering options for Finding connections
+How to sort Finding records: a field and a direction.
 """
 input FindingOrder {
   """
@@ -6004,17 +6223,29 @@ input FindingOrder {
   field: FindingOrderField!
 }
 """
-Properties by which Finding connections can be ordered.
+What Finding connections can be sorted by; ties are broken by ID.
 """
 enum FindingOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
 }
 """
-FindingSeverity is enum for the field severity
+Severity.
 """
 enum FindingSeverity @goModel(model: "github.com/tuoyu/tuoyu/ent/finding.Severity") {
+  """
+  Minor: correct by the deadline.
+  """
   MINOR
+  """
+  Major: correction and follow-up inspection required.
+  """
   MAJOR
+  """
+  Critical: endangers children; may suspend operation.
+  """
   CRITICAL
 }
 """
@@ -6133,12 +6364,21 @@ input FindingWhereInput {
   correctedAtIsNil: Boolean
   correctedAtNotNil: Boolean
   """
-  inspection edge predicates
+  true: only Finding records with at least one Finding.inspection; false: only those with none.
   """
   hasInspection: Boolean
+  """
+  Only Finding records with at least one Finding.inspection matching all of these filters.
+  """
   hasInspectionWith: [InspectionWhereInput!]
 }
+"""
+One health observation of a child at an institution: entry exam, check-up, growth measurement, developmental screening, vaccination check or daily (morning/noon) check.
+"""
 type HealthRecord implements Node {
+  """
+  Global ID of this HealthRecord: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -6202,48 +6442,66 @@ type HealthRecord implements Node {
   institution: Institution!
 }
 """
-A connection to a list of items.
+One page of HealthRecord records (a Relay connection).
 """
 type HealthRecordConnection {
   """
-  A list of edges.
+  The HealthRecord records of this page, in order, each with its cursor.
   """
   edges: [HealthRecordEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of HealthRecord records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One HealthRecord in a page, with the cursor that points at it.
 """
 type HealthRecordEdge {
   """
-  The item at the end of the edge.
+  The HealthRecord.
   """
   node: HealthRecord
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-HealthRecordKind is enum for the field kind
+ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检.
 """
 enum HealthRecordKind @goModel(model: "github.com/tuoyu/tuoyu/ent/healthrecord.Kind") {
+  """
+  入托体检 entry health exam; counts for HEALTH_RECORD_RATE.
+  """
   ENTRY_EXAM
+  """
+  定期体检 periodic check-up.
+  """
   CHECKUP
+  """
+  生长监测 growth measurement (height, weight, head).
+  """
   GROWTH
+  """
+  发育筛查 developmental screening; counts for DEV_SCREENING_RATE within 30 days of a check-point.
+  """
   DEV_SCREENING
+  """
+  预防接种查验 vaccination record check.
+  """
   VACCINATION_CHECK
+  """
+  晨午检 daily health check; session says MORNING or NOON (DAILY_CHECK_RATE counts MORNING).
+  """
   DAILY_CHECK
 }
 """
-Ordering options for HealthRecord connections
+How to sort HealthRecord records: a field and a direction.
 """
 input HealthRecordOrder {
   """
@@ -6256,11 +6514,20 @@ input HealthRecordOrder {
   field: HealthRecordOrderField!
 }
 """
-Properties by which HealthRecord connections can be ordered.
+What HealthRecord connections can be sorted by; ties are broken by ID.
 """
 enum HealthRecordOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By kind: ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检.
+  """
   KIND
+  """
+  By date: Day of the observation.
+  """
   DATE
 }
 """
@@ -6353,30 +6620,63 @@ input HealthRecordWhereInput {
   resultIn: [HealthResult!]
   resultNotIn: [HealthResult!]
   """
-  institution edge predicates
+  true: only HealthRecord records with at least one HealthRecord.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only HealthRecord records with at least one HealthRecord.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
 """
-HealthResult is enum for the field result
+Outcome: NORMAL, ABNORMAL (follow-up at the institution) or REFERRED to a doctor.
 """
 enum HealthResult @goModel(model: "github.com/tuoyu/tuoyu/ent/healthrecord.Result") {
+  """
+  Nothing abnormal found.
+  """
   NORMAL
+  """
+  Abnormal: followed up at the institution.
+  """
   ABNORMAL
+  """
+  Referred to a doctor.
+  """
   REFERRED
 }
 """
-IDDocumentType is enum for the field id_document_type
+Kind of identity document whose number identifies the child: RESIDENT_ID 居民身份证 (18 characters, GB 11643 check character; also the 居住证 of Hong Kong, Macao and Taiwan residents), HK_MACAO_PERMIT 港澳居民来往内地通行证 (H or M and 8 or 10 digits), TAIWAN_PERMIT 台湾居民来往大陆通行证 (8 digits, or 10 digits and an optional letter), PASSPORT (5 to 20 letters and digits), OTHER (4 to 30 letters, digits or hyphens). Null when no number was given. One child per document type and number: registering the same document again is CONFLICT.
 """
 enum IDDocumentType @goModel(model: "github.com/tuoyu/tuoyu/ent/child.IDDocumentType") {
+  """
+  居民身份证 resident ID card, also the 居住证 of Hong Kong, Macao and Taiwan residents: 18 characters with the GB 11643 check character.
+  """
   RESIDENT_ID
+  """
+  港澳居民来往内地通行证: H or M followed by 8 or 10 digits.
+  """
   HK_MACAO_PERMIT
+  """
+  台湾居民来往大陆通行证: 8 digits, or 10 digits and an optional letter.
+  """
   TAIWAN_PERMIT
+  """
+  Passport of a foreign child: 5 to 20 letters and digits.
+  """
   PASSPORT
+  """
+  Any other identity document: 4 to 30 letters, digits or hyphens.
+  """
   OTHER
 }
+"""
+A safety incident involving children at an institution, with its severity and follow-up.
+"""
 type Incident implements Node {
+  """
+  Global ID of this Incident: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -6416,37 +6716,37 @@ type Incident implements Node {
   institution: Institution!
 }
 """
-A connection to a list of items.
+One page of Incident records (a Relay connection).
 """
 type IncidentConnection {
   """
-  A list of edges.
+  The Incident records of this page, in order, each with its cursor.
   """
   edges: [IncidentEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Incident records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Incident in a page, with the cursor that points at it.
 """
 type IncidentEdge {
   """
-  The item at the end of the edge.
+  The Incident.
   """
   node: Incident
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Incident connections
+How to sort Incident records: a field and a direction.
 """
 input IncidentOrder {
   """
@@ -6459,18 +6759,33 @@ input IncidentOrder {
   field: IncidentOrderField!
 }
 """
-Properties by which Incident connections can be ordered.
+What Incident connections can be sorted by; ties are broken by ID.
 """
 enum IncidentOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By occurredAt: When it happened.
+  """
   OCCURRED_AT
 }
 """
-IncidentSeverity is enum for the field severity
+MINOR 一般, SERIOUS 较大, MAJOR 重大.
 """
 enum IncidentSeverity @goModel(model: "github.com/tuoyu/tuoyu/ent/incident.Severity") {
+  """
+  一般 minor incident.
+  """
   MINOR
+  """
+  较大 serious incident.
+  """
   SERIOUS
+  """
+  重大 major incident.
+  """
   MAJOR
 }
 """
@@ -6585,12 +6900,21 @@ input IncidentWhereInput {
   descriptionEqualFold: String
   descriptionContainsFold: String
   """
-  institution edge predicates
+  true: only Incident records with at least one Incident.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Incident records with at least one Incident.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
+"""
+A 普惠 (inclusive, affordable) designation of an institution, valid over [validFrom, validTo); seats marked inclusive count toward INCLUSIVE_SEAT_SHARE while it holds.
+"""
 type InclusiveDesignation implements Node {
+  """
+  Global ID of this InclusiveDesignation: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -6626,37 +6950,37 @@ type InclusiveDesignation implements Node {
   institution: Institution!
 }
 """
-A connection to a list of items.
+One page of InclusiveDesignation records (a Relay connection).
 """
 type InclusiveDesignationConnection {
   """
-  A list of edges.
+  The InclusiveDesignation records of this page, in order, each with its cursor.
   """
   edges: [InclusiveDesignationEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of InclusiveDesignation records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One InclusiveDesignation in a page, with the cursor that points at it.
 """
 type InclusiveDesignationEdge {
   """
-  The item at the end of the edge.
+  The InclusiveDesignation.
   """
   node: InclusiveDesignation
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for InclusiveDesignation connections
+How to sort InclusiveDesignation records: a field and a direction.
 """
 input InclusiveDesignationOrder {
   """
@@ -6669,9 +6993,12 @@ input InclusiveDesignationOrder {
   field: InclusiveDesignationOrderField!
 }
 """
-Properties by which InclusiveDesignation connections can be ordered.
+What InclusiveDesignation connections can be sorted by; ties are broken by ID.
 """
 enum InclusiveDesignationOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
 }
 """
@@ -6770,31 +7097,82 @@ input InclusiveDesignationWhereInput {
   designatedByEqualFold: String
   designatedByContainsFold: String
   """
-  institution edge predicates
+  true: only InclusiveDesignation records with at least one InclusiveDesignation.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only InclusiveDesignation records with at least one InclusiveDesignation.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
 """
-IndicatorKey is enum for the field indicator
+An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
 """
 enum IndicatorKey @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.IndicatorKey") {
+  """
+  千人口托位数: open seats per 1,000 residents, as of a day (PER_1000).
+  """
   SEATS_PER_1000
+  """
+  普惠托位占比: share of open seats that are inclusive, as of a day (RATIO 0..1).
+  """
   INCLUSIVE_SEAT_SHARE
+  """
+  托位使用率: children in FULL_DAY or HALF_DAY care per open seat, as of a day (RATIO).
+  """
   SEAT_USAGE_RATE
+  """
+  入托率: children under 36 months in any care per under-3 resident of the region, as of a day (RATIO).
+  """
   ENROLMENT_RATE
+  """
+  街道普惠性托育机构覆盖率: share of subdistricts with an inclusive provider (a 普惠-designated open institution, or a kindergarten with an open seat), as of a day (RATIO).
+  """
   SUBDISTRICT_INCLUSIVE_COVERAGE
+  """
+  提供托育服务的幼儿园占比: share of open kindergartens with at least one open seat (托班), as of a day (RATIO).
+  """
   KINDERGARTEN_CHILDCARE_SHARE
+  """
+  备案率: share of open institutions that are filed (FILED or CHANGED with a receipt), as of a day (RATIO).
+  """
   FILING_RATE
+  """
+  从业人员持证上岗率: share of active CAREGIVER staff holding a valid CHILDCARE_WORKER, INFANT_CARER or KINDERGARTEN_TEACHER certificate, as of a day (RATIO).
+  """
   STAFF_CERTIFICATION_RATE
+  """
+  婴幼儿电子健康档案建设管理率: share of children in care with an ENTRY_EXAM record on or before the day (RATIO).
+  """
   HEALTH_RECORD_RATE
+  """
+  发育监测筛查率: share of age check-points in [from, to) screened within 30 days (RATIO, period).
+  """
   DEV_SCREENING_RATE
+  """
+  晨检执行率: share of child-weekdays in [from, to) with a morning check (RATIO, period).
+  """
   DAILY_CHECK_RATE
+  """
+  满意度: positive answers per respondent of satisfaction surveys in [from, to) (RATIO, period).
+  """
   SATISFACTION_RATE
+  """
+  科学育儿知识普及率: positive answers per respondent of parenting-knowledge surveys in [from, to) (RATIO, period).
+  """
   PARENTING_KNOWLEDGE_RATE
+  """
+  指导中心数: open guidance centres in the region, as of a day (COUNT).
+  """
   GUIDANCE_CENTERS
 }
+"""
+A supervisory visit (监督检查) to an institution by a regulator, with its outcome and findings.
+"""
 type Inspection implements Node {
+  """
+  Global ID of this Inspection: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -6834,46 +7212,58 @@ type Inspection implements Node {
   findings: [Finding!]
 }
 """
-A connection to a list of items.
+One page of Inspection records (a Relay connection).
 """
 type InspectionConnection {
   """
-  A list of edges.
+  The Inspection records of this page, in order, each with its cursor.
   """
   edges: [InspectionEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Inspection records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Inspection in a page, with the cursor that points at it.
 """
 type InspectionEdge {
   """
-  The item at the end of the edge.
+  The Inspection.
   """
   node: Inspection
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-InspectionKind is enum for the field kind
+ROUTINE 日常, SPECIAL 专项, FOLLOW_UP 复查, COMPLAINT 投诉核查.
 """
 enum InspectionKind @goModel(model: "github.com/tuoyu/tuoyu/ent/inspection.Kind") {
+  """
+  日常 routine inspection.
+  """
   ROUTINE
+  """
+  专项 special (thematic) inspection.
+  """
   SPECIAL
+  """
+  复查 follow-up of earlier findings.
+  """
   FOLLOW_UP
+  """
+  投诉核查 inspection to verify a complaint.
+  """
   COMPLAINT
 }
 """
-Ordering options for Inspection connections
+How to sort Inspection records: a field and a direction.
 """
 input InspectionOrder {
   """
@@ -6886,18 +7276,33 @@ input InspectionOrder {
   field: InspectionOrderField!
 }
 """
-Properties by which Inspection connections can be ordered.
+What Inspection connections can be sorted by; ties are broken by ID.
 """
 enum InspectionOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By inspectedOn: Day of the visit.
+  """
   INSPECTED_ON
 }
 """
-InspectionOutcome is enum for the field outcome
+Overall outcome.
 """
 enum InspectionOutcome @goModel(model: "github.com/tuoyu/tuoyu/ent/inspection.Outcome") {
+  """
+  No violations, or only corrected on the spot.
+  """
   PASSED
+  """
+  Findings must be corrected by their deadlines.
+  """
   CORRECTIONS_REQUIRED
+  """
+  Failed: serious findings; sanctions may follow.
+  """
   FAILED
 }
 """
@@ -6990,17 +7395,29 @@ input InspectionWhereInput {
   outcomeIn: [InspectionOutcome!]
   outcomeNotIn: [InspectionOutcome!]
   """
-  institution edge predicates
+  true: only Inspection records with at least one Inspection.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Inspection records with at least one Inspection.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
   """
-  findings edge predicates
+  true: only Inspection records with at least one Inspection.findings; false: only those with none.
   """
   hasFindings: Boolean
+  """
+  Only Inspection records with at least one Inspection.findings matching all of these filters.
+  """
   hasFindingsWith: [FindingWhereInput!]
 }
+"""
+A childcare provider registered with a health commission: a 托育机构, a kindergarten with 托班, an employer, community or home setting, or a guidance centre. Open over [openedAt, closedAt).
+"""
 type Institution implements Node {
+  """
+  Global ID of this Institution: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -7066,6 +7483,9 @@ type Institution implements Node {
   The lowest known region of the institution.
   """
   region: Region!
+  """
+  Filings (备案) of this institution. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   filings(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7092,6 +7512,9 @@ type Institution implements Node {
     """
     orderBy: FilingOrder
   ): FilingConnection!
+  """
+  普惠 designations of this institution. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   designations(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7123,6 +7546,9 @@ type Institution implements Node {
     """
     where: InclusiveDesignationWhereInput
   ): InclusiveDesignationConnection!
+  """
+  Filed seats (托位). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   seats(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7154,6 +7580,9 @@ type Institution implements Node {
     """
     where: SeatWhereInput
   ): SeatConnection!
+  """
+  Staff employed here. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   staff(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7180,6 +7609,9 @@ type Institution implements Node {
     """
     orderBy: StaffOrder
   ): StaffConnection!
+  """
+  Enrolments of children. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   enrolments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7206,6 +7638,9 @@ type Institution implements Node {
     """
     orderBy: EnrolmentOrder
   ): EnrolmentConnection!
+  """
+  Health records taken here. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   healthRecords(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7232,6 +7667,9 @@ type Institution implements Node {
     """
     orderBy: HealthRecordOrder
   ): HealthRecordConnection!
+  """
+  Supervisory inspections. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   inspections(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7258,6 +7696,9 @@ type Institution implements Node {
     """
     orderBy: InspectionOrder
   ): InspectionConnection!
+  """
+  Complaints about this institution. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   complaints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7284,6 +7725,9 @@ type Institution implements Node {
     """
     orderBy: ComplaintOrder
   ): ComplaintConnection!
+  """
+  Reported safety incidents. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   incidents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7312,48 +7756,66 @@ type Institution implements Node {
   ): IncidentConnection!
 }
 """
-A connection to a list of items.
+One page of Institution records (a Relay connection).
 """
 type InstitutionConnection {
   """
-  A list of edges.
+  The Institution records of this page, in order, each with its cursor.
   """
   edges: [InstitutionEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Institution records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Institution in a page, with the cursor that points at it.
 """
 type InstitutionEdge {
   """
-  The item at the end of the edge.
+  The Institution.
   """
   node: Institution
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-InstitutionForm is enum for the field form
+Form of provision: CENTER 托育机构, KINDERGARTEN 幼儿园(托班), EMPLOYER 用人单位办托, COMMUNITY 社区托育点/驿站, HOME 家庭托育点, GUIDANCE_CENTER 托育综合服务中心.
 """
 enum InstitutionForm @goModel(model: "github.com/tuoyu/tuoyu/ent/institution.Form") {
+  """
+  托育机构 dedicated childcare centre.
+  """
   CENTER
+  """
+  幼儿园 with 托班 classes; counts toward KINDERGARTEN_CHILDCARE_SHARE and the filing rate only with at least one open seat.
+  """
   KINDERGARTEN
+  """
+  用人单位办托 employer-run childcare.
+  """
   EMPLOYER
+  """
+  社区托育点/驿站 community childcare point.
+  """
   COMMUNITY
+  """
+  家庭托育点 home-based childcare.
+  """
   HOME
+  """
+  托育综合服务中心 guidance centre; counted by GUIDANCE_CENTERS.
+  """
   GUIDANCE_CENTER
 }
 """
-Ordering options for Institution connections
+How to sort Institution records: a field and a direction.
 """
 input InstitutionOrder {
   """
@@ -7366,21 +7828,45 @@ input InstitutionOrder {
   field: InstitutionOrderField!
 }
 """
-Properties by which Institution connections can be ordered.
+What Institution connections can be sorted by; ties are broken by ID.
 """
 enum InstitutionOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By name: Registered name.
+  """
   NAME
+  """
+  By creditCode: 统一社会信用代码 (GB 32100): 18 characters with a check character.
+  """
   CREDIT_CODE
+  """
+  By form: Form of provision: CENTER 托育机构, KINDERGARTEN 幼儿园(托班), EMPLOYER 用人单位办托, COMMUNITY 社区托育点/驿站, HOME 家庭托育点, GUIDANCE_CENTER 托育综合服务中心.
+  """
   FORM
 }
 """
-InstitutionStatus is enum for the field status
+Operating status as last reported. KPIs use opened_at/closed_at, not this field.
 """
 enum InstitutionStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/institution.Status") {
+  """
+  Being set up, not yet serving.
+  """
   PREPARING
+  """
+  Serving children.
+  """
   OPERATING
+  """
+  Temporarily closed.
+  """
   SUSPENDED
+  """
+  Closed for good.
+  """
   CLOSED
 }
 """
@@ -7560,27 +8046,45 @@ input InstitutionWhereInput {
   regionIDIn: [ID!]
   regionIDNotIn: [ID!]
   """
-  region edge predicates
+  true: only Institution records with at least one Institution.region; false: only those with none.
   """
   hasRegion: Boolean
+  """
+  Only Institution records with at least one Institution.region matching all of these filters.
+  """
   hasRegionWith: [RegionWhereInput!]
   """
-  designations edge predicates
+  true: only Institution records with at least one Institution.designations; false: only those with none.
   """
   hasDesignations: Boolean
+  """
+  Only Institution records with at least one Institution.designations matching all of these filters.
+  """
   hasDesignationsWith: [InclusiveDesignationWhereInput!]
   """
-  seats edge predicates
+  true: only Institution records with at least one Institution.seats; false: only those with none.
   """
   hasSeats: Boolean
+  """
+  Only Institution records with at least one Institution.seats matching all of these filters.
+  """
   hasSeatsWith: [SeatWhereInput!]
 }
 """
-LegalNature is enum for the field legal_nature
+Legal registration: PUBLIC_UNIT 事业单位, NONPROFIT 社会服务机构, FOR_PROFIT 营利性.
 """
 enum LegalNature @goModel(model: "github.com/tuoyu/tuoyu/ent/institution.LegalNature") {
+  """
+  事业单位 public institution.
+  """
   PUBLIC_UNIT
+  """
+  社会服务机构 non-profit social service organisation.
+  """
   NONPROFIT
+  """
+  营利性 for-profit enterprise.
+  """
   FOR_PROFIT
 }
 """
@@ -7607,12 +8111,24 @@ enum OrderDirection {
   DESC
 }
 """
-Ownership is enum for the field ownership
+Ownership model: PUBLIC 公办, PRIVATE 民办, PUBLIC_PRIVATE 公建民营, PRIVATE_SUBSIDISED 民办公助.
 """
 enum Ownership @goModel(model: "github.com/tuoyu/tuoyu/ent/institution.Ownership") {
+  """
+  公办 publicly owned and run.
+  """
   PUBLIC
+  """
+  民办 privately owned and run.
+  """
   PRIVATE
+  """
+  公建民营 publicly built, privately run.
+  """
   PUBLIC_PRIVATE
+  """
+  民办公助 private with public subsidy.
+  """
   PRIVATE_SUBSIDISED
 }
 """
@@ -7637,7 +8153,13 @@ type PageInfo {
   """
   endCursor: Cursor
 }
+"""
+One year of population figures for one region (resident population, children under 3, births): the denominators of SEATS_PER_1000 and ENROLMENT_RATE.
+"""
 type PopulationStat implements Node {
+  """
+  Global ID of this PopulationStat: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -7677,37 +8199,37 @@ type PopulationStat implements Node {
   region: Region!
 }
 """
-A connection to a list of items.
+One page of PopulationStat records (a Relay connection).
 """
 type PopulationStatConnection {
   """
-  A list of edges.
+  The PopulationStat records of this page, in order, each with its cursor.
   """
   edges: [PopulationStatEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of PopulationStat records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One PopulationStat in a page, with the cursor that points at it.
 """
 type PopulationStatEdge {
   """
-  The item at the end of the edge.
+  The PopulationStat.
   """
   node: PopulationStat
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for PopulationStat connections
+How to sort PopulationStat records: a field and a direction.
 """
 input PopulationStatOrder {
   """
@@ -7720,10 +8242,16 @@ input PopulationStatOrder {
   field: PopulationStatOrderField!
 }
 """
-Properties by which PopulationStat connections can be ordered.
+What PopulationStat connections can be sorted by; ties are broken by ID.
 """
 enum PopulationStatOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By year: Statistical year (figures as of year end).
+  """
   YEAR
 }
 """
@@ -7839,11 +8367,17 @@ input PopulationStatWhereInput {
   sourceEqualFold: String
   sourceContainsFold: String
   """
-  region edge predicates
+  true: only PopulationStat records with at least one PopulationStat.region; false: only those with none.
   """
   hasRegion: Boolean
+  """
+  Only PopulationStat records with at least one PopulationStat.region matching all of these filters.
+  """
   hasRegionWith: [RegionWhereInput!]
 }
+"""
+Entry points for reading. Every list is a Relay connection limited to the rows the viewer's role and region may read (see the README's Security section).
+"""
 type Query {
   """
   Fetches an object given its ID.
@@ -7863,6 +8397,9 @@ type Query {
     """
     ids: [ID!]!
   ): [Node]!
+  """
+  All AuditLog records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
+  """
   auditLogs(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7894,6 +8431,9 @@ type Query {
     """
     where: AuditLogWhereInput
   ): AuditLogConnection!
+  """
+  All BanListEntry records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A lifetime ban from childcare work (终身禁入, 国办发〔2019〕15号), keyed by the hash of an ID-card number: hiring a person on the list fails with FORBIDDEN.
+  """
   banListEntries(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7925,6 +8465,9 @@ type Query {
     """
     where: BanListEntryWhereInput
   ): BanListEntryConnection!
+  """
+  All Certification records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A qualification certificate held by a staff member, valid over [issuedAt, expiresAt): it no longer counts on its expiry day (STAFF_CERTIFICATION_RATE).
+  """
   certifications(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7956,6 +8499,9 @@ type Query {
     """
     where: CertificationWhereInput
   ): CertificationConnection!
+  """
+  All Child records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A child in care (under 3). Personal fields are masked for city and province regulators; every read is audited. BI_SERVICE and PUBLIC cannot read children.
+  """
   children(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -7987,6 +8533,9 @@ type Query {
     """
     where: ChildWhereInput
   ): ChildConnection!
+  """
+  All Complaint records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A complaint received about an institution, from receipt to resolution.
+  """
   complaints(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8018,6 +8567,9 @@ type Query {
     """
     where: ComplaintWhereInput
   ): ComplaintConnection!
+  """
+  All Enrolment records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A child's enrolment (入托) at an institution over [startDate, endDate) in one service mode; a child has at most one FULL_DAY or HALF_DAY enrolment on any day.
+  """
   enrolments(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8049,6 +8601,9 @@ type Query {
     """
     where: EnrolmentWhereInput
   ): EnrolmentConnection!
+  """
+  All Filing records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
+  """
   filings(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8080,6 +8635,9 @@ type Query {
     """
     where: FilingWhereInput
   ): FilingConnection!
+  """
+  All HealthRecord records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One health observation of a child at an institution: entry exam, check-up, growth measurement, developmental screening, vaccination check or daily (morning/noon) check.
+  """
   healthRecords(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8111,6 +8669,9 @@ type Query {
     """
     where: HealthRecordWhereInput
   ): HealthRecordConnection!
+  """
+  All Incident records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A safety incident involving children at an institution, with its severity and follow-up.
+  """
   incidents(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8142,6 +8703,9 @@ type Query {
     """
     where: IncidentWhereInput
   ): IncidentConnection!
+  """
+  All InclusiveDesignation records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A 普惠 (inclusive, affordable) designation of an institution, valid over [validFrom, validTo); seats marked inclusive count toward INCLUSIVE_SEAT_SHARE while it holds.
+  """
   inclusiveDesignations(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8173,6 +8737,9 @@ type Query {
     """
     where: InclusiveDesignationWhereInput
   ): InclusiveDesignationConnection!
+  """
+  All Inspection records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A supervisory visit (监督检查) to an institution by a regulator, with its outcome and findings.
+  """
   inspections(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8204,6 +8771,9 @@ type Query {
     """
     where: InspectionWhereInput
   ): InspectionConnection!
+  """
+  All Institution records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A childcare provider registered with a health commission: a 托育机构, a kindergarten with 托班, an employer, community or home setting, or a guidance centre. Open over [openedAt, closedAt).
+  """
   institutions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8235,6 +8805,9 @@ type Query {
     """
     where: InstitutionWhereInput
   ): InstitutionConnection!
+  """
+  All PopulationStat records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One year of population figures for one region (resident population, children under 3, births): the denominators of SEATS_PER_1000 and ENROLMENT_RATE.
+  """
   populationStats(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8266,6 +8839,9 @@ type Query {
     """
     where: PopulationStatWhereInput
   ): PopulationStatConnection!
+  """
+  All Region records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One node of the administrative tree (GB/T 2260): PROVINCE › CITY › DISTRICT › SUBDISTRICT. KPI values of a region cover all its descendants.
+  """
   regions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8297,6 +8873,9 @@ type Query {
     """
     where: RegionWhereInput
   ): RegionConnection!
+  """
+  All Seat records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One filed childcare place (托位) of an institution, counted by the seat KPIs while open over [openedAt, closedAt) and while its institution is open.
+  """
   seats(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8328,6 +8907,9 @@ type Query {
     """
     where: SeatWhereInput
   ): SeatConnection!
+  """
+  All Staff records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One person's employment at an institution over [hiredAt, leftAt), with their post; the ID-card number is kept only as a keyed hash and a masked form.
+  """
   staff(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8359,6 +8941,9 @@ type Query {
     """
     where: StaffWhereInput
   ): StaffConnection!
+  """
+  All Survey records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One wave of a parent survey in a region, as counts of respondents and positive answers: the source of SATISFACTION_RATE and PARENTING_KNOWLEDGE_RATE.
+  """
   surveys(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8390,6 +8975,9 @@ type Query {
     """
     where: SurveyWhereInput
   ): SurveyConnection!
+  """
+  All Target records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A plan target for one indicator in one region and year, in the indicator's unit (rates as fractions 0..1), with the comparator that says when it is attained.
+  """
   targets(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8422,7 +9010,13 @@ type Query {
     where: TargetWhereInput
   ): TargetConnection!
 }
+"""
+One node of the administrative tree (GB/T 2260): PROVINCE › CITY › DISTRICT › SUBDISTRICT. KPI values of a region cover all its descendants.
+"""
 type Region implements Node {
+  """
+  Global ID of this Region: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -8452,7 +9046,10 @@ type Region implements Node {
   The enclosing region.
   """
   parent: Region
-  children(
+  """
+  Regions directly below this one (a city's districts, a district's subdistricts); not to be confused with Query.children, the Child records. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
+  subregions(
     """
     Returns the elements in the list that come after the specified cursor.
     """
@@ -8482,7 +9079,10 @@ type Region implements Node {
     Filtering options for Regions returned from the connection.
     """
     where: RegionWhereInput
-  ): RegionConnection!
+  ): RegionConnection! @goField(name: "Children", forceResolver: false)
+  """
+  Institutions registered directly in this region (normally a subdistrict). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   institutions(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8509,6 +9109,9 @@ type Region implements Node {
     """
     orderBy: InstitutionOrder
   ): InstitutionConnection!
+  """
+  Yearly population statistics of this region. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   populationStats(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8540,6 +9143,9 @@ type Region implements Node {
     """
     where: PopulationStatWhereInput
   ): PopulationStatConnection!
+  """
+  Parent surveys held in this region. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   surveys(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8571,6 +9177,9 @@ type Region implements Node {
     """
     where: SurveyWhereInput
   ): SurveyConnection!
+  """
+  Plan targets set for this region. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   targets(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -8604,46 +9213,58 @@ type Region implements Node {
   ): TargetConnection!
 }
 """
-A connection to a list of items.
+One page of Region records (a Relay connection).
 """
 type RegionConnection {
   """
-  A list of edges.
+  The Region records of this page, in order, each with its cursor.
   """
   edges: [RegionEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Region records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Region in a page, with the cursor that points at it.
 """
 type RegionEdge {
   """
-  The item at the end of the edge.
+  The Region.
   """
   node: Region
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-RegionLevel is enum for the field level
+Level in the administrative tree.
 """
 enum RegionLevel @goModel(model: "github.com/tuoyu/tuoyu/ent/region.Level") {
+  """
+  Province-level division (省, 自治区, 直辖市); 6-digit code ending in 0000.
+  """
   PROVINCE
+  """
+  Prefecture-level city (设区的市); 6-digit code ending in 00.
+  """
   CITY
+  """
+  District or county (区/县); 6-digit code.
+  """
   DISTRICT
+  """
+  Subdistrict, town or township (街道/乡镇); 9- or 12-digit code.
+  """
   SUBDISTRICT
 }
 """
-Ordering options for Region connections
+How to sort Region records: a field and a direction.
 """
 input RegionOrder {
   """
@@ -8656,12 +9277,24 @@ input RegionOrder {
   field: RegionOrderField!
 }
 """
-Properties by which Region connections can be ordered.
+What Region connections can be sorted by; ties are broken by ID.
 """
 enum RegionOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By code: GB/T 2260 administrative division code: 6 digits down to district level, 9 or 12 digits for subdistricts.
+  """
   CODE
+  """
+  By name: Official name, e.g. 沈阳市 or 和平区.
+  """
   NAME
+  """
+  By level: Level in the administrative tree.
+  """
   LEVEL
 }
 """
@@ -8754,32 +9387,53 @@ input RegionWhereInput {
   parentIDIsNil: Boolean
   parentIDNotNil: Boolean
   """
-  parent edge predicates
+  true: only Region records with at least one Region.parent; false: only those with none.
   """
   hasParent: Boolean
+  """
+  Only Region records with at least one Region.parent matching all of these filters.
+  """
   hasParentWith: [RegionWhereInput!]
   """
-  children edge predicates
+  true: only Region records with at least one Region.subregions; false: only those with none.
   """
   hasChildren: Boolean
+  """
+  Only Region records with at least one Region.subregions matching all of these filters.
+  """
   hasChildrenWith: [RegionWhereInput!]
   """
-  population_stats edge predicates
+  true: only Region records with at least one Region.populationStats; false: only those with none.
   """
   hasPopulationStats: Boolean
+  """
+  Only Region records with at least one Region.populationStats matching all of these filters.
+  """
   hasPopulationStatsWith: [PopulationStatWhereInput!]
   """
-  surveys edge predicates
+  true: only Region records with at least one Region.surveys; false: only those with none.
   """
   hasSurveys: Boolean
+  """
+  Only Region records with at least one Region.surveys matching all of these filters.
+  """
   hasSurveysWith: [SurveyWhereInput!]
   """
-  targets edge predicates
+  true: only Region records with at least one Region.targets; false: only those with none.
   """
   hasTargets: Boolean
+  """
+  Only Region records with at least one Region.targets matching all of these filters.
+  """
   hasTargetsWith: [TargetWhereInput!]
 }
+"""
+One filed childcare place (托位) of an institution, counted by the seat KPIs while open over [openedAt, closedAt) and while its institution is open.
+"""
 type Seat implements Node {
+  """
+  Global ID of this Seat: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -8815,37 +9469,37 @@ type Seat implements Node {
   institution: Institution!
 }
 """
-A connection to a list of items.
+One page of Seat records (a Relay connection).
 """
 type SeatConnection {
   """
-  A list of edges.
+  The Seat records of this page, in order, each with its cursor.
   """
   edges: [SeatEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Seat records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Seat in a page, with the cursor that points at it.
 """
 type SeatEdge {
   """
-  The item at the end of the edge.
+  The Seat.
   """
   node: Seat
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Seat connections
+How to sort Seat records: a field and a direction.
 """
 input SeatOrder {
   """
@@ -8858,10 +9512,16 @@ input SeatOrder {
   field: SeatOrderField!
 }
 """
-Properties by which Seat connections can be ordered.
+What Seat connections can be sorted by; ties are broken by ID.
 """
 enum SeatOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By ageBand: Class type of the seat: INFANT 乳儿班 6–12 months, TODDLER 托小班 12–24, PRESCHOOL 托大班 24–36, MIXED 混合班 18 months and older.
+  """
   AGE_BAND
 }
 """
@@ -8949,28 +9609,55 @@ input SeatWhereInput {
   inclusive: Boolean
   inclusiveNEQ: Boolean
   """
-  institution edge predicates
+  true: only Seat records with at least one Seat.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Seat records with at least one Seat.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
 }
 """
-ServiceMode is enum for the field service_mode
+FULL_DAY 全日托, HALF_DAY 半日托, HOURLY 计时托 or TEMPORARY 临时托.
 """
 enum ServiceMode @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.ServiceMode") {
+  """
+  全日托 full-day care; counts toward seat usage.
+  """
   FULL_DAY
+  """
+  半日托 half-day care; counts toward seat usage.
+  """
   HALF_DAY
+  """
+  计时托 care by the hour; does not occupy a seat in SEAT_USAGE_RATE.
+  """
   HOURLY
+  """
+  临时托 occasional care; does not occupy a seat in SEAT_USAGE_RATE.
+  """
   TEMPORARY
 }
 """
-Sex is enum for the field sex
+Sex as registered.
 """
 enum Sex @goModel(model: "github.com/tuoyu/tuoyu/ent/child.Sex") {
+  """
+  Female.
+  """
   FEMALE
+  """
+  Male.
+  """
   MALE
 }
+"""
+One person's employment at an institution over [hiredAt, leftAt), with their post; the ID-card number is kept only as a keyed hash and a masked form.
+"""
 type Staff implements Node {
+  """
+  Global ID of this Staff: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -9012,6 +9699,9 @@ type Staff implements Node {
   The employing institution.
   """
   institution: Institution!
+  """
+  Certificates held. Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted.
+  """
   certifications(
     """
     Returns the elements in the list that come after the specified cursor.
@@ -9045,37 +9735,37 @@ type Staff implements Node {
   ): CertificationConnection!
 }
 """
-A connection to a list of items.
+One page of Staff records (a Relay connection).
 """
 type StaffConnection {
   """
-  A list of edges.
+  The Staff records of this page, in order, each with its cursor.
   """
   edges: [StaffEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Staff records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Staff in a page, with the cursor that points at it.
 """
 type StaffEdge {
   """
-  The item at the end of the edge.
+  The Staff.
   """
   node: Staff
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-Ordering options for Staff connections
+How to sort Staff records: a field and a direction.
 """
 input StaffOrder {
   """
@@ -9088,22 +9778,49 @@ input StaffOrder {
   field: StaffOrderField!
 }
 """
-Properties by which Staff connections can be ordered.
+What Staff connections can be sorted by; ties are broken by ID.
 """
 enum StaffOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By role: Post: PRINCIPAL 负责人, CAREGIVER 保育人员, HEALTH 卫生保健人员, TEACHER 教师, SECURITY 安全保卫, COOK 炊事, OTHER.
+  """
   ROLE
 }
 """
-StaffRole is enum for the field role
+Post: PRINCIPAL 负责人, CAREGIVER 保育人员, HEALTH 卫生保健人员, TEACHER 教师, SECURITY 安全保卫, COOK 炊事, OTHER.
 """
 enum StaffRole @goModel(model: "github.com/tuoyu/tuoyu/ent/staff.Role") {
+  """
+  负责人 head of the institution.
+  """
   PRINCIPAL
+  """
+  保育人员 caregiver; STAFF_CERTIFICATION_RATE counts caregivers.
+  """
   CAREGIVER
+  """
+  卫生保健人员 health-care staff.
+  """
   HEALTH
+  """
+  教师 teacher.
+  """
   TEACHER
+  """
+  安全保卫 security staff.
+  """
   SECURITY
+  """
+  炊事 kitchen staff.
+  """
   COOK
+  """
+  Any other post.
+  """
   OTHER
 }
 """
@@ -9199,17 +9916,29 @@ input StaffWhereInput {
   healthCertificateValidUntilIsNil: Boolean
   healthCertificateValidUntilNotNil: Boolean
   """
-  institution edge predicates
+  true: only Staff records with at least one Staff.institution; false: only those with none.
   """
   hasInstitution: Boolean
+  """
+  Only Staff records with at least one Staff.institution matching all of these filters.
+  """
   hasInstitutionWith: [InstitutionWhereInput!]
   """
-  certifications edge predicates
+  true: only Staff records with at least one Staff.certifications; false: only those with none.
   """
   hasCertifications: Boolean
+  """
+  Only Staff records with at least one Staff.certifications matching all of these filters.
+  """
   hasCertificationsWith: [CertificationWhereInput!]
 }
+"""
+One wave of a parent survey in a region, as counts of respondents and positive answers: the source of SATISFACTION_RATE and PARENTING_KNOWLEDGE_RATE.
+"""
 type Survey implements Node {
+  """
+  Global ID of this Survey: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -9245,44 +9974,50 @@ type Survey implements Node {
   region: Region!
 }
 """
-A connection to a list of items.
+One page of Survey records (a Relay connection).
 """
 type SurveyConnection {
   """
-  A list of edges.
+  The Survey records of this page, in order, each with its cursor.
   """
   edges: [SurveyEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Survey records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Survey in a page, with the cursor that points at it.
 """
 type SurveyEdge {
   """
-  The item at the end of the edge.
+  The Survey.
   """
   node: Survey
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-SurveyKind is enum for the field kind
+SATISFACTION 满意度 or PARENTING_KNOWLEDGE 科学育儿知识.
 """
 enum SurveyKind @goModel(model: "github.com/tuoyu/tuoyu/ent/survey.Kind") {
+  """
+  满意度 parent satisfaction survey (SATISFACTION_RATE).
+  """
   SATISFACTION
+  """
+  科学育儿知识 parenting knowledge survey (PARENTING_KNOWLEDGE_RATE).
+  """
   PARENTING_KNOWLEDGE
 }
 """
-Ordering options for Survey connections
+How to sort Survey records: a field and a direction.
 """
 input SurveyOrder {
   """
@@ -9295,10 +10030,16 @@ input SurveyOrder {
   field: SurveyOrderField!
 }
 """
-Properties by which Survey connections can be ordered.
+What Survey connections can be sorted by; ties are broken by ID.
 """
 enum SurveyOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By date: Day the survey closed; period indicators count it in the period containing this day.
+  """
   DATE
 }
 """
@@ -9390,12 +10131,21 @@ input SurveyWhereInput {
   positiveLT: Int
   positiveLTE: Int
   """
-  region edge predicates
+  true: only Survey records with at least one Survey.region; false: only those with none.
   """
   hasRegion: Boolean
+  """
+  Only Survey records with at least one Survey.region matching all of these filters.
+  """
   hasRegionWith: [RegionWhereInput!]
 }
+"""
+A plan target for one indicator in one region and year, in the indicator's unit (rates as fractions 0..1), with the comparator that says when it is attained.
+"""
 type Target implements Node {
+  """
+  Global ID of this Target: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
   id: ID!
   """
   When this record was created.
@@ -9406,7 +10156,7 @@ type Target implements Node {
   """
   updatedAt: Time!
   """
-  The indicator the target applies to.
+  An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
   """
   indicator: IndicatorKey!
   """
@@ -9447,44 +10197,50 @@ type Target implements Node {
   region: Region!
 }
 """
-A connection to a list of items.
+One page of Target records (a Relay connection).
 """
 type TargetConnection {
   """
-  A list of edges.
+  The Target records of this page, in order, each with its cursor.
   """
   edges: [TargetEdge]
   """
-  Information to aid in pagination.
+  Whether more pages follow or precede, and the cursors to fetch them.
   """
   pageInfo: PageInfo!
   """
-  Identifies the total count of items in the connection.
+  Number of Target records matching the where filter that the viewer may read, over all pages (not only this one).
   """
   totalCount: Int!
 }
 """
-An edge in a connection.
+One Target in a page, with the cursor that points at it.
 """
 type TargetEdge {
   """
-  The item at the end of the edge.
+  The Target.
   """
   node: Target
   """
-  A cursor for use in pagination.
+  Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
 }
 """
-TargetKind is enum for the field kind
+EXPECTED 预期性 or BINDING 约束性.
 """
 enum TargetKind @goModel(model: "github.com/tuoyu/tuoyu/ent/target.Kind") {
+  """
+  预期性 indicative target.
+  """
   EXPECTED
+  """
+  约束性 binding target.
+  """
   BINDING
 }
 """
-Ordering options for Target connections
+How to sort Target records: a field and a direction.
 """
 input TargetOrder {
   """
@@ -9497,11 +10253,20 @@ input TargetOrder {
   field: TargetOrderField!
 }
 """
-Properties by which Target connections can be ordered.
+What Target connections can be sorted by; ties are broken by ID.
 """
 enum TargetOrderField {
+  """
+  By createdAt: When this record was created.
+  """
   CREATED_AT
+  """
+  By indicator: An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
+  """
   INDICATOR
+  """
+  By targetYear: Year by which the target applies; a value as of year Y uses the target with the smallest target_year >= Y.
+  """
   TARGET_YEAR
 }
 """
@@ -9638,9 +10403,12 @@ input TargetWhereInput {
   kindIn: [TargetKind!]
   kindNotIn: [TargetKind!]
   """
-  region edge predicates
+  true: only Target records with at least one Target.region; false: only those with none.
   """
   hasRegion: Boolean
+  """
+  Only Target records with at least one Target.region matching all of these filters.
+  """
   hasRegionWith: [RegionWhereInput!]
 }
 """
@@ -10203,7 +10971,7 @@ Input was generated by ent.
 """
 input UpdateTargetInput {
   """
-  The indicator the target applies to.
+  An indicator of the KPI dictionary (indicatorCatalog gives each one's exact definition); on a Target, the indicator the target applies to.
   """
   indicator: IndicatorKey
   """
@@ -10255,9 +11023,20 @@ enum IndicatorUnit {
 
 "Bucket size of a series."
 enum TimeGrain {
+  "Calendar months: 2025-01-01 to 2025-02-01, …"
   MONTH
+  "Calendar quarters starting January, April, July and October."
   QUARTER
+  "Calendar years starting 1 January."
   YEAR
+}
+
+"Whether an indicator is measured on one day or over a period."
+enum IndicatorBasis {
+  "Measured as of one day (asOf): counts of what is open, active or valid on that day, e.g. SEATS_PER_1000."
+  STOCK
+  "Measured over a half-open period [from, to): events dated from <= day < to, e.g. DAILY_CHECK_RATE."
+  PERIOD
 }
 
 "What a breakdown groups by. The catalogue lists the dimensions each indicator allows."
@@ -10276,14 +11055,21 @@ enum Dimension {
 
 "One entry of the KPI dictionary: what the numbers mean."
 type Indicator {
+  "The indicator's key, as taken by the KPI fields and by Target.indicator."
   key: IndicatorKey!
+  "Official Chinese name, e.g. 每千人口托位数."
   nameZh: String!
+  "English name, e.g. Childcare seats per 1,000 residents."
   nameEn: String!
+  "How the value reads: a fraction 0..1, per 1,000 residents, or a count."
   unit: IndicatorUnit!
   "STOCK indicators are evaluated as of a day (asOf); PERIOD indicators over [from, to)."
-  basis: String!
+  basis: IndicatorBasis!
+  "What the numerator counts, exactly (which records, which dates)."
   numerator: String!
+  "What the denominator counts, exactly; 'None' for COUNT indicators."
   denominator: String!
+  "The dates the counts use: 'as of d' for stock indicators, 'period [from, to)' for period ones."
   timeBasis: String!
   "The policy documents that set the indicator and its targets."
   source: String!
@@ -10296,15 +11082,19 @@ One indicator for one region at one day or period. A region's value covers all
 its descendants.
 """
 type IndicatorValue {
+  "Which indicator this is."
   key: IndicatorKey!
+  "The region the value covers, with all its descendants."
   region: Region!
   "The day a stock indicator was evaluated on (null for period indicators)."
   asOf: Date
-  "The period [from, to) of a period indicator (null for stock indicators)."
+  "First day of the period [from, to) of a period indicator (null for stock indicators)."
   from: Date
+  "Day after the period's last day: the period is [from, to) (null for stock indicators)."
   to: Date
   "numerator / denominator (× 1000 for PER_1000; the numerator for COUNT); null when the denominator is 0."
   value: Float
+  "The numerator's count (for COUNT indicators, the value itself); 0 when suppressed."
   numerator: Float!
   "Null for COUNT indicators."
   denominator: Float
@@ -10328,13 +11118,19 @@ type IndicatorValue {
 
 "One group of a breakdown. Exactly the field of the requested dimension is set."
 type IndicatorGroup {
+  "The dimension of the breakdown (the by argument)."
   dimension: Dimension!
   "CHILD_REGION: the residence region (null: outside the requested region or unknown)."
   region: Region
+  "INSTITUTION_FORM: the institution form of this group."
   form: InstitutionForm
+  "OWNERSHIP: the ownership model of this group."
   ownership: Ownership
+  "LEGAL_NATURE: the legal nature of this group."
   legalNature: LegalNature
+  "AGE_BAND: the seats' age band of this group."
   ageBand: AgeBand
+  "The indicator computed over this group only (region: the requested region)."
   value: IndicatorValue!
 }
 
@@ -10346,9 +11142,27 @@ extend type Region {
   last full calendar month). Batched: a page of regions costs a handful of
   statements, not one per region.
   """
-  indicator(key: IndicatorKey!, asOf: Date, from: Date, to: Date): IndicatorValue!
+  indicator(
+    "The indicator to compute."
+    key: IndicatorKey!
+    "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
+    asOf: Date
+    "Period indicators: first day of the half-open period [from, to), YYYY-MM-DD. Give from and to together (default: the last full calendar month)."
+    from: Date
+    "Period indicators: the day after the period's last day, YYYY-MM-DD; [2025-01-01, 2025-02-01) is January 2025. Must be after from."
+    to: Date
+  ): IndicatorValue!
   "Several indicators for this region (all of them when keys is null), in key order."
-  indicators(keys: [IndicatorKey!], asOf: Date, from: Date, to: Date): [IndicatorValue!]!
+  indicators(
+    "The indicators to compute, in the order wanted; null for all 14 in catalogue order."
+    keys: [IndicatorKey!]
+    "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
+    asOf: Date
+    "Period indicators: first day of the half-open period [from, to), YYYY-MM-DD. Give from and to together (default: the last full calendar month)."
+    from: Date
+    "Period indicators: the day after the period's last day, YYYY-MM-DD; [2025-01-01, 2025-02-01) is January 2025. Must be after from."
+    to: Date
+  ): [IndicatorValue!]!
 }
 
 extend type Query {
@@ -10358,21 +11172,71 @@ extend type Query {
   Indicators for regions, ordered by region (as given) then key (as given).
   asOf applies to the stock keys, from/to to the period keys. At most 500 regions.
   """
-  indicatorValues(keys: [IndicatorKey!]!, regionIds: [ID!]!, asOf: Date, from: Date, to: Date): [IndicatorValue!]!
+  indicatorValues(
+    "The indicators to compute, e.g. [SEATS_PER_1000, FILING_RATE]."
+    keys: [IndicatorKey!]!
+    "IDs of the regions (Region.id), at most 500; each must lie inside the viewer's region."
+    regionIDs: [ID!]!
+    "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
+    asOf: Date
+    "Period indicators: first day of the half-open period [from, to), YYYY-MM-DD. Give from and to together (default: the last full calendar month)."
+    from: Date
+    "Period indicators: the day after the period's last day, YYYY-MM-DD; [2025-01-01, 2025-02-01) is January 2025. Must be after from."
+    to: Date
+  ): [IndicatorValue!]!
   "One indicator for one region, split by a dimension; groups are ordered by their key."
-  indicatorBreakdown(key: IndicatorKey!, regionId: ID!, by: Dimension!, asOf: Date, from: Date, to: Date): [IndicatorGroup!]!
+  indicatorBreakdown(
+    "The indicator to split."
+    key: IndicatorKey!
+    "ID of the region (Region.id) whose value is split."
+    regionID: ID!
+    "What to group by; Indicator.dimensions lists the ones the indicator allows."
+    by: Dimension!
+    "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
+    asOf: Date
+    "Period indicators: first day of the half-open period [from, to), YYYY-MM-DD. Give from and to together (default: the last full calendar month)."
+    from: Date
+    "Period indicators: the day after the period's last day, YYYY-MM-DD; [2025-01-01, 2025-02-01) is January 2025. Must be after from."
+    to: Date
+  ): [IndicatorGroup!]!
   """
   A time series over [from, to) in calendar buckets: stock indicators as of each
   bucket's last day, period indicators over each bucket (cut by from and to).
   At most 240 points. timezone (IANA, default the server's) only changes what
   "today" means for defaults; dates themselves are calendar dates.
   """
-  indicatorSeries(key: IndicatorKey!, regionId: ID!, from: Date!, to: Date!, grain: TimeGrain!, timezone: String): [IndicatorValue!]!
+  indicatorSeries(
+    "The indicator to trace."
+    key: IndicatorKey!
+    "ID of the region (Region.id)."
+    regionID: ID!
+    "First day of the series, YYYY-MM-DD (inclusive)."
+    from: Date!
+    "Day after the series' last day, YYYY-MM-DD (exclusive): from 2025-01-01 to 2026-01-01 is the 12 months of 2025."
+    to: Date!
+    "Bucket size: MONTH, QUARTER or YEAR (calendar buckets, the first and last cut by from and to)."
+    grain: TimeGrain!
+    "IANA time zone, e.g. Asia/Shanghai (default: the server's); only changes what 'today' means for defaults."
+    timezone: String
+  ): [IndicatorValue!]!
   """
-  Regions of a level below parentRegionId ranked by value (null values last,
+  Regions of a level below parentRegionID ranked by value (null values last,
   ties by region ID); first is capped at 100.
   """
-  indicatorRanking(key: IndicatorKey!, parentRegionId: ID!, level: RegionLevel!, asOf: Date, descending: Boolean = true, first: Int = 10): [IndicatorValue!]!
+  indicatorRanking(
+    "The indicator to rank by."
+    key: IndicatorKey!
+    "ID of the region (Region.id) whose descendants are ranked, e.g. a province."
+    parentRegionID: ID!
+    "Which descendants to rank, e.g. DISTRICT: every district of the parent region."
+    level: RegionLevel!
+    "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
+    asOf: Date
+    "true (default): highest value first; false: lowest first. Null values come last either way."
+    descending: Boolean = true
+    "How many regions to return, 1..100 (default 10)."
+    first: Int = 10
+  ): [IndicatorValue!]!
 }
 `, BuiltIn: false},
 	{Name: "../schema/scalars.graphql", Input: `"""
@@ -10385,12 +11249,19 @@ scalar Date
 # inputs and mutation inputs come from ent.graphql (generated by entgql).
 # Every mutation runs in one transaction: on any error nothing is written.
 
+"A document submitted with a filing (备案材料)."
 enum FilingDocument @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.FilingDocument") {
+  "营业执照 or 事业单位/民办非企业登记证书: the provider's registration."
   BUSINESS_LICENCE
+  "场地证明: proof of the right to use the premises."
   SITE_PROOF
+  "从业人员资格证明: staff qualifications."
   STAFF_CREDENTIALS
+  "卫生评价报告: health assessment of the premises."
   HYGIENE_REPORT
+  "消防安全检查合格证明: fire safety approval."
   FIRE_SAFETY
+  "食品经营许可证: food licence, when meals are provided."
   FOOD_LICENCE
 }
 
@@ -10432,89 +11303,235 @@ extend input CreateBanListEntryInput {
   idNumber: String!
 }
 
+"""
+Writes. Each mutation runs in one transaction: on any error nothing is
+written. Who may write what is in the README's Security section; a write
+the viewer's role may not make is FORBIDDEN.
+"""
 type Mutation {
   "Creates regions and their parent links (reference data)."
-  createRegion(input: CreateRegionInput!): Region!
+  createRegion(
+    "The new Region's fields; IDs of related records are Global IDs."
+    input: CreateRegionInput!
+  ): Region!
   "Updates regions and their parent links (reference data); fields left out keep their values."
-  updateRegion(id: ID!, input: UpdateRegionInput!): Region!
+  updateRegion(
+    "ID of the Region to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateRegionInput!
+  ): Region!
   "Creates a year of population figures."
-  createPopulationStat(input: CreatePopulationStatInput!): PopulationStat!
+  createPopulationStat(
+    "The new PopulationStat's fields; IDs of related records are Global IDs."
+    input: CreatePopulationStatInput!
+  ): PopulationStat!
   "Updates a year of population figures; fields left out keep their values."
-  updatePopulationStat(id: ID!, input: UpdatePopulationStatInput!): PopulationStat!
+  updatePopulationStat(
+    "ID of the PopulationStat to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdatePopulationStatInput!
+  ): PopulationStat!
   "Creates an institution."
-  createInstitution(input: CreateInstitutionInput!): Institution!
+  createInstitution(
+    "The new Institution's fields; IDs of related records are Global IDs."
+    input: CreateInstitutionInput!
+  ): Institution!
   "Updates an institution; fields left out keep their values."
-  updateInstitution(id: ID!, input: UpdateInstitutionInput!): Institution!
+  updateInstitution(
+    "ID of the Institution to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateInstitutionInput!
+  ): Institution!
   "Creates a filing (备案)."
-  createFiling(input: CreateFilingInput!): Filing!
+  createFiling(
+    "The new Filing's fields; IDs of related records are Global IDs."
+    input: CreateFilingInput!
+  ): Filing!
   "Updates a filing (备案); fields left out keep their values."
-  updateFiling(id: ID!, input: UpdateFilingInput!): Filing!
+  updateFiling(
+    "ID of the Filing to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateFilingInput!
+  ): Filing!
   "Creates a 普惠 designation."
-  createInclusiveDesignation(input: CreateInclusiveDesignationInput!): InclusiveDesignation!
+  createInclusiveDesignation(
+    "The new InclusiveDesignation's fields; IDs of related records are Global IDs."
+    input: CreateInclusiveDesignationInput!
+  ): InclusiveDesignation!
   "Updates a 普惠 designation; fields left out keep their values."
-  updateInclusiveDesignation(id: ID!, input: UpdateInclusiveDesignationInput!): InclusiveDesignation!
+  updateInclusiveDesignation(
+    "ID of the InclusiveDesignation to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateInclusiveDesignationInput!
+  ): InclusiveDesignation!
   "Creates a seat (托位)."
-  createSeat(input: CreateSeatInput!): Seat!
+  createSeat(
+    "The new Seat's fields; IDs of related records are Global IDs."
+    input: CreateSeatInput!
+  ): Seat!
   "Updates a seat (托位); fields left out keep their values."
-  updateSeat(id: ID!, input: UpdateSeatInput!): Seat!
+  updateSeat(
+    "ID of the Seat to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateSeatInput!
+  ): Seat!
   """
   Registers a child. Staff's registrations belong to their institution (only
-  it sees the child until the child is enrolled elsewhere too).
+  it sees the child until the child is enrolled elsewhere too). One child per
+  identity document: registering a number that is already registered is
+  CONFLICT on idNumber (the answer never says where it is registered).
   """
-  createChild(input: CreateChildInput!): Child!
+  createChild(
+    "The new Child's fields; IDs of related records are Global IDs."
+    input: CreateChildInput!
+  ): Child!
   "Updates a child; fields left out keep their values."
-  updateChild(id: ID!, input: UpdateChildInput!): Child!
+  updateChild(
+    "ID of the Child to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateChildInput!
+  ): Child!
   """
   Enrols a child at an institution. Name the child by childID (a child the
   viewer can see) or by childIdNumber (a child registered elsewhere, e.g. a
   transfer). A FULL_DAY or HALF_DAY enrolment overlapping another one of the
   child is CONFLICT; HOURLY and TEMPORARY care may run beside it.
   """
-  createEnrolment(input: CreateEnrolmentInput!): Enrolment!
+  createEnrolment(
+    "The new Enrolment's fields; IDs of related records are Global IDs."
+    input: CreateEnrolmentInput!
+  ): Enrolment!
   """
   Updates an enrolment, e.g. sets endDate when the child leaves; fields left
   out keep their values. Staff of the enrolment's institution or a regulator of
   its region only.
   """
-  updateEnrolment(id: ID!, input: UpdateEnrolmentInput!): Enrolment!
+  updateEnrolment(
+    "ID of the Enrolment to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateEnrolmentInput!
+  ): Enrolment!
   "Creates a staff member; hiring a person on the ban list fails."
-  createStaff(input: CreateStaffInput!): Staff!
+  createStaff(
+    "The new Staff's fields; IDs of related records are Global IDs."
+    input: CreateStaffInput!
+  ): Staff!
   "Updates a staff member; fields left out keep their values."
-  updateStaff(id: ID!, input: UpdateStaffInput!): Staff!
+  updateStaff(
+    "ID of the Staff to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateStaffInput!
+  ): Staff!
   "Creates a certificate."
-  createCertification(input: CreateCertificationInput!): Certification!
+  createCertification(
+    "The new Certification's fields; IDs of related records are Global IDs."
+    input: CreateCertificationInput!
+  ): Certification!
   "Updates a certificate; fields left out keep their values."
-  updateCertification(id: ID!, input: UpdateCertificationInput!): Certification!
+  updateCertification(
+    "ID of the Certification to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateCertificationInput!
+  ): Certification!
   "Creates a health record."
-  createHealthRecord(input: CreateHealthRecordInput!): HealthRecord!
+  createHealthRecord(
+    "The new HealthRecord's fields; IDs of related records are Global IDs."
+    input: CreateHealthRecordInput!
+  ): HealthRecord!
   "Updates a health record; fields left out keep their values."
-  updateHealthRecord(id: ID!, input: UpdateHealthRecordInput!): HealthRecord!
+  updateHealthRecord(
+    "ID of the HealthRecord to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateHealthRecordInput!
+  ): HealthRecord!
   "Creates an inspection."
-  createInspection(input: CreateInspectionInput!): Inspection!
+  createInspection(
+    "The new Inspection's fields; IDs of related records are Global IDs."
+    input: CreateInspectionInput!
+  ): Inspection!
   "Updates an inspection; fields left out keep their values."
-  updateInspection(id: ID!, input: UpdateInspectionInput!): Inspection!
+  updateInspection(
+    "ID of the Inspection to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateInspectionInput!
+  ): Inspection!
   "Creates an inspection finding."
-  createFinding(input: CreateFindingInput!): Finding!
+  createFinding(
+    "The new Finding's fields; IDs of related records are Global IDs."
+    input: CreateFindingInput!
+  ): Finding!
   "Updates an inspection finding; fields left out keep their values."
-  updateFinding(id: ID!, input: UpdateFindingInput!): Finding!
+  updateFinding(
+    "ID of the Finding to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateFindingInput!
+  ): Finding!
   "Creates a complaint."
-  createComplaint(input: CreateComplaintInput!): Complaint!
+  createComplaint(
+    "The new Complaint's fields; IDs of related records are Global IDs."
+    input: CreateComplaintInput!
+  ): Complaint!
   "Updates a complaint; fields left out keep their values."
-  updateComplaint(id: ID!, input: UpdateComplaintInput!): Complaint!
+  updateComplaint(
+    "ID of the Complaint to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateComplaintInput!
+  ): Complaint!
   "Creates an incident."
-  createIncident(input: CreateIncidentInput!): Incident!
+  createIncident(
+    "The new Incident's fields; IDs of related records are Global IDs."
+    input: CreateIncidentInput!
+  ): Incident!
   "Updates an incident; fields left out keep their values."
-  updateIncident(id: ID!, input: UpdateIncidentInput!): Incident!
+  updateIncident(
+    "ID of the Incident to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateIncidentInput!
+  ): Incident!
   "Creates a survey wave."
-  createSurvey(input: CreateSurveyInput!): Survey!
+  createSurvey(
+    "The new Survey's fields; IDs of related records are Global IDs."
+    input: CreateSurveyInput!
+  ): Survey!
   "Updates a survey wave; fields left out keep their values."
-  updateSurvey(id: ID!, input: UpdateSurveyInput!): Survey!
+  updateSurvey(
+    "ID of the Survey to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateSurveyInput!
+  ): Survey!
   "Creates a plan target."
-  createTarget(input: CreateTargetInput!): Target!
+  createTarget(
+    "The new Target's fields; IDs of related records are Global IDs."
+    input: CreateTargetInput!
+  ): Target!
   "Updates a plan target; fields left out keep their values."
-  updateTarget(id: ID!, input: UpdateTargetInput!): Target!
+  updateTarget(
+    "ID of the Target to update."
+    id: ID!
+    "The fields to change; fields left out keep their values."
+    input: UpdateTargetInput!
+  ): Target!
   "Creates a ban-list entry."
-  createBanListEntry(input: CreateBanListEntryInput!): BanListEntry!
+  createBanListEntry(
+    "The new BanListEntry's fields; IDs of related records are Global IDs."
+    input: CreateBanListEntryInput!
+  ): BanListEntry!
 }
 `, BuiltIn: false},
 }
@@ -11348,8 +12365,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_parentID(ctx, field)
 	case "parent":
 		return ec.fieldContext_Region_parent(ctx, field)
-	case "children":
-		return ec.fieldContext_Region_children(ctx, field)
+	case "subregions":
+		return ec.fieldContext_Region_subregions(ctx, field)
 	case "institutions":
 		return ec.fieldContext_Region_institutions(ctx, field)
 	case "populationStats":
@@ -13453,14 +14470,14 @@ func (ec *executionContext) field_Query_indicatorBreakdown_args(ctx context.Cont
 		return nil, err
 	}
 	args["key"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionId",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
 		func(ctx context.Context, v any) (int, error) {
 			return ec.unmarshalNID2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["regionId"] = arg1
+	args["regionID"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "by",
 		func(ctx context.Context, v any) (model.Dimension, error) {
 			return ec.unmarshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, v)
@@ -13507,14 +14524,14 @@ func (ec *executionContext) field_Query_indicatorRanking_args(ctx context.Contex
 		return nil, err
 	}
 	args["key"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parentRegionId",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parentRegionID",
 		func(ctx context.Context, v any) (int, error) {
 			return ec.unmarshalNID2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["parentRegionId"] = arg1
+	args["parentRegionID"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "level",
 		func(ctx context.Context, v any) (region.Level, error) {
 			return ec.unmarshalNRegionLevel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋregionᚐLevel(ctx, v)
@@ -13561,14 +14578,14 @@ func (ec *executionContext) field_Query_indicatorSeries_args(ctx context.Context
 		return nil, err
 	}
 	args["key"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionId",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
 		func(ctx context.Context, v any) (int, error) {
 			return ec.unmarshalNID2int(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["regionId"] = arg1
+	args["regionID"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
 		func(ctx context.Context, v any) (time.Time, error) {
 			return ec.unmarshalNDate2timeᚐTime(ctx, v)
@@ -13615,14 +14632,14 @@ func (ec *executionContext) field_Query_indicatorValues_args(ctx context.Context
 		return nil, err
 	}
 	args["keys"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionIds",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "regionIDs",
 		func(ctx context.Context, v any) ([]int, error) {
 			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["regionIds"] = arg1
+	args["regionIDs"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
 		func(ctx context.Context, v any) (*time.Time, error) {
 			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
@@ -14110,60 +15127,6 @@ func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArg
 	return args, nil
 }
 
-func (ec *executionContext) field_Region_children_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
-		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["after"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["first"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
-		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
-			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["before"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
-		func(ctx context.Context, v any) (*int, error) {
-			return ec.unmarshalOInt2ᚖint(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["last"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
-		func(ctx context.Context, v any) (*ent.RegionOrder, error) {
-			return ec.unmarshalORegionOrder2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionOrder(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
-		func(ctx context.Context, v any) (*ent.RegionWhereInput, error) {
-			return ec.unmarshalORegionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionWhereInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["where"] = arg5
-	return args, nil
-}
-
 func (ec *executionContext) field_Region_indicator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14332,6 +15295,60 @@ func (ec *executionContext) field_Region_populationStats_args(ctx context.Contex
 	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
 		func(ctx context.Context, v any) (*ent.PopulationStatWhereInput, error) {
 			return ec.unmarshalOPopulationStatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐPopulationStatWhereInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Region_subregions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*ent.RegionOrder, error) {
+			return ec.unmarshalORegionOrder2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*ent.RegionWhereInput, error) {
+			return ec.unmarshalORegionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionWhereInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -19097,15 +20114,15 @@ func (ec *executionContext) _Indicator_basis(ctx context.Context, field graphql.
 			return obj.Basis, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorBasis) graphql.Marshaler {
+			return ec.marshalNIndicatorBasis2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorBasis(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_Indicator_basis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Indicator", field, false, false, "String")
+	return graphql.NewScalarFieldContext("Indicator", field, false, false, "IndicatorBasis")
 }
 
 func (ec *executionContext) _Indicator_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
@@ -24003,7 +25020,7 @@ func (ec *executionContext) _Query_indicatorValues(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IndicatorValues(ctx, fc.Args["keys"].([]schematype.IndicatorKey), fc.Args["regionIds"].([]int), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+			return ec.Resolvers.Query().IndicatorValues(ctx, fc.Args["keys"].([]schematype.IndicatorKey), fc.Args["regionIDs"].([]int), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
@@ -24047,7 +25064,7 @@ func (ec *executionContext) _Query_indicatorBreakdown(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IndicatorBreakdown(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionId"].(int), fc.Args["by"].(model.Dimension), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
+			return ec.Resolvers.Query().IndicatorBreakdown(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionID"].(int), fc.Args["by"].(model.Dimension), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorGroup) graphql.Marshaler {
@@ -24091,7 +25108,7 @@ func (ec *executionContext) _Query_indicatorSeries(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IndicatorSeries(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionId"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["grain"].(model.TimeGrain), fc.Args["timezone"].(*string))
+			return ec.Resolvers.Query().IndicatorSeries(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["regionID"].(int), fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["grain"].(model.TimeGrain), fc.Args["timezone"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
@@ -24135,7 +25152,7 @@ func (ec *executionContext) _Query_indicatorRanking(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IndicatorRanking(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["parentRegionId"].(int), fc.Args["level"].(region.Level), fc.Args["asOf"].(*time.Time), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().IndicatorRanking(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["parentRegionID"].(int), fc.Args["level"].(region.Level), fc.Args["asOf"].(*time.Time), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
@@ -24438,13 +25455,13 @@ func (ec *executionContext) fieldContext_Region_parent(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Region_children(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+func (ec *executionContext) _Region_subregions(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Region_children(ctx, field)
+			return ec.fieldContext_Region_subregions(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
@@ -24458,7 +25475,7 @@ func (ec *executionContext) _Region_children(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Region_children(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Region_subregions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Region",
 		Field:      field,
@@ -24475,7 +25492,7 @@ func (ec *executionContext) fieldContext_Region_children(ctx context.Context, fi
 		}
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Region_children_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+	if fc.Args, err = ec.field_Region_subregions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -46257,11 +47274,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Region_parent(ctx, field, obj)
 				})
-		case "children":
+		case "subregions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
-					return ec._Region_children(ctx, field, obj)
+					return ec._Region_subregions(ctx, field, obj)
 				})
 		case "institutions":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -48206,6 +49223,16 @@ func (ec *executionContext) marshalNIndicator2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNIndicatorBasis2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorBasis(ctx context.Context, v any) (model.IndicatorBasis, error) {
+	var res model.IndicatorBasis
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNIndicatorBasis2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorBasis(ctx context.Context, sel ast.SelectionSet, v model.IndicatorBasis) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNIndicatorGroup2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroup(ctx context.Context, sel ast.SelectionSet, v model.IndicatorGroup) graphql.Marshaler {

@@ -42,15 +42,22 @@ type DailyCheckResult struct {
 
 // One entry of the KPI dictionary: what the numbers mean.
 type Indicator struct {
-	Key    schematype.IndicatorKey `json:"key"`
-	NameZh string                  `json:"nameZh"`
-	NameEn string                  `json:"nameEn"`
-	Unit   IndicatorUnit           `json:"unit"`
+	// The indicator's key, as taken by the KPI fields and by Target.indicator.
+	Key schematype.IndicatorKey `json:"key"`
+	// Official Chinese name, e.g. 每千人口托位数.
+	NameZh string `json:"nameZh"`
+	// English name, e.g. Childcare seats per 1,000 residents.
+	NameEn string `json:"nameEn"`
+	// How the value reads: a fraction 0..1, per 1,000 residents, or a count.
+	Unit IndicatorUnit `json:"unit"`
 	// STOCK indicators are evaluated as of a day (asOf); PERIOD indicators over [from, to).
-	Basis       string `json:"basis"`
-	Numerator   string `json:"numerator"`
+	Basis IndicatorBasis `json:"basis"`
+	// What the numerator counts, exactly (which records, which dates).
+	Numerator string `json:"numerator"`
+	// What the denominator counts, exactly; 'None' for COUNT indicators.
 	Denominator string `json:"denominator"`
-	TimeBasis   string `json:"timeBasis"`
+	// The dates the counts use: 'as of d' for stock indicators, 'period [from, to)' for period ones.
+	TimeBasis string `json:"timeBasis"`
 	// The policy documents that set the indicator and its targets.
 	Source string `json:"source"`
 	// Dimensions indicatorBreakdown accepts for this indicator; any other is BAD_USER_INPUT.
@@ -59,29 +66,39 @@ type Indicator struct {
 
 // One group of a breakdown. Exactly the field of the requested dimension is set.
 type IndicatorGroup struct {
+	// The dimension of the breakdown (the by argument).
 	Dimension Dimension `json:"dimension"`
 	// CHILD_REGION: the residence region (null: outside the requested region or unknown).
-	Region      *ent.Region              `json:"region,omitempty"`
-	Form        *institution.Form        `json:"form,omitempty"`
-	Ownership   *institution.Ownership   `json:"ownership,omitempty"`
+	Region *ent.Region `json:"region,omitempty"`
+	// INSTITUTION_FORM: the institution form of this group.
+	Form *institution.Form `json:"form,omitempty"`
+	// OWNERSHIP: the ownership model of this group.
+	Ownership *institution.Ownership `json:"ownership,omitempty"`
+	// LEGAL_NATURE: the legal nature of this group.
 	LegalNature *institution.LegalNature `json:"legalNature,omitempty"`
-	AgeBand     *seat.AgeBand            `json:"ageBand,omitempty"`
-	Value       *IndicatorValue          `json:"value"`
+	// AGE_BAND: the seats' age band of this group.
+	AgeBand *seat.AgeBand `json:"ageBand,omitempty"`
+	// The indicator computed over this group only (region: the requested region).
+	Value *IndicatorValue `json:"value"`
 }
 
 // One indicator for one region at one day or period. A region's value covers all
 // its descendants.
 type IndicatorValue struct {
-	Key    schematype.IndicatorKey `json:"key"`
-	Region *ent.Region             `json:"region"`
+	// Which indicator this is.
+	Key schematype.IndicatorKey `json:"key"`
+	// The region the value covers, with all its descendants.
+	Region *ent.Region `json:"region"`
 	// The day a stock indicator was evaluated on (null for period indicators).
 	AsOf *time.Time `json:"asOf,omitempty"`
-	// The period [from, to) of a period indicator (null for stock indicators).
+	// First day of the period [from, to) of a period indicator (null for stock indicators).
 	From *time.Time `json:"from,omitempty"`
-	To   *time.Time `json:"to,omitempty"`
+	// Day after the period's last day: the period is [from, to) (null for stock indicators).
+	To *time.Time `json:"to,omitempty"`
 	// numerator / denominator (× 1000 for PER_1000; the numerator for COUNT); null when the denominator is 0.
-	Value     *float64 `json:"value,omitempty"`
-	Numerator float64  `json:"numerator"`
+	Value *float64 `json:"value,omitempty"`
+	// The numerator's count (for COUNT indicators, the value itself); 0 when suppressed.
+	Numerator float64 `json:"numerator"`
 	// Null for COUNT indicators.
 	Denominator *float64 `json:"denominator,omitempty"`
 	// The region's target for the indicator with the smallest target year >= the
@@ -223,6 +240,64 @@ func (e Dimension) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Whether an indicator is measured on one day or over a period.
+type IndicatorBasis string
+
+const (
+	// Measured as of one day (asOf): counts of what is open, active or valid on that day, e.g. SEATS_PER_1000.
+	IndicatorBasisStock IndicatorBasis = "STOCK"
+	// Measured over a half-open period [from, to): events dated from <= day < to, e.g. DAILY_CHECK_RATE.
+	IndicatorBasisPeriod IndicatorBasis = "PERIOD"
+)
+
+var AllIndicatorBasis = []IndicatorBasis{
+	IndicatorBasisStock,
+	IndicatorBasisPeriod,
+}
+
+func (e IndicatorBasis) IsValid() bool {
+	switch e {
+	case IndicatorBasisStock, IndicatorBasisPeriod:
+		return true
+	}
+	return false
+}
+
+func (e IndicatorBasis) String() string {
+	return string(e)
+}
+
+func (e *IndicatorBasis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = IndicatorBasis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid IndicatorBasis", str)
+	}
+	return nil
+}
+
+func (e IndicatorBasis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *IndicatorBasis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e IndicatorBasis) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // How an indicator's value reads.
 type IndicatorUnit string
 
@@ -288,9 +363,12 @@ func (e IndicatorUnit) MarshalJSON() ([]byte, error) {
 type TimeGrain string
 
 const (
-	TimeGrainMonth   TimeGrain = "MONTH"
+	// Calendar months: 2025-01-01 to 2025-02-01, …
+	TimeGrainMonth TimeGrain = "MONTH"
+	// Calendar quarters starting January, April, July and October.
 	TimeGrainQuarter TimeGrain = "QUARTER"
-	TimeGrainYear    TimeGrain = "YEAR"
+	// Calendar years starting 1 January.
+	TimeGrainYear TimeGrain = "YEAR"
 )
 
 var AllTimeGrain = []TimeGrain{

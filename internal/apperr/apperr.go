@@ -39,3 +39,17 @@ func (e *FieldError) Unwrap() error { return e.Kind }
 func Invalid(field, message string) *FieldError {
 	return &FieldError{Field: field, Message: message}
 }
+
+// ForbiddenError is ErrForbidden with a reason the user can act on, e.g.
+// "KPIs need a regulator or BI service token". The reason names roles and
+// rules, never data (no record, region or value the viewer may not see).
+type ForbiddenError struct{ Reason string }
+
+// Error implements error.
+func (e *ForbiddenError) Error() string { return e.Reason }
+
+// Is makes errors.Is(err, ErrForbidden) true.
+func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
+
+// Forbidden returns a ForbiddenError with reason.
+func Forbidden(reason string) error { return &ForbiddenError{Reason: reason} }

@@ -206,12 +206,19 @@ func TestDistrictLoad(t *testing.T) {
 	if want := []string{"CHECKUP", "DAILY_CHECK", "DEV_SCREENING", "ENTRY_EXAM", "GROWTH", "VACCINATION_CHECK"}; !slices.Equal(kinds, want) {
 		t.Errorf("health record kinds = %v, want %v", kinds, want)
 	}
-	for _, q := range []string{
-		"SELECT DISTINCT role FROM staff ORDER BY role",
-		"SELECT DISTINCT status FROM filings ORDER BY status",
-		"SELECT DISTINCT level FROM regions ORDER BY level",
+	// The district demo (重庆市 › 大足区, no city level) covers every staff
+	// role, the filing states of a live registry and its three levels.
+	for _, c := range []struct {
+		query string
+		want  []string
+	}{
+		{"SELECT DISTINCT role FROM staff ORDER BY role", []string{"CAREGIVER", "COOK", "HEALTH", "OTHER", "PRINCIPAL", "SECURITY", "TEACHER"}},
+		{"SELECT DISTINCT status FROM filings ORDER BY status", []string{"CHANGED", "FILED", "SUBMITTED"}},
+		{"SELECT DISTINCT level FROM regions ORDER BY level", []string{"DISTRICT", "PROVINCE", "SUBDISTRICT"}},
 	} {
-		t.Logf("%s: %v", q, queryStrings(t, d, q))
+		if got := queryStrings(t, d, c.query); !slices.Equal(got, c.want) {
+			t.Errorf("%s = %v; want %v", c.query, got, c.want)
+		}
 	}
 
 	overlaps := queryInt(t, d, `SELECT COUNT(*) FROM enrolments a JOIN enrolments b ON a.child_id = b.child_id AND a.id < b.id

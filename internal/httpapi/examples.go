@@ -15,7 +15,7 @@ var ExampleTabs = []graphiql.Tab{
         name
         form
         creditCode
-        region { name level parent { name } }
+        region { id name level parent { id name } }
         seats { totalCount }
       }
     }
@@ -29,11 +29,12 @@ var ExampleTabs = []graphiql.Tab{
   regions(where: {level: CITY}, first: 3) {
     edges {
       node {
+        id
         code
         name
-        children(first: 20) {
+        subregions(first: 20) {
           totalCount
-          edges { node { code name level children { totalCount } } }
+          edges { node { id code name level subregions { totalCount } } }
         }
       }
     }
@@ -49,7 +50,7 @@ var ExampleTabs = []graphiql.Tab{
     orderBy: {field: CREDIT_CODE, direction: ASC}
   ) {
     totalCount
-    edges { node { name openedAt seats(where: {ageBand: PRESCHOOL}) { totalCount } } }
+    edges { node { id name openedAt seats(where: {ageBand: PRESCHOOL}) { totalCount } } }
   }
 }`,
 	},
@@ -69,10 +70,10 @@ var ExampleTabs = []graphiql.Tab{
 		Name: "KPI dashboard: every district of 沈阳市",
 		Query: `query Dashboard {
   regions(first: 1, where: {code: "210100"}) {
-    edges { node { name
-      children(first: 100, orderBy: {field: CODE, direction: ASC}) {
-        edges { node { code name
-          indicators { key value numerator denominator attained gap target { targetYear targetValue } }
+    edges { node { id name
+      subregions(first: 100, orderBy: {field: CODE, direction: ASC}) {
+        edges { node { id code name
+          indicators { key value numerator denominator attained gap target { id targetYear targetValue } }
         } }
       }
     } }
@@ -85,11 +86,11 @@ var ExampleTabs = []graphiql.Tab{
   regions(first: 1, where: {code: "210100"}) {
     edges { node { id name } }
   }
-  # Paste the id above into regionId, or use any region's id.
+  # Paste the id above into the region variable, or use any region's id.
 }
 
 query FilingRateTrend($region: ID!) {
-  indicatorSeries(key: FILING_RATE, regionId: $region, from: "2025-01-01", to: "2026-01-01", grain: MONTH) {
+  indicatorSeries(key: FILING_RATE, regionID: $region, from: "2025-01-01", to: "2026-01-01", grain: MONTH) {
     asOf value numerator denominator
   }
 }`,
@@ -98,16 +99,16 @@ query FilingRateTrend($region: ID!) {
 		Name: "KPI ranking and catalogue",
 		Query: `query Ranking {
   regions(first: 1, where: {level: CITY}) {
-    edges { node { name
-      seats: indicator(key: SEATS_PER_1000) { value target { targetValue } attained }
+    edges { node { id name
+      seats: indicator(key: SEATS_PER_1000) { value target { id targetValue } attained }
     } }
   }
   indicatorCatalog { key nameZh nameEn unit numerator denominator source dimensions }
 }
 
 query DistrictRanking($city: ID!) {
-  indicatorRanking(key: SEATS_PER_1000, parentRegionId: $city, level: DISTRICT, first: 10) {
-    region { name } value numerator denominator
+  indicatorRanking(key: SEATS_PER_1000, parentRegionID: $city, level: DISTRICT, first: 10) {
+    region { id name } value numerator denominator
   }
 }`,
 	},

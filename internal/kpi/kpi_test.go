@@ -19,8 +19,9 @@ type nd struct{ num, den float64 }
 // comments from the fixture in kpifixture.
 func expected(f *kpifixture.Fixture) map[schematype.IndicatorKey]map[int]nd {
 	return map[schematype.IndicatorKey]map[int]nd{
-		// Open seats: S11 4 (A's infant seat closed the day before; X closed on asOf),
-		// S12 3 (B), S21 2 (K1; Y not open yet). D1 7, D2 2, D3 0, C 9.
+		// Open seats: S11 4 (A's infant seat closed the day before and a toddler seat
+		// closed on asOf; X closed on asOf), S12 3 (B), S21 2 (K1; K3's seat closed on
+		// asOf; Y not open yet). D1 7, D2 2, D3 0, C 9.
 		// Residents: D1 100,000 (its 2024 figure; the 2026 one is later than 2025), D2 50,000,
 		// D3 none = sum of no children = 0, C = 150,000 (sum of districts).
 		schematype.SeatsPer1000: {
@@ -46,11 +47,13 @@ func expected(f *kpifixture.Fixture) map[schematype.IndicatorKey]map[int]nd {
 		schematype.SubdistrictInclusiveCoverage: {
 			f.D1.ID: {1, 2}, f.D2.ID: {1, 1}, f.D3.ID: {0, 0}, f.C.ID: {2, 3}, f.S11.ID: {1, 1},
 		},
-		// Open kindergartens: K1 (2 seats) and K2 (none), both in D2.
+		// Open kindergartens: K1 (2 seats), K2 (none) and K3 (its only seat closed on
+		// asOf: no childcare that day), all in D2.
 		schematype.KindergartenChildcareShare: {
-			f.D1.ID: {0, 0}, f.D2.ID: {1, 2}, f.C.ID: {1, 2},
+			f.D1.ID: {0, 0}, f.D2.ID: {1, 3}, f.C.ID: {1, 3},
 		},
-		// Providers: A, B, G in D1; K1 in D2 (K2 is no provider, X closed, Y not open).
+		// Providers: A, B, G in D1; K1 in D2 (K2 and K3 have no open seat, so are no
+		// provider on asOf; X closed, Y not open).
 		// Filed: A, K1 (receipt on asOf); B cancelled, G only submitted.
 		schematype.FilingRate: {
 			f.D1.ID: {1, 3}, f.D2.ID: {1, 1}, f.D3.ID: {0, 0}, f.C.ID: {2, 4},

@@ -101,10 +101,11 @@ func TestSeriesAndTargets(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// 30 April and 31 May: A 5 (its infant seat closes 15 June), B 3, K1 2, X 2 = 12.
-		// 30 June: A 4, B 3, K1 2, Y 1 (opened 17 June); X closed on the 16th = 10.
+		// 30 April and 31 May: A 6 (its infant seat closes 15 June, a toddler seat on
+		// the 16th), B 3, K1 2, K3 1 (closes on the 16th), X 2 = 14.
+		// 30 June: A 4, B 3, K1 2, Y 1 (opened 17 June); X and K3's seat closed on the 16th = 10.
 		wantDays := []time.Time{civil.D(2025, 4, 30), civil.D(2025, 5, 31), civil.D(2025, 6, 30)}
-		wantSeats := []float64{12, 12, 10}
+		wantSeats := []float64{14, 14, 10}
 		if len(res) != 3 {
 			t.Fatalf("%d points; want 3", len(res))
 		}

@@ -47,16 +47,19 @@ var (
 // Institutions (opened 2024-01-01 unless noted):
 //
 //	A  CENTER in S11: 4 TODDLER inclusive seats; 1 INFANT inclusive seat closed 2025-06-15 (the day before AsOf);
+//	   1 TODDLER inclusive seat closed on AsOf (half-open: not counted on AsOf);
 //	   designation from 2025-01-01; FILED (receipt 2024-01-05).
 //	B  CENTER in S12: 3 PRESCHOOL inclusive seats; designation lapsed 2025-06-01; filing CANCELLED.
 //	K1 KINDERGARTEN in S21: 2 PRESCHOOL non-inclusive seats; designation from 2024-01-01; FILED with receipt on AsOf.
 //	K2 KINDERGARTEN in S21: no seats, no filing (not a childcare provider).
+//	K3 KINDERGARTEN in S21: 1 PRESCHOOL seat closed on AsOf, so on AsOf it offers no childcare
+//	   (an open kindergarten without 托班, like K2); FILED.
 //	G  GUIDANCE_CENTER in S12: no seats; filing SUBMITTED.
 //	X  CENTER in S11, closed on AsOf: 2 open seats (not counted: the institution is closed); FILED.
 //	Y  HOME in S21, opened 2025-06-17 (after AsOf): 1 seat.
 type Fixture struct {
 	P, C, D1, D2, D3, S11, S12, S21 *ent.Region
-	A, B, K1, K2, G, X, Y           *ent.Institution
+	A, B, K1, K2, K3, G, X, Y       *ent.Institution
 }
 
 // Build creates the fixture in an empty database.
@@ -104,6 +107,7 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 	f.B = inst("B", institution.FormCENTER, f.S12, opened, nil)
 	f.K1 = inst("K1", institution.FormKINDERGARTEN, f.S21, opened, nil)
 	f.K2 = inst("K2", institution.FormKINDERGARTEN, f.S21, opened, nil)
+	f.K3 = inst("K3", institution.FormKINDERGARTEN, f.S21, opened, nil)
 	f.G = inst("G", institution.FormGUIDANCE_CENTER, f.S12, opened, nil)
 	f.X = inst("X", institution.FormCENTER, f.S11, opened, &AsOf)
 	f.Y = inst("Y", institution.FormHOME, f.S21, civil.D(2025, 6, 17), nil)
@@ -117,6 +121,8 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 	dayBefore := AsOf.AddDate(0, 0, -1)
 	seats(f.A, 4, seat.AgeBandTODDLER, true, nil)
 	seats(f.A, 1, seat.AgeBandINFANT, true, &dayBefore)
+	seats(f.A, 1, seat.AgeBandTODDLER, true, &AsOf)
+	seats(f.K3, 1, seat.AgeBandPRESCHOOL, false, &AsOf)
 	seats(f.B, 3, seat.AgeBandPRESCHOOL, true, nil)
 	seats(f.K1, 2, seat.AgeBandPRESCHOOL, false, nil)
 	seats(f.X, 2, seat.AgeBandTODDLER, false, nil)
@@ -138,6 +144,7 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 	file(f.B, filing.StatusCANCELLED, ptr(civil.D(2024, 1, 6)))
 	file(f.K1, filing.StatusFILED, &AsOf)
 	file(f.G, filing.StatusSUBMITTED, nil)
+	file(f.K3, filing.StatusFILED, ptr(civil.D(2024, 1, 5)))
 	file(f.X, filing.StatusFILED, ptr(civil.D(2024, 1, 5)))
 
 	// Children (residence in brackets) and enrolments:
