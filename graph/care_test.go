@@ -233,7 +233,7 @@ func TestEnrolByIDNumber(t *testing.T) {
 		{"neither", staffB, map[string]any{"in": map[string]any{"institutionID": nodeID(f.instB.ID), "serviceMode": "HOURLY", "startDate": "2025-03-03"}}, "BAD_USER_INPUT", "childID"},
 		{"B enrols at A", staffB, byNumber(f.instA.ID, number, nil), "FORBIDDEN", "institutionID"},
 		{"a regulator may not look numbers up", districtViewer, byNumber(f.instA.ID, number, nil), "FORBIDDEN", "institutionID"},
-		{"B by child ID without the number", staffB, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instB.ID), "serviceMode": "HOURLY", "startDate": "2025-03-03"}}, "FORBIDDEN", ""},
+		{"B by child ID without the number", staffB, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instB.ID), "serviceMode": "HOURLY", "startDate": "2025-03-03"}}, "FORBIDDEN", "childID"},
 	}
 	for _, tc := range denied {
 		t.Run(tc.name, func(t *testing.T) {
@@ -334,8 +334,8 @@ func TestTransfersAndParallelCare(t *testing.T) {
 		{"half day at B while full day at A", staffB, enrolDoc, atB("HALF_DAY", "2025-03-01", "2025-04-01"), "CONFLICT", "startDate"},
 		{"hourly care at B beside A", staffB, enrolDoc, atB("HOURLY", "2025-02-03", nil), "", ""},
 		{"temporary care at B beside A", staffB, enrolDoc, atB("TEMPORARY", "2025-02-10", "2025-02-15"), "", ""},
-		{"B may not end A's enrolment", staffB, updateEnrolDoc, end("2025-06-01"), "FORBIDDEN", ""},
-		{"another district's regulator may not end it", otherDistrict, updateEnrolDoc, end("2025-06-01"), "FORBIDDEN", ""},
+		{"B may not end A's enrolment", staffB, updateEnrolDoc, end("2025-06-01"), "FORBIDDEN", "id"},
+		{"another district's regulator may not end it", otherDistrict, updateEnrolDoc, end("2025-06-01"), "FORBIDDEN", "id"},
 		{"A's district regulator ends it", districtViewer, updateEnrolDoc, end("2025-07-01"), "", ""},
 		{"A's staff correct the end to the transfer day", staffA, updateEnrolDoc, end("2025-06-01"), "", ""},
 		{"the day before the end still overlaps", staffB, enrolDoc, atB("FULL_DAY", "2025-05-31", nil), "CONFLICT", "startDate"},

@@ -60,7 +60,7 @@ func kpiComplexity(typeName, field string, childComplexity int, args map[string]
 	regions := 1
 	switch field {
 	case "indicatorValues":
-		if ids, ok := args["regionIds"].([]any); ok {
+		if ids, ok := args["regionIDs"].([]any); ok {
 			regions = len(ids)
 		}
 	case "indicatorRanking":

@@ -142,7 +142,7 @@ func outageCases(district string) []outageCase {
 		{"query", `{ regions { totalCount } children { edges { node { id name } } } }`},
 		{"node", `{ node(id: "` + district + `") { id } }`},
 		{"mutation", `mutation { updateRegion(id: "` + district + `", input: {name: "和平区"}) { id } }`},
-		{"KPI", `{ indicatorValues(keys: [SEATS_PER_1000], regionIds: ["` + district + `"]) { value } }`},
+		{"KPI", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["` + district + `"]) { value } }`},
 	}
 }
 

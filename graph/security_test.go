@@ -51,7 +51,7 @@ func TestIntVariablesCoercedBeforeLimits(t *testing.T) {
 			map[string]any{"n": 1000000}, "BAD_USER_INPUT", "first"},
 		{"nested page size as a string", `query($n: Int) { regions(first: 1) { edges { node { institutions(first: $n) { totalCount } } } } }`,
 			map[string]any{"n": "100000"}, "BAD_USER_INPUT", "first"},
-		{"KPI ranking size as a string", `query($n: Int, $p: ID!) { indicatorRanking(key: SEATS_PER_1000, parentRegionId: $p, level: DISTRICT, first: $n) { value } }`,
+		{"KPI ranking size as a string", `query($n: Int, $p: ID!) { indicatorRanking(key: SEATS_PER_1000, parentRegionID: $p, level: DISTRICT, first: $n) { value } }`,
 			map[string]any{"n": "100000", "p": region}, "BAD_USER_INPUT", "first"},
 		{"Int in a mutation input as a string", `mutation($in: CreateSurveyInput!) { createSurvey(input: $in) { id } }`,
 			map[string]any{"in": map[string]any{"regionID": region, "kind": "SATISFACTION", "date": "2025-01-01", "respondents": "10", "positive": 1}}, "BAD_USER_INPUT", "input.respondents"},
@@ -91,7 +91,7 @@ func TestIntVariablesCoercedBeforeLimits(t *testing.T) {
 
 	// The complexity estimate sees the coerced number: three nested
 	// connections of 100 sent as a JSON number are refused.
-	resp := s.Do(t, `query($n: Int) { regions(first: $n) { edges { node { children(first: $n) { edges { node { institutions(first: $n) { edges { node { id name } } } } } } } } } }`,
+	resp := s.Do(t, `query($n: Int) { regions(first: $n) { edges { node { subregions(first: $n) { edges { node { institutions(first: $n) { edges { node { id name } } } } } } } } } }`,
 		map[string]any{"n": 100})
 	if got := resp.Codes(); !slices.Equal(got, []string{graph.CodeComplexity}) {
 		t.Fatalf("codes = %v; want %s: %s", got, graph.CodeComplexity, resp.Body)
@@ -127,8 +127,8 @@ func TestBadInputIsBadUserInput(t *testing.T) {
 		{"nodes above the cap", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": many(graph.MaxNodeIDs+1, nodeID(f.childA.ID))}, "BAD_USER_INPUT", "ids"},
 		{"where regionID not a number", `{ institutions(where: {regionID: "abc"}) { totalCount } }`, nil, "BAD_USER_INPUT", "where.regionID"},
 		{"where ID list entry not a number", `query($w: ChildWhereInput) { children(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"idIn": []any{"1", "x"}}}, "BAD_USER_INPUT", "where.idIn[1]"},
-		{"KPI regionIds not a number", `{ indicatorValues(keys: [SEATS_PER_1000], regionIds: ["abc"]) { value } }`, nil, "BAD_USER_INPUT", "regionIds[0]"},
-		{"KPI regionId not a number", `{ indicatorBreakdown(key: SEATS_PER_1000, regionId: "abc", by: AGE_BAND) { dimension } }`, nil, "BAD_USER_INPUT", "regionId"},
+		{"KPI regionIds not a number", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["abc"]) { value } }`, nil, "BAD_USER_INPUT", "regionIDs[0]"},
+		{"KPI regionId not a number", `{ indicatorBreakdown(key: SEATS_PER_1000, regionID: "abc", by: AGE_BAND) { dimension } }`, nil, "BAD_USER_INPUT", "regionID"},
 		{"bad after cursor", `{ children(after: "bogus") { totalCount } }`, nil, "BAD_USER_INPUT", "after"},
 		{"bad before cursor on a nested edge", `{ institutions { edges { node { seats(before: "%%%", last: 1) { totalCount } } } } }`, nil, "BAD_USER_INPUT", "before"},
 		{"oversized filter list", `query($w: InstitutionWhereInput) { institutions(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"nameIn": many(graph.MaxListItems+1, "a")}}, "BAD_USER_INPUT", "where.nameIn"},
@@ -403,11 +403,11 @@ func TestKPIRequestsAreBounded(t *testing.T) {
 	f := newPersonal(t, s.Client)
 	province := nodeID(f.province.ID)
 
-	resp := s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIds: [$r], from: "2000-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": province})
+	resp := s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], from: "2000-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": province})
 	if len(resp.Errors) != 1 || resp.Errors[0].Code() != graph.CodeBadUserInput || resp.Errors[0].Field() != "to" {
 		t.Fatalf("26-year period: %s; want BAD_USER_INPUT on to", resp.Body)
 	}
-	resp = s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIds: [$r], from: "2021-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": province})
+	resp = s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], from: "2021-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": province})
 	if len(resp.Errors) != 0 {
 		t.Fatalf("5-year period refused: %s", resp.Body)
 	}
@@ -416,7 +416,7 @@ func TestKPIRequestsAreBounded(t *testing.T) {
 	for i := range regions {
 		regions[i] = province
 	}
-	const wide = `query($r: [ID!]!, $from: Date, $to: Date) { indicatorValues(keys: [DAILY_CHECK_RATE, ENROLMENT_RATE], regionIds: $r, from: $from, to: $to) { value } }`
+	const wide = `query($r: [ID!]!, $from: Date, $to: Date) { indicatorValues(keys: [DAILY_CHECK_RATE, ENROLMENT_RATE], regionIDs: $r, from: $from, to: $to) { value } }`
 	resp = s.DoAs(t, provinceViewer, wide, map[string]any{"r": regions, "from": "2021-01-01", "to": "2026-01-01"})
 	if got := resp.Codes(); !slices.Equal(got, []string{graph.CodeComplexity}) {
 		t.Fatalf("5 years × 500 regions: codes %v; want %s", got, graph.CodeComplexity)
@@ -429,15 +429,15 @@ func TestKPIRequestsAreBounded(t *testing.T) {
 	// One operation of the province holds its only slot (its audit write
 	// blocks); a second one of the same principal is refused, another
 	// principal is served.
-	const dashboard = `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: [$r]) { value } children { edges { node { name } } } }`
+	const dashboard = `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } children { edges { node { name } } } }`
 	first := make(chan gqltest.Response, 1)
 	go func() { first <- s.DoAs(t, provinceViewer, dashboard, map[string]any{"r": province}) }()
 	<-w.entered
-	resp = s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: [$r]) { value } }`, map[string]any{"r": province})
+	resp = s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } }`, map[string]any{"r": province})
 	if got := resp.Codes(); resp.Status != http.StatusTooManyRequests || !slices.Equal(got, []string{graph.CodeRateLimited}) {
 		t.Fatalf("second KPI request of the same principal: %d %v; want 429 RATE_LIMITED: %s", resp.Status, got, resp.Body)
 	}
-	other := s.DoAs(t, cityViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: [$r]) { value } }`, map[string]any{"r": nodeID(f.city.ID)})
+	other := s.DoAs(t, cityViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } }`, map[string]any{"r": nodeID(f.city.ID)})
 	if len(other.Errors) != 0 || other.Status != http.StatusOK {
 		t.Fatalf("another principal starved: %d %s", other.Status, other.Body)
 	}
@@ -450,7 +450,7 @@ func TestKPIRequestsAreBounded(t *testing.T) {
 		t.Fatalf("first request: %d %s", r.Status, r.Body)
 	}
 	// The slot is free again.
-	if r := s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIds: [$r]) { value } }`, map[string]any{"r": province}); len(r.Errors) != 0 {
+	if r := s.DoAs(t, provinceViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } }`, map[string]any{"r": province}); len(r.Errors) != 0 {
 		t.Fatalf("after release: %s", r.Body)
 	}
 }
