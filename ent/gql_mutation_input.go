@@ -1345,6 +1345,7 @@ type CreateRegionInput struct {
 	Code              string
 	Name              string
 	Level             region.Level
+	Boundary          *string
 	ParentID          *int
 	ChildIDs          []int
 	InstitutionIDs    []int
@@ -1358,6 +1359,9 @@ func (i *CreateRegionInput) Mutate(m *RegionMutation) {
 	m.SetCode(i.Code)
 	m.SetName(i.Name)
 	m.SetLevel(i.Level)
+	if v := i.Boundary; v != nil {
+		m.SetBoundary(*v)
+	}
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
@@ -1389,6 +1393,8 @@ type UpdateRegionInput struct {
 	Code                    *string
 	Name                    *string
 	Level                   *region.Level
+	ClearBoundary           bool
+	Boundary                *string
 	ClearParent             bool
 	ParentID                *int
 	ClearChildren           bool
@@ -1418,6 +1424,12 @@ func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
 	}
 	if v := i.Level; v != nil {
 		m.SetLevel(*v)
+	}
+	if i.ClearBoundary {
+		m.ClearBoundary()
+	}
+	if v := i.Boundary; v != nil {
+		m.SetBoundary(*v)
 	}
 	if i.ClearParent {
 		m.ClearParent()

@@ -1,5 +1,6 @@
 // Package httpapi assembles tuoyu's HTTP surface: GraphiQL at /, the GraphQL
-// endpoint at /query, and the health probes /livez and /readyz, behind an
+// endpoint at /query, the dashboard at /dashboard, and the health probes
+// /livez and /readyz, behind an
 // http.Server with every timeout set.
 package httpapi
 
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tuoyu/tuoyu/internal/dashboard"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/migrate"
 )
@@ -64,6 +66,10 @@ func New(cfg Config) *Server {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("/", graphiql.Handler("/query", ExampleTabs))
+	// The regulator's dashboard (internal/dashboard): page and assets.
+	dash := dashboard.Handler("/query")
+	mux.Handle(dashboard.Path, dash)
+	mux.Handle(dashboard.Path+"/", dash)
 	s.Server = &http.Server{
 		Addr:              cfg.Addr,
 		Handler:           mux,
