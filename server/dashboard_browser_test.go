@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -274,22 +275,25 @@ func TestDashboardInBrowser(t *testing.T) {
 	var mu sync.Mutex
 	var problems, external []string
 	host := strings.TrimPrefix(base, "http://")
-	chromedp.ListenTarget(bctx, func(ev any) {
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	if err := chromedp.Listen(bctx, func(ev any) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.APITypeError {
+			if string(e.Type) == "error" {
 				var args []string
 				for _, a := range e.Args {
-					args = append(args, string(a.Value)+a.Description)
+					args = append(args, fmt.Sprint(a.Value))
 				}
 				problems = append(problems, "console.error: "+strings.Join(args, " "))
 			}
 		case *runtime.EventExceptionThrown:
-			problems = append(problems, "exception: "+e.ExceptionDetails.Text+" "+exceptionText(e.ExceptionDetails))
+			problems = append(problems, "exception: "+e.ExceptionDetails.Text)
 		case *log.EventEntryAdded:
-			if e.Entry.Level == log.LevelError {
+			if string(e.Entry.Level) == "error" {
 				problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
 			}
 		case *network.EventRequestWillBeSent:
@@ -298,43 +302,79 @@ func TestDashboardInBrowser(t *testing.T) {
 				external = append(external, e.Request.URL)
 			}
 		}
-	})
-	shot := func(name string) {
-		var buf []byte
-		if err := chromedp.Run(bctx, chromedp.Sleep(300*time.Millisecond), chromedp.FullScreenshot(&buf, 90)); err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(bctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	fail := func(step string, err error) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("%s: %v (problems so far: %v)", step, err, problems)
+	}
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			fail(step, err)
 		}
-		// FullScreenshot with quality < 100 is JPEG; keep PNG for quality 100.
+	}
+	eval := func(step, expr string, out any) {
+		t.Helper()
+		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](expr))
+		if err != nil {
+			fail(step, err)
+		}
+		if err := json.Unmarshal(raw, out); err != nil {
+			fail(step, err)
+		}
+	}
+	text := func(step, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			fail(step, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		_ = chromedp.Do(bctx, chromedp.Sleep(300*time.Millisecond))
+		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			fail("screenshot "+name, err)
+		}
 		if err := os.WriteFile(filepath.Join(arts, name), buf, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	do := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(bctx, actions...); err != nil {
-			mu.Lock()
-			defer mu.Unlock()
-			t.Fatalf("%s: %v (problems so far: %v)", step, err, problems)
-		}
-	}
+	visible := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
 
 	start := fmt.Sprintf("%s/dashboard#asOf=%s&period=%s", base, asOf, period.Format("2006-01"))
-	do("open", network.Enable(), log.Enable(),
-		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads).WithEventsEnabled(true),
-		chromedp.Navigate(start), chromedp.WaitVisible("#token", chromedp.ByID))
-	shot("signin.jpg")
-	do("sign in", chromedp.SetValue("#token", token, chromedp.ByID), chromedp.Click("#signin", chromedp.ByID),
-		chromedp.WaitVisible(`.card[data-key="FILING_RATE"] .value`, chromedp.ByQuery))
+	do("open", chromedp.Navigate(start), visible("#token"))
+	shot("signin.png")
+	do("sign in", chromedp.SetValue(chromedp.CSS("#token"), token), click("#signin"),
+		visible(`.card[data-key="FILING_RATE"] .value`))
 
 	// First meaningful paint: reload with the credential in sessionStorage
 	// and time navigation start → indicator cards in the DOM.
 	var paint float64
-	var href, cookie, who string
-	do("reload", chromedp.Evaluate(`window.__tuoyuCardsPainted = 0`, nil), chromedp.Reload(),
-		chromedp.WaitVisible(`#drill-table tbody tr`, chromedp.ByQuery),
-		chromedp.Evaluate(`window.__tuoyuCardsPainted`, &paint),
-		chromedp.Evaluate(`location.href`, &href), chromedp.Evaluate(`document.cookie`, &cookie),
-		chromedp.Text("#who", &who, chromedp.ByID))
+	var href, cookie string
+	do("reload", chromedp.Reload(), visible(`#drill-table tbody tr`))
+	eval("paint", `window.__tuoyuCardsPainted`, &paint)
+	eval("href", `location.href`, &href)
+	eval("cookie", `document.cookie`, &cookie)
+	who := text("who", "#who")
 	t.Logf("first meaningful paint (navigation start → 14 indicator cards), city demo over loopback: %.0f ms", paint)
 	_ = os.WriteFile(filepath.Join(arts, "first-paint.txt"), fmt.Appendf(nil, "%.0f ms\n", paint), 0o644)
 	if strings.Contains(href, token) || cookie != "" {
@@ -349,8 +389,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		var want overviewData
 		gqlDo(t, base, token, "DashOverview", vars(region), &want)
 		var got map[string]map[string]string
-		do("read cards", chromedp.Evaluate(`Object.fromEntries([...document.querySelectorAll('.card')].map(c => [c.dataset.key,
-			{value: c.querySelector('[data-field=value]').textContent, nd: (c.querySelector('[data-field=nd]') || {}).textContent || ''}]))`, &got))
+		eval("read cards", `Object.fromEntries([...document.querySelectorAll('.card')].map(c => [c.dataset.key,
+			{value: c.querySelector('[data-field=value]').textContent, nd: (c.querySelector('[data-field=nd]') || {}).textContent || ''}]))`, &got)
 		if len(got) != len(want.Node.Indicators) {
 			t.Fatalf("%d cards; GraphQL has %d indicators", len(got), len(want.Node.Indicators))
 		}
@@ -371,14 +411,14 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	checkCards(city)
-	shot("overview-city.jpg")
+	shot("overview-city.png")
 
 	// Drill-down table: one row per district, cells equal GraphQL.
 	var kids childrenData
 	gqlDo(t, base, token, "DashChildren", childVars(city), &kids)
 	var rows []map[string]string
-	do("read table", chromedp.Evaluate(`[...document.querySelectorAll('#drill-table tbody tr')].map(r => Object.fromEntries(
-		[['code', r.dataset.code], ...[...r.querySelectorAll('td[data-key]')].map(td => [td.dataset.key, td.textContent])]))`, &rows))
+	eval("read table", `[...document.querySelectorAll('#drill-table tbody tr')].map(r => Object.fromEntries(
+		[['code', r.dataset.code], ...[...r.querySelectorAll('td[data-key]')].map(td => [td.dataset.key, td.textContent])]))`, &rows)
 	if len(rows) != len(kids.Node.Children.Edges) || len(rows) == 0 {
 		t.Fatalf("%d rows; GraphQL has %d districts", len(rows), len(kids.Node.Children.Edges))
 	}
@@ -399,50 +439,44 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	// Export the table: CSV and XLSX land in the download folder.
-	do("export csv", chromedp.Click(`#drill button[data-export="csv"]`, chromedp.ByQuery))
+	do("export csv", click(`#drill button[data-export="csv"]`))
 	csv := waitFile(t, filepath.Join(downloads, "drilldown-"+city+".csv"))
 	if !strings.Contains(string(csv), district.Name) || strings.Count(string(csv), "\r\n") != len(rows)+1 {
 		t.Fatalf("CSV export: %.300s", csv)
 	}
 	_ = os.WriteFile(filepath.Join(arts, "drilldown.csv"), csv, 0o644)
-	do("export xlsx", chromedp.Click(`#drill button[data-export="xlsx"]`, chromedp.ByQuery))
+	do("export xlsx", click(`#drill button[data-export="xlsx"]`))
 	if x := waitFile(t, filepath.Join(downloads, "drilldown-"+city+".xlsx")); !bytes.HasPrefix(x, []byte("PK\x03\x04")) || !bytes.Contains(x, []byte(district.Name)) {
 		t.Fatal("XLSX export is not a zip holding the table")
 	}
 
 	// Drill into the first district; the breadcrumb leads back up.
-	var crumbs string
-	do("drill", chromedp.Click(fmt.Sprintf(`#drill-table tr[data-code="%s"]`, district.Code), chromedp.ByQuery),
-		chromedp.WaitVisible(fmt.Sprintf(`#crumbs strong[data-region="%s"]`, district.ID), chromedp.ByQuery),
-		chromedp.WaitVisible(`.card[data-key="FILING_RATE"] .value`, chromedp.ByQuery),
-		chromedp.Text("#crumbs", &crumbs, chromedp.ByID))
-	if !strings.Contains(crumbs, "沈阳市") || !strings.Contains(crumbs, district.Name) {
+	do("drill", click(fmt.Sprintf(`#drill-table tr[data-code="%s"]`, district.Code)),
+		visible(fmt.Sprintf(`#crumbs strong[data-region="%s"]`, district.ID)),
+		visible(`.card[data-key="FILING_RATE"] .value`))
+	if crumbs := text("crumbs", "#crumbs"); !strings.Contains(crumbs, "沈阳市") || !strings.Contains(crumbs, district.Name) {
 		t.Fatalf("breadcrumb %q", crumbs)
 	}
 	checkCards(district.ID)
-	shot("overview-district.jpg")
+	shot("overview-district.png")
 
 	// Trend of the filing rate, comparing the district with the city.
 	var trendRows int
-	do("trend", chromedp.Click("#tab-trend", chromedp.ByID),
-		chromedp.WaitVisible(`#trend-table table tbody tr`, chromedp.ByQuery),
-		chromedp.Evaluate(`document.querySelectorAll('#trend-table tbody tr').length`, &trendRows))
+	do("trend", click("#tab-trend"), visible(`#trend-table table tbody tr`))
+	eval("trend rows", `document.querySelectorAll('#trend-table tbody tr').length`, &trendRows)
 	if trendRows != 24 {
 		t.Errorf("monthly trend has %d rows; want 24", trendRows)
 	}
-	shot("trend.jpg")
-	do("trend png", chromedp.Click(`button[data-export="png"]`, chromedp.ByQuery))
+	shot("trend.png")
+	do("trend png", click(`button[data-export="png"]`))
 	if png := waitFile(t, filepath.Join(downloads, "trend-SEATS_PER_1000.png")); !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Fatal("chart export is not a PNG")
 	}
 
 	// Map of the city: district boundaries (choropleth) and institutions.
-	var note string
-	do("map", chromedp.Click(`#crumbs a`, chromedp.ByQuery), chromedp.WaitVisible(`#crumbs strong`, chromedp.ByQuery),
-		chromedp.Click("#tab-map", chromedp.ByID),
-		chromedp.WaitVisible(`#map-chart canvas`, chromedp.ByQuery),
-		chromedp.Poll(`document.getElementById('map-note') && document.getElementById('map-note').textContent.length > 0`, nil),
-		chromedp.Text("#map-note", &note, chromedp.ByID))
+	do("map", click(`#crumbs a`), visible(`#crumbs strong`), click("#tab-map"), visible(`#map-chart canvas`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('map-note') && document.getElementById('map-note').textContent.length > 0`))
+	note := text("map note", "#map-note")
 	var inst struct {
 		Institutions struct{ TotalCount int } `json:"institutions"`
 	}
@@ -450,7 +484,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(note, fmt.Sprintf("共 %d 家机构", inst.Institutions.TotalCount)) || !strings.Contains(note, "近似") {
 		t.Fatalf("map note %q; want %d institutions and the approximate-boundary label", note, inst.Institutions.TotalCount)
 	}
-	shot("map.jpg")
+	shot("map.png")
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -461,13 +495,6 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("requests left the host: %v", external)
 	}
 	t.Logf("screenshots and exports in %s", arts)
-}
-
-func exceptionText(d *runtime.ExceptionDetails) string {
-	if d.Exception != nil {
-		return d.Exception.Description
-	}
-	return ""
 }
 
 // waitFile waits up to 10 s for a download to complete.
