@@ -244,14 +244,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		return map[string]any{
 			"region": region, "asOf": asOf,
 			"from": period.Format("2006-01-02"), "to": period.AddDate(0, 1, 0).Format("2006-01-02"),
-			"sFrom": period.AddDate(0, -11, 0).Format("2006-01-02"), "sTo": period.AddDate(0, 1, 0).Format("2006-01-02"),
 		}
-	}
-	childVars := func(region string) map[string]any {
-		v := vars(region)
-		delete(v, "sFrom")
-		delete(v, "sTo")
-		return v
 	}
 	city := viewer.Viewer.Region.ID
 
@@ -415,7 +408,7 @@ func TestDashboardInBrowser(t *testing.T) {
 
 	// Drill-down table: one row per district, cells equal GraphQL.
 	var kids childrenData
-	gqlDo(t, base, token, "DashChildren", childVars(city), &kids)
+	gqlDo(t, base, token, "DashChildren", vars(city), &kids)
 	var rows []map[string]string
 	eval("read table", `[...document.querySelectorAll('#drill-table tbody tr')].map(r => Object.fromEntries(
 		[['code', r.dataset.code], ...[...r.querySelectorAll('td[data-key]')].map(td => [td.dataset.key, td.textContent])]))`, &rows)

@@ -247,12 +247,9 @@ function showError(main, e) {
 // The region header (with ancestors) and its indicators, plus 12-month sparklines.
 async function loadRegion(s) {
   const d = dates(s);
-  const data = await gql('DashOverview', { region: s.region, ...d, sFrom: `${addMonths(s.period, -11)}-01`, sTo: d.to });
+  const data = await gql('DashOverview', { region: s.region, ...d });
   if (!data.node) throw new APIError('NOT_FOUND', T('noRegion'));
-  const r = data.node;
-  r.series = {};
-  SERIES_KEYS.forEach((k, i) => { r.series[k] = data[`s${i + 1}`] || []; });
-  return r;
+  return data.node;
 }
 
 function renderCrumbs(el, region) {
@@ -278,6 +275,7 @@ function exportBar(name, getTable, getChart) {
 
 async function viewOverview(main, s, region) {
   const cards = h('section', { class: 'cards', id: 'cards' });
+  const sparks = {};
   for (const iv of region.indicators) {
     const unit = unitOf(iv.key);
     const st = status(iv);
@@ -294,10 +292,20 @@ async function viewOverview(main, s, region) {
           : st === 'bad' ? h('span', { class: 'badge bad' }, `${T('gap')} ${fmtValue(iv.gap, unit, false)}`) : null),
       h('div', { class: 'basis muted' }, iv.asOf ? `${T('asOf')} ${iv.asOf}` : `${iv.from} – ${iv.to}`),
       spark));
-    const pts = region.series[iv.key] || [];
-    if (pts.length) {
-      requestAnimationFrame(() => {
-        const c = chart(spark);
+    sparks[iv.key] = { el: spark, unit };
+  }
+  const tableBox = h('section', { id: 'drill' }, h('p', { class: 'loading' }, T('loading')));
+  main.replaceChildren(h('h2', {}, region.name, ' ', h('span', { class: 'muted' }, enumLabel('level', region.level))), cards, tableBox);
+  window.__tuoyuCardsPainted = window.__tuoyuCardsPainted || performance.now();
+  // Sparklines come in a second request so the cards paint first.
+  const d = dates(s);
+  gql('DashSparklines', { region: region.id, sFrom: `${addMonths(s.period, -11)}-01`, sTo: d.to }).then((data) => {
+    SERIES_KEYS.forEach((key, i) => {
+      const sp = sparks[key];
+      const pts = data[`s${i + 1}`] || [];
+      if (!sp || !pts.length || !sp.el.isConnected) return;
+      const unit = sp.unit;
+      const c = chart(sp.el);
         c.setOption({
           animation: false,
           grid: { left: 2, right: 2, top: 4, bottom: 2 },
@@ -306,12 +314,8 @@ async function viewOverview(main, s, region) {
           tooltip: { trigger: 'axis', valueFormatter: (v) => fmtValue(v, unit, false) },
           series: [{ type: 'line', data: pts.map((p) => (p.suppressed ? null : p.value)), symbol: 'none', lineStyle: { width: 1.5 }, areaStyle: { opacity: 0.15 } }],
         });
-      });
-    }
-  }
-  const tableBox = h('section', { id: 'drill' }, h('p', { class: 'loading' }, T('loading')));
-  main.replaceChildren(h('h2', {}, region.name, ' ', h('span', { class: 'muted' }, enumLabel('level', region.level))), cards, tableBox);
-  window.__tuoyuCardsPainted = window.__tuoyuCardsPainted || performance.now();
+    });
+  }).catch((e) => { if (cards.isConnected) cards.after(h('p', { class: 'muted small', id: 'spark-error' }, `${T('error')}: ${e.code || ''}`)); });
   if (region.children.totalCount === 0) { tableBox.replaceChildren(h('p', { class: 'muted' }, T('noChildren'))); return; }
   const kids = await loadChildren(s);
   renderDrill(tableBox, s, kids);
