@@ -258,7 +258,7 @@ function renderCrumbs(el, region) {
   const i = chain.findIndex((r) => r.id === viewer.region.id);
   const shown = i >= 0 ? chain.slice(i) : chain;
   el.replaceChildren(...shown.flatMap((r, j) => [
-    j ? h('span', { class: 'sep' }, '›') : null,
+    j ? h('span', { class: 'sep' }, '›') : '',
     j === shown.length - 1 ? h('strong', { 'data-region': r.id }, r.name)
       : h('a', { href: '#', 'data-region': r.id, onclick: (e) => { e.preventDefault(); setState({ region: r.id }); } }, r.name),
   ]));
@@ -297,8 +297,12 @@ async function viewOverview(main, s, region) {
   const tableBox = h('section', { id: 'drill' }, h('p', { class: 'loading' }, T('loading')));
   main.replaceChildren(h('h2', {}, region.name, ' ', h('span', { class: 'muted' }, enumLabel('level', region.level))), cards, tableBox);
   window.__tuoyuCardsPainted = window.__tuoyuCardsPainted || performance.now();
-  // Sparklines come in a second request so the cards paint first.
+  // Sparklines come in a request of their own, after the table, so the
+  // cards and the table paint first and the heavy series do not compete.
   const d = dates(s);
+  const kids = region.children.totalCount ? await loadChildren(s).catch((e) => { showError(tableBox, e); return null; }) : [];
+  if (kids && kids.length) renderDrill(tableBox, s, kids);
+  else if (kids) tableBox.replaceChildren(h('p', { class: 'muted' }, T('noChildren')));
   gql('DashSparklines', { region: region.id, sFrom: `${addMonths(s.period, -11)}-01`, sTo: d.to }).then((data) => {
     SERIES_KEYS.forEach((key, i) => {
       const sp = sparks[key];
@@ -316,9 +320,6 @@ async function viewOverview(main, s, region) {
         });
     });
   }).catch((e) => { if (cards.isConnected) cards.after(h('p', { class: 'muted small', id: 'spark-error' }, `${T('error')}: ${e.code || ''}`)); });
-  if (region.children.totalCount === 0) { tableBox.replaceChildren(h('p', { class: 'muted' }, T('noChildren'))); return; }
-  const kids = await loadChildren(s);
-  renderDrill(tableBox, s, kids);
 }
 
 async function loadChildren(s) {
