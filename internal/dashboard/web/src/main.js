@@ -142,7 +142,16 @@ let charts = [];
 let signInError = '';
 
 function disposeCharts() { charts.forEach((c) => c.dispose()); charts = []; }
-function chart(el) { const c = echarts.init(el, null, { renderer: 'canvas' }); charts.push(c); return c; }
+// chart draws into el. A view whose data arrive after the user moved on
+// finds its element detached (zero-sized); it then draws nothing, since a
+// zero-sized geo or grid cannot be laid out.
+const noChart = { setOption() {}, on() {}, getDataURL() { return null; }, dispose() {}, resize() {} };
+function chart(el) {
+  if (!el.isConnected || !el.clientWidth || !el.clientHeight) return noChart;
+  const c = echarts.init(el, null, { renderer: 'canvas' });
+  charts.push(c);
+  return c;
+}
 window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
 window.addEventListener('hashchange', () => render());
 
@@ -268,7 +277,7 @@ function exportBar(name, getTable, getChart) {
   return h('span', { class: 'export' },
     getTable ? h('button', { class: 'small', 'data-export': 'csv', onclick: () => { const t = getTable(); download(`${name}.csv`, toCSV(t), 'text/csv;charset=utf-8'); } }, 'CSV') : null,
     getTable ? h('button', { class: 'small', 'data-export': 'xlsx', onclick: () => { const t = getTable(); download(`${name}.xlsx`, toXLSX(t), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'); } }, 'XLSX') : null,
-    getChart ? h('button', { class: 'small', 'data-export': 'png', onclick: () => { const c = getChart(); if (c) download(`${name}.png`, c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' })); } }, 'PNG') : null);
+    getChart ? h('button', { class: 'small', 'data-export': 'png', onclick: () => { const c = getChart(); if (c && c !== noChart) download(`${name}.png`, c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' })); } }, 'PNG') : null);
 }
 
 // ---------- overview: cards + drill-down table ----------
