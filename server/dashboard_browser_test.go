@@ -516,3 +516,78 @@ func waitFile(t *testing.T, path string) []byte {
 	t.Fatalf("download %s did not arrive; folder has %v", filepath.Base(path), names)
 	return nil
 }
+
+// TestServeAllowListKeepsDashboard: with --allow-list naming none of the
+// dashboard's documents, serve still runs every dashboard operation (they
+// are merged in at start-up) and still refuses other documents. No browser
+// needed.
+func TestServeAllowListKeepsDashboard(t *testing.T) {
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "allow.db")
+	allow := filepath.Join(tmp, "allow.json")
+	other := "query Other { __typename }"
+	if b, _ := json.Marshal(map[string]string{graph.QueryHash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
+		t.Fatal("writing allow list")
+	}
+	_, _ = captureOutput(t)
+	addrc := make(chan net.Addr, 1)
+	listening = func(a net.Addr) { addrc <- a }
+	t.Cleanup(func() { listening = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--demo-scale", "district", "--allow-list", allow})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(4 * time.Minute):
+		t.Fatal("serve did not start listening")
+	}
+	out := &syncBuffer{}
+	stdout = out
+	if err := run(context.Background(), []string{"token", "--db", path, "--role", "PROVINCE_REGULATOR", "--region", "500000"}); err != nil {
+		t.Fatal(err)
+	}
+	token := oneLine(t, out.take())
+	if r := post(t, base+"/query", "Bearer "+token, other); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("listed document refused: %+v", r)
+	}
+	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != graph.CodePersistedQueryNotAllowed {
+		t.Fatalf("unlisted document: %+v", r)
+	}
+	var v struct {
+		Viewer struct {
+			Role   string
+			Region struct{ ID, Name string }
+		}
+	}
+	gqlDo(t, base, token, "DashViewer", nil, &v)
+	if v.Viewer.Role != "PROVINCE_REGULATOR" || v.Viewer.Region.Name != "重庆市" {
+		t.Fatalf("viewer %+v", v)
+	}
+	var c struct{ IndicatorCatalog []struct{ Key string } }
+	gqlDo(t, base, token, "DashCatalog", nil, &c)
+	if len(c.IndicatorCatalog) < 14 {
+		t.Fatalf("%d indicators", len(c.IndicatorCatalog))
+	}
+	var kids childrenData
+	gqlDo(t, base, token, "DashChildren", map[string]any{"region": v.Viewer.Region.ID}, &kids)
+	if len(kids.Node.Children.Edges) != 1 || kids.Node.Children.Edges[0].Node.Boundary == nil || len(kids.Node.Children.Edges[0].Node.Indicators) < 14 {
+		t.Fatalf("children of 重庆市: %+v", kids)
+	}
+	// The page itself is served.
+	res, err := http.Get(base + "/dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "DashOverview") {
+		t.Fatalf("/dashboard: %d", res.StatusCode)
+	}
+}
