@@ -487,6 +487,18 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 	shot("map.png")
 
+	// Ranking and breakdown of the city; then the English switch.
+	do("ranking", click("#tab-ranking"), visible(`#ranking-chart canvas`))
+	shot("ranking.png")
+	var groups int
+	do("breakdown", click("#tab-breakdown"), visible(`#breakdown-table tbody tr`))
+	eval("breakdown rows", `document.querySelectorAll('#breakdown-table tbody tr').length`, &groups)
+	if groups == 0 {
+		t.Error("breakdown shows no group")
+	}
+	shot("breakdown.png")
+	do("english", click("#lang"), chromedp.Poll[chromedp.Void](`document.getElementById('tab-overview') && document.getElementById('tab-overview').textContent === 'Overview'`))
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {

@@ -152,7 +152,12 @@ function chart(el) {
   charts.push(c);
   return c;
 }
-window.addEventListener('resize', () => charts.forEach((c) => c.resize()));
+// A chart whose element is momentarily zero-sized (e.g. while a screenshot
+// resizes the viewport) is not resized: ECharts cannot lay a geo out in 0 px.
+window.addEventListener('resize', () => charts.forEach((c) => {
+  const d = c.getDom();
+  if (d && d.isConnected && d.clientWidth && d.clientHeight) c.resize();
+}));
 window.addEventListener('hashchange', () => render());
 
 function indName(key) {
