@@ -3560,6 +3560,11 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, region.FieldParentID)
 				fieldSeen[region.FieldParentID] = struct{}{}
 			}
+		case "boundary":
+			if _, ok := fieldSeen[region.FieldBoundary]; !ok {
+				selectedFields = append(selectedFields, region.FieldBoundary)
+				fieldSeen[region.FieldBoundary] = struct{}{}
+			}
 		case "id":
 		case "__typename":
 		default:

@@ -1355,6 +1355,7 @@ type CreateRegionInput struct {
 	Code              string
 	Name              string
 	Level             region.Level
+	Boundary          *string
 	ParentID          *int
 	ChildIDs          []int
 	InstitutionIDs    []int
@@ -1368,6 +1369,9 @@ func (i *CreateRegionInput) Mutate(m *RegionMutation) {
 	m.SetCode(i.Code)
 	m.SetName(i.Name)
 	m.SetLevel(i.Level)
+	if v := i.Boundary; v != nil {
+		m.SetBoundary(*v)
+	}
 	if v := i.ParentID; v != nil {
 		m.SetParentID(*v)
 	}
@@ -1399,6 +1403,8 @@ type UpdateRegionInput struct {
 	Code                    *string
 	Name                    *string
 	Level                   *region.Level
+	ClearBoundary           bool
+	Boundary                *string
 	ClearParent             bool
 	ParentID                *int
 	ClearChildren           bool
@@ -1428,6 +1434,12 @@ func (i *UpdateRegionInput) Mutate(m *RegionMutation) {
 	}
 	if v := i.Level; v != nil {
 		m.SetLevel(*v)
+	}
+	if i.ClearBoundary {
+		m.ClearBoundary()
+	}
+	if v := i.Boundary; v != nil {
+		m.SetBoundary(*v)
 	}
 	if i.ClearParent {
 		m.ClearParent()

@@ -1506,7 +1506,7 @@ func (_m *Region) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Region",
-		Fields: make([]*Field, 6),
+		Fields: make([]*Field, 7),
 		Edges:  make([]*Edge, 6),
 	}
 	var buf []byte
@@ -1556,6 +1556,14 @@ func (_m *Region) Node(ctx context.Context) (node *Node, err error) {
 	node.Fields[5] = &Field{
 		Type:  "int",
 		Name:  "parent_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Boundary); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "string",
+		Name:  "boundary",
 		Value: string(buf),
 	}
 	node.Edges[0] = &Edge{

@@ -15215,6 +15215,7 @@ type RegionMutation struct {
 	code                     *string
 	name                     *string
 	level                    *region.Level
+	boundary                 *string
 	clearedFields            map[string]struct{}
 	parent                   *int
 	clearedparent            bool
@@ -15566,6 +15567,55 @@ func (m *RegionMutation) ParentIDCleared() bool {
 func (m *RegionMutation) ResetParentID() {
 	m.parent = nil
 	delete(m.clearedFields, region.FieldParentID)
+}
+
+// SetBoundary sets the "boundary" field.
+func (m *RegionMutation) SetBoundary(s string) {
+	m.boundary = &s
+}
+
+// Boundary returns the value of the "boundary" field in the mutation.
+func (m *RegionMutation) Boundary() (r string, exists bool) {
+	v := m.boundary
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBoundary returns the old "boundary" field's value of the Region entity.
+// If the Region object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RegionMutation) OldBoundary(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBoundary is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBoundary requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBoundary: %w", err)
+	}
+	return oldValue.Boundary, nil
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (m *RegionMutation) ClearBoundary() {
+	m.boundary = nil
+	m.clearedFields[region.FieldBoundary] = struct{}{}
+}
+
+// BoundaryCleared returns if the "boundary" field was cleared in this mutation.
+func (m *RegionMutation) BoundaryCleared() bool {
+	_, ok := m.clearedFields[region.FieldBoundary]
+	return ok
+}
+
+// ResetBoundary resets all changes to the "boundary" field.
+func (m *RegionMutation) ResetBoundary() {
+	m.boundary = nil
+	delete(m.clearedFields, region.FieldBoundary)
 }
 
 // ClearParent clears the "parent" edge to the Region entity.
@@ -15953,7 +16003,7 @@ func (m *RegionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RegionMutation) Fields() []string {
-	fields := make([]string, 0, 6)
+	fields := make([]string, 0, 7)
 	if m.created_at != nil {
 		fields = append(fields, region.FieldCreatedAt)
 	}
@@ -15971,6 +16021,9 @@ func (m *RegionMutation) Fields() []string {
 	}
 	if m.parent != nil {
 		fields = append(fields, region.FieldParentID)
+	}
+	if m.boundary != nil {
+		fields = append(fields, region.FieldBoundary)
 	}
 	return fields
 }
@@ -15992,6 +16045,8 @@ func (m *RegionMutation) Field(name string) (ent.Value, bool) {
 		return m.Level()
 	case region.FieldParentID:
 		return m.ParentID()
+	case region.FieldBoundary:
+		return m.Boundary()
 	}
 	return nil, false
 }
@@ -16013,6 +16068,8 @@ func (m *RegionMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldLevel(ctx)
 	case region.FieldParentID:
 		return m.OldParentID(ctx)
+	case region.FieldBoundary:
+		return m.OldBoundary(ctx)
 	}
 	return nil, fmt.Errorf("unknown Region field %s", name)
 }
@@ -16064,6 +16121,13 @@ func (m *RegionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetParentID(v)
 		return nil
+	case region.FieldBoundary:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBoundary(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Region field %s", name)
 }
@@ -16100,6 +16164,9 @@ func (m *RegionMutation) ClearedFields() []string {
 	if m.FieldCleared(region.FieldParentID) {
 		fields = append(fields, region.FieldParentID)
 	}
+	if m.FieldCleared(region.FieldBoundary) {
+		fields = append(fields, region.FieldBoundary)
+	}
 	return fields
 }
 
@@ -16116,6 +16183,9 @@ func (m *RegionMutation) ClearField(name string) error {
 	switch name {
 	case region.FieldParentID:
 		m.ClearParentID()
+		return nil
+	case region.FieldBoundary:
+		m.ClearBoundary()
 		return nil
 	}
 	return fmt.Errorf("unknown Region nullable field %s", name)
@@ -16142,6 +16212,9 @@ func (m *RegionMutation) ResetField(name string) error {
 		return nil
 	case region.FieldParentID:
 		m.ResetParentID()
+		return nil
+	case region.FieldBoundary:
+		m.ResetBoundary()
 		return nil
 	}
 	return fmt.Errorf("unknown Region field %s", name)

@@ -29,6 +29,8 @@ type Region struct {
 	Level region.Level `json:"level,omitempty"`
 	// The enclosing region; null for a province.
 	ParentID *int `json:"parent_id,omitempty"`
+	// Outline of the region for maps: a GeoJSON (RFC 7946) geometry object of type Polygon or MultiPolygon, as JSON text, WGS-84 [longitude, latitude] positions, rings closed, at most 512 KiB. Null when unknown; the dashboard then draws no choropleth for the region. The demo's district outlines are approximate.
+	Boundary *string `json:"boundary,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the RegionQuery when eager-loading is set.
 	Edges        RegionEdges `json:"edges"`
@@ -137,7 +139,7 @@ func (*Region) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case region.FieldID, region.FieldParentID:
 			values[i] = new(sql.NullInt64)
-		case region.FieldCode, region.FieldName, region.FieldLevel:
+		case region.FieldCode, region.FieldName, region.FieldLevel, region.FieldBoundary:
 			values[i] = new(sql.NullString)
 		case region.FieldCreatedAt, region.FieldUpdatedAt:
 			values[i] = new(sql.NullTime)
@@ -198,6 +200,13 @@ func (_m *Region) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ParentID = new(int)
 				*_m.ParentID = int(value.Int64)
+			}
+		case region.FieldBoundary:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field boundary", values[i])
+			} else if value.Valid {
+				_m.Boundary = new(string)
+				*_m.Boundary = value.String
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -288,6 +297,11 @@ func (_m *Region) String() string {
 	if v := _m.ParentID; v != nil {
 		builder.WriteString("parent_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.Boundary; v != nil {
+		builder.WriteString("boundary=")
+		builder.WriteString(*v)
 	}
 	builder.WriteByte(')')
 	return builder.String()

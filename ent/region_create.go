@@ -87,6 +87,20 @@ func (_c *RegionCreate) SetNillableParentID(v *int) *RegionCreate {
 	return _c
 }
 
+// SetBoundary sets the "boundary" field.
+func (_c *RegionCreate) SetBoundary(v string) *RegionCreate {
+	_c.mutation.SetBoundary(v)
+	return _c
+}
+
+// SetNillableBoundary sets the "boundary" field if the given value is not nil.
+func (_c *RegionCreate) SetNillableBoundary(v *string) *RegionCreate {
+	if v != nil {
+		_c.SetBoundary(*v)
+	}
+	return _c
+}
+
 // SetParent sets the "parent" edge to the Region entity.
 func (_c *RegionCreate) SetParent(v *Region) *RegionCreate {
 	return _c.SetParentID(v.ID)
@@ -268,6 +282,11 @@ func (_c *RegionCreate) check() error {
 			return &ValidationError{Name: "level", err: fmt.Errorf(`ent: validator failed for field "Region.level": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Boundary(); ok {
+		if err := region.BoundaryValidator(v); err != nil {
+			return &ValidationError{Name: "boundary", err: fmt.Errorf(`ent: validator failed for field "Region.boundary": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -314,6 +333,10 @@ func (_c *RegionCreate) createSpec() (*Region, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)
 		_node.Level = value
+	}
+	if value, ok := _c.mutation.Boundary(); ok {
+		_spec.SetField(region.FieldBoundary, field.TypeString, value)
+		_node.Boundary = &value
 	}
 	if nodes := _c.mutation.ParentIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -546,6 +569,24 @@ func (u *RegionUpsert) ClearParentID() *RegionUpsert {
 	return u
 }
 
+// SetBoundary sets the "boundary" field.
+func (u *RegionUpsert) SetBoundary(v string) *RegionUpsert {
+	u.Set(region.FieldBoundary, v)
+	return u
+}
+
+// UpdateBoundary sets the "boundary" field to the value that was provided on create.
+func (u *RegionUpsert) UpdateBoundary() *RegionUpsert {
+	u.SetExcluded(region.FieldBoundary)
+	return u
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (u *RegionUpsert) ClearBoundary() *RegionUpsert {
+	u.SetNull(region.FieldBoundary)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -665,6 +706,27 @@ func (u *RegionUpsertOne) UpdateParentID() *RegionUpsertOne {
 func (u *RegionUpsertOne) ClearParentID() *RegionUpsertOne {
 	return u.Update(func(s *RegionUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetBoundary sets the "boundary" field.
+func (u *RegionUpsertOne) SetBoundary(v string) *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetBoundary(v)
+	})
+}
+
+// UpdateBoundary sets the "boundary" field to the value that was provided on create.
+func (u *RegionUpsertOne) UpdateBoundary() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateBoundary()
+	})
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (u *RegionUpsertOne) ClearBoundary() *RegionUpsertOne {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearBoundary()
 	})
 }
 
@@ -953,6 +1015,27 @@ func (u *RegionUpsertBulk) UpdateParentID() *RegionUpsertBulk {
 func (u *RegionUpsertBulk) ClearParentID() *RegionUpsertBulk {
 	return u.Update(func(s *RegionUpsert) {
 		s.ClearParentID()
+	})
+}
+
+// SetBoundary sets the "boundary" field.
+func (u *RegionUpsertBulk) SetBoundary(v string) *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.SetBoundary(v)
+	})
+}
+
+// UpdateBoundary sets the "boundary" field to the value that was provided on create.
+func (u *RegionUpsertBulk) UpdateBoundary() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.UpdateBoundary()
+	})
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (u *RegionUpsertBulk) ClearBoundary() *RegionUpsertBulk {
+	return u.Update(func(s *RegionUpsert) {
+		s.ClearBoundary()
 	})
 }
 

@@ -102,6 +102,26 @@ func (_u *RegionUpdate) ClearParentID() *RegionUpdate {
 	return _u
 }
 
+// SetBoundary sets the "boundary" field.
+func (_u *RegionUpdate) SetBoundary(v string) *RegionUpdate {
+	_u.mutation.SetBoundary(v)
+	return _u
+}
+
+// SetNillableBoundary sets the "boundary" field if the given value is not nil.
+func (_u *RegionUpdate) SetNillableBoundary(v *string) *RegionUpdate {
+	if v != nil {
+		_u.SetBoundary(*v)
+	}
+	return _u
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (_u *RegionUpdate) ClearBoundary() *RegionUpdate {
+	_u.mutation.ClearBoundary()
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Region entity.
 func (_u *RegionUpdate) SetParent(v *Region) *RegionUpdate {
 	return _u.SetParentID(v.ID)
@@ -393,6 +413,11 @@ func (_u *RegionUpdate) check() error {
 			return &ValidationError{Name: "level", err: fmt.Errorf(`ent: validator failed for field "Region.level": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Boundary(); ok {
+		if err := region.BoundaryValidator(v); err != nil {
+			return &ValidationError{Name: "boundary", err: fmt.Errorf(`ent: validator failed for field "Region.boundary": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -425,6 +450,12 @@ func (_u *RegionUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Boundary(); ok {
+		_spec.SetField(region.FieldBoundary, field.TypeString, value)
+	}
+	if _u.mutation.BoundaryCleared() {
+		_spec.ClearField(region.FieldBoundary, field.TypeString)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -815,6 +846,26 @@ func (_u *RegionUpdateOne) ClearParentID() *RegionUpdateOne {
 	return _u
 }
 
+// SetBoundary sets the "boundary" field.
+func (_u *RegionUpdateOne) SetBoundary(v string) *RegionUpdateOne {
+	_u.mutation.SetBoundary(v)
+	return _u
+}
+
+// SetNillableBoundary sets the "boundary" field if the given value is not nil.
+func (_u *RegionUpdateOne) SetNillableBoundary(v *string) *RegionUpdateOne {
+	if v != nil {
+		_u.SetBoundary(*v)
+	}
+	return _u
+}
+
+// ClearBoundary clears the value of the "boundary" field.
+func (_u *RegionUpdateOne) ClearBoundary() *RegionUpdateOne {
+	_u.mutation.ClearBoundary()
+	return _u
+}
+
 // SetParent sets the "parent" edge to the Region entity.
 func (_u *RegionUpdateOne) SetParent(v *Region) *RegionUpdateOne {
 	return _u.SetParentID(v.ID)
@@ -1119,6 +1170,11 @@ func (_u *RegionUpdateOne) check() error {
 			return &ValidationError{Name: "level", err: fmt.Errorf(`ent: validator failed for field "Region.level": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Boundary(); ok {
+		if err := region.BoundaryValidator(v); err != nil {
+			return &ValidationError{Name: "boundary", err: fmt.Errorf(`ent: validator failed for field "Region.boundary": %w`, err)}
+		}
+	}
 	return nil
 }
 
@@ -1168,6 +1224,12 @@ func (_u *RegionUpdateOne) sqlSave(ctx context.Context) (_node *Region, err erro
 	}
 	if value, ok := _u.mutation.Level(); ok {
 		_spec.SetField(region.FieldLevel, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.Boundary(); ok {
+		_spec.SetField(region.FieldBoundary, field.TypeString, value)
+	}
+	if _u.mutation.BoundaryCleared() {
+		_spec.ClearField(region.FieldBoundary, field.TypeString)
 	}
 	if _u.mutation.ParentCleared() {
 		edge := &sqlgraph.EdgeSpec{

@@ -658,6 +658,7 @@ var (
 		{Name: "code", Type: field.TypeString, Unique: true},
 		{Name: "name", Type: field.TypeString, Size: 100},
 		{Name: "level", Type: field.TypeEnum, Enums: []string{"PROVINCE", "CITY", "DISTRICT", "SUBDISTRICT"}},
+		{Name: "boundary", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "parent_id", Type: field.TypeInt, Nullable: true},
 	}
 	// RegionsTable holds the schema information for the "regions" table.
@@ -668,7 +669,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "regions_regions_children",
-				Columns:    []*schema.Column{RegionsColumns[6]},
+				Columns:    []*schema.Column{RegionsColumns[7]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -677,7 +678,7 @@ var (
 			{
 				Name:    "region_parent_id",
 				Unique:  false,
-				Columns: []*schema.Column{RegionsColumns[6]},
+				Columns: []*schema.Column{RegionsColumns[7]},
 			},
 			{
 				Name:    "region_level",

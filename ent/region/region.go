@@ -30,6 +30,8 @@ const (
 	FieldLevel = "level"
 	// FieldParentID holds the string denoting the parent_id field in the database.
 	FieldParentID = "parent_id"
+	// FieldBoundary holds the string denoting the boundary field in the database.
+	FieldBoundary = "boundary"
 	// EdgeParent holds the string denoting the parent edge name in mutations.
 	EdgeParent = "parent"
 	// EdgeChildren holds the string denoting the children edge name in mutations.
@@ -100,6 +102,7 @@ var Columns = []string{
 	FieldName,
 	FieldLevel,
 	FieldParentID,
+	FieldBoundary,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -130,6 +133,8 @@ var (
 	CodeValidator func(string) error
 	// NameValidator is a validator for the "name" field. It is called by the builders before save.
 	NameValidator func(string) error
+	// BoundaryValidator is a validator for the "boundary" field. It is called by the builders before save.
+	BoundaryValidator func(string) error
 )
 
 // Level defines the type for the "level" enum field.
@@ -193,6 +198,11 @@ func ByLevel(opts ...sql.OrderTermOption) OrderOption {
 // ByParentID orders the results by the parent_id field.
 func ByParentID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldParentID, opts...).ToFunc()
+}
+
+// ByBoundary orders the results by the boundary field.
+func ByBoundary(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldBoundary, opts...).ToFunc()
 }
 
 // ByParentField orders the results by parent field.

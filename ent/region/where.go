@@ -80,6 +80,11 @@ func ParentID(v int) predicate.Region {
 	return predicate.Region(sql.FieldEQ(FieldParentID, v))
 }
 
+// Boundary applies equality check predicate on the "boundary" field. It's identical to BoundaryEQ.
+func Boundary(v string) predicate.Region {
+	return predicate.Region(sql.FieldEQ(FieldBoundary, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Region {
 	return predicate.Region(sql.FieldEQ(FieldCreatedAt, v))
@@ -338,6 +343,81 @@ func ParentIDIsNil() predicate.Region {
 // ParentIDNotNil applies the NotNil predicate on the "parent_id" field.
 func ParentIDNotNil() predicate.Region {
 	return predicate.Region(sql.FieldNotNull(FieldParentID))
+}
+
+// BoundaryEQ applies the EQ predicate on the "boundary" field.
+func BoundaryEQ(v string) predicate.Region {
+	return predicate.Region(sql.FieldEQ(FieldBoundary, v))
+}
+
+// BoundaryNEQ applies the NEQ predicate on the "boundary" field.
+func BoundaryNEQ(v string) predicate.Region {
+	return predicate.Region(sql.FieldNEQ(FieldBoundary, v))
+}
+
+// BoundaryIn applies the In predicate on the "boundary" field.
+func BoundaryIn(vs ...string) predicate.Region {
+	return predicate.Region(sql.FieldIn(FieldBoundary, vs...))
+}
+
+// BoundaryNotIn applies the NotIn predicate on the "boundary" field.
+func BoundaryNotIn(vs ...string) predicate.Region {
+	return predicate.Region(sql.FieldNotIn(FieldBoundary, vs...))
+}
+
+// BoundaryGT applies the GT predicate on the "boundary" field.
+func BoundaryGT(v string) predicate.Region {
+	return predicate.Region(sql.FieldGT(FieldBoundary, v))
+}
+
+// BoundaryGTE applies the GTE predicate on the "boundary" field.
+func BoundaryGTE(v string) predicate.Region {
+	return predicate.Region(sql.FieldGTE(FieldBoundary, v))
+}
+
+// BoundaryLT applies the LT predicate on the "boundary" field.
+func BoundaryLT(v string) predicate.Region {
+	return predicate.Region(sql.FieldLT(FieldBoundary, v))
+}
+
+// BoundaryLTE applies the LTE predicate on the "boundary" field.
+func BoundaryLTE(v string) predicate.Region {
+	return predicate.Region(sql.FieldLTE(FieldBoundary, v))
+}
+
+// BoundaryContains applies the Contains predicate on the "boundary" field.
+func BoundaryContains(v string) predicate.Region {
+	return predicate.Region(sql.FieldContains(FieldBoundary, v))
+}
+
+// BoundaryHasPrefix applies the HasPrefix predicate on the "boundary" field.
+func BoundaryHasPrefix(v string) predicate.Region {
+	return predicate.Region(sql.FieldHasPrefix(FieldBoundary, v))
+}
+
+// BoundaryHasSuffix applies the HasSuffix predicate on the "boundary" field.
+func BoundaryHasSuffix(v string) predicate.Region {
+	return predicate.Region(sql.FieldHasSuffix(FieldBoundary, v))
+}
+
+// BoundaryIsNil applies the IsNil predicate on the "boundary" field.
+func BoundaryIsNil() predicate.Region {
+	return predicate.Region(sql.FieldIsNull(FieldBoundary))
+}
+
+// BoundaryNotNil applies the NotNil predicate on the "boundary" field.
+func BoundaryNotNil() predicate.Region {
+	return predicate.Region(sql.FieldNotNull(FieldBoundary))
+}
+
+// BoundaryEqualFold applies the EqualFold predicate on the "boundary" field.
+func BoundaryEqualFold(v string) predicate.Region {
+	return predicate.Region(sql.FieldEqualFold(FieldBoundary, v))
+}
+
+// BoundaryContainsFold applies the ContainsFold predicate on the "boundary" field.
+func BoundaryContainsFold(v string) predicate.Region {
+	return predicate.Region(sql.FieldContainsFold(FieldBoundary, v))
 }
 
 // HasParent applies the HasEdge predicate on the "parent" edge.

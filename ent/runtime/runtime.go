@@ -840,6 +840,10 @@ func init() {
 			return nil
 		}
 	}()
+	// regionDescBoundary is the schema descriptor for boundary field.
+	regionDescBoundary := regionFields[4].Descriptor()
+	// region.BoundaryValidator is a validator for the "boundary" field. It is called by the builders before save.
+	region.BoundaryValidator = regionDescBoundary.Validators[0].(func(string) error)
 	seatMixin := schema.Seat{}.Mixin()
 	seat.Policy = privacy.NewPolicies(schema.Seat{})
 	seat.Hooks[0] = func(next ent.Mutator) ent.Mutator {

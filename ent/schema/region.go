@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/tuoyu/tuoyu/internal/geojson"
 	"github.com/tuoyu/tuoyu/internal/ident"
 )
 
@@ -40,6 +41,12 @@ func (Region) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("The enclosing region; null for a province."),
+		field.Text("boundary").
+			Optional().
+			Nillable().
+			Validate(geojson.ValidateBoundary).
+			Comment("Outline of the region for maps: a GeoJSON (RFC 7946) geometry object of type Polygon or MultiPolygon, as JSON text, WGS-84 [longitude, latitude] positions, rings closed, at most 512 KiB. Null when unknown; the dashboard then draws no choropleth for the region. The demo's district outlines are approximate.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipOrderField)),
 	}
 }
 

@@ -58,6 +58,7 @@ type (
 		city, district   int // ancestor indices, -1 when none
 		children         []int
 		id               int
+		boundary         string // GeoJSON; approximate district outlines only
 	}
 	popRow struct {
 		region, year             int
@@ -228,6 +229,9 @@ func (g *gen) buildRegions() {
 		for _, c := range it.p.children {
 			queue = append(queue, item{c, idx})
 		}
+	}
+	for i, b := range g.districtBoundaries() {
+		g.regions[i].boundary = b
 	}
 }
 

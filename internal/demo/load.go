@@ -158,6 +158,9 @@ func (l *loader) writeRegions(ctx context.Context) error {
 				if r.parent >= 0 {
 					b.SetParentID(g.regions[r.parent].id)
 				}
+				if r.boundary != "" {
+					b.SetBoundary(r.boundary) // approximate, see boundaries.go
+				}
 				return b
 			})...).Save(ctx)
 			if err != nil {

@@ -4,6 +4,7 @@
 //	/query      the GraphQL endpoint (GET queries, POST), with CORS for the
 //	            allowed origins; /graphql is an alias of it
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
+//	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tuoyu/tuoyu/internal/dashboard"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/migrate"
 )
@@ -83,8 +85,11 @@ func New(cfg Config) *Server {
 	ide := graphiql.HandlerWithOptions("/query", ExampleTabs, graphiql.Options{TokenCommand: cfg.TokenCommand})
 	mux.Handle("/{$}", ide)
 	mux.Handle(graphiql.AssetPrefix, ide)
-	// Further pages (e.g. a dashboard under /dashboard/) are mounted here,
-	// above the catch-all.
+	// The regulator's dashboard (internal/dashboard): page and assets.
+	dash := dashboard.Handler("/query")
+	mux.Handle(dashboard.Path, dash)
+	mux.Handle(dashboard.Path+"/", dash)
+	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
 		Addr:              cfg.Addr,

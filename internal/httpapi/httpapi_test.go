@@ -26,6 +26,8 @@ func TestRoutes(t *testing.T) {
 		{"/livez", `"ok"`, http.StatusOK},
 		{"/readyz", `"ready"`, http.StatusOK},
 		{"/", "graphiql", http.StatusOK},
+		{"/dashboard", "dashboard-config", http.StatusOK},
+		{"/dashboard/assets/app.css", "", http.StatusOK},
 		{"/query?query=" + "%7B__typename%7D", `"Query"`, http.StatusOK},
 	}
 	for _, tc := range tests {

@@ -1,0 +1,605 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/dashboard"
+)
+
+// artifactsDir is where the browser test saves screenshots and exports:
+// $TUOYU_ARTIFACTS/dashboard, else artifacts/dashboard at the repository
+// root (git-ignored).
+func artifactsDir(t *testing.T) string {
+	dir := filepath.Join("..", "artifacts", "dashboard")
+	if base := os.Getenv("TUOYU_ARTIFACTS"); base != "" {
+		dir = filepath.Join(base, "dashboard")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	return abs
+}
+
+// chromiumPath finds headless Chromium: $TUOYU_CHROMIUM, else Debian's.
+func chromiumPath() string {
+	if p := os.Getenv("TUOYU_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// gqlDo posts one dashboard operation, as the page does.
+func gqlDo(t *testing.T, base, token, op string, vars map[string]any, out any) {
+	t.Helper()
+	ops, err := dashboard.Operations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc string
+	for _, o := range ops {
+		if o.Name == op {
+			doc = o.Document
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"query": doc, "operationName": op, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, base+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var r struct {
+		Data   json.RawMessage `json:"data"`
+		Errors []any           `json:"errors"`
+	}
+	if err := json.Unmarshal(raw, &r); err != nil || len(r.Errors) > 0 || res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %.500s", op, res.StatusCode, raw)
+	}
+	if err := json.Unmarshal(r.Data, out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type indicatorValue struct {
+	Key         string   `json:"key"`
+	Value       *float64 `json:"value"`
+	Numerator   float64  `json:"numerator"`
+	Denominator *float64 `json:"denominator"`
+	Suppressed  bool     `json:"suppressed"`
+}
+
+type overviewData struct {
+	Node struct {
+		ID         string           `json:"id"`
+		Name       string           `json:"name"`
+		Indicators []indicatorValue `json:"indicators"`
+	} `json:"node"`
+}
+
+type childrenData struct {
+	Node struct {
+		Children struct {
+			Edges []struct {
+				Node struct {
+					ID         string           `json:"id"`
+					Code       string           `json:"code"`
+					Name       string           `json:"name"`
+					Boundary   *string          `json:"boundary"`
+					Indicators []indicatorValue `json:"indicators"`
+				} `json:"node"`
+			} `json:"edges"`
+		} `json:"children"`
+	} `json:"node"`
+}
+
+// fmtValue is the page's number format (web/src/main.js fmtValue).
+func fmtValue(v *float64, unit string, suppressed bool) string {
+	switch {
+	case suppressed:
+		return "已抑制"
+	case v == nil:
+		return "—"
+	case unit == "RATIO":
+		return fmt.Sprintf("%.1f%%", *v*100)
+	case unit == "PER_1000":
+		return fmt.Sprintf("%.2f‰", *v)
+	}
+	return fmtCount(*v)
+}
+
+func fmtCount(v float64) string {
+	if v != math.Trunc(v) {
+		return fmt.Sprintf("%.2f", v)
+	}
+	s := fmt.Sprintf("%d", int64(v))
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// TestDashboardInBrowser runs the server as `go run ./server` does (city
+// demo on a fresh SQLite file, --allow-list with an unrelated document),
+// signs in with a development token in headless Chromium and walks the
+// dashboard: overview, drill-down into a district, trend, map, exports.
+// Numbers on the page must equal the GraphQL values for the same region and
+// dates; no console errors; no request may leave the host. Screenshots go
+// to artifactsDir.
+func TestDashboardInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test: not in -short")
+	}
+	if os.Getenv("TEST_DIALECT") != "sqlite" && os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Skip("the browser test runs in the SQLite pass (TEST_DIALECT=sqlite); the dashboard reads only GraphQL, which both dialects serve alike")
+	}
+	chromium := chromiumPath()
+	if chromium == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium is missing: .ci/run installs it (apt-get install chromium fonts-noto-cjk)")
+		}
+		t.Skip("chromium not found (set TUOYU_CHROMIUM or apt-get install chromium)")
+	}
+	arts := artifactsDir(t)
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "dash.db")
+
+	// An allow list that does not name the dashboard's documents: the server
+	// adds them at start-up.
+	allow := filepath.Join(tmp, "allow.json")
+	other := "query Other { __typename }"
+	if b, _ := json.Marshal(map[string]string{graph.QueryHash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
+		t.Fatal("writing allow list")
+	}
+
+	_, _ = captureOutput(t)
+	addrc := make(chan net.Addr, 1)
+	listening = func(a net.Addr) { addrc <- a }
+	t.Cleanup(func() { listening = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--demo-scale", "city", "--allow-list", allow,
+			// The KPIs of a city on SQLite take seconds; on a loaded CI machine
+			// more than the default 30 s, which is not what this test is about.
+			"--request-timeout", "5m"})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(8 * time.Minute):
+		t.Fatal("serve did not start listening within 8 minutes")
+	}
+
+	out := &syncBuffer{}
+	stdout = out
+	if err := run(context.Background(), []string{"token", "--db", path, "--role", "CITY_REGULATOR", "--region", "210100", "--subject", "dash.test"}); err != nil {
+		t.Fatal(err)
+	}
+	token := oneLine(t, out.take())
+
+	// Allow-list mode: the dashboard's operations run, others do not.
+	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != graph.CodePersistedQueryNotAllowed {
+		t.Fatalf("unlisted document: %+v", r)
+	}
+	var viewer struct {
+		Viewer struct {
+			Role   string `json:"role"`
+			Region struct{ ID, Name string }
+		} `json:"viewer"`
+	}
+	gqlDo(t, base, token, "DashViewer", nil, &viewer)
+	if viewer.Viewer.Role != "CITY_REGULATOR" || viewer.Viewer.Region.Name != "沈阳市" {
+		t.Fatalf("viewer: %+v", viewer)
+	}
+	var cat struct {
+		IndicatorCatalog []struct{ Key, Unit string } `json:"indicatorCatalog"`
+	}
+	gqlDo(t, base, token, "DashCatalog", nil, &cat)
+	units := map[string]string{}
+	for _, c := range cat.IndicatorCatalog {
+		units[c.Key] = c.Unit
+	}
+
+	now := time.Now()
+	asOf := now.Format("2006-01-02")
+	period := time.Date(now.Year(), now.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+	vars := func(region string) map[string]any {
+		return map[string]any{
+			"region": region, "asOf": asOf,
+			"from": period.Format("2006-01-02"), "to": period.AddDate(0, 1, 0).Format("2006-01-02"),
+		}
+	}
+	city := viewer.Viewer.Region.ID
+
+	// The browser: fresh profile, no network beyond loopback expected.
+	downloads := filepath.Join(tmp, "downloads")
+	_ = os.MkdirAll(downloads, 0o755)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(filepath.Join(tmp, "profile")),
+		chromedp.WindowSize(1400, 1000),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	bctx, cancelTimeout := context.WithTimeout(bctx, 15*time.Minute)
+	defer cancelTimeout()
+
+	var mu sync.Mutex
+	var problems, external []string
+	host := strings.TrimPrefix(base, "http://")
+	if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
+	}
+	if err := chromedp.Listen(bctx, func(ev any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch e := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			if string(e.Type) == "error" {
+				var args []string
+				for _, a := range e.Args {
+					args = append(args, fmt.Sprint(a.Value))
+				}
+				problems = append(problems, "console.error: "+strings.Join(args, " "))
+			}
+		case *runtime.EventExceptionThrown:
+			d := e.ExceptionDetails
+			msg := fmt.Sprintf("exception: %s at %s:%d:%d", d.Text, d.URL, d.LineNumber+1, d.ColumnNumber+1)
+			if d.Exception != nil {
+				msg += " " + d.Exception.Description
+			}
+			problems = append(problems, msg)
+		case *log.EventEntryAdded:
+			if string(e.Entry.Level) == "error" {
+				problems = append(problems, "log: "+e.Entry.Text+" "+e.Entry.URL)
+			}
+		case *network.EventRequestWillBeSent:
+			u, err := url.Parse(e.Request.URL)
+			if err != nil || (u.Scheme != "data" && u.Scheme != "blob" && u.Host != host) {
+				external = append(external, e.Request.URL)
+			}
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(bctx, log.Enable, cdp.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	yes := true
+	if _, err := chromedp.CallBrowser(bctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads, EventsEnabled: &yes}); err != nil {
+		t.Fatal(err)
+	}
+	fail := func(step string, err error) {
+		t.Helper()
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("%s: %v (problems so far: %v)", step, err, problems)
+	}
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(bctx, actions...); err != nil {
+			fail(step, err)
+		}
+	}
+	eval := func(step, expr string, out any) {
+		t.Helper()
+		raw, err := chromedp.Run(bctx, chromedp.Evaluate[[]byte](expr))
+		if err != nil {
+			fail(step, err)
+		}
+		if err := json.Unmarshal(raw, out); err != nil {
+			fail(step, err)
+		}
+	}
+	text := func(step, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			fail(step, err)
+		}
+		return s
+	}
+	shot := func(name string) {
+		t.Helper()
+		_ = chromedp.Do(bctx, chromedp.Sleep(300*time.Millisecond))
+		buf, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			fail("screenshot "+name, err)
+		}
+		if err := os.WriteFile(filepath.Join(arts, name), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	visible := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.WaitVisible(chromedp.CSS(sel)) }
+	click := func(sel string) chromedp.Action[chromedp.Void] { return chromedp.Click(chromedp.CSS(sel)) }
+
+	start := fmt.Sprintf("%s/dashboard#asOf=%s&period=%s", base, asOf, period.Format("2006-01"))
+	do("open", chromedp.Navigate(start), visible("#token"))
+	shot("signin.png")
+	do("sign in", chromedp.SetValue(chromedp.CSS("#token"), token), click("#signin"),
+		visible(`.card[data-key="FILING_RATE"] .value`))
+
+	// First meaningful paint: reload with the credential in sessionStorage
+	// and time navigation start → indicator cards in the DOM.
+	var paint float64
+	var href, cookie string
+	do("reload", chromedp.Reload(), visible(`#drill-table tbody tr`))
+	eval("paint", `window.__tuoyuCardsPainted`, &paint)
+	eval("href", `location.href`, &href)
+	eval("cookie", `document.cookie`, &cookie)
+	who := text("who", "#who")
+	t.Logf("first meaningful paint (navigation start → 14 indicator cards), city demo over loopback: %.0f ms", paint)
+	_ = os.WriteFile(filepath.Join(arts, "first-paint.txt"), fmt.Appendf(nil, "%.0f ms\n", paint), 0o644)
+	if strings.Contains(href, token) || cookie != "" {
+		t.Fatalf("credential leaked into URL or cookie: %q %q", href, cookie)
+	}
+	if !strings.Contains(who, "市级监管") || !strings.Contains(who, "沈阳市") {
+		t.Fatalf("who = %q", who)
+	}
+
+	checkCards := func(region string) {
+		t.Helper()
+		var want overviewData
+		gqlDo(t, base, token, "DashOverview", vars(region), &want)
+		var got map[string]map[string]string
+		eval("read cards", `Object.fromEntries([...document.querySelectorAll('.card')].map(c => [c.dataset.key,
+			{value: c.querySelector('[data-field=value]').textContent, nd: (c.querySelector('[data-field=nd]') || {}).textContent || ''}]))`, &got)
+		if len(got) != len(want.Node.Indicators) {
+			t.Fatalf("%d cards; GraphQL has %d indicators", len(got), len(want.Node.Indicators))
+		}
+		for _, iv := range want.Node.Indicators {
+			unit := units[iv.Key]
+			if g := got[iv.Key]["value"]; g != fmtValue(iv.Value, unit, iv.Suppressed) {
+				t.Errorf("%s %s: page shows %q; GraphQL value %v → %q", want.Node.Name, iv.Key, g, iv.Value, fmtValue(iv.Value, unit, iv.Suppressed))
+			}
+			if unit != "COUNT" {
+				den := "—"
+				if iv.Denominator != nil {
+					den = fmtCount(*iv.Denominator)
+				}
+				if g, w := got[iv.Key]["nd"], fmtCount(iv.Numerator)+" / "+den; g != w {
+					t.Errorf("%s %s: numerator/denominator %q; want %q", want.Node.Name, iv.Key, g, w)
+				}
+			}
+		}
+	}
+	checkCards(city)
+	shot("overview-city.png")
+
+	// Drill-down table: one row per district, cells equal GraphQL.
+	var kids childrenData
+	gqlDo(t, base, token, "DashChildren", vars(city), &kids)
+	var rows []map[string]string
+	eval("read table", `[...document.querySelectorAll('#drill-table tbody tr')].map(r => Object.fromEntries(
+		[['code', r.dataset.code], ...[...r.querySelectorAll('td[data-key]')].map(td => [td.dataset.key, td.textContent])]))`, &rows)
+	if len(rows) != len(kids.Node.Children.Edges) || len(rows) == 0 {
+		t.Fatalf("%d rows; GraphQL has %d districts", len(rows), len(kids.Node.Children.Edges))
+	}
+	byCode := map[string]map[string]string{}
+	for _, r := range rows {
+		byCode[r["code"]] = r
+	}
+	district := kids.Node.Children.Edges[0].Node
+	for _, e := range kids.Node.Children.Edges {
+		if e.Node.Boundary == nil {
+			t.Errorf("demo district %s has no boundary", e.Node.Name)
+		}
+		for _, iv := range e.Node.Indicators {
+			if g, w := byCode[e.Node.Code][iv.Key], fmtValue(iv.Value, units[iv.Key], iv.Suppressed); g != w {
+				t.Errorf("table %s %s = %q; want %q", e.Node.Name, iv.Key, g, w)
+			}
+		}
+	}
+
+	// Export the table: CSV and XLSX land in the download folder.
+	do("export csv", click(`#drill button[data-export="csv"]`))
+	csv := waitFile(t, filepath.Join(downloads, "drilldown-"+city+".csv"))
+	if !strings.Contains(string(csv), district.Name) || strings.Count(string(csv), "\r\n") != len(rows)+1 {
+		t.Fatalf("CSV export: %.300s", csv)
+	}
+	_ = os.WriteFile(filepath.Join(arts, "drilldown.csv"), csv, 0o644)
+	do("export xlsx", click(`#drill button[data-export="xlsx"]`))
+	if x := waitFile(t, filepath.Join(downloads, "drilldown-"+city+".xlsx")); !bytes.HasPrefix(x, []byte("PK\x03\x04")) || !bytes.Contains(x, []byte(district.Name)) {
+		t.Fatal("XLSX export is not a zip holding the table")
+	}
+
+	// Drill into the first district; the breadcrumb leads back up.
+	do("drill", click(fmt.Sprintf(`#drill-table tr[data-code="%s"]`, district.Code)),
+		visible(fmt.Sprintf(`#crumbs strong[data-region="%s"]`, district.ID)),
+		visible(`.card[data-key="FILING_RATE"] .value`))
+	if crumbs := text("crumbs", "#crumbs"); !strings.Contains(crumbs, "沈阳市") || !strings.Contains(crumbs, district.Name) {
+		t.Fatalf("breadcrumb %q", crumbs)
+	}
+	checkCards(district.ID)
+	shot("overview-district.png")
+
+	// Trend of the filing rate, comparing the district with the city.
+	var trendRows int
+	do("trend", click("#tab-trend"), visible(`#trend-table table tbody tr`))
+	eval("trend rows", `document.querySelectorAll('#trend-table tbody tr').length`, &trendRows)
+	if trendRows != 24 {
+		t.Errorf("monthly trend has %d rows; want 24", trendRows)
+	}
+	shot("trend.png")
+	do("trend png", click(`button[data-export="png"]`))
+	if png := waitFile(t, filepath.Join(downloads, "trend-SEATS_PER_1000.png")); !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Fatal("chart export is not a PNG")
+	}
+
+	// Map of the city: district boundaries (choropleth) and institutions.
+	do("map", click(`#crumbs a`), visible(`#crumbs strong`), click("#tab-map"), visible(`#map-chart canvas`),
+		chromedp.Poll[chromedp.Void](`document.getElementById('map-note') && document.getElementById('map-note').textContent.length > 0`))
+	note := text("map note", "#map-note")
+	var inst struct {
+		Institutions struct{ TotalCount int } `json:"institutions"`
+	}
+	gqlDo(t, base, token, "DashInstitutions", map[string]any{"prefix": "2101"}, &inst)
+	if !strings.Contains(note, fmt.Sprintf("共 %d 家机构", inst.Institutions.TotalCount)) || !strings.Contains(note, "近似") {
+		t.Fatalf("map note %q; want %d institutions and the approximate-boundary label", note, inst.Institutions.TotalCount)
+	}
+	shot("map.png")
+
+	// Ranking and breakdown of the city; then the English switch.
+	do("ranking", click("#tab-ranking"), visible(`#ranking-chart canvas`))
+	shot("ranking.png")
+	var groups int
+	do("breakdown", click("#tab-breakdown"), visible(`#breakdown-table tbody tr`))
+	eval("breakdown rows", `document.querySelectorAll('#breakdown-table tbody tr').length`, &groups)
+	if groups == 0 {
+		t.Error("breakdown shows no group")
+	}
+	shot("breakdown.png")
+	do("english", click("#lang"), chromedp.Poll[chromedp.Void](`document.getElementById('tab-overview') && document.getElementById('tab-overview').textContent === 'Overview'`))
+
+	mu.Lock()
+	defer mu.Unlock()
+	if len(problems) > 0 {
+		t.Errorf("console errors: %v", problems)
+	}
+	if len(external) > 0 {
+		t.Errorf("requests left the host: %v", external)
+	}
+	t.Logf("screenshots and exports in %s", arts)
+}
+
+// waitFile waits up to 10 s for a download to complete.
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return b
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	t.Fatalf("download %s did not arrive; folder has %v", filepath.Base(path), names)
+	return nil
+}
+
+// TestServeAllowListKeepsDashboard: with --allow-list naming none of the
+// dashboard's documents, serve still runs every dashboard operation (they
+// are merged in at start-up) and still refuses other documents. No browser
+// needed.
+func TestServeAllowListKeepsDashboard(t *testing.T) {
+	tmp := t.TempDir()
+	path := filepath.Join(tmp, "allow.db")
+	allow := filepath.Join(tmp, "allow.json")
+	other := "query Other { __typename }"
+	if b, _ := json.Marshal(map[string]string{graph.QueryHash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
+		t.Fatal("writing allow list")
+	}
+	_, _ = captureOutput(t)
+	addrc := make(chan net.Addr, 1)
+	listening = func(a net.Addr) { addrc <- a }
+	t.Cleanup(func() { listening = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--demo-scale", "district", "--allow-list", allow})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	var base string
+	select {
+	case a := <-addrc:
+		base = "http://" + a.String()
+	case err := <-done:
+		t.Fatalf("serve returned before listening: %v", err)
+	case <-time.After(4 * time.Minute):
+		t.Fatal("serve did not start listening")
+	}
+	out := &syncBuffer{}
+	stdout = out
+	if err := run(context.Background(), []string{"token", "--db", path, "--role", "PROVINCE_REGULATOR", "--region", "500000"}); err != nil {
+		t.Fatal(err)
+	}
+	token := oneLine(t, out.take())
+	if r := post(t, base+"/query", "Bearer "+token, other); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("listed document refused: %+v", r)
+	}
+	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != graph.CodePersistedQueryNotAllowed {
+		t.Fatalf("unlisted document: %+v", r)
+	}
+	var v struct {
+		Viewer struct {
+			Role   string
+			Region struct{ ID, Name string }
+		}
+	}
+	gqlDo(t, base, token, "DashViewer", nil, &v)
+	if v.Viewer.Role != "PROVINCE_REGULATOR" || v.Viewer.Region.Name != "重庆市" {
+		t.Fatalf("viewer %+v", v)
+	}
+	var c struct{ IndicatorCatalog []struct{ Key string } }
+	gqlDo(t, base, token, "DashCatalog", nil, &c)
+	if len(c.IndicatorCatalog) < 14 {
+		t.Fatalf("%d indicators", len(c.IndicatorCatalog))
+	}
+	var kids childrenData
+	gqlDo(t, base, token, "DashChildren", map[string]any{"region": v.Viewer.Region.ID}, &kids)
+	if len(kids.Node.Children.Edges) != 1 || kids.Node.Children.Edges[0].Node.Boundary == nil || len(kids.Node.Children.Edges[0].Node.Indicators) < 14 {
+		t.Fatalf("children of 重庆市: %+v", kids)
+	}
+	// The page itself is served.
+	res, err := http.Get(base + "/dashboard")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "DashOverview") {
+		t.Fatalf("/dashboard: %d", res.StatusCode)
+	}
+}
