@@ -526,9 +526,11 @@ type ComplexityRoot struct {
 		Staff                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) int
 		Surveys               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) int
 		Targets               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) int
+		Viewer                func(childComplexity int) int
 	}
 
 	Region struct {
+		Boundary        func(childComplexity int) int
 		Children        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Code            func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
@@ -655,6 +657,14 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	Viewer struct {
+		Institution func(childComplexity int) int
+		Region      func(childComplexity int) int
+		RegionCode  func(childComplexity int) int
+		Role        func(childComplexity int) int
+		Subject     func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -725,6 +735,7 @@ type QueryResolver interface {
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
 	IndicatorSeries(ctx context.Context, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) ([]model.IndicatorValue, error)
 	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
+	Viewer(ctx context.Context) (*model.Viewer, error)
 }
 type RegionResolver interface {
 	Indicator(ctx context.Context, obj *ent.Region, key schematype.IndicatorKey, asOf *time.Time, from *time.Time, to *time.Time) (*model.IndicatorValue, error)
@@ -3125,7 +3136,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Targets(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.TargetOrder), args["where"].(*ent.TargetWhereInput)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
 
+		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "Region.boundary":
+		if e.ComplexityRoot.Region.Boundary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Boundary(childComplexity), true
 	case "Region.subregions":
 		if e.ComplexityRoot.Region.Children == nil {
 			break
@@ -3678,6 +3701,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TargetEdge.Node(childComplexity), true
+
+	case "Viewer.institution":
+		if e.ComplexityRoot.Viewer.Institution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Institution(childComplexity), true
+	case "Viewer.region":
+		if e.ComplexityRoot.Viewer.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Region(childComplexity), true
+	case "Viewer.regionCode":
+		if e.ComplexityRoot.Viewer.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.RegionCode(childComplexity), true
+	case "Viewer.role":
+		if e.ComplexityRoot.Viewer.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Role(childComplexity), true
+	case "Viewer.subject":
+		if e.ComplexityRoot.Viewer.Subject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Subject(childComplexity), true
 
 	}
 	return 0, false
@@ -5528,6 +5582,10 @@ input CreateRegionInput {
   Level in the administrative tree.
   """
   level: RegionLevel!
+  """
+  Outline of the region for maps: a GeoJSON (RFC 7946) geometry object of type Polygon or MultiPolygon, as JSON text, WGS-84 [longitude, latitude] positions, rings closed, at most 512 KiB. Null when unknown; the dashboard then draws no choropleth for the region. The demo's district outlines are approximate.
+  """
+  boundary: String
   parentID: ID
   childIDs: [ID!]
   institutionIDs: [ID!]
@@ -9043,6 +9101,10 @@ type Region implements Node {
   """
   parentID: ID
   """
+  Outline of the region for maps: a GeoJSON (RFC 7946) geometry object of type Polygon or MultiPolygon, as JSON text, WGS-84 [longitude, latitude] positions, rings closed, at most 512 KiB. Null when unknown; the dashboard then draws no choropleth for the region. The demo's district outlines are approximate.
+  """
+  boundary: String
+  """
   The enclosing region.
   """
   parent: Region
@@ -10868,6 +10930,11 @@ input UpdateRegionInput {
   Level in the administrative tree.
   """
   level: RegionLevel
+  """
+  Outline of the region for maps: a GeoJSON (RFC 7946) geometry object of type Polygon or MultiPolygon, as JSON text, WGS-84 [longitude, latitude] positions, rings closed, at most 512 KiB. Null when unknown; the dashboard then draws no choropleth for the region. The demo's district outlines are approximate.
+  """
+  boundary: String
+  clearBoundary: Boolean
   parentID: ID
   clearParent: Boolean
   addChildIDs: [ID!]
@@ -11532,6 +11599,44 @@ type Mutation {
     "The new BanListEntry's fields; IDs of related records are Global IDs."
     input: CreateBanListEntryInput!
   ): BanListEntry!
+}
+`, BuiltIn: false},
+	{Name: "../schema/viewer.graphql", Input: `# Who is asking: lets a client (the dashboard) show the signed-in viewer and
+# pick a default region without decoding tokens itself.
+
+"The role a request is served as; see README, Security › Roles."
+enum ViewerRole {
+  "卫健委 official of a province: reads and writes inside the province."
+  PROVINCE_REGULATOR
+  "卫健委 official of a city: reads and writes inside the city."
+  CITY_REGULATOR
+  "卫健委 official of a district or county: reads and writes inside the district."
+  DISTRICT_REGULATOR
+  "Staff of one institution: reads and writes that institution's records."
+  INSTITUTION_STAFF
+  "A BI service account (API key): aggregate-only reads inside its region."
+  BI_SERVICE
+  "No credentials: the public directory of filed institutions."
+  PUBLIC
+}
+
+"The viewer of the current request, as authenticated from its Authorization header."
+type Viewer {
+  "The viewer's role; PUBLIC when the request carries no credentials."
+  role: ViewerRole!
+  "Who the viewer is: the token's subject, or apikey:<id> for an API key; null for PUBLIC."
+  subject: String
+  "The region the viewer's scope covers (regulators and BI service accounts); null otherwise or when the code is not in the database."
+  region: Region
+  "The GB/T 2260 code of the viewer's region as the credentials carry it; null when they carry none."
+  regionCode: String
+  "The institution of INSTITUTION_STAFF; null for every other role."
+  institution: Institution
+}
+
+extend type Query {
+  "Who the request is served as. Every viewer, PUBLIC included, may ask."
+  viewer: Viewer!
 }
 `, BuiltIn: false},
 }
@@ -12363,6 +12468,8 @@ func (ec *executionContext) childFields_Region(ctx context.Context, field graphq
 		return ec.fieldContext_Region_level(ctx, field)
 	case "parentID":
 		return ec.fieldContext_Region_parentID(ctx, field)
+	case "boundary":
+		return ec.fieldContext_Region_boundary(ctx, field)
 	case "parent":
 		return ec.fieldContext_Region_parent(ctx, field)
 	case "subregions":
@@ -12601,6 +12708,22 @@ func (ec *executionContext) childFields_TargetEdge(ctx context.Context, field gr
 		return ec.fieldContext_TargetEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TargetEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_Viewer_role(ctx, field)
+	case "subject":
+		return ec.fieldContext_Viewer_subject(ctx, field)
+	case "region":
+		return ec.fieldContext_Viewer_region(ctx, field)
+	case "regionCode":
+		return ec.fieldContext_Viewer_regionCode(ctx, field)
+	case "institution":
+		return ec.fieldContext_Viewer_institution(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -25186,6 +25309,38 @@ func (ec *executionContext) fieldContext_Query_indicatorRanking(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Viewer(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25421,6 +25576,29 @@ func (ec *executionContext) _Region_parentID(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Region_parentID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Region", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Region_boundary(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_boundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Boundary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_boundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
 }
 
 func (ec *executionContext) _Region_parent(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
@@ -27517,6 +27695,139 @@ func (ec *executionContext) _TargetEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_TargetEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TargetEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ViewerRole) graphql.Marshaler {
+			return ec.marshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewerRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "ViewerRole")
+}
+
+func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_subject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_subject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_region(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_regionCode(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_regionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_regionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_institution(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_institution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Institution) graphql.Marshaler {
+			return ec.marshalOInstitution2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitution(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_institution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -32781,7 +33092,7 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"code", "name", "level", "parentID", "childIDs", "institutionIDs", "populationStatIDs", "surveyIDs", "targetIDs"}
+	fieldsInOrder := [...]string{"code", "name", "level", "boundary", "parentID", "childIDs", "institutionIDs", "populationStatIDs", "surveyIDs", "targetIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32809,6 +33120,13 @@ func (ec *executionContext) unmarshalInputCreateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.Level = data
+		case "boundary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boundary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Boundary = data
 		case "parentID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -43449,7 +43767,7 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"code", "name", "level", "parentID", "clearParent", "addChildIDs", "removeChildIDs", "clearChildren", "addInstitutionIDs", "removeInstitutionIDs", "clearInstitutions", "addPopulationStatIDs", "removePopulationStatIDs", "clearPopulationStats", "addSurveyIDs", "removeSurveyIDs", "clearSurveys", "addTargetIDs", "removeTargetIDs", "clearTargets"}
+	fieldsInOrder := [...]string{"code", "name", "level", "boundary", "clearBoundary", "parentID", "clearParent", "addChildIDs", "removeChildIDs", "clearChildren", "addInstitutionIDs", "removeInstitutionIDs", "clearInstitutions", "addPopulationStatIDs", "removePopulationStatIDs", "clearPopulationStats", "addSurveyIDs", "removeSurveyIDs", "clearSurveys", "addTargetIDs", "removeTargetIDs", "clearTargets"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -43477,6 +43795,20 @@ func (ec *executionContext) unmarshalInputUpdateRegionInput(ctx context.Context,
 				return it, err
 			}
 			it.Level = data
+		case "boundary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("boundary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Boundary = data
+		case "clearBoundary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearBoundary"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearBoundary = data
 		case "parentID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parentID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -47191,6 +47523,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_indicatorRanking(ctx, field)
 				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -47265,6 +47603,11 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "parentID":
 			out.Values[i] = ec._Region_parentID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "boundary":
+			out.Values[i] = ec._Region_boundary(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -48051,6 +48394,59 @@ func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSe
 		case "cursor":
 			out.Values[i] = ec._TargetEdge_cursor(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *model.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "role":
+			out.Values[i] = ec._Viewer_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subject":
+			out.Values[i] = ec._Viewer_subject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._Viewer_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regionCode":
+			out.Values[i] = ec._Viewer_regionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "institution":
+			out.Values[i] = ec._Viewer_institution(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -49994,6 +50390,24 @@ func (ec *executionContext) unmarshalNUpdateSurveyInput2githubᚗcomᚋtuoyuᚋt
 func (ec *executionContext) unmarshalNUpdateTargetInput2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐUpdateTargetInput(ctx context.Context, v any) (ent.UpdateTargetInput, error) {
 	res, err := ec.unmarshalInputUpdateTargetInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Viewer!")
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewerRole(ctx context.Context, v any) (model.ViewerRole, error) {
+	var res model.ViewerRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewerRole(ctx context.Context, sel ast.SelectionSet, v model.ViewerRole) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

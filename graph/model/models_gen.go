@@ -115,6 +115,20 @@ type IndicatorValue struct {
 	Suppressed bool `json:"suppressed"`
 }
 
+// The viewer of the current request, as authenticated from its Authorization header.
+type Viewer struct {
+	// The viewer's role; PUBLIC when the request carries no credentials.
+	Role ViewerRole `json:"role"`
+	// Who the viewer is: the token's subject, or apikey:<id> for an API key; null for PUBLIC.
+	Subject *string `json:"subject,omitempty"`
+	// The region the viewer's scope covers (regulators and BI service accounts); null otherwise or when the code is not in the database.
+	Region *ent.Region `json:"region,omitempty"`
+	// The GB/T 2260 code of the viewer's region as the credentials carry it; null when they carry none.
+	RegionCode *string `json:"regionCode,omitempty"`
+	// The institution of INSTITUTION_STAFF; null for every other role.
+	Institution *ent.Institution `json:"institution,omitempty"`
+}
+
 // What recordDailyChecks did with one check.
 type DailyCheckOutcome string
 
@@ -415,6 +429,76 @@ func (e *TimeGrain) UnmarshalJSON(b []byte) error {
 }
 
 func (e TimeGrain) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The role a request is served as; see README, Security › Roles.
+type ViewerRole string
+
+const (
+	// 卫健委 official of a province: reads and writes inside the province.
+	ViewerRoleProvinceRegulator ViewerRole = "PROVINCE_REGULATOR"
+	// 卫健委 official of a city: reads and writes inside the city.
+	ViewerRoleCityRegulator ViewerRole = "CITY_REGULATOR"
+	// 卫健委 official of a district or county: reads and writes inside the district.
+	ViewerRoleDistrictRegulator ViewerRole = "DISTRICT_REGULATOR"
+	// Staff of one institution: reads and writes that institution's records.
+	ViewerRoleInstitutionStaff ViewerRole = "INSTITUTION_STAFF"
+	// A BI service account (API key): aggregate-only reads inside its region.
+	ViewerRoleBiService ViewerRole = "BI_SERVICE"
+	// No credentials: the public directory of filed institutions.
+	ViewerRolePublic ViewerRole = "PUBLIC"
+)
+
+var AllViewerRole = []ViewerRole{
+	ViewerRoleProvinceRegulator,
+	ViewerRoleCityRegulator,
+	ViewerRoleDistrictRegulator,
+	ViewerRoleInstitutionStaff,
+	ViewerRoleBiService,
+	ViewerRolePublic,
+}
+
+func (e ViewerRole) IsValid() bool {
+	switch e {
+	case ViewerRoleProvinceRegulator, ViewerRoleCityRegulator, ViewerRoleDistrictRegulator, ViewerRoleInstitutionStaff, ViewerRoleBiService, ViewerRolePublic:
+		return true
+	}
+	return false
+}
+
+func (e ViewerRole) String() string {
+	return string(e)
+}
+
+func (e *ViewerRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ViewerRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ViewerRole", str)
+	}
+	return nil
+}
+
+func (e ViewerRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ViewerRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ViewerRole) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

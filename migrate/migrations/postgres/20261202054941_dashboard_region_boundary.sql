@@ -1,0 +1,2 @@
+-- Modify "regions" table
+ALTER TABLE "regions" ADD COLUMN "boundary" text NULL;

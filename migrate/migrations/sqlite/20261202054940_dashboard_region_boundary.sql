@@ -1,0 +1,2 @@
+-- Add column "boundary" to table: "regions"
+ALTER TABLE `regions` ADD COLUMN `boundary` text NULL;
