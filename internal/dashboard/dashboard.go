@@ -186,6 +186,7 @@ var pageTemplate = template.Must(template.New("dashboard").Parse(`<!doctype html
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>托育监管看板 · tuoyu</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{{.CSS}}">
 <script id="dashboard-config" type="application/json">{{.Config}}</script>
 <script src="{{.JS}}" defer></script>

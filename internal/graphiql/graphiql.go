@@ -96,6 +96,7 @@ var pageTemplate = template.Must(template.New("graphiql").Parse(`<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
 <title>GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="{{.CSS}}">
 <script id="graphiql-config" type="application/json">{{.Config}}</script>
 <script src="{{.JS}}" defer></script>
