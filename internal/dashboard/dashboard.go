@@ -16,21 +16,14 @@
 package dashboard
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
-	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/tuoyu/tuoyu/internal/webpage"
 )
 
 // Path is where the page is served.
@@ -117,61 +110,14 @@ func Documents() []string {
 	return docs
 }
 
-// asset is one embedded file, with a lazily built gzip copy.
-type asset struct {
-	name, contentType, etag string
-	data                    []byte
-	gzOnce                  sync.Once
-	gz                      []byte
-}
-
-func (a *asset) gzipped() []byte {
-	a.gzOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(a.data)
-		if zw.Close() == nil && buf.Len() < len(a.data) {
-			a.gz = buf.Bytes()
-		}
-	})
-	return a.gz
-}
-
-var contentTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
-	".png": "image/png",
-}
-
-func loadAssets() (map[string]*asset, error) {
-	sub, err := fs.Sub(distFS, "web/dist")
+// loadAssets reads the embedded dist directory once.
+var loadAssets = sync.OnceValues(func() (*webpage.Assets, error) {
+	assets, err := webpage.LoadAssets(distFS, "web/dist", AssetPrefix, "app.js", "app.css")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("dashboard: %w; run npm run build in internal/dashboard/web", err)
 	}
-	entries, err := fs.ReadDir(sub, ".")
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]*asset{}
-	for _, e := range entries {
-		ct, ok := contentTypes[path.Ext(e.Name())]
-		if e.IsDir() || !ok {
-			continue
-		}
-		data, err := fs.ReadFile(sub, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(data)
-		m[e.Name()] = &asset{name: e.Name(), contentType: ct, data: data, etag: hex.EncodeToString(sum[:8])}
-	}
-	for _, name := range []string{"app.js", "app.css"} {
-		if m[name] == nil {
-			return nil, fmt.Errorf("dashboard: embedded asset %s missing; run npm run build in internal/dashboard/web", name)
-		}
-	}
-	return m, nil
-}
+	return assets, nil
+})
 
 // pageConfig is read by web/src/main.js from #dashboard-config.
 type pageConfig struct {
@@ -221,67 +167,16 @@ func Handler(endpoint string) http.Handler {
 	for _, o := range list {
 		cfg.Operations[o.Name] = o.Document
 	}
-	var page bytes.Buffer
-	if err := pageTemplate.Execute(&page, struct {
-		Config  pageConfig
-		CSS, JS string
-	}{cfg, AssetPrefix + "app.css?v=" + assets["app.css"].etag, AssetPrefix + "app.js?v=" + assets["app.js"].etag}); err != nil {
-		panic("dashboard: rendering page: " + err.Error())
+	page, err := assets.Render(pageTemplate, cfg, "app.css", "app.js")
+	if err != nil {
+		panic("dashboard: " + err.Error())
 	}
-	return &handler{page: page.Bytes(), assets: assets}
+	return webpage.Handler(webpage.Page{HTML: page, CSP: contentSecurityPolicy, Match: underPath}, assets)
 }
 
-type handler struct {
-	page   []byte
-	assets map[string]*asset
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hdr := w.Header()
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if name, ok := strings.CutPrefix(r.URL.Path, AssetPrefix); ok {
-		h.serveAsset(w, r, name)
-		return
-	}
-	if r.URL.Path != Path && !strings.HasPrefix(r.URL.Path, Path+"/") {
-		http.NotFound(w, r)
-		return
-	}
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", contentSecurityPolicy)
-	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("Referrer-Policy", "no-referrer")
-	hdr.Set("Content-Length", strconv.Itoa(len(h.page)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(h.page)
-	}
-}
-
-func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
-	a := h.assets[name]
-	if a == nil {
-		http.NotFound(w, r)
-		return
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hdr.Set("Vary", "Accept-Encoding")
-	body, etag := a.data, a.etag
-	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
-		if gz := a.gzipped(); gz != nil {
-			body, etag = gz, a.etag+"-gz"
-			hdr.Set("Content-Encoding", "gzip")
-		}
-	}
-	hdr.Set("ETag", `"`+etag+`"`)
-	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
+// underPath reports whether p is Path or below it.
+func underPath(p string) bool {
+	return p == Path || strings.HasPrefix(p, Path+"/")
 }
 
 // GzipSize is the gzip-compressed size of every embedded asset together,
@@ -291,19 +186,5 @@ func GzipSize() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	names := make([]string, 0, len(assets))
-	for n := range assets {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	total := 0
-	for _, n := range names {
-		a := assets[n]
-		if gz := a.gzipped(); gz != nil {
-			total += len(gz)
-		} else {
-			total += len(a.data)
-		}
-	}
-	return total, nil
+	return assets.GzipSize(), nil
 }

@@ -21,21 +21,16 @@
 package graphiql
 
 import (
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
+	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/tuoyu/tuoyu/internal/webpage"
 )
 
 // AssetPrefix is the absolute URL path under which the GraphiQL JavaScript and
@@ -108,76 +103,14 @@ var pageTemplate = template.Must(template.New("graphiql").Parse(`<!doctype html>
 </html>
 `))
 
-// asset is one embedded file, with a lazily built gzip copy.
-type asset struct {
-	name        string
-	contentType string
-	data        []byte
-	etag        string
-
-	gzOnce sync.Once
-	gz     []byte
-}
-
-func (a *asset) gzipped() []byte {
-	a.gzOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(a.data)
-		if err := zw.Close(); err == nil && buf.Len() < len(a.data) {
-			a.gz = buf.Bytes()
-		}
-	})
-	return a.gz
-}
-
-var contentTypes = map[string]string{
-	".js":  "text/javascript; charset=utf-8",
-	".css": "text/css; charset=utf-8",
-}
-
-var (
-	assetsOnce   sync.Once
-	assetsByName map[string]*asset
-)
-
 // loadAssets reads the embedded dist directory once.
-func loadAssets() map[string]*asset {
-	assetsOnce.Do(func() {
-		assetsByName = make(map[string]*asset)
-		sub, err := fs.Sub(distFS, "web/dist")
-		if err != nil {
-			panic("graphiql: " + err.Error())
-		}
-		entries, err := fs.ReadDir(sub, ".")
-		if err != nil {
-			panic("graphiql: " + err.Error())
-		}
-		for _, e := range entries {
-			ct, ok := contentTypes[path.Ext(e.Name())]
-			if e.IsDir() || !ok {
-				continue
-			}
-			data, err := fs.ReadFile(sub, e.Name())
-			if err != nil {
-				panic("graphiql: " + err.Error())
-			}
-			sum := sha256.Sum256(data)
-			assetsByName[e.Name()] = &asset{
-				name:        e.Name(),
-				contentType: ct,
-				data:        data,
-				etag:        hex.EncodeToString(sum[:8]),
-			}
-		}
-		for _, name := range []string{"graphiql.js", "graphiql.css"} {
-			if assetsByName[name] == nil {
-				panic("graphiql: embedded asset " + name + " missing; run npm run build in internal/graphiql/web")
-			}
-		}
-	})
-	return assetsByName
-}
+var loadAssets = sync.OnceValues(func() (*webpage.Assets, error) {
+	assets, err := webpage.LoadAssets(distFS, "web/dist", AssetPrefix, "graphiql.js", "graphiql.css")
+	if err != nil {
+		return nil, fmt.Errorf("graphiql: %w; run npm run build in internal/graphiql/web", err)
+	}
+	return assets, nil
+})
 
 // Handler returns an http.Handler serving the GraphiQL page, which sends its
 // queries to endpoint (a URL path such as "/query", or an absolute http(s) URL),
@@ -201,7 +134,10 @@ func HandlerWithOptions(endpoint string, tabs []Tab, opts Options) http.Handler 
 	if endpoint == "" {
 		panic("graphiql: empty endpoint")
 	}
-	assets := loadAssets()
+	assets, err := loadAssets()
+	if err != nil {
+		panic(err)
+	}
 
 	cfg := pageConfig{Endpoint: endpoint, TokenCommand: opts.TokenCommand}
 	for _, t := range tabs {
@@ -210,26 +146,11 @@ func HandlerWithOptions(endpoint string, tabs []Tab, opts Options) http.Handler 
 			Variables: t.Variables,
 		})
 	}
-	var page bytes.Buffer
-	err := pageTemplate.Execute(&page, struct {
-		Config  pageConfig
-		CSS, JS string
-	}{
-		Config: cfg,
-		// The content hash in the query string busts the long-lived cache
-		// whenever the assets are rebuilt.
-		CSS: AssetPrefix + "graphiql.css?v=" + assets["graphiql.css"].etag,
-		JS:  AssetPrefix + "graphiql.js?v=" + assets["graphiql.js"].etag,
-	})
+	page, err := assets.Render(pageTemplate, cfg, "graphiql.css", "graphiql.js")
 	if err != nil {
-		panic("graphiql: rendering page: " + err.Error())
+		panic("graphiql: " + err.Error())
 	}
-
-	return &handler{
-		page:   page.Bytes(),
-		csp:    contentSecurityPolicy(endpoint),
-		assets: assets,
-	}
+	return webpage.Handler(webpage.Page{HTML: page, CSP: contentSecurityPolicy(endpoint)}, assets)
 }
 
 // tabQuery returns t.Query, preceded by a "# Name" comment line when t.Name is
@@ -271,73 +192,4 @@ func contentSecurityPolicy(endpoint string) string {
 		"form-action 'none'",
 		"frame-ancestors 'none'",
 	}, "; ")
-}
-
-type handler struct {
-	page   []byte
-	csp    string
-	assets map[string]*asset
-}
-
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	hdr := w.Header()
-	hdr.Set("X-Content-Type-Options", "nosniff")
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		hdr.Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if name, ok := strings.CutPrefix(r.URL.Path, AssetPrefix); ok {
-		h.serveAsset(w, r, name)
-		return
-	}
-	hdr.Set("Content-Type", "text/html; charset=utf-8")
-	hdr.Set("Content-Security-Policy", h.csp)
-	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("Referrer-Policy", "no-referrer")
-	hdr.Set("Content-Length", strconv.Itoa(len(h.page)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(h.page)
-	}
-}
-
-func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, name string) {
-	a := h.assets[name]
-	if a == nil {
-		http.NotFound(w, r)
-		return
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", a.contentType)
-	hdr.Set("Cache-Control", "public, max-age=31536000, immutable")
-	hdr.Set("Vary", "Accept-Encoding")
-	body, etag := a.data, a.etag
-	if acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		if gz := a.gzipped(); gz != nil {
-			body, etag = gz, a.etag+"-gz"
-			hdr.Set("Content-Encoding", "gzip")
-		}
-	}
-	hdr.Set("ETag", `"`+etag+`"`)
-	http.ServeContent(w, r, a.name, time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reports whether an Accept-Encoding header value allows gzip.
-func acceptsGzip(v string) bool {
-	for part := range strings.SplitSeq(v, ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		for p := range strings.SplitSeq(params, ";") {
-			k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
-			if strings.EqualFold(k, "q") {
-				val = strings.TrimRight(strings.TrimSpace(val), "0")
-				return val != "" && val != "0." && val != "0"
-			}
-		}
-		return true
-	}
-	return false
 }

@@ -323,21 +323,3 @@ func TestTabQuery(t *testing.T) {
 		}
 	}
 }
-
-func TestAcceptsGzip(t *testing.T) {
-	for v, want := range map[string]bool{
-		"":                   false,
-		"gzip":               true,
-		"GZIP":               true,
-		"br, gzip;q=0.5":     true,
-		"gzip;q=0":           false,
-		"gzip; q=0.000":      false,
-		"deflate, br":        false,
-		"x-gzip":             false,
-		"identity, gzip;q=1": true,
-	} {
-		if got := acceptsGzip(v); got != want {
-			t.Errorf("acceptsGzip(%q) = %v, want %v", v, got, want)
-		}
-	}
-}
