@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/dberr"
 )
 
 // The audit trail of reads of children's personal and health data
@@ -202,7 +203,7 @@ func (a auditor) flush(ctx context.Context, next graphql.ResponseHandler) *graph
 		// any other statement.
 		e := gqlerror.Errorf(auditUnavailableMessage)
 		errcode.Set(e, CodeInternal)
-		if unavailable(err) {
+		if dberr.Unavailable(err) {
 			e = gqlerror.Errorf("the database is unavailable; retry later")
 			errcode.Set(e, CodeUnavailable)
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/dberr"
 )
 
 // Stable error codes sent in extensions.code. Clients switch on these, never
@@ -214,7 +215,7 @@ func classify(err error) (code, field, msg string) {
 		return CodeConflict, "", "conflicts with existing data"
 	case errors.As(err, &constraintErr):
 		return constraintCode(err)
-	case unavailable(err):
+	case dberr.Unavailable(err):
 		return CodeUnavailable, "", "the database is unavailable; retry later"
 	case isDataException(err):
 		return CodeBadUserInput, "", "a value cannot be stored"

@@ -2,12 +2,8 @@ package graph
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"errors"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"regexp"
 	"slices"
@@ -146,40 +142,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// unavailable reports whether err means the database could not be reached
-// or is not accepting work: a refused or dropped connection, PostgreSQL
-// starting up, shutting down or out of connections, a closed pool, SQLite
-// unable to open its file or busy beyond busy_timeout.
-func unavailable(err error) bool {
-	if err == nil {
-		return false
-	}
-	var (
-		pqErr  *pq.Error
-		netErr net.Error
-		coded  interface{ Code() int }
-	)
-	switch {
-	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return true
-	case errors.As(err, &pqErr):
-		code := string(pqErr.Code)
-		return strings.HasPrefix(code, "08") || // connection_exception
-			strings.HasPrefix(code, "53") || // insufficient_resources (too many connections)
-			code == "57P01" || code == "57P02" || code == "57P03" // admin/crash shutdown, cannot connect now
-	case errors.As(err, &netErr):
-		return true
-	case errors.As(err, &coded): // modernc.org/sqlite
-		switch coded.Code() & 0xff {
-		case 5, 6, 10, 14: // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN
-			return true
-		}
-	}
-	// database/sql's "sql: database is closed" has no exported value.
-	return strings.Contains(err.Error(), "sql: database is closed")
-}
 
 // isDataException reports a PostgreSQL data exception (class 22: a value
 // out of range, an invalid byte sequence, …): bad input that slipped past

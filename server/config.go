@@ -61,7 +61,7 @@ func bindTokenFlags(fs *flag.FlagSet, serve bool) *tokenFlags {
 	if serve {
 		fs.StringVar(&t.PublicKeyFile, "jwt-public-key", env("TUOYU_JWT_PUBLIC_KEY", ""), "PEM file with the identity provider's RSA (RS256) or ECDSA P-256 (ES256) public key; empty = no such tokens (env TUOYU_JWT_PUBLIC_KEY)")
 		fs.DurationVar(&t.Leeway, "jwt-leeway", envDuration("TUOYU_JWT_LEEWAY", 30*time.Second), "clock skew tolerated on exp, nbf and iat (env TUOYU_JWT_LEEWAY)")
-		fs.BoolVar(&t.DevTokens, "dev-tokens", envBool("TUOYU_DEV_TOKENS", true), "accept HS256 tokens signed with the per-database secret (`server token`); turn off in production once --jwt-public-key is set (env TUOYU_DEV_TOKENS)")
+		fs.BoolVar(&t.DevTokens, "dev-tokens", envBool("TUOYU_DEV_TOKENS", true), "accept HS256 tokens signed with the per-database secret (the token command); turn off in production once --jwt-public-key is set (env TUOYU_DEV_TOKENS)")
 	}
 	return t
 }

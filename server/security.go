@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -350,6 +351,10 @@ func tokenCmd(ctx context.Context, args []string) error {
 
 // apikeyCmd creates, lists and revokes the API keys of BI service accounts.
 func apikeyCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help") {
+		apikeyUsage()
+		return flag.ErrHelp // asked for: exit 0
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		apikeyUsage()
 		return errors.New("apikey: name a subcommand: create, list or revoke")
@@ -368,7 +373,7 @@ func apikeyCmd(ctx context.Context, args []string) error {
 		fs.StringVar(&roleName, "role", string(auth.BIService), "the key's role: BI_SERVICE (the only role API keys may have)")
 		fs.StringVar(&regionCode, "region", "", "6-digit GB/T 2260 code of the region the key reads, e.g. 210100 (required; must exist in the database)")
 	case "revoke":
-		fs.StringVar(&id, "id", "", "id of the key to revoke (the <id> of tuoyu_<id>_<secret>, as `apikey list` shows it)")
+		fs.StringVar(&id, "id", "", "id of the key to revoke (the <id> of tuoyu_<id>_<secret>, as 'apikey list' shows it)")
 	case "list":
 		fs.BoolVar(&asJSON, "json", false, "print JSON instead of a table")
 	default:

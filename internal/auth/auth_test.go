@@ -10,9 +10,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -313,10 +316,31 @@ func serve(t testing.TB, a *auth.Authenticator, header ...string) (int, string, 
 	return rec.Code, rec.Body.String(), seen
 }
 
+// seenRetryAfter serves one request and returns its Retry-After header.
+func seenRetryAfter(t testing.TB, a *auth.Authenticator, header ...string) string {
+	t.Helper()
+	h := a.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
+	req := httptest.NewRequest(http.MethodPost, "/query", strings.NewReader(`{"query":"{ __typename }"}`))
+	for _, v := range header {
+		req.Header.Add("Authorization", v)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Header().Get("Retry-After")
+}
+
 type failingStore struct{}
 
 func (failingStore) LookupAPIKey(context.Context, string) (auth.APIKeyRecord, error) {
-	return auth.APIKeyRecord{}, errors.New("pq: connection refused")
+	return auth.APIKeyRecord{}, errors.New("pq: syntax error at or near \"api_keys\"")
+}
+
+// unreachableStore fails as database/sql does when the database cannot be
+// reached: the lookup is an outage, not a bug.
+type unreachableStore struct{}
+
+func (unreachableStore) LookupAPIKey(context.Context, string) (auth.APIKeyRecord, error) {
+	return auth.APIKeyRecord{}, fmt.Errorf("apikeys: lookup: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
 }
 
 func TestMiddleware(t *testing.T) {
@@ -362,6 +386,7 @@ func TestMiddleware(t *testing.T) {
 		{"JWT without a verifier", &auth.Authenticator{Keys: keys}, []string{"Bearer " + good}, 401, nil},
 		{"API key without a store", &auth.Authenticator{Verifier: v}, []string{"Bearer " + full}, 401, nil},
 		{"store failure is a 500", &auth.Authenticator{Keys: failingStore{}}, []string{"Bearer " + full}, 500, nil},
+		{"unreachable store is a 503", &auth.Authenticator{Keys: unreachableStore{}}, []string{"Bearer " + full}, 503, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -387,9 +412,12 @@ func TestMiddleware(t *testing.T) {
 			if err := json.Unmarshal([]byte(body), &resp); err != nil || len(resp.Errors) != 1 {
 				t.Fatalf("body %q is not one GraphQL error", body)
 			}
-			wantCode := "UNAUTHENTICATED"
-			if status == 500 {
-				wantCode = "INTERNAL"
+			wantCode := map[int]string{500: "INTERNAL", 503: "UNAVAILABLE"}[status]
+			if wantCode == "" {
+				wantCode = "UNAUTHENTICATED"
+			}
+			if status == 503 && seenRetryAfter(t, tc.a, tc.headers...) == "" {
+				t.Fatal("503 without Retry-After")
 			}
 			if resp.Errors[0].Extensions.Code != wantCode {
 				t.Fatalf("code %q; want %s", resp.Errors[0].Extensions.Code, wantCode)

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tuoyu/tuoyu/internal/dberr"
 )
 
 // Authenticator turns the Authorization header into a Viewer. Either field
@@ -105,6 +107,13 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tuoyu", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "UNAUTHENTICATED", msg)
+			return
+		case dberr.Unavailable(err):
+			// The API-key lookup could not reach the database: the same
+			// answer as any request during an outage.
+			slog.WarnContext(r.Context(), "auth: database unavailable for the API-key lookup")
+			w.Header().Set("Retry-After", "5")
+			writeError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "the database is unavailable; retry later")
 			return
 		case err != nil:
 			slog.ErrorContext(r.Context(), "auth: authentication failed", "err", err)
