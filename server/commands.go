@@ -93,6 +93,11 @@ func serve(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if *timeout <= 0 {
+		// No "no deadline": the drain budget and the write timeout derive
+		// from it, and a request without a deadline could outlive both.
+		return errors.New("--request-timeout must be positive (TUOYU_REQUEST_TIMEOUT)")
+	}
 	if err := sd.check(*timeout); err != nil {
 		return err
 	}

@@ -129,6 +129,8 @@ func TestBadEnvStopsCommands(t *testing.T) {
 		{"dev tokens off is not a boolean", "TUOYU_DEV_TOKENS", "off", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
 		{"rate limit with a letter O", "TUOYU_RATE_LIMIT", "1O", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
 		{"request timeout without unit", "TUOYU_REQUEST_TIMEOUT", "30", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"request timeout zero", "TUOYU_REQUEST_TIMEOUT", "0s", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"request timeout negative", "TUOYU_REQUEST_TIMEOUT", "-10s", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
 		{"shutdown grace", "TUOYU_SHUTDOWN_GRACE", "5 seconds", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
 		{"pool size", "TUOYU_DB_MAX_CONNS", "sixteen", []string{"migrate", "--db", dbPath}, false},
 		{"jwt secret not hex", "TUOYU_JWT_SECRET", "zz" + password + strings.Repeat("0", 64), []string{"token", "--db", dbPath, "--role", "PROVINCE_REGULATOR", "--region", "210000"}, true},

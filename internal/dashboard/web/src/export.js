@@ -3,7 +3,10 @@
 
 function cell(v) {
   if (v == null) return '';
-  const s = String(v);
+  let s = String(v);
+  // A text cell that a spreadsheet would run as a formula (=, +, -, @, tab,
+  // CR first; e.g. an institution named "=HYPERLINK(…)") is kept as text.
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s) && Number.isNaN(Number(s.replace(/[%‰,]/g, '')))) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 export function toCSV(t) {

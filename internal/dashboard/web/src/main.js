@@ -25,6 +25,12 @@ const COLORS = { ok: '#1a7f37', bad: '#cf222e', none: '#8c959f', warn: '#bf8700'
 
 // ---------- small helpers ----------
 
+// escapeHTML makes user-entered text (institution and region names) safe
+// where a library inserts strings as HTML.
+function escapeHTML(v) {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -423,7 +429,10 @@ async function viewTrend(main, s, region) {
   let c = null; let table = null;
   main.replaceChildren(h('div', { class: 'bar' }, sel, grain, exportBar(`trend-${key}`, () => table, () => c)), boxes, el, tbl);
   const range = trendRange(s);
-  const series = await Promise.all(cmp.map((id) => gql('DashSeries', { key, region: id, ...range, grain: s.grain }).then((d) => d.indicatorSeries)));
+  // One region after another: the server runs at most two KPI operations
+  // per token at a time (README, Limits), and five at once would be refused.
+  const series = [];
+  for (const id of cmp) series.push((await gql('DashSeries', { key, region: id, ...range, grain: s.grain })).indicatorSeries);
   const labels = series[0].map((p) => (p.asOf || p.to || '').slice(0, 7));
   const opt = {
     animation: false,
@@ -580,7 +589,8 @@ async function viewMap(main, s, region) {
   const opt = {
     animation: false, backgroundColor: '#f6f8fa',
     legend: { top: 0, data: states.map((st) => enumLabel('state', st)) },
-    tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.inst ? p.data.name : `${p.name}: ${fmtValue(p.value, unit, false)}`) },
+    // ECharts inserts a formatter's string as HTML: names are escaped.
+    tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.inst ? escapeHTML(p.data.name) : `${escapeHTML(p.name)}: ${fmtValue(p.value, unit, false)}`) },
   };
   if (bounded.length) {
     const mapName = `regions-${region.id}-${s.asOf}`;
