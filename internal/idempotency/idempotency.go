@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -201,6 +202,23 @@ func internal(ctx context.Context, err error) *graphql.Response {
 	}}}
 }
 
+// scope is what a key is kept under: the viewer's principal together with
+// its role, region and institution. One subject may hold tokens of several
+// scopes (`tuoyu token` names every token dev:$USER), and a response must
+// never be replayed to a viewer of another scope, who may not see it and
+// whose own write would silently not run. Empty for PUBLIC.
+func scope(v *auth.Viewer) string {
+	p := v.Principal()
+	if p == "" {
+		return ""
+	}
+	s := fmt.Sprintf("%s|%s|%s|%d", p, v.Role, v.RegionCode, v.InstitutionID)
+	if len(s) > 300 { // the column's length; a long subject is kept as a hash
+		return "sha256:" + hash([]byte(s))
+	}
+	return s
+}
+
 // InterceptResponse replays, refuses or runs and records one mutation.
 func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	st, _ := ctx.Value(stateKey{}).(*state)
@@ -208,7 +226,7 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	if st == nil || oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Mutation {
 		return next(ctx)
 	}
-	principal := auth.FromContext(ctx).Principal()
+	principal := scope(auth.FromContext(ctx))
 	tx := ent.FromContext(ctx)
 	if principal == "" || tx == nil { // PUBLIC, or no transaction to record in
 		return next(ctx)

@@ -113,6 +113,16 @@ func TestIdempotencyKey(t *testing.T) {
 	if n := countSurveys(t, s.Client); n != 2 {
 		t.Fatalf("%d surveys; want 2 (zhang's and li's)", n)
 	}
+	// The same subject in another scope (another token of zhang's, for a
+	// district) gets no replay of the province's response: its own request
+	// runs, here refused by its write scope.
+	zhangDistrict := &auth.Viewer{Subject: "zhang", Role: auth.DistrictRegulator, RegionCode: "210102"}
+	if rec, resp := send(t, s.Handler, zhangDistrict, createSurvey, surveyInput(rid, 10), key); rec.Header().Get(idempotency.ReplayedHeader) != "" || len(resp.Errors) != 1 || resp.Errors[0].Code() != "FORBIDDEN" {
+		t.Fatalf("the same subject in a district scope: %s (replayed %q); want its own FORBIDDEN", resp.Body, rec.Header().Get(idempotency.ReplayedHeader))
+	}
+	if n := countSurveys(t, s.Client); n != 2 {
+		t.Fatalf("%d surveys; want 2", n)
+	}
 
 	// Malformed keys are refused before anything runs.
 	for _, keys := range [][]string{{""}, {strings.Repeat("k", 256)}, {"two words"}, {"ключ"}, {`a"b`}, {"k1", "k2"}} {
@@ -152,7 +162,7 @@ func TestIdempotencyKey(t *testing.T) {
 	// deletes what has expired.
 	ctx := testdb.Ctx()
 	past := time.Now().Add(-time.Minute)
-	if _, err := s.Client.IdempotencyRecord.Update().Where(idempotencyrecord.Principal("sub:zhang")).SetExpiresAt(past).Save(ctx); err != nil {
+	if _, err := s.Client.IdempotencyRecord.Update().Where(idempotencyrecord.PrincipalHasPrefix("sub:zhang|")).SetExpiresAt(past).Save(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, resp := send(t, s.Handler, zhang, createSurvey, surveyInput(rid, 10), key); len(resp.Errors) > 0 || resp.Body == first.Body {
@@ -161,7 +171,7 @@ func TestIdempotencyKey(t *testing.T) {
 	if n := countSurveys(t, s.Client); n != 3 {
 		t.Fatalf("%d surveys; want 3", n)
 	}
-	if _, err := s.Client.IdempotencyRecord.Update().Where(idempotencyrecord.Principal("sub:li")).SetExpiresAt(past).Save(ctx); err != nil {
+	if _, err := s.Client.IdempotencyRecord.Update().Where(idempotencyrecord.PrincipalHasPrefix("sub:li|")).SetExpiresAt(past).Save(ctx); err != nil {
 		t.Fatal(err)
 	}
 	n, err := idempotency.Purge(ctx, s.Client, time.Now())
