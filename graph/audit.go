@@ -117,6 +117,11 @@ func (w EntAuditWriter) Write(ctx context.Context, records []AuditRecord) error 
 type auditCollector struct {
 	mu    sync.Mutex
 	reads map[string]*entityReads // by entity type
+	// lookups are reads that must be audited even when the mutation that
+	// made them fails and its transaction (with the audit rows written in
+	// it) rolls back: finding a child by its ID number tells the viewer the
+	// child exists, whatever happens next (see persistLookups).
+	lookups map[string]*entityReads
 }
 
 type entityReads struct {
@@ -127,13 +132,25 @@ type entityReads struct {
 func (c *auditCollector) add(entity string, ids []int, fields ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.reads == nil {
-		c.reads = map[string]*entityReads{}
+	c.reads = addRead(c.reads, entity, ids, fields)
+}
+
+// addLookup records a read that is audited even if the mutation fails.
+func (c *auditCollector) addLookup(entity string, ids []int, fields ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads = addRead(c.reads, entity, ids, fields)
+	c.lookups = addRead(c.lookups, entity, ids, fields)
+}
+
+func addRead(reads map[string]*entityReads, entity string, ids []int, fields []string) map[string]*entityReads {
+	if reads == nil {
+		reads = map[string]*entityReads{}
 	}
-	r := c.reads[entity]
+	r := reads[entity]
 	if r == nil {
 		r = &entityReads{ids: map[int]struct{}{}, fields: map[string]struct{}{}}
-		c.reads[entity] = r
+		reads[entity] = r
 	}
 	for _, id := range ids {
 		r.ids[id] = struct{}{}
@@ -141,6 +158,7 @@ func (c *auditCollector) add(entity string, ids []int, fields ...string) {
 	for _, f := range fields {
 		r.fields[f] = struct{}{}
 	}
+	return reads
 }
 
 // drain returns the reads collected so far and forgets them.
@@ -211,6 +229,29 @@ func (a auditor) flush(ctx context.Context, next graphql.ResponseHandler) *graph
 		return &graphql.Response{Errors: gqlerror.List{e}}
 	}
 	return resp
+}
+
+// persistLookups writes, after a mutation's transaction rolled back, the
+// audit records of the lookups it made (with the client: the transaction
+// is gone, so nothing waits on it). The response already fails; a failure
+// here is logged with the request's other errors.
+func (a auditor) persistLookups(ctx context.Context) {
+	c := auditCollectorFrom(ctx)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	lookups := c.lookups
+	c.lookups = nil
+	c.mu.Unlock()
+	if len(lookups) == 0 {
+		return
+	}
+	if err := a.writer.Write(ctx, auditRecords(ctx, lookups)); err != nil {
+		e := gqlerror.Errorf(auditUnavailableMessage)
+		errcode.Set(e, CodeInternal)
+		noteError(ctx, e, fmt.Errorf("graph: audit of a failed mutation's lookups: %w", err))
+	}
 }
 
 // auditRecords turns an operation's reads into one record per entity type,

@@ -147,7 +147,7 @@ func (r *Resolver) enrolmentChild(ctx context.Context, input model.CreateEnrolme
 		return 0, ctx, err
 	}
 	if c := auditCollectorFrom(ctx); c != nil {
-		c.add("Child", []int{id}, "childIdNumber") // the lookup itself, whatever the response selects
+		c.addLookup("Child", []int{id}, "childIdNumber") // the lookup itself, whatever the response selects
 	}
 	return id, auth.WithPresentedChild(ctx, id), nil
 }

@@ -154,7 +154,8 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
 	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
-	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors})
+	audit := newAuditor(opts.AuditWriter, client)
+	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups})
 	// Idempotency-Key: inside the mutation's transaction (registered after
 	// the transactioner), so the stored response commits with the writes.
 	srv.Use(&idempotency.Extension{Client: client})
@@ -168,7 +169,6 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	// and entity type. The flush is registered after the Transactioner, so it
 	// runs inside a mutation's transaction: a failed audit write withholds the
 	// response and rolls the mutation back.
-	audit := newAuditor(opts.AuditWriter, client)
 	srv.AroundOperations(withAuditCollector)
 	srv.AroundResponses(audit.flush)
 	srv.AroundFields(personalData)

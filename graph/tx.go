@@ -20,6 +20,9 @@ import (
 type transactioner struct {
 	entgql.Transactioner
 	present graphql.ErrorPresenterFunc
+	// afterRollback, when set, runs after a failed mutation's rollback,
+	// outside the transaction (the audit of lookups that must survive it).
+	afterRollback func(context.Context)
 }
 
 var _ interface {
@@ -48,6 +51,9 @@ func (t transactioner) InterceptResponse(ctx context.Context, next graphql.Respo
 	rsp := next(txCtx)
 	if rsp == nil || len(rsp.Errors) > 0 {
 		_ = tx.Rollback()
+		if t.afterRollback != nil {
+			t.afterRollback(ctx)
+		}
 		if rsp == nil {
 			return nil
 		}
