@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -72,7 +73,7 @@ func (ic *inputChecks) MutateOperationContext(_ context.Context, oc *graphql.Ope
 	if oc.Variables == nil {
 		oc.Variables = map[string]any{}
 	}
-	c := &inputChecker{schema: ic.schema, vars: oc.Variables, done: map[string]bool{}}
+	c := &inputChecker{schema: ic.schema, vars: oc.Variables, done: map[string]int{}}
 	var err *gqlerror.Error
 	w := selectionWalker{doc: oc.Doc, seen: map[string]bool{}}
 	w.walk(oc.Operation.SelectionSet, func(f *ast.Field) bool {
@@ -105,7 +106,7 @@ func (ic *inputChecks) MutateOperationContext(_ context.Context, oc *graphql.Ope
 type inputChecker struct {
 	schema *ast.Schema
 	vars   map[string]any
-	done   map[string]bool
+	done   map[string]int // variable → the smallest list limit it was checked against
 	values int
 }
 
@@ -122,10 +123,13 @@ func (c *inputChecker) literal(v *ast.Value, typ *ast.Type, path string, depth, 
 	case ast.Variable:
 		name := v.Raw
 		val, ok := c.vars[name]
-		if !ok || c.done[name] {
+		// A variable used in several places is checked against the
+		// smallest list limit among them (nodes(ids:) allows fewer items
+		// than a filter's idIn), not only where it is first used.
+		if lim, seen := c.done[name]; !ok || seen && lim <= listLimit {
 			return nil
 		}
-		c.done[name] = true
+		c.done[name] = listLimit
 		norm, err := c.value(val, typ, c.typeDef(typ.Name()), path, depth, listLimit)
 		if err != nil {
 			return err
@@ -183,6 +187,9 @@ func (c *inputChecker) value(val any, typ *ast.Type, def *ast.Definition, path s
 	}
 	if typ.Elem != nil {
 		list, ok := val.([]any)
+		if !ok && reflect.ValueOf(val).Kind() == reflect.Slice { // a list coerced to a typed slice
+			list, ok = asList(val), true
+		}
 		if !ok { // a single value where a list is expected
 			v, err := c.value(val, typ.Elem, def, path+"[0]", depth+1, MaxListItems)
 			return v, err

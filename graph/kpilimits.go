@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"math"
+	"reflect"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -42,17 +43,14 @@ func kpiComplexity(typeName, field string, childComplexity int, args map[string]
 		return 0, false
 	}
 	var keys []kpi.Key
-	switch k := args["keys"].(type) {
-	case []any:
-		for _, x := range k {
+	if k, set := args["keys"]; set && k != nil {
+		for _, x := range asList(k) {
 			if s, ok := x.(string); ok {
 				keys = append(keys, kpi.Key(s))
 			}
 		}
-	case nil:
-		if _, ok := args["key"]; !ok { // Region.indicators without keys: all of them
-			keys = schematype.IndicatorKeys
-		}
+	} else if _, ok := args["key"]; !ok { // Region.indicators without keys: all of them
+		keys = schematype.IndicatorKeys
 	}
 	if s, ok := args["key"].(string); ok {
 		keys = append(keys, kpi.Key(s))
@@ -60,8 +58,8 @@ func kpiComplexity(typeName, field string, childComplexity int, args map[string]
 	regions := 1
 	switch field {
 	case "indicatorValues":
-		if ids, ok := args["regionIDs"].([]any); ok {
-			regions = len(ids)
+		if ids, set := args["regionIDs"]; set && ids != nil {
+			regions = max(len(asList(ids)), 1)
 		}
 	case "indicatorRanking":
 		regions = KPIRankingRegions
@@ -149,4 +147,27 @@ func selectsKPI(oc *graphql.OperationContext) bool {
 		return true
 	})
 	return found
+}
+
+// asList returns a list argument's items however gqlparser handed it over:
+// []any from JSON variables and literals, another slice type (a variable
+// that GraphQL's input coercion wrapped, e.g. []string), or a single value
+// standing for a one-item list ("keys: DAILY_CHECK_RATE" is valid GraphQL).
+// Every cost that counts items must count them through it.
+func asList(v any) []any {
+	switch l := v.(type) {
+	case nil:
+		return nil
+	case []any:
+		return l
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return []any{v}
+	}
+	out := make([]any, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out
 }

@@ -322,8 +322,8 @@ func (s costedSchema) Complexity(ctx context.Context, typeName, field string, ch
 			return ConnectionComplexity(childComplexity, intArg(args["first"]), intArg(args["last"])), true
 		}
 		if fd != nil && def.Name == s.Schema().Query.Name && field == "nodes" {
-			if ids, ok := args["ids"].([]any); ok {
-				return listComplexity(childComplexity, len(ids)), true
+			if ids, set := args["ids"]; set && ids != nil {
+				return listComplexity(childComplexity, len(asList(ids))), true
 			}
 		}
 	}

@@ -125,6 +125,7 @@ func TestBadInputIsBadUserInput(t *testing.T) {
 		{"node id of no record", `query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": idCard}, "NOT_FOUND", ""},
 		{"nodes id not a number", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": []any{nodeID(f.childA.ID), "x"}}, "BAD_USER_INPUT", "ids[1]"},
 		{"nodes above the cap", `query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, map[string]any{"ids": many(graph.MaxNodeIDs+1, nodeID(f.childA.ID))}, "BAD_USER_INPUT", "ids"},
+		{"nodes above the cap through a variable used first by a filter", `query($ids: [ID!]!) { regions(first: 1, where: {idIn: $ids}) { totalCount } nodes(ids: $ids) { id } }`, map[string]any{"ids": many(graph.MaxNodeIDs+1, nodeID(f.childA.ID))}, "BAD_USER_INPUT", "ids"},
 		{"where regionID not a number", `{ institutions(where: {regionID: "abc"}) { totalCount } }`, nil, "BAD_USER_INPUT", "where.regionID"},
 		{"where ID list entry not a number", `query($w: ChildWhereInput) { children(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"idIn": []any{"1", "x"}}}, "BAD_USER_INPUT", "where.idIn[1]"},
 		{"KPI regionIds not a number", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["abc"]) { value } }`, nil, "BAD_USER_INPUT", "regionIDs[0]"},
@@ -424,6 +425,20 @@ func TestKPIRequestsAreBounded(t *testing.T) {
 	resp = s.DoAs(t, provinceViewer, wide, map[string]any{"r": regions[:1], "from": "2025-01-01", "to": "2025-02-01"})
 	if len(resp.Errors) != 0 {
 		t.Fatalf("one month × 1 region refused: %s", resp.Body)
+	}
+	// keys as a single value (valid GraphQL for a list) costs the same:
+	// written in the document, and as a variable that coercion wraps.
+	for name, tc := range map[string]struct {
+		query string
+		vars  map[string]any
+	}{
+		"literal":  {`query($r: [ID!]!) { indicatorValues(keys: DAILY_CHECK_RATE, regionIDs: $r, from: "2021-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": regions}},
+		"variable": {`query($r: [ID!]!, $k: [IndicatorKey!]!) { indicatorValues(keys: $k, regionIDs: $r, from: "2021-01-01", to: "2026-01-01") { value } }`, map[string]any{"r": regions, "k": "DAILY_CHECK_RATE"}},
+	} {
+		resp = s.DoAs(t, provinceViewer, tc.query, tc.vars)
+		if got := resp.Codes(); !slices.Equal(got, []string{graph.CodeComplexity}) {
+			t.Fatalf("keys as a single value (%s): codes %v; want %s", name, got, graph.CodeComplexity)
+		}
 	}
 
 	// One operation of the province holds its only slot (its audit write

@@ -5,6 +5,7 @@
 package dberr
 
 import (
+	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -21,6 +22,11 @@ import (
 // unable to open its file or busy beyond busy_timeout.
 func Unavailable(err error) bool {
 	if err == nil {
+		return false
+	}
+	// A request's own deadline or cancellation is not an outage (a
+	// context error looks like a net.Error: it has Timeout and Temporary).
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var (
