@@ -57,7 +57,7 @@ func (f *Failures) Check(r *http.Request) (ok bool, retryAfter time.Duration) {
 
 // Failed counts one refused credential against r's address.
 func (f *Failures) Failed(r *http.Request) {
-	f.l.Allow("authfail:"+f.clientIP(r), true)
+	f.l.debit("authfail:"+f.clientIP(r), true)
 }
 
 // peek reports whether key's bucket holds a token without taking it. A key

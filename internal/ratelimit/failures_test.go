@@ -150,3 +150,37 @@ func TestAuthFailuresOnlyCountFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthFailuresCountedWhenConcurrent: failures that passed Check together
+// (a wave of requests in flight at once) all count, so the address owes for
+// each of them and the cap stays "per minute", not "per wave".
+func TestAuthFailuresCountedWhenConcurrent(t *testing.T) {
+	clk := newClock()
+	const perMinute, burst = 6, 2 // one token per 10 s
+	f := ratelimit.NewFailures(ratelimit.FailureConfig{PerMinute: perMinute, Burst: burst, Now: clk.Now})
+	req := httptest.NewRequest(http.MethodPost, "/query", nil)
+	req.RemoteAddr = "192.0.2.7:4000"
+	const wave = 12
+	for i := range wave { // every request of the wave is checked before any fails
+		if ok, _ := f.Check(req); !ok {
+			t.Fatalf("request %d of the first wave refused before any failure", i)
+		}
+	}
+	for range wave {
+		f.Failed(req)
+	}
+	// 12 failures against a burst of 2: 10 tokens owed, one more needed to
+	// pass, so 110 s at one token per 10 s.
+	ok, retry := f.Check(req)
+	if ok || retry < 100*time.Second {
+		t.Fatalf("after a wave of %d failures: ok %v, Retry-After %v; want refused for about 110 s", wave, ok, retry)
+	}
+	clk.Add(60 * time.Second)
+	if ok, _ := f.Check(req); ok {
+		t.Fatal("refused for a minute only: the wave's failures beyond the burst were not counted")
+	}
+	clk.Add(60 * time.Second)
+	if ok, _ := f.Check(req); !ok {
+		t.Fatal("still refused once the debt is refilled")
+	}
+}

@@ -110,6 +110,19 @@ func (l *Limiter) Allow(key string, anonymous bool) (ok bool, retryAfter time.Du
 	now := l.cfg.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.bucket(key, anonymous, now)
+	ok = b.lim.AllowN(now, 1)
+	if !ok {
+		missing := 1 - b.lim.TokensAt(now)
+		retryAfter = time.Duration(math.Ceil(missing / b.rate * float64(time.Second)))
+	}
+	l.evict(now)
+	return ok, retryAfter
+}
+
+// bucket returns key's bucket, created full when new, as most recently
+// used. l.mu must be held.
+func (l *Limiter) bucket(key string, anonymous bool, now time.Time) *bucket {
 	var b *bucket
 	if el, found := l.m[key]; found {
 		l.lru.MoveToFront(el)
@@ -123,13 +136,19 @@ func (l *Limiter) Allow(key string, anonymous bool) (ok bool, retryAfter time.Du
 		l.m[key] = l.lru.PushFront(b)
 	}
 	b.last = now
-	ok = b.lim.AllowN(now, 1)
-	if !ok {
-		missing := 1 - b.lim.TokensAt(now)
-		retryAfter = time.Duration(math.Ceil(missing / b.rate * float64(time.Second)))
-	}
+	return b
+}
+
+// debit takes one token from key's bucket even when it is empty: the bucket
+// goes into debt (a reservation that is never cancelled) and stays refused
+// until refilled, so that events counted concurrently all count, where
+// Allow would drop those beyond the tokens left.
+func (l *Limiter) debit(key string, anonymous bool) {
+	now := l.cfg.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bucket(key, anonymous, now).lim.ReserveN(now, 1)
 	l.evict(now)
-	return ok, retryAfter
 }
 
 // evict drops idle buckets from the LRU end, then the least recently used
