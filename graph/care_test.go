@@ -276,6 +276,12 @@ func TestEnrolByIDNumber(t *testing.T) {
 	}
 	mustDo(staffB, healthDoc, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instB.ID), "kind": "CHECKUP", "date": "2025-03-10"}})
 
+	// B reads the child now but does not rewrite the identity A registered;
+	// A still corrects it.
+	const rename = `mutation($id: ID!) { updateChild(id: $id, input: {name: "改名"}) { id } }`
+	wantCodeField(t, s.DoAs(t, staffB, rename, map[string]any{"id": kid}), "FORBIDDEN", "id")
+	mustDo(staffA, `mutation($id: ID!) { updateChild(id: $id, input: {name: "冯小舟"}) { id } }`, map[string]any{"id": kid})
+
 	// B reads the child with B's rows only; A still reads A's rows only.
 	for _, tc := range []struct {
 		viewer auth.Viewer

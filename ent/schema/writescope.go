@@ -75,7 +75,11 @@ func checkWrite(ctx context.Context, m gen.Mutation) error {
 	typ := m.Type()
 	id, hasID := m.(interface{ ID() (int, bool) }).ID()
 	if hasID {
-		if err := w.stored(typ, id, "id"); err != nil {
+		check := w.stored
+		if typ == "Child" {
+			check = w.ownChild
+		}
+		if err := check(typ, id, "id"); err != nil {
 			return err
 		}
 	}
@@ -132,6 +136,29 @@ func (w writeCheck) readableChild(id int, field string) error {
 	}
 	if !ok {
 		return forbidden(field, "names a record outside the viewer's scope")
+	}
+	return nil
+}
+
+// ownChild: a child's own record (name, identity document, birth date,
+// guardian) is corrected by the institution that registered it. Another
+// institution that enrolled the child by presenting its ID number reads it
+// but must not rewrite the identity the first one holds. A child with no
+// registering institution recorded (registered before it was recorded) is
+// corrected by any institution that can read it.
+func (w writeCheck) ownChild(_ string, id int, field string) error {
+	c, err := w.client.Child.Query().Where(child.ID(id)).Only(w.sys)
+	if gen.IsNotFound(err) {
+		return forbidden(field, "names no record the viewer may write")
+	}
+	if err != nil {
+		return fmt.Errorf("write scope of Child: %w", err)
+	}
+	if c.RegisteredByInstitutionID == nil {
+		return w.readableChild(id, field)
+	}
+	if w.v.Role != auth.InstitutionStaff || *c.RegisteredByInstitutionID != w.v.InstitutionID {
+		return forbidden(field, "names a child registered by another institution: only that institution corrects the child's record")
 	}
 	return nil
 }
