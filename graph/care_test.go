@@ -212,6 +212,14 @@ func TestEnrolByIDNumber(t *testing.T) {
 	}
 	mustDo(staffA, enrolDoc, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instA.ID), "serviceMode": "FULL_DAY", "startDate": "2025-01-02"}})
 	mustDo(staffA, healthDoc, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instA.ID), "kind": "ENTRY_EXAM", "date": "2024-12-20"}})
+	// A daily check names its session; no other kind has one (the unique
+	// daily-check index relies on both).
+	for _, in := range []map[string]any{
+		{"childID": kid, "institutionID": nodeID(f.instA.ID), "kind": "DAILY_CHECK", "date": "2025-01-06"},
+		{"childID": kid, "institutionID": nodeID(f.instA.ID), "kind": "CHECKUP", "date": "2025-01-06", "session": "MORNING"},
+	} {
+		wantCodeField(t, s.DoAs(t, staffA, healthDoc, map[string]any{"in": in}), "BAD_USER_INPUT", "session")
+	}
 	byNumber := func(inst int, n any, extra map[string]any) map[string]any {
 		in := map[string]any{"childIdNumber": n, "institutionID": nodeID(inst), "serviceMode": "HOURLY", "startDate": "2025-03-03"}
 		for k, v := range extra {

@@ -429,6 +429,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	healthrecordHooks := schema.HealthRecord{}.Hooks()
+
+	healthrecord.Hooks[1] = healthrecordHooks[0]
 	healthrecordMixinFields0 := healthrecordMixin[0].Fields()
 	_ = healthrecordMixinFields0
 	healthrecordFields := schema.HealthRecord{}.Fields()

@@ -1,6 +1,10 @@
 package schema
 
 import (
+	"context"
+	"fmt"
+	"reflect"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -11,6 +15,7 @@ import (
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 )
 
 // HealthRecord is one health observation of a child at an institution: entry
@@ -115,6 +120,56 @@ func (HealthRecord) Indexes() []ent.Index {
 		index.Fields("institution_id", "child_id", "kind", "date", "session").
 			Unique(),
 	}
+}
+
+// Hooks of the HealthRecord.
+func (HealthRecord) Hooks() []ent.Hook {
+	return []ent.Hook{sessionMatchesKind}
+}
+
+// sessionMatchesKind: a DAILY_CHECK has a session (MORNING or NOON) and no
+// other kind has one. The unique index above relies on it: a daily check
+// without a session would escape it (NULLs are never equal), and two
+// check-ups of one day with a session would collide.
+func sessionMatchesKind(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+		if !m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
+			return next.Mutate(ctx, m)
+		}
+		kind := valueAfter(ctx, m, healthrecord.FieldKind)
+		session := valueAfter(ctx, m, healthrecord.FieldSession)
+		switch {
+		case kind == healthrecord.KindDAILY_CHECK.String() && session == "":
+			return nil, apperr.Invalid(healthrecord.FieldSession, "is required for a DAILY_CHECK: MORNING or NOON")
+		case kind != healthrecord.KindDAILY_CHECK.String() && session != "":
+			return nil, apperr.Invalid(healthrecord.FieldSession, "applies to DAILY_CHECK records only")
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// valueAfter is the text of field name after m ("" when null): the new
+// value if m sets it, "" if m clears it, else the stored one (updates).
+func valueAfter(ctx context.Context, m ent.Mutation, name string) string {
+	v, ok := m.Field(name)
+	if !ok {
+		if m.FieldCleared(name) || !m.Op().Is(ent.OpUpdateOne) {
+			return ""
+		}
+		old, err := m.OldField(ctx, name)
+		if err != nil {
+			return ""
+		}
+		v = old
+	}
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	return fmt.Sprint(rv.Interface())
 }
 
 // Policy of the HealthRecord: see policy.go.
