@@ -40,6 +40,17 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// BusyTimeout is how long a SQLite writer waits for the lock.
 	BusyTimeout time.Duration
+	// ReplicaURLs are PostgreSQL streaming replicas that serve reads (see
+	// Router); empty = everything on the primary.
+	ReplicaURLs []string
+	// MaxReplicaLag skips a replica whose replay lags more than this.
+	MaxReplicaLag time.Duration
+	// ReplicaHooks observe the routing (metrics); set by code, not flags.
+	ReplicaHooks Hooks
+	// MigrateURL, when set, is a direct PostgreSQL URL that migrations use
+	// instead of URL: URL may point at PgBouncer in transaction pooling
+	// mode, where the session-level advisory lock of migrations is unsafe.
+	MigrateURL string
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -50,6 +61,7 @@ func Defaults() Config {
 		StatementTimeout: 30 * time.Second,
 		ConnectTimeout:   5 * time.Second,
 		BusyTimeout:      10 * time.Second,
+		MaxReplicaLag:    5 * time.Second,
 	}
 }
 
@@ -58,6 +70,10 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // dialect.Postgres or dialect.SQLite
 	Driver  *entsql.Driver
+	// Router routes reads to replicas when ReplicaURLs are configured; nil
+	// otherwise. Ent clients and the KPI engine use EntDriver.
+	Router *Router
+	cfg    Config
 }
 
 // Open opens and pings the database described by cfg.
@@ -88,16 +104,88 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", name, err)
 	}
-	return &DB{SQL: pool, Dialect: name, Driver: entsql.OpenDB(name, pool)}, nil
+	d := &DB{SQL: pool, Dialect: name, Driver: entsql.OpenDB(name, pool), cfg: cfg}
+	if len(cfg.ReplicaURLs) > 0 {
+		if name != dialect.Postgres {
+			pool.Close()
+			return nil, fmt.Errorf("db: read replicas need PostgreSQL (set DATABASE_URL)")
+		}
+		replicas := map[string]*sql.DB{}
+		for _, raw := range cfg.ReplicaURLs {
+			rp, err := openPostgresPool(raw, cfg)
+			if err != nil {
+				pool.Close()
+				for _, p := range replicas {
+					p.Close()
+				}
+				return nil, fmt.Errorf("db: replica: %w", err)
+			}
+			// Not pinged: a replica that is down at start is skipped by
+			// the router's checks and used once it is back.
+			replicas[redactURL(raw)] = rp
+		}
+		d.Router = NewRouter(ctx, pool, replicas, ReplicaConfig{MaxLag: cfg.MaxReplicaLag, Hooks: cfg.ReplicaHooks})
+	}
+	return d, nil
+}
+
+func openPostgresPool(raw string, cfg Config) (*sql.DB, error) {
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		return nil, fmt.Errorf("URL must start with postgres://")
+	}
+	dsn, err := PostgresDSN(raw, cfg.StatementTimeout, cfg.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sql.Open(dialect.Postgres, dsn)
+	if err != nil {
+		return nil, err
+	}
+	configurePool(p, dialect.Postgres, cfg)
+	return p, nil
+}
+
+// EntDriver is the driver ent clients and the KPI engine use: the replica
+// router when replicas are configured, else the primary's driver.
+func (d *DB) EntDriver() dialect.Driver {
+	if d.Router != nil {
+		return d.Router
+	}
+	return d.Driver
 }
 
 // Client returns an ent client over the database, with extra options.
 func (d *DB) Client(opts ...ent.Option) *ent.Client {
-	return ent.NewClient(append([]ent.Option{ent.Driver(d.Driver)}, opts...)...)
+	return ent.NewClient(append([]ent.Option{ent.Driver(d.EntDriver())}, opts...)...)
 }
 
-// Close closes the pool.
-func (d *DB) Close() error { return d.SQL.Close() }
+// MigrationPool is the pool migrations run on: a direct connection when
+// MigrateURL is set (close it with the returned func), else the primary.
+func (d *DB) MigrationPool(ctx context.Context) (*sql.DB, func(), error) {
+	if d.cfg.MigrateURL == "" {
+		return d.SQL, func() {}, nil
+	}
+	if d.Dialect != dialect.Postgres {
+		return nil, nil, fmt.Errorf("db: a migration URL needs PostgreSQL")
+	}
+	p, err := openPostgresPool(d.cfg.MigrateURL, d.cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("db: migration URL: %w", err)
+	}
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, nil, fmt.Errorf("db: connect to the migration URL: %w", err)
+	}
+	return p, func() { p.Close() }, nil
+}
+
+// Close stops the replica router and closes the pools.
+func (d *DB) Close() error {
+	if d.Router != nil {
+		d.Router.Close()
+	}
+	return d.SQL.Close()
+}
 
 func configurePool(pool *sql.DB, name string, cfg Config) {
 	if name == dialect.SQLite {
