@@ -145,8 +145,8 @@ func openPostgresPool(raw string, cfg Config) (*sql.DB, error) {
 	return p, nil
 }
 
-// EntDriver is the driver ent clients and the KPI engine use: the replica
-// router when replicas are configured, else the primary's driver.
+// EntDriver is the driver of the GraphQL API's client and KPI engine: the
+// replica router when replicas are configured, else the primary's driver.
 func (d *DB) EntDriver() dialect.Driver {
 	if d.Router != nil {
 		return d.Router
@@ -154,8 +154,17 @@ func (d *DB) EntDriver() dialect.Driver {
 	return d.Driver
 }
 
-// Client returns an ent client over the database, with extra options.
+// Client returns an ent client over the primary, with extra options: the
+// commands, secrets and authentication (a revoked key must fail at once,
+// not after the replicas replay the revocation).
 func (d *DB) Client(opts ...ent.Option) *ent.Client {
+	return ent.NewClient(append([]ent.Option{ent.Driver(d.Driver)}, opts...)...)
+}
+
+// RoutedClient returns an ent client over EntDriver: what GraphQL requests
+// use, reads on replicas when there are any. Requests must carry
+// WithRequest (ScopeRequests) so that a request reads its own writes.
+func (d *DB) RoutedClient(opts ...ent.Option) *ent.Client {
 	return ent.NewClient(append([]ent.Option{ent.Driver(d.EntDriver())}, opts...)...)
 }
 
