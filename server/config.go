@@ -32,6 +32,7 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "comma-separated PostgreSQL streaming replicas postgres://... that serve GraphQL reads (KPIs, lists, exports); empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL)")
 	fs.DurationVar(&c.DB.MaxReplicaLag, "max-replica-lag", envDuration("TUOYU_MAX_REPLICA_LAG", c.DB.MaxReplicaLag), "a replica whose replay lags more than this is skipped; reads fall back to the primary (env TUOYU_MAX_REPLICA_LAG)")
 	fs.StringVar(&c.DB.MigrateURL, "migrate-database-url", env("TUOYU_MIGRATE_DATABASE_URL", ""), "direct PostgreSQL URL for migrations when --database-url points at PgBouncer in transaction mode; empty = --database-url (env TUOYU_MIGRATE_DATABASE_URL)")
+	fs.BoolVar(&c.DB.PgBouncerTransactionMode, "pgbouncer-transaction-mode", envBool("TUOYU_PGBOUNCER_TRANSACTION_MODE", false), "--database-url (and replicas) lead through PgBouncer in transaction pooling mode: run each statement in its own transaction (env TUOYU_PGBOUNCER_TRANSACTION_MODE)")
 	fs.StringVar(&c.PIIKey, "pii-key", env("TUOYU_PII_KEY", ""), "hex key for hashing ID-card numbers; empty = generated and kept in the database (env TUOYU_PII_KEY)")
 	return c
 }
@@ -218,6 +219,7 @@ var flagEnv = map[string]string{
 	"database-replica-url":         "TUOYU_DATABASE_REPLICA_URL",
 	"max-replica-lag":              "TUOYU_MAX_REPLICA_LAG",
 	"migrate-database-url":         "TUOYU_MIGRATE_DATABASE_URL",
+	"pgbouncer-transaction-mode":   "TUOYU_PGBOUNCER_TRANSACTION_MODE",
 	"demo":                         "TUOYU_DEMO",
 	"demo-scale":                   "TUOYU_DEMO_SCALE",
 	"jwt-secret":                   "TUOYU_JWT_SECRET",

@@ -51,6 +51,10 @@ type Config struct {
 	// instead of URL: URL may point at PgBouncer in transaction pooling
 	// mode, where the session-level advisory lock of migrations is unsafe.
 	MigrateURL string
+	// PgBouncerTransactionMode says URL (and the replica URLs) lead through
+	// PgBouncer in transaction pooling mode: every statement outside a
+	// transaction runs in one of its own (see pinnedDriver).
+	PgBouncerTransactionMode bool
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -74,6 +78,7 @@ type DB struct {
 	// otherwise. Ent clients and the KPI engine use EntDriver.
 	Router *Router
 	cfg    Config
+	ent    txDriver // Driver, or Driver pinned for PgBouncer
 }
 
 // Open opens and pings the database described by cfg.
@@ -105,6 +110,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("db: connect to %s: %w", name, err)
 	}
 	d := &DB{SQL: pool, Dialect: name, Driver: entsql.OpenDB(name, pool), cfg: cfg}
+	d.ent = entDriver(d.Driver, cfg)
 	if len(cfg.ReplicaURLs) > 0 {
 		if name != dialect.Postgres {
 			pool.Close()
@@ -124,9 +130,17 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			// the router's checks and used once it is back.
 			replicas[redactURL(raw)] = rp
 		}
-		d.Router = NewRouter(ctx, pool, replicas, ReplicaConfig{MaxLag: cfg.MaxReplicaLag, Hooks: cfg.ReplicaHooks})
+		d.Router = newRouter(ctx, d.ent, pool, replicas, ReplicaConfig{MaxLag: cfg.MaxReplicaLag, Hooks: cfg.ReplicaHooks, pinned: cfg.PgBouncerTransactionMode})
 	}
 	return d, nil
+}
+
+// entDriver is drv as ent should use it: pinned behind PgBouncer.
+func entDriver(drv *entsql.Driver, cfg Config) txDriver {
+	if cfg.PgBouncerTransactionMode && drv.Dialect() == dialect.Postgres {
+		return pinnedDriver{drv}
+	}
+	return drv
 }
 
 func openPostgresPool(raw string, cfg Config) (*sql.DB, error) {
@@ -151,14 +165,14 @@ func (d *DB) EntDriver() dialect.Driver {
 	if d.Router != nil {
 		return d.Router
 	}
-	return d.Driver
+	return d.ent
 }
 
 // Client returns an ent client over the primary, with extra options: the
 // commands, secrets and authentication (a revoked key must fail at once,
 // not after the replicas replay the revocation).
 func (d *DB) Client(opts ...ent.Option) *ent.Client {
-	return ent.NewClient(append([]ent.Option{ent.Driver(d.Driver)}, opts...)...)
+	return ent.NewClient(append([]ent.Option{ent.Driver(d.ent)}, opts...)...)
 }
 
 // RoutedClient returns an ent client over EntDriver: what GraphQL requests

@@ -61,6 +61,8 @@ type ReplicaConfig struct {
 	// Interval between lag checks (default MaxLag/2, at most 1s).
 	Interval time.Duration
 	Hooks    Hooks
+	// pinned: the pools lead through PgBouncer in transaction mode.
+	pinned bool
 }
 
 // Router is an ent dialect.Driver over a PostgreSQL primary and its
@@ -73,7 +75,7 @@ type ReplicaConfig struct {
 // conflict) is retried on the primary, so clients never see a replica's
 // failure.
 type Router struct {
-	primary    *entsql.Driver
+	primary    txDriver
 	primaryDB  *sql.DB
 	replicas   []*replica
 	cfg        ReplicaConfig
@@ -86,7 +88,7 @@ type Router struct {
 type replica struct {
 	name    string
 	db      *sql.DB
-	drv     *entsql.Driver
+	drv     txDriver
 	healthy atomic.Bool
 	mu      sync.Mutex
 	status  ReplicaStatus
@@ -98,15 +100,23 @@ var _ dialect.Driver = (*Router)(nil)
 // opened; the router closes the replicas, not the primary). It runs one
 // lag check before returning, then checks every interval until Close.
 func NewRouter(ctx context.Context, primary *sql.DB, replicas map[string]*sql.DB, cfg ReplicaConfig) *Router {
+	return newRouter(ctx, entsql.OpenDB(dialect.Postgres, primary), primary, replicas, cfg)
+}
+
+func newRouter(ctx context.Context, primaryDrv txDriver, primary *sql.DB, replicas map[string]*sql.DB, cfg ReplicaConfig) *Router {
 	if cfg.MaxLag <= 0 {
 		cfg.MaxLag = 5 * time.Second
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = min(cfg.MaxLag/2, time.Second)
 	}
-	r := &Router{primary: entsql.OpenDB(dialect.Postgres, primary), primaryDB: primary, cfg: cfg, done: make(chan struct{})}
+	r := &Router{primary: primaryDrv, primaryDB: primary, cfg: cfg, done: make(chan struct{})}
 	for name, pool := range replicas {
-		r.replicas = append(r.replicas, &replica{name: name, db: pool, drv: entsql.OpenDB(dialect.Postgres, pool)})
+		var drv txDriver = entsql.OpenDB(dialect.Postgres, pool)
+		if cfg.pinned {
+			drv = pinnedDriver{drv.(*entsql.Driver)}
+		}
+		r.replicas = append(r.replicas, &replica{name: name, db: pool, drv: drv})
 	}
 	r.Check(ctx)
 	loopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -164,7 +174,7 @@ func (r *Router) Check(ctx context.Context) {
 			behind     float64
 			age        sql.NullFloat64
 		)
-		err := rep.db.QueryRowContext(ctx, lagQuery, lsnArg).Scan(&inRecovery, &behind, &age)
+		err := measure(ctx, rep.db, lsnArg, &inRecovery, &behind, &age)
 		switch {
 		case err != nil:
 			st.Reason = "unreachable"
@@ -195,6 +205,17 @@ func (r *Router) Check(ctx context.Context) {
 			r.cfg.Hooks.Replica(st)
 		}
 	}
+}
+
+// measure runs lagQuery in a transaction of its own, so that it holds
+// behind PgBouncer in transaction mode too (see pinnedDriver).
+func measure(ctx context.Context, pool *sql.DB, lsn any, dest ...any) error {
+	tx, err := pool.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+	return tx.QueryRowContext(ctx, lagQuery, lsn).Scan(dest...)
 }
 
 // Status is the last check of every replica.
