@@ -90,7 +90,13 @@ func serve(ctx context.Context, args []string) error {
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
+	rf := bindRetentionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	// The retention policy of the daily purge job (wired with the job
+	// queue); checked here so that a bad period stops serve at once.
+	if _, err := rf.policy(); err != nil {
 		return err
 	}
 	if *timeout <= 0 {
