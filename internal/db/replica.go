@@ -278,13 +278,16 @@ func (r *Router) Query(ctx context.Context, query string, args, v any) error {
 }
 
 // replicaFault: the replica, not the statement, failed the read: it is
-// unreachable, or recovery cancelled the read (a conflict with replayed WAL).
+// unreachable (or shutting down, out of connections), or recovery
+// cancelled the read ("conflict with recovery", reported as 40001). A
+// statement timeout (57014) is not retried: the primary would time out too,
+// after doubling the load.
 func replicaFault(err error) bool {
 	if dberr.Unavailable(err) {
 		return true
 	}
 	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && (pqErr.Code == "40001" || pqErr.Code.Class() == "57")
+	return errors.As(err, &pqErr) && pqErr.Code == "40001"
 }
 
 // Exec runs on the primary and marks the request as having written.
