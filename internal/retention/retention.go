@@ -21,6 +21,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/internal/civil"
@@ -210,6 +211,13 @@ func apply(ctx context.Context, c *ent.Client, rep *Report, auditCutoff time.Tim
 		}
 		childIDs = append(childIDs, ch.ID)
 	}
+	// Free-text notes of their health records may name people or
+	// conditions; no KPI reads them. Measurements, kinds and dates stay.
+	if len(childIDs) > 0 {
+		if err := c.HealthRecord.Update().Where(healthrecord.ChildIDIn(childIDs...), healthrecord.NotesNotNil()).ClearNotes().Exec(ctx); err != nil {
+			return fmt.Errorf("retention: health record notes: %w", err)
+		}
+	}
 	var staffIDs []int
 	for _, p := range rep.Staff {
 		tomb, err := tombstone()
@@ -235,7 +243,7 @@ func apply(ctx context.Context, c *ent.Client, rep *Report, auditCutoff time.Tim
 	}
 	// The purge's own audit rows: which records lost which fields (never
 	// values), and how many audit rows went.
-	if err := audit(ctx, c, "purge", "Child", childIDs, []string{"birthDate", "guardianName", "guardianPhone", "idDocumentType", "idNumber", "idNumberMasked", "name"}); err != nil {
+	if err := audit(ctx, c, "purge", "Child", childIDs, []string{"birthDate", "guardianName", "guardianPhone", "healthRecords.notes", "idDocumentType", "idNumber", "idNumberMasked", "name"}); err != nil {
 		return err
 	}
 	if err := audit(ctx, c, "purge", "Staff", staffIDs, []string{"certifications.number", "idNumber", "idNumberMasked", "name"}); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
@@ -101,6 +102,13 @@ func TestPurgeKeepsPastKPIsAndForgetsPeople(t *testing.T) {
 		}
 	}
 	targetChild := client.Child.UpdateOneID(target).SetName("测试甲").SetIDNumberHash(s.Hasher.Hash(idNumber)).SetIDNumberMasked("110105********002X").SetGuardianName("测试家长").SetGuardianPhone("13800000000").SaveX(ctx)
+	// A note on a health record of a child due for purge.
+	var due []int
+	for _, c := range dry.Children {
+		due = append(due, c.ID)
+	}
+	notedRecord := client.HealthRecord.Query().Where(healthrecord.ChildIDIn(due...)).FirstIDX(ctx)
+	client.HealthRecord.UpdateOneID(notedRecord).SetNotes("测试甲 发烧").ExecX(ctx)
 	staffIDs := dry.Staff[0].StaffIDs
 	client.Staff.Update().Where(staff.IDIn(staffIDs...)).SetName("测试乙").SetIDNumberHash(s.Hasher.Hash(idNumber)).ExecX(ctx)
 	if n := client.Child.Query().Where(child.IDNumberHash(s.Hasher.Hash(idNumber))).CountX(ctx); n != 1 {
@@ -146,6 +154,9 @@ func TestPurgeKeepsPastKPIsAndForgetsPeople(t *testing.T) {
 	got := client.Child.GetX(ctx, targetChild.ID)
 	if got.Name != retention.Purged || got.GuardianName != "" || got.GuardianPhone != "" || got.IDNumberHash != "" || got.IDNumberMasked != "" || got.IDDocumentType != nil {
 		t.Errorf("purged child: %+v", got)
+	}
+	if hr := client.HealthRecord.GetX(ctx, notedRecord); hr.Notes != "" {
+		t.Errorf("a purged child's health record keeps its notes %q", hr.Notes)
 	}
 	truncated := 0
 	for _, c := range rep.Children {
