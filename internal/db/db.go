@@ -1,6 +1,9 @@
 // Package db opens the database tuoyu runs on: PostgreSQL through lib/pq when
 // a postgres:// URL is configured, otherwise an embedded SQLite file
 // (modernc.org/sqlite, pure Go). Both get bounded pools and timeouts.
+// On PostgreSQL, reads of GraphQL requests may go to streaming replicas
+// (Router, replica.go), and statements may be pinned to one server
+// connection for PgBouncer's transaction pooling (pooler.go).
 package db
 
 import (
