@@ -189,6 +189,11 @@ func (d *DB) RoutedClient(opts ...ent.Option) *ent.Client {
 // MigrateURL is set (close it with the returned func), else the primary.
 func (d *DB) MigrationPool(ctx context.Context) (*sql.DB, func(), error) {
 	if d.cfg.MigrateURL == "" {
+		if d.cfg.PgBouncerTransactionMode {
+			// The migration lock is session-level: through transaction
+			// pooling it would stay on whichever server connection took it.
+			return nil, nil, fmt.Errorf("db: behind PgBouncer in transaction mode, migrations need a direct URL (--migrate-database-url)")
+		}
 		return d.SQL, func() {}, nil
 	}
 	if d.Dialect != dialect.Postgres {

@@ -66,6 +66,16 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
+	withoutDirect := cfg
+	withoutDirect.MigrateURL = ""
+	if nd, err := db.Open(ctx, withoutDirect); err != nil {
+		t.Fatal(err)
+	} else {
+		if _, _, err := nd.MigrationPool(ctx); err == nil || !strings.Contains(err.Error(), "--migrate-database-url") {
+			t.Errorf("migrating through PgBouncer in transaction mode: %v; want a refusal naming --migrate-database-url", err)
+		}
+		nd.Close()
+	}
 	pool, release, err := d.MigrationPool(ctx)
 	if err != nil {
 		t.Fatal(err)

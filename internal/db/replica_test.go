@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,7 +98,12 @@ func TestReplicaRouting(t *testing.T) {
 	cfg.URL = primary.URL("postgres")
 	cfg.ReplicaURLs = []string{standby.URL("postgres")}
 	cfg.ConnectTimeout = 2 * time.Second
-	cfg.ReplicaHooks = db.Hooks{Route: counted.hook}
+	var statuses atomic.Int64
+	cfg.ReplicaHooks = db.Hooks{Route: counted.hook, Replica: func(st db.ReplicaStatus) {
+		if st.Name != "" && !st.Checked.IsZero() {
+			statuses.Add(1)
+		}
+	}}
 	d, err := db.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -107,6 +113,9 @@ func TestReplicaRouting(t *testing.T) {
 		t.Fatal("replica URLs configured but the ent driver does not route")
 	}
 	waitCaughtUp(t, d.Router)
+	if statuses.Load() == 0 {
+		t.Error("the Replica hook was never told a replica's status")
+	}
 	drv := d.EntDriver()
 
 	t.Run("reads hit the standby", func(t *testing.T) {
