@@ -40,7 +40,7 @@ func open(ctx context.Context, c *config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { slog.Info("applying migration", "version", v) })
+	applied, err := applyMigrations(ctx, d, func(v string) { slog.Info("applying migration", "version", v) })
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -90,7 +90,13 @@ func serve(ctx context.Context, args []string) error {
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
+	rf := bindRetentionFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	// The retention policy of the daily purge job (wired with the job
+	// queue); checked here so that a bad period stops serve at once.
+	if _, err := rf.policy(); err != nil {
 		return err
 	}
 	if *timeout <= 0 {
@@ -142,10 +148,13 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
-	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	// GraphQL reads go to the replicas when some are configured; each
+	// request carries its write record so that it reads its own writes.
+	routed := a.db.RoutedClient()
+	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: a.db.EntDriver(), Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
 	srv := httpapi.New(httpapi.Config{
 		Addr:           *addr,
-		GraphQL:        graph.NewHandler(schema, a.client, opts),
+		GraphQL:        db.ScopeRequests(graph.NewHandler(schema, routed, opts)),
 		DB:             a.db.SQL,
 		Dialect:        a.db.Dialect,
 		RequestTimeout: *timeout,
@@ -207,7 +216,7 @@ func migrateCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer d.Close()
-	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { fmt.Fprintln(stderr, "applying", v) })
+	applied, err := applyMigrations(ctx, d, func(v string) { fmt.Fprintln(stderr, "applying", v) })
 	if err != nil {
 		return err
 	}
@@ -257,4 +266,15 @@ func seedCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(stderr, "seed: %d rows (%s scale, seed %d, as of %s) in %s\n", total, s, *seed, day.Format(civil.Layout), sum.Elapsed.Round(time.Millisecond))
 	return nil
+}
+
+// applyMigrations migrates over --migrate-database-url when set (a direct
+// connection beside PgBouncer), else over the database's own pool.
+func applyMigrations(ctx context.Context, d *db.DB, progress func(string)) ([]string, error) {
+	pool, release, err := d.MigrationPool(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return migrate.Apply(ctx, pool, d.Dialect, progress)
 }

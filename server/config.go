@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tuoyu/tuoyu/graph"
@@ -28,6 +29,10 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.IntVar(&c.DB.MaxOpenConns, "db-max-conns", envInt("TUOYU_DB_MAX_CONNS", c.DB.MaxOpenConns), "PostgreSQL connection pool size (env TUOYU_DB_MAX_CONNS)")
 	fs.DurationVar(&c.DB.StatementTimeout, "statement-timeout", envDuration("TUOYU_STATEMENT_TIMEOUT", c.DB.StatementTimeout), "PostgreSQL statement_timeout (env TUOYU_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Timezone, "timezone", env("TUOYU_TIMEZONE", "Asia/Shanghai"), "time zone of calendar dates such as today (env TUOYU_TIMEZONE)")
+	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "comma-separated PostgreSQL streaming replicas postgres://... that serve GraphQL reads (KPIs, lists, exports); empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL)")
+	fs.DurationVar(&c.DB.MaxReplicaLag, "max-replica-lag", envDuration("TUOYU_MAX_REPLICA_LAG", c.DB.MaxReplicaLag), "a replica whose replay lags more than this is skipped; reads fall back to the primary (env TUOYU_MAX_REPLICA_LAG)")
+	fs.StringVar(&c.DB.MigrateURL, "migrate-database-url", env("TUOYU_MIGRATE_DATABASE_URL", ""), "direct PostgreSQL URL for migrations when --database-url points at PgBouncer in transaction mode; empty = --database-url (env TUOYU_MIGRATE_DATABASE_URL)")
+	fs.BoolVar(&c.DB.PgBouncerTransactionMode, "pgbouncer-transaction-mode", envBool("TUOYU_PGBOUNCER_TRANSACTION_MODE", false), "--database-url (and replicas) lead through PgBouncer in transaction pooling mode: run each statement in its own transaction (env TUOYU_PGBOUNCER_TRANSACTION_MODE)")
 	fs.StringVar(&c.PIIKey, "pii-key", env("TUOYU_PII_KEY", ""), "hex key for hashing ID-card numbers; empty = generated and kept in the database (env TUOYU_PII_KEY)")
 	return c
 }
@@ -211,6 +216,13 @@ var flagEnv = map[string]string{
 	"drain-timeout":                "TUOYU_DRAIN_TIMEOUT",
 	"timezone":                     "TUOYU_TIMEZONE",
 	"pii-key":                      "TUOYU_PII_KEY",
+	"database-replica-url":         "TUOYU_DATABASE_REPLICA_URL",
+	"max-replica-lag":              "TUOYU_MAX_REPLICA_LAG",
+	"migrate-database-url":         "TUOYU_MIGRATE_DATABASE_URL",
+	"pgbouncer-transaction-mode":   "TUOYU_PGBOUNCER_TRANSACTION_MODE",
+	"retention-children":           "TUOYU_RETENTION_CHILDREN",
+	"retention-staff":              "TUOYU_RETENTION_STAFF",
+	"retention-audit":              "TUOYU_RETENTION_AUDIT",
 	"demo":                         "TUOYU_DEMO",
 	"demo-scale":                   "TUOYU_DEMO_SCALE",
 	"jwt-secret":                   "TUOYU_JWT_SECRET",
@@ -242,7 +254,26 @@ var flagEnv = map[string]string{
 
 // secretEnv are the variables whose values are never repeated in an error:
 // they hold keys or, in a database URL, a password.
-var secretEnv = map[string]bool{"DATABASE_URL": true, "TUOYU_JWT_SECRET": true, "TUOYU_PII_KEY": true}
+var secretEnv = map[string]bool{"DATABASE_URL": true, "TUOYU_JWT_SECRET": true, "TUOYU_PII_KEY": true, "TUOYU_DATABASE_REPLICA_URL": true, "TUOYU_MIGRATE_DATABASE_URL": true}
+
+// urlList is a comma-separated list of URLs (--database-replica-url).
+// Setting it replaces the list: the flag table's rule that the command
+// line wins over the environment needs the last value to win, so several
+// replicas are given as one comma-separated value, not a repeated flag.
+type urlList []string
+
+func (l *urlList) String() string { return strings.Join(*l, ",") }
+func (l *urlList) Get() any       { return []string(*l) }
+func (l *urlList) Set(v string) error {
+	var out []string
+	for _, u := range strings.Split(v, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			out = append(out, u) // db.Open checks each is a postgres:// URL
+		}
+	}
+	*l = out
+	return nil
+}
 
 // parsingFlags, when set (tests), is shown every command's flag set.
 var parsingFlags func(*flag.FlagSet)

@@ -8,6 +8,8 @@
 //	                                     print a development token (HS256, per-database secret)
 //	go run ./server apikey create --name "BI 看板" --region 210100
 //	                                     create, list or revoke BI service API keys
+//	go run ./server purge --dry-run      list who is past the retention periods (purge without --dry-run)
+//	go run ./server backup --out FILE    consistent copy: SQLite VACUUM INTO, PostgreSQL pg_dump -Fc
 //
 // With DATABASE_URL unset it uses an embedded SQLite file (./tuoyu.db); with
 // DATABASE_URL=postgres://... the same binary runs on PostgreSQL.
@@ -56,6 +58,8 @@ var commands = []struct{ name, args, summary string }{
 	{"seed", "[--scale city] [flags]", "load deterministic demo data into an empty database"},
 	{"token", "--role ROLE --region CODE [flags]", "print a development token for a role and region"},
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
+	{"purge", "[--dry-run] [--retention-children 3y] [flags]", "pseudonymise children and staff past their retention, delete old audit rows"},
+	{"backup", "--out FILE [flags]", "write a consistent copy of the database (SQLite VACUUM INTO, PostgreSQL pg_dump)"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -82,6 +86,10 @@ func run(ctx context.Context, args []string) error {
 		return tokenCmd(ctx, args)
 	case "apikey":
 		return apikeyCmd(ctx, args)
+	case "purge":
+		return purgeCmd(ctx, args)
+	case "backup":
+		return backupCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -143,7 +151,7 @@ func progName() string {
 
 // goPackagePrefixes are the names of our Go packages that wrap errors
 // ("ident: invalid …"): useful in logs, noise to someone at a terminal.
-var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent"}
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "retention", "backup"}
 
 // userMessage is err's text without Go package prefixes.
 func userMessage(err error) string {

@@ -1,6 +1,9 @@
 // Package db opens the database tuoyu runs on: PostgreSQL through lib/pq when
 // a postgres:// URL is configured, otherwise an embedded SQLite file
 // (modernc.org/sqlite, pure Go). Both get bounded pools and timeouts.
+// On PostgreSQL, reads of GraphQL requests may go to streaming replicas
+// (Router, replica.go), and statements may be pinned to one server
+// connection for PgBouncer's transaction pooling (pooler.go).
 package db
 
 import (
@@ -40,6 +43,21 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// BusyTimeout is how long a SQLite writer waits for the lock.
 	BusyTimeout time.Duration
+	// ReplicaURLs are PostgreSQL streaming replicas that serve reads (see
+	// Router); empty = everything on the primary.
+	ReplicaURLs []string
+	// MaxReplicaLag skips a replica whose replay lags more than this.
+	MaxReplicaLag time.Duration
+	// ReplicaHooks observe the routing (metrics); set by code, not flags.
+	ReplicaHooks Hooks
+	// MigrateURL, when set, is a direct PostgreSQL URL that migrations use
+	// instead of URL: URL may point at PgBouncer in transaction pooling
+	// mode, where the session-level advisory lock of migrations is unsafe.
+	MigrateURL string
+	// PgBouncerTransactionMode says URL (and the replica URLs) lead through
+	// PgBouncer in transaction pooling mode: every statement outside a
+	// transaction runs in one of its own (see pinnedDriver).
+	PgBouncerTransactionMode bool
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -50,6 +68,7 @@ func Defaults() Config {
 		StatementTimeout: 30 * time.Second,
 		ConnectTimeout:   5 * time.Second,
 		BusyTimeout:      10 * time.Second,
+		MaxReplicaLag:    5 * time.Second,
 	}
 }
 
@@ -58,6 +77,11 @@ type DB struct {
 	SQL     *sql.DB
 	Dialect string // dialect.Postgres or dialect.SQLite
 	Driver  *entsql.Driver
+	// Router routes reads to replicas when ReplicaURLs are configured; nil
+	// otherwise. Ent clients and the KPI engine use EntDriver.
+	Router *Router
+	cfg    Config
+	ent    txDriver // Driver, or Driver pinned for PgBouncer
 }
 
 // Open opens and pings the database described by cfg.
@@ -88,16 +112,111 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("db: connect to %s: %w", name, err)
 	}
-	return &DB{SQL: pool, Dialect: name, Driver: entsql.OpenDB(name, pool)}, nil
+	d := &DB{SQL: pool, Dialect: name, Driver: entsql.OpenDB(name, pool), cfg: cfg}
+	d.ent = entDriver(d.Driver, cfg)
+	if len(cfg.ReplicaURLs) > 0 {
+		if name != dialect.Postgres {
+			pool.Close()
+			return nil, fmt.Errorf("db: read replicas need PostgreSQL (set DATABASE_URL)")
+		}
+		replicas := map[string]*sql.DB{}
+		for _, raw := range cfg.ReplicaURLs {
+			rp, err := openPostgresPool(raw, cfg)
+			if err != nil {
+				pool.Close()
+				for _, p := range replicas {
+					p.Close()
+				}
+				return nil, fmt.Errorf("db: replica: %w", err)
+			}
+			// Not pinged: a replica that is down at start is skipped by
+			// the router's checks and used once it is back.
+			replicas[redactURL(raw)] = rp
+		}
+		d.Router = newRouter(ctx, d.ent, pool, replicas, ReplicaConfig{MaxLag: cfg.MaxReplicaLag, Hooks: cfg.ReplicaHooks, pinned: cfg.PgBouncerTransactionMode})
+	}
+	return d, nil
 }
 
-// Client returns an ent client over the database, with extra options.
+// entDriver is drv as ent should use it: pinned behind PgBouncer.
+func entDriver(drv *entsql.Driver, cfg Config) txDriver {
+	if cfg.PgBouncerTransactionMode && drv.Dialect() == dialect.Postgres {
+		return pinnedDriver{drv}
+	}
+	return drv
+}
+
+func openPostgresPool(raw string, cfg Config) (*sql.DB, error) {
+	if !strings.HasPrefix(raw, "postgres://") && !strings.HasPrefix(raw, "postgresql://") {
+		return nil, fmt.Errorf("URL must start with postgres://")
+	}
+	dsn, err := PostgresDSN(raw, cfg.StatementTimeout, cfg.ConnectTimeout)
+	if err != nil {
+		return nil, err
+	}
+	p, err := sql.Open(dialect.Postgres, dsn)
+	if err != nil {
+		return nil, err
+	}
+	configurePool(p, dialect.Postgres, cfg)
+	return p, nil
+}
+
+// EntDriver is the driver of the GraphQL API's client and KPI engine: the
+// replica router when replicas are configured, else the primary's driver.
+func (d *DB) EntDriver() dialect.Driver {
+	if d.Router != nil {
+		return d.Router
+	}
+	return d.ent
+}
+
+// Client returns an ent client over the primary, with extra options: the
+// commands, secrets and authentication (a revoked key must fail at once,
+// not after the replicas replay the revocation).
 func (d *DB) Client(opts ...ent.Option) *ent.Client {
-	return ent.NewClient(append([]ent.Option{ent.Driver(d.Driver)}, opts...)...)
+	return ent.NewClient(append([]ent.Option{ent.Driver(d.ent)}, opts...)...)
 }
 
-// Close closes the pool.
-func (d *DB) Close() error { return d.SQL.Close() }
+// RoutedClient returns an ent client over EntDriver: what GraphQL requests
+// use, reads on replicas when there are any. Requests must carry
+// WithRequest (ScopeRequests) so that a request reads its own writes.
+func (d *DB) RoutedClient(opts ...ent.Option) *ent.Client {
+	return ent.NewClient(append([]ent.Option{ent.Driver(d.EntDriver())}, opts...)...)
+}
+
+// MigrationPool is the pool migrations run on: a direct connection when
+// MigrateURL is set (close it with the returned func), else the primary.
+func (d *DB) MigrationPool(ctx context.Context) (*sql.DB, func(), error) {
+	if d.cfg.MigrateURL == "" {
+		if d.cfg.PgBouncerTransactionMode {
+			// The migration lock is session-level: through transaction
+			// pooling it would stay on whichever server connection took it.
+			return nil, nil, fmt.Errorf("db: behind PgBouncer in transaction mode, migrations need a direct URL (--migrate-database-url)")
+		}
+		return d.SQL, func() {}, nil
+	}
+	if d.Dialect != dialect.Postgres {
+		return nil, nil, fmt.Errorf("db: a migration URL needs PostgreSQL")
+	}
+	p, err := openPostgresPool(d.cfg.MigrateURL, d.cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("db: migration URL: %w", err)
+	}
+	if err := p.PingContext(ctx); err != nil {
+		p.Close()
+		return nil, nil, fmt.Errorf("db: connect to the migration URL: %w", err)
+	}
+	return p, func() { p.Close() }, nil
+}
+
+// Close stops the replica router and closes the pools.
+func (d *DB) Close() error {
+	if d.Router != nil {
+		d.Router.Close()
+	}
+	return d.SQL.Close()
+}
 
 func configurePool(pool *sql.DB, name string, cfg Config) {
 	if name == dialect.SQLite {

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"flag"
+
+	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/retention"
+)
+
+// retentionFlags are the retention periods (serve, for the periodic purge
+// job, and purge). Plain strings, checked by policy, so that the flag
+// table's environment rules hold for them like for any string flag.
+type retentionFlags struct{ children, staff, audit string }
+
+func bindRetentionFlags(fs *flag.FlagSet) *retentionFlags {
+	r := &retentionFlags{}
+	fs.StringVar(&r.children, "retention-children", env("TUOYU_RETENTION_CHILDREN", "3y"), "keep a child's personal data this long after the last enrolment ended (or registration, if never enrolled), e.g. 3y, 36m, 1y6m; 0 = forever (env TUOYU_RETENTION_CHILDREN)")
+	fs.StringVar(&r.staff, "retention-staff", env("TUOYU_RETENTION_STAFF", "3y"), "keep a staff member's personal data this long after the last employment ended; 0 = forever (env TUOYU_RETENTION_STAFF)")
+	fs.StringVar(&r.audit, "retention-audit", env("TUOYU_RETENTION_AUDIT", "0"), "delete audit rows older than this, e.g. 6y; 0 = keep forever (env TUOYU_RETENTION_AUDIT)")
+	return r
+}
+
+// policy parses the periods; an error names the flag and its variable.
+func (r *retentionFlags) policy() (retention.Policy, error) {
+	var p retention.Policy
+	for _, f := range []struct {
+		flag, env, v string
+		dst          *retention.Period
+	}{
+		{"retention-children", "TUOYU_RETENTION_CHILDREN", r.children, &p.Children},
+		{"retention-staff", "TUOYU_RETENTION_STAFF", r.staff, &p.Staff},
+		{"retention-audit", "TUOYU_RETENTION_AUDIT", r.audit, &p.Audit},
+	} {
+		period, err := retention.ParsePeriod(f.v)
+		if err != nil {
+			return p, fmt.Errorf("--%s (%s) must be a period such as 3y, 36m, 90d or 1y6m, or 0 for forever, not %q", f.flag, f.env, f.v)
+		}
+		*f.dst = period
+	}
+	return p, nil
+}
+
+// purgeCmd pseudonymises the people past their retention (retention.Purge)
+// and lists them by ID, never by name; --dry-run only lists.
+func purgeCmd(ctx context.Context, args []string) error {
+	fs := newFlagSet("purge", "", "")
+	c := bindCommon(fs)
+	rf := bindRetentionFlags(fs)
+	dryRun := fs.Bool("dry-run", false, "list what would be purged and change nothing")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("purge: unexpected argument %q", fs.Arg(0))
+	}
+	policy, err := rf.policy()
+	if err != nil {
+		return err
+	}
+	a, err := open(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	rep, err := retention.Purge(ctx, a.client, policy, civil.Today(a.loc), *dryRun)
+	if err != nil {
+		return err
+	}
+	verb := "purged"
+	if rep.DryRun {
+		verb = "would purge"
+	}
+	for _, ch := range rep.Children {
+		kept := ""
+		if ch.BirthDayKept {
+			kept = " (birth day kept: a past KPI reads it)"
+		}
+		fmt.Fprintf(stdout, "child %d\tlast enrolment ended %s%s\n", ch.ID, ch.LastEnded.Format(civil.Layout), kept)
+	}
+	for _, p := range rep.Staff {
+		fmt.Fprintf(stdout, "staff %v\tlast employment ended %s\n", p.StaffIDs, p.LastEnded.Format(civil.Layout))
+	}
+	fmt.Fprintf(stderr, "purge (as of %s; children %s, staff %s, audit %s): %s %d children, %d staff members, %d audit rows\n",
+		rep.AsOf.Format(civil.Layout), policy.Children, policy.Staff, policy.Audit, verb, len(rep.Children), len(rep.Staff), rep.AuditRows)
+	return nil
+}
