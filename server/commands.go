@@ -90,9 +90,14 @@ func serve(ctx context.Context, args []string) error {
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
+	of := bindObsFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := of.check(); err != nil {
+		return err
+	}
+	of.setupLogging()
 	if *timeout <= 0 {
 		// No "no deadline": the drain budget and the write timeout derive
 		// from it, and a request without a deadline could outlive both.
@@ -125,11 +130,19 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// After the demo load: its statements are not worth a span each.
+	ob, err := startObservability(ctx, of, a)
+	if err != nil {
+		return err
+	}
+	defer ob.close()
+	drv := ob.instrument(a)
 	authn, err := newAuthenticator(ctx, a, tf, lf)
 	if err != nil {
 		return err
 	}
 	opts.Authenticator = authn
+	opts.TracerProvider = ob.tp
 	if a.db.Dialect == dialect.Postgres && tf.DevTokens {
 		slog.Warn("development tokens (HS256, per-database secret) are accepted: whoever can run `server token` against this database can sign in as anyone; in production set --jwt-public-key and --dev-tokens=false")
 	}
@@ -142,7 +155,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
-	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
 	srv := httpapi.New(httpapi.Config{
 		Addr:           *addr,
 		GraphQL:        graph.NewHandler(schema, a.client, opts),
@@ -151,6 +164,8 @@ func serve(ctx context.Context, args []string) error {
 		RequestTimeout: *timeout,
 		CORSOrigins:    origins,
 		TokenCommand:   tokenCmd,
+		Metrics:        ob.mainMetrics(),
+		TracerProvider: ob.tp,
 	})
 	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
 	errc := make(chan error, 1)
