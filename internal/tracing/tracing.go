@@ -92,3 +92,7 @@ func Handler(next http.Handler, tp trace.TracerProvider) http.Handler {
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 	)
 }
+
+// NoopProvider is the provider when tracing is off: spans record nothing,
+// but carry the caller's trace context on to logs and the response.
+func NoopProvider() trace.TracerProvider { return noop.NewTracerProvider() }
