@@ -153,6 +153,8 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	}
 	if opts.AllowList != nil {
 		srv.Use(allowListGate{list: opts.AllowList, exempt: opts.AllowListExempt})
+		// Its operations keep their own metric series whatever the cap.
+		metrics.KnownOperations(opts.AllowList.operationNames()...)
 	}
 	if opts.APQCacheSize > 0 {
 		srv.Use(apq{extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)}})

@@ -3,6 +3,9 @@ package graph
 import (
 	"context"
 
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+
 	"github.com/tuoyu/tuoyu/internal/metrics"
 )
 
@@ -18,4 +21,21 @@ func (w countedAuditWriter) Write(ctx context.Context, records []AuditRecord) er
 	}
 	metrics.AuditWrites.WithLabelValues(outcome).Inc()
 	return err
+}
+
+// operationNames are the names of the operations in l's documents.
+func (l AllowList) operationNames() []string {
+	var names []string
+	for _, q := range l {
+		doc, err := parser.ParseQuery(&ast.Source{Input: q})
+		if err != nil {
+			continue
+		}
+		for _, op := range doc.Operations {
+			if op.Name != "" {
+				names = append(names, op.Name)
+			}
+		}
+	}
+	return names
 }

@@ -223,6 +223,11 @@ func TestOperationLabelsAreBounded(t *testing.T) {
 	if first != "BoundedFirst" || metrics.OperationLabel("BoundedFirst") != "BoundedFirst" {
 		t.Errorf("a name seen before the cap lost its label: %q", first)
 	}
+	// An allow list's operations keep their names past the cap.
+	metrics.KnownOperations("AllowListed")
+	if got := metrics.OperationLabel("AllowListed"); got != "AllowListed" {
+		t.Errorf("an allow-listed name past the cap: %q", got)
+	}
 	if got := metrics.OperationLabel(strings.Repeat("x", 100)); got != metrics.OpOther {
 		t.Errorf("a 100-character name: %q", got)
 	}
