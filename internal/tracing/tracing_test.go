@@ -30,7 +30,7 @@ import (
 
 // server is the real HTTP stack (httpapi, graph handler, traced driver)
 // over the KPI fixture, tracing into tp, every request made by viewer.
-func server(t *testing.T, tp trace.TracerProvider, viewer auth.Viewer) (http.Handler, *kpifixture.Fixture) {
+func server(t testing.TB, tp trace.TracerProvider, viewer auth.Viewer) (http.Handler, *kpifixture.Fixture) {
 	t.Helper()
 	d := testdb.Open(t)
 	f := kpifixture.Build(t, d.Client)
@@ -51,7 +51,7 @@ func server(t *testing.T, tp trace.TracerProvider, viewer auth.Viewer) (http.Han
 
 // do sends one GraphQL POST through h (synchronously: every span has ended
 // when it returns) with headers.
-func do(t *testing.T, h http.Handler, query string, vars map[string]any, headers map[string]string) *httptest.ResponseRecorder {
+func do(t testing.TB, h http.Handler, query string, vars map[string]any, headers map[string]string) *httptest.ResponseRecorder {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req := httptest.NewRequest(http.MethodPost, "/query", bytes.NewReader(body))
@@ -188,7 +188,7 @@ func TestDashboardSpanTree(t *testing.T) {
 func attr(s tracetest.SpanStub, key string) string {
 	for _, a := range s.Attributes {
 		if string(a.Key) == key {
-			return a.Value.Emit()
+			return a.Value.String()
 		}
 	}
 	return ""
