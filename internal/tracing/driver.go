@@ -22,6 +22,7 @@ type Driver struct {
 	dialect.Driver
 	tracer trace.Tracer
 	system string
+	on     bool // false with a no-op provider: statements go straight through
 }
 
 // WrapDriver traces drv's statements with tp. dialectName is ent's dialect
@@ -31,11 +32,14 @@ func WrapDriver(drv dialect.Driver, dialectName string, tp trace.TracerProvider)
 	if dialectName == dialect.Postgres {
 		system = "postgresql"
 	}
-	return &Driver{Driver: drv, tracer: tp.Tracer(ScopeName), system: system}
+	return &Driver{Driver: drv, tracer: tp.Tracer(ScopeName), system: system, on: Recording(tp)}
 }
 
 // Exec traces and forwards.
 func (d *Driver) Exec(ctx context.Context, query string, args, v any) error {
+	if !d.on {
+		return d.Driver.Exec(ctx, query, args, v)
+	}
 	ctx, span := d.start(ctx, query)
 	defer span.End()
 	return record(span, d.Driver.Exec(ctx, query, args, v))
@@ -43,6 +47,9 @@ func (d *Driver) Exec(ctx context.Context, query string, args, v any) error {
 
 // Query traces and forwards.
 func (d *Driver) Query(ctx context.Context, query string, args, v any) error {
+	if !d.on {
+		return d.Driver.Query(ctx, query, args, v)
+	}
 	ctx, span := d.start(ctx, query)
 	defer span.End()
 	return record(span, d.Driver.Query(ctx, query, args, v))
@@ -51,22 +58,26 @@ func (d *Driver) Query(ctx context.Context, query string, args, v any) error {
 // Tx returns a transaction whose statements are traced.
 func (d *Driver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
-	if err != nil {
-		return nil, err
+	if err != nil || !d.on {
+		return tx, err
 	}
 	return &tracedTx{Tx: tx, d: d, ctx: ctx}, nil
 }
 
 func (d *Driver) start(ctx context.Context, query string) (context.Context, trace.Span) {
 	op := operationOf(query)
-	if len(query) > maxStatementText {
-		query = query[:maxStatementText]
+	ctx, span := d.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient))
+	if span.IsRecording() { // attributes cost allocations; a no-op span drops them
+		if len(query) > maxStatementText {
+			query = query[:maxStatementText]
+		}
+		span.SetAttributes(
+			attribute.String("db.system.name", d.system),
+			attribute.String("db.operation.name", op),
+			attribute.String("db.query.text", query),
+		)
 	}
-	return d.tracer.Start(ctx, op, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(
-		attribute.String("db.system.name", d.system),
-		attribute.String("db.operation.name", op),
-		attribute.String("db.query.text", query),
-	))
+	return ctx, span
 }
 
 func record(span trace.Span, err error) error {

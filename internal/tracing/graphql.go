@@ -18,11 +18,12 @@ import (
 // otherwise make hundreds of spans that say nothing.
 type Extension struct {
 	tracer trace.Tracer
+	fields bool // false with a no-op provider: a field's span would only cost
 }
 
 // NewExtension traces with tp.
 func NewExtension(tp trace.TracerProvider) Extension {
-	return Extension{tracer: tp.Tracer(ScopeName)}
+	return Extension{tracer: tp.Tracer(ScopeName), fields: Recording(tp)}
 }
 
 var (
@@ -70,14 +71,14 @@ func (e Extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 // InterceptField spans resolvers and model methods: "Query.indicatorValues".
 func (e Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !(fc.IsResolver || fc.IsMethod) || strings.HasPrefix(fc.Object, "__") {
+	if !e.fields || fc == nil || !(fc.IsResolver || fc.IsMethod) || strings.HasPrefix(fc.Object, "__") {
 		return next(ctx)
 	}
-	ctx, span := e.tracer.Start(ctx, fc.Object+"."+fc.Field.Name, trace.WithAttributes(
-		attribute.String("graphql.field.object", fc.Object),
-		attribute.String("graphql.field.name", fc.Field.Name),
-	))
+	ctx, span := e.tracer.Start(ctx, fc.Object+"."+fc.Field.Name)
 	defer span.End()
+	if span.IsRecording() { // attributes cost allocations; a no-op span drops them
+		span.SetAttributes(attribute.String("graphql.field.object", fc.Object), attribute.String("graphql.field.name", fc.Field.Name))
+	}
 	res, err := next(ctx)
 	if err != nil {
 		// The status says that it failed; the error text may quote input.

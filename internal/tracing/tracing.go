@@ -111,3 +111,14 @@ func Handler(next http.Handler, tp trace.TracerProvider) http.Handler {
 // NoopProvider is the provider when tracing is off: spans record nothing,
 // but carry the caller's trace context on to logs and the response.
 func NoopProvider() trace.TracerProvider { return noop.NewTracerProvider() }
+
+// Recording reports whether tp can record spans (it is not a no-op
+// provider). Per-field and per-statement spans are skipped when it cannot:
+// they would carry no trace context anyone reads.
+func Recording(tp trace.TracerProvider) bool {
+	switch tp.(type) {
+	case noop.TracerProvider, *noop.TracerProvider:
+		return false
+	}
+	return tp != nil
+}
