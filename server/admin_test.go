@@ -8,14 +8,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"entgo.io/ent/dialect"
+	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
@@ -54,6 +59,15 @@ func databaseArgs(t *testing.T) []string {
 // and (when --admin-addr is given) admin base URLs.
 func startServe(t *testing.T, args ...string) (main, admin string) {
 	t.Helper()
+	main, admin, stop := startServeStop(t, args...)
+	t.Cleanup(stop)
+	return main, admin
+}
+
+// startServeStop is startServe with a stop func that shuts serve down
+// (and reports its error); call it once.
+func startServeStop(t *testing.T, args ...string) (main, admin string, stop func()) {
+	t.Helper()
 	captureOutput(t)
 	addrc, adminc := make(chan net.Addr, 1), make(chan net.Addr, 1)
 	listening = func(a net.Addr) { addrc <- a }
@@ -61,17 +75,18 @@ func startServe(t *testing.T, args ...string) (main, admin string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
-	t.Cleanup(func() {
+	stop = func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 		listening, adminListening = nil, nil
-	})
+	}
 	select {
 	case a := <-addrc:
 		main = "http://" + a.String()
 	case err := <-done:
+		cancel()
 		t.Fatalf("serve returned before listening: %v", err)
 	case <-time.After(2 * time.Minute):
 		t.Fatal("serve did not start listening within 2 minutes")
@@ -81,7 +96,7 @@ func startServe(t *testing.T, args ...string) (main, admin string) {
 		admin = "http://" + a.String()
 	default:
 	}
-	return main, admin
+	return main, admin, stop
 }
 
 func get(t *testing.T, u string) (int, string) {
@@ -137,4 +152,56 @@ func TestAdminListener(t *testing.T) {
 			t.Errorf("main listener serves pprof: %d", code)
 		}
 	})
+}
+
+// TestOTLPExport: with --otlp-endpoint, a request's spans reach an OTLP/HTTP
+// collector (here a fake one that decodes the protobuf) by shutdown at the
+// latest, in the caller's trace.
+func TestOTLPExport(t *testing.T) {
+	var mu sync.Mutex
+	var got []*tracepb.Span
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req coltracepb.ExportTraceServiceRequest
+		if r.URL.Path != "/v1/traces" || proto.Unmarshal(body, &req) != nil {
+			http.Error(w, "bad export", http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		for _, rs := range req.ResourceSpans {
+			for _, ss := range rs.ScopeSpans {
+				got = append(got, ss.Spans...)
+			}
+		}
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		b, _ := proto.Marshal(&coltracepb.ExportTraceServiceResponse{})
+		_, _ = w.Write(b)
+	}))
+	defer collector.Close()
+
+	base, _, stop := startServeStop(t, append(databaseArgs(t), "--otlp-endpoint", collector.URL)...)
+	body := strings.NewReader(`{"query":"query OTLPTest { indicatorCatalog { key } }"}`)
+	req, _ := http.NewRequest(http.MethodPost, base+"/query", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	stop() // flushes the batch exporter
+
+	mu.Lock()
+	defer mu.Unlock()
+	names := map[string]bool{}
+	for _, s := range got {
+		names[s.Name] = true
+		if hex.EncodeToString(s.TraceId) != "4bf92f3577b34da6a3ce929d0e0e4736" {
+			t.Errorf("span %q in trace %x; want the caller's", s.Name, s.TraceId)
+		}
+	}
+	if !names["POST /query"] || !names["query OTLPTest"] || !names["Query.indicatorCatalog"] {
+		t.Errorf("exported spans %v; want the request, the operation and its resolver", names)
+	}
 }

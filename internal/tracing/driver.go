@@ -14,8 +14,8 @@ import (
 // statements with long calendars run to kilobytes).
 const maxStatementText = 2048
 
-// Driver is an ent driver that opens a span per statement (inside
-// transactions too), named by its first keyword ("SELECT", "INSERT", …),
+// Driver is an ent driver that opens a span per statement of a traced
+// request (inside transactions too), named by its first keyword ("SELECT", "INSERT", …),
 // with the statement text as attribute. Arguments are never recorded: the
 // text has placeholders, the values may be personal data.
 type Driver struct {
@@ -37,7 +37,7 @@ func WrapDriver(drv dialect.Driver, dialectName string, tp trace.TracerProvider)
 
 // Exec traces and forwards.
 func (d *Driver) Exec(ctx context.Context, query string, args, v any) error {
-	if !d.on {
+	if !d.traced(ctx) {
 		return d.Driver.Exec(ctx, query, args, v)
 	}
 	ctx, span := d.start(ctx, query)
@@ -47,7 +47,7 @@ func (d *Driver) Exec(ctx context.Context, query string, args, v any) error {
 
 // Query traces and forwards.
 func (d *Driver) Query(ctx context.Context, query string, args, v any) error {
-	if !d.on {
+	if !d.traced(ctx) {
 		return d.Driver.Query(ctx, query, args, v)
 	}
 	ctx, span := d.start(ctx, query)
@@ -58,10 +58,17 @@ func (d *Driver) Query(ctx context.Context, query string, args, v any) error {
 // Tx returns a transaction whose statements are traced.
 func (d *Driver) Tx(ctx context.Context) (dialect.Tx, error) {
 	tx, err := d.Driver.Tx(ctx)
-	if err != nil || !d.on {
+	if err != nil || !d.traced(ctx) {
 		return tx, err
 	}
 	return &tracedTx{Tx: tx, d: d, ctx: ctx}, nil
+}
+
+// traced reports whether ctx's statements get spans: only within a traced
+// request (start-up, background purges and the like would each be a trace
+// of one statement).
+func (d *Driver) traced(ctx context.Context) bool {
+	return d.on && trace.SpanContextFromContext(ctx).IsValid()
 }
 
 func (d *Driver) start(ctx context.Context, query string) (context.Context, trace.Span) {

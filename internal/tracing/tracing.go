@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -51,7 +52,14 @@ func Setup(ctx context.Context, cfg Config) (trace.TracerProvider, func(context.
 	if !strings.HasPrefix(cfg.OTLPEndpoint, "http://") && !strings.HasPrefix(cfg.OTLPEndpoint, "https://") {
 		return nil, nil, fmt.Errorf("tracing: OTLP endpoint must be an http:// or https:// URL")
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(cfg.OTLPEndpoint), otlptracehttp.WithTimeout(10*time.Second))
+	u, err := url.Parse(cfg.OTLPEndpoint)
+	if err != nil || u.Host == "" {
+		return nil, nil, fmt.Errorf("tracing: OTLP endpoint %q is not a URL", cfg.OTLPEndpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/v1/traces" // a collector's base URL, as OTEL_EXPORTER_OTLP_ENDPOINT takes it
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u.String()), otlptracehttp.WithTimeout(10*time.Second))
 	if err != nil {
 		return nil, nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}
