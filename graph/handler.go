@@ -19,12 +19,15 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/idempotency"
+	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/slots"
+	"github.com/tuoyu/tuoyu/internal/tracing"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -75,6 +78,9 @@ type HandlerOptions struct {
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
 	AuditWriter AuditWriter
+	// TracerProvider, when set, gets a span per operation and per resolver
+	// that may reach the database (internal/tracing).
+	TracerProvider trace.TracerProvider
 }
 
 func (o *HandlerOptions) defaults() {
@@ -140,8 +146,15 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.SetErrorPresenter(presentSuggestionsToIntrospectors)
 	srv.SetRecoverFunc(Recover)
 	srv.AroundResponses(capErrors)
+	// Metrics: the operation's label and outcome code (internal/metrics).
+	srv.Use(metrics.Extension{})
+	if opts.TracerProvider != nil {
+		srv.Use(tracing.NewExtension(opts.TracerProvider))
+	}
 	if opts.AllowList != nil {
 		srv.Use(allowListGate{list: opts.AllowList, exempt: opts.AllowListExempt})
+		// Its operations keep their own metric series whatever the cap.
+		metrics.KnownOperations(opts.AllowList.operationNames()...)
 	}
 	if opts.APQCacheSize > 0 {
 		srv.Use(apq{extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)}})
@@ -155,6 +168,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
 	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
 	audit := newAuditor(opts.AuditWriter, client)
+	audit.writer = countedAuditWriter{audit.writer}
 	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups})
 	// Idempotency-Key: inside the mutation's transaction (registered after
 	// the transactioner), so the stored response commits with the writes.
@@ -173,13 +187,17 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.AroundResponses(audit.flush)
 	srv.AroundFields(personalData)
 	h := requestGuard(withOutcome(idempotency.Middleware(srv), client), opts)
+	// metrics.Admitted and Authenticated mark how far a request got, so a
+	// RATE_LIMITED refusal is told apart by its source.
+	h = metrics.Admitted(h)
 	if opts.RateLimiter != nil {
 		h = opts.RateLimiter.Middleware(h)
 	}
+	h = metrics.Authenticated(h)
 	if opts.Authenticator != nil {
 		h = opts.Authenticator.Middleware(h)
 	}
-	return h
+	return metrics.Middleware(h)
 }
 
 // maxErrors bounds the errors of one response, as graphql-js's validate()

@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/demo"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
+	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/secrets"
 	"github.com/tuoyu/tuoyu/migrate"
@@ -36,7 +37,10 @@ func open(ctx context.Context, c *config) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := db.Open(ctx, c.DB)
+	cfg := c.DB
+	// Where each read went is a metric; the router knows nothing of metrics.
+	cfg.ReplicaHooks.Route = func(r db.Route) { metrics.DBRoute.WithLabelValues(string(r)).Inc() }
+	d, err := db.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +95,7 @@ func serve(ctx context.Context, args []string) error {
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
 	rf := bindRetentionFlags(fs)
+	of := bindObsFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -99,6 +104,10 @@ func serve(ctx context.Context, args []string) error {
 	if _, err := rf.policy(); err != nil {
 		return err
 	}
+	if err := of.check(); err != nil {
+		return err
+	}
+	of.setupLogging()
 	if *timeout <= 0 {
 		// No "no deadline": the drain budget and the write timeout derive
 		// from it, and a request without a deadline could outlive both.
@@ -131,11 +140,19 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// After the demo load: its statements are not worth a span each.
+	ob, err := startObservability(ctx, of, a)
+	if err != nil {
+		return err
+	}
+	defer ob.close()
+	drv := ob.instrument(a)
 	authn, err := newAuthenticator(ctx, a, tf, lf)
 	if err != nil {
 		return err
 	}
 	opts.Authenticator = authn
+	opts.TracerProvider = ob.tp
 	if a.db.Dialect == dialect.Postgres && tf.DevTokens {
 		slog.Warn("development tokens (HS256, per-database secret) are accepted: whoever can run `server token` against this database can sign in as anyone; in production set --jwt-public-key and --dev-tokens=false")
 	}
@@ -150,8 +167,8 @@ func serve(ctx context.Context, args []string) error {
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
 	// GraphQL reads go to the replicas when some are configured; each
 	// request carries its write record so that it reads its own writes.
-	routed := a.db.RoutedClient()
-	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: a.db.EntDriver(), Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	routed := ent.NewClient(ent.Driver(drv))
+	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
 	srv := httpapi.New(httpapi.Config{
 		Addr:           *addr,
 		GraphQL:        db.ScopeRequests(graph.NewHandler(schema, routed, opts)),
@@ -160,6 +177,8 @@ func serve(ctx context.Context, args []string) error {
 		RequestTimeout: *timeout,
 		CORSOrigins:    origins,
 		TokenCommand:   tokenCmd,
+		Metrics:        ob.mainMetrics(),
+		TracerProvider: ob.tp,
 	})
 	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
 	errc := make(chan error, 1)

@@ -250,6 +250,11 @@ var flagEnv = map[string]string{
 	"auth-failure-limit":           "TUOYU_AUTH_FAILURE_LIMIT",
 	"auth-failure-burst":           "TUOYU_AUTH_FAILURE_BURST",
 	"suppression-k":                "TUOYU_SUPPRESSION_K",
+	"admin-addr":                   "TUOYU_ADMIN_ADDR",
+	"otlp-endpoint":                "TUOYU_OTLP_ENDPOINT",
+	"trace-sample-ratio":           "TUOYU_TRACE_SAMPLE_RATIO",
+	"log-format":                   "TUOYU_LOG_FORMAT",
+	"log-requests":                 "TUOYU_LOG_REQUESTS",
 }
 
 // secretEnv are the variables whose values are never repeated in an error:

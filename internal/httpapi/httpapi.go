@@ -7,6 +7,8 @@
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
+//	/metrics    Prometheus metrics, only when Config.Metrics is set (no
+//	            admin address: see server/admin.go)
 //
 // Every other path is 404 NOT_FOUND. Responses are compressed (br or gzip)
 // by Accept-Encoding.
@@ -20,8 +22,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tuoyu/tuoyu/internal/dashboard"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
+	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/migrate"
 )
 
@@ -41,6 +46,12 @@ type Config struct {
 	// TokenCommand, when set, is shown on the GraphiQL page as the command
 	// that prints a development token (e.g. "./tuoyu token --role …").
 	TokenCommand string
+	// Metrics, when set, is served at /metrics (internal/metrics): only when
+	// no separate admin address serves it.
+	Metrics http.Handler
+	// TracerProvider, when set, gets a span per request (internal/tracing),
+	// the caller's W3C trace context continued.
+	TracerProvider trace.TracerProvider
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -89,11 +100,18 @@ func New(cfg Config) *Server {
 	dash := dashboard.Handler("/query")
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
+	if cfg.Metrics != nil {
+		mux.Handle("GET /metrics", cfg.Metrics)
+	}
 	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
+	handler := withCompression(mux)
+	if cfg.TracerProvider != nil {
+		handler = tracing.Handler(handler, cfg.TracerProvider)
+	}
 	s.Server = &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           withCompression(mux),
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,

@@ -22,7 +22,8 @@ type runner struct {
 func (r *runner) postgres() bool { return r.dialect == dialect.Postgres }
 
 // query runs stmt and calls scan for each row.
-func (r *runner) query(ctx context.Context, stmt string, args []any, scan func(*entsql.Rows) error) error {
+func (r *runner) query(ctx context.Context, stmt string, args []any, scan func(*entsql.Rows) error) (err error) {
+	defer observeStatement(ctx, time.Now(), &err)
 	if r.postgres() {
 		stmt = renumber(stmt)
 	}
