@@ -72,7 +72,6 @@ func exportCSV(t *testing.T, client *ent.Client, v *auth.Viewer, opts Options) [
 	return recs
 }
 
-
 func TestEveryEntityExports(t *testing.T) {
 	d := seeded(t)
 	for _, e := range registry.All() {
