@@ -5,6 +5,7 @@
 //	            allowed origins; /graphql is an alias of it
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
+//	/templates/ import templates, /templates/{entity}.xlsx or .csv
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/internal/dashboard"
+	"github.com/tuoyu/tuoyu/internal/export"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/migrate"
 )
@@ -89,6 +91,8 @@ func New(cfg Config) *Server {
 	dash := dashboard.Handler("/query")
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
+	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
+	mux.Handle("/templates/", export.TemplateHandler())
 	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
