@@ -43,11 +43,11 @@ type datePair struct {
 // handler is what import knows of one entity beyond its registry columns.
 type handler struct {
 	writers    writers
-	identity   bool                        // needs Options.Hasher
-	validators map[string]func(any) error  // field → the schema's validator
-	order      []datePair                  // date order rules
-	row        func(b *batch, r *row)      // other per-row rules
-	resolve    func(b *batch) error        // references only this entity has
+	identity   bool                         // needs Options.Hasher
+	validators map[string]func(any) error   // field → the schema's validator
+	order      []datePair                   // date order rules
+	row        func(b *batch, r *row)       // other per-row rules
+	resolve    func(b *batch) error         // references only this entity has
 	key        func(b *batch, r *row) []any // natural key in stored terms
 	load       func(b *batch, rows []*row) ([]any, error)
 	storedKey  func(x any) []any
@@ -186,8 +186,8 @@ func optInt(b *batch, r *row, field string, update bool, set func(int), clear fu
 }
 
 func mustDate(b *batch, r *row, field string) time.Time { t, _ := b.date(r, field); return t }
-func mustInt(b *batch, r *row, field string) int       { n, _ := b.num(r, field); return int(n) }
-func mustFloat(b *batch, r *row, field string) float64 { f, _ := b.dec(r, field); return f }
+func mustInt(b *batch, r *row, field string) int        { n, _ := b.num(r, field); return int(n) }
+func mustFloat(b *batch, r *row, field string) float64  { f, _ := b.dec(r, field); return f }
 
 // strOr is field's text, or def when the cell is empty.
 func strOr(b *batch, r *row, field, def string) string {
