@@ -50,6 +50,7 @@ type auditTrail struct {
 	started   time.Time
 	operation string
 	doc       string
+	filtered  bool // the export has a where filter
 	fields    []string
 	types     []*auditedType // in write order
 }
@@ -87,7 +88,9 @@ func newAuditTrail(e registry.Entity, opts Options) *auditTrail {
 			own = append(own, c.Field)
 		}
 	}
-	own = append(own, whereFields(opts.Where)...)
+	wf := whereFields(opts.Where)
+	a.filtered = len(wf) > 0
+	own = append(own, wf...)
 	a.types = append(a.types, &auditedType{entity: e.Type, fields: own, hash: sha256.New()})
 	if len(childCols) > 0 {
 		a.types = append(a.types, &auditedType{entity: "Child", fields: childCols, hash: sha256.New(), seen: map[int]struct{}{}})
@@ -130,8 +133,10 @@ func (a *auditTrail) write(ctx context.Context, client *ent.Client, v *auth.View
 	if c := ent.FromContext(ctx); c != nil {
 		client = c
 	}
-	for _, t := range a.types {
-		if t.rows == 0 {
+	for i, t := range a.types {
+		// A filter is a read of the rows it matches even when none does
+		// (GraphQL records it too); otherwise an empty export reads nothing.
+		if t.rows == 0 && (i > 0 || !a.filtered) {
 			continue
 		}
 		ids := t.ids

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/auditlog"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/demo"
@@ -168,5 +173,64 @@ func TestXLSX(t *testing.T) {
 				t.Errorf("row %d col %d: xlsx %q, csv %q", i, j, got, want[i][j])
 			}
 		}
+	}
+}
+
+func TestFilterAuditAndForbidden(t *testing.T) {
+	d := seeded(t)
+	all := exportCSV(t, d.Client, districtRegulator, Options{Entity: "health_records"})
+	kind := healthrecord.KindDEV_SCREENING
+	screenings := exportCSV(t, d.Client, districtRegulator, Options{Entity: "health_records", Where: &ent.HealthRecordWhereInput{Kind: &kind}})
+	if len(screenings) < 2 || len(screenings) >= len(all) {
+		t.Fatalf("filter on kind: %d rows of %d", len(screenings)-1, len(all)-1)
+	}
+	for _, r := range screenings[1:] {
+		if r[3] != "DEV_SCREENING" {
+			t.Fatalf("filtered row %q", r)
+		}
+	}
+	logs := d.Client.AuditLog.Query().Order(ent.Asc(auditlog.FieldID)).AllX(testdb.Ctx())
+	if len(logs) != 4 {
+		t.Fatalf("%d audit rows, want 4 (health records and their children, twice)", len(logs))
+	}
+	hr := logs[2]
+	if hr.EntityType != "HealthRecord" || hr.Operation != "export" || hr.Subject != "dist" {
+		t.Errorf("audit row %+v", hr)
+	}
+	if !slices.Contains(hr.Fields, "where.kind") || !slices.Contains(hr.Fields, fmt.Sprintf("rows:%d", len(screenings)-1)) {
+		t.Errorf("audit fields %q lack the filter or the row count", hr.Fields)
+	}
+	if slices.ContainsFunc(hr.Fields, func(f string) bool { return strings.Contains(f, "DEV_SCREENING") }) {
+		t.Errorf("audit fields %q hold a filter value", hr.Fields)
+	}
+	if len(hr.EntityIds) != len(screenings)-1 {
+		t.Errorf("audit lists %d ids, want %d", len(hr.EntityIds), len(screenings)-1)
+	}
+	if logs[3].EntityType != "Child" || len(logs[3].EntityIds) == 0 {
+		t.Errorf("child audit row %+v", logs[3])
+	}
+	// A filter matching nothing is still recorded.
+	none := -1
+	exportCSV(t, d.Client, districtRegulator, Options{Entity: "children", Where: &ent.ChildWhereInput{ID: &none}})
+	last := d.Client.AuditLog.Query().Order(ent.Desc(auditlog.FieldID)).FirstX(testdb.Ctx())
+	if last.EntityType != "Child" || !slices.Contains(last.Fields, "rows:0") || !slices.Contains(last.Fields, "where.id") {
+		t.Errorf("empty filtered export audited as %+v", last)
+	}
+	// BI_SERVICE may not read children: the export fails, writes no row
+	// and no audit.
+	before := d.Client.AuditLog.Query().CountX(testdb.Ctx())
+	bi := &auth.Viewer{Subject: "bi", Role: auth.BIService, RegionCode: "500111"}
+	var buf bytes.Buffer
+	if _, err := Write(as(bi), d.Client, &buf, Options{Entity: "children", Format: "csv"}); !errors.Is(err, privacy.Deny) {
+		t.Errorf("BI_SERVICE export of children: %v, want privacy.Deny", err)
+	}
+	if after := d.Client.AuditLog.Query().CountX(testdb.Ctx()); after != before {
+		t.Errorf("a refused export wrote %d audit rows", after-before)
+	}
+	if _, err := Write(as(districtRegulator), d.Client, &buf, Options{Entity: "children", Format: "pdf"}); !errors.Is(err, ErrUnknownFormat) {
+		t.Errorf("format pdf: %v", err)
+	}
+	if _, err := Write(as(districtRegulator), d.Client, &buf, Options{Entity: "children", Format: "csv", Where: &ent.StaffWhereInput{}}); err == nil {
+		t.Error("a staff filter on children was accepted")
 	}
 }

@@ -43,7 +43,7 @@ var special = map[string]bool{
 
 // check fails when a registry column has no value source, so a column added
 // to the registry without export support is caught by the first export (and
-// by TestEveryColumnExports), not written empty.
+// by TestEveryEntityExports), not written empty.
 func (f *formatter) check() error {
 	t := entTypes[f.e.Type]
 	for _, c := range f.e.Columns {
