@@ -1,8 +1,10 @@
 package export
 
 import (
+	"archive/zip"
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -165,6 +167,21 @@ func (s *xlsxSink) close() error {
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := s.f.WriteTo(s.w)
-	return err
+	return writeWorkbook(s.f, s.w)
+}
+
+// writeWorkbook writes f to w as it is zipped. excelize's Write and WriteTo
+// first build the whole file in a bytes.Buffer (a 1M-row export would hold
+// its ~35 MB zip, doubled while the buffer grows); its zip writer hook
+// lets the archive go straight to w instead, and the buffer stays empty.
+func writeWorkbook(f *excelize.File, w io.Writer) error {
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(w) })
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return err
+	}
+	if buf.Len() != 0 {
+		return errors.New("export: excelize wrote around its zip writer")
+	}
+	return nil
 }

@@ -198,8 +198,7 @@ func xlsxTemplate(w io.Writer, e registry.Entity) error {
 		return err
 	}
 	f.SetActiveSheet(0)
-	_, err = f.WriteTo(w)
-	return err
+	return writeWorkbook(f, w)
 }
 
 // setExample writes the example value with its column's type: a date cell

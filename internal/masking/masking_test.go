@@ -1,9 +1,12 @@
 package masking
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
 )
 
@@ -60,5 +63,40 @@ func TestRules(t *testing.T) {
 	}
 	if _, err := String(func(s string) string { return s })(42); err != ErrMask {
 		t.Errorf("masking an int as a string: err %v, want ErrMask", err)
+	}
+}
+
+// TestRulesNameRealFields catches a renamed field: each rule's ent field
+// exists on its entity (and so is read by the export), with the GraphQL name
+// entgql derives from it (and so is reached by the field middleware).
+func TestRulesNameRealFields(t *testing.T) {
+	types := map[string]reflect.Type{
+		"Child":        reflect.TypeFor[ent.Child](),
+		"Staff":        reflect.TypeFor[ent.Staff](),
+		"HealthRecord": reflect.TypeFor[ent.HealthRecord](),
+	}
+	for _, r := range Rules {
+		typ, ok := types[r.Type]
+		if !ok {
+			t.Errorf("rule %s.%s: unknown type", r.Type, r.Field)
+			continue
+		}
+		found := false
+		for i := 0; i < typ.NumField(); i++ {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			if name == r.Field {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("rule %s.%s: no such ent field", r.Type, r.Field)
+		}
+		parts := strings.Split(r.Field, "_")
+		for i := 1; i < len(parts); i++ {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+		if camel := strings.Join(parts, ""); camel != r.GraphQL {
+			t.Errorf("rule %s.%s: GraphQL name %q, entgql names it %q", r.Type, r.Field, r.GraphQL, camel)
+		}
 	}
 }
