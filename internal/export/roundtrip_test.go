@@ -83,7 +83,7 @@ func TestRoundTrip(t *testing.T) {
 			t.Errorf("%s round-trips now: remove it from knownGaps (%s)", e.Name, gap)
 		case same && len(importErrors[e.Name]) == 0:
 		case known:
-			t.Logf("%s: known gap (%s): %d import errors, %d rows exported, %d after the round trip", e.Name, gap, len(importErrors[e.Name]), len(want), len(got))
+			t.Logf("%s: known gap (%s): %d import errors (first %+v), %d rows exported, %d after the round trip", e.Name, gap, len(importErrors[e.Name]), importErrors[e.Name][:min(2, len(importErrors[e.Name]))], len(want), len(got))
 		default:
 			errs := importErrors[e.Name]
 			t.Errorf("%s: %d import errors (first %+v); %d rows exported, %d after the round trip; first difference:\n%s",
@@ -127,6 +127,9 @@ var staffWrites = map[string]bool{"staff": true, "certifications": true, "childr
 // fails when one starts to round-trip, so the list only shrinks.
 var knownGaps = map[string]string{
 	"seats":          "registry: the seat group key (institution, age band, inclusive, opened) ignores closedAt, and the demo closes part of a group",
+	// With HASH: cells accepted in ingest's document() (five lines, tried
+	// locally), staff and ban_list round-trip; certifications also need
+	// resolveStaff to accept them.
 	"staff":          "ingest: identity documents as keyed hashes (HASH:…) not accepted",
 	"certifications": "ingest: the holder is named by staffIdNumber, a keyed hash here",
 	"ban_list":       "ingest: identity documents as keyed hashes (HASH:…) not accepted",
