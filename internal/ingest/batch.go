@@ -69,6 +69,7 @@ type batch struct {
 	lastLine int
 
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
+	cells     map[cellKey]any
 }
 
 // val is the parsed value of field in r (nil when empty or absent).

@@ -214,8 +214,19 @@ func (b *batch) mapHeader(t *table) bool {
 	return ok
 }
 
+// cellKey is a cell's column and text, for sharing parsed values.
+type cellKey struct {
+	col  int
+	text string
+}
+
+// maxCells bounds the shared parsed values (distinct cells).
+const maxCells = 200_000
+
 // readRows parses every record of the file.
 func (b *batch) readRows(t *table) error {
+	b.cells = make(map[cellKey]any)
+	defer func() { b.cells = nil }()
 	for {
 		rec, line, err := t.next()
 		b.lastLine = line
@@ -244,12 +255,22 @@ func (b *batch) readRows(t *table) error {
 				}
 				continue
 			}
+			// Repeated cells (dates, credit codes, enum values, readings) share
+			// one parsed value: a province file repeats them millions of times.
+			if v, ok := b.cells[cellKey{i, s}]; ok {
+				r.vals[i] = v
+				continue
+			}
+			s = strings.Clone(s) // a CSV field shares its line's memory
 			v, err := parseCell(c, s, b.opts.Location)
 			if err != nil {
 				b.fail(r, c.Field, CodeInvalid, err.Error())
 				continue
 			}
 			r.vals[i] = v
+			if len(b.cells) < maxCells {
+				b.cells[cellKey{i, s}] = v
+			}
 		}
 		b.rows = append(b.rows, r)
 		if b.opts.Progress != nil && len(b.rows)%1000 == 0 {
