@@ -53,13 +53,15 @@ type RowError struct {
 
 // Result is the outcome of one file.
 type Result struct {
-	Entity, FileHash string
-	DryRun           bool
-	Rows, Created    int
-	Updated          int
-	Unchanged        int
-	Errors           []RowError // the first 1,000
-	ErrorCount       int        // all of them
+	Entity     string     `json:"entity"`
+	FileHash   string     `json:"fileHash"` // "sha256:<hex>" of the file's bytes
+	DryRun     bool       `json:"dryRun"`
+	Rows       int        `json:"rows"` // data rows read (blank rows not counted)
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`
+	Unchanged  int        `json:"unchanged"`
+	Errors     []RowError `json:"errors"`     // the first 1,000
+	ErrorCount int        `json:"errorCount"` // all of them
 }
 
 // Error codes of RowError.Code (the GraphQL extensions.code values).
