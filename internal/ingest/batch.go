@@ -70,6 +70,7 @@ type batch struct {
 
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
 	cells     map[cellKey]any
+	docs      map[string]docInfo // identity documents seen, by type and number
 }
 
 // val is the parsed value of field in r (nil when empty or absent).
@@ -408,10 +409,14 @@ func (b *batch) write() (err error) {
 	}()
 	c := tx.Client()
 	ctx := bulkloadCtx(b.ctx)
-	done := 0
+	done, total := 0, len(rows)
 	if b.h.bulk != nil {
-		if rows, err = b.bulkCreate(ctx, c, rows, &done); err != nil || b.res.ErrorCount > 0 {
+		if rows, err = b.bulkCreate(ctx, c, rows, &done, total); err != nil {
 			return err
+		}
+		if b.res.ErrorCount > 0 {
+			b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
+			return tx.Rollback()
 		}
 	}
 	for _, r := range rows {
@@ -423,13 +428,13 @@ func (b *batch) write() (err error) {
 		if err != nil {
 			if b.writeError(r, err) {
 				b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
-				return nil // rolled back by the deferred function (err stays set)
+				return tx.Rollback()
 			}
 			return err
 		}
 		done++
 		if b.opts.Progress != nil && done%500 == 0 {
-			b.opts.Progress(done, len(rows))
+			b.opts.Progress(done, total)
 		}
 	}
 	if b.e.Personal {
@@ -441,7 +446,7 @@ func (b *batch) write() (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if b.opts.Progress != nil {
-		b.opts.Progress(len(rows), len(rows))
+		b.opts.Progress(total, total)
 	}
 	return nil
 }
@@ -522,7 +527,7 @@ const bulkRows = 1000
 // the viewer's institution, children the viewer may read or presented by
 // number, daily checks of children in care). It returns the rows left
 // for writeRow (updates).
-func (b *batch) bulkCreate(ctx context.Context, c *ent.Client, rows []*row, done *int) ([]*row, error) {
+func (b *batch) bulkCreate(ctx context.Context, c *ent.Client, rows []*row, done *int, total int) ([]*row, error) {
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
 	var rest, batch []*row
 	flush := func() error {
@@ -538,7 +543,7 @@ func (b *batch) bulkCreate(ctx context.Context, c *ent.Client, rows []*row, done
 		}
 		*done += len(batch)
 		if b.opts.Progress != nil {
-			b.opts.Progress(*done, len(rows))
+			b.opts.Progress(*done, total)
 		}
 		batch = batch[:0]
 		return nil
