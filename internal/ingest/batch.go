@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"reflect"
 	"sort"
 	"strconv"
@@ -63,6 +64,8 @@ type batch struct {
 	res    *Result
 
 	pos      []int          // file column of each entity column, -1 when absent
+	slot     []int          // index in row.vals of each entity column, -1 when absent
+	slots    int            // len(row.vals)
 	header   []string       // header of each entity column as in the file
 	idx      map[string]int // field → entity column index
 	rows     []*row
@@ -76,10 +79,10 @@ type batch struct {
 // val is the parsed value of field in r (nil when empty or absent).
 func (b *batch) val(r *row, field string) any {
 	i, ok := b.idx[field]
-	if !ok {
+	if !ok || b.slot[i] < 0 {
 		return nil
 	}
-	return r.vals[i]
+	return r.vals[b.slot[i]]
 }
 
 func (b *batch) str(r *row, field string) string {
@@ -265,16 +268,16 @@ func (b *batch) match() error {
 	if err != nil {
 		return err
 	}
-	byKey := make(map[string]any, len(stored))
+	byKey := make(map[keyHash]any, len(stored))
 	for _, x := range stored {
-		k := normKey(b.h.storedKey(x))
+		k := hashKey(b.h.storedKey(x))
 		if _, dup := byKey[k]; !dup {
 			byKey[k] = x // several stored rows with one key: the first (lowest id) is updated
 		}
 	}
-	seen := make(map[string]int, len(rows))
+	seen := make(map[keyHash]int, len(rows))
 	for _, r := range rows {
-		k := normKey(b.h.key(b, r))
+		k := hashKey(b.h.key(b, r))
 		if first, dup := seen[k]; dup {
 			b.fail(r, b.e.KeyFields()[len(b.e.KeyFields())-1], CodeConflict, fmt.Sprintf("the same key (%s) as row %d of this file", b.e.Key, first))
 			continue
@@ -295,6 +298,19 @@ func (b *batch) match() error {
 		}
 	}
 	return nil
+}
+
+// keyHash is a natural key reduced to 128 bits (two independent 64-bit
+// hashes of normKey): a province file has millions of keys, and 16 bytes a
+// key instead of the key's text keeps them in memory; a collision (2^-128)
+// is not a practical concern.
+type keyHash [2]uint64
+
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey(vals []any) keyHash {
+	k := normKey(vals)
+	return keyHash{maphash.String(keySeeds[0], k), maphash.String(keySeeds[1], k)}
 }
 
 // normKey is a natural key as one comparable string.

@@ -209,6 +209,16 @@ func (b *batch) mapHeader(t *table) bool {
 			}
 		}
 	}
+	// Rows keep a value slot for each column the file has, not each the
+	// entity has: a province file is millions of rows.
+	b.slot = make([]int, len(b.e.Columns))
+	for i := range b.slot {
+		b.slot[i] = -1
+		if b.pos[i] >= 0 {
+			b.slot[i] = b.slots
+			b.slots++
+		}
+	}
 	b.idx = make(map[string]int, len(b.e.Columns))
 	for i, c := range b.e.Columns {
 		b.idx[c.Field] = i
@@ -241,7 +251,7 @@ func (b *batch) readRows(t *table) error {
 		if blank(rec) {
 			continue
 		}
-		r := &row{line: line, vals: make([]any, len(b.e.Columns))}
+		r := &row{line: line, vals: make([]any, b.slots)}
 		for i, c := range b.e.Columns {
 			p := b.pos[i]
 			if p < 0 || p >= len(rec) {
@@ -260,7 +270,7 @@ func (b *batch) readRows(t *table) error {
 			// Repeated cells (dates, credit codes, enum values, readings) share
 			// one parsed value: a province file repeats them millions of times.
 			if v, ok := b.cells[cellKey{i, s}]; ok {
-				r.vals[i] = v
+				r.vals[b.slot[i]] = v
 				continue
 			}
 			s = strings.Clone(s) // a CSV field shares its line's memory
@@ -269,7 +279,7 @@ func (b *batch) readRows(t *table) error {
 				b.fail(r, c.Field, CodeInvalid, err.Error())
 				continue
 			}
-			r.vals[i] = v
+			r.vals[b.slot[i]] = v
 			if len(b.cells) < maxCells {
 				b.cells[cellKey{i, s}] = v
 			}
