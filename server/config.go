@@ -238,6 +238,12 @@ var flagEnv = map[string]string{
 	"auth-failure-limit":           "TUOYU_AUTH_FAILURE_LIMIT",
 	"auth-failure-burst":           "TUOYU_AUTH_FAILURE_BURST",
 	"suppression-k":                "TUOYU_SUPPRESSION_K",
+	"entity":                       "TUOYU_IMPORT_ENTITY",
+	"file":                         "TUOYU_IMPORT_FILE",
+	"dry-run":                      "TUOYU_IMPORT_DRY_RUN",
+	"format":                       "TUOYU_IMPORT_FORMAT",
+	"encoding":                     "TUOYU_IMPORT_ENCODING",
+	"error-report":                 "TUOYU_IMPORT_ERROR_REPORT",
 }
 
 // secretEnv are the variables whose values are never repeated in an error:

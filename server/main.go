@@ -58,6 +58,7 @@ var commands = []struct{ name, args, summary string }{
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
 	{"export", "--entity E --role ROLE --region CODE [--format csv|xlsx] [--out FILE] [flags]", "export one entity's rows as a viewer sees them (CSV or XLSX)"},
 	{"template", "ENTITY [--format xlsx|csv] [--out FILE]", "write the import template of an entity"},
+	{"import", "--entity NAME --file FILE [--dry-run] [flags]", "import a CSV or XLSX file of one registry entity, all or nothing"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string) error {
 		return exportCmd(ctx, args)
 	case "template":
 		return templateCmd(ctx, args)
+	case "import":
+		return importCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

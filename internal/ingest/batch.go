@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"reflect"
 	"sort"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/registry"
@@ -62,21 +64,25 @@ type batch struct {
 	res    *Result
 
 	pos      []int          // file column of each entity column, -1 when absent
+	slot     []int          // index in row.vals of each entity column, -1 when absent
+	slots    int            // len(row.vals)
 	header   []string       // header of each entity column as in the file
 	idx      map[string]int // field → entity column index
 	rows     []*row
 	lastLine int
 
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
+	cells     map[cellKey]any
+	docs      map[string]docInfo // identity documents seen, by type and number
 }
 
 // val is the parsed value of field in r (nil when empty or absent).
 func (b *batch) val(r *row, field string) any {
 	i, ok := b.idx[field]
-	if !ok {
+	if !ok || b.slot[i] < 0 {
 		return nil
 	}
-	return r.vals[i]
+	return r.vals[b.slot[i]]
 }
 
 func (b *batch) str(r *row, field string) string {
@@ -262,16 +268,16 @@ func (b *batch) match() error {
 	if err != nil {
 		return err
 	}
-	byKey := make(map[string]any, len(stored))
+	byKey := make(map[keyHash]any, len(stored))
 	for _, x := range stored {
-		k := normKey(b.h.storedKey(x))
+		k := hashKey(b.h.storedKey(x))
 		if _, dup := byKey[k]; !dup {
 			byKey[k] = x // several stored rows with one key: the first (lowest id) is updated
 		}
 	}
-	seen := make(map[string]int, len(rows))
+	seen := make(map[keyHash]int, len(rows))
 	for _, r := range rows {
-		k := normKey(b.h.key(b, r))
+		k := hashKey(b.h.key(b, r))
 		if first, dup := seen[k]; dup {
 			b.fail(r, b.e.KeyFields()[len(b.e.KeyFields())-1], CodeConflict, fmt.Sprintf("the same key (%s) as row %d of this file", b.e.Key, first))
 			continue
@@ -292,6 +298,19 @@ func (b *batch) match() error {
 		}
 	}
 	return nil
+}
+
+// keyHash is a natural key reduced to 128 bits (two independent 64-bit
+// hashes of normKey): a province file has millions of keys, and 16 bytes a
+// key instead of the key's text keeps them in memory; a collision (2^-128)
+// is not a practical concern.
+type keyHash [2]uint64
+
+var keySeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+func hashKey(vals []any) keyHash {
+	k := normKey(vals)
+	return keyHash{maphash.String(keySeeds[0], k), maphash.String(keySeeds[1], k)}
 }
 
 // normKey is a natural key as one comparable string.
@@ -406,7 +425,16 @@ func (b *batch) write() (err error) {
 	}()
 	c := tx.Client()
 	ctx := bulkloadCtx(b.ctx)
-	done := 0
+	done, total := 0, len(rows)
+	if b.h.bulk != nil {
+		if rows, err = b.bulkCreate(ctx, c, rows, &done, total); err != nil {
+			return err
+		}
+		if b.res.ErrorCount > 0 {
+			b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
+			return tx.Rollback()
+		}
+	}
 	for _, r := range rows {
 		if b.h.writeRow != nil {
 			err = b.h.writeRow(b, ctx, c, r)
@@ -416,13 +444,13 @@ func (b *batch) write() (err error) {
 		if err != nil {
 			if b.writeError(r, err) {
 				b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
-				return nil // rolled back by the deferred function (err stays set)
+				return tx.Rollback()
 			}
 			return err
 		}
 		done++
 		if b.opts.Progress != nil && done%500 == 0 {
-			b.opts.Progress(done, len(rows))
+			b.opts.Progress(done, total)
 		}
 	}
 	if b.e.Personal {
@@ -434,7 +462,7 @@ func (b *batch) write() (err error) {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if b.opts.Progress != nil {
-		b.opts.Progress(len(rows), len(rows))
+		b.opts.Progress(total, total)
 	}
 	return nil
 }
@@ -501,4 +529,55 @@ func (b *batch) writeError(r *row, err error) bool {
 // sortRows orders rows by a key (stable).
 func sortRows(rows []*row, less func(a, b *row) bool) {
 	sort.SliceStable(rows, func(i, j int) bool { return less(rows[i], rows[j]) })
+}
+
+// bulkRows is how many rows one multi-row INSERT carries: under SQLite's
+// 32,766 parameters for the widest entity.
+const bulkRows = 1000
+
+// bulkCreate inserts the new rows of a large entity (health records,
+// children, enrolments) with multi-row INSERTs through ent (CreateBulk):
+// field validators and hooks (KPI maintenance among them) still run per
+// row, but the row policy is evaluated as the system, because the import
+// has already checked every rule it applies for the whole file (role,
+// the viewer's institution, children the viewer may read or presented by
+// number, daily checks of children in care). It returns the rows left
+// for writeRow (updates).
+func (b *batch) bulkCreate(ctx context.Context, c *ent.Client, rows []*row, done *int, total int) ([]*row, error) {
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	var rest, batch []*row
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		fill := func(i int, m ent.Mutation) { b.h.set(b, batch[i], m, false) }
+		if err := b.h.bulk(sys, c, len(batch), fill); err != nil {
+			if b.writeError(batch[0], err) {
+				return nil
+			}
+			return err
+		}
+		*done += len(batch)
+		if b.opts.Progress != nil {
+			b.opts.Progress(*done, total)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for _, r := range rows {
+		if r.op != opCreate {
+			rest = append(rest, r)
+			continue
+		}
+		batch = append(batch, r)
+		if len(batch) == bulkRows {
+			if err := flush(); err != nil || b.res.ErrorCount > 0 {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return rest, nil
 }

@@ -59,6 +59,9 @@ type handler struct {
 	sort       func(b *batch, rows []*row)
 	writeRow   func(b *batch, ctx context.Context, c *ent.Client, r *row) error
 	created    func(b *batch, r *row, v ent.Value)
+	// bulk inserts n new rows in one statement (ent MapCreateBulk), fill
+	// setting the mutation of the i-th; nil = row by row.
+	bulk func(ctx context.Context, c *ent.Client, n int, fill func(i int, m ent.Mutation)) error
 }
 
 var handlers map[string]*handler
@@ -574,6 +577,9 @@ func childrenHandler() *handler {
 			}
 		},
 		check: checkChildOwner,
+		bulk: func(ctx context.Context, c *ent.Client, n int, fill func(int, ent.Mutation)) error {
+			return c.Child.MapCreateBulk(make([]struct{}, n), func(x *ent.ChildCreate, i int) { fill(i, x.Mutation()) }).Exec(ctx)
+		},
 	}
 }
 
@@ -613,6 +619,9 @@ func enrolmentsHandler() *handler {
 			}
 		},
 		check: checkEnrolments,
+		bulk: func(ctx context.Context, c *ent.Client, n int, fill func(int, ent.Mutation)) error {
+			return c.Enrolment.MapCreateBulk(make([]struct{}, n), func(x *ent.EnrolmentCreate, i int) { fill(i, x.Mutation()) }).Exec(ctx)
+		},
 	}
 }
 
@@ -636,9 +645,21 @@ func healthRecordsHandler() *handler {
 		},
 		key: healthKey,
 		load: func(b *batch, rows []*row) ([]any, error) {
+			// Only the file's days: a class's checks must not load each child's history.
 			ids := distinct(rows, func(r *row) (int, bool) { return r.child, r.child != 0 })
+			var first, last time.Time
+			for _, r := range rows {
+				d := mustDate(b, r, "date")
+				if first.IsZero() || d.Before(first) {
+					first = d
+				}
+				if d.After(last) {
+					last = d
+				}
+			}
 			return loadBy(ids, func(ids []int) ([]any, error) {
-				xs, err := b.client.HealthRecord.Query().Where(healthrecord.ChildIDIn(ids...)).Order(ent.Asc(healthrecord.FieldID)).All(b.sys)
+				xs, err := b.client.HealthRecord.Query().Where(healthrecord.ChildIDIn(ids...), healthrecord.DateGTE(first), healthrecord.DateLTE(last)).
+					Order(ent.Asc(healthrecord.FieldID)).All(b.sys)
 				return anys(xs), err
 			})
 		},
@@ -667,6 +688,9 @@ func healthRecordsHandler() *handler {
 			optStr(b, r, "notes", update, m.SetNotes, m.ClearNotes)
 		},
 		check: checkHealthRecords,
+		bulk: func(ctx context.Context, c *ent.Client, n int, fill func(int, ent.Mutation)) error {
+			return c.HealthRecord.MapCreateBulk(make([]struct{}, n), func(x *ent.HealthRecordCreate, i int) { fill(i, x.Mutation()) }).Exec(ctx)
+		},
 	}
 }
 

@@ -53,13 +53,15 @@ type RowError struct {
 
 // Result is the outcome of one file.
 type Result struct {
-	Entity, FileHash string
-	DryRun           bool
-	Rows, Created    int
-	Updated          int
-	Unchanged        int
-	Errors           []RowError // the first 1,000
-	ErrorCount       int        // all of them
+	Entity     string     `json:"entity"`
+	FileHash   string     `json:"fileHash"` // "sha256:<hex>" of the file's bytes
+	DryRun     bool       `json:"dryRun"`
+	Rows       int        `json:"rows"` // data rows read (blank rows not counted)
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`
+	Unchanged  int        `json:"unchanged"`
+	Errors     []RowError `json:"errors"`     // the first 1,000
+	ErrorCount int        `json:"errorCount"` // all of them
 }
 
 // Error codes of RowError.Code (the GraphQL extensions.code values).
@@ -207,6 +209,16 @@ func (b *batch) mapHeader(t *table) bool {
 			}
 		}
 	}
+	// Rows keep a value slot for each column the file has, not each the
+	// entity has: a province file is millions of rows.
+	b.slot = make([]int, len(b.e.Columns))
+	for i := range b.slot {
+		b.slot[i] = -1
+		if b.pos[i] >= 0 {
+			b.slot[i] = b.slots
+			b.slots++
+		}
+	}
 	b.idx = make(map[string]int, len(b.e.Columns))
 	for i, c := range b.e.Columns {
 		b.idx[c.Field] = i
@@ -214,8 +226,19 @@ func (b *batch) mapHeader(t *table) bool {
 	return ok
 }
 
+// cellKey is a cell's column and text, for sharing parsed values.
+type cellKey struct {
+	col  int
+	text string
+}
+
+// maxCells bounds the shared parsed values (distinct cells).
+const maxCells = 200_000
+
 // readRows parses every record of the file.
 func (b *batch) readRows(t *table) error {
+	b.cells = make(map[cellKey]any)
+	defer func() { b.cells = nil }()
 	for {
 		rec, line, err := t.next()
 		b.lastLine = line
@@ -228,7 +251,7 @@ func (b *batch) readRows(t *table) error {
 		if blank(rec) {
 			continue
 		}
-		r := &row{line: line, vals: make([]any, len(b.e.Columns))}
+		r := &row{line: line, vals: make([]any, b.slots)}
 		for i, c := range b.e.Columns {
 			p := b.pos[i]
 			if p < 0 || p >= len(rec) {
@@ -244,12 +267,22 @@ func (b *batch) readRows(t *table) error {
 				}
 				continue
 			}
+			// Repeated cells (dates, credit codes, enum values, readings) share
+			// one parsed value: a province file repeats them millions of times.
+			if v, ok := b.cells[cellKey{i, s}]; ok {
+				r.vals[b.slot[i]] = v
+				continue
+			}
+			s = strings.Clone(s) // a CSV field shares its line's memory
 			v, err := parseCell(c, s, b.opts.Location)
 			if err != nil {
 				b.fail(r, c.Field, CodeInvalid, err.Error())
 				continue
 			}
-			r.vals[i] = v
+			r.vals[b.slot[i]] = v
+			if len(b.cells) < maxCells {
+				b.cells[cellKey{i, s}] = v
+			}
 		}
 		b.rows = append(b.rows, r)
 		if b.opts.Progress != nil && len(b.rows)%1000 == 0 {

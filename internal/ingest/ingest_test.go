@@ -471,3 +471,37 @@ func TestErrorReport(t *testing.T) {
 		[]string{"210102", "SATISFACTION", "2025-06-30", "500", "460", ""})
 	e.ok(province, "surveys", fixed, 1, 0, 0)
 }
+
+// TestErrorCap: the first 1,000 errors are listed and all are counted; an
+// XLSX file's error report keeps its sheets and marks the bad cells.
+func TestErrorCap(t *testing.T) {
+	e := newEnv(t)
+	rows := [][]string{{"regionCode", "kind", "date", "respondents", "positive"}}
+	for i := 0; i < 1200; i++ {
+		rows = append(rows, []string{"210102", "SATISFACTION", fmt.Sprintf("2025-01-%02d", i%28+1), "x", "1"})
+	}
+	data := xlsxFile(t, "surveys", rows...)
+	res := e.run(province, "surveys", "s.xlsx", data)
+	// 1,200 bad counts, and the 28 days repeat: 1,172 duplicate keys are not
+	// reported because those rows already failed.
+	if len(res.Errors) != MaxErrors || res.ErrorCount != 1200 {
+		t.Fatalf("listed %d, counted %d; want %d and 1200", len(res.Errors), res.ErrorCount, MaxErrors)
+	}
+	var buf bytes.Buffer
+	if err := WriteErrorReport(&buf, bytes.NewReader(data), int64(len(data)), Options{Entity: "surveys", FileName: "s.xlsx"}, res.Errors); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.GetCellValue("surveys", "F2"); !strings.Contains(v, "respondents") {
+		t.Fatalf("F2 = %q, want row 2's error", v)
+	}
+	if v, _ := f.GetCellValue("surveys", "F1"); v != ErrorColumn {
+		t.Fatalf("F1 = %q", v)
+	}
+	if style, _ := f.GetCellStyle("surveys", "D2"); style == 0 {
+		t.Fatal("D2 (respondents) not highlighted")
+	}
+}

@@ -55,6 +55,7 @@ func isPrivacyDeny(err error) bool { return errors.Is(err, privacy.Deny) }
 // them into stored IDs, a few queries per file, then checks that each row
 // lies in the viewer's write scope.
 func (b *batch) resolve() error {
+	b.docs = map[string]docInfo{}
 	if err := b.resolveRegions(); err != nil {
 		return err
 	}
@@ -206,13 +207,28 @@ func (b *batch) document(r *row, typeField, numberField string) (docType, hash, 
 	if t := b.str(r, typeField); t != "" {
 		docType = t
 	}
+	// A file repeats a child's number on every record of the child: hash it once.
+	ck := docType + "\x00" + number
+	if d, ok := b.docs[ck]; ok {
+		if d.hash == "" {
+			b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
+			return "", "", "", false
+		}
+		return docType, d.hash, d.masked, true
+	}
 	n, err := ident.NormalizeDocument(docType, number)
 	if err != nil {
+		b.docs[ck] = docInfo{}
 		b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
 		return "", "", "", false
 	}
-	return docType, b.opts.Hasher.Hash(ident.DocumentKey(docType, n)), pii.MaskIDNumber(n), true
+	d := docInfo{hash: b.opts.Hasher.Hash(ident.DocumentKey(docType, n)), masked: pii.MaskIDNumber(n)}
+	b.docs[ck] = d
+	return docType, d.hash, d.masked, true
 }
+
+// docInfo is a validated document's hash and mask; zero when invalid.
+type docInfo struct{ hash, masked string }
 
 type childRef struct {
 	id           int
@@ -226,19 +242,27 @@ func (b *batch) resolveChildren() error {
 	if _, ok := b.idx["childIdNumber"]; !ok {
 		return nil
 	}
-	hashes := map[*row]string{}
+	hashes := make([]string, len(b.rows))
 	var list []string
-	for _, r := range b.rows {
+	seen := map[string]bool{}
+	for i, r := range b.rows {
 		if _, h, _, ok := b.document(r, "childIdDocumentType", "childIdNumber"); ok {
-			hashes[r] = h
-			list = append(list, h)
+			hashes[i] = h
+			if !seen[h] {
+				seen[h] = true
+				list = append(list, h)
+			}
 		}
 	}
 	found, err := b.childrenByHash(list)
 	if err != nil {
 		return err
 	}
-	for r, h := range hashes {
+	for i, r := range b.rows {
+		h := hashes[i]
+		if h == "" {
+			continue
+		}
 		c, ok := found[h]
 		if !ok {
 			b.fail(r, "childIdNumber", CodeNotFound, "matches no registered child; import the child first")

@@ -178,23 +178,32 @@ func checkEnrolments(b *batch) error {
 // recordDailyChecks requires.
 func checkHealthRecords(b *batch) error {
 	ids := distinct(b.rows, func(r *row) (int, bool) { return r.child, !r.bad && r.child != 0 })
-	canRead, err := b.readable(ids)
-	if err != nil {
-		return fmt.Errorf("children: %w", err)
-	}
 	type pair struct{ inst, child int }
 	care := map[pair][]interval{}
 	stored, err := loadBy(ids, func(c []int) ([]any, error) {
-		xs, err := b.client.Enrolment.Query().Where(enrolment.ChildIDIn(c...)).All(b.sys)
+		xs, err := b.client.Enrolment.Query().Where(enrolment.ChildIDIn(c...)).
+			Select(enrolment.FieldChildID, enrolment.FieldInstitutionID, enrolment.FieldStartDate, enrolment.FieldEndDate).All(b.sys)
 		return anys(xs), err
 	})
 	if err != nil {
 		return fmt.Errorf("enrolments: %w", err)
 	}
+	// Staff read a child enrolled (ever) at their institution or registered
+	// by it (the Child row policy, ent/schema/policy.go childScope), derived
+	// here from the rows already loaded instead of one policy query per chunk.
+	canRead := map[int]bool{}
 	for _, x := range stored {
 		e := x.(*ent.Enrolment)
 		k := pair{e.InstitutionID, e.ChildID}
 		care[k] = append(care[k], interval{start: e.StartDate, end: e.EndDate})
+		if e.InstitutionID == b.v.InstitutionID {
+			canRead[e.ChildID] = true
+		}
+	}
+	for _, r := range b.rows {
+		if r.childRegisteredBy != nil && *r.childRegisteredBy == b.v.InstitutionID && b.v.InstitutionID != 0 {
+			canRead[r.child] = true
+		}
 	}
 	for _, r := range b.rows {
 		if r.bad {
