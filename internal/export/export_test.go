@@ -234,3 +234,51 @@ func TestFilterAuditAndForbidden(t *testing.T) {
 		t.Error("a staff filter on children was accepted")
 	}
 }
+
+// TestCSVFormulaGuard: a text cell Excel would run as a formula is written
+// with a leading apostrophe in CSV; the XLSX cell is plain text.
+func TestCSVFormulaGuard(t *testing.T) {
+	d := seeded(t)
+	ctx := testdb.Ctx()
+	c := d.Client.Complaint.Query().FirstX(ctx)
+	evil := `=HYPERLINK("http://evil.example","点击")`
+	d.Client.Complaint.UpdateOne(c).SetResolution(evil).ExecX(ctx)
+	recs := exportCSV(t, d.Client, districtRegulator, Options{Entity: "complaints"})
+	e, _ := registry.Lookup("complaints")
+	col := -1
+	for i, c := range e.Columns {
+		if c.Field == "resolution" {
+			col = i
+		}
+	}
+	found := false
+	for _, r := range recs[1:] {
+		if strings.Contains(r[col], "HYPERLINK") {
+			found = true
+			if r[col] != "'"+evil {
+				t.Errorf("CSV cell %q, want it prefixed with an apostrophe", r[col])
+			}
+		}
+	}
+	if !found {
+		t.Fatal("the changed complaint is not in the export")
+	}
+	var buf bytes.Buffer
+	if _, err := Write(as(districtRegulator), d.Client, &buf, Options{Entity: "complaints", Format: "xlsx"}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows(e.Title)
+	for i, r := range rows[1:] {
+		if col < len(r) && strings.Contains(r[col], "HYPERLINK") {
+			ref, _ := excelize.CoordinatesToCellName(col+1, i+2)
+			if formula, _ := f.GetCellFormula(e.Title, ref); formula != "" || r[col] != evil {
+				t.Errorf("XLSX cell %q formula %q, want the plain text", r[col], formula)
+			}
+		}
+	}
+}

@@ -62,8 +62,28 @@ func (s *csvSink) header() error {
 func (s *csvSink) row(cells []cell) error {
 	for i, c := range cells {
 		s.rec[i] = c.s
+		if c.kind != registry.Int && c.kind != registry.Decimal && startsFormula(c.s) {
+			// CSV injection (OWASP): Excel runs a cell starting with = + - @
+			// as a formula. A leading apostrophe makes it text; Excel hides
+			// the apostrophe. Free text (notes, resolutions, names) is
+			// entered by many hands, and regulators open exports in Excel.
+			// XLSX cells are typed as text and need no such guard.
+			s.rec[i] = "'" + c.s
+		}
 	}
 	return s.w.Write(s.rec)
+}
+
+// startsFormula reports whether Excel would read s as a formula.
+func startsFormula(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
 }
 
 func (s *csvSink) close() error {
