@@ -50,8 +50,7 @@ type auditTrail struct {
 	started   time.Time
 	operation string
 	doc       string
-	filtered  bool // the export has a where filter
-	fields    []string
+	filtered  bool           // the export has a where filter
 	types     []*auditedType // in write order
 }
 
@@ -62,7 +61,6 @@ type auditedType struct {
 	seen   map[int]struct{} // Child only: a child named by many rows counts once
 	hash   hash.Hash
 	rows   int
-	last   int
 }
 
 func newAuditTrail(e registry.Entity, opts Options) *auditTrail {
