@@ -505,3 +505,25 @@ func TestErrorCap(t *testing.T) {
 		t.Fatal("D2 (respondents) not highlighted")
 	}
 }
+
+// TestRegulatorEndsEnrolment: a regulator of the region may end an
+// enrolment through a file (an update) but not enrol a child; a finding
+// names its inspection by institution, day and kind.
+func TestRegulatorEndsEnrolment(t *testing.T) {
+	e := newEnv(t)
+	kid := idNumber(t, "21010220230520002")
+	a := e.staffOf(e.idA)
+	e.ok(a, "children", csvFile([]string{"idNumber", "name", "sex", "birthDate"}, []string{kid, "李小明", "MALE", "2023-05-20"}), 1, 0, 0)
+	head := []string{"institutionCreditCode", "childIdNumber", "startDate", "serviceMode", "endDate", "exitReason"}
+	e.ok(a, "enrolments", csvFile(head, []string{e.instA, kid, "2024-09-01", "FULL_DAY", "", ""}), 1, 0, 0)
+	e.ok(district, "enrolments", csvFile(head, []string{e.instA, kid, "2024-09-01", "FULL_DAY", "2025-07-01", "KINDERGARTEN"}), 0, 1, 0)
+	res := e.run(district, "enrolments", "e.csv", csvFile(head, []string{e.instA, kid, "2025-09-01", "FULL_DAY", "", ""}))
+	if res.ErrorCount != 1 || res.Errors[0].Code != CodeForbidden {
+		t.Fatalf("regulator enrolling: %+v", res.Errors)
+	}
+	res = e.run(province, "findings", "f.csv", csvFile([]string{"institutionCreditCode", "inspectedOn", "inspectionKind", "rule", "severity"},
+		[]string{e.instA, "2025-04-10", "ROUTINE", "第十九条", "MINOR"}))
+	if res.ErrorCount != 1 || res.Errors[0].Code != CodeNotFound || res.Errors[0].Column != "inspectedOn" {
+		t.Fatalf("finding without its inspection: %+v", res.Errors)
+	}
+}
