@@ -55,7 +55,9 @@ func isPrivacyDeny(err error) bool { return errors.Is(err, privacy.Deny) }
 // them into stored IDs, a few queries per file, then checks that each row
 // lies in the viewer's write scope.
 func (b *batch) resolve() error {
-	b.docs = map[string]docInfo{}
+	if b.docs == nil {
+		b.docs = map[string]docInfo{}
+	}
 	if err := b.resolveRegions(); err != nil {
 		return err
 	}
