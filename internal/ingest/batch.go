@@ -69,6 +69,7 @@ type batch struct {
 	header   []string       // header of each entity column as in the file
 	idx      map[string]int // field → entity column index
 	rows     []*row
+	read     int // data rows read so far
 	lastLine int
 
 	regionIDs map[string]int // code → id (regions entity: grows while writing)

@@ -404,6 +404,17 @@ func TestScopesDryRunAndAudit(t *testing.T) {
 // TestMorningChecksOfAClass: a whole class's morning checks import at once;
 // a child not in care that day is refused; sending the class again updates.
 func TestMorningChecksOfAClass(t *testing.T) {
+	for _, size := range []int{20_000, 4} { // one chunk; many chunks of 4 rows
+		t.Run(fmt.Sprintf("chunks of %d", size), func(t *testing.T) {
+			old := chunkRows
+			chunkRows = size
+			t.Cleanup(func() { chunkRows = old })
+			morningChecks(t)
+		})
+	}
+}
+
+func morningChecks(t *testing.T) {
 	e := newEnv(t)
 	a := e.staffOf(e.idA)
 	var kids, enrol [][]string
@@ -429,6 +440,27 @@ func TestMorningChecksOfAClass(t *testing.T) {
 	checks[5][5] = "38.2"
 	checks[5][6] = "ABNORMAL"
 	e.ok(a, "health_records", csvFile(checks...), 0, 1, 18)
+	// A key given twice is found whatever the chunks; nothing is written.
+	dup := append(append([][]string{}, checks...), checks[2])
+	dup[3] = []string{e.instA, checks[3][1], "DAILY_CHECK", "2025-03-04", "MORNING", "36.5", "NORMAL"}
+	res = e.run(a, "health_records", "dup.csv", csvFile(dup...))
+	if res.ErrorCount != 1 || res.Errors[0].Row != 21 || res.Errors[0].Code != CodeConflict {
+		t.Fatalf("duplicate key across chunks: %+v", res.Errors)
+	}
+	if n := e.db.Client.HealthRecord.Query().CountX(testdb.Ctx()); n != 19 {
+		t.Fatalf("%d health records after a rejected file, want 19", n)
+	}
+	// A new day of the class: 19 more records through every chunk.
+	for i := range checks[1:] {
+		checks[i+1][3] = "2025-03-05"
+	}
+	res = e.run(a, "health_records", "day2.csv", csvFile(checks...))
+	if res.ErrorCount != 0 || res.Created != 19 || res.Rows != 19 {
+		t.Fatalf("second day: %+v", res)
+	}
+	if n := e.db.Client.HealthRecord.Query().CountX(testdb.Ctx()); n != 38 {
+		t.Fatalf("%d health records, want 38", n)
+	}
 }
 
 // TestErrorReport: the report is the user's rows with an error column.

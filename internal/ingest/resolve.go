@@ -400,7 +400,7 @@ func (b *batch) audit(ctx context.Context, c *ent.Client) error {
 		SetRole(string(b.v.Role)).
 		SetRegionCode(b.v.RegionCode).
 		SetInstitutionID(b.v.InstitutionID).
-		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, len(b.rows), b.opts.FileName)).
+		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, b.res.Rows, b.opts.FileName)).
 		SetDocumentHash(b.res.FileHash).
 		SetEntityType(b.e.Type).
 		SetEntityIds([]int{}).
