@@ -214,7 +214,7 @@ func (b *batch) mapHeader(t *table) bool {
 	}
 	// Rows keep a value slot for each column the file has, not each the
 	// entity has: a province file is millions of rows.
-	b.slot = make([]int, len(b.e.Columns))
+	b.slot, b.slots = make([]int, len(b.e.Columns)), 0
 	for i := range b.slot {
 		b.slot[i] = -1
 		if b.pos[i] >= 0 {
