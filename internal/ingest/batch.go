@@ -69,11 +69,13 @@ type batch struct {
 	header   []string       // header of each entity column as in the file
 	idx      map[string]int // field → entity column index
 	rows     []*row
+	read     int // data rows read so far
 	lastLine int
 
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
 	cells     map[cellKey]any
 	docs      map[string]docInfo // identity documents seen, by type and number
+	seen      map[keyHash]int    // keys of earlier chunks (chunked import), by row
 }
 
 // val is the parsed value of field in r (nil when empty or absent).
@@ -275,7 +277,10 @@ func (b *batch) match() error {
 			byKey[k] = x // several stored rows with one key: the first (lowest id) is updated
 		}
 	}
-	seen := make(map[keyHash]int, len(rows))
+	seen := b.seen
+	if seen == nil {
+		seen = make(map[keyHash]int, len(rows))
+	}
 	for _, r := range rows {
 		k := hashKey(b.h.key(b, r))
 		if first, dup := seen[k]; dup {
@@ -418,21 +423,26 @@ func (b *batch) write() (err error) {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
+	done := 0
+	failed, err := b.writeRows(tx, rows, &done, len(rows))
+	if err != nil || failed {
+		return errors.Join(err, tx.Rollback())
+	}
+	return b.finish(tx, len(rows))
+}
+
+// writeRows writes rows in tx; failed reports a row error the checks did
+// not foresee (recorded in the result: the caller rolls back).
+func (b *batch) writeRows(tx *ent.Tx, rows []*row, done *int, total int) (failed bool, err error) {
 	c := tx.Client()
 	ctx := bulkloadCtx(b.ctx)
-	done, total := 0, len(rows)
 	if b.h.bulk != nil {
-		if rows, err = b.bulkCreate(ctx, c, rows, &done, total); err != nil {
-			return err
+		if rows, err = b.bulkCreate(ctx, c, rows, done, total); err != nil {
+			return false, err
 		}
 		if b.res.ErrorCount > 0 {
 			b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
-			return tx.Rollback()
+			return true, nil
 		}
 	}
 	for _, r := range rows {
@@ -444,21 +454,26 @@ func (b *batch) write() (err error) {
 		if err != nil {
 			if b.writeError(r, err) {
 				b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
-				return tx.Rollback()
+				return true, nil
 			}
-			return err
+			return false, err
 		}
-		done++
-		if b.opts.Progress != nil && done%500 == 0 {
-			b.opts.Progress(done, total)
+		*done++
+		if b.opts.Progress != nil && *done%500 == 0 {
+			b.opts.Progress(*done, total)
 		}
 	}
+	return false, nil
+}
+
+// finish audits (children's data) and commits tx.
+func (b *batch) finish(tx *ent.Tx, total int) error {
 	if b.e.Personal {
-		if err = b.audit(ent.NewTxContext(b.ctx, tx), c); err != nil {
-			return fmt.Errorf("audit: %w", err)
+		if err := b.audit(ent.NewTxContext(b.ctx, tx), tx.Client()); err != nil {
+			return errors.Join(fmt.Errorf("audit: %w", err), tx.Rollback())
 		}
 	}
-	if err = tx.Commit(); err != nil {
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	if b.opts.Progress != nil {

@@ -62,6 +62,9 @@ type handler struct {
 	// bulk inserts n new rows in one statement (ent MapCreateBulk), fill
 	// setting the mutation of the i-th; nil = row by row.
 	bulk func(ctx context.Context, c *ent.Client, n int, fill func(i int, m ent.Mutation)) error
+	// chunked: the only rule across rows is the key, so the file is checked
+	// and written in chunks, never held whole (importChunked).
+	chunked bool
 }
 
 var handlers map[string]*handler
@@ -687,7 +690,8 @@ func healthRecordsHandler() *handler {
 			m.SetResult(healthrecord.Result(strOr(b, r, "result", "NORMAL")))
 			optStr(b, r, "notes", update, m.SetNotes, m.ClearNotes)
 		},
-		check: checkHealthRecords,
+		check:   checkHealthRecords,
+		chunked: true,
 		bulk: func(ctx context.Context, c *ent.Client, n int, fill func(int, ent.Mutation)) error {
 			return c.HealthRecord.MapCreateBulk(make([]struct{}, n), func(x *ent.HealthRecordCreate, i int) { fill(i, x.Mutation()) }).Exec(ctx)
 		},

@@ -122,6 +122,9 @@ func Import(ctx context.Context, client *ent.Client, file io.ReaderAt, size int6
 	if !b.mapHeader(t) {
 		return res, nil
 	}
+	if h.chunked {
+		return b.importChunked(file, size, t)
+	}
 	if err := b.readRows(t); err != nil {
 		if errors.Is(err, errFormat) {
 			res.add(RowError{Row: b.lastLine, Code: CodeInvalid, Message: err.Error()})
@@ -211,7 +214,7 @@ func (b *batch) mapHeader(t *table) bool {
 	}
 	// Rows keep a value slot for each column the file has, not each the
 	// entity has: a province file is millions of rows.
-	b.slot = make([]int, len(b.e.Columns))
+	b.slot, b.slots = make([]int, len(b.e.Columns)), 0
 	for i := range b.slot {
 		b.slot[i] = -1
 		if b.pos[i] >= 0 {
@@ -237,16 +240,26 @@ const maxCells = 200_000
 
 // readRows parses every record of the file.
 func (b *batch) readRows(t *table) error {
-	b.cells = make(map[cellKey]any)
 	defer func() { b.cells = nil }()
-	for {
+	_, err := b.readChunk(t, 0)
+	return err
+}
+
+// readChunk parses the next limit records (0 = all) into b.rows; more
+// reports that records are left.
+func (b *batch) readChunk(t *table, limit int) (more bool, err error) {
+	if b.cells == nil {
+		b.cells = make(map[cellKey]any)
+	}
+	b.rows = nil
+	for limit == 0 || len(b.rows) < limit {
 		rec, line, err := t.next()
 		b.lastLine = line
 		if err == io.EOF {
-			return nil
+			return false, nil
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		if blank(rec) {
 			continue
@@ -285,8 +298,86 @@ func (b *batch) readRows(t *table) error {
 			}
 		}
 		b.rows = append(b.rows, r)
-		if b.opts.Progress != nil && len(b.rows)%1000 == 0 {
-			b.opts.Progress(len(b.rows), 0)
+		b.read++
+		if b.opts.Progress != nil && b.read%1000 == 0 {
+			b.opts.Progress(b.read, 0)
 		}
 	}
+	return true, nil
+}
+
+// chunkRows is how many rows a chunked import holds at a time.
+var chunkRows = 20_000 // a variable so tests can make chunks small
+
+// importChunked imports an entity whose only rule across rows is its key
+// (health records, the largest files) in two passes over the file, so that
+// a province file never sits in memory: the first validates chunk by chunk
+// keeping only a 16-byte hash of each key (keys given twice are found
+// across chunks); if the whole file is valid, the second reads it again and
+// writes it chunk by chunk in one transaction, checking each chunk again.
+func (b *batch) importChunked(file io.ReaderAt, size int64, t *table) (*Result, error) {
+	res := b.res
+	defer func() { b.cells, b.seen, b.rows = nil, nil, nil }()
+	b.seen = map[keyHash]int{}
+	for more := true; more; {
+		var err error
+		if more, err = b.readChunk(t, chunkRows); err != nil {
+			if errors.Is(err, errFormat) {
+				res.add(RowError{Row: b.lastLine, Code: CodeInvalid, Message: err.Error()})
+				return res, nil
+			}
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		if err := b.validate(); err != nil {
+			return nil, fmt.Errorf("import %s: %w", b.e.Name, err)
+		}
+	}
+	res.Rows = b.read
+	if res.ErrorCount > 0 || b.opts.DryRun {
+		if b.e.Personal {
+			if err := b.audit(b.ctx, b.client); err != nil {
+				return nil, fmt.Errorf("import %s: audit: %w", b.e.Name, err)
+			}
+		}
+		return res, nil
+	}
+	t2, err := openTable(file, size, b.opts, b.e)
+	if err != nil {
+		return nil, fmt.Errorf("import: second pass: %w", err)
+	}
+	defer t2.close()
+	b.mapHeader(t2)
+	b.seen = map[keyHash]int{}
+	res.Created, res.Updated, res.Unchanged = 0, 0, 0
+	tx, err := b.client.Tx(b.ctx)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: begin: %w", b.e.Name, err)
+	}
+	done := 0
+	for more := true; more; {
+		if more, err = b.readChunk(t2, chunkRows); err == nil {
+			err = b.validate()
+		}
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("import %s: %w", b.e.Name, err), tx.Rollback())
+		}
+		if res.ErrorCount > 0 { // the stored data changed since the first pass
+			return res, tx.Rollback()
+		}
+		failed, err := b.writeRows(tx, b.good(), &done, res.Rows)
+		if err != nil || failed {
+			return resOrNil(res, err), errors.Join(err, tx.Rollback())
+		}
+	}
+	if err := b.finish(tx, res.Rows); err != nil {
+		return nil, fmt.Errorf("import %s: %w", b.e.Name, err)
+	}
+	return res, nil
+}
+
+func resOrNil(res *Result, err error) *Result {
+	if err != nil {
+		return nil
+	}
+	return res
 }

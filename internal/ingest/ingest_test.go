@@ -404,6 +404,17 @@ func TestScopesDryRunAndAudit(t *testing.T) {
 // TestMorningChecksOfAClass: a whole class's morning checks import at once;
 // a child not in care that day is refused; sending the class again updates.
 func TestMorningChecksOfAClass(t *testing.T) {
+	for _, size := range []int{20_000, 4} { // one chunk; many chunks of 4 rows
+		t.Run(fmt.Sprintf("chunks of %d", size), func(t *testing.T) {
+			old := chunkRows
+			chunkRows = size
+			t.Cleanup(func() { chunkRows = old })
+			morningChecks(t)
+		})
+	}
+}
+
+func morningChecks(t *testing.T) {
 	e := newEnv(t)
 	a := e.staffOf(e.idA)
 	var kids, enrol [][]string
@@ -429,6 +440,27 @@ func TestMorningChecksOfAClass(t *testing.T) {
 	checks[5][5] = "38.2"
 	checks[5][6] = "ABNORMAL"
 	e.ok(a, "health_records", csvFile(checks...), 0, 1, 18)
+	// A key given twice is found whatever the chunks; nothing is written.
+	dup := append(append([][]string{}, checks...), checks[2])
+	dup[3] = []string{e.instA, checks[3][1], "DAILY_CHECK", "2025-03-04", "MORNING", "36.5", "NORMAL"}
+	res = e.run(a, "health_records", "dup.csv", csvFile(dup...))
+	if res.ErrorCount != 1 || res.Errors[0].Row != 21 || res.Errors[0].Code != CodeConflict {
+		t.Fatalf("duplicate key across chunks: %+v", res.Errors)
+	}
+	if n := e.db.Client.HealthRecord.Query().CountX(testdb.Ctx()); n != 19 {
+		t.Fatalf("%d health records after a rejected file, want 19", n)
+	}
+	// A new day of the class: 19 more records through every chunk.
+	for i := range checks[1:] {
+		checks[i+1][3] = "2025-03-05"
+	}
+	res = e.run(a, "health_records", "day2.csv", csvFile(checks...))
+	if res.ErrorCount != 0 || res.Created != 19 || res.Rows != 19 {
+		t.Fatalf("second day: %+v", res)
+	}
+	if n := e.db.Client.HealthRecord.Query().CountX(testdb.Ctx()); n != 38 {
+		t.Fatalf("%d health records, want 38", n)
+	}
 }
 
 // TestErrorReport: the report is the user's rows with an error column.
@@ -503,5 +535,27 @@ func TestErrorCap(t *testing.T) {
 	}
 	if style, _ := f.GetCellStyle("surveys", "D2"); style == 0 {
 		t.Fatal("D2 (respondents) not highlighted")
+	}
+}
+
+// TestRegulatorEndsEnrolment: a regulator of the region may end an
+// enrolment through a file (an update) but not enrol a child; a finding
+// names its inspection by institution, day and kind.
+func TestRegulatorEndsEnrolment(t *testing.T) {
+	e := newEnv(t)
+	kid := idNumber(t, "21010220230520002")
+	a := e.staffOf(e.idA)
+	e.ok(a, "children", csvFile([]string{"idNumber", "name", "sex", "birthDate"}, []string{kid, "李小明", "MALE", "2023-05-20"}), 1, 0, 0)
+	head := []string{"institutionCreditCode", "childIdNumber", "startDate", "serviceMode", "endDate", "exitReason"}
+	e.ok(a, "enrolments", csvFile(head, []string{e.instA, kid, "2024-09-01", "FULL_DAY", "", ""}), 1, 0, 0)
+	e.ok(district, "enrolments", csvFile(head, []string{e.instA, kid, "2024-09-01", "FULL_DAY", "2025-07-01", "KINDERGARTEN"}), 0, 1, 0)
+	res := e.run(district, "enrolments", "e.csv", csvFile(head, []string{e.instA, kid, "2025-09-01", "FULL_DAY", "", ""}))
+	if res.ErrorCount != 1 || res.Errors[0].Code != CodeForbidden {
+		t.Fatalf("regulator enrolling: %+v", res.Errors)
+	}
+	res = e.run(province, "findings", "f.csv", csvFile([]string{"institutionCreditCode", "inspectedOn", "inspectionKind", "rule", "severity"},
+		[]string{e.instA, "2025-04-10", "ROUTINE", "第十九条", "MINOR"}))
+	if res.ErrorCount != 1 || res.Errors[0].Code != CodeNotFound || res.Errors[0].Column != "inspectedOn" {
+		t.Fatalf("finding without its inspection: %+v", res.Errors)
 	}
 }

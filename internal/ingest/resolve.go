@@ -55,7 +55,9 @@ func isPrivacyDeny(err error) bool { return errors.Is(err, privacy.Deny) }
 // them into stored IDs, a few queries per file, then checks that each row
 // lies in the viewer's write scope.
 func (b *batch) resolve() error {
-	b.docs = map[string]docInfo{}
+	if b.docs == nil {
+		b.docs = map[string]docInfo{}
+	}
 	if err := b.resolveRegions(); err != nil {
 		return err
 	}
@@ -398,7 +400,7 @@ func (b *batch) audit(ctx context.Context, c *ent.Client) error {
 		SetRole(string(b.v.Role)).
 		SetRegionCode(b.v.RegionCode).
 		SetInstitutionID(b.v.InstitutionID).
-		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, len(b.rows), b.opts.FileName)).
+		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, b.res.Rows, b.opts.FileName)).
 		SetDocumentHash(b.res.FileHash).
 		SetEntityType(b.e.Type).
 		SetEntityIds([]int{}).
