@@ -255,6 +255,12 @@ var flagEnv = map[string]string{
 	"trace-sample-ratio":           "TUOYU_TRACE_SAMPLE_RATIO",
 	"log-format":                   "TUOYU_LOG_FORMAT",
 	"log-requests":                 "TUOYU_LOG_REQUESTS",
+	"entity":                       "TUOYU_IMPORT_ENTITY",
+	"file":                         "TUOYU_IMPORT_FILE",
+	"dry-run":                      "TUOYU_IMPORT_DRY_RUN",
+	"format":                       "TUOYU_IMPORT_FORMAT",
+	"encoding":                     "TUOYU_IMPORT_ENCODING",
+	"error-report":                 "TUOYU_IMPORT_ERROR_REPORT",
 }
 
 // secretEnv are the variables whose values are never repeated in an error:

@@ -60,6 +60,9 @@ var commands = []struct{ name, args, summary string }{
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
 	{"purge", "[--dry-run] [--retention-children 3y] [flags]", "pseudonymise children and staff past their retention, delete old audit rows"},
 	{"backup", "--out FILE [flags]", "write a consistent copy of the database (SQLite VACUUM INTO, PostgreSQL pg_dump)"},
+	{"export", "--entity E --role ROLE --region CODE [--format csv|xlsx] [--out FILE] [flags]", "export one entity's rows as a viewer sees them (CSV or XLSX)"},
+	{"template", "ENTITY [--format xlsx|csv] [--out FILE]", "write the import template of an entity"},
+	{"import", "--entity NAME --file FILE [--dry-run] [flags]", "import a CSV or XLSX file of one registry entity, all or nothing"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -90,6 +93,12 @@ func run(ctx context.Context, args []string) error {
 		return purgeCmd(ctx, args)
 	case "backup":
 		return backupCmd(ctx, args)
+	case "export":
+		return exportCmd(ctx, args)
+	case "template":
+		return templateCmd(ctx, args)
+	case "import":
+		return importCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -151,7 +160,7 @@ func progName() string {
 
 // goPackagePrefixes are the names of our Go packages that wrap errors
 // ("ident: invalid …"): useful in logs, noise to someone at a terminal.
-var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "retention", "backup"}
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "retention", "backup", "export"}
 
 // userMessage is err's text without Go package prefixes.
 func userMessage(err error) string {

@@ -5,6 +5,7 @@
 //	            allowed origins; /graphql is an alias of it
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
+//	/templates/ import templates, /templates/{entity}.xlsx or .csv
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //	/metrics    Prometheus metrics, only when Config.Metrics is set (no
@@ -25,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuoyu/tuoyu/internal/dashboard"
+	"github.com/tuoyu/tuoyu/internal/export"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/migrate"
@@ -103,6 +105,8 @@ func New(cfg Config) *Server {
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
 	}
+	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
+	mux.Handle("/templates/", export.TemplateHandler())
 	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
 	handler := withCompression(mux)
