@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 )
 
 // Data fixes run in a migration's transaction before its statements, for
@@ -12,6 +14,25 @@ import (
 // generated files stay untouched and their checksums valid.
 var dataFixes = map[string]func(ctx context.Context, tx Execer) error{
 	"data_identity_unique": DeduplicateIdentities,
+}
+
+// postFixes run in a migration's transaction after its statements, for
+// migrations whose new tables are filled from existing rows (same keying).
+// They get the dialect: the rows they write carry dates as parameters.
+var postFixes = map[string]func(ctx context.Context, tx *sql.Tx, dialect string) error{
+	"filing_history": BackfillFilingHistory,
+}
+
+// BackfillFilingHistory writes the FilingEvent history of the filings that
+// existed before it (internal/filing.Backfill), so FILING_RATE as of past
+// days keeps its values: a filing counts as filed from its receipt day, and
+// a cancelled one stops counting on the day it was last changed rather than
+// on every earlier day too.
+func BackfillFilingHistory(ctx context.Context, tx *sql.Tx, dialect string) error {
+	if _, err := filingflow.Backfill(ctx, tx, dialect); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
 }
 
 // Execer is what a data fix needs of a transaction.
