@@ -13,7 +13,6 @@ import (
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
-
 )
 
 // FilingEvent is one status change of a filing (备案), dated, with who made
