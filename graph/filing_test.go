@@ -141,7 +141,7 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 // year is CALENDAR_UNKNOWN until a province regulator loads the year.
 func TestWorkCalendarBeyondLastYear(t *testing.T) {
 	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 1)
+	tr := buildTree(t, s.Client, 4)
 	v := newWorkflowViewers(tr)
 	heping := nodeID(tr.districts[0].ID)
 	var cov struct {

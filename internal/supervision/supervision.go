@@ -208,7 +208,8 @@ func Verify(ctx context.Context, client *ent.Client, in Verification) (*ent.Find
 			u.SetRectifiedAt(re.InspectedOn)
 		}
 	} else {
-		u.SetStatus(finding.StatusOPEN).ClearRectifiedAt().ClearCorrectedAt().ClearVerifiedBy()
+		// A finding that is not VERIFIED has no verification to clear.
+		u.SetStatus(finding.StatusOPEN).ClearRectifiedAt()
 		if in.NewDeadline != nil {
 			u.SetDeadline(*in.NewDeadline)
 		}
