@@ -4,9 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/finding"
+	"github.com/tuoyu/tuoyu/ent/inspection"
+	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/ent/target"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 	"github.com/tuoyu/tuoyu/internal/workday"
 )
@@ -29,6 +37,13 @@ func (l *loader) writeSupervision(ctx context.Context) error {
 	dialect := "sqlite3"
 	if l.limit == postgresParams {
 		dialect = "postgres"
+	}
+	cal, err := workday.Load(ctx, l.client)
+	if err != nil {
+		return err
+	}
+	if err := l.writeRecentCases(ctx, cal); err != nil {
+		return err
 	}
 	stmts := []string{
 		`UPDATE filings SET cancelled_at = (SELECT i.closed_at FROM institutions i WHERE i.id = filings.institution_id)
@@ -61,7 +76,7 @@ func (l *loader) writeSupervision(ctx context.Context) error {
 		return fmt.Errorf("demo: filing history: %w", err)
 	}
 	l.counts["filing_events"] = n
-	return l.writeComplaintDeadlines(ctx)
+	return l.writeComplaintDeadlines(ctx, cal)
 }
 
 // outcomes of closed demo complaints, picked by ID.
@@ -73,11 +88,7 @@ var outcomes = []complaint.Outcome{
 
 // writeComplaintDeadlines sets each complaint's due_on and, when closed,
 // its outcome: one update per complaint, in transactions of writeTable's size.
-func (l *loader) writeComplaintDeadlines(ctx context.Context) error {
-	cal, err := workday.Load(ctx, l.client)
-	if err != nil {
-		return err
-	}
+func (l *loader) writeComplaintDeadlines(ctx context.Context, cal *workday.Calendar) error {
 	rows, err := l.client.Complaint.Query().Where(complaint.DueOnIsNil()).Order(ent.Asc(complaint.FieldID)).All(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: complaints: %w", err)
@@ -98,4 +109,118 @@ func (l *loader) writeComplaintDeadlines(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// supervisionTargets: the deadlines of the filing rules and of
+// rectification are obligations, so every receipt, rectification and
+// complaint is expected on time (1 = 100 %).
+func supervisionTargets() []targetSpec {
+	bind := target.KindBINDING
+	return []targetSpec{
+		{schematype.FilingOnTimeRate, 0, 0, 2025, 1, target.ComparatorAtLeast, "托育机构登记和备案办法（试行）国卫办人口发〔2019〕25号（5个工作日内出具回执）", bind},
+		{schematype.RectificationRate, 0, 0, 2025, 1, target.ComparatorAtLeast, "托育机构管理规范（试行）国卫人口发〔2019〕58号（限期整改）", bind},
+		{schematype.ComplaintOnTimeRate, 0, 0, 2025, 1, target.ComparatorAtLeast, "大足府办发〔2024〕16号（投诉马上查）；12345热线15个工作日办结", bind},
+	}
+}
+
+// writeRecentCases gives every district, in the last full month before
+// AsOf (the default KPI period), the workload the generator's two-year
+// history is too thin to guarantee: one filing submitted and receipted
+// (3 working days, on time), one inspection whose two findings fall due
+// (one rectified on time, one still OPEN and so overdue by AsOf), one
+// complaint due and closed on time and one still open past its deadline.
+// Dates are derived from AsOf and the district's first open institution:
+// deterministic. The rows are written before the history backfill.
+func (l *loader) writeRecentCases(ctx context.Context, cal *workday.Calendar) error {
+	to := time.Date(l.opts.AsOf.Year(), l.opts.AsOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	from := to.AddDate(0, -1, 0)
+	districts, err := l.client.Region.Query().Where(region.LevelEQ(region.LevelDISTRICT)).Order(ent.Asc(region.FieldID)).All(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: recent cases: %w", err)
+	}
+	tx, err := l.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: recent cases: %w", err)
+	}
+	for _, d := range districts {
+		if err := recentCases(ctx, tx.Client(), cal, d, from, to, l.opts.AsOf); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("demo: recent cases: %w", err)
+	}
+	l.counts["recent_cases"] = len(districts)
+	return nil
+}
+
+func recentCases(ctx context.Context, c *ent.Client, cal *workday.Calendar, d *ent.Region, from, to, asOf time.Time) error {
+	inst, err := c.Institution.Query().
+		Where(institution.HasRegionWith(region.CodeHasPrefix(d.Code)), institution.ClosedAtIsNil(), institution.OpenedAtLT(from)).
+		Order(ent.Asc(institution.FieldID)).
+		First(ctx)
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("demo: recent cases: %w", err)
+	}
+	wd := func(day time.Time, n int) (time.Time, error) { return cal.Add(day, n) }
+	// A filing submitted on the period's first working day, receipt 3 working days later.
+	sub, err := wd(from.AddDate(0, 0, -1), 1)
+	if err != nil {
+		return err
+	}
+	receipt, err := wd(sub, 3)
+	if err != nil {
+		return err
+	}
+	if err := c.Filing.Create().SetInstitution(inst).SetSubmittedAt(sub).SetReceiptAt(receipt).SetStatus(filing.StatusCHANGED).
+		SetChangedAt(receipt).SetDocuments(allDocs[:5]).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: recent filing: %w", err)
+	}
+	// An inspection 20 days before the period; findings due on the 10th and 20th.
+	insp, err := c.Inspection.Create().SetInstitution(inst).SetInspectedOn(from.AddDate(0, 0, -20)).SetKind(inspection.KindROUTINE).
+		SetInspector(d.Name + "卫生健康综合行政执法大队").SetOutcome(inspection.OutcomeCORRECTIONS_REQUIRED).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: recent inspection: %w", err)
+	}
+	due1, due2 := from.AddDate(0, 0, 9), from.AddDate(0, 0, 19)
+	if err := c.Finding.Create().SetInspection(insp).SetRule(findingRules[0].rule).SetDescription(findingRules[0].desc).SetSeverity(findingRules[0].sev).
+		SetDeadline(due1).SetStatus(finding.StatusRECTIFIED).SetRectifiedAt(due1.AddDate(0, 0, -2)).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: recent finding: %w", err)
+	}
+	if err := c.Finding.Create().SetInspection(insp).SetRule(findingRules[1].rule).SetDescription(findingRules[1].desc).SetSeverity(findingRules[1].sev).
+		SetDeadline(due2).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: recent finding: %w", err)
+	}
+	// Complaints: the first received so that it falls due inside the period
+	// (closed the day before), the second received 20 working days before AsOf (open, overdue).
+	received := from.AddDate(0, 0, -25)
+	due, err := wd(received, 15)
+	for err == nil && due.Before(from) {
+		received = received.AddDate(0, 0, 1)
+		due, err = wd(received, 15)
+	}
+	if err != nil {
+		return err
+	}
+	if !due.Before(to) {
+		return nil // a period too short for a 15-working-day deadline (cannot happen for a month)
+	}
+	if err := c.Complaint.Create().SetInstitution(inst).SetReceivedAt(received).SetDueOn(due).SetClosedAt(due.AddDate(0, 0, -1)).
+		SetOutcome(complaint.OutcomeUNSUBSTANTIATED).SetResolution(resolutions[0]).SetChannel(complaint.ChannelHOTLINE).
+		SetCategory(complaintCategories[0]).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: recent complaint: %w", err)
+	}
+	open := asOf.AddDate(0, 0, -30)
+	openDue, err := wd(open, 15)
+	if err != nil {
+		return err
+	}
+	if err := c.Complaint.Create().SetInstitution(inst).SetReceivedAt(open).SetDueOn(openDue).SetChannel(complaint.ChannelONLINE).
+		SetCategory(complaintCategories[1%len(complaintCategories)]).Exec(ctx); err != nil {
+		return fmt.Errorf("demo: recent complaint: %w", err)
+	}
+	return nil
 }
