@@ -13,8 +13,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
 	"github.com/tuoyu/tuoyu/internal/civil"
-	"github.com/tuoyu/tuoyu/internal/ident"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
+	"github.com/tuoyu/tuoyu/internal/ident"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
