@@ -87,28 +87,33 @@ var outcomes = []complaint.Outcome{
 }
 
 // writeComplaintDeadlines sets each complaint's due_on and, when closed,
-// its outcome: one update per complaint, in transactions of writeTable's size.
+// its outcome: one update per complaint, in one transaction.
 func (l *loader) writeComplaintDeadlines(ctx context.Context, cal *workday.Calendar) error {
 	rows, err := l.client.Complaint.Query().Where(complaint.DueOnIsNil()).Order(ent.Asc(complaint.FieldID)).All(ctx)
 	if err != nil {
 		return fmt.Errorf("demo: complaints: %w", err)
 	}
-	return l.writeTable(ctx, "complaint_deadlines", len(rows), 3, func(ctx context.Context, tx *ent.Tx, lo, hi int) error {
-		for _, c := range rows[lo:hi] {
-			due, err := cal.Add(c.ReceivedAt, 15)
-			if err != nil {
-				return fmt.Errorf("demo: complaint %d: %w", c.ID, err)
-			}
-			u := tx.Complaint.UpdateOneID(c.ID).SetDueOn(due)
-			if c.ClosedAt != nil {
-				u.SetOutcome(outcomes[c.ID%len(outcomes)])
-			}
-			if err := u.Exec(ctx); err != nil {
-				return fmt.Errorf("demo: complaint %d: %w", c.ID, err)
-			}
+	tx, err := l.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: complaint deadlines: %w", err)
+	}
+	for _, c := range rows {
+		due, err := cal.Add(c.ReceivedAt, 15)
+		if err != nil {
+			return errors.Join(fmt.Errorf("demo: complaint %d: %w", c.ID, err), tx.Rollback())
 		}
-		return nil
-	})
+		u := tx.Complaint.UpdateOneID(c.ID).SetDueOn(due)
+		if c.ClosedAt != nil {
+			u.SetOutcome(outcomes[c.ID%len(outcomes)])
+		}
+		if err := u.Exec(ctx); err != nil {
+			return errors.Join(fmt.Errorf("demo: complaint %d: %w", c.ID, err), tx.Rollback())
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("demo: complaint deadlines: %w", err)
+	}
+	return nil
 }
 
 // supervisionTargets: the deadlines of the filing rules and of
@@ -142,57 +147,65 @@ func (l *loader) writeRecentCases(ctx context.Context, cal *workday.Calendar) er
 	if err != nil {
 		return fmt.Errorf("demo: recent cases: %w", err)
 	}
+	added := 0
 	for _, d := range districts {
-		if err := recentCases(ctx, tx.Client(), cal, d, from, to, l.opts.AsOf); err != nil {
+		ok, err := recentCases(ctx, tx.Client(), cal, d, from, to, l.opts.AsOf)
+		if err != nil {
 			return errors.Join(err, tx.Rollback())
+		}
+		if ok {
+			added++
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("demo: recent cases: %w", err)
 	}
-	l.counts["recent_cases"] = len(districts)
+	// One filing, one inspection, two findings and two complaints per district.
+	for table, per := range map[string]int{"filings": 1, "inspections": 1, "findings": 2, "complaints": 2} {
+		l.counts[table] += per * added
+	}
 	return nil
 }
 
-func recentCases(ctx context.Context, c *ent.Client, cal *workday.Calendar, d *ent.Region, from, to, asOf time.Time) error {
+func recentCases(ctx context.Context, c *ent.Client, cal *workday.Calendar, d *ent.Region, from, to, asOf time.Time) (bool, error) {
 	inst, err := c.Institution.Query().
 		Where(institution.HasRegionWith(region.CodeHasPrefix(d.Code)), institution.ClosedAtIsNil(), institution.OpenedAtLT(from)).
 		Order(ent.Asc(institution.FieldID)).
 		First(ctx)
 	if ent.IsNotFound(err) {
-		return nil
+		return false, nil
 	}
 	if err != nil {
-		return fmt.Errorf("demo: recent cases: %w", err)
+		return false, fmt.Errorf("demo: recent cases: %w", err)
 	}
 	wd := func(day time.Time, n int) (time.Time, error) { return cal.Add(day, n) }
 	// A filing submitted on the period's first working day, receipt 3 working days later.
 	sub, err := wd(from.AddDate(0, 0, -1), 1)
 	if err != nil {
-		return err
+		return false, err
 	}
 	receipt, err := wd(sub, 3)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := c.Filing.Create().SetInstitution(inst).SetSubmittedAt(sub).SetReceiptAt(receipt).SetStatus(filing.StatusCHANGED).
 		SetChangedAt(receipt).SetDocuments(allDocs[:5]).Exec(ctx); err != nil {
-		return fmt.Errorf("demo: recent filing: %w", err)
+		return false, fmt.Errorf("demo: recent filing: %w", err)
 	}
 	// An inspection 20 days before the period; findings due on the 10th and 20th.
 	insp, err := c.Inspection.Create().SetInstitution(inst).SetInspectedOn(from.AddDate(0, 0, -20)).SetKind(inspection.KindROUTINE).
 		SetInspector(d.Name + "卫生健康综合行政执法大队").SetOutcome(inspection.OutcomeCORRECTIONS_REQUIRED).Save(ctx)
 	if err != nil {
-		return fmt.Errorf("demo: recent inspection: %w", err)
+		return false, fmt.Errorf("demo: recent inspection: %w", err)
 	}
 	due1, due2 := from.AddDate(0, 0, 9), from.AddDate(0, 0, 19)
 	if err := c.Finding.Create().SetInspection(insp).SetRule(findingRules[0].rule).SetDescription(findingRules[0].desc).SetSeverity(findingRules[0].sev).
 		SetDeadline(due1).SetStatus(finding.StatusRECTIFIED).SetRectifiedAt(due1.AddDate(0, 0, -2)).Exec(ctx); err != nil {
-		return fmt.Errorf("demo: recent finding: %w", err)
+		return false, fmt.Errorf("demo: recent finding: %w", err)
 	}
 	if err := c.Finding.Create().SetInspection(insp).SetRule(findingRules[1].rule).SetDescription(findingRules[1].desc).SetSeverity(findingRules[1].sev).
 		SetDeadline(due2).Exec(ctx); err != nil {
-		return fmt.Errorf("demo: recent finding: %w", err)
+		return false, fmt.Errorf("demo: recent finding: %w", err)
 	}
 	// Complaints: the first received so that it falls due inside the period
 	// (closed the day before), the second received 20 working days before AsOf (open, overdue).
@@ -203,24 +216,24 @@ func recentCases(ctx context.Context, c *ent.Client, cal *workday.Calendar, d *e
 		due, err = wd(received, 15)
 	}
 	if err != nil {
-		return err
+		return false, err
 	}
 	if !due.Before(to) {
-		return nil // a period too short for a 15-working-day deadline (cannot happen for a month)
+		return false, fmt.Errorf("demo: no receipt day puts a complaint's deadline in [%s, %s)", from.Format("2006-01-02"), to.Format("2006-01-02"))
 	}
 	if err := c.Complaint.Create().SetInstitution(inst).SetReceivedAt(received).SetDueOn(due).SetClosedAt(due.AddDate(0, 0, -1)).
 		SetOutcome(complaint.OutcomeUNSUBSTANTIATED).SetResolution(resolutions[0]).SetChannel(complaint.ChannelHOTLINE).
 		SetCategory(complaintCategories[0]).Exec(ctx); err != nil {
-		return fmt.Errorf("demo: recent complaint: %w", err)
+		return false, fmt.Errorf("demo: recent complaint: %w", err)
 	}
 	open := asOf.AddDate(0, 0, -30)
 	openDue, err := wd(open, 15)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := c.Complaint.Create().SetInstitution(inst).SetReceivedAt(open).SetDueOn(openDue).SetChannel(complaint.ChannelONLINE).
 		SetCategory(complaintCategories[1%len(complaintCategories)]).Exec(ctx); err != nil {
-		return fmt.Errorf("demo: recent complaint: %w", err)
+		return false, fmt.Errorf("demo: recent complaint: %w", err)
 	}
-	return nil
+	return true, nil
 }
