@@ -131,7 +131,7 @@ func supervisionTargets() []targetSpec {
 // writeRecentCases gives every district, in the last full month before
 // AsOf (the default KPI period), the workload the generator's two-year
 // history is too thin to guarantee: one filing submitted and receipted
-// (3 working days, on time), one inspection whose two findings fall due
+// (3 working days, on time; a change filing when it filed before), one inspection whose two findings fall due
 // (one rectified on time, one still OPEN and so overdue by AsOf), one
 // complaint due and closed on time and one still open past its deadline.
 // Dates are derived from AsOf and the district's first open institution:
@@ -188,8 +188,16 @@ func recentCases(ctx context.Context, c *ent.Client, cal *workday.Calendar, d *e
 	if err != nil {
 		return false, err
 	}
-	if err := c.Filing.Create().SetInstitution(inst).SetSubmittedAt(sub).SetReceiptAt(receipt).SetStatus(filing.StatusCHANGED).
-		SetChangedAt(receipt).SetDocuments(allDocs[:5]).Exec(ctx); err != nil {
+	// A change filing (变更备案) when the institution filed before, else its first filing.
+	filed, err := c.Filing.Query().Where(filing.InstitutionID(inst.ID)).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("demo: recent filing: %w", err)
+	}
+	fb := c.Filing.Create().SetInstitution(inst).SetSubmittedAt(sub).SetReceiptAt(receipt).SetStatus(filing.StatusFILED).SetDocuments(allDocs[:5])
+	if filed {
+		fb.SetStatus(filing.StatusCHANGED).SetChangedAt(receipt)
+	}
+	if err := fb.Exec(ctx); err != nil {
 		return false, fmt.Errorf("demo: recent filing: %w", err)
 	}
 	// An inspection 20 days before the period; findings due on the 10th and 20th.
