@@ -8006,7 +8006,7 @@ enum IndicatorKey @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.
   """
   KINDERGARTEN_CHILDCARE_SHARE
   """
-  备案率: share of open institutions that are filed (FILED or CHANGED with a receipt), as of a day (RATIO).
+  备案率: share of childcare providers filed on the day — the latest status of a filing's history on or before it is RECEIPT_ISSUED or CHANGED — as of a day (RATIO).
   """
   FILING_RATE
   """
