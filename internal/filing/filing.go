@@ -80,13 +80,19 @@ func Region(ctx context.Context, client *ent.Client, id int) (string, error) {
 // SUBMITTED) at institutions in the region, as of asOf. The query runs as
 // the viewer, so row policies apply on top of the region check.
 func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, error) {
+	ds, _, err := pending(ctx, client, regionID, asOf)
+	return ds, err
+}
+
+// pending is Pending, also returning the calendar it used.
+func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, *workday.Calendar, error) {
 	prefix, err := Region(ctx, client, regionID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cal, err := workday.Load(ctx, client)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	filings, err := client.Filing.Query().
 		Where(
@@ -94,9 +100,10 @@ func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 			entfiling.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix))),
 		).
 		Order(ent.Asc(entfiling.FieldSubmittedAt), ent.Asc(entfiling.FieldID)).
+		WithInstitution(). // the work list shows it: one statement, not one per filing
 		All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("filing: pending filings: %w", err)
+		return nil, nil, fmt.Errorf("filing: pending filings: %w", err)
 	}
 	out := make([]Deadline, 0, 2*len(filings))
 	for _, f := range filings {
@@ -106,12 +113,12 @@ func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 		}{{Receipt, ReceiptDays}, {Notice, NoticeDays}} {
 			d, err := deadline(cal, f, k.kind, k.days, asOf)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out, cal, nil
 }
 
 func deadline(cal *workday.Calendar, f *ent.Filing, kind Kind, days int, asOf time.Time) (Deadline, error) {
@@ -136,11 +143,7 @@ func Due(ctx context.Context, client *ent.Client, regionID, within int, asOf tim
 	if within < 0 || within > MaxWithin {
 		return nil, apperr.Invalid("within", fmt.Sprintf("must be between 0 and %d working days", MaxWithin))
 	}
-	all, err := Pending(ctx, client, regionID, asOf)
-	if err != nil {
-		return nil, err
-	}
-	cal, err := workday.Load(ctx, client)
+	all, cal, err := pending(ctx, client, regionID, asOf)
 	if err != nil {
 		return nil, err
 	}
