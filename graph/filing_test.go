@@ -87,7 +87,9 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 
 	// With each filing's institution: region 1, calendar 1, filings 1, institutions 1.
 	nested := `query($r: ID!, $d: Date) { filingsDue(regionID: $r, within: 10, asOf: $d) { filing { institution { name } } dueOn } }`
-	if n := s.Count(func() { s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &struct{}{}) }); n != 4 {
+	if n := s.Count(func() {
+		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &struct{}{})
+	}); n != 4 {
 		t.Errorf("filingsDue with institutions ran %d statements; want 4", n)
 	}
 	// Scope: another district, staff and an unknown region are refused.
@@ -225,7 +227,9 @@ func TestFindingRectificationWorkflow(t *testing.T) {
 	// The list with each finding's inspection and institution: region 1,
 	// findings 1, inspections 1, institutions 1 — whatever the number of items.
 	nested := `query($r: ID!, $d: Date) { findingsOverdue(regionID: $r, asOf: $d) { finding { id inspection { id institution { name } } } } }`
-	if n := s.Count(func() { s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &struct{}{}) }); n != 4 {
+	if n := s.Count(func() {
+		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &struct{}{})
+	}); n != 4 {
 		t.Errorf("findingsOverdue with inspection and institution ran %d statements; want 4", n)
 	}
 
