@@ -23,6 +23,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
@@ -37,6 +38,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 
 	stdsql "database/sql"
 )
@@ -62,6 +64,8 @@ type Client struct {
 	Enrolment *EnrolmentClient
 	// Filing is the client for interacting with the Filing builders.
 	Filing *FilingClient
+	// FilingEvent is the client for interacting with the FilingEvent builders.
+	FilingEvent *FilingEventClient
 	// Finding is the client for interacting with the Finding builders.
 	Finding *FindingClient
 	// HealthRecord is the client for interacting with the HealthRecord builders.
@@ -90,6 +94,8 @@ type Client struct {
 	Survey *SurveyClient
 	// Target is the client for interacting with the Target builders.
 	Target *TargetClient
+	// WorkCalendarDay is the client for interacting with the WorkCalendarDay builders.
+	WorkCalendarDay *WorkCalendarDayClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -109,6 +115,7 @@ func (c *Client) init() {
 	c.Complaint = NewComplaintClient(c.config)
 	c.Enrolment = NewEnrolmentClient(c.config)
 	c.Filing = NewFilingClient(c.config)
+	c.FilingEvent = NewFilingEventClient(c.config)
 	c.Finding = NewFindingClient(c.config)
 	c.HealthRecord = NewHealthRecordClient(c.config)
 	c.IdempotencyRecord = NewIdempotencyRecordClient(c.config)
@@ -123,6 +130,7 @@ func (c *Client) init() {
 	c.Staff = NewStaffClient(c.config)
 	c.Survey = NewSurveyClient(c.config)
 	c.Target = NewTargetClient(c.config)
+	c.WorkCalendarDay = NewWorkCalendarDayClient(c.config)
 }
 
 type (
@@ -223,6 +231,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Complaint:            NewComplaintClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
 		Filing:               NewFilingClient(cfg),
+		FilingEvent:          NewFilingEventClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
 		IdempotencyRecord:    NewIdempotencyRecordClient(cfg),
@@ -237,6 +246,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Staff:                NewStaffClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		Target:               NewTargetClient(cfg),
+		WorkCalendarDay:      NewWorkCalendarDayClient(cfg),
 	}, nil
 }
 
@@ -264,6 +274,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Complaint:            NewComplaintClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
 		Filing:               NewFilingClient(cfg),
+		FilingEvent:          NewFilingEventClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
 		IdempotencyRecord:    NewIdempotencyRecordClient(cfg),
@@ -278,6 +289,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Staff:                NewStaffClient(cfg),
 		Survey:               NewSurveyClient(cfg),
 		Target:               NewTargetClient(cfg),
+		WorkCalendarDay:      NewWorkCalendarDayClient(cfg),
 	}, nil
 }
 
@@ -308,10 +320,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.Enrolment, c.Filing, c.FilingEvent, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Use(hooks...)
 	}
@@ -322,10 +334,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.Enrolment, c.Filing, c.FilingEvent, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -350,6 +362,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Enrolment.mutate(ctx, m)
 	case *FilingMutation:
 		return c.Filing.mutate(ctx, m)
+	case *FilingEventMutation:
+		return c.FilingEvent.mutate(ctx, m)
 	case *FindingMutation:
 		return c.Finding.mutate(ctx, m)
 	case *HealthRecordMutation:
@@ -378,6 +392,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Survey.mutate(ctx, m)
 	case *TargetMutation:
 		return c.Target.mutate(ctx, m)
+	case *WorkCalendarDayMutation:
+		return c.WorkCalendarDay.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -1573,6 +1589,22 @@ func (c *FilingClient) QueryInstitution(_m *Filing) *InstitutionQuery {
 	return query
 }
 
+// QueryEvents queries the events edge of a Filing.
+func (c *FilingClient) QueryEvents(_m *Filing) *FilingEventQuery {
+	query := (&FilingEventClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(filing.Table, filing.FieldID, id),
+			sqlgraph.To(filingevent.Table, filingevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, filing.EventsTable, filing.EventsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *FilingClient) Hooks() []Hook {
 	hooks := c.hooks.Filing
@@ -1596,6 +1628,156 @@ func (c *FilingClient) mutate(ctx context.Context, m *FilingMutation) (Value, er
 		return (&FilingDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Filing mutation op: %q", m.Op())
+	}
+}
+
+// FilingEventClient is a client for the FilingEvent schema.
+type FilingEventClient struct {
+	config
+}
+
+// NewFilingEventClient returns a client for the FilingEvent from the given config.
+func NewFilingEventClient(c config) *FilingEventClient {
+	return &FilingEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `filingevent.Hooks(f(g(h())))`.
+func (c *FilingEventClient) Use(hooks ...Hook) {
+	c.hooks.FilingEvent = append(c.hooks.FilingEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `filingevent.Intercept(f(g(h())))`.
+func (c *FilingEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FilingEvent = append(c.inters.FilingEvent, interceptors...)
+}
+
+// Create returns a builder for creating a FilingEvent entity.
+func (c *FilingEventClient) Create() *FilingEventCreate {
+	mutation := newFilingEventMutation(c.config, OpCreate)
+	return &FilingEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FilingEvent entities.
+func (c *FilingEventClient) CreateBulk(builders ...*FilingEventCreate) *FilingEventCreateBulk {
+	return &FilingEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FilingEventClient) MapCreateBulk(slice any, setFunc func(*FilingEventCreate, int)) *FilingEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FilingEventCreateBulk{err: fmt.Errorf("calling to FilingEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FilingEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FilingEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FilingEvent.
+func (c *FilingEventClient) Update() *FilingEventUpdate {
+	mutation := newFilingEventMutation(c.config, OpUpdate)
+	return &FilingEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FilingEventClient) UpdateOne(_m *FilingEvent) *FilingEventUpdateOne {
+	mutation := newFilingEventMutation(c.config, OpUpdateOne, withFilingEvent(_m))
+	return &FilingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FilingEventClient) UpdateOneID(id int) *FilingEventUpdateOne {
+	mutation := newFilingEventMutation(c.config, OpUpdateOne, withFilingEventID(id))
+	return &FilingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FilingEvent.
+func (c *FilingEventClient) Delete() *FilingEventDelete {
+	mutation := newFilingEventMutation(c.config, OpDelete)
+	return &FilingEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FilingEventClient) DeleteOne(_m *FilingEvent) *FilingEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FilingEventClient) DeleteOneID(id int) *FilingEventDeleteOne {
+	builder := c.Delete().Where(filingevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FilingEventDeleteOne{builder}
+}
+
+// Query returns a query builder for FilingEvent.
+func (c *FilingEventClient) Query() *FilingEventQuery {
+	return &FilingEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFilingEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FilingEvent entity by its id.
+func (c *FilingEventClient) Get(ctx context.Context, id int) (*FilingEvent, error) {
+	return c.Query().Where(filingevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FilingEventClient) GetX(ctx context.Context, id int) *FilingEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryFiling queries the filing edge of a FilingEvent.
+func (c *FilingEventClient) QueryFiling(_m *FilingEvent) *FilingQuery {
+	query := (&FilingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(filingevent.Table, filingevent.FieldID, id),
+			sqlgraph.To(filing.Table, filing.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, filingevent.FilingTable, filingevent.FilingColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *FilingEventClient) Hooks() []Hook {
+	hooks := c.hooks.FilingEvent
+	return append(hooks[:len(hooks):len(hooks)], filingevent.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *FilingEventClient) Interceptors() []Interceptor {
+	return c.inters.FilingEvent
+}
+
+func (c *FilingEventClient) mutate(ctx context.Context, m *FilingEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FilingEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FilingEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FilingEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FilingEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FilingEvent mutation op: %q", m.Op())
 	}
 }
 
@@ -1716,6 +1898,22 @@ func (c *FindingClient) QueryInspection(_m *Finding) *InspectionQuery {
 			sqlgraph.From(finding.Table, finding.FieldID, id),
 			sqlgraph.To(inspection.Table, inspection.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, finding.InspectionTable, finding.InspectionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVerifiedBy queries the verified_by edge of a Finding.
+func (c *FindingClient) QueryVerifiedBy(_m *Finding) *InspectionQuery {
+	query := (&InspectionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(finding.Table, finding.FieldID, id),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, finding.VerifiedByTable, finding.VerifiedByColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -2482,6 +2680,22 @@ func (c *InspectionClient) QueryFindings(_m *Inspection) *FindingQuery {
 			sqlgraph.From(inspection.Table, inspection.FieldID, id),
 			sqlgraph.To(finding.Table, finding.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, inspection.FindingsTable, inspection.FindingsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryVerifiedFindings queries the verified_findings edge of a Inspection.
+func (c *InspectionClient) QueryVerifiedFindings(_m *Inspection) *FindingQuery {
+	query := (&FindingClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, id),
+			sqlgraph.To(finding.Table, finding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inspection.VerifiedFindingsTable, inspection.VerifiedFindingsColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -3971,19 +4185,153 @@ func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, er
 	}
 }
 
+// WorkCalendarDayClient is a client for the WorkCalendarDay schema.
+type WorkCalendarDayClient struct {
+	config
+}
+
+// NewWorkCalendarDayClient returns a client for the WorkCalendarDay from the given config.
+func NewWorkCalendarDayClient(c config) *WorkCalendarDayClient {
+	return &WorkCalendarDayClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `workcalendarday.Hooks(f(g(h())))`.
+func (c *WorkCalendarDayClient) Use(hooks ...Hook) {
+	c.hooks.WorkCalendarDay = append(c.hooks.WorkCalendarDay, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `workcalendarday.Intercept(f(g(h())))`.
+func (c *WorkCalendarDayClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WorkCalendarDay = append(c.inters.WorkCalendarDay, interceptors...)
+}
+
+// Create returns a builder for creating a WorkCalendarDay entity.
+func (c *WorkCalendarDayClient) Create() *WorkCalendarDayCreate {
+	mutation := newWorkCalendarDayMutation(c.config, OpCreate)
+	return &WorkCalendarDayCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WorkCalendarDay entities.
+func (c *WorkCalendarDayClient) CreateBulk(builders ...*WorkCalendarDayCreate) *WorkCalendarDayCreateBulk {
+	return &WorkCalendarDayCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WorkCalendarDayClient) MapCreateBulk(slice any, setFunc func(*WorkCalendarDayCreate, int)) *WorkCalendarDayCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WorkCalendarDayCreateBulk{err: fmt.Errorf("calling to WorkCalendarDayClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WorkCalendarDayCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WorkCalendarDayCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WorkCalendarDay.
+func (c *WorkCalendarDayClient) Update() *WorkCalendarDayUpdate {
+	mutation := newWorkCalendarDayMutation(c.config, OpUpdate)
+	return &WorkCalendarDayUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WorkCalendarDayClient) UpdateOne(_m *WorkCalendarDay) *WorkCalendarDayUpdateOne {
+	mutation := newWorkCalendarDayMutation(c.config, OpUpdateOne, withWorkCalendarDay(_m))
+	return &WorkCalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WorkCalendarDayClient) UpdateOneID(id int) *WorkCalendarDayUpdateOne {
+	mutation := newWorkCalendarDayMutation(c.config, OpUpdateOne, withWorkCalendarDayID(id))
+	return &WorkCalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WorkCalendarDay.
+func (c *WorkCalendarDayClient) Delete() *WorkCalendarDayDelete {
+	mutation := newWorkCalendarDayMutation(c.config, OpDelete)
+	return &WorkCalendarDayDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WorkCalendarDayClient) DeleteOne(_m *WorkCalendarDay) *WorkCalendarDayDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WorkCalendarDayClient) DeleteOneID(id int) *WorkCalendarDayDeleteOne {
+	builder := c.Delete().Where(workcalendarday.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WorkCalendarDayDeleteOne{builder}
+}
+
+// Query returns a query builder for WorkCalendarDay.
+func (c *WorkCalendarDayClient) Query() *WorkCalendarDayQuery {
+	return &WorkCalendarDayQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWorkCalendarDay},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WorkCalendarDay entity by its id.
+func (c *WorkCalendarDayClient) Get(ctx context.Context, id int) (*WorkCalendarDay, error) {
+	return c.Query().Where(workcalendarday.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WorkCalendarDayClient) GetX(ctx context.Context, id int) *WorkCalendarDay {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WorkCalendarDayClient) Hooks() []Hook {
+	hooks := c.hooks.WorkCalendarDay
+	return append(hooks[:len(hooks):len(hooks)], workcalendarday.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *WorkCalendarDayClient) Interceptors() []Interceptor {
+	return c.inters.WorkCalendarDay
+}
+
+func (c *WorkCalendarDayClient) mutate(ctx context.Context, m *WorkCalendarDayMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WorkCalendarDayCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WorkCalendarDayUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WorkCalendarDayUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WorkCalendarDayDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WorkCalendarDay mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		Filing, FilingEvent, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target []ent.Hook
+		ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		Filing, FilingEvent, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target []ent.Interceptor
+		ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Interceptor
 	}
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 )
 
-// A complaint received about an institution, from receipt to resolution.
+// A complaint received about an institution, from receipt to resolution, with its handling deadline (due_on) and outcome.
 type Complaint struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -32,6 +32,10 @@ type Complaint struct {
 	Channel complaint.Channel `json:"channel,omitempty"`
 	// Subject, e.g. 安全, 收费, 卫生.
 	Category string `json:"category,omitempty"`
+	// Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue.
+	DueOn *time.Time `json:"due_on,omitempty"`
+	// Outcome of the handling; required when closed_at is set, and only then.
+	Outcome *complaint.Outcome `json:"outcome,omitempty"`
 	// How it was resolved.
 	Resolution string `json:"resolution,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -69,9 +73,9 @@ func (*Complaint) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case complaint.FieldID, complaint.FieldInstitutionID:
 			values[i] = new(sql.NullInt64)
-		case complaint.FieldChannel, complaint.FieldCategory, complaint.FieldResolution:
+		case complaint.FieldChannel, complaint.FieldCategory, complaint.FieldOutcome, complaint.FieldResolution:
 			values[i] = new(sql.NullString)
-		case complaint.FieldCreatedAt, complaint.FieldUpdatedAt, complaint.FieldReceivedAt, complaint.FieldClosedAt:
+		case complaint.FieldCreatedAt, complaint.FieldUpdatedAt, complaint.FieldReceivedAt, complaint.FieldClosedAt, complaint.FieldDueOn:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -136,6 +140,20 @@ func (_m *Complaint) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field category", values[i])
 			} else if value.Valid {
 				_m.Category = value.String
+			}
+		case complaint.FieldDueOn:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field due_on", values[i])
+			} else if value.Valid {
+				_m.DueOn = new(time.Time)
+				*_m.DueOn = value.Time
+			}
+		case complaint.FieldOutcome:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field outcome", values[i])
+			} else if value.Valid {
+				_m.Outcome = new(complaint.Outcome)
+				*_m.Outcome = complaint.Outcome(value.String)
 			}
 		case complaint.FieldResolution:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -206,6 +224,16 @@ func (_m *Complaint) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("category=")
 	builder.WriteString(_m.Category)
+	builder.WriteString(", ")
+	if v := _m.DueOn; v != nil {
+		builder.WriteString("due_on=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.Outcome; v != nil {
+		builder.WriteString("outcome=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
 	builder.WriteString(", ")
 	builder.WriteString("resolution=")
 	builder.WriteString(_m.Resolution)

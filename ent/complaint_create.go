@@ -89,6 +89,34 @@ func (_c *ComplaintCreate) SetCategory(v string) *ComplaintCreate {
 	return _c
 }
 
+// SetDueOn sets the "due_on" field.
+func (_c *ComplaintCreate) SetDueOn(v time.Time) *ComplaintCreate {
+	_c.mutation.SetDueOn(v)
+	return _c
+}
+
+// SetNillableDueOn sets the "due_on" field if the given value is not nil.
+func (_c *ComplaintCreate) SetNillableDueOn(v *time.Time) *ComplaintCreate {
+	if v != nil {
+		_c.SetDueOn(*v)
+	}
+	return _c
+}
+
+// SetOutcome sets the "outcome" field.
+func (_c *ComplaintCreate) SetOutcome(v complaint.Outcome) *ComplaintCreate {
+	_c.mutation.SetOutcome(v)
+	return _c
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_c *ComplaintCreate) SetNillableOutcome(v *complaint.Outcome) *ComplaintCreate {
+	if v != nil {
+		_c.SetOutcome(*v)
+	}
+	return _c
+}
+
 // SetResolution sets the "resolution" field.
 func (_c *ComplaintCreate) SetResolution(v string) *ComplaintCreate {
 	_c.mutation.SetResolution(v)
@@ -192,6 +220,11 @@ func (_c *ComplaintCreate) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Complaint.category": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.Outcome(); ok {
+		if err := complaint.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "Complaint.outcome": %w`, err)}
+		}
+	}
 	if v, ok := _c.mutation.Resolution(); ok {
 		if err := complaint.ResolutionValidator(v); err != nil {
 			return &ValidationError{Name: "resolution", err: fmt.Errorf(`ent: validator failed for field "Complaint.resolution": %w`, err)}
@@ -250,6 +283,14 @@ func (_c *ComplaintCreate) createSpec() (*Complaint, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Category(); ok {
 		_spec.SetField(complaint.FieldCategory, field.TypeString, value)
 		_node.Category = value
+	}
+	if value, ok := _c.mutation.DueOn(); ok {
+		_spec.SetField(complaint.FieldDueOn, field.TypeTime, value)
+		_node.DueOn = &value
+	}
+	if value, ok := _c.mutation.Outcome(); ok {
+		_spec.SetField(complaint.FieldOutcome, field.TypeEnum, value)
+		_node.Outcome = &value
 	}
 	if value, ok := _c.mutation.Resolution(); ok {
 		_spec.SetField(complaint.FieldResolution, field.TypeString, value)
@@ -399,6 +440,42 @@ func (u *ComplaintUpsert) SetCategory(v string) *ComplaintUpsert {
 // UpdateCategory sets the "category" field to the value that was provided on create.
 func (u *ComplaintUpsert) UpdateCategory() *ComplaintUpsert {
 	u.SetExcluded(complaint.FieldCategory)
+	return u
+}
+
+// SetDueOn sets the "due_on" field.
+func (u *ComplaintUpsert) SetDueOn(v time.Time) *ComplaintUpsert {
+	u.Set(complaint.FieldDueOn, v)
+	return u
+}
+
+// UpdateDueOn sets the "due_on" field to the value that was provided on create.
+func (u *ComplaintUpsert) UpdateDueOn() *ComplaintUpsert {
+	u.SetExcluded(complaint.FieldDueOn)
+	return u
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (u *ComplaintUpsert) ClearDueOn() *ComplaintUpsert {
+	u.SetNull(complaint.FieldDueOn)
+	return u
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *ComplaintUpsert) SetOutcome(v complaint.Outcome) *ComplaintUpsert {
+	u.Set(complaint.FieldOutcome, v)
+	return u
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *ComplaintUpsert) UpdateOutcome() *ComplaintUpsert {
+	u.SetExcluded(complaint.FieldOutcome)
+	return u
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (u *ComplaintUpsert) ClearOutcome() *ComplaintUpsert {
+	u.SetNull(complaint.FieldOutcome)
 	return u
 }
 
@@ -553,6 +630,48 @@ func (u *ComplaintUpsertOne) SetCategory(v string) *ComplaintUpsertOne {
 func (u *ComplaintUpsertOne) UpdateCategory() *ComplaintUpsertOne {
 	return u.Update(func(s *ComplaintUpsert) {
 		s.UpdateCategory()
+	})
+}
+
+// SetDueOn sets the "due_on" field.
+func (u *ComplaintUpsertOne) SetDueOn(v time.Time) *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetDueOn(v)
+	})
+}
+
+// UpdateDueOn sets the "due_on" field to the value that was provided on create.
+func (u *ComplaintUpsertOne) UpdateDueOn() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateDueOn()
+	})
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (u *ComplaintUpsertOne) ClearDueOn() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearDueOn()
+	})
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *ComplaintUpsertOne) SetOutcome(v complaint.Outcome) *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *ComplaintUpsertOne) UpdateOutcome() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateOutcome()
+	})
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (u *ComplaintUpsertOne) ClearOutcome() *ComplaintUpsertOne {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearOutcome()
 	})
 }
 
@@ -876,6 +995,48 @@ func (u *ComplaintUpsertBulk) SetCategory(v string) *ComplaintUpsertBulk {
 func (u *ComplaintUpsertBulk) UpdateCategory() *ComplaintUpsertBulk {
 	return u.Update(func(s *ComplaintUpsert) {
 		s.UpdateCategory()
+	})
+}
+
+// SetDueOn sets the "due_on" field.
+func (u *ComplaintUpsertBulk) SetDueOn(v time.Time) *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetDueOn(v)
+	})
+}
+
+// UpdateDueOn sets the "due_on" field to the value that was provided on create.
+func (u *ComplaintUpsertBulk) UpdateDueOn() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateDueOn()
+	})
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (u *ComplaintUpsertBulk) ClearDueOn() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearDueOn()
+	})
+}
+
+// SetOutcome sets the "outcome" field.
+func (u *ComplaintUpsertBulk) SetOutcome(v complaint.Outcome) *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.SetOutcome(v)
+	})
+}
+
+// UpdateOutcome sets the "outcome" field to the value that was provided on create.
+func (u *ComplaintUpsertBulk) UpdateOutcome() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.UpdateOutcome()
+	})
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (u *ComplaintUpsertBulk) ClearOutcome() *ComplaintUpsertBulk {
+	return u.Update(func(s *ComplaintUpsert) {
+		s.ClearOutcome()
 	})
 }
 

@@ -112,6 +112,46 @@ func (_u *ComplaintUpdate) SetNillableCategory(v *string) *ComplaintUpdate {
 	return _u
 }
 
+// SetDueOn sets the "due_on" field.
+func (_u *ComplaintUpdate) SetDueOn(v time.Time) *ComplaintUpdate {
+	_u.mutation.SetDueOn(v)
+	return _u
+}
+
+// SetNillableDueOn sets the "due_on" field if the given value is not nil.
+func (_u *ComplaintUpdate) SetNillableDueOn(v *time.Time) *ComplaintUpdate {
+	if v != nil {
+		_u.SetDueOn(*v)
+	}
+	return _u
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (_u *ComplaintUpdate) ClearDueOn() *ComplaintUpdate {
+	_u.mutation.ClearDueOn()
+	return _u
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *ComplaintUpdate) SetOutcome(v complaint.Outcome) *ComplaintUpdate {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *ComplaintUpdate) SetNillableOutcome(v *complaint.Outcome) *ComplaintUpdate {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (_u *ComplaintUpdate) ClearOutcome() *ComplaintUpdate {
+	_u.mutation.ClearOutcome()
+	return _u
+}
+
 // SetResolution sets the "resolution" field.
 func (_u *ComplaintUpdate) SetResolution(v string) *ComplaintUpdate {
 	_u.mutation.SetResolution(v)
@@ -202,6 +242,11 @@ func (_u *ComplaintUpdate) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Complaint.category": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Outcome(); ok {
+		if err := complaint.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "Complaint.outcome": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Resolution(); ok {
 		if err := complaint.ResolutionValidator(v); err != nil {
 			return &ValidationError{Name: "resolution", err: fmt.Errorf(`ent: validator failed for field "Complaint.resolution": %w`, err)}
@@ -248,6 +293,18 @@ func (_u *ComplaintUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Category(); ok {
 		_spec.SetField(complaint.FieldCategory, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DueOn(); ok {
+		_spec.SetField(complaint.FieldDueOn, field.TypeTime, value)
+	}
+	if _u.mutation.DueOnCleared() {
+		_spec.ClearField(complaint.FieldDueOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(complaint.FieldOutcome, field.TypeEnum, value)
+	}
+	if _u.mutation.OutcomeCleared() {
+		_spec.ClearField(complaint.FieldOutcome, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.Resolution(); ok {
 		_spec.SetField(complaint.FieldResolution, field.TypeString, value)
@@ -388,6 +445,46 @@ func (_u *ComplaintUpdateOne) SetNillableCategory(v *string) *ComplaintUpdateOne
 	return _u
 }
 
+// SetDueOn sets the "due_on" field.
+func (_u *ComplaintUpdateOne) SetDueOn(v time.Time) *ComplaintUpdateOne {
+	_u.mutation.SetDueOn(v)
+	return _u
+}
+
+// SetNillableDueOn sets the "due_on" field if the given value is not nil.
+func (_u *ComplaintUpdateOne) SetNillableDueOn(v *time.Time) *ComplaintUpdateOne {
+	if v != nil {
+		_u.SetDueOn(*v)
+	}
+	return _u
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (_u *ComplaintUpdateOne) ClearDueOn() *ComplaintUpdateOne {
+	_u.mutation.ClearDueOn()
+	return _u
+}
+
+// SetOutcome sets the "outcome" field.
+func (_u *ComplaintUpdateOne) SetOutcome(v complaint.Outcome) *ComplaintUpdateOne {
+	_u.mutation.SetOutcome(v)
+	return _u
+}
+
+// SetNillableOutcome sets the "outcome" field if the given value is not nil.
+func (_u *ComplaintUpdateOne) SetNillableOutcome(v *complaint.Outcome) *ComplaintUpdateOne {
+	if v != nil {
+		_u.SetOutcome(*v)
+	}
+	return _u
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (_u *ComplaintUpdateOne) ClearOutcome() *ComplaintUpdateOne {
+	_u.mutation.ClearOutcome()
+	return _u
+}
+
 // SetResolution sets the "resolution" field.
 func (_u *ComplaintUpdateOne) SetResolution(v string) *ComplaintUpdateOne {
 	_u.mutation.SetResolution(v)
@@ -491,6 +588,11 @@ func (_u *ComplaintUpdateOne) check() error {
 			return &ValidationError{Name: "category", err: fmt.Errorf(`ent: validator failed for field "Complaint.category": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Outcome(); ok {
+		if err := complaint.OutcomeValidator(v); err != nil {
+			return &ValidationError{Name: "outcome", err: fmt.Errorf(`ent: validator failed for field "Complaint.outcome": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Resolution(); ok {
 		if err := complaint.ResolutionValidator(v); err != nil {
 			return &ValidationError{Name: "resolution", err: fmt.Errorf(`ent: validator failed for field "Complaint.resolution": %w`, err)}
@@ -554,6 +656,18 @@ func (_u *ComplaintUpdateOne) sqlSave(ctx context.Context) (_node *Complaint, er
 	}
 	if value, ok := _u.mutation.Category(); ok {
 		_spec.SetField(complaint.FieldCategory, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.DueOn(); ok {
+		_spec.SetField(complaint.FieldDueOn, field.TypeTime, value)
+	}
+	if _u.mutation.DueOnCleared() {
+		_spec.ClearField(complaint.FieldDueOn, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Outcome(); ok {
+		_spec.SetField(complaint.FieldOutcome, field.TypeEnum, value)
+	}
+	if _u.mutation.OutcomeCleared() {
+		_spec.ClearField(complaint.FieldOutcome, field.TypeEnum)
 	}
 	if value, ok := _u.mutation.Resolution(); ok {
 		_spec.SetField(complaint.FieldResolution, field.TypeString, value)

@@ -20,6 +20,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
@@ -34,6 +35,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -102,6 +104,7 @@ func checkColumn(t, c string) error {
 			complaint.Table:            complaint.ValidColumn,
 			enrolment.Table:            enrolment.ValidColumn,
 			filing.Table:               filing.ValidColumn,
+			filingevent.Table:          filingevent.ValidColumn,
 			finding.Table:              finding.ValidColumn,
 			healthrecord.Table:         healthrecord.ValidColumn,
 			idempotencyrecord.Table:    idempotencyrecord.ValidColumn,
@@ -116,6 +119,7 @@ func checkColumn(t, c string) error {
 			staff.Table:                staff.ValidColumn,
 			survey.Table:               survey.ValidColumn,
 			target.Table:               target.ValidColumn,
+			workcalendarday.Table:      workcalendarday.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -15,7 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
 
-// One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
+// One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. Every status change is kept as a FilingEvent; FILING_RATE as of a day counts institutions whose filing's latest event on or before that day is RECEIPT_ISSUED or CHANGED.
 type Filing struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -34,6 +34,10 @@ type Filing struct {
 	Status filing.Status `json:"status,omitempty"`
 	// Day the non-compliance notice was issued; due within 15 working days of submission.
 	NoncomplianceNotifiedAt *time.Time `json:"noncompliance_notified_at,omitempty"`
+	// Day of the latest amendment (变更备案); set to the change's day when status becomes CHANGED (today when not given).
+	ChangedAt *time.Time `json:"changed_at,omitempty"`
+	// Day the filing was cancelled (注销); set when status becomes CANCELLED (today when not given). The institution no longer counts as filed from this day; earlier days keep their status (FilingEvent history).
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
 	// Documents attached to the filing.
 	Documents []schematype.FilingDocument `json:"documents,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
@@ -46,11 +50,15 @@ type Filing struct {
 type FilingEdges struct {
 	// The institution that filed.
 	Institution *Institution `json:"institution,omitempty"`
+	// The filing's history: one row per status change, oldest first by date.
+	Events []*FilingEvent `json:"events,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
+
+	namedEvents map[string][]*FilingEvent
 }
 
 // InstitutionOrErr returns the Institution value or an error if the edge
@@ -64,6 +72,15 @@ func (e FilingEdges) InstitutionOrErr() (*Institution, error) {
 	return nil, &NotLoadedError{edge: "institution"}
 }
 
+// EventsOrErr returns the Events value or an error if the edge
+// was not loaded in eager-loading.
+func (e FilingEdges) EventsOrErr() ([]*FilingEvent, error) {
+	if e.loadedTypes[1] {
+		return e.Events, nil
+	}
+	return nil, &NotLoadedError{edge: "events"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Filing) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
@@ -75,7 +92,7 @@ func (*Filing) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case filing.FieldStatus:
 			values[i] = new(sql.NullString)
-		case filing.FieldCreatedAt, filing.FieldUpdatedAt, filing.FieldSubmittedAt, filing.FieldReceiptAt, filing.FieldNoncomplianceNotifiedAt:
+		case filing.FieldCreatedAt, filing.FieldUpdatedAt, filing.FieldSubmittedAt, filing.FieldReceiptAt, filing.FieldNoncomplianceNotifiedAt, filing.FieldChangedAt, filing.FieldCancelledAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -142,6 +159,20 @@ func (_m *Filing) assignValues(columns []string, values []any) error {
 				_m.NoncomplianceNotifiedAt = new(time.Time)
 				*_m.NoncomplianceNotifiedAt = value.Time
 			}
+		case filing.FieldChangedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field changed_at", values[i])
+			} else if value.Valid {
+				_m.ChangedAt = new(time.Time)
+				*_m.ChangedAt = value.Time
+			}
+		case filing.FieldCancelledAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field cancelled_at", values[i])
+			} else if value.Valid {
+				_m.CancelledAt = new(time.Time)
+				*_m.CancelledAt = value.Time
+			}
 		case filing.FieldDocuments:
 			if value, ok := values[i].(*[]byte); !ok {
 				return fmt.Errorf("unexpected type %T for field documents", values[i])
@@ -166,6 +197,11 @@ func (_m *Filing) Value(name string) (ent.Value, error) {
 // QueryInstitution queries the "institution" edge of the Filing entity.
 func (_m *Filing) QueryInstitution() *InstitutionQuery {
 	return NewFilingClient(_m.config).QueryInstitution(_m)
+}
+
+// QueryEvents queries the "events" edge of the Filing entity.
+func (_m *Filing) QueryEvents() *FilingEventQuery {
+	return NewFilingClient(_m.config).QueryEvents(_m)
 }
 
 // Update returns a builder for updating this Filing.
@@ -216,10 +252,44 @@ func (_m *Filing) String() string {
 		builder.WriteString(v.Format(time.ANSIC))
 	}
 	builder.WriteString(", ")
+	if v := _m.ChangedAt; v != nil {
+		builder.WriteString("changed_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.CancelledAt; v != nil {
+		builder.WriteString("cancelled_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
 	builder.WriteString("documents=")
 	builder.WriteString(fmt.Sprintf("%v", _m.Documents))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedEvents returns the Events named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Filing) NamedEvents(name string) ([]*FilingEvent, error) {
+	if _m.Edges.namedEvents == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedEvents[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Filing) appendNamedEvents(name string, edges ...*FilingEvent) {
+	if _m.Edges.namedEvents == nil {
+		_m.Edges.namedEvents = make(map[string][]*FilingEvent)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedEvents[name] = []*FilingEvent{}
+	} else {
+		_m.Edges.namedEvents[name] = append(_m.Edges.namedEvents[name], edges...)
+	}
 }
 
 // Filings is a parsable slice of Filing.

@@ -12,6 +12,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 )
@@ -98,6 +99,34 @@ func (_c *FilingCreate) SetNillableNoncomplianceNotifiedAt(v *time.Time) *Filing
 	return _c
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_c *FilingCreate) SetChangedAt(v time.Time) *FilingCreate {
+	_c.mutation.SetChangedAt(v)
+	return _c
+}
+
+// SetNillableChangedAt sets the "changed_at" field if the given value is not nil.
+func (_c *FilingCreate) SetNillableChangedAt(v *time.Time) *FilingCreate {
+	if v != nil {
+		_c.SetChangedAt(*v)
+	}
+	return _c
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_c *FilingCreate) SetCancelledAt(v time.Time) *FilingCreate {
+	_c.mutation.SetCancelledAt(v)
+	return _c
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_c *FilingCreate) SetNillableCancelledAt(v *time.Time) *FilingCreate {
+	if v != nil {
+		_c.SetCancelledAt(*v)
+	}
+	return _c
+}
+
 // SetDocuments sets the "documents" field.
 func (_c *FilingCreate) SetDocuments(v []schematype.FilingDocument) *FilingCreate {
 	_c.mutation.SetDocuments(v)
@@ -107,6 +136,21 @@ func (_c *FilingCreate) SetDocuments(v []schematype.FilingDocument) *FilingCreat
 // SetInstitution sets the "institution" edge to the Institution entity.
 func (_c *FilingCreate) SetInstitution(v *Institution) *FilingCreate {
 	return _c.SetInstitutionID(v.ID)
+}
+
+// AddEventIDs adds the "events" edge to the FilingEvent entity by IDs.
+func (_c *FilingCreate) AddEventIDs(ids ...int) *FilingCreate {
+	_c.mutation.AddEventIDs(ids...)
+	return _c
+}
+
+// AddEvents adds the "events" edges to the FilingEvent entity.
+func (_c *FilingCreate) AddEvents(v ...*FilingEvent) *FilingCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddEventIDs(ids...)
 }
 
 // Mutation returns the FilingMutation object of the builder.
@@ -239,6 +283,14 @@ func (_c *FilingCreate) createSpec() (*Filing, *sqlgraph.CreateSpec) {
 		_spec.SetField(filing.FieldNoncomplianceNotifiedAt, field.TypeTime, value)
 		_node.NoncomplianceNotifiedAt = &value
 	}
+	if value, ok := _c.mutation.ChangedAt(); ok {
+		_spec.SetField(filing.FieldChangedAt, field.TypeTime, value)
+		_node.ChangedAt = &value
+	}
+	if value, ok := _c.mutation.CancelledAt(); ok {
+		_spec.SetField(filing.FieldCancelledAt, field.TypeTime, value)
+		_node.CancelledAt = &value
+	}
 	if value, ok := _c.mutation.Documents(); ok {
 		_spec.SetField(filing.FieldDocuments, field.TypeJSON, value)
 		_node.Documents = value
@@ -258,6 +310,22 @@ func (_c *FilingCreate) createSpec() (*Filing, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.InstitutionID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -393,6 +461,42 @@ func (u *FilingUpsert) UpdateNoncomplianceNotifiedAt() *FilingUpsert {
 // ClearNoncomplianceNotifiedAt clears the value of the "noncompliance_notified_at" field.
 func (u *FilingUpsert) ClearNoncomplianceNotifiedAt() *FilingUpsert {
 	u.SetNull(filing.FieldNoncomplianceNotifiedAt)
+	return u
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *FilingUpsert) SetChangedAt(v time.Time) *FilingUpsert {
+	u.Set(filing.FieldChangedAt, v)
+	return u
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *FilingUpsert) UpdateChangedAt() *FilingUpsert {
+	u.SetExcluded(filing.FieldChangedAt)
+	return u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *FilingUpsert) ClearChangedAt() *FilingUpsert {
+	u.SetNull(filing.FieldChangedAt)
+	return u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *FilingUpsert) SetCancelledAt(v time.Time) *FilingUpsert {
+	u.Set(filing.FieldCancelledAt, v)
+	return u
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *FilingUpsert) UpdateCancelledAt() *FilingUpsert {
+	u.SetExcluded(filing.FieldCancelledAt)
+	return u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *FilingUpsert) ClearCancelledAt() *FilingUpsert {
+	u.SetNull(filing.FieldCancelledAt)
 	return u
 }
 
@@ -554,6 +658,48 @@ func (u *FilingUpsertOne) UpdateNoncomplianceNotifiedAt() *FilingUpsertOne {
 func (u *FilingUpsertOne) ClearNoncomplianceNotifiedAt() *FilingUpsertOne {
 	return u.Update(func(s *FilingUpsert) {
 		s.ClearNoncomplianceNotifiedAt()
+	})
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *FilingUpsertOne) SetChangedAt(v time.Time) *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetChangedAt(v)
+	})
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *FilingUpsertOne) UpdateChangedAt() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateChangedAt()
+	})
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *FilingUpsertOne) ClearChangedAt() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearChangedAt()
+	})
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *FilingUpsertOne) SetCancelledAt(v time.Time) *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetCancelledAt(v)
+	})
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *FilingUpsertOne) UpdateCancelledAt() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateCancelledAt()
+	})
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *FilingUpsertOne) ClearCancelledAt() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearCancelledAt()
 	})
 }
 
@@ -884,6 +1030,48 @@ func (u *FilingUpsertBulk) UpdateNoncomplianceNotifiedAt() *FilingUpsertBulk {
 func (u *FilingUpsertBulk) ClearNoncomplianceNotifiedAt() *FilingUpsertBulk {
 	return u.Update(func(s *FilingUpsert) {
 		s.ClearNoncomplianceNotifiedAt()
+	})
+}
+
+// SetChangedAt sets the "changed_at" field.
+func (u *FilingUpsertBulk) SetChangedAt(v time.Time) *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetChangedAt(v)
+	})
+}
+
+// UpdateChangedAt sets the "changed_at" field to the value that was provided on create.
+func (u *FilingUpsertBulk) UpdateChangedAt() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateChangedAt()
+	})
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (u *FilingUpsertBulk) ClearChangedAt() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearChangedAt()
+	})
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (u *FilingUpsertBulk) SetCancelledAt(v time.Time) *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetCancelledAt(v)
+	})
+}
+
+// UpdateCancelledAt sets the "cancelled_at" field to the value that was provided on create.
+func (u *FilingUpsertBulk) UpdateCancelledAt() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateCancelledAt()
+	})
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (u *FilingUpsertBulk) ClearCancelledAt() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearCancelledAt()
 	})
 }
 

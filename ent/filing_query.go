@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 )
@@ -25,8 +27,10 @@ type FilingQuery struct {
 	inters          []Interceptor
 	predicates      []predicate.Filing
 	withInstitution *InstitutionQuery
+	withEvents      *FilingEventQuery
 	loadTotal       []func(context.Context, []*Filing) error
 	modifiers       []func(*sql.Selector)
+	withNamedEvents map[string]*FilingEventQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -78,6 +82,28 @@ func (_q *FilingQuery) QueryInstitution() *InstitutionQuery {
 			sqlgraph.From(filing.Table, filing.FieldID, selector),
 			sqlgraph.To(institution.Table, institution.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, filing.InstitutionTable, filing.InstitutionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryEvents chains the current query on the "events" edge.
+func (_q *FilingQuery) QueryEvents() *FilingEventQuery {
+	query := (&FilingEventClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(filing.Table, filing.FieldID, selector),
+			sqlgraph.To(filingevent.Table, filingevent.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, filing.EventsTable, filing.EventsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -278,6 +304,7 @@ func (_q *FilingQuery) Clone() *FilingQuery {
 		inters:          append([]Interceptor{}, _q.inters...),
 		predicates:      append([]predicate.Filing{}, _q.predicates...),
 		withInstitution: _q.withInstitution.Clone(),
+		withEvents:      _q.withEvents.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -293,6 +320,17 @@ func (_q *FilingQuery) WithInstitution(opts ...func(*InstitutionQuery)) *FilingQ
 		opt(query)
 	}
 	_q.withInstitution = query
+	return _q
+}
+
+// WithEvents tells the query-builder to eager-load the nodes that are connected to
+// the "events" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *FilingQuery) WithEvents(opts ...func(*FilingEventQuery)) *FilingQuery {
+	query := (&FilingEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withEvents = query
 	return _q
 }
 
@@ -380,8 +418,9 @@ func (_q *FilingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Filin
 	var (
 		nodes       = []*Filing{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withInstitution != nil,
+			_q.withEvents != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +447,20 @@ func (_q *FilingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Filin
 	if query := _q.withInstitution; query != nil {
 		if err := _q.loadInstitution(ctx, query, nodes, nil,
 			func(n *Filing, e *Institution) { n.Edges.Institution = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withEvents; query != nil {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Filing) { n.Edges.Events = []*FilingEvent{} },
+			func(n *Filing, e *FilingEvent) { n.Edges.Events = append(n.Edges.Events, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedEvents {
+		if err := _q.loadEvents(ctx, query, nodes,
+			func(n *Filing) { n.appendNamedEvents(name) },
+			func(n *Filing, e *FilingEvent) { n.appendNamedEvents(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -445,6 +498,36 @@ func (_q *FilingQuery) loadInstitution(ctx context.Context, query *InstitutionQu
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *FilingQuery) loadEvents(ctx context.Context, query *FilingEventQuery, nodes []*Filing, init func(*Filing), assign func(*Filing, *FilingEvent)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Filing)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(filingevent.FieldFilingID)
+	}
+	query.Where(predicate.FilingEvent(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(filing.EventsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.FilingID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "filing_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -543,6 +626,20 @@ func (_q *FilingQuery) sqlQuery(ctx context.Context) *sql.Selector {
 func (_q *FilingQuery) Modify(modifiers ...func(s *sql.Selector)) *FilingSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedEvents tells the query-builder to eager-load the nodes that are connected to the "events"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *FilingQuery) WithNamedEvents(name string, opts ...func(*FilingEventQuery)) *FilingQuery {
+	query := (&FilingEventClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedEvents == nil {
+		_q.withNamedEvents = make(map[string]*FilingEventQuery)
+	}
+	_q.withNamedEvents[name] = query
+	return _q
 }
 
 // FilingGroupBy is the group-by builder for Filing entities.

@@ -13,6 +13,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqljson"
 	"entgo.io/ent/schema/field"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
@@ -120,6 +121,46 @@ func (_u *FilingUpdate) ClearNoncomplianceNotifiedAt() *FilingUpdate {
 	return _u
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_u *FilingUpdate) SetChangedAt(v time.Time) *FilingUpdate {
+	_u.mutation.SetChangedAt(v)
+	return _u
+}
+
+// SetNillableChangedAt sets the "changed_at" field if the given value is not nil.
+func (_u *FilingUpdate) SetNillableChangedAt(v *time.Time) *FilingUpdate {
+	if v != nil {
+		_u.SetChangedAt(*v)
+	}
+	return _u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (_u *FilingUpdate) ClearChangedAt() *FilingUpdate {
+	_u.mutation.ClearChangedAt()
+	return _u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_u *FilingUpdate) SetCancelledAt(v time.Time) *FilingUpdate {
+	_u.mutation.SetCancelledAt(v)
+	return _u
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_u *FilingUpdate) SetNillableCancelledAt(v *time.Time) *FilingUpdate {
+	if v != nil {
+		_u.SetCancelledAt(*v)
+	}
+	return _u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (_u *FilingUpdate) ClearCancelledAt() *FilingUpdate {
+	_u.mutation.ClearCancelledAt()
+	return _u
+}
+
 // SetDocuments sets the "documents" field.
 func (_u *FilingUpdate) SetDocuments(v []schematype.FilingDocument) *FilingUpdate {
 	_u.mutation.SetDocuments(v)
@@ -143,6 +184,21 @@ func (_u *FilingUpdate) SetInstitution(v *Institution) *FilingUpdate {
 	return _u.SetInstitutionID(v.ID)
 }
 
+// AddEventIDs adds the "events" edge to the FilingEvent entity by IDs.
+func (_u *FilingUpdate) AddEventIDs(ids ...int) *FilingUpdate {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the FilingEvent entity.
+func (_u *FilingUpdate) AddEvents(v ...*FilingEvent) *FilingUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // Mutation returns the FilingMutation object of the builder.
 func (_u *FilingUpdate) Mutation() *FilingMutation {
 	return _u.mutation
@@ -152,6 +208,27 @@ func (_u *FilingUpdate) Mutation() *FilingMutation {
 func (_u *FilingUpdate) ClearInstitution() *FilingUpdate {
 	_u.mutation.ClearInstitution()
 	return _u
+}
+
+// ClearEvents clears all "events" edges to the FilingEvent entity.
+func (_u *FilingUpdate) ClearEvents() *FilingUpdate {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to FilingEvent entities by IDs.
+func (_u *FilingUpdate) RemoveEventIDs(ids ...int) *FilingUpdate {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to FilingEvent entities.
+func (_u *FilingUpdate) RemoveEvents(v ...*FilingEvent) *FilingUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -248,6 +325,18 @@ func (_u *FilingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.NoncomplianceNotifiedAtCleared() {
 		_spec.ClearField(filing.FieldNoncomplianceNotifiedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ChangedAt(); ok {
+		_spec.SetField(filing.FieldChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChangedAtCleared() {
+		_spec.ClearField(filing.FieldChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CancelledAt(); ok {
+		_spec.SetField(filing.FieldCancelledAt, field.TypeTime, value)
+	}
+	if _u.mutation.CancelledAtCleared() {
+		_spec.ClearField(filing.FieldCancelledAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Documents(); ok {
 		_spec.SetField(filing.FieldDocuments, field.TypeJSON, value)
 	}
@@ -281,6 +370,51 @@ func (_u *FilingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(institution.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -398,6 +532,46 @@ func (_u *FilingUpdateOne) ClearNoncomplianceNotifiedAt() *FilingUpdateOne {
 	return _u
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (_u *FilingUpdateOne) SetChangedAt(v time.Time) *FilingUpdateOne {
+	_u.mutation.SetChangedAt(v)
+	return _u
+}
+
+// SetNillableChangedAt sets the "changed_at" field if the given value is not nil.
+func (_u *FilingUpdateOne) SetNillableChangedAt(v *time.Time) *FilingUpdateOne {
+	if v != nil {
+		_u.SetChangedAt(*v)
+	}
+	return _u
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (_u *FilingUpdateOne) ClearChangedAt() *FilingUpdateOne {
+	_u.mutation.ClearChangedAt()
+	return _u
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (_u *FilingUpdateOne) SetCancelledAt(v time.Time) *FilingUpdateOne {
+	_u.mutation.SetCancelledAt(v)
+	return _u
+}
+
+// SetNillableCancelledAt sets the "cancelled_at" field if the given value is not nil.
+func (_u *FilingUpdateOne) SetNillableCancelledAt(v *time.Time) *FilingUpdateOne {
+	if v != nil {
+		_u.SetCancelledAt(*v)
+	}
+	return _u
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (_u *FilingUpdateOne) ClearCancelledAt() *FilingUpdateOne {
+	_u.mutation.ClearCancelledAt()
+	return _u
+}
+
 // SetDocuments sets the "documents" field.
 func (_u *FilingUpdateOne) SetDocuments(v []schematype.FilingDocument) *FilingUpdateOne {
 	_u.mutation.SetDocuments(v)
@@ -421,6 +595,21 @@ func (_u *FilingUpdateOne) SetInstitution(v *Institution) *FilingUpdateOne {
 	return _u.SetInstitutionID(v.ID)
 }
 
+// AddEventIDs adds the "events" edge to the FilingEvent entity by IDs.
+func (_u *FilingUpdateOne) AddEventIDs(ids ...int) *FilingUpdateOne {
+	_u.mutation.AddEventIDs(ids...)
+	return _u
+}
+
+// AddEvents adds the "events" edges to the FilingEvent entity.
+func (_u *FilingUpdateOne) AddEvents(v ...*FilingEvent) *FilingUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddEventIDs(ids...)
+}
+
 // Mutation returns the FilingMutation object of the builder.
 func (_u *FilingUpdateOne) Mutation() *FilingMutation {
 	return _u.mutation
@@ -430,6 +619,27 @@ func (_u *FilingUpdateOne) Mutation() *FilingMutation {
 func (_u *FilingUpdateOne) ClearInstitution() *FilingUpdateOne {
 	_u.mutation.ClearInstitution()
 	return _u
+}
+
+// ClearEvents clears all "events" edges to the FilingEvent entity.
+func (_u *FilingUpdateOne) ClearEvents() *FilingUpdateOne {
+	_u.mutation.ClearEvents()
+	return _u
+}
+
+// RemoveEventIDs removes the "events" edge to FilingEvent entities by IDs.
+func (_u *FilingUpdateOne) RemoveEventIDs(ids ...int) *FilingUpdateOne {
+	_u.mutation.RemoveEventIDs(ids...)
+	return _u
+}
+
+// RemoveEvents removes "events" edges to FilingEvent entities.
+func (_u *FilingUpdateOne) RemoveEvents(v ...*FilingEvent) *FilingUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveEventIDs(ids...)
 }
 
 // Where appends a list predicates to the FilingUpdate builder.
@@ -556,6 +766,18 @@ func (_u *FilingUpdateOne) sqlSave(ctx context.Context) (_node *Filing, err erro
 	if _u.mutation.NoncomplianceNotifiedAtCleared() {
 		_spec.ClearField(filing.FieldNoncomplianceNotifiedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.ChangedAt(); ok {
+		_spec.SetField(filing.FieldChangedAt, field.TypeTime, value)
+	}
+	if _u.mutation.ChangedAtCleared() {
+		_spec.ClearField(filing.FieldChangedAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.CancelledAt(); ok {
+		_spec.SetField(filing.FieldCancelledAt, field.TypeTime, value)
+	}
+	if _u.mutation.CancelledAtCleared() {
+		_spec.ClearField(filing.FieldCancelledAt, field.TypeTime)
+	}
 	if value, ok := _u.mutation.Documents(); ok {
 		_spec.SetField(filing.FieldDocuments, field.TypeJSON, value)
 	}
@@ -589,6 +811,51 @@ func (_u *FilingUpdateOne) sqlSave(ctx context.Context) (_node *Filing, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(institution.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedEventsIDs(); len(nodes) > 0 && !_u.mutation.EventsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.EventsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   filing.EventsTable,
+			Columns: []string{filing.EventsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(filingevent.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 )
 
-// One rule violation found in an inspection, with its deadline for correction and the day it was corrected.
+// One rule violation found in an inspection, with its rectification deadline (整改期限) and workflow: OPEN, RECTIFIED by the institution, VERIFIED by a regulator's re-inspection; OVERDUE when still OPEN after the deadline.
 type Finding struct {
 	config `json:"-"`
 	// ID of the ent.
@@ -30,10 +30,16 @@ type Finding struct {
 	Severity finding.Severity `json:"severity,omitempty"`
 	// What was found.
 	Description string `json:"description,omitempty"`
-	// Day by which it must be corrected.
+	// Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE.
 	Deadline *time.Time `json:"deadline,omitempty"`
-	// Day the correction was verified; null while open.
+	// Day the rectification was verified by a re-inspection (the inspection's day); null until VERIFIED.
 	CorrectedAt *time.Time `json:"corrected_at,omitempty"`
+	// Stored workflow status: OPEN, RECTIFIED (reported by the institution) or VERIFIED (confirmed by a re-inspection). Set only by markFindingRectified and verifyFinding; OVERDUE is derived (see state).
+	Status finding.Status `json:"status,omitempty"`
+	// Day the institution reports the finding rectified; on time when on or before deadline (RECTIFICATION_RATE). Cleared when a re-inspection rejects the rectification.
+	RectifiedAt *time.Time `json:"rectified_at,omitempty"`
+	// The re-inspection (FOLLOW_UP) that verified the rectification.
+	VerifiedByID *int `json:"verified_by_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the FindingQuery when eager-loading is set.
 	Edges        FindingEdges `json:"edges"`
@@ -44,11 +50,13 @@ type Finding struct {
 type FindingEdges struct {
 	// The inspection that recorded it.
 	Inspection *Inspection `json:"inspection,omitempty"`
+	// The re-inspection (FOLLOW_UP) that verified the rectification; null until VERIFIED.
+	VerifiedBy *Inspection `json:"verified_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
-	totalCount [1]map[string]int
+	totalCount [2]map[string]int
 }
 
 // InspectionOrErr returns the Inspection value or an error if the edge
@@ -62,16 +70,27 @@ func (e FindingEdges) InspectionOrErr() (*Inspection, error) {
 	return nil, &NotLoadedError{edge: "inspection"}
 }
 
+// VerifiedByOrErr returns the VerifiedBy value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e FindingEdges) VerifiedByOrErr() (*Inspection, error) {
+	if e.VerifiedBy != nil {
+		return e.VerifiedBy, nil
+	} else if e.loadedTypes[1] {
+		return nil, &NotFoundError{label: inspection.Label}
+	}
+	return nil, &NotLoadedError{edge: "verified_by"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*Finding) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case finding.FieldID, finding.FieldInspectionID:
+		case finding.FieldID, finding.FieldInspectionID, finding.FieldVerifiedByID:
 			values[i] = new(sql.NullInt64)
-		case finding.FieldRule, finding.FieldSeverity, finding.FieldDescription:
+		case finding.FieldRule, finding.FieldSeverity, finding.FieldDescription, finding.FieldStatus:
 			values[i] = new(sql.NullString)
-		case finding.FieldCreatedAt, finding.FieldUpdatedAt, finding.FieldDeadline, finding.FieldCorrectedAt:
+		case finding.FieldCreatedAt, finding.FieldUpdatedAt, finding.FieldDeadline, finding.FieldCorrectedAt, finding.FieldRectifiedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -144,6 +163,26 @@ func (_m *Finding) assignValues(columns []string, values []any) error {
 				_m.CorrectedAt = new(time.Time)
 				*_m.CorrectedAt = value.Time
 			}
+		case finding.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = finding.Status(value.String)
+			}
+		case finding.FieldRectifiedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field rectified_at", values[i])
+			} else if value.Valid {
+				_m.RectifiedAt = new(time.Time)
+				*_m.RectifiedAt = value.Time
+			}
+		case finding.FieldVerifiedByID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field verified_by_id", values[i])
+			} else if value.Valid {
+				_m.VerifiedByID = new(int)
+				*_m.VerifiedByID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -160,6 +199,11 @@ func (_m *Finding) Value(name string) (ent.Value, error) {
 // QueryInspection queries the "inspection" edge of the Finding entity.
 func (_m *Finding) QueryInspection() *InspectionQuery {
 	return NewFindingClient(_m.config).QueryInspection(_m)
+}
+
+// QueryVerifiedBy queries the "verified_by" edge of the Finding entity.
+func (_m *Finding) QueryVerifiedBy() *InspectionQuery {
+	return NewFindingClient(_m.config).QueryVerifiedBy(_m)
 }
 
 // Update returns a builder for updating this Finding.
@@ -211,6 +255,19 @@ func (_m *Finding) String() string {
 	if v := _m.CorrectedAt; v != nil {
 		builder.WriteString("corrected_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Status))
+	builder.WriteString(", ")
+	if v := _m.RectifiedAt; v != nil {
+		builder.WriteString("rectified_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.VerifiedByID; v != nil {
+		builder.WriteString("verified_by_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

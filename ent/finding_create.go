@@ -111,9 +111,56 @@ func (_c *FindingCreate) SetNillableCorrectedAt(v *time.Time) *FindingCreate {
 	return _c
 }
 
+// SetStatus sets the "status" field.
+func (_c *FindingCreate) SetStatus(v finding.Status) *FindingCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *FindingCreate) SetNillableStatus(v *finding.Status) *FindingCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (_c *FindingCreate) SetRectifiedAt(v time.Time) *FindingCreate {
+	_c.mutation.SetRectifiedAt(v)
+	return _c
+}
+
+// SetNillableRectifiedAt sets the "rectified_at" field if the given value is not nil.
+func (_c *FindingCreate) SetNillableRectifiedAt(v *time.Time) *FindingCreate {
+	if v != nil {
+		_c.SetRectifiedAt(*v)
+	}
+	return _c
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (_c *FindingCreate) SetVerifiedByID(v int) *FindingCreate {
+	_c.mutation.SetVerifiedByID(v)
+	return _c
+}
+
+// SetNillableVerifiedByID sets the "verified_by_id" field if the given value is not nil.
+func (_c *FindingCreate) SetNillableVerifiedByID(v *int) *FindingCreate {
+	if v != nil {
+		_c.SetVerifiedByID(*v)
+	}
+	return _c
+}
+
 // SetInspection sets the "inspection" edge to the Inspection entity.
 func (_c *FindingCreate) SetInspection(v *Inspection) *FindingCreate {
 	return _c.SetInspectionID(v.ID)
+}
+
+// SetVerifiedBy sets the "verified_by" edge to the Inspection entity.
+func (_c *FindingCreate) SetVerifiedBy(v *Inspection) *FindingCreate {
+	return _c.SetVerifiedByID(v.ID)
 }
 
 // Mutation returns the FindingMutation object of the builder.
@@ -167,6 +214,10 @@ func (_c *FindingCreate) defaults() error {
 		v := finding.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := finding.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
 	return nil
 }
 
@@ -200,6 +251,14 @@ func (_c *FindingCreate) check() error {
 	if v, ok := _c.mutation.Description(); ok {
 		if err := finding.DescriptionValidator(v); err != nil {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Finding.description": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Finding.status"`)}
+	}
+	if v, ok := _c.mutation.Status(); ok {
+		if err := finding.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Finding.status": %w`, err)}
 		}
 	}
 	if len(_c.mutation.InspectionIDs()) == 0 {
@@ -260,6 +319,14 @@ func (_c *FindingCreate) createSpec() (*Finding, *sqlgraph.CreateSpec) {
 		_spec.SetField(finding.FieldCorrectedAt, field.TypeTime, value)
 		_node.CorrectedAt = &value
 	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(finding.FieldStatus, field.TypeEnum, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.RectifiedAt(); ok {
+		_spec.SetField(finding.FieldRectifiedAt, field.TypeTime, value)
+		_node.RectifiedAt = &value
+	}
 	if nodes := _c.mutation.InspectionIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -275,6 +342,23 @@ func (_c *FindingCreate) createSpec() (*Finding, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.InspectionID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VerifiedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   finding.VerifiedByTable,
+			Columns: []string{finding.VerifiedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.VerifiedByID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec
@@ -428,6 +512,54 @@ func (u *FindingUpsert) UpdateCorrectedAt() *FindingUpsert {
 // ClearCorrectedAt clears the value of the "corrected_at" field.
 func (u *FindingUpsert) ClearCorrectedAt() *FindingUpsert {
 	u.SetNull(finding.FieldCorrectedAt)
+	return u
+}
+
+// SetStatus sets the "status" field.
+func (u *FindingUpsert) SetStatus(v finding.Status) *FindingUpsert {
+	u.Set(finding.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *FindingUpsert) UpdateStatus() *FindingUpsert {
+	u.SetExcluded(finding.FieldStatus)
+	return u
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (u *FindingUpsert) SetRectifiedAt(v time.Time) *FindingUpsert {
+	u.Set(finding.FieldRectifiedAt, v)
+	return u
+}
+
+// UpdateRectifiedAt sets the "rectified_at" field to the value that was provided on create.
+func (u *FindingUpsert) UpdateRectifiedAt() *FindingUpsert {
+	u.SetExcluded(finding.FieldRectifiedAt)
+	return u
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (u *FindingUpsert) ClearRectifiedAt() *FindingUpsert {
+	u.SetNull(finding.FieldRectifiedAt)
+	return u
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (u *FindingUpsert) SetVerifiedByID(v int) *FindingUpsert {
+	u.Set(finding.FieldVerifiedByID, v)
+	return u
+}
+
+// UpdateVerifiedByID sets the "verified_by_id" field to the value that was provided on create.
+func (u *FindingUpsert) UpdateVerifiedByID() *FindingUpsert {
+	u.SetExcluded(finding.FieldVerifiedByID)
+	return u
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (u *FindingUpsert) ClearVerifiedByID() *FindingUpsert {
+	u.SetNull(finding.FieldVerifiedByID)
 	return u
 }
 
@@ -592,6 +724,62 @@ func (u *FindingUpsertOne) UpdateCorrectedAt() *FindingUpsertOne {
 func (u *FindingUpsertOne) ClearCorrectedAt() *FindingUpsertOne {
 	return u.Update(func(s *FindingUpsert) {
 		s.ClearCorrectedAt()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *FindingUpsertOne) SetStatus(v finding.Status) *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *FindingUpsertOne) UpdateStatus() *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (u *FindingUpsertOne) SetRectifiedAt(v time.Time) *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetRectifiedAt(v)
+	})
+}
+
+// UpdateRectifiedAt sets the "rectified_at" field to the value that was provided on create.
+func (u *FindingUpsertOne) UpdateRectifiedAt() *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateRectifiedAt()
+	})
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (u *FindingUpsertOne) ClearRectifiedAt() *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.ClearRectifiedAt()
+	})
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (u *FindingUpsertOne) SetVerifiedByID(v int) *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetVerifiedByID(v)
+	})
+}
+
+// UpdateVerifiedByID sets the "verified_by_id" field to the value that was provided on create.
+func (u *FindingUpsertOne) UpdateVerifiedByID() *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateVerifiedByID()
+	})
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (u *FindingUpsertOne) ClearVerifiedByID() *FindingUpsertOne {
+	return u.Update(func(s *FindingUpsert) {
+		s.ClearVerifiedByID()
 	})
 }
 
@@ -922,6 +1110,62 @@ func (u *FindingUpsertBulk) UpdateCorrectedAt() *FindingUpsertBulk {
 func (u *FindingUpsertBulk) ClearCorrectedAt() *FindingUpsertBulk {
 	return u.Update(func(s *FindingUpsert) {
 		s.ClearCorrectedAt()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *FindingUpsertBulk) SetStatus(v finding.Status) *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *FindingUpsertBulk) UpdateStatus() *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (u *FindingUpsertBulk) SetRectifiedAt(v time.Time) *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetRectifiedAt(v)
+	})
+}
+
+// UpdateRectifiedAt sets the "rectified_at" field to the value that was provided on create.
+func (u *FindingUpsertBulk) UpdateRectifiedAt() *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateRectifiedAt()
+	})
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (u *FindingUpsertBulk) ClearRectifiedAt() *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.ClearRectifiedAt()
+	})
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (u *FindingUpsertBulk) SetVerifiedByID(v int) *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.SetVerifiedByID(v)
+	})
+}
+
+// UpdateVerifiedByID sets the "verified_by_id" field to the value that was provided on create.
+func (u *FindingUpsertBulk) UpdateVerifiedByID() *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.UpdateVerifiedByID()
+	})
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (u *FindingUpsertBulk) ClearVerifiedByID() *FindingUpsertBulk {
+	return u.Update(func(s *FindingUpsert) {
+		s.ClearVerifiedByID()
 	})
 }
 

@@ -25,6 +25,7 @@ type FindingQuery struct {
 	inters         []Interceptor
 	predicates     []predicate.Finding
 	withInspection *InspectionQuery
+	withVerifiedBy *InspectionQuery
 	loadTotal      []func(context.Context, []*Finding) error
 	modifiers      []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
@@ -78,6 +79,28 @@ func (_q *FindingQuery) QueryInspection() *InspectionQuery {
 			sqlgraph.From(finding.Table, finding.FieldID, selector),
 			sqlgraph.To(inspection.Table, inspection.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, true, finding.InspectionTable, finding.InspectionColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryVerifiedBy chains the current query on the "verified_by" edge.
+func (_q *FindingQuery) QueryVerifiedBy() *InspectionQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(finding.Table, finding.FieldID, selector),
+			sqlgraph.To(inspection.Table, inspection.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, finding.VerifiedByTable, finding.VerifiedByColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -278,6 +301,7 @@ func (_q *FindingQuery) Clone() *FindingQuery {
 		inters:         append([]Interceptor{}, _q.inters...),
 		predicates:     append([]predicate.Finding{}, _q.predicates...),
 		withInspection: _q.withInspection.Clone(),
+		withVerifiedBy: _q.withVerifiedBy.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -293,6 +317,17 @@ func (_q *FindingQuery) WithInspection(opts ...func(*InspectionQuery)) *FindingQ
 		opt(query)
 	}
 	_q.withInspection = query
+	return _q
+}
+
+// WithVerifiedBy tells the query-builder to eager-load the nodes that are connected to
+// the "verified_by" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *FindingQuery) WithVerifiedBy(opts ...func(*InspectionQuery)) *FindingQuery {
+	query := (&InspectionClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withVerifiedBy = query
 	return _q
 }
 
@@ -380,8 +415,9 @@ func (_q *FindingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Find
 	var (
 		nodes       = []*Finding{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withInspection != nil,
+			_q.withVerifiedBy != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -408,6 +444,12 @@ func (_q *FindingQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Find
 	if query := _q.withInspection; query != nil {
 		if err := _q.loadInspection(ctx, query, nodes, nil,
 			func(n *Finding, e *Inspection) { n.Edges.Inspection = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withVerifiedBy; query != nil {
+		if err := _q.loadVerifiedBy(ctx, query, nodes, nil,
+			func(n *Finding, e *Inspection) { n.Edges.VerifiedBy = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -448,6 +490,38 @@ func (_q *FindingQuery) loadInspection(ctx context.Context, query *InspectionQue
 	}
 	return nil
 }
+func (_q *FindingQuery) loadVerifiedBy(ctx context.Context, query *InspectionQuery, nodes []*Finding, init func(*Finding), assign func(*Finding, *Inspection)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Finding)
+	for i := range nodes {
+		if nodes[i].VerifiedByID == nil {
+			continue
+		}
+		fk := *nodes[i].VerifiedByID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(inspection.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "verified_by_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 
 func (_q *FindingQuery) sqlCount(ctx context.Context) (int, error) {
 	_spec := _q.querySpec()
@@ -479,6 +553,9 @@ func (_q *FindingQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withInspection != nil {
 			_spec.Node.AddColumnOnce(finding.FieldInspectionID)
+		}
+		if _q.withVerifiedBy != nil {
+			_spec.Node.AddColumnOnce(finding.FieldVerifiedByID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -138,9 +138,68 @@ func (_u *FindingUpdate) ClearCorrectedAt() *FindingUpdate {
 	return _u
 }
 
+// SetStatus sets the "status" field.
+func (_u *FindingUpdate) SetStatus(v finding.Status) *FindingUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *FindingUpdate) SetNillableStatus(v *finding.Status) *FindingUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (_u *FindingUpdate) SetRectifiedAt(v time.Time) *FindingUpdate {
+	_u.mutation.SetRectifiedAt(v)
+	return _u
+}
+
+// SetNillableRectifiedAt sets the "rectified_at" field if the given value is not nil.
+func (_u *FindingUpdate) SetNillableRectifiedAt(v *time.Time) *FindingUpdate {
+	if v != nil {
+		_u.SetRectifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (_u *FindingUpdate) ClearRectifiedAt() *FindingUpdate {
+	_u.mutation.ClearRectifiedAt()
+	return _u
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (_u *FindingUpdate) SetVerifiedByID(v int) *FindingUpdate {
+	_u.mutation.SetVerifiedByID(v)
+	return _u
+}
+
+// SetNillableVerifiedByID sets the "verified_by_id" field if the given value is not nil.
+func (_u *FindingUpdate) SetNillableVerifiedByID(v *int) *FindingUpdate {
+	if v != nil {
+		_u.SetVerifiedByID(*v)
+	}
+	return _u
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (_u *FindingUpdate) ClearVerifiedByID() *FindingUpdate {
+	_u.mutation.ClearVerifiedByID()
+	return _u
+}
+
 // SetInspection sets the "inspection" edge to the Inspection entity.
 func (_u *FindingUpdate) SetInspection(v *Inspection) *FindingUpdate {
 	return _u.SetInspectionID(v.ID)
+}
+
+// SetVerifiedBy sets the "verified_by" edge to the Inspection entity.
+func (_u *FindingUpdate) SetVerifiedBy(v *Inspection) *FindingUpdate {
+	return _u.SetVerifiedByID(v.ID)
 }
 
 // Mutation returns the FindingMutation object of the builder.
@@ -151,6 +210,12 @@ func (_u *FindingUpdate) Mutation() *FindingMutation {
 // ClearInspection clears the "inspection" edge to the Inspection entity.
 func (_u *FindingUpdate) ClearInspection() *FindingUpdate {
 	_u.mutation.ClearInspection()
+	return _u
+}
+
+// ClearVerifiedBy clears the "verified_by" edge to the Inspection entity.
+func (_u *FindingUpdate) ClearVerifiedBy() *FindingUpdate {
+	_u.mutation.ClearVerifiedBy()
 	return _u
 }
 
@@ -213,6 +278,11 @@ func (_u *FindingUpdate) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Finding.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := finding.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Finding.status": %w`, err)}
+		}
+	}
 	if _u.mutation.InspectionCleared() && len(_u.mutation.InspectionIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Finding.inspection"`)
 	}
@@ -264,6 +334,15 @@ func (_u *FindingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	if _u.mutation.CorrectedAtCleared() {
 		_spec.ClearField(finding.FieldCorrectedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(finding.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RectifiedAt(); ok {
+		_spec.SetField(finding.FieldRectifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RectifiedAtCleared() {
+		_spec.ClearField(finding.FieldRectifiedAt, field.TypeTime)
+	}
 	if _u.mutation.InspectionCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -283,6 +362,35 @@ func (_u *FindingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Inverse: true,
 			Table:   finding.InspectionTable,
 			Columns: []string{finding.InspectionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VerifiedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   finding.VerifiedByTable,
+			Columns: []string{finding.VerifiedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerifiedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   finding.VerifiedByTable,
+			Columns: []string{finding.VerifiedByColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
@@ -423,9 +531,68 @@ func (_u *FindingUpdateOne) ClearCorrectedAt() *FindingUpdateOne {
 	return _u
 }
 
+// SetStatus sets the "status" field.
+func (_u *FindingUpdateOne) SetStatus(v finding.Status) *FindingUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *FindingUpdateOne) SetNillableStatus(v *finding.Status) *FindingUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (_u *FindingUpdateOne) SetRectifiedAt(v time.Time) *FindingUpdateOne {
+	_u.mutation.SetRectifiedAt(v)
+	return _u
+}
+
+// SetNillableRectifiedAt sets the "rectified_at" field if the given value is not nil.
+func (_u *FindingUpdateOne) SetNillableRectifiedAt(v *time.Time) *FindingUpdateOne {
+	if v != nil {
+		_u.SetRectifiedAt(*v)
+	}
+	return _u
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (_u *FindingUpdateOne) ClearRectifiedAt() *FindingUpdateOne {
+	_u.mutation.ClearRectifiedAt()
+	return _u
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (_u *FindingUpdateOne) SetVerifiedByID(v int) *FindingUpdateOne {
+	_u.mutation.SetVerifiedByID(v)
+	return _u
+}
+
+// SetNillableVerifiedByID sets the "verified_by_id" field if the given value is not nil.
+func (_u *FindingUpdateOne) SetNillableVerifiedByID(v *int) *FindingUpdateOne {
+	if v != nil {
+		_u.SetVerifiedByID(*v)
+	}
+	return _u
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (_u *FindingUpdateOne) ClearVerifiedByID() *FindingUpdateOne {
+	_u.mutation.ClearVerifiedByID()
+	return _u
+}
+
 // SetInspection sets the "inspection" edge to the Inspection entity.
 func (_u *FindingUpdateOne) SetInspection(v *Inspection) *FindingUpdateOne {
 	return _u.SetInspectionID(v.ID)
+}
+
+// SetVerifiedBy sets the "verified_by" edge to the Inspection entity.
+func (_u *FindingUpdateOne) SetVerifiedBy(v *Inspection) *FindingUpdateOne {
+	return _u.SetVerifiedByID(v.ID)
 }
 
 // Mutation returns the FindingMutation object of the builder.
@@ -436,6 +603,12 @@ func (_u *FindingUpdateOne) Mutation() *FindingMutation {
 // ClearInspection clears the "inspection" edge to the Inspection entity.
 func (_u *FindingUpdateOne) ClearInspection() *FindingUpdateOne {
 	_u.mutation.ClearInspection()
+	return _u
+}
+
+// ClearVerifiedBy clears the "verified_by" edge to the Inspection entity.
+func (_u *FindingUpdateOne) ClearVerifiedBy() *FindingUpdateOne {
+	_u.mutation.ClearVerifiedBy()
 	return _u
 }
 
@@ -511,6 +684,11 @@ func (_u *FindingUpdateOne) check() error {
 			return &ValidationError{Name: "description", err: fmt.Errorf(`ent: validator failed for field "Finding.description": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.Status(); ok {
+		if err := finding.StatusValidator(v); err != nil {
+			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Finding.status": %w`, err)}
+		}
+	}
 	if _u.mutation.InspectionCleared() && len(_u.mutation.InspectionIDs()) > 0 {
 		return errors.New(`ent: clearing a required unique edge "Finding.inspection"`)
 	}
@@ -579,6 +757,15 @@ func (_u *FindingUpdateOne) sqlSave(ctx context.Context) (_node *Finding, err er
 	if _u.mutation.CorrectedAtCleared() {
 		_spec.ClearField(finding.FieldCorrectedAt, field.TypeTime)
 	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(finding.FieldStatus, field.TypeEnum, value)
+	}
+	if value, ok := _u.mutation.RectifiedAt(); ok {
+		_spec.SetField(finding.FieldRectifiedAt, field.TypeTime, value)
+	}
+	if _u.mutation.RectifiedAtCleared() {
+		_spec.ClearField(finding.FieldRectifiedAt, field.TypeTime)
+	}
 	if _u.mutation.InspectionCleared() {
 		edge := &sqlgraph.EdgeSpec{
 			Rel:     sqlgraph.M2O,
@@ -598,6 +785,35 @@ func (_u *FindingUpdateOne) sqlSave(ctx context.Context) (_node *Finding, err er
 			Inverse: true,
 			Table:   finding.InspectionTable,
 			Columns: []string{finding.InspectionColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VerifiedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   finding.VerifiedByTable,
+			Columns: []string{finding.VerifiedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerifiedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: true,
+			Table:   finding.VerifiedByTable,
+			Columns: []string{finding.VerifiedByColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(inspection.FieldID, field.TypeInt),

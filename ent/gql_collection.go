@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -29,6 +30,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -816,6 +818,16 @@ func (_q *ComplaintQuery) collectField(ctx context.Context, oneNode bool, opCtx 
 				selectedFields = append(selectedFields, complaint.FieldCategory)
 				fieldSeen[complaint.FieldCategory] = struct{}{}
 			}
+		case "dueOn":
+			if _, ok := fieldSeen[complaint.FieldDueOn]; !ok {
+				selectedFields = append(selectedFields, complaint.FieldDueOn)
+				fieldSeen[complaint.FieldDueOn] = struct{}{}
+			}
+		case "outcome":
+			if _, ok := fieldSeen[complaint.FieldOutcome]; !ok {
+				selectedFields = append(selectedFields, complaint.FieldOutcome)
+				fieldSeen[complaint.FieldOutcome] = struct{}{}
+			}
 		case "resolution":
 			if _, ok := fieldSeen[complaint.FieldResolution]; !ok {
 				selectedFields = append(selectedFields, complaint.FieldResolution)
@@ -1094,6 +1106,19 @@ func (_q *FilingQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, filing.FieldInstitutionID)
 				fieldSeen[filing.FieldInstitutionID] = struct{}{}
 			}
+
+		case "events":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FilingEventClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, filingeventImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedEvents(alias, func(wq *FilingEventQuery) {
+				*wq = *query
+			})
 		case "createdAt":
 			if _, ok := fieldSeen[filing.FieldCreatedAt]; !ok {
 				selectedFields = append(selectedFields, filing.FieldCreatedAt)
@@ -1128,6 +1153,16 @@ func (_q *FilingQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 			if _, ok := fieldSeen[filing.FieldNoncomplianceNotifiedAt]; !ok {
 				selectedFields = append(selectedFields, filing.FieldNoncomplianceNotifiedAt)
 				fieldSeen[filing.FieldNoncomplianceNotifiedAt] = struct{}{}
+			}
+		case "changedAt":
+			if _, ok := fieldSeen[filing.FieldChangedAt]; !ok {
+				selectedFields = append(selectedFields, filing.FieldChangedAt)
+				fieldSeen[filing.FieldChangedAt] = struct{}{}
+			}
+		case "cancelledAt":
+			if _, ok := fieldSeen[filing.FieldCancelledAt]; !ok {
+				selectedFields = append(selectedFields, filing.FieldCancelledAt)
+				fieldSeen[filing.FieldCancelledAt] = struct{}{}
 			}
 		case "documents":
 			if _, ok := fieldSeen[filing.FieldDocuments]; !ok {
@@ -1198,6 +1233,145 @@ func newFilingPaginateArgs(rv map[string]any) *filingPaginateArgs {
 }
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *FilingEventQuery) CollectFields(ctx context.Context, satisfies ...string) (*FilingEventQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *FilingEventQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(filingevent.Columns))
+		selectedFields = []string{filingevent.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "filing":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FilingClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, filingImplementors)...); err != nil {
+				return err
+			}
+			_q.withFiling = query
+			if _, ok := fieldSeen[filingevent.FieldFilingID]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldFilingID)
+				fieldSeen[filingevent.FieldFilingID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[filingevent.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldCreatedAt)
+				fieldSeen[filingevent.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[filingevent.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldUpdatedAt)
+				fieldSeen[filingevent.FieldUpdatedAt] = struct{}{}
+			}
+		case "filingID":
+			if _, ok := fieldSeen[filingevent.FieldFilingID]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldFilingID)
+				fieldSeen[filingevent.FieldFilingID] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[filingevent.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldStatus)
+				fieldSeen[filingevent.FieldStatus] = struct{}{}
+			}
+		case "date":
+			if _, ok := fieldSeen[filingevent.FieldDate]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldDate)
+				fieldSeen[filingevent.FieldDate] = struct{}{}
+			}
+		case "actorSubject":
+			if _, ok := fieldSeen[filingevent.FieldActorSubject]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldActorSubject)
+				fieldSeen[filingevent.FieldActorSubject] = struct{}{}
+			}
+		case "actorRole":
+			if _, ok := fieldSeen[filingevent.FieldActorRole]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldActorRole)
+				fieldSeen[filingevent.FieldActorRole] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[filingevent.FieldNote]; !ok {
+				selectedFields = append(selectedFields, filingevent.FieldNote)
+				fieldSeen[filingevent.FieldNote] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type filingeventPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []FilingEventPaginateOption
+}
+
+func newFilingEventPaginateArgs(rv map[string]any) *filingeventPaginateArgs {
+	args := &filingeventPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &FilingEventOrder{Field: &FilingEventOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithFilingEventOrder(order))
+			}
+		case *FilingEventOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithFilingEventOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*FilingEventWhereInput); ok {
+		args.opts = append(args.opts, WithFilingEventFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
 func (_q *FindingQuery) CollectFields(ctx context.Context, satisfies ...string) (*FindingQuery, error) {
 	fc := graphql.GetFieldContext(ctx)
 	if fc == nil {
@@ -1232,6 +1406,21 @@ func (_q *FindingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[finding.FieldInspectionID]; !ok {
 				selectedFields = append(selectedFields, finding.FieldInspectionID)
 				fieldSeen[finding.FieldInspectionID] = struct{}{}
+			}
+
+		case "verifiedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&InspectionClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, inspectionImplementors)...); err != nil {
+				return err
+			}
+			_q.withVerifiedBy = query
+			if _, ok := fieldSeen[finding.FieldVerifiedByID]; !ok {
+				selectedFields = append(selectedFields, finding.FieldVerifiedByID)
+				fieldSeen[finding.FieldVerifiedByID] = struct{}{}
 			}
 		case "createdAt":
 			if _, ok := fieldSeen[finding.FieldCreatedAt]; !ok {
@@ -1272,6 +1461,21 @@ func (_q *FindingQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[finding.FieldCorrectedAt]; !ok {
 				selectedFields = append(selectedFields, finding.FieldCorrectedAt)
 				fieldSeen[finding.FieldCorrectedAt] = struct{}{}
+			}
+		case "status":
+			if _, ok := fieldSeen[finding.FieldStatus]; !ok {
+				selectedFields = append(selectedFields, finding.FieldStatus)
+				fieldSeen[finding.FieldStatus] = struct{}{}
+			}
+		case "rectifiedAt":
+			if _, ok := fieldSeen[finding.FieldRectifiedAt]; !ok {
+				selectedFields = append(selectedFields, finding.FieldRectifiedAt)
+				fieldSeen[finding.FieldRectifiedAt] = struct{}{}
+			}
+		case "verifiedByID":
+			if _, ok := fieldSeen[finding.FieldVerifiedByID]; !ok {
+				selectedFields = append(selectedFields, finding.FieldVerifiedByID)
+				fieldSeen[finding.FieldVerifiedByID] = struct{}{}
 			}
 		case "id":
 		case "__typename":
@@ -1835,6 +2039,19 @@ func (_q *InspectionQuery) collectField(ctx context.Context, oneNode bool, opCtx
 				return err
 			}
 			_q.WithNamedFindings(alias, func(wq *FindingQuery) {
+				*wq = *query
+			})
+
+		case "verifiedFindings":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&FindingClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, false, opCtx, field, path, mayAddCondition(satisfies, findingImplementors)...); err != nil {
+				return err
+			}
+			_q.WithNamedVerifiedFindings(alias, func(wq *FindingQuery) {
 				*wq = *query
 			})
 		case "createdAt":
@@ -4279,6 +4496,120 @@ func newTargetPaginateArgs(rv map[string]any) *targetPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*TargetWhereInput); ok {
 		args.opts = append(args.opts, WithTargetFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *WorkCalendarDayQuery) CollectFields(ctx context.Context, satisfies ...string) (*WorkCalendarDayQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *WorkCalendarDayQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(workcalendarday.Columns))
+		selectedFields = []string{workcalendarday.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "createdAt":
+			if _, ok := fieldSeen[workcalendarday.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldCreatedAt)
+				fieldSeen[workcalendarday.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[workcalendarday.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldUpdatedAt)
+				fieldSeen[workcalendarday.FieldUpdatedAt] = struct{}{}
+			}
+		case "date":
+			if _, ok := fieldSeen[workcalendarday.FieldDate]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldDate)
+				fieldSeen[workcalendarday.FieldDate] = struct{}{}
+			}
+		case "year":
+			if _, ok := fieldSeen[workcalendarday.FieldYear]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldYear)
+				fieldSeen[workcalendarday.FieldYear] = struct{}{}
+			}
+		case "workday":
+			if _, ok := fieldSeen[workcalendarday.FieldWorkday]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldWorkday)
+				fieldSeen[workcalendarday.FieldWorkday] = struct{}{}
+			}
+		case "name":
+			if _, ok := fieldSeen[workcalendarday.FieldName]; !ok {
+				selectedFields = append(selectedFields, workcalendarday.FieldName)
+				fieldSeen[workcalendarday.FieldName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type workcalendardayPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []WorkCalendarDayPaginateOption
+}
+
+func newWorkCalendarDayPaginateArgs(rv map[string]any) *workcalendardayPaginateArgs {
+	args := &workcalendardayPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case map[string]any:
+			var (
+				err1, err2 error
+				order      = &WorkCalendarDayOrder{Field: &WorkCalendarDayOrderField{}, Direction: entgql.OrderDirectionAsc}
+			)
+			if d, ok := v[directionField]; ok {
+				err1 = order.Direction.UnmarshalGQL(d)
+			}
+			if f, ok := v[fieldField]; ok {
+				err2 = order.Field.UnmarshalGQL(f)
+			}
+			if err1 == nil && err2 == nil {
+				args.opts = append(args.opts, WithWorkCalendarDayOrder(order))
+			}
+		case *WorkCalendarDayOrder:
+			if v != nil {
+				args.opts = append(args.opts, WithWorkCalendarDayOrder(v))
+			}
+		}
+	}
+	if v, ok := rv[whereField].(*WorkCalendarDayWhereInput); ok {
+		args.opts = append(args.opts, WithWorkCalendarDayFilter(v.Filter))
 	}
 	return args
 }

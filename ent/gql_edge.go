@@ -104,12 +104,40 @@ func (_m *Filing) Institution(ctx context.Context) (*Institution, error) {
 	return result, err
 }
 
+func (_m *Filing) Events(ctx context.Context) (result []*FilingEvent, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedEvents(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.EventsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryEvents().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *FilingEvent) Filing(ctx context.Context) (*Filing, error) {
+	result, err := _m.Edges.FilingOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryFiling().Only(ctx)
+	}
+	return result, err
+}
+
 func (_m *Finding) Inspection(ctx context.Context) (*Inspection, error) {
 	result, err := _m.Edges.InspectionOrErr()
 	if IsNotLoaded(err) {
 		result, err = _m.QueryInspection().Only(ctx)
 	}
 	return result, err
+}
+
+func (_m *Finding) VerifiedBy(ctx context.Context) (*Inspection, error) {
+	result, err := _m.Edges.VerifiedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryVerifiedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
 }
 
 func (_m *HealthRecord) Child(ctx context.Context) (*Child, error) {
@@ -160,6 +188,18 @@ func (_m *Inspection) Findings(ctx context.Context) (result []*Finding, err erro
 	}
 	if IsNotLoaded(err) {
 		result, err = _m.QueryFindings().All(ctx)
+	}
+	return result, err
+}
+
+func (_m *Inspection) VerifiedFindings(ctx context.Context) (result []*Finding, err error) {
+	if fc := graphql.GetFieldContext(ctx); fc != nil && fc.Field.Alias != "" {
+		result, err = _m.NamedVerifiedFindings(graphql.GetFieldContext(ctx).Field.Alias)
+	} else {
+		result, err = _m.Edges.VerifiedFindingsOrErr()
+	}
+	if IsNotLoaded(err) {
+		result, err = _m.QueryVerifiedFindings().All(ctx)
 	}
 	return result, err
 }

@@ -268,6 +268,8 @@ type CreateComplaintInput struct {
 	ClosedAt      *time.Time
 	Channel       complaint.Channel
 	Category      string
+	DueOn         *time.Time
+	Outcome       *complaint.Outcome
 	Resolution    *string
 	InstitutionID int
 }
@@ -280,6 +282,12 @@ func (i *CreateComplaintInput) Mutate(m *ComplaintMutation) {
 	}
 	m.SetChannel(i.Channel)
 	m.SetCategory(i.Category)
+	if v := i.DueOn; v != nil {
+		m.SetDueOn(*v)
+	}
+	if v := i.Outcome; v != nil {
+		m.SetOutcome(*v)
+	}
 	if v := i.Resolution; v != nil {
 		m.SetResolution(*v)
 	}
@@ -299,6 +307,10 @@ type UpdateComplaintInput struct {
 	ClosedAt        *time.Time
 	Channel         *complaint.Channel
 	Category        *string
+	ClearDueOn      bool
+	DueOn           *time.Time
+	ClearOutcome    bool
+	Outcome         *complaint.Outcome
 	ClearResolution bool
 	Resolution      *string
 	InstitutionID   *int
@@ -320,6 +332,18 @@ func (i *UpdateComplaintInput) Mutate(m *ComplaintMutation) {
 	}
 	if v := i.Category; v != nil {
 		m.SetCategory(*v)
+	}
+	if i.ClearDueOn {
+		m.ClearDueOn()
+	}
+	if v := i.DueOn; v != nil {
+		m.SetDueOn(*v)
+	}
+	if i.ClearOutcome {
+		m.ClearOutcome()
+	}
+	if v := i.Outcome; v != nil {
+		m.SetOutcome(*v)
 	}
 	if i.ClearResolution {
 		m.ClearResolution()
@@ -442,6 +466,8 @@ type CreateFilingInput struct {
 	ReceiptAt               *time.Time
 	Status                  filing.Status
 	NoncomplianceNotifiedAt *time.Time
+	ChangedAt               *time.Time
+	CancelledAt             *time.Time
 	Documents               []schematype.FilingDocument
 	InstitutionID           int
 }
@@ -455,6 +481,12 @@ func (i *CreateFilingInput) Mutate(m *FilingMutation) {
 	m.SetStatus(i.Status)
 	if v := i.NoncomplianceNotifiedAt; v != nil {
 		m.SetNoncomplianceNotifiedAt(*v)
+	}
+	if v := i.ChangedAt; v != nil {
+		m.SetChangedAt(*v)
+	}
+	if v := i.CancelledAt; v != nil {
+		m.SetCancelledAt(*v)
 	}
 	if v := i.Documents; v != nil {
 		m.SetDocuments(v)
@@ -476,6 +508,10 @@ type UpdateFilingInput struct {
 	Status                       *filing.Status
 	ClearNoncomplianceNotifiedAt bool
 	NoncomplianceNotifiedAt      *time.Time
+	ClearChangedAt               bool
+	ChangedAt                    *time.Time
+	ClearCancelledAt             bool
+	CancelledAt                  *time.Time
 	ClearDocuments               bool
 	Documents                    []schematype.FilingDocument
 	AppendDocuments              []schematype.FilingDocument
@@ -501,6 +537,18 @@ func (i *UpdateFilingInput) Mutate(m *FilingMutation) {
 	}
 	if v := i.NoncomplianceNotifiedAt; v != nil {
 		m.SetNoncomplianceNotifiedAt(*v)
+	}
+	if i.ClearChangedAt {
+		m.ClearChangedAt()
+	}
+	if v := i.ChangedAt; v != nil {
+		m.SetChangedAt(*v)
+	}
+	if i.ClearCancelledAt {
+		m.ClearCancelledAt()
+	}
+	if v := i.CancelledAt; v != nil {
+		m.SetCancelledAt(*v)
 	}
 	if i.ClearDocuments {
 		m.ClearDocuments()
@@ -534,7 +582,6 @@ type CreateFindingInput struct {
 	Severity     finding.Severity
 	Description  *string
 	Deadline     *time.Time
-	CorrectedAt  *time.Time
 	InspectionID int
 }
 
@@ -547,9 +594,6 @@ func (i *CreateFindingInput) Mutate(m *FindingMutation) {
 	}
 	if v := i.Deadline; v != nil {
 		m.SetDeadline(*v)
-	}
-	if v := i.CorrectedAt; v != nil {
-		m.SetCorrectedAt(*v)
 	}
 	m.SetInspectionID(i.InspectionID)
 }
@@ -568,8 +612,6 @@ type UpdateFindingInput struct {
 	Description      *string
 	ClearDeadline    bool
 	Deadline         *time.Time
-	ClearCorrectedAt bool
-	CorrectedAt      *time.Time
 	InspectionID     *int
 }
 
@@ -592,12 +634,6 @@ func (i *UpdateFindingInput) Mutate(m *FindingMutation) {
 	}
 	if v := i.Deadline; v != nil {
 		m.SetDeadline(*v)
-	}
-	if i.ClearCorrectedAt {
-		m.ClearCorrectedAt()
-	}
-	if v := i.CorrectedAt; v != nil {
-		m.SetCorrectedAt(*v)
 	}
 	if v := i.InspectionID; v != nil {
 		m.SetInspectionID(*v)

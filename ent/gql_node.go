@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -30,6 +31,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // Noder wraps the basic Node method.
@@ -72,6 +74,11 @@ var filingImplementors = []string{"Filing", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Filing) IsNode() {}
+
+var filingeventImplementors = []string{"FilingEvent", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*FilingEvent) IsNode() {}
 
 var findingImplementors = []string{"Finding", "Node"}
 
@@ -132,6 +139,11 @@ var targetImplementors = []string{"Target", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Target) IsNode() {}
+
+var workcalendardayImplementors = []string{"WorkCalendarDay", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*WorkCalendarDay) IsNode() {}
 
 var errNodeInvalidID = &NotFoundError{"node"}
 
@@ -273,6 +285,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			}
 		}
 		return query.Only(ctx)
+	case filingevent.Table:
+		query := c.FilingEvent.Query().
+			Where(filingevent.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, filingeventImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
 	case finding.Table:
 		query := c.Finding.Query().
 			Where(finding.ID(id))
@@ -377,6 +398,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(target.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, targetImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case workcalendarday.Table:
+		query := c.WorkCalendarDay.Query().
+			Where(workcalendarday.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, workcalendardayImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -554,6 +584,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Filing.Query().
 			Where(filing.IDIn(ids...))
 		query, err := query.CollectFields(ctx, filingImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case filingevent.Table:
+		query := c.FilingEvent.Query().
+			Where(filingevent.IDIn(ids...))
+		query, err := query.CollectFields(ctx, filingeventImplementors...)
 		if err != nil {
 			return nil, err
 		}
@@ -746,6 +792,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Target.Query().
 			Where(target.IDIn(ids...))
 		query, err := query.CollectFields(ctx, targetImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case workcalendarday.Table:
+		query := c.WorkCalendarDay.Query().
+			Where(workcalendarday.IDIn(ids...))
+		query, err := query.CollectFields(ctx, workcalendardayImplementors...)
 		if err != nil {
 			return nil, err
 		}

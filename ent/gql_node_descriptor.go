@@ -11,6 +11,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -428,7 +429,7 @@ func (_m *Complaint) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Complaint",
-		Fields: make([]*Field, 8),
+		Fields: make([]*Field, 10),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -488,10 +489,26 @@ func (_m *Complaint) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "category",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Resolution); err != nil {
+	if buf, err = json.Marshal(_m.DueOn); err != nil {
 		return nil, err
 	}
 	node.Fields[7] = &Field{
+		Type:  "time.Time",
+		Name:  "due_on",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Outcome); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "complaint.Outcome",
+		Name:  "outcome",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Resolution); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
 		Type:  "string",
 		Name:  "resolution",
 		Value: string(buf),
@@ -628,8 +645,8 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Filing",
-		Fields: make([]*Field, 8),
-		Edges:  make([]*Edge, 1),
+		Fields: make([]*Field, 10),
+		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -688,10 +705,26 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "noncompliance_notified_at",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Documents); err != nil {
+	if buf, err = json.Marshal(_m.ChangedAt); err != nil {
 		return nil, err
 	}
 	node.Fields[7] = &Field{
+		Type:  "time.Time",
+		Name:  "changed_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.CancelledAt); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "time.Time",
+		Name:  "cancelled_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Documents); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
 		Type:  "[]schematype.FilingDocument",
 		Name:  "documents",
 		Value: string(buf),
@@ -706,6 +739,102 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	if err != nil {
 		return nil, err
 	}
+	node.Edges[1] = &Edge{
+		Type: "FilingEvent",
+		Name: "events",
+	}
+	err = _m.QueryEvents().
+		Select(filingevent.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *FilingEvent) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "FilingEvent",
+		Fields: make([]*Field, 8),
+		Edges:  make([]*Edge, 1),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.FilingID); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "int",
+		Name:  "filing_id",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "filingevent.Status",
+		Name:  "status",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Date); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "time.Time",
+		Name:  "date",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ActorSubject); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "actor_subject",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.ActorRole); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
+		Type:  "string",
+		Name:  "actor_role",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Note); err != nil {
+		return nil, err
+	}
+	node.Fields[7] = &Field{
+		Type:  "string",
+		Name:  "note",
+		Value: string(buf),
+	}
+	node.Edges[0] = &Edge{
+		Type: "Filing",
+		Name: "filing",
+	}
+	err = _m.QueryFiling().
+		Select(filing.FieldID).
+		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
 	return node, nil
 }
 
@@ -714,8 +843,8 @@ func (_m *Finding) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Finding",
-		Fields: make([]*Field, 8),
-		Edges:  make([]*Edge, 1),
+		Fields: make([]*Field, 11),
+		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -782,6 +911,30 @@ func (_m *Finding) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "corrected_at",
 		Value: string(buf),
 	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[8] = &Field{
+		Type:  "finding.Status",
+		Name:  "status",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.RectifiedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[9] = &Field{
+		Type:  "time.Time",
+		Name:  "rectified_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.VerifiedByID); err != nil {
+		return nil, err
+	}
+	node.Fields[10] = &Field{
+		Type:  "int",
+		Name:  "verified_by_id",
+		Value: string(buf),
+	}
 	node.Edges[0] = &Edge{
 		Type: "Inspection",
 		Name: "inspection",
@@ -789,6 +942,16 @@ func (_m *Finding) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryInspection().
 		Select(inspection.FieldID).
 		Scan(ctx, &node.Edges[0].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[1] = &Edge{
+		Type: "Inspection",
+		Name: "verified_by",
+	}
+	err = _m.QueryVerifiedBy().
+		Select(inspection.FieldID).
+		Scan(ctx, &node.Edges[1].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -1101,7 +1264,7 @@ func (_m *Inspection) Node(ctx context.Context) (node *Node, err error) {
 		ID:     _m.ID,
 		Type:   "Inspection",
 		Fields: make([]*Field, 7),
-		Edges:  make([]*Edge, 2),
+		Edges:  make([]*Edge, 3),
 	}
 	var buf []byte
 	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
@@ -1177,6 +1340,16 @@ func (_m *Inspection) Node(ctx context.Context) (node *Node, err error) {
 	err = _m.QueryFindings().
 		Select(finding.FieldID).
 		Scan(ctx, &node.Edges[1].IDs)
+	if err != nil {
+		return nil, err
+	}
+	node.Edges[2] = &Edge{
+		Type: "Finding",
+		Name: "verified_findings",
+	}
+	err = _m.QueryVerifiedFindings().
+		Select(finding.FieldID).
+		Scan(ctx, &node.Edges[2].IDs)
 	if err != nil {
 		return nil, err
 	}
@@ -2003,6 +2176,66 @@ func (_m *Target) Node(ctx context.Context) (node *Node, err error) {
 		Scan(ctx, &node.Edges[0].IDs)
 	if err != nil {
 		return nil, err
+	}
+	return node, nil
+}
+
+// Node implements Noder interface
+func (_m *WorkCalendarDay) Node(ctx context.Context) (node *Node, err error) {
+	node = &Node{
+		ID:     _m.ID,
+		Type:   "WorkCalendarDay",
+		Fields: make([]*Field, 6),
+		Edges:  make([]*Edge, 0),
+	}
+	var buf []byte
+	if buf, err = json.Marshal(_m.CreatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[0] = &Field{
+		Type:  "time.Time",
+		Name:  "created_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.UpdatedAt); err != nil {
+		return nil, err
+	}
+	node.Fields[1] = &Field{
+		Type:  "time.Time",
+		Name:  "updated_at",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Date); err != nil {
+		return nil, err
+	}
+	node.Fields[2] = &Field{
+		Type:  "time.Time",
+		Name:  "date",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Year); err != nil {
+		return nil, err
+	}
+	node.Fields[3] = &Field{
+		Type:  "int",
+		Name:  "year",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Workday); err != nil {
+		return nil, err
+	}
+	node.Fields[4] = &Field{
+		Type:  "bool",
+		Name:  "workday",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Name); err != nil {
+		return nil, err
+	}
+	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "name",
+		Value: string(buf),
 	}
 	return node, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -33,6 +34,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -2237,6 +2239,320 @@ func (_m *Filing) ToEdge(order *FilingOrder) *FilingEdge {
 		order = DefaultFilingOrder
 	}
 	return &FilingEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// FilingEventEdge is the edge representation of FilingEvent.
+type FilingEventEdge struct {
+	Node   *FilingEvent `json:"node"`
+	Cursor Cursor       `json:"cursor"`
+}
+
+// FilingEventConnection is the connection containing edges to FilingEvent.
+type FilingEventConnection struct {
+	Edges      []*FilingEventEdge `json:"edges"`
+	PageInfo   PageInfo           `json:"pageInfo"`
+	TotalCount int                `json:"totalCount"`
+}
+
+func (c *FilingEventConnection) build(nodes []*FilingEvent, pager *filingeventPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *FilingEvent
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *FilingEvent {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *FilingEvent {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*FilingEventEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &FilingEventEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// FilingEventPaginateOption enables pagination customization.
+type FilingEventPaginateOption func(*filingeventPager) error
+
+// WithFilingEventOrder configures pagination ordering.
+func WithFilingEventOrder(order *FilingEventOrder) FilingEventPaginateOption {
+	if order == nil {
+		order = DefaultFilingEventOrder
+	}
+	o := *order
+	return func(pager *filingeventPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultFilingEventOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithFilingEventFilter configures pagination filter.
+func WithFilingEventFilter(filter func(*FilingEventQuery) (*FilingEventQuery, error)) FilingEventPaginateOption {
+	return func(pager *filingeventPager) error {
+		if filter == nil {
+			return errors.New("FilingEventQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type filingeventPager struct {
+	reverse bool
+	order   *FilingEventOrder
+	filter  func(*FilingEventQuery) (*FilingEventQuery, error)
+}
+
+func newFilingEventPager(opts []FilingEventPaginateOption, reverse bool) (*filingeventPager, error) {
+	pager := &filingeventPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultFilingEventOrder
+	}
+	return pager, nil
+}
+
+func (p *filingeventPager) applyFilter(query *FilingEventQuery) (*FilingEventQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *filingeventPager) toCursor(_m *FilingEvent) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *filingeventPager) applyCursors(query *FilingEventQuery, after, before *Cursor) (*FilingEventQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultFilingEventOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *filingeventPager) applyOrder(query *FilingEventQuery) *FilingEventQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultFilingEventOrder.Field {
+		query = query.Order(DefaultFilingEventOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *filingeventPager) orderExpr(query *FilingEventQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultFilingEventOrder.Field {
+			b.Comma().Ident(DefaultFilingEventOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to FilingEvent.
+func (_m *FilingEventQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...FilingEventPaginateOption,
+) (*FilingEventConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newFilingEventPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &FilingEventConnection{Edges: []*FilingEventEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// FilingEventOrderFieldCreatedAt orders FilingEvent by created_at.
+	FilingEventOrderFieldCreatedAt = &FilingEventOrderField{
+		Value: func(_m *FilingEvent) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: filingevent.FieldCreatedAt,
+		toTerm: filingevent.ByCreatedAt,
+		toCursor: func(_m *FilingEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+	// FilingEventOrderFieldDate orders FilingEvent by date.
+	FilingEventOrderFieldDate = &FilingEventOrderField{
+		Value: func(_m *FilingEvent) (ent.Value, error) {
+			return _m.Date, nil
+		},
+		column: filingevent.FieldDate,
+		toTerm: filingevent.ByDate,
+		toCursor: func(_m *FilingEvent) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.Date,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f FilingEventOrderField) String() string {
+	var str string
+	switch f.column {
+	case FilingEventOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	case FilingEventOrderFieldDate.column:
+		str = "DATE"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f FilingEventOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *FilingEventOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("FilingEventOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *FilingEventOrderFieldCreatedAt
+	case "DATE":
+		*f = *FilingEventOrderFieldDate
+	default:
+		return fmt.Errorf("%s is not a valid FilingEventOrderField", str)
+	}
+	return nil
+}
+
+// FilingEventOrderField defines the ordering field of FilingEvent.
+type FilingEventOrderField struct {
+	// Value extracts the ordering value from the given FilingEvent.
+	Value    func(*FilingEvent) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) filingevent.OrderOption
+	toCursor func(*FilingEvent) Cursor
+}
+
+// FilingEventOrder defines the ordering of FilingEvent.
+type FilingEventOrder struct {
+	Direction OrderDirection         `json:"direction"`
+	Field     *FilingEventOrderField `json:"field"`
+}
+
+// DefaultFilingEventOrder is the default ordering of FilingEvent.
+var DefaultFilingEventOrder = &FilingEventOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &FilingEventOrderField{
+		Value: func(_m *FilingEvent) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: filingevent.FieldID,
+		toTerm: filingevent.ByID,
+		toCursor: func(_m *FilingEvent) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts FilingEvent into FilingEventEdge.
+func (_m *FilingEvent) ToEdge(order *FilingEventOrder) *FilingEventEdge {
+	if order == nil {
+		order = DefaultFilingEventOrder
+	}
+	return &FilingEventEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -6077,6 +6393,302 @@ func (_m *Target) ToEdge(order *TargetOrder) *TargetEdge {
 		order = DefaultTargetOrder
 	}
 	return &TargetEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// WorkCalendarDayEdge is the edge representation of WorkCalendarDay.
+type WorkCalendarDayEdge struct {
+	Node   *WorkCalendarDay `json:"node"`
+	Cursor Cursor           `json:"cursor"`
+}
+
+// WorkCalendarDayConnection is the connection containing edges to WorkCalendarDay.
+type WorkCalendarDayConnection struct {
+	Edges      []*WorkCalendarDayEdge `json:"edges"`
+	PageInfo   PageInfo               `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+func (c *WorkCalendarDayConnection) build(nodes []*WorkCalendarDay, pager *workcalendardayPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *WorkCalendarDay
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *WorkCalendarDay {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *WorkCalendarDay {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*WorkCalendarDayEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &WorkCalendarDayEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// WorkCalendarDayPaginateOption enables pagination customization.
+type WorkCalendarDayPaginateOption func(*workcalendardayPager) error
+
+// WithWorkCalendarDayOrder configures pagination ordering.
+func WithWorkCalendarDayOrder(order *WorkCalendarDayOrder) WorkCalendarDayPaginateOption {
+	if order == nil {
+		order = DefaultWorkCalendarDayOrder
+	}
+	o := *order
+	return func(pager *workcalendardayPager) error {
+		if err := o.Direction.Validate(); err != nil {
+			return err
+		}
+		if o.Field == nil {
+			o.Field = DefaultWorkCalendarDayOrder.Field
+		}
+		pager.order = &o
+		return nil
+	}
+}
+
+// WithWorkCalendarDayFilter configures pagination filter.
+func WithWorkCalendarDayFilter(filter func(*WorkCalendarDayQuery) (*WorkCalendarDayQuery, error)) WorkCalendarDayPaginateOption {
+	return func(pager *workcalendardayPager) error {
+		if filter == nil {
+			return errors.New("WorkCalendarDayQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type workcalendardayPager struct {
+	reverse bool
+	order   *WorkCalendarDayOrder
+	filter  func(*WorkCalendarDayQuery) (*WorkCalendarDayQuery, error)
+}
+
+func newWorkCalendarDayPager(opts []WorkCalendarDayPaginateOption, reverse bool) (*workcalendardayPager, error) {
+	pager := &workcalendardayPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	if pager.order == nil {
+		pager.order = DefaultWorkCalendarDayOrder
+	}
+	return pager, nil
+}
+
+func (p *workcalendardayPager) applyFilter(query *WorkCalendarDayQuery) (*WorkCalendarDayQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *workcalendardayPager) toCursor(_m *WorkCalendarDay) Cursor {
+	return p.order.Field.toCursor(_m)
+}
+
+func (p *workcalendardayPager) applyCursors(query *WorkCalendarDayQuery, after, before *Cursor) (*WorkCalendarDayQuery, error) {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	for _, predicate := range entgql.CursorsPredicate(after, before, DefaultWorkCalendarDayOrder.Field.column, p.order.Field.column, direction) {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *workcalendardayPager) applyOrder(query *WorkCalendarDayQuery) *WorkCalendarDayQuery {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	query = query.Order(p.order.Field.toTerm(direction.OrderTermOption()))
+	if p.order.Field != DefaultWorkCalendarDayOrder.Field {
+		query = query.Order(DefaultWorkCalendarDayOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return query
+}
+
+func (p *workcalendardayPager) orderExpr(query *WorkCalendarDayQuery) sql.Querier {
+	direction := p.order.Direction
+	if p.reverse {
+		direction = direction.Reverse()
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(p.order.Field.column)
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		b.Ident(p.order.Field.column).Pad().WriteString(string(direction))
+		if p.order.Field != DefaultWorkCalendarDayOrder.Field {
+			b.Comma().Ident(DefaultWorkCalendarDayOrder.Field.column).Pad().WriteString(string(direction))
+		}
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to WorkCalendarDay.
+func (_m *WorkCalendarDayQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...WorkCalendarDayPaginateOption,
+) (*WorkCalendarDayConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newWorkCalendarDayPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &WorkCalendarDayConnection{Edges: []*WorkCalendarDayEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// WorkCalendarDayOrderFieldCreatedAt orders WorkCalendarDay by created_at.
+	WorkCalendarDayOrderFieldCreatedAt = &WorkCalendarDayOrderField{
+		Value: func(_m *WorkCalendarDay) (ent.Value, error) {
+			return _m.CreatedAt, nil
+		},
+		column: workcalendarday.FieldCreatedAt,
+		toTerm: workcalendarday.ByCreatedAt,
+		toCursor: func(_m *WorkCalendarDay) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.CreatedAt,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f WorkCalendarDayOrderField) String() string {
+	var str string
+	switch f.column {
+	case WorkCalendarDayOrderFieldCreatedAt.column:
+		str = "CREATED_AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f WorkCalendarDayOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *WorkCalendarDayOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("WorkCalendarDayOrderField %T must be a string", v)
+	}
+	switch str {
+	case "CREATED_AT":
+		*f = *WorkCalendarDayOrderFieldCreatedAt
+	default:
+		return fmt.Errorf("%s is not a valid WorkCalendarDayOrderField", str)
+	}
+	return nil
+}
+
+// WorkCalendarDayOrderField defines the ordering field of WorkCalendarDay.
+type WorkCalendarDayOrderField struct {
+	// Value extracts the ordering value from the given WorkCalendarDay.
+	Value    func(*WorkCalendarDay) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) workcalendarday.OrderOption
+	toCursor func(*WorkCalendarDay) Cursor
+}
+
+// WorkCalendarDayOrder defines the ordering of WorkCalendarDay.
+type WorkCalendarDayOrder struct {
+	Direction OrderDirection             `json:"direction"`
+	Field     *WorkCalendarDayOrderField `json:"field"`
+}
+
+// DefaultWorkCalendarDayOrder is the default ordering of WorkCalendarDay.
+var DefaultWorkCalendarDayOrder = &WorkCalendarDayOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &WorkCalendarDayOrderField{
+		Value: func(_m *WorkCalendarDay) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: workcalendarday.FieldID,
+		toTerm: workcalendarday.ByID,
+		toCursor: func(_m *WorkCalendarDay) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts WorkCalendarDay into WorkCalendarDayEdge.
+func (_m *WorkCalendarDay) ToEdge(order *WorkCalendarDayOrder) *WorkCalendarDayEdge {
+	if order == nil {
+		order = DefaultWorkCalendarDayOrder
+	}
+	return &WorkCalendarDayEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}

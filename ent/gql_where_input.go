@@ -14,6 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -28,6 +29,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // AuditLogWhereInput represents a where input for filtering AuditLog queries.
@@ -1768,6 +1770,26 @@ type ComplaintWhereInput struct {
 	CategoryEqualFold    *string  `json:"categoryEqualFold,omitempty"`
 	CategoryContainsFold *string  `json:"categoryContainsFold,omitempty"`
 
+	// "due_on" field predicates.
+	DueOn       *time.Time  `json:"dueOn,omitempty"`
+	DueOnNEQ    *time.Time  `json:"dueOnNEQ,omitempty"`
+	DueOnIn     []time.Time `json:"dueOnIn,omitempty"`
+	DueOnNotIn  []time.Time `json:"dueOnNotIn,omitempty"`
+	DueOnGT     *time.Time  `json:"dueOnGT,omitempty"`
+	DueOnGTE    *time.Time  `json:"dueOnGTE,omitempty"`
+	DueOnLT     *time.Time  `json:"dueOnLT,omitempty"`
+	DueOnLTE    *time.Time  `json:"dueOnLTE,omitempty"`
+	DueOnIsNil  bool        `json:"dueOnIsNil,omitempty"`
+	DueOnNotNil bool        `json:"dueOnNotNil,omitempty"`
+
+	// "outcome" field predicates.
+	Outcome       *complaint.Outcome  `json:"outcome,omitempty"`
+	OutcomeNEQ    *complaint.Outcome  `json:"outcomeNEQ,omitempty"`
+	OutcomeIn     []complaint.Outcome `json:"outcomeIn,omitempty"`
+	OutcomeNotIn  []complaint.Outcome `json:"outcomeNotIn,omitempty"`
+	OutcomeIsNil  bool                `json:"outcomeIsNil,omitempty"`
+	OutcomeNotNil bool                `json:"outcomeNotNil,omitempty"`
+
 	// "resolution" field predicates.
 	Resolution             *string  `json:"resolution,omitempty"`
 	ResolutionNEQ          *string  `json:"resolutionNEQ,omitempty"`
@@ -2049,6 +2071,54 @@ func (i *ComplaintWhereInput) P() (predicate.Complaint, error) {
 	}
 	if i.CategoryContainsFold != nil {
 		predicates = append(predicates, complaint.CategoryContainsFold(*i.CategoryContainsFold))
+	}
+	if i.DueOn != nil {
+		predicates = append(predicates, complaint.DueOnEQ(*i.DueOn))
+	}
+	if i.DueOnNEQ != nil {
+		predicates = append(predicates, complaint.DueOnNEQ(*i.DueOnNEQ))
+	}
+	if len(i.DueOnIn) > 0 {
+		predicates = append(predicates, complaint.DueOnIn(i.DueOnIn...))
+	}
+	if len(i.DueOnNotIn) > 0 {
+		predicates = append(predicates, complaint.DueOnNotIn(i.DueOnNotIn...))
+	}
+	if i.DueOnGT != nil {
+		predicates = append(predicates, complaint.DueOnGT(*i.DueOnGT))
+	}
+	if i.DueOnGTE != nil {
+		predicates = append(predicates, complaint.DueOnGTE(*i.DueOnGTE))
+	}
+	if i.DueOnLT != nil {
+		predicates = append(predicates, complaint.DueOnLT(*i.DueOnLT))
+	}
+	if i.DueOnLTE != nil {
+		predicates = append(predicates, complaint.DueOnLTE(*i.DueOnLTE))
+	}
+	if i.DueOnIsNil {
+		predicates = append(predicates, complaint.DueOnIsNil())
+	}
+	if i.DueOnNotNil {
+		predicates = append(predicates, complaint.DueOnNotNil())
+	}
+	if i.Outcome != nil {
+		predicates = append(predicates, complaint.OutcomeEQ(*i.Outcome))
+	}
+	if i.OutcomeNEQ != nil {
+		predicates = append(predicates, complaint.OutcomeNEQ(*i.OutcomeNEQ))
+	}
+	if len(i.OutcomeIn) > 0 {
+		predicates = append(predicates, complaint.OutcomeIn(i.OutcomeIn...))
+	}
+	if len(i.OutcomeNotIn) > 0 {
+		predicates = append(predicates, complaint.OutcomeNotIn(i.OutcomeNotIn...))
+	}
+	if i.OutcomeIsNil {
+		predicates = append(predicates, complaint.OutcomeIsNil())
+	}
+	if i.OutcomeNotNil {
+		predicates = append(predicates, complaint.OutcomeNotNil())
 	}
 	if i.Resolution != nil {
 		predicates = append(predicates, complaint.ResolutionEQ(*i.Resolution))
@@ -2647,9 +2717,37 @@ type FilingWhereInput struct {
 	NoncomplianceNotifiedAtIsNil  bool        `json:"noncomplianceNotifiedAtIsNil,omitempty"`
 	NoncomplianceNotifiedAtNotNil bool        `json:"noncomplianceNotifiedAtNotNil,omitempty"`
 
+	// "changed_at" field predicates.
+	ChangedAt       *time.Time  `json:"changedAt,omitempty"`
+	ChangedAtNEQ    *time.Time  `json:"changedAtNEQ,omitempty"`
+	ChangedAtIn     []time.Time `json:"changedAtIn,omitempty"`
+	ChangedAtNotIn  []time.Time `json:"changedAtNotIn,omitempty"`
+	ChangedAtGT     *time.Time  `json:"changedAtGT,omitempty"`
+	ChangedAtGTE    *time.Time  `json:"changedAtGTE,omitempty"`
+	ChangedAtLT     *time.Time  `json:"changedAtLT,omitempty"`
+	ChangedAtLTE    *time.Time  `json:"changedAtLTE,omitempty"`
+	ChangedAtIsNil  bool        `json:"changedAtIsNil,omitempty"`
+	ChangedAtNotNil bool        `json:"changedAtNotNil,omitempty"`
+
+	// "cancelled_at" field predicates.
+	CancelledAt       *time.Time  `json:"cancelledAt,omitempty"`
+	CancelledAtNEQ    *time.Time  `json:"cancelledAtNEQ,omitempty"`
+	CancelledAtIn     []time.Time `json:"cancelledAtIn,omitempty"`
+	CancelledAtNotIn  []time.Time `json:"cancelledAtNotIn,omitempty"`
+	CancelledAtGT     *time.Time  `json:"cancelledAtGT,omitempty"`
+	CancelledAtGTE    *time.Time  `json:"cancelledAtGTE,omitempty"`
+	CancelledAtLT     *time.Time  `json:"cancelledAtLT,omitempty"`
+	CancelledAtLTE    *time.Time  `json:"cancelledAtLTE,omitempty"`
+	CancelledAtIsNil  bool        `json:"cancelledAtIsNil,omitempty"`
+	CancelledAtNotNil bool        `json:"cancelledAtNotNil,omitempty"`
+
 	// "institution" edge predicates.
 	HasInstitution     *bool                    `json:"hasInstitution,omitempty"`
 	HasInstitutionWith []*InstitutionWhereInput `json:"hasInstitutionWith,omitempty"`
+
+	// "events" edge predicates.
+	HasEvents     *bool                    `json:"hasEvents,omitempty"`
+	HasEventsWith []*FilingEventWhereInput `json:"hasEventsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -2903,6 +3001,66 @@ func (i *FilingWhereInput) P() (predicate.Filing, error) {
 	if i.NoncomplianceNotifiedAtNotNil {
 		predicates = append(predicates, filing.NoncomplianceNotifiedAtNotNil())
 	}
+	if i.ChangedAt != nil {
+		predicates = append(predicates, filing.ChangedAtEQ(*i.ChangedAt))
+	}
+	if i.ChangedAtNEQ != nil {
+		predicates = append(predicates, filing.ChangedAtNEQ(*i.ChangedAtNEQ))
+	}
+	if len(i.ChangedAtIn) > 0 {
+		predicates = append(predicates, filing.ChangedAtIn(i.ChangedAtIn...))
+	}
+	if len(i.ChangedAtNotIn) > 0 {
+		predicates = append(predicates, filing.ChangedAtNotIn(i.ChangedAtNotIn...))
+	}
+	if i.ChangedAtGT != nil {
+		predicates = append(predicates, filing.ChangedAtGT(*i.ChangedAtGT))
+	}
+	if i.ChangedAtGTE != nil {
+		predicates = append(predicates, filing.ChangedAtGTE(*i.ChangedAtGTE))
+	}
+	if i.ChangedAtLT != nil {
+		predicates = append(predicates, filing.ChangedAtLT(*i.ChangedAtLT))
+	}
+	if i.ChangedAtLTE != nil {
+		predicates = append(predicates, filing.ChangedAtLTE(*i.ChangedAtLTE))
+	}
+	if i.ChangedAtIsNil {
+		predicates = append(predicates, filing.ChangedAtIsNil())
+	}
+	if i.ChangedAtNotNil {
+		predicates = append(predicates, filing.ChangedAtNotNil())
+	}
+	if i.CancelledAt != nil {
+		predicates = append(predicates, filing.CancelledAtEQ(*i.CancelledAt))
+	}
+	if i.CancelledAtNEQ != nil {
+		predicates = append(predicates, filing.CancelledAtNEQ(*i.CancelledAtNEQ))
+	}
+	if len(i.CancelledAtIn) > 0 {
+		predicates = append(predicates, filing.CancelledAtIn(i.CancelledAtIn...))
+	}
+	if len(i.CancelledAtNotIn) > 0 {
+		predicates = append(predicates, filing.CancelledAtNotIn(i.CancelledAtNotIn...))
+	}
+	if i.CancelledAtGT != nil {
+		predicates = append(predicates, filing.CancelledAtGT(*i.CancelledAtGT))
+	}
+	if i.CancelledAtGTE != nil {
+		predicates = append(predicates, filing.CancelledAtGTE(*i.CancelledAtGTE))
+	}
+	if i.CancelledAtLT != nil {
+		predicates = append(predicates, filing.CancelledAtLT(*i.CancelledAtLT))
+	}
+	if i.CancelledAtLTE != nil {
+		predicates = append(predicates, filing.CancelledAtLTE(*i.CancelledAtLTE))
+	}
+	if i.CancelledAtIsNil {
+		predicates = append(predicates, filing.CancelledAtIsNil())
+	}
+	if i.CancelledAtNotNil {
+		predicates = append(predicates, filing.CancelledAtNotNil())
+	}
 
 	if i.HasInstitution != nil {
 		p := filing.HasInstitution()
@@ -2922,6 +3080,24 @@ func (i *FilingWhereInput) P() (predicate.Filing, error) {
 		}
 		predicates = append(predicates, filing.HasInstitutionWith(with...))
 	}
+	if i.HasEvents != nil {
+		p := filing.HasEvents()
+		if !*i.HasEvents {
+			p = filing.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasEventsWith) > 0 {
+		with := make([]predicate.FilingEvent, 0, len(i.HasEventsWith))
+		for _, w := range i.HasEventsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasEventsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, filing.HasEventsWith(with...))
+	}
 	switch len(predicates) {
 	case 0:
 		return nil, ErrEmptyFilingWhereInput
@@ -2929,6 +3105,414 @@ func (i *FilingWhereInput) P() (predicate.Filing, error) {
 		return predicates[0], nil
 	default:
 		return filing.And(predicates...), nil
+	}
+}
+
+// FilingEventWhereInput represents a where input for filtering FilingEvent queries.
+type FilingEventWhereInput struct {
+	Predicates []predicate.FilingEvent  `json:"-"`
+	Not        *FilingEventWhereInput   `json:"not,omitempty"`
+	Or         []*FilingEventWhereInput `json:"or,omitempty"`
+	And        []*FilingEventWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "filing_id" field predicates.
+	FilingID      *int  `json:"filingID,omitempty"`
+	FilingIDNEQ   *int  `json:"filingIDNEQ,omitempty"`
+	FilingIDIn    []int `json:"filingIDIn,omitempty"`
+	FilingIDNotIn []int `json:"filingIDNotIn,omitempty"`
+
+	// "status" field predicates.
+	Status      *filingevent.Status  `json:"status,omitempty"`
+	StatusNEQ   *filingevent.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []filingevent.Status `json:"statusIn,omitempty"`
+	StatusNotIn []filingevent.Status `json:"statusNotIn,omitempty"`
+
+	// "date" field predicates.
+	Date      *time.Time  `json:"date,omitempty"`
+	DateNEQ   *time.Time  `json:"dateNEQ,omitempty"`
+	DateIn    []time.Time `json:"dateIn,omitempty"`
+	DateNotIn []time.Time `json:"dateNotIn,omitempty"`
+	DateGT    *time.Time  `json:"dateGT,omitempty"`
+	DateGTE   *time.Time  `json:"dateGTE,omitempty"`
+	DateLT    *time.Time  `json:"dateLT,omitempty"`
+	DateLTE   *time.Time  `json:"dateLTE,omitempty"`
+
+	// "actor_role" field predicates.
+	ActorRole             *string  `json:"actorRole,omitempty"`
+	ActorRoleNEQ          *string  `json:"actorRoleNEQ,omitempty"`
+	ActorRoleIn           []string `json:"actorRoleIn,omitempty"`
+	ActorRoleNotIn        []string `json:"actorRoleNotIn,omitempty"`
+	ActorRoleGT           *string  `json:"actorRoleGT,omitempty"`
+	ActorRoleGTE          *string  `json:"actorRoleGTE,omitempty"`
+	ActorRoleLT           *string  `json:"actorRoleLT,omitempty"`
+	ActorRoleLTE          *string  `json:"actorRoleLTE,omitempty"`
+	ActorRoleContains     *string  `json:"actorRoleContains,omitempty"`
+	ActorRoleHasPrefix    *string  `json:"actorRoleHasPrefix,omitempty"`
+	ActorRoleHasSuffix    *string  `json:"actorRoleHasSuffix,omitempty"`
+	ActorRoleIsNil        bool     `json:"actorRoleIsNil,omitempty"`
+	ActorRoleNotNil       bool     `json:"actorRoleNotNil,omitempty"`
+	ActorRoleEqualFold    *string  `json:"actorRoleEqualFold,omitempty"`
+	ActorRoleContainsFold *string  `json:"actorRoleContainsFold,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
+
+	// "filing" edge predicates.
+	HasFiling     *bool               `json:"hasFiling,omitempty"`
+	HasFilingWith []*FilingWhereInput `json:"hasFilingWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *FilingEventWhereInput) AddPredicates(predicates ...predicate.FilingEvent) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the FilingEventWhereInput filter on the FilingEventQuery builder.
+func (i *FilingEventWhereInput) Filter(q *FilingEventQuery) (*FilingEventQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyFilingEventWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyFilingEventWhereInput is returned in case the FilingEventWhereInput is empty.
+var ErrEmptyFilingEventWhereInput = errors.New("ent: empty predicate FilingEventWhereInput")
+
+// P returns a predicate for filtering filingevents.
+// An error is returned if the input is empty or invalid.
+func (i *FilingEventWhereInput) P() (predicate.FilingEvent, error) {
+	var predicates []predicate.FilingEvent
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, filingevent.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.FilingEvent, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, filingevent.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.FilingEvent, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, filingevent.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, filingevent.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, filingevent.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, filingevent.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, filingevent.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, filingevent.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, filingevent.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, filingevent.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, filingevent.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, filingevent.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, filingevent.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, filingevent.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, filingevent.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, filingevent.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, filingevent.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, filingevent.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, filingevent.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, filingevent.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, filingevent.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, filingevent.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, filingevent.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, filingevent.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, filingevent.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, filingevent.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, filingevent.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.FilingID != nil {
+		predicates = append(predicates, filingevent.FilingIDEQ(*i.FilingID))
+	}
+	if i.FilingIDNEQ != nil {
+		predicates = append(predicates, filingevent.FilingIDNEQ(*i.FilingIDNEQ))
+	}
+	if len(i.FilingIDIn) > 0 {
+		predicates = append(predicates, filingevent.FilingIDIn(i.FilingIDIn...))
+	}
+	if len(i.FilingIDNotIn) > 0 {
+		predicates = append(predicates, filingevent.FilingIDNotIn(i.FilingIDNotIn...))
+	}
+	if i.Status != nil {
+		predicates = append(predicates, filingevent.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, filingevent.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, filingevent.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, filingevent.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.Date != nil {
+		predicates = append(predicates, filingevent.DateEQ(*i.Date))
+	}
+	if i.DateNEQ != nil {
+		predicates = append(predicates, filingevent.DateNEQ(*i.DateNEQ))
+	}
+	if len(i.DateIn) > 0 {
+		predicates = append(predicates, filingevent.DateIn(i.DateIn...))
+	}
+	if len(i.DateNotIn) > 0 {
+		predicates = append(predicates, filingevent.DateNotIn(i.DateNotIn...))
+	}
+	if i.DateGT != nil {
+		predicates = append(predicates, filingevent.DateGT(*i.DateGT))
+	}
+	if i.DateGTE != nil {
+		predicates = append(predicates, filingevent.DateGTE(*i.DateGTE))
+	}
+	if i.DateLT != nil {
+		predicates = append(predicates, filingevent.DateLT(*i.DateLT))
+	}
+	if i.DateLTE != nil {
+		predicates = append(predicates, filingevent.DateLTE(*i.DateLTE))
+	}
+	if i.ActorRole != nil {
+		predicates = append(predicates, filingevent.ActorRoleEQ(*i.ActorRole))
+	}
+	if i.ActorRoleNEQ != nil {
+		predicates = append(predicates, filingevent.ActorRoleNEQ(*i.ActorRoleNEQ))
+	}
+	if len(i.ActorRoleIn) > 0 {
+		predicates = append(predicates, filingevent.ActorRoleIn(i.ActorRoleIn...))
+	}
+	if len(i.ActorRoleNotIn) > 0 {
+		predicates = append(predicates, filingevent.ActorRoleNotIn(i.ActorRoleNotIn...))
+	}
+	if i.ActorRoleGT != nil {
+		predicates = append(predicates, filingevent.ActorRoleGT(*i.ActorRoleGT))
+	}
+	if i.ActorRoleGTE != nil {
+		predicates = append(predicates, filingevent.ActorRoleGTE(*i.ActorRoleGTE))
+	}
+	if i.ActorRoleLT != nil {
+		predicates = append(predicates, filingevent.ActorRoleLT(*i.ActorRoleLT))
+	}
+	if i.ActorRoleLTE != nil {
+		predicates = append(predicates, filingevent.ActorRoleLTE(*i.ActorRoleLTE))
+	}
+	if i.ActorRoleContains != nil {
+		predicates = append(predicates, filingevent.ActorRoleContains(*i.ActorRoleContains))
+	}
+	if i.ActorRoleHasPrefix != nil {
+		predicates = append(predicates, filingevent.ActorRoleHasPrefix(*i.ActorRoleHasPrefix))
+	}
+	if i.ActorRoleHasSuffix != nil {
+		predicates = append(predicates, filingevent.ActorRoleHasSuffix(*i.ActorRoleHasSuffix))
+	}
+	if i.ActorRoleIsNil {
+		predicates = append(predicates, filingevent.ActorRoleIsNil())
+	}
+	if i.ActorRoleNotNil {
+		predicates = append(predicates, filingevent.ActorRoleNotNil())
+	}
+	if i.ActorRoleEqualFold != nil {
+		predicates = append(predicates, filingevent.ActorRoleEqualFold(*i.ActorRoleEqualFold))
+	}
+	if i.ActorRoleContainsFold != nil {
+		predicates = append(predicates, filingevent.ActorRoleContainsFold(*i.ActorRoleContainsFold))
+	}
+	if i.Note != nil {
+		predicates = append(predicates, filingevent.NoteEQ(*i.Note))
+	}
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, filingevent.NoteNEQ(*i.NoteNEQ))
+	}
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, filingevent.NoteIn(i.NoteIn...))
+	}
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, filingevent.NoteNotIn(i.NoteNotIn...))
+	}
+	if i.NoteGT != nil {
+		predicates = append(predicates, filingevent.NoteGT(*i.NoteGT))
+	}
+	if i.NoteGTE != nil {
+		predicates = append(predicates, filingevent.NoteGTE(*i.NoteGTE))
+	}
+	if i.NoteLT != nil {
+		predicates = append(predicates, filingevent.NoteLT(*i.NoteLT))
+	}
+	if i.NoteLTE != nil {
+		predicates = append(predicates, filingevent.NoteLTE(*i.NoteLTE))
+	}
+	if i.NoteContains != nil {
+		predicates = append(predicates, filingevent.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, filingevent.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, filingevent.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, filingevent.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, filingevent.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, filingevent.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, filingevent.NoteContainsFold(*i.NoteContainsFold))
+	}
+
+	if i.HasFiling != nil {
+		p := filingevent.HasFiling()
+		if !*i.HasFiling {
+			p = filingevent.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasFilingWith) > 0 {
+		with := make([]predicate.Filing, 0, len(i.HasFilingWith))
+		for _, w := range i.HasFilingWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasFilingWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, filingevent.HasFilingWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyFilingEventWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return filingevent.And(predicates...), nil
 	}
 }
 
@@ -3037,9 +3621,39 @@ type FindingWhereInput struct {
 	CorrectedAtIsNil  bool        `json:"correctedAtIsNil,omitempty"`
 	CorrectedAtNotNil bool        `json:"correctedAtNotNil,omitempty"`
 
+	// "status" field predicates.
+	Status      *finding.Status  `json:"status,omitempty"`
+	StatusNEQ   *finding.Status  `json:"statusNEQ,omitempty"`
+	StatusIn    []finding.Status `json:"statusIn,omitempty"`
+	StatusNotIn []finding.Status `json:"statusNotIn,omitempty"`
+
+	// "rectified_at" field predicates.
+	RectifiedAt       *time.Time  `json:"rectifiedAt,omitempty"`
+	RectifiedAtNEQ    *time.Time  `json:"rectifiedAtNEQ,omitempty"`
+	RectifiedAtIn     []time.Time `json:"rectifiedAtIn,omitempty"`
+	RectifiedAtNotIn  []time.Time `json:"rectifiedAtNotIn,omitempty"`
+	RectifiedAtGT     *time.Time  `json:"rectifiedAtGT,omitempty"`
+	RectifiedAtGTE    *time.Time  `json:"rectifiedAtGTE,omitempty"`
+	RectifiedAtLT     *time.Time  `json:"rectifiedAtLT,omitempty"`
+	RectifiedAtLTE    *time.Time  `json:"rectifiedAtLTE,omitempty"`
+	RectifiedAtIsNil  bool        `json:"rectifiedAtIsNil,omitempty"`
+	RectifiedAtNotNil bool        `json:"rectifiedAtNotNil,omitempty"`
+
+	// "verified_by_id" field predicates.
+	VerifiedByID       *int  `json:"verifiedByID,omitempty"`
+	VerifiedByIDNEQ    *int  `json:"verifiedByIDNEQ,omitempty"`
+	VerifiedByIDIn     []int `json:"verifiedByIDIn,omitempty"`
+	VerifiedByIDNotIn  []int `json:"verifiedByIDNotIn,omitempty"`
+	VerifiedByIDIsNil  bool  `json:"verifiedByIDIsNil,omitempty"`
+	VerifiedByIDNotNil bool  `json:"verifiedByIDNotNil,omitempty"`
+
 	// "inspection" edge predicates.
 	HasInspection     *bool                   `json:"hasInspection,omitempty"`
 	HasInspectionWith []*InspectionWhereInput `json:"hasInspectionWith,omitempty"`
+
+	// "verified_by" edge predicates.
+	HasVerifiedBy     *bool                   `json:"hasVerifiedBy,omitempty"`
+	HasVerifiedByWith []*InspectionWhereInput `json:"hasVerifiedByWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -3353,6 +3967,66 @@ func (i *FindingWhereInput) P() (predicate.Finding, error) {
 	if i.CorrectedAtNotNil {
 		predicates = append(predicates, finding.CorrectedAtNotNil())
 	}
+	if i.Status != nil {
+		predicates = append(predicates, finding.StatusEQ(*i.Status))
+	}
+	if i.StatusNEQ != nil {
+		predicates = append(predicates, finding.StatusNEQ(*i.StatusNEQ))
+	}
+	if len(i.StatusIn) > 0 {
+		predicates = append(predicates, finding.StatusIn(i.StatusIn...))
+	}
+	if len(i.StatusNotIn) > 0 {
+		predicates = append(predicates, finding.StatusNotIn(i.StatusNotIn...))
+	}
+	if i.RectifiedAt != nil {
+		predicates = append(predicates, finding.RectifiedAtEQ(*i.RectifiedAt))
+	}
+	if i.RectifiedAtNEQ != nil {
+		predicates = append(predicates, finding.RectifiedAtNEQ(*i.RectifiedAtNEQ))
+	}
+	if len(i.RectifiedAtIn) > 0 {
+		predicates = append(predicates, finding.RectifiedAtIn(i.RectifiedAtIn...))
+	}
+	if len(i.RectifiedAtNotIn) > 0 {
+		predicates = append(predicates, finding.RectifiedAtNotIn(i.RectifiedAtNotIn...))
+	}
+	if i.RectifiedAtGT != nil {
+		predicates = append(predicates, finding.RectifiedAtGT(*i.RectifiedAtGT))
+	}
+	if i.RectifiedAtGTE != nil {
+		predicates = append(predicates, finding.RectifiedAtGTE(*i.RectifiedAtGTE))
+	}
+	if i.RectifiedAtLT != nil {
+		predicates = append(predicates, finding.RectifiedAtLT(*i.RectifiedAtLT))
+	}
+	if i.RectifiedAtLTE != nil {
+		predicates = append(predicates, finding.RectifiedAtLTE(*i.RectifiedAtLTE))
+	}
+	if i.RectifiedAtIsNil {
+		predicates = append(predicates, finding.RectifiedAtIsNil())
+	}
+	if i.RectifiedAtNotNil {
+		predicates = append(predicates, finding.RectifiedAtNotNil())
+	}
+	if i.VerifiedByID != nil {
+		predicates = append(predicates, finding.VerifiedByIDEQ(*i.VerifiedByID))
+	}
+	if i.VerifiedByIDNEQ != nil {
+		predicates = append(predicates, finding.VerifiedByIDNEQ(*i.VerifiedByIDNEQ))
+	}
+	if len(i.VerifiedByIDIn) > 0 {
+		predicates = append(predicates, finding.VerifiedByIDIn(i.VerifiedByIDIn...))
+	}
+	if len(i.VerifiedByIDNotIn) > 0 {
+		predicates = append(predicates, finding.VerifiedByIDNotIn(i.VerifiedByIDNotIn...))
+	}
+	if i.VerifiedByIDIsNil {
+		predicates = append(predicates, finding.VerifiedByIDIsNil())
+	}
+	if i.VerifiedByIDNotNil {
+		predicates = append(predicates, finding.VerifiedByIDNotNil())
+	}
 
 	if i.HasInspection != nil {
 		p := finding.HasInspection()
@@ -3371,6 +4045,24 @@ func (i *FindingWhereInput) P() (predicate.Finding, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, finding.HasInspectionWith(with...))
+	}
+	if i.HasVerifiedBy != nil {
+		p := finding.HasVerifiedBy()
+		if !*i.HasVerifiedBy {
+			p = finding.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVerifiedByWith) > 0 {
+		with := make([]predicate.Inspection, 0, len(i.HasVerifiedByWith))
+		for _, w := range i.HasVerifiedByWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVerifiedByWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, finding.HasVerifiedByWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -4629,6 +5321,10 @@ type InspectionWhereInput struct {
 	// "findings" edge predicates.
 	HasFindings     *bool                `json:"hasFindings,omitempty"`
 	HasFindingsWith []*FindingWhereInput `json:"hasFindingsWith,omitempty"`
+
+	// "verified_findings" edge predicates.
+	HasVerifiedFindings     *bool                `json:"hasVerifiedFindings,omitempty"`
+	HasVerifiedFindingsWith []*FindingWhereInput `json:"hasVerifiedFindingsWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -4909,6 +5605,24 @@ func (i *InspectionWhereInput) P() (predicate.Inspection, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, inspection.HasFindingsWith(with...))
+	}
+	if i.HasVerifiedFindings != nil {
+		p := inspection.HasVerifiedFindings()
+		if !*i.HasVerifiedFindings {
+			p = inspection.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasVerifiedFindingsWith) > 0 {
+		with := make([]predicate.Finding, 0, len(i.HasVerifiedFindingsWith))
+		for _, w := range i.HasVerifiedFindingsWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasVerifiedFindingsWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, inspection.HasVerifiedFindingsWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -8111,5 +8825,337 @@ func (i *TargetWhereInput) P() (predicate.Target, error) {
 		return predicates[0], nil
 	default:
 		return target.And(predicates...), nil
+	}
+}
+
+// WorkCalendarDayWhereInput represents a where input for filtering WorkCalendarDay queries.
+type WorkCalendarDayWhereInput struct {
+	Predicates []predicate.WorkCalendarDay  `json:"-"`
+	Not        *WorkCalendarDayWhereInput   `json:"not,omitempty"`
+	Or         []*WorkCalendarDayWhereInput `json:"or,omitempty"`
+	And        []*WorkCalendarDayWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "date" field predicates.
+	Date      *time.Time  `json:"date,omitempty"`
+	DateNEQ   *time.Time  `json:"dateNEQ,omitempty"`
+	DateIn    []time.Time `json:"dateIn,omitempty"`
+	DateNotIn []time.Time `json:"dateNotIn,omitempty"`
+	DateGT    *time.Time  `json:"dateGT,omitempty"`
+	DateGTE   *time.Time  `json:"dateGTE,omitempty"`
+	DateLT    *time.Time  `json:"dateLT,omitempty"`
+	DateLTE   *time.Time  `json:"dateLTE,omitempty"`
+
+	// "year" field predicates.
+	Year      *int  `json:"year,omitempty"`
+	YearNEQ   *int  `json:"yearNEQ,omitempty"`
+	YearIn    []int `json:"yearIn,omitempty"`
+	YearNotIn []int `json:"yearNotIn,omitempty"`
+	YearGT    *int  `json:"yearGT,omitempty"`
+	YearGTE   *int  `json:"yearGTE,omitempty"`
+	YearLT    *int  `json:"yearLT,omitempty"`
+	YearLTE   *int  `json:"yearLTE,omitempty"`
+
+	// "workday" field predicates.
+	Workday    *bool `json:"workday,omitempty"`
+	WorkdayNEQ *bool `json:"workdayNEQ,omitempty"`
+
+	// "name" field predicates.
+	Name             *string  `json:"name,omitempty"`
+	NameNEQ          *string  `json:"nameNEQ,omitempty"`
+	NameIn           []string `json:"nameIn,omitempty"`
+	NameNotIn        []string `json:"nameNotIn,omitempty"`
+	NameGT           *string  `json:"nameGT,omitempty"`
+	NameGTE          *string  `json:"nameGTE,omitempty"`
+	NameLT           *string  `json:"nameLT,omitempty"`
+	NameLTE          *string  `json:"nameLTE,omitempty"`
+	NameContains     *string  `json:"nameContains,omitempty"`
+	NameHasPrefix    *string  `json:"nameHasPrefix,omitempty"`
+	NameHasSuffix    *string  `json:"nameHasSuffix,omitempty"`
+	NameIsNil        bool     `json:"nameIsNil,omitempty"`
+	NameNotNil       bool     `json:"nameNotNil,omitempty"`
+	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
+	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *WorkCalendarDayWhereInput) AddPredicates(predicates ...predicate.WorkCalendarDay) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the WorkCalendarDayWhereInput filter on the WorkCalendarDayQuery builder.
+func (i *WorkCalendarDayWhereInput) Filter(q *WorkCalendarDayQuery) (*WorkCalendarDayQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyWorkCalendarDayWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyWorkCalendarDayWhereInput is returned in case the WorkCalendarDayWhereInput is empty.
+var ErrEmptyWorkCalendarDayWhereInput = errors.New("ent: empty predicate WorkCalendarDayWhereInput")
+
+// P returns a predicate for filtering workcalendardays.
+// An error is returned if the input is empty or invalid.
+func (i *WorkCalendarDayWhereInput) P() (predicate.WorkCalendarDay, error) {
+	var predicates []predicate.WorkCalendarDay
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, workcalendarday.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.WorkCalendarDay, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, workcalendarday.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.WorkCalendarDay, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, workcalendarday.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, workcalendarday.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, workcalendarday.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, workcalendarday.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, workcalendarday.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, workcalendarday.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, workcalendarday.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, workcalendarday.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, workcalendarday.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, workcalendarday.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, workcalendarday.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, workcalendarday.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Date != nil {
+		predicates = append(predicates, workcalendarday.DateEQ(*i.Date))
+	}
+	if i.DateNEQ != nil {
+		predicates = append(predicates, workcalendarday.DateNEQ(*i.DateNEQ))
+	}
+	if len(i.DateIn) > 0 {
+		predicates = append(predicates, workcalendarday.DateIn(i.DateIn...))
+	}
+	if len(i.DateNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.DateNotIn(i.DateNotIn...))
+	}
+	if i.DateGT != nil {
+		predicates = append(predicates, workcalendarday.DateGT(*i.DateGT))
+	}
+	if i.DateGTE != nil {
+		predicates = append(predicates, workcalendarday.DateGTE(*i.DateGTE))
+	}
+	if i.DateLT != nil {
+		predicates = append(predicates, workcalendarday.DateLT(*i.DateLT))
+	}
+	if i.DateLTE != nil {
+		predicates = append(predicates, workcalendarday.DateLTE(*i.DateLTE))
+	}
+	if i.Year != nil {
+		predicates = append(predicates, workcalendarday.YearEQ(*i.Year))
+	}
+	if i.YearNEQ != nil {
+		predicates = append(predicates, workcalendarday.YearNEQ(*i.YearNEQ))
+	}
+	if len(i.YearIn) > 0 {
+		predicates = append(predicates, workcalendarday.YearIn(i.YearIn...))
+	}
+	if len(i.YearNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.YearNotIn(i.YearNotIn...))
+	}
+	if i.YearGT != nil {
+		predicates = append(predicates, workcalendarday.YearGT(*i.YearGT))
+	}
+	if i.YearGTE != nil {
+		predicates = append(predicates, workcalendarday.YearGTE(*i.YearGTE))
+	}
+	if i.YearLT != nil {
+		predicates = append(predicates, workcalendarday.YearLT(*i.YearLT))
+	}
+	if i.YearLTE != nil {
+		predicates = append(predicates, workcalendarday.YearLTE(*i.YearLTE))
+	}
+	if i.Workday != nil {
+		predicates = append(predicates, workcalendarday.WorkdayEQ(*i.Workday))
+	}
+	if i.WorkdayNEQ != nil {
+		predicates = append(predicates, workcalendarday.WorkdayNEQ(*i.WorkdayNEQ))
+	}
+	if i.Name != nil {
+		predicates = append(predicates, workcalendarday.NameEQ(*i.Name))
+	}
+	if i.NameNEQ != nil {
+		predicates = append(predicates, workcalendarday.NameNEQ(*i.NameNEQ))
+	}
+	if len(i.NameIn) > 0 {
+		predicates = append(predicates, workcalendarday.NameIn(i.NameIn...))
+	}
+	if len(i.NameNotIn) > 0 {
+		predicates = append(predicates, workcalendarday.NameNotIn(i.NameNotIn...))
+	}
+	if i.NameGT != nil {
+		predicates = append(predicates, workcalendarday.NameGT(*i.NameGT))
+	}
+	if i.NameGTE != nil {
+		predicates = append(predicates, workcalendarday.NameGTE(*i.NameGTE))
+	}
+	if i.NameLT != nil {
+		predicates = append(predicates, workcalendarday.NameLT(*i.NameLT))
+	}
+	if i.NameLTE != nil {
+		predicates = append(predicates, workcalendarday.NameLTE(*i.NameLTE))
+	}
+	if i.NameContains != nil {
+		predicates = append(predicates, workcalendarday.NameContains(*i.NameContains))
+	}
+	if i.NameHasPrefix != nil {
+		predicates = append(predicates, workcalendarday.NameHasPrefix(*i.NameHasPrefix))
+	}
+	if i.NameHasSuffix != nil {
+		predicates = append(predicates, workcalendarday.NameHasSuffix(*i.NameHasSuffix))
+	}
+	if i.NameIsNil {
+		predicates = append(predicates, workcalendarday.NameIsNil())
+	}
+	if i.NameNotNil {
+		predicates = append(predicates, workcalendarday.NameNotNil())
+	}
+	if i.NameEqualFold != nil {
+		predicates = append(predicates, workcalendarday.NameEqualFold(*i.NameEqualFold))
+	}
+	if i.NameContainsFold != nil {
+		predicates = append(predicates, workcalendarday.NameContainsFold(*i.NameContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyWorkCalendarDayWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return workcalendarday.And(predicates...), nil
 	}
 }

@@ -44,13 +44,16 @@ type InspectionEdges struct {
 	Institution *Institution `json:"institution,omitempty"`
 	// Findings recorded during the visit.
 	Findings []*Finding `json:"findings,omitempty"`
+	// Earlier findings whose rectification this re-inspection verified (verifyFinding).
+	VerifiedFindings []*Finding `json:"verified_findings,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [2]bool
+	loadedTypes [3]bool
 	// totalCount holds the count of the edges above.
-	totalCount [2]map[string]int
+	totalCount [3]map[string]int
 
-	namedFindings map[string][]*Finding
+	namedFindings         map[string][]*Finding
+	namedVerifiedFindings map[string][]*Finding
 }
 
 // InstitutionOrErr returns the Institution value or an error if the edge
@@ -71,6 +74,15 @@ func (e InspectionEdges) FindingsOrErr() ([]*Finding, error) {
 		return e.Findings, nil
 	}
 	return nil, &NotLoadedError{edge: "findings"}
+}
+
+// VerifiedFindingsOrErr returns the VerifiedFindings value or an error if the edge
+// was not loaded in eager-loading.
+func (e InspectionEdges) VerifiedFindingsOrErr() ([]*Finding, error) {
+	if e.loadedTypes[2] {
+		return e.VerifiedFindings, nil
+	}
+	return nil, &NotLoadedError{edge: "verified_findings"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -170,6 +182,11 @@ func (_m *Inspection) QueryFindings() *FindingQuery {
 	return NewInspectionClient(_m.config).QueryFindings(_m)
 }
 
+// QueryVerifiedFindings queries the "verified_findings" edge of the Inspection entity.
+func (_m *Inspection) QueryVerifiedFindings() *FindingQuery {
+	return NewInspectionClient(_m.config).QueryVerifiedFindings(_m)
+}
+
 // Update returns a builder for updating this Inspection.
 // Note that you need to call Inspection.Unwrap() before calling this method if this Inspection
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -238,6 +255,30 @@ func (_m *Inspection) appendNamedFindings(name string, edges ...*Finding) {
 		_m.Edges.namedFindings[name] = []*Finding{}
 	} else {
 		_m.Edges.namedFindings[name] = append(_m.Edges.namedFindings[name], edges...)
+	}
+}
+
+// NamedVerifiedFindings returns the VerifiedFindings named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Inspection) NamedVerifiedFindings(name string) ([]*Finding, error) {
+	if _m.Edges.namedVerifiedFindings == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedVerifiedFindings[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Inspection) appendNamedVerifiedFindings(name string, edges ...*Finding) {
+	if _m.Edges.namedVerifiedFindings == nil {
+		_m.Edges.namedVerifiedFindings = make(map[string][]*Finding)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedVerifiedFindings[name] = []*Finding{}
+	} else {
+		_m.Edges.namedVerifiedFindings[name] = append(_m.Edges.namedVerifiedFindings[name], edges...)
 	}
 }
 

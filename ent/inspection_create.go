@@ -102,6 +102,21 @@ func (_c *InspectionCreate) AddFindings(v ...*Finding) *InspectionCreate {
 	return _c.AddFindingIDs(ids...)
 }
 
+// AddVerifiedFindingIDs adds the "verified_findings" edge to the Finding entity by IDs.
+func (_c *InspectionCreate) AddVerifiedFindingIDs(ids ...int) *InspectionCreate {
+	_c.mutation.AddVerifiedFindingIDs(ids...)
+	return _c
+}
+
+// AddVerifiedFindings adds the "verified_findings" edges to the Finding entity.
+func (_c *InspectionCreate) AddVerifiedFindings(v ...*Finding) *InspectionCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddVerifiedFindingIDs(ids...)
+}
+
 // Mutation returns the InspectionMutation object of the builder.
 func (_c *InspectionCreate) Mutation() *InspectionMutation {
 	return _c.mutation
@@ -271,6 +286,22 @@ func (_c *InspectionCreate) createSpec() (*Inspection, *sqlgraph.CreateSpec) {
 			Inverse: false,
 			Table:   inspection.FindingsTable,
 			Columns: []string{inspection.FindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.VerifiedFindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),

@@ -22,15 +22,17 @@ import (
 // InspectionQuery is the builder for querying Inspection entities.
 type InspectionQuery struct {
 	config
-	ctx               *QueryContext
-	order             []inspection.OrderOption
-	inters            []Interceptor
-	predicates        []predicate.Inspection
-	withInstitution   *InstitutionQuery
-	withFindings      *FindingQuery
-	loadTotal         []func(context.Context, []*Inspection) error
-	modifiers         []func(*sql.Selector)
-	withNamedFindings map[string]*FindingQuery
+	ctx                       *QueryContext
+	order                     []inspection.OrderOption
+	inters                    []Interceptor
+	predicates                []predicate.Inspection
+	withInstitution           *InstitutionQuery
+	withFindings              *FindingQuery
+	withVerifiedFindings      *FindingQuery
+	loadTotal                 []func(context.Context, []*Inspection) error
+	modifiers                 []func(*sql.Selector)
+	withNamedFindings         map[string]*FindingQuery
+	withNamedVerifiedFindings map[string]*FindingQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -104,6 +106,28 @@ func (_q *InspectionQuery) QueryFindings() *FindingQuery {
 			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
 			sqlgraph.To(finding.Table, finding.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, inspection.FindingsTable, inspection.FindingsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryVerifiedFindings chains the current query on the "verified_findings" edge.
+func (_q *InspectionQuery) QueryVerifiedFindings() *FindingQuery {
+	query := (&FindingClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(inspection.Table, inspection.FieldID, selector),
+			sqlgraph.To(finding.Table, finding.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, inspection.VerifiedFindingsTable, inspection.VerifiedFindingsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -298,13 +322,14 @@ func (_q *InspectionQuery) Clone() *InspectionQuery {
 		return nil
 	}
 	return &InspectionQuery{
-		config:          _q.config,
-		ctx:             _q.ctx.Clone(),
-		order:           append([]inspection.OrderOption{}, _q.order...),
-		inters:          append([]Interceptor{}, _q.inters...),
-		predicates:      append([]predicate.Inspection{}, _q.predicates...),
-		withInstitution: _q.withInstitution.Clone(),
-		withFindings:    _q.withFindings.Clone(),
+		config:               _q.config,
+		ctx:                  _q.ctx.Clone(),
+		order:                append([]inspection.OrderOption{}, _q.order...),
+		inters:               append([]Interceptor{}, _q.inters...),
+		predicates:           append([]predicate.Inspection{}, _q.predicates...),
+		withInstitution:      _q.withInstitution.Clone(),
+		withFindings:         _q.withFindings.Clone(),
+		withVerifiedFindings: _q.withVerifiedFindings.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -331,6 +356,17 @@ func (_q *InspectionQuery) WithFindings(opts ...func(*FindingQuery)) *Inspection
 		opt(query)
 	}
 	_q.withFindings = query
+	return _q
+}
+
+// WithVerifiedFindings tells the query-builder to eager-load the nodes that are connected to
+// the "verified_findings" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *InspectionQuery) WithVerifiedFindings(opts ...func(*FindingQuery)) *InspectionQuery {
+	query := (&FindingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withVerifiedFindings = query
 	return _q
 }
 
@@ -418,9 +454,10 @@ func (_q *InspectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 	var (
 		nodes       = []*Inspection{}
 		_spec       = _q.querySpec()
-		loadedTypes = [2]bool{
+		loadedTypes = [3]bool{
 			_q.withInstitution != nil,
 			_q.withFindings != nil,
+			_q.withVerifiedFindings != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -457,10 +494,24 @@ func (_q *InspectionQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*I
 			return nil, err
 		}
 	}
+	if query := _q.withVerifiedFindings; query != nil {
+		if err := _q.loadVerifiedFindings(ctx, query, nodes,
+			func(n *Inspection) { n.Edges.VerifiedFindings = []*Finding{} },
+			func(n *Inspection, e *Finding) { n.Edges.VerifiedFindings = append(n.Edges.VerifiedFindings, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedFindings {
 		if err := _q.loadFindings(ctx, query, nodes,
 			func(n *Inspection) { n.appendNamedFindings(name) },
 			func(n *Inspection, e *Finding) { n.appendNamedFindings(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedVerifiedFindings {
+		if err := _q.loadVerifiedFindings(ctx, query, nodes,
+			func(n *Inspection) { n.appendNamedVerifiedFindings(name) },
+			func(n *Inspection, e *Finding) { n.appendNamedVerifiedFindings(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -526,6 +577,39 @@ func (_q *InspectionQuery) loadFindings(ctx context.Context, query *FindingQuery
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "inspection_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *InspectionQuery) loadVerifiedFindings(ctx context.Context, query *FindingQuery, nodes []*Inspection, init func(*Inspection), assign func(*Inspection, *Finding)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Inspection)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(finding.FieldVerifiedByID)
+	}
+	query.Where(predicate.Finding(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(inspection.VerifiedFindingsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.VerifiedByID
+		if fk == nil {
+			return fmt.Errorf(`foreign-key "verified_by_id" is nil for node %v`, n.ID)
+		}
+		node, ok := nodeids[*fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "verified_by_id" returned %v for node %v`, *fk, n.ID)
 		}
 		assign(node, n)
 	}
@@ -639,6 +723,20 @@ func (_q *InspectionQuery) WithNamedFindings(name string, opts ...func(*FindingQ
 		_q.withNamedFindings = make(map[string]*FindingQuery)
 	}
 	_q.withNamedFindings[name] = query
+	return _q
+}
+
+// WithNamedVerifiedFindings tells the query-builder to eager-load the nodes that are connected to the "verified_findings"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *InspectionQuery) WithNamedVerifiedFindings(name string, opts ...func(*FindingQuery)) *InspectionQuery {
+	query := (&FindingClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedVerifiedFindings == nil {
+		_q.withNamedVerifiedFindings = make(map[string]*FindingQuery)
+	}
+	_q.withNamedVerifiedFindings[name] = query
 	return _q
 }
 

@@ -127,6 +127,21 @@ func (_u *InspectionUpdate) AddFindings(v ...*Finding) *InspectionUpdate {
 	return _u.AddFindingIDs(ids...)
 }
 
+// AddVerifiedFindingIDs adds the "verified_findings" edge to the Finding entity by IDs.
+func (_u *InspectionUpdate) AddVerifiedFindingIDs(ids ...int) *InspectionUpdate {
+	_u.mutation.AddVerifiedFindingIDs(ids...)
+	return _u
+}
+
+// AddVerifiedFindings adds the "verified_findings" edges to the Finding entity.
+func (_u *InspectionUpdate) AddVerifiedFindings(v ...*Finding) *InspectionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVerifiedFindingIDs(ids...)
+}
+
 // Mutation returns the InspectionMutation object of the builder.
 func (_u *InspectionUpdate) Mutation() *InspectionMutation {
 	return _u.mutation
@@ -157,6 +172,27 @@ func (_u *InspectionUpdate) RemoveFindings(v ...*Finding) *InspectionUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveFindingIDs(ids...)
+}
+
+// ClearVerifiedFindings clears all "verified_findings" edges to the Finding entity.
+func (_u *InspectionUpdate) ClearVerifiedFindings() *InspectionUpdate {
+	_u.mutation.ClearVerifiedFindings()
+	return _u
+}
+
+// RemoveVerifiedFindingIDs removes the "verified_findings" edge to Finding entities by IDs.
+func (_u *InspectionUpdate) RemoveVerifiedFindingIDs(ids ...int) *InspectionUpdate {
+	_u.mutation.RemoveVerifiedFindingIDs(ids...)
+	return _u
+}
+
+// RemoveVerifiedFindings removes "verified_findings" edges to Finding entities.
+func (_u *InspectionUpdate) RemoveVerifiedFindings(v ...*Finding) *InspectionUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVerifiedFindingIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -331,6 +367,51 @@ func (_u *InspectionUpdate) sqlSave(ctx context.Context) (_node int, err error) 
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.VerifiedFindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVerifiedFindingsIDs(); len(nodes) > 0 && !_u.mutation.VerifiedFindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerifiedFindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -449,6 +530,21 @@ func (_u *InspectionUpdateOne) AddFindings(v ...*Finding) *InspectionUpdateOne {
 	return _u.AddFindingIDs(ids...)
 }
 
+// AddVerifiedFindingIDs adds the "verified_findings" edge to the Finding entity by IDs.
+func (_u *InspectionUpdateOne) AddVerifiedFindingIDs(ids ...int) *InspectionUpdateOne {
+	_u.mutation.AddVerifiedFindingIDs(ids...)
+	return _u
+}
+
+// AddVerifiedFindings adds the "verified_findings" edges to the Finding entity.
+func (_u *InspectionUpdateOne) AddVerifiedFindings(v ...*Finding) *InspectionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddVerifiedFindingIDs(ids...)
+}
+
 // Mutation returns the InspectionMutation object of the builder.
 func (_u *InspectionUpdateOne) Mutation() *InspectionMutation {
 	return _u.mutation
@@ -479,6 +575,27 @@ func (_u *InspectionUpdateOne) RemoveFindings(v ...*Finding) *InspectionUpdateOn
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveFindingIDs(ids...)
+}
+
+// ClearVerifiedFindings clears all "verified_findings" edges to the Finding entity.
+func (_u *InspectionUpdateOne) ClearVerifiedFindings() *InspectionUpdateOne {
+	_u.mutation.ClearVerifiedFindings()
+	return _u
+}
+
+// RemoveVerifiedFindingIDs removes the "verified_findings" edge to Finding entities by IDs.
+func (_u *InspectionUpdateOne) RemoveVerifiedFindingIDs(ids ...int) *InspectionUpdateOne {
+	_u.mutation.RemoveVerifiedFindingIDs(ids...)
+	return _u
+}
+
+// RemoveVerifiedFindings removes "verified_findings" edges to Finding entities.
+func (_u *InspectionUpdateOne) RemoveVerifiedFindings(v ...*Finding) *InspectionUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveVerifiedFindingIDs(ids...)
 }
 
 // Where appends a list predicates to the InspectionUpdate builder.
@@ -673,6 +790,51 @@ func (_u *InspectionUpdateOne) sqlSave(ctx context.Context) (_node *Inspection, 
 			Inverse: false,
 			Table:   inspection.FindingsTable,
 			Columns: []string{inspection.FindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.VerifiedFindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedVerifiedFindingsIDs(); len(nodes) > 0 && !_u.mutation.VerifiedFindingsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.VerifiedFindingsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   inspection.VerifiedFindingsTable,
+			Columns: []string{inspection.VerifiedFindingsColumn},
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(finding.FieldID, field.TypeInt),

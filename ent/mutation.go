@@ -19,6 +19,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
@@ -35,6 +36,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 const (
@@ -54,6 +56,7 @@ const (
 	TypeComplaint            = "Complaint"
 	TypeEnrolment            = "Enrolment"
 	TypeFiling               = "Filing"
+	TypeFilingEvent          = "FilingEvent"
 	TypeFinding              = "Finding"
 	TypeHealthRecord         = "HealthRecord"
 	TypeIdempotencyRecord    = "IdempotencyRecord"
@@ -68,6 +71,7 @@ const (
 	TypeStaff                = "Staff"
 	TypeSurvey               = "Survey"
 	TypeTarget               = "Target"
+	TypeWorkCalendarDay      = "WorkCalendarDay"
 )
 
 // APIKeyMutation represents an operation that mutates the APIKey nodes in the graph.
@@ -4496,6 +4500,8 @@ type ComplaintMutation struct {
 	closed_at          *time.Time
 	channel            *complaint.Channel
 	category           *string
+	due_on             *time.Time
+	outcome            *complaint.Outcome
 	resolution         *string
 	clearedFields      map[string]struct{}
 	institution        *int
@@ -4868,6 +4874,104 @@ func (m *ComplaintMutation) ResetCategory() {
 	m.category = nil
 }
 
+// SetDueOn sets the "due_on" field.
+func (m *ComplaintMutation) SetDueOn(t time.Time) {
+	m.due_on = &t
+}
+
+// DueOn returns the value of the "due_on" field in the mutation.
+func (m *ComplaintMutation) DueOn() (r time.Time, exists bool) {
+	v := m.due_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueOn returns the old "due_on" field's value of the Complaint entity.
+// If the Complaint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ComplaintMutation) OldDueOn(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueOn: %w", err)
+	}
+	return oldValue.DueOn, nil
+}
+
+// ClearDueOn clears the value of the "due_on" field.
+func (m *ComplaintMutation) ClearDueOn() {
+	m.due_on = nil
+	m.clearedFields[complaint.FieldDueOn] = struct{}{}
+}
+
+// DueOnCleared returns if the "due_on" field was cleared in this mutation.
+func (m *ComplaintMutation) DueOnCleared() bool {
+	_, ok := m.clearedFields[complaint.FieldDueOn]
+	return ok
+}
+
+// ResetDueOn resets all changes to the "due_on" field.
+func (m *ComplaintMutation) ResetDueOn() {
+	m.due_on = nil
+	delete(m.clearedFields, complaint.FieldDueOn)
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *ComplaintMutation) SetOutcome(c complaint.Outcome) {
+	m.outcome = &c
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *ComplaintMutation) Outcome() (r complaint.Outcome, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the Complaint entity.
+// If the Complaint object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ComplaintMutation) OldOutcome(ctx context.Context) (v *complaint.Outcome, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ClearOutcome clears the value of the "outcome" field.
+func (m *ComplaintMutation) ClearOutcome() {
+	m.outcome = nil
+	m.clearedFields[complaint.FieldOutcome] = struct{}{}
+}
+
+// OutcomeCleared returns if the "outcome" field was cleared in this mutation.
+func (m *ComplaintMutation) OutcomeCleared() bool {
+	_, ok := m.clearedFields[complaint.FieldOutcome]
+	return ok
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *ComplaintMutation) ResetOutcome() {
+	m.outcome = nil
+	delete(m.clearedFields, complaint.FieldOutcome)
+}
+
 // SetResolution sets the "resolution" field.
 func (m *ComplaintMutation) SetResolution(s string) {
 	m.resolution = &s
@@ -4978,7 +5082,7 @@ func (m *ComplaintMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ComplaintMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, complaint.FieldCreatedAt)
 	}
@@ -4999,6 +5103,12 @@ func (m *ComplaintMutation) Fields() []string {
 	}
 	if m.category != nil {
 		fields = append(fields, complaint.FieldCategory)
+	}
+	if m.due_on != nil {
+		fields = append(fields, complaint.FieldDueOn)
+	}
+	if m.outcome != nil {
+		fields = append(fields, complaint.FieldOutcome)
 	}
 	if m.resolution != nil {
 		fields = append(fields, complaint.FieldResolution)
@@ -5025,6 +5135,10 @@ func (m *ComplaintMutation) Field(name string) (ent.Value, bool) {
 		return m.Channel()
 	case complaint.FieldCategory:
 		return m.Category()
+	case complaint.FieldDueOn:
+		return m.DueOn()
+	case complaint.FieldOutcome:
+		return m.Outcome()
 	case complaint.FieldResolution:
 		return m.Resolution()
 	}
@@ -5050,6 +5164,10 @@ func (m *ComplaintMutation) OldField(ctx context.Context, name string) (ent.Valu
 		return m.OldChannel(ctx)
 	case complaint.FieldCategory:
 		return m.OldCategory(ctx)
+	case complaint.FieldDueOn:
+		return m.OldDueOn(ctx)
+	case complaint.FieldOutcome:
+		return m.OldOutcome(ctx)
 	case complaint.FieldResolution:
 		return m.OldResolution(ctx)
 	}
@@ -5110,6 +5228,20 @@ func (m *ComplaintMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCategory(v)
 		return nil
+	case complaint.FieldDueOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueOn(v)
+		return nil
+	case complaint.FieldOutcome:
+		v, ok := value.(complaint.Outcome)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
 	case complaint.FieldResolution:
 		v, ok := value.(string)
 		if !ok {
@@ -5153,6 +5285,12 @@ func (m *ComplaintMutation) ClearedFields() []string {
 	if m.FieldCleared(complaint.FieldClosedAt) {
 		fields = append(fields, complaint.FieldClosedAt)
 	}
+	if m.FieldCleared(complaint.FieldDueOn) {
+		fields = append(fields, complaint.FieldDueOn)
+	}
+	if m.FieldCleared(complaint.FieldOutcome) {
+		fields = append(fields, complaint.FieldOutcome)
+	}
 	if m.FieldCleared(complaint.FieldResolution) {
 		fields = append(fields, complaint.FieldResolution)
 	}
@@ -5172,6 +5310,12 @@ func (m *ComplaintMutation) ClearField(name string) error {
 	switch name {
 	case complaint.FieldClosedAt:
 		m.ClearClosedAt()
+		return nil
+	case complaint.FieldDueOn:
+		m.ClearDueOn()
+		return nil
+	case complaint.FieldOutcome:
+		m.ClearOutcome()
 		return nil
 	case complaint.FieldResolution:
 		m.ClearResolution()
@@ -5204,6 +5348,12 @@ func (m *ComplaintMutation) ResetField(name string) error {
 		return nil
 	case complaint.FieldCategory:
 		m.ResetCategory()
+		return nil
+	case complaint.FieldDueOn:
+		m.ResetDueOn()
+		return nil
+	case complaint.FieldOutcome:
+		m.ResetOutcome()
 		return nil
 	case complaint.FieldResolution:
 		m.ResetResolution()
@@ -6265,11 +6415,16 @@ type FilingMutation struct {
 	receipt_at                *time.Time
 	status                    *filing.Status
 	noncompliance_notified_at *time.Time
+	changed_at                *time.Time
+	cancelled_at              *time.Time
 	documents                 *[]schematype.FilingDocument
 	appenddocuments           []schematype.FilingDocument
 	clearedFields             map[string]struct{}
 	institution               *int
 	clearedinstitution        bool
+	events                    map[int]struct{}
+	removedevents             map[int]struct{}
+	clearedevents             bool
 	done                      bool
 	oldValue                  func(context.Context) (*Filing, error)
 	predicates                []predicate.Filing
@@ -6651,6 +6806,104 @@ func (m *FilingMutation) ResetNoncomplianceNotifiedAt() {
 	delete(m.clearedFields, filing.FieldNoncomplianceNotifiedAt)
 }
 
+// SetChangedAt sets the "changed_at" field.
+func (m *FilingMutation) SetChangedAt(t time.Time) {
+	m.changed_at = &t
+}
+
+// ChangedAt returns the value of the "changed_at" field in the mutation.
+func (m *FilingMutation) ChangedAt() (r time.Time, exists bool) {
+	v := m.changed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedAt returns the old "changed_at" field's value of the Filing entity.
+// If the Filing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingMutation) OldChangedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedAt: %w", err)
+	}
+	return oldValue.ChangedAt, nil
+}
+
+// ClearChangedAt clears the value of the "changed_at" field.
+func (m *FilingMutation) ClearChangedAt() {
+	m.changed_at = nil
+	m.clearedFields[filing.FieldChangedAt] = struct{}{}
+}
+
+// ChangedAtCleared returns if the "changed_at" field was cleared in this mutation.
+func (m *FilingMutation) ChangedAtCleared() bool {
+	_, ok := m.clearedFields[filing.FieldChangedAt]
+	return ok
+}
+
+// ResetChangedAt resets all changes to the "changed_at" field.
+func (m *FilingMutation) ResetChangedAt() {
+	m.changed_at = nil
+	delete(m.clearedFields, filing.FieldChangedAt)
+}
+
+// SetCancelledAt sets the "cancelled_at" field.
+func (m *FilingMutation) SetCancelledAt(t time.Time) {
+	m.cancelled_at = &t
+}
+
+// CancelledAt returns the value of the "cancelled_at" field in the mutation.
+func (m *FilingMutation) CancelledAt() (r time.Time, exists bool) {
+	v := m.cancelled_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelledAt returns the old "cancelled_at" field's value of the Filing entity.
+// If the Filing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingMutation) OldCancelledAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelledAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelledAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelledAt: %w", err)
+	}
+	return oldValue.CancelledAt, nil
+}
+
+// ClearCancelledAt clears the value of the "cancelled_at" field.
+func (m *FilingMutation) ClearCancelledAt() {
+	m.cancelled_at = nil
+	m.clearedFields[filing.FieldCancelledAt] = struct{}{}
+}
+
+// CancelledAtCleared returns if the "cancelled_at" field was cleared in this mutation.
+func (m *FilingMutation) CancelledAtCleared() bool {
+	_, ok := m.clearedFields[filing.FieldCancelledAt]
+	return ok
+}
+
+// ResetCancelledAt resets all changes to the "cancelled_at" field.
+func (m *FilingMutation) ResetCancelledAt() {
+	m.cancelled_at = nil
+	delete(m.clearedFields, filing.FieldCancelledAt)
+}
+
 // SetDocuments sets the "documents" field.
 func (m *FilingMutation) SetDocuments(sd []schematype.FilingDocument) {
 	m.documents = &sd
@@ -6743,6 +6996,60 @@ func (m *FilingMutation) ResetInstitution() {
 	m.clearedinstitution = false
 }
 
+// AddEventIDs adds the "events" edge to the FilingEvent entity by ids.
+func (m *FilingMutation) AddEventIDs(ids ...int) {
+	if m.events == nil {
+		m.events = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.events[ids[i]] = struct{}{}
+	}
+}
+
+// ClearEvents clears the "events" edge to the FilingEvent entity.
+func (m *FilingMutation) ClearEvents() {
+	m.clearedevents = true
+}
+
+// EventsCleared reports if the "events" edge to the FilingEvent entity was cleared.
+func (m *FilingMutation) EventsCleared() bool {
+	return m.clearedevents
+}
+
+// RemoveEventIDs removes the "events" edge to the FilingEvent entity by IDs.
+func (m *FilingMutation) RemoveEventIDs(ids ...int) {
+	if m.removedevents == nil {
+		m.removedevents = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.events, ids[i])
+		m.removedevents[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedEvents returns the removed IDs of the "events" edge to the FilingEvent entity.
+func (m *FilingMutation) RemovedEventsIDs() (ids []int) {
+	for id := range m.removedevents {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// EventsIDs returns the "events" edge IDs in the mutation.
+func (m *FilingMutation) EventsIDs() (ids []int) {
+	for id := range m.events {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetEvents resets all changes to the "events" edge.
+func (m *FilingMutation) ResetEvents() {
+	m.events = nil
+	m.clearedevents = false
+	m.removedevents = nil
+}
+
 // Where appends a list predicates to the FilingMutation builder.
 func (m *FilingMutation) Where(ps ...predicate.Filing) {
 	m.predicates = append(m.predicates, ps...)
@@ -6777,7 +7084,7 @@ func (m *FilingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FilingMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.created_at != nil {
 		fields = append(fields, filing.FieldCreatedAt)
 	}
@@ -6798,6 +7105,12 @@ func (m *FilingMutation) Fields() []string {
 	}
 	if m.noncompliance_notified_at != nil {
 		fields = append(fields, filing.FieldNoncomplianceNotifiedAt)
+	}
+	if m.changed_at != nil {
+		fields = append(fields, filing.FieldChangedAt)
+	}
+	if m.cancelled_at != nil {
+		fields = append(fields, filing.FieldCancelledAt)
 	}
 	if m.documents != nil {
 		fields = append(fields, filing.FieldDocuments)
@@ -6824,6 +7137,10 @@ func (m *FilingMutation) Field(name string) (ent.Value, bool) {
 		return m.Status()
 	case filing.FieldNoncomplianceNotifiedAt:
 		return m.NoncomplianceNotifiedAt()
+	case filing.FieldChangedAt:
+		return m.ChangedAt()
+	case filing.FieldCancelledAt:
+		return m.CancelledAt()
 	case filing.FieldDocuments:
 		return m.Documents()
 	}
@@ -6849,6 +7166,10 @@ func (m *FilingMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldStatus(ctx)
 	case filing.FieldNoncomplianceNotifiedAt:
 		return m.OldNoncomplianceNotifiedAt(ctx)
+	case filing.FieldChangedAt:
+		return m.OldChangedAt(ctx)
+	case filing.FieldCancelledAt:
+		return m.OldCancelledAt(ctx)
 	case filing.FieldDocuments:
 		return m.OldDocuments(ctx)
 	}
@@ -6909,6 +7230,20 @@ func (m *FilingMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetNoncomplianceNotifiedAt(v)
 		return nil
+	case filing.FieldChangedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedAt(v)
+		return nil
+	case filing.FieldCancelledAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelledAt(v)
+		return nil
 	case filing.FieldDocuments:
 		v, ok := value.([]schematype.FilingDocument)
 		if !ok {
@@ -6955,6 +7290,12 @@ func (m *FilingMutation) ClearedFields() []string {
 	if m.FieldCleared(filing.FieldNoncomplianceNotifiedAt) {
 		fields = append(fields, filing.FieldNoncomplianceNotifiedAt)
 	}
+	if m.FieldCleared(filing.FieldChangedAt) {
+		fields = append(fields, filing.FieldChangedAt)
+	}
+	if m.FieldCleared(filing.FieldCancelledAt) {
+		fields = append(fields, filing.FieldCancelledAt)
+	}
 	if m.FieldCleared(filing.FieldDocuments) {
 		fields = append(fields, filing.FieldDocuments)
 	}
@@ -6977,6 +7318,12 @@ func (m *FilingMutation) ClearField(name string) error {
 		return nil
 	case filing.FieldNoncomplianceNotifiedAt:
 		m.ClearNoncomplianceNotifiedAt()
+		return nil
+	case filing.FieldChangedAt:
+		m.ClearChangedAt()
+		return nil
+	case filing.FieldCancelledAt:
+		m.ClearCancelledAt()
 		return nil
 	case filing.FieldDocuments:
 		m.ClearDocuments()
@@ -7010,6 +7357,12 @@ func (m *FilingMutation) ResetField(name string) error {
 	case filing.FieldNoncomplianceNotifiedAt:
 		m.ResetNoncomplianceNotifiedAt()
 		return nil
+	case filing.FieldChangedAt:
+		m.ResetChangedAt()
+		return nil
+	case filing.FieldCancelledAt:
+		m.ResetCancelledAt()
+		return nil
 	case filing.FieldDocuments:
 		m.ResetDocuments()
 		return nil
@@ -7019,9 +7372,12 @@ func (m *FilingMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *FilingMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.institution != nil {
 		edges = append(edges, filing.EdgeInstitution)
+	}
+	if m.events != nil {
+		edges = append(edges, filing.EdgeEvents)
 	}
 	return edges
 }
@@ -7034,27 +7390,47 @@ func (m *FilingMutation) AddedIDs(name string) []ent.Value {
 		if id := m.institution; id != nil {
 			return []ent.Value{*id}
 		}
+	case filing.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.events))
+		for id := range m.events {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *FilingMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
+	if m.removedevents != nil {
+		edges = append(edges, filing.EdgeEvents)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *FilingMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case filing.EdgeEvents:
+		ids := make([]ent.Value, 0, len(m.removedevents))
+		for id := range m.removedevents {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *FilingMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedinstitution {
 		edges = append(edges, filing.EdgeInstitution)
+	}
+	if m.clearedevents {
+		edges = append(edges, filing.EdgeEvents)
 	}
 	return edges
 }
@@ -7065,6 +7441,8 @@ func (m *FilingMutation) EdgeCleared(name string) bool {
 	switch name {
 	case filing.EdgeInstitution:
 		return m.clearedinstitution
+	case filing.EdgeEvents:
+		return m.clearedevents
 	}
 	return false
 }
@@ -7087,29 +7465,857 @@ func (m *FilingMutation) ResetEdge(name string) error {
 	case filing.EdgeInstitution:
 		m.ResetInstitution()
 		return nil
+	case filing.EdgeEvents:
+		m.ResetEvents()
+		return nil
 	}
 	return fmt.Errorf("unknown Filing edge %s", name)
+}
+
+// FilingEventMutation represents an operation that mutates the FilingEvent nodes in the graph.
+type FilingEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	status        *filingevent.Status
+	date          *time.Time
+	actor_subject *string
+	actor_role    *string
+	note          *string
+	clearedFields map[string]struct{}
+	filing        *int
+	clearedfiling bool
+	done          bool
+	oldValue      func(context.Context) (*FilingEvent, error)
+	predicates    []predicate.FilingEvent
+}
+
+var _ ent.Mutation = (*FilingEventMutation)(nil)
+
+// filingeventOption allows management of the mutation configuration using functional options.
+type filingeventOption func(*FilingEventMutation)
+
+// newFilingEventMutation creates new mutation for the FilingEvent entity.
+func newFilingEventMutation(c config, op Op, opts ...filingeventOption) *FilingEventMutation {
+	m := &FilingEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeFilingEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withFilingEventID sets the ID field of the mutation.
+func withFilingEventID(id int) filingeventOption {
+	return func(m *FilingEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *FilingEvent
+		)
+		m.oldValue = func(ctx context.Context) (*FilingEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().FilingEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withFilingEvent sets the old FilingEvent of the mutation.
+func withFilingEvent(node *FilingEvent) filingeventOption {
+	return func(m *FilingEventMutation) {
+		m.oldValue = func(context.Context) (*FilingEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m FilingEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m FilingEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *FilingEventMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *FilingEventMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().FilingEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *FilingEventMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *FilingEventMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *FilingEventMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *FilingEventMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *FilingEventMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *FilingEventMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetFilingID sets the "filing_id" field.
+func (m *FilingEventMutation) SetFilingID(i int) {
+	m.filing = &i
+}
+
+// FilingID returns the value of the "filing_id" field in the mutation.
+func (m *FilingEventMutation) FilingID() (r int, exists bool) {
+	v := m.filing
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilingID returns the old "filing_id" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldFilingID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilingID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilingID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilingID: %w", err)
+	}
+	return oldValue.FilingID, nil
+}
+
+// ResetFilingID resets all changes to the "filing_id" field.
+func (m *FilingEventMutation) ResetFilingID() {
+	m.filing = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *FilingEventMutation) SetStatus(f filingevent.Status) {
+	m.status = &f
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *FilingEventMutation) Status() (r filingevent.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldStatus(ctx context.Context) (v filingevent.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *FilingEventMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetDate sets the "date" field.
+func (m *FilingEventMutation) SetDate(t time.Time) {
+	m.date = &t
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *FilingEventMutation) Date() (r time.Time, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *FilingEventMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetActorSubject sets the "actor_subject" field.
+func (m *FilingEventMutation) SetActorSubject(s string) {
+	m.actor_subject = &s
+}
+
+// ActorSubject returns the value of the "actor_subject" field in the mutation.
+func (m *FilingEventMutation) ActorSubject() (r string, exists bool) {
+	v := m.actor_subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorSubject returns the old "actor_subject" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldActorSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorSubject: %w", err)
+	}
+	return oldValue.ActorSubject, nil
+}
+
+// ClearActorSubject clears the value of the "actor_subject" field.
+func (m *FilingEventMutation) ClearActorSubject() {
+	m.actor_subject = nil
+	m.clearedFields[filingevent.FieldActorSubject] = struct{}{}
+}
+
+// ActorSubjectCleared returns if the "actor_subject" field was cleared in this mutation.
+func (m *FilingEventMutation) ActorSubjectCleared() bool {
+	_, ok := m.clearedFields[filingevent.FieldActorSubject]
+	return ok
+}
+
+// ResetActorSubject resets all changes to the "actor_subject" field.
+func (m *FilingEventMutation) ResetActorSubject() {
+	m.actor_subject = nil
+	delete(m.clearedFields, filingevent.FieldActorSubject)
+}
+
+// SetActorRole sets the "actor_role" field.
+func (m *FilingEventMutation) SetActorRole(s string) {
+	m.actor_role = &s
+}
+
+// ActorRole returns the value of the "actor_role" field in the mutation.
+func (m *FilingEventMutation) ActorRole() (r string, exists bool) {
+	v := m.actor_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorRole returns the old "actor_role" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldActorRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorRole: %w", err)
+	}
+	return oldValue.ActorRole, nil
+}
+
+// ClearActorRole clears the value of the "actor_role" field.
+func (m *FilingEventMutation) ClearActorRole() {
+	m.actor_role = nil
+	m.clearedFields[filingevent.FieldActorRole] = struct{}{}
+}
+
+// ActorRoleCleared returns if the "actor_role" field was cleared in this mutation.
+func (m *FilingEventMutation) ActorRoleCleared() bool {
+	_, ok := m.clearedFields[filingevent.FieldActorRole]
+	return ok
+}
+
+// ResetActorRole resets all changes to the "actor_role" field.
+func (m *FilingEventMutation) ResetActorRole() {
+	m.actor_role = nil
+	delete(m.clearedFields, filingevent.FieldActorRole)
+}
+
+// SetNote sets the "note" field.
+func (m *FilingEventMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *FilingEventMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the FilingEvent entity.
+// If the FilingEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingEventMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *FilingEventMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[filingevent.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *FilingEventMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[filingevent.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *FilingEventMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, filingevent.FieldNote)
+}
+
+// ClearFiling clears the "filing" edge to the Filing entity.
+func (m *FilingEventMutation) ClearFiling() {
+	m.clearedfiling = true
+	m.clearedFields[filingevent.FieldFilingID] = struct{}{}
+}
+
+// FilingCleared reports if the "filing" edge to the Filing entity was cleared.
+func (m *FilingEventMutation) FilingCleared() bool {
+	return m.clearedfiling
+}
+
+// FilingIDs returns the "filing" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// FilingID instead. It exists only for internal usage by the builders.
+func (m *FilingEventMutation) FilingIDs() (ids []int) {
+	if id := m.filing; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetFiling resets all changes to the "filing" edge.
+func (m *FilingEventMutation) ResetFiling() {
+	m.filing = nil
+	m.clearedfiling = false
+}
+
+// Where appends a list predicates to the FilingEventMutation builder.
+func (m *FilingEventMutation) Where(ps ...predicate.FilingEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the FilingEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *FilingEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.FilingEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *FilingEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *FilingEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (FilingEvent).
+func (m *FilingEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *FilingEventMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, filingevent.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, filingevent.FieldUpdatedAt)
+	}
+	if m.filing != nil {
+		fields = append(fields, filingevent.FieldFilingID)
+	}
+	if m.status != nil {
+		fields = append(fields, filingevent.FieldStatus)
+	}
+	if m.date != nil {
+		fields = append(fields, filingevent.FieldDate)
+	}
+	if m.actor_subject != nil {
+		fields = append(fields, filingevent.FieldActorSubject)
+	}
+	if m.actor_role != nil {
+		fields = append(fields, filingevent.FieldActorRole)
+	}
+	if m.note != nil {
+		fields = append(fields, filingevent.FieldNote)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *FilingEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case filingevent.FieldCreatedAt:
+		return m.CreatedAt()
+	case filingevent.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case filingevent.FieldFilingID:
+		return m.FilingID()
+	case filingevent.FieldStatus:
+		return m.Status()
+	case filingevent.FieldDate:
+		return m.Date()
+	case filingevent.FieldActorSubject:
+		return m.ActorSubject()
+	case filingevent.FieldActorRole:
+		return m.ActorRole()
+	case filingevent.FieldNote:
+		return m.Note()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *FilingEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case filingevent.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case filingevent.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case filingevent.FieldFilingID:
+		return m.OldFilingID(ctx)
+	case filingevent.FieldStatus:
+		return m.OldStatus(ctx)
+	case filingevent.FieldDate:
+		return m.OldDate(ctx)
+	case filingevent.FieldActorSubject:
+		return m.OldActorSubject(ctx)
+	case filingevent.FieldActorRole:
+		return m.OldActorRole(ctx)
+	case filingevent.FieldNote:
+		return m.OldNote(ctx)
+	}
+	return nil, fmt.Errorf("unknown FilingEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FilingEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case filingevent.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case filingevent.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case filingevent.FieldFilingID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilingID(v)
+		return nil
+	case filingevent.FieldStatus:
+		v, ok := value.(filingevent.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case filingevent.FieldDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case filingevent.FieldActorSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorSubject(v)
+		return nil
+	case filingevent.FieldActorRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorRole(v)
+		return nil
+	case filingevent.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	}
+	return fmt.Errorf("unknown FilingEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *FilingEventMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *FilingEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *FilingEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown FilingEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *FilingEventMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(filingevent.FieldActorSubject) {
+		fields = append(fields, filingevent.FieldActorSubject)
+	}
+	if m.FieldCleared(filingevent.FieldActorRole) {
+		fields = append(fields, filingevent.FieldActorRole)
+	}
+	if m.FieldCleared(filingevent.FieldNote) {
+		fields = append(fields, filingevent.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *FilingEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *FilingEventMutation) ClearField(name string) error {
+	switch name {
+	case filingevent.FieldActorSubject:
+		m.ClearActorSubject()
+		return nil
+	case filingevent.FieldActorRole:
+		m.ClearActorRole()
+		return nil
+	case filingevent.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown FilingEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *FilingEventMutation) ResetField(name string) error {
+	switch name {
+	case filingevent.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case filingevent.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case filingevent.FieldFilingID:
+		m.ResetFilingID()
+		return nil
+	case filingevent.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case filingevent.FieldDate:
+		m.ResetDate()
+		return nil
+	case filingevent.FieldActorSubject:
+		m.ResetActorSubject()
+		return nil
+	case filingevent.FieldActorRole:
+		m.ResetActorRole()
+		return nil
+	case filingevent.FieldNote:
+		m.ResetNote()
+		return nil
+	}
+	return fmt.Errorf("unknown FilingEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *FilingEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.filing != nil {
+		edges = append(edges, filingevent.EdgeFiling)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *FilingEventMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case filingevent.EdgeFiling:
+		if id := m.filing; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *FilingEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *FilingEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *FilingEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedfiling {
+		edges = append(edges, filingevent.EdgeFiling)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *FilingEventMutation) EdgeCleared(name string) bool {
+	switch name {
+	case filingevent.EdgeFiling:
+		return m.clearedfiling
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *FilingEventMutation) ClearEdge(name string) error {
+	switch name {
+	case filingevent.EdgeFiling:
+		m.ClearFiling()
+		return nil
+	}
+	return fmt.Errorf("unknown FilingEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *FilingEventMutation) ResetEdge(name string) error {
+	switch name {
+	case filingevent.EdgeFiling:
+		m.ResetFiling()
+		return nil
+	}
+	return fmt.Errorf("unknown FilingEvent edge %s", name)
 }
 
 // FindingMutation represents an operation that mutates the Finding nodes in the graph.
 type FindingMutation struct {
 	config
-	op                Op
-	typ               string
-	id                *int
-	created_at        *time.Time
-	updated_at        *time.Time
-	rule              *string
-	severity          *finding.Severity
-	description       *string
-	deadline          *time.Time
-	corrected_at      *time.Time
-	clearedFields     map[string]struct{}
-	inspection        *int
-	clearedinspection bool
-	done              bool
-	oldValue          func(context.Context) (*Finding, error)
-	predicates        []predicate.Finding
+	op                 Op
+	typ                string
+	id                 *int
+	created_at         *time.Time
+	updated_at         *time.Time
+	rule               *string
+	severity           *finding.Severity
+	description        *string
+	deadline           *time.Time
+	corrected_at       *time.Time
+	status             *finding.Status
+	rectified_at       *time.Time
+	clearedFields      map[string]struct{}
+	inspection         *int
+	clearedinspection  bool
+	verified_by        *int
+	clearedverified_by bool
+	done               bool
+	oldValue           func(context.Context) (*Finding, error)
+	predicates         []predicate.Finding
 }
 
 var _ ent.Mutation = (*FindingMutation)(nil)
@@ -7537,6 +8743,140 @@ func (m *FindingMutation) ResetCorrectedAt() {
 	delete(m.clearedFields, finding.FieldCorrectedAt)
 }
 
+// SetStatus sets the "status" field.
+func (m *FindingMutation) SetStatus(f finding.Status) {
+	m.status = &f
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *FindingMutation) Status() (r finding.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Finding entity.
+// If the Finding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FindingMutation) OldStatus(ctx context.Context) (v finding.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *FindingMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetRectifiedAt sets the "rectified_at" field.
+func (m *FindingMutation) SetRectifiedAt(t time.Time) {
+	m.rectified_at = &t
+}
+
+// RectifiedAt returns the value of the "rectified_at" field in the mutation.
+func (m *FindingMutation) RectifiedAt() (r time.Time, exists bool) {
+	v := m.rectified_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRectifiedAt returns the old "rectified_at" field's value of the Finding entity.
+// If the Finding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FindingMutation) OldRectifiedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRectifiedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRectifiedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRectifiedAt: %w", err)
+	}
+	return oldValue.RectifiedAt, nil
+}
+
+// ClearRectifiedAt clears the value of the "rectified_at" field.
+func (m *FindingMutation) ClearRectifiedAt() {
+	m.rectified_at = nil
+	m.clearedFields[finding.FieldRectifiedAt] = struct{}{}
+}
+
+// RectifiedAtCleared returns if the "rectified_at" field was cleared in this mutation.
+func (m *FindingMutation) RectifiedAtCleared() bool {
+	_, ok := m.clearedFields[finding.FieldRectifiedAt]
+	return ok
+}
+
+// ResetRectifiedAt resets all changes to the "rectified_at" field.
+func (m *FindingMutation) ResetRectifiedAt() {
+	m.rectified_at = nil
+	delete(m.clearedFields, finding.FieldRectifiedAt)
+}
+
+// SetVerifiedByID sets the "verified_by_id" field.
+func (m *FindingMutation) SetVerifiedByID(i int) {
+	m.verified_by = &i
+}
+
+// VerifiedByID returns the value of the "verified_by_id" field in the mutation.
+func (m *FindingMutation) VerifiedByID() (r int, exists bool) {
+	v := m.verified_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVerifiedByID returns the old "verified_by_id" field's value of the Finding entity.
+// If the Finding object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FindingMutation) OldVerifiedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVerifiedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVerifiedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVerifiedByID: %w", err)
+	}
+	return oldValue.VerifiedByID, nil
+}
+
+// ClearVerifiedByID clears the value of the "verified_by_id" field.
+func (m *FindingMutation) ClearVerifiedByID() {
+	m.verified_by = nil
+	m.clearedFields[finding.FieldVerifiedByID] = struct{}{}
+}
+
+// VerifiedByIDCleared returns if the "verified_by_id" field was cleared in this mutation.
+func (m *FindingMutation) VerifiedByIDCleared() bool {
+	_, ok := m.clearedFields[finding.FieldVerifiedByID]
+	return ok
+}
+
+// ResetVerifiedByID resets all changes to the "verified_by_id" field.
+func (m *FindingMutation) ResetVerifiedByID() {
+	m.verified_by = nil
+	delete(m.clearedFields, finding.FieldVerifiedByID)
+}
+
 // ClearInspection clears the "inspection" edge to the Inspection entity.
 func (m *FindingMutation) ClearInspection() {
 	m.clearedinspection = true
@@ -7562,6 +8902,33 @@ func (m *FindingMutation) InspectionIDs() (ids []int) {
 func (m *FindingMutation) ResetInspection() {
 	m.inspection = nil
 	m.clearedinspection = false
+}
+
+// ClearVerifiedBy clears the "verified_by" edge to the Inspection entity.
+func (m *FindingMutation) ClearVerifiedBy() {
+	m.clearedverified_by = true
+	m.clearedFields[finding.FieldVerifiedByID] = struct{}{}
+}
+
+// VerifiedByCleared reports if the "verified_by" edge to the Inspection entity was cleared.
+func (m *FindingMutation) VerifiedByCleared() bool {
+	return m.VerifiedByIDCleared() || m.clearedverified_by
+}
+
+// VerifiedByIDs returns the "verified_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// VerifiedByID instead. It exists only for internal usage by the builders.
+func (m *FindingMutation) VerifiedByIDs() (ids []int) {
+	if id := m.verified_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetVerifiedBy resets all changes to the "verified_by" edge.
+func (m *FindingMutation) ResetVerifiedBy() {
+	m.verified_by = nil
+	m.clearedverified_by = false
 }
 
 // Where appends a list predicates to the FindingMutation builder.
@@ -7598,7 +8965,7 @@ func (m *FindingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FindingMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, finding.FieldCreatedAt)
 	}
@@ -7622,6 +8989,15 @@ func (m *FindingMutation) Fields() []string {
 	}
 	if m.corrected_at != nil {
 		fields = append(fields, finding.FieldCorrectedAt)
+	}
+	if m.status != nil {
+		fields = append(fields, finding.FieldStatus)
+	}
+	if m.rectified_at != nil {
+		fields = append(fields, finding.FieldRectifiedAt)
+	}
+	if m.verified_by != nil {
+		fields = append(fields, finding.FieldVerifiedByID)
 	}
 	return fields
 }
@@ -7647,6 +9023,12 @@ func (m *FindingMutation) Field(name string) (ent.Value, bool) {
 		return m.Deadline()
 	case finding.FieldCorrectedAt:
 		return m.CorrectedAt()
+	case finding.FieldStatus:
+		return m.Status()
+	case finding.FieldRectifiedAt:
+		return m.RectifiedAt()
+	case finding.FieldVerifiedByID:
+		return m.VerifiedByID()
 	}
 	return nil, false
 }
@@ -7672,6 +9054,12 @@ func (m *FindingMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldDeadline(ctx)
 	case finding.FieldCorrectedAt:
 		return m.OldCorrectedAt(ctx)
+	case finding.FieldStatus:
+		return m.OldStatus(ctx)
+	case finding.FieldRectifiedAt:
+		return m.OldRectifiedAt(ctx)
+	case finding.FieldVerifiedByID:
+		return m.OldVerifiedByID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Finding field %s", name)
 }
@@ -7737,6 +9125,27 @@ func (m *FindingMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetCorrectedAt(v)
 		return nil
+	case finding.FieldStatus:
+		v, ok := value.(finding.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case finding.FieldRectifiedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRectifiedAt(v)
+		return nil
+	case finding.FieldVerifiedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVerifiedByID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Finding field %s", name)
 }
@@ -7779,6 +9188,12 @@ func (m *FindingMutation) ClearedFields() []string {
 	if m.FieldCleared(finding.FieldCorrectedAt) {
 		fields = append(fields, finding.FieldCorrectedAt)
 	}
+	if m.FieldCleared(finding.FieldRectifiedAt) {
+		fields = append(fields, finding.FieldRectifiedAt)
+	}
+	if m.FieldCleared(finding.FieldVerifiedByID) {
+		fields = append(fields, finding.FieldVerifiedByID)
+	}
 	return fields
 }
 
@@ -7801,6 +9216,12 @@ func (m *FindingMutation) ClearField(name string) error {
 		return nil
 	case finding.FieldCorrectedAt:
 		m.ClearCorrectedAt()
+		return nil
+	case finding.FieldRectifiedAt:
+		m.ClearRectifiedAt()
+		return nil
+	case finding.FieldVerifiedByID:
+		m.ClearVerifiedByID()
 		return nil
 	}
 	return fmt.Errorf("unknown Finding nullable field %s", name)
@@ -7834,15 +9255,27 @@ func (m *FindingMutation) ResetField(name string) error {
 	case finding.FieldCorrectedAt:
 		m.ResetCorrectedAt()
 		return nil
+	case finding.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case finding.FieldRectifiedAt:
+		m.ResetRectifiedAt()
+		return nil
+	case finding.FieldVerifiedByID:
+		m.ResetVerifiedByID()
+		return nil
 	}
 	return fmt.Errorf("unknown Finding field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *FindingMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.inspection != nil {
 		edges = append(edges, finding.EdgeInspection)
+	}
+	if m.verified_by != nil {
+		edges = append(edges, finding.EdgeVerifiedBy)
 	}
 	return edges
 }
@@ -7855,13 +9288,17 @@ func (m *FindingMutation) AddedIDs(name string) []ent.Value {
 		if id := m.inspection; id != nil {
 			return []ent.Value{*id}
 		}
+	case finding.EdgeVerifiedBy:
+		if id := m.verified_by; id != nil {
+			return []ent.Value{*id}
+		}
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *FindingMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	return edges
 }
 
@@ -7873,9 +9310,12 @@ func (m *FindingMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *FindingMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedinspection {
 		edges = append(edges, finding.EdgeInspection)
+	}
+	if m.clearedverified_by {
+		edges = append(edges, finding.EdgeVerifiedBy)
 	}
 	return edges
 }
@@ -7886,6 +9326,8 @@ func (m *FindingMutation) EdgeCleared(name string) bool {
 	switch name {
 	case finding.EdgeInspection:
 		return m.clearedinspection
+	case finding.EdgeVerifiedBy:
+		return m.clearedverified_by
 	}
 	return false
 }
@@ -7897,6 +9339,9 @@ func (m *FindingMutation) ClearEdge(name string) error {
 	case finding.EdgeInspection:
 		m.ClearInspection()
 		return nil
+	case finding.EdgeVerifiedBy:
+		m.ClearVerifiedBy()
+		return nil
 	}
 	return fmt.Errorf("unknown Finding unique edge %s", name)
 }
@@ -7907,6 +9352,9 @@ func (m *FindingMutation) ResetEdge(name string) error {
 	switch name {
 	case finding.EdgeInspection:
 		m.ResetInspection()
+		return nil
+	case finding.EdgeVerifiedBy:
+		m.ResetVerifiedBy()
 		return nil
 	}
 	return fmt.Errorf("unknown Finding edge %s", name)
@@ -11429,24 +12877,27 @@ func (m *InclusiveDesignationMutation) ResetEdge(name string) error {
 // InspectionMutation represents an operation that mutates the Inspection nodes in the graph.
 type InspectionMutation struct {
 	config
-	op                 Op
-	typ                string
-	id                 *int
-	created_at         *time.Time
-	updated_at         *time.Time
-	inspected_on       *time.Time
-	kind               *inspection.Kind
-	inspector          *string
-	outcome            *inspection.Outcome
-	clearedFields      map[string]struct{}
-	institution        *int
-	clearedinstitution bool
-	findings           map[int]struct{}
-	removedfindings    map[int]struct{}
-	clearedfindings    bool
-	done               bool
-	oldValue           func(context.Context) (*Inspection, error)
-	predicates         []predicate.Inspection
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	inspected_on             *time.Time
+	kind                     *inspection.Kind
+	inspector                *string
+	outcome                  *inspection.Outcome
+	clearedFields            map[string]struct{}
+	institution              *int
+	clearedinstitution       bool
+	findings                 map[int]struct{}
+	removedfindings          map[int]struct{}
+	clearedfindings          bool
+	verified_findings        map[int]struct{}
+	removedverified_findings map[int]struct{}
+	clearedverified_findings bool
+	done                     bool
+	oldValue                 func(context.Context) (*Inspection, error)
+	predicates               []predicate.Inspection
 }
 
 var _ ent.Mutation = (*InspectionMutation)(nil)
@@ -11880,6 +13331,60 @@ func (m *InspectionMutation) ResetFindings() {
 	m.removedfindings = nil
 }
 
+// AddVerifiedFindingIDs adds the "verified_findings" edge to the Finding entity by ids.
+func (m *InspectionMutation) AddVerifiedFindingIDs(ids ...int) {
+	if m.verified_findings == nil {
+		m.verified_findings = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.verified_findings[ids[i]] = struct{}{}
+	}
+}
+
+// ClearVerifiedFindings clears the "verified_findings" edge to the Finding entity.
+func (m *InspectionMutation) ClearVerifiedFindings() {
+	m.clearedverified_findings = true
+}
+
+// VerifiedFindingsCleared reports if the "verified_findings" edge to the Finding entity was cleared.
+func (m *InspectionMutation) VerifiedFindingsCleared() bool {
+	return m.clearedverified_findings
+}
+
+// RemoveVerifiedFindingIDs removes the "verified_findings" edge to the Finding entity by IDs.
+func (m *InspectionMutation) RemoveVerifiedFindingIDs(ids ...int) {
+	if m.removedverified_findings == nil {
+		m.removedverified_findings = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.verified_findings, ids[i])
+		m.removedverified_findings[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedVerifiedFindings returns the removed IDs of the "verified_findings" edge to the Finding entity.
+func (m *InspectionMutation) RemovedVerifiedFindingsIDs() (ids []int) {
+	for id := range m.removedverified_findings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// VerifiedFindingsIDs returns the "verified_findings" edge IDs in the mutation.
+func (m *InspectionMutation) VerifiedFindingsIDs() (ids []int) {
+	for id := range m.verified_findings {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetVerifiedFindings resets all changes to the "verified_findings" edge.
+func (m *InspectionMutation) ResetVerifiedFindings() {
+	m.verified_findings = nil
+	m.clearedverified_findings = false
+	m.removedverified_findings = nil
+}
+
 // Where appends a list predicates to the InspectionMutation builder.
 func (m *InspectionMutation) Where(ps ...predicate.Inspection) {
 	m.predicates = append(m.predicates, ps...)
@@ -12118,12 +13623,15 @@ func (m *InspectionMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *InspectionMutation) AddedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.institution != nil {
 		edges = append(edges, inspection.EdgeInstitution)
 	}
 	if m.findings != nil {
 		edges = append(edges, inspection.EdgeFindings)
+	}
+	if m.verified_findings != nil {
+		edges = append(edges, inspection.EdgeVerifiedFindings)
 	}
 	return edges
 }
@@ -12142,15 +13650,24 @@ func (m *InspectionMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case inspection.EdgeVerifiedFindings:
+		ids := make([]ent.Value, 0, len(m.verified_findings))
+		for id := range m.verified_findings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *InspectionMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.removedfindings != nil {
 		edges = append(edges, inspection.EdgeFindings)
+	}
+	if m.removedverified_findings != nil {
+		edges = append(edges, inspection.EdgeVerifiedFindings)
 	}
 	return edges
 }
@@ -12165,18 +13682,27 @@ func (m *InspectionMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case inspection.EdgeVerifiedFindings:
+		ids := make([]ent.Value, 0, len(m.removedverified_findings))
+		for id := range m.removedverified_findings {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *InspectionMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 2)
+	edges := make([]string, 0, 3)
 	if m.clearedinstitution {
 		edges = append(edges, inspection.EdgeInstitution)
 	}
 	if m.clearedfindings {
 		edges = append(edges, inspection.EdgeFindings)
+	}
+	if m.clearedverified_findings {
+		edges = append(edges, inspection.EdgeVerifiedFindings)
 	}
 	return edges
 }
@@ -12189,6 +13715,8 @@ func (m *InspectionMutation) EdgeCleared(name string) bool {
 		return m.clearedinstitution
 	case inspection.EdgeFindings:
 		return m.clearedfindings
+	case inspection.EdgeVerifiedFindings:
+		return m.clearedverified_findings
 	}
 	return false
 }
@@ -12213,6 +13741,9 @@ func (m *InspectionMutation) ResetEdge(name string) error {
 		return nil
 	case inspection.EdgeFindings:
 		m.ResetFindings()
+		return nil
+	case inspection.EdgeVerifiedFindings:
+		m.ResetVerifiedFindings()
 		return nil
 	}
 	return fmt.Errorf("unknown Inspection edge %s", name)
@@ -20564,4 +22095,658 @@ func (m *TargetMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Target edge %s", name)
+}
+
+// WorkCalendarDayMutation represents an operation that mutates the WorkCalendarDay nodes in the graph.
+type WorkCalendarDayMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	date          *time.Time
+	year          *int
+	addyear       *int
+	workday       *bool
+	name          *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WorkCalendarDay, error)
+	predicates    []predicate.WorkCalendarDay
+}
+
+var _ ent.Mutation = (*WorkCalendarDayMutation)(nil)
+
+// workcalendardayOption allows management of the mutation configuration using functional options.
+type workcalendardayOption func(*WorkCalendarDayMutation)
+
+// newWorkCalendarDayMutation creates new mutation for the WorkCalendarDay entity.
+func newWorkCalendarDayMutation(c config, op Op, opts ...workcalendardayOption) *WorkCalendarDayMutation {
+	m := &WorkCalendarDayMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWorkCalendarDay,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWorkCalendarDayID sets the ID field of the mutation.
+func withWorkCalendarDayID(id int) workcalendardayOption {
+	return func(m *WorkCalendarDayMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WorkCalendarDay
+		)
+		m.oldValue = func(ctx context.Context) (*WorkCalendarDay, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WorkCalendarDay.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWorkCalendarDay sets the old WorkCalendarDay of the mutation.
+func withWorkCalendarDay(node *WorkCalendarDay) workcalendardayOption {
+	return func(m *WorkCalendarDayMutation) {
+		m.oldValue = func(context.Context) (*WorkCalendarDay, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WorkCalendarDayMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WorkCalendarDayMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WorkCalendarDayMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WorkCalendarDayMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WorkCalendarDay.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *WorkCalendarDayMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *WorkCalendarDayMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *WorkCalendarDayMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *WorkCalendarDayMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *WorkCalendarDayMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *WorkCalendarDayMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetDate sets the "date" field.
+func (m *WorkCalendarDayMutation) SetDate(t time.Time) {
+	m.date = &t
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *WorkCalendarDayMutation) Date() (r time.Time, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *WorkCalendarDayMutation) ResetDate() {
+	m.date = nil
+}
+
+// SetYear sets the "year" field.
+func (m *WorkCalendarDayMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *WorkCalendarDayMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *WorkCalendarDayMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *WorkCalendarDayMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *WorkCalendarDayMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetWorkday sets the "workday" field.
+func (m *WorkCalendarDayMutation) SetWorkday(b bool) {
+	m.workday = &b
+}
+
+// Workday returns the value of the "workday" field in the mutation.
+func (m *WorkCalendarDayMutation) Workday() (r bool, exists bool) {
+	v := m.workday
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkday returns the old "workday" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldWorkday(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkday is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkday requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkday: %w", err)
+	}
+	return oldValue.Workday, nil
+}
+
+// ResetWorkday resets all changes to the "workday" field.
+func (m *WorkCalendarDayMutation) ResetWorkday() {
+	m.workday = nil
+}
+
+// SetName sets the "name" field.
+func (m *WorkCalendarDayMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *WorkCalendarDayMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the WorkCalendarDay entity.
+// If the WorkCalendarDay object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkCalendarDayMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ClearName clears the value of the "name" field.
+func (m *WorkCalendarDayMutation) ClearName() {
+	m.name = nil
+	m.clearedFields[workcalendarday.FieldName] = struct{}{}
+}
+
+// NameCleared returns if the "name" field was cleared in this mutation.
+func (m *WorkCalendarDayMutation) NameCleared() bool {
+	_, ok := m.clearedFields[workcalendarday.FieldName]
+	return ok
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *WorkCalendarDayMutation) ResetName() {
+	m.name = nil
+	delete(m.clearedFields, workcalendarday.FieldName)
+}
+
+// Where appends a list predicates to the WorkCalendarDayMutation builder.
+func (m *WorkCalendarDayMutation) Where(ps ...predicate.WorkCalendarDay) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WorkCalendarDayMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WorkCalendarDayMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WorkCalendarDay, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WorkCalendarDayMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WorkCalendarDayMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WorkCalendarDay).
+func (m *WorkCalendarDayMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WorkCalendarDayMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.created_at != nil {
+		fields = append(fields, workcalendarday.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, workcalendarday.FieldUpdatedAt)
+	}
+	if m.date != nil {
+		fields = append(fields, workcalendarday.FieldDate)
+	}
+	if m.year != nil {
+		fields = append(fields, workcalendarday.FieldYear)
+	}
+	if m.workday != nil {
+		fields = append(fields, workcalendarday.FieldWorkday)
+	}
+	if m.name != nil {
+		fields = append(fields, workcalendarday.FieldName)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WorkCalendarDayMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case workcalendarday.FieldCreatedAt:
+		return m.CreatedAt()
+	case workcalendarday.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case workcalendarday.FieldDate:
+		return m.Date()
+	case workcalendarday.FieldYear:
+		return m.Year()
+	case workcalendarday.FieldWorkday:
+		return m.Workday()
+	case workcalendarday.FieldName:
+		return m.Name()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WorkCalendarDayMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case workcalendarday.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case workcalendarday.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case workcalendarday.FieldDate:
+		return m.OldDate(ctx)
+	case workcalendarday.FieldYear:
+		return m.OldYear(ctx)
+	case workcalendarday.FieldWorkday:
+		return m.OldWorkday(ctx)
+	case workcalendarday.FieldName:
+		return m.OldName(ctx)
+	}
+	return nil, fmt.Errorf("unknown WorkCalendarDay field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkCalendarDayMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case workcalendarday.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case workcalendarday.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case workcalendarday.FieldDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	case workcalendarday.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case workcalendarday.FieldWorkday:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkday(v)
+		return nil
+	case workcalendarday.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WorkCalendarDay field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WorkCalendarDayMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, workcalendarday.FieldYear)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WorkCalendarDayMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case workcalendarday.FieldYear:
+		return m.AddedYear()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkCalendarDayMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case workcalendarday.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WorkCalendarDay numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WorkCalendarDayMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(workcalendarday.FieldName) {
+		fields = append(fields, workcalendarday.FieldName)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WorkCalendarDayMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WorkCalendarDayMutation) ClearField(name string) error {
+	switch name {
+	case workcalendarday.FieldName:
+		m.ClearName()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkCalendarDay nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WorkCalendarDayMutation) ResetField(name string) error {
+	switch name {
+	case workcalendarday.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case workcalendarday.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case workcalendarday.FieldDate:
+		m.ResetDate()
+		return nil
+	case workcalendarday.FieldYear:
+		m.ResetYear()
+		return nil
+	case workcalendarday.FieldWorkday:
+		m.ResetWorkday()
+		return nil
+	case workcalendarday.FieldName:
+		m.ResetName()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkCalendarDay field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WorkCalendarDayMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WorkCalendarDayMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WorkCalendarDayMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WorkCalendarDayMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WorkCalendarDayMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WorkCalendarDayMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WorkCalendarDayMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WorkCalendarDay unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WorkCalendarDayMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WorkCalendarDay edge %s", name)
 }

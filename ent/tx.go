@@ -30,6 +30,8 @@ type Tx struct {
 	Enrolment *EnrolmentClient
 	// Filing is the client for interacting with the Filing builders.
 	Filing *FilingClient
+	// FilingEvent is the client for interacting with the FilingEvent builders.
+	FilingEvent *FilingEventClient
 	// Finding is the client for interacting with the Finding builders.
 	Finding *FindingClient
 	// HealthRecord is the client for interacting with the HealthRecord builders.
@@ -58,6 +60,8 @@ type Tx struct {
 	Survey *SurveyClient
 	// Target is the client for interacting with the Target builders.
 	Target *TargetClient
+	// WorkCalendarDay is the client for interacting with the WorkCalendarDay builders.
+	WorkCalendarDay *WorkCalendarDayClient
 
 	// lazily loaded.
 	client     *Client
@@ -197,6 +201,7 @@ func (tx *Tx) init() {
 	tx.Complaint = NewComplaintClient(tx.config)
 	tx.Enrolment = NewEnrolmentClient(tx.config)
 	tx.Filing = NewFilingClient(tx.config)
+	tx.FilingEvent = NewFilingEventClient(tx.config)
 	tx.Finding = NewFindingClient(tx.config)
 	tx.HealthRecord = NewHealthRecordClient(tx.config)
 	tx.IdempotencyRecord = NewIdempotencyRecordClient(tx.config)
@@ -211,6 +216,7 @@ func (tx *Tx) init() {
 	tx.Staff = NewStaffClient(tx.config)
 	tx.Survey = NewSurveyClient(tx.config)
 	tx.Target = NewTargetClient(tx.config)
+	tx.WorkCalendarDay = NewWorkCalendarDayClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

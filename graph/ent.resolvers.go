@@ -185,6 +185,11 @@ func (r *queryResolver) Targets(ctx context.Context, after *entgql.Cursor[int], 
 		)
 }
 
+// Finding returns generated.FindingResolver implementation.
+func (r *Resolver) Finding() generated.FindingResolver { return &findingResolver{r} }
+
+type findingResolver struct{ *Resolver }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/dberr"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // Stable error codes sent in extensions.code. Clients switch on these, never
@@ -36,6 +37,10 @@ const (
 	// CodeUnavailable: the database cannot be reached (an outage, a restart,
 	// a closed pool). The request may be retried after Retry-After; HTTP 503.
 	CodeUnavailable = "UNAVAILABLE"
+	// CodeCalendarUnknown: a working-day deadline falls in a year the
+	// official calendar does not cover yet; an operator loads it with
+	// loadWorkCalendar (internal/workday).
+	CodeCalendarUnknown = "CALENDAR_UNKNOWN"
 )
 
 // PresentError turns any error (resolvers, the transaction, gqlgen's own)
@@ -194,6 +199,8 @@ func classify(err error) (code, field, msg string) {
 		constraintErr *ent.ConstraintError
 	)
 	switch {
+	case errors.Is(err, workday.ErrUnknownYear):
+		return CodeCalendarUnknown, "", "a deadline falls beyond the working-day calendar's last known year; load the year with loadWorkCalendar"
 	case errors.As(err, &fieldErr):
 		switch {
 		case errors.Is(fieldErr, apperr.ErrConflict):

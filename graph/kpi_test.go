@@ -56,16 +56,17 @@ func TestDashboardIsBatched(t *testing.T) {
 	if n := len(got.Regions.Edges); n != 100 {
 		t.Fatalf("%d districts; want 100", n)
 	}
-	// 1 regions page + 12 for the whole batch (tree, eight fact queries, one
+	// 1 regions page + 16 for the whole batch (tree, eight fact queries, one
 	// for screening — no child has a check-point in the week, so its second
-	// query is skipped —, population, targets): not 14 × 100.
-	if statements != 13 {
-		t.Errorf("dashboard of 100 districts × 14 indicators ran %d statements; want 13", statements)
+	// query is skipped —, three filing/supervision facts and the loaded
+	// working-day calendar, population, targets): not 17 × 100.
+	if statements != 17 {
+		t.Errorf("dashboard of 100 districts × 17 indicators ran %d statements; want 17", statements)
 	}
 	d1 := strconv.Itoa(f.D1.ID)
 	for _, e := range got.Regions.Edges {
-		if len(e.Node.Indicators) != 14 {
-			t.Fatalf("region %s has %d indicators; want 14", e.Node.Code, len(e.Node.Indicators))
+		if len(e.Node.Indicators) != 17 {
+			t.Fatalf("region %s has %d indicators; want 17", e.Node.Code, len(e.Node.Indicators))
 		}
 		if e.Node.ID != d1 {
 			continue
@@ -105,7 +106,7 @@ func TestKPIQueries(t *testing.T) {
 					IndicatorCatalog []struct{ Key, NameZh, Unit string }
 				}
 				r.Decode(t, &got)
-				if len(got.IndicatorCatalog) != 14 || got.IndicatorCatalog[0].Key != "SEATS_PER_1000" || got.IndicatorCatalog[0].NameZh != "每千人口托位数" {
+				if len(got.IndicatorCatalog) != 17 || got.IndicatorCatalog[0].Key != "SEATS_PER_1000" || got.IndicatorCatalog[0].NameZh != "每千人口托位数" {
 					t.Errorf("catalogue = %+v", got.IndicatorCatalog)
 				}
 			},

@@ -3,7 +3,12 @@ package migrate
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"time"
+
+	filingflow "github.com/tuoyu/tuoyu/internal/filing"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // Data fixes run in a migration's transaction before its statements, for
@@ -12,6 +17,69 @@ import (
 // generated files stay untouched and their checksums valid.
 var dataFixes = map[string]func(ctx context.Context, tx Execer) error{
 	"data_identity_unique": DeduplicateIdentities,
+}
+
+// postFixes run in a migration's transaction after its statements, for
+// migrations whose new tables are filled from existing rows (same keying).
+// They get the dialect: the rows they write carry dates as parameters.
+var postFixes = map[string]func(ctx context.Context, tx *sql.Tx, dialect string) error{
+	"filing_history": BackfillFilingHistory,
+}
+
+// BackfillFilingHistory writes the FilingEvent history of the filings that
+// existed before it (internal/filing.Backfill), so FILING_RATE as of past
+// days keeps its values: a filing counts as filed from its receipt day, and
+// a cancelled one stops counting on the day it was last changed rather than
+// on every earlier day too.
+//
+// It also brings existing findings and complaints into the supervision
+// workflow: a finding with corrected_at (until now "the day the correction
+// was verified") is VERIFIED and counts as rectified that day; a complaint
+// gets the default handling deadline, 15 working days after receipt on the
+// built-in calendar (left null when the calendar does not cover the day).
+func BackfillFilingHistory(ctx context.Context, tx *sql.Tx, dialect string) error {
+	if _, err := filingflow.Backfill(ctx, tx, dialect); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE findings SET status = 'VERIFIED', rectified_at = corrected_at WHERE corrected_at IS NOT NULL`); err != nil {
+		return fmt.Errorf("migrate: findings status: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, received_at FROM complaints WHERE due_on IS NULL`)
+	if err != nil {
+		return fmt.Errorf("migrate: complaint deadlines: %w", err)
+	}
+	type due struct {
+		id int
+		on time.Time
+	}
+	var dues []due
+	cal := workday.Builtin()
+	for rows.Next() {
+		var (
+			id       int
+			received time.Time
+		)
+		if err := rows.Scan(&id, &received); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: complaint deadlines: %w", err)
+		}
+		if on, err := cal.Add(received, 15); err == nil {
+			dues = append(dues, due{id, on})
+		}
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fmt.Errorf("migrate: complaint deadlines: %w", err)
+	}
+	update := `UPDATE complaints SET due_on = ? WHERE id = ?`
+	if dialect == "postgres" {
+		update = `UPDATE complaints SET due_on = $1 WHERE id = $2`
+	}
+	for _, d := range dues {
+		if _, err := tx.ExecContext(ctx, update, d.on, d.id); err != nil {
+			return fmt.Errorf("migrate: complaint deadlines: %w", err)
+		}
+	}
+	return nil
 }
 
 // Execer is what a data fix needs of a transaction.

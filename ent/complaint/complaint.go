@@ -32,6 +32,10 @@ const (
 	FieldChannel = "channel"
 	// FieldCategory holds the string denoting the category field in the database.
 	FieldCategory = "category"
+	// FieldDueOn holds the string denoting the due_on field in the database.
+	FieldDueOn = "due_on"
+	// FieldOutcome holds the string denoting the outcome field in the database.
+	FieldOutcome = "outcome"
 	// FieldResolution holds the string denoting the resolution field in the database.
 	FieldResolution = "resolution"
 	// EdgeInstitution holds the string denoting the institution edge name in mutations.
@@ -57,6 +61,8 @@ var Columns = []string{
 	FieldClosedAt,
 	FieldChannel,
 	FieldCategory,
+	FieldDueOn,
+	FieldOutcome,
 	FieldResolution,
 }
 
@@ -76,7 +82,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/tuoyu/tuoyu/ent/runtime"
 var (
-	Hooks  [2]ent.Hook
+	Hooks  [5]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -113,6 +119,32 @@ func ChannelValidator(c Channel) error {
 		return nil
 	default:
 		return fmt.Errorf("complaint: invalid enum value for channel field: %q", c)
+	}
+}
+
+// Outcome defines the type for the "outcome" enum field.
+type Outcome string
+
+// Outcome values.
+const (
+	OutcomeSUBSTANTIATED        Outcome = "SUBSTANTIATED"
+	OutcomePARTLY_SUBSTANTIATED Outcome = "PARTLY_SUBSTANTIATED"
+	OutcomeUNSUBSTANTIATED      Outcome = "UNSUBSTANTIATED"
+	OutcomeREFERRED             Outcome = "REFERRED"
+	OutcomeWITHDRAWN            Outcome = "WITHDRAWN"
+)
+
+func (o Outcome) String() string {
+	return string(o)
+}
+
+// OutcomeValidator is a validator for the "outcome" field enum values. It is called by the builders before save.
+func OutcomeValidator(o Outcome) error {
+	switch o {
+	case OutcomeSUBSTANTIATED, OutcomePARTLY_SUBSTANTIATED, OutcomeUNSUBSTANTIATED, OutcomeREFERRED, OutcomeWITHDRAWN:
+		return nil
+	default:
+		return fmt.Errorf("complaint: invalid enum value for outcome field: %q", o)
 	}
 }
 
@@ -159,6 +191,16 @@ func ByCategory(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCategory, opts...).ToFunc()
 }
 
+// ByDueOn orders the results by the due_on field.
+func ByDueOn(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDueOn, opts...).ToFunc()
+}
+
+// ByOutcome orders the results by the outcome field.
+func ByOutcome(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldOutcome, opts...).ToFunc()
+}
+
 // ByResolution orders the results by the resolution field.
 func ByResolution(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldResolution, opts...).ToFunc()
@@ -192,6 +234,24 @@ func (e *Channel) UnmarshalGQL(val interface{}) error {
 	*e = Channel(str)
 	if err := ChannelValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Channel", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Outcome) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Outcome) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Outcome(str)
+	if err := OutcomeValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Outcome", str)
 	}
 	return nil
 }

@@ -85,6 +85,11 @@ func Category(v string) predicate.Complaint {
 	return predicate.Complaint(sql.FieldEQ(FieldCategory, v))
 }
 
+// DueOn applies equality check predicate on the "due_on" field. It's identical to DueOnEQ.
+func DueOn(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldEQ(FieldDueOn, v))
+}
+
 // Resolution applies equality check predicate on the "resolution" field. It's identical to ResolutionEQ.
 func Resolution(v string) predicate.Complaint {
 	return predicate.Complaint(sql.FieldEQ(FieldResolution, v))
@@ -363,6 +368,86 @@ func CategoryEqualFold(v string) predicate.Complaint {
 // CategoryContainsFold applies the ContainsFold predicate on the "category" field.
 func CategoryContainsFold(v string) predicate.Complaint {
 	return predicate.Complaint(sql.FieldContainsFold(FieldCategory, v))
+}
+
+// DueOnEQ applies the EQ predicate on the "due_on" field.
+func DueOnEQ(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldEQ(FieldDueOn, v))
+}
+
+// DueOnNEQ applies the NEQ predicate on the "due_on" field.
+func DueOnNEQ(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldNEQ(FieldDueOn, v))
+}
+
+// DueOnIn applies the In predicate on the "due_on" field.
+func DueOnIn(vs ...time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldIn(FieldDueOn, vs...))
+}
+
+// DueOnNotIn applies the NotIn predicate on the "due_on" field.
+func DueOnNotIn(vs ...time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldNotIn(FieldDueOn, vs...))
+}
+
+// DueOnGT applies the GT predicate on the "due_on" field.
+func DueOnGT(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldGT(FieldDueOn, v))
+}
+
+// DueOnGTE applies the GTE predicate on the "due_on" field.
+func DueOnGTE(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldGTE(FieldDueOn, v))
+}
+
+// DueOnLT applies the LT predicate on the "due_on" field.
+func DueOnLT(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldLT(FieldDueOn, v))
+}
+
+// DueOnLTE applies the LTE predicate on the "due_on" field.
+func DueOnLTE(v time.Time) predicate.Complaint {
+	return predicate.Complaint(sql.FieldLTE(FieldDueOn, v))
+}
+
+// DueOnIsNil applies the IsNil predicate on the "due_on" field.
+func DueOnIsNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldIsNull(FieldDueOn))
+}
+
+// DueOnNotNil applies the NotNil predicate on the "due_on" field.
+func DueOnNotNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldNotNull(FieldDueOn))
+}
+
+// OutcomeEQ applies the EQ predicate on the "outcome" field.
+func OutcomeEQ(v Outcome) predicate.Complaint {
+	return predicate.Complaint(sql.FieldEQ(FieldOutcome, v))
+}
+
+// OutcomeNEQ applies the NEQ predicate on the "outcome" field.
+func OutcomeNEQ(v Outcome) predicate.Complaint {
+	return predicate.Complaint(sql.FieldNEQ(FieldOutcome, v))
+}
+
+// OutcomeIn applies the In predicate on the "outcome" field.
+func OutcomeIn(vs ...Outcome) predicate.Complaint {
+	return predicate.Complaint(sql.FieldIn(FieldOutcome, vs...))
+}
+
+// OutcomeNotIn applies the NotIn predicate on the "outcome" field.
+func OutcomeNotIn(vs ...Outcome) predicate.Complaint {
+	return predicate.Complaint(sql.FieldNotIn(FieldOutcome, vs...))
+}
+
+// OutcomeIsNil applies the IsNil predicate on the "outcome" field.
+func OutcomeIsNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldIsNull(FieldOutcome))
+}
+
+// OutcomeNotNil applies the NotNil predicate on the "outcome" field.
+func OutcomeNotNil() predicate.Complaint {
+	return predicate.Complaint(sql.FieldNotNull(FieldOutcome))
 }
 
 // ResolutionEQ applies the EQ predicate on the "resolution" field.

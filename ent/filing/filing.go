@@ -32,10 +32,16 @@ const (
 	FieldStatus = "status"
 	// FieldNoncomplianceNotifiedAt holds the string denoting the noncompliance_notified_at field in the database.
 	FieldNoncomplianceNotifiedAt = "noncompliance_notified_at"
+	// FieldChangedAt holds the string denoting the changed_at field in the database.
+	FieldChangedAt = "changed_at"
+	// FieldCancelledAt holds the string denoting the cancelled_at field in the database.
+	FieldCancelledAt = "cancelled_at"
 	// FieldDocuments holds the string denoting the documents field in the database.
 	FieldDocuments = "documents"
 	// EdgeInstitution holds the string denoting the institution edge name in mutations.
 	EdgeInstitution = "institution"
+	// EdgeEvents holds the string denoting the events edge name in mutations.
+	EdgeEvents = "events"
 	// Table holds the table name of the filing in the database.
 	Table = "filings"
 	// InstitutionTable is the table that holds the institution relation/edge.
@@ -45,6 +51,13 @@ const (
 	InstitutionInverseTable = "institutions"
 	// InstitutionColumn is the table column denoting the institution relation/edge.
 	InstitutionColumn = "institution_id"
+	// EventsTable is the table that holds the events relation/edge.
+	EventsTable = "filing_events"
+	// EventsInverseTable is the table name for the FilingEvent entity.
+	// It exists in this package in order to avoid circular dependency with the "filingevent" package.
+	EventsInverseTable = "filing_events"
+	// EventsColumn is the table column denoting the events relation/edge.
+	EventsColumn = "filing_id"
 )
 
 // Columns holds all SQL columns for filing fields.
@@ -57,6 +70,8 @@ var Columns = []string{
 	FieldReceiptAt,
 	FieldStatus,
 	FieldNoncomplianceNotifiedAt,
+	FieldChangedAt,
+	FieldCancelledAt,
 	FieldDocuments,
 }
 
@@ -76,7 +91,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/tuoyu/tuoyu/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [6]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -155,10 +170,34 @@ func ByNoncomplianceNotifiedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNoncomplianceNotifiedAt, opts...).ToFunc()
 }
 
+// ByChangedAt orders the results by the changed_at field.
+func ByChangedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldChangedAt, opts...).ToFunc()
+}
+
+// ByCancelledAt orders the results by the cancelled_at field.
+func ByCancelledAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldCancelledAt, opts...).ToFunc()
+}
+
 // ByInstitutionField orders the results by institution field.
 func ByInstitutionField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newInstitutionStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByEventsCount orders the results by events count.
+func ByEventsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newEventsStep(), opts...)
+	}
+}
+
+// ByEvents orders the results by events terms.
+func ByEvents(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newEventsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
 func newInstitutionStep() *sqlgraph.Step {
@@ -166,6 +205,13 @@ func newInstitutionStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(InstitutionInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, InstitutionTable, InstitutionColumn),
+	)
+}
+func newEventsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(EventsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
 	)
 }
 

@@ -85,6 +85,16 @@ func NoncomplianceNotifiedAt(v time.Time) predicate.Filing {
 	return predicate.Filing(sql.FieldEQ(FieldNoncomplianceNotifiedAt, v))
 }
 
+// ChangedAt applies equality check predicate on the "changed_at" field. It's identical to ChangedAtEQ.
+func ChangedAt(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldChangedAt, v))
+}
+
+// CancelledAt applies equality check predicate on the "cancelled_at" field. It's identical to CancelledAtEQ.
+func CancelledAt(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldCancelledAt, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Filing {
 	return predicate.Filing(sql.FieldEQ(FieldCreatedAt, v))
@@ -345,6 +355,106 @@ func NoncomplianceNotifiedAtNotNil() predicate.Filing {
 	return predicate.Filing(sql.FieldNotNull(FieldNoncomplianceNotifiedAt))
 }
 
+// ChangedAtEQ applies the EQ predicate on the "changed_at" field.
+func ChangedAtEQ(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldChangedAt, v))
+}
+
+// ChangedAtNEQ applies the NEQ predicate on the "changed_at" field.
+func ChangedAtNEQ(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldNEQ(FieldChangedAt, v))
+}
+
+// ChangedAtIn applies the In predicate on the "changed_at" field.
+func ChangedAtIn(vs ...time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldIn(FieldChangedAt, vs...))
+}
+
+// ChangedAtNotIn applies the NotIn predicate on the "changed_at" field.
+func ChangedAtNotIn(vs ...time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldNotIn(FieldChangedAt, vs...))
+}
+
+// ChangedAtGT applies the GT predicate on the "changed_at" field.
+func ChangedAtGT(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldGT(FieldChangedAt, v))
+}
+
+// ChangedAtGTE applies the GTE predicate on the "changed_at" field.
+func ChangedAtGTE(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldGTE(FieldChangedAt, v))
+}
+
+// ChangedAtLT applies the LT predicate on the "changed_at" field.
+func ChangedAtLT(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldLT(FieldChangedAt, v))
+}
+
+// ChangedAtLTE applies the LTE predicate on the "changed_at" field.
+func ChangedAtLTE(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldLTE(FieldChangedAt, v))
+}
+
+// ChangedAtIsNil applies the IsNil predicate on the "changed_at" field.
+func ChangedAtIsNil() predicate.Filing {
+	return predicate.Filing(sql.FieldIsNull(FieldChangedAt))
+}
+
+// ChangedAtNotNil applies the NotNil predicate on the "changed_at" field.
+func ChangedAtNotNil() predicate.Filing {
+	return predicate.Filing(sql.FieldNotNull(FieldChangedAt))
+}
+
+// CancelledAtEQ applies the EQ predicate on the "cancelled_at" field.
+func CancelledAtEQ(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldCancelledAt, v))
+}
+
+// CancelledAtNEQ applies the NEQ predicate on the "cancelled_at" field.
+func CancelledAtNEQ(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldNEQ(FieldCancelledAt, v))
+}
+
+// CancelledAtIn applies the In predicate on the "cancelled_at" field.
+func CancelledAtIn(vs ...time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldIn(FieldCancelledAt, vs...))
+}
+
+// CancelledAtNotIn applies the NotIn predicate on the "cancelled_at" field.
+func CancelledAtNotIn(vs ...time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldNotIn(FieldCancelledAt, vs...))
+}
+
+// CancelledAtGT applies the GT predicate on the "cancelled_at" field.
+func CancelledAtGT(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldGT(FieldCancelledAt, v))
+}
+
+// CancelledAtGTE applies the GTE predicate on the "cancelled_at" field.
+func CancelledAtGTE(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldGTE(FieldCancelledAt, v))
+}
+
+// CancelledAtLT applies the LT predicate on the "cancelled_at" field.
+func CancelledAtLT(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldLT(FieldCancelledAt, v))
+}
+
+// CancelledAtLTE applies the LTE predicate on the "cancelled_at" field.
+func CancelledAtLTE(v time.Time) predicate.Filing {
+	return predicate.Filing(sql.FieldLTE(FieldCancelledAt, v))
+}
+
+// CancelledAtIsNil applies the IsNil predicate on the "cancelled_at" field.
+func CancelledAtIsNil() predicate.Filing {
+	return predicate.Filing(sql.FieldIsNull(FieldCancelledAt))
+}
+
+// CancelledAtNotNil applies the NotNil predicate on the "cancelled_at" field.
+func CancelledAtNotNil() predicate.Filing {
+	return predicate.Filing(sql.FieldNotNull(FieldCancelledAt))
+}
+
 // DocumentsIsNil applies the IsNil predicate on the "documents" field.
 func DocumentsIsNil() predicate.Filing {
 	return predicate.Filing(sql.FieldIsNull(FieldDocuments))
@@ -370,6 +480,29 @@ func HasInstitution() predicate.Filing {
 func HasInstitutionWith(preds ...predicate.Institution) predicate.Filing {
 	return predicate.Filing(func(s *sql.Selector) {
 		step := newInstitutionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasEvents applies the HasEdge predicate on the "events" edge.
+func HasEvents() predicate.Filing {
+	return predicate.Filing(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, EventsTable, EventsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasEventsWith applies the HasEdge predicate on the "events" edge with a given conditions (other predicates).
+func HasEventsWith(preds ...predicate.FilingEvent) predicate.Filing {
+	return predicate.Filing(func(s *sql.Selector) {
+		step := newEventsStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -34,8 +34,16 @@ const (
 	FieldDeadline = "deadline"
 	// FieldCorrectedAt holds the string denoting the corrected_at field in the database.
 	FieldCorrectedAt = "corrected_at"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldRectifiedAt holds the string denoting the rectified_at field in the database.
+	FieldRectifiedAt = "rectified_at"
+	// FieldVerifiedByID holds the string denoting the verified_by_id field in the database.
+	FieldVerifiedByID = "verified_by_id"
 	// EdgeInspection holds the string denoting the inspection edge name in mutations.
 	EdgeInspection = "inspection"
+	// EdgeVerifiedBy holds the string denoting the verified_by edge name in mutations.
+	EdgeVerifiedBy = "verified_by"
 	// Table holds the table name of the finding in the database.
 	Table = "findings"
 	// InspectionTable is the table that holds the inspection relation/edge.
@@ -45,6 +53,13 @@ const (
 	InspectionInverseTable = "inspections"
 	// InspectionColumn is the table column denoting the inspection relation/edge.
 	InspectionColumn = "inspection_id"
+	// VerifiedByTable is the table that holds the verified_by relation/edge.
+	VerifiedByTable = "findings"
+	// VerifiedByInverseTable is the table name for the Inspection entity.
+	// It exists in this package in order to avoid circular dependency with the "inspection" package.
+	VerifiedByInverseTable = "inspections"
+	// VerifiedByColumn is the table column denoting the verified_by relation/edge.
+	VerifiedByColumn = "verified_by_id"
 )
 
 // Columns holds all SQL columns for finding fields.
@@ -58,6 +73,9 @@ var Columns = []string{
 	FieldDescription,
 	FieldDeadline,
 	FieldCorrectedAt,
+	FieldStatus,
+	FieldRectifiedAt,
+	FieldVerifiedByID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -114,6 +132,33 @@ func SeverityValidator(s Severity) error {
 	}
 }
 
+// Status defines the type for the "status" enum field.
+type Status string
+
+// StatusOPEN is the default value of the Status enum.
+const DefaultStatus = StatusOPEN
+
+// Status values.
+const (
+	StatusOPEN      Status = "OPEN"
+	StatusRECTIFIED Status = "RECTIFIED"
+	StatusVERIFIED  Status = "VERIFIED"
+)
+
+func (s Status) String() string {
+	return string(s)
+}
+
+// StatusValidator is a validator for the "status" field enum values. It is called by the builders before save.
+func StatusValidator(s Status) error {
+	switch s {
+	case StatusOPEN, StatusRECTIFIED, StatusVERIFIED:
+		return nil
+	default:
+		return fmt.Errorf("finding: invalid enum value for status field: %q", s)
+	}
+}
+
 // OrderOption defines the ordering options for the Finding queries.
 type OrderOption func(*sql.Selector)
 
@@ -162,10 +207,32 @@ func ByCorrectedAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCorrectedAt, opts...).ToFunc()
 }
 
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByRectifiedAt orders the results by the rectified_at field.
+func ByRectifiedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRectifiedAt, opts...).ToFunc()
+}
+
+// ByVerifiedByID orders the results by the verified_by_id field.
+func ByVerifiedByID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldVerifiedByID, opts...).ToFunc()
+}
+
 // ByInspectionField orders the results by inspection field.
 func ByInspectionField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newInspectionStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByVerifiedByField orders the results by verified_by field.
+func ByVerifiedByField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVerifiedByStep(), sql.OrderByField(field, opts...))
 	}
 }
 func newInspectionStep() *sqlgraph.Step {
@@ -173,6 +240,13 @@ func newInspectionStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(InspectionInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, true, InspectionTable, InspectionColumn),
+	)
+}
+func newVerifiedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VerifiedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, true, VerifiedByTable, VerifiedByColumn),
 	)
 }
 
@@ -190,6 +264,24 @@ func (e *Severity) UnmarshalGQL(val interface{}) error {
 	*e = Severity(str)
 	if err := SeverityValidator(*e); err != nil {
 		return fmt.Errorf("%s is not a valid Severity", str)
+	}
+	return nil
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (e Status) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(e.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (e *Status) UnmarshalGQL(val interface{}) error {
+	str, ok := val.(string)
+	if !ok {
+		return fmt.Errorf("enum %T must be a string", val)
+	}
+	*e = Status(str)
+	if err := StatusValidator(*e); err != nil {
+		return fmt.Errorf("%s is not a valid Status", str)
 	}
 	return nil
 }

@@ -90,6 +90,16 @@ func CorrectedAt(v time.Time) predicate.Finding {
 	return predicate.Finding(sql.FieldEQ(FieldCorrectedAt, v))
 }
 
+// RectifiedAt applies equality check predicate on the "rectified_at" field. It's identical to RectifiedAtEQ.
+func RectifiedAt(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldEQ(FieldRectifiedAt, v))
+}
+
+// VerifiedByID applies equality check predicate on the "verified_by_id" field. It's identical to VerifiedByIDEQ.
+func VerifiedByID(v int) predicate.Finding {
+	return predicate.Finding(sql.FieldEQ(FieldVerifiedByID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Finding {
 	return predicate.Finding(sql.FieldEQ(FieldCreatedAt, v))
@@ -450,6 +460,106 @@ func CorrectedAtNotNil() predicate.Finding {
 	return predicate.Finding(sql.FieldNotNull(FieldCorrectedAt))
 }
 
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v Status) predicate.Finding {
+	return predicate.Finding(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v Status) predicate.Finding {
+	return predicate.Finding(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...Status) predicate.Finding {
+	return predicate.Finding(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...Status) predicate.Finding {
+	return predicate.Finding(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// RectifiedAtEQ applies the EQ predicate on the "rectified_at" field.
+func RectifiedAtEQ(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldEQ(FieldRectifiedAt, v))
+}
+
+// RectifiedAtNEQ applies the NEQ predicate on the "rectified_at" field.
+func RectifiedAtNEQ(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldNEQ(FieldRectifiedAt, v))
+}
+
+// RectifiedAtIn applies the In predicate on the "rectified_at" field.
+func RectifiedAtIn(vs ...time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldIn(FieldRectifiedAt, vs...))
+}
+
+// RectifiedAtNotIn applies the NotIn predicate on the "rectified_at" field.
+func RectifiedAtNotIn(vs ...time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldNotIn(FieldRectifiedAt, vs...))
+}
+
+// RectifiedAtGT applies the GT predicate on the "rectified_at" field.
+func RectifiedAtGT(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldGT(FieldRectifiedAt, v))
+}
+
+// RectifiedAtGTE applies the GTE predicate on the "rectified_at" field.
+func RectifiedAtGTE(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldGTE(FieldRectifiedAt, v))
+}
+
+// RectifiedAtLT applies the LT predicate on the "rectified_at" field.
+func RectifiedAtLT(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldLT(FieldRectifiedAt, v))
+}
+
+// RectifiedAtLTE applies the LTE predicate on the "rectified_at" field.
+func RectifiedAtLTE(v time.Time) predicate.Finding {
+	return predicate.Finding(sql.FieldLTE(FieldRectifiedAt, v))
+}
+
+// RectifiedAtIsNil applies the IsNil predicate on the "rectified_at" field.
+func RectifiedAtIsNil() predicate.Finding {
+	return predicate.Finding(sql.FieldIsNull(FieldRectifiedAt))
+}
+
+// RectifiedAtNotNil applies the NotNil predicate on the "rectified_at" field.
+func RectifiedAtNotNil() predicate.Finding {
+	return predicate.Finding(sql.FieldNotNull(FieldRectifiedAt))
+}
+
+// VerifiedByIDEQ applies the EQ predicate on the "verified_by_id" field.
+func VerifiedByIDEQ(v int) predicate.Finding {
+	return predicate.Finding(sql.FieldEQ(FieldVerifiedByID, v))
+}
+
+// VerifiedByIDNEQ applies the NEQ predicate on the "verified_by_id" field.
+func VerifiedByIDNEQ(v int) predicate.Finding {
+	return predicate.Finding(sql.FieldNEQ(FieldVerifiedByID, v))
+}
+
+// VerifiedByIDIn applies the In predicate on the "verified_by_id" field.
+func VerifiedByIDIn(vs ...int) predicate.Finding {
+	return predicate.Finding(sql.FieldIn(FieldVerifiedByID, vs...))
+}
+
+// VerifiedByIDNotIn applies the NotIn predicate on the "verified_by_id" field.
+func VerifiedByIDNotIn(vs ...int) predicate.Finding {
+	return predicate.Finding(sql.FieldNotIn(FieldVerifiedByID, vs...))
+}
+
+// VerifiedByIDIsNil applies the IsNil predicate on the "verified_by_id" field.
+func VerifiedByIDIsNil() predicate.Finding {
+	return predicate.Finding(sql.FieldIsNull(FieldVerifiedByID))
+}
+
+// VerifiedByIDNotNil applies the NotNil predicate on the "verified_by_id" field.
+func VerifiedByIDNotNil() predicate.Finding {
+	return predicate.Finding(sql.FieldNotNull(FieldVerifiedByID))
+}
+
 // HasInspection applies the HasEdge predicate on the "inspection" edge.
 func HasInspection() predicate.Finding {
 	return predicate.Finding(func(s *sql.Selector) {
@@ -465,6 +575,29 @@ func HasInspection() predicate.Finding {
 func HasInspectionWith(preds ...predicate.Inspection) predicate.Finding {
 	return predicate.Finding(func(s *sql.Selector) {
 		step := newInspectionStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasVerifiedBy applies the HasEdge predicate on the "verified_by" edge.
+func HasVerifiedBy() predicate.Finding {
+	return predicate.Finding(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, VerifiedByTable, VerifiedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVerifiedByWith applies the HasEdge predicate on the "verified_by" edge with a given conditions (other predicates).
+func HasVerifiedByWith(preds ...predicate.Inspection) predicate.Finding {
+	return predicate.Finding(func(s *sql.Selector) {
+		step := newVerifiedByStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -105,6 +105,18 @@ func (f FilingFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FilingMutation", m)
 }
 
+// The FilingEventFunc type is an adapter to allow the use of ordinary
+// function as FilingEvent mutator.
+type FilingEventFunc func(context.Context, *ent.FilingEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FilingEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FilingEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FilingEventMutation", m)
+}
+
 // The FindingFunc type is an adapter to allow the use of ordinary
 // function as Finding mutator.
 type FindingFunc func(context.Context, *ent.FindingMutation) (ent.Value, error)
@@ -271,6 +283,18 @@ func (f TargetFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TargetMutation", m)
+}
+
+// The WorkCalendarDayFunc type is an adapter to allow the use of ordinary
+// function as WorkCalendarDay mutator.
+type WorkCalendarDayFunc func(context.Context, *ent.WorkCalendarDayMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WorkCalendarDayFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WorkCalendarDayMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WorkCalendarDayMutation", m)
 }
 
 // Condition is a hook condition function.

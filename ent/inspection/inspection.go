@@ -36,6 +36,8 @@ const (
 	EdgeInstitution = "institution"
 	// EdgeFindings holds the string denoting the findings edge name in mutations.
 	EdgeFindings = "findings"
+	// EdgeVerifiedFindings holds the string denoting the verified_findings edge name in mutations.
+	EdgeVerifiedFindings = "verified_findings"
 	// Table holds the table name of the inspection in the database.
 	Table = "inspections"
 	// InstitutionTable is the table that holds the institution relation/edge.
@@ -52,6 +54,13 @@ const (
 	FindingsInverseTable = "findings"
 	// FindingsColumn is the table column denoting the findings relation/edge.
 	FindingsColumn = "inspection_id"
+	// VerifiedFindingsTable is the table that holds the verified_findings relation/edge.
+	VerifiedFindingsTable = "findings"
+	// VerifiedFindingsInverseTable is the table name for the Finding entity.
+	// It exists in this package in order to avoid circular dependency with the "finding" package.
+	VerifiedFindingsInverseTable = "findings"
+	// VerifiedFindingsColumn is the table column denoting the verified_findings relation/edge.
+	VerifiedFindingsColumn = "verified_by_id"
 )
 
 // Columns holds all SQL columns for inspection fields.
@@ -206,6 +215,20 @@ func ByFindings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newFindingsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByVerifiedFindingsCount orders the results by verified_findings count.
+func ByVerifiedFindingsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newVerifiedFindingsStep(), opts...)
+	}
+}
+
+// ByVerifiedFindings orders the results by verified_findings terms.
+func ByVerifiedFindings(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newVerifiedFindingsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newInstitutionStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -218,6 +241,13 @@ func newFindingsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(FindingsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, FindingsTable, FindingsColumn),
+	)
+}
+func newVerifiedFindingsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(VerifiedFindingsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, VerifiedFindingsTable, VerifiedFindingsColumn),
 	)
 }
 

@@ -371,6 +371,29 @@ func HasFindingsWith(preds ...predicate.Finding) predicate.Inspection {
 	})
 }
 
+// HasVerifiedFindings applies the HasEdge predicate on the "verified_findings" edge.
+func HasVerifiedFindings() predicate.Inspection {
+	return predicate.Inspection(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, VerifiedFindingsTable, VerifiedFindingsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasVerifiedFindingsWith applies the HasEdge predicate on the "verified_findings" edge with a given conditions (other predicates).
+func HasVerifiedFindingsWith(preds ...predicate.Finding) predicate.Inspection {
+	return predicate.Inspection(func(s *sql.Selector) {
+		step := newVerifiedFindingsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Inspection) predicate.Inspection {
 	return predicate.Inspection(sql.AndPredicates(predicates...))

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
@@ -31,6 +32,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // The Query interface represents an operation that queries a graph.
@@ -303,6 +305,33 @@ func (f TraverseFiling) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.FilingQuery", q)
+}
+
+// The FilingEventFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FilingEventFunc func(context.Context, *ent.FilingEventQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FilingEventFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FilingEventQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FilingEventQuery", q)
+}
+
+// The TraverseFilingEvent type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFilingEvent func(context.Context, *ent.FilingEventQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFilingEvent) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFilingEvent) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FilingEventQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FilingEventQuery", q)
 }
 
 // The FindingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -683,6 +712,33 @@ func (f TraverseTarget) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.TargetQuery", q)
 }
 
+// The WorkCalendarDayFunc type is an adapter to allow the use of ordinary function as a Querier.
+type WorkCalendarDayFunc func(context.Context, *ent.WorkCalendarDayQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f WorkCalendarDayFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.WorkCalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.WorkCalendarDayQuery", q)
+}
+
+// The TraverseWorkCalendarDay type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseWorkCalendarDay func(context.Context, *ent.WorkCalendarDayQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseWorkCalendarDay) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseWorkCalendarDay) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkCalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.WorkCalendarDayQuery", q)
+}
+
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
@@ -702,6 +758,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.EnrolmentQuery, predicate.Enrolment, enrolment.OrderOption]{typ: ent.TypeEnrolment, tq: q}, nil
 	case *ent.FilingQuery:
 		return &query[*ent.FilingQuery, predicate.Filing, filing.OrderOption]{typ: ent.TypeFiling, tq: q}, nil
+	case *ent.FilingEventQuery:
+		return &query[*ent.FilingEventQuery, predicate.FilingEvent, filingevent.OrderOption]{typ: ent.TypeFilingEvent, tq: q}, nil
 	case *ent.FindingQuery:
 		return &query[*ent.FindingQuery, predicate.Finding, finding.OrderOption]{typ: ent.TypeFinding, tq: q}, nil
 	case *ent.HealthRecordQuery:
@@ -730,6 +788,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SurveyQuery, predicate.Survey, survey.OrderOption]{typ: ent.TypeSurvey, tq: q}, nil
 	case *ent.TargetQuery:
 		return &query[*ent.TargetQuery, predicate.Target, target.OrderOption]{typ: ent.TypeTarget, tq: q}, nil
+	case *ent.WorkCalendarDayQuery:
+		return &query[*ent.WorkCalendarDayQuery, predicate.WorkCalendarDay, workcalendarday.OrderOption]{typ: ent.TypeWorkCalendarDay, tq: q}, nil
 	default:
 		return nil, fmt.Errorf("unknown query type %T", q)
 	}

@@ -186,6 +186,8 @@ var (
 		{Name: "closed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "channel", Type: field.TypeEnum, Enums: []string{"HOTLINE", "ONLINE", "LETTER", "VISIT", "OTHER"}},
 		{Name: "category", Type: field.TypeString, Size: 100},
+		{Name: "due_on", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "outcome", Type: field.TypeEnum, Nullable: true, Enums: []string{"SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED", "REFERRED", "WITHDRAWN"}},
 		{Name: "resolution", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "institution_id", Type: field.TypeInt},
 	}
@@ -197,7 +199,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "complaints_institutions_complaints",
-				Columns:    []*schema.Column{ComplaintsColumns[8]},
+				Columns:    []*schema.Column{ComplaintsColumns[10]},
 				RefColumns: []*schema.Column{InstitutionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -206,12 +208,17 @@ var (
 			{
 				Name:    "complaint_institution_id",
 				Unique:  false,
-				Columns: []*schema.Column{ComplaintsColumns[8]},
+				Columns: []*schema.Column{ComplaintsColumns[10]},
 			},
 			{
 				Name:    "complaint_received_at",
 				Unique:  false,
 				Columns: []*schema.Column{ComplaintsColumns[3]},
+			},
+			{
+				Name:    "complaint_due_on",
+				Unique:  false,
+				Columns: []*schema.Column{ComplaintsColumns[7]},
 			},
 		},
 	}
@@ -290,6 +297,8 @@ var (
 		{Name: "receipt_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "FILED", "NONCOMPLIANT", "CHANGED", "CANCELLED"}},
 		{Name: "noncompliance_notified_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "changed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "cancelled_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "documents", Type: field.TypeJSON, Nullable: true},
 		{Name: "institution_id", Type: field.TypeInt},
 	}
@@ -301,7 +310,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "filings_institutions_filings",
-				Columns:    []*schema.Column{FilingsColumns[8]},
+				Columns:    []*schema.Column{FilingsColumns[10]},
 				RefColumns: []*schema.Column{InstitutionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -310,7 +319,7 @@ var (
 			{
 				Name:    "filing_institution_id",
 				Unique:  false,
-				Columns: []*schema.Column{FilingsColumns[8]},
+				Columns: []*schema.Column{FilingsColumns[10]},
 			},
 			{
 				Name:    "filing_receipt_at",
@@ -324,6 +333,44 @@ var (
 			},
 		},
 	}
+	// FilingEventsColumns holds the columns for the "filing_events" table.
+	FilingEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "RECEIPT_ISSUED", "NOTICE_ISSUED", "CHANGED", "CANCELLED"}},
+		{Name: "date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "actor_subject", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "actor_role", Type: field.TypeString, Nullable: true, Size: 40},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "filing_id", Type: field.TypeInt},
+	}
+	// FilingEventsTable holds the schema information for the "filing_events" table.
+	FilingEventsTable = &schema.Table{
+		Name:       "filing_events",
+		Columns:    FilingEventsColumns,
+		PrimaryKey: []*schema.Column{FilingEventsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "filing_events_filings_events",
+				Columns:    []*schema.Column{FilingEventsColumns[8]},
+				RefColumns: []*schema.Column{FilingsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "filingevent_filing_id_date",
+				Unique:  false,
+				Columns: []*schema.Column{FilingEventsColumns[8], FilingEventsColumns[4]},
+			},
+			{
+				Name:    "filingevent_date",
+				Unique:  false,
+				Columns: []*schema.Column{FilingEventsColumns[4]},
+			},
+		},
+	}
 	// FindingsColumns holds the columns for the "findings" table.
 	FindingsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -334,7 +381,10 @@ var (
 		{Name: "description", Type: field.TypeString, Nullable: true, Size: 2000},
 		{Name: "deadline", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "corrected_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"OPEN", "RECTIFIED", "VERIFIED"}, Default: "OPEN"},
+		{Name: "rectified_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "inspection_id", Type: field.TypeInt},
+		{Name: "verified_by_id", Type: field.TypeInt, Nullable: true},
 	}
 	// FindingsTable holds the schema information for the "findings" table.
 	FindingsTable = &schema.Table{
@@ -344,16 +394,37 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "findings_inspections_findings",
-				Columns:    []*schema.Column{FindingsColumns[8]},
+				Columns:    []*schema.Column{FindingsColumns[10]},
 				RefColumns: []*schema.Column{InspectionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "findings_inspections_verified_findings",
+				Columns:    []*schema.Column{FindingsColumns[11]},
+				RefColumns: []*schema.Column{InspectionsColumns[0]},
+				OnDelete:   schema.SetNull,
 			},
 		},
 		Indexes: []*schema.Index{
 			{
 				Name:    "finding_inspection_id",
 				Unique:  false,
+				Columns: []*schema.Column{FindingsColumns[10]},
+			},
+			{
+				Name:    "finding_deadline",
+				Unique:  false,
+				Columns: []*schema.Column{FindingsColumns[6]},
+			},
+			{
+				Name:    "finding_status",
+				Unique:  false,
 				Columns: []*schema.Column{FindingsColumns[8]},
+			},
+			{
+				Name:    "finding_verified_by_id",
+				Unique:  false,
+				Columns: []*schema.Column{FindingsColumns[11]},
 			},
 		},
 	}
@@ -839,7 +910,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "created_at", Type: field.TypeTime},
 		{Name: "updated_at", Type: field.TypeTime},
-		{Name: "indicator", Type: field.TypeEnum, Enums: []string{"SEATS_PER_1000", "INCLUSIVE_SEAT_SHARE", "SEAT_USAGE_RATE", "ENROLMENT_RATE", "SUBDISTRICT_INCLUSIVE_COVERAGE", "KINDERGARTEN_CHILDCARE_SHARE", "FILING_RATE", "STAFF_CERTIFICATION_RATE", "HEALTH_RECORD_RATE", "DEV_SCREENING_RATE", "DAILY_CHECK_RATE", "SATISFACTION_RATE", "PARENTING_KNOWLEDGE_RATE", "GUIDANCE_CENTERS"}},
+		{Name: "indicator", Type: field.TypeEnum, Enums: []string{"SEATS_PER_1000", "INCLUSIVE_SEAT_SHARE", "SEAT_USAGE_RATE", "ENROLMENT_RATE", "SUBDISTRICT_INCLUSIVE_COVERAGE", "KINDERGARTEN_CHILDCARE_SHARE", "FILING_RATE", "STAFF_CERTIFICATION_RATE", "HEALTH_RECORD_RATE", "DEV_SCREENING_RATE", "DAILY_CHECK_RATE", "SATISFACTION_RATE", "PARENTING_KNOWLEDGE_RATE", "GUIDANCE_CENTERS", "FILING_ON_TIME_RATE", "RECTIFICATION_RATE", "COMPLAINT_ON_TIME_RATE"}},
 		{Name: "baseline_year", Type: field.TypeInt, Nullable: true},
 		{Name: "baseline_value", Type: field.TypeFloat64, Nullable: true},
 		{Name: "target_year", Type: field.TypeInt},
@@ -870,6 +941,34 @@ var (
 			},
 		},
 	}
+	// WorkCalendarDaysColumns holds the columns for the "work_calendar_days" table.
+	WorkCalendarDaysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "workday", Type: field.TypeBool},
+		{Name: "name", Type: field.TypeString, Nullable: true, Size: 100},
+	}
+	// WorkCalendarDaysTable holds the schema information for the "work_calendar_days" table.
+	WorkCalendarDaysTable = &schema.Table{
+		Name:       "work_calendar_days",
+		Columns:    WorkCalendarDaysColumns,
+		PrimaryKey: []*schema.Column{WorkCalendarDaysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "workcalendarday_date",
+				Unique:  true,
+				Columns: []*schema.Column{WorkCalendarDaysColumns[3]},
+			},
+			{
+				Name:    "workcalendarday_year",
+				Unique:  false,
+				Columns: []*schema.Column{WorkCalendarDaysColumns[4]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		APIKeysTable,
@@ -880,6 +979,7 @@ var (
 		ComplaintsTable,
 		EnrolmentsTable,
 		FilingsTable,
+		FilingEventsTable,
 		FindingsTable,
 		HealthRecordsTable,
 		IdempotencyRecordsTable,
@@ -894,6 +994,7 @@ var (
 		StaffTable,
 		SurveysTable,
 		TargetsTable,
+		WorkCalendarDaysTable,
 	}
 )
 
@@ -931,7 +1032,12 @@ func init() {
 	FilingsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(21474836480),
 	}
+	FilingEventsTable.ForeignKeys[0].RefTable = FilingsTable
+	FilingEventsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
 	FindingsTable.ForeignKeys[0].RefTable = InspectionsTable
+	FindingsTable.ForeignKeys[1].RefTable = InspectionsTable
 	FindingsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
@@ -987,5 +1093,8 @@ func init() {
 	TargetsTable.ForeignKeys[0].RefTable = RegionsTable
 	TargetsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(77309411328),
+	}
+	WorkCalendarDaysTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 }

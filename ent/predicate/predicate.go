@@ -30,6 +30,9 @@ type Enrolment func(*sql.Selector)
 // Filing is the predicate function for filing builders.
 type Filing func(*sql.Selector)
 
+// FilingEvent is the predicate function for filingevent builders.
+type FilingEvent func(*sql.Selector)
+
 // Finding is the predicate function for finding builders.
 type Finding func(*sql.Selector)
 
@@ -71,3 +74,6 @@ type Survey func(*sql.Selector)
 
 // Target is the predicate function for target builders.
 type Target func(*sql.Selector)
+
+// WorkCalendarDay is the predicate function for workcalendarday builders.
+type WorkCalendarDay func(*sql.Selector)

@@ -302,6 +302,30 @@ func (f FilingMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FilingMutation", m)
 }
 
+// The FilingEventQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type FilingEventQueryRuleFunc func(context.Context, *ent.FilingEventQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f FilingEventQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FilingEventQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.FilingEventQuery", q)
+}
+
+// The FilingEventMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type FilingEventMutationRuleFunc func(context.Context, *ent.FilingEventMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f FilingEventMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.FilingEventMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.FilingEventMutation", m)
+}
+
 // The FindingQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type FindingQueryRuleFunc func(context.Context, *ent.FindingQuery) error
@@ -636,4 +660,28 @@ func (f TargetMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.TargetMutation", m)
+}
+
+// The WorkCalendarDayQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type WorkCalendarDayQueryRuleFunc func(context.Context, *ent.WorkCalendarDayQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f WorkCalendarDayQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.WorkCalendarDayQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.WorkCalendarDayQuery", q)
+}
+
+// The WorkCalendarDayMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type WorkCalendarDayMutationRuleFunc func(context.Context, *ent.WorkCalendarDayMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f WorkCalendarDayMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.WorkCalendarDayMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.WorkCalendarDayMutation", m)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/idempotencyrecord"
@@ -29,6 +30,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 
 	"entgo.io/ent"
 	"entgo.io/ent/privacy"
@@ -278,6 +280,12 @@ func init() {
 	complaintHooks := schema.Complaint{}.Hooks()
 
 	complaint.Hooks[1] = complaintHooks[0]
+
+	complaint.Hooks[2] = complaintHooks[1]
+
+	complaint.Hooks[3] = complaintHooks[2]
+
+	complaint.Hooks[4] = complaintHooks[3]
 	complaintMixinFields0 := complaintMixin[0].Fields()
 	_ = complaintMixinFields0
 	complaintFields := schema.Complaint{}.Fields()
@@ -311,7 +319,7 @@ func init() {
 		}
 	}()
 	// complaintDescResolution is the schema descriptor for resolution field.
-	complaintDescResolution := complaintFields[5].Descriptor()
+	complaintDescResolution := complaintFields[7].Descriptor()
 	// complaint.ResolutionValidator is a validator for the "resolution" field. It is called by the builders before save.
 	complaint.ResolutionValidator = complaintDescResolution.Validators[0].(func(string) error)
 	enrolmentMixin := schema.Enrolment{}.Mixin()
@@ -359,6 +367,12 @@ func init() {
 	filing.Hooks[1] = filingHooks[0]
 
 	filing.Hooks[2] = filingHooks[1]
+
+	filing.Hooks[3] = filingHooks[2]
+
+	filing.Hooks[4] = filingHooks[3]
+
+	filing.Hooks[5] = filingHooks[4]
 	filingMixinFields0 := filingMixin[0].Fields()
 	_ = filingMixinFields0
 	filingFields := schema.Filing{}.Fields()
@@ -373,6 +387,42 @@ func init() {
 	filing.DefaultUpdatedAt = filingDescUpdatedAt.Default.(func() time.Time)
 	// filing.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	filing.UpdateDefaultUpdatedAt = filingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	filingeventMixin := schema.FilingEvent{}.Mixin()
+	filingevent.Policy = privacy.NewPolicies(schema.FilingEvent{})
+	filingevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := filingevent.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	filingeventMixinFields0 := filingeventMixin[0].Fields()
+	_ = filingeventMixinFields0
+	filingeventFields := schema.FilingEvent{}.Fields()
+	_ = filingeventFields
+	// filingeventDescCreatedAt is the schema descriptor for created_at field.
+	filingeventDescCreatedAt := filingeventMixinFields0[0].Descriptor()
+	// filingevent.DefaultCreatedAt holds the default value on creation for the created_at field.
+	filingevent.DefaultCreatedAt = filingeventDescCreatedAt.Default.(func() time.Time)
+	// filingeventDescUpdatedAt is the schema descriptor for updated_at field.
+	filingeventDescUpdatedAt := filingeventMixinFields0[1].Descriptor()
+	// filingevent.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	filingevent.DefaultUpdatedAt = filingeventDescUpdatedAt.Default.(func() time.Time)
+	// filingevent.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	filingevent.UpdateDefaultUpdatedAt = filingeventDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// filingeventDescActorSubject is the schema descriptor for actor_subject field.
+	filingeventDescActorSubject := filingeventFields[3].Descriptor()
+	// filingevent.ActorSubjectValidator is a validator for the "actor_subject" field. It is called by the builders before save.
+	filingevent.ActorSubjectValidator = filingeventDescActorSubject.Validators[0].(func(string) error)
+	// filingeventDescActorRole is the schema descriptor for actor_role field.
+	filingeventDescActorRole := filingeventFields[4].Descriptor()
+	// filingevent.ActorRoleValidator is a validator for the "actor_role" field. It is called by the builders before save.
+	filingevent.ActorRoleValidator = filingeventDescActorRole.Validators[0].(func(string) error)
+	// filingeventDescNote is the schema descriptor for note field.
+	filingeventDescNote := filingeventFields[5].Descriptor()
+	// filingevent.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	filingevent.NoteValidator = filingeventDescNote.Validators[0].(func(string) error)
 	findingMixin := schema.Finding{}.Mixin()
 	finding.Policy = privacy.NewPolicies(schema.Finding{})
 	finding.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -1042,6 +1092,38 @@ func init() {
 			return nil
 		}
 	}()
+	workcalendardayMixin := schema.WorkCalendarDay{}.Mixin()
+	workcalendarday.Policy = privacy.NewPolicies(schema.WorkCalendarDay{})
+	workcalendarday.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := workcalendarday.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	workcalendardayMixinFields0 := workcalendardayMixin[0].Fields()
+	_ = workcalendardayMixinFields0
+	workcalendardayFields := schema.WorkCalendarDay{}.Fields()
+	_ = workcalendardayFields
+	// workcalendardayDescCreatedAt is the schema descriptor for created_at field.
+	workcalendardayDescCreatedAt := workcalendardayMixinFields0[0].Descriptor()
+	// workcalendarday.DefaultCreatedAt holds the default value on creation for the created_at field.
+	workcalendarday.DefaultCreatedAt = workcalendardayDescCreatedAt.Default.(func() time.Time)
+	// workcalendardayDescUpdatedAt is the schema descriptor for updated_at field.
+	workcalendardayDescUpdatedAt := workcalendardayMixinFields0[1].Descriptor()
+	// workcalendarday.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	workcalendarday.DefaultUpdatedAt = workcalendardayDescUpdatedAt.Default.(func() time.Time)
+	// workcalendarday.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	workcalendarday.UpdateDefaultUpdatedAt = workcalendardayDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// workcalendardayDescYear is the schema descriptor for year field.
+	workcalendardayDescYear := workcalendardayFields[1].Descriptor()
+	// workcalendarday.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	workcalendarday.YearValidator = workcalendardayDescYear.Validators[0].(func(int) error)
+	// workcalendardayDescName is the schema descriptor for name field.
+	workcalendardayDescName := workcalendardayFields[3].Descriptor()
+	// workcalendarday.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	workcalendarday.NameValidator = workcalendardayDescName.Validators[0].(func(string) error)
 }
 
 const (

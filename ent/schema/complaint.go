@@ -1,6 +1,9 @@
 package schema
 
 import (
+	"context"
+	"fmt"
+
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/schema"
@@ -10,7 +13,11 @@ import (
 
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/hook"
 	"github.com/tuoyu/tuoyu/ent/predicate"
+	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/bulkload"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // Complaint is a complaint received about an institution.
@@ -37,6 +44,20 @@ func (Complaint) Fields() []ent.Field {
 			NotEmpty().
 			MaxLen(100).
 			Comment("Subject, e.g. 安全, 收费, 卫生."),
+		optionalDateField("due_on", "Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue."),
+		field.Enum("outcome").
+			Values("SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED", "REFERRED", "WITHDRAWN").
+			Optional().
+			Nillable().
+			Annotations(EnumDoc{
+				"SUBSTANTIATED":        "属实: the complaint was founded; findings or sanctions may follow.",
+				"PARTLY_SUBSTANTIATED": "部分属实: partly founded.",
+				"UNSUBSTANTIATED":      "不属实: not founded.",
+				"REFERRED":             "转办: handed to the competent authority (e.g. market regulation, fire service).",
+				"WITHDRAWN":            "撤回: withdrawn by the complainant.",
+			}).
+			Comment("Outcome of the handling; required when closed_at is set, and only then.").
+			Annotations(entgql.Type("ComplaintOutcome")),
 		field.String("resolution").
 			MaxLen(2000).
 			Optional().
@@ -58,12 +79,78 @@ func (Complaint) Edges() []ent.Edge {
 
 // Indexes of the Complaint.
 func (Complaint) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("institution_id"), index.Fields("received_at")}
+	return []ent.Index{index.Fields("institution_id"), index.Fields("received_at"), index.Fields("due_on")}
 }
 
 // Hooks of the Complaint.
 func (Complaint) Hooks() []ent.Hook {
-	return []ent.Hook{orderedDatesHook("received_at", "closed_at", true)}
+	return []ent.Hook{
+		orderedDatesHook("received_at", "closed_at", true),
+		orderedDatesHook("received_at", "due_on", true),
+		complaintOutcome,
+		complaintDueOn,
+	}
+}
+
+// ComplaintHandlingDays is the default handling deadline of a complaint in
+// working days after its receipt: the limit most 12345 hotlines apply. No
+// seed document sets one; a region with another rule sets due_on itself.
+const ComplaintHandlingDays = 15
+
+// complaintOutcome: a closed complaint has an outcome and an open one has
+// none. Checked when a mutation touches either field, so older closed rows
+// without an outcome stay editable.
+func complaintOutcome(next gen.Mutator) gen.Mutator {
+	return hook.ComplaintFunc(func(ctx context.Context, m *gen.ComplaintMutation) (gen.Value, error) {
+		_, setClosed := m.ClosedAt()
+		_, setOutcome := m.Outcome()
+		if bulkload.From(ctx) || !m.Op().Is(gen.OpCreate|gen.OpUpdateOne) ||
+			!(setClosed || setOutcome || m.ClosedAtCleared() || m.OutcomeCleared()) {
+			return next.Mutate(ctx, m)
+		}
+		_, closed := mutationTime(ctx, m, "closed_at")
+		hasOutcome := setOutcome
+		if !setOutcome && !m.OutcomeCleared() && m.Op().Is(gen.OpUpdateOne) {
+			old, err := m.OldOutcome(ctx)
+			if err != nil {
+				return nil, err
+			}
+			hasOutcome = old != nil
+		}
+		switch {
+		case closed && !hasOutcome:
+			return nil, apperr.Invalid("outcome", "is required when the complaint is closed")
+		case !closed && hasOutcome:
+			return nil, apperr.Invalid("closed_at", "is required when an outcome is given")
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// complaintDueOn sets a new complaint's handling deadline when none is
+// given: ComplaintHandlingDays working days after receipt on the official
+// calendar; a receipt day the calendar does not cover is refused
+// (workday.ErrUnknownYear) rather than guessed.
+func complaintDueOn(next gen.Mutator) gen.Mutator {
+	return hook.ComplaintFunc(func(ctx context.Context, m *gen.ComplaintMutation) (gen.Value, error) {
+		if bulkload.From(ctx) || !m.Op().Is(gen.OpCreate) {
+			return next.Mutate(ctx, m)
+		}
+		received, okReceived := m.ReceivedAt()
+		if _, ok := m.DueOn(); ok || !okReceived {
+			return next.Mutate(ctx, m)
+		}
+		cal, err := workday.Load(ctx, m.Client())
+		if err != nil {
+			return nil, err
+		}
+		due, err := cal.Add(received, ComplaintHandlingDays)
+		if err != nil {
+			return nil, fmt.Errorf("complaint due_on: %w", err)
+		}
+		m.SetDueOn(due)
+		return next.Mutate(ctx, m)
+	})
 }
 
 // Policy of the Complaint: see policy.go.
@@ -74,7 +161,7 @@ func (Complaint) Policy() ent.Policy {
 // Annotations of the Complaint.
 func (Complaint) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("A complaint received about an institution, from receipt to resolution."),
+		schema.Comment("A complaint received about an institution, from receipt to resolution, with its handling deadline (due_on) and outcome."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),

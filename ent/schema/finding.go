@@ -39,8 +39,26 @@ func (Finding) Fields() []ent.Field {
 			MaxLen(2000).
 			Optional().
 			Comment("What was found."),
-		optionalDateField("deadline", "Day by which it must be corrected."),
-		optionalDateField("corrected_at", "Day the correction was verified; null while open."),
+		optionalDateField("deadline", "Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE."),
+		optionalDateField("corrected_at", "Day the rectification was verified by a re-inspection (the inspection's day); null until VERIFIED.",
+			entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.Enum("status").
+			Values("OPEN", "RECTIFIED", "VERIFIED").
+			Default("OPEN").
+			Annotations(EnumDoc{
+				"OPEN":      "Not yet rectified. Past its deadline the finding's state is OVERDUE (derived, not stored).",
+				"RECTIFIED": "The institution reported the rectification (markFindingRectified, by its staff) on rectified_at; awaits verification.",
+				"VERIFIED":  "A regulator's re-inspection (verifyFinding) confirmed the rectification on corrected_at.",
+			}).
+			Comment("Stored workflow status: OPEN, RECTIFIED (reported by the institution) or VERIFIED (confirmed by a re-inspection). Set only by markFindingRectified and verifyFinding; OVERDUE is derived (see state).").
+			Annotations(entgql.Type("FindingStatus"), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		optionalDateField("rectified_at", "Day the institution reports the finding rectified; on time when on or before deadline (RECTIFICATION_RATE). Cleared when a re-inspection rejects the rectification.",
+			entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		field.Int("verified_by_id").
+			Optional().
+			Nillable().
+			Comment("The re-inspection (FOLLOW_UP) that verified the rectification.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
@@ -53,12 +71,18 @@ func (Finding) Edges() []ent.Edge {
 			Unique().
 			Required().
 			Comment("The inspection that recorded it."),
+		edge.From("verified_by", Inspection.Type).
+			Ref("verified_findings").
+			Field("verified_by_id").
+			Unique().
+			Comment("The re-inspection (FOLLOW_UP) that verified the rectification; null until VERIFIED.").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 
 // Indexes of the Finding.
 func (Finding) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("inspection_id")}
+	return []ent.Index{index.Fields("inspection_id"), index.Fields("deadline"), index.Fields("status"), index.Fields("verified_by_id")}
 }
 
 // Policy of the Finding: see policy.go.
@@ -71,7 +95,7 @@ func (Finding) Policy() ent.Policy {
 // Annotations of the Finding.
 func (Finding) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("One rule violation found in an inspection, with its deadline for correction and the day it was corrected."),
+		schema.Comment("One rule violation found in an inspection, with its rectification deadline (整改期限) and workflow: OPEN, RECTIFIED by the institution, VERIFIED by a regulator's re-inspection; OVERDUE when still OPEN after the deadline."),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
 }

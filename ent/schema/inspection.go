@@ -53,6 +53,9 @@ func (Inspection) Edges() []ent.Edge {
 			Comment("The inspected institution."),
 		edge.To("findings", Finding.Type).
 			Comment("Findings recorded during the visit."),
+		edge.To("verified_findings", Finding.Type).
+			Comment("Earlier findings whose rectification this re-inspection verified (verifyFinding).").
+			Annotations(entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
 }
 

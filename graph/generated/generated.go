@@ -21,6 +21,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/incident"
@@ -49,6 +50,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Finding() FindingResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Region() RegionResolver
@@ -161,9 +163,11 @@ type ComplexityRoot struct {
 		Channel       func(childComplexity int) int
 		ClosedAt      func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		DueOn         func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Institution   func(childComplexity int) int
 		InstitutionID func(childComplexity int) int
+		Outcome       func(childComplexity int) int
 		ReceivedAt    func(childComplexity int) int
 		Resolution    func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -215,8 +219,11 @@ type ComplexityRoot struct {
 	}
 
 	Filing struct {
+		CancelledAt             func(childComplexity int) int
+		ChangedAt               func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		Documents               func(childComplexity int) int
+		Events                  func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		Institution             func(childComplexity int) int
 		InstitutionID           func(childComplexity int) int
@@ -233,9 +240,30 @@ type ComplexityRoot struct {
 		TotalCount func(childComplexity int) int
 	}
 
+	FilingDeadline struct {
+		DaysOverdue     func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		Filing          func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		WorkingDaysLeft func(childComplexity int) int
+	}
+
 	FilingEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	FilingEvent struct {
+		ActorRole    func(childComplexity int) int
+		ActorSubject func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		Date         func(childComplexity int) int
+		Filing       func(childComplexity int) int
+		FilingID     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Note         func(childComplexity int) int
+		Status       func(childComplexity int) int
+		UpdatedAt    func(childComplexity int) int
 	}
 
 	Finding struct {
@@ -246,9 +274,14 @@ type ComplexityRoot struct {
 		ID           func(childComplexity int) int
 		Inspection   func(childComplexity int) int
 		InspectionID func(childComplexity int) int
+		RectifiedAt  func(childComplexity int) int
 		Rule         func(childComplexity int) int
 		Severity     func(childComplexity int) int
+		State        func(childComplexity int, asOf *time.Time) int
+		Status       func(childComplexity int) int
 		UpdatedAt    func(childComplexity int) int
+		VerifiedBy   func(childComplexity int) int
+		VerifiedByID func(childComplexity int) int
 	}
 
 	HealthRecord struct {
@@ -367,16 +400,17 @@ type ComplexityRoot struct {
 	}
 
 	Inspection struct {
-		CreatedAt     func(childComplexity int) int
-		Findings      func(childComplexity int) int
-		ID            func(childComplexity int) int
-		InspectedOn   func(childComplexity int) int
-		Inspector     func(childComplexity int) int
-		Institution   func(childComplexity int) int
-		InstitutionID func(childComplexity int) int
-		Kind          func(childComplexity int) int
-		Outcome       func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		Findings         func(childComplexity int) int
+		ID               func(childComplexity int) int
+		InspectedOn      func(childComplexity int) int
+		Inspector        func(childComplexity int) int
+		Institution      func(childComplexity int) int
+		InstitutionID    func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Outcome          func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+		VerifiedFindings func(childComplexity int) int
 	}
 
 	InspectionConnection struct {
@@ -449,6 +483,8 @@ type ComplexityRoot struct {
 		CreateStaff                func(childComplexity int, input model.CreateStaffInput) int
 		CreateSurvey               func(childComplexity int, input ent.CreateSurveyInput) int
 		CreateTarget               func(childComplexity int, input ent.CreateTargetInput) int
+		LoadWorkCalendar           func(childComplexity int, year int, days []model.WorkCalendarDayInput) int
+		MarkFindingRectified       func(childComplexity int, findingID int, rectifiedOn time.Time) int
 		RecordDailyChecks          func(childComplexity int, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) int
 		UpdateCertification        func(childComplexity int, id int, input ent.UpdateCertificationInput) int
 		UpdateChild                func(childComplexity int, id int, input model.UpdateChildInput) int
@@ -467,6 +503,19 @@ type ComplexityRoot struct {
 		UpdateStaff                func(childComplexity int, id int, input model.UpdateStaffInput) int
 		UpdateSurvey               func(childComplexity int, id int, input ent.UpdateSurveyInput) int
 		UpdateTarget               func(childComplexity int, id int, input ent.UpdateTargetInput) int
+		VerifyFinding              func(childComplexity int, findingID int, inspectionID int, accepted bool, newDeadline *time.Time) int
+	}
+
+	OverdueComplaint struct {
+		Complaint   func(childComplexity int) int
+		DaysOverdue func(childComplexity int) int
+		DueOn       func(childComplexity int) int
+	}
+
+	OverdueFinding struct {
+		DaysOverdue func(childComplexity int) int
+		Deadline    func(childComplexity int) int
+		Finding     func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -506,8 +555,12 @@ type ComplexityRoot struct {
 		Certifications        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CertificationOrder, where *ent.CertificationWhereInput) int
 		Children              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChildOrder, where *ent.ChildWhereInput) int
 		Complaints            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
+		ComplaintsOverdue     func(childComplexity int, regionID int, asOf *time.Time) int
 		Enrolments            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder, where *ent.EnrolmentWhereInput) int
 		Filings               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder, where *ent.FilingWhereInput) int
+		FilingsDue            func(childComplexity int, regionID int, within *int, asOf *time.Time) int
+		FilingsOverdue        func(childComplexity int, regionID int, asOf *time.Time) int
+		FindingsOverdue       func(childComplexity int, regionID int, asOf *time.Time) int
 		HealthRecords         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder, where *ent.HealthRecordWhereInput) int
 		Incidents             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		InclusiveDesignations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
@@ -665,12 +718,31 @@ type ComplexityRoot struct {
 		Role        func(childComplexity int) int
 		Subject     func(childComplexity int) int
 	}
+
+	WorkCalendarCoverage struct {
+		Days          func(childComplexity int) int
+		LastKnownYear func(childComplexity int) int
+		Year          func(childComplexity int) int
+	}
+
+	WorkCalendarDay struct {
+		CreatedAt func(childComplexity int) int
+		Date      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		Workday   func(childComplexity int) int
+		Year      func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type FindingResolver interface {
+	State(ctx context.Context, obj *ent.Finding, asOf *time.Time) (model.FindingState, error)
+}
 type MutationResolver interface {
 	CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error)
 	UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error)
@@ -708,6 +780,9 @@ type MutationResolver interface {
 	UpdateTarget(ctx context.Context, id int, input ent.UpdateTargetInput) (*ent.Target, error)
 	CreateBanListEntry(ctx context.Context, input model.CreateBanListEntryInput) (*ent.BanListEntry, error)
 	RecordDailyChecks(ctx context.Context, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) ([]model.DailyCheckResult, error)
+	LoadWorkCalendar(ctx context.Context, year int, days []model.WorkCalendarDayInput) (*model.WorkCalendarCoverage, error)
+	MarkFindingRectified(ctx context.Context, findingID int, rectifiedOn time.Time) (*ent.Finding, error)
+	VerifyFinding(ctx context.Context, findingID int, inspectionID int, accepted bool, newDeadline *time.Time) (*ent.Finding, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -730,6 +805,10 @@ type QueryResolver interface {
 	Staff(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) (*ent.StaffConnection, error)
 	Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
+	FilingsDue(ctx context.Context, regionID int, within *int, asOf *time.Time) ([]model.FilingDeadline, error)
+	FilingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.FilingDeadline, error)
+	FindingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.OverdueFinding, error)
+	ComplaintsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.OverdueComplaint, error)
 	IndicatorCatalog(ctx context.Context) ([]model.Indicator, error)
 	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
@@ -1178,6 +1257,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.CreatedAt(childComplexity), true
+	case "Complaint.dueOn":
+		if e.ComplexityRoot.Complaint.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Complaint.DueOn(childComplexity), true
 	case "Complaint.id":
 		if e.ComplexityRoot.Complaint.ID == nil {
 			break
@@ -1196,6 +1281,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Complaint.InstitutionID(childComplexity), true
+	case "Complaint.outcome":
+		if e.ComplexityRoot.Complaint.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Complaint.Outcome(childComplexity), true
 	case "Complaint.receivedAt":
 		if e.ComplexityRoot.Complaint.ReceivedAt == nil {
 			break
@@ -1383,6 +1474,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
 
+	case "Filing.cancelledAt":
+		if e.ComplexityRoot.Filing.CancelledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Filing.CancelledAt(childComplexity), true
+	case "Filing.changedAt":
+		if e.ComplexityRoot.Filing.ChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Filing.ChangedAt(childComplexity), true
 	case "Filing.createdAt":
 		if e.ComplexityRoot.Filing.CreatedAt == nil {
 			break
@@ -1395,6 +1498,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Filing.Documents(childComplexity), true
+	case "Filing.events":
+		if e.ComplexityRoot.Filing.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Filing.Events(childComplexity), true
 	case "Filing.id":
 		if e.ComplexityRoot.Filing.ID == nil {
 			break
@@ -1463,6 +1572,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FilingConnection.TotalCount(childComplexity), true
 
+	case "FilingDeadline.daysOverdue":
+		if e.ComplexityRoot.FilingDeadline.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingDeadline.DaysOverdue(childComplexity), true
+	case "FilingDeadline.dueOn":
+		if e.ComplexityRoot.FilingDeadline.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingDeadline.DueOn(childComplexity), true
+	case "FilingDeadline.filing":
+		if e.ComplexityRoot.FilingDeadline.Filing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingDeadline.Filing(childComplexity), true
+	case "FilingDeadline.kind":
+		if e.ComplexityRoot.FilingDeadline.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingDeadline.Kind(childComplexity), true
+	case "FilingDeadline.workingDaysLeft":
+		if e.ComplexityRoot.FilingDeadline.WorkingDaysLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingDeadline.WorkingDaysLeft(childComplexity), true
+
 	case "FilingEdge.cursor":
 		if e.ComplexityRoot.FilingEdge.Cursor == nil {
 			break
@@ -1475,6 +1615,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FilingEdge.Node(childComplexity), true
+
+	case "FilingEvent.actorRole":
+		if e.ComplexityRoot.FilingEvent.ActorRole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.ActorRole(childComplexity), true
+	case "FilingEvent.actorSubject":
+		if e.ComplexityRoot.FilingEvent.ActorSubject == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.ActorSubject(childComplexity), true
+	case "FilingEvent.createdAt":
+		if e.ComplexityRoot.FilingEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.CreatedAt(childComplexity), true
+	case "FilingEvent.date":
+		if e.ComplexityRoot.FilingEvent.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.Date(childComplexity), true
+	case "FilingEvent.filing":
+		if e.ComplexityRoot.FilingEvent.Filing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.Filing(childComplexity), true
+	case "FilingEvent.filingID":
+		if e.ComplexityRoot.FilingEvent.FilingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.FilingID(childComplexity), true
+	case "FilingEvent.id":
+		if e.ComplexityRoot.FilingEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.ID(childComplexity), true
+	case "FilingEvent.note":
+		if e.ComplexityRoot.FilingEvent.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.Note(childComplexity), true
+	case "FilingEvent.status":
+		if e.ComplexityRoot.FilingEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.Status(childComplexity), true
+	case "FilingEvent.updatedAt":
+		if e.ComplexityRoot.FilingEvent.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FilingEvent.UpdatedAt(childComplexity), true
 
 	case "Finding.correctedAt":
 		if e.ComplexityRoot.Finding.CorrectedAt == nil {
@@ -1518,6 +1719,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Finding.InspectionID(childComplexity), true
+	case "Finding.rectifiedAt":
+		if e.ComplexityRoot.Finding.RectifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.RectifiedAt(childComplexity), true
 	case "Finding.rule":
 		if e.ComplexityRoot.Finding.Rule == nil {
 			break
@@ -1530,12 +1737,41 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Finding.Severity(childComplexity), true
+	case "Finding.state":
+		if e.ComplexityRoot.Finding.State == nil {
+			break
+		}
+
+		args, err := ec.field_Finding_state_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Finding.State(childComplexity, args["asOf"].(*time.Time)), true
+	case "Finding.status":
+		if e.ComplexityRoot.Finding.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.Status(childComplexity), true
 	case "Finding.updatedAt":
 		if e.ComplexityRoot.Finding.UpdatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Finding.UpdatedAt(childComplexity), true
+	case "Finding.verifiedBy":
+		if e.ComplexityRoot.Finding.VerifiedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.VerifiedBy(childComplexity), true
+	case "Finding.verifiedByID":
+		if e.ComplexityRoot.Finding.VerifiedByID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Finding.VerifiedByID(childComplexity), true
 
 	case "HealthRecord.child":
 		if e.ComplexityRoot.HealthRecord.Child == nil {
@@ -2083,6 +2319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Inspection.UpdatedAt(childComplexity), true
+	case "Inspection.verifiedFindings":
+		if e.ComplexityRoot.Inspection.VerifiedFindings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Inspection.VerifiedFindings(childComplexity), true
 
 	case "InspectionConnection.edges":
 		if e.ComplexityRoot.InspectionConnection.Edges == nil {
@@ -2548,6 +2790,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTarget(childComplexity, args["input"].(ent.CreateTargetInput)), true
+	case "Mutation.loadWorkCalendar":
+		if e.ComplexityRoot.Mutation.LoadWorkCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loadWorkCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoadWorkCalendar(childComplexity, args["year"].(int), args["days"].([]model.WorkCalendarDayInput)), true
+	case "Mutation.markFindingRectified":
+		if e.ComplexityRoot.Mutation.MarkFindingRectified == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_markFindingRectified_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MarkFindingRectified(childComplexity, args["findingID"].(int), args["rectifiedOn"].(time.Time)), true
 	case "Mutation.recordDailyChecks":
 		if e.ComplexityRoot.Mutation.RecordDailyChecks == nil {
 			break
@@ -2746,6 +3010,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateTarget(childComplexity, args["id"].(int), args["input"].(ent.UpdateTargetInput)), true
+	case "Mutation.verifyFinding":
+		if e.ComplexityRoot.Mutation.VerifyFinding == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyFinding_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyFinding(childComplexity, args["findingID"].(int), args["inspectionID"].(int), args["accepted"].(bool), args["newDeadline"].(*time.Time)), true
+
+	case "OverdueComplaint.complaint":
+		if e.ComplexityRoot.OverdueComplaint.Complaint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueComplaint.Complaint(childComplexity), true
+	case "OverdueComplaint.daysOverdue":
+		if e.ComplexityRoot.OverdueComplaint.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueComplaint.DaysOverdue(childComplexity), true
+	case "OverdueComplaint.dueOn":
+		if e.ComplexityRoot.OverdueComplaint.DueOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueComplaint.DueOn(childComplexity), true
+
+	case "OverdueFinding.daysOverdue":
+		if e.ComplexityRoot.OverdueFinding.DaysOverdue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFinding.DaysOverdue(childComplexity), true
+	case "OverdueFinding.deadline":
+		if e.ComplexityRoot.OverdueFinding.Deadline == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFinding.Deadline(childComplexity), true
+	case "OverdueFinding.finding":
+		if e.ComplexityRoot.OverdueFinding.Finding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OverdueFinding.Finding(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -2920,6 +3233,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Complaints(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ComplaintOrder), args["where"].(*ent.ComplaintWhereInput)), true
+	case "Query.complaintsOverdue":
+		if e.ComplexityRoot.Query.ComplaintsOverdue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_complaintsOverdue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ComplaintsOverdue(childComplexity, args["regionID"].(int), args["asOf"].(*time.Time)), true
 	case "Query.enrolments":
 		if e.ComplexityRoot.Query.Enrolments == nil {
 			break
@@ -2942,6 +3266,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Filings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.FilingOrder), args["where"].(*ent.FilingWhereInput)), true
+	case "Query.filingsDue":
+		if e.ComplexityRoot.Query.FilingsDue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_filingsDue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FilingsDue(childComplexity, args["regionID"].(int), args["within"].(*int), args["asOf"].(*time.Time)), true
+	case "Query.filingsOverdue":
+		if e.ComplexityRoot.Query.FilingsOverdue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_filingsOverdue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FilingsOverdue(childComplexity, args["regionID"].(int), args["asOf"].(*time.Time)), true
+	case "Query.findingsOverdue":
+		if e.ComplexityRoot.Query.FindingsOverdue == nil {
+			break
+		}
+
+		args, err := ec.field_Query_findingsOverdue_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.FindingsOverdue(childComplexity, args["regionID"].(int), args["asOf"].(*time.Time)), true
 	case "Query.healthRecords":
 		if e.ComplexityRoot.Query.HealthRecords == nil {
 			break
@@ -3733,6 +4090,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.Subject(childComplexity), true
 
+	case "WorkCalendarCoverage.days":
+		if e.ComplexityRoot.WorkCalendarCoverage.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarCoverage.Days(childComplexity), true
+	case "WorkCalendarCoverage.lastKnownYear":
+		if e.ComplexityRoot.WorkCalendarCoverage.LastKnownYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarCoverage.LastKnownYear(childComplexity), true
+	case "WorkCalendarCoverage.year":
+		if e.ComplexityRoot.WorkCalendarCoverage.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarCoverage.Year(childComplexity), true
+
+	case "WorkCalendarDay.createdAt":
+		if e.ComplexityRoot.WorkCalendarDay.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.CreatedAt(childComplexity), true
+	case "WorkCalendarDay.date":
+		if e.ComplexityRoot.WorkCalendarDay.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Date(childComplexity), true
+	case "WorkCalendarDay.id":
+		if e.ComplexityRoot.WorkCalendarDay.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.ID(childComplexity), true
+	case "WorkCalendarDay.name":
+		if e.ComplexityRoot.WorkCalendarDay.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Name(childComplexity), true
+	case "WorkCalendarDay.updatedAt":
+		if e.ComplexityRoot.WorkCalendarDay.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.UpdatedAt(childComplexity), true
+	case "WorkCalendarDay.workday":
+		if e.ComplexityRoot.WorkCalendarDay.Workday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Workday(childComplexity), true
+	case "WorkCalendarDay.year":
+		if e.ComplexityRoot.WorkCalendarDay.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarDay.Year(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3773,6 +4192,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DailyCheckInput", ec.unmarshalInputDailyCheckInput),
 			graphql.NewInputUnmarshaler("EnrolmentOrder", ec.unmarshalInputEnrolmentOrder),
 			graphql.NewInputUnmarshaler("EnrolmentWhereInput", ec.unmarshalInputEnrolmentWhereInput),
+			graphql.NewInputUnmarshaler("FilingEventOrder", ec.unmarshalInputFilingEventOrder),
+			graphql.NewInputUnmarshaler("FilingEventWhereInput", ec.unmarshalInputFilingEventWhereInput),
 			graphql.NewInputUnmarshaler("FilingOrder", ec.unmarshalInputFilingOrder),
 			graphql.NewInputUnmarshaler("FilingWhereInput", ec.unmarshalInputFilingWhereInput),
 			graphql.NewInputUnmarshaler("FindingOrder", ec.unmarshalInputFindingOrder),
@@ -3816,6 +4237,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateStaffInput", ec.unmarshalInputUpdateStaffInput),
 			graphql.NewInputUnmarshaler("UpdateSurveyInput", ec.unmarshalInputUpdateSurveyInput),
 			graphql.NewInputUnmarshaler("UpdateTargetInput", ec.unmarshalInputUpdateTargetInput),
+			graphql.NewInputUnmarshaler("WorkCalendarDayInput", ec.unmarshalInputWorkCalendarDayInput),
+			graphql.NewInputUnmarshaler("WorkCalendarDayOrder", ec.unmarshalInputWorkCalendarDayOrder),
+			graphql.NewInputUnmarshaler("WorkCalendarDayWhereInput", ec.unmarshalInputWorkCalendarDayWhereInput),
 		)
 	}
 	first := true
@@ -4926,7 +5350,7 @@ enum Comparator @goModel(model: "github.com/tuoyu/tuoyu/ent/target.Comparator") 
   EQ
 }
 """
-A complaint received about an institution, from receipt to resolution.
+A complaint received about an institution, from receipt to resolution, with its handling deadline (due_on) and outcome.
 """
 type Complaint implements Node {
   """
@@ -4961,6 +5385,14 @@ type Complaint implements Node {
   Subject, e.g. 安全, 收费, 卫生.
   """
   category: String!
+  """
+  Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue.
+  """
+  dueOn: Date
+  """
+  Outcome of the handling; required when closed_at is set, and only then.
+  """
+  outcome: ComplaintOutcome
   """
   How it was resolved.
   """
@@ -5050,6 +5482,31 @@ enum ComplaintOrderField {
   By receivedAt: Day the complaint was received.
   """
   RECEIVED_AT
+}
+"""
+Outcome of the handling; required when closed_at is set, and only then.
+"""
+enum ComplaintOutcome @goModel(model: "github.com/tuoyu/tuoyu/ent/complaint.Outcome") {
+  """
+  属实: the complaint was founded; findings or sanctions may follow.
+  """
+  SUBSTANTIATED
+  """
+  部分属实: partly founded.
+  """
+  PARTLY_SUBSTANTIATED
+  """
+  不属实: not founded.
+  """
+  UNSUBSTANTIATED
+  """
+  转办: handed to the competent authority (e.g. market regulation, fire service).
+  """
+  REFERRED
+  """
+  撤回: withdrawn by the complainant.
+  """
+  WITHDRAWN
 }
 """
 ComplaintWhereInput is used for filtering Complaint objects.
@@ -5146,6 +5603,28 @@ input ComplaintWhereInput {
   categoryHasSuffix: String
   categoryEqualFold: String
   categoryContainsFold: String
+  """
+  due_on field predicates
+  """
+  dueOn: Date
+  dueOnNEQ: Date
+  dueOnIn: [Date!]
+  dueOnNotIn: [Date!]
+  dueOnGT: Date
+  dueOnGTE: Date
+  dueOnLT: Date
+  dueOnLTE: Date
+  dueOnIsNil: Boolean
+  dueOnNotNil: Boolean
+  """
+  outcome field predicates
+  """
+  outcome: ComplaintOutcome
+  outcomeNEQ: ComplaintOutcome
+  outcomeIn: [ComplaintOutcome!]
+  outcomeNotIn: [ComplaintOutcome!]
+  outcomeIsNil: Boolean
+  outcomeNotNil: Boolean
   """
   resolution field predicates
   """
@@ -5273,6 +5752,14 @@ input CreateComplaintInput {
   """
   category: String!
   """
+  Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue.
+  """
+  dueOn: Date
+  """
+  Outcome of the handling; required when closed_at is set, and only then.
+  """
+  outcome: ComplaintOutcome
+  """
   How it was resolved.
   """
   resolution: String
@@ -5324,6 +5811,14 @@ input CreateFilingInput {
   """
   noncomplianceNotifiedAt: Date
   """
+  Day of the latest amendment (变更备案); set to the change's day when status becomes CHANGED (today when not given).
+  """
+  changedAt: Date
+  """
+  Day the filing was cancelled (注销); set when status becomes CANCELLED (today when not given). The institution no longer counts as filed from this day; earlier days keep their status (FilingEvent history).
+  """
+  cancelledAt: Date
+  """
   Documents attached to the filing.
   """
   documents: [FilingDocument!]
@@ -5347,13 +5842,9 @@ input CreateFindingInput {
   """
   description: String
   """
-  Day by which it must be corrected.
+  Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE.
   """
   deadline: Date
-  """
-  Day the correction was verified; null while open.
-  """
-  correctedAt: Date
   inspectionID: ID!
 }
 """
@@ -5996,7 +6487,7 @@ enum ExitReason @goModel(model: "github.com/tuoyu/tuoyu/ent/enrolment.ExitReason
   OTHER
 }
 """
-One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
+One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. Every status change is kept as a FilingEvent; FILING_RATE as of a day counts institutions whose filing's latest event on or before that day is RECEIPT_ISSUED or CHANGED.
 """
 type Filing implements Node {
   """
@@ -6032,6 +6523,14 @@ type Filing implements Node {
   """
   noncomplianceNotifiedAt: Date
   """
+  Day of the latest amendment (变更备案); set to the change's day when status becomes CHANGED (today when not given).
+  """
+  changedAt: Date
+  """
+  Day the filing was cancelled (注销); set when status becomes CANCELLED (today when not given). The institution no longer counts as filed from this day; earlier days keep their status (FilingEvent history).
+  """
+  cancelledAt: Date
+  """
   Documents attached to the filing.
   """
   documents: [FilingDocument!]
@@ -6039,6 +6538,10 @@ type Filing implements Node {
   The institution that filed.
   """
   institution: Institution!
+  """
+  The filing's history: one row per status change, oldest first by date.
+  """
+  events: [FilingEvent!]
 }
 """
 One page of Filing records (a Relay connection).
@@ -6069,6 +6572,213 @@ type FilingEdge {
   Opaque position of this edge: pass it as after (next page) or before (previous page).
   """
   cursor: Cursor!
+}
+"""
+One dated status change of a filing (备案) with the account that made it: the filing's history. Written in the same transaction as the change; never edited.
+"""
+type FilingEvent implements Node {
+  """
+  Global ID of this FilingEvent: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
+  id: ID!
+  """
+  When this record was created.
+  """
+  createdAt: Time!
+  """
+  When this record was last changed.
+  """
+  updatedAt: Time!
+  """
+  The filing whose status changed.
+  """
+  filingID: ID!
+  """
+  The status the filing took: SUBMITTED, RECEIPT_ISSUED (filed), NOTICE_ISSUED (non-compliant), CHANGED (filed, amended) or CANCELLED.
+  """
+  status: FilingEventStatus!
+  """
+  Day the change took effect (the submission, receipt, notice, change or cancellation day).
+  """
+  date: Date!
+  """
+  Account that made the change (token subject or API key); null for backfilled and system rows.
+  """
+  actorSubject: String
+  """
+  Role of that account when it made the change, e.g. DISTRICT_REGULATOR; SYSTEM for the backfill and trusted loads.
+  """
+  actorRole: String
+  """
+  Why the status changed, as recorded (e.g. backfilled from the filing's dates).
+  """
+  note: String
+  """
+  The filing whose status changed.
+  """
+  filing: Filing!
+}
+"""
+How to sort FilingEvent records: a field and a direction.
+"""
+input FilingEventOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order FilingEvents.
+  """
+  field: FilingEventOrderField!
+}
+"""
+What FilingEvent connections can be sorted by; ties are broken by ID.
+"""
+enum FilingEventOrderField {
+  """
+  By createdAt: When this record was created.
+  """
+  CREATED_AT
+  """
+  By date: Day the change took effect (the submission, receipt, notice, change or cancellation day).
+  """
+  DATE
+}
+"""
+The status the filing took: SUBMITTED, RECEIPT_ISSUED (filed), NOTICE_ISSUED (non-compliant), CHANGED (filed, amended) or CANCELLED.
+"""
+enum FilingEventStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/filingevent.Status") {
+  """
+  The institution submitted (or resubmitted) its filing materials; the 5- and 15-working-day deadlines run from this day.
+  """
+  SUBMITTED
+  """
+  The county health commission issued the receipt (回执): the institution counts as filed from this day (FILING_RATE).
+  """
+  RECEIPT_ISSUED
+  """
+  A non-compliance notice was issued (不符合要求的告知): not filed.
+  """
+  NOTICE_ISSUED
+  """
+  The filing was amended (变更备案) after a change of registration: still counts as filed.
+  """
+  CHANGED
+  """
+  The filing was cancelled (注销): not filed from this day on; earlier days keep their status.
+  """
+  CANCELLED
+}
+"""
+FilingEventWhereInput is used for filtering FilingEvent objects.
+Input was generated by ent.
+"""
+input FilingEventWhereInput {
+  not: FilingEventWhereInput
+  and: [FilingEventWhereInput!]
+  or: [FilingEventWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  filing_id field predicates
+  """
+  filingID: ID
+  filingIDNEQ: ID
+  filingIDIn: [ID!]
+  filingIDNotIn: [ID!]
+  """
+  status field predicates
+  """
+  status: FilingEventStatus
+  statusNEQ: FilingEventStatus
+  statusIn: [FilingEventStatus!]
+  statusNotIn: [FilingEventStatus!]
+  """
+  date field predicates
+  """
+  date: Date
+  dateNEQ: Date
+  dateIn: [Date!]
+  dateNotIn: [Date!]
+  dateGT: Date
+  dateGTE: Date
+  dateLT: Date
+  dateLTE: Date
+  """
+  actor_role field predicates
+  """
+  actorRole: String
+  actorRoleNEQ: String
+  actorRoleIn: [String!]
+  actorRoleNotIn: [String!]
+  actorRoleGT: String
+  actorRoleGTE: String
+  actorRoleLT: String
+  actorRoleLTE: String
+  actorRoleContains: String
+  actorRoleHasPrefix: String
+  actorRoleHasSuffix: String
+  actorRoleIsNil: Boolean
+  actorRoleNotNil: Boolean
+  actorRoleEqualFold: String
+  actorRoleContainsFold: String
+  """
+  note field predicates
+  """
+  note: String
+  noteNEQ: String
+  noteIn: [String!]
+  noteNotIn: [String!]
+  noteGT: String
+  noteGTE: String
+  noteLT: String
+  noteLTE: String
+  noteContains: String
+  noteHasPrefix: String
+  noteHasSuffix: String
+  noteIsNil: Boolean
+  noteNotNil: Boolean
+  noteEqualFold: String
+  noteContainsFold: String
+  """
+  true: only FilingEvent records with at least one FilingEvent.filing; false: only those with none.
+  """
+  hasFiling: Boolean
+  """
+  Only FilingEvent records with at least one FilingEvent.filing matching all of these filters.
+  """
+  hasFilingWith: [FilingWhereInput!]
 }
 """
 How to sort Filing records: a field and a direction.
@@ -6117,7 +6827,7 @@ enum FilingStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/filing.Status") {
   """
   CHANGED
   """
-  Withdrawn or cancelled (注销); no longer counts as filed, for earlier days either.
+  Withdrawn or cancelled (注销); no longer counts as filed from cancelled_at on; earlier days keep their status.
   """
   CANCELLED
 }
@@ -6214,6 +6924,32 @@ input FilingWhereInput {
   noncomplianceNotifiedAtIsNil: Boolean
   noncomplianceNotifiedAtNotNil: Boolean
   """
+  changed_at field predicates
+  """
+  changedAt: Date
+  changedAtNEQ: Date
+  changedAtIn: [Date!]
+  changedAtNotIn: [Date!]
+  changedAtGT: Date
+  changedAtGTE: Date
+  changedAtLT: Date
+  changedAtLTE: Date
+  changedAtIsNil: Boolean
+  changedAtNotNil: Boolean
+  """
+  cancelled_at field predicates
+  """
+  cancelledAt: Date
+  cancelledAtNEQ: Date
+  cancelledAtIn: [Date!]
+  cancelledAtNotIn: [Date!]
+  cancelledAtGT: Date
+  cancelledAtGTE: Date
+  cancelledAtLT: Date
+  cancelledAtLTE: Date
+  cancelledAtIsNil: Boolean
+  cancelledAtNotNil: Boolean
+  """
   true: only Filing records with at least one Filing.institution; false: only those with none.
   """
   hasInstitution: Boolean
@@ -6221,9 +6957,17 @@ input FilingWhereInput {
   Only Filing records with at least one Filing.institution matching all of these filters.
   """
   hasInstitutionWith: [InstitutionWhereInput!]
+  """
+  true: only Filing records with at least one Filing.events; false: only those with none.
+  """
+  hasEvents: Boolean
+  """
+  Only Filing records with at least one Filing.events matching all of these filters.
+  """
+  hasEventsWith: [FilingEventWhereInput!]
 }
 """
-One rule violation found in an inspection, with its deadline for correction and the day it was corrected.
+One rule violation found in an inspection, with its rectification deadline (整改期限) and workflow: OPEN, RECTIFIED by the institution, VERIFIED by a regulator's re-inspection; OVERDUE when still OPEN after the deadline.
 """
 type Finding implements Node {
   """
@@ -6255,17 +6999,33 @@ type Finding implements Node {
   """
   description: String
   """
-  Day by which it must be corrected.
+  Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE.
   """
   deadline: Date
   """
-  Day the correction was verified; null while open.
+  Day the rectification was verified by a re-inspection (the inspection's day); null until VERIFIED.
   """
   correctedAt: Date
+  """
+  Stored workflow status: OPEN, RECTIFIED (reported by the institution) or VERIFIED (confirmed by a re-inspection). Set only by markFindingRectified and verifyFinding; OVERDUE is derived (see state).
+  """
+  status: FindingStatus!
+  """
+  Day the institution reports the finding rectified; on time when on or before deadline (RECTIFICATION_RATE). Cleared when a re-inspection rejects the rectification.
+  """
+  rectifiedAt: Date
+  """
+  The re-inspection (FOLLOW_UP) that verified the rectification.
+  """
+  verifiedByID: ID
   """
   The inspection that recorded it.
   """
   inspection: Inspection!
+  """
+  The re-inspection (FOLLOW_UP) that verified the rectification; null until VERIFIED.
+  """
+  verifiedBy: Inspection
 }
 """
 How to sort Finding records: a field and a direction.
@@ -6305,6 +7065,23 @@ enum FindingSeverity @goModel(model: "github.com/tuoyu/tuoyu/ent/finding.Severit
   Critical: endangers children; may suspend operation.
   """
   CRITICAL
+}
+"""
+Stored workflow status: OPEN, RECTIFIED (reported by the institution) or VERIFIED (confirmed by a re-inspection). Set only by markFindingRectified and verifyFinding; OVERDUE is derived (see state).
+"""
+enum FindingStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/finding.Status") {
+  """
+  Not yet rectified. Past its deadline the finding's state is OVERDUE (derived, not stored).
+  """
+  OPEN
+  """
+  The institution reported the rectification (markFindingRectified, by its staff) on rectified_at; awaits verification.
+  """
+  RECTIFIED
+  """
+  A regulator's re-inspection (verifyFinding) confirmed the rectification on corrected_at.
+  """
+  VERIFIED
 }
 """
 FindingWhereInput is used for filtering Finding objects.
@@ -6422,6 +7199,35 @@ input FindingWhereInput {
   correctedAtIsNil: Boolean
   correctedAtNotNil: Boolean
   """
+  status field predicates
+  """
+  status: FindingStatus
+  statusNEQ: FindingStatus
+  statusIn: [FindingStatus!]
+  statusNotIn: [FindingStatus!]
+  """
+  rectified_at field predicates
+  """
+  rectifiedAt: Date
+  rectifiedAtNEQ: Date
+  rectifiedAtIn: [Date!]
+  rectifiedAtNotIn: [Date!]
+  rectifiedAtGT: Date
+  rectifiedAtGTE: Date
+  rectifiedAtLT: Date
+  rectifiedAtLTE: Date
+  rectifiedAtIsNil: Boolean
+  rectifiedAtNotNil: Boolean
+  """
+  verified_by_id field predicates
+  """
+  verifiedByID: ID
+  verifiedByIDNEQ: ID
+  verifiedByIDIn: [ID!]
+  verifiedByIDNotIn: [ID!]
+  verifiedByIDIsNil: Boolean
+  verifiedByIDNotNil: Boolean
+  """
   true: only Finding records with at least one Finding.inspection; false: only those with none.
   """
   hasInspection: Boolean
@@ -6429,6 +7235,14 @@ input FindingWhereInput {
   Only Finding records with at least one Finding.inspection matching all of these filters.
   """
   hasInspectionWith: [InspectionWhereInput!]
+  """
+  true: only Finding records with at least one Finding.verifiedBy; false: only those with none.
+  """
+  hasVerifiedBy: Boolean
+  """
+  Only Finding records with at least one Finding.verifiedBy matching all of these filters.
+  """
+  hasVerifiedByWith: [InspectionWhereInput!]
 }
 """
 One health observation of a child at an institution: entry exam, check-up, growth measurement, developmental screening, vaccination check or daily (morning/noon) check.
@@ -7192,7 +8006,7 @@ enum IndicatorKey @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.
   """
   KINDERGARTEN_CHILDCARE_SHARE
   """
-  备案率: share of open institutions that are filed (FILED or CHANGED with a receipt), as of a day (RATIO).
+  备案率: share of childcare providers filed on the day — the latest status of a filing's history on or before it is RECEIPT_ISSUED or CHANGED — as of a day (RATIO).
   """
   FILING_RATE
   """
@@ -7223,6 +8037,18 @@ enum IndicatorKey @goModel(model: "github.com/tuoyu/tuoyu/ent/schema/schematype.
   指导中心数: open guidance centres in the region, as of a day (COUNT).
   """
   GUIDANCE_CENTERS
+  """
+  备案回执按时出具率: share of receipts issued in [from, to) within 5 working days of the submission (RATIO, period).
+  """
+  FILING_ON_TIME_RATE
+  """
+  整改按时完成率: share of findings due in [from, to) rectified on or before their deadline (RATIO, period).
+  """
+  RECTIFICATION_RATE
+  """
+  投诉按时办结率: share of complaints due in [from, to) closed on or before their handling deadline (RATIO, period).
+  """
+  COMPLAINT_ON_TIME_RATE
 }
 """
 A supervisory visit (监督检查) to an institution by a regulator, with its outcome and findings.
@@ -7268,6 +8094,10 @@ type Inspection implements Node {
   Findings recorded during the visit.
   """
   findings: [Finding!]
+  """
+  Earlier findings whose rectification this re-inspection verified (verifyFinding).
+  """
+  verifiedFindings: [Finding!]
 }
 """
 One page of Inspection records (a Relay connection).
@@ -7468,6 +8298,14 @@ input InspectionWhereInput {
   Only Inspection records with at least one Inspection.findings matching all of these filters.
   """
   hasFindingsWith: [FindingWhereInput!]
+  """
+  true: only Inspection records with at least one Inspection.verifiedFindings; false: only those with none.
+  """
+  hasVerifiedFindings: Boolean
+  """
+  Only Inspection records with at least one Inspection.verifiedFindings matching all of these filters.
+  """
+  hasVerifiedFindingsWith: [FindingWhereInput!]
 }
 """
 A childcare provider registered with a health commission: a 托育机构, a kindergarten with 托班, an employer, community or home setting, or a guidance centre. Open over [openedAt, closedAt).
@@ -8592,7 +9430,7 @@ type Query {
     where: ChildWhereInput
   ): ChildConnection!
   """
-  All Complaint records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A complaint received about an institution, from receipt to resolution.
+  All Complaint records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. A complaint received about an institution, from receipt to resolution, with its handling deadline (due_on) and outcome.
   """
   complaints(
     """
@@ -8660,7 +9498,7 @@ type Query {
     where: EnrolmentWhereInput
   ): EnrolmentConnection!
   """
-  All Filing records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. FILING_RATE counts institutions whose filing is FILED or CHANGED with a receipt.
+  All Filing records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One 备案 (filing) of an institution with the county-level health commission: submission, review, receipt (回执) or non-compliance notice. Every status change is kept as a FilingEvent; FILING_RATE as of a day counts institutions whose filing's latest event on or before that day is RECEIPT_ISSUED or CHANGED.
   """
   filings(
     """
@@ -10574,6 +11412,16 @@ input UpdateComplaintInput {
   """
   category: String
   """
+  Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue.
+  """
+  dueOn: Date
+  clearDueOn: Boolean
+  """
+  Outcome of the handling; required when closed_at is set, and only then.
+  """
+  outcome: ComplaintOutcome
+  clearOutcome: Boolean
+  """
   How it was resolved.
   """
   resolution: String
@@ -10632,6 +11480,16 @@ input UpdateFilingInput {
   noncomplianceNotifiedAt: Date
   clearNoncomplianceNotifiedAt: Boolean
   """
+  Day of the latest amendment (变更备案); set to the change's day when status becomes CHANGED (today when not given).
+  """
+  changedAt: Date
+  clearChangedAt: Boolean
+  """
+  Day the filing was cancelled (注销); set when status becomes CANCELLED (today when not given). The institution no longer counts as filed from this day; earlier days keep their status (FilingEvent history).
+  """
+  cancelledAt: Date
+  clearCancelledAt: Boolean
+  """
   Documents attached to the filing.
   """
   documents: [FilingDocument!]
@@ -10658,15 +11516,10 @@ input UpdateFindingInput {
   description: String
   clearDescription: Boolean
   """
-  Day by which it must be corrected.
+  Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE.
   """
   deadline: Date
   clearDeadline: Boolean
-  """
-  Day the correction was verified; null while open.
-  """
-  correctedAt: Date
-  clearCorrectedAt: Boolean
   inspectionID: ID
 }
 """
@@ -11072,6 +11925,336 @@ input UpdateTargetInput {
   """
   kind: TargetKind
   regionID: ID
+}
+"""
+One exception to the Monday–Friday week of the official working-day calendar (a holiday on a weekday or a make-up workday on a weekend), loaded by an operator for a year; working-day deadlines use it.
+"""
+type WorkCalendarDay implements Node {
+  """
+  Global ID of this WorkCalendarDay: opaque, stable, unique across all types (node(id:) fetches any record by it).
+  """
+  id: ID!
+  """
+  When this record was created.
+  """
+  createdAt: Time!
+  """
+  When this record was last changed.
+  """
+  updatedAt: Time!
+  """
+  The calendar day.
+  """
+  date: Date!
+  """
+  Calendar year the day was loaded for (its holiday notice's year; a 元旦 holiday may fall in the previous December).
+  """
+  year: Int!
+  """
+  True for a make-up workday (调休上班) on a weekend; false for a public holiday (放假).
+  """
+  workday: Boolean!
+  """
+  Holiday name, e.g. 国庆节; make-up days carry the holiday they make up for.
+  """
+  name: String
+}
+"""
+How to sort WorkCalendarDay records: a field and a direction.
+"""
+input WorkCalendarDayOrder {
+  """
+  The ordering direction.
+  """
+  direction: OrderDirection! = ASC
+  """
+  The field by which to order WorkCalendarDays.
+  """
+  field: WorkCalendarDayOrderField!
+}
+"""
+What WorkCalendarDay connections can be sorted by; ties are broken by ID.
+"""
+enum WorkCalendarDayOrderField {
+  """
+  By createdAt: When this record was created.
+  """
+  CREATED_AT
+}
+"""
+WorkCalendarDayWhereInput is used for filtering WorkCalendarDay objects.
+Input was generated by ent.
+"""
+input WorkCalendarDayWhereInput {
+  not: WorkCalendarDayWhereInput
+  and: [WorkCalendarDayWhereInput!]
+  or: [WorkCalendarDayWhereInput!]
+  """
+  id field predicates
+  """
+  id: ID
+  idNEQ: ID
+  idIn: [ID!]
+  idNotIn: [ID!]
+  idGT: ID
+  idGTE: ID
+  idLT: ID
+  idLTE: ID
+  """
+  created_at field predicates
+  """
+  createdAt: Time
+  createdAtNEQ: Time
+  createdAtIn: [Time!]
+  createdAtNotIn: [Time!]
+  createdAtGT: Time
+  createdAtGTE: Time
+  createdAtLT: Time
+  createdAtLTE: Time
+  """
+  updated_at field predicates
+  """
+  updatedAt: Time
+  updatedAtNEQ: Time
+  updatedAtIn: [Time!]
+  updatedAtNotIn: [Time!]
+  updatedAtGT: Time
+  updatedAtGTE: Time
+  updatedAtLT: Time
+  updatedAtLTE: Time
+  """
+  date field predicates
+  """
+  date: Date
+  dateNEQ: Date
+  dateIn: [Date!]
+  dateNotIn: [Date!]
+  dateGT: Date
+  dateGTE: Date
+  dateLT: Date
+  dateLTE: Date
+  """
+  year field predicates
+  """
+  year: Int
+  yearNEQ: Int
+  yearIn: [Int!]
+  yearNotIn: [Int!]
+  yearGT: Int
+  yearGTE: Int
+  yearLT: Int
+  yearLTE: Int
+  """
+  workday field predicates
+  """
+  workday: Boolean
+  workdayNEQ: Boolean
+  """
+  name field predicates
+  """
+  name: String
+  nameNEQ: String
+  nameIn: [String!]
+  nameNotIn: [String!]
+  nameGT: String
+  nameGTE: String
+  nameLT: String
+  nameLTE: String
+  nameContains: String
+  nameHasPrefix: String
+  nameHasSuffix: String
+  nameIsNil: Boolean
+  nameNotNil: Boolean
+  nameEqualFold: String
+  nameContainsFold: String
+}
+`, BuiltIn: false},
+	{Name: "../schema/filing.graphql", Input: `# Filing workflow with working-day deadlines (备案, 国卫办人口发〔2019〕25号)
+# and supervision (监督检查, 整改, 投诉). See README "Filing workflow" and
+# "Supervision". Logic lives in internal/filing, internal/supervision and
+# internal/workday.
+
+"Which 25号文 deadline a work-list item is about."
+enum FilingDeadlineKind {
+  "The receipt (回执) is due within 5 working days of the submission."
+  RECEIPT
+  "A non-compliance notice, if any, is due within 15 working days of the submission; a filing still undecided then is overdue on both."
+  NOTICE
+}
+
+"""
+One deadline of a filing still awaiting a decision (status SUBMITTED: neither a
+receipt nor a notice issued), for the county office's work list.
+"""
+type FilingDeadline {
+  "The filing (its institution, submission day and documents)."
+  filing: Filing!
+  "RECEIPT (5 working days) or NOTICE (15 working days)."
+  kind: FilingDeadlineKind!
+  "The last day the action is on time: the 5th or 15th working day after submittedAt on the official calendar (调休 included)."
+  dueOn: Date!
+  "Working days from asOf to dueOn: positive while due (0 on the day itself), negative once overdue."
+  workingDaysLeft: Int!
+  "Calendar days after dueOn as of asOf; 0 while not overdue."
+  daysOverdue: Int!
+}
+
+"A finding whose rectification deadline has passed while it is still OPEN."
+type OverdueFinding {
+  "The finding (its inspection and institution, rule and severity)."
+  finding: Finding!
+  "The rectification deadline that passed."
+  deadline: Date!
+  "Calendar days after the deadline as of asOf (at least 1)."
+  daysOverdue: Int!
+}
+
+"A complaint still open after its handling deadline."
+type OverdueComplaint {
+  "The complaint (its institution, channel and category)."
+  complaint: Complaint!
+  "The handling deadline that passed (Complaint.dueOn)."
+  dueOn: Date!
+  "Calendar days after the deadline as of asOf (at least 1)."
+  daysOverdue: Int!
+}
+
+"""
+State of a finding as of a day: the stored status, with OPEN shown as OVERDUE
+once the deadline has passed. Derived on read, never stored, so it cannot go
+stale.
+"""
+enum FindingState {
+  "Not rectified; the deadline (if any) has not passed."
+  OPEN
+  "Still not rectified on a day after its deadline."
+  OVERDUE
+  "Reported rectified by the institution; awaiting a re-inspection."
+  RECTIFIED
+  "Rectification confirmed by a regulator's re-inspection."
+  VERIFIED
+}
+
+extend type Finding {
+  """
+  The finding's state on asOf (default: today in the server's time zone):
+  OVERDUE when its status is OPEN and asOf is after its deadline, else its
+  status as stored.
+  """
+  state("The day to evaluate on, YYYY-MM-DD; default today." asOf: Date): FindingState!
+}
+
+"One exception to the Monday–Friday week in loadWorkCalendar."
+input WorkCalendarDayInput {
+  "The day, within the loaded year."
+  date: Date!
+  "True for a make-up workday (调休上班), which must be a Saturday or Sunday; false for a public holiday (放假)."
+  workday: Boolean!
+  "The holiday's name, e.g. 国庆节; at most 100 characters."
+  name: String
+}
+
+"The working-day calendar's coverage after a load."
+type WorkCalendarCoverage {
+  "The year loaded."
+  year: Int!
+  "How many exceptions were stored for it."
+  days: Int!
+  "The last year deadlines can now be computed for; later dates are refused with CALENDAR_UNKNOWN."
+  lastKnownYear: Int!
+}
+
+extend type Query {
+  """
+  Filings in the region still awaiting a decision whose receipt or notice
+  deadline falls within the next ` + "`" + `within` + "`" + ` working days (from asOf, asOf
+  included), soonest first. Regulators only, for regions inside their own
+  (FORBIDDEN otherwise). A deadline beyond the working-day calendar's last
+  known year is CALENDAR_UNKNOWN.
+  """
+  filingsDue(
+    "The region (Region.id), typically a county (区县); its descendants are included."
+    regionID: ID!
+    "Horizon in working days, 0 to 30 (default 3): items with asOf <= dueOn <= the within-th working day after asOf."
+    within: Int = 3
+    "The day the list is for, YYYY-MM-DD (default: today in the server's time zone)."
+    asOf: Date
+  ): [FilingDeadline!]!
+  """
+  Filings in the region still awaiting a decision after a deadline passed
+  (dueOn < asOf), most overdue first; a filing undecided after 15 working
+  days appears twice (RECEIPT and NOTICE). Regulators only, inside their region.
+  """
+  filingsOverdue(
+    "The region (Region.id); its descendants are included."
+    regionID: ID!
+    "The day the list is for, YYYY-MM-DD (default: today)."
+    asOf: Date
+  ): [FilingDeadline!]!
+  """
+  Findings at institutions in the region still OPEN after their rectification
+  deadline (deadline < asOf), most overdue first. Regulators only, inside their region.
+  """
+  findingsOverdue(
+    "The region (Region.id); its descendants are included."
+    regionID: ID!
+    "The day the list is for, YYYY-MM-DD (default: today)."
+    asOf: Date
+  ): [OverdueFinding!]!
+  """
+  Complaints about institutions in the region still open (no closedAt) after
+  their handling deadline (dueOn < asOf), most overdue first. Regulators only,
+  inside their region.
+  """
+  complaintsOverdue(
+    "The region (Region.id); its descendants are included."
+    regionID: ID!
+    "The day the list is for, YYYY-MM-DD (default: today)."
+    asOf: Date
+  ): [OverdueComplaint!]!
+}
+
+extend type Mutation {
+  """
+  Loads one year of the official working-day calendar (the State Council's
+  holiday notice), replacing what was loaded or built in for that year.
+  List every public holiday and every make-up workday of the year; other days
+  follow the Monday–Friday week. PROVINCE_REGULATOR only.
+  """
+  loadWorkCalendar(
+    "The year, 2000 to 2200; every day must lie in it."
+    year: Int!
+    "The year's holidays and make-up workdays, at most 120."
+    days: [WorkCalendarDayInput!]!
+  ): WorkCalendarCoverage!
+  """
+  Reports a finding rectified (整改完成) by the institution: staff of the
+  finding's institution only (INSTITUTION_STAFF); the finding must be OPEN.
+  It becomes RECTIFIED until a regulator's re-inspection verifies it.
+  """
+  markFindingRectified(
+    "The finding (Finding.id)."
+    findingID: ID!
+    "Day the rectification was completed: on or after the inspection day and not after today."
+    rectifiedOn: Date!
+  ): Finding!
+  """
+  Records the result of a re-inspection of a RECTIFIED (or still OPEN)
+  finding: regulators of the institution's region only. The inspection must
+  be a FOLLOW_UP of the same institution on or after the inspection that
+  recorded the finding. Accepted: VERIFIED with correctedAt the re-inspection's
+  day. Rejected: back to OPEN (rectifiedAt cleared), with newDeadline when given.
+  """
+  verifyFinding(
+    "The finding (Finding.id)."
+    findingID: ID!
+    "The FOLLOW_UP inspection (Inspection.id) that checked it."
+    inspectionID: ID!
+    "Whether the rectification was confirmed."
+    accepted: Boolean!
+    "When rejected: a new rectification deadline, after the re-inspection's day (default: keep the old one)."
+    newDeadline: Date
+  ): Finding!
 }
 `, BuiltIn: false},
 	{Name: "../schema/kpi.graphql", Input: `# KPI engine: the indicators of the KPI dictionary (design.md §3) as exact,
@@ -11860,6 +13043,10 @@ func (ec *executionContext) childFields_Complaint(ctx context.Context, field gra
 		return ec.fieldContext_Complaint_channel(ctx, field)
 	case "category":
 		return ec.fieldContext_Complaint_category(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_Complaint_dueOn(ctx, field)
+	case "outcome":
+		return ec.fieldContext_Complaint_outcome(ctx, field)
 	case "resolution":
 		return ec.fieldContext_Complaint_resolution(ctx, field)
 	case "institution":
@@ -11976,10 +13163,16 @@ func (ec *executionContext) childFields_Filing(ctx context.Context, field graphq
 		return ec.fieldContext_Filing_status(ctx, field)
 	case "noncomplianceNotifiedAt":
 		return ec.fieldContext_Filing_noncomplianceNotifiedAt(ctx, field)
+	case "changedAt":
+		return ec.fieldContext_Filing_changedAt(ctx, field)
+	case "cancelledAt":
+		return ec.fieldContext_Filing_cancelledAt(ctx, field)
 	case "documents":
 		return ec.fieldContext_Filing_documents(ctx, field)
 	case "institution":
 		return ec.fieldContext_Filing_institution(ctx, field)
+	case "events":
+		return ec.fieldContext_Filing_events(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Filing", field.Name)
 }
@@ -11996,6 +13189,22 @@ func (ec *executionContext) childFields_FilingConnection(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type FilingConnection", field.Name)
 }
 
+func (ec *executionContext) childFields_FilingDeadline(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filing":
+		return ec.fieldContext_FilingDeadline_filing(ctx, field)
+	case "kind":
+		return ec.fieldContext_FilingDeadline_kind(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_FilingDeadline_dueOn(ctx, field)
+	case "workingDaysLeft":
+		return ec.fieldContext_FilingDeadline_workingDaysLeft(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_FilingDeadline_daysOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FilingDeadline", field.Name)
+}
+
 func (ec *executionContext) childFields_FilingEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "node":
@@ -12004,6 +13213,32 @@ func (ec *executionContext) childFields_FilingEdge(ctx context.Context, field gr
 		return ec.fieldContext_FilingEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FilingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FilingEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FilingEvent_id(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_FilingEvent_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_FilingEvent_updatedAt(ctx, field)
+	case "filingID":
+		return ec.fieldContext_FilingEvent_filingID(ctx, field)
+	case "status":
+		return ec.fieldContext_FilingEvent_status(ctx, field)
+	case "date":
+		return ec.fieldContext_FilingEvent_date(ctx, field)
+	case "actorSubject":
+		return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
+	case "actorRole":
+		return ec.fieldContext_FilingEvent_actorRole(ctx, field)
+	case "note":
+		return ec.fieldContext_FilingEvent_note(ctx, field)
+	case "filing":
+		return ec.fieldContext_FilingEvent_filing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FilingEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Finding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12026,8 +13261,18 @@ func (ec *executionContext) childFields_Finding(ctx context.Context, field graph
 		return ec.fieldContext_Finding_deadline(ctx, field)
 	case "correctedAt":
 		return ec.fieldContext_Finding_correctedAt(ctx, field)
+	case "status":
+		return ec.fieldContext_Finding_status(ctx, field)
+	case "rectifiedAt":
+		return ec.fieldContext_Finding_rectifiedAt(ctx, field)
+	case "verifiedByID":
+		return ec.fieldContext_Finding_verifiedByID(ctx, field)
 	case "inspection":
 		return ec.fieldContext_Finding_inspection(ctx, field)
+	case "verifiedBy":
+		return ec.fieldContext_Finding_verifiedBy(ctx, field)
+	case "state":
+		return ec.fieldContext_Finding_state(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Finding", field.Name)
 }
@@ -12284,6 +13529,8 @@ func (ec *executionContext) childFields_Inspection(ctx context.Context, field gr
 		return ec.fieldContext_Inspection_institution(ctx, field)
 	case "findings":
 		return ec.fieldContext_Inspection_findings(ctx, field)
+	case "verifiedFindings":
+		return ec.fieldContext_Inspection_verifiedFindings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Inspection", field.Name)
 }
@@ -12388,6 +13635,30 @@ func (ec *executionContext) childFields_InstitutionEdge(ctx context.Context, fie
 		return ec.fieldContext_InstitutionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InstitutionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OverdueComplaint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "complaint":
+		return ec.fieldContext_OverdueComplaint_complaint(ctx, field)
+	case "dueOn":
+		return ec.fieldContext_OverdueComplaint_dueOn(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_OverdueComplaint_daysOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverdueComplaint", field.Name)
+}
+
+func (ec *executionContext) childFields_OverdueFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "finding":
+		return ec.fieldContext_OverdueFinding_finding(ctx, field)
+	case "deadline":
+		return ec.fieldContext_OverdueFinding_deadline(ctx, field)
+	case "daysOverdue":
+		return ec.fieldContext_OverdueFinding_daysOverdue(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OverdueFinding", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12726,6 +13997,18 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
 
+func (ec *executionContext) childFields_WorkCalendarCoverage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_WorkCalendarCoverage_year(ctx, field)
+	case "days":
+		return ec.fieldContext_WorkCalendarCoverage_days(ctx, field)
+	case "lastKnownYear":
+		return ec.fieldContext_WorkCalendarCoverage_lastKnownYear(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarCoverage", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -12931,6 +14214,20 @@ func (ec *executionContext) field_Child_healthRecords_args(ctx context.Context, 
 		return nil, err
 	}
 	args["orderBy"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Finding_state_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
 	return args, nil
 }
 
@@ -13616,6 +14913,50 @@ func (ec *executionContext) field_Mutation_createTarget_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_loadWorkCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "days",
+		func(ctx context.Context, v any) ([]model.WorkCalendarDayInput, error) {
+			return ec.unmarshalNWorkCalendarDayInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarDayInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["days"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_markFindingRectified_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "findingID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["findingID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "rectifiedOn",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rectifiedOn"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordDailyChecks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14028,6 +15369,44 @@ func (ec *executionContext) field_Mutation_updateTarget_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_verifyFinding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "findingID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["findingID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "inspectionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inspectionID"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "accepted",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["accepted"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "newDeadline",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["newDeadline"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14258,6 +15637,28 @@ func (ec *executionContext) field_Query_children_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_complaintsOverdue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_complaints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14366,6 +15767,58 @@ func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_filingsDue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "within",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["within"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_filingsOverdue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_filings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14417,6 +15870,28 @@ func (ec *executionContext) field_Query_filings_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_findingsOverdue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "regionID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regionID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg1
 	return args, nil
 }
 
@@ -17480,6 +18955,52 @@ func (ec *executionContext) fieldContext_Complaint_category(_ context.Context, f
 	return graphql.NewScalarFieldContext("Complaint", field, false, false, "String")
 }
 
+func (ec *executionContext) _Complaint_dueOn(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Complaint_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Complaint_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Complaint", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Complaint_outcome(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Complaint_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *complaint.Outcome) graphql.Marshaler {
+			return ec.marshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Complaint_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Complaint", field, false, false, "ComplaintOutcome")
+}
+
 func (ec *executionContext) _Complaint_resolution(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18430,6 +19951,52 @@ func (ec *executionContext) fieldContext_Filing_noncomplianceNotifiedAt(_ contex
 	return graphql.NewScalarFieldContext("Filing", field, false, false, "Date")
 }
 
+func (ec *executionContext) _Filing_changedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Filing_changedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Filing_changedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Filing", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Filing_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Filing_cancelledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Filing_cancelledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Filing", field, false, false, "Date")
+}
+
 func (ec *executionContext) _Filing_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18480,6 +20047,38 @@ func (ec *executionContext) fieldContext_Filing_institution(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Filing_events(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Filing_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.FilingEvent) graphql.Marshaler {
+			return ec.marshalOFilingEvent2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Filing_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Filing",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FilingEvent(ctx, field)
 		},
 	}
 	return fc, nil
@@ -18572,6 +20171,130 @@ func (ec *executionContext) fieldContext_FilingConnection_totalCount(_ context.C
 	return graphql.NewScalarFieldContext("FilingConnection", field, false, false, "Int")
 }
 
+func (ec *executionContext) _FilingDeadline_filing(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingDeadline_filing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Filing) graphql.Marshaler {
+			return ec.marshalNFiling2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFiling(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingDeadline_filing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FilingDeadline",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Filing(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FilingDeadline_kind(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingDeadline_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FilingDeadlineKind) graphql.Marshaler {
+			return ec.marshalNFilingDeadlineKind2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingDeadline_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingDeadline", field, false, false, "FilingDeadlineKind")
+}
+
+func (ec *executionContext) _FilingDeadline_dueOn(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingDeadline_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingDeadline_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingDeadline", field, false, false, "Date")
+}
+
+func (ec *executionContext) _FilingDeadline_workingDaysLeft(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingDeadline_workingDaysLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WorkingDaysLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingDeadline_workingDaysLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingDeadline", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FilingDeadline_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingDeadline_daysOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingDeadline_daysOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingDeadline", field, false, false, "Int")
+}
+
 func (ec *executionContext) _FilingEdge_node(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEdge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18625,6 +20348,245 @@ func (ec *executionContext) _FilingEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_FilingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FilingEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _FilingEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FilingEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FilingEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FilingEvent_filingID(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_filingID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FilingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_filingID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FilingEvent_status(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v filingevent.Status) graphql.Marshaler {
+			return ec.marshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "FilingEventStatus")
+}
+
+func (ec *executionContext) _FilingEvent_date(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "Date")
+}
+
+func (ec *executionContext) _FilingEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorSubject, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _FilingEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_actorRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorRole, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_actorRole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _FilingEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _FilingEvent_filing(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_filing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filing(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Filing) graphql.Marshaler {
+			return ec.marshalNFiling2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFiling(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_filing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FilingEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Filing(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Finding_id(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
@@ -18834,6 +20796,75 @@ func (ec *executionContext) fieldContext_Finding_correctedAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("Finding", field, false, false, "Date")
 }
 
+func (ec *executionContext) _Finding_status(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v finding.Status) graphql.Marshaler {
+			return ec.marshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "FindingStatus")
+}
+
+func (ec *executionContext) _Finding_rectifiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_rectifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RectifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_rectifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Finding_verifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_verifiedByID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedByID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_verifiedByID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Finding", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Finding_inspection(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18862,6 +20893,82 @@ func (ec *executionContext) fieldContext_Finding_inspection(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Inspection(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_verifiedBy(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_verifiedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedBy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Inspection) graphql.Marshaler {
+			return ec.marshalOInspection2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_verifiedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Inspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Finding_state(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Finding_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Finding().State(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.FindingState) graphql.Marshaler {
+			return ec.marshalNFindingState2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFindingState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Finding_state(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Finding",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type FindingState does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Finding_state_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -21072,6 +23179,38 @@ func (ec *executionContext) _Inspection_findings(ctx context.Context, field grap
 	)
 }
 func (ec *executionContext) fieldContext_Inspection_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Inspection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Inspection_verifiedFindings(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Inspection_verifiedFindings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedFindings(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Finding) graphql.Marshaler {
+			return ec.marshalOFinding2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Inspection_verifiedFindings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Inspection",
 		Field:      field,
@@ -23748,6 +25887,294 @@ func (ec *executionContext) fieldContext_Mutation_recordDailyChecks(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_loadWorkCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loadWorkCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoadWorkCalendar(ctx, fc.Args["year"].(int), fc.Args["days"].([]model.WorkCalendarDayInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkCalendarCoverage) graphql.Marshaler {
+			return ec.marshalNWorkCalendarCoverage2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarCoverage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loadWorkCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarCoverage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loadWorkCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_markFindingRectified(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_markFindingRectified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MarkFindingRectified(ctx, fc.Args["findingID"].(int), fc.Args["rectifiedOn"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFinding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_markFindingRectified(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_markFindingRectified_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyFinding(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyFinding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyFinding(ctx, fc.Args["findingID"].(int), fc.Args["inspectionID"].(int), fc.Args["accepted"].(bool), fc.Args["newDeadline"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFinding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyFinding(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyFinding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OverdueComplaint_complaint(ctx context.Context, field graphql.CollectedField, obj *model.OverdueComplaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueComplaint_complaint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Complaint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Complaint) graphql.Marshaler {
+			return ec.marshalNComplaint2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaint(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueComplaint_complaint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OverdueComplaint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Complaint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OverdueComplaint_dueOn(ctx context.Context, field graphql.CollectedField, obj *model.OverdueComplaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueComplaint_dueOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DueOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueComplaint_dueOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OverdueComplaint", field, false, false, "Date")
+}
+
+func (ec *executionContext) _OverdueComplaint_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.OverdueComplaint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueComplaint_daysOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueComplaint_daysOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OverdueComplaint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OverdueFinding_finding(ctx context.Context, field graphql.CollectedField, obj *model.OverdueFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueFinding_finding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Finding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Finding) graphql.Marshaler {
+			return ec.marshalNFinding2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFinding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueFinding_finding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OverdueFinding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Finding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OverdueFinding_deadline(ctx context.Context, field graphql.CollectedField, obj *model.OverdueFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueFinding_deadline(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deadline, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueFinding_deadline(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OverdueFinding", field, false, false, "Date")
+}
+
+func (ec *executionContext) _OverdueFinding_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.OverdueFinding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OverdueFinding_daysOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DaysOverdue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OverdueFinding_daysOverdue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OverdueFinding", field, false, false, "Int")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25095,6 +27522,182 @@ func (ec *executionContext) fieldContext_Query_targets(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_targets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_filingsDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_filingsDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FilingsDue(ctx, fc.Args["regionID"].(int), fc.Args["within"].(*int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FilingDeadline) graphql.Marshaler {
+			return ec.marshalNFilingDeadline2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_filingsDue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FilingDeadline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_filingsDue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_filingsOverdue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_filingsOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FilingsOverdue(ctx, fc.Args["regionID"].(int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.FilingDeadline) graphql.Marshaler {
+			return ec.marshalNFilingDeadline2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_filingsOverdue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FilingDeadline(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_filingsOverdue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_findingsOverdue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_findingsOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().FindingsOverdue(ctx, fc.Args["regionID"].(int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OverdueFinding) graphql.Marshaler {
+			return ec.marshalNOverdueFinding2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_findingsOverdue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OverdueFinding(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_findingsOverdue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_complaintsOverdue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_complaintsOverdue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ComplaintsOverdue(ctx, fc.Args["regionID"].(int), fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.OverdueComplaint) graphql.Marshaler {
+			return ec.marshalNOverdueComplaint2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_complaintsOverdue(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OverdueComplaint(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_complaintsOverdue_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27828,6 +30431,236 @@ func (ec *executionContext) fieldContext_Viewer_institution(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WorkCalendarCoverage_year(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarCoverage_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarCoverage_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarCoverage_days(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarCoverage_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarCoverage_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarCoverage_lastKnownYear(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarCoverage_lastKnownYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastKnownYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarCoverage_lastKnownYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarCoverage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarDay_id(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "ID")
+}
+
+func (ec *executionContext) _WorkCalendarDay_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkCalendarDay_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkCalendarDay_date(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Date")
+}
+
+func (ec *executionContext) _WorkCalendarDay_year(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarDay_workday(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_workday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_workday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarDay_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarDay_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -31300,7 +34133,7 @@ func (ec *executionContext) unmarshalInputComplaintWhereInput(ctx context.Contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionGT", "resolutionGTE", "resolutionLT", "resolutionLTE", "resolutionContains", "resolutionHasPrefix", "resolutionHasSuffix", "resolutionIsNil", "resolutionNotNil", "resolutionEqualFold", "resolutionContainsFold", "hasInstitution", "hasInstitutionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "receivedAt", "receivedAtNEQ", "receivedAtIn", "receivedAtNotIn", "receivedAtGT", "receivedAtGTE", "receivedAtLT", "receivedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "channel", "channelNEQ", "channelIn", "channelNotIn", "category", "categoryNEQ", "categoryIn", "categoryNotIn", "categoryGT", "categoryGTE", "categoryLT", "categoryLTE", "categoryContains", "categoryHasPrefix", "categoryHasSuffix", "categoryEqualFold", "categoryContainsFold", "dueOn", "dueOnNEQ", "dueOnIn", "dueOnNotIn", "dueOnGT", "dueOnGTE", "dueOnLT", "dueOnLTE", "dueOnIsNil", "dueOnNotNil", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "outcomeIsNil", "outcomeNotNil", "resolution", "resolutionNEQ", "resolutionIn", "resolutionNotIn", "resolutionGT", "resolutionGTE", "resolutionLT", "resolutionLTE", "resolutionContains", "resolutionHasPrefix", "resolutionHasSuffix", "resolutionIsNil", "resolutionNotNil", "resolutionEqualFold", "resolutionContainsFold", "hasInstitution", "hasInstitutionWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31769,6 +34602,118 @@ func (ec *executionContext) unmarshalInputComplaintWhereInput(ctx context.Contex
 				return it, err
 			}
 			it.CategoryContainsFold = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "dueOnNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNEQ = data
+		case "dueOnIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnIn = data
+		case "dueOnNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNotIn = data
+		case "dueOnGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGT = data
+		case "dueOnGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnGTE = data
+		case "dueOnLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLT = data
+		case "dueOnLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnLTE = data
+		case "dueOnIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnIsNil = data
+		case "dueOnNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOnNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOnNotNil = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "outcomeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeNEQ"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeNEQ = data
+		case "outcomeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeIn"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcomeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeIn = data
+		case "outcomeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeNotIn"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcomeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeNotIn = data
+		case "outcomeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeIsNil = data
+		case "outcomeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcomeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OutcomeNotNil = data
 		case "resolution":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -32161,7 +35106,7 @@ func (ec *executionContext) unmarshalInputCreateComplaintInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"receivedAt", "closedAt", "channel", "category", "resolution", "institutionID"}
+	fieldsInOrder := [...]string{"receivedAt", "closedAt", "channel", "category", "dueOn", "outcome", "resolution", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32196,6 +35141,20 @@ func (ec *executionContext) unmarshalInputCreateComplaintInput(ctx context.Conte
 				return it, err
 			}
 			it.Category = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
 		case "resolution":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -32336,7 +35295,7 @@ func (ec *executionContext) unmarshalInputCreateFilingInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "status", "noncomplianceNotifiedAt", "documents", "institutionID"}
+	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "status", "noncomplianceNotifiedAt", "changedAt", "cancelledAt", "documents", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32371,6 +35330,20 @@ func (ec *executionContext) unmarshalInputCreateFilingInput(ctx context.Context,
 				return it, err
 			}
 			it.NoncomplianceNotifiedAt = data
+		case "changedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAt = data
+		case "cancelledAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAt = data
 		case "documents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documents"))
 			data, err := ec.unmarshalOFilingDocument2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocumentᚄ(ctx, v)
@@ -32413,7 +35386,7 @@ func (ec *executionContext) unmarshalInputCreateFindingInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"rule", "severity", "description", "deadline", "correctedAt", "inspectionID"}
+	fieldsInOrder := [...]string{"rule", "severity", "description", "deadline", "inspectionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32448,13 +35421,6 @@ func (ec *executionContext) unmarshalInputCreateFindingInput(ctx context.Context
 				return it, err
 			}
 			it.Deadline = data
-		case "correctedAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctedAt"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CorrectedAt = data
 		case "inspectionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectionID"))
 			data, err := ec.unmarshalNID2int(ctx, v)
@@ -34191,6 +37157,619 @@ func UnmarshalEnrolmentWhereInput(ctx context.Context, raw any) (ent.EnrolmentWh
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFilingEventOrder(ctx context.Context, obj any) (ent.FilingEventOrder, error) {
+	var it ent.FilingEventOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNFilingEventOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFilingEventOrder unmarshals raw into the FilingEventOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFilingEventOrder(ctx context.Context, raw any) (ent.FilingEventOrder, error) {
+	var out ent.FilingEventOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FilingEventOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFilingEventWhereInput(ctx context.Context, obj any) (ent.FilingEventWhereInput, error) {
+	var it ent.FilingEventWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "filingID", "filingIDNEQ", "filingIDIn", "filingIDNotIn", "status", "statusNEQ", "statusIn", "statusNotIn", "date", "dateNEQ", "dateIn", "dateNotIn", "dateGT", "dateGTE", "dateLT", "dateLTE", "actorRole", "actorRoleNEQ", "actorRoleIn", "actorRoleNotIn", "actorRoleGT", "actorRoleGTE", "actorRoleLT", "actorRoleLTE", "actorRoleContains", "actorRoleHasPrefix", "actorRoleHasSuffix", "actorRoleIsNil", "actorRoleNotNil", "actorRoleEqualFold", "actorRoleContainsFold", "note", "noteNEQ", "noteIn", "noteNotIn", "noteGT", "noteGTE", "noteLT", "noteLTE", "noteContains", "noteHasPrefix", "noteHasSuffix", "noteIsNil", "noteNotNil", "noteEqualFold", "noteContainsFold", "hasFiling", "hasFilingWith"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOFilingEventWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOFilingEventWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOFilingEventWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "filingID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filingID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FilingID = data
+		case "filingIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filingIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FilingIDNEQ = data
+		case "filingIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filingIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FilingIDIn = data
+		case "filingIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filingIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FilingIDNotIn = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOFilingEventStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOFilingEventStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOFilingEventStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOFilingEventStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "dateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateNEQ = data
+		case "dateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateIn = data
+		case "dateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateNotIn = data
+		case "dateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateGT = data
+		case "dateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateGTE = data
+		case "dateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateLT = data
+		case "dateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateLTE = data
+		case "actorRole":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRole"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRole = data
+		case "actorRoleNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleNEQ = data
+		case "actorRoleIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleIn = data
+		case "actorRoleNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleNotIn = data
+		case "actorRoleGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleGT = data
+		case "actorRoleGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleGTE = data
+		case "actorRoleLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleLT = data
+		case "actorRoleLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleLTE = data
+		case "actorRoleContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleContains = data
+		case "actorRoleHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleHasPrefix = data
+		case "actorRoleHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleHasSuffix = data
+		case "actorRoleIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleIsNil = data
+		case "actorRoleNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleNotNil = data
+		case "actorRoleEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleEqualFold = data
+		case "actorRoleContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actorRoleContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ActorRoleContainsFold = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "noteNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteNEQ = data
+		case "noteIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteIn = data
+		case "noteNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteNotIn = data
+		case "noteGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteGT = data
+		case "noteGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteGTE = data
+		case "noteLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteLT = data
+		case "noteLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteLTE = data
+		case "noteContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteContains = data
+		case "noteHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteHasPrefix = data
+		case "noteHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteHasSuffix = data
+		case "noteIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteIsNil = data
+		case "noteNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteNotNil = data
+		case "noteEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteEqualFold = data
+		case "noteContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("noteContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NoteContainsFold = data
+		case "hasFiling":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFiling"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFiling = data
+		case "hasFilingWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasFilingWith"))
+			data, err := ec.unmarshalOFilingWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasFilingWith = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFilingEventWhereInput unmarshals raw into the FilingEventWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFilingEventWhereInput(ctx context.Context, raw any) (ent.FilingEventWhereInput, error) {
+	var out ent.FilingEventWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FilingEventWhereInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFilingOrder(ctx context.Context, obj any) (ent.FilingOrder, error) {
 	var it ent.FilingOrder
 	if obj == nil {
@@ -34255,7 +37834,7 @@ func (ec *executionContext) unmarshalInputFilingWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "receiptAt", "receiptAtNEQ", "receiptAtIn", "receiptAtNotIn", "receiptAtGT", "receiptAtGTE", "receiptAtLT", "receiptAtLTE", "receiptAtIsNil", "receiptAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "noncomplianceNotifiedAt", "noncomplianceNotifiedAtNEQ", "noncomplianceNotifiedAtIn", "noncomplianceNotifiedAtNotIn", "noncomplianceNotifiedAtGT", "noncomplianceNotifiedAtGTE", "noncomplianceNotifiedAtLT", "noncomplianceNotifiedAtLTE", "noncomplianceNotifiedAtIsNil", "noncomplianceNotifiedAtNotNil", "hasInstitution", "hasInstitutionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "receiptAt", "receiptAtNEQ", "receiptAtIn", "receiptAtNotIn", "receiptAtGT", "receiptAtGTE", "receiptAtLT", "receiptAtLTE", "receiptAtIsNil", "receiptAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "noncomplianceNotifiedAt", "noncomplianceNotifiedAtNEQ", "noncomplianceNotifiedAtIn", "noncomplianceNotifiedAtNotIn", "noncomplianceNotifiedAtGT", "noncomplianceNotifiedAtGTE", "noncomplianceNotifiedAtLT", "noncomplianceNotifiedAtLTE", "noncomplianceNotifiedAtIsNil", "noncomplianceNotifiedAtNotNil", "changedAt", "changedAtNEQ", "changedAtIn", "changedAtNotIn", "changedAtGT", "changedAtGTE", "changedAtLT", "changedAtLTE", "changedAtIsNil", "changedAtNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "hasInstitution", "hasInstitutionWith", "hasEvents", "hasEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -34703,6 +38282,146 @@ func (ec *executionContext) unmarshalInputFilingWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.NoncomplianceNotifiedAtNotNil = data
+		case "changedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAt = data
+		case "changedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtNEQ = data
+		case "changedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtIn = data
+		case "changedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtNotIn = data
+		case "changedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtGT = data
+		case "changedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtGTE = data
+		case "changedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtLT = data
+		case "changedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtLTE = data
+		case "changedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtIsNil = data
+		case "changedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAtNotNil = data
+		case "cancelledAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAt = data
+		case "cancelledAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtNEQ = data
+		case "cancelledAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtIn = data
+		case "cancelledAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtNotIn = data
+		case "cancelledAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtGT = data
+		case "cancelledAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtGTE = data
+		case "cancelledAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtLT = data
+		case "cancelledAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtLTE = data
+		case "cancelledAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtIsNil = data
+		case "cancelledAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAtNotNil = data
 		case "hasInstitution":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInstitution"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -34717,6 +38436,20 @@ func (ec *executionContext) unmarshalInputFilingWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.HasInstitutionWith = data
+		case "hasEvents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEvents = data
+		case "hasEventsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEventsWith"))
+			data, err := ec.unmarshalOFilingEventWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasEventsWith = data
 		}
 	}
 	return it, nil
@@ -34798,7 +38531,7 @@ func (ec *executionContext) unmarshalInputFindingWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "inspectionID", "inspectionIDNEQ", "inspectionIDIn", "inspectionIDNotIn", "rule", "ruleNEQ", "ruleIn", "ruleNotIn", "ruleGT", "ruleGTE", "ruleLT", "ruleLTE", "ruleContains", "ruleHasPrefix", "ruleHasSuffix", "ruleEqualFold", "ruleContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "deadline", "deadlineNEQ", "deadlineIn", "deadlineNotIn", "deadlineGT", "deadlineGTE", "deadlineLT", "deadlineLTE", "deadlineIsNil", "deadlineNotNil", "correctedAt", "correctedAtNEQ", "correctedAtIn", "correctedAtNotIn", "correctedAtGT", "correctedAtGTE", "correctedAtLT", "correctedAtLTE", "correctedAtIsNil", "correctedAtNotNil", "hasInspection", "hasInspectionWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "inspectionID", "inspectionIDNEQ", "inspectionIDIn", "inspectionIDNotIn", "rule", "ruleNEQ", "ruleIn", "ruleNotIn", "ruleGT", "ruleGTE", "ruleLT", "ruleLTE", "ruleContains", "ruleHasPrefix", "ruleHasSuffix", "ruleEqualFold", "ruleContainsFold", "severity", "severityNEQ", "severityIn", "severityNotIn", "description", "descriptionNEQ", "descriptionIn", "descriptionNotIn", "descriptionGT", "descriptionGTE", "descriptionLT", "descriptionLTE", "descriptionContains", "descriptionHasPrefix", "descriptionHasSuffix", "descriptionIsNil", "descriptionNotNil", "descriptionEqualFold", "descriptionContainsFold", "deadline", "deadlineNEQ", "deadlineIn", "deadlineNotIn", "deadlineGT", "deadlineGTE", "deadlineLT", "deadlineLTE", "deadlineIsNil", "deadlineNotNil", "correctedAt", "correctedAtNEQ", "correctedAtIn", "correctedAtNotIn", "correctedAtGT", "correctedAtGTE", "correctedAtLT", "correctedAtLTE", "correctedAtIsNil", "correctedAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "rectifiedAt", "rectifiedAtNEQ", "rectifiedAtIn", "rectifiedAtNotIn", "rectifiedAtGT", "rectifiedAtGTE", "rectifiedAtLT", "rectifiedAtLTE", "rectifiedAtIsNil", "rectifiedAtNotNil", "verifiedByID", "verifiedByIDNEQ", "verifiedByIDIn", "verifiedByIDNotIn", "verifiedByIDIsNil", "verifiedByIDNotNil", "hasInspection", "hasInspectionWith", "hasVerifiedBy", "hasVerifiedByWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35386,6 +39119,146 @@ func (ec *executionContext) unmarshalInputFindingWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.CorrectedAtNotNil = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOFindingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "statusNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNEQ"))
+			data, err := ec.unmarshalOFindingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNEQ = data
+		case "statusIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusIn"))
+			data, err := ec.unmarshalOFindingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusIn = data
+		case "statusNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("statusNotIn"))
+			data, err := ec.unmarshalOFindingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StatusNotIn = data
+		case "rectifiedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAt = data
+		case "rectifiedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtNEQ = data
+		case "rectifiedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtIn = data
+		case "rectifiedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtNotIn = data
+		case "rectifiedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtGT = data
+		case "rectifiedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtGTE = data
+		case "rectifiedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtLT = data
+		case "rectifiedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtLTE = data
+		case "rectifiedAtIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtIsNil = data
+		case "rectifiedAtNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rectifiedAtNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RectifiedAtNotNil = data
+		case "verifiedByID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByID = data
+		case "verifiedByIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByIDNEQ = data
+		case "verifiedByIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByIDIn = data
+		case "verifiedByIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByIDNotIn = data
+		case "verifiedByIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByIDIsNil = data
+		case "verifiedByIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("verifiedByIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VerifiedByIDNotNil = data
 		case "hasInspection":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasInspection"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -35400,6 +39273,20 @@ func (ec *executionContext) unmarshalInputFindingWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasInspectionWith = data
+		case "hasVerifiedBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVerifiedBy"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVerifiedBy = data
+		case "hasVerifiedByWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVerifiedByWith"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVerifiedByWith = data
 		}
 	}
 	return it, nil
@@ -37201,7 +41088,7 @@ func (ec *executionContext) unmarshalInputInspectionWhereInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "inspectedOn", "inspectedOnNEQ", "inspectedOnIn", "inspectedOnNotIn", "inspectedOnGT", "inspectedOnGTE", "inspectedOnLT", "inspectedOnLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "inspector", "inspectorNEQ", "inspectorIn", "inspectorNotIn", "inspectorGT", "inspectorGTE", "inspectorLT", "inspectorLTE", "inspectorContains", "inspectorHasPrefix", "inspectorHasSuffix", "inspectorEqualFold", "inspectorContainsFold", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "hasInstitution", "hasInstitutionWith", "hasFindings", "hasFindingsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "inspectedOn", "inspectedOnNEQ", "inspectedOnIn", "inspectedOnNotIn", "inspectedOnGT", "inspectedOnGTE", "inspectedOnLT", "inspectedOnLTE", "kind", "kindNEQ", "kindIn", "kindNotIn", "inspector", "inspectorNEQ", "inspectorIn", "inspectorNotIn", "inspectorGT", "inspectorGTE", "inspectorLT", "inspectorLTE", "inspectorContains", "inspectorHasPrefix", "inspectorHasSuffix", "inspectorEqualFold", "inspectorContainsFold", "outcome", "outcomeNEQ", "outcomeIn", "outcomeNotIn", "hasInstitution", "hasInstitutionWith", "hasFindings", "hasFindingsWith", "hasVerifiedFindings", "hasVerifiedFindingsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37656,6 +41543,20 @@ func (ec *executionContext) unmarshalInputInspectionWhereInput(ctx context.Conte
 				return it, err
 			}
 			it.HasFindingsWith = data
+		case "hasVerifiedFindings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVerifiedFindings"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVerifiedFindings = data
+		case "hasVerifiedFindingsWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasVerifiedFindingsWith"))
+			data, err := ec.unmarshalOFindingWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFindingWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasVerifiedFindingsWith = data
 		}
 	}
 	return it, nil
@@ -42521,7 +46422,7 @@ func (ec *executionContext) unmarshalInputUpdateComplaintInput(ctx context.Conte
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"receivedAt", "closedAt", "clearClosedAt", "channel", "category", "resolution", "clearResolution", "institutionID"}
+	fieldsInOrder := [...]string{"receivedAt", "closedAt", "clearClosedAt", "channel", "category", "dueOn", "clearDueOn", "outcome", "clearOutcome", "resolution", "clearResolution", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42563,6 +46464,34 @@ func (ec *executionContext) unmarshalInputUpdateComplaintInput(ctx context.Conte
 				return it, err
 			}
 			it.Category = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "clearDueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearDueOn"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearDueOn = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "clearOutcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearOutcome"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearOutcome = data
 		case "resolution":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("resolution"))
 			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
@@ -42717,7 +46646,7 @@ func (ec *executionContext) unmarshalInputUpdateFilingInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "clearReceiptAt", "status", "noncomplianceNotifiedAt", "clearNoncomplianceNotifiedAt", "documents", "appendDocuments", "clearDocuments", "institutionID"}
+	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "clearReceiptAt", "status", "noncomplianceNotifiedAt", "clearNoncomplianceNotifiedAt", "changedAt", "clearChangedAt", "cancelledAt", "clearCancelledAt", "documents", "appendDocuments", "clearDocuments", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42766,6 +46695,34 @@ func (ec *executionContext) unmarshalInputUpdateFilingInput(ctx context.Context,
 				return it, err
 			}
 			it.ClearNoncomplianceNotifiedAt = data
+		case "changedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("changedAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ChangedAt = data
+		case "clearChangedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearChangedAt"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearChangedAt = data
+		case "cancelledAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cancelledAt"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CancelledAt = data
+		case "clearCancelledAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCancelledAt"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearCancelledAt = data
 		case "documents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("documents"))
 			data, err := ec.unmarshalOFilingDocument2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocumentᚄ(ctx, v)
@@ -42822,7 +46779,7 @@ func (ec *executionContext) unmarshalInputUpdateFindingInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"rule", "severity", "description", "clearDescription", "deadline", "clearDeadline", "correctedAt", "clearCorrectedAt", "inspectionID"}
+	fieldsInOrder := [...]string{"rule", "severity", "description", "clearDescription", "deadline", "clearDeadline", "inspectionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42871,20 +46828,6 @@ func (ec *executionContext) unmarshalInputUpdateFindingInput(ctx context.Context
 				return it, err
 			}
 			it.ClearDeadline = data
-		case "correctedAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("correctedAt"))
-			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.CorrectedAt = data
-		case "clearCorrectedAt":
-			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearCorrectedAt"))
-			data, err := ec.unmarshalOBoolean2bool(ctx, v)
-			if err != nil {
-				return it, err
-			}
-			it.ClearCorrectedAt = data
 		case "inspectionID":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspectionID"))
 			data, err := ec.unmarshalOID2ᚖint(ctx, v)
@@ -44323,6 +48266,570 @@ func UnmarshalUpdateTargetInput(ctx context.Context, raw any) (ent.UpdateTargetI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWorkCalendarDayInput(ctx context.Context, obj any) (model.WorkCalendarDayInput, error) {
+	var it model.WorkCalendarDayInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"date", "workday", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "workday":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workday"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workday = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkCalendarDayInput unmarshals raw into the WorkCalendarDayInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkCalendarDayInput(ctx context.Context, raw any) (model.WorkCalendarDayInput, error) {
+	var out model.WorkCalendarDayInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkCalendarDayInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWorkCalendarDayOrder(ctx context.Context, obj any) (ent.WorkCalendarDayOrder, error) {
+	var it ent.WorkCalendarDayOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"direction", "field"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNWorkCalendarDayOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkCalendarDayOrder unmarshals raw into the WorkCalendarDayOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkCalendarDayOrder(ctx context.Context, raw any) (ent.WorkCalendarDayOrder, error) {
+	var out ent.WorkCalendarDayOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkCalendarDayOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputWorkCalendarDayWhereInput(ctx context.Context, obj any) (ent.WorkCalendarDayWhereInput, error) {
+	var it ent.WorkCalendarDayWhereInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "date", "dateNEQ", "dateIn", "dateNotIn", "dateGT", "dateGTE", "dateLT", "dateLTE", "year", "yearNEQ", "yearIn", "yearNotIn", "yearGT", "yearGTE", "yearLT", "yearLTE", "workday", "workdayNEQ", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameIsNil", "nameNotNil", "nameEqualFold", "nameContainsFold"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "not":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("not"))
+			data, err := ec.unmarshalOWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Not = data
+		case "and":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("and"))
+			data, err := ec.unmarshalOWorkCalendarDayWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.And = data
+		case "or":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("or"))
+			data, err := ec.unmarshalOWorkCalendarDayWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Or = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "idNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNEQ = data
+		case "idIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDIn = data
+		case "idNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDNotIn = data
+		case "idGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGT = data
+		case "idGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idGTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDGTE = data
+		case "idLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLT"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLT = data
+		case "idLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idLTE"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IDLTE = data
+		case "createdAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAt = data
+		case "createdAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNEQ = data
+		case "createdAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtIn = data
+		case "createdAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtNotIn = data
+		case "createdAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGT = data
+		case "createdAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtGTE = data
+		case "createdAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLT = data
+		case "createdAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("createdAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatedAtLTE = data
+		case "updatedAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAt = data
+		case "updatedAtNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNEQ"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNEQ = data
+		case "updatedAtIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtIn = data
+		case "updatedAtNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtNotIn"))
+			data, err := ec.unmarshalOTime2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtNotIn = data
+		case "updatedAtGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGT = data
+		case "updatedAtGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtGTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtGTE = data
+		case "updatedAtLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLT"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLT = data
+		case "updatedAtLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("updatedAtLTE"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UpdatedAtLTE = data
+		case "date":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("date"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Date = data
+		case "dateNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateNEQ"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateNEQ = data
+		case "dateIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateIn = data
+		case "dateNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateNotIn"))
+			data, err := ec.unmarshalODate2ᚕtimeᚐTimeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateNotIn = data
+		case "dateGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateGT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateGT = data
+		case "dateGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateGTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateGTE = data
+		case "dateLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateLT"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateLT = data
+		case "dateLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dateLTE"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DateLTE = data
+		case "year":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("year"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Year = data
+		case "yearNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearNEQ = data
+		case "yearIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearIn = data
+		case "yearNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearNotIn = data
+		case "yearGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearGT = data
+		case "yearGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearGTE = data
+		case "yearLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearLT = data
+		case "yearLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearLTE = data
+		case "workday":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workday"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workday = data
+		case "workdayNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workdayNEQ"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkdayNEQ = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "nameNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNEQ = data
+		case "nameIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIn = data
+		case "nameNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotIn = data
+		case "nameGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGT = data
+		case "nameGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameGTE = data
+		case "nameLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLT = data
+		case "nameLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameLTE = data
+		case "nameContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContains = data
+		case "nameHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasPrefix = data
+		case "nameHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameHasSuffix = data
+		case "nameIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameIsNil = data
+		case "nameNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameNotNil = data
+		case "nameEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameEqualFold = data
+		case "nameContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("nameContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.NameContainsFold = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWorkCalendarDayWhereInput unmarshals raw into the WorkCalendarDayWhereInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWorkCalendarDayWhereInput(ctx context.Context, raw any) (ent.WorkCalendarDayWhereInput, error) {
+	var out ent.WorkCalendarDayWhereInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WorkCalendarDayWhereInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -44331,6 +48838,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 	switch obj := (obj).(type) {
 	case nil:
 		return graphql.Null
+	case *ent.WorkCalendarDay:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._WorkCalendarDay(ctx, sel, obj)
 	case *ent.Target:
 		if obj == nil {
 			return graphql.Null
@@ -44391,6 +48903,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Finding(ctx, sel, obj)
+	case *ent.FilingEvent:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._FilingEvent(ctx, sel, obj)
 	case *ent.Filing:
 		if obj == nil {
 			return graphql.Null
@@ -45140,6 +49657,16 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "dueOn":
+			out.Values[i] = ec._Complaint_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "outcome":
+			out.Values[i] = ec._Complaint_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "resolution":
 			out.Values[i] = ec._Complaint_resolution(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -45525,6 +50052,16 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "changedAt":
+			out.Values[i] = ec._Filing_changedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelledAt":
+			out.Values[i] = ec._Filing_cancelledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "documents":
 			out.Values[i] = ec._Filing_documents(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -45535,6 +50072,12 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Filing_institution(ctx, field, obj)
+				})
+		case "events":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Filing_events(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45596,6 +50139,59 @@ func (ec *executionContext) _FilingConnection(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var filingDeadlineImplementors = []string{"FilingDeadline"}
+
+func (ec *executionContext) _FilingDeadline(ctx context.Context, sel ast.SelectionSet, obj *model.FilingDeadline) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, filingDeadlineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FilingDeadline")
+		case "filing":
+			out.Values[i] = ec._FilingDeadline_filing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._FilingDeadline_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueOn":
+			out.Values[i] = ec._FilingDeadline_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workingDaysLeft":
+			out.Values[i] = ec._FilingDeadline_workingDaysLeft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysOverdue":
+			out.Values[i] = ec._FilingDeadline_daysOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var filingEdgeImplementors = []string{"FilingEdge"}
 
 func (ec *executionContext) _FilingEdge(ctx context.Context, sel ast.SelectionSet, obj *ent.FilingEdge) graphql.Marshaler {
@@ -45617,6 +50213,85 @@ func (ec *executionContext) _FilingEdge(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var filingEventImplementors = []string{"FilingEvent", "Node"}
+
+func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionSet, obj *ent.FilingEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, filingEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FilingEvent")
+		case "id":
+			out.Values[i] = ec._FilingEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._FilingEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._FilingEvent_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filingID":
+			out.Values[i] = ec._FilingEvent_filingID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._FilingEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "date":
+			out.Values[i] = ec._FilingEvent_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorSubject":
+			out.Values[i] = ec._FilingEvent_actorSubject(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "actorRole":
+			out.Values[i] = ec._FilingEvent_actorRole(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._FilingEvent_note(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filing":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FilingEvent_filing(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -45690,11 +50365,38 @@ func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "status":
+			out.Values[i] = ec._Finding_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rectifiedAt":
+			out.Values[i] = ec._Finding_rectifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "verifiedByID":
+			out.Values[i] = ec._Finding_verifiedByID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "inspection":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Finding_inspection(ctx, field, obj)
+				})
+		case "verifiedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Finding_verifiedBy(ctx, field, obj)
+				})
+		case "state":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Finding_state(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -46511,6 +51213,12 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Inspection_findings(ctx, field, obj)
 				})
+		case "verifiedFindings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Inspection_verifiedFindings(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47129,6 +51837,113 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "loadWorkCalendar":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loadWorkCalendar(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "markFindingRectified":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_markFindingRectified(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyFinding":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyFinding(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var overdueComplaintImplementors = []string{"OverdueComplaint"}
+
+func (ec *executionContext) _OverdueComplaint(ctx context.Context, sel ast.SelectionSet, obj *model.OverdueComplaint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, overdueComplaintImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OverdueComplaint")
+		case "complaint":
+			out.Values[i] = ec._OverdueComplaint_complaint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dueOn":
+			out.Values[i] = ec._OverdueComplaint_dueOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysOverdue":
+			out.Values[i] = ec._OverdueComplaint_daysOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var overdueFindingImplementors = []string{"OverdueFinding"}
+
+func (ec *executionContext) _OverdueFinding(ctx context.Context, sel ast.SelectionSet, obj *model.OverdueFinding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, overdueFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OverdueFinding")
+		case "finding":
+			out.Values[i] = ec._OverdueFinding_finding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deadline":
+			out.Values[i] = ec._OverdueFinding_deadline(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "daysOverdue":
+			out.Values[i] = ec._OverdueFinding_daysOverdue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47492,6 +52307,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_targets(ctx, field)
+				})
+		case "filingsDue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_filingsDue(ctx, field)
+				})
+		case "filingsOverdue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_filingsOverdue(ctx, field)
+				})
+		case "findingsOverdue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_findingsOverdue(ctx, field)
+				})
+		case "complaintsOverdue":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_complaintsOverdue(ctx, field)
 				})
 		case "indicatorCatalog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -48466,6 +53305,112 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var workCalendarCoverageImplementors = []string{"WorkCalendarCoverage"}
+
+func (ec *executionContext) _WorkCalendarCoverage(ctx context.Context, sel ast.SelectionSet, obj *model.WorkCalendarCoverage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarCoverageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarCoverage")
+		case "year":
+			out.Values[i] = ec._WorkCalendarCoverage_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._WorkCalendarCoverage_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastKnownYear":
+			out.Values[i] = ec._WorkCalendarCoverage_lastKnownYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workCalendarDayImplementors = []string{"WorkCalendarDay", "Node"}
+
+func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.SelectionSet, obj *ent.WorkCalendarDay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarDayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarDay")
+		case "id":
+			out.Values[i] = ec._WorkCalendarDay_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._WorkCalendarDay_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._WorkCalendarDay_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "date":
+			out.Values[i] = ec._WorkCalendarDay_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "year":
+			out.Values[i] = ec._WorkCalendarDay_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workday":
+			out.Values[i] = ec._WorkCalendarDay_workday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._WorkCalendarDay_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -49054,6 +53999,16 @@ func (ec *executionContext) marshalNComplaintOrderField2ᚖgithubᚗcomᚋtuoyu�
 	return v
 }
 
+func (ec *executionContext) unmarshalNComplaintOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx context.Context, v any) (complaint.Outcome, error) {
+	var res complaint.Outcome
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNComplaintOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx context.Context, sel ast.SelectionSet, v complaint.Outcome) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNComplaintWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInput(ctx context.Context, v any) (*ent.ComplaintWhereInput, error) {
 	res, err := ec.unmarshalInputComplaintWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -49333,6 +54288,36 @@ func (ec *executionContext) marshalNFilingConnection2ᚖgithubᚗcomᚋtuoyuᚋt
 	return ec._FilingConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNFilingDeadline2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadline(ctx context.Context, sel ast.SelectionSet, v model.FilingDeadline) graphql.Marshaler {
+	return ec._FilingDeadline(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFilingDeadline2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FilingDeadline) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFilingDeadline2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadline(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFilingDeadlineKind2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineKind(ctx context.Context, v any) (model.FilingDeadlineKind, error) {
+	var res model.FilingDeadlineKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFilingDeadlineKind2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineKind(ctx context.Context, sel ast.SelectionSet, v model.FilingDeadlineKind) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNFilingDocument2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocument(ctx context.Context, v any) (schematype.FilingDocument, error) {
 	var res schematype.FilingDocument
 	err := res.UnmarshalGQL(v)
@@ -49341,6 +54326,43 @@ func (ec *executionContext) unmarshalNFilingDocument2githubᚗcomᚋtuoyuᚋtuoy
 
 func (ec *executionContext) marshalNFilingDocument2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocument(ctx context.Context, sel ast.SelectionSet, v schematype.FilingDocument) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNFilingEvent2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEvent(ctx context.Context, sel ast.SelectionSet, v *ent.FilingEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FilingEvent!")
+		return graphql.Null
+	}
+	return ec._FilingEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFilingEventOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventOrderField(ctx context.Context, v any) (*ent.FilingEventOrderField, error) {
+	var res = new(ent.FilingEventOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFilingEventOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.FilingEventOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FilingEventOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx context.Context, v any) (filingevent.Status, error) {
+	var res filingevent.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx context.Context, sel ast.SelectionSet, v filingevent.Status) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFilingEventWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInput(ctx context.Context, v any) (*ent.FilingEventWhereInput, error) {
+	res, err := ec.unmarshalInputFilingEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNFilingOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingOrderField(ctx context.Context, v any) (*ent.FilingOrderField, error) {
@@ -49401,6 +54423,26 @@ func (ec *executionContext) unmarshalNFindingSeverity2githubᚗcomᚋtuoyuᚋtuo
 }
 
 func (ec *executionContext) marshalNFindingSeverity2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐSeverity(ctx context.Context, sel ast.SelectionSet, v finding.Severity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFindingState2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFindingState(ctx context.Context, v any) (model.FindingState, error) {
+	var res model.FindingState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingState2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFindingState(ctx context.Context, sel ast.SelectionSet, v model.FindingState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx context.Context, v any) (finding.Status, error) {
+	var res finding.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx context.Context, sel ast.SelectionSet, v finding.Status) graphql.Marshaler {
 	return v
 }
 
@@ -49926,6 +54968,46 @@ func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgql
 	return v
 }
 
+func (ec *executionContext) marshalNOverdueComplaint2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaint(ctx context.Context, sel ast.SelectionSet, v model.OverdueComplaint) graphql.Marshaler {
+	return ec._OverdueComplaint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOverdueComplaint2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaintᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OverdueComplaint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOverdueComplaint2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOverdueFinding2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFinding(ctx context.Context, sel ast.SelectionSet, v model.OverdueFinding) graphql.Marshaler {
+	return ec._OverdueFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOverdueFinding2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OverdueFinding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOverdueFinding2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOwnership2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐOwnership(ctx context.Context, v any) (institution.Ownership, error) {
 	var res institution.Ownership
 	err := res.UnmarshalGQL(v)
@@ -50408,6 +55490,52 @@ func (ec *executionContext) unmarshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋ
 
 func (ec *executionContext) marshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewerRole(ctx context.Context, sel ast.SelectionSet, v model.ViewerRole) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNWorkCalendarCoverage2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarCoverage(ctx context.Context, sel ast.SelectionSet, v *model.WorkCalendarCoverage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkCalendarCoverage!")
+		return graphql.Null
+	}
+	return ec._WorkCalendarCoverage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarDayInput(ctx context.Context, v any) (model.WorkCalendarDayInput, error) {
+	res, err := ec.unmarshalInputWorkCalendarDayInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarDayInputᚄ(ctx context.Context, v any) ([]model.WorkCalendarDayInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.WorkCalendarDayInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWorkCalendarDayInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarDayInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayOrderField(ctx context.Context, v any) (*ent.WorkCalendarDayOrderField, error) {
+	var res = new(ent.WorkCalendarDayOrderField)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkCalendarDayOrderField2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayOrderField(ctx context.Context, sel ast.SelectionSet, v *ent.WorkCalendarDayOrderField) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkCalendarDayOrderField!")
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalNWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx context.Context, v any) (*ent.WorkCalendarDayWhereInput, error) {
+	res, err := ec.unmarshalInputWorkCalendarDayWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -51117,6 +56245,58 @@ func (ec *executionContext) unmarshalOComplaintOrder2ᚖgithubᚗcomᚋtuoyuᚋt
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOComplaintOutcome2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcomeᚄ(ctx context.Context, v any) ([]complaint.Outcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]complaint.Outcome, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNComplaintOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOComplaintOutcome2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcomeᚄ(ctx context.Context, sel ast.SelectionSet, v []complaint.Outcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNComplaintOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx context.Context, v any) (*complaint.Outcome, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(complaint.Outcome)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx context.Context, sel ast.SelectionSet, v *complaint.Outcome) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOComplaintWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInputᚄ(ctx context.Context, v any) ([]*ent.ComplaintWhereInput, error) {
 	if v == nil {
 		return nil, nil
@@ -51438,6 +56618,102 @@ func (ec *executionContext) marshalOFilingEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyu�
 	return ec._FilingEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOFilingEvent2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.FilingEvent) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFilingEvent2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFilingEventStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatusᚄ(ctx context.Context, v any) ([]filingevent.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]filingevent.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFilingEventStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []filingevent.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFilingEventStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx context.Context, v any) (*filingevent.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(filingevent.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFilingEventStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx context.Context, sel ast.SelectionSet, v *filingevent.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFilingEventWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInputᚄ(ctx context.Context, v any) ([]*ent.FilingEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.FilingEventWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFilingEventWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOFilingEventWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEventWhereInput(ctx context.Context, v any) (*ent.FilingEventWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFilingEventWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOFilingOrder2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingOrder(ctx context.Context, v any) (*ent.FilingOrder, error) {
 	if v == nil {
 		return nil, nil
@@ -51588,6 +56864,58 @@ func (ec *executionContext) unmarshalOFindingSeverity2ᚖgithubᚗcomᚋtuoyuᚋ
 }
 
 func (ec *executionContext) marshalOFindingSeverity2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐSeverity(ctx context.Context, sel ast.SelectionSet, v *finding.Severity) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOFindingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatusᚄ(ctx context.Context, v any) ([]finding.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]finding.Status, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOFindingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []finding.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOFindingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx context.Context, v any) (*finding.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(finding.Status)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFindingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx context.Context, sel ast.SelectionSet, v *finding.Status) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -53437,6 +58765,31 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := graphql.MarshalTime(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOWorkCalendarDayWhereInput2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInputᚄ(ctx context.Context, v any) ([]*ent.WorkCalendarDayWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ent.WorkCalendarDayWhereInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx context.Context, v any) (*ent.WorkCalendarDayWhereInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputWorkCalendarDayWhereInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -40,6 +40,21 @@ type DailyCheckResult struct {
 	Record *ent.HealthRecord `json:"record"`
 }
 
+// One deadline of a filing still awaiting a decision (status SUBMITTED: neither a
+// receipt nor a notice issued), for the county office's work list.
+type FilingDeadline struct {
+	// The filing (its institution, submission day and documents).
+	Filing *ent.Filing `json:"filing"`
+	// RECEIPT (5 working days) or NOTICE (15 working days).
+	Kind FilingDeadlineKind `json:"kind"`
+	// The last day the action is on time: the 5th or 15th working day after submittedAt on the official calendar (调休 included).
+	DueOn time.Time `json:"dueOn"`
+	// Working days from asOf to dueOn: positive while due (0 on the day itself), negative once overdue.
+	WorkingDaysLeft int `json:"workingDaysLeft"`
+	// Calendar days after dueOn as of asOf; 0 while not overdue.
+	DaysOverdue int `json:"daysOverdue"`
+}
+
 // One entry of the KPI dictionary: what the numbers mean.
 type Indicator struct {
 	// The indicator's key, as taken by the KPI fields and by Target.indicator.
@@ -115,6 +130,26 @@ type IndicatorValue struct {
 	Suppressed bool `json:"suppressed"`
 }
 
+// A complaint still open after its handling deadline.
+type OverdueComplaint struct {
+	// The complaint (its institution, channel and category).
+	Complaint *ent.Complaint `json:"complaint"`
+	// The handling deadline that passed (Complaint.dueOn).
+	DueOn time.Time `json:"dueOn"`
+	// Calendar days after the deadline as of asOf (at least 1).
+	DaysOverdue int `json:"daysOverdue"`
+}
+
+// A finding whose rectification deadline has passed while it is still OPEN.
+type OverdueFinding struct {
+	// The finding (its inspection and institution, rule and severity).
+	Finding *ent.Finding `json:"finding"`
+	// The rectification deadline that passed.
+	Deadline time.Time `json:"deadline"`
+	// Calendar days after the deadline as of asOf (at least 1).
+	DaysOverdue int `json:"daysOverdue"`
+}
+
 // The viewer of the current request, as authenticated from its Authorization header.
 type Viewer struct {
 	// The viewer's role; PUBLIC when the request carries no credentials.
@@ -127,6 +162,26 @@ type Viewer struct {
 	RegionCode *string `json:"regionCode,omitempty"`
 	// The institution of INSTITUTION_STAFF; null for every other role.
 	Institution *ent.Institution `json:"institution,omitempty"`
+}
+
+// The working-day calendar's coverage after a load.
+type WorkCalendarCoverage struct {
+	// The year loaded.
+	Year int `json:"year"`
+	// How many exceptions were stored for it.
+	Days int `json:"days"`
+	// The last year deadlines can now be computed for; later dates are refused with CALENDAR_UNKNOWN.
+	LastKnownYear int `json:"lastKnownYear"`
+}
+
+// One exception to the Monday–Friday week in loadWorkCalendar.
+type WorkCalendarDayInput struct {
+	// The day, within the loaded year.
+	Date time.Time `json:"date"`
+	// True for a make-up workday (调休上班), which must be a Saturday or Sunday; false for a public holiday (放假).
+	Workday bool `json:"workday"`
+	// The holiday's name, e.g. 国庆节; at most 100 characters.
+	Name *string `json:"name,omitempty"`
 }
 
 // What recordDailyChecks did with one check.
@@ -249,6 +304,130 @@ func (e *Dimension) UnmarshalJSON(b []byte) error {
 }
 
 func (e Dimension) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Which 25号文 deadline a work-list item is about.
+type FilingDeadlineKind string
+
+const (
+	// The receipt (回执) is due within 5 working days of the submission.
+	FilingDeadlineKindReceipt FilingDeadlineKind = "RECEIPT"
+	// A non-compliance notice, if any, is due within 15 working days of the submission; a filing still undecided then is overdue on both.
+	FilingDeadlineKindNotice FilingDeadlineKind = "NOTICE"
+)
+
+var AllFilingDeadlineKind = []FilingDeadlineKind{
+	FilingDeadlineKindReceipt,
+	FilingDeadlineKindNotice,
+}
+
+func (e FilingDeadlineKind) IsValid() bool {
+	switch e {
+	case FilingDeadlineKindReceipt, FilingDeadlineKindNotice:
+		return true
+	}
+	return false
+}
+
+func (e FilingDeadlineKind) String() string {
+	return string(e)
+}
+
+func (e *FilingDeadlineKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FilingDeadlineKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FilingDeadlineKind", str)
+	}
+	return nil
+}
+
+func (e FilingDeadlineKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FilingDeadlineKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FilingDeadlineKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// State of a finding as of a day: the stored status, with OPEN shown as OVERDUE
+// once the deadline has passed. Derived on read, never stored, so it cannot go
+// stale.
+type FindingState string
+
+const (
+	// Not rectified; the deadline (if any) has not passed.
+	FindingStateOpen FindingState = "OPEN"
+	// Still not rectified on a day after its deadline.
+	FindingStateOverdue FindingState = "OVERDUE"
+	// Reported rectified by the institution; awaiting a re-inspection.
+	FindingStateRectified FindingState = "RECTIFIED"
+	// Rectification confirmed by a regulator's re-inspection.
+	FindingStateVerified FindingState = "VERIFIED"
+)
+
+var AllFindingState = []FindingState{
+	FindingStateOpen,
+	FindingStateOverdue,
+	FindingStateRectified,
+	FindingStateVerified,
+}
+
+func (e FindingState) IsValid() bool {
+	switch e {
+	case FindingStateOpen, FindingStateOverdue, FindingStateRectified, FindingStateVerified:
+		return true
+	}
+	return false
+}
+
+func (e FindingState) String() string {
+	return string(e)
+}
+
+func (e *FindingState) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FindingState(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FindingState", str)
+	}
+	return nil
+}
+
+func (e FindingState) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FindingState) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FindingState) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

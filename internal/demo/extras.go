@@ -353,6 +353,7 @@ func targetSet(dazu bool, guidance int) []targetSpec {
 		targetSpec{schematype.ParentingKnowledgeRate, 0, 0, 2025, 0.9, gt, main, exp},
 		targetSpec{schematype.GuidanceCenters, 0, 0, 2025, float64(guidance), ge, main, exp},
 	)
+	ts = append(ts, supervisionTargets()...)
 	if !dazu {
 		// Liaoning's own document sets the seat density, filing and
 		// satisfaction; the others adopt the values of the other seed

@@ -125,7 +125,7 @@ var Catalogue = []Indicator{
 	},
 	{
 		Key: schematype.FilingRate, NameZh: "托育机构备案率", NameEn: "Filing rate", Unit: Ratio, Basis: Stock,
-		Numerator:   "Childcare providers in the region that are filed on d: a filing whose current status is FILED or CHANGED with receipt_at <= d.",
+		Numerator:   "Childcare providers in the region that are filed on d: at least one filing whose status on d — its latest FilingEvent dated <= d (ties: the later recorded) — is RECEIPT_ISSUED or CHANGED. A later cancellation does not change earlier days.",
 		Denominator: "Childcare providers in the region on d: open institutions whose form is not KINDERGARTEN, plus open kindergartens with at least one open seat.",
 		TimeBasis:   "as of d", Source: srcFiling,
 		Dimensions: institutionDims,
@@ -179,6 +179,27 @@ var Catalogue = []Indicator{
 		Denominator: "None: the value is the count.",
 		TimeBasis:   "as of d", Source: srcZhejiang,
 		Dimensions: []Dimension{Ownership, LegalNature},
+	},
+	{
+		Key: schematype.FilingOnTimeRate, NameZh: "备案回执按时出具率", NameEn: "Filing receipts issued on time", Unit: Ratio, Basis: Period,
+		Numerator:   "Of the denominator's filings, those whose receipt_at is on or before the 5th working day after submitted_at on the official working-day calendar (holidays and 调休 make-up workdays; the submission day itself is not counted).",
+		Denominator: "Filings at institutions in the region with a receipt (回执) issued in the period: from <= receipt_at < to, whatever their status now.",
+		TimeBasis:   "period [from, to) of the receipt day", Source: srcFiling,
+		Dimensions: institutionDims,
+	},
+	{
+		Key: schematype.RectificationRate, NameZh: "整改按时完成率", NameEn: "Findings rectified by their deadline", Unit: Ratio, Basis: Period,
+		Numerator:   "Of the denominator's findings, those rectified on or before the deadline: rectified_at <= deadline (rectified_at is the institution's report, cleared when a re-inspection rejects it; for a finding verified without a report, the verifying re-inspection's day corrected_at).",
+		Denominator: "Findings of inspections of institutions in the region whose rectification deadline falls in the period: from <= deadline < to. Findings without a deadline are not counted.",
+		TimeBasis:   "period [from, to) of the deadline; a period not yet over is provisional", Source: "托育机构管理规范（试行）国卫人口发〔2019〕58号; " + srcDazu,
+		Dimensions: institutionDims,
+	},
+	{
+		Key: schematype.ComplaintOnTimeRate, NameZh: "投诉按时办结率", NameEn: "Complaints closed by their deadline", Unit: Ratio, Basis: Period,
+		Numerator:   "Of the denominator's complaints, those closed on or before the handling deadline: closed_at <= due_on.",
+		Denominator: "Complaints about institutions in the region whose handling deadline falls in the period: from <= due_on < to (due_on defaults to 15 working days after received_at).",
+		TimeBasis:   "period [from, to) of the deadline; a period not yet over is provisional", Source: srcDazu,
+		Dimensions: institutionDims,
 	},
 }
 

@@ -88,6 +88,9 @@ const (
 	devScreeningFact
 	dailyCheckFact
 	surveyFact
+	filingOnTimeFact
+	rectificationFact
+	complaintFact
 	numFacts
 )
 
@@ -107,6 +110,9 @@ var factsOf = map[Key][]fact{
 	schematype.SatisfactionRate:             {surveyFact},
 	schematype.ParentingKnowledgeRate:       {surveyFact},
 	schematype.GuidanceCenters:              {institutionFact},
+	schematype.FilingOnTimeRate:             {filingOnTimeFact},
+	schematype.RectificationRate:            {rectificationFact},
+	schematype.ComplaintOnTimeRate:          {complaintFact},
 }
 
 func (ev *evaluation) runFact(ctx context.Context, f fact) error {
@@ -129,6 +135,12 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 		return ev.dailyCheckFacts(ctx)
 	case surveyFact:
 		return ev.surveyFacts(ctx)
+	case filingOnTimeFact:
+		return ev.filingOnTimeFacts(ctx)
+	case rectificationFact:
+		return ev.rectificationFacts(ctx)
+	case complaintFact:
+		return ev.complaintFacts(ctx)
 	}
 	return nil
 }

@@ -316,7 +316,7 @@ FROM (
   FROM (
     SELECT cal.k AS k, i.region_id AS region_id, i.form AS form, ` + groupExpr(e.dim) + ` AS g,
       CASE WHEN EXISTS (SELECT 1 FROM seats s WHERE s.institution_id = i.id AND ` + openOn("s", "cal.d") + `) THEN 1 ELSE 0 END AS has_seat,
-      CASE WHEN EXISTS (SELECT 1 FROM filings f WHERE f.institution_id = i.id AND f.status IN ('FILED', 'CHANGED') AND f.receipt_at <= cal.d) THEN 1 ELSE 0 END AS filed,
+      CASE WHEN EXISTS (` + filedOn("i.id", "cal.d") + `) THEN 1 ELSE 0 END AS filed,
       CASE WHEN EXISTS (SELECT 1 FROM inclusive_designations dz WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `) THEN 1 ELSE 0 END AS inclusive
     FROM institutions i
     JOIN ` + cal + ` cal ON ` + openOn("i", "cal.d") + `

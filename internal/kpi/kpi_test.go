@@ -54,7 +54,8 @@ func expected(f *kpifixture.Fixture) map[schematype.IndicatorKey]map[int]nd {
 		},
 		// Providers: A, B, G in D1; K1 in D2 (K2 and K3 have no open seat, so are no
 		// provider on asOf; X closed, Y not open).
-		// Filed: A, K1 (receipt on asOf); B cancelled, G only submitted.
+		// Filed: A, K1 (receipt on asOf; its cancellation on 2025-09-01 comes later and
+		// must not rewrite this day); B cancelled on 2025-03-01, G only submitted.
 		schematype.FilingRate: {
 			f.D1.ID: {1, 3}, f.D2.ID: {1, 1}, f.D3.ID: {0, 0}, f.C.ID: {2, 4},
 		},

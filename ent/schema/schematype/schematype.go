@@ -77,6 +77,9 @@ const (
 	SatisfactionRate             IndicatorKey = "SATISFACTION_RATE"
 	ParentingKnowledgeRate       IndicatorKey = "PARENTING_KNOWLEDGE_RATE"
 	GuidanceCenters              IndicatorKey = "GUIDANCE_CENTERS"
+	FilingOnTimeRate             IndicatorKey = "FILING_ON_TIME_RATE"
+	RectificationRate            IndicatorKey = "RECTIFICATION_RATE"
+	ComplaintOnTimeRate          IndicatorKey = "COMPLAINT_ON_TIME_RATE"
 )
 
 // IndicatorKeys lists every indicator key in catalogue order.
@@ -84,6 +87,7 @@ var IndicatorKeys = []IndicatorKey{
 	SeatsPer1000, InclusiveSeatShare, SeatUsageRate, EnrolmentRate, SubdistrictInclusiveCoverage,
 	KindergartenChildcareShare, FilingRate, StaffCertificationRate, HealthRecordRate, DevScreeningRate,
 	DailyCheckRate, SatisfactionRate, ParentingKnowledgeRate, GuidanceCenters,
+	FilingOnTimeRate, RectificationRate, ComplaintOnTimeRate,
 }
 
 // Values lists the indicator keys.

@@ -33,6 +33,8 @@ var (
 	CheckWeek = [2]time.Time{civil.D(2025, 6, 9), civil.D(2025, 6, 16)}
 	// June is the period of developmental screening check-points.
 	June = [2]time.Time{civil.D(2025, 6, 1), civil.D(2025, 7, 1)}
+	// LaterCancellation is when K1's filing is cancelled, after AsOf.
+	LaterCancellation = civil.D(2025, 9, 1)
 )
 
 // Fixture is a small world whose every indicator is worked out by hand in
@@ -49,8 +51,9 @@ var (
 //	A  CENTER in S11: 4 TODDLER inclusive seats; 1 INFANT inclusive seat closed 2025-06-15 (the day before AsOf);
 //	   1 TODDLER inclusive seat closed on AsOf (half-open: not counted on AsOf);
 //	   designation from 2025-01-01; FILED (receipt 2024-01-05).
-//	B  CENTER in S12: 3 PRESCHOOL inclusive seats; designation lapsed 2025-06-01; filing CANCELLED.
-//	K1 KINDERGARTEN in S21: 2 PRESCHOOL non-inclusive seats; designation from 2024-01-01; FILED with receipt on AsOf.
+//	B  CENTER in S12: 3 PRESCHOOL inclusive seats; designation lapsed 2025-06-01; filing CANCELLED on 2025-03-01.
+//	K1 KINDERGARTEN in S21: 2 PRESCHOOL non-inclusive seats; designation from 2024-01-01; FILED with receipt on AsOf,
+//	   CANCELLED later (LaterCancellation): still filed on AsOf.
 //	K2 KINDERGARTEN in S21: no seats, no filing (not a childcare provider).
 //	K3 KINDERGARTEN in S21: 1 PRESCHOOL seat closed on AsOf, so on AsOf it offers no childcare
 //	   (an open kindergarten without 托班, like K2); FILED.
@@ -137,12 +140,19 @@ func Build(t testing.TB, c *ent.Client) *Fixture {
 	designate(f.B, civil.D(2024, 1, 1), &lapsed)
 	designate(f.K1, civil.D(2024, 1, 1), nil)
 
-	file := func(in *ent.Institution, status filing.Status, receipt *time.Time) {
-		c.Filing.Create().SetInstitution(in).SetSubmittedAt(civil.D(2024, 1, 2)).SetStatus(status).SetNillableReceiptAt(receipt).ExecX(ctx)
+	file := func(in *ent.Institution, status filing.Status, receipt *time.Time) *ent.Filing {
+		b := c.Filing.Create().SetInstitution(in).SetSubmittedAt(civil.D(2024, 1, 2)).SetStatus(status).SetNillableReceiptAt(receipt)
+		if status == filing.StatusCANCELLED {
+			b.SetCancelledAt(civil.D(2025, 3, 1))
+		}
+		return b.SaveX(ctx)
 	}
 	file(f.A, filing.StatusFILED, ptr(civil.D(2024, 1, 5)))
 	file(f.B, filing.StatusCANCELLED, ptr(civil.D(2024, 1, 6)))
-	file(f.K1, filing.StatusFILED, &AsOf)
+	k1 := file(f.K1, filing.StatusFILED, &AsOf)
+	// K1's filing is cancelled after AsOf (the ent hook writes the
+	// CANCELLED event): FILING_RATE as of AsOf must still count K1.
+	c.Filing.UpdateOne(k1).SetStatus(filing.StatusCANCELLED).SetCancelledAt(LaterCancellation).ExecX(ctx)
 	file(f.G, filing.StatusSUBMITTED, nil)
 	file(f.K3, filing.StatusFILED, ptr(civil.D(2024, 1, 5)))
 	file(f.X, filing.StatusFILED, ptr(civil.D(2024, 1, 5)))

@@ -1,0 +1,318 @@
+package graph_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/inspection"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/testdb"
+)
+
+// Tests of the filing workflow and supervision (README "Filing workflow",
+// "Supervision") on buildTree: institutions 0 and 1 in 和平区 (210102), 2 and
+// 3 in 沈河区 (210103). Dates use the official 2025/2026 calendars.
+
+type workflowViewers struct {
+	heping, shenhe, province, staff0, staff2 auth.Viewer
+}
+
+func newWorkflowViewers(tr *tree) workflowViewers {
+	return workflowViewers{
+		heping:   auth.Viewer{Subject: "reg-heping", Role: auth.DistrictRegulator, RegionCode: "210102"},
+		shenhe:   auth.Viewer{Subject: "reg-shenhe", Role: auth.DistrictRegulator, RegionCode: "210103"},
+		province: auth.Viewer{Subject: "reg-ln", Role: auth.ProvinceRegulator, RegionCode: "210000"},
+		staff0:   auth.Viewer{Subject: "staff-0", Role: auth.InstitutionStaff, InstitutionID: tr.institutions[0].ID},
+		staff2:   auth.Viewer{Subject: "staff-2", Role: auth.InstitutionStaff, InstitutionID: tr.institutions[2].ID},
+	}
+}
+
+type deadlineView struct {
+	Filing          struct{ ID string }
+	Kind            string
+	DueOn           string
+	WorkingDaysLeft int
+	DaysOverdue     int
+}
+
+const (
+	dueDoc     = `query($r: ID!, $w: Int, $d: Date) { filingsDue(regionID: $r, within: $w, asOf: $d) { filing { id } kind dueOn workingDaysLeft daysOverdue } }`
+	overdueDoc = `query($r: ID!, $d: Date) { filingsOverdue(regionID: $r, asOf: $d) { filing { id } kind dueOn workingDaysLeft daysOverdue } }`
+	historyDoc = `query { filings { edges { node { id status cancelledAt events { status date actorRole actorSubject } } } } }`
+)
+
+// TestFilingHistoryAndDeadlines: each status change is a dated FilingEvent
+// written with the change; the county office's work lists count working days
+// with 调休; a failed change writes no event; other regions and staff are refused.
+func TestFilingHistoryAndDeadlines(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+
+	var created struct{ CreateFiling struct{ ID string } }
+	s.DoAs(t, v.heping, `mutation($in: CreateFilingInput!) { createFiling(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"institutionID": nodeID(tr.institutions[0].ID), "submittedAt": "2026-09-30", "status": "SUBMITTED", "documents": []string{"BUSINESS_LICENCE"},
+	}}).Decode(t, &created)
+	id := created.CreateFiling.ID
+
+	// Submitted Wed 2026-09-30: 1–7 Oct off, Thu 8 = 1, Fri 9 = 2, Sat 10
+	// (调休) = 3, Mon 12 = 4, Tue 13 = 5: the receipt is due 2026-10-13.
+	// From Fri 10-09, 3 working days reach Tue 10-13 (Sat 10, Mon 12, Tue 13).
+	var due struct{ FilingsDue []deadlineView }
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 3, "d": "2026-10-09"}).Decode(t, &due)
+	if len(due.FilingsDue) != 1 || due.FilingsDue[0].Kind != "RECEIPT" || due.FilingsDue[0].DueOn != "2026-10-13" || due.FilingsDue[0].WorkingDaysLeft != 3 || due.FilingsDue[0].Filing.ID != id {
+		t.Fatalf("filingsDue = %+v; want the receipt due 2026-10-13, 3 working days left", due.FilingsDue)
+	}
+	// Two working days ahead stop at Mon 10-12: nothing due.
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 2, "d": "2026-10-09"}).Decode(t, &due)
+	if len(due.FilingsDue) != 0 {
+		t.Fatalf("filingsDue within 2 = %+v; want none", due.FilingsDue)
+	}
+	// On Wed 10-14 the receipt is one day overdue; the notice (15 working
+	// days: Oct 8, 9, 10, 12–16, 19–23, 26, 27) is due 2026-10-27.
+	var over struct{ FilingsOverdue []deadlineView }
+	s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &over)
+	if len(over.FilingsOverdue) != 1 || over.FilingsOverdue[0].DaysOverdue != 1 || over.FilingsOverdue[0].WorkingDaysLeft != -1 {
+		t.Fatalf("filingsOverdue = %+v; want the receipt 1 day overdue", over.FilingsOverdue)
+	}
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 10, "d": "2026-10-14"}).Decode(t, &due)
+	if len(due.FilingsDue) != 1 || due.FilingsDue[0].Kind != "NOTICE" || due.FilingsDue[0].DueOn != "2026-10-27" {
+		t.Fatalf("filingsDue within 10 = %+v; want the notice due 2026-10-27", due.FilingsDue)
+	}
+
+	// With each filing's institution: region 1, calendar 1, filings 1, institutions 1.
+	nested := `query($r: ID!, $d: Date) { filingsDue(regionID: $r, within: 10, asOf: $d) { filing { institution { name } } dueOn } }`
+	if n := s.Count(func() {
+		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &struct{}{})
+	}); n != 4 {
+		t.Errorf("filingsDue with institutions ran %d statements; want 4", n)
+	}
+	// Scope: another district, staff and an unknown region are refused.
+	wantCodeField(t, s.DoAs(t, v.shenhe, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}), "FORBIDDEN", "")
+	wantCodeField(t, s.DoAs(t, v.staff0, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}), "FORBIDDEN", "")
+	wantCodeField(t, s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 31, "d": "2026-10-14"}), "BAD_USER_INPUT", "within")
+
+	update := `mutation($id: ID!, $in: UpdateFilingInput!) { updateFiling(id: $id, input: $in) { id status } }`
+	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"status": "FILED", "receiptAt": "2026-10-12"}}).Decode(t, &struct{}{})
+	s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &over)
+	if len(over.FilingsOverdue) != 0 {
+		t.Fatalf("a filed filing is no longer on the work list; got %+v", over.FilingsOverdue)
+	}
+	// A failed change (cancelled before submission) writes neither the change nor an event.
+	resp := s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"status": "CANCELLED", "cancelledAt": "2026-01-01"}})
+	wantCodeField(t, resp, "BAD_USER_INPUT", "cancelledAt")
+	// Cancelling without a day dates it today.
+	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"status": "CANCELLED"}}).Decode(t, &struct{}{})
+
+	var hist struct {
+		Filings struct {
+			Edges []struct {
+				Node struct {
+					ID, Status  string
+					CancelledAt string
+					Events      []struct{ Status, Date, ActorRole, ActorSubject string }
+				}
+			}
+		}
+	}
+	s.DoAs(t, v.heping, historyDoc, nil).Decode(t, &hist)
+	if len(hist.Filings.Edges) != 1 {
+		t.Fatalf("filings = %+v", hist.Filings.Edges)
+	}
+	n := hist.Filings.Edges[0].Node
+	today := civil.Today(time.Local).Format(civil.Layout)
+	got := []string{}
+	for _, e := range n.Events {
+		got = append(got, e.Status+"@"+e.Date)
+		if e.ActorRole != "DISTRICT_REGULATOR" || e.ActorSubject != "sub:reg-heping" {
+			t.Errorf("event %+v: want the regulator as actor", e)
+		}
+	}
+	want := []string{"SUBMITTED@2026-09-30", "RECEIPT_ISSUED@2026-10-12", "CANCELLED@" + today}
+	if strings.Join(got, ",") != strings.Join(want, ",") || n.Status != "CANCELLED" || n.CancelledAt != today {
+		t.Fatalf("history = %v (status %s, cancelledAt %s); want %v", got, n.Status, n.CancelledAt, want)
+	}
+	// Staff of another institution do not see the filing's history.
+	s.DoAs(t, v.staff2, historyDoc, nil).Decode(t, &hist)
+	if len(hist.Filings.Edges) != 0 {
+		t.Fatalf("staff of another institution see %+v", hist.Filings.Edges)
+	}
+}
+
+// TestWorkCalendarBeyondLastYear: a deadline past the calendar's last known
+// year is CALENDAR_UNKNOWN until a province regulator loads the year.
+func TestWorkCalendarBeyondLastYear(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+	var cov struct {
+		LoadWorkCalendar struct{ Year, Days, LastKnownYear int }
+	}
+	load := `mutation($y: Int!, $days: [WorkCalendarDayInput!]!) { loadWorkCalendar(year: $y, days: $days) { year days lastKnownYear } }`
+	// Ask for the built-in last year by loading a year that is surely covered.
+	s.DoAs(t, v.province, load, map[string]any{"y": 2026, "days": []map[string]any{{"date": "2026-10-01", "workday": false, "name": "国庆节"}}}).Decode(t, &cov)
+	last := cov.LoadWorkCalendar.LastKnownYear
+	if last < 2026 {
+		t.Fatalf("last known year %d", last)
+	}
+	next := last + 1
+	dec := civil.D(last, 12, 29).Format(civil.Layout)
+	s.Client.Filing.Create().SetInstitution(tr.institutions[0]).SetSubmittedAt(civil.D(last, 12, 29)).SetStatus("SUBMITTED").ExecX(testdb.Ctx())
+	wantCodeField(t, s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 3, "d": dec}), "CALENDAR_UNKNOWN", "")
+
+	days := []map[string]any{{"date": civil.D(next, 1, 1).Format(civil.Layout), "workday": false, "name": "元旦"}}
+	wantCodeField(t, s.DoAs(t, v.heping, load, map[string]any{"y": next, "days": days}), "FORBIDDEN", "")
+	bad := []map[string]any{{"date": civil.D(next, 1, 1).Format(civil.Layout), "workday": false}, {"date": civil.D(last, 1, 1).Format(civil.Layout), "workday": false}}
+	wantCodeField(t, s.DoAs(t, v.province, load, map[string]any{"y": next, "days": bad}), "BAD_USER_INPUT", "days.1.date")
+	s.DoAs(t, v.province, load, map[string]any{"y": next, "days": days}).Decode(t, &cov)
+	if cov.LoadWorkCalendar.LastKnownYear != next || cov.LoadWorkCalendar.Days != 1 {
+		t.Fatalf("coverage after loading = %+v", cov.LoadWorkCalendar)
+	}
+	var due struct{ FilingsDue []deadlineView }
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 10, "d": dec}).Decode(t, &due)
+	if len(due.FilingsDue) == 0 {
+		t.Fatal("after loading the year the deadline is computed")
+	}
+}
+
+// TestFindingRectificationWorkflow: staff of the institution report RECTIFIED,
+// a regulator VERIFIES by a FOLLOW_UP re-inspection or sends it back;
+// OVERDUE is derived from the deadline and the day asked about.
+func TestFindingRectificationWorkflow(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+	ctx := testdb.Ctx()
+	inspect := func(day int, kind inspection.Kind) *ent.Inspection {
+		return s.Client.Inspection.Create().SetInstitution(tr.institutions[0]).SetInspectedOn(civil.D(2025, 5, day)).SetKind(kind).
+			SetInspector("和平区卫生健康综合行政执法大队").SetOutcome(inspection.OutcomeCORRECTIONS_REQUIRED).SaveX(ctx)
+	}
+	insp := inspect(1, inspection.KindROUTINE)
+	f1 := s.Client.Finding.Create().SetInspection(insp).SetRule("消防").SetSeverity("MAJOR").SetDeadline(civil.D(2025, 5, 20)).SaveX(ctx)
+	f2 := s.Client.Finding.Create().SetInspection(insp).SetRule("卫生").SetSeverity("MINOR").SetDeadline(civil.D(2025, 5, 20)).SaveX(ctx)
+
+	stateDoc := `query($id: ID!, $d: Date) { node(id: $id) { ... on Finding { status state(asOf: $d) rectifiedAt correctedAt deadline } } }`
+	type findingView struct{ Status, State, RectifiedAt, CorrectedAt, Deadline string }
+	state := func(id int, day string) findingView {
+		var got struct{ Node findingView }
+		s.DoAs(t, v.heping, stateDoc, map[string]any{"id": nodeID(id), "d": day}).Decode(t, &got)
+		return got.Node
+	}
+	if st := state(f1.ID, "2025-05-20"); st.State != "OPEN" {
+		t.Fatalf("on its deadline the finding is %+v; want OPEN", st)
+	}
+	if st := state(f1.ID, "2025-05-21"); st.State != "OVERDUE" || st.Status != "OPEN" {
+		t.Fatalf("after its deadline the finding is %+v; want OVERDUE (status OPEN)", st)
+	}
+	overDoc := `query($r: ID!, $d: Date) { findingsOverdue(regionID: $r, asOf: $d) { finding { id } deadline daysOverdue } }`
+	var over struct {
+		FindingsOverdue []struct {
+			Finding     struct{ ID string }
+			Deadline    string
+			DaysOverdue int
+		}
+	}
+	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &over)
+	if len(over.FindingsOverdue) != 2 || over.FindingsOverdue[0].DaysOverdue != 3 {
+		t.Fatalf("findingsOverdue = %+v; want both findings 3 days overdue", over.FindingsOverdue)
+	}
+	wantCodeField(t, s.DoAs(t, v.shenhe, overDoc, map[string]any{"r": heping, "d": "2025-05-23"}), "FORBIDDEN", "")
+	// The list with each finding's inspection and institution: region 1,
+	// findings 1, inspections 1, institutions 1 — whatever the number of items.
+	nested := `query($r: ID!, $d: Date) { findingsOverdue(regionID: $r, asOf: $d) { finding { id inspection { id institution { name } } } } }`
+	if n := s.Count(func() {
+		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &struct{}{})
+	}); n != 4 {
+		t.Errorf("findingsOverdue with inspection and institution ran %d statements; want 4", n)
+	}
+
+	mark := `mutation($id: ID!, $d: Date!) { markFindingRectified(findingID: $id, rectifiedOn: $d) { id status rectifiedAt } }`
+	markVars := func(id int, day string) map[string]any { return map[string]any{"id": nodeID(id), "d": day} }
+	wantCodeField(t, s.DoAs(t, v.heping, mark, markVars(f1.ID, "2025-05-22")), "FORBIDDEN", "")
+	wantCodeField(t, s.DoAs(t, v.staff2, mark, markVars(f1.ID, "2025-05-22")), "NOT_FOUND", "")
+	wantCodeField(t, s.DoAs(t, v.staff0, mark, markVars(f1.ID, "2025-04-30")), "BAD_USER_INPUT", "rectifiedOn")
+	s.DoAs(t, v.staff0, mark, markVars(f1.ID, "2025-05-22")).Decode(t, &struct{}{})
+	wantCodeField(t, s.DoAs(t, v.staff0, mark, markVars(f1.ID, "2025-05-22")), "CONFLICT", "findingID")
+	if st := state(f1.ID, "2025-05-23"); st.State != "RECTIFIED" || st.RectifiedAt != "2025-05-22" {
+		t.Fatalf("after the report the finding is %+v", st)
+	}
+	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &over)
+	if len(over.FindingsOverdue) != 1 || over.FindingsOverdue[0].Finding.ID != nodeID(f2.ID) {
+		t.Fatalf("findingsOverdue after the report = %+v; want only the other finding", over.FindingsOverdue)
+	}
+
+	verify := `mutation($f: ID!, $i: ID!, $ok: Boolean!, $nd: Date) { verifyFinding(findingID: $f, inspectionID: $i, accepted: $ok, newDeadline: $nd) { id status } }`
+	routine := inspect(24, inspection.KindROUTINE)
+	followUp := inspect(25, inspection.KindFOLLOW_UP)
+	vv := func(f, i int, ok bool, nd any) map[string]any {
+		return map[string]any{"f": nodeID(f), "i": nodeID(i), "ok": ok, "nd": nd}
+	}
+	wantCodeField(t, s.DoAs(t, v.staff0, verify, vv(f1.ID, followUp.ID, true, nil)), "FORBIDDEN", "")
+	wantCodeField(t, s.DoAs(t, v.shenhe, verify, vv(f1.ID, followUp.ID, true, nil)), "NOT_FOUND", "")
+	wantCodeField(t, s.DoAs(t, v.heping, verify, vv(f1.ID, routine.ID, true, nil)), "BAD_USER_INPUT", "inspectionID")
+	s.DoAs(t, v.heping, verify, vv(f1.ID, followUp.ID, true, nil)).Decode(t, &struct{}{})
+	if st := state(f1.ID, "2025-06-30"); st.State != "VERIFIED" || st.CorrectedAt != "2025-05-25" || st.RectifiedAt != "2025-05-22" {
+		t.Fatalf("after verification the finding is %+v", st)
+	}
+	wantCodeField(t, s.DoAs(t, v.heping, verify, vv(f1.ID, followUp.ID, true, nil)), "CONFLICT", "findingID")
+
+	// Rejected: back to OPEN with a new deadline, which must follow the re-inspection.
+	s.DoAs(t, v.staff0, mark, markVars(f2.ID, "2025-05-24")).Decode(t, &struct{}{})
+	wantCodeField(t, s.DoAs(t, v.heping, verify, vv(f2.ID, followUp.ID, false, "2025-05-25")), "BAD_USER_INPUT", "newDeadline")
+	s.DoAs(t, v.heping, verify, vv(f2.ID, followUp.ID, false, "2025-06-30")).Decode(t, &struct{}{})
+	if st := state(f2.ID, "2025-06-01"); st.State != "OPEN" || st.RectifiedAt != "" || st.Deadline != "2025-06-30" {
+		t.Fatalf("after rejection the finding is %+v; want OPEN, no rectifiedAt, deadline 2025-06-30", st)
+	}
+}
+
+// TestComplaintDeadlineAndOutcome: a complaint is due 15 working days after
+// receipt unless given; closing needs an outcome; open ones past their
+// deadline are listed per region.
+func TestComplaintDeadlineAndOutcome(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+	var created struct{ CreateComplaint struct{ ID, DueOn string } }
+	create := `mutation($in: CreateComplaintInput!) { createComplaint(input: $in) { id dueOn } }`
+	// Fri 2025-04-25 + 15 working days: Sun 04-27 (调休) … 1–5 May off … Tue 05-20.
+	s.DoAs(t, v.heping, create, map[string]any{"in": map[string]any{"institutionID": nodeID(tr.institutions[0].ID), "channel": "HOTLINE", "category": "安全", "receivedAt": "2025-04-25"}}).Decode(t, &created)
+	if created.CreateComplaint.DueOn != "2025-05-20" {
+		t.Fatalf("dueOn = %s; want 2025-05-20", created.CreateComplaint.DueOn)
+	}
+	id := created.CreateComplaint.ID
+	overDoc := `query($r: ID!, $d: Date) { complaintsOverdue(regionID: $r, asOf: $d) { complaint { id } dueOn daysOverdue } }`
+	var over struct {
+		ComplaintsOverdue []struct {
+			Complaint   struct{ ID string }
+			DueOn       string
+			DaysOverdue int
+		}
+	}
+	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-20"}).Decode(t, &over)
+	if len(over.ComplaintsOverdue) != 0 {
+		t.Fatalf("on its deadline the complaint is not overdue; got %+v", over.ComplaintsOverdue)
+	}
+	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-22"}).Decode(t, &over)
+	if len(over.ComplaintsOverdue) != 1 || over.ComplaintsOverdue[0].DaysOverdue != 2 || over.ComplaintsOverdue[0].Complaint.ID != id {
+		t.Fatalf("complaintsOverdue = %+v; want it 2 days overdue", over.ComplaintsOverdue)
+	}
+	update := `mutation($id: ID!, $in: UpdateComplaintInput!) { updateComplaint(id: $id, input: $in) { id outcome } }`
+	wantCodeField(t, s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"closedAt": "2025-05-21"}}), "BAD_USER_INPUT", "outcome")
+	wantCodeField(t, s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"outcome": "SUBSTANTIATED"}}), "BAD_USER_INPUT", "closedAt")
+	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"closedAt": "2025-05-21", "outcome": "SUBSTANTIATED"}}).Decode(t, &struct{}{})
+	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-22"}).Decode(t, &over)
+	if len(over.ComplaintsOverdue) != 0 {
+		t.Fatalf("a closed complaint is not overdue; got %+v", over.ComplaintsOverdue)
+	}
+	// A receipt day beyond the calendar cannot get a default deadline.
+	resp := s.DoAs(t, v.heping, create, map[string]any{"in": map[string]any{"institutionID": nodeID(tr.institutions[0].ID), "channel": "HOTLINE", "category": "安全", "receivedAt": "2199-03-02"}})
+	wantCodeField(t, resp, "CALENDAR_UNKNOWN", "")
+}
