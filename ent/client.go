@@ -30,6 +30,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -76,6 +78,10 @@ type Client struct {
 	Inspection *InspectionClient
 	// Institution is the client for interacting with the Institution builders.
 	Institution *InstitutionClient
+	// KpiChildFact is the client for interacting with the KpiChildFact builders.
+	KpiChildFact *KpiChildFactClient
+	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
+	KpiDailyCheck *KpiDailyCheckClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
 	PopulationStat *PopulationStatClient
 	// Region is the client for interacting with the Region builders.
@@ -116,6 +122,8 @@ func (c *Client) init() {
 	c.InclusiveDesignation = NewInclusiveDesignationClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.Institution = NewInstitutionClient(c.config)
+	c.KpiChildFact = NewKpiChildFactClient(c.config)
+	c.KpiDailyCheck = NewKpiDailyCheckClient(c.config)
 	c.PopulationStat = NewPopulationStatClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Seat = NewSeatClient(c.config)
@@ -230,6 +238,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
+		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -271,6 +281,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
+		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -310,8 +322,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
 		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
 		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.KpiChildFact, c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat,
+		c.ServerSecret, c.Staff, c.Survey, c.Target,
 	} {
 		n.Use(hooks...)
 	}
@@ -324,8 +336,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
 		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
 		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.KpiChildFact, c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat,
+		c.ServerSecret, c.Staff, c.Survey, c.Target,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -364,6 +376,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Inspection.mutate(ctx, m)
 	case *InstitutionMutation:
 		return c.Institution.mutate(ctx, m)
+	case *KpiChildFactMutation:
+		return c.KpiChildFact.mutate(ctx, m)
+	case *KpiDailyCheckMutation:
+		return c.KpiDailyCheck.mutate(ctx, m)
 	case *PopulationStatMutation:
 		return c.PopulationStat.mutate(ctx, m)
 	case *RegionMutation:
@@ -2809,6 +2825,274 @@ func (c *InstitutionClient) mutate(ctx context.Context, m *InstitutionMutation) 
 	}
 }
 
+// KpiChildFactClient is a client for the KpiChildFact schema.
+type KpiChildFactClient struct {
+	config
+}
+
+// NewKpiChildFactClient returns a client for the KpiChildFact from the given config.
+func NewKpiChildFactClient(c config) *KpiChildFactClient {
+	return &KpiChildFactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpichildfact.Hooks(f(g(h())))`.
+func (c *KpiChildFactClient) Use(hooks ...Hook) {
+	c.hooks.KpiChildFact = append(c.hooks.KpiChildFact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpichildfact.Intercept(f(g(h())))`.
+func (c *KpiChildFactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiChildFact = append(c.inters.KpiChildFact, interceptors...)
+}
+
+// Create returns a builder for creating a KpiChildFact entity.
+func (c *KpiChildFactClient) Create() *KpiChildFactCreate {
+	mutation := newKpiChildFactMutation(c.config, OpCreate)
+	return &KpiChildFactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiChildFact entities.
+func (c *KpiChildFactClient) CreateBulk(builders ...*KpiChildFactCreate) *KpiChildFactCreateBulk {
+	return &KpiChildFactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiChildFactClient) MapCreateBulk(slice any, setFunc func(*KpiChildFactCreate, int)) *KpiChildFactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiChildFactCreateBulk{err: fmt.Errorf("calling to KpiChildFactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiChildFactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiChildFactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiChildFact.
+func (c *KpiChildFactClient) Update() *KpiChildFactUpdate {
+	mutation := newKpiChildFactMutation(c.config, OpUpdate)
+	return &KpiChildFactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiChildFactClient) UpdateOne(_m *KpiChildFact) *KpiChildFactUpdateOne {
+	mutation := newKpiChildFactMutation(c.config, OpUpdateOne, withKpiChildFact(_m))
+	return &KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiChildFactClient) UpdateOneID(id int) *KpiChildFactUpdateOne {
+	mutation := newKpiChildFactMutation(c.config, OpUpdateOne, withKpiChildFactID(id))
+	return &KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiChildFact.
+func (c *KpiChildFactClient) Delete() *KpiChildFactDelete {
+	mutation := newKpiChildFactMutation(c.config, OpDelete)
+	return &KpiChildFactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiChildFactClient) DeleteOne(_m *KpiChildFact) *KpiChildFactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiChildFactClient) DeleteOneID(id int) *KpiChildFactDeleteOne {
+	builder := c.Delete().Where(kpichildfact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiChildFactDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiChildFact.
+func (c *KpiChildFactClient) Query() *KpiChildFactQuery {
+	return &KpiChildFactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiChildFact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiChildFact entity by its id.
+func (c *KpiChildFactClient) Get(ctx context.Context, id int) (*KpiChildFact, error) {
+	return c.Query().Where(kpichildfact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiChildFactClient) GetX(ctx context.Context, id int) *KpiChildFact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiChildFactClient) Hooks() []Hook {
+	hooks := c.hooks.KpiChildFact
+	return append(hooks[:len(hooks):len(hooks)], kpichildfact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiChildFactClient) Interceptors() []Interceptor {
+	return c.inters.KpiChildFact
+}
+
+func (c *KpiChildFactClient) mutate(ctx context.Context, m *KpiChildFactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiChildFactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiChildFactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiChildFactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiChildFact mutation op: %q", m.Op())
+	}
+}
+
+// KpiDailyCheckClient is a client for the KpiDailyCheck schema.
+type KpiDailyCheckClient struct {
+	config
+}
+
+// NewKpiDailyCheckClient returns a client for the KpiDailyCheck from the given config.
+func NewKpiDailyCheckClient(c config) *KpiDailyCheckClient {
+	return &KpiDailyCheckClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpidailycheck.Hooks(f(g(h())))`.
+func (c *KpiDailyCheckClient) Use(hooks ...Hook) {
+	c.hooks.KpiDailyCheck = append(c.hooks.KpiDailyCheck, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpidailycheck.Intercept(f(g(h())))`.
+func (c *KpiDailyCheckClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiDailyCheck = append(c.inters.KpiDailyCheck, interceptors...)
+}
+
+// Create returns a builder for creating a KpiDailyCheck entity.
+func (c *KpiDailyCheckClient) Create() *KpiDailyCheckCreate {
+	mutation := newKpiDailyCheckMutation(c.config, OpCreate)
+	return &KpiDailyCheckCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiDailyCheck entities.
+func (c *KpiDailyCheckClient) CreateBulk(builders ...*KpiDailyCheckCreate) *KpiDailyCheckCreateBulk {
+	return &KpiDailyCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiDailyCheckClient) MapCreateBulk(slice any, setFunc func(*KpiDailyCheckCreate, int)) *KpiDailyCheckCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiDailyCheckCreateBulk{err: fmt.Errorf("calling to KpiDailyCheckClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiDailyCheckCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiDailyCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Update() *KpiDailyCheckUpdate {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdate)
+	return &KpiDailyCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiDailyCheckClient) UpdateOne(_m *KpiDailyCheck) *KpiDailyCheckUpdateOne {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdateOne, withKpiDailyCheck(_m))
+	return &KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiDailyCheckClient) UpdateOneID(id int) *KpiDailyCheckUpdateOne {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdateOne, withKpiDailyCheckID(id))
+	return &KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Delete() *KpiDailyCheckDelete {
+	mutation := newKpiDailyCheckMutation(c.config, OpDelete)
+	return &KpiDailyCheckDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiDailyCheckClient) DeleteOne(_m *KpiDailyCheck) *KpiDailyCheckDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiDailyCheckClient) DeleteOneID(id int) *KpiDailyCheckDeleteOne {
+	builder := c.Delete().Where(kpidailycheck.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiDailyCheckDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Query() *KpiDailyCheckQuery {
+	return &KpiDailyCheckQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiDailyCheck},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiDailyCheck entity by its id.
+func (c *KpiDailyCheckClient) Get(ctx context.Context, id int) (*KpiDailyCheck, error) {
+	return c.Query().Where(kpidailycheck.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiDailyCheckClient) GetX(ctx context.Context, id int) *KpiDailyCheck {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiDailyCheckClient) Hooks() []Hook {
+	hooks := c.hooks.KpiDailyCheck
+	return append(hooks[:len(hooks):len(hooks)], kpidailycheck.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiDailyCheckClient) Interceptors() []Interceptor {
+	return c.inters.KpiDailyCheck
+}
+
+func (c *KpiDailyCheckClient) mutate(ctx context.Context, m *KpiDailyCheckMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiDailyCheckCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiDailyCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiDailyCheckDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiDailyCheck mutation op: %q", m.Op())
+	}
+}
+
 // PopulationStatClient is a client for the PopulationStat schema.
 type PopulationStatClient struct {
 	config
@@ -3976,14 +4260,15 @@ type (
 	hooks struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
 		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
-		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target []ent.Hook
+		InclusiveDesignation, Inspection, Institution, KpiChildFact, KpiDailyCheck,
+		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
 		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
-		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target []ent.Interceptor
+		InclusiveDesignation, Inspection, Institution, KpiChildFact, KpiDailyCheck,
+		PopulationStat, Region, Seat, ServerSecret, Staff, Survey,
+		Target []ent.Interceptor
 	}
 )
 

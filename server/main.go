@@ -56,6 +56,7 @@ var commands = []struct{ name, args, summary string }{
 	{"seed", "[--scale city] [flags]", "load deterministic demo data into an empty database"},
 	{"token", "--role ROLE --region CODE [flags]", "print a development token for a role and region"},
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
+	{"kpi", "verify [--region CODE] [flags]", "compare the precomputed KPI data and fast path with the live definitions"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string) error {
 		return tokenCmd(ctx, args)
 	case "apikey":
 		return apikeyCmd(ctx, args)
+	case "kpi":
+		return kpiCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

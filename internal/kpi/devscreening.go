@@ -85,7 +85,7 @@ func (e *evaluation) devScreeningFacts(ctx context.Context) error {
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
 JOIN children c ON c.id = en.child_id
-WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + `
+WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + e.regionFilter("i.region_id") + `
 ORDER BY en.child_id`
 	args := append([]any{to, from.AddDate(0, 0, -1)}, rargs...)
 	err := e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
