@@ -42,7 +42,10 @@ func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
 		args = append(args, p.From, p.To)
 	}
 	b.WriteString(")")
-	// Columns of VALUES are column1… in both dialects.
+	// Columns of VALUES are column1… in both dialects. A group without a
+	// single pair (enrolments active on weekend days only) has no row, as
+	// in the live statement; nor does an enrolment that ends before it
+	// starts (the write path allows it; it is never active).
 	periods := "(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt FROM " + b.String() + " v)"
 	s, en := r.dayNumber("en.start_date"), "COALESCE("+r.dayNumber("en.end_date")+", 1000000)"
 	g := groupExpr(e.dim)
@@ -51,9 +54,10 @@ func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
   SUM(` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + `)
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
-JOIN ` + periods + ` p ON ` + s + ` < p.t AND ` + en + ` > p.f
+JOIN ` + periods + ` p ON ` + s + ` < p.t AND ` + en + ` > p.f AND ` + en + ` > ` + s + `
 WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + where + `
 GROUP BY ` + groupBy(e.dim, "p.k, i.region_id") + `
+HAVING SUM(` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + `) > 0
 UNION ALL
 SELECT p.k, i.region_id, ` + g + ` AS g, 1, SUM(dc.checked)
 FROM ` + kpistore.DailyCheckTable + ` dc
