@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
@@ -44,5 +45,56 @@ func TestPendingSkipsWeekends(t *testing.T) {
 	p.CheckDay(1, time.Date(2025, 6, 16, 9, 0, 0, 0, time.UTC)) // Monday
 	if p.Empty() || !p.CheckDays()[1][time.Date(2025, 6, 16, 0, 0, 0, 0, time.UTC)] {
 		t.Fatalf("a Monday check was not noted as its date: %v", p.CheckDays())
+	}
+}
+
+// TestRebuild: with the precomputed rows gone (as after a raw-SQL import),
+// Verify reports them, and RebuildChildren for the children — or
+// RebuildAll — restores them exactly.
+func TestRebuild(t *testing.T) {
+	d := testdb.Open(t)
+	ctx := testdb.Ctx()
+	kpifixture.Build(t, d.Client)
+	if diffs, err := kpistore.Verify(ctx, d.Driver, d.Dialect, nil); err != nil || len(diffs) > 0 {
+		t.Fatalf("after the fixture (written through the hooks): %v %v", diffs, err)
+	}
+	wipe := func() {
+		for _, table := range []string{kpistore.DailyCheckTable, kpistore.ChildFactTable} {
+			if _, err := d.SQL.ExecContext(ctx, "DELETE FROM "+table); err != nil {
+				t.Fatal(err)
+			}
+		}
+		diffs, err := kpistore.Verify(ctx, d.Driver, d.Dialect, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(diffs) < 5 {
+			t.Fatalf("emptied tables: %d differences; want the fixture's rows (≥ 5)", len(diffs))
+		}
+	}
+	wipe()
+	children, err := d.Client.Child.Query().IDs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := d.Driver.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := kpistore.RebuildChildren(ctx, tx, d.Dialect, children); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := kpistore.Verify(ctx, d.Driver, d.Dialect, nil); err != nil || len(diffs) > 0 {
+		t.Fatalf("after RebuildChildren: %v %v", diffs, err)
+	}
+	wipe()
+	if err := kpistore.RebuildAllClient(ctx, d.Client); err != nil {
+		t.Fatal(err)
+	}
+	if diffs, err := kpistore.Verify(ctx, d.Driver, d.Dialect, nil); err != nil || len(diffs) > 0 {
+		t.Fatalf("after RebuildAllClient: %v %v", diffs, err)
 	}
 }
