@@ -56,12 +56,19 @@ func RebuildAll(ctx context.Context, tx Execer, dialectName string) error {
 }
 
 func rebuildAll(ctx context.Context, dialectName string, exec func(string) error) error {
-	stmts := []string{
+	var stmts []string
+	if dialectName == dialect.Postgres {
+		// A province's rebuild reads millions of health records: longer
+		// than a request's statement timeout, and run once (migration,
+		// seed, repair), so it has none.
+		stmts = append(stmts, `SET LOCAL statement_timeout = 0`)
+	}
+	stmts = append(stmts,
 		`DELETE FROM ` + DailyCheckTable,
 		`INSERT INTO ` + DailyCheckTable + ` (institution_id, day, checked) ` + expectedDailyChecks(dialectName, ""),
 		`DELETE FROM ` + ChildFactTable,
 		`INSERT INTO ` + ChildFactTable + ` (child_id, first_entry_exam) ` + expectedChildFacts(""),
-	}
+	)
 	for i, s := range stmts {
 		if err := ctx.Err(); err != nil {
 			return err
