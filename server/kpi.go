@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"math"
+	"os"
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent/institution"
@@ -30,6 +32,13 @@ func kpiCmd(ctx context.Context, args []string) error {
 	months := fs.Int("months", 3, "also compare every indicator, fast vs live, as of the end of each of the last N months")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
+	}
+	// A verification recomputes from millions of health records: a batch
+	// job, not a request. Unless set, the statement timeout is an hour.
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "statement-timeout" })
+	if !set && os.Getenv(flagEnv["statement-timeout"]) == "" {
+		c.DB.StatementTimeout = time.Hour
 	}
 	a, err := open(ctx, c)
 	if err != nil {

@@ -176,7 +176,7 @@ func Verify(ctx context.Context, q dialect.ExecQuerier, dialectName string, inst
 	if err := read(`SELECT institution_id, day, checked FROM `+DailyCheckTable+` WHERE checked <> 0`+instFilter, stored); err != nil {
 		return nil, fmt.Errorf("kpistore: verify: %w", err)
 	}
-	exp := `SELECT institution_id, day, checked FROM (` + expectedDailyChecks(dialectName, "") + `) x WHERE 1 = 1` + instFilter
+	exp := `SELECT institution_id, day, checked FROM (` + expectedDailyChecks(dialectName, childFilter) + `) x WHERE 1 = 1` + instFilter
 	if err := read(exp, want); err != nil {
 		return nil, fmt.Errorf("kpistore: verify: %w", err)
 	}
