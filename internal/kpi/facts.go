@@ -220,14 +220,34 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
 	}
 	b.WriteString(")")
-	// Entry exams: the precomputed first exam date (kpistore), or the live
-	// probe of health records.
-	examined := "cf.first_entry_exam <= a.d"
-	examJoin := "\nLEFT JOIN " + kpistore.ChildFactTable + " cf ON cf.child_id = a.child_id"
-	if e.live {
-		examined = "EXISTS (SELECT 1 FROM health_records h WHERE h.child_id = a.child_id AND h.kind = 'ENTRY_EXAM' AND h.date <= a.d)"
-		examJoin = ""
+	if !e.live {
+		// One pass: the child's birth date and first entry exam ride along
+		// with its enrolments, and how many lowest regions a child appears
+		// under is a window count rather than a self-join (at province scale
+		// the join's misestimate cost seconds).
+		stmt := `WITH active AS (
+  SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g,
+    c.birth_date AS birth, cf.first_entry_exam AS exam
+  FROM enrolments en
+  JOIN institutions i ON i.id = en.institution_id
+  JOIN children c ON c.id = en.child_id
+  LEFT JOIN ` + kpistore.ChildFactTable + ` cf ON cf.child_id = en.child_id
+  JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+  WHERE 1 = 1` + e.regionFilter("i.region_id") + `
+), counted AS (
+  SELECT a.*, COUNT(*) OVER (PARTITION BY a.k, a.child_id, a.g) AS n FROM active a
+)
+SELECT k, region_id, g, CASE WHEN n > 1 THEN child_id ELSE 0 END,
+  COUNT(*),
+  SUM(CASE WHEN birth > u THEN 1 ELSE 0 END),
+  SUM(CASE WHEN exam <= d THEN 1 ELSE 0 END)
+FROM counted
+GROUP BY k, region_id, g, CASE WHEN n > 1 THEN child_id ELSE 0 END`
+		return e.run.query(ctx, stmt, args, e.scanChildren)
 	}
+	// The live statement: entry exams probed in health records.
+	examined := "EXISTS (SELECT 1 FROM health_records h WHERE h.child_id = a.child_id AND h.kind = 'ENTRY_EXAM' AND h.date <= a.d)"
+	examJoin := ""
 	stmt := `WITH active AS (
   SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g
   FROM enrolments en
@@ -246,24 +266,27 @@ FROM active a
 JOIN spread sp ON sp.k = a.k AND sp.child_id = a.child_id AND sp.g = a.g
 JOIN children c ON c.id = a.child_id` + examJoin + `
 GROUP BY a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END`
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region, multi           int
-			g                          string
-			children, under3, examined int64
-		)
-		if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
-			return err
-		}
-		if multi == 0 {
-			e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
-			e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
-			return nil
-		}
-		e.acc.addChild(schematype.EnrolmentRate, k, region, g, multi, float64(under3), 0)
-		e.acc.addChild(schematype.HealthRecordRate, k, region, g, multi, float64(examined), float64(children))
+	return e.run.query(ctx, stmt, args, e.scanChildren)
+}
+
+// scanChildren adds a row of the children statements.
+func (e *evaluation) scanChildren(rows *entsql.Rows) error {
+	var (
+		k, region, multi           int
+		g                          string
+		children, under3, examined int64
+	)
+	if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
+		return err
+	}
+	if multi == 0 {
+		e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
+		e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
 		return nil
-	})
+	}
+	e.acc.addChild(schematype.EnrolmentRate, k, region, g, multi, float64(under3), 0)
+	e.acc.addChild(schematype.HealthRecordRate, k, region, g, multi, float64(examined), float64(children))
+	return nil
 }
 
 // Under36Cutoff is the latest birth date of a child aged 36 months or more
