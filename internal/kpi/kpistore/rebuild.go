@@ -64,10 +64,10 @@ func rebuildAll(ctx context.Context, dialectName string, exec func(string) error
 		stmts = append(stmts, `SET LOCAL statement_timeout = 0`)
 	}
 	stmts = append(stmts,
-		`DELETE FROM ` + DailyCheckTable,
-		`INSERT INTO ` + DailyCheckTable + ` (institution_id, day, checked) ` + expectedDailyChecks(dialectName, ""),
-		`DELETE FROM ` + ChildFactTable,
-		`INSERT INTO ` + ChildFactTable + ` (child_id, first_entry_exam) ` + expectedChildFacts(""),
+		`DELETE FROM `+DailyCheckTable,
+		`INSERT INTO `+DailyCheckTable+` (institution_id, day, checked) `+expectedDailyChecks(dialectName, ""),
+		`DELETE FROM `+ChildFactTable,
+		`INSERT INTO `+ChildFactTable+` (child_id, first_entry_exam) `+expectedChildFacts(""),
 	)
 	for i, s := range stmts {
 		if err := ctx.Err(); err != nil {
