@@ -54,12 +54,15 @@ type env struct {
 
 func open(tb testing.TB) *env {
 	tb.Helper()
-	url := os.Getenv("BENCH_DATABASE_URL")
-	if url == "" {
-		tb.Skip("BENCH_DATABASE_URL not set: seed a province (see bench/RESULTS.md) to run")
+	url, path := os.Getenv("BENCH_DATABASE_URL"), os.Getenv("BENCH_SQLITE_PATH")
+	if url == "" && path == "" {
+		tb.Skip("BENCH_DATABASE_URL (or BENCH_SQLITE_PATH) not set: seed a province (see bench/RESULTS.md) to run")
 	}
 	cfg := db.Defaults()
 	cfg.URL = url
+	if url == "" {
+		cfg.SQLitePath = path
+	}
 	cfg.StatementTimeout = 5 * time.Minute
 	d, err := db.Open(context.Background(), cfg)
 	if err != nil {
@@ -146,6 +149,49 @@ func BenchmarkDashboard(b *testing.B) {
 	vars := map[string]any{"ids": e.districtIDs()}
 	for b.Loop() {
 		e.post(b, dashboardQuery, vars)
+	}
+}
+
+// BenchmarkDashboardDistrict: all 14 indicators for one district (the
+// first by ID), through GraphQL: it must cost the district's share of the
+// data, not the province's.
+func BenchmarkDashboardDistrict(b *testing.B) {
+	e := open(b)
+	vars := map[string]any{"ids": e.districtIDs()[:1]}
+	for b.Loop() {
+		e.post(b, dashboardQuery, vars)
+	}
+}
+
+// BenchmarkIndicator: each indicator alone for the province, through
+// GraphQL (sub-benchmarks by key).
+func BenchmarkIndicator(b *testing.B) {
+	e := open(b)
+	for _, key := range schematype.IndicatorKeys {
+		ind, _ := kpi.Lookup(key)
+		dates := `asOf: "2026-10-31"`
+		if ind.Basis == kpi.Period {
+			dates = `from: "2026-10-01", to: "2026-11-01"`
+		}
+		q := `query($r: [ID!]!) { indicatorValues(keys: [` + string(key) + `], regionIDs: $r, ` + dates + `) { value numerator denominator } }`
+		vars := map[string]any{"r": []string{strconv.Itoa(e.province)}}
+		b.Run(string(key), func(b *testing.B) {
+			for b.Loop() {
+				e.post(b, q, vars)
+			}
+		})
+	}
+}
+
+// BenchmarkDashboardLive is BenchmarkDashboardEngine on the live engine
+// (no precomputed data): the reference the fast path replaced.
+func BenchmarkDashboardLive(b *testing.B) {
+	e := open(b)
+	live := e.engine.Live()
+	for b.Loop() {
+		if _, err := live.Evaluate(context.Background(), kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: e.district, Points: []kpi.Point{benchPeriod}, Targets: true}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 

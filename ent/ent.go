@@ -28,6 +28,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -112,6 +114,8 @@ func checkColumn(t, c string) error {
 			inclusivedesignation.Table: inclusivedesignation.ValidColumn,
 			inspection.Table:           inspection.ValidColumn,
 			institution.Table:          institution.ValidColumn,
+			kpichildfact.Table:         kpichildfact.ValidColumn,
+			kpidailycheck.Table:        kpidailycheck.ValidColumn,
 			populationstat.Table:       populationstat.ValidColumn,
 			region.Table:               region.ValidColumn,
 			seat.Table:                 seat.ValidColumn,

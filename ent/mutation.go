@@ -27,6 +27,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -64,6 +66,8 @@ const (
 	TypeInclusiveDesignation = "InclusiveDesignation"
 	TypeInspection           = "Inspection"
 	TypeInstitution          = "Institution"
+	TypeKpiChildFact         = "KpiChildFact"
+	TypeKpiDailyCheck        = "KpiDailyCheck"
 	TypePopulationStat       = "PopulationStat"
 	TypeRegion               = "Region"
 	TypeSeat                 = "Seat"
@@ -15798,6 +15802,925 @@ func (m *InstitutionMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Institution edge %s", name)
+}
+
+// KpiChildFactMutation represents an operation that mutates the KpiChildFact nodes in the graph.
+type KpiChildFactMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	child_id         *int
+	addchild_id      *int
+	first_entry_exam *time.Time
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*KpiChildFact, error)
+	predicates       []predicate.KpiChildFact
+}
+
+var _ ent.Mutation = (*KpiChildFactMutation)(nil)
+
+// kpichildfactOption allows management of the mutation configuration using functional options.
+type kpichildfactOption func(*KpiChildFactMutation)
+
+// newKpiChildFactMutation creates new mutation for the KpiChildFact entity.
+func newKpiChildFactMutation(c config, op Op, opts ...kpichildfactOption) *KpiChildFactMutation {
+	m := &KpiChildFactMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKpiChildFact,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKpiChildFactID sets the ID field of the mutation.
+func withKpiChildFactID(id int) kpichildfactOption {
+	return func(m *KpiChildFactMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KpiChildFact
+		)
+		m.oldValue = func(ctx context.Context) (*KpiChildFact, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KpiChildFact.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKpiChildFact sets the old KpiChildFact of the mutation.
+func withKpiChildFact(node *KpiChildFact) kpichildfactOption {
+	return func(m *KpiChildFactMutation) {
+		m.oldValue = func(context.Context) (*KpiChildFact, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KpiChildFactMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KpiChildFactMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KpiChildFactMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KpiChildFactMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KpiChildFact.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetChildID sets the "child_id" field.
+func (m *KpiChildFactMutation) SetChildID(i int) {
+	m.child_id = &i
+	m.addchild_id = nil
+}
+
+// ChildID returns the value of the "child_id" field in the mutation.
+func (m *KpiChildFactMutation) ChildID() (r int, exists bool) {
+	v := m.child_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChildID returns the old "child_id" field's value of the KpiChildFact entity.
+// If the KpiChildFact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildFactMutation) OldChildID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChildID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChildID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChildID: %w", err)
+	}
+	return oldValue.ChildID, nil
+}
+
+// AddChildID adds i to the "child_id" field.
+func (m *KpiChildFactMutation) AddChildID(i int) {
+	if m.addchild_id != nil {
+		*m.addchild_id += i
+	} else {
+		m.addchild_id = &i
+	}
+}
+
+// AddedChildID returns the value that was added to the "child_id" field in this mutation.
+func (m *KpiChildFactMutation) AddedChildID() (r int, exists bool) {
+	v := m.addchild_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChildID resets all changes to the "child_id" field.
+func (m *KpiChildFactMutation) ResetChildID() {
+	m.child_id = nil
+	m.addchild_id = nil
+}
+
+// SetFirstEntryExam sets the "first_entry_exam" field.
+func (m *KpiChildFactMutation) SetFirstEntryExam(t time.Time) {
+	m.first_entry_exam = &t
+}
+
+// FirstEntryExam returns the value of the "first_entry_exam" field in the mutation.
+func (m *KpiChildFactMutation) FirstEntryExam() (r time.Time, exists bool) {
+	v := m.first_entry_exam
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstEntryExam returns the old "first_entry_exam" field's value of the KpiChildFact entity.
+// If the KpiChildFact object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildFactMutation) OldFirstEntryExam(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstEntryExam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstEntryExam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstEntryExam: %w", err)
+	}
+	return oldValue.FirstEntryExam, nil
+}
+
+// ResetFirstEntryExam resets all changes to the "first_entry_exam" field.
+func (m *KpiChildFactMutation) ResetFirstEntryExam() {
+	m.first_entry_exam = nil
+}
+
+// Where appends a list predicates to the KpiChildFactMutation builder.
+func (m *KpiChildFactMutation) Where(ps ...predicate.KpiChildFact) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KpiChildFactMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KpiChildFactMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KpiChildFact, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KpiChildFactMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KpiChildFactMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KpiChildFact).
+func (m *KpiChildFactMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KpiChildFactMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.child_id != nil {
+		fields = append(fields, kpichildfact.FieldChildID)
+	}
+	if m.first_entry_exam != nil {
+		fields = append(fields, kpichildfact.FieldFirstEntryExam)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KpiChildFactMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpichildfact.FieldChildID:
+		return m.ChildID()
+	case kpichildfact.FieldFirstEntryExam:
+		return m.FirstEntryExam()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KpiChildFactMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpichildfact.FieldChildID:
+		return m.OldChildID(ctx)
+	case kpichildfact.FieldFirstEntryExam:
+		return m.OldFirstEntryExam(ctx)
+	}
+	return nil, fmt.Errorf("unknown KpiChildFact field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiChildFactMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpichildfact.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChildID(v)
+		return nil
+	case kpichildfact.FieldFirstEntryExam:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstEntryExam(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildFact field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KpiChildFactMutation) AddedFields() []string {
+	var fields []string
+	if m.addchild_id != nil {
+		fields = append(fields, kpichildfact.FieldChildID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KpiChildFactMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpichildfact.FieldChildID:
+		return m.AddedChildID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiChildFactMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpichildfact.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChildID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildFact numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KpiChildFactMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KpiChildFactMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KpiChildFactMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KpiChildFact nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KpiChildFactMutation) ResetField(name string) error {
+	switch name {
+	case kpichildfact.FieldChildID:
+		m.ResetChildID()
+		return nil
+	case kpichildfact.FieldFirstEntryExam:
+		m.ResetFirstEntryExam()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildFact field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KpiChildFactMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KpiChildFactMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KpiChildFactMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KpiChildFactMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KpiChildFactMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KpiChildFactMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KpiChildFactMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KpiChildFact unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KpiChildFactMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KpiChildFact edge %s", name)
+}
+
+// KpiDailyCheckMutation represents an operation that mutates the KpiDailyCheck nodes in the graph.
+type KpiDailyCheckMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	institution_id    *int
+	addinstitution_id *int
+	day               *time.Time
+	checked           *int
+	addchecked        *int
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*KpiDailyCheck, error)
+	predicates        []predicate.KpiDailyCheck
+}
+
+var _ ent.Mutation = (*KpiDailyCheckMutation)(nil)
+
+// kpidailycheckOption allows management of the mutation configuration using functional options.
+type kpidailycheckOption func(*KpiDailyCheckMutation)
+
+// newKpiDailyCheckMutation creates new mutation for the KpiDailyCheck entity.
+func newKpiDailyCheckMutation(c config, op Op, opts ...kpidailycheckOption) *KpiDailyCheckMutation {
+	m := &KpiDailyCheckMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKpiDailyCheck,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKpiDailyCheckID sets the ID field of the mutation.
+func withKpiDailyCheckID(id int) kpidailycheckOption {
+	return func(m *KpiDailyCheckMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KpiDailyCheck
+		)
+		m.oldValue = func(ctx context.Context) (*KpiDailyCheck, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KpiDailyCheck.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKpiDailyCheck sets the old KpiDailyCheck of the mutation.
+func withKpiDailyCheck(node *KpiDailyCheck) kpidailycheckOption {
+	return func(m *KpiDailyCheckMutation) {
+		m.oldValue = func(context.Context) (*KpiDailyCheck, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KpiDailyCheckMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KpiDailyCheckMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KpiDailyCheckMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KpiDailyCheckMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KpiDailyCheck.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetInstitutionID sets the "institution_id" field.
+func (m *KpiDailyCheckMutation) SetInstitutionID(i int) {
+	m.institution_id = &i
+	m.addinstitution_id = nil
+}
+
+// InstitutionID returns the value of the "institution_id" field in the mutation.
+func (m *KpiDailyCheckMutation) InstitutionID() (r int, exists bool) {
+	v := m.institution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInstitutionID returns the old "institution_id" field's value of the KpiDailyCheck entity.
+// If the KpiDailyCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiDailyCheckMutation) OldInstitutionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInstitutionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInstitutionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInstitutionID: %w", err)
+	}
+	return oldValue.InstitutionID, nil
+}
+
+// AddInstitutionID adds i to the "institution_id" field.
+func (m *KpiDailyCheckMutation) AddInstitutionID(i int) {
+	if m.addinstitution_id != nil {
+		*m.addinstitution_id += i
+	} else {
+		m.addinstitution_id = &i
+	}
+}
+
+// AddedInstitutionID returns the value that was added to the "institution_id" field in this mutation.
+func (m *KpiDailyCheckMutation) AddedInstitutionID() (r int, exists bool) {
+	v := m.addinstitution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInstitutionID resets all changes to the "institution_id" field.
+func (m *KpiDailyCheckMutation) ResetInstitutionID() {
+	m.institution_id = nil
+	m.addinstitution_id = nil
+}
+
+// SetDay sets the "day" field.
+func (m *KpiDailyCheckMutation) SetDay(t time.Time) {
+	m.day = &t
+}
+
+// Day returns the value of the "day" field in the mutation.
+func (m *KpiDailyCheckMutation) Day() (r time.Time, exists bool) {
+	v := m.day
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDay returns the old "day" field's value of the KpiDailyCheck entity.
+// If the KpiDailyCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiDailyCheckMutation) OldDay(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDay is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDay requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDay: %w", err)
+	}
+	return oldValue.Day, nil
+}
+
+// ResetDay resets all changes to the "day" field.
+func (m *KpiDailyCheckMutation) ResetDay() {
+	m.day = nil
+}
+
+// SetChecked sets the "checked" field.
+func (m *KpiDailyCheckMutation) SetChecked(i int) {
+	m.checked = &i
+	m.addchecked = nil
+}
+
+// Checked returns the value of the "checked" field in the mutation.
+func (m *KpiDailyCheckMutation) Checked() (r int, exists bool) {
+	v := m.checked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChecked returns the old "checked" field's value of the KpiDailyCheck entity.
+// If the KpiDailyCheck object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiDailyCheckMutation) OldChecked(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChecked is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChecked requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChecked: %w", err)
+	}
+	return oldValue.Checked, nil
+}
+
+// AddChecked adds i to the "checked" field.
+func (m *KpiDailyCheckMutation) AddChecked(i int) {
+	if m.addchecked != nil {
+		*m.addchecked += i
+	} else {
+		m.addchecked = &i
+	}
+}
+
+// AddedChecked returns the value that was added to the "checked" field in this mutation.
+func (m *KpiDailyCheckMutation) AddedChecked() (r int, exists bool) {
+	v := m.addchecked
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChecked resets all changes to the "checked" field.
+func (m *KpiDailyCheckMutation) ResetChecked() {
+	m.checked = nil
+	m.addchecked = nil
+}
+
+// Where appends a list predicates to the KpiDailyCheckMutation builder.
+func (m *KpiDailyCheckMutation) Where(ps ...predicate.KpiDailyCheck) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KpiDailyCheckMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KpiDailyCheckMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KpiDailyCheck, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KpiDailyCheckMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KpiDailyCheckMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KpiDailyCheck).
+func (m *KpiDailyCheckMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KpiDailyCheckMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.institution_id != nil {
+		fields = append(fields, kpidailycheck.FieldInstitutionID)
+	}
+	if m.day != nil {
+		fields = append(fields, kpidailycheck.FieldDay)
+	}
+	if m.checked != nil {
+		fields = append(fields, kpidailycheck.FieldChecked)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KpiDailyCheckMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		return m.InstitutionID()
+	case kpidailycheck.FieldDay:
+		return m.Day()
+	case kpidailycheck.FieldChecked:
+		return m.Checked()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KpiDailyCheckMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		return m.OldInstitutionID(ctx)
+	case kpidailycheck.FieldDay:
+		return m.OldDay(ctx)
+	case kpidailycheck.FieldChecked:
+		return m.OldChecked(ctx)
+	}
+	return nil, fmt.Errorf("unknown KpiDailyCheck field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiDailyCheckMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInstitutionID(v)
+		return nil
+	case kpidailycheck.FieldDay:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDay(v)
+		return nil
+	case kpidailycheck.FieldChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChecked(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiDailyCheck field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KpiDailyCheckMutation) AddedFields() []string {
+	var fields []string
+	if m.addinstitution_id != nil {
+		fields = append(fields, kpidailycheck.FieldInstitutionID)
+	}
+	if m.addchecked != nil {
+		fields = append(fields, kpidailycheck.FieldChecked)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KpiDailyCheckMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		return m.AddedInstitutionID()
+	case kpidailycheck.FieldChecked:
+		return m.AddedChecked()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiDailyCheckMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInstitutionID(v)
+		return nil
+	case kpidailycheck.FieldChecked:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChecked(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiDailyCheck numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KpiDailyCheckMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KpiDailyCheckMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KpiDailyCheckMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KpiDailyCheck nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KpiDailyCheckMutation) ResetField(name string) error {
+	switch name {
+	case kpidailycheck.FieldInstitutionID:
+		m.ResetInstitutionID()
+		return nil
+	case kpidailycheck.FieldDay:
+		m.ResetDay()
+		return nil
+	case kpidailycheck.FieldChecked:
+		m.ResetChecked()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiDailyCheck field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KpiDailyCheckMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KpiDailyCheckMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KpiDailyCheckMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KpiDailyCheckMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KpiDailyCheckMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KpiDailyCheckMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KpiDailyCheckMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KpiDailyCheck unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KpiDailyCheckMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KpiDailyCheck edge %s", name)
 }
 
 // PopulationStatMutation represents an operation that mutates the PopulationStat nodes in the graph.

@@ -46,6 +46,10 @@ type Tx struct {
 	Inspection *InspectionClient
 	// Institution is the client for interacting with the Institution builders.
 	Institution *InstitutionClient
+	// KpiChildFact is the client for interacting with the KpiChildFact builders.
+	KpiChildFact *KpiChildFactClient
+	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
+	KpiDailyCheck *KpiDailyCheckClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
 	PopulationStat *PopulationStatClient
 	// Region is the client for interacting with the Region builders.
@@ -209,6 +213,8 @@ func (tx *Tx) init() {
 	tx.InclusiveDesignation = NewInclusiveDesignationClient(tx.config)
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Institution = NewInstitutionClient(tx.config)
+	tx.KpiChildFact = NewKpiChildFactClient(tx.config)
+	tx.KpiDailyCheck = NewKpiDailyCheckClient(tx.config)
 	tx.PopulationStat = NewPopulationStatClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Seat = NewSeatClient(tx.config)

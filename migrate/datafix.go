@@ -9,6 +9,9 @@ import (
 
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 	"github.com/tuoyu/tuoyu/internal/workday"
+	"strings"
+
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Data fixes run in a migration's transaction before its statements, for
@@ -118,4 +121,43 @@ func DeduplicateIdentities(ctx context.Context, tx Execer) error {
 		}
 	}
 	return nil
+}
+
+// derivedTables fill tables of derived data when a migration creates them,
+// after its statements and in its transaction, so an existing database
+// starts with them complete. They are keyed by the created table, not by
+// the migration's name, so they survive migrations being squashed.
+var derivedTables = map[string]func(ctx context.Context, tx Execer, dialectName string) error{
+	// The KPI engine's precomputed data, computed set-wise from the
+	// registry (two INSERT … SELECT; a province takes seconds).
+	kpistore.DailyCheckTable: func(ctx context.Context, tx Execer, dialectName string) error {
+		return kpistore.RebuildAll(ctx, tx, dialectName)
+	},
+}
+
+// fillCreated runs the derivedTables entry of every table stmts create.
+func fillCreated(ctx context.Context, tx Execer, dialectName string, stmts []string) error {
+	for table, fill := range derivedTables {
+		for _, stmt := range stmts {
+			if createsTable(stmt, table) {
+				if err := fill(ctx, tx, dialectName); err != nil {
+					return fmt.Errorf("fill %s: %w", table, err)
+				}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// createsTable reports whether stmt is a CREATE TABLE of table (quoted the
+// PostgreSQL or SQLite way).
+func createsTable(stmt, table string) bool {
+	s := strings.TrimSpace(stmt)
+	for _, q := range []string{`"` + table + `"`, "`" + table + "`"} {
+		if strings.HasPrefix(s, "CREATE TABLE "+q) || strings.HasPrefix(s, "CREATE TABLE IF NOT EXISTS "+q) {
+			return true
+		}
+	}
+	return false
 }

@@ -210,6 +210,9 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
 		}
 	}
+	if err := fillCreated(ctx, tx, name, stmts); err != nil {
+		return fmt.Errorf("migrate: %s: %w", f.Name(), err)
+	}
 	if name == dialect.SQLite {
 		if err := foreignKeyCheck(ctx, tx); err != nil {
 			return fmt.Errorf("migrate: %s: %w", f.Name(), err)

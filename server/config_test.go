@@ -20,7 +20,7 @@ func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
 	var current string
 	parsingFlags = func(fs *flag.FlagSet) { sets[current] = fs }
 	t.Cleanup(func() { parsingFlags = nil })
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}, {"import"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}, {"import"}, {"kpi", "verify"}} {
 		current = strings.Join(cmd, " ")
 		if err := run(context.Background(), append(cmd, "-h")); !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("%s -h: %v", current, err)
@@ -35,7 +35,7 @@ func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
 
 // cliOnly are the flags that have no environment variable: the arguments of
 // one-off commands.
-var cliOnly = []string{"role", "region", "institution", "subject", "ttl", "scale", "seed", "as-of", "name", "id", "json"}
+var cliOnly = []string{"role", "region", "institution", "subject", "ttl", "scale", "seed", "as-of", "name", "id", "json", "months"}
 
 // TestEveryFlagEnvIsStrict goes over every flag of every command: each has an
 // environment variable (or is a one-off command argument); a valid value of

@@ -201,6 +201,30 @@ func (f InstitutionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InstitutionMutation", m)
 }
 
+// The KpiChildFactFunc type is an adapter to allow the use of ordinary
+// function as KpiChildFact mutator.
+type KpiChildFactFunc func(context.Context, *ent.KpiChildFactMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KpiChildFactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KpiChildFactMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiChildFactMutation", m)
+}
+
+// The KpiDailyCheckFunc type is an adapter to allow the use of ordinary
+// function as KpiDailyCheck mutator.
+type KpiDailyCheckFunc func(context.Context, *ent.KpiDailyCheckMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KpiDailyCheckFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KpiDailyCheckMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiDailyCheckMutation", m)
+}
+
 // The PopulationStatFunc type is an adapter to allow the use of ordinary
 // function as PopulationStat mutator.
 type PopulationStatFunc func(context.Context, *ent.PopulationStatMutation) (ent.Value, error)

@@ -24,6 +24,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -523,6 +525,60 @@ func (f TraverseInstitution) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.InstitutionQuery", q)
 }
 
+// The KpiChildFactFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KpiChildFactFunc func(context.Context, *ent.KpiChildFactQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KpiChildFactFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KpiChildFactQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KpiChildFactQuery", q)
+}
+
+// The TraverseKpiChildFact type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKpiChildFact func(context.Context, *ent.KpiChildFactQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKpiChildFact) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKpiChildFact) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiChildFactQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KpiChildFactQuery", q)
+}
+
+// The KpiDailyCheckFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KpiDailyCheckFunc func(context.Context, *ent.KpiDailyCheckQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KpiDailyCheckFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KpiDailyCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KpiDailyCheckQuery", q)
+}
+
+// The TraverseKpiDailyCheck type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKpiDailyCheck func(context.Context, *ent.KpiDailyCheckQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKpiDailyCheck) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKpiDailyCheck) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiDailyCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KpiDailyCheckQuery", q)
+}
+
 // The PopulationStatFunc type is an adapter to allow the use of ordinary function as a Querier.
 type PopulationStatFunc func(context.Context, *ent.PopulationStatQuery) (ent.Value, error)
 
@@ -774,6 +830,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InspectionQuery, predicate.Inspection, inspection.OrderOption]{typ: ent.TypeInspection, tq: q}, nil
 	case *ent.InstitutionQuery:
 		return &query[*ent.InstitutionQuery, predicate.Institution, institution.OrderOption]{typ: ent.TypeInstitution, tq: q}, nil
+	case *ent.KpiChildFactQuery:
+		return &query[*ent.KpiChildFactQuery, predicate.KpiChildFact, kpichildfact.OrderOption]{typ: ent.TypeKpiChildFact, tq: q}, nil
+	case *ent.KpiDailyCheckQuery:
+		return &query[*ent.KpiDailyCheckQuery, predicate.KpiDailyCheck, kpidailycheck.OrderOption]{typ: ent.TypeKpiDailyCheck, tq: q}, nil
 	case *ent.PopulationStatQuery:
 		return &query[*ent.PopulationStatQuery, predicate.PopulationStat, populationstat.OrderOption]{typ: ent.TypePopulationStat, tq: q}, nil
 	case *ent.RegionQuery:

@@ -688,6 +688,50 @@ var (
 			},
 		},
 	}
+	// KpiChildFactsColumns holds the columns for the "kpi_child_facts" table.
+	KpiChildFactsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "child_id", Type: field.TypeInt},
+		{Name: "first_entry_exam", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+	}
+	// KpiChildFactsTable holds the schema information for the "kpi_child_facts" table.
+	KpiChildFactsTable = &schema.Table{
+		Name:       "kpi_child_facts",
+		Columns:    KpiChildFactsColumns,
+		PrimaryKey: []*schema.Column{KpiChildFactsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpichildfact_child_id",
+				Unique:  true,
+				Columns: []*schema.Column{KpiChildFactsColumns[1]},
+			},
+		},
+	}
+	// KpiDailyChecksColumns holds the columns for the "kpi_daily_checks" table.
+	KpiDailyChecksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "institution_id", Type: field.TypeInt},
+		{Name: "day", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "checked", Type: field.TypeInt},
+	}
+	// KpiDailyChecksTable holds the schema information for the "kpi_daily_checks" table.
+	KpiDailyChecksTable = &schema.Table{
+		Name:       "kpi_daily_checks",
+		Columns:    KpiDailyChecksColumns,
+		PrimaryKey: []*schema.Column{KpiDailyChecksColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpidailycheck_institution_id_day",
+				Unique:  true,
+				Columns: []*schema.Column{KpiDailyChecksColumns[1], KpiDailyChecksColumns[2]},
+			},
+			{
+				Name:    "kpidailycheck_day",
+				Unique:  false,
+				Columns: []*schema.Column{KpiDailyChecksColumns[2]},
+			},
+		},
+	}
 	// PopulationStatsColumns holds the columns for the "population_stats" table.
 	PopulationStatsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -987,6 +1031,8 @@ var (
 		InclusiveDesignationsTable,
 		InspectionsTable,
 		InstitutionsTable,
+		KpiChildFactsTable,
+		KpiDailyChecksTable,
 		PopulationStatsTable,
 		RegionsTable,
 		SeatsTable,
@@ -1065,6 +1111,14 @@ func init() {
 	InstitutionsTable.ForeignKeys[0].RefTable = RegionsTable
 	InstitutionsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
+	}
+	KpiChildFactsTable.Annotation = &entsql.Annotation{
+		Table:          "kpi_child_facts",
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	KpiDailyChecksTable.Annotation = &entsql.Annotation{
+		Table:          "kpi_daily_checks",
+		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	PopulationStatsTable.ForeignKeys[0].RefTable = RegionsTable
 	PopulationStatsTable.Annotation = &entsql.Annotation{

@@ -54,6 +54,12 @@ type Inspection func(*sql.Selector)
 // Institution is the predicate function for institution builders.
 type Institution func(*sql.Selector)
 
+// KpiChildFact is the predicate function for kpichildfact builders.
+type KpiChildFact func(*sql.Selector)
+
+// KpiDailyCheck is the predicate function for kpidailycheck builders.
+type KpiDailyCheck func(*sql.Selector)
+
 // PopulationStat is the predicate function for populationstat builders.
 type PopulationStat func(*sql.Selector)
 

@@ -494,6 +494,54 @@ func (f InstitutionMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mut
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.InstitutionMutation", m)
 }
 
+// The KpiChildFactQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KpiChildFactQueryRuleFunc func(context.Context, *ent.KpiChildFactQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KpiChildFactQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiChildFactQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KpiChildFactQuery", q)
+}
+
+// The KpiChildFactMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KpiChildFactMutationRuleFunc func(context.Context, *ent.KpiChildFactMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KpiChildFactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KpiChildFactMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiChildFactMutation", m)
+}
+
+// The KpiDailyCheckQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KpiDailyCheckQueryRuleFunc func(context.Context, *ent.KpiDailyCheckQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KpiDailyCheckQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiDailyCheckQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KpiDailyCheckQuery", q)
+}
+
+// The KpiDailyCheckMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KpiDailyCheckMutationRuleFunc func(context.Context, *ent.KpiDailyCheckMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KpiDailyCheckMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KpiDailyCheckMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiDailyCheckMutation", m)
+}
+
 // The PopulationStatQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type PopulationStatQueryRuleFunc func(context.Context, *ent.PopulationStatQuery) error

@@ -22,6 +22,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema"
@@ -338,6 +340,8 @@ func init() {
 	enrolment.Hooks[1] = enrolmentMixinHooks1[0]
 
 	enrolment.Hooks[2] = enrolmentHooks[0]
+
+	enrolment.Hooks[3] = enrolmentHooks[1]
 	enrolmentMixinFields0 := enrolmentMixin[0].Fields()
 	_ = enrolmentMixinFields0
 	enrolmentFields := schema.Enrolment{}.Fields()
@@ -482,6 +486,8 @@ func init() {
 	healthrecordHooks := schema.HealthRecord{}.Hooks()
 
 	healthrecord.Hooks[1] = healthrecordHooks[0]
+
+	healthrecord.Hooks[2] = healthrecordHooks[1]
 	healthrecordMixinFields0 := healthrecordMixin[0].Fields()
 	_ = healthrecordMixinFields0
 	healthrecordFields := schema.HealthRecord{}.Fields()
@@ -803,6 +809,24 @@ func init() {
 	institutionDescLongitude := institutionFields[8].Descriptor()
 	// institution.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	institution.LongitudeValidator = institutionDescLongitude.Validators[0].(func(float64) error)
+	kpichildfact.Policy = privacy.NewPolicies(schema.KpiChildFact{})
+	kpichildfact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpichildfact.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	kpidailycheck.Policy = privacy.NewPolicies(schema.KpiDailyCheck{})
+	kpidailycheck.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpidailycheck.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	populationstatMixin := schema.PopulationStat{}.Mixin()
 	populationstat.Policy = privacy.NewPolicies(schema.PopulationStat{})
 	populationstat.Hooks[0] = func(next ent.Mutator) ent.Mutator {

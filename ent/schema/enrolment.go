@@ -14,6 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Enrolment (入托) is a child's time-bounded place at an institution.
@@ -93,7 +94,9 @@ func (Enrolment) Indexes() []ent.Index {
 
 // Hooks of the Enrolment.
 func (Enrolment) Hooks() []ent.Hook {
-	return []ent.Hook{hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne)}
+	// kpistore keeps the precomputed DAILY_CHECK_RATE data exact in the
+	// writing transaction (a child's checks count where it is in care).
+	return []ent.Hook{hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne), kpistore.EnrolmentHook}
 }
 
 // Policy of the Enrolment: see policy.go.

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // HealthRecord is one health observation of a child at an institution: entry
@@ -124,7 +125,9 @@ func (HealthRecord) Indexes() []ent.Index {
 
 // Hooks of the HealthRecord.
 func (HealthRecord) Hooks() []ent.Hook {
-	return []ent.Hook{sessionMatchesKind}
+	// kpistore keeps the precomputed DAILY_CHECK_RATE and
+	// HEALTH_RECORD_RATE data exact in the writing transaction.
+	return []ent.Hook{sessionMatchesKind, kpistore.HealthRecordHook}
 }
 
 // sessionMatchesKind: a DAILY_CHECK has a session (MORNING or NOON) and no

@@ -10,6 +10,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Bound parameters allowed per statement: SQLite's limit is 32,766,
@@ -70,6 +71,9 @@ func (l *loader) run(ctx context.Context) error {
 	// checks (the plan keeps those rules itself) and privacy rules, which
 	// are for API callers, do not apply.
 	ctx = bulkload.With(privacy.DecisionContext(ctx, privacy.Allow))
+	// The KPI engine's precomputed data are rebuilt set-wise once at the
+	// end (the last step) rather than maintained chunk by chunk.
+	ctx = kpistore.WithoutMaintenance(ctx)
 	l.limit = l.paramLimit(ctx)
 	tick := func(table string, done, total int) { l.progress(table, done, total, false) }
 	l.progress("plan", 0, 1, true)
@@ -93,6 +97,14 @@ func (l *loader) run(ctx context.Context) error {
 		func(ctx context.Context) error { return l.writeHealth(ctx, hrTotal) },
 		l.writeInspections, l.writeFindings, l.writeComplaints, l.writeIncidents, l.writeSurveys, l.writeTargets,
 		l.writeSupervision,
+		func(ctx context.Context) error {
+			l.progress(kpistore.DailyCheckTable, 0, 1, true)
+			if err := kpistore.RebuildAllClient(ctx, l.client); err != nil {
+				return fmt.Errorf("demo: %w", err)
+			}
+			l.progress(kpistore.DailyCheckTable, 1, 1, true)
+			return nil
+		},
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -1,6 +1,9 @@
 package kpi
 
-import "strconv"
+import (
+	"strconv"
+	"sync"
+)
 
 // cell is one (indicator, point, region, group) numerator and denominator.
 type cell struct{ num, den float64 }
@@ -17,6 +20,7 @@ type cellKey struct {
 // regions (a child enrolled in two subdistricts) are counted once per
 // requested region and group.
 type acc struct {
+	mu     sync.Mutex // facts run concurrently
 	roll   *rollup
 	dim    Dimension
 	wanted map[Key]bool // facts serve several indicators; only these are kept
@@ -63,6 +67,8 @@ func (a *acc) add(key Key, k, lowest int, raw string, num, den float64) {
 	if !a.wanted[key] {
 		return
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, r := range a.roll.targets(lowest) {
 		c := a.cell(cellKey{key, k, r, a.group(r, raw)})
 		c.num += num
@@ -76,6 +82,8 @@ func (a *acc) addChild(key Key, k, lowest int, raw string, child int, num, den f
 	if !a.wanted[key] {
 		return
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	for _, r := range a.roll.targets(lowest) {
 		ck := cellKey{key, k, r, a.group(r, raw)}
 		if a.seen[ck] == nil {

@@ -85,7 +85,7 @@ func (e *evaluation) devScreeningFacts(ctx context.Context) error {
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
 JOIN children c ON c.id = en.child_id
-WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + `
+WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + e.regionFilter("i.region_id") + `
 ORDER BY en.child_id`
 	args := append([]any{to, from.AddDate(0, 0, -1)}, rargs...)
 	err := e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
@@ -117,10 +117,17 @@ ORDER BY en.child_id`
 	if len(children) == 0 {
 		return nil
 	}
+	// On SQLite, children first, then their screenings through the
+	// (child_id, kind, date) index: CROSS JOIN keeps SQLite's planner from
+	// scanning the window's morning checks by date (2.3 s → 0.12 s on the
+	// city demo). PostgreSQL plans the plain join well.
+	join := "JOIN health_records h ON h.child_id = c.id\nWHERE "
+	if !e.run.postgres() {
+		join = "CROSS JOIN health_records h\nWHERE h.child_id = c.id AND "
+	}
 	stmt = `SELECT h.child_id, h.date
-FROM health_records h
-JOIN children c ON c.id = h.child_id
-WHERE h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ? AND ` + born
+FROM children c
+` + join + `h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ? AND ` + born
 	args = append([]any{from.Add(-screeningWindow), to.Add(screeningWindow + 24*time.Hour)}, rargs...)
 	err = e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (

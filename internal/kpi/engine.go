@@ -20,6 +20,19 @@ import (
 type Engine struct {
 	client *ent.Client
 	run    runner
+	// live makes every fact read the registry only, ignoring the
+	// precomputed data (kpistore): the reference the fast path is checked
+	// against.
+	live bool
+}
+
+// Live returns an engine over the same database that computes every
+// indicator from the registry alone, without the precomputed data: slower,
+// and the definition the fast path must always equal.
+func (e *Engine) Live() *Engine {
+	c := *e
+	c.live = true
+	return &c
 }
 
 // New returns an engine that reads through drv (the driver of client) in
@@ -66,6 +79,8 @@ var ErrUnknownRegion = fmt.Errorf("kpi: unknown region: %w", apperr.ErrNotFound)
 // evaluation is the state of one Evaluate call.
 type evaluation struct {
 	run     runner
+	live    bool
+	filter  *string // regionFilter's list, computed once
 	points  []Point
 	dim     Dimension
 	tree    *tree
@@ -178,7 +193,12 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 			return nil, ErrUnknownRegion
 		}
 	}
-	ev := &evaluation{run: e.run, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
+	release, err := acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ev := &evaluation{run: e.run, live: e.live, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
 	ev.covered = make([]map[int]bool, len(q.Points))
 	for i := range ev.covered {
 		ev.covered[i] = map[int]bool{}
@@ -189,12 +209,9 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 			needed[f] = true
 		}
 	}
-	for f := range numFacts {
-		if needed[f] {
-			if err := ev.runFact(ctx, f); err != nil {
-				return nil, fmt.Errorf("kpi: %w", err)
-			}
-		}
+	ev.regionFilter("") // computed once, before the facts run concurrently
+	if err := ev.runFacts(ctx, needed); err != nil {
+		return nil, fmt.Errorf("kpi: %w", err)
 	}
 	pop, err := e.population(ctx, q, t)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Each fact is one SQL statement that serves one or more indicators for
@@ -81,6 +82,7 @@ func (e *evaluation) seatCountFacts(ctx context.Context) error {
 	var groups []regionGroup
 	stmt := `SELECT i.region_id, ` + groupExpr(e.dim) + ` AS g, s.opened_at, i.opened_at, s.closed_at, i.closed_at, COUNT(*)
 FROM seats s JOIN institutions i ON i.id = s.institution_id
+WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "i.region_id") + `, s.opened_at, i.opened_at, s.closed_at, i.closed_at`
 	err := e.run.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
 		var (
@@ -157,7 +159,7 @@ JOIN institutions i ON i.id = s.institution_id
 JOIN ` + cal + ` cal ON ` + openOn("s", "cal.d") + ` AND ` + openOn("i", "cal.d") + `
 WHERE s.inclusive AND EXISTS (
   SELECT 1 FROM inclusive_designations dz
-  WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `)
+  WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `)` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -182,7 +184,7 @@ func (e *evaluation) careFacts(ctx context.Context) error {
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
 JOIN ` + cal + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
-WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')
+WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -218,43 +220,73 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
 	}
 	b.WriteString(")")
+	if !e.live {
+		// One pass: the child's birth date and first entry exam ride along
+		// with its enrolments, and how many lowest regions a child appears
+		// under is a window count rather than a self-join (at province scale
+		// the join's misestimate cost seconds).
+		stmt := `WITH active AS (
+  SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g,
+    c.birth_date AS birth, cf.first_entry_exam AS exam
+  FROM enrolments en
+  JOIN institutions i ON i.id = en.institution_id
+  JOIN children c ON c.id = en.child_id
+  LEFT JOIN ` + kpistore.ChildFactTable + ` cf ON cf.child_id = en.child_id
+  JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+  WHERE 1 = 1` + e.regionFilter("i.region_id") + `
+), counted AS (
+  SELECT a.*, COUNT(*) OVER (PARTITION BY a.k, a.child_id, a.g) AS n FROM active a
+)
+SELECT k, region_id, g, CASE WHEN n > 1 THEN child_id ELSE 0 END,
+  COUNT(*),
+  SUM(CASE WHEN birth > u THEN 1 ELSE 0 END),
+  SUM(CASE WHEN exam <= d THEN 1 ELSE 0 END)
+FROM counted
+GROUP BY k, region_id, g, CASE WHEN n > 1 THEN child_id ELSE 0 END`
+		return e.run.query(ctx, stmt, args, e.scanChildren)
+	}
+	// The live statement: entry exams probed in health records.
+	examined := "EXISTS (SELECT 1 FROM health_records h WHERE h.child_id = a.child_id AND h.kind = 'ENTRY_EXAM' AND h.date <= a.d)"
+	examJoin := ""
 	stmt := `WITH active AS (
   SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g
   FROM enrolments en
   JOIN institutions i ON i.id = en.institution_id
   JOIN children c ON c.id = en.child_id
   JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+  WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 ), spread AS (
   SELECT k, child_id, g, COUNT(*) AS n FROM active GROUP BY k, child_id, g
 )
 SELECT a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END,
   COUNT(*),
   SUM(CASE WHEN c.birth_date > a.u THEN 1 ELSE 0 END),
-  SUM(CASE WHEN EXISTS (
-    SELECT 1 FROM health_records h
-    WHERE h.child_id = a.child_id AND h.kind = 'ENTRY_EXAM' AND h.date <= a.d) THEN 1 ELSE 0 END)
+  SUM(CASE WHEN ` + examined + ` THEN 1 ELSE 0 END)
 FROM active a
 JOIN spread sp ON sp.k = a.k AND sp.child_id = a.child_id AND sp.g = a.g
-JOIN children c ON c.id = a.child_id
+JOIN children c ON c.id = a.child_id` + examJoin + `
 GROUP BY a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END`
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region, multi           int
-			g                          string
-			children, under3, examined int64
-		)
-		if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
-			return err
-		}
-		if multi == 0 {
-			e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
-			e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
-			return nil
-		}
-		e.acc.addChild(schematype.EnrolmentRate, k, region, g, multi, float64(under3), 0)
-		e.acc.addChild(schematype.HealthRecordRate, k, region, g, multi, float64(examined), float64(children))
+	return e.run.query(ctx, stmt, args, e.scanChildren)
+}
+
+// scanChildren adds a row of the children statements.
+func (e *evaluation) scanChildren(rows *entsql.Rows) error {
+	var (
+		k, region, multi           int
+		g                          string
+		children, under3, examined int64
+	)
+	if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
+		return err
+	}
+	if multi == 0 {
+		e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
+		e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
 		return nil
-	})
+	}
+	e.acc.addChild(schematype.EnrolmentRate, k, region, g, multi, float64(under3), 0)
+	e.acc.addChild(schematype.HealthRecordRate, k, region, g, multi, float64(examined), float64(children))
+	return nil
 }
 
 // Under36Cutoff is the latest birth date of a child aged 36 months or more
@@ -283,7 +315,7 @@ func (e *evaluation) staffFacts(ctx context.Context) error {
 FROM staff st
 JOIN institutions i ON i.id = st.institution_id
 JOIN ` + cal + ` cal ON ` + activeOn("st", "hired_at", "left_at", "cal.d") + `
-WHERE st.role = 'CAREGIVER'
+WHERE st.role = 'CAREGIVER'` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -320,6 +352,7 @@ FROM (
       CASE WHEN EXISTS (SELECT 1 FROM inclusive_designations dz WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `) THEN 1 ELSE 0 END AS inclusive
     FROM institutions i
     JOIN ` + cal + ` cal ON ` + openOn("i", "cal.d") + `
+    WHERE 1 = 1` + e.regionFilter("i.region_id") + `
   ) y
 ) x
 GROUP BY x.k, x.region_id, x.g`
@@ -336,7 +369,9 @@ GROUP BY x.k, x.region_id, x.g`
 		e.acc.add(schematype.KindergartenChildcareShare, k, region, g, float64(kgsWithSeats), float64(kgs))
 		e.acc.add(schematype.GuidanceCenters, k, region, g, float64(guide), 0)
 		if inclusive > 0 {
+			e.acc.mu.Lock()
 			e.covered[k][region] = true
+			e.acc.mu.Unlock()
 		}
 		return nil
 	})
@@ -349,6 +384,7 @@ func (e *evaluation) surveyFacts(ctx context.Context) error {
 	stmt := `SELECT p.k, sv.region_id, sv.kind, SUM(sv.positive), SUM(sv.respondents)
 FROM surveys sv
 JOIN ` + periods + ` p ON sv.date >= p.f AND sv.date < p.t
+WHERE 1 = 1` + e.regionFilter("sv.region_id") + `
 GROUP BY p.k, sv.region_id, sv.kind`
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -368,13 +404,13 @@ GROUP BY p.k, sv.region_id, sv.kind`
 	})
 }
 
-// dailyCheckFacts: (child, weekday) pairs of FULL_DAY/HALF_DAY care in each
+// dailyCheckFactsLive: (child, weekday) pairs of FULL_DAY/HALF_DAY care in each
 // period and those with a morning check that day (DAILY_CHECK_RATE). One
 // care enrolment per child and day means pairs are enrolment-days. The
 // morning checks of the whole span are reduced to distinct (child, day) once
 // and joined, rather than probed per pair: at province scale that is
 // millions of index probes saved.
-func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
+func (e *evaluation) dailyCheckFactsLive(ctx context.Context) error {
 	days, args := e.run.weekdays(e.points)
 	from, to := e.span()
 	children := ""
@@ -389,7 +425,7 @@ LEFT JOIN (
   SELECT DISTINCT h.child_id AS child_id, h.date AS day FROM health_records h
   WHERE h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date >= ? AND h.date < ?
 ) mc ON mc.child_id = en.child_id AND mc.day = wd.w
-WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')
+WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "wd.k, i.region_id")
 	return e.run.query(ctx, stmt, append(args, from, to), func(rows *entsql.Rows) error {
 		var (

@@ -128,3 +128,42 @@ func (r *runner) weekdays(points []Point) (string, []any) {
 	b.WriteString(") v)")
 	return b.String(), args
 }
+
+// dayNumber is the SQL of a date column as days since Monday 1900-01-01
+// (an integer; weekday arithmetic needs no calendar table).
+func (r *runner) dayNumber(col string) string {
+	if r.postgres() {
+		return "(" + col + " - DATE '1900-01-01')"
+	}
+	return "CAST(julianday(" + col + ") - 2415020.5 AS INTEGER)"
+}
+
+// least and greatest of two SQL expressions.
+func (r *runner) least(a, b string) string {
+	if r.postgres() {
+		return "LEAST(" + a + ", " + b + ")"
+	}
+	return "MIN(" + a + ", " + b + ")"
+}
+
+func (r *runner) greatest(a, b string) string {
+	if r.postgres() {
+		return "GREATEST(" + a + ", " + b + ")"
+	}
+	return "MAX(" + a + ", " + b + ")"
+}
+
+// weekdaysBefore is the SQL of the number of weekdays (Monday–Friday) in
+// [day 0, day x) for a day number x >= 0: 5 per full week plus the
+// weekdays of the last partial one.
+func (r *runner) weekdaysBefore(x string) string {
+	return "(5 * ((" + x + ") / 7) + " + r.least("(("+x+") % 7)", "5") + ")"
+}
+
+// epoch is day 0 of dayNumber, a Monday.
+var epoch = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// DayNumber is the day number of a date (days since Monday 1900-01-01).
+func DayNumber(d time.Time) int {
+	return int(time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC).Sub(epoch) / (24 * time.Hour))
+}

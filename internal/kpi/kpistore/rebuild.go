@@ -1,0 +1,264 @@
+package kpistore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	gen "github.com/tuoyu/tuoyu/ent"
+)
+
+// expectedDailyChecks is the SQL of the rows kpi_daily_checks must hold,
+// computed from the registry (weekday days only). extra restricts the
+// morning checks (alias h), e.g. to some children.
+func expectedDailyChecks(dialectName, extra string) string {
+	weekday := "strftime('%w', m.date) NOT IN ('0', '6')"
+	if dialectName == dialect.Postgres {
+		weekday = "EXTRACT(ISODOW FROM m.date) < 6"
+	}
+	return `SELECT en.institution_id AS institution_id, m.date AS day, COUNT(*) AS checked
+FROM (SELECT DISTINCT h.child_id AS child_id, h.date AS date FROM health_records h WHERE ` + morning + extra + `) m
+JOIN enrolments en ON en.child_id = m.child_id AND en.service_mode IN ` + careModes + `
+  AND en.start_date <= m.date AND (en.end_date IS NULL OR en.end_date > m.date)
+WHERE ` + weekday + `
+GROUP BY en.institution_id, m.date`
+}
+
+// expectedChildFacts is the SQL of the rows kpi_child_facts must hold.
+func expectedChildFacts(extra string) string {
+	return `SELECT h.child_id AS child_id, MIN(h.date) AS first_entry_exam FROM health_records h
+WHERE h.kind = 'ENTRY_EXAM'` + extra + ` GROUP BY h.child_id`
+}
+
+// Execer is what a rebuild needs: a transaction (database/sql's or a
+// migration's).
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// RebuildAll recomputes all precomputed data from the registry, set-wise
+// (two INSERT … SELECT): for a migration that creates the tables on an
+// existing database, the demo loader, or a repair. Run it in a transaction
+// that holds the writers off (a migration's, a fresh database's).
+func RebuildAll(ctx context.Context, tx Execer, dialectName string) error {
+	return rebuildAll(ctx, dialectName, func(stmt string) error {
+		_, err := tx.ExecContext(ctx, stmt)
+		return err
+	})
+}
+
+func rebuildAll(ctx context.Context, dialectName string, exec func(string) error) error {
+	var stmts []string
+	if dialectName == dialect.Postgres {
+		// A province's rebuild reads millions of health records: longer
+		// than a request's statement timeout, and run once (migration,
+		// seed, repair), so it has none.
+		stmts = append(stmts, `SET LOCAL statement_timeout = 0`)
+	}
+	stmts = append(stmts,
+		`DELETE FROM `+DailyCheckTable,
+		`INSERT INTO `+DailyCheckTable+` (institution_id, day, checked) `+expectedDailyChecks(dialectName, ""),
+		`DELETE FROM `+ChildFactTable,
+		`INSERT INTO `+ChildFactTable+` (child_id, first_entry_exam) `+expectedChildFacts(""),
+	)
+	for i, s := range stmts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := exec(s); err != nil {
+			return fmt.Errorf("kpistore: rebuild, statement %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// RebuildAllClient is RebuildAll in a transaction of its own through an
+// ent client (the demo loader, after writing with WithoutMaintenance).
+func RebuildAllClient(ctx context.Context, client *gen.Client) error {
+	drv := driverOf(client)
+	if drv == nil {
+		return errors.New("kpistore: cannot reach the client's driver")
+	}
+	tx, err := drv.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("kpistore: begin: %w", err)
+	}
+	err = rebuildAll(ctx, drv.Dialect(), func(stmt string) error { return tx.Exec(ctx, stmt, []any{}, nil) })
+	if err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// RebuildChildren recomputes the precomputed data that depends on the given
+// children — every institution-day where one of them has a morning check
+// under a care enrolment, and their first entry exams — set-wise, in
+// batches, inside tx (an ent driver's transaction or dialect.Tx). Bulk
+// imports that write health records or enrolments without the ent hooks
+// (raw SQL, kpistore.WithoutMaintenance) call it with the children they
+// touched before committing. Old versions of enrolments changed by raw SQL
+// are not known here: an import that moves or ends existing care
+// enrolments must pass the institutions' children too, or call RebuildAll.
+func RebuildChildren(ctx context.Context, tx dialect.ExecQuerier, dialectName string, children []int) error {
+	p := newPending()
+	for _, c := range children {
+		p.enrolled[c] = true
+		p.exams[c] = true
+	}
+	return p.flush(ctx, runner{drv: tx, dialect: dialectName})
+}
+
+// Difference is one row where the precomputed data disagree with the
+// registry.
+type Difference struct {
+	Table         string
+	ID            int // institution (daily checks) or child
+	Day           time.Time
+	Stored, Want  int64 // daily checks: counts; child facts: day numbers (0 = none)
+	StoredDateStr string
+	WantDateStr   string
+}
+
+func (d Difference) String() string {
+	if d.Table == ChildFactTable {
+		return fmt.Sprintf("%s child %d: stored first entry exam %q, registry %q", d.Table, d.ID, d.StoredDateStr, d.WantDateStr)
+	}
+	return fmt.Sprintf("%s institution %d day %s: stored %d, registry %d", d.Table, d.ID, d.Day.Format(time.DateOnly), d.Stored, d.Want)
+}
+
+// Verify compares the precomputed tables with a recomputation from the
+// registry and returns every difference (none when exact). institutions,
+// when not empty, restricts the comparison to those institutions' rows and
+// their children's facts (`tuoyu kpi verify --region`).
+func Verify(ctx context.Context, q dialect.ExecQuerier, dialectName string, institutions []int) ([]Difference, error) {
+	r := runner{drv: q, dialect: dialectName}
+	instFilter, childFilter := "", ""
+	if len(institutions) > 0 {
+		list := ints(institutions)
+		instFilter = " AND institution_id IN (" + list + ")"
+		childFilter = " AND h.child_id IN (SELECT child_id FROM enrolments WHERE institution_id IN (" + list + "))"
+	}
+	type key struct {
+		id  int
+		day string
+	}
+	stored := map[key]int64{}
+	want := map[key]int64{}
+	days := map[key]time.Time{}
+	read := func(stmt string, into map[key]int64) error {
+		return r.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
+			var (
+				id  int
+				raw any
+				n   int64
+			)
+			if err := rows.Scan(&id, &raw, &n); err != nil {
+				return err
+			}
+			day, err := scanDate(raw)
+			if err != nil {
+				return err
+			}
+			k := key{id, dateOf(day).Format(time.DateOnly)}
+			days[k] = dateOf(day)
+			into[k] += n
+			return nil
+		})
+	}
+	if err := read(`SELECT institution_id, day, checked FROM `+DailyCheckTable+` WHERE checked <> 0`+instFilter, stored); err != nil {
+		return nil, fmt.Errorf("kpistore: verify: %w", err)
+	}
+	exp := `SELECT institution_id, day, checked FROM (` + expectedDailyChecks(dialectName, childFilter) + `) x WHERE 1 = 1` + instFilter
+	if err := read(exp, want); err != nil {
+		return nil, fmt.Errorf("kpistore: verify: %w", err)
+	}
+	var out []Difference
+	for k, d := range days {
+		if stored[k] != want[k] {
+			out = append(out, Difference{Table: DailyCheckTable, ID: k.id, Day: d, Stored: stored[k], Want: want[k]})
+		}
+	}
+	storedF, wantF := map[int]string{}, map[int]string{}
+	readF := func(stmt string, into map[int]string) error {
+		return r.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
+			var (
+				id  int
+				raw any
+			)
+			if err := rows.Scan(&id, &raw); err != nil {
+				return err
+			}
+			day, err := scanDate(raw)
+			if err != nil {
+				return err
+			}
+			into[id] = dateOf(day).Format(time.DateOnly)
+			return nil
+		})
+	}
+	factFilter := ""
+	if childFilter != "" {
+		factFilter = strings.Replace(childFilter, "h.child_id", "f.child_id", 1)
+	}
+	if err := readF(`SELECT f.child_id, f.first_entry_exam FROM `+ChildFactTable+` f WHERE 1 = 1`+factFilter, storedF); err != nil {
+		return nil, fmt.Errorf("kpistore: verify: %w", err)
+	}
+	if err := readF(expectedChildFacts(childFilter), wantF); err != nil {
+		return nil, fmt.Errorf("kpistore: verify: %w", err)
+	}
+	for id, s := range storedF {
+		if wantF[id] != s {
+			out = append(out, Difference{Table: ChildFactTable, ID: id, StoredDateStr: s, WantDateStr: wantF[id]})
+		}
+	}
+	for id, w := range wantF {
+		if _, ok := storedF[id]; !ok {
+			out = append(out, Difference{Table: ChildFactTable, ID: id, WantDateStr: w})
+		}
+	}
+	sortDifferences(out)
+	return out, nil
+}
+
+func sortDifferences(ds []Difference) {
+	key := func(d Difference) string {
+		return d.Table + "/" + strconv.Itoa(d.ID) + "/" + d.Day.Format(time.DateOnly)
+	}
+	sort.Slice(ds, func(i, j int) bool { return key(ds[i]) < key(ds[j]) })
+}
+
+// scanDate reads a date column: SQLite returns an aggregate's or a
+// subquery's date as the stored text.
+func scanDate(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case time.Time:
+		return dateOf(x), nil
+	case []byte:
+		return parseDate(string(x))
+	case string:
+		return parseDate(x)
+	}
+	return time.Time{}, fmt.Errorf("kpistore: a date column holds %T", v)
+}
+
+func parseDate(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return dateOf(t), nil
+		}
+	}
+	if len(s) >= 10 {
+		if t, err := time.Parse(time.DateOnly, s[:10]); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("kpistore: unreadable date %q", s)
+}
