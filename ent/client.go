@@ -20,8 +20,12 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
@@ -56,10 +60,18 @@ type Client struct {
 	Certification *CertificationClient
 	// Child is the client for interacting with the Child builders.
 	Child *ChildClient
+	// CityEvaluation is the client for interacting with the CityEvaluation builders.
+	CityEvaluation *CityEvaluationClient
+	// CityEvaluationItem is the client for interacting with the CityEvaluationItem builders.
+	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
+	// EvaluationItem is the client for interacting with the EvaluationItem builders.
+	EvaluationItem *EvaluationItemClient
+	// EvaluationScheme is the client for interacting with the EvaluationScheme builders.
+	EvaluationScheme *EvaluationSchemeClient
 	// Filing is the client for interacting with the Filing builders.
 	Filing *FilingClient
 	// Finding is the client for interacting with the Finding builders.
@@ -106,8 +118,12 @@ func (c *Client) init() {
 	c.BanListEntry = NewBanListEntryClient(c.config)
 	c.Certification = NewCertificationClient(c.config)
 	c.Child = NewChildClient(c.config)
+	c.CityEvaluation = NewCityEvaluationClient(c.config)
+	c.CityEvaluationItem = NewCityEvaluationItemClient(c.config)
 	c.Complaint = NewComplaintClient(c.config)
 	c.Enrolment = NewEnrolmentClient(c.config)
+	c.EvaluationItem = NewEvaluationItemClient(c.config)
+	c.EvaluationScheme = NewEvaluationSchemeClient(c.config)
 	c.Filing = NewFilingClient(c.config)
 	c.Finding = NewFindingClient(c.config)
 	c.HealthRecord = NewHealthRecordClient(c.config)
@@ -220,8 +236,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
+		CityEvaluation:       NewCityEvaluationClient(cfg),
+		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
+		EvaluationItem:       NewEvaluationItemClient(cfg),
+		EvaluationScheme:     NewEvaluationSchemeClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
@@ -261,8 +281,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
+		CityEvaluation:       NewCityEvaluationClient(cfg),
+		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
+		EvaluationItem:       NewEvaluationItemClient(cfg),
+		EvaluationScheme:     NewEvaluationSchemeClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
 		HealthRecord:         NewHealthRecordClient(cfg),
@@ -307,11 +331,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.Enrolment,
+		c.EvaluationItem, c.EvaluationScheme, c.Filing, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target,
 	} {
 		n.Use(hooks...)
 	}
@@ -321,11 +346,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.Enrolment,
+		c.EvaluationItem, c.EvaluationScheme, c.Filing, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -344,10 +370,18 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Certification.mutate(ctx, m)
 	case *ChildMutation:
 		return c.Child.mutate(ctx, m)
+	case *CityEvaluationMutation:
+		return c.CityEvaluation.mutate(ctx, m)
+	case *CityEvaluationItemMutation:
+		return c.CityEvaluationItem.mutate(ctx, m)
 	case *ComplaintMutation:
 		return c.Complaint.mutate(ctx, m)
 	case *EnrolmentMutation:
 		return c.Enrolment.mutate(ctx, m)
+	case *EvaluationItemMutation:
+		return c.EvaluationItem.mutate(ctx, m)
+	case *EvaluationSchemeMutation:
+		return c.EvaluationScheme.mutate(ctx, m)
 	case *FilingMutation:
 		return c.Filing.mutate(ctx, m)
 	case *FindingMutation:
@@ -1117,6 +1151,354 @@ func (c *ChildClient) mutate(ctx context.Context, m *ChildMutation) (Value, erro
 	}
 }
 
+// CityEvaluationClient is a client for the CityEvaluation schema.
+type CityEvaluationClient struct {
+	config
+}
+
+// NewCityEvaluationClient returns a client for the CityEvaluation from the given config.
+func NewCityEvaluationClient(c config) *CityEvaluationClient {
+	return &CityEvaluationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cityevaluation.Hooks(f(g(h())))`.
+func (c *CityEvaluationClient) Use(hooks ...Hook) {
+	c.hooks.CityEvaluation = append(c.hooks.CityEvaluation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cityevaluation.Intercept(f(g(h())))`.
+func (c *CityEvaluationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CityEvaluation = append(c.inters.CityEvaluation, interceptors...)
+}
+
+// Create returns a builder for creating a CityEvaluation entity.
+func (c *CityEvaluationClient) Create() *CityEvaluationCreate {
+	mutation := newCityEvaluationMutation(c.config, OpCreate)
+	return &CityEvaluationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CityEvaluation entities.
+func (c *CityEvaluationClient) CreateBulk(builders ...*CityEvaluationCreate) *CityEvaluationCreateBulk {
+	return &CityEvaluationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CityEvaluationClient) MapCreateBulk(slice any, setFunc func(*CityEvaluationCreate, int)) *CityEvaluationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CityEvaluationCreateBulk{err: fmt.Errorf("calling to CityEvaluationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CityEvaluationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CityEvaluationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CityEvaluation.
+func (c *CityEvaluationClient) Update() *CityEvaluationUpdate {
+	mutation := newCityEvaluationMutation(c.config, OpUpdate)
+	return &CityEvaluationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CityEvaluationClient) UpdateOne(_m *CityEvaluation) *CityEvaluationUpdateOne {
+	mutation := newCityEvaluationMutation(c.config, OpUpdateOne, withCityEvaluation(_m))
+	return &CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CityEvaluationClient) UpdateOneID(id int) *CityEvaluationUpdateOne {
+	mutation := newCityEvaluationMutation(c.config, OpUpdateOne, withCityEvaluationID(id))
+	return &CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CityEvaluation.
+func (c *CityEvaluationClient) Delete() *CityEvaluationDelete {
+	mutation := newCityEvaluationMutation(c.config, OpDelete)
+	return &CityEvaluationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CityEvaluationClient) DeleteOne(_m *CityEvaluation) *CityEvaluationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CityEvaluationClient) DeleteOneID(id int) *CityEvaluationDeleteOne {
+	builder := c.Delete().Where(cityevaluation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CityEvaluationDeleteOne{builder}
+}
+
+// Query returns a query builder for CityEvaluation.
+func (c *CityEvaluationClient) Query() *CityEvaluationQuery {
+	return &CityEvaluationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCityEvaluation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CityEvaluation entity by its id.
+func (c *CityEvaluationClient) Get(ctx context.Context, id int) (*CityEvaluation, error) {
+	return c.Query().Where(cityevaluation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CityEvaluationClient) GetX(ctx context.Context, id int) *CityEvaluation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryScheme queries the scheme edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryScheme(_m *CityEvaluation) *EvaluationSchemeQuery {
+	query := (&EvaluationSchemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(evaluationscheme.Table, evaluationscheme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluation.SchemeTable, cityevaluation.SchemeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRegion queries the region edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryRegion(_m *CityEvaluation) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluation.RegionTable, cityevaluation.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryItems(_m *CityEvaluation) *CityEvaluationItemQuery {
+	query := (&CityEvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(cityevaluationitem.Table, cityevaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cityevaluation.ItemsTable, cityevaluation.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CityEvaluationClient) Hooks() []Hook {
+	hooks := c.hooks.CityEvaluation
+	return append(hooks[:len(hooks):len(hooks)], cityevaluation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CityEvaluationClient) Interceptors() []Interceptor {
+	return c.inters.CityEvaluation
+}
+
+func (c *CityEvaluationClient) mutate(ctx context.Context, m *CityEvaluationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CityEvaluationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CityEvaluationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CityEvaluationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CityEvaluation mutation op: %q", m.Op())
+	}
+}
+
+// CityEvaluationItemClient is a client for the CityEvaluationItem schema.
+type CityEvaluationItemClient struct {
+	config
+}
+
+// NewCityEvaluationItemClient returns a client for the CityEvaluationItem from the given config.
+func NewCityEvaluationItemClient(c config) *CityEvaluationItemClient {
+	return &CityEvaluationItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cityevaluationitem.Hooks(f(g(h())))`.
+func (c *CityEvaluationItemClient) Use(hooks ...Hook) {
+	c.hooks.CityEvaluationItem = append(c.hooks.CityEvaluationItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cityevaluationitem.Intercept(f(g(h())))`.
+func (c *CityEvaluationItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CityEvaluationItem = append(c.inters.CityEvaluationItem, interceptors...)
+}
+
+// Create returns a builder for creating a CityEvaluationItem entity.
+func (c *CityEvaluationItemClient) Create() *CityEvaluationItemCreate {
+	mutation := newCityEvaluationItemMutation(c.config, OpCreate)
+	return &CityEvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CityEvaluationItem entities.
+func (c *CityEvaluationItemClient) CreateBulk(builders ...*CityEvaluationItemCreate) *CityEvaluationItemCreateBulk {
+	return &CityEvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CityEvaluationItemClient) MapCreateBulk(slice any, setFunc func(*CityEvaluationItemCreate, int)) *CityEvaluationItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CityEvaluationItemCreateBulk{err: fmt.Errorf("calling to CityEvaluationItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CityEvaluationItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CityEvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Update() *CityEvaluationItemUpdate {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdate)
+	return &CityEvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CityEvaluationItemClient) UpdateOne(_m *CityEvaluationItem) *CityEvaluationItemUpdateOne {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdateOne, withCityEvaluationItem(_m))
+	return &CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CityEvaluationItemClient) UpdateOneID(id int) *CityEvaluationItemUpdateOne {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdateOne, withCityEvaluationItemID(id))
+	return &CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Delete() *CityEvaluationItemDelete {
+	mutation := newCityEvaluationItemMutation(c.config, OpDelete)
+	return &CityEvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CityEvaluationItemClient) DeleteOne(_m *CityEvaluationItem) *CityEvaluationItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CityEvaluationItemClient) DeleteOneID(id int) *CityEvaluationItemDeleteOne {
+	builder := c.Delete().Where(cityevaluationitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CityEvaluationItemDeleteOne{builder}
+}
+
+// Query returns a query builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Query() *CityEvaluationItemQuery {
+	return &CityEvaluationItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCityEvaluationItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CityEvaluationItem entity by its id.
+func (c *CityEvaluationItemClient) Get(ctx context.Context, id int) (*CityEvaluationItem, error) {
+	return c.Query().Where(cityevaluationitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CityEvaluationItemClient) GetX(ctx context.Context, id int) *CityEvaluationItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvaluation queries the evaluation edge of a CityEvaluationItem.
+func (c *CityEvaluationItemClient) QueryEvaluation(_m *CityEvaluationItem) *CityEvaluationQuery {
+	query := (&CityEvaluationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluationitem.Table, cityevaluationitem.FieldID, id),
+			sqlgraph.To(cityevaluation.Table, cityevaluation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cityevaluationitem.EvaluationTable, cityevaluationitem.EvaluationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItem queries the item edge of a CityEvaluationItem.
+func (c *CityEvaluationItemClient) QueryItem(_m *CityEvaluationItem) *EvaluationItemQuery {
+	query := (&EvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluationitem.Table, cityevaluationitem.FieldID, id),
+			sqlgraph.To(evaluationitem.Table, evaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluationitem.ItemTable, cityevaluationitem.ItemColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CityEvaluationItemClient) Hooks() []Hook {
+	hooks := c.hooks.CityEvaluationItem
+	return append(hooks[:len(hooks):len(hooks)], cityevaluationitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CityEvaluationItemClient) Interceptors() []Interceptor {
+	return c.inters.CityEvaluationItem
+}
+
+func (c *CityEvaluationItemClient) mutate(ctx context.Context, m *CityEvaluationItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CityEvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CityEvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CityEvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CityEvaluationItem mutation op: %q", m.Op())
+	}
+}
+
 // ComplaintClient is a client for the Complaint schema.
 type ComplaintClient struct {
 	config
@@ -1446,6 +1828,322 @@ func (c *EnrolmentClient) mutate(ctx context.Context, m *EnrolmentMutation) (Val
 		return (&EnrolmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Enrolment mutation op: %q", m.Op())
+	}
+}
+
+// EvaluationItemClient is a client for the EvaluationItem schema.
+type EvaluationItemClient struct {
+	config
+}
+
+// NewEvaluationItemClient returns a client for the EvaluationItem from the given config.
+func NewEvaluationItemClient(c config) *EvaluationItemClient {
+	return &EvaluationItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `evaluationitem.Hooks(f(g(h())))`.
+func (c *EvaluationItemClient) Use(hooks ...Hook) {
+	c.hooks.EvaluationItem = append(c.hooks.EvaluationItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `evaluationitem.Intercept(f(g(h())))`.
+func (c *EvaluationItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EvaluationItem = append(c.inters.EvaluationItem, interceptors...)
+}
+
+// Create returns a builder for creating a EvaluationItem entity.
+func (c *EvaluationItemClient) Create() *EvaluationItemCreate {
+	mutation := newEvaluationItemMutation(c.config, OpCreate)
+	return &EvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EvaluationItem entities.
+func (c *EvaluationItemClient) CreateBulk(builders ...*EvaluationItemCreate) *EvaluationItemCreateBulk {
+	return &EvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EvaluationItemClient) MapCreateBulk(slice any, setFunc func(*EvaluationItemCreate, int)) *EvaluationItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EvaluationItemCreateBulk{err: fmt.Errorf("calling to EvaluationItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EvaluationItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EvaluationItem.
+func (c *EvaluationItemClient) Update() *EvaluationItemUpdate {
+	mutation := newEvaluationItemMutation(c.config, OpUpdate)
+	return &EvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EvaluationItemClient) UpdateOne(_m *EvaluationItem) *EvaluationItemUpdateOne {
+	mutation := newEvaluationItemMutation(c.config, OpUpdateOne, withEvaluationItem(_m))
+	return &EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EvaluationItemClient) UpdateOneID(id int) *EvaluationItemUpdateOne {
+	mutation := newEvaluationItemMutation(c.config, OpUpdateOne, withEvaluationItemID(id))
+	return &EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EvaluationItem.
+func (c *EvaluationItemClient) Delete() *EvaluationItemDelete {
+	mutation := newEvaluationItemMutation(c.config, OpDelete)
+	return &EvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EvaluationItemClient) DeleteOne(_m *EvaluationItem) *EvaluationItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EvaluationItemClient) DeleteOneID(id int) *EvaluationItemDeleteOne {
+	builder := c.Delete().Where(evaluationitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EvaluationItemDeleteOne{builder}
+}
+
+// Query returns a query builder for EvaluationItem.
+func (c *EvaluationItemClient) Query() *EvaluationItemQuery {
+	return &EvaluationItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvaluationItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EvaluationItem entity by its id.
+func (c *EvaluationItemClient) Get(ctx context.Context, id int) (*EvaluationItem, error) {
+	return c.Query().Where(evaluationitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EvaluationItemClient) GetX(ctx context.Context, id int) *EvaluationItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryScheme queries the scheme edge of a EvaluationItem.
+func (c *EvaluationItemClient) QueryScheme(_m *EvaluationItem) *EvaluationSchemeQuery {
+	query := (&EvaluationSchemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationitem.Table, evaluationitem.FieldID, id),
+			sqlgraph.To(evaluationscheme.Table, evaluationscheme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, evaluationitem.SchemeTable, evaluationitem.SchemeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EvaluationItemClient) Hooks() []Hook {
+	hooks := c.hooks.EvaluationItem
+	return append(hooks[:len(hooks):len(hooks)], evaluationitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EvaluationItemClient) Interceptors() []Interceptor {
+	return c.inters.EvaluationItem
+}
+
+func (c *EvaluationItemClient) mutate(ctx context.Context, m *EvaluationItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EvaluationItem mutation op: %q", m.Op())
+	}
+}
+
+// EvaluationSchemeClient is a client for the EvaluationScheme schema.
+type EvaluationSchemeClient struct {
+	config
+}
+
+// NewEvaluationSchemeClient returns a client for the EvaluationScheme from the given config.
+func NewEvaluationSchemeClient(c config) *EvaluationSchemeClient {
+	return &EvaluationSchemeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `evaluationscheme.Hooks(f(g(h())))`.
+func (c *EvaluationSchemeClient) Use(hooks ...Hook) {
+	c.hooks.EvaluationScheme = append(c.hooks.EvaluationScheme, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `evaluationscheme.Intercept(f(g(h())))`.
+func (c *EvaluationSchemeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EvaluationScheme = append(c.inters.EvaluationScheme, interceptors...)
+}
+
+// Create returns a builder for creating a EvaluationScheme entity.
+func (c *EvaluationSchemeClient) Create() *EvaluationSchemeCreate {
+	mutation := newEvaluationSchemeMutation(c.config, OpCreate)
+	return &EvaluationSchemeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EvaluationScheme entities.
+func (c *EvaluationSchemeClient) CreateBulk(builders ...*EvaluationSchemeCreate) *EvaluationSchemeCreateBulk {
+	return &EvaluationSchemeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EvaluationSchemeClient) MapCreateBulk(slice any, setFunc func(*EvaluationSchemeCreate, int)) *EvaluationSchemeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EvaluationSchemeCreateBulk{err: fmt.Errorf("calling to EvaluationSchemeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EvaluationSchemeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EvaluationSchemeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Update() *EvaluationSchemeUpdate {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdate)
+	return &EvaluationSchemeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EvaluationSchemeClient) UpdateOne(_m *EvaluationScheme) *EvaluationSchemeUpdateOne {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdateOne, withEvaluationScheme(_m))
+	return &EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EvaluationSchemeClient) UpdateOneID(id int) *EvaluationSchemeUpdateOne {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdateOne, withEvaluationSchemeID(id))
+	return &EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Delete() *EvaluationSchemeDelete {
+	mutation := newEvaluationSchemeMutation(c.config, OpDelete)
+	return &EvaluationSchemeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EvaluationSchemeClient) DeleteOne(_m *EvaluationScheme) *EvaluationSchemeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EvaluationSchemeClient) DeleteOneID(id int) *EvaluationSchemeDeleteOne {
+	builder := c.Delete().Where(evaluationscheme.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EvaluationSchemeDeleteOne{builder}
+}
+
+// Query returns a query builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Query() *EvaluationSchemeQuery {
+	return &EvaluationSchemeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvaluationScheme},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EvaluationScheme entity by its id.
+func (c *EvaluationSchemeClient) Get(ctx context.Context, id int) (*EvaluationScheme, error) {
+	return c.Query().Where(evaluationscheme.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EvaluationSchemeClient) GetX(ctx context.Context, id int) *EvaluationScheme {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a EvaluationScheme.
+func (c *EvaluationSchemeClient) QueryRegion(_m *EvaluationScheme) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationscheme.Table, evaluationscheme.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, evaluationscheme.RegionTable, evaluationscheme.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a EvaluationScheme.
+func (c *EvaluationSchemeClient) QueryItems(_m *EvaluationScheme) *EvaluationItemQuery {
+	query := (&EvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationscheme.Table, evaluationscheme.FieldID, id),
+			sqlgraph.To(evaluationitem.Table, evaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, evaluationscheme.ItemsTable, evaluationscheme.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EvaluationSchemeClient) Hooks() []Hook {
+	hooks := c.hooks.EvaluationScheme
+	return append(hooks[:len(hooks):len(hooks)], evaluationscheme.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EvaluationSchemeClient) Interceptors() []Interceptor {
+	return c.inters.EvaluationScheme
+}
+
+func (c *EvaluationSchemeClient) mutate(ctx context.Context, m *EvaluationSchemeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EvaluationSchemeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EvaluationSchemeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EvaluationSchemeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EvaluationScheme mutation op: %q", m.Op())
 	}
 }
 
@@ -3974,13 +4672,15 @@ func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
+		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
+		CityEvaluationItem, Complaint, Enrolment, EvaluationItem, EvaluationScheme,
 		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
 		ServerSecret, Staff, Survey, Target []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
+		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
+		CityEvaluationItem, Complaint, Enrolment, EvaluationItem, EvaluationScheme,
 		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
 		ServerSecret, Staff, Survey, Target []ent.Interceptor
