@@ -10,11 +10,22 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 )
+
+// Changes to one row of a DRAFT.
+type CityEvaluationItemInput struct {
+	// Self-score from 0 to the item's points.
+	SelfScore *float64 `json:"selfScore,omitempty"`
+	// Explanation, at most 4000 bytes.
+	Note *string `json:"note,omitempty"`
+	// Replaces the evidence list (at most 50; an empty list clears it).
+	Evidence []EvaluationEvidenceInput `json:"evidence,omitempty"`
+}
 
 // One child's morning (or noon) check in recordDailyChecks.
 type DailyCheckInput struct {
@@ -38,6 +49,68 @@ type DailyCheckResult struct {
 	Outcome DailyCheckOutcome `json:"outcome"`
 	// The DAILY_CHECK health record as stored (masked and audited like any health record).
 	Record *ent.HealthRecord `json:"record"`
+}
+
+// A supporting document.
+type EvaluationEvidenceInput struct {
+	// Title, at most 500 bytes.
+	Title string `json:"title"`
+	// Issuing body, at most 200 bytes.
+	Issuer string `json:"issuer"`
+	// Issue date.
+	IssuedOn time.Time `json:"issuedOn"`
+	// http or https URL; url or fileSha256 is required.
+	URL *string `json:"url,omitempty"`
+	// Lowercase hex SHA-256 of the file.
+	FileSha256 *string `json:"fileSha256,omitempty"`
+}
+
+// An item to load.
+type EvaluationItemInput struct {
+	// 指标内容 as written.
+	Content string `json:"content"`
+	// 分值, positive.
+	Points float64 `json:"points"`
+	// Deduction or award rules as written.
+	DeductionRules *string `json:"deductionRules,omitempty"`
+	// Pre-fill rule, if the data can decide the item.
+	AutoRule *evaluationitem.AutoRule `json:"autoRule,omitempty"`
+}
+
+// The province's score of one row.
+type EvaluationReviewInput struct {
+	// Score from 0 to the item's points.
+	Score float64 `json:"score"`
+	// Comment.
+	Comment *string `json:"comment,omitempty"`
+	// Required when score differs from the row's autoScore.
+	OverrideReason *string `json:"overrideReason,omitempty"`
+}
+
+// A scheme to load.
+type EvaluationSchemeInput struct {
+	// Stable code, 1 to 40 characters; loading an existing code reloads that scheme.
+	Code string `json:"code"`
+	// Title as published.
+	Name string `json:"name"`
+	// Where the text comes from.
+	Source *string `json:"source,omitempty"`
+	// GB/T 2260 code of the province; must be the viewer's own.
+	ProvinceCode string `json:"provinceCode"`
+	// The sections in order.
+	Sections []EvaluationSectionInput `json:"sections"`
+}
+
+// A section to load.
+type EvaluationSectionInput struct {
+	// Number of the section, unique, from 1.
+	No int `json:"no"`
+	// Name of the section.
+	Name string `json:"name"`
+	// Points of the section: its items must add up to it.
+	Points int `json:"points"`
+	// Items in order; numbered 1, 2, … by position.
+	Items []EvaluationItemInput `json:"items"`
 }
 
 // One entry of the KPI dictionary: what the numbers mean.

@@ -210,3 +210,28 @@ func load(ctx context.Context, client *ent.Client, in SchemeInput) (*ent.Evaluat
 	}
 	return s, nil
 }
+
+// Section is a scheme's section with its items, for display.
+type Section struct {
+	No     int
+	Name   string
+	Points int
+	Items  []*ent.EvaluationItem
+}
+
+// Sections groups a scheme's items by section, in order.
+func Sections(ctx context.Context, client *ent.Client, schemeID int) ([]Section, error) {
+	items, err := client.EvaluationItem.Query().Where(evaluationitem.SchemeID(schemeID)).
+		Order(ent.Asc(evaluationitem.FieldSectionNo), ent.Asc(evaluationitem.FieldItemNo)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: sections: %w", err)
+	}
+	var out []Section
+	for _, it := range items {
+		if n := len(out); n == 0 || out[n-1].No != it.SectionNo {
+			out = append(out, Section{No: it.SectionNo, Name: it.SectionName, Points: it.SectionPoints})
+		}
+		out[len(out)-1].Items = append(out[len(out)-1].Items, it)
+	}
+	return out, nil
+}

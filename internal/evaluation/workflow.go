@@ -374,3 +374,51 @@ func Get(ctx context.Context, client *ent.Client, id int) (*ent.CityEvaluation, 
 	}
 	return e, err
 }
+
+// List is the evaluations the viewer may read, newest year first.
+func List(ctx context.Context, client *ent.Client, year *int) ([]*ent.CityEvaluation, error) {
+	q := client.CityEvaluation.Query()
+	if year != nil {
+		q.Where(cityevaluation.Year(*year))
+	}
+	rows, err := q.Order(ent.Desc(cityevaluation.FieldYear), ent.Asc(cityevaluation.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: list: %w", err)
+	}
+	return rows, nil
+}
+
+// Rows is an evaluation's rows in section and item order, read as the viewer.
+func Rows(ctx context.Context, client *ent.Client, id int) ([]*ent.CityEvaluationItem, error) {
+	rows, err := client.CityEvaluationItem.Query().Where(cityevaluationitem.EvaluationID(id)).
+		Order(cityevaluationitem.ByItemField(evaluationitem.FieldSectionNo), cityevaluationitem.ByItemField(evaluationitem.FieldItemNo)).
+		All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: rows: %w", err)
+	}
+	return rows, nil
+}
+
+// Totals sums the self-scores given and the review scores (nil until every row has one).
+func Totals(ctx context.Context, client *ent.Client, id int) (self float64, review *float64, err error) {
+	rows, err := client.CityEvaluationItem.Query().Where(cityevaluationitem.EvaluationID(id)).All(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("evaluation: totals: %w", err)
+	}
+	var sum float64
+	complete := len(rows) > 0
+	for _, r := range rows {
+		if r.SelfScore != nil {
+			self += *r.SelfScore
+		}
+		if r.ReviewScore == nil {
+			complete = false
+		} else {
+			sum += *r.ReviewScore
+		}
+	}
+	if complete {
+		review = &sum
+	}
+	return self, review, nil
+}
