@@ -35,7 +35,7 @@ const (
 	MaxFirst            = 100
 )
 
-// Query is one search. Zero RadiusMeters and First take the defaults.
+// Query is one search (the GraphQL arguments carry the defaults).
 type Query struct {
 	Latitude, Longitude float64
 	RadiusMeters        int
@@ -50,7 +50,7 @@ type Query struct {
 	Day time.Time
 }
 
-// Validate checks the query and fills in the defaults. Errors name the
+// Validate checks the query. Errors name the
 // GraphQL argument (snake_case; the presenter camel-cases it).
 func (q *Query) Validate() error {
 	if math.IsNaN(q.Latitude) || q.Latitude < -90 || q.Latitude > 90 {
@@ -59,14 +59,8 @@ func (q *Query) Validate() error {
 	if math.IsNaN(q.Longitude) || q.Longitude < -180 || q.Longitude > 180 {
 		return apperr.Invalid("longitude", "must be a WGS-84 longitude between -180 and 180 degrees")
 	}
-	if q.RadiusMeters == 0 {
-		q.RadiusMeters = DefaultRadiusMeters
-	}
 	if q.RadiusMeters < 1 || q.RadiusMeters > MaxRadiusMeters {
 		return apperr.Invalid("radius_meters", fmt.Sprintf("must be between 1 and %d metres", MaxRadiusMeters))
-	}
-	if q.First == 0 {
-		q.First = DefaultFirst
 	}
 	if q.First < 1 || q.First > MaxFirst {
 		return apperr.Invalid("first", fmt.Sprintf("must be between 1 and %d", MaxFirst))
