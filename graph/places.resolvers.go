@@ -8,7 +8,6 @@ package graph
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
@@ -83,11 +82,7 @@ func (r *mutationResolver) StartCityEvaluation(ctx context.Context, cityID int, 
 
 // RefreshCityEvaluation is the resolver for the refreshCityEvaluation field.
 func (r *mutationResolver) RefreshCityEvaluation(ctx context.Context, id int) (*ent.CityEvaluation, error) {
-	e, err := evaluation.Get(ctx, r.db(ctx), id)
-	if errors.Is(err, apperr.ErrNotFound) {
-		return nil, nil
-	}
-	return e, err
+	return r.evaluations(ctx).Refresh(ctx, id)
 }
 
 // UpdateCityEvaluationItem is the resolver for the updateCityEvaluationItem field.
@@ -132,7 +127,11 @@ func (r *queryResolver) EvaluationSchemes(ctx context.Context) ([]ent.Evaluation
 
 // CityEvaluation is the resolver for the cityEvaluation field.
 func (r *queryResolver) CityEvaluation(ctx context.Context, id int) (*ent.CityEvaluation, error) {
-	panic(fmt.Errorf("not implemented: CityEvaluation - cityEvaluation"))
+	e, err := evaluation.Get(ctx, r.db(ctx), id)
+	if errors.Is(err, apperr.ErrNotFound) {
+		return nil, nil
+	}
+	return e, err
 }
 
 // CityEvaluations is the resolver for the cityEvaluations field.

@@ -132,6 +132,12 @@ func Get(ctx context.Context, client *ent.Client, id int, day time.Time) (*Profi
 		return nil, err
 	}
 	p.Seats = seats[id]
+	if p.Designation == nil {
+		// Inclusive seats are offered at the inclusive price only while designated.
+		for i := range p.Seats {
+			p.Seats[i].Inclusive = 0
+		}
+	}
 	ins, err := client.Inspection.Query().
 		Where(inspection.InstitutionID(id), inspection.InspectedOnLTE(day)).
 		Order(ent.Desc(inspection.FieldInspectedOn), ent.Desc(inspection.FieldID)).
