@@ -31,7 +31,7 @@ var (
 	provReg     = auth.Viewer{Subject: "prov", Role: auth.ProvinceRegulator, RegionCode: "210000"}
 	otherProv   = auth.Viewer{Subject: "jilin", Role: auth.ProvinceRegulator, RegionCode: "220000"}
 	districtReg = auth.Viewer{Subject: "district", Role: auth.DistrictRegulator, RegionCode: "210102"}
-	evalBI    = auth.Viewer{Subject: "bi", Role: auth.BIService, RegionCode: "210000"}
+	evalBI      = auth.Viewer{Subject: "bi", Role: auth.BIService, RegionCode: "210000"}
 	publicV     = auth.Viewer{Role: auth.Public}
 )
 
@@ -222,7 +222,7 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 	}
 	for in, field := range map[string]string{`{"selfScore": 7}`: "selfScore", `{"selfScore": -1}`: "selfScore",
 		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01"}]}`:                      "evidence",
-		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "url": "ftp://x/y"}]}`:   "evidence",
+		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "url": "ftp://x/y"}]}`:  "evidence",
 		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "fileSha256": "abc"}]}`: "evidence"} {
 		resp := s.DoAs(t, cityReg, upd, map[string]any{"e": ev.ID, "i": first.Item.ID, "in": jsonMap(t, in)})
 		if code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != field {
@@ -257,7 +257,9 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 	if resp := s.DoAs(t, provReg, review, map[string]any{"e": ev.ID, "i": filingRow.Item.ID, "in": map[string]any{"score": 2}}); code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != "overrideReason" {
 		t.Errorf("override without a reason: %s", resp.Body)
 	}
-	var rev struct{ ReviewCityEvaluationItem struct{ OverrideReason string } }
+	var rev struct {
+		ReviewCityEvaluationItem struct{ OverrideReason string }
+	}
 	s.DoAs(t, provReg, review, map[string]any{"e": ev.ID, "i": filingRow.Item.ID, "in": map[string]any{"score": 2, "overrideReason": "未备案的两家已于年底前关停"}}).Decode(t, &rev)
 	if rev.ReviewCityEvaluationItem.OverrideReason == "" {
 		t.Error("override reason not kept")

@@ -124,7 +124,7 @@ type nearbyRow struct {
 	Inclusive      bool
 	MonthlyFee     *int
 	Vacancies      []struct {
-		AgeBand                     string
+		AgeBand                    string
 		Seats, Occupied, Vacancies int
 	}
 }

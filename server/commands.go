@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/demo"
+	"github.com/tuoyu/tuoyu/internal/evaluation"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/secrets"
@@ -143,7 +144,14 @@ func serve(ctx context.Context, args []string) error {
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
 	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	// The evaluation export answers with the same credentials and limits as /query.
+	export := evaluation.ExportHandler(a.client)
+	if opts.RateLimiter != nil {
+		export = opts.RateLimiter.Middleware(export)
+	}
+	export = authn.Middleware(export)
 	srv := httpapi.New(httpapi.Config{
+		Evaluations:    export,
 		Addr:           *addr,
 		GraphQL:        graph.NewHandler(schema, a.client, opts),
 		DB:             a.db.SQL,

@@ -5,6 +5,7 @@
 //	            allowed origins; /graphql is an alias of it
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
+//	/evaluations/{id}.xlsx  a city's self-evaluation table (internal/evaluation)
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //
@@ -41,6 +42,10 @@ type Config struct {
 	// TokenCommand, when set, is shown on the GraphiQL page as the command
 	// that prints a development token (e.g. "./tuoyu token --role …").
 	TokenCommand string
+	// Evaluations, when set, serves GET /evaluations/{id}.xlsx (the
+	// demonstration-city self-evaluation table, internal/evaluation); wrap
+	// it in the same authenticator and rate limiter as GraphQL.
+	Evaluations http.Handler
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -90,6 +95,9 @@ func New(cfg Config) *Server {
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
 	// Further pages are mounted here, above the catch-all.
+	if cfg.Evaluations != nil {
+		mux.Handle("/evaluations/", withTimeout(cfg.Evaluations, cfg.RequestTimeout))
+	}
 	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
 		Addr:              cfg.Addr,

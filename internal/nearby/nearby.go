@@ -14,7 +14,10 @@ import (
 	"sort"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
 	"github.com/tuoyu/tuoyu/ent"
+
+	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/predicate"
@@ -195,42 +198,45 @@ func Vacancies(ctx context.Context, client *ent.Client, ids []int, day time.Time
 	if err != nil {
 		return nil, err
 	}
-	type row struct {
-		InstitutionID int
-		SeatBand      *seat.AgeBand
-		Birth         time.Time
+	// One statement: each enrolment in care with its seat's band (if any)
+	// and the child's birth date (instead of eager-loading seats and children).
+	var rows []struct {
+		InstitutionID int       `json:"institution_id"`
+		SeatBand      *string   `json:"seat_band"`
+		BirthDate     time.Time `json:"birth_date"`
 	}
-	enrolments, err := client.Enrolment.Query().
+	err = client.Enrolment.Query().
 		Where(
 			enrolment.InstitutionIDIn(ids...),
 			enrolment.ServiceModeIn(occupying...),
 			enrolment.StartDateLTE(day),
 			enrolment.Or(enrolment.EndDateIsNil(), enrolment.EndDateGT(day)),
 		).
-		WithSeat(func(q *ent.SeatQuery) { q.Select(seat.FieldAgeBand) }).
-		WithChild(func(q *ent.ChildQuery) { q.Select("birth_date") }).
-		All(sys)
+		Modify(func(s *sql.Selector) {
+			st, ct := sql.Table(seat.Table).As("s"), sql.Table(child.Table).As("c")
+			s.LeftJoin(st).On(s.C(enrolment.FieldSeatID), st.C(seat.FieldID)).
+				Join(ct).On(s.C(enrolment.FieldChildID), ct.C(child.FieldID)).
+				Select(s.C(enrolment.FieldInstitutionID), sql.As(st.C(seat.FieldAgeBand), "seat_band"), sql.As(ct.C(child.FieldBirthDate), "birth_date"))
+		}).
+		Scan(sys, &rows)
 	if err != nil {
 		return nil, fmt.Errorf("nearby: enrolments: %w", err)
 	}
 	occupied := map[int]map[seat.AgeBand]int{}
-	for _, e := range enrolments {
+	for _, e := range rows {
 		have := map[seat.AgeBand]bool{}
 		for _, c := range seats[e.InstitutionID] {
 			have[c.AgeBand] = true
 		}
 		var band seat.AgeBand
-		switch {
-		case e.Edges.Seat != nil:
-			band = e.Edges.Seat.AgeBand
-		case e.Edges.Child != nil:
-			m := civil.AgeInMonths(e.Edges.Child.BirthDate, day)
+		if e.SeatBand != nil {
+			band = seat.AgeBand(*e.SeatBand)
+		} else {
+			m := civil.AgeInMonths(civil.Of(e.BirthDate), day)
 			band = bandOfAge(m)
 			if !have[band] && m >= 18 && have[seat.AgeBandMIXED] {
 				band = seat.AgeBandMIXED
 			}
-		default:
-			continue
 		}
 		if occupied[e.InstitutionID] == nil {
 			occupied[e.InstitutionID] = map[seat.AgeBand]int{}
