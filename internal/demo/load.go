@@ -92,6 +92,7 @@ func (l *loader) run(ctx context.Context) error {
 		l.writeSeats, l.writeBans, l.writeStaff, l.writeCerts, l.writeChildren, l.writeEnrolments,
 		func(ctx context.Context) error { return l.writeHealth(ctx, hrTotal) },
 		l.writeInspections, l.writeFindings, l.writeComplaints, l.writeIncidents, l.writeSurveys, l.writeTargets,
+		l.writeEvaluation,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -422,3 +422,8 @@ func Totals(ctx context.Context, client *ent.Client, id int) (self float64, revi
 	}
 	return self, review, nil
 }
+
+// Evidence is one supporting document identified by URL (demo and tests).
+func Evidence(title, issuer, issuedOn, url string) []schematype.EvaluationEvidence {
+	return []schematype.EvaluationEvidence{{Title: title, Issuer: issuer, IssuedOn: issuedOn, URL: url}}
+}
