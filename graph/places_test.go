@@ -1,9 +1,9 @@
 package graph_test
 
 import (
-	"context"
 	"encoding/json"
 	"math"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -16,8 +16,10 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
+	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 	"github.com/tuoyu/tuoyu/migrate"
 )
@@ -327,4 +329,19 @@ func TestPublicInstitutionProfile(t *testing.T) {
 	}
 }
 
-var _ = context.Background
+
+// The PUBLIC rate limit applies to nearby searches as to any request: the
+// second search of a client over a one-request burst is 429.
+func TestNearbyInstitutionsRateLimited(t *testing.T) {
+	frozen := time.Date(2026, time.March, 16, 9, 0, 0, 0, time.UTC)
+	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{
+		RateLimiter: ratelimit.New(ratelimit.Config{AnonRate: 0.5, AnonBurst: 1, Now: func() time.Time { return frozen }}),
+	}))
+	q := `{ nearbyInstitutions(latitude: 41.8, longitude: 123.4) { distanceMeters } }`
+	if resp := s.Do(t, q, nil); resp.Status != http.StatusOK || len(resp.Errors) > 0 {
+		t.Fatalf("first: %d %s", resp.Status, resp.Body)
+	}
+	if resp := s.Do(t, q, nil); resp.Status != http.StatusTooManyRequests {
+		t.Fatalf("second: %d %s", resp.Status, resp.Body)
+	}
+}
