@@ -149,7 +149,7 @@ func generate(b *testing.B, c *ent.Client) [][2]float64 {
 			cc := centres[rng.IntN(len(centres))]
 			lat, lng := cc[0]+rng.NormFloat64()*0.08, cc[1]+rng.NormFloat64()*0.1
 			pts = append(pts, [2]float64{lat, lng})
-			bs[i] = c.Institution.Create().SetName(fmt.Sprintf("机构%05d", batch+i)).SetCreditCode(benchCreditCode(batch+i)).
+			bs[i] = c.Institution.Create().SetName(fmt.Sprintf("机构%05d", batch+i)).SetCreditCode(benchCreditCode(batch + i)).
 				SetForm(institution.FormCENTER).SetLegalNature(institution.LegalNatureFOR_PROFIT).SetOwnership(institution.OwnershipPRIVATE).
 				SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(opened).SetRegion(city).
 				SetLatitude(lat).SetLongitude(lng).SetMonthlyFee(1500 + rng.IntN(2000))

@@ -15,8 +15,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
-	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
@@ -328,7 +328,6 @@ func TestPublicInstitutionProfile(t *testing.T) {
 		t.Errorf("PUBLIC read inspections directly: %s", resp.Body)
 	}
 }
-
 
 // The PUBLIC rate limit applies to nearby searches as to any request: the
 // second search of a client over a one-request burst is 429.

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect/sql"
-	"github.com/tuoyu/tuoyu/ent"
 
+	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/institution"
