@@ -387,3 +387,35 @@ func jsonMap(t *testing.T, s string) map[string]any {
 	}
 	return m
 }
+
+// refreshCityEvaluation re-reads the data for a DRAFT: once every
+// institution is filed, 五.2 is no longer reduced; the self-score the city
+// already has stays. After submission the draft cannot be refreshed.
+func TestRefreshCityEvaluation(t *testing.T) {
+	s := gqltest.New(t)
+	tr := evalFixture(t, s.Client)
+	ev, resp := startEval(t, s, cityReg, tr.city.ID)
+	if len(resp.Errors) > 0 {
+		t.Fatal(resp.Body)
+	}
+	ctx := testdb.Ctx()
+	for _, i := range []int{2, 3} {
+		s.Client.Filing.Create().SetInstitution(tr.institutions[i]).SetSubmittedAt(civil.D(2023, 1, 2)).SetStatus(filing.StatusFILED).SetReceiptAt(civil.D(2023, 1, 5)).ExecX(ctx)
+	}
+	const refresh = `mutation($e: ID!) { refreshCityEvaluation(id: $e) { ` + evalFields + ` } }`
+	if c := code(s.DoAs(t, provReg, refresh, map[string]any{"e": ev.ID})); c != "FORBIDDEN" {
+		t.Errorf("province refreshed: %q", c)
+	}
+	var out struct{ RefreshCityEvaluation evalResp }
+	s.DoAs(t, cityReg, refresh, map[string]any{"e": ev.ID}).Decode(t, &out)
+	for _, it := range out.RefreshCityEvaluation.Items {
+		if it.Item.AutoRule != nil && *it.Item.AutoRule == "FILING_RATE" {
+			if it.AutoScore == nil || *it.AutoScore != 2 || !strings.Contains(it.AutoBasis, "100.0%") {
+				t.Errorf("after filing all: auto %v basis %q", fmtp(it.AutoScore), it.AutoBasis)
+			}
+			if it.SelfScore == nil || *it.SelfScore != 1 {
+				t.Errorf("refresh overwrote the self-score: %v", fmtp(it.SelfScore))
+			}
+		}
+	}
+}
