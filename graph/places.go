@@ -15,8 +15,8 @@ func (r *Resolver) evaluations(ctx context.Context) evaluation.Service {
 	return evaluation.Service{Client: r.db(ctx), KPI: r.kpi, Today: civil.Today(r.loc)}
 }
 
-// values turns ent's []*T into the []T gqlgen's non-null lists use.
-func values[T any](rows []*T) []T {
+// evalValues turns ent's []*T into the []T gqlgen's non-null lists use.
+func evalValues[T any](rows []*T) []T {
 	out := make([]T, len(rows))
 	for i, p := range rows {
 		out[i] = *p
@@ -24,7 +24,7 @@ func values[T any](rows []*T) []T {
 	return out
 }
 
-func deref(s *string) string {
+func evalDeref(s *string) string {
 	if s == nil {
 		return ""
 	}
@@ -33,7 +33,7 @@ func deref(s *string) string {
 
 // schemeInput maps loadEvaluationScheme's input.
 func schemeInput(in model.EvaluationSchemeInput) evaluation.SchemeInput {
-	out := evaluation.SchemeInput{Code: in.Code, Name: in.Name, Source: deref(in.Source), ProvinceCode: in.ProvinceCode}
+	out := evaluation.SchemeInput{Code: in.Code, Name: in.Name, Source: evalDeref(in.Source), ProvinceCode: in.ProvinceCode}
 	for _, sec := range in.Sections {
 		s := evaluation.SectionInput{No: sec.No, Name: sec.Name, Points: sec.Points}
 		for _, it := range sec.Items {
@@ -41,7 +41,7 @@ func schemeInput(in model.EvaluationSchemeInput) evaluation.SchemeInput {
 			if it.AutoRule != nil {
 				auto = *it.AutoRule
 			}
-			s.Items = append(s.Items, evaluation.ItemInput{Content: it.Content, Points: it.Points, Rules: deref(it.DeductionRules), Auto: auto})
+			s.Items = append(s.Items, evaluation.ItemInput{Content: it.Content, Points: it.Points, Rules: evalDeref(it.DeductionRules), Auto: auto})
 		}
 		out.Sections = append(out.Sections, s)
 	}
@@ -54,7 +54,7 @@ func itemUpdate(in model.CityEvaluationItemInput) evaluation.ItemUpdate {
 	if in.Evidence != nil {
 		u.Evidence = make([]schematype.EvaluationEvidence, len(in.Evidence))
 		for i, d := range in.Evidence {
-			u.Evidence[i] = schematype.EvaluationEvidence{Title: d.Title, Issuer: d.Issuer, IssuedOn: d.IssuedOn.Format("2006-01-02"), URL: deref(d.URL), FileSHA256: deref(d.FileSha256)}
+			u.Evidence[i] = schematype.EvaluationEvidence{Title: d.Title, Issuer: d.Issuer, IssuedOn: d.IssuedOn.Format("2006-01-02"), URL: evalDeref(d.URL), FileSHA256: evalDeref(d.FileSha256)}
 		}
 	}
 	return u

@@ -35,7 +35,7 @@ func (r *cityEvaluationResolver) Scheme(ctx context.Context, obj *ent.CityEvalua
 // Items is the resolver for the items field.
 func (r *cityEvaluationResolver) Items(ctx context.Context, obj *ent.CityEvaluation) ([]ent.CityEvaluationItem, error) {
 	rows, err := evaluation.Rows(ctx, r.db(ctx), obj.ID)
-	return values(rows), err
+	return evalValues(rows), err
 }
 
 // SelfTotal is the resolver for the selfTotal field.
@@ -97,7 +97,7 @@ func (r *mutationResolver) SubmitCityEvaluation(ctx context.Context, id int) (*e
 
 // ReviewCityEvaluationItem is the resolver for the reviewCityEvaluationItem field.
 func (r *mutationResolver) ReviewCityEvaluationItem(ctx context.Context, evaluationID int, itemID int, input model.EvaluationReviewInput) (*ent.CityEvaluationItem, error) {
-	return r.evaluations(ctx).ReviewItem(ctx, evaluationID, itemID, evaluation.Review{Score: input.Score, Comment: deref(input.Comment), OverrideReason: deref(input.OverrideReason)})
+	return r.evaluations(ctx).ReviewItem(ctx, evaluationID, itemID, evaluation.Review{Score: input.Score, Comment: evalDeref(input.Comment), OverrideReason: evalDeref(input.OverrideReason)})
 }
 
 // CompleteCityEvaluationReview is the resolver for the completeCityEvaluationReview field.
@@ -122,7 +122,7 @@ func (r *queryResolver) PublicInstitution(ctx context.Context, id int) (*disclos
 // EvaluationSchemes is the resolver for the evaluationSchemes field.
 func (r *queryResolver) EvaluationSchemes(ctx context.Context) ([]ent.EvaluationScheme, error) {
 	rows, err := r.db(ctx).EvaluationScheme.Query().Order(ent.Asc(evaluationscheme.FieldID)).All(ctx)
-	return values(rows), err
+	return evalValues(rows), err
 }
 
 // CityEvaluation is the resolver for the cityEvaluation field.
@@ -137,7 +137,7 @@ func (r *queryResolver) CityEvaluation(ctx context.Context, id int) (*ent.CityEv
 // CityEvaluations is the resolver for the cityEvaluations field.
 func (r *queryResolver) CityEvaluations(ctx context.Context, year *int) ([]ent.CityEvaluation, error) {
 	rows, err := evaluation.List(ctx, r.db(ctx), year)
-	return values(rows), err
+	return evalValues(rows), err
 }
 
 // CityEvaluation returns generated.CityEvaluationResolver implementation.
