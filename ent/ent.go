@@ -17,8 +17,12 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -103,8 +107,12 @@ func checkColumn(t, c string) error {
 			banlistentry.Table:         banlistentry.ValidColumn,
 			certification.Table:        certification.ValidColumn,
 			child.Table:                child.ValidColumn,
+			cityevaluation.Table:       cityevaluation.ValidColumn,
+			cityevaluationitem.Table:   cityevaluationitem.ValidColumn,
 			complaint.Table:            complaint.ValidColumn,
 			enrolment.Table:            enrolment.ValidColumn,
+			evaluationitem.Table:       evaluationitem.ValidColumn,
+			evaluationscheme.Table:     evaluationscheme.ValidColumn,
 			filing.Table:               filing.ValidColumn,
 			filingevent.Table:          filingevent.ValidColumn,
 			finding.Table:              finding.ValidColumn,

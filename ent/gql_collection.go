@@ -3054,6 +3054,16 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				selectedFields = append(selectedFields, institution.FieldLongitude)
 				fieldSeen[institution.FieldLongitude] = struct{}{}
 			}
+		case "monthlyFee":
+			if _, ok := fieldSeen[institution.FieldMonthlyFee]; !ok {
+				selectedFields = append(selectedFields, institution.FieldMonthlyFee)
+				fieldSeen[institution.FieldMonthlyFee] = struct{}{}
+			}
+		case "inclusiveMonthlyFee":
+			if _, ok := fieldSeen[institution.FieldInclusiveMonthlyFee]; !ok {
+				selectedFields = append(selectedFields, institution.FieldInclusiveMonthlyFee)
+				fieldSeen[institution.FieldInclusiveMonthlyFee] = struct{}{}
+			}
 		case "status":
 			if _, ok := fieldSeen[institution.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, institution.FieldStatus)

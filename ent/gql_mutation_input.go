@@ -1018,28 +1018,30 @@ func (c *InspectionUpdateOne) SetInput(i UpdateInspectionInput) *InspectionUpdat
 
 // CreateInstitutionInput represents a mutation input for creating institutions.
 type CreateInstitutionInput struct {
-	OpenedAt        time.Time
-	ClosedAt        *time.Time
-	Name            string
-	CreditCode      string
-	Form            institution.Form
-	LegalNature     institution.LegalNature
-	Ownership       institution.Ownership
-	ServiceModes    []schematype.ServiceMode
-	Address         *string
-	Latitude        *float64
-	Longitude       *float64
-	Status          *institution.Status
-	RegionID        int
-	FilingIDs       []int
-	DesignationIDs  []int
-	SeatIDs         []int
-	StaffIDs        []int
-	EnrolmentIDs    []int
-	HealthRecordIDs []int
-	InspectionIDs   []int
-	ComplaintIDs    []int
-	IncidentIDs     []int
+	OpenedAt            time.Time
+	ClosedAt            *time.Time
+	Name                string
+	CreditCode          string
+	Form                institution.Form
+	LegalNature         institution.LegalNature
+	Ownership           institution.Ownership
+	ServiceModes        []schematype.ServiceMode
+	Address             *string
+	Latitude            *float64
+	Longitude           *float64
+	MonthlyFee          *int
+	InclusiveMonthlyFee *int
+	Status              *institution.Status
+	RegionID            int
+	FilingIDs           []int
+	DesignationIDs      []int
+	SeatIDs             []int
+	StaffIDs            []int
+	EnrolmentIDs        []int
+	HealthRecordIDs     []int
+	InspectionIDs       []int
+	ComplaintIDs        []int
+	IncidentIDs         []int
 }
 
 // Mutate applies the CreateInstitutionInput on the InstitutionMutation builder.
@@ -1064,6 +1066,12 @@ func (i *CreateInstitutionInput) Mutate(m *InstitutionMutation) {
 	}
 	if v := i.Longitude; v != nil {
 		m.SetLongitude(*v)
+	}
+	if v := i.MonthlyFee; v != nil {
+		m.SetMonthlyFee(*v)
+	}
+	if v := i.InclusiveMonthlyFee; v != nil {
+		m.SetInclusiveMonthlyFee(*v)
 	}
 	if v := i.Status; v != nil {
 		m.SetStatus(*v)
@@ -1106,51 +1114,55 @@ func (c *InstitutionCreate) SetInput(i CreateInstitutionInput) *InstitutionCreat
 
 // UpdateInstitutionInput represents a mutation input for updating institutions.
 type UpdateInstitutionInput struct {
-	OpenedAt              *time.Time
-	ClearClosedAt         bool
-	ClosedAt              *time.Time
-	Name                  *string
-	CreditCode            *string
-	Form                  *institution.Form
-	LegalNature           *institution.LegalNature
-	Ownership             *institution.Ownership
-	ServiceModes          []schematype.ServiceMode
-	AppendServiceModes    []schematype.ServiceMode
-	ClearAddress          bool
-	Address               *string
-	ClearLatitude         bool
-	Latitude              *float64
-	ClearLongitude        bool
-	Longitude             *float64
-	Status                *institution.Status
-	RegionID              *int
-	ClearFilings          bool
-	AddFilingIDs          []int
-	RemoveFilingIDs       []int
-	ClearDesignations     bool
-	AddDesignationIDs     []int
-	RemoveDesignationIDs  []int
-	ClearSeats            bool
-	AddSeatIDs            []int
-	RemoveSeatIDs         []int
-	ClearStaff            bool
-	AddStaffIDs           []int
-	RemoveStaffIDs        []int
-	ClearEnrolments       bool
-	AddEnrolmentIDs       []int
-	RemoveEnrolmentIDs    []int
-	ClearHealthRecords    bool
-	AddHealthRecordIDs    []int
-	RemoveHealthRecordIDs []int
-	ClearInspections      bool
-	AddInspectionIDs      []int
-	RemoveInspectionIDs   []int
-	ClearComplaints       bool
-	AddComplaintIDs       []int
-	RemoveComplaintIDs    []int
-	ClearIncidents        bool
-	AddIncidentIDs        []int
-	RemoveIncidentIDs     []int
+	OpenedAt                 *time.Time
+	ClearClosedAt            bool
+	ClosedAt                 *time.Time
+	Name                     *string
+	CreditCode               *string
+	Form                     *institution.Form
+	LegalNature              *institution.LegalNature
+	Ownership                *institution.Ownership
+	ServiceModes             []schematype.ServiceMode
+	AppendServiceModes       []schematype.ServiceMode
+	ClearAddress             bool
+	Address                  *string
+	ClearLatitude            bool
+	Latitude                 *float64
+	ClearLongitude           bool
+	Longitude                *float64
+	ClearMonthlyFee          bool
+	MonthlyFee               *int
+	ClearInclusiveMonthlyFee bool
+	InclusiveMonthlyFee      *int
+	Status                   *institution.Status
+	RegionID                 *int
+	ClearFilings             bool
+	AddFilingIDs             []int
+	RemoveFilingIDs          []int
+	ClearDesignations        bool
+	AddDesignationIDs        []int
+	RemoveDesignationIDs     []int
+	ClearSeats               bool
+	AddSeatIDs               []int
+	RemoveSeatIDs            []int
+	ClearStaff               bool
+	AddStaffIDs              []int
+	RemoveStaffIDs           []int
+	ClearEnrolments          bool
+	AddEnrolmentIDs          []int
+	RemoveEnrolmentIDs       []int
+	ClearHealthRecords       bool
+	AddHealthRecordIDs       []int
+	RemoveHealthRecordIDs    []int
+	ClearInspections         bool
+	AddInspectionIDs         []int
+	RemoveInspectionIDs      []int
+	ClearComplaints          bool
+	AddComplaintIDs          []int
+	RemoveComplaintIDs       []int
+	ClearIncidents           bool
+	AddIncidentIDs           []int
+	RemoveIncidentIDs        []int
 }
 
 // Mutate applies the UpdateInstitutionInput on the InstitutionMutation builder.
@@ -1202,6 +1214,18 @@ func (i *UpdateInstitutionInput) Mutate(m *InstitutionMutation) {
 	}
 	if v := i.Longitude; v != nil {
 		m.SetLongitude(*v)
+	}
+	if i.ClearMonthlyFee {
+		m.ClearMonthlyFee()
+	}
+	if v := i.MonthlyFee; v != nil {
+		m.SetMonthlyFee(*v)
+	}
+	if i.ClearInclusiveMonthlyFee {
+		m.ClearInclusiveMonthlyFee()
+	}
+	if v := i.InclusiveMonthlyFee; v != nil {
+		m.SetInclusiveMonthlyFee(*v)
 	}
 	if v := i.Status; v != nil {
 		m.SetStatus(*v)

@@ -1361,7 +1361,7 @@ func (_m *Institution) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Institution",
-		Fields: make([]*Field, 15),
+		Fields: make([]*Field, 17),
 		Edges:  make([]*Edge, 10),
 	}
 	var buf []byte
@@ -1469,10 +1469,26 @@ func (_m *Institution) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "longitude",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Status); err != nil {
+	if buf, err = json.Marshal(_m.MonthlyFee); err != nil {
 		return nil, err
 	}
 	node.Fields[13] = &Field{
+		Type:  "int",
+		Name:  "monthly_fee",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.InclusiveMonthlyFee); err != nil {
+		return nil, err
+	}
+	node.Fields[14] = &Field{
+		Type:  "int",
+		Name:  "inclusive_monthly_fee",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[15] = &Field{
 		Type:  "institution.Status",
 		Name:  "status",
 		Value: string(buf),
@@ -1480,7 +1496,7 @@ func (_m *Institution) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.RegionID); err != nil {
 		return nil, err
 	}
-	node.Fields[14] = &Field{
+	node.Fields[16] = &Field{
 		Type:  "int",
 		Name:  "region_id",
 		Value: string(buf),

@@ -5782,6 +5782,30 @@ type InstitutionWhereInput struct {
 	LongitudeIsNil  bool      `json:"longitudeIsNil,omitempty"`
 	LongitudeNotNil bool      `json:"longitudeNotNil,omitempty"`
 
+	// "monthly_fee" field predicates.
+	MonthlyFee       *int  `json:"monthlyFee,omitempty"`
+	MonthlyFeeNEQ    *int  `json:"monthlyFeeNEQ,omitempty"`
+	MonthlyFeeIn     []int `json:"monthlyFeeIn,omitempty"`
+	MonthlyFeeNotIn  []int `json:"monthlyFeeNotIn,omitempty"`
+	MonthlyFeeGT     *int  `json:"monthlyFeeGT,omitempty"`
+	MonthlyFeeGTE    *int  `json:"monthlyFeeGTE,omitempty"`
+	MonthlyFeeLT     *int  `json:"monthlyFeeLT,omitempty"`
+	MonthlyFeeLTE    *int  `json:"monthlyFeeLTE,omitempty"`
+	MonthlyFeeIsNil  bool  `json:"monthlyFeeIsNil,omitempty"`
+	MonthlyFeeNotNil bool  `json:"monthlyFeeNotNil,omitempty"`
+
+	// "inclusive_monthly_fee" field predicates.
+	InclusiveMonthlyFee       *int  `json:"inclusiveMonthlyFee,omitempty"`
+	InclusiveMonthlyFeeNEQ    *int  `json:"inclusiveMonthlyFeeNEQ,omitempty"`
+	InclusiveMonthlyFeeIn     []int `json:"inclusiveMonthlyFeeIn,omitempty"`
+	InclusiveMonthlyFeeNotIn  []int `json:"inclusiveMonthlyFeeNotIn,omitempty"`
+	InclusiveMonthlyFeeGT     *int  `json:"inclusiveMonthlyFeeGT,omitempty"`
+	InclusiveMonthlyFeeGTE    *int  `json:"inclusiveMonthlyFeeGTE,omitempty"`
+	InclusiveMonthlyFeeLT     *int  `json:"inclusiveMonthlyFeeLT,omitempty"`
+	InclusiveMonthlyFeeLTE    *int  `json:"inclusiveMonthlyFeeLTE,omitempty"`
+	InclusiveMonthlyFeeIsNil  bool  `json:"inclusiveMonthlyFeeIsNil,omitempty"`
+	InclusiveMonthlyFeeNotNil bool  `json:"inclusiveMonthlyFeeNotNil,omitempty"`
+
 	// "status" field predicates.
 	Status      *institution.Status  `json:"status,omitempty"`
 	StatusNEQ   *institution.Status  `json:"statusNEQ,omitempty"`
@@ -6222,6 +6246,66 @@ func (i *InstitutionWhereInput) P() (predicate.Institution, error) {
 	}
 	if i.LongitudeNotNil {
 		predicates = append(predicates, institution.LongitudeNotNil())
+	}
+	if i.MonthlyFee != nil {
+		predicates = append(predicates, institution.MonthlyFeeEQ(*i.MonthlyFee))
+	}
+	if i.MonthlyFeeNEQ != nil {
+		predicates = append(predicates, institution.MonthlyFeeNEQ(*i.MonthlyFeeNEQ))
+	}
+	if len(i.MonthlyFeeIn) > 0 {
+		predicates = append(predicates, institution.MonthlyFeeIn(i.MonthlyFeeIn...))
+	}
+	if len(i.MonthlyFeeNotIn) > 0 {
+		predicates = append(predicates, institution.MonthlyFeeNotIn(i.MonthlyFeeNotIn...))
+	}
+	if i.MonthlyFeeGT != nil {
+		predicates = append(predicates, institution.MonthlyFeeGT(*i.MonthlyFeeGT))
+	}
+	if i.MonthlyFeeGTE != nil {
+		predicates = append(predicates, institution.MonthlyFeeGTE(*i.MonthlyFeeGTE))
+	}
+	if i.MonthlyFeeLT != nil {
+		predicates = append(predicates, institution.MonthlyFeeLT(*i.MonthlyFeeLT))
+	}
+	if i.MonthlyFeeLTE != nil {
+		predicates = append(predicates, institution.MonthlyFeeLTE(*i.MonthlyFeeLTE))
+	}
+	if i.MonthlyFeeIsNil {
+		predicates = append(predicates, institution.MonthlyFeeIsNil())
+	}
+	if i.MonthlyFeeNotNil {
+		predicates = append(predicates, institution.MonthlyFeeNotNil())
+	}
+	if i.InclusiveMonthlyFee != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeEQ(*i.InclusiveMonthlyFee))
+	}
+	if i.InclusiveMonthlyFeeNEQ != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeNEQ(*i.InclusiveMonthlyFeeNEQ))
+	}
+	if len(i.InclusiveMonthlyFeeIn) > 0 {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeIn(i.InclusiveMonthlyFeeIn...))
+	}
+	if len(i.InclusiveMonthlyFeeNotIn) > 0 {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeNotIn(i.InclusiveMonthlyFeeNotIn...))
+	}
+	if i.InclusiveMonthlyFeeGT != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeGT(*i.InclusiveMonthlyFeeGT))
+	}
+	if i.InclusiveMonthlyFeeGTE != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeGTE(*i.InclusiveMonthlyFeeGTE))
+	}
+	if i.InclusiveMonthlyFeeLT != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeLT(*i.InclusiveMonthlyFeeLT))
+	}
+	if i.InclusiveMonthlyFeeLTE != nil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeLTE(*i.InclusiveMonthlyFeeLTE))
+	}
+	if i.InclusiveMonthlyFeeIsNil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeIsNil())
+	}
+	if i.InclusiveMonthlyFeeNotNil {
+		predicates = append(predicates, institution.InclusiveMonthlyFeeNotNil())
 	}
 	if i.Status != nil {
 		predicates = append(predicates, institution.StatusEQ(*i.Status))

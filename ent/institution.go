@@ -46,6 +46,12 @@ type Institution struct {
 	Latitude *float64 `json:"latitude,omitempty"`
 	// WGS-84 longitude in degrees.
 	Longitude *float64 `json:"longitude,omitempty"`
+	// S2 leaf cell of (latitude, longitude) as a signed int64; set by a hook whenever the coordinates change, null without them. The spatial index of nearbyInstitutions.
+	S2Cell *int64 `json:"s2_cell,omitempty"`
+	// Published monthly fee for full-day care, in yuan (市场价 or 协议价).
+	MonthlyFee *int `json:"monthly_fee,omitempty"`
+	// 普惠 monthly fee for full-day care, in yuan; what parents pay while the institution holds a valid inclusive designation.
+	InclusiveMonthlyFee *int `json:"inclusive_monthly_fee,omitempty"`
 	// Operating status as last reported. KPIs use opened_at/closed_at, not this field.
 	Status institution.Status `json:"status,omitempty"`
 	// The lowest known region of the institution, normally a subdistrict.
@@ -196,7 +202,7 @@ func (*Institution) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case institution.FieldLatitude, institution.FieldLongitude:
 			values[i] = new(sql.NullFloat64)
-		case institution.FieldID, institution.FieldRegionID:
+		case institution.FieldID, institution.FieldS2Cell, institution.FieldMonthlyFee, institution.FieldInclusiveMonthlyFee, institution.FieldRegionID:
 			values[i] = new(sql.NullInt64)
 		case institution.FieldName, institution.FieldCreditCode, institution.FieldForm, institution.FieldLegalNature, institution.FieldOwnership, institution.FieldAddress, institution.FieldStatus:
 			values[i] = new(sql.NullString)
@@ -305,6 +311,27 @@ func (_m *Institution) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Longitude = new(float64)
 				*_m.Longitude = value.Float64
+			}
+		case institution.FieldS2Cell:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field s2_cell", values[i])
+			} else if value.Valid {
+				_m.S2Cell = new(int64)
+				*_m.S2Cell = value.Int64
+			}
+		case institution.FieldMonthlyFee:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field monthly_fee", values[i])
+			} else if value.Valid {
+				_m.MonthlyFee = new(int)
+				*_m.MonthlyFee = int(value.Int64)
+			}
+		case institution.FieldInclusiveMonthlyFee:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field inclusive_monthly_fee", values[i])
+			} else if value.Valid {
+				_m.InclusiveMonthlyFee = new(int)
+				*_m.InclusiveMonthlyFee = int(value.Int64)
 			}
 		case institution.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -446,6 +473,21 @@ func (_m *Institution) String() string {
 	builder.WriteString(", ")
 	if v := _m.Longitude; v != nil {
 		builder.WriteString("longitude=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.S2Cell; v != nil {
+		builder.WriteString("s2_cell=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.MonthlyFee; v != nil {
+		builder.WriteString("monthly_fee=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.InclusiveMonthlyFee; v != nil {
+		builder.WriteString("inclusive_monthly_fee=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteString(", ")

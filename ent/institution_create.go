@@ -159,6 +159,48 @@ func (_c *InstitutionCreate) SetNillableLongitude(v *float64) *InstitutionCreate
 	return _c
 }
 
+// SetS2Cell sets the "s2_cell" field.
+func (_c *InstitutionCreate) SetS2Cell(v int64) *InstitutionCreate {
+	_c.mutation.SetS2Cell(v)
+	return _c
+}
+
+// SetNillableS2Cell sets the "s2_cell" field if the given value is not nil.
+func (_c *InstitutionCreate) SetNillableS2Cell(v *int64) *InstitutionCreate {
+	if v != nil {
+		_c.SetS2Cell(*v)
+	}
+	return _c
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (_c *InstitutionCreate) SetMonthlyFee(v int) *InstitutionCreate {
+	_c.mutation.SetMonthlyFee(v)
+	return _c
+}
+
+// SetNillableMonthlyFee sets the "monthly_fee" field if the given value is not nil.
+func (_c *InstitutionCreate) SetNillableMonthlyFee(v *int) *InstitutionCreate {
+	if v != nil {
+		_c.SetMonthlyFee(*v)
+	}
+	return _c
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (_c *InstitutionCreate) SetInclusiveMonthlyFee(v int) *InstitutionCreate {
+	_c.mutation.SetInclusiveMonthlyFee(v)
+	return _c
+}
+
+// SetNillableInclusiveMonthlyFee sets the "inclusive_monthly_fee" field if the given value is not nil.
+func (_c *InstitutionCreate) SetNillableInclusiveMonthlyFee(v *int) *InstitutionCreate {
+	if v != nil {
+		_c.SetInclusiveMonthlyFee(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *InstitutionCreate) SetStatus(v institution.Status) *InstitutionCreate {
 	_c.mutation.SetStatus(v)
@@ -446,6 +488,16 @@ func (_c *InstitutionCreate) check() error {
 			return &ValidationError{Name: "longitude", err: fmt.Errorf(`ent: validator failed for field "Institution.longitude": %w`, err)}
 		}
 	}
+	if v, ok := _c.mutation.MonthlyFee(); ok {
+		if err := institution.MonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.monthly_fee": %w`, err)}
+		}
+	}
+	if v, ok := _c.mutation.InclusiveMonthlyFee(); ok {
+		if err := institution.InclusiveMonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "inclusive_monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.inclusive_monthly_fee": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Institution.status"`)}
 	}
@@ -538,6 +590,18 @@ func (_c *InstitutionCreate) createSpec() (*Institution, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Longitude(); ok {
 		_spec.SetField(institution.FieldLongitude, field.TypeFloat64, value)
 		_node.Longitude = &value
+	}
+	if value, ok := _c.mutation.S2Cell(); ok {
+		_spec.SetField(institution.FieldS2Cell, field.TypeInt64, value)
+		_node.S2Cell = &value
+	}
+	if value, ok := _c.mutation.MonthlyFee(); ok {
+		_spec.SetField(institution.FieldMonthlyFee, field.TypeInt, value)
+		_node.MonthlyFee = &value
+	}
+	if value, ok := _c.mutation.InclusiveMonthlyFee(); ok {
+		_spec.SetField(institution.FieldInclusiveMonthlyFee, field.TypeInt, value)
+		_node.InclusiveMonthlyFee = &value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(institution.FieldStatus, field.TypeEnum, value)
@@ -936,6 +1000,78 @@ func (u *InstitutionUpsert) ClearLongitude() *InstitutionUpsert {
 	return u
 }
 
+// SetS2Cell sets the "s2_cell" field.
+func (u *InstitutionUpsert) SetS2Cell(v int64) *InstitutionUpsert {
+	u.Set(institution.FieldS2Cell, v)
+	return u
+}
+
+// UpdateS2Cell sets the "s2_cell" field to the value that was provided on create.
+func (u *InstitutionUpsert) UpdateS2Cell() *InstitutionUpsert {
+	u.SetExcluded(institution.FieldS2Cell)
+	return u
+}
+
+// AddS2Cell adds v to the "s2_cell" field.
+func (u *InstitutionUpsert) AddS2Cell(v int64) *InstitutionUpsert {
+	u.Add(institution.FieldS2Cell, v)
+	return u
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (u *InstitutionUpsert) ClearS2Cell() *InstitutionUpsert {
+	u.SetNull(institution.FieldS2Cell)
+	return u
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (u *InstitutionUpsert) SetMonthlyFee(v int) *InstitutionUpsert {
+	u.Set(institution.FieldMonthlyFee, v)
+	return u
+}
+
+// UpdateMonthlyFee sets the "monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsert) UpdateMonthlyFee() *InstitutionUpsert {
+	u.SetExcluded(institution.FieldMonthlyFee)
+	return u
+}
+
+// AddMonthlyFee adds v to the "monthly_fee" field.
+func (u *InstitutionUpsert) AddMonthlyFee(v int) *InstitutionUpsert {
+	u.Add(institution.FieldMonthlyFee, v)
+	return u
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (u *InstitutionUpsert) ClearMonthlyFee() *InstitutionUpsert {
+	u.SetNull(institution.FieldMonthlyFee)
+	return u
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsert) SetInclusiveMonthlyFee(v int) *InstitutionUpsert {
+	u.Set(institution.FieldInclusiveMonthlyFee, v)
+	return u
+}
+
+// UpdateInclusiveMonthlyFee sets the "inclusive_monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsert) UpdateInclusiveMonthlyFee() *InstitutionUpsert {
+	u.SetExcluded(institution.FieldInclusiveMonthlyFee)
+	return u
+}
+
+// AddInclusiveMonthlyFee adds v to the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsert) AddInclusiveMonthlyFee(v int) *InstitutionUpsert {
+	u.Add(institution.FieldInclusiveMonthlyFee, v)
+	return u
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsert) ClearInclusiveMonthlyFee() *InstitutionUpsert {
+	u.SetNull(institution.FieldInclusiveMonthlyFee)
+	return u
+}
+
 // SetStatus sets the "status" field.
 func (u *InstitutionUpsert) SetStatus(v institution.Status) *InstitutionUpsert {
 	u.Set(institution.FieldStatus, v)
@@ -1212,6 +1348,90 @@ func (u *InstitutionUpsertOne) UpdateLongitude() *InstitutionUpsertOne {
 func (u *InstitutionUpsertOne) ClearLongitude() *InstitutionUpsertOne {
 	return u.Update(func(s *InstitutionUpsert) {
 		s.ClearLongitude()
+	})
+}
+
+// SetS2Cell sets the "s2_cell" field.
+func (u *InstitutionUpsertOne) SetS2Cell(v int64) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetS2Cell(v)
+	})
+}
+
+// AddS2Cell adds v to the "s2_cell" field.
+func (u *InstitutionUpsertOne) AddS2Cell(v int64) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddS2Cell(v)
+	})
+}
+
+// UpdateS2Cell sets the "s2_cell" field to the value that was provided on create.
+func (u *InstitutionUpsertOne) UpdateS2Cell() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateS2Cell()
+	})
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (u *InstitutionUpsertOne) ClearS2Cell() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearS2Cell()
+	})
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (u *InstitutionUpsertOne) SetMonthlyFee(v int) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetMonthlyFee(v)
+	})
+}
+
+// AddMonthlyFee adds v to the "monthly_fee" field.
+func (u *InstitutionUpsertOne) AddMonthlyFee(v int) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddMonthlyFee(v)
+	})
+}
+
+// UpdateMonthlyFee sets the "monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsertOne) UpdateMonthlyFee() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateMonthlyFee()
+	})
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (u *InstitutionUpsertOne) ClearMonthlyFee() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearMonthlyFee()
+	})
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertOne) SetInclusiveMonthlyFee(v int) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetInclusiveMonthlyFee(v)
+	})
+}
+
+// AddInclusiveMonthlyFee adds v to the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertOne) AddInclusiveMonthlyFee(v int) *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddInclusiveMonthlyFee(v)
+	})
+}
+
+// UpdateInclusiveMonthlyFee sets the "inclusive_monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsertOne) UpdateInclusiveMonthlyFee() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateInclusiveMonthlyFee()
+	})
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertOne) ClearInclusiveMonthlyFee() *InstitutionUpsertOne {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearInclusiveMonthlyFee()
 	})
 }
 
@@ -1661,6 +1881,90 @@ func (u *InstitutionUpsertBulk) UpdateLongitude() *InstitutionUpsertBulk {
 func (u *InstitutionUpsertBulk) ClearLongitude() *InstitutionUpsertBulk {
 	return u.Update(func(s *InstitutionUpsert) {
 		s.ClearLongitude()
+	})
+}
+
+// SetS2Cell sets the "s2_cell" field.
+func (u *InstitutionUpsertBulk) SetS2Cell(v int64) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetS2Cell(v)
+	})
+}
+
+// AddS2Cell adds v to the "s2_cell" field.
+func (u *InstitutionUpsertBulk) AddS2Cell(v int64) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddS2Cell(v)
+	})
+}
+
+// UpdateS2Cell sets the "s2_cell" field to the value that was provided on create.
+func (u *InstitutionUpsertBulk) UpdateS2Cell() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateS2Cell()
+	})
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (u *InstitutionUpsertBulk) ClearS2Cell() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearS2Cell()
+	})
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (u *InstitutionUpsertBulk) SetMonthlyFee(v int) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetMonthlyFee(v)
+	})
+}
+
+// AddMonthlyFee adds v to the "monthly_fee" field.
+func (u *InstitutionUpsertBulk) AddMonthlyFee(v int) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddMonthlyFee(v)
+	})
+}
+
+// UpdateMonthlyFee sets the "monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsertBulk) UpdateMonthlyFee() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateMonthlyFee()
+	})
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (u *InstitutionUpsertBulk) ClearMonthlyFee() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearMonthlyFee()
+	})
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertBulk) SetInclusiveMonthlyFee(v int) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.SetInclusiveMonthlyFee(v)
+	})
+}
+
+// AddInclusiveMonthlyFee adds v to the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertBulk) AddInclusiveMonthlyFee(v int) *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.AddInclusiveMonthlyFee(v)
+	})
+}
+
+// UpdateInclusiveMonthlyFee sets the "inclusive_monthly_fee" field to the value that was provided on create.
+func (u *InstitutionUpsertBulk) UpdateInclusiveMonthlyFee() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.UpdateInclusiveMonthlyFee()
+	})
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (u *InstitutionUpsertBulk) ClearInclusiveMonthlyFee() *InstitutionUpsertBulk {
+	return u.Update(func(s *InstitutionUpsert) {
+		s.ClearInclusiveMonthlyFee()
 	})
 }
 

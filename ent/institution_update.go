@@ -237,6 +237,87 @@ func (_u *InstitutionUpdate) ClearLongitude() *InstitutionUpdate {
 	return _u
 }
 
+// SetS2Cell sets the "s2_cell" field.
+func (_u *InstitutionUpdate) SetS2Cell(v int64) *InstitutionUpdate {
+	_u.mutation.ResetS2Cell()
+	_u.mutation.SetS2Cell(v)
+	return _u
+}
+
+// SetNillableS2Cell sets the "s2_cell" field if the given value is not nil.
+func (_u *InstitutionUpdate) SetNillableS2Cell(v *int64) *InstitutionUpdate {
+	if v != nil {
+		_u.SetS2Cell(*v)
+	}
+	return _u
+}
+
+// AddS2Cell adds value to the "s2_cell" field.
+func (_u *InstitutionUpdate) AddS2Cell(v int64) *InstitutionUpdate {
+	_u.mutation.AddS2Cell(v)
+	return _u
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (_u *InstitutionUpdate) ClearS2Cell() *InstitutionUpdate {
+	_u.mutation.ClearS2Cell()
+	return _u
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (_u *InstitutionUpdate) SetMonthlyFee(v int) *InstitutionUpdate {
+	_u.mutation.ResetMonthlyFee()
+	_u.mutation.SetMonthlyFee(v)
+	return _u
+}
+
+// SetNillableMonthlyFee sets the "monthly_fee" field if the given value is not nil.
+func (_u *InstitutionUpdate) SetNillableMonthlyFee(v *int) *InstitutionUpdate {
+	if v != nil {
+		_u.SetMonthlyFee(*v)
+	}
+	return _u
+}
+
+// AddMonthlyFee adds value to the "monthly_fee" field.
+func (_u *InstitutionUpdate) AddMonthlyFee(v int) *InstitutionUpdate {
+	_u.mutation.AddMonthlyFee(v)
+	return _u
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (_u *InstitutionUpdate) ClearMonthlyFee() *InstitutionUpdate {
+	_u.mutation.ClearMonthlyFee()
+	return _u
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdate) SetInclusiveMonthlyFee(v int) *InstitutionUpdate {
+	_u.mutation.ResetInclusiveMonthlyFee()
+	_u.mutation.SetInclusiveMonthlyFee(v)
+	return _u
+}
+
+// SetNillableInclusiveMonthlyFee sets the "inclusive_monthly_fee" field if the given value is not nil.
+func (_u *InstitutionUpdate) SetNillableInclusiveMonthlyFee(v *int) *InstitutionUpdate {
+	if v != nil {
+		_u.SetInclusiveMonthlyFee(*v)
+	}
+	return _u
+}
+
+// AddInclusiveMonthlyFee adds value to the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdate) AddInclusiveMonthlyFee(v int) *InstitutionUpdate {
+	_u.mutation.AddInclusiveMonthlyFee(v)
+	return _u
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdate) ClearInclusiveMonthlyFee() *InstitutionUpdate {
+	_u.mutation.ClearInclusiveMonthlyFee()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *InstitutionUpdate) SetStatus(v institution.Status) *InstitutionUpdate {
 	_u.mutation.SetStatus(v)
@@ -689,6 +770,16 @@ func (_u *InstitutionUpdate) check() error {
 			return &ValidationError{Name: "longitude", err: fmt.Errorf(`ent: validator failed for field "Institution.longitude": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MonthlyFee(); ok {
+		if err := institution.MonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.monthly_fee": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InclusiveMonthlyFee(); ok {
+		if err := institution.InclusiveMonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "inclusive_monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.inclusive_monthly_fee": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := institution.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Institution.status": %w`, err)}
@@ -776,6 +867,33 @@ func (_u *InstitutionUpdate) sqlSave(ctx context.Context) (_node int, err error)
 	}
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(institution.FieldLongitude, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.S2Cell(); ok {
+		_spec.SetField(institution.FieldS2Cell, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedS2Cell(); ok {
+		_spec.AddField(institution.FieldS2Cell, field.TypeInt64, value)
+	}
+	if _u.mutation.S2CellCleared() {
+		_spec.ClearField(institution.FieldS2Cell, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.MonthlyFee(); ok {
+		_spec.SetField(institution.FieldMonthlyFee, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyFee(); ok {
+		_spec.AddField(institution.FieldMonthlyFee, field.TypeInt, value)
+	}
+	if _u.mutation.MonthlyFeeCleared() {
+		_spec.ClearField(institution.FieldMonthlyFee, field.TypeInt)
+	}
+	if value, ok := _u.mutation.InclusiveMonthlyFee(); ok {
+		_spec.SetField(institution.FieldInclusiveMonthlyFee, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInclusiveMonthlyFee(); ok {
+		_spec.AddField(institution.FieldInclusiveMonthlyFee, field.TypeInt, value)
+	}
+	if _u.mutation.InclusiveMonthlyFeeCleared() {
+		_spec.ClearField(institution.FieldInclusiveMonthlyFee, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(institution.FieldStatus, field.TypeEnum, value)
@@ -1432,6 +1550,87 @@ func (_u *InstitutionUpdateOne) ClearLongitude() *InstitutionUpdateOne {
 	return _u
 }
 
+// SetS2Cell sets the "s2_cell" field.
+func (_u *InstitutionUpdateOne) SetS2Cell(v int64) *InstitutionUpdateOne {
+	_u.mutation.ResetS2Cell()
+	_u.mutation.SetS2Cell(v)
+	return _u
+}
+
+// SetNillableS2Cell sets the "s2_cell" field if the given value is not nil.
+func (_u *InstitutionUpdateOne) SetNillableS2Cell(v *int64) *InstitutionUpdateOne {
+	if v != nil {
+		_u.SetS2Cell(*v)
+	}
+	return _u
+}
+
+// AddS2Cell adds value to the "s2_cell" field.
+func (_u *InstitutionUpdateOne) AddS2Cell(v int64) *InstitutionUpdateOne {
+	_u.mutation.AddS2Cell(v)
+	return _u
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (_u *InstitutionUpdateOne) ClearS2Cell() *InstitutionUpdateOne {
+	_u.mutation.ClearS2Cell()
+	return _u
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (_u *InstitutionUpdateOne) SetMonthlyFee(v int) *InstitutionUpdateOne {
+	_u.mutation.ResetMonthlyFee()
+	_u.mutation.SetMonthlyFee(v)
+	return _u
+}
+
+// SetNillableMonthlyFee sets the "monthly_fee" field if the given value is not nil.
+func (_u *InstitutionUpdateOne) SetNillableMonthlyFee(v *int) *InstitutionUpdateOne {
+	if v != nil {
+		_u.SetMonthlyFee(*v)
+	}
+	return _u
+}
+
+// AddMonthlyFee adds value to the "monthly_fee" field.
+func (_u *InstitutionUpdateOne) AddMonthlyFee(v int) *InstitutionUpdateOne {
+	_u.mutation.AddMonthlyFee(v)
+	return _u
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (_u *InstitutionUpdateOne) ClearMonthlyFee() *InstitutionUpdateOne {
+	_u.mutation.ClearMonthlyFee()
+	return _u
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdateOne) SetInclusiveMonthlyFee(v int) *InstitutionUpdateOne {
+	_u.mutation.ResetInclusiveMonthlyFee()
+	_u.mutation.SetInclusiveMonthlyFee(v)
+	return _u
+}
+
+// SetNillableInclusiveMonthlyFee sets the "inclusive_monthly_fee" field if the given value is not nil.
+func (_u *InstitutionUpdateOne) SetNillableInclusiveMonthlyFee(v *int) *InstitutionUpdateOne {
+	if v != nil {
+		_u.SetInclusiveMonthlyFee(*v)
+	}
+	return _u
+}
+
+// AddInclusiveMonthlyFee adds value to the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdateOne) AddInclusiveMonthlyFee(v int) *InstitutionUpdateOne {
+	_u.mutation.AddInclusiveMonthlyFee(v)
+	return _u
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (_u *InstitutionUpdateOne) ClearInclusiveMonthlyFee() *InstitutionUpdateOne {
+	_u.mutation.ClearInclusiveMonthlyFee()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *InstitutionUpdateOne) SetStatus(v institution.Status) *InstitutionUpdateOne {
 	_u.mutation.SetStatus(v)
@@ -1897,6 +2096,16 @@ func (_u *InstitutionUpdateOne) check() error {
 			return &ValidationError{Name: "longitude", err: fmt.Errorf(`ent: validator failed for field "Institution.longitude": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.MonthlyFee(); ok {
+		if err := institution.MonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.monthly_fee": %w`, err)}
+		}
+	}
+	if v, ok := _u.mutation.InclusiveMonthlyFee(); ok {
+		if err := institution.InclusiveMonthlyFeeValidator(v); err != nil {
+			return &ValidationError{Name: "inclusive_monthly_fee", err: fmt.Errorf(`ent: validator failed for field "Institution.inclusive_monthly_fee": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := institution.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Institution.status": %w`, err)}
@@ -2001,6 +2210,33 @@ func (_u *InstitutionUpdateOne) sqlSave(ctx context.Context) (_node *Institution
 	}
 	if _u.mutation.LongitudeCleared() {
 		_spec.ClearField(institution.FieldLongitude, field.TypeFloat64)
+	}
+	if value, ok := _u.mutation.S2Cell(); ok {
+		_spec.SetField(institution.FieldS2Cell, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedS2Cell(); ok {
+		_spec.AddField(institution.FieldS2Cell, field.TypeInt64, value)
+	}
+	if _u.mutation.S2CellCleared() {
+		_spec.ClearField(institution.FieldS2Cell, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.MonthlyFee(); ok {
+		_spec.SetField(institution.FieldMonthlyFee, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedMonthlyFee(); ok {
+		_spec.AddField(institution.FieldMonthlyFee, field.TypeInt, value)
+	}
+	if _u.mutation.MonthlyFeeCleared() {
+		_spec.ClearField(institution.FieldMonthlyFee, field.TypeInt)
+	}
+	if value, ok := _u.mutation.InclusiveMonthlyFee(); ok {
+		_spec.SetField(institution.FieldInclusiveMonthlyFee, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedInclusiveMonthlyFee(); ok {
+		_spec.AddField(institution.FieldInclusiveMonthlyFee, field.TypeInt, value)
+	}
+	if _u.mutation.InclusiveMonthlyFeeCleared() {
+		_spec.ClearField(institution.FieldInclusiveMonthlyFee, field.TypeInt)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(institution.FieldStatus, field.TypeEnum, value)

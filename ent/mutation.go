@@ -16,8 +16,12 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -55,8 +59,12 @@ const (
 	TypeBanListEntry         = "BanListEntry"
 	TypeCertification        = "Certification"
 	TypeChild                = "Child"
+	TypeCityEvaluation       = "CityEvaluation"
+	TypeCityEvaluationItem   = "CityEvaluationItem"
 	TypeComplaint            = "Complaint"
 	TypeEnrolment            = "Enrolment"
+	TypeEvaluationItem       = "EvaluationItem"
+	TypeEvaluationScheme     = "EvaluationScheme"
 	TypeFiling               = "Filing"
 	TypeFilingEvent          = "FilingEvent"
 	TypeFinding              = "Finding"
@@ -4492,6 +4500,2415 @@ func (m *ChildMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Child edge %s", name)
 }
 
+// CityEvaluationMutation represents an operation that mutates the CityEvaluation nodes in the graph.
+type CityEvaluationMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	year          *int
+	addyear       *int
+	status        *cityevaluation.Status
+	submitted_at  *time.Time
+	submitted_by  *string
+	reviewed_at   *time.Time
+	reviewed_by   *string
+	clearedFields map[string]struct{}
+	scheme        *int
+	clearedscheme bool
+	region        *int
+	clearedregion bool
+	items         map[int]struct{}
+	removeditems  map[int]struct{}
+	cleareditems  bool
+	done          bool
+	oldValue      func(context.Context) (*CityEvaluation, error)
+	predicates    []predicate.CityEvaluation
+}
+
+var _ ent.Mutation = (*CityEvaluationMutation)(nil)
+
+// cityevaluationOption allows management of the mutation configuration using functional options.
+type cityevaluationOption func(*CityEvaluationMutation)
+
+// newCityEvaluationMutation creates new mutation for the CityEvaluation entity.
+func newCityEvaluationMutation(c config, op Op, opts ...cityevaluationOption) *CityEvaluationMutation {
+	m := &CityEvaluationMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCityEvaluation,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCityEvaluationID sets the ID field of the mutation.
+func withCityEvaluationID(id int) cityevaluationOption {
+	return func(m *CityEvaluationMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CityEvaluation
+		)
+		m.oldValue = func(ctx context.Context) (*CityEvaluation, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CityEvaluation.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCityEvaluation sets the old CityEvaluation of the mutation.
+func withCityEvaluation(node *CityEvaluation) cityevaluationOption {
+	return func(m *CityEvaluationMutation) {
+		m.oldValue = func(context.Context) (*CityEvaluation, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CityEvaluationMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CityEvaluationMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CityEvaluationMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CityEvaluationMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CityEvaluation.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CityEvaluationMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CityEvaluationMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CityEvaluationMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CityEvaluationMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CityEvaluationMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CityEvaluationMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetSchemeID sets the "scheme_id" field.
+func (m *CityEvaluationMutation) SetSchemeID(i int) {
+	m.scheme = &i
+}
+
+// SchemeID returns the value of the "scheme_id" field in the mutation.
+func (m *CityEvaluationMutation) SchemeID() (r int, exists bool) {
+	v := m.scheme
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchemeID returns the old "scheme_id" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldSchemeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchemeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchemeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchemeID: %w", err)
+	}
+	return oldValue.SchemeID, nil
+}
+
+// ResetSchemeID resets all changes to the "scheme_id" field.
+func (m *CityEvaluationMutation) ResetSchemeID() {
+	m.scheme = nil
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *CityEvaluationMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *CityEvaluationMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *CityEvaluationMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// SetYear sets the "year" field.
+func (m *CityEvaluationMutation) SetYear(i int) {
+	m.year = &i
+	m.addyear = nil
+}
+
+// Year returns the value of the "year" field in the mutation.
+func (m *CityEvaluationMutation) Year() (r int, exists bool) {
+	v := m.year
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldYear returns the old "year" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldYear(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldYear is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldYear requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldYear: %w", err)
+	}
+	return oldValue.Year, nil
+}
+
+// AddYear adds i to the "year" field.
+func (m *CityEvaluationMutation) AddYear(i int) {
+	if m.addyear != nil {
+		*m.addyear += i
+	} else {
+		m.addyear = &i
+	}
+}
+
+// AddedYear returns the value that was added to the "year" field in this mutation.
+func (m *CityEvaluationMutation) AddedYear() (r int, exists bool) {
+	v := m.addyear
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetYear resets all changes to the "year" field.
+func (m *CityEvaluationMutation) ResetYear() {
+	m.year = nil
+	m.addyear = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *CityEvaluationMutation) SetStatus(c cityevaluation.Status) {
+	m.status = &c
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *CityEvaluationMutation) Status() (r cityevaluation.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldStatus(ctx context.Context) (v cityevaluation.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *CityEvaluationMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetSubmittedAt sets the "submitted_at" field.
+func (m *CityEvaluationMutation) SetSubmittedAt(t time.Time) {
+	m.submitted_at = &t
+}
+
+// SubmittedAt returns the value of the "submitted_at" field in the mutation.
+func (m *CityEvaluationMutation) SubmittedAt() (r time.Time, exists bool) {
+	v := m.submitted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedAt returns the old "submitted_at" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldSubmittedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedAt: %w", err)
+	}
+	return oldValue.SubmittedAt, nil
+}
+
+// ClearSubmittedAt clears the value of the "submitted_at" field.
+func (m *CityEvaluationMutation) ClearSubmittedAt() {
+	m.submitted_at = nil
+	m.clearedFields[cityevaluation.FieldSubmittedAt] = struct{}{}
+}
+
+// SubmittedAtCleared returns if the "submitted_at" field was cleared in this mutation.
+func (m *CityEvaluationMutation) SubmittedAtCleared() bool {
+	_, ok := m.clearedFields[cityevaluation.FieldSubmittedAt]
+	return ok
+}
+
+// ResetSubmittedAt resets all changes to the "submitted_at" field.
+func (m *CityEvaluationMutation) ResetSubmittedAt() {
+	m.submitted_at = nil
+	delete(m.clearedFields, cityevaluation.FieldSubmittedAt)
+}
+
+// SetSubmittedBy sets the "submitted_by" field.
+func (m *CityEvaluationMutation) SetSubmittedBy(s string) {
+	m.submitted_by = &s
+}
+
+// SubmittedBy returns the value of the "submitted_by" field in the mutation.
+func (m *CityEvaluationMutation) SubmittedBy() (r string, exists bool) {
+	v := m.submitted_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSubmittedBy returns the old "submitted_by" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldSubmittedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSubmittedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSubmittedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSubmittedBy: %w", err)
+	}
+	return oldValue.SubmittedBy, nil
+}
+
+// ClearSubmittedBy clears the value of the "submitted_by" field.
+func (m *CityEvaluationMutation) ClearSubmittedBy() {
+	m.submitted_by = nil
+	m.clearedFields[cityevaluation.FieldSubmittedBy] = struct{}{}
+}
+
+// SubmittedByCleared returns if the "submitted_by" field was cleared in this mutation.
+func (m *CityEvaluationMutation) SubmittedByCleared() bool {
+	_, ok := m.clearedFields[cityevaluation.FieldSubmittedBy]
+	return ok
+}
+
+// ResetSubmittedBy resets all changes to the "submitted_by" field.
+func (m *CityEvaluationMutation) ResetSubmittedBy() {
+	m.submitted_by = nil
+	delete(m.clearedFields, cityevaluation.FieldSubmittedBy)
+}
+
+// SetReviewedAt sets the "reviewed_at" field.
+func (m *CityEvaluationMutation) SetReviewedAt(t time.Time) {
+	m.reviewed_at = &t
+}
+
+// ReviewedAt returns the value of the "reviewed_at" field in the mutation.
+func (m *CityEvaluationMutation) ReviewedAt() (r time.Time, exists bool) {
+	v := m.reviewed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedAt returns the old "reviewed_at" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldReviewedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedAt: %w", err)
+	}
+	return oldValue.ReviewedAt, nil
+}
+
+// ClearReviewedAt clears the value of the "reviewed_at" field.
+func (m *CityEvaluationMutation) ClearReviewedAt() {
+	m.reviewed_at = nil
+	m.clearedFields[cityevaluation.FieldReviewedAt] = struct{}{}
+}
+
+// ReviewedAtCleared returns if the "reviewed_at" field was cleared in this mutation.
+func (m *CityEvaluationMutation) ReviewedAtCleared() bool {
+	_, ok := m.clearedFields[cityevaluation.FieldReviewedAt]
+	return ok
+}
+
+// ResetReviewedAt resets all changes to the "reviewed_at" field.
+func (m *CityEvaluationMutation) ResetReviewedAt() {
+	m.reviewed_at = nil
+	delete(m.clearedFields, cityevaluation.FieldReviewedAt)
+}
+
+// SetReviewedBy sets the "reviewed_by" field.
+func (m *CityEvaluationMutation) SetReviewedBy(s string) {
+	m.reviewed_by = &s
+}
+
+// ReviewedBy returns the value of the "reviewed_by" field in the mutation.
+func (m *CityEvaluationMutation) ReviewedBy() (r string, exists bool) {
+	v := m.reviewed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewedBy returns the old "reviewed_by" field's value of the CityEvaluation entity.
+// If the CityEvaluation object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationMutation) OldReviewedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewedBy: %w", err)
+	}
+	return oldValue.ReviewedBy, nil
+}
+
+// ClearReviewedBy clears the value of the "reviewed_by" field.
+func (m *CityEvaluationMutation) ClearReviewedBy() {
+	m.reviewed_by = nil
+	m.clearedFields[cityevaluation.FieldReviewedBy] = struct{}{}
+}
+
+// ReviewedByCleared returns if the "reviewed_by" field was cleared in this mutation.
+func (m *CityEvaluationMutation) ReviewedByCleared() bool {
+	_, ok := m.clearedFields[cityevaluation.FieldReviewedBy]
+	return ok
+}
+
+// ResetReviewedBy resets all changes to the "reviewed_by" field.
+func (m *CityEvaluationMutation) ResetReviewedBy() {
+	m.reviewed_by = nil
+	delete(m.clearedFields, cityevaluation.FieldReviewedBy)
+}
+
+// ClearScheme clears the "scheme" edge to the EvaluationScheme entity.
+func (m *CityEvaluationMutation) ClearScheme() {
+	m.clearedscheme = true
+	m.clearedFields[cityevaluation.FieldSchemeID] = struct{}{}
+}
+
+// SchemeCleared reports if the "scheme" edge to the EvaluationScheme entity was cleared.
+func (m *CityEvaluationMutation) SchemeCleared() bool {
+	return m.clearedscheme
+}
+
+// SchemeIDs returns the "scheme" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchemeID instead. It exists only for internal usage by the builders.
+func (m *CityEvaluationMutation) SchemeIDs() (ids []int) {
+	if id := m.scheme; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScheme resets all changes to the "scheme" edge.
+func (m *CityEvaluationMutation) ResetScheme() {
+	m.scheme = nil
+	m.clearedscheme = false
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *CityEvaluationMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[cityevaluation.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *CityEvaluationMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *CityEvaluationMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *CityEvaluationMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// AddItemIDs adds the "items" edge to the CityEvaluationItem entity by ids.
+func (m *CityEvaluationMutation) AddItemIDs(ids ...int) {
+	if m.items == nil {
+		m.items = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItems clears the "items" edge to the CityEvaluationItem entity.
+func (m *CityEvaluationMutation) ClearItems() {
+	m.cleareditems = true
+}
+
+// ItemsCleared reports if the "items" edge to the CityEvaluationItem entity was cleared.
+func (m *CityEvaluationMutation) ItemsCleared() bool {
+	return m.cleareditems
+}
+
+// RemoveItemIDs removes the "items" edge to the CityEvaluationItem entity by IDs.
+func (m *CityEvaluationMutation) RemoveItemIDs(ids ...int) {
+	if m.removeditems == nil {
+		m.removeditems = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.items, ids[i])
+		m.removeditems[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItems returns the removed IDs of the "items" edge to the CityEvaluationItem entity.
+func (m *CityEvaluationMutation) RemovedItemsIDs() (ids []int) {
+	for id := range m.removeditems {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemsIDs returns the "items" edge IDs in the mutation.
+func (m *CityEvaluationMutation) ItemsIDs() (ids []int) {
+	for id := range m.items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItems resets all changes to the "items" edge.
+func (m *CityEvaluationMutation) ResetItems() {
+	m.items = nil
+	m.cleareditems = false
+	m.removeditems = nil
+}
+
+// Where appends a list predicates to the CityEvaluationMutation builder.
+func (m *CityEvaluationMutation) Where(ps ...predicate.CityEvaluation) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CityEvaluationMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CityEvaluationMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CityEvaluation, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CityEvaluationMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CityEvaluationMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CityEvaluation).
+func (m *CityEvaluationMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CityEvaluationMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, cityevaluation.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cityevaluation.FieldUpdatedAt)
+	}
+	if m.scheme != nil {
+		fields = append(fields, cityevaluation.FieldSchemeID)
+	}
+	if m.region != nil {
+		fields = append(fields, cityevaluation.FieldRegionID)
+	}
+	if m.year != nil {
+		fields = append(fields, cityevaluation.FieldYear)
+	}
+	if m.status != nil {
+		fields = append(fields, cityevaluation.FieldStatus)
+	}
+	if m.submitted_at != nil {
+		fields = append(fields, cityevaluation.FieldSubmittedAt)
+	}
+	if m.submitted_by != nil {
+		fields = append(fields, cityevaluation.FieldSubmittedBy)
+	}
+	if m.reviewed_at != nil {
+		fields = append(fields, cityevaluation.FieldReviewedAt)
+	}
+	if m.reviewed_by != nil {
+		fields = append(fields, cityevaluation.FieldReviewedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CityEvaluationMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cityevaluation.FieldCreatedAt:
+		return m.CreatedAt()
+	case cityevaluation.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cityevaluation.FieldSchemeID:
+		return m.SchemeID()
+	case cityevaluation.FieldRegionID:
+		return m.RegionID()
+	case cityevaluation.FieldYear:
+		return m.Year()
+	case cityevaluation.FieldStatus:
+		return m.Status()
+	case cityevaluation.FieldSubmittedAt:
+		return m.SubmittedAt()
+	case cityevaluation.FieldSubmittedBy:
+		return m.SubmittedBy()
+	case cityevaluation.FieldReviewedAt:
+		return m.ReviewedAt()
+	case cityevaluation.FieldReviewedBy:
+		return m.ReviewedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CityEvaluationMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cityevaluation.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cityevaluation.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cityevaluation.FieldSchemeID:
+		return m.OldSchemeID(ctx)
+	case cityevaluation.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case cityevaluation.FieldYear:
+		return m.OldYear(ctx)
+	case cityevaluation.FieldStatus:
+		return m.OldStatus(ctx)
+	case cityevaluation.FieldSubmittedAt:
+		return m.OldSubmittedAt(ctx)
+	case cityevaluation.FieldSubmittedBy:
+		return m.OldSubmittedBy(ctx)
+	case cityevaluation.FieldReviewedAt:
+		return m.OldReviewedAt(ctx)
+	case cityevaluation.FieldReviewedBy:
+		return m.OldReviewedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown CityEvaluation field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CityEvaluationMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cityevaluation.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cityevaluation.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cityevaluation.FieldSchemeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchemeID(v)
+		return nil
+	case cityevaluation.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case cityevaluation.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetYear(v)
+		return nil
+	case cityevaluation.FieldStatus:
+		v, ok := value.(cityevaluation.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case cityevaluation.FieldSubmittedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedAt(v)
+		return nil
+	case cityevaluation.FieldSubmittedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSubmittedBy(v)
+		return nil
+	case cityevaluation.FieldReviewedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedAt(v)
+		return nil
+	case cityevaluation.FieldReviewedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CityEvaluationMutation) AddedFields() []string {
+	var fields []string
+	if m.addyear != nil {
+		fields = append(fields, cityevaluation.FieldYear)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CityEvaluationMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cityevaluation.FieldYear:
+		return m.AddedYear()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CityEvaluationMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cityevaluation.FieldYear:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddYear(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CityEvaluationMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cityevaluation.FieldSubmittedAt) {
+		fields = append(fields, cityevaluation.FieldSubmittedAt)
+	}
+	if m.FieldCleared(cityevaluation.FieldSubmittedBy) {
+		fields = append(fields, cityevaluation.FieldSubmittedBy)
+	}
+	if m.FieldCleared(cityevaluation.FieldReviewedAt) {
+		fields = append(fields, cityevaluation.FieldReviewedAt)
+	}
+	if m.FieldCleared(cityevaluation.FieldReviewedBy) {
+		fields = append(fields, cityevaluation.FieldReviewedBy)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CityEvaluationMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CityEvaluationMutation) ClearField(name string) error {
+	switch name {
+	case cityevaluation.FieldSubmittedAt:
+		m.ClearSubmittedAt()
+		return nil
+	case cityevaluation.FieldSubmittedBy:
+		m.ClearSubmittedBy()
+		return nil
+	case cityevaluation.FieldReviewedAt:
+		m.ClearReviewedAt()
+		return nil
+	case cityevaluation.FieldReviewedBy:
+		m.ClearReviewedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CityEvaluationMutation) ResetField(name string) error {
+	switch name {
+	case cityevaluation.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cityevaluation.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cityevaluation.FieldSchemeID:
+		m.ResetSchemeID()
+		return nil
+	case cityevaluation.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case cityevaluation.FieldYear:
+		m.ResetYear()
+		return nil
+	case cityevaluation.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case cityevaluation.FieldSubmittedAt:
+		m.ResetSubmittedAt()
+		return nil
+	case cityevaluation.FieldSubmittedBy:
+		m.ResetSubmittedBy()
+		return nil
+	case cityevaluation.FieldReviewedAt:
+		m.ResetReviewedAt()
+		return nil
+	case cityevaluation.FieldReviewedBy:
+		m.ResetReviewedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CityEvaluationMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.scheme != nil {
+		edges = append(edges, cityevaluation.EdgeScheme)
+	}
+	if m.region != nil {
+		edges = append(edges, cityevaluation.EdgeRegion)
+	}
+	if m.items != nil {
+		edges = append(edges, cityevaluation.EdgeItems)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CityEvaluationMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cityevaluation.EdgeScheme:
+		if id := m.scheme; id != nil {
+			return []ent.Value{*id}
+		}
+	case cityevaluation.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	case cityevaluation.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.items))
+		for id := range m.items {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CityEvaluationMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removeditems != nil {
+		edges = append(edges, cityevaluation.EdgeItems)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CityEvaluationMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case cityevaluation.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.removeditems))
+		for id := range m.removeditems {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CityEvaluationMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedscheme {
+		edges = append(edges, cityevaluation.EdgeScheme)
+	}
+	if m.clearedregion {
+		edges = append(edges, cityevaluation.EdgeRegion)
+	}
+	if m.cleareditems {
+		edges = append(edges, cityevaluation.EdgeItems)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CityEvaluationMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cityevaluation.EdgeScheme:
+		return m.clearedscheme
+	case cityevaluation.EdgeRegion:
+		return m.clearedregion
+	case cityevaluation.EdgeItems:
+		return m.cleareditems
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CityEvaluationMutation) ClearEdge(name string) error {
+	switch name {
+	case cityevaluation.EdgeScheme:
+		m.ClearScheme()
+		return nil
+	case cityevaluation.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CityEvaluationMutation) ResetEdge(name string) error {
+	switch name {
+	case cityevaluation.EdgeScheme:
+		m.ResetScheme()
+		return nil
+	case cityevaluation.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	case cityevaluation.EdgeItems:
+		m.ResetItems()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluation edge %s", name)
+}
+
+// CityEvaluationItemMutation represents an operation that mutates the CityEvaluationItem nodes in the graph.
+type CityEvaluationItemMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	self_score        *float64
+	addself_score     *float64
+	note              *string
+	evidence          *[]schematype.EvaluationEvidence
+	appendevidence    []schematype.EvaluationEvidence
+	auto_score        *float64
+	addauto_score     *float64
+	auto_basis        *string
+	review_score      *float64
+	addreview_score   *float64
+	review_comment    *string
+	override_reason   *string
+	clearedFields     map[string]struct{}
+	evaluation        *int
+	clearedevaluation bool
+	item              *int
+	cleareditem       bool
+	done              bool
+	oldValue          func(context.Context) (*CityEvaluationItem, error)
+	predicates        []predicate.CityEvaluationItem
+}
+
+var _ ent.Mutation = (*CityEvaluationItemMutation)(nil)
+
+// cityevaluationitemOption allows management of the mutation configuration using functional options.
+type cityevaluationitemOption func(*CityEvaluationItemMutation)
+
+// newCityEvaluationItemMutation creates new mutation for the CityEvaluationItem entity.
+func newCityEvaluationItemMutation(c config, op Op, opts ...cityevaluationitemOption) *CityEvaluationItemMutation {
+	m := &CityEvaluationItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCityEvaluationItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCityEvaluationItemID sets the ID field of the mutation.
+func withCityEvaluationItemID(id int) cityevaluationitemOption {
+	return func(m *CityEvaluationItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CityEvaluationItem
+		)
+		m.oldValue = func(ctx context.Context) (*CityEvaluationItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CityEvaluationItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCityEvaluationItem sets the old CityEvaluationItem of the mutation.
+func withCityEvaluationItem(node *CityEvaluationItem) cityevaluationitemOption {
+	return func(m *CityEvaluationItemMutation) {
+		m.oldValue = func(context.Context) (*CityEvaluationItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CityEvaluationItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CityEvaluationItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CityEvaluationItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CityEvaluationItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CityEvaluationItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *CityEvaluationItemMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *CityEvaluationItemMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *CityEvaluationItemMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *CityEvaluationItemMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *CityEvaluationItemMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *CityEvaluationItemMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetEvaluationID sets the "evaluation_id" field.
+func (m *CityEvaluationItemMutation) SetEvaluationID(i int) {
+	m.evaluation = &i
+}
+
+// EvaluationID returns the value of the "evaluation_id" field in the mutation.
+func (m *CityEvaluationItemMutation) EvaluationID() (r int, exists bool) {
+	v := m.evaluation
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvaluationID returns the old "evaluation_id" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldEvaluationID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvaluationID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvaluationID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvaluationID: %w", err)
+	}
+	return oldValue.EvaluationID, nil
+}
+
+// ResetEvaluationID resets all changes to the "evaluation_id" field.
+func (m *CityEvaluationItemMutation) ResetEvaluationID() {
+	m.evaluation = nil
+}
+
+// SetItemID sets the "item_id" field.
+func (m *CityEvaluationItemMutation) SetItemID(i int) {
+	m.item = &i
+}
+
+// ItemID returns the value of the "item_id" field in the mutation.
+func (m *CityEvaluationItemMutation) ItemID() (r int, exists bool) {
+	v := m.item
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemID returns the old "item_id" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldItemID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemID: %w", err)
+	}
+	return oldValue.ItemID, nil
+}
+
+// ResetItemID resets all changes to the "item_id" field.
+func (m *CityEvaluationItemMutation) ResetItemID() {
+	m.item = nil
+}
+
+// SetSelfScore sets the "self_score" field.
+func (m *CityEvaluationItemMutation) SetSelfScore(f float64) {
+	m.self_score = &f
+	m.addself_score = nil
+}
+
+// SelfScore returns the value of the "self_score" field in the mutation.
+func (m *CityEvaluationItemMutation) SelfScore() (r float64, exists bool) {
+	v := m.self_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSelfScore returns the old "self_score" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldSelfScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSelfScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSelfScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSelfScore: %w", err)
+	}
+	return oldValue.SelfScore, nil
+}
+
+// AddSelfScore adds f to the "self_score" field.
+func (m *CityEvaluationItemMutation) AddSelfScore(f float64) {
+	if m.addself_score != nil {
+		*m.addself_score += f
+	} else {
+		m.addself_score = &f
+	}
+}
+
+// AddedSelfScore returns the value that was added to the "self_score" field in this mutation.
+func (m *CityEvaluationItemMutation) AddedSelfScore() (r float64, exists bool) {
+	v := m.addself_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearSelfScore clears the value of the "self_score" field.
+func (m *CityEvaluationItemMutation) ClearSelfScore() {
+	m.self_score = nil
+	m.addself_score = nil
+	m.clearedFields[cityevaluationitem.FieldSelfScore] = struct{}{}
+}
+
+// SelfScoreCleared returns if the "self_score" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) SelfScoreCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldSelfScore]
+	return ok
+}
+
+// ResetSelfScore resets all changes to the "self_score" field.
+func (m *CityEvaluationItemMutation) ResetSelfScore() {
+	m.self_score = nil
+	m.addself_score = nil
+	delete(m.clearedFields, cityevaluationitem.FieldSelfScore)
+}
+
+// SetNote sets the "note" field.
+func (m *CityEvaluationItemMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *CityEvaluationItemMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *CityEvaluationItemMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[cityevaluationitem.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *CityEvaluationItemMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, cityevaluationitem.FieldNote)
+}
+
+// SetEvidence sets the "evidence" field.
+func (m *CityEvaluationItemMutation) SetEvidence(se []schematype.EvaluationEvidence) {
+	m.evidence = &se
+	m.appendevidence = nil
+}
+
+// Evidence returns the value of the "evidence" field in the mutation.
+func (m *CityEvaluationItemMutation) Evidence() (r []schematype.EvaluationEvidence, exists bool) {
+	v := m.evidence
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvidence returns the old "evidence" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldEvidence(ctx context.Context) (v []schematype.EvaluationEvidence, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvidence is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvidence requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvidence: %w", err)
+	}
+	return oldValue.Evidence, nil
+}
+
+// AppendEvidence adds se to the "evidence" field.
+func (m *CityEvaluationItemMutation) AppendEvidence(se []schematype.EvaluationEvidence) {
+	m.appendevidence = append(m.appendevidence, se...)
+}
+
+// AppendedEvidence returns the list of values that were appended to the "evidence" field in this mutation.
+func (m *CityEvaluationItemMutation) AppendedEvidence() ([]schematype.EvaluationEvidence, bool) {
+	if len(m.appendevidence) == 0 {
+		return nil, false
+	}
+	return m.appendevidence, true
+}
+
+// ClearEvidence clears the value of the "evidence" field.
+func (m *CityEvaluationItemMutation) ClearEvidence() {
+	m.evidence = nil
+	m.appendevidence = nil
+	m.clearedFields[cityevaluationitem.FieldEvidence] = struct{}{}
+}
+
+// EvidenceCleared returns if the "evidence" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) EvidenceCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldEvidence]
+	return ok
+}
+
+// ResetEvidence resets all changes to the "evidence" field.
+func (m *CityEvaluationItemMutation) ResetEvidence() {
+	m.evidence = nil
+	m.appendevidence = nil
+	delete(m.clearedFields, cityevaluationitem.FieldEvidence)
+}
+
+// SetAutoScore sets the "auto_score" field.
+func (m *CityEvaluationItemMutation) SetAutoScore(f float64) {
+	m.auto_score = &f
+	m.addauto_score = nil
+}
+
+// AutoScore returns the value of the "auto_score" field in the mutation.
+func (m *CityEvaluationItemMutation) AutoScore() (r float64, exists bool) {
+	v := m.auto_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoScore returns the old "auto_score" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldAutoScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoScore: %w", err)
+	}
+	return oldValue.AutoScore, nil
+}
+
+// AddAutoScore adds f to the "auto_score" field.
+func (m *CityEvaluationItemMutation) AddAutoScore(f float64) {
+	if m.addauto_score != nil {
+		*m.addauto_score += f
+	} else {
+		m.addauto_score = &f
+	}
+}
+
+// AddedAutoScore returns the value that was added to the "auto_score" field in this mutation.
+func (m *CityEvaluationItemMutation) AddedAutoScore() (r float64, exists bool) {
+	v := m.addauto_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearAutoScore clears the value of the "auto_score" field.
+func (m *CityEvaluationItemMutation) ClearAutoScore() {
+	m.auto_score = nil
+	m.addauto_score = nil
+	m.clearedFields[cityevaluationitem.FieldAutoScore] = struct{}{}
+}
+
+// AutoScoreCleared returns if the "auto_score" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) AutoScoreCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldAutoScore]
+	return ok
+}
+
+// ResetAutoScore resets all changes to the "auto_score" field.
+func (m *CityEvaluationItemMutation) ResetAutoScore() {
+	m.auto_score = nil
+	m.addauto_score = nil
+	delete(m.clearedFields, cityevaluationitem.FieldAutoScore)
+}
+
+// SetAutoBasis sets the "auto_basis" field.
+func (m *CityEvaluationItemMutation) SetAutoBasis(s string) {
+	m.auto_basis = &s
+}
+
+// AutoBasis returns the value of the "auto_basis" field in the mutation.
+func (m *CityEvaluationItemMutation) AutoBasis() (r string, exists bool) {
+	v := m.auto_basis
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoBasis returns the old "auto_basis" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldAutoBasis(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoBasis is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoBasis requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoBasis: %w", err)
+	}
+	return oldValue.AutoBasis, nil
+}
+
+// ClearAutoBasis clears the value of the "auto_basis" field.
+func (m *CityEvaluationItemMutation) ClearAutoBasis() {
+	m.auto_basis = nil
+	m.clearedFields[cityevaluationitem.FieldAutoBasis] = struct{}{}
+}
+
+// AutoBasisCleared returns if the "auto_basis" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) AutoBasisCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldAutoBasis]
+	return ok
+}
+
+// ResetAutoBasis resets all changes to the "auto_basis" field.
+func (m *CityEvaluationItemMutation) ResetAutoBasis() {
+	m.auto_basis = nil
+	delete(m.clearedFields, cityevaluationitem.FieldAutoBasis)
+}
+
+// SetReviewScore sets the "review_score" field.
+func (m *CityEvaluationItemMutation) SetReviewScore(f float64) {
+	m.review_score = &f
+	m.addreview_score = nil
+}
+
+// ReviewScore returns the value of the "review_score" field in the mutation.
+func (m *CityEvaluationItemMutation) ReviewScore() (r float64, exists bool) {
+	v := m.review_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewScore returns the old "review_score" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldReviewScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewScore: %w", err)
+	}
+	return oldValue.ReviewScore, nil
+}
+
+// AddReviewScore adds f to the "review_score" field.
+func (m *CityEvaluationItemMutation) AddReviewScore(f float64) {
+	if m.addreview_score != nil {
+		*m.addreview_score += f
+	} else {
+		m.addreview_score = &f
+	}
+}
+
+// AddedReviewScore returns the value that was added to the "review_score" field in this mutation.
+func (m *CityEvaluationItemMutation) AddedReviewScore() (r float64, exists bool) {
+	v := m.addreview_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearReviewScore clears the value of the "review_score" field.
+func (m *CityEvaluationItemMutation) ClearReviewScore() {
+	m.review_score = nil
+	m.addreview_score = nil
+	m.clearedFields[cityevaluationitem.FieldReviewScore] = struct{}{}
+}
+
+// ReviewScoreCleared returns if the "review_score" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) ReviewScoreCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldReviewScore]
+	return ok
+}
+
+// ResetReviewScore resets all changes to the "review_score" field.
+func (m *CityEvaluationItemMutation) ResetReviewScore() {
+	m.review_score = nil
+	m.addreview_score = nil
+	delete(m.clearedFields, cityevaluationitem.FieldReviewScore)
+}
+
+// SetReviewComment sets the "review_comment" field.
+func (m *CityEvaluationItemMutation) SetReviewComment(s string) {
+	m.review_comment = &s
+}
+
+// ReviewComment returns the value of the "review_comment" field in the mutation.
+func (m *CityEvaluationItemMutation) ReviewComment() (r string, exists bool) {
+	v := m.review_comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewComment returns the old "review_comment" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldReviewComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewComment: %w", err)
+	}
+	return oldValue.ReviewComment, nil
+}
+
+// ClearReviewComment clears the value of the "review_comment" field.
+func (m *CityEvaluationItemMutation) ClearReviewComment() {
+	m.review_comment = nil
+	m.clearedFields[cityevaluationitem.FieldReviewComment] = struct{}{}
+}
+
+// ReviewCommentCleared returns if the "review_comment" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) ReviewCommentCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldReviewComment]
+	return ok
+}
+
+// ResetReviewComment resets all changes to the "review_comment" field.
+func (m *CityEvaluationItemMutation) ResetReviewComment() {
+	m.review_comment = nil
+	delete(m.clearedFields, cityevaluationitem.FieldReviewComment)
+}
+
+// SetOverrideReason sets the "override_reason" field.
+func (m *CityEvaluationItemMutation) SetOverrideReason(s string) {
+	m.override_reason = &s
+}
+
+// OverrideReason returns the value of the "override_reason" field in the mutation.
+func (m *CityEvaluationItemMutation) OverrideReason() (r string, exists bool) {
+	v := m.override_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverrideReason returns the old "override_reason" field's value of the CityEvaluationItem entity.
+// If the CityEvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CityEvaluationItemMutation) OldOverrideReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverrideReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverrideReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverrideReason: %w", err)
+	}
+	return oldValue.OverrideReason, nil
+}
+
+// ClearOverrideReason clears the value of the "override_reason" field.
+func (m *CityEvaluationItemMutation) ClearOverrideReason() {
+	m.override_reason = nil
+	m.clearedFields[cityevaluationitem.FieldOverrideReason] = struct{}{}
+}
+
+// OverrideReasonCleared returns if the "override_reason" field was cleared in this mutation.
+func (m *CityEvaluationItemMutation) OverrideReasonCleared() bool {
+	_, ok := m.clearedFields[cityevaluationitem.FieldOverrideReason]
+	return ok
+}
+
+// ResetOverrideReason resets all changes to the "override_reason" field.
+func (m *CityEvaluationItemMutation) ResetOverrideReason() {
+	m.override_reason = nil
+	delete(m.clearedFields, cityevaluationitem.FieldOverrideReason)
+}
+
+// ClearEvaluation clears the "evaluation" edge to the CityEvaluation entity.
+func (m *CityEvaluationItemMutation) ClearEvaluation() {
+	m.clearedevaluation = true
+	m.clearedFields[cityevaluationitem.FieldEvaluationID] = struct{}{}
+}
+
+// EvaluationCleared reports if the "evaluation" edge to the CityEvaluation entity was cleared.
+func (m *CityEvaluationItemMutation) EvaluationCleared() bool {
+	return m.clearedevaluation
+}
+
+// EvaluationIDs returns the "evaluation" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// EvaluationID instead. It exists only for internal usage by the builders.
+func (m *CityEvaluationItemMutation) EvaluationIDs() (ids []int) {
+	if id := m.evaluation; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetEvaluation resets all changes to the "evaluation" edge.
+func (m *CityEvaluationItemMutation) ResetEvaluation() {
+	m.evaluation = nil
+	m.clearedevaluation = false
+}
+
+// ClearItem clears the "item" edge to the EvaluationItem entity.
+func (m *CityEvaluationItemMutation) ClearItem() {
+	m.cleareditem = true
+	m.clearedFields[cityevaluationitem.FieldItemID] = struct{}{}
+}
+
+// ItemCleared reports if the "item" edge to the EvaluationItem entity was cleared.
+func (m *CityEvaluationItemMutation) ItemCleared() bool {
+	return m.cleareditem
+}
+
+// ItemIDs returns the "item" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ItemID instead. It exists only for internal usage by the builders.
+func (m *CityEvaluationItemMutation) ItemIDs() (ids []int) {
+	if id := m.item; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetItem resets all changes to the "item" edge.
+func (m *CityEvaluationItemMutation) ResetItem() {
+	m.item = nil
+	m.cleareditem = false
+}
+
+// Where appends a list predicates to the CityEvaluationItemMutation builder.
+func (m *CityEvaluationItemMutation) Where(ps ...predicate.CityEvaluationItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CityEvaluationItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CityEvaluationItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CityEvaluationItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CityEvaluationItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CityEvaluationItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CityEvaluationItem).
+func (m *CityEvaluationItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CityEvaluationItemMutation) Fields() []string {
+	fields := make([]string, 0, 12)
+	if m.created_at != nil {
+		fields = append(fields, cityevaluationitem.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, cityevaluationitem.FieldUpdatedAt)
+	}
+	if m.evaluation != nil {
+		fields = append(fields, cityevaluationitem.FieldEvaluationID)
+	}
+	if m.item != nil {
+		fields = append(fields, cityevaluationitem.FieldItemID)
+	}
+	if m.self_score != nil {
+		fields = append(fields, cityevaluationitem.FieldSelfScore)
+	}
+	if m.note != nil {
+		fields = append(fields, cityevaluationitem.FieldNote)
+	}
+	if m.evidence != nil {
+		fields = append(fields, cityevaluationitem.FieldEvidence)
+	}
+	if m.auto_score != nil {
+		fields = append(fields, cityevaluationitem.FieldAutoScore)
+	}
+	if m.auto_basis != nil {
+		fields = append(fields, cityevaluationitem.FieldAutoBasis)
+	}
+	if m.review_score != nil {
+		fields = append(fields, cityevaluationitem.FieldReviewScore)
+	}
+	if m.review_comment != nil {
+		fields = append(fields, cityevaluationitem.FieldReviewComment)
+	}
+	if m.override_reason != nil {
+		fields = append(fields, cityevaluationitem.FieldOverrideReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CityEvaluationItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case cityevaluationitem.FieldCreatedAt:
+		return m.CreatedAt()
+	case cityevaluationitem.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case cityevaluationitem.FieldEvaluationID:
+		return m.EvaluationID()
+	case cityevaluationitem.FieldItemID:
+		return m.ItemID()
+	case cityevaluationitem.FieldSelfScore:
+		return m.SelfScore()
+	case cityevaluationitem.FieldNote:
+		return m.Note()
+	case cityevaluationitem.FieldEvidence:
+		return m.Evidence()
+	case cityevaluationitem.FieldAutoScore:
+		return m.AutoScore()
+	case cityevaluationitem.FieldAutoBasis:
+		return m.AutoBasis()
+	case cityevaluationitem.FieldReviewScore:
+		return m.ReviewScore()
+	case cityevaluationitem.FieldReviewComment:
+		return m.ReviewComment()
+	case cityevaluationitem.FieldOverrideReason:
+		return m.OverrideReason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CityEvaluationItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case cityevaluationitem.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case cityevaluationitem.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case cityevaluationitem.FieldEvaluationID:
+		return m.OldEvaluationID(ctx)
+	case cityevaluationitem.FieldItemID:
+		return m.OldItemID(ctx)
+	case cityevaluationitem.FieldSelfScore:
+		return m.OldSelfScore(ctx)
+	case cityevaluationitem.FieldNote:
+		return m.OldNote(ctx)
+	case cityevaluationitem.FieldEvidence:
+		return m.OldEvidence(ctx)
+	case cityevaluationitem.FieldAutoScore:
+		return m.OldAutoScore(ctx)
+	case cityevaluationitem.FieldAutoBasis:
+		return m.OldAutoBasis(ctx)
+	case cityevaluationitem.FieldReviewScore:
+		return m.OldReviewScore(ctx)
+	case cityevaluationitem.FieldReviewComment:
+		return m.OldReviewComment(ctx)
+	case cityevaluationitem.FieldOverrideReason:
+		return m.OldOverrideReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown CityEvaluationItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CityEvaluationItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case cityevaluationitem.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case cityevaluationitem.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case cityevaluationitem.FieldEvaluationID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvaluationID(v)
+		return nil
+	case cityevaluationitem.FieldItemID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemID(v)
+		return nil
+	case cityevaluationitem.FieldSelfScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSelfScore(v)
+		return nil
+	case cityevaluationitem.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case cityevaluationitem.FieldEvidence:
+		v, ok := value.([]schematype.EvaluationEvidence)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvidence(v)
+		return nil
+	case cityevaluationitem.FieldAutoScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoScore(v)
+		return nil
+	case cityevaluationitem.FieldAutoBasis:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoBasis(v)
+		return nil
+	case cityevaluationitem.FieldReviewScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewScore(v)
+		return nil
+	case cityevaluationitem.FieldReviewComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewComment(v)
+		return nil
+	case cityevaluationitem.FieldOverrideReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverrideReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CityEvaluationItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addself_score != nil {
+		fields = append(fields, cityevaluationitem.FieldSelfScore)
+	}
+	if m.addauto_score != nil {
+		fields = append(fields, cityevaluationitem.FieldAutoScore)
+	}
+	if m.addreview_score != nil {
+		fields = append(fields, cityevaluationitem.FieldReviewScore)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CityEvaluationItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case cityevaluationitem.FieldSelfScore:
+		return m.AddedSelfScore()
+	case cityevaluationitem.FieldAutoScore:
+		return m.AddedAutoScore()
+	case cityevaluationitem.FieldReviewScore:
+		return m.AddedReviewScore()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CityEvaluationItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case cityevaluationitem.FieldSelfScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSelfScore(v)
+		return nil
+	case cityevaluationitem.FieldAutoScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAutoScore(v)
+		return nil
+	case cityevaluationitem.FieldReviewScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReviewScore(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CityEvaluationItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(cityevaluationitem.FieldSelfScore) {
+		fields = append(fields, cityevaluationitem.FieldSelfScore)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldNote) {
+		fields = append(fields, cityevaluationitem.FieldNote)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldEvidence) {
+		fields = append(fields, cityevaluationitem.FieldEvidence)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldAutoScore) {
+		fields = append(fields, cityevaluationitem.FieldAutoScore)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldAutoBasis) {
+		fields = append(fields, cityevaluationitem.FieldAutoBasis)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldReviewScore) {
+		fields = append(fields, cityevaluationitem.FieldReviewScore)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldReviewComment) {
+		fields = append(fields, cityevaluationitem.FieldReviewComment)
+	}
+	if m.FieldCleared(cityevaluationitem.FieldOverrideReason) {
+		fields = append(fields, cityevaluationitem.FieldOverrideReason)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CityEvaluationItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CityEvaluationItemMutation) ClearField(name string) error {
+	switch name {
+	case cityevaluationitem.FieldSelfScore:
+		m.ClearSelfScore()
+		return nil
+	case cityevaluationitem.FieldNote:
+		m.ClearNote()
+		return nil
+	case cityevaluationitem.FieldEvidence:
+		m.ClearEvidence()
+		return nil
+	case cityevaluationitem.FieldAutoScore:
+		m.ClearAutoScore()
+		return nil
+	case cityevaluationitem.FieldAutoBasis:
+		m.ClearAutoBasis()
+		return nil
+	case cityevaluationitem.FieldReviewScore:
+		m.ClearReviewScore()
+		return nil
+	case cityevaluationitem.FieldReviewComment:
+		m.ClearReviewComment()
+		return nil
+	case cityevaluationitem.FieldOverrideReason:
+		m.ClearOverrideReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CityEvaluationItemMutation) ResetField(name string) error {
+	switch name {
+	case cityevaluationitem.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case cityevaluationitem.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case cityevaluationitem.FieldEvaluationID:
+		m.ResetEvaluationID()
+		return nil
+	case cityevaluationitem.FieldItemID:
+		m.ResetItemID()
+		return nil
+	case cityevaluationitem.FieldSelfScore:
+		m.ResetSelfScore()
+		return nil
+	case cityevaluationitem.FieldNote:
+		m.ResetNote()
+		return nil
+	case cityevaluationitem.FieldEvidence:
+		m.ResetEvidence()
+		return nil
+	case cityevaluationitem.FieldAutoScore:
+		m.ResetAutoScore()
+		return nil
+	case cityevaluationitem.FieldAutoBasis:
+		m.ResetAutoBasis()
+		return nil
+	case cityevaluationitem.FieldReviewScore:
+		m.ResetReviewScore()
+		return nil
+	case cityevaluationitem.FieldReviewComment:
+		m.ResetReviewComment()
+		return nil
+	case cityevaluationitem.FieldOverrideReason:
+		m.ResetOverrideReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CityEvaluationItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.evaluation != nil {
+		edges = append(edges, cityevaluationitem.EdgeEvaluation)
+	}
+	if m.item != nil {
+		edges = append(edges, cityevaluationitem.EdgeItem)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CityEvaluationItemMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case cityevaluationitem.EdgeEvaluation:
+		if id := m.evaluation; id != nil {
+			return []ent.Value{*id}
+		}
+	case cityevaluationitem.EdgeItem:
+		if id := m.item; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CityEvaluationItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CityEvaluationItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CityEvaluationItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedevaluation {
+		edges = append(edges, cityevaluationitem.EdgeEvaluation)
+	}
+	if m.cleareditem {
+		edges = append(edges, cityevaluationitem.EdgeItem)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CityEvaluationItemMutation) EdgeCleared(name string) bool {
+	switch name {
+	case cityevaluationitem.EdgeEvaluation:
+		return m.clearedevaluation
+	case cityevaluationitem.EdgeItem:
+		return m.cleareditem
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CityEvaluationItemMutation) ClearEdge(name string) error {
+	switch name {
+	case cityevaluationitem.EdgeEvaluation:
+		m.ClearEvaluation()
+		return nil
+	case cityevaluationitem.EdgeItem:
+		m.ClearItem()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CityEvaluationItemMutation) ResetEdge(name string) error {
+	switch name {
+	case cityevaluationitem.EdgeEvaluation:
+		m.ResetEvaluation()
+		return nil
+	case cityevaluationitem.EdgeItem:
+		m.ResetItem()
+		return nil
+	}
+	return fmt.Errorf("unknown CityEvaluationItem edge %s", name)
+}
+
 // ComplaintMutation represents an operation that mutates the Complaint nodes in the graph.
 type ComplaintMutation struct {
 	config
@@ -6405,6 +8822,1841 @@ func (m *EnrolmentMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Enrolment edge %s", name)
+}
+
+// EvaluationItemMutation represents an operation that mutates the EvaluationItem nodes in the graph.
+type EvaluationItemMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	section_no        *int
+	addsection_no     *int
+	section_name      *string
+	section_points    *int
+	addsection_points *int
+	item_no           *int
+	additem_no        *int
+	content           *string
+	points            *float64
+	addpoints         *float64
+	deduction_rules   *string
+	auto_rule         *evaluationitem.AutoRule
+	clearedFields     map[string]struct{}
+	scheme            *int
+	clearedscheme     bool
+	done              bool
+	oldValue          func(context.Context) (*EvaluationItem, error)
+	predicates        []predicate.EvaluationItem
+}
+
+var _ ent.Mutation = (*EvaluationItemMutation)(nil)
+
+// evaluationitemOption allows management of the mutation configuration using functional options.
+type evaluationitemOption func(*EvaluationItemMutation)
+
+// newEvaluationItemMutation creates new mutation for the EvaluationItem entity.
+func newEvaluationItemMutation(c config, op Op, opts ...evaluationitemOption) *EvaluationItemMutation {
+	m := &EvaluationItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEvaluationItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEvaluationItemID sets the ID field of the mutation.
+func withEvaluationItemID(id int) evaluationitemOption {
+	return func(m *EvaluationItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EvaluationItem
+		)
+		m.oldValue = func(ctx context.Context) (*EvaluationItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EvaluationItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEvaluationItem sets the old EvaluationItem of the mutation.
+func withEvaluationItem(node *EvaluationItem) evaluationitemOption {
+	return func(m *EvaluationItemMutation) {
+		m.oldValue = func(context.Context) (*EvaluationItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EvaluationItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EvaluationItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EvaluationItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EvaluationItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EvaluationItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetSchemeID sets the "scheme_id" field.
+func (m *EvaluationItemMutation) SetSchemeID(i int) {
+	m.scheme = &i
+}
+
+// SchemeID returns the value of the "scheme_id" field in the mutation.
+func (m *EvaluationItemMutation) SchemeID() (r int, exists bool) {
+	v := m.scheme
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSchemeID returns the old "scheme_id" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldSchemeID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSchemeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSchemeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSchemeID: %w", err)
+	}
+	return oldValue.SchemeID, nil
+}
+
+// ResetSchemeID resets all changes to the "scheme_id" field.
+func (m *EvaluationItemMutation) ResetSchemeID() {
+	m.scheme = nil
+}
+
+// SetSectionNo sets the "section_no" field.
+func (m *EvaluationItemMutation) SetSectionNo(i int) {
+	m.section_no = &i
+	m.addsection_no = nil
+}
+
+// SectionNo returns the value of the "section_no" field in the mutation.
+func (m *EvaluationItemMutation) SectionNo() (r int, exists bool) {
+	v := m.section_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSectionNo returns the old "section_no" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldSectionNo(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSectionNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSectionNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSectionNo: %w", err)
+	}
+	return oldValue.SectionNo, nil
+}
+
+// AddSectionNo adds i to the "section_no" field.
+func (m *EvaluationItemMutation) AddSectionNo(i int) {
+	if m.addsection_no != nil {
+		*m.addsection_no += i
+	} else {
+		m.addsection_no = &i
+	}
+}
+
+// AddedSectionNo returns the value that was added to the "section_no" field in this mutation.
+func (m *EvaluationItemMutation) AddedSectionNo() (r int, exists bool) {
+	v := m.addsection_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSectionNo resets all changes to the "section_no" field.
+func (m *EvaluationItemMutation) ResetSectionNo() {
+	m.section_no = nil
+	m.addsection_no = nil
+}
+
+// SetSectionName sets the "section_name" field.
+func (m *EvaluationItemMutation) SetSectionName(s string) {
+	m.section_name = &s
+}
+
+// SectionName returns the value of the "section_name" field in the mutation.
+func (m *EvaluationItemMutation) SectionName() (r string, exists bool) {
+	v := m.section_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSectionName returns the old "section_name" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldSectionName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSectionName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSectionName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSectionName: %w", err)
+	}
+	return oldValue.SectionName, nil
+}
+
+// ResetSectionName resets all changes to the "section_name" field.
+func (m *EvaluationItemMutation) ResetSectionName() {
+	m.section_name = nil
+}
+
+// SetSectionPoints sets the "section_points" field.
+func (m *EvaluationItemMutation) SetSectionPoints(i int) {
+	m.section_points = &i
+	m.addsection_points = nil
+}
+
+// SectionPoints returns the value of the "section_points" field in the mutation.
+func (m *EvaluationItemMutation) SectionPoints() (r int, exists bool) {
+	v := m.section_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSectionPoints returns the old "section_points" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldSectionPoints(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSectionPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSectionPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSectionPoints: %w", err)
+	}
+	return oldValue.SectionPoints, nil
+}
+
+// AddSectionPoints adds i to the "section_points" field.
+func (m *EvaluationItemMutation) AddSectionPoints(i int) {
+	if m.addsection_points != nil {
+		*m.addsection_points += i
+	} else {
+		m.addsection_points = &i
+	}
+}
+
+// AddedSectionPoints returns the value that was added to the "section_points" field in this mutation.
+func (m *EvaluationItemMutation) AddedSectionPoints() (r int, exists bool) {
+	v := m.addsection_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSectionPoints resets all changes to the "section_points" field.
+func (m *EvaluationItemMutation) ResetSectionPoints() {
+	m.section_points = nil
+	m.addsection_points = nil
+}
+
+// SetItemNo sets the "item_no" field.
+func (m *EvaluationItemMutation) SetItemNo(i int) {
+	m.item_no = &i
+	m.additem_no = nil
+}
+
+// ItemNo returns the value of the "item_no" field in the mutation.
+func (m *EvaluationItemMutation) ItemNo() (r int, exists bool) {
+	v := m.item_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemNo returns the old "item_no" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldItemNo(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemNo is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemNo requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemNo: %w", err)
+	}
+	return oldValue.ItemNo, nil
+}
+
+// AddItemNo adds i to the "item_no" field.
+func (m *EvaluationItemMutation) AddItemNo(i int) {
+	if m.additem_no != nil {
+		*m.additem_no += i
+	} else {
+		m.additem_no = &i
+	}
+}
+
+// AddedItemNo returns the value that was added to the "item_no" field in this mutation.
+func (m *EvaluationItemMutation) AddedItemNo() (r int, exists bool) {
+	v := m.additem_no
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetItemNo resets all changes to the "item_no" field.
+func (m *EvaluationItemMutation) ResetItemNo() {
+	m.item_no = nil
+	m.additem_no = nil
+}
+
+// SetContent sets the "content" field.
+func (m *EvaluationItemMutation) SetContent(s string) {
+	m.content = &s
+}
+
+// Content returns the value of the "content" field in the mutation.
+func (m *EvaluationItemMutation) Content() (r string, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContent returns the old "content" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldContent(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContent is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContent requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContent: %w", err)
+	}
+	return oldValue.Content, nil
+}
+
+// ResetContent resets all changes to the "content" field.
+func (m *EvaluationItemMutation) ResetContent() {
+	m.content = nil
+}
+
+// SetPoints sets the "points" field.
+func (m *EvaluationItemMutation) SetPoints(f float64) {
+	m.points = &f
+	m.addpoints = nil
+}
+
+// Points returns the value of the "points" field in the mutation.
+func (m *EvaluationItemMutation) Points() (r float64, exists bool) {
+	v := m.points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPoints returns the old "points" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldPoints(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPoints: %w", err)
+	}
+	return oldValue.Points, nil
+}
+
+// AddPoints adds f to the "points" field.
+func (m *EvaluationItemMutation) AddPoints(f float64) {
+	if m.addpoints != nil {
+		*m.addpoints += f
+	} else {
+		m.addpoints = &f
+	}
+}
+
+// AddedPoints returns the value that was added to the "points" field in this mutation.
+func (m *EvaluationItemMutation) AddedPoints() (r float64, exists bool) {
+	v := m.addpoints
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPoints resets all changes to the "points" field.
+func (m *EvaluationItemMutation) ResetPoints() {
+	m.points = nil
+	m.addpoints = nil
+}
+
+// SetDeductionRules sets the "deduction_rules" field.
+func (m *EvaluationItemMutation) SetDeductionRules(s string) {
+	m.deduction_rules = &s
+}
+
+// DeductionRules returns the value of the "deduction_rules" field in the mutation.
+func (m *EvaluationItemMutation) DeductionRules() (r string, exists bool) {
+	v := m.deduction_rules
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeductionRules returns the old "deduction_rules" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldDeductionRules(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeductionRules is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeductionRules requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeductionRules: %w", err)
+	}
+	return oldValue.DeductionRules, nil
+}
+
+// ClearDeductionRules clears the value of the "deduction_rules" field.
+func (m *EvaluationItemMutation) ClearDeductionRules() {
+	m.deduction_rules = nil
+	m.clearedFields[evaluationitem.FieldDeductionRules] = struct{}{}
+}
+
+// DeductionRulesCleared returns if the "deduction_rules" field was cleared in this mutation.
+func (m *EvaluationItemMutation) DeductionRulesCleared() bool {
+	_, ok := m.clearedFields[evaluationitem.FieldDeductionRules]
+	return ok
+}
+
+// ResetDeductionRules resets all changes to the "deduction_rules" field.
+func (m *EvaluationItemMutation) ResetDeductionRules() {
+	m.deduction_rules = nil
+	delete(m.clearedFields, evaluationitem.FieldDeductionRules)
+}
+
+// SetAutoRule sets the "auto_rule" field.
+func (m *EvaluationItemMutation) SetAutoRule(er evaluationitem.AutoRule) {
+	m.auto_rule = &er
+}
+
+// AutoRule returns the value of the "auto_rule" field in the mutation.
+func (m *EvaluationItemMutation) AutoRule() (r evaluationitem.AutoRule, exists bool) {
+	v := m.auto_rule
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAutoRule returns the old "auto_rule" field's value of the EvaluationItem entity.
+// If the EvaluationItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationItemMutation) OldAutoRule(ctx context.Context) (v *evaluationitem.AutoRule, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAutoRule is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAutoRule requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAutoRule: %w", err)
+	}
+	return oldValue.AutoRule, nil
+}
+
+// ClearAutoRule clears the value of the "auto_rule" field.
+func (m *EvaluationItemMutation) ClearAutoRule() {
+	m.auto_rule = nil
+	m.clearedFields[evaluationitem.FieldAutoRule] = struct{}{}
+}
+
+// AutoRuleCleared returns if the "auto_rule" field was cleared in this mutation.
+func (m *EvaluationItemMutation) AutoRuleCleared() bool {
+	_, ok := m.clearedFields[evaluationitem.FieldAutoRule]
+	return ok
+}
+
+// ResetAutoRule resets all changes to the "auto_rule" field.
+func (m *EvaluationItemMutation) ResetAutoRule() {
+	m.auto_rule = nil
+	delete(m.clearedFields, evaluationitem.FieldAutoRule)
+}
+
+// ClearScheme clears the "scheme" edge to the EvaluationScheme entity.
+func (m *EvaluationItemMutation) ClearScheme() {
+	m.clearedscheme = true
+	m.clearedFields[evaluationitem.FieldSchemeID] = struct{}{}
+}
+
+// SchemeCleared reports if the "scheme" edge to the EvaluationScheme entity was cleared.
+func (m *EvaluationItemMutation) SchemeCleared() bool {
+	return m.clearedscheme
+}
+
+// SchemeIDs returns the "scheme" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// SchemeID instead. It exists only for internal usage by the builders.
+func (m *EvaluationItemMutation) SchemeIDs() (ids []int) {
+	if id := m.scheme; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetScheme resets all changes to the "scheme" edge.
+func (m *EvaluationItemMutation) ResetScheme() {
+	m.scheme = nil
+	m.clearedscheme = false
+}
+
+// Where appends a list predicates to the EvaluationItemMutation builder.
+func (m *EvaluationItemMutation) Where(ps ...predicate.EvaluationItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EvaluationItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EvaluationItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EvaluationItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EvaluationItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EvaluationItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EvaluationItem).
+func (m *EvaluationItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EvaluationItemMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.scheme != nil {
+		fields = append(fields, evaluationitem.FieldSchemeID)
+	}
+	if m.section_no != nil {
+		fields = append(fields, evaluationitem.FieldSectionNo)
+	}
+	if m.section_name != nil {
+		fields = append(fields, evaluationitem.FieldSectionName)
+	}
+	if m.section_points != nil {
+		fields = append(fields, evaluationitem.FieldSectionPoints)
+	}
+	if m.item_no != nil {
+		fields = append(fields, evaluationitem.FieldItemNo)
+	}
+	if m.content != nil {
+		fields = append(fields, evaluationitem.FieldContent)
+	}
+	if m.points != nil {
+		fields = append(fields, evaluationitem.FieldPoints)
+	}
+	if m.deduction_rules != nil {
+		fields = append(fields, evaluationitem.FieldDeductionRules)
+	}
+	if m.auto_rule != nil {
+		fields = append(fields, evaluationitem.FieldAutoRule)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EvaluationItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case evaluationitem.FieldSchemeID:
+		return m.SchemeID()
+	case evaluationitem.FieldSectionNo:
+		return m.SectionNo()
+	case evaluationitem.FieldSectionName:
+		return m.SectionName()
+	case evaluationitem.FieldSectionPoints:
+		return m.SectionPoints()
+	case evaluationitem.FieldItemNo:
+		return m.ItemNo()
+	case evaluationitem.FieldContent:
+		return m.Content()
+	case evaluationitem.FieldPoints:
+		return m.Points()
+	case evaluationitem.FieldDeductionRules:
+		return m.DeductionRules()
+	case evaluationitem.FieldAutoRule:
+		return m.AutoRule()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EvaluationItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case evaluationitem.FieldSchemeID:
+		return m.OldSchemeID(ctx)
+	case evaluationitem.FieldSectionNo:
+		return m.OldSectionNo(ctx)
+	case evaluationitem.FieldSectionName:
+		return m.OldSectionName(ctx)
+	case evaluationitem.FieldSectionPoints:
+		return m.OldSectionPoints(ctx)
+	case evaluationitem.FieldItemNo:
+		return m.OldItemNo(ctx)
+	case evaluationitem.FieldContent:
+		return m.OldContent(ctx)
+	case evaluationitem.FieldPoints:
+		return m.OldPoints(ctx)
+	case evaluationitem.FieldDeductionRules:
+		return m.OldDeductionRules(ctx)
+	case evaluationitem.FieldAutoRule:
+		return m.OldAutoRule(ctx)
+	}
+	return nil, fmt.Errorf("unknown EvaluationItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EvaluationItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case evaluationitem.FieldSchemeID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSchemeID(v)
+		return nil
+	case evaluationitem.FieldSectionNo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSectionNo(v)
+		return nil
+	case evaluationitem.FieldSectionName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSectionName(v)
+		return nil
+	case evaluationitem.FieldSectionPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSectionPoints(v)
+		return nil
+	case evaluationitem.FieldItemNo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemNo(v)
+		return nil
+	case evaluationitem.FieldContent:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContent(v)
+		return nil
+	case evaluationitem.FieldPoints:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPoints(v)
+		return nil
+	case evaluationitem.FieldDeductionRules:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeductionRules(v)
+		return nil
+	case evaluationitem.FieldAutoRule:
+		v, ok := value.(evaluationitem.AutoRule)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAutoRule(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EvaluationItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addsection_no != nil {
+		fields = append(fields, evaluationitem.FieldSectionNo)
+	}
+	if m.addsection_points != nil {
+		fields = append(fields, evaluationitem.FieldSectionPoints)
+	}
+	if m.additem_no != nil {
+		fields = append(fields, evaluationitem.FieldItemNo)
+	}
+	if m.addpoints != nil {
+		fields = append(fields, evaluationitem.FieldPoints)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EvaluationItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case evaluationitem.FieldSectionNo:
+		return m.AddedSectionNo()
+	case evaluationitem.FieldSectionPoints:
+		return m.AddedSectionPoints()
+	case evaluationitem.FieldItemNo:
+		return m.AddedItemNo()
+	case evaluationitem.FieldPoints:
+		return m.AddedPoints()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EvaluationItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case evaluationitem.FieldSectionNo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSectionNo(v)
+		return nil
+	case evaluationitem.FieldSectionPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSectionPoints(v)
+		return nil
+	case evaluationitem.FieldItemNo:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItemNo(v)
+		return nil
+	case evaluationitem.FieldPoints:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPoints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EvaluationItemMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(evaluationitem.FieldDeductionRules) {
+		fields = append(fields, evaluationitem.FieldDeductionRules)
+	}
+	if m.FieldCleared(evaluationitem.FieldAutoRule) {
+		fields = append(fields, evaluationitem.FieldAutoRule)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EvaluationItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EvaluationItemMutation) ClearField(name string) error {
+	switch name {
+	case evaluationitem.FieldDeductionRules:
+		m.ClearDeductionRules()
+		return nil
+	case evaluationitem.FieldAutoRule:
+		m.ClearAutoRule()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EvaluationItemMutation) ResetField(name string) error {
+	switch name {
+	case evaluationitem.FieldSchemeID:
+		m.ResetSchemeID()
+		return nil
+	case evaluationitem.FieldSectionNo:
+		m.ResetSectionNo()
+		return nil
+	case evaluationitem.FieldSectionName:
+		m.ResetSectionName()
+		return nil
+	case evaluationitem.FieldSectionPoints:
+		m.ResetSectionPoints()
+		return nil
+	case evaluationitem.FieldItemNo:
+		m.ResetItemNo()
+		return nil
+	case evaluationitem.FieldContent:
+		m.ResetContent()
+		return nil
+	case evaluationitem.FieldPoints:
+		m.ResetPoints()
+		return nil
+	case evaluationitem.FieldDeductionRules:
+		m.ResetDeductionRules()
+		return nil
+	case evaluationitem.FieldAutoRule:
+		m.ResetAutoRule()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EvaluationItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.scheme != nil {
+		edges = append(edges, evaluationitem.EdgeScheme)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EvaluationItemMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case evaluationitem.EdgeScheme:
+		if id := m.scheme; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EvaluationItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EvaluationItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EvaluationItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedscheme {
+		edges = append(edges, evaluationitem.EdgeScheme)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EvaluationItemMutation) EdgeCleared(name string) bool {
+	switch name {
+	case evaluationitem.EdgeScheme:
+		return m.clearedscheme
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EvaluationItemMutation) ClearEdge(name string) error {
+	switch name {
+	case evaluationitem.EdgeScheme:
+		m.ClearScheme()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EvaluationItemMutation) ResetEdge(name string) error {
+	switch name {
+	case evaluationitem.EdgeScheme:
+		m.ResetScheme()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationItem edge %s", name)
+}
+
+// EvaluationSchemeMutation represents an operation that mutates the EvaluationScheme nodes in the graph.
+type EvaluationSchemeMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	created_at      *time.Time
+	updated_at      *time.Time
+	code            *string
+	name            *string
+	source          *string
+	total_points    *int
+	addtotal_points *int
+	clearedFields   map[string]struct{}
+	region          *int
+	clearedregion   bool
+	items           map[int]struct{}
+	removeditems    map[int]struct{}
+	cleareditems    bool
+	done            bool
+	oldValue        func(context.Context) (*EvaluationScheme, error)
+	predicates      []predicate.EvaluationScheme
+}
+
+var _ ent.Mutation = (*EvaluationSchemeMutation)(nil)
+
+// evaluationschemeOption allows management of the mutation configuration using functional options.
+type evaluationschemeOption func(*EvaluationSchemeMutation)
+
+// newEvaluationSchemeMutation creates new mutation for the EvaluationScheme entity.
+func newEvaluationSchemeMutation(c config, op Op, opts ...evaluationschemeOption) *EvaluationSchemeMutation {
+	m := &EvaluationSchemeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeEvaluationScheme,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withEvaluationSchemeID sets the ID field of the mutation.
+func withEvaluationSchemeID(id int) evaluationschemeOption {
+	return func(m *EvaluationSchemeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *EvaluationScheme
+		)
+		m.oldValue = func(ctx context.Context) (*EvaluationScheme, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().EvaluationScheme.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withEvaluationScheme sets the old EvaluationScheme of the mutation.
+func withEvaluationScheme(node *EvaluationScheme) evaluationschemeOption {
+	return func(m *EvaluationSchemeMutation) {
+		m.oldValue = func(context.Context) (*EvaluationScheme, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m EvaluationSchemeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m EvaluationSchemeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *EvaluationSchemeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *EvaluationSchemeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().EvaluationScheme.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *EvaluationSchemeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *EvaluationSchemeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *EvaluationSchemeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *EvaluationSchemeMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *EvaluationSchemeMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *EvaluationSchemeMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCode sets the "code" field.
+func (m *EvaluationSchemeMutation) SetCode(s string) {
+	m.code = &s
+}
+
+// Code returns the value of the "code" field in the mutation.
+func (m *EvaluationSchemeMutation) Code() (r string, exists bool) {
+	v := m.code
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCode returns the old "code" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldCode(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCode is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCode requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCode: %w", err)
+	}
+	return oldValue.Code, nil
+}
+
+// ResetCode resets all changes to the "code" field.
+func (m *EvaluationSchemeMutation) ResetCode() {
+	m.code = nil
+}
+
+// SetName sets the "name" field.
+func (m *EvaluationSchemeMutation) SetName(s string) {
+	m.name = &s
+}
+
+// Name returns the value of the "name" field in the mutation.
+func (m *EvaluationSchemeMutation) Name() (r string, exists bool) {
+	v := m.name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldName returns the old "name" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldName: %w", err)
+	}
+	return oldValue.Name, nil
+}
+
+// ResetName resets all changes to the "name" field.
+func (m *EvaluationSchemeMutation) ResetName() {
+	m.name = nil
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *EvaluationSchemeMutation) SetRegionID(i int) {
+	m.region = &i
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *EvaluationSchemeMutation) RegionID() (r int, exists bool) {
+	v := m.region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *EvaluationSchemeMutation) ResetRegionID() {
+	m.region = nil
+}
+
+// SetSource sets the "source" field.
+func (m *EvaluationSchemeMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *EvaluationSchemeMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ClearSource clears the value of the "source" field.
+func (m *EvaluationSchemeMutation) ClearSource() {
+	m.source = nil
+	m.clearedFields[evaluationscheme.FieldSource] = struct{}{}
+}
+
+// SourceCleared returns if the "source" field was cleared in this mutation.
+func (m *EvaluationSchemeMutation) SourceCleared() bool {
+	_, ok := m.clearedFields[evaluationscheme.FieldSource]
+	return ok
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *EvaluationSchemeMutation) ResetSource() {
+	m.source = nil
+	delete(m.clearedFields, evaluationscheme.FieldSource)
+}
+
+// SetTotalPoints sets the "total_points" field.
+func (m *EvaluationSchemeMutation) SetTotalPoints(i int) {
+	m.total_points = &i
+	m.addtotal_points = nil
+}
+
+// TotalPoints returns the value of the "total_points" field in the mutation.
+func (m *EvaluationSchemeMutation) TotalPoints() (r int, exists bool) {
+	v := m.total_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalPoints returns the old "total_points" field's value of the EvaluationScheme entity.
+// If the EvaluationScheme object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *EvaluationSchemeMutation) OldTotalPoints(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalPoints is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalPoints requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalPoints: %w", err)
+	}
+	return oldValue.TotalPoints, nil
+}
+
+// AddTotalPoints adds i to the "total_points" field.
+func (m *EvaluationSchemeMutation) AddTotalPoints(i int) {
+	if m.addtotal_points != nil {
+		*m.addtotal_points += i
+	} else {
+		m.addtotal_points = &i
+	}
+}
+
+// AddedTotalPoints returns the value that was added to the "total_points" field in this mutation.
+func (m *EvaluationSchemeMutation) AddedTotalPoints() (r int, exists bool) {
+	v := m.addtotal_points
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalPoints resets all changes to the "total_points" field.
+func (m *EvaluationSchemeMutation) ResetTotalPoints() {
+	m.total_points = nil
+	m.addtotal_points = nil
+}
+
+// ClearRegion clears the "region" edge to the Region entity.
+func (m *EvaluationSchemeMutation) ClearRegion() {
+	m.clearedregion = true
+	m.clearedFields[evaluationscheme.FieldRegionID] = struct{}{}
+}
+
+// RegionCleared reports if the "region" edge to the Region entity was cleared.
+func (m *EvaluationSchemeMutation) RegionCleared() bool {
+	return m.clearedregion
+}
+
+// RegionIDs returns the "region" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// RegionID instead. It exists only for internal usage by the builders.
+func (m *EvaluationSchemeMutation) RegionIDs() (ids []int) {
+	if id := m.region; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetRegion resets all changes to the "region" edge.
+func (m *EvaluationSchemeMutation) ResetRegion() {
+	m.region = nil
+	m.clearedregion = false
+}
+
+// AddItemIDs adds the "items" edge to the EvaluationItem entity by ids.
+func (m *EvaluationSchemeMutation) AddItemIDs(ids ...int) {
+	if m.items == nil {
+		m.items = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItems clears the "items" edge to the EvaluationItem entity.
+func (m *EvaluationSchemeMutation) ClearItems() {
+	m.cleareditems = true
+}
+
+// ItemsCleared reports if the "items" edge to the EvaluationItem entity was cleared.
+func (m *EvaluationSchemeMutation) ItemsCleared() bool {
+	return m.cleareditems
+}
+
+// RemoveItemIDs removes the "items" edge to the EvaluationItem entity by IDs.
+func (m *EvaluationSchemeMutation) RemoveItemIDs(ids ...int) {
+	if m.removeditems == nil {
+		m.removeditems = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.items, ids[i])
+		m.removeditems[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItems returns the removed IDs of the "items" edge to the EvaluationItem entity.
+func (m *EvaluationSchemeMutation) RemovedItemsIDs() (ids []int) {
+	for id := range m.removeditems {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemsIDs returns the "items" edge IDs in the mutation.
+func (m *EvaluationSchemeMutation) ItemsIDs() (ids []int) {
+	for id := range m.items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItems resets all changes to the "items" edge.
+func (m *EvaluationSchemeMutation) ResetItems() {
+	m.items = nil
+	m.cleareditems = false
+	m.removeditems = nil
+}
+
+// Where appends a list predicates to the EvaluationSchemeMutation builder.
+func (m *EvaluationSchemeMutation) Where(ps ...predicate.EvaluationScheme) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the EvaluationSchemeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *EvaluationSchemeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.EvaluationScheme, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *EvaluationSchemeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *EvaluationSchemeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (EvaluationScheme).
+func (m *EvaluationSchemeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *EvaluationSchemeMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.created_at != nil {
+		fields = append(fields, evaluationscheme.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, evaluationscheme.FieldUpdatedAt)
+	}
+	if m.code != nil {
+		fields = append(fields, evaluationscheme.FieldCode)
+	}
+	if m.name != nil {
+		fields = append(fields, evaluationscheme.FieldName)
+	}
+	if m.region != nil {
+		fields = append(fields, evaluationscheme.FieldRegionID)
+	}
+	if m.source != nil {
+		fields = append(fields, evaluationscheme.FieldSource)
+	}
+	if m.total_points != nil {
+		fields = append(fields, evaluationscheme.FieldTotalPoints)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *EvaluationSchemeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case evaluationscheme.FieldCreatedAt:
+		return m.CreatedAt()
+	case evaluationscheme.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case evaluationscheme.FieldCode:
+		return m.Code()
+	case evaluationscheme.FieldName:
+		return m.Name()
+	case evaluationscheme.FieldRegionID:
+		return m.RegionID()
+	case evaluationscheme.FieldSource:
+		return m.Source()
+	case evaluationscheme.FieldTotalPoints:
+		return m.TotalPoints()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *EvaluationSchemeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case evaluationscheme.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case evaluationscheme.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case evaluationscheme.FieldCode:
+		return m.OldCode(ctx)
+	case evaluationscheme.FieldName:
+		return m.OldName(ctx)
+	case evaluationscheme.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case evaluationscheme.FieldSource:
+		return m.OldSource(ctx)
+	case evaluationscheme.FieldTotalPoints:
+		return m.OldTotalPoints(ctx)
+	}
+	return nil, fmt.Errorf("unknown EvaluationScheme field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EvaluationSchemeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case evaluationscheme.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case evaluationscheme.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case evaluationscheme.FieldCode:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCode(v)
+		return nil
+	case evaluationscheme.FieldName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetName(v)
+		return nil
+	case evaluationscheme.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case evaluationscheme.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case evaluationscheme.FieldTotalPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalPoints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *EvaluationSchemeMutation) AddedFields() []string {
+	var fields []string
+	if m.addtotal_points != nil {
+		fields = append(fields, evaluationscheme.FieldTotalPoints)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *EvaluationSchemeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case evaluationscheme.FieldTotalPoints:
+		return m.AddedTotalPoints()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *EvaluationSchemeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case evaluationscheme.FieldTotalPoints:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalPoints(v)
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *EvaluationSchemeMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(evaluationscheme.FieldSource) {
+		fields = append(fields, evaluationscheme.FieldSource)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *EvaluationSchemeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *EvaluationSchemeMutation) ClearField(name string) error {
+	switch name {
+	case evaluationscheme.FieldSource:
+		m.ClearSource()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *EvaluationSchemeMutation) ResetField(name string) error {
+	switch name {
+	case evaluationscheme.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case evaluationscheme.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case evaluationscheme.FieldCode:
+		m.ResetCode()
+		return nil
+	case evaluationscheme.FieldName:
+		m.ResetName()
+		return nil
+	case evaluationscheme.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case evaluationscheme.FieldSource:
+		m.ResetSource()
+		return nil
+	case evaluationscheme.FieldTotalPoints:
+		m.ResetTotalPoints()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *EvaluationSchemeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.region != nil {
+		edges = append(edges, evaluationscheme.EdgeRegion)
+	}
+	if m.items != nil {
+		edges = append(edges, evaluationscheme.EdgeItems)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *EvaluationSchemeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case evaluationscheme.EdgeRegion:
+		if id := m.region; id != nil {
+			return []ent.Value{*id}
+		}
+	case evaluationscheme.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.items))
+		for id := range m.items {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *EvaluationSchemeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.removeditems != nil {
+		edges = append(edges, evaluationscheme.EdgeItems)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *EvaluationSchemeMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case evaluationscheme.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.removeditems))
+		for id := range m.removeditems {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *EvaluationSchemeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedregion {
+		edges = append(edges, evaluationscheme.EdgeRegion)
+	}
+	if m.cleareditems {
+		edges = append(edges, evaluationscheme.EdgeItems)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *EvaluationSchemeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case evaluationscheme.EdgeRegion:
+		return m.clearedregion
+	case evaluationscheme.EdgeItems:
+		return m.cleareditems
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *EvaluationSchemeMutation) ClearEdge(name string) error {
+	switch name {
+	case evaluationscheme.EdgeRegion:
+		m.ClearRegion()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *EvaluationSchemeMutation) ResetEdge(name string) error {
+	switch name {
+	case evaluationscheme.EdgeRegion:
+		m.ResetRegion()
+		return nil
+	case evaluationscheme.EdgeItems:
+		m.ResetItems()
+		return nil
+	}
+	return fmt.Errorf("unknown EvaluationScheme edge %s", name)
 }
 
 // FilingMutation represents an operation that mutates the Filing nodes in the graph.
@@ -13756,59 +18008,65 @@ func (m *InspectionMutation) ResetEdge(name string) error {
 // InstitutionMutation represents an operation that mutates the Institution nodes in the graph.
 type InstitutionMutation struct {
 	config
-	op                    Op
-	typ                   string
-	id                    *int
-	created_at            *time.Time
-	updated_at            *time.Time
-	opened_at             *time.Time
-	closed_at             *time.Time
-	name                  *string
-	credit_code           *string
-	form                  *institution.Form
-	legal_nature          *institution.LegalNature
-	ownership             *institution.Ownership
-	service_modes         *[]schematype.ServiceMode
-	appendservice_modes   []schematype.ServiceMode
-	address               *string
-	latitude              *float64
-	addlatitude           *float64
-	longitude             *float64
-	addlongitude          *float64
-	status                *institution.Status
-	clearedFields         map[string]struct{}
-	region                *int
-	clearedregion         bool
-	filings               map[int]struct{}
-	removedfilings        map[int]struct{}
-	clearedfilings        bool
-	designations          map[int]struct{}
-	removeddesignations   map[int]struct{}
-	cleareddesignations   bool
-	seats                 map[int]struct{}
-	removedseats          map[int]struct{}
-	clearedseats          bool
-	staff                 map[int]struct{}
-	removedstaff          map[int]struct{}
-	clearedstaff          bool
-	enrolments            map[int]struct{}
-	removedenrolments     map[int]struct{}
-	clearedenrolments     bool
-	health_records        map[int]struct{}
-	removedhealth_records map[int]struct{}
-	clearedhealth_records bool
-	inspections           map[int]struct{}
-	removedinspections    map[int]struct{}
-	clearedinspections    bool
-	complaints            map[int]struct{}
-	removedcomplaints     map[int]struct{}
-	clearedcomplaints     bool
-	incidents             map[int]struct{}
-	removedincidents      map[int]struct{}
-	clearedincidents      bool
-	done                  bool
-	oldValue              func(context.Context) (*Institution, error)
-	predicates            []predicate.Institution
+	op                       Op
+	typ                      string
+	id                       *int
+	created_at               *time.Time
+	updated_at               *time.Time
+	opened_at                *time.Time
+	closed_at                *time.Time
+	name                     *string
+	credit_code              *string
+	form                     *institution.Form
+	legal_nature             *institution.LegalNature
+	ownership                *institution.Ownership
+	service_modes            *[]schematype.ServiceMode
+	appendservice_modes      []schematype.ServiceMode
+	address                  *string
+	latitude                 *float64
+	addlatitude              *float64
+	longitude                *float64
+	addlongitude             *float64
+	s2_cell                  *int64
+	adds2_cell               *int64
+	monthly_fee              *int
+	addmonthly_fee           *int
+	inclusive_monthly_fee    *int
+	addinclusive_monthly_fee *int
+	status                   *institution.Status
+	clearedFields            map[string]struct{}
+	region                   *int
+	clearedregion            bool
+	filings                  map[int]struct{}
+	removedfilings           map[int]struct{}
+	clearedfilings           bool
+	designations             map[int]struct{}
+	removeddesignations      map[int]struct{}
+	cleareddesignations      bool
+	seats                    map[int]struct{}
+	removedseats             map[int]struct{}
+	clearedseats             bool
+	staff                    map[int]struct{}
+	removedstaff             map[int]struct{}
+	clearedstaff             bool
+	enrolments               map[int]struct{}
+	removedenrolments        map[int]struct{}
+	clearedenrolments        bool
+	health_records           map[int]struct{}
+	removedhealth_records    map[int]struct{}
+	clearedhealth_records    bool
+	inspections              map[int]struct{}
+	removedinspections       map[int]struct{}
+	clearedinspections       bool
+	complaints               map[int]struct{}
+	removedcomplaints        map[int]struct{}
+	clearedcomplaints        bool
+	incidents                map[int]struct{}
+	removedincidents         map[int]struct{}
+	clearedincidents         bool
+	done                     bool
+	oldValue                 func(context.Context) (*Institution, error)
+	predicates               []predicate.Institution
 }
 
 var _ ent.Mutation = (*InstitutionMutation)(nil)
@@ -14486,6 +18744,216 @@ func (m *InstitutionMutation) ResetLongitude() {
 	delete(m.clearedFields, institution.FieldLongitude)
 }
 
+// SetS2Cell sets the "s2_cell" field.
+func (m *InstitutionMutation) SetS2Cell(i int64) {
+	m.s2_cell = &i
+	m.adds2_cell = nil
+}
+
+// S2Cell returns the value of the "s2_cell" field in the mutation.
+func (m *InstitutionMutation) S2Cell() (r int64, exists bool) {
+	v := m.s2_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldS2Cell returns the old "s2_cell" field's value of the Institution entity.
+// If the Institution object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InstitutionMutation) OldS2Cell(ctx context.Context) (v *int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldS2Cell is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldS2Cell requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldS2Cell: %w", err)
+	}
+	return oldValue.S2Cell, nil
+}
+
+// AddS2Cell adds i to the "s2_cell" field.
+func (m *InstitutionMutation) AddS2Cell(i int64) {
+	if m.adds2_cell != nil {
+		*m.adds2_cell += i
+	} else {
+		m.adds2_cell = &i
+	}
+}
+
+// AddedS2Cell returns the value that was added to the "s2_cell" field in this mutation.
+func (m *InstitutionMutation) AddedS2Cell() (r int64, exists bool) {
+	v := m.adds2_cell
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearS2Cell clears the value of the "s2_cell" field.
+func (m *InstitutionMutation) ClearS2Cell() {
+	m.s2_cell = nil
+	m.adds2_cell = nil
+	m.clearedFields[institution.FieldS2Cell] = struct{}{}
+}
+
+// S2CellCleared returns if the "s2_cell" field was cleared in this mutation.
+func (m *InstitutionMutation) S2CellCleared() bool {
+	_, ok := m.clearedFields[institution.FieldS2Cell]
+	return ok
+}
+
+// ResetS2Cell resets all changes to the "s2_cell" field.
+func (m *InstitutionMutation) ResetS2Cell() {
+	m.s2_cell = nil
+	m.adds2_cell = nil
+	delete(m.clearedFields, institution.FieldS2Cell)
+}
+
+// SetMonthlyFee sets the "monthly_fee" field.
+func (m *InstitutionMutation) SetMonthlyFee(i int) {
+	m.monthly_fee = &i
+	m.addmonthly_fee = nil
+}
+
+// MonthlyFee returns the value of the "monthly_fee" field in the mutation.
+func (m *InstitutionMutation) MonthlyFee() (r int, exists bool) {
+	v := m.monthly_fee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMonthlyFee returns the old "monthly_fee" field's value of the Institution entity.
+// If the Institution object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InstitutionMutation) OldMonthlyFee(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMonthlyFee is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMonthlyFee requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMonthlyFee: %w", err)
+	}
+	return oldValue.MonthlyFee, nil
+}
+
+// AddMonthlyFee adds i to the "monthly_fee" field.
+func (m *InstitutionMutation) AddMonthlyFee(i int) {
+	if m.addmonthly_fee != nil {
+		*m.addmonthly_fee += i
+	} else {
+		m.addmonthly_fee = &i
+	}
+}
+
+// AddedMonthlyFee returns the value that was added to the "monthly_fee" field in this mutation.
+func (m *InstitutionMutation) AddedMonthlyFee() (r int, exists bool) {
+	v := m.addmonthly_fee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearMonthlyFee clears the value of the "monthly_fee" field.
+func (m *InstitutionMutation) ClearMonthlyFee() {
+	m.monthly_fee = nil
+	m.addmonthly_fee = nil
+	m.clearedFields[institution.FieldMonthlyFee] = struct{}{}
+}
+
+// MonthlyFeeCleared returns if the "monthly_fee" field was cleared in this mutation.
+func (m *InstitutionMutation) MonthlyFeeCleared() bool {
+	_, ok := m.clearedFields[institution.FieldMonthlyFee]
+	return ok
+}
+
+// ResetMonthlyFee resets all changes to the "monthly_fee" field.
+func (m *InstitutionMutation) ResetMonthlyFee() {
+	m.monthly_fee = nil
+	m.addmonthly_fee = nil
+	delete(m.clearedFields, institution.FieldMonthlyFee)
+}
+
+// SetInclusiveMonthlyFee sets the "inclusive_monthly_fee" field.
+func (m *InstitutionMutation) SetInclusiveMonthlyFee(i int) {
+	m.inclusive_monthly_fee = &i
+	m.addinclusive_monthly_fee = nil
+}
+
+// InclusiveMonthlyFee returns the value of the "inclusive_monthly_fee" field in the mutation.
+func (m *InstitutionMutation) InclusiveMonthlyFee() (r int, exists bool) {
+	v := m.inclusive_monthly_fee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInclusiveMonthlyFee returns the old "inclusive_monthly_fee" field's value of the Institution entity.
+// If the Institution object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *InstitutionMutation) OldInclusiveMonthlyFee(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInclusiveMonthlyFee is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInclusiveMonthlyFee requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInclusiveMonthlyFee: %w", err)
+	}
+	return oldValue.InclusiveMonthlyFee, nil
+}
+
+// AddInclusiveMonthlyFee adds i to the "inclusive_monthly_fee" field.
+func (m *InstitutionMutation) AddInclusiveMonthlyFee(i int) {
+	if m.addinclusive_monthly_fee != nil {
+		*m.addinclusive_monthly_fee += i
+	} else {
+		m.addinclusive_monthly_fee = &i
+	}
+}
+
+// AddedInclusiveMonthlyFee returns the value that was added to the "inclusive_monthly_fee" field in this mutation.
+func (m *InstitutionMutation) AddedInclusiveMonthlyFee() (r int, exists bool) {
+	v := m.addinclusive_monthly_fee
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearInclusiveMonthlyFee clears the value of the "inclusive_monthly_fee" field.
+func (m *InstitutionMutation) ClearInclusiveMonthlyFee() {
+	m.inclusive_monthly_fee = nil
+	m.addinclusive_monthly_fee = nil
+	m.clearedFields[institution.FieldInclusiveMonthlyFee] = struct{}{}
+}
+
+// InclusiveMonthlyFeeCleared returns if the "inclusive_monthly_fee" field was cleared in this mutation.
+func (m *InstitutionMutation) InclusiveMonthlyFeeCleared() bool {
+	_, ok := m.clearedFields[institution.FieldInclusiveMonthlyFee]
+	return ok
+}
+
+// ResetInclusiveMonthlyFee resets all changes to the "inclusive_monthly_fee" field.
+func (m *InstitutionMutation) ResetInclusiveMonthlyFee() {
+	m.inclusive_monthly_fee = nil
+	m.addinclusive_monthly_fee = nil
+	delete(m.clearedFields, institution.FieldInclusiveMonthlyFee)
+}
+
 // SetStatus sets the "status" field.
 func (m *InstitutionMutation) SetStatus(i institution.Status) {
 	m.status = &i
@@ -15105,7 +19573,7 @@ func (m *InstitutionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *InstitutionMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 18)
 	if m.created_at != nil {
 		fields = append(fields, institution.FieldCreatedAt)
 	}
@@ -15144,6 +19612,15 @@ func (m *InstitutionMutation) Fields() []string {
 	}
 	if m.longitude != nil {
 		fields = append(fields, institution.FieldLongitude)
+	}
+	if m.s2_cell != nil {
+		fields = append(fields, institution.FieldS2Cell)
+	}
+	if m.monthly_fee != nil {
+		fields = append(fields, institution.FieldMonthlyFee)
+	}
+	if m.inclusive_monthly_fee != nil {
+		fields = append(fields, institution.FieldInclusiveMonthlyFee)
 	}
 	if m.status != nil {
 		fields = append(fields, institution.FieldStatus)
@@ -15185,6 +19662,12 @@ func (m *InstitutionMutation) Field(name string) (ent.Value, bool) {
 		return m.Latitude()
 	case institution.FieldLongitude:
 		return m.Longitude()
+	case institution.FieldS2Cell:
+		return m.S2Cell()
+	case institution.FieldMonthlyFee:
+		return m.MonthlyFee()
+	case institution.FieldInclusiveMonthlyFee:
+		return m.InclusiveMonthlyFee()
 	case institution.FieldStatus:
 		return m.Status()
 	case institution.FieldRegionID:
@@ -15224,6 +19707,12 @@ func (m *InstitutionMutation) OldField(ctx context.Context, name string) (ent.Va
 		return m.OldLatitude(ctx)
 	case institution.FieldLongitude:
 		return m.OldLongitude(ctx)
+	case institution.FieldS2Cell:
+		return m.OldS2Cell(ctx)
+	case institution.FieldMonthlyFee:
+		return m.OldMonthlyFee(ctx)
+	case institution.FieldInclusiveMonthlyFee:
+		return m.OldInclusiveMonthlyFee(ctx)
 	case institution.FieldStatus:
 		return m.OldStatus(ctx)
 	case institution.FieldRegionID:
@@ -15328,6 +19817,27 @@ func (m *InstitutionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetLongitude(v)
 		return nil
+	case institution.FieldS2Cell:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetS2Cell(v)
+		return nil
+	case institution.FieldMonthlyFee:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMonthlyFee(v)
+		return nil
+	case institution.FieldInclusiveMonthlyFee:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInclusiveMonthlyFee(v)
+		return nil
 	case institution.FieldStatus:
 		v, ok := value.(institution.Status)
 		if !ok {
@@ -15356,6 +19866,15 @@ func (m *InstitutionMutation) AddedFields() []string {
 	if m.addlongitude != nil {
 		fields = append(fields, institution.FieldLongitude)
 	}
+	if m.adds2_cell != nil {
+		fields = append(fields, institution.FieldS2Cell)
+	}
+	if m.addmonthly_fee != nil {
+		fields = append(fields, institution.FieldMonthlyFee)
+	}
+	if m.addinclusive_monthly_fee != nil {
+		fields = append(fields, institution.FieldInclusiveMonthlyFee)
+	}
 	return fields
 }
 
@@ -15368,6 +19887,12 @@ func (m *InstitutionMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedLatitude()
 	case institution.FieldLongitude:
 		return m.AddedLongitude()
+	case institution.FieldS2Cell:
+		return m.AddedS2Cell()
+	case institution.FieldMonthlyFee:
+		return m.AddedMonthlyFee()
+	case institution.FieldInclusiveMonthlyFee:
+		return m.AddedInclusiveMonthlyFee()
 	}
 	return nil, false
 }
@@ -15391,6 +19916,27 @@ func (m *InstitutionMutation) AddField(name string, value ent.Value) error {
 		}
 		m.AddLongitude(v)
 		return nil
+	case institution.FieldS2Cell:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddS2Cell(v)
+		return nil
+	case institution.FieldMonthlyFee:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddMonthlyFee(v)
+		return nil
+	case institution.FieldInclusiveMonthlyFee:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInclusiveMonthlyFee(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Institution numeric field %s", name)
 }
@@ -15410,6 +19956,15 @@ func (m *InstitutionMutation) ClearedFields() []string {
 	}
 	if m.FieldCleared(institution.FieldLongitude) {
 		fields = append(fields, institution.FieldLongitude)
+	}
+	if m.FieldCleared(institution.FieldS2Cell) {
+		fields = append(fields, institution.FieldS2Cell)
+	}
+	if m.FieldCleared(institution.FieldMonthlyFee) {
+		fields = append(fields, institution.FieldMonthlyFee)
+	}
+	if m.FieldCleared(institution.FieldInclusiveMonthlyFee) {
+		fields = append(fields, institution.FieldInclusiveMonthlyFee)
 	}
 	return fields
 }
@@ -15436,6 +19991,15 @@ func (m *InstitutionMutation) ClearField(name string) error {
 		return nil
 	case institution.FieldLongitude:
 		m.ClearLongitude()
+		return nil
+	case institution.FieldS2Cell:
+		m.ClearS2Cell()
+		return nil
+	case institution.FieldMonthlyFee:
+		m.ClearMonthlyFee()
+		return nil
+	case institution.FieldInclusiveMonthlyFee:
+		m.ClearInclusiveMonthlyFee()
 		return nil
 	}
 	return fmt.Errorf("unknown Institution nullable field %s", name)
@@ -15483,6 +20047,15 @@ func (m *InstitutionMutation) ResetField(name string) error {
 		return nil
 	case institution.FieldLongitude:
 		m.ResetLongitude()
+		return nil
+	case institution.FieldS2Cell:
+		m.ResetS2Cell()
+		return nil
+	case institution.FieldMonthlyFee:
+		m.ResetMonthlyFee()
+		return nil
+	case institution.FieldInclusiveMonthlyFee:
+		m.ResetInclusiveMonthlyFee()
 		return nil
 	case institution.FieldStatus:
 		m.ResetStatus()

@@ -24,10 +24,18 @@ type Tx struct {
 	Certification *CertificationClient
 	// Child is the client for interacting with the Child builders.
 	Child *ChildClient
+	// CityEvaluation is the client for interacting with the CityEvaluation builders.
+	CityEvaluation *CityEvaluationClient
+	// CityEvaluationItem is the client for interacting with the CityEvaluationItem builders.
+	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
+	// EvaluationItem is the client for interacting with the EvaluationItem builders.
+	EvaluationItem *EvaluationItemClient
+	// EvaluationScheme is the client for interacting with the EvaluationScheme builders.
+	EvaluationScheme *EvaluationSchemeClient
 	// Filing is the client for interacting with the Filing builders.
 	Filing *FilingClient
 	// FilingEvent is the client for interacting with the FilingEvent builders.
@@ -202,8 +210,12 @@ func (tx *Tx) init() {
 	tx.BanListEntry = NewBanListEntryClient(tx.config)
 	tx.Certification = NewCertificationClient(tx.config)
 	tx.Child = NewChildClient(tx.config)
+	tx.CityEvaluation = NewCityEvaluationClient(tx.config)
+	tx.CityEvaluationItem = NewCityEvaluationItemClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
 	tx.Enrolment = NewEnrolmentClient(tx.config)
+	tx.EvaluationItem = NewEvaluationItemClient(tx.config)
+	tx.EvaluationScheme = NewEvaluationSchemeClient(tx.config)
 	tx.Filing = NewFilingClient(tx.config)
 	tx.FilingEvent = NewFilingEventClient(tx.config)
 	tx.Finding = NewFindingClient(tx.config)

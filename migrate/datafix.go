@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
+
+	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
 )
 
 // Data fixes run in a migration's transaction before its statements, for
@@ -145,6 +147,53 @@ func fillCreated(ctx context.Context, tx Execer, dialectName string, stmts []str
 				}
 				break
 			}
+// Backfills run in a migration's transaction after its statements, for
+// migrations that add a column whose value existing rows need and that SQL
+// cannot compute. Keyed by description like dataFixes.
+var backfills = map[string]func(ctx context.Context, tx Queryer) error{
+	"places_s2_evaluation": BackfillS2Cells,
+}
+
+// Queryer is what a backfill needs of a transaction.
+type Queryer interface {
+	Execer
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// BackfillS2Cells sets institutions.s2_cell, the spatial index of
+// nearbyInstitutions, for rows with coordinates (migration
+// places_s2_evaluation adds the column; from then on the Institution hook
+// keeps it). The S2 cell is computed in Go, so rows are read and updated
+// one by one; values are integers written literally (portable, no
+// placeholders). Re-running it writes the same values.
+func BackfillS2Cells(ctx context.Context, tx Queryer) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, latitude, longitude FROM institutions WHERE latitude IS NOT NULL AND longitude IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("migrate: backfill s2 cells: %w", err)
+	}
+	type cell struct {
+		id   int64
+		cell int64
+	}
+	var cells []cell
+	for rows.Next() {
+		var id int64
+		var lat, lng float64
+		if err := rows.Scan(&id, &lat, &lng); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: backfill s2 cells: %w", err)
+		}
+		cells = append(cells, cell{id, s2cell.ID(lat, lng)})
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("migrate: backfill s2 cells: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: backfill s2 cells: %w", err)
+	}
+	for _, c := range cells {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`UPDATE institutions SET s2_cell = %d WHERE id = %d`, c.cell, c.id)); err != nil {
+			return fmt.Errorf("migrate: backfill s2 cells: %w", err)
 		}
 	}
 	return nil

@@ -213,6 +213,11 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 	if err := fillCreated(ctx, tx, name, stmts); err != nil {
 		return fmt.Errorf("migrate: %s: %w", f.Name(), err)
 	}
+	if fill, ok := backfills[f.Desc()]; ok {
+		if err := fill(ctx, tx); err != nil {
+			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
+		}
+	}
 	if name == dialect.SQLite {
 		if err := foreignKeyCheck(ctx, tx); err != nil {
 			return fmt.Errorf("migrate: %s: %w", f.Name(), err)

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/demo"
+	"github.com/tuoyu/tuoyu/internal/evaluation"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/pii"
@@ -169,7 +170,14 @@ func serve(ctx context.Context, args []string) error {
 	// request carries its write record so that it reads its own writes.
 	routed := ent.NewClient(ent.Driver(drv))
 	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	// The evaluation export answers with the same credentials and limits as /query.
+	export := evaluation.ExportHandler(a.client)
+	if opts.RateLimiter != nil {
+		export = opts.RateLimiter.Middleware(export)
+	}
+	export = authn.Middleware(export)
 	srv := httpapi.New(httpapi.Config{
+		Evaluations:    export,
 		Addr:           *addr,
 		GraphQL:        db.ScopeRequests(graph.NewHandler(schema, routed, opts)),
 		DB:             a.db.SQL,

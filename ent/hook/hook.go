@@ -69,6 +69,30 @@ func (f ChildFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChildMutation", m)
 }
 
+// The CityEvaluationFunc type is an adapter to allow the use of ordinary
+// function as CityEvaluation mutator.
+type CityEvaluationFunc func(context.Context, *ent.CityEvaluationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CityEvaluationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CityEvaluationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CityEvaluationMutation", m)
+}
+
+// The CityEvaluationItemFunc type is an adapter to allow the use of ordinary
+// function as CityEvaluationItem mutator.
+type CityEvaluationItemFunc func(context.Context, *ent.CityEvaluationItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CityEvaluationItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CityEvaluationItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CityEvaluationItemMutation", m)
+}
+
 // The ComplaintFunc type is an adapter to allow the use of ordinary
 // function as Complaint mutator.
 type ComplaintFunc func(context.Context, *ent.ComplaintMutation) (ent.Value, error)
@@ -91,6 +115,30 @@ func (f EnrolmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EnrolmentMutation", m)
+}
+
+// The EvaluationItemFunc type is an adapter to allow the use of ordinary
+// function as EvaluationItem mutator.
+type EvaluationItemFunc func(context.Context, *ent.EvaluationItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EvaluationItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EvaluationItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EvaluationItemMutation", m)
+}
+
+// The EvaluationSchemeFunc type is an adapter to allow the use of ordinary
+// function as EvaluationScheme mutator.
+type EvaluationSchemeFunc func(context.Context, *ent.EvaluationSchemeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f EvaluationSchemeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.EvaluationSchemeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.EvaluationSchemeMutation", m)
 }
 
 // The FilingFunc type is an adapter to allow the use of ordinary

@@ -44,6 +44,12 @@ const (
 	FieldLatitude = "latitude"
 	// FieldLongitude holds the string denoting the longitude field in the database.
 	FieldLongitude = "longitude"
+	// FieldS2Cell holds the string denoting the s2_cell field in the database.
+	FieldS2Cell = "s2_cell"
+	// FieldMonthlyFee holds the string denoting the monthly_fee field in the database.
+	FieldMonthlyFee = "monthly_fee"
+	// FieldInclusiveMonthlyFee holds the string denoting the inclusive_monthly_fee field in the database.
+	FieldInclusiveMonthlyFee = "inclusive_monthly_fee"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldRegionID holds the string denoting the region_id field in the database.
@@ -158,6 +164,9 @@ var Columns = []string{
 	FieldAddress,
 	FieldLatitude,
 	FieldLongitude,
+	FieldS2Cell,
+	FieldMonthlyFee,
+	FieldInclusiveMonthlyFee,
 	FieldStatus,
 	FieldRegionID,
 }
@@ -178,7 +187,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/tuoyu/tuoyu/ent/runtime"
 var (
-	Hooks  [3]ent.Hook
+	Hooks  [4]ent.Hook
 	Policy ent.Policy
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -196,6 +205,10 @@ var (
 	LatitudeValidator func(float64) error
 	// LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	LongitudeValidator func(float64) error
+	// MonthlyFeeValidator is a validator for the "monthly_fee" field. It is called by the builders before save.
+	MonthlyFeeValidator func(int) error
+	// InclusiveMonthlyFeeValidator is a validator for the "inclusive_monthly_fee" field. It is called by the builders before save.
+	InclusiveMonthlyFeeValidator func(int) error
 )
 
 // Form defines the type for the "form" enum field.
@@ -368,6 +381,21 @@ func ByLatitude(opts ...sql.OrderTermOption) OrderOption {
 // ByLongitude orders the results by the longitude field.
 func ByLongitude(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldLongitude, opts...).ToFunc()
+}
+
+// ByS2Cell orders the results by the s2_cell field.
+func ByS2Cell(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldS2Cell, opts...).ToFunc()
+}
+
+// ByMonthlyFee orders the results by the monthly_fee field.
+func ByMonthlyFee(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldMonthlyFee, opts...).ToFunc()
+}
+
+// ByInclusiveMonthlyFee orders the results by the inclusive_monthly_fee field.
+func ByInclusiveMonthlyFee(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldInclusiveMonthlyFee, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

@@ -100,6 +100,21 @@ func Longitude(v float64) predicate.Institution {
 	return predicate.Institution(sql.FieldEQ(FieldLongitude, v))
 }
 
+// S2Cell applies equality check predicate on the "s2_cell" field. It's identical to S2CellEQ.
+func S2Cell(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldS2Cell, v))
+}
+
+// MonthlyFee applies equality check predicate on the "monthly_fee" field. It's identical to MonthlyFeeEQ.
+func MonthlyFee(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldMonthlyFee, v))
+}
+
+// InclusiveMonthlyFee applies equality check predicate on the "inclusive_monthly_fee" field. It's identical to InclusiveMonthlyFeeEQ.
+func InclusiveMonthlyFee(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldInclusiveMonthlyFee, v))
+}
+
 // RegionID applies equality check predicate on the "region_id" field. It's identical to RegionIDEQ.
 func RegionID(v int) predicate.Institution {
 	return predicate.Institution(sql.FieldEQ(FieldRegionID, v))
@@ -638,6 +653,156 @@ func LongitudeIsNil() predicate.Institution {
 // LongitudeNotNil applies the NotNil predicate on the "longitude" field.
 func LongitudeNotNil() predicate.Institution {
 	return predicate.Institution(sql.FieldNotNull(FieldLongitude))
+}
+
+// S2CellEQ applies the EQ predicate on the "s2_cell" field.
+func S2CellEQ(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldS2Cell, v))
+}
+
+// S2CellNEQ applies the NEQ predicate on the "s2_cell" field.
+func S2CellNEQ(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldNEQ(FieldS2Cell, v))
+}
+
+// S2CellIn applies the In predicate on the "s2_cell" field.
+func S2CellIn(vs ...int64) predicate.Institution {
+	return predicate.Institution(sql.FieldIn(FieldS2Cell, vs...))
+}
+
+// S2CellNotIn applies the NotIn predicate on the "s2_cell" field.
+func S2CellNotIn(vs ...int64) predicate.Institution {
+	return predicate.Institution(sql.FieldNotIn(FieldS2Cell, vs...))
+}
+
+// S2CellGT applies the GT predicate on the "s2_cell" field.
+func S2CellGT(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldGT(FieldS2Cell, v))
+}
+
+// S2CellGTE applies the GTE predicate on the "s2_cell" field.
+func S2CellGTE(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldGTE(FieldS2Cell, v))
+}
+
+// S2CellLT applies the LT predicate on the "s2_cell" field.
+func S2CellLT(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldLT(FieldS2Cell, v))
+}
+
+// S2CellLTE applies the LTE predicate on the "s2_cell" field.
+func S2CellLTE(v int64) predicate.Institution {
+	return predicate.Institution(sql.FieldLTE(FieldS2Cell, v))
+}
+
+// S2CellIsNil applies the IsNil predicate on the "s2_cell" field.
+func S2CellIsNil() predicate.Institution {
+	return predicate.Institution(sql.FieldIsNull(FieldS2Cell))
+}
+
+// S2CellNotNil applies the NotNil predicate on the "s2_cell" field.
+func S2CellNotNil() predicate.Institution {
+	return predicate.Institution(sql.FieldNotNull(FieldS2Cell))
+}
+
+// MonthlyFeeEQ applies the EQ predicate on the "monthly_fee" field.
+func MonthlyFeeEQ(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeNEQ applies the NEQ predicate on the "monthly_fee" field.
+func MonthlyFeeNEQ(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldNEQ(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeIn applies the In predicate on the "monthly_fee" field.
+func MonthlyFeeIn(vs ...int) predicate.Institution {
+	return predicate.Institution(sql.FieldIn(FieldMonthlyFee, vs...))
+}
+
+// MonthlyFeeNotIn applies the NotIn predicate on the "monthly_fee" field.
+func MonthlyFeeNotIn(vs ...int) predicate.Institution {
+	return predicate.Institution(sql.FieldNotIn(FieldMonthlyFee, vs...))
+}
+
+// MonthlyFeeGT applies the GT predicate on the "monthly_fee" field.
+func MonthlyFeeGT(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldGT(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeGTE applies the GTE predicate on the "monthly_fee" field.
+func MonthlyFeeGTE(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldGTE(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeLT applies the LT predicate on the "monthly_fee" field.
+func MonthlyFeeLT(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldLT(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeLTE applies the LTE predicate on the "monthly_fee" field.
+func MonthlyFeeLTE(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldLTE(FieldMonthlyFee, v))
+}
+
+// MonthlyFeeIsNil applies the IsNil predicate on the "monthly_fee" field.
+func MonthlyFeeIsNil() predicate.Institution {
+	return predicate.Institution(sql.FieldIsNull(FieldMonthlyFee))
+}
+
+// MonthlyFeeNotNil applies the NotNil predicate on the "monthly_fee" field.
+func MonthlyFeeNotNil() predicate.Institution {
+	return predicate.Institution(sql.FieldNotNull(FieldMonthlyFee))
+}
+
+// InclusiveMonthlyFeeEQ applies the EQ predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeEQ(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldEQ(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeNEQ applies the NEQ predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeNEQ(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldNEQ(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeIn applies the In predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeIn(vs ...int) predicate.Institution {
+	return predicate.Institution(sql.FieldIn(FieldInclusiveMonthlyFee, vs...))
+}
+
+// InclusiveMonthlyFeeNotIn applies the NotIn predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeNotIn(vs ...int) predicate.Institution {
+	return predicate.Institution(sql.FieldNotIn(FieldInclusiveMonthlyFee, vs...))
+}
+
+// InclusiveMonthlyFeeGT applies the GT predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeGT(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldGT(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeGTE applies the GTE predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeGTE(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldGTE(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeLT applies the LT predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeLT(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldLT(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeLTE applies the LTE predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeLTE(v int) predicate.Institution {
+	return predicate.Institution(sql.FieldLTE(FieldInclusiveMonthlyFee, v))
+}
+
+// InclusiveMonthlyFeeIsNil applies the IsNil predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeIsNil() predicate.Institution {
+	return predicate.Institution(sql.FieldIsNull(FieldInclusiveMonthlyFee))
+}
+
+// InclusiveMonthlyFeeNotNil applies the NotNil predicate on the "inclusive_monthly_fee" field.
+func InclusiveMonthlyFeeNotNil() predicate.Institution {
+	return predicate.Institution(sql.FieldNotNull(FieldInclusiveMonthlyFee))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

@@ -13,8 +13,12 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -228,6 +232,60 @@ func (f TraverseChild) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ChildQuery", q)
 }
 
+// The CityEvaluationFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CityEvaluationFunc func(context.Context, *ent.CityEvaluationQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CityEvaluationFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CityEvaluationQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CityEvaluationQuery", q)
+}
+
+// The TraverseCityEvaluation type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCityEvaluation func(context.Context, *ent.CityEvaluationQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCityEvaluation) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCityEvaluation) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CityEvaluationQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CityEvaluationQuery", q)
+}
+
+// The CityEvaluationItemFunc type is an adapter to allow the use of ordinary function as a Querier.
+type CityEvaluationItemFunc func(context.Context, *ent.CityEvaluationItemQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f CityEvaluationItemFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.CityEvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.CityEvaluationItemQuery", q)
+}
+
+// The TraverseCityEvaluationItem type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseCityEvaluationItem func(context.Context, *ent.CityEvaluationItemQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseCityEvaluationItem) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseCityEvaluationItem) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CityEvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.CityEvaluationItemQuery", q)
+}
+
 // The ComplaintFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ComplaintFunc func(context.Context, *ent.ComplaintQuery) (ent.Value, error)
 
@@ -280,6 +338,60 @@ func (f TraverseEnrolment) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.EnrolmentQuery", q)
+}
+
+// The EvaluationItemFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EvaluationItemFunc func(context.Context, *ent.EvaluationItemQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EvaluationItemFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EvaluationItemQuery", q)
+}
+
+// The TraverseEvaluationItem type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEvaluationItem func(context.Context, *ent.EvaluationItemQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEvaluationItem) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEvaluationItem) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EvaluationItemQuery", q)
+}
+
+// The EvaluationSchemeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type EvaluationSchemeFunc func(context.Context, *ent.EvaluationSchemeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f EvaluationSchemeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.EvaluationSchemeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.EvaluationSchemeQuery", q)
+}
+
+// The TraverseEvaluationScheme type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseEvaluationScheme func(context.Context, *ent.EvaluationSchemeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseEvaluationScheme) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseEvaluationScheme) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvaluationSchemeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.EvaluationSchemeQuery", q)
 }
 
 // The FilingFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -808,10 +920,18 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CertificationQuery, predicate.Certification, certification.OrderOption]{typ: ent.TypeCertification, tq: q}, nil
 	case *ent.ChildQuery:
 		return &query[*ent.ChildQuery, predicate.Child, child.OrderOption]{typ: ent.TypeChild, tq: q}, nil
+	case *ent.CityEvaluationQuery:
+		return &query[*ent.CityEvaluationQuery, predicate.CityEvaluation, cityevaluation.OrderOption]{typ: ent.TypeCityEvaluation, tq: q}, nil
+	case *ent.CityEvaluationItemQuery:
+		return &query[*ent.CityEvaluationItemQuery, predicate.CityEvaluationItem, cityevaluationitem.OrderOption]{typ: ent.TypeCityEvaluationItem, tq: q}, nil
 	case *ent.ComplaintQuery:
 		return &query[*ent.ComplaintQuery, predicate.Complaint, complaint.OrderOption]{typ: ent.TypeComplaint, tq: q}, nil
 	case *ent.EnrolmentQuery:
 		return &query[*ent.EnrolmentQuery, predicate.Enrolment, enrolment.OrderOption]{typ: ent.TypeEnrolment, tq: q}, nil
+	case *ent.EvaluationItemQuery:
+		return &query[*ent.EvaluationItemQuery, predicate.EvaluationItem, evaluationitem.OrderOption]{typ: ent.TypeEvaluationItem, tq: q}, nil
+	case *ent.EvaluationSchemeQuery:
+		return &query[*ent.EvaluationSchemeQuery, predicate.EvaluationScheme, evaluationscheme.OrderOption]{typ: ent.TypeEvaluationScheme, tq: q}, nil
 	case *ent.FilingQuery:
 		return &query[*ent.FilingQuery, predicate.Filing, filing.OrderOption]{typ: ent.TypeFiling, tq: q}, nil
 	case *ent.FilingEventQuery:

@@ -177,6 +177,90 @@ var (
 			},
 		},
 	}
+	// CityEvaluationsColumns holds the columns for the "city_evaluations" table.
+	CityEvaluationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "year", Type: field.TypeInt},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"DRAFT", "SUBMITTED", "REVIEWED"}, Default: "DRAFT"},
+		{Name: "submitted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "submitted_by", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "reviewed_at", Type: field.TypeTime, Nullable: true},
+		{Name: "reviewed_by", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "scheme_id", Type: field.TypeInt},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// CityEvaluationsTable holds the schema information for the "city_evaluations" table.
+	CityEvaluationsTable = &schema.Table{
+		Name:       "city_evaluations",
+		Columns:    CityEvaluationsColumns,
+		PrimaryKey: []*schema.Column{CityEvaluationsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "city_evaluations_evaluation_schemes_scheme",
+				Columns:    []*schema.Column{CityEvaluationsColumns[9]},
+				RefColumns: []*schema.Column{EvaluationSchemesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "city_evaluations_regions_region",
+				Columns:    []*schema.Column{CityEvaluationsColumns[10]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cityevaluation_region_id_year",
+				Unique:  true,
+				Columns: []*schema.Column{CityEvaluationsColumns[10], CityEvaluationsColumns[3]},
+			},
+		},
+	}
+	// CityEvaluationItemsColumns holds the columns for the "city_evaluation_items" table.
+	CityEvaluationItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "self_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "evidence", Type: field.TypeJSON, Nullable: true},
+		{Name: "auto_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "auto_basis", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "review_score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "review_comment", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "override_reason", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "evaluation_id", Type: field.TypeInt},
+		{Name: "item_id", Type: field.TypeInt},
+	}
+	// CityEvaluationItemsTable holds the schema information for the "city_evaluation_items" table.
+	CityEvaluationItemsTable = &schema.Table{
+		Name:       "city_evaluation_items",
+		Columns:    CityEvaluationItemsColumns,
+		PrimaryKey: []*schema.Column{CityEvaluationItemsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "city_evaluation_items_city_evaluations_items",
+				Columns:    []*schema.Column{CityEvaluationItemsColumns[11]},
+				RefColumns: []*schema.Column{CityEvaluationsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "city_evaluation_items_evaluation_items_item",
+				Columns:    []*schema.Column{CityEvaluationItemsColumns[12]},
+				RefColumns: []*schema.Column{EvaluationItemsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "cityevaluationitem_evaluation_id_item_id",
+				Unique:  true,
+				Columns: []*schema.Column{CityEvaluationItemsColumns[11], CityEvaluationItemsColumns[12]},
+			},
+		},
+	}
 	// ComplaintsColumns holds the columns for the "complaints" table.
 	ComplaintsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -285,6 +369,65 @@ var (
 				Name:    "enrolment_seat_id",
 				Unique:  false,
 				Columns: []*schema.Column{EnrolmentsColumns[9]},
+			},
+		},
+	}
+	// EvaluationItemsColumns holds the columns for the "evaluation_items" table.
+	EvaluationItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "section_no", Type: field.TypeInt},
+		{Name: "section_name", Type: field.TypeString, Size: 100},
+		{Name: "section_points", Type: field.TypeInt},
+		{Name: "item_no", Type: field.TypeInt},
+		{Name: "content", Type: field.TypeString, Size: 2147483647},
+		{Name: "points", Type: field.TypeFloat64},
+		{Name: "deduction_rules", Type: field.TypeString, Nullable: true, Size: 2147483647},
+		{Name: "auto_rule", Type: field.TypeEnum, Nullable: true, Enums: []string{"SEATS_AND_ENROLMENT_VS_PROVINCE", "GUIDANCE_AND_EMPLOYER", "FILING_RATE", "SAFETY_AND_SATISFACTION"}},
+		{Name: "scheme_id", Type: field.TypeInt},
+	}
+	// EvaluationItemsTable holds the schema information for the "evaluation_items" table.
+	EvaluationItemsTable = &schema.Table{
+		Name:       "evaluation_items",
+		Columns:    EvaluationItemsColumns,
+		PrimaryKey: []*schema.Column{EvaluationItemsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "evaluation_items_evaluation_schemes_items",
+				Columns:    []*schema.Column{EvaluationItemsColumns[9]},
+				RefColumns: []*schema.Column{EvaluationSchemesColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "evaluationitem_scheme_id_section_no_item_no",
+				Unique:  true,
+				Columns: []*schema.Column{EvaluationItemsColumns[9], EvaluationItemsColumns[1], EvaluationItemsColumns[4]},
+			},
+		},
+	}
+	// EvaluationSchemesColumns holds the columns for the "evaluation_schemes" table.
+	EvaluationSchemesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "code", Type: field.TypeString, Unique: true, Size: 40},
+		{Name: "name", Type: field.TypeString, Size: 200},
+		{Name: "source", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "total_points", Type: field.TypeInt},
+		{Name: "region_id", Type: field.TypeInt},
+	}
+	// EvaluationSchemesTable holds the schema information for the "evaluation_schemes" table.
+	EvaluationSchemesTable = &schema.Table{
+		Name:       "evaluation_schemes",
+		Columns:    EvaluationSchemesColumns,
+		PrimaryKey: []*schema.Column{EvaluationSchemesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "evaluation_schemes_regions_region",
+				Columns:    []*schema.Column{EvaluationSchemesColumns[7]},
+				RefColumns: []*schema.Column{RegionsColumns[0]},
+				OnDelete:   schema.NoAction,
 			},
 		},
 	}
@@ -649,6 +792,9 @@ var (
 		{Name: "address", Type: field.TypeString, Nullable: true, Size: 300},
 		{Name: "latitude", Type: field.TypeFloat64, Nullable: true},
 		{Name: "longitude", Type: field.TypeFloat64, Nullable: true},
+		{Name: "s2_cell", Type: field.TypeInt64, Nullable: true},
+		{Name: "monthly_fee", Type: field.TypeInt, Nullable: true},
+		{Name: "inclusive_monthly_fee", Type: field.TypeInt, Nullable: true},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"PREPARING", "OPERATING", "SUSPENDED", "CLOSED"}, Default: "OPERATING"},
 		{Name: "region_id", Type: field.TypeInt},
 	}
@@ -660,7 +806,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "institutions_regions_institutions",
-				Columns:    []*schema.Column{InstitutionsColumns[15]},
+				Columns:    []*schema.Column{InstitutionsColumns[18]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -679,12 +825,17 @@ var (
 			{
 				Name:    "institution_region_id",
 				Unique:  false,
-				Columns: []*schema.Column{InstitutionsColumns[15]},
+				Columns: []*schema.Column{InstitutionsColumns[18]},
 			},
 			{
 				Name:    "institution_form",
 				Unique:  false,
 				Columns: []*schema.Column{InstitutionsColumns[7]},
+			},
+			{
+				Name:    "institution_s2_cell",
+				Unique:  false,
+				Columns: []*schema.Column{InstitutionsColumns[14]},
 			},
 		},
 	}
@@ -1020,8 +1171,12 @@ var (
 		BanListEntriesTable,
 		CertificationsTable,
 		ChildrenTable,
+		CityEvaluationsTable,
+		CityEvaluationItemsTable,
 		ComplaintsTable,
 		EnrolmentsTable,
+		EvaluationItemsTable,
+		EvaluationSchemesTable,
 		FilingsTable,
 		FilingEventsTable,
 		FindingsTable,
@@ -1064,6 +1219,16 @@ func init() {
 		Table:          "children",
 		IncrementStart: func(i int) *int { return &i }(8589934592),
 	}
+	CityEvaluationsTable.ForeignKeys[0].RefTable = EvaluationSchemesTable
+	CityEvaluationsTable.ForeignKeys[1].RefTable = RegionsTable
+	CityEvaluationsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	CityEvaluationItemsTable.ForeignKeys[0].RefTable = CityEvaluationsTable
+	CityEvaluationItemsTable.ForeignKeys[1].RefTable = EvaluationItemsTable
+	CityEvaluationItemsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(98784247808),
+	}
 	ComplaintsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	ComplaintsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
@@ -1073,6 +1238,14 @@ func init() {
 	EnrolmentsTable.ForeignKeys[2].RefTable = SeatsTable
 	EnrolmentsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(17179869184),
+	}
+	EvaluationItemsTable.ForeignKeys[0].RefTable = EvaluationSchemesTable
+	EvaluationItemsTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(103079215104),
+	}
+	EvaluationSchemesTable.ForeignKeys[0].RefTable = RegionsTable
+	EvaluationSchemesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(107374182400),
 	}
 	FilingsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	FilingsTable.Annotation = &entsql.Annotation{

@@ -21,11 +21,23 @@ type Certification func(*sql.Selector)
 // Child is the predicate function for child builders.
 type Child func(*sql.Selector)
 
+// CityEvaluation is the predicate function for cityevaluation builders.
+type CityEvaluation func(*sql.Selector)
+
+// CityEvaluationItem is the predicate function for cityevaluationitem builders.
+type CityEvaluationItem func(*sql.Selector)
+
 // Complaint is the predicate function for complaint builders.
 type Complaint func(*sql.Selector)
 
 // Enrolment is the predicate function for enrolment builders.
 type Enrolment func(*sql.Selector)
+
+// EvaluationItem is the predicate function for evaluationitem builders.
+type EvaluationItem func(*sql.Selector)
+
+// EvaluationScheme is the predicate function for evaluationscheme builders.
+type EvaluationScheme func(*sql.Selector)
 
 // Filing is the predicate function for filing builders.
 type Filing func(*sql.Selector)

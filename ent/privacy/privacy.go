@@ -230,6 +230,54 @@ func (f ChildMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation)
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ChildMutation", m)
 }
 
+// The CityEvaluationQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CityEvaluationQueryRuleFunc func(context.Context, *ent.CityEvaluationQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CityEvaluationQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CityEvaluationQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CityEvaluationQuery", q)
+}
+
+// The CityEvaluationMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CityEvaluationMutationRuleFunc func(context.Context, *ent.CityEvaluationMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CityEvaluationMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CityEvaluationMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CityEvaluationMutation", m)
+}
+
+// The CityEvaluationItemQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type CityEvaluationItemQueryRuleFunc func(context.Context, *ent.CityEvaluationItemQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f CityEvaluationItemQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.CityEvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.CityEvaluationItemQuery", q)
+}
+
+// The CityEvaluationItemMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type CityEvaluationItemMutationRuleFunc func(context.Context, *ent.CityEvaluationItemMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f CityEvaluationItemMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.CityEvaluationItemMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.CityEvaluationItemMutation", m)
+}
+
 // The ComplaintQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type ComplaintQueryRuleFunc func(context.Context, *ent.ComplaintQuery) error
@@ -276,6 +324,54 @@ func (f EnrolmentMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EnrolmentMutation", m)
+}
+
+// The EvaluationItemQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EvaluationItemQueryRuleFunc func(context.Context, *ent.EvaluationItemQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EvaluationItemQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvaluationItemQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EvaluationItemQuery", q)
+}
+
+// The EvaluationItemMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EvaluationItemMutationRuleFunc func(context.Context, *ent.EvaluationItemMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EvaluationItemMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EvaluationItemMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EvaluationItemMutation", m)
+}
+
+// The EvaluationSchemeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type EvaluationSchemeQueryRuleFunc func(context.Context, *ent.EvaluationSchemeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f EvaluationSchemeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.EvaluationSchemeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.EvaluationSchemeQuery", q)
+}
+
+// The EvaluationSchemeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type EvaluationSchemeMutationRuleFunc func(context.Context, *ent.EvaluationSchemeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f EvaluationSchemeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.EvaluationSchemeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.EvaluationSchemeMutation", m)
 }
 
 // The FilingQueryRuleFunc type is an adapter to allow the use of ordinary

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -16,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
 )
 
 // Institution is a childcare provider registered with a health commission:
@@ -79,6 +81,21 @@ func (Institution) Fields() []ent.Field {
 			Optional().
 			Nillable().
 			Comment("WGS-84 longitude in degrees."),
+		field.Int64("s2_cell").
+			Optional().
+			Nillable().
+			Comment("S2 leaf cell of (latitude, longitude) as a signed int64; set by a hook whenever the coordinates change, null without them. The spatial index of nearbyInstitutions.").
+			Annotations(entgql.Skip(entgql.SkipAll)),
+		field.Int("monthly_fee").
+			NonNegative().
+			Optional().
+			Nillable().
+			Comment("Published monthly fee for full-day care, in yuan (市场价 or 协议价)."),
+		field.Int("inclusive_monthly_fee").
+			NonNegative().
+			Optional().
+			Nillable().
+			Comment("普惠 monthly fee for full-day care, in yuan; what parents pay while the institution holds a valid inclusive designation."),
 		field.Enum("status").
 			Values("PREPARING", "OPERATING", "SUSPENDED", "CLOSED").
 			Default("OPERATING").
@@ -92,7 +109,56 @@ func (Institution) Fields() []ent.Field {
 
 // Hooks of the Institution.
 func (Institution) Hooks() []ent.Hook {
-	return []ent.Hook{validServiceModes}
+	return []ent.Hook{validServiceModes, maintainS2Cell}
+}
+
+// maintainS2Cell keeps s2_cell equal to the leaf cell of the coordinates
+// (null when either is missing), so the spatial index can never disagree
+// with them. A bulk update must set both coordinates or neither: the old
+// values of many rows are not at hand.
+func maintainS2Cell(next ent.Mutator) ent.Mutator {
+	return ent.MutateFunc(func(ctx context.Context, mu ent.Mutation) (ent.Value, error) {
+		m, ok := mu.(*gen.InstitutionMutation)
+		if !ok {
+			return next.Mutate(ctx, mu)
+		}
+		lat, latSet := m.Latitude()
+		lng, lngSet := m.Longitude()
+		latCleared, lngCleared := m.LatitudeCleared(), m.LongitudeCleared()
+		if !latSet && !lngSet && !latCleared && !lngCleared {
+			m.ResetS2Cell() // only the coordinates decide the cell
+			return next.Mutate(ctx, mu)
+		}
+		if !m.Op().Is(ent.OpCreate) && (!latSet && !latCleared || !lngSet && !lngCleared) {
+			if !m.Op().Is(ent.OpUpdateOne) {
+				return nil, apperr.Invalid("latitude", "a bulk update must set latitude and longitude together")
+			}
+			if !latSet && !latCleared {
+				old, err := m.OldLatitude(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("institution s2 cell: old latitude: %w", err)
+				}
+				if old != nil {
+					lat, latSet = *old, true
+				}
+			}
+			if !lngSet && !lngCleared {
+				old, err := m.OldLongitude(ctx)
+				if err != nil {
+					return nil, fmt.Errorf("institution s2 cell: old longitude: %w", err)
+				}
+				if old != nil {
+					lng, lngSet = *old, true
+				}
+			}
+		}
+		if latSet && lngSet && !latCleared && !lngCleared {
+			m.SetS2Cell(s2cell.ID(lat, lng))
+		} else {
+			m.ClearS2Cell()
+		}
+		return next.Mutate(ctx, mu)
+	})
 }
 
 // validServiceModes requires at least one known, non-repeated service mode.
@@ -163,6 +229,8 @@ func (Institution) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("region_id"),
 		index.Fields("form"),
+		// nearbyInstitutions scans ranges of this column.
+		index.Fields("s2_cell"),
 	}
 }
 

@@ -105,6 +105,7 @@ func (l *loader) run(ctx context.Context) error {
 			l.progress(kpistore.DailyCheckTable, 1, 1, true)
 			return nil
 		},
+		l.writeEvaluation,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {

@@ -6,6 +6,7 @@
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
 //	/templates/ import templates, /templates/{entity}.xlsx or .csv
+//	/evaluations/{id}.xlsx  a city's self-evaluation table (internal/evaluation)
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //	/metrics    Prometheus metrics, only when Config.Metrics is set (no
@@ -54,6 +55,10 @@ type Config struct {
 	// TracerProvider, when set, gets a span per request (internal/tracing),
 	// the caller's W3C trace context continued.
 	TracerProvider trace.TracerProvider
+	// Evaluations, when set, serves GET /evaluations/{id}.xlsx (the
+	// demonstration-city self-evaluation table, internal/evaluation); wrap
+	// it in the same authenticator and rate limiter as GraphQL.
+	Evaluations http.Handler
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -108,6 +113,9 @@ func New(cfg Config) *Server {
 	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
 	mux.Handle("/templates/", export.TemplateHandler())
 	// Further pages are mounted here, above the catch-all.
+	if cfg.Evaluations != nil {
+		mux.Handle("/evaluations/", withTimeout(cfg.Evaluations, cfg.RequestTimeout))
+	}
 	mux.HandleFunc("/", notFound)
 	handler := withCompression(mux)
 	if cfg.TracerProvider != nil {
