@@ -34,7 +34,7 @@ import (
 // Data, PostgreSQL: a copy of the province demo database NEARBY_TEMPLATE
 // (default bench_province, seeded by `server seed --scale province`; read
 // only, used as CREATE DATABASE … TEMPLATE) migrated to head, which also
-// runs the S2 backfill of migration places_s2_evaluation. When the copy is
+// runs the S2 backfill of migration data_workflows_ops. When the copy is
 // impossible (no template, busy template) or on SQLite, institutions are
 // generated: 5,000 filed institutions in 14 city clusters over Liaoning's
 // extent, 40 seats and 25 FULL_DAY children each (the demo's proportions).

@@ -24,11 +24,18 @@ var dataFixes = map[string]func(ctx context.Context, tx Execer) error{
 	"data_identity_unique": DeduplicateIdentities,
 }
 
-// postFixes run in a migration's transaction after its statements, for
-// migrations whose new tables are filled from existing rows (same keying).
-// They get the dialect: the rows they write carry dates as parameters.
-var postFixes = map[string]func(ctx context.Context, tx *sql.Tx, dialect string) error{
-	"filing_history": BackfillFilingHistory,
+// postFixes run in a migration's transaction after its statements, in
+// order, for migrations whose new tables or columns are filled from
+// existing rows where SQL alone cannot compute them (same keying as
+// dataFixes). They get the dialect: the rows they write carry dates as
+// parameters.
+var postFixes = map[string][]func(ctx context.Context, tx *sql.Tx, dialect string) error{
+	// Filing history, finding states, complaint deadlines (issue 10 §1–2);
+	// S2 cells of the nearby search (issue 10 §3).
+	"data_workflows_ops": {
+		BackfillFilingHistory,
+		func(ctx context.Context, tx *sql.Tx, _ string) error { return BackfillS2Cells(ctx, tx) },
+	},
 }
 
 // BackfillFilingHistory writes the FilingEvent history of the filings that
@@ -147,13 +154,6 @@ func fillCreated(ctx context.Context, tx Execer, dialectName string, stmts []str
 				}
 				break
 			}
-// Backfills run in a migration's transaction after its statements, for
-// migrations that add a column whose value existing rows need and that SQL
-// cannot compute. Keyed by description like dataFixes.
-var backfills = map[string]func(ctx context.Context, tx Queryer) error{
-	"places_s2_evaluation": BackfillS2Cells,
-}
-
 // Queryer is what a backfill needs of a transaction.
 type Queryer interface {
 	Execer
@@ -162,7 +162,7 @@ type Queryer interface {
 
 // BackfillS2Cells sets institutions.s2_cell, the spatial index of
 // nearbyInstitutions, for rows with coordinates (migration
-// places_s2_evaluation adds the column; from then on the Institution hook
+// data_workflows_ops adds the column; from then on the Institution hook
 // keeps it). The S2 cell is computed in Go, so rows are read and updated
 // one by one; values are integers written literally (portable, no
 // placeholders). Re-running it writes the same values.

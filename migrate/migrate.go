@@ -205,18 +205,13 @@ func applyFile(ctx context.Context, conn *sql.Conn, name string, f atlas.File) (
 			return fmt.Errorf("migrate: %s statement %d: %w", f.Name(), i+1, err)
 		}
 	}
-	if fix, ok := postFixes[f.Desc()]; ok {
+	for _, fix := range postFixes[f.Desc()] {
 		if err := fix(ctx, tx, name); err != nil {
 			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
 		}
 	}
 	if err := fillCreated(ctx, tx, name, stmts); err != nil {
 		return fmt.Errorf("migrate: %s: %w", f.Name(), err)
-	}
-	if fill, ok := backfills[f.Desc()]; ok {
-		if err := fill(ctx, tx); err != nil {
-			return fmt.Errorf("migrate: %s: %w", f.Name(), err)
-		}
 	}
 	if name == dialect.SQLite {
 		if err := foreignKeyCheck(ctx, tx); err != nil {

@@ -347,7 +347,7 @@ func (b *batch) importChunked(file io.ReaderAt, size int64, t *table) (*Result, 
 	}
 	defer t2.close()
 	b.mapHeader(t2)
-	b.seen = map[keyHash]int{}
+	b.seen = nil // keys are known distinct now: each chunk checks its own only
 	res.Created, res.Updated, res.Unchanged = 0, 0, 0
 	tx, err := b.client.Tx(b.ctx)
 	if err != nil {
