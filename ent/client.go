@@ -21,6 +21,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -58,6 +60,10 @@ type Client struct {
 	Child *ChildClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChunk is the client for interacting with the DataChunk builders.
+	DataChunk *DataChunkClient
+	// DataJob is the client for interacting with the DataJob builders.
+	DataJob *DataJobClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
 	// Filing is the client for interacting with the Filing builders.
@@ -107,6 +113,8 @@ func (c *Client) init() {
 	c.Certification = NewCertificationClient(c.config)
 	c.Child = NewChildClient(c.config)
 	c.Complaint = NewComplaintClient(c.config)
+	c.DataChunk = NewDataChunkClient(c.config)
+	c.DataJob = NewDataJobClient(c.config)
 	c.Enrolment = NewEnrolmentClient(c.config)
 	c.Filing = NewFilingClient(c.config)
 	c.Finding = NewFindingClient(c.config)
@@ -221,6 +229,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChunk:            NewDataChunkClient(cfg),
+		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
@@ -262,6 +272,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChunk:            NewDataChunkClient(cfg),
+		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		Finding:              NewFindingClient(cfg),
@@ -308,10 +320,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.DataChunk, c.DataJob, c.Enrolment, c.Filing, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target,
 	} {
 		n.Use(hooks...)
 	}
@@ -322,10 +334,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.Finding, c.HealthRecord, c.IdempotencyRecord,
-		c.Incident, c.InclusiveDesignation, c.Inspection, c.Institution,
-		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
-		c.Target,
+		c.DataChunk, c.DataJob, c.Enrolment, c.Filing, c.Finding, c.HealthRecord,
+		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
+		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.Survey, c.Target,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -346,6 +358,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Child.mutate(ctx, m)
 	case *ComplaintMutation:
 		return c.Complaint.mutate(ctx, m)
+	case *DataChunkMutation:
+		return c.DataChunk.mutate(ctx, m)
+	case *DataJobMutation:
+		return c.DataJob.mutate(ctx, m)
 	case *EnrolmentMutation:
 		return c.Enrolment.mutate(ctx, m)
 	case *FilingMutation:
@@ -1264,6 +1280,306 @@ func (c *ComplaintClient) mutate(ctx context.Context, m *ComplaintMutation) (Val
 		return (&ComplaintDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Complaint mutation op: %q", m.Op())
+	}
+}
+
+// DataChunkClient is a client for the DataChunk schema.
+type DataChunkClient struct {
+	config
+}
+
+// NewDataChunkClient returns a client for the DataChunk from the given config.
+func NewDataChunkClient(c config) *DataChunkClient {
+	return &DataChunkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datachunk.Hooks(f(g(h())))`.
+func (c *DataChunkClient) Use(hooks ...Hook) {
+	c.hooks.DataChunk = append(c.hooks.DataChunk, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datachunk.Intercept(f(g(h())))`.
+func (c *DataChunkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataChunk = append(c.inters.DataChunk, interceptors...)
+}
+
+// Create returns a builder for creating a DataChunk entity.
+func (c *DataChunkClient) Create() *DataChunkCreate {
+	mutation := newDataChunkMutation(c.config, OpCreate)
+	return &DataChunkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataChunk entities.
+func (c *DataChunkClient) CreateBulk(builders ...*DataChunkCreate) *DataChunkCreateBulk {
+	return &DataChunkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataChunkClient) MapCreateBulk(slice any, setFunc func(*DataChunkCreate, int)) *DataChunkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataChunkCreateBulk{err: fmt.Errorf("calling to DataChunkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataChunkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataChunkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataChunk.
+func (c *DataChunkClient) Update() *DataChunkUpdate {
+	mutation := newDataChunkMutation(c.config, OpUpdate)
+	return &DataChunkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataChunkClient) UpdateOne(_m *DataChunk) *DataChunkUpdateOne {
+	mutation := newDataChunkMutation(c.config, OpUpdateOne, withDataChunk(_m))
+	return &DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataChunkClient) UpdateOneID(id int) *DataChunkUpdateOne {
+	mutation := newDataChunkMutation(c.config, OpUpdateOne, withDataChunkID(id))
+	return &DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataChunk.
+func (c *DataChunkClient) Delete() *DataChunkDelete {
+	mutation := newDataChunkMutation(c.config, OpDelete)
+	return &DataChunkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataChunkClient) DeleteOne(_m *DataChunk) *DataChunkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataChunkClient) DeleteOneID(id int) *DataChunkDeleteOne {
+	builder := c.Delete().Where(datachunk.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataChunkDeleteOne{builder}
+}
+
+// Query returns a query builder for DataChunk.
+func (c *DataChunkClient) Query() *DataChunkQuery {
+	return &DataChunkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataChunk},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataChunk entity by its id.
+func (c *DataChunkClient) Get(ctx context.Context, id int) (*DataChunk, error) {
+	return c.Query().Where(datachunk.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataChunkClient) GetX(ctx context.Context, id int) *DataChunk {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJob queries the job edge of a DataChunk.
+func (c *DataChunkClient) QueryJob(_m *DataChunk) *DataJobQuery {
+	query := (&DataJobClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(datachunk.Table, datachunk.FieldID, id),
+			sqlgraph.To(datajob.Table, datajob.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, datachunk.JobTable, datachunk.JobColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DataChunkClient) Hooks() []Hook {
+	hooks := c.hooks.DataChunk
+	return append(hooks[:len(hooks):len(hooks)], datachunk.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataChunkClient) Interceptors() []Interceptor {
+	return c.inters.DataChunk
+}
+
+func (c *DataChunkClient) mutate(ctx context.Context, m *DataChunkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataChunkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataChunkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataChunkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataChunk mutation op: %q", m.Op())
+	}
+}
+
+// DataJobClient is a client for the DataJob schema.
+type DataJobClient struct {
+	config
+}
+
+// NewDataJobClient returns a client for the DataJob from the given config.
+func NewDataJobClient(c config) *DataJobClient {
+	return &DataJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datajob.Hooks(f(g(h())))`.
+func (c *DataJobClient) Use(hooks ...Hook) {
+	c.hooks.DataJob = append(c.hooks.DataJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datajob.Intercept(f(g(h())))`.
+func (c *DataJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataJob = append(c.inters.DataJob, interceptors...)
+}
+
+// Create returns a builder for creating a DataJob entity.
+func (c *DataJobClient) Create() *DataJobCreate {
+	mutation := newDataJobMutation(c.config, OpCreate)
+	return &DataJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataJob entities.
+func (c *DataJobClient) CreateBulk(builders ...*DataJobCreate) *DataJobCreateBulk {
+	return &DataJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataJobClient) MapCreateBulk(slice any, setFunc func(*DataJobCreate, int)) *DataJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataJobCreateBulk{err: fmt.Errorf("calling to DataJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataJob.
+func (c *DataJobClient) Update() *DataJobUpdate {
+	mutation := newDataJobMutation(c.config, OpUpdate)
+	return &DataJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataJobClient) UpdateOne(_m *DataJob) *DataJobUpdateOne {
+	mutation := newDataJobMutation(c.config, OpUpdateOne, withDataJob(_m))
+	return &DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataJobClient) UpdateOneID(id int) *DataJobUpdateOne {
+	mutation := newDataJobMutation(c.config, OpUpdateOne, withDataJobID(id))
+	return &DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataJob.
+func (c *DataJobClient) Delete() *DataJobDelete {
+	mutation := newDataJobMutation(c.config, OpDelete)
+	return &DataJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataJobClient) DeleteOne(_m *DataJob) *DataJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataJobClient) DeleteOneID(id int) *DataJobDeleteOne {
+	builder := c.Delete().Where(datajob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataJobDeleteOne{builder}
+}
+
+// Query returns a query builder for DataJob.
+func (c *DataJobClient) Query() *DataJobQuery {
+	return &DataJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataJob entity by its id.
+func (c *DataJobClient) Get(ctx context.Context, id int) (*DataJob, error) {
+	return c.Query().Where(datajob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataJobClient) GetX(ctx context.Context, id int) *DataJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryChunks queries the chunks edge of a DataJob.
+func (c *DataJobClient) QueryChunks(_m *DataJob) *DataChunkQuery {
+	query := (&DataChunkClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(datajob.Table, datajob.FieldID, id),
+			sqlgraph.To(datachunk.Table, datachunk.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, datajob.ChunksTable, datajob.ChunksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DataJobClient) Hooks() []Hook {
+	hooks := c.hooks.DataJob
+	return append(hooks[:len(hooks):len(hooks)], datajob.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataJobClient) Interceptors() []Interceptor {
+	return c.inters.DataJob
+}
+
+func (c *DataJobClient) mutate(ctx context.Context, m *DataJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataJob mutation op: %q", m.Op())
 	}
 }
 
@@ -3974,14 +4290,14 @@ func (c *TargetClient) mutate(ctx context.Context, m *TargetMutation) (Value, er
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, DataChunk,
+		DataJob, Enrolment, Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
 		ServerSecret, Staff, Survey, Target []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
+		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, DataChunk,
+		DataJob, Enrolment, Filing, Finding, HealthRecord, IdempotencyRecord, Incident,
 		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
 		ServerSecret, Staff, Survey, Target []ent.Interceptor
 	}

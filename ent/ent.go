@@ -18,6 +18,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -100,6 +102,8 @@ func checkColumn(t, c string) error {
 			certification.Table:        certification.ValidColumn,
 			child.Table:                child.ValidColumn,
 			complaint.Table:            complaint.ValidColumn,
+			datachunk.Table:            datachunk.ValidColumn,
+			datajob.Table:              datajob.ValidColumn,
 			enrolment.Table:            enrolment.ValidColumn,
 			filing.Table:               filing.ValidColumn,
 			finding.Table:              finding.ValidColumn,

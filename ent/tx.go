@@ -26,6 +26,10 @@ type Tx struct {
 	Child *ChildClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChunk is the client for interacting with the DataChunk builders.
+	DataChunk *DataChunkClient
+	// DataJob is the client for interacting with the DataJob builders.
+	DataJob *DataJobClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
 	// Filing is the client for interacting with the Filing builders.
@@ -195,6 +199,8 @@ func (tx *Tx) init() {
 	tx.Certification = NewCertificationClient(tx.config)
 	tx.Child = NewChildClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
+	tx.DataChunk = NewDataChunkClient(tx.config)
+	tx.DataJob = NewDataJobClient(tx.config)
 	tx.Enrolment = NewEnrolmentClient(tx.config)
 	tx.Filing = NewFilingClient(tx.config)
 	tx.Finding = NewFindingClient(tx.config)
