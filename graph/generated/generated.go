@@ -49,6 +49,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	DataJob() DataJobResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Region() RegionResolver
@@ -185,6 +186,36 @@ type ComplexityRoot struct {
 		Index   func(childComplexity int) int
 		Outcome func(childComplexity int) int
 		Record  func(childComplexity int) int
+	}
+
+	DataJob struct {
+		CreatedAt      func(childComplexity int) int
+		CreatedCount   func(childComplexity int) int
+		DownloadURL    func(childComplexity int) int
+		DryRun         func(childComplexity int) int
+		Entity         func(childComplexity int) int
+		ErrorCount     func(childComplexity int) int
+		ErrorMessage   func(childComplexity int) int
+		ErrorReportURL func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		FileName       func(childComplexity int) int
+		FinishedAt     func(childComplexity int) int
+		Format         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		RowErrors      func(childComplexity int) int
+		RowsDone       func(childComplexity int) int
+		RowsTotal      func(childComplexity int) int
+		State          func(childComplexity int) int
+		UnchangedCount func(childComplexity int) int
+		UpdatedCount   func(childComplexity int) int
+	}
+
+	DataRowError struct {
+		Code    func(childComplexity int) int
+		Column  func(childComplexity int) int
+		Message func(childComplexity int) int
+		Row     func(childComplexity int) int
 	}
 
 	Enrolment struct {
@@ -449,6 +480,8 @@ type ComplexityRoot struct {
 		CreateStaff                func(childComplexity int, input model.CreateStaffInput) int
 		CreateSurvey               func(childComplexity int, input ent.CreateSurveyInput) int
 		CreateTarget               func(childComplexity int, input ent.CreateTargetInput) int
+		ExportData                 func(childComplexity int, entity model.DataEntity, where *model.DataExportFilter, format *schematype.DataFormat) int
+		ImportData                 func(childComplexity int, entity model.DataEntity, file graphql.Upload, dryRun *bool) int
 		RecordDailyChecks          func(childComplexity int, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) int
 		UpdateCertification        func(childComplexity int, id int, input ent.UpdateCertificationInput) int
 		UpdateChild                func(childComplexity int, id int, input model.UpdateChildInput) int
@@ -507,8 +540,10 @@ type ComplexityRoot struct {
 		Children              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChildOrder, where *ent.ChildWhereInput) int
 		Complaints            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
 		Enrolments            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder, where *ent.EnrolmentWhereInput) int
+		ExportJob             func(childComplexity int, id int) int
 		Filings               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder, where *ent.FilingWhereInput) int
 		HealthRecords         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder, where *ent.HealthRecordWhereInput) int
+		ImportJob             func(childComplexity int, id int) int
 		Incidents             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		InclusiveDesignations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
 		IndicatorBreakdown    func(childComplexity int, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) int
@@ -671,6 +706,12 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type DataJobResolver interface {
+	Entity(ctx context.Context, obj *ent.DataJob) (model.DataEntity, error)
+
+	ErrorReportURL(ctx context.Context, obj *ent.DataJob) (*string, error)
+	DownloadURL(ctx context.Context, obj *ent.DataJob) (*string, error)
+}
 type MutationResolver interface {
 	CreateRegion(ctx context.Context, input ent.CreateRegionInput) (*ent.Region, error)
 	UpdateRegion(ctx context.Context, id int, input ent.UpdateRegionInput) (*ent.Region, error)
@@ -708,6 +749,8 @@ type MutationResolver interface {
 	UpdateTarget(ctx context.Context, id int, input ent.UpdateTargetInput) (*ent.Target, error)
 	CreateBanListEntry(ctx context.Context, input model.CreateBanListEntryInput) (*ent.BanListEntry, error)
 	RecordDailyChecks(ctx context.Context, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) ([]model.DailyCheckResult, error)
+	ImportData(ctx context.Context, entity model.DataEntity, file graphql.Upload, dryRun *bool) (*ent.DataJob, error)
+	ExportData(ctx context.Context, entity model.DataEntity, where *model.DataExportFilter, format *schematype.DataFormat) (*ent.DataJob, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -730,6 +773,8 @@ type QueryResolver interface {
 	Staff(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) (*ent.StaffConnection, error)
 	Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
+	ImportJob(ctx context.Context, id int) (*ent.DataJob, error)
+	ExportJob(ctx context.Context, id int) (*ent.DataJob, error)
 	IndicatorCatalog(ctx context.Context) ([]model.Indicator, error)
 	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
@@ -1271,6 +1316,152 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DailyCheckResult.Record(childComplexity), true
+
+	case "DataJob.createdAt":
+		if e.ComplexityRoot.DataJob.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.CreatedAt(childComplexity), true
+	case "DataJob.createdCount":
+		if e.ComplexityRoot.DataJob.CreatedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.CreatedCount(childComplexity), true
+	case "DataJob.downloadURL":
+		if e.ComplexityRoot.DataJob.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.DownloadURL(childComplexity), true
+	case "DataJob.dryRun":
+		if e.ComplexityRoot.DataJob.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.DryRun(childComplexity), true
+	case "DataJob.entity":
+		if e.ComplexityRoot.DataJob.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Entity(childComplexity), true
+	case "DataJob.errorCount":
+		if e.ComplexityRoot.DataJob.ErrorCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorCount(childComplexity), true
+	case "DataJob.errorMessage":
+		if e.ComplexityRoot.DataJob.ErrorMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorMessage(childComplexity), true
+	case "DataJob.errorReportURL":
+		if e.ComplexityRoot.DataJob.ErrorReportURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorReportURL(childComplexity), true
+	case "DataJob.expiresAt":
+		if e.ComplexityRoot.DataJob.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ExpiresAt(childComplexity), true
+	case "DataJob.fileName":
+		if e.ComplexityRoot.DataJob.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.FileName(childComplexity), true
+	case "DataJob.finishedAt":
+		if e.ComplexityRoot.DataJob.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.FinishedAt(childComplexity), true
+	case "DataJob.format":
+		if e.ComplexityRoot.DataJob.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Format(childComplexity), true
+	case "DataJob.id":
+		if e.ComplexityRoot.DataJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ID(childComplexity), true
+	case "DataJob.kind":
+		if e.ComplexityRoot.DataJob.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Kind(childComplexity), true
+	case "DataJob.rowErrors":
+		if e.ComplexityRoot.DataJob.RowErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowErrors(childComplexity), true
+	case "DataJob.rowsDone":
+		if e.ComplexityRoot.DataJob.RowsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowsDone(childComplexity), true
+	case "DataJob.rowsTotal":
+		if e.ComplexityRoot.DataJob.RowsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowsTotal(childComplexity), true
+	case "DataJob.state":
+		if e.ComplexityRoot.DataJob.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.State(childComplexity), true
+	case "DataJob.unchangedCount":
+		if e.ComplexityRoot.DataJob.UnchangedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.UnchangedCount(childComplexity), true
+	case "DataJob.updatedCount":
+		if e.ComplexityRoot.DataJob.UpdatedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.UpdatedCount(childComplexity), true
+
+	case "DataRowError.code":
+		if e.ComplexityRoot.DataRowError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Code(childComplexity), true
+	case "DataRowError.column":
+		if e.ComplexityRoot.DataRowError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Column(childComplexity), true
+	case "DataRowError.message":
+		if e.ComplexityRoot.DataRowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Message(childComplexity), true
+	case "DataRowError.row":
+		if e.ComplexityRoot.DataRowError.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Row(childComplexity), true
 
 	case "Enrolment.child":
 		if e.ComplexityRoot.Enrolment.Child == nil {
@@ -2548,6 +2739,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTarget(childComplexity, args["input"].(ent.CreateTargetInput)), true
+	case "Mutation.exportData":
+		if e.ComplexityRoot.Mutation.ExportData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportData(childComplexity, args["entity"].(model.DataEntity), args["where"].(*model.DataExportFilter), args["format"].(*schematype.DataFormat)), true
+	case "Mutation.importData":
+		if e.ComplexityRoot.Mutation.ImportData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportData(childComplexity, args["entity"].(model.DataEntity), args["file"].(graphql.Upload), args["dryRun"].(*bool)), true
 	case "Mutation.recordDailyChecks":
 		if e.ComplexityRoot.Mutation.RecordDailyChecks == nil {
 			break
@@ -2931,6 +3144,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.EnrolmentOrder), args["where"].(*ent.EnrolmentWhereInput)), true
+	case "Query.exportJob":
+		if e.ComplexityRoot.Query.ExportJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportJob(childComplexity, args["id"].(int)), true
 	case "Query.filings":
 		if e.ComplexityRoot.Query.Filings == nil {
 			break
@@ -2953,6 +3177,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.HealthRecords(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.HealthRecordOrder), args["where"].(*ent.HealthRecordWhereInput)), true
+	case "Query.importJob":
+		if e.ComplexityRoot.Query.ImportJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_importJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ImportJob(childComplexity, args["id"].(int)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -3771,6 +4006,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSurveyInput", ec.unmarshalInputCreateSurveyInput),
 			graphql.NewInputUnmarshaler("CreateTargetInput", ec.unmarshalInputCreateTargetInput),
 			graphql.NewInputUnmarshaler("DailyCheckInput", ec.unmarshalInputDailyCheckInput),
+			graphql.NewInputUnmarshaler("DataExportFilter", ec.unmarshalInputDataExportFilter),
 			graphql.NewInputUnmarshaler("EnrolmentOrder", ec.unmarshalInputEnrolmentOrder),
 			graphql.NewInputUnmarshaler("EnrolmentWhereInput", ec.unmarshalInputEnrolmentWhereInput),
 			graphql.NewInputUnmarshaler("FilingOrder", ec.unmarshalInputFilingOrder),
@@ -3970,6 +4206,240 @@ extend type Mutation {
     "One entry per child (1 to 200, each child once)."
     checks: [DailyCheckInput!]!
   ): [DailyCheckResult!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/data.graphql", Input: `# Bulk import and export of registry data through the background-job queue
+# (internal/jobs). See README "Background jobs".
+
+"""
+A file sent with the request as a part of a multipart/form-data body, as the
+GraphQL multipart request specification says
+(https://github.com/jaydenseric/graphql-multipart-request-spec). Such requests
+need an Authorization header and an Apollo-Require-Preflight header (CSRF) and
+are limited in size (--upload-max-bytes).
+"""
+scalar Upload
+
+
+"""
+The filter of an export: set at most the one field of the exported entity
+(e.g. {institutions: {nameContains: "阳光"}} with entity INSTITUTIONS), written
+exactly as that entity's connection ` + "`" + `where` + "`" + ` argument. Any other field is
+BAD_USER_INPUT (field where).
+"""
+input DataExportFilter {
+  "Filter of a REGIONS export."
+  regions: RegionWhereInput
+  "Filter of a POPULATION_STATS export."
+  populationStats: PopulationStatWhereInput
+  "Filter of a INSTITUTIONS export."
+  institutions: InstitutionWhereInput
+  "Filter of a FILINGS export."
+  filings: FilingWhereInput
+  "Filter of a INCLUSIVE_DESIGNATIONS export."
+  inclusiveDesignations: InclusiveDesignationWhereInput
+  "Filter of a SEATS export."
+  seats: SeatWhereInput
+  "Filter of a STAFF export."
+  staff: StaffWhereInput
+  "Filter of a CERTIFICATIONS export."
+  certifications: CertificationWhereInput
+  "Filter of a BAN_LIST export."
+  banList: BanListEntryWhereInput
+  "Filter of a CHILDREN export."
+  children: ChildWhereInput
+  "Filter of a ENROLMENTS export."
+  enrolments: EnrolmentWhereInput
+  "Filter of a HEALTH_RECORDS export."
+  healthRecords: HealthRecordWhereInput
+  "Filter of a INSPECTIONS export."
+  inspections: InspectionWhereInput
+  "Filter of a FINDINGS export."
+  findings: FindingWhereInput
+  "Filter of a COMPLAINTS export."
+  complaints: ComplaintWhereInput
+  "Filter of a INCIDENTS export."
+  incidents: IncidentWhereInput
+  "Filter of a SURVEYS export."
+  surveys: SurveyWhereInput
+  "Filter of a TARGETS export."
+  targets: TargetWhereInput
+}
+
+"The registry tables that can be imported and exported (the upper-case registry names)."
+enum DataEntity {
+  "Administrative regions (GB/T 2260)."
+  REGIONS
+  "Resident population of under-threes per region and year."
+  POPULATION_STATS
+  "Childcare institutions (托育机构)."
+  INSTITUTIONS
+  "Filings (备案) of institutions."
+  FILINGS
+  "普惠 (inclusive) designations of institutions."
+  INCLUSIVE_DESIGNATIONS
+  "Seats (托位) of institutions."
+  SEATS
+  "Institution staff."
+  STAFF
+  "Certificates of staff."
+  CERTIFICATIONS
+  "The ban list of people barred from childcare work."
+  BAN_LIST
+  "Children (personal data)."
+  CHILDREN
+  "Enrolments of children at institutions."
+  ENROLMENTS
+  "Health records of children (personal data)."
+  HEALTH_RECORDS
+  "Inspections of institutions."
+  INSPECTIONS
+  "Findings of inspections."
+  FINDINGS
+  "Complaints about institutions."
+  COMPLAINTS
+  "Safety incidents at institutions."
+  INCIDENTS
+  "Parent satisfaction surveys."
+  SURVEYS
+  "Plan targets of regions."
+  TARGETS
+}
+
+"File formats of imports and exports."
+enum DataFormat {
+  "Comma-separated values, UTF-8 (a UTF-8 BOM and GB18030 are accepted on import)."
+  CSV
+  "An Excel workbook (.xlsx); the first sheet is read on import."
+  XLSX
+}
+
+"Whether a data job reads a file in or writes rows out."
+enum DataJobKind {
+  "A file read into the database (importData)."
+  IMPORT
+  "Rows written out to a file (exportData)."
+  EXPORT
+}
+
+"Where a data job is. QUEUED and RUNNING change; the others are final."
+enum DataJobState {
+  "Waiting for a worker; poll importJob/exportJob."
+  QUEUED
+  "A worker is on it; rowsDone grows."
+  RUNNING
+  "Done: rows written (a dry run: checked, nothing written) or the export ready at downloadURL."
+  SUCCEEDED
+  "The file has invalid rows: nothing was written. Fix the rows listed in rowErrors (or in the file at errorReportURL) and upload again."
+  FAILED
+  "The job could not run (an unreadable file, a server problem): nothing was written. errorMessage says what; submitting again is safe."
+  ERROR
+}
+
+"One problem with one row (or one cell) of an imported file."
+type DataRowError {
+  "The row's number in the file as a spreadsheet shows it: the header is row 1, the first data row 2."
+  row: Int!
+  "The header of the offending column; null when the problem is the whole row (e.g. a duplicate)."
+  column: String
+  "A stable reason a program can act on, e.g. REQUIRED, INVALID_FORMAT, NOT_FOUND, DUPLICATE, FORBIDDEN."
+  code: String!
+  "What is wrong and how to fix it, in words (the value itself is not repeated)."
+  message: String!
+}
+
+"""
+An import or export on the background queue. Only the principal (token subject
+or API key) who submitted it reads it; for anyone else it does not exist.
+Jobs and their files are deleted 24 hours after they were submitted.
+"""
+type DataJob {
+  "ID of the job; poll importJob(id:) or exportJob(id:) with it."
+  id: ID!
+  "IMPORT or EXPORT."
+  kind: DataJobKind!
+  "The table imported or exported."
+  entity: DataEntity! @goField(forceResolver: true)
+  "The file's format."
+  format: DataFormat!
+  "Where the job is; SUCCEEDED, FAILED and ERROR are final."
+  state: DataJobState!
+  "Imports: true when the file was only checked (nothing is written)."
+  dryRun: Boolean!
+  "Imports: the uploaded file's name."
+  fileName: String
+  "Rows processed so far (updated about once a second while RUNNING)."
+  rowsDone: Int!
+  "Imports: data rows in the file (0 until known). Exports: rows written, once SUCCEEDED."
+  rowsTotal: Int!
+  "Imports: rows created (a dry run: that would be created)."
+  createdCount: Int!
+  "Imports: existing rows updated (matched by their natural key)."
+  updatedCount: Int!
+  "Imports: rows already exactly as in the file."
+  unchangedCount: Int!
+  "Imports: the first 1,000 row errors, in file order; errorCount has them all."
+  rowErrors: [DataRowError!]!
+  "Imports: the number of row errors (may exceed the 1,000 listed)."
+  errorCount: Int!
+  "State ERROR: what went wrong, without internal details."
+  errorMessage: String
+  """
+  Imports in state FAILED: path of the uploaded workbook with an error column
+  added (GET with the same Authorization header), e.g. /imports/42/errors.
+  """
+  errorReportURL: String
+  """
+  Exports in state SUCCEEDED: path of the file (GET with the same Authorization
+  header), e.g. /exports/42; null before and after expiry.
+  """
+  downloadURL: String
+  "When the job was submitted."
+  createdAt: Time!
+  "When it ended; null while QUEUED or RUNNING."
+  finishedAt: Time
+  "When the job and its files are deleted (24 hours after submission)."
+  expiresAt: Time!
+}
+
+extend type Query {
+  "An import job of the viewer's; null when there is none with this ID (or it is another principal's, or expired)."
+  importJob("The ID importData returned." id: ID!): DataJob
+  "An export job of the viewer's; null when there is none with this ID (or it is another principal's, or expired)."
+  exportJob("The ID exportData returned." id: ID!): DataJob
+}
+
+extend type Mutation {
+  """
+  Imports a CSV or XLSX file of one table, as the viewer: every row is checked
+  and written with the viewer's write permissions, all rows or none. Send it as
+  a multipart request (README "Background jobs") with the headers
+  Authorization and Apollo-Require-Preflight. A file up to 1 MiB is imported
+  within the request and the job comes back finished (SUCCEEDED or FAILED);
+  a larger one comes back QUEUED: poll importJob(id:). Oversized uploads are
+  refused with UPLOAD_TOO_LARGE (HTTP 413).
+  """
+  importData(
+    "The table the file holds (use the template of the same name)."
+    entity: DataEntity!
+    "The file: .csv or .xlsx, by its name's extension."
+    file: Upload!
+    "true: check every row and report errors, write nothing."
+    dryRun: Boolean = false
+  ): DataJob!
+  """
+  Exports the rows of one table the viewer may read (masked as the viewer sees
+  them) into a file, in the background: poll exportJob(id:) until SUCCEEDED,
+  then GET its downloadURL with the same Authorization header within 24 hours.
+  """
+  exportData(
+    "The table to export."
+    entity: DataEntity!
+    "Only rows matching this filter (the field of the exported entity); null exports every row the viewer may read."
+    where: DataExportFilter
+    "The file format; XLSX when omitted."
+    format: DataFormat = XLSX
+  ): DataJob!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -11904,6 +12374,66 @@ func (ec *executionContext) childFields_DailyCheckResult(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type DailyCheckResult", field.Name)
 }
 
+func (ec *executionContext) childFields_DataJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataJob_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_DataJob_kind(ctx, field)
+	case "entity":
+		return ec.fieldContext_DataJob_entity(ctx, field)
+	case "format":
+		return ec.fieldContext_DataJob_format(ctx, field)
+	case "state":
+		return ec.fieldContext_DataJob_state(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_DataJob_dryRun(ctx, field)
+	case "fileName":
+		return ec.fieldContext_DataJob_fileName(ctx, field)
+	case "rowsDone":
+		return ec.fieldContext_DataJob_rowsDone(ctx, field)
+	case "rowsTotal":
+		return ec.fieldContext_DataJob_rowsTotal(ctx, field)
+	case "createdCount":
+		return ec.fieldContext_DataJob_createdCount(ctx, field)
+	case "updatedCount":
+		return ec.fieldContext_DataJob_updatedCount(ctx, field)
+	case "unchangedCount":
+		return ec.fieldContext_DataJob_unchangedCount(ctx, field)
+	case "rowErrors":
+		return ec.fieldContext_DataJob_rowErrors(ctx, field)
+	case "errorCount":
+		return ec.fieldContext_DataJob_errorCount(ctx, field)
+	case "errorMessage":
+		return ec.fieldContext_DataJob_errorMessage(ctx, field)
+	case "errorReportURL":
+		return ec.fieldContext_DataJob_errorReportURL(ctx, field)
+	case "downloadURL":
+		return ec.fieldContext_DataJob_downloadURL(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DataJob_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_DataJob_finishedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DataJob_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataJob", field.Name)
+}
+
+func (ec *executionContext) childFields_DataRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_DataRowError_row(ctx, field)
+	case "column":
+		return ec.fieldContext_DataRowError_column(ctx, field)
+	case "code":
+		return ec.fieldContext_DataRowError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_DataRowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataRowError", field.Name)
+}
+
 func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13616,6 +14146,66 @@ func (ec *executionContext) field_Mutation_createTarget_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.DataEntity, error) {
+			return ec.unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.DataExportFilter, error) {
+			return ec.unmarshalODataExportFilter2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataExportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*schematype.DataFormat, error) {
+			return ec.unmarshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.DataEntity, error) {
+			return ec.unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordDailyChecks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14366,6 +14956,20 @@ func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_exportJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_filings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14471,6 +15075,20 @@ func (ec *executionContext) field_Query_healthRecords_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_importJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -17776,6 +18394,567 @@ func (ec *executionContext) fieldContext_DailyCheckResult_record(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DataJob_id(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DataJob_kind(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
+			return ec.marshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataJobKind")
+}
+
+func (ec *executionContext) _DataJob_entity(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DataEntity) graphql.Marshaler {
+			return ec.marshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "DataEntity")
+}
+
+func (ec *executionContext) _DataJob_format(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
+			return ec.marshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataFormat")
+}
+
+func (ec *executionContext) _DataJob_state(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
+			return ec.marshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataJobState")
+}
+
+func (ec *executionContext) _DataJob_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DataJob_fileName(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_rowsTotal(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_createdCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_createdCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_createdCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_updatedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_updatedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_updatedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_unchangedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnchangedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_unchangedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_rowErrors(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.DataRowError) graphql.Marshaler {
+			return ec.marshalNDataRowError2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataRowError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataJob_errorCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_errorMessage(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataJob_errorReportURL(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorReportURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().ErrorReportURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorReportURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_downloadURL(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_downloadURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_downloadURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataJob_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataJob_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataRowError_row(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataRowError_column(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataRowError_message(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
 }
 
 func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
@@ -23748,6 +24927,94 @@ func (ec *executionContext) fieldContext_Mutation_recordDailyChecks(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportData(ctx, fc.Args["entity"].(model.DataEntity), fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportData(ctx, fc.Args["entity"].(model.DataEntity), fc.Args["where"].(*model.DataExportFilter), fc.Args["format"].(*schematype.DataFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25095,6 +26362,94 @@ func (ec *executionContext) fieldContext_Query_targets(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_targets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_importJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_importJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ImportJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_importJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_importJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33575,6 +34930,167 @@ func (ec *executionContext) unmarshalInputDailyCheckInput(ctx context.Context, o
 func UnmarshalDailyCheckInput(ctx context.Context, raw any) (model.DailyCheckInput, error) {
 	var out model.DailyCheckInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DailyCheckInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDataExportFilter(ctx context.Context, obj any) (model.DataExportFilter, error) {
+	var it model.DataExportFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regions", "populationStats", "institutions", "filings", "inclusiveDesignations", "seats", "staff", "certifications", "banList", "children", "enrolments", "healthRecords", "inspections", "findings", "complaints", "incidents", "surveys", "targets"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalORegionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "populationStats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("populationStats"))
+			data, err := ec.unmarshalOPopulationStatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐPopulationStatWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PopulationStats = data
+		case "institutions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("institutions"))
+			data, err := ec.unmarshalOInstitutionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitutionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Institutions = data
+		case "filings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filings"))
+			data, err := ec.unmarshalOFilingWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filings = data
+		case "inclusiveDesignations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveDesignations"))
+			data, err := ec.unmarshalOInclusiveDesignationWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInclusiveDesignationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveDesignations = data
+		case "seats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seats"))
+			data, err := ec.unmarshalOSeatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSeatWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seats = data
+		case "staff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staff"))
+			data, err := ec.unmarshalOStaffWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐStaffWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Staff = data
+		case "certifications":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("certifications"))
+			data, err := ec.unmarshalOCertificationWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCertificationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Certifications = data
+		case "banList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("banList"))
+			data, err := ec.unmarshalOBanListEntryWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐBanListEntryWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BanList = data
+		case "children":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("children"))
+			data, err := ec.unmarshalOChildWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐChildWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Children = data
+		case "enrolments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrolments"))
+			data, err := ec.unmarshalOEnrolmentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEnrolmentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enrolments = data
+		case "healthRecords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthRecords"))
+			data, err := ec.unmarshalOHealthRecordWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐHealthRecordWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HealthRecords = data
+		case "inspections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspections"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inspections = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOFindingWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFindingWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "complaints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaints"))
+			data, err := ec.unmarshalOComplaintWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Complaints = data
+		case "incidents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidents"))
+			data, err := ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncidentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Incidents = data
+		case "surveys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surveys"))
+			data, err := ec.unmarshalOSurveyWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSurveyWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Surveys = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐTargetWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDataExportFilter unmarshals raw into the DataExportFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDataExportFilter(ctx context.Context, raw any) (model.DataExportFilter, error) {
+	var out model.DataExportFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DataExportFilter", raw, &out)
 	return out, err
 }
 
@@ -45297,6 +46813,185 @@ func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var dataJobImplementors = []string{"DataJob"}
+
+func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, obj *ent.DataJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataJob")
+		case "id":
+			out.Values[i] = ec._DataJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._DataJob_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_entity(ctx, field, obj)
+				})
+		case "format":
+			out.Values[i] = ec._DataJob_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._DataJob_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dryRun":
+			out.Values[i] = ec._DataJob_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fileName":
+			out.Values[i] = ec._DataJob_fileName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsDone":
+			out.Values[i] = ec._DataJob_rowsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsTotal":
+			out.Values[i] = ec._DataJob_rowsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdCount":
+			out.Values[i] = ec._DataJob_createdCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedCount":
+			out.Values[i] = ec._DataJob_updatedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unchangedCount":
+			out.Values[i] = ec._DataJob_unchangedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowErrors":
+			out.Values[i] = ec._DataJob_rowErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorCount":
+			out.Values[i] = ec._DataJob_errorCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorMessage":
+			out.Values[i] = ec._DataJob_errorMessage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorReportURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_errorReportURL(ctx, field, obj)
+				})
+		case "downloadURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_downloadURL(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._DataJob_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._DataJob_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._DataJob_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataRowErrorImplementors = []string{"DataRowError"}
+
+func (ec *executionContext) _DataRowError(ctx context.Context, sel ast.SelectionSet, obj *schematype.DataRowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataRowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataRowError")
+		case "row":
+			out.Values[i] = ec._DataRowError_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._DataRowError_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._DataRowError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._DataRowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enrolmentImplementors = []string{"Enrolment", "Node"}
 
 func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *ent.Enrolment) graphql.Marshaler {
@@ -47129,6 +48824,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47492,6 +49201,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_targets(ctx, field)
+				})
+		case "importJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_importJob(ctx, field)
+				})
+		case "exportJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportJob(ctx, field)
 				})
 		case "indicatorCatalog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -49208,6 +50929,74 @@ func (ec *executionContext) marshalNDailyCheckResult2ᚕgithubᚗcomᚋtuoyuᚋt
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx context.Context, v any) (model.DataEntity, error) {
+	var res model.DataEntity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx context.Context, sel ast.SelectionSet, v model.DataEntity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, v any) (schematype.DataFormat, error) {
+	var res schematype.DataFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, sel ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx context.Context, sel ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataJob!")
+		return graphql.Null
+	}
+	return ec._DataJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx context.Context, v any) (schematype.DataJobKind, error) {
+	var res schematype.DataJobKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx context.Context, sel ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx context.Context, v any) (schematype.DataJobState, error) {
+	var res schematype.DataJobState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx context.Context, sel ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowError(ctx context.Context, sel ast.SelectionSet, v schematype.DataRowError) graphql.Marshaler {
+	return ec._DataRowError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDataRowError2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.DataRowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := civil.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -50392,6 +52181,20 @@ func (ec *executionContext) unmarshalNUpdateTargetInput2githubᚗcomᚋtuoyuᚋt
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
@@ -51156,6 +52959,37 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalODataExportFilter2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataExportFilter(ctx context.Context, v any) (*model.DataExportFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDataExportFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, v any) (*schematype.DataFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(schematype.DataFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, sel ast.SelectionSet, v *schematype.DataFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx context.Context, sel ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DataJob(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODate2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {

@@ -40,6 +40,49 @@ type DailyCheckResult struct {
 	Record *ent.HealthRecord `json:"record"`
 }
 
+// The filter of an export: set at most the one field of the exported entity
+// (e.g. {institutions: {nameContains: "阳光"}} with entity INSTITUTIONS), written
+// exactly as that entity's connection `where` argument. Any other field is
+// BAD_USER_INPUT (field where).
+type DataExportFilter struct {
+	// Filter of a REGIONS export.
+	Regions *ent.RegionWhereInput `json:"regions,omitempty"`
+	// Filter of a POPULATION_STATS export.
+	PopulationStats *ent.PopulationStatWhereInput `json:"populationStats,omitempty"`
+	// Filter of a INSTITUTIONS export.
+	Institutions *ent.InstitutionWhereInput `json:"institutions,omitempty"`
+	// Filter of a FILINGS export.
+	Filings *ent.FilingWhereInput `json:"filings,omitempty"`
+	// Filter of a INCLUSIVE_DESIGNATIONS export.
+	InclusiveDesignations *ent.InclusiveDesignationWhereInput `json:"inclusiveDesignations,omitempty"`
+	// Filter of a SEATS export.
+	Seats *ent.SeatWhereInput `json:"seats,omitempty"`
+	// Filter of a STAFF export.
+	Staff *ent.StaffWhereInput `json:"staff,omitempty"`
+	// Filter of a CERTIFICATIONS export.
+	Certifications *ent.CertificationWhereInput `json:"certifications,omitempty"`
+	// Filter of a BAN_LIST export.
+	BanList *ent.BanListEntryWhereInput `json:"banList,omitempty"`
+	// Filter of a CHILDREN export.
+	Children *ent.ChildWhereInput `json:"children,omitempty"`
+	// Filter of a ENROLMENTS export.
+	Enrolments *ent.EnrolmentWhereInput `json:"enrolments,omitempty"`
+	// Filter of a HEALTH_RECORDS export.
+	HealthRecords *ent.HealthRecordWhereInput `json:"healthRecords,omitempty"`
+	// Filter of a INSPECTIONS export.
+	Inspections *ent.InspectionWhereInput `json:"inspections,omitempty"`
+	// Filter of a FINDINGS export.
+	Findings *ent.FindingWhereInput `json:"findings,omitempty"`
+	// Filter of a COMPLAINTS export.
+	Complaints *ent.ComplaintWhereInput `json:"complaints,omitempty"`
+	// Filter of a INCIDENTS export.
+	Incidents *ent.IncidentWhereInput `json:"incidents,omitempty"`
+	// Filter of a SURVEYS export.
+	Surveys *ent.SurveyWhereInput `json:"surveys,omitempty"`
+	// Filter of a TARGETS export.
+	Targets *ent.TargetWhereInput `json:"targets,omitempty"`
+}
+
 // One entry of the KPI dictionary: what the numbers mean.
 type Indicator struct {
 	// The indicator's key, as taken by the KPI fields and by Target.indicator.
@@ -182,6 +225,112 @@ func (e *DailyCheckOutcome) UnmarshalJSON(b []byte) error {
 }
 
 func (e DailyCheckOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The registry tables that can be imported and exported (the upper-case registry names).
+type DataEntity string
+
+const (
+	// Administrative regions (GB/T 2260).
+	DataEntityRegions DataEntity = "REGIONS"
+	// Resident population of under-threes per region and year.
+	DataEntityPopulationStats DataEntity = "POPULATION_STATS"
+	// Childcare institutions (托育机构).
+	DataEntityInstitutions DataEntity = "INSTITUTIONS"
+	// Filings (备案) of institutions.
+	DataEntityFilings DataEntity = "FILINGS"
+	// 普惠 (inclusive) designations of institutions.
+	DataEntityInclusiveDesignations DataEntity = "INCLUSIVE_DESIGNATIONS"
+	// Seats (托位) of institutions.
+	DataEntitySeats DataEntity = "SEATS"
+	// Institution staff.
+	DataEntityStaff DataEntity = "STAFF"
+	// Certificates of staff.
+	DataEntityCertifications DataEntity = "CERTIFICATIONS"
+	// The ban list of people barred from childcare work.
+	DataEntityBanList DataEntity = "BAN_LIST"
+	// Children (personal data).
+	DataEntityChildren DataEntity = "CHILDREN"
+	// Enrolments of children at institutions.
+	DataEntityEnrolments DataEntity = "ENROLMENTS"
+	// Health records of children (personal data).
+	DataEntityHealthRecords DataEntity = "HEALTH_RECORDS"
+	// Inspections of institutions.
+	DataEntityInspections DataEntity = "INSPECTIONS"
+	// Findings of inspections.
+	DataEntityFindings DataEntity = "FINDINGS"
+	// Complaints about institutions.
+	DataEntityComplaints DataEntity = "COMPLAINTS"
+	// Safety incidents at institutions.
+	DataEntityIncidents DataEntity = "INCIDENTS"
+	// Parent satisfaction surveys.
+	DataEntitySurveys DataEntity = "SURVEYS"
+	// Plan targets of regions.
+	DataEntityTargets DataEntity = "TARGETS"
+)
+
+var AllDataEntity = []DataEntity{
+	DataEntityRegions,
+	DataEntityPopulationStats,
+	DataEntityInstitutions,
+	DataEntityFilings,
+	DataEntityInclusiveDesignations,
+	DataEntitySeats,
+	DataEntityStaff,
+	DataEntityCertifications,
+	DataEntityBanList,
+	DataEntityChildren,
+	DataEntityEnrolments,
+	DataEntityHealthRecords,
+	DataEntityInspections,
+	DataEntityFindings,
+	DataEntityComplaints,
+	DataEntityIncidents,
+	DataEntitySurveys,
+	DataEntityTargets,
+}
+
+func (e DataEntity) IsValid() bool {
+	switch e {
+	case DataEntityRegions, DataEntityPopulationStats, DataEntityInstitutions, DataEntityFilings, DataEntityInclusiveDesignations, DataEntitySeats, DataEntityStaff, DataEntityCertifications, DataEntityBanList, DataEntityChildren, DataEntityEnrolments, DataEntityHealthRecords, DataEntityInspections, DataEntityFindings, DataEntityComplaints, DataEntityIncidents, DataEntitySurveys, DataEntityTargets:
+		return true
+	}
+	return false
+}
+
+func (e DataEntity) String() string {
+	return string(e)
+}
+
+func (e *DataEntity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DataEntity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DataEntity", str)
+	}
+	return nil
+}
+
+func (e DataEntity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DataEntity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DataEntity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
