@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/demo"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
+	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/secrets"
 	"github.com/tuoyu/tuoyu/migrate"
@@ -90,6 +91,7 @@ func serve(ctx context.Context, args []string) error {
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
+	jf := bindJobFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -105,6 +107,9 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	if err := lf.check(); err != nil {
+		return err
+	}
+	if err := jf.check(); err != nil {
 		return err
 	}
 	origins, err := httpapi.ParseOrigins(*corsOrigins)
@@ -142,7 +147,13 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
-	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	queue, err := startJobs(ctx, a, jf)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = stopJobs(queue, sd.drain) }()
+	opts, exports, errorReports := jobHandlers(queue, opts, jf)
+	schema := graph.NewSchema(graph.Deps{Client: a.client, Hasher: a.hasher, Location: a.loc, Driver: a.db.Driver, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK, Jobs: queue})
 	srv := httpapi.New(httpapi.Config{
 		Addr:           *addr,
 		GraphQL:        graph.NewHandler(schema, a.client, opts),
@@ -151,6 +162,8 @@ func serve(ctx context.Context, args []string) error {
 		RequestTimeout: *timeout,
 		CORSOrigins:    origins,
 		TokenCommand:   tokenCmd,
+		Exports:        exports,
+		ErrorReports:   errorReports,
 	})
 	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
 	errc := make(chan error, 1)
@@ -209,6 +222,10 @@ func migrateCmd(ctx context.Context, args []string) error {
 	defer d.Close()
 	applied, err := migrate.Apply(ctx, d.SQL, d.Dialect, func(v string) { fmt.Fprintln(stderr, "applying", v) })
 	if err != nil {
+		return err
+	}
+	// The job queue's own tables (River), under the same advisory lock.
+	if err := jobs.Migrate(ctx, d.SQL, d.Dialect, slog.Default()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))

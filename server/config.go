@@ -238,6 +238,10 @@ var flagEnv = map[string]string{
 	"auth-failure-limit":           "TUOYU_AUTH_FAILURE_LIMIT",
 	"auth-failure-burst":           "TUOYU_AUTH_FAILURE_BURST",
 	"suppression-k":                "TUOYU_SUPPRESSION_K",
+	"upload-max-bytes":             "TUOYU_UPLOAD_MAX_BYTES",
+	"job-workers":                  "TUOYU_JOB_WORKERS",
+	"job-timeout":                  "TUOYU_JOB_TIMEOUT",
+	"job-rescue-after":             "TUOYU_JOB_RESCUE_AFTER",
 }
 
 // secretEnv are the variables whose values are never repeated in an error:

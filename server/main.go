@@ -143,7 +143,7 @@ func progName() string {
 
 // goPackagePrefixes are the names of our Go packages that wrap errors
 // ("ident: invalid …"): useful in logs, noise to someone at a terminal.
-var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent"}
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "jobs"}
 
 // userMessage is err's text without Go package prefixes.
 func userMessage(err error) string {

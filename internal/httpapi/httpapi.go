@@ -7,6 +7,8 @@
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
+//	/exports/{id}, /imports/{id}/errors
+//	            files of background data jobs (internal/jobs)
 //
 // Every other path is 404 NOT_FOUND. Responses are compressed (br or gzip)
 // by Accept-Encoding.
@@ -41,6 +43,10 @@ type Config struct {
 	// TokenCommand, when set, is shown on the GraphiQL page as the command
 	// that prints a development token (e.g. "./tuoyu token --role …").
 	TokenCommand string
+	// Exports and ErrorReports, when set, serve GET /exports/{id} (an
+	// export's file) and GET /imports/{id}/errors (a failed import's error
+	// report): internal/jobs handlers, authenticated by the caller.
+	Exports, ErrorReports http.Handler
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -89,6 +95,14 @@ func New(cfg Config) *Server {
 	dash := dashboard.Handler("/query")
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
+	// Files of data jobs (internal/jobs), for their submitter only, with
+	// the request deadline of the API.
+	if cfg.Exports != nil {
+		mux.Handle("GET /exports/{id}", withTimeout(cfg.Exports, cfg.RequestTimeout))
+	}
+	if cfg.ErrorReports != nil {
+		mux.Handle("GET /imports/{id}/errors", withTimeout(cfg.ErrorReports, cfg.RequestTimeout))
+	}
 	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
