@@ -14,6 +14,7 @@ import (
 	"entgo.io/ent/schema/index"
 
 	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/auth"
@@ -166,17 +167,13 @@ func (DataJob) Policy() ent.Policy {
 
 // requesterOnly restricts DataJob reads to the viewer's own jobs.
 func requesterOnly() privacy.QueryRule {
-	return privacy.QueryRuleFunc(func(ctx context.Context, q gen.Query) error {
+	return privacy.DataJobQueryRuleFunc(func(ctx context.Context, q *gen.DataJobQuery) error {
 		v := auth.FromContext(ctx)
 		if v.Role == auth.Public || v.Subject == "" {
 			return privacy.Denyf("jobs belong to a signed-in principal")
 		}
-		wq, ok := q.(interface{ WhereP(...func(*sql.Selector)) })
-		if !ok {
-			return privacy.Denyf("unexpected query type")
-		}
 		// (a literal column: the schema cannot use code generated from itself)
-		wq.WhereP(sql.FieldEQ("requester_subject", v.Subject))
+		q.Where(predicate.DataJob(sql.FieldEQ("requester_subject", v.Subject)))
 		return privacy.Allow
 	})
 }

@@ -298,11 +298,13 @@ func (q *Queue) Start(ctx context.Context) error {
 	if !q.cfg.InsertOnly {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
 		for _, s := range specs {
-			name := s.name
+			// Unique per period: a leader change cannot enqueue a period
+			// twice (River's minimum uniqueness period is a second).
+			name, period := s.name, max(s.every, time.Second)
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(
 				river.PeriodicInterval(s.every),
 				func() (river.JobArgs, *river.InsertOpts) {
-					return periodicArgs{Name: name}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: s.every}}
+					return periodicArgs{Name: name}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: period}}
 				},
 				&river.PeriodicJobOpts{ID: name},
 			))

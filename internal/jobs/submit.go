@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/riverqueue/river"
 
@@ -69,7 +70,7 @@ func (q *Queue) inTx(ctx context.Context, fn func(client *ent.Client, tx *sql.Tx
 	if err != nil {
 		return fmt.Errorf("jobs: begin: %w", err)
 	}
-	client := ent.NewClient(ent.Driver(entsql.NewDriver(q.cfg.Dialect, entsql.Conn{ExecQuerier: tx})))
+	client := ent.NewClient(ent.Driver(inTxDriver{entsql.NewDriver(q.cfg.Dialect, entsql.Conn{ExecQuerier: tx})}))
 	if err := fn(client, tx); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
@@ -78,6 +79,13 @@ func (q *Queue) inTx(ctx context.Context, fn func(client *ent.Client, tx *sql.Tx
 	}
 	return nil
 }
+
+// inTxDriver is an ent driver on an open *sql.Tx: the transactions ent
+// opens itself (e.g. around an update) become no-ops inside it.
+type inTxDriver struct{ *entsql.Driver }
+
+// Tx implements dialect.Driver.
+func (d inTxDriver) Tx(context.Context) (dialect.Tx, error) { return dialect.NopTx(d.Driver), nil }
 
 // newJob is the create builder of a job submitted by v.
 func (q *Queue) newJob(client *ent.Client, v *auth.Viewer, kind schematype.DataJobKind, entity string, format schematype.DataFormat) *ent.DataJobCreate {
