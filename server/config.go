@@ -242,6 +242,12 @@ var flagEnv = map[string]string{
 	"job-workers":                  "TUOYU_JOB_WORKERS",
 	"job-timeout":                  "TUOYU_JOB_TIMEOUT",
 	"job-rescue-after":             "TUOYU_JOB_RESCUE_AFTER",
+	"entity":                       "TUOYU_IMPORT_ENTITY",
+	"file":                         "TUOYU_IMPORT_FILE",
+	"dry-run":                      "TUOYU_IMPORT_DRY_RUN",
+	"format":                       "TUOYU_IMPORT_FORMAT",
+	"encoding":                     "TUOYU_IMPORT_ENCODING",
+	"error-report":                 "TUOYU_IMPORT_ERROR_REPORT",
 }
 
 // secretEnv are the variables whose values are never repeated in an error:

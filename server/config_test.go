@@ -20,7 +20,7 @@ func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
 	var current string
 	parsingFlags = func(fs *flag.FlagSet) { sets[current] = fs }
 	t.Cleanup(func() { parsingFlags = nil })
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}, {"import"}} {
 		current = strings.Join(cmd, " ")
 		if err := run(context.Background(), append(cmd, "-h")); !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("%s -h: %v", current, err)

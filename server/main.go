@@ -56,6 +56,7 @@ var commands = []struct{ name, args, summary string }{
 	{"seed", "[--scale city] [flags]", "load deterministic demo data into an empty database"},
 	{"token", "--role ROLE --region CODE [flags]", "print a development token for a role and region"},
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
+	{"import", "--entity NAME --file FILE [--dry-run] [flags]", "import a CSV or XLSX file of one registry entity, all or nothing"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -82,6 +83,8 @@ func run(ctx context.Context, args []string) error {
 		return tokenCmd(ctx, args)
 	case "apikey":
 		return apikeyCmd(ctx, args)
+	case "import":
+		return importCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)

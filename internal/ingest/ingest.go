@@ -1,0 +1,292 @@
+// Package ingest imports CSV and XLSX files of the registry entities
+// (internal/registry) all or nothing: every row of a file is parsed and
+// validated first, set-wise (a handful of queries per file, not per row),
+// and only a file without a single error is written, in one transaction, as
+// the viewer in the context so that the row policies, write scopes and
+// validators of the API apply unchanged. Rows name each other by natural
+// keys; a row whose key is stored updates that record (or leaves it alone
+// when nothing changed), so importing the same file twice changes nothing.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	_ "github.com/tuoyu/tuoyu/ent/runtime" // the schema's hooks, policies and validators
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/pii"
+	"github.com/tuoyu/tuoyu/internal/registry"
+)
+
+// Options says what a file holds and how to import it.
+type Options struct {
+	Entity   string                // registry name
+	FileName string                // for format detection, audit, messages
+	Format   string                // "csv" | "xlsx" | "" = detect from name/content
+	Encoding string                // "" = detect | "utf-8" | "gb18030"
+	DryRun   bool                  // validate only; nothing is written (child-data files are still audited)
+	Progress func(done, total int) // optional; total 0 when unknown
+	// Hasher hashes identity-document numbers (children, staff, ban list
+	// and every file naming a child); required for those entities.
+	Hasher *pii.Hasher
+	// Location reads date-times without an offset (incidents); default Asia/Shanghai.
+	Location *time.Location
+}
+
+// RowError is one problem of a file. Row is the 1-based line (CSV) or row
+// (XLSX) in the user's file, 0 for the file as a whole (its entity, the
+// viewer's role); Column is the header as written in the file.
+type RowError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Code    string `json:"code"` // BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND
+	Message string `json:"message"`
+}
+
+// Result is the outcome of one file.
+type Result struct {
+	Entity     string     `json:"entity"`
+	FileHash   string     `json:"fileHash"` // "sha256:<hex>" of the file's bytes
+	DryRun     bool       `json:"dryRun"`
+	Rows       int        `json:"rows"` // data rows read (blank rows not counted)
+	Created    int        `json:"created"`
+	Updated    int        `json:"updated"`
+	Unchanged  int        `json:"unchanged"`
+	Errors     []RowError `json:"errors"`     // the first 1,000
+	ErrorCount int        `json:"errorCount"` // all of them
+}
+
+// Error codes of RowError.Code (the GraphQL extensions.code values).
+const (
+	CodeInvalid   = "BAD_USER_INPUT"
+	CodeConflict  = "CONFLICT"
+	CodeForbidden = "FORBIDDEN"
+	CodeNotFound  = "NOT_FOUND"
+)
+
+// MaxErrors is how many errors a Result lists; ErrorCount counts them all.
+const MaxErrors = 1000
+
+// Import validates the whole file and, when every row is valid and !DryRun, writes it in one
+// transaction as the viewer in ctx (internal/auth viewer; write scopes and policies apply).
+// Invalid rows: Result.ErrorCount > 0, nothing written, err == nil. err != nil only for
+// infrastructure failures (database down, unreadable file).
+func Import(ctx context.Context, client *ent.Client, file io.ReaderAt, size int64, opts Options) (*Result, error) {
+	sum := sha256.New()
+	if _, err := io.Copy(sum, io.NewSectionReader(file, 0, size)); err != nil {
+		return nil, fmt.Errorf("import: read file: %w", err)
+	}
+	res := &Result{Entity: opts.Entity, FileHash: "sha256:" + hex.EncodeToString(sum.Sum(nil)), DryRun: opts.DryRun}
+	e, ok := registry.Lookup(opts.Entity)
+	if !ok {
+		res.add(RowError{Code: CodeInvalid, Message: "unknown entity; one of " + strings.Join(registry.Names(), ", ")})
+		return res, nil
+	}
+	res.Entity = e.Name
+	h := handlers[e.Name]
+	if opts.Location == nil {
+		loc, err := time.LoadLocation("Asia/Shanghai")
+		if err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		opts.Location = loc
+	}
+	if h.identity && opts.Hasher == nil {
+		return nil, errors.New("import: no ID-number hasher configured")
+	}
+	b := &batch{
+		ctx: ctx, sys: privacy.DecisionContext(ctx, privacy.Allow), client: client,
+		v: auth.FromContext(ctx), e: e, h: h, opts: opts, res: res,
+	}
+	if msg := b.roleProblem(); msg != "" {
+		res.add(RowError{Code: CodeForbidden, Message: msg})
+		return res, nil
+	}
+	t, err := openTable(file, size, opts, e)
+	if errors.Is(err, errFormat) {
+		res.add(RowError{Code: CodeInvalid, Message: err.Error()})
+		return res, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	defer t.close()
+	if !b.mapHeader(t) {
+		return res, nil
+	}
+	if err := b.readRows(t); err != nil {
+		if errors.Is(err, errFormat) {
+			res.add(RowError{Row: b.lastLine, Code: CodeInvalid, Message: err.Error()})
+			return res, nil
+		}
+		return nil, fmt.Errorf("import: %w", err)
+	}
+	res.Rows = len(b.rows)
+	if err := b.validate(); err != nil {
+		return nil, fmt.Errorf("import %s: %w", e.Name, err)
+	}
+	if res.ErrorCount > 0 || opts.DryRun {
+		if e.Personal {
+			// The answer told the viewer which numbers are registered: audited
+			// even though nothing is written.
+			if err := b.audit(ctx, client); err != nil {
+				return nil, fmt.Errorf("import %s: audit: %w", e.Name, err)
+			}
+		}
+		return res, nil
+	}
+	if err := b.write(); err != nil {
+		return nil, fmt.Errorf("import %s: %w", e.Name, err)
+	}
+	return res, nil
+}
+
+func (res *Result) add(e RowError) {
+	res.ErrorCount++
+	if len(res.Errors) < MaxErrors {
+		res.Errors = append(res.Errors, e)
+	}
+}
+
+// roleProblem says why the viewer may not import this entity at all, or "".
+func (b *batch) roleProblem() string {
+	switch b.h.writers {
+	case staffWrite:
+		if b.v.Role == auth.InstitutionStaff {
+			return ""
+		}
+		if b.v.IsRegulator() && b.e.Name == "enrolments" {
+			return "" // regulators may update (end) enrolments in their region; creating is checked per row
+		}
+		return fmt.Sprintf("%s are recorded by institution staff (INSTITUTION_STAFF) for their own institution", b.e.Name)
+	default:
+		if b.v.IsRegulator() {
+			return ""
+		}
+		return fmt.Sprintf("%s are managed by regulators (PROVINCE_, CITY_ or DISTRICT_REGULATOR) for their region", b.e.Name)
+	}
+}
+
+// mapHeader matches the file's header to the entity's columns; false when
+// the header has errors (then rows are not read: every cell would be wrong).
+func (b *batch) mapHeader(t *table) bool {
+	b.pos = make([]int, len(b.e.Columns))
+	b.header = make([]string, len(b.e.Columns))
+	for i := range b.pos {
+		b.pos[i] = -1
+	}
+	ok := true
+	for j, h := range t.header {
+		if strings.TrimSpace(h) == "" || normHeader(h) == ErrorColumn {
+			continue
+		}
+		i, found := matchHeader(b.e, h)
+		switch {
+		case !found:
+			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: fmt.Sprintf("unknown column for %s; use the template's headers or field names", b.e.Name)})
+			ok = false
+		case b.pos[i] >= 0:
+			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: "column given twice"})
+			ok = false
+		default:
+			b.pos[i], b.header[i] = j, h
+		}
+	}
+	for i, c := range b.e.Columns {
+		if b.pos[i] < 0 {
+			b.header[i] = c.Header
+			if c.Required {
+				b.res.add(RowError{Row: t.line, Column: c.Header, Code: CodeInvalid, Message: "required column is missing"})
+				ok = false
+			}
+		}
+	}
+	// Rows keep a value slot for each column the file has, not each the
+	// entity has: a province file is millions of rows.
+	b.slot = make([]int, len(b.e.Columns))
+	for i := range b.slot {
+		b.slot[i] = -1
+		if b.pos[i] >= 0 {
+			b.slot[i] = b.slots
+			b.slots++
+		}
+	}
+	b.idx = make(map[string]int, len(b.e.Columns))
+	for i, c := range b.e.Columns {
+		b.idx[c.Field] = i
+	}
+	return ok
+}
+
+// cellKey is a cell's column and text, for sharing parsed values.
+type cellKey struct {
+	col  int
+	text string
+}
+
+// maxCells bounds the shared parsed values (distinct cells).
+const maxCells = 200_000
+
+// readRows parses every record of the file.
+func (b *batch) readRows(t *table) error {
+	b.cells = make(map[cellKey]any)
+	defer func() { b.cells = nil }()
+	for {
+		rec, line, err := t.next()
+		b.lastLine = line
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if blank(rec) {
+			continue
+		}
+		r := &row{line: line, vals: make([]any, b.slots)}
+		for i, c := range b.e.Columns {
+			p := b.pos[i]
+			if p < 0 || p >= len(rec) {
+				if c.Required {
+					b.fail(r, c.Field, CodeInvalid, "is required")
+				}
+				continue
+			}
+			s := strings.TrimSpace(rec[p])
+			if s == "" {
+				if c.Required {
+					b.fail(r, c.Field, CodeInvalid, "is required")
+				}
+				continue
+			}
+			// Repeated cells (dates, credit codes, enum values, readings) share
+			// one parsed value: a province file repeats them millions of times.
+			if v, ok := b.cells[cellKey{i, s}]; ok {
+				r.vals[b.slot[i]] = v
+				continue
+			}
+			s = strings.Clone(s) // a CSV field shares its line's memory
+			v, err := parseCell(c, s, b.opts.Location)
+			if err != nil {
+				b.fail(r, c.Field, CodeInvalid, err.Error())
+				continue
+			}
+			r.vals[b.slot[i]] = v
+			if len(b.cells) < maxCells {
+				b.cells[cellKey{i, s}] = v
+			}
+		}
+		b.rows = append(b.rows, r)
+		if b.opts.Progress != nil && len(b.rows)%1000 == 0 {
+			b.opts.Progress(len(b.rows), 0)
+		}
+	}
+}

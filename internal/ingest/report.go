@@ -1,0 +1,228 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/tuoyu/tuoyu/internal/registry"
+)
+
+// WriteErrorReport writes the user's file as XLSX with an extra error column and the bad cells highlighted.
+// An XLSX file keeps its sheets and formatting (the data sheet gains the
+// column); a CSV file becomes a one-sheet workbook with its rows at the
+// same row numbers as the file's lines, so RowError.Row points at them.
+// Errors of the file as a whole (Row 0) go into the header row's error cell.
+func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, errs []RowError) error {
+	e, ok := registry.Lookup(opts.Entity)
+	if !ok {
+		e = registry.Entity{Name: opts.Entity}
+	}
+	format, err := detectFormat(file, opts)
+	if err != nil {
+		return err
+	}
+	byRow := map[int][]RowError{}
+	for _, x := range errs {
+		byRow[x.Row] = append(byRow[x.Row], x)
+	}
+	if format == "xlsx" {
+		return reportXLSX(w, file, size, e, byRow)
+	}
+	return reportCSV(w, file, size, opts, e, byRow)
+}
+
+// message is the text of a row's error cell: one line per error.
+func message(list []RowError) string {
+	parts := make([]string, len(list))
+	for i, x := range list {
+		if x.Column != "" {
+			parts[i] = fmt.Sprintf("%s: %s (%s)", x.Column, x.Message, x.Code)
+		} else {
+			parts[i] = fmt.Sprintf("%s (%s)", x.Message, x.Code)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+type reportStyles struct{ bad, note int }
+
+func newStyles(f *excelize.File) (reportStyles, error) {
+	bad, err := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}}, Font: &excelize.Font{Color: "9C0006"}})
+	if err != nil {
+		return reportStyles{}, err
+	}
+	note, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "C00000", Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	return reportStyles{bad: bad, note: note}, err
+}
+
+// headerIndex maps each header text of the file to its 0-based column.
+func headerIndex(header []string) map[string]int {
+	m := map[string]int{}
+	for i, h := range header {
+		if _, dup := m[h]; !dup {
+			m[h] = i
+		}
+	}
+	return m
+}
+
+func reportCSV(w io.Writer, file io.ReaderAt, size int64, opts Options, e registry.Entity, byRow map[int][]RowError) error {
+	t, err := openCSV(file, size, opts.Encoding)
+	if err != nil {
+		return fmt.Errorf("error report: %w", err)
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := "Sheet1"
+	if e.Title != "" {
+		sheet = e.Title
+		if err := f.SetSheetName("Sheet1", sheet); err != nil {
+			return err
+		}
+	}
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	cols := headerIndex(t.header)
+	errCol := len(t.header)
+	writeRow := func(line int, rec []string, list []RowError) error {
+		if line <= 0 {
+			return nil
+		}
+		n := max(len(rec), errCol) + 1
+		cells := make([]any, n)
+		for i := range cells {
+			cells[i] = excelize.Cell{}
+		}
+		for i, v := range rec {
+			cells[i] = excelize.Cell{Value: v}
+		}
+		for _, x := range list {
+			if i, ok := cols[x.Column]; ok && i < n {
+				c := cells[i].(excelize.Cell)
+				c.StyleID = st.bad
+				cells[i] = c
+			}
+		}
+		if len(list) > 0 {
+			cells[errCol] = excelize.Cell{Value: message(list), StyleID: st.note}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, line)
+		return sw.SetRow(cell, cells)
+	}
+	// The header row carries its own errors and the file's (Row 0) in its error cell.
+	headErrs := append(append([]RowError(nil), byRow[0]...), byRow[t.line]...)
+	head := ErrorColumn
+	if len(headErrs) > 0 {
+		head += "\n" + message(headErrs)
+	}
+	if err := writeRow(t.line, append(append([]string(nil), t.header...), head), nil); err != nil {
+		return err
+	}
+	last := t.line
+	for {
+		rec, line, err := t.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			break // the rest of a broken file stays out of the report
+		}
+		if line <= last {
+			continue
+		}
+		last = line
+		if err := writeRow(line, rec, byRow[line]); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	_ = f.SetColWidth(sheet, colName(errCol), colName(errCol), 60)
+	return f.Write(w)
+}
+
+func colName(i int) string {
+	s, _ := excelize.ColumnNumberToName(i + 1)
+	return s
+}
+
+func reportXLSX(w io.Writer, file io.ReaderAt, size int64, e registry.Entity, byRow map[int][]RowError) error {
+	f, err := excelize.OpenReader(io.NewSectionReader(file, 0, size))
+	if err != nil {
+		return fmt.Errorf("error report: %w", errFormat)
+	}
+	defer f.Close()
+	sheet := pickSheet(f, e)
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return err
+	}
+	var header []string
+	headerRow := 0
+	for n := 1; rows.Next(); n++ {
+		cols, _ := rows.Columns()
+		if !blank(cols) {
+			header, headerRow = cols, n
+			break
+		}
+	}
+	rows.Close()
+	if headerRow == 0 {
+		headerRow = 1
+	}
+	cols := headerIndex(header)
+	errCol := len(header)
+	lines := make([]int, 0, len(byRow))
+	for line := range byRow {
+		lines = append(lines, line)
+	}
+	sort.Ints(lines)
+	headText := ErrorColumn
+	for _, line := range lines {
+		list := byRow[line]
+		if line == 0 || line == headerRow {
+			headText += "\n" + message(list)
+			continue
+		}
+		for _, x := range list {
+			if i, ok := cols[x.Column]; ok {
+				if err := f.SetCellStyle(sheet, cellName(i, line), cellName(i, line), st.bad); err != nil {
+					return err
+				}
+			}
+		}
+		if err := f.SetCellValue(sheet, cellName(errCol, line), message(list)); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(sheet, cellName(errCol, line), cellName(errCol, line), st.note); err != nil {
+			return err
+		}
+	}
+	if err := f.SetCellValue(sheet, cellName(errCol, headerRow), headText); err != nil {
+		return err
+	}
+	_ = f.SetCellStyle(sheet, cellName(errCol, headerRow), cellName(errCol, headerRow), st.note)
+	_ = f.SetColWidth(sheet, colName(errCol), colName(errCol), 60)
+	return f.Write(w)
+}
+
+func cellName(col, row int) string {
+	s, _ := excelize.CoordinatesToCellName(col+1, row)
+	return s
+}

@@ -1,0 +1,407 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/ent/staff"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/bulkload"
+	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/pii"
+)
+
+// chunk is how many values one IN list carries (SQLite allows 32,766
+// parameters; PostgreSQL 65,535).
+const chunk = 5000
+
+// inChunks calls fn with successive slices of at most chunk values.
+func inChunks[T any](vals []T, fn func([]T) error) error {
+	for len(vals) > 0 {
+		n := min(len(vals), chunk)
+		if err := fn(vals[:n]); err != nil {
+			return err
+		}
+		vals = vals[n:]
+	}
+	return nil
+}
+
+// distinct returns the distinct non-zero values of f over rows.
+func distinct[T comparable](rows []*row, f func(*row) (T, bool)) []T {
+	seen := map[T]bool{}
+	var out []T
+	for _, r := range rows {
+		if v, ok := f(r); ok && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func bulkloadCtx(ctx context.Context) context.Context { return bulkload.With(ctx) }
+
+func isPrivacyDeny(err error) bool { return errors.Is(err, privacy.Deny) }
+
+// resolve validates the natural-key cells every entity shares and turns
+// them into stored IDs, a few queries per file, then checks that each row
+// lies in the viewer's write scope.
+func (b *batch) resolve() error {
+	b.docs = map[string]docInfo{}
+	if err := b.resolveRegions(); err != nil {
+		return err
+	}
+	if err := b.resolveInstitutions(); err != nil {
+		return err
+	}
+	if err := b.resolveChildren(); err != nil {
+		return err
+	}
+	if err := b.resolveStaff(); err != nil {
+		return err
+	}
+	if b.h.resolve != nil {
+		if err := b.h.resolve(b); err != nil {
+			return err
+		}
+	}
+	b.scope()
+	return nil
+}
+
+// regionFields are the columns that name a region by code.
+var regionFields = []string{"regionCode", "parentCode", "residenceRegionCode"}
+
+func (b *batch) resolveRegions() error {
+	var codes []string
+	seen := map[string]bool{}
+	for _, r := range b.rows {
+		for _, f := range regionFields {
+			code := b.str(r, f)
+			if code == "" {
+				continue
+			}
+			if ident.ValidateRegionCode(code) != nil {
+				b.fail(r, f, CodeInvalid, "must be a GB/T 2260 region code (6, 9 or 12 digits)")
+				continue
+			}
+			if !seen[code] {
+				seen[code] = true
+				codes = append(codes, code)
+			}
+		}
+		if b.e.Name == "regions" {
+			if code := b.str(r, "code"); code != "" && !seen[code] {
+				seen[code] = true
+				codes = append(codes, code)
+			}
+		}
+	}
+	b.regionIDs = map[string]int{}
+	err := inChunks(codes, func(c []string) error {
+		rs, err := b.client.Region.Query().Where(region.CodeIn(c...)).Select(region.FieldID, region.FieldCode).All(b.sys)
+		for _, x := range rs {
+			b.regionIDs[x.Code] = x.ID
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("regions: %w", err)
+	}
+	inFile := map[string]bool{}
+	if b.e.Name == "regions" {
+		for _, r := range b.rows {
+			inFile[b.str(r, "code")] = true
+		}
+	}
+	for _, r := range b.rows {
+		for _, f := range regionFields {
+			code := b.str(r, f)
+			if code == "" || ident.ValidateRegionCode(code) != nil {
+				continue
+			}
+			id, ok := b.regionIDs[code]
+			switch {
+			case ok:
+			case f == "parentCode" && inFile[code]:
+				// created earlier in this file: regions are written parents first
+			default:
+				b.fail(r, f, CodeNotFound, "names no region; import the region first")
+				continue
+			}
+			switch f {
+			case "parentCode":
+				r.parentID = id
+			default:
+				r.regionID = id
+				if f == "regionCode" {
+					r.region = code
+				}
+			}
+		}
+	}
+	return nil
+}
+
+type instRef struct {
+	id     int
+	region string
+}
+
+func (b *batch) resolveInstitutions() error {
+	if _, ok := b.idx["institutionCreditCode"]; !ok {
+		return nil
+	}
+	codes := distinct(b.rows, func(r *row) (string, bool) {
+		s := b.str(r, "institutionCreditCode")
+		return s, s != "" && ident.ValidateCreditCode(s) == nil
+	})
+	found := map[string]instRef{}
+	err := inChunks(codes, func(c []string) error {
+		is, err := b.client.Institution.Query().Where(institution.CreditCodeIn(c...)).
+			WithRegion(func(q *ent.RegionQuery) { q.Select(region.FieldID, region.FieldCode) }).
+			Select(institution.FieldID, institution.FieldCreditCode, institution.FieldRegionID).All(b.sys)
+		for _, x := range is {
+			found[x.CreditCode] = instRef{id: x.ID, region: x.Edges.Region.Code}
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("institutions: %w", err)
+	}
+	for _, r := range b.rows {
+		s := b.str(r, "institutionCreditCode")
+		if s == "" {
+			continue
+		}
+		if ident.ValidateCreditCode(s) != nil {
+			b.fail(r, "institutionCreditCode", CodeInvalid, "must be an 18-character 统一社会信用代码 with a valid check character")
+			continue
+		}
+		ref, ok := found[s]
+		if !ok {
+			b.fail(r, "institutionCreditCode", CodeNotFound, "names no institution; import the institution first")
+			continue
+		}
+		r.inst, r.region = ref.id, ref.region
+	}
+	return nil
+}
+
+// document validates and hashes the identity document in columns typeField
+// and numberField of r: the type (default RESIDENT_ID), hash and mask.
+func (b *batch) document(r *row, typeField, numberField string) (docType, hash, masked string, ok bool) {
+	number := b.str(r, numberField)
+	if number == "" {
+		return "", "", "", false
+	}
+	docType = ident.DocResidentID
+	if t := b.str(r, typeField); t != "" {
+		docType = t
+	}
+	// A file repeats a child's number on every record of the child: hash it once.
+	ck := docType + "\x00" + number
+	if d, ok := b.docs[ck]; ok {
+		if d.hash == "" {
+			b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
+			return "", "", "", false
+		}
+		return docType, d.hash, d.masked, true
+	}
+	n, err := ident.NormalizeDocument(docType, number)
+	if err != nil {
+		b.docs[ck] = docInfo{}
+		b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
+		return "", "", "", false
+	}
+	d := docInfo{hash: b.opts.Hasher.Hash(ident.DocumentKey(docType, n)), masked: pii.MaskIDNumber(n)}
+	b.docs[ck] = d
+	return docType, d.hash, d.masked, true
+}
+
+// docInfo is a validated document's hash and mask; zero when invalid.
+type docInfo struct{ hash, masked string }
+
+type childRef struct {
+	id           int
+	registeredBy *int
+}
+
+// resolveChildren finds the children that rows name by document number
+// (enrolments, health records), as the system: the viewer presents the
+// number, and scope is decided afterwards.
+func (b *batch) resolveChildren() error {
+	if _, ok := b.idx["childIdNumber"]; !ok {
+		return nil
+	}
+	hashes := make([]string, len(b.rows))
+	var list []string
+	seen := map[string]bool{}
+	for i, r := range b.rows {
+		if _, h, _, ok := b.document(r, "childIdDocumentType", "childIdNumber"); ok {
+			hashes[i] = h
+			if !seen[h] {
+				seen[h] = true
+				list = append(list, h)
+			}
+		}
+	}
+	found, err := b.childrenByHash(list)
+	if err != nil {
+		return err
+	}
+	for i, r := range b.rows {
+		h := hashes[i]
+		if h == "" {
+			continue
+		}
+		c, ok := found[h]
+		if !ok {
+			b.fail(r, "childIdNumber", CodeNotFound, "matches no registered child; import the child first")
+			continue
+		}
+		r.child = c.id
+		r.childRegisteredBy = c.registeredBy
+	}
+	return nil
+}
+
+func (b *batch) childrenByHash(hashes []string) (map[string]childRef, error) {
+	found := map[string]childRef{}
+	err := inChunks(hashes, func(c []string) error {
+		cs, err := b.client.Child.Query().Where(child.IDNumberHashIn(c...)).
+			Select(child.FieldID, child.FieldIDNumberHash, child.FieldRegisteredByInstitutionID).All(b.sys)
+		for _, x := range cs {
+			found[x.IDNumberHash] = childRef{id: x.ID, registeredBy: x.RegisteredByInstitutionID}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("children: %w", err)
+	}
+	return found, nil
+}
+
+// resolveStaff finds the holder of a certificate: the staff member of the
+// row's institution with that ID number.
+func (b *batch) resolveStaff() error {
+	if _, ok := b.idx["staffIdNumber"]; !ok {
+		return nil
+	}
+	type key struct {
+		inst int
+		hash string
+	}
+	want := map[*row]key{}
+	var hashes []string
+	for _, r := range b.rows {
+		n := b.str(r, "staffIdNumber")
+		if n == "" || r.inst == 0 {
+			continue
+		}
+		if ident.ValidateIDNumber(n) != nil {
+			b.fail(r, "staffIdNumber", CodeInvalid, ident.DocumentRule(ident.DocResidentID))
+			continue
+		}
+		h := b.opts.Hasher.Hash(n)
+		want[r] = key{r.inst, h}
+		hashes = append(hashes, h)
+	}
+	found := map[key]int{}
+	err := inChunks(hashes, func(c []string) error {
+		ss, err := b.client.Staff.Query().Where(staff.IDNumberHashIn(c...)).
+			Select(staff.FieldID, staff.FieldInstitutionID, staff.FieldIDNumberHash).Order(ent.Asc(staff.FieldID)).All(b.sys)
+		for _, x := range ss {
+			k := key{x.InstitutionID, x.IDNumberHash}
+			if _, ok := found[k]; !ok {
+				found[k] = x.ID
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("staff: %w", err)
+	}
+	for r, k := range want {
+		id, ok := found[k]
+		if !ok {
+			b.fail(r, "staffIdNumber", CodeNotFound, "matches no staff member of the institution; import the staff first")
+			continue
+		}
+		r.staff = id
+	}
+	return nil
+}
+
+// scope checks every row against the viewer's write scope (README
+// "Security"): regulators write rows whose region lies in theirs, staff
+// rows of their own institution. The ent policies check again on write.
+func (b *batch) scope() {
+	if b.e.Name == "ban_list" || b.e.Name == "children" {
+		return // national list (any regulator); children: by registering institution, in match
+	}
+	field := "institutionCreditCode"
+	if _, ok := b.idx[field]; !ok {
+		field = "regionCode"
+		if b.e.Name == "regions" {
+			field = "code"
+		}
+	}
+	for _, r := range b.rows {
+		if r.bad {
+			continue
+		}
+		switch {
+		case b.v.IsRegulator():
+			code := r.region
+			if b.e.Name == "regions" {
+				code = b.str(r, "code")
+			}
+			if code != "" && !b.v.InRegion(code) {
+				b.fail(r, field, CodeForbidden, "lies outside the viewer's region")
+			}
+		case b.v.Role == auth.InstitutionStaff:
+			if r.inst != b.v.InstitutionID {
+				b.fail(r, field, CodeForbidden, "is not the viewer's institution: staff import their own institution's rows")
+			}
+		}
+	}
+}
+
+// audit appends one audit_logs row for a file of children's personal data:
+// who imported which file (its hash) with how many rows.
+func (b *batch) audit(ctx context.Context, c *ent.Client) error {
+	op := "import"
+	switch {
+	case b.opts.DryRun:
+		op = "import (dry run)"
+	case b.res.ErrorCount > 0:
+		op = "import (rejected)"
+	}
+	fields := []string{}
+	for i, col := range b.e.Columns {
+		if b.pos != nil && b.pos[i] >= 0 {
+			fields = append(fields, col.Field)
+		}
+	}
+	return c.AuditLog.Create().
+		SetAt(time.Now()).
+		SetSubject(b.v.Subject).
+		SetRole(string(b.v.Role)).
+		SetRegionCode(b.v.RegionCode).
+		SetInstitutionID(b.v.InstitutionID).
+		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, len(b.rows), b.opts.FileName)).
+		SetDocumentHash(b.res.FileHash).
+		SetEntityType(b.e.Type).
+		SetEntityIds([]int{}).
+		SetFields(fields).
+		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+}

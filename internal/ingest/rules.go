@@ -1,0 +1,380 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/banlistentry"
+	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/ent/seat"
+	"github.com/tuoyu/tuoyu/internal/auth"
+)
+
+// The rules across rows that the ent hooks check one row at a time
+// (ent/schema/rules.go); the import checks them for the whole file at once
+// and then writes with bulkload set, so the hooks skip their per-row query.
+
+// checkBanList: nobody on the lifetime ban list (终身禁入) is hired.
+func checkBanList(b *batch) error {
+	var hashes []string
+	for _, r := range b.rows {
+		if !r.bad && r.op == opCreate && r.hash != "" {
+			hashes = append(hashes, r.hash)
+		}
+	}
+	banned := map[string]bool{}
+	err := inChunks(hashes, func(c []string) error {
+		xs, err := b.client.BanListEntry.Query().Where(banlistentry.IDNumberHashIn(c...)).Select(banlistentry.FieldIDNumberHash).Strings(b.sys)
+		for _, h := range xs {
+			banned[h] = true
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("ban list: %w", err)
+	}
+	for _, r := range b.rows {
+		if !r.bad && r.op == opCreate && banned[r.hash] {
+			b.fail(r, "idNumber", CodeForbidden, "belongs to a person on the lifetime ban list (终身禁入), who may not be hired")
+		}
+	}
+	return nil
+}
+
+// readable returns which of ids the viewer may read (row policy applies).
+func (b *batch) readable(ids []int) (map[int]bool, error) {
+	ok := map[int]bool{}
+	err := inChunks(ids, func(c []int) error {
+		xs, err := b.client.Child.Query().Where(child.IDIn(c...)).IDs(b.ctx)
+		for _, id := range xs {
+			ok[id] = true
+		}
+		return err
+	})
+	return ok, err
+}
+
+// checkChildOwner: a stored child's record is corrected by the institution
+// that registered it (or, when none is recorded, by one that can read it).
+func checkChildOwner(b *batch) error {
+	var unowned []int
+	for _, r := range b.rows {
+		if !r.bad && r.op == opUpdate && r.existing.(*ent.Child).RegisteredByInstitutionID == nil {
+			unowned = append(unowned, r.id)
+		}
+	}
+	canRead, err := b.readable(unowned)
+	if err != nil {
+		return fmt.Errorf("children: %w", err)
+	}
+	for _, r := range b.rows {
+		if r.bad || r.op != opUpdate {
+			continue
+		}
+		by := r.existing.(*ent.Child).RegisteredByInstitutionID
+		switch {
+		case by == nil && canRead[r.id]:
+		case by != nil && b.v.Role == auth.InstitutionStaff && *by == b.v.InstitutionID:
+		default:
+			b.fail(r, "idNumber", CodeForbidden, "names a child registered by another institution: only that institution corrects the child's record")
+		}
+	}
+	return nil
+}
+
+// interval is a half-open span of care [start, end); end nil = open.
+type interval struct {
+	start time.Time
+	end   *time.Time
+	line  int // file row, 0 for a stored enrolment the file leaves alone
+}
+
+func (a interval) overlaps(o interval) bool {
+	return (o.end == nil || a.start.Before(*o.end)) && (a.end == nil || o.start.Before(*a.end))
+}
+
+func careMode(m string) bool {
+	return m == string(schematype.ServiceModeFullDay) || m == string(schematype.ServiceModeHalfDay)
+}
+
+// checkEnrolments: regulators only update (end) enrolments; full- and
+// half-day care of one child never overlaps, against the stored
+// enrolments and the other rows of the file (HOURLY and TEMPORARY overlap
+// anything: parallel care).
+func checkEnrolments(b *batch) error {
+	if b.v.IsRegulator() {
+		for _, r := range b.rows {
+			if !r.bad && r.op == opCreate {
+				b.fail(r, "institutionCreditCode", CodeForbidden, "only the institution's staff enrol children; regulators update existing enrolments")
+			}
+		}
+	}
+	children := distinct(b.rows, func(r *row) (int, bool) { return r.child, !r.bad && r.child != 0 })
+	stored, err := loadBy(children, func(c []int) ([]any, error) {
+		xs, err := b.client.Enrolment.Query().Where(enrolment.ChildIDIn(c...),
+			enrolment.ServiceModeIn(schematype.ServiceModeFullDay, schematype.ServiceModeHalfDay)).All(b.sys)
+		return anys(xs), err
+	})
+	if err != nil {
+		return fmt.Errorf("enrolments: %w", err)
+	}
+	replaced := map[int]bool{}
+	for _, r := range b.rows {
+		if !r.bad && r.id != 0 {
+			replaced[r.id] = true
+		}
+	}
+	spans := map[int][]interval{}
+	for _, x := range stored {
+		e := x.(*ent.Enrolment)
+		if !replaced[e.ID] {
+			spans[e.ChildID] = append(spans[e.ChildID], interval{start: e.StartDate, end: e.EndDate})
+		}
+	}
+	rowAt := map[int]*row{}
+	for _, r := range b.rows {
+		if r.bad || !careMode(b.str(r, "serviceMode")) {
+			continue
+		}
+		iv := interval{start: mustDate(b, r, "startDate"), line: r.line}
+		if t, ok := b.date(r, "endDate"); ok {
+			iv.end = &t
+		}
+		rowAt[r.line] = r
+		spans[r.child] = append(spans[r.child], iv)
+	}
+	for _, list := range spans {
+		sort.Slice(list, func(i, j int) bool { return list[i].start.Before(list[j].start) })
+		for i := range list {
+			for j := i + 1; j < len(list) && (list[i].end == nil || list[j].start.Before(*list[i].end)); j++ {
+				a, c := list[i], list[j]
+				if !a.overlaps(c) || (a.line == 0 && c.line == 0) {
+					continue
+				}
+				for _, pair := range [][2]interval{{a, c}, {c, a}} {
+					if pair[0].line == 0 {
+						continue
+					}
+					msg := "overlaps another full-day or half-day enrolment of this child"
+					if pair[1].line != 0 {
+						msg += fmt.Sprintf(" (row %d of this file)", pair[1].line)
+					}
+					b.fail(rowAt[pair[0].line], "startDate", CodeConflict, msg)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// checkHealthRecords: staff record health data of children they can read
+// (enrolled at, or registered by, their institution), and a daily check
+// only for a child in care at the institution on that day, as
+// recordDailyChecks requires.
+func checkHealthRecords(b *batch) error {
+	ids := distinct(b.rows, func(r *row) (int, bool) { return r.child, !r.bad && r.child != 0 })
+	type pair struct{ inst, child int }
+	care := map[pair][]interval{}
+	stored, err := loadBy(ids, func(c []int) ([]any, error) {
+		xs, err := b.client.Enrolment.Query().Where(enrolment.ChildIDIn(c...)).
+			Select(enrolment.FieldChildID, enrolment.FieldInstitutionID, enrolment.FieldStartDate, enrolment.FieldEndDate).All(b.sys)
+		return anys(xs), err
+	})
+	if err != nil {
+		return fmt.Errorf("enrolments: %w", err)
+	}
+	// Staff read a child enrolled (ever) at their institution or registered
+	// by it (the Child row policy, ent/schema/policy.go childScope), derived
+	// here from the rows already loaded instead of one policy query per chunk.
+	canRead := map[int]bool{}
+	for _, x := range stored {
+		e := x.(*ent.Enrolment)
+		k := pair{e.InstitutionID, e.ChildID}
+		care[k] = append(care[k], interval{start: e.StartDate, end: e.EndDate})
+		if e.InstitutionID == b.v.InstitutionID {
+			canRead[e.ChildID] = true
+		}
+	}
+	for _, r := range b.rows {
+		if r.childRegisteredBy != nil && *r.childRegisteredBy == b.v.InstitutionID && b.v.InstitutionID != 0 {
+			canRead[r.child] = true
+		}
+	}
+	for _, r := range b.rows {
+		if r.bad {
+			continue
+		}
+		if !canRead[r.child] {
+			b.fail(r, "childIdNumber", CodeForbidden, "names a child neither enrolled at nor registered by the viewer's institution")
+			continue
+		}
+		if b.str(r, "kind") != "DAILY_CHECK" {
+			continue
+		}
+		day := mustDate(b, r, "date")
+		in := false
+		for _, iv := range care[pair{r.inst, r.child}] {
+			in = in || (!day.Before(iv.start) && (iv.end == nil || day.Before(*iv.end)))
+		}
+		if !in {
+			b.fail(r, "childIdNumber", CodeForbidden, "the child is not in care at the institution on that day")
+		}
+	}
+	return nil
+}
+
+// seatPlan is what one seats row does to its group of identical seats.
+type seatPlan struct {
+	create  int
+	closeTo map[int]*time.Time // stored seat → new closed_at (nil clears)
+	remove  []int
+}
+
+func seatGroupKey(inst int, band string, inclusive bool, opened time.Time) string {
+	return normKey([]any{inst, band, inclusive, opened})
+}
+
+func seatsHandler() *handler {
+	return &handler{
+		order: []datePair{{from: "openedAt", to: "closedAt"}},
+		row: func(b *batch, r *row) {
+			if n, ok := b.num(r, "count"); ok && (n < 1 || n > 10000) {
+				b.fail(r, "count", CodeInvalid, "must be between 1 and 10,000")
+			}
+		},
+		plan:     planSeats,
+		writeRow: writeSeats,
+	}
+}
+
+// planSeats matches each row to its stored group (institution, age band,
+// inclusive, opening day) and plans the seats to add, close or remove so
+// that the group has count seats closing on closedAt.
+func planSeats(b *batch, rows []*row) error {
+	stored, err := loadBy(instIDs(rows), func(c []int) ([]any, error) {
+		xs, err := b.client.Seat.Query().Where(seat.InstitutionIDIn(c...)).Order(ent.Asc(seat.FieldID)).All(b.sys)
+		return anys(xs), err
+	})
+	if err != nil {
+		return fmt.Errorf("seats: %w", err)
+	}
+	groups := map[string][]*ent.Seat{}
+	for _, x := range stored {
+		s := x.(*ent.Seat)
+		k := seatGroupKey(s.InstitutionID, string(s.AgeBand), s.Inclusive, s.OpenedAt)
+		groups[k] = append(groups[k], s)
+	}
+	seen := map[string]int{}
+	for _, r := range rows {
+		inclusive, _ := b.val(r, "inclusive").(bool)
+		k := seatGroupKey(r.inst, b.str(r, "ageBand"), inclusive, mustDate(b, r, "openedAt"))
+		if first, dup := seen[k]; dup {
+			b.fail(r, "openedAt", CodeConflict, fmt.Sprintf("the same seat group as row %d of this file", first))
+			continue
+		}
+		seen[k] = r.line
+		want := 1
+		if n, ok := b.num(r, "count"); ok {
+			want = int(n)
+		}
+		var closed *time.Time
+		if t, ok := b.date(r, "closedAt"); ok {
+			closed = &t
+		}
+		have := groups[k]
+		p := &seatPlan{closeTo: map[int]*time.Time{}}
+		r.seats = p
+		if len(have) == 0 {
+			p.create, r.op = want, opCreate
+			continue
+		}
+		keep := have
+		if len(have) > want {
+			// Remove the surplus, free seats first.
+			ids := make([]int, len(have))
+			for i, s := range have {
+				ids[i] = s.ID
+			}
+			used, err := b.client.Enrolment.Query().Where(enrolment.SeatIDIn(ids...)).Select(enrolment.FieldSeatID).Ints(b.sys)
+			if err != nil {
+				return fmt.Errorf("seats: %w", err)
+			}
+			occupied := map[int]bool{}
+			for _, id := range used {
+				occupied[id] = true
+			}
+			var free, busy []*ent.Seat
+			for _, s := range have {
+				if occupied[s.ID] {
+					busy = append(busy, s)
+				} else {
+					free = append(free, s)
+				}
+			}
+			if len(busy) > want {
+				b.fail(r, "count", CodeConflict, fmt.Sprintf("%d seats of this group are occupied by enrolments: the count cannot be lower", len(busy)))
+				continue
+			}
+			keep = append(busy, free[:want-len(busy)]...)
+			for _, s := range free[want-len(busy):] {
+				p.remove = append(p.remove, s.ID)
+			}
+		} else {
+			p.create = want - len(have)
+		}
+		for _, s := range keep {
+			if norm(s.ClosedAt) != norm(closed) {
+				p.closeTo[s.ID] = closed
+			}
+		}
+		if p.create == 0 && len(p.remove) == 0 && len(p.closeTo) == 0 {
+			r.op = opSame
+		} else {
+			r.op = opUpdate
+		}
+	}
+	return nil
+}
+
+// writeSeats carries out a row's seat plan through ent.
+func writeSeats(b *batch, ctx context.Context, c *ent.Client, r *row) error {
+	p := r.seats
+	inclusive, _ := b.val(r, "inclusive").(bool)
+	for i := 0; i < p.create; i++ {
+		m := c.Seat.Create().SetInstitutionID(r.inst).SetAgeBand(seat.AgeBand(b.str(r, "ageBand"))).
+			SetInclusive(inclusive).SetOpenedAt(mustDate(b, r, "openedAt"))
+		if t, ok := b.date(r, "closedAt"); ok {
+			m.SetClosedAt(t)
+		}
+		if err := m.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	ids := make([]int, 0, len(p.closeTo))
+	for id := range p.closeTo {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	for _, id := range ids {
+		u := c.Seat.UpdateOneID(id)
+		if t := p.closeTo[id]; t != nil {
+			u.SetClosedAt(*t)
+		} else {
+			u.ClearClosedAt()
+		}
+		if err := u.Exec(ctx); err != nil {
+			return err
+		}
+	}
+	for _, id := range p.remove {
+		if err := c.Seat.DeleteOneID(id).Exec(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
