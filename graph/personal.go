@@ -3,13 +3,12 @@ package graph
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
-	"github.com/tuoyu/tuoyu/internal/pii"
+	"github.com/tuoyu/tuoyu/internal/masking"
 )
 
 // Personal data of children and staff: field-level masking by role, and the
@@ -32,6 +31,10 @@ import (
 //   - BI_SERVICE and PUBLIC cannot read these rows at all (FORBIDDEN from the
 //     row policy); should one ever reach them, they get masked values, as does
 //     any role not named above (fail closed).
+//
+// The rules (which fields, which masker, which roles see clear text) live in
+// internal/masking, shared with the CSV/XLSX export (internal/export), so the
+// two can never disagree; this file applies them to GraphQL fields.
 //
 // The decision depends on the viewer's role only. A privacy bypass
 // (privacy.DecisionContext Allow, trusted server code) lifts row policies,
@@ -95,20 +98,10 @@ func personalData(ctx context.Context, next graphql.Resolver) (any, error) {
 			return nil, err
 		}
 	}
-	if mask != nil && !seesClearText(auth.FromContext(ctx)) {
+	if mask != nil && !masking.SeesClearText(auth.FromContext(ctx).Role) {
 		return mask(res)
 	}
 	return res, nil
-}
-
-// seesClearText reports whether v sees the personal fields of the rows it can
-// read in clear (see personalData). Every role not listed is masked.
-func seesClearText(v *auth.Viewer) bool {
-	switch v.Role {
-	case auth.InstitutionStaff, auth.DistrictRegulator:
-		return true
-	}
-	return false
 }
 
 // personalObject says which fields of a GraphQL object are masked and which
@@ -120,8 +113,9 @@ type personalObject struct {
 	// lists the audited fields.
 	auditAll bool
 	audit    map[string]bool
-	// mask maps a field to its masking function (values of the field's Go type).
-	mask map[string]masker
+	// mask maps a field to its masking function (values of the field's Go
+	// type): internal/masking's rules for the object's type.
+	mask map[string]masking.Masker
 	// ids returns the IDs of the records a field of the object belongs to,
 	// from the result of the parent field context.
 	ids func(any) ([]int, bool)
@@ -137,35 +131,20 @@ func (o *personalObject) audited(field string) bool {
 	return o.audit[field]
 }
 
-// masker turns a clear value into its masked form of the same Go type, or
-// nil (GraphQL null) for nullable fields.
-type masker func(any) (any, error)
-
 // personalObjects are the GraphQL objects with personal fields. The audit
 // sets are documented in audit.go.
 var personalObjects = map[string]*personalObject{
 	"Child": {
 		entity:   "Child",
 		auditAll: true,
-		mask: map[string]masker{
-			"name":          maskString(pii.MaskName),
-			"birthDate":     maskBirthDate,
-			"guardianName":  maskString(pii.MaskName),
-			"guardianPhone": maskString(pii.MaskPhone),
-		},
-		ids: idFrom(func(c *ent.Child) int { return c.ID }),
+		mask:     masking.GraphQLFields("Child"),
+		ids:      idFrom(func(c *ent.Child) int { return c.ID }),
 	},
 	"HealthRecord": {
 		entity:   "HealthRecord",
 		auditAll: true,
-		mask: map[string]masker{
-			"heightCm":     hide,
-			"weightKg":     hide,
-			"headCm":       hide,
-			"temperatureC": hide,
-			"notes":        hide,
-		},
-		ids: idFrom(func(h *ent.HealthRecord) int { return h.ID }),
+		mask:     masking.GraphQLFields("HealthRecord"),
+		ids:      idFrom(func(h *ent.HealthRecord) int { return h.ID }),
 	},
 	"Enrolment": {
 		entity:   "Enrolment",
@@ -173,7 +152,7 @@ var personalObjects = map[string]*personalObject{
 		ids:      idFrom(func(e *ent.Enrolment) int { return e.ID }),
 	},
 	"Staff": {
-		mask: map[string]masker{"name": maskString(pii.MaskName)},
+		mask: masking.GraphQLFields("Staff"),
 	},
 	"ChildConnection": connectionObject("Child", func(c *ent.ChildConnection) []int {
 		return edgeIDs(c.Edges, func(e *ent.ChildEdge) *ent.Child { return e.Node })
@@ -325,53 +304,6 @@ func set(names ...string) map[string]bool {
 	}
 	return m
 }
-
-// errMask is returned when a value has a type a masker does not know: the
-// field fails (INTERNAL) rather than being sent in clear.
-var errMask = errors.New("graph: cannot mask a value of this type")
-
-// maskString masks string and *string values with f.
-func maskString(f func(string) string) masker {
-	return func(v any) (any, error) {
-		switch s := v.(type) {
-		case string:
-			return f(s), nil
-		case *string:
-			if s == nil {
-				return s, nil
-			}
-			m := f(*s)
-			return &m, nil
-		case nil:
-			return nil, nil
-		}
-		return nil, errMask
-	}
-}
-
-// maskBirthDate keeps the year and month of a date: the first day of its
-// month, in the date's own location (calendar dates are UTC midnight).
-func maskBirthDate(v any) (any, error) {
-	firstOfMonth := func(t time.Time) time.Time {
-		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, t.Location())
-	}
-	switch d := v.(type) {
-	case time.Time:
-		return firstOfMonth(d), nil
-	case *time.Time:
-		if d == nil {
-			return d, nil
-		}
-		m := firstOfMonth(*d)
-		return &m, nil
-	case nil:
-		return nil, nil
-	}
-	return nil, errMask
-}
-
-// hide answers null: only for nullable fields.
-func hide(any) (any, error) { return nil, nil }
 
 // idFrom returns a function finding the record of type T in the result of a
 // parent field context: T itself (a field returning the object, e.g.

@@ -57,6 +57,8 @@ var commands = []struct{ name, args, summary string }{
 	{"token", "--role ROLE --region CODE [flags]", "print a development token for a role and region"},
 	{"apikey", "create|list|revoke [flags]", "create, list or revoke BI service API keys"},
 	{"import", "--entity NAME --file FILE [--dry-run] [flags]", "import a CSV or XLSX file of one registry entity, all or nothing"},
+	{"export", "--entity E --role ROLE --region CODE [--format csv|xlsx] [--out FILE] [flags]", "export one entity's rows as a viewer sees them (CSV or XLSX)"},
+	{"template", "ENTITY [--format xlsx|csv] [--out FILE]", "write the import template of an entity"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.
@@ -85,6 +87,10 @@ func run(ctx context.Context, args []string) error {
 		return apikeyCmd(ctx, args)
 	case "import":
 		return importCmd(ctx, args)
+	case "export":
+		return exportCmd(ctx, args)
+	case "template":
+		return templateCmd(ctx, args)
 	}
 	usage(stderr)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -146,7 +152,7 @@ func progName() string {
 
 // goPackagePrefixes are the names of our Go packages that wrap errors
 // ("ident: invalid …"): useful in logs, noise to someone at a terminal.
-var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "jobs"}
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "jobs", "export"}
 
 // userMessage is err's text without Go package prefixes.
 func userMessage(err error) string {

@@ -5,6 +5,7 @@
 //	            allowed origins; /graphql is an alias of it
 //	/           GraphiQL (exactly "/"), its assets under /graphiql/assets/
 //	/dashboard  the regulator's dashboard (internal/dashboard), assets below it
+//	/templates/ import templates, /templates/{entity}.xlsx or .csv
 //	/livez      process up
 //	/readyz     database reachable and migrations at head
 //	/exports/{id}, /imports/{id}/errors
@@ -23,6 +24,7 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/internal/dashboard"
+	"github.com/tuoyu/tuoyu/internal/export"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/migrate"
 )
@@ -103,6 +105,8 @@ func New(cfg Config) *Server {
 	if cfg.ErrorReports != nil {
 		mux.Handle("GET /imports/{id}/errors", withTimeout(cfg.ErrorReports, cfg.RequestTimeout))
 	}
+	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
+	mux.Handle("/templates/", export.TemplateHandler())
 	// Further pages are mounted here, above the catch-all.
 	mux.HandleFunc("/", notFound)
 	s.Server = &http.Server{
