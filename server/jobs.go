@@ -45,14 +45,6 @@ func (f *jobFlags) check() error {
 	return nil
 }
 
-// jobDomain is the domain work of imports and exports (ingest, export),
-// wired in jobs_domain.go; its zero value leaves them unavailable.
-var jobDomain struct {
-	importer jobs.Importer
-	reporter jobs.ErrorReporter
-	exporter jobs.Exporter
-}
-
 // startJobs brings River's tables up to date (under the migration lock)
 // and starts this server's queue: workers, periodic jobs, rescue.
 func startJobs(ctx context.Context, a *app, f *jobFlags) (*jobs.Queue, error) {
@@ -63,9 +55,9 @@ func startJobs(ctx context.Context, a *app, f *jobFlags) (*jobs.Queue, error) {
 		DB:            a.db.SQL,
 		Dialect:       a.db.Dialect,
 		Client:        a.client,
-		Importer:      jobDomain.importer,
-		ErrorReporter: jobDomain.reporter,
-		Exporter:      jobDomain.exporter,
+		Importer:      importer(a),
+		ErrorReporter: errorReporter(a),
+		Exporter:      exporter(a),
 		Workers:       f.Workers,
 		JobTimeout:    f.Timeout,
 		RescueAfter:   f.RescueAfter,

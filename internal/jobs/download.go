@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
@@ -42,7 +43,7 @@ func (q *Queue) ServeExport(w http.ResponseWriter, r *http.Request) {
 		q.answer(w, err)
 		return
 	}
-	ext := map[schematype.DataFormat]string{schematype.DataFormatCSV: "csv", schematype.DataFormatXLSX: "xlsx"}[job.Format]
+	ext := strings.ToLower(string(job.Format))
 	h := w.Header()
 	h.Set("Content-Type", contentTypes[job.Format])
 	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d.%s"`, job.Entity, job.ID, ext))
@@ -59,7 +60,8 @@ func (q *Queue) ServeExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // ServeErrorReport serves GET /imports/{id}/errors: the uploaded workbook
-// of a FAILED import of the viewer's with an error column added (XLSX).
+// of a FAILED import of the viewer's with an error column added, in the
+// upload's format.
 func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil || q.cfg.ErrorReporter == nil {
@@ -81,9 +83,11 @@ func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	for i, e := range job.RowErrors {
 		errs[i] = RowError{Row: e.Row, Column: e.Column, Code: e.Code, Message: e.Message}
 	}
+	// The report has the upload's format: the user's own file plus an
+	// error column.
 	h := w.Header()
-	h.Set("Content-Type", contentTypes[schematype.DataFormatXLSX])
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d-errors.xlsx"`, job.Entity, job.ID))
+	h.Set("Content-Type", contentTypes[job.Format])
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d-errors.%s"`, job.Entity, job.ID, strings.ToLower(string(job.Format))))
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	opts := ImportOptions{Entity: job.Entity, FileName: job.FileName, Format: string(job.Format), DryRun: job.DryRun}

@@ -84,6 +84,8 @@ type ErrorReporter func(w io.Writer, file io.ReaderAt, size int64, opts ImportOp
 type ExportOptions struct {
 	Entity, Format string
 	Where          any
+	// Progress is called with the rows written so far.
+	Progress func(rows int)
 }
 
 // Exporter writes the rows the viewer in ctx may read (export.Write).

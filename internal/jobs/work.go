@@ -293,7 +293,9 @@ func (q *Queue) runExport(ctx context.Context, id int) error {
 		return fmt.Errorf("jobs: export job %d: %w", id, err)
 	}
 	w := newChunkWriter(ctx, q.cfg.Client, id, datachunk.PartOUTPUT)
-	rows, err := q.cfg.Exporter(asViewer(ctx, job), q.cfg.Client, w, ExportOptions{Entity: job.Entity, Format: string(job.Format), Where: where})
+	p := q.trackProgress(ctx, id)
+	rows, err := q.cfg.Exporter(asViewer(ctx, job), q.cfg.Client, w, ExportOptions{Entity: job.Entity, Format: string(job.Format), Where: where, Progress: func(rows int) { p.report(rows, 0) }})
+	p.close()
 	if err == nil {
 		err = w.Close()
 	}
