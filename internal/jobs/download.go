@@ -60,8 +60,7 @@ func (q *Queue) ServeExport(w http.ResponseWriter, r *http.Request) {
 }
 
 // ServeErrorReport serves GET /imports/{id}/errors: the uploaded workbook
-// of a FAILED import of the viewer's with an error column added, in the
-// upload's format.
+// of a FAILED import of the viewer's with an error column added (XLSX).
 func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	id, err := strconv.Atoi(r.PathValue("id"))
 	if err != nil || q.cfg.ErrorReporter == nil {
@@ -83,11 +82,11 @@ func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	for i, e := range job.RowErrors {
 		errs[i] = RowError{Row: e.Row, Column: e.Column, Code: e.Code, Message: e.Message}
 	}
-	// The report has the upload's format: the user's own file plus an
-	// error column.
+	// Always a workbook: the user's XLSX, or a CSV's rows at their line
+	// numbers, with an error column.
 	h := w.Header()
-	h.Set("Content-Type", contentTypes[job.Format])
-	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d-errors.%s"`, job.Entity, job.ID, strings.ToLower(string(job.Format))))
+	h.Set("Content-Type", contentTypes[schematype.DataFormatXLSX])
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%d-errors.xlsx"`, job.Entity, job.ID))
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	opts := ImportOptions{Entity: job.Entity, FileName: job.FileName, Format: string(job.Format), DryRun: job.DryRun}
