@@ -31,8 +31,8 @@ func TestMain(m *testing.M) {
 // Timings of the worker processes: a job running longer than rescueAfter
 // has lost its worker and is run again.
 const (
-	workerJobTimeout  = 3 * time.Second
-	workerRescueAfter = 4 * time.Second
+	workerJobTimeout  = 15 * time.Second
+	workerRescueAfter = 16 * time.Second
 )
 
 // workerProcess runs a queue on the database in the environment until it
