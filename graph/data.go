@@ -102,7 +102,16 @@ func (r *Resolver) dataJob(ctx context.Context, id int, kind schematype.DataJobK
 	return job, err
 }
 
-// dataJobURLs are the download paths a job offers in its state.
+// nonEmpty is s, or nil (GraphQL null) when s is empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// errorReportURL and downloadURL are the paths of a job's files, while it
+// offers them.
 func errorReportURL(job *ent.DataJob) *string {
 	if job.Kind != schematype.DataJobKindImport || job.State != schematype.DataJobStateFailed {
 		return nil

@@ -21,6 +21,16 @@ func (r *dataJobResolver) Entity(ctx context.Context, obj *ent.DataJob) (model.D
 	return model.DataEntity(strings.ToUpper(obj.Entity)), nil
 }
 
+// FileName is the resolver for the fileName field.
+func (r *dataJobResolver) FileName(ctx context.Context, obj *ent.DataJob) (*string, error) {
+	return nonEmpty(obj.FileName), nil
+}
+
+// ErrorMessage is the resolver for the errorMessage field.
+func (r *dataJobResolver) ErrorMessage(ctx context.Context, obj *ent.DataJob) (*string, error) {
+	return nonEmpty(obj.ErrorMessage), nil
+}
+
 // ErrorReportURL is the resolver for the errorReportURL field.
 func (r *dataJobResolver) ErrorReportURL(ctx context.Context, obj *ent.DataJob) (*string, error) {
 	return errorReportURL(obj), nil

@@ -709,6 +709,9 @@ type ComplexityRoot struct {
 type DataJobResolver interface {
 	Entity(ctx context.Context, obj *ent.DataJob) (model.DataEntity, error)
 
+	FileName(ctx context.Context, obj *ent.DataJob) (*string, error)
+
+	ErrorMessage(ctx context.Context, obj *ent.DataJob) (*string, error)
 	ErrorReportURL(ctx context.Context, obj *ent.DataJob) (*string, error)
 	DownloadURL(ctx context.Context, obj *ent.DataJob) (*string, error)
 }
@@ -4338,11 +4341,20 @@ enum DataJobState {
 
 "One problem with one row (or one cell) of an imported file."
 type DataRowError {
-  "The row's number in the file as a spreadsheet shows it: the header is row 1, the first data row 2."
+  """
+  The row's number in the file as a spreadsheet shows it (a CSV's line): the
+  header is row 1, the first data row 2; 0 for a problem of the file as a whole
+  (its format, its header, the viewer's role).
+  """
   row: Int!
   "The header of the offending column; null when the problem is the whole row (e.g. a duplicate)."
   column: String
-  "A stable reason a program can act on, e.g. REQUIRED, INVALID_FORMAT, NOT_FOUND, DUPLICATE, FORBIDDEN."
+  """
+  A stable reason a program can act on: BAD_USER_INPUT (the value breaks a rule
+  of the column), CONFLICT (it collides with existing data or another row of
+  the file), FORBIDDEN (outside what the viewer may write), NOT_FOUND (a
+  referenced record does not exist).
+  """
   code: String!
   "What is wrong and how to fix it, in words (the value itself is not repeated)."
   message: String!
@@ -4367,7 +4379,7 @@ type DataJob {
   "Imports: true when the file was only checked (nothing is written)."
   dryRun: Boolean!
   "Imports: the uploaded file's name."
-  fileName: String
+  fileName: String @goField(forceResolver: true)
   "Rows processed so far (updated about once a second while RUNNING)."
   rowsDone: Int!
   "Imports: data rows in the file (0 until known). Exports: rows written, once SUCCEEDED."
@@ -4383,7 +4395,7 @@ type DataJob {
   "Imports: the number of row errors (may exceed the 1,000 listed)."
   errorCount: Int!
   "State ERROR: what went wrong, without internal details."
-  errorMessage: String
+  errorMessage: String @goField(forceResolver: true)
   """
   Imports in state FAILED: path of the uploaded workbook with an error column
   added (GET with the same Authorization header), e.g. /imports/42/errors.
@@ -18543,18 +18555,18 @@ func (ec *executionContext) _DataJob_fileName(ctx context.Context, field graphql
 			return ec.fieldContext_DataJob_fileName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.FileName, nil
+			return ec.Resolvers.DataJob().FileName(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_DataJob_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DataJob", field, false, false, "String")
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
 }
 
 func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
@@ -18736,18 +18748,18 @@ func (ec *executionContext) _DataJob_errorMessage(ctx context.Context, field gra
 			return ec.fieldContext_DataJob_errorMessage(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ErrorMessage, nil
+			return ec.Resolvers.DataJob().ErrorMessage(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_DataJob_errorMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DataJob", field, false, false, "String")
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
 }
 
 func (ec *executionContext) _DataJob_errorReportURL(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
@@ -46856,10 +46868,11 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "fileName":
-			out.Values[i] = ec._DataJob_fileName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_fileName(ctx, field, obj)
+				})
 		case "rowsDone":
 			out.Values[i] = ec._DataJob_rowsDone(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -46896,10 +46909,11 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "errorMessage":
-			out.Values[i] = ec._DataJob_errorMessage(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_errorMessage(ctx, field, obj)
+				})
 		case "errorReportURL":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
