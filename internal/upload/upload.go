@@ -14,6 +14,8 @@
 // Size: the request must state its Content-Length (411 otherwise) and may
 // not exceed the configured maximum (413 UPLOAD_TOO_LARGE, before a byte
 // of the body is read); the body is also capped in case the length lies.
+// The file must arrive within the request deadline (--request-timeout),
+// which replaces the server's shorter read timeout for uploads.
 package upload
 
 import (
@@ -58,6 +60,11 @@ func Guard(w http.ResponseWriter, r *http.Request, maxBytes int64) bool {
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
+	// The server's read timeout (15 s) is sized for JSON bodies; a file may
+	// take until the request's own deadline (--request-timeout) to arrive.
+	if deadline, ok := r.Context().Deadline(); ok {
+		_ = http.NewResponseController(w).SetReadDeadline(deadline)
+	}
 	return true
 }
 
