@@ -293,3 +293,29 @@ func TestAddPeriodicRuns(t *testing.T) {
 		}
 	}
 }
+
+// A job left RUNNING by a worker that died on its last attempt ends as
+// ERROR once no attempt can still be alive.
+func TestAbandonedJobEnds(t *testing.T) {
+	d := openDB(t)
+	clk := &clock{now: time.Now()}
+	q := newQueue(t, d, jobs.Config{Importer: (&regionImporter{}).Import, SyncMaxBytes: -1, Now: clk.Now, InsertOnly: true, RescueAfter: time.Hour, JobTimeout: 30 * time.Minute})
+	job := submit(t, q, as("alice"), "a.csv", codes(0, 1), false)
+	if err := d.client.DataJob.UpdateOneID(job.ID).SetState(schematype.DataJobStateRunning).SetStartedAt(clk.Now()).Exec(testdb.Ctx()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Hour)
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.client.DataJob.Get(testdb.Ctx(), job.ID); got.State != schematype.DataJobStateRunning {
+		t.Fatalf("after 2 h: %s, want still RUNNING (an attempt may be alive)", got.State)
+	}
+	clk.Add(11 * time.Minute)
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.client.DataJob.Get(testdb.Ctx(), job.ID); got.State != schematype.DataJobStateError || got.ErrorMessage == "" {
+		t.Fatalf("after 2 h 11 min: %s, want ERROR with a message", got.State)
+	}
+}

@@ -319,8 +319,22 @@ func (q *Queue) runExport(ctx context.Context, id int) error {
 // DeleteExpired deletes the jobs past their expiry with their files (the
 // periodic "data_job_expiry" work). Chunks go first, job by job, so no
 // statement deletes more than one job's bytes.
+//
+// It also ends jobs left RUNNING by a worker that died on their last
+// attempt: River's rescuer then discards the job without running it again,
+// so nothing else would. A live attempt restarts its clock (started_at)
+// within RescueAfter plus River's retry delay, so a job RUNNING since twice
+// RescueAfter plus 10 minutes has no worker left: it becomes ERROR.
 func (q *Queue) DeleteExpired(ctx context.Context) error {
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	if _, err := q.cfg.Client.DataJob.Update().
+		Where(datajob.StateEQ(schematype.DataJobStateRunning), datajob.StartedAtLT(q.cfg.Now().Add(-2*q.cfg.RescueAfter-10*time.Minute))).
+		SetState(schematype.DataJobStateError).
+		SetErrorMessage("the server running the job stopped; submit it again").
+		SetFinishedAt(q.cfg.Now()).
+		Save(sys); err != nil {
+		return fmt.Errorf("jobs: end abandoned jobs: %w", err)
+	}
 	ids, err := q.cfg.Client.DataJob.Query().
 		Where(datajob.ExpiresAtLTE(q.cfg.Now())).
 		IDs(sys)
