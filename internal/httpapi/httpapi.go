@@ -97,13 +97,14 @@ func New(cfg Config) *Server {
 	dash := dashboard.Handler("/query")
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
-	// Files of data jobs (internal/jobs), for their submitter only, with
-	// the request deadline of the API.
+	// Files of data jobs (internal/jobs), for their submitter only. Not
+	// under the request deadline: a million-row file takes longer; the
+	// handlers renew the write deadline per chunk (jobs.WriteStall).
 	if cfg.Exports != nil {
-		mux.Handle("GET /exports/{id}", withTimeout(cfg.Exports, cfg.RequestTimeout))
+		mux.Handle("GET /exports/{id}", cfg.Exports)
 	}
 	if cfg.ErrorReports != nil {
-		mux.Handle("GET /imports/{id}/errors", withTimeout(cfg.ErrorReports, cfg.RequestTimeout))
+		mux.Handle("GET /imports/{id}/errors", cfg.ErrorReports)
 	}
 	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
 	mux.Handle("/templates/", export.TemplateHandler())

@@ -3,9 +3,11 @@ package jobs
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
@@ -53,7 +55,7 @@ func (q *Queue) ServeExport(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	if _, err := copyChunks(r.Context(), q.cfg.Client, job.ID, datachunk.PartOUTPUT, w); err != nil {
+	if _, err := copyChunks(r.Context(), q.cfg.Client, job.ID, datachunk.PartOUTPUT, paced(w)); err != nil {
 		// Headers are out: the short body tells the client (Content-Length).
 		q.cfg.Logger.Error("export download", "job", job.ID, "err", err)
 	}
@@ -90,9 +92,30 @@ func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	opts := ImportOptions{Entity: job.Entity, FileName: job.FileName, Format: string(job.Format), DryRun: job.DryRun}
-	if err := q.cfg.ErrorReporter(w, f, size, opts, errs); err != nil {
+	if err := q.cfg.ErrorReporter(paced(w), f, size, opts, errs); err != nil {
 		q.cfg.Logger.Error("error report", "job", job.ID, "err", err)
 	}
+}
+
+// WriteStall is how long one write of a download may take. A file of a
+// million rows outlasts the API's request deadline, so downloads are not
+// under it (mount them without one): instead every write, at most a chunk
+// (1 MiB), gets this long, which bounds a stalled client, not a slow one.
+const WriteStall = time.Minute
+
+// paced renews the connection's write deadline before every write.
+func paced(w http.ResponseWriter) io.Writer {
+	return pacedWriter{w: w, rc: http.NewResponseController(w)}
+}
+
+type pacedWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+}
+
+func (p pacedWriter) Write(b []byte) (int, error) {
+	_ = p.rc.SetWriteDeadline(time.Now().Add(WriteStall)) // unsupported (tests): the server's timeout stays
+	return p.w.Write(b)
 }
 
 // answer is 404 for a missing job (or one not in the state asked for) and
