@@ -45,6 +45,11 @@ func (f *jobFlags) check() error {
 	return nil
 }
 
+// periodicWork registers further periodic jobs on the queue before it
+// starts (q.AddPeriodic), e.g. the retention purge and the idempotency
+// cleanup: append to it from the file that owns the work.
+var periodicWork []func(q *jobs.Queue, a *app)
+
 // startJobs brings River's tables up to date (under the migration lock)
 // and starts this server's queue: workers, periodic jobs, rescue.
 func startJobs(ctx context.Context, a *app, f *jobFlags) (*jobs.Queue, error) {
@@ -64,6 +69,9 @@ func startJobs(ctx context.Context, a *app, f *jobFlags) (*jobs.Queue, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, register := range periodicWork {
+		register(q, a)
 	}
 	if err := q.Start(ctx); err != nil {
 		return nil, err
