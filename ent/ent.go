@@ -20,6 +20,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
@@ -110,6 +112,8 @@ func checkColumn(t, c string) error {
 			cityevaluation.Table:       cityevaluation.ValidColumn,
 			cityevaluationitem.Table:   cityevaluationitem.ValidColumn,
 			complaint.Table:            complaint.ValidColumn,
+			datachunk.Table:            datachunk.ValidColumn,
+			datajob.Table:              datajob.ValidColumn,
 			enrolment.Table:            enrolment.ValidColumn,
 			evaluationitem.Table:       evaluationitem.ValidColumn,
 			evaluationscheme.Table:     evaluationscheme.ValidColumn,

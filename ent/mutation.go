@@ -19,6 +19,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
@@ -62,6 +64,8 @@ const (
 	TypeCityEvaluation       = "CityEvaluation"
 	TypeCityEvaluationItem   = "CityEvaluationItem"
 	TypeComplaint            = "Complaint"
+	TypeDataChunk            = "DataChunk"
+	TypeDataJob              = "DataJob"
 	TypeEnrolment            = "Enrolment"
 	TypeEvaluationItem       = "EvaluationItem"
 	TypeEvaluationScheme     = "EvaluationScheme"
@@ -7855,6 +7859,2824 @@ func (m *ComplaintMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Complaint edge %s", name)
+}
+
+// DataChunkMutation represents an operation that mutates the DataChunk nodes in the graph.
+type DataChunkMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	part          *datachunk.Part
+	seq           *int
+	addseq        *int
+	data          *[]byte
+	clearedFields map[string]struct{}
+	job           *int
+	clearedjob    bool
+	done          bool
+	oldValue      func(context.Context) (*DataChunk, error)
+	predicates    []predicate.DataChunk
+}
+
+var _ ent.Mutation = (*DataChunkMutation)(nil)
+
+// datachunkOption allows management of the mutation configuration using functional options.
+type datachunkOption func(*DataChunkMutation)
+
+// newDataChunkMutation creates new mutation for the DataChunk entity.
+func newDataChunkMutation(c config, op Op, opts ...datachunkOption) *DataChunkMutation {
+	m := &DataChunkMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDataChunk,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDataChunkID sets the ID field of the mutation.
+func withDataChunkID(id int) datachunkOption {
+	return func(m *DataChunkMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DataChunk
+		)
+		m.oldValue = func(ctx context.Context) (*DataChunk, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DataChunk.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDataChunk sets the old DataChunk of the mutation.
+func withDataChunk(node *DataChunk) datachunkOption {
+	return func(m *DataChunkMutation) {
+		m.oldValue = func(context.Context) (*DataChunk, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DataChunkMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DataChunkMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DataChunkMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DataChunkMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DataChunk.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDataJobID sets the "data_job_id" field.
+func (m *DataChunkMutation) SetDataJobID(i int) {
+	m.job = &i
+}
+
+// DataJobID returns the value of the "data_job_id" field in the mutation.
+func (m *DataChunkMutation) DataJobID() (r int, exists bool) {
+	v := m.job
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDataJobID returns the old "data_job_id" field's value of the DataChunk entity.
+// If the DataChunk object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChunkMutation) OldDataJobID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDataJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDataJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDataJobID: %w", err)
+	}
+	return oldValue.DataJobID, nil
+}
+
+// ResetDataJobID resets all changes to the "data_job_id" field.
+func (m *DataChunkMutation) ResetDataJobID() {
+	m.job = nil
+}
+
+// SetPart sets the "part" field.
+func (m *DataChunkMutation) SetPart(d datachunk.Part) {
+	m.part = &d
+}
+
+// Part returns the value of the "part" field in the mutation.
+func (m *DataChunkMutation) Part() (r datachunk.Part, exists bool) {
+	v := m.part
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPart returns the old "part" field's value of the DataChunk entity.
+// If the DataChunk object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChunkMutation) OldPart(ctx context.Context) (v datachunk.Part, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPart is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPart requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPart: %w", err)
+	}
+	return oldValue.Part, nil
+}
+
+// ResetPart resets all changes to the "part" field.
+func (m *DataChunkMutation) ResetPart() {
+	m.part = nil
+}
+
+// SetSeq sets the "seq" field.
+func (m *DataChunkMutation) SetSeq(i int) {
+	m.seq = &i
+	m.addseq = nil
+}
+
+// Seq returns the value of the "seq" field in the mutation.
+func (m *DataChunkMutation) Seq() (r int, exists bool) {
+	v := m.seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeq returns the old "seq" field's value of the DataChunk entity.
+// If the DataChunk object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChunkMutation) OldSeq(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeq: %w", err)
+	}
+	return oldValue.Seq, nil
+}
+
+// AddSeq adds i to the "seq" field.
+func (m *DataChunkMutation) AddSeq(i int) {
+	if m.addseq != nil {
+		*m.addseq += i
+	} else {
+		m.addseq = &i
+	}
+}
+
+// AddedSeq returns the value that was added to the "seq" field in this mutation.
+func (m *DataChunkMutation) AddedSeq() (r int, exists bool) {
+	v := m.addseq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeq resets all changes to the "seq" field.
+func (m *DataChunkMutation) ResetSeq() {
+	m.seq = nil
+	m.addseq = nil
+}
+
+// SetData sets the "data" field.
+func (m *DataChunkMutation) SetData(b []byte) {
+	m.data = &b
+}
+
+// Data returns the value of the "data" field in the mutation.
+func (m *DataChunkMutation) Data() (r []byte, exists bool) {
+	v := m.data
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldData returns the old "data" field's value of the DataChunk entity.
+// If the DataChunk object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChunkMutation) OldData(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldData is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldData requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldData: %w", err)
+	}
+	return oldValue.Data, nil
+}
+
+// ResetData resets all changes to the "data" field.
+func (m *DataChunkMutation) ResetData() {
+	m.data = nil
+}
+
+// SetJobID sets the "job" edge to the DataJob entity by id.
+func (m *DataChunkMutation) SetJobID(id int) {
+	m.job = &id
+}
+
+// ClearJob clears the "job" edge to the DataJob entity.
+func (m *DataChunkMutation) ClearJob() {
+	m.clearedjob = true
+	m.clearedFields[datachunk.FieldDataJobID] = struct{}{}
+}
+
+// JobCleared reports if the "job" edge to the DataJob entity was cleared.
+func (m *DataChunkMutation) JobCleared() bool {
+	return m.clearedjob
+}
+
+// JobID returns the "job" edge ID in the mutation.
+func (m *DataChunkMutation) JobID() (id int, exists bool) {
+	if m.job != nil {
+		return *m.job, true
+	}
+	return
+}
+
+// JobIDs returns the "job" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// JobID instead. It exists only for internal usage by the builders.
+func (m *DataChunkMutation) JobIDs() (ids []int) {
+	if id := m.job; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetJob resets all changes to the "job" edge.
+func (m *DataChunkMutation) ResetJob() {
+	m.job = nil
+	m.clearedjob = false
+}
+
+// Where appends a list predicates to the DataChunkMutation builder.
+func (m *DataChunkMutation) Where(ps ...predicate.DataChunk) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DataChunkMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DataChunkMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DataChunk, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DataChunkMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DataChunkMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DataChunk).
+func (m *DataChunkMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DataChunkMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.job != nil {
+		fields = append(fields, datachunk.FieldDataJobID)
+	}
+	if m.part != nil {
+		fields = append(fields, datachunk.FieldPart)
+	}
+	if m.seq != nil {
+		fields = append(fields, datachunk.FieldSeq)
+	}
+	if m.data != nil {
+		fields = append(fields, datachunk.FieldData)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DataChunkMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case datachunk.FieldDataJobID:
+		return m.DataJobID()
+	case datachunk.FieldPart:
+		return m.Part()
+	case datachunk.FieldSeq:
+		return m.Seq()
+	case datachunk.FieldData:
+		return m.Data()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DataChunkMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case datachunk.FieldDataJobID:
+		return m.OldDataJobID(ctx)
+	case datachunk.FieldPart:
+		return m.OldPart(ctx)
+	case datachunk.FieldSeq:
+		return m.OldSeq(ctx)
+	case datachunk.FieldData:
+		return m.OldData(ctx)
+	}
+	return nil, fmt.Errorf("unknown DataChunk field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataChunkMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case datachunk.FieldDataJobID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDataJobID(v)
+		return nil
+	case datachunk.FieldPart:
+		v, ok := value.(datachunk.Part)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPart(v)
+		return nil
+	case datachunk.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeq(v)
+		return nil
+	case datachunk.FieldData:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetData(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataChunk field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DataChunkMutation) AddedFields() []string {
+	var fields []string
+	if m.addseq != nil {
+		fields = append(fields, datachunk.FieldSeq)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DataChunkMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case datachunk.FieldSeq:
+		return m.AddedSeq()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataChunkMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case datachunk.FieldSeq:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeq(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataChunk numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DataChunkMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DataChunkMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DataChunkMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DataChunk nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DataChunkMutation) ResetField(name string) error {
+	switch name {
+	case datachunk.FieldDataJobID:
+		m.ResetDataJobID()
+		return nil
+	case datachunk.FieldPart:
+		m.ResetPart()
+		return nil
+	case datachunk.FieldSeq:
+		m.ResetSeq()
+		return nil
+	case datachunk.FieldData:
+		m.ResetData()
+		return nil
+	}
+	return fmt.Errorf("unknown DataChunk field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DataChunkMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.job != nil {
+		edges = append(edges, datachunk.EdgeJob)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DataChunkMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case datachunk.EdgeJob:
+		if id := m.job; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DataChunkMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DataChunkMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DataChunkMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedjob {
+		edges = append(edges, datachunk.EdgeJob)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DataChunkMutation) EdgeCleared(name string) bool {
+	switch name {
+	case datachunk.EdgeJob:
+		return m.clearedjob
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DataChunkMutation) ClearEdge(name string) error {
+	switch name {
+	case datachunk.EdgeJob:
+		m.ClearJob()
+		return nil
+	}
+	return fmt.Errorf("unknown DataChunk unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DataChunkMutation) ResetEdge(name string) error {
+	switch name {
+	case datachunk.EdgeJob:
+		m.ResetJob()
+		return nil
+	}
+	return fmt.Errorf("unknown DataChunk edge %s", name)
+}
+
+// DataJobMutation represents an operation that mutates the DataJob nodes in the graph.
+type DataJobMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *int
+	kind                     *schematype.DataJobKind
+	entity                   *string
+	format                   *schematype.DataFormat
+	state                    *schematype.DataJobState
+	dry_run                  *bool
+	file_name                *string
+	file_hash                *string
+	file_size                *int64
+	addfile_size             *int64
+	rows_done                *int
+	addrows_done             *int
+	rows_total               *int
+	addrows_total            *int
+	created_count            *int
+	addcreated_count         *int
+	updated_count            *int
+	addupdated_count         *int
+	unchanged_count          *int
+	addunchanged_count       *int
+	row_errors               *[]schematype.DataRowError
+	appendrow_errors         []schematype.DataRowError
+	error_count              *int
+	adderror_count           *int
+	error_message            *string
+	where_json               *[]byte
+	requester_subject        *string
+	requester_role           *string
+	requester_region         *string
+	requester_institution    *int
+	addrequester_institution *int
+	requester_key_id         *string
+	created_at               *time.Time
+	started_at               *time.Time
+	finished_at              *time.Time
+	expires_at               *time.Time
+	clearedFields            map[string]struct{}
+	chunks                   map[int]struct{}
+	removedchunks            map[int]struct{}
+	clearedchunks            bool
+	done                     bool
+	oldValue                 func(context.Context) (*DataJob, error)
+	predicates               []predicate.DataJob
+}
+
+var _ ent.Mutation = (*DataJobMutation)(nil)
+
+// datajobOption allows management of the mutation configuration using functional options.
+type datajobOption func(*DataJobMutation)
+
+// newDataJobMutation creates new mutation for the DataJob entity.
+func newDataJobMutation(c config, op Op, opts ...datajobOption) *DataJobMutation {
+	m := &DataJobMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDataJob,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDataJobID sets the ID field of the mutation.
+func withDataJobID(id int) datajobOption {
+	return func(m *DataJobMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DataJob
+		)
+		m.oldValue = func(ctx context.Context) (*DataJob, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DataJob.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDataJob sets the old DataJob of the mutation.
+func withDataJob(node *DataJob) datajobOption {
+	return func(m *DataJobMutation) {
+		m.oldValue = func(context.Context) (*DataJob, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DataJobMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DataJobMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DataJobMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DataJobMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DataJob.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKind sets the "kind" field.
+func (m *DataJobMutation) SetKind(sjk schematype.DataJobKind) {
+	m.kind = &sjk
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *DataJobMutation) Kind() (r schematype.DataJobKind, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldKind(ctx context.Context) (v schematype.DataJobKind, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *DataJobMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetEntity sets the "entity" field.
+func (m *DataJobMutation) SetEntity(s string) {
+	m.entity = &s
+}
+
+// Entity returns the value of the "entity" field in the mutation.
+func (m *DataJobMutation) Entity() (r string, exists bool) {
+	v := m.entity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntity returns the old "entity" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldEntity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntity: %w", err)
+	}
+	return oldValue.Entity, nil
+}
+
+// ResetEntity resets all changes to the "entity" field.
+func (m *DataJobMutation) ResetEntity() {
+	m.entity = nil
+}
+
+// SetFormat sets the "format" field.
+func (m *DataJobMutation) SetFormat(sf schematype.DataFormat) {
+	m.format = &sf
+}
+
+// Format returns the value of the "format" field in the mutation.
+func (m *DataJobMutation) Format() (r schematype.DataFormat, exists bool) {
+	v := m.format
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFormat returns the old "format" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldFormat(ctx context.Context) (v schematype.DataFormat, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFormat is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFormat requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFormat: %w", err)
+	}
+	return oldValue.Format, nil
+}
+
+// ResetFormat resets all changes to the "format" field.
+func (m *DataJobMutation) ResetFormat() {
+	m.format = nil
+}
+
+// SetState sets the "state" field.
+func (m *DataJobMutation) SetState(sjs schematype.DataJobState) {
+	m.state = &sjs
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *DataJobMutation) State() (r schematype.DataJobState, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldState(ctx context.Context) (v schematype.DataJobState, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *DataJobMutation) ResetState() {
+	m.state = nil
+}
+
+// SetDryRun sets the "dry_run" field.
+func (m *DataJobMutation) SetDryRun(b bool) {
+	m.dry_run = &b
+}
+
+// DryRun returns the value of the "dry_run" field in the mutation.
+func (m *DataJobMutation) DryRun() (r bool, exists bool) {
+	v := m.dry_run
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDryRun returns the old "dry_run" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldDryRun(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDryRun is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDryRun requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDryRun: %w", err)
+	}
+	return oldValue.DryRun, nil
+}
+
+// ResetDryRun resets all changes to the "dry_run" field.
+func (m *DataJobMutation) ResetDryRun() {
+	m.dry_run = nil
+}
+
+// SetFileName sets the "file_name" field.
+func (m *DataJobMutation) SetFileName(s string) {
+	m.file_name = &s
+}
+
+// FileName returns the value of the "file_name" field in the mutation.
+func (m *DataJobMutation) FileName() (r string, exists bool) {
+	v := m.file_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileName returns the old "file_name" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldFileName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileName: %w", err)
+	}
+	return oldValue.FileName, nil
+}
+
+// ClearFileName clears the value of the "file_name" field.
+func (m *DataJobMutation) ClearFileName() {
+	m.file_name = nil
+	m.clearedFields[datajob.FieldFileName] = struct{}{}
+}
+
+// FileNameCleared returns if the "file_name" field was cleared in this mutation.
+func (m *DataJobMutation) FileNameCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldFileName]
+	return ok
+}
+
+// ResetFileName resets all changes to the "file_name" field.
+func (m *DataJobMutation) ResetFileName() {
+	m.file_name = nil
+	delete(m.clearedFields, datajob.FieldFileName)
+}
+
+// SetFileHash sets the "file_hash" field.
+func (m *DataJobMutation) SetFileHash(s string) {
+	m.file_hash = &s
+}
+
+// FileHash returns the value of the "file_hash" field in the mutation.
+func (m *DataJobMutation) FileHash() (r string, exists bool) {
+	v := m.file_hash
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileHash returns the old "file_hash" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldFileHash(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileHash is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileHash requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileHash: %w", err)
+	}
+	return oldValue.FileHash, nil
+}
+
+// ClearFileHash clears the value of the "file_hash" field.
+func (m *DataJobMutation) ClearFileHash() {
+	m.file_hash = nil
+	m.clearedFields[datajob.FieldFileHash] = struct{}{}
+}
+
+// FileHashCleared returns if the "file_hash" field was cleared in this mutation.
+func (m *DataJobMutation) FileHashCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldFileHash]
+	return ok
+}
+
+// ResetFileHash resets all changes to the "file_hash" field.
+func (m *DataJobMutation) ResetFileHash() {
+	m.file_hash = nil
+	delete(m.clearedFields, datajob.FieldFileHash)
+}
+
+// SetFileSize sets the "file_size" field.
+func (m *DataJobMutation) SetFileSize(i int64) {
+	m.file_size = &i
+	m.addfile_size = nil
+}
+
+// FileSize returns the value of the "file_size" field in the mutation.
+func (m *DataJobMutation) FileSize() (r int64, exists bool) {
+	v := m.file_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFileSize returns the old "file_size" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldFileSize(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFileSize is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFileSize requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFileSize: %w", err)
+	}
+	return oldValue.FileSize, nil
+}
+
+// AddFileSize adds i to the "file_size" field.
+func (m *DataJobMutation) AddFileSize(i int64) {
+	if m.addfile_size != nil {
+		*m.addfile_size += i
+	} else {
+		m.addfile_size = &i
+	}
+}
+
+// AddedFileSize returns the value that was added to the "file_size" field in this mutation.
+func (m *DataJobMutation) AddedFileSize() (r int64, exists bool) {
+	v := m.addfile_size
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetFileSize resets all changes to the "file_size" field.
+func (m *DataJobMutation) ResetFileSize() {
+	m.file_size = nil
+	m.addfile_size = nil
+}
+
+// SetRowsDone sets the "rows_done" field.
+func (m *DataJobMutation) SetRowsDone(i int) {
+	m.rows_done = &i
+	m.addrows_done = nil
+}
+
+// RowsDone returns the value of the "rows_done" field in the mutation.
+func (m *DataJobMutation) RowsDone() (r int, exists bool) {
+	v := m.rows_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowsDone returns the old "rows_done" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRowsDone(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowsDone is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowsDone requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowsDone: %w", err)
+	}
+	return oldValue.RowsDone, nil
+}
+
+// AddRowsDone adds i to the "rows_done" field.
+func (m *DataJobMutation) AddRowsDone(i int) {
+	if m.addrows_done != nil {
+		*m.addrows_done += i
+	} else {
+		m.addrows_done = &i
+	}
+}
+
+// AddedRowsDone returns the value that was added to the "rows_done" field in this mutation.
+func (m *DataJobMutation) AddedRowsDone() (r int, exists bool) {
+	v := m.addrows_done
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRowsDone resets all changes to the "rows_done" field.
+func (m *DataJobMutation) ResetRowsDone() {
+	m.rows_done = nil
+	m.addrows_done = nil
+}
+
+// SetRowsTotal sets the "rows_total" field.
+func (m *DataJobMutation) SetRowsTotal(i int) {
+	m.rows_total = &i
+	m.addrows_total = nil
+}
+
+// RowsTotal returns the value of the "rows_total" field in the mutation.
+func (m *DataJobMutation) RowsTotal() (r int, exists bool) {
+	v := m.rows_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowsTotal returns the old "rows_total" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRowsTotal(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowsTotal is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowsTotal requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowsTotal: %w", err)
+	}
+	return oldValue.RowsTotal, nil
+}
+
+// AddRowsTotal adds i to the "rows_total" field.
+func (m *DataJobMutation) AddRowsTotal(i int) {
+	if m.addrows_total != nil {
+		*m.addrows_total += i
+	} else {
+		m.addrows_total = &i
+	}
+}
+
+// AddedRowsTotal returns the value that was added to the "rows_total" field in this mutation.
+func (m *DataJobMutation) AddedRowsTotal() (r int, exists bool) {
+	v := m.addrows_total
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRowsTotal resets all changes to the "rows_total" field.
+func (m *DataJobMutation) ResetRowsTotal() {
+	m.rows_total = nil
+	m.addrows_total = nil
+}
+
+// SetCreatedCount sets the "created_count" field.
+func (m *DataJobMutation) SetCreatedCount(i int) {
+	m.created_count = &i
+	m.addcreated_count = nil
+}
+
+// CreatedCount returns the value of the "created_count" field in the mutation.
+func (m *DataJobMutation) CreatedCount() (r int, exists bool) {
+	v := m.created_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedCount returns the old "created_count" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldCreatedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedCount: %w", err)
+	}
+	return oldValue.CreatedCount, nil
+}
+
+// AddCreatedCount adds i to the "created_count" field.
+func (m *DataJobMutation) AddCreatedCount(i int) {
+	if m.addcreated_count != nil {
+		*m.addcreated_count += i
+	} else {
+		m.addcreated_count = &i
+	}
+}
+
+// AddedCreatedCount returns the value that was added to the "created_count" field in this mutation.
+func (m *DataJobMutation) AddedCreatedCount() (r int, exists bool) {
+	v := m.addcreated_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetCreatedCount resets all changes to the "created_count" field.
+func (m *DataJobMutation) ResetCreatedCount() {
+	m.created_count = nil
+	m.addcreated_count = nil
+}
+
+// SetUpdatedCount sets the "updated_count" field.
+func (m *DataJobMutation) SetUpdatedCount(i int) {
+	m.updated_count = &i
+	m.addupdated_count = nil
+}
+
+// UpdatedCount returns the value of the "updated_count" field in the mutation.
+func (m *DataJobMutation) UpdatedCount() (r int, exists bool) {
+	v := m.updated_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedCount returns the old "updated_count" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldUpdatedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedCount: %w", err)
+	}
+	return oldValue.UpdatedCount, nil
+}
+
+// AddUpdatedCount adds i to the "updated_count" field.
+func (m *DataJobMutation) AddUpdatedCount(i int) {
+	if m.addupdated_count != nil {
+		*m.addupdated_count += i
+	} else {
+		m.addupdated_count = &i
+	}
+}
+
+// AddedUpdatedCount returns the value that was added to the "updated_count" field in this mutation.
+func (m *DataJobMutation) AddedUpdatedCount() (r int, exists bool) {
+	v := m.addupdated_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUpdatedCount resets all changes to the "updated_count" field.
+func (m *DataJobMutation) ResetUpdatedCount() {
+	m.updated_count = nil
+	m.addupdated_count = nil
+}
+
+// SetUnchangedCount sets the "unchanged_count" field.
+func (m *DataJobMutation) SetUnchangedCount(i int) {
+	m.unchanged_count = &i
+	m.addunchanged_count = nil
+}
+
+// UnchangedCount returns the value of the "unchanged_count" field in the mutation.
+func (m *DataJobMutation) UnchangedCount() (r int, exists bool) {
+	v := m.unchanged_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUnchangedCount returns the old "unchanged_count" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldUnchangedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUnchangedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUnchangedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUnchangedCount: %w", err)
+	}
+	return oldValue.UnchangedCount, nil
+}
+
+// AddUnchangedCount adds i to the "unchanged_count" field.
+func (m *DataJobMutation) AddUnchangedCount(i int) {
+	if m.addunchanged_count != nil {
+		*m.addunchanged_count += i
+	} else {
+		m.addunchanged_count = &i
+	}
+}
+
+// AddedUnchangedCount returns the value that was added to the "unchanged_count" field in this mutation.
+func (m *DataJobMutation) AddedUnchangedCount() (r int, exists bool) {
+	v := m.addunchanged_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetUnchangedCount resets all changes to the "unchanged_count" field.
+func (m *DataJobMutation) ResetUnchangedCount() {
+	m.unchanged_count = nil
+	m.addunchanged_count = nil
+}
+
+// SetRowErrors sets the "row_errors" field.
+func (m *DataJobMutation) SetRowErrors(sre []schematype.DataRowError) {
+	m.row_errors = &sre
+	m.appendrow_errors = nil
+}
+
+// RowErrors returns the value of the "row_errors" field in the mutation.
+func (m *DataJobMutation) RowErrors() (r []schematype.DataRowError, exists bool) {
+	v := m.row_errors
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRowErrors returns the old "row_errors" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRowErrors(ctx context.Context) (v []schematype.DataRowError, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRowErrors is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRowErrors requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRowErrors: %w", err)
+	}
+	return oldValue.RowErrors, nil
+}
+
+// AppendRowErrors adds sre to the "row_errors" field.
+func (m *DataJobMutation) AppendRowErrors(sre []schematype.DataRowError) {
+	m.appendrow_errors = append(m.appendrow_errors, sre...)
+}
+
+// AppendedRowErrors returns the list of values that were appended to the "row_errors" field in this mutation.
+func (m *DataJobMutation) AppendedRowErrors() ([]schematype.DataRowError, bool) {
+	if len(m.appendrow_errors) == 0 {
+		return nil, false
+	}
+	return m.appendrow_errors, true
+}
+
+// ClearRowErrors clears the value of the "row_errors" field.
+func (m *DataJobMutation) ClearRowErrors() {
+	m.row_errors = nil
+	m.appendrow_errors = nil
+	m.clearedFields[datajob.FieldRowErrors] = struct{}{}
+}
+
+// RowErrorsCleared returns if the "row_errors" field was cleared in this mutation.
+func (m *DataJobMutation) RowErrorsCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldRowErrors]
+	return ok
+}
+
+// ResetRowErrors resets all changes to the "row_errors" field.
+func (m *DataJobMutation) ResetRowErrors() {
+	m.row_errors = nil
+	m.appendrow_errors = nil
+	delete(m.clearedFields, datajob.FieldRowErrors)
+}
+
+// SetErrorCount sets the "error_count" field.
+func (m *DataJobMutation) SetErrorCount(i int) {
+	m.error_count = &i
+	m.adderror_count = nil
+}
+
+// ErrorCount returns the value of the "error_count" field in the mutation.
+func (m *DataJobMutation) ErrorCount() (r int, exists bool) {
+	v := m.error_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorCount returns the old "error_count" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldErrorCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorCount: %w", err)
+	}
+	return oldValue.ErrorCount, nil
+}
+
+// AddErrorCount adds i to the "error_count" field.
+func (m *DataJobMutation) AddErrorCount(i int) {
+	if m.adderror_count != nil {
+		*m.adderror_count += i
+	} else {
+		m.adderror_count = &i
+	}
+}
+
+// AddedErrorCount returns the value that was added to the "error_count" field in this mutation.
+func (m *DataJobMutation) AddedErrorCount() (r int, exists bool) {
+	v := m.adderror_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetErrorCount resets all changes to the "error_count" field.
+func (m *DataJobMutation) ResetErrorCount() {
+	m.error_count = nil
+	m.adderror_count = nil
+}
+
+// SetErrorMessage sets the "error_message" field.
+func (m *DataJobMutation) SetErrorMessage(s string) {
+	m.error_message = &s
+}
+
+// ErrorMessage returns the value of the "error_message" field in the mutation.
+func (m *DataJobMutation) ErrorMessage() (r string, exists bool) {
+	v := m.error_message
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldErrorMessage returns the old "error_message" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldErrorMessage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldErrorMessage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldErrorMessage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldErrorMessage: %w", err)
+	}
+	return oldValue.ErrorMessage, nil
+}
+
+// ClearErrorMessage clears the value of the "error_message" field.
+func (m *DataJobMutation) ClearErrorMessage() {
+	m.error_message = nil
+	m.clearedFields[datajob.FieldErrorMessage] = struct{}{}
+}
+
+// ErrorMessageCleared returns if the "error_message" field was cleared in this mutation.
+func (m *DataJobMutation) ErrorMessageCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldErrorMessage]
+	return ok
+}
+
+// ResetErrorMessage resets all changes to the "error_message" field.
+func (m *DataJobMutation) ResetErrorMessage() {
+	m.error_message = nil
+	delete(m.clearedFields, datajob.FieldErrorMessage)
+}
+
+// SetWhereJSON sets the "where_json" field.
+func (m *DataJobMutation) SetWhereJSON(b []byte) {
+	m.where_json = &b
+}
+
+// WhereJSON returns the value of the "where_json" field in the mutation.
+func (m *DataJobMutation) WhereJSON() (r []byte, exists bool) {
+	v := m.where_json
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWhereJSON returns the old "where_json" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldWhereJSON(ctx context.Context) (v []byte, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWhereJSON is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWhereJSON requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWhereJSON: %w", err)
+	}
+	return oldValue.WhereJSON, nil
+}
+
+// ClearWhereJSON clears the value of the "where_json" field.
+func (m *DataJobMutation) ClearWhereJSON() {
+	m.where_json = nil
+	m.clearedFields[datajob.FieldWhereJSON] = struct{}{}
+}
+
+// WhereJSONCleared returns if the "where_json" field was cleared in this mutation.
+func (m *DataJobMutation) WhereJSONCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldWhereJSON]
+	return ok
+}
+
+// ResetWhereJSON resets all changes to the "where_json" field.
+func (m *DataJobMutation) ResetWhereJSON() {
+	m.where_json = nil
+	delete(m.clearedFields, datajob.FieldWhereJSON)
+}
+
+// SetRequesterSubject sets the "requester_subject" field.
+func (m *DataJobMutation) SetRequesterSubject(s string) {
+	m.requester_subject = &s
+}
+
+// RequesterSubject returns the value of the "requester_subject" field in the mutation.
+func (m *DataJobMutation) RequesterSubject() (r string, exists bool) {
+	v := m.requester_subject
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequesterSubject returns the old "requester_subject" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRequesterSubject(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequesterSubject is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequesterSubject requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequesterSubject: %w", err)
+	}
+	return oldValue.RequesterSubject, nil
+}
+
+// ResetRequesterSubject resets all changes to the "requester_subject" field.
+func (m *DataJobMutation) ResetRequesterSubject() {
+	m.requester_subject = nil
+}
+
+// SetRequesterRole sets the "requester_role" field.
+func (m *DataJobMutation) SetRequesterRole(s string) {
+	m.requester_role = &s
+}
+
+// RequesterRole returns the value of the "requester_role" field in the mutation.
+func (m *DataJobMutation) RequesterRole() (r string, exists bool) {
+	v := m.requester_role
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequesterRole returns the old "requester_role" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRequesterRole(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequesterRole is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequesterRole requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequesterRole: %w", err)
+	}
+	return oldValue.RequesterRole, nil
+}
+
+// ResetRequesterRole resets all changes to the "requester_role" field.
+func (m *DataJobMutation) ResetRequesterRole() {
+	m.requester_role = nil
+}
+
+// SetRequesterRegion sets the "requester_region" field.
+func (m *DataJobMutation) SetRequesterRegion(s string) {
+	m.requester_region = &s
+}
+
+// RequesterRegion returns the value of the "requester_region" field in the mutation.
+func (m *DataJobMutation) RequesterRegion() (r string, exists bool) {
+	v := m.requester_region
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequesterRegion returns the old "requester_region" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRequesterRegion(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequesterRegion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequesterRegion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequesterRegion: %w", err)
+	}
+	return oldValue.RequesterRegion, nil
+}
+
+// ClearRequesterRegion clears the value of the "requester_region" field.
+func (m *DataJobMutation) ClearRequesterRegion() {
+	m.requester_region = nil
+	m.clearedFields[datajob.FieldRequesterRegion] = struct{}{}
+}
+
+// RequesterRegionCleared returns if the "requester_region" field was cleared in this mutation.
+func (m *DataJobMutation) RequesterRegionCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldRequesterRegion]
+	return ok
+}
+
+// ResetRequesterRegion resets all changes to the "requester_region" field.
+func (m *DataJobMutation) ResetRequesterRegion() {
+	m.requester_region = nil
+	delete(m.clearedFields, datajob.FieldRequesterRegion)
+}
+
+// SetRequesterInstitution sets the "requester_institution" field.
+func (m *DataJobMutation) SetRequesterInstitution(i int) {
+	m.requester_institution = &i
+	m.addrequester_institution = nil
+}
+
+// RequesterInstitution returns the value of the "requester_institution" field in the mutation.
+func (m *DataJobMutation) RequesterInstitution() (r int, exists bool) {
+	v := m.requester_institution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequesterInstitution returns the old "requester_institution" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRequesterInstitution(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequesterInstitution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequesterInstitution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequesterInstitution: %w", err)
+	}
+	return oldValue.RequesterInstitution, nil
+}
+
+// AddRequesterInstitution adds i to the "requester_institution" field.
+func (m *DataJobMutation) AddRequesterInstitution(i int) {
+	if m.addrequester_institution != nil {
+		*m.addrequester_institution += i
+	} else {
+		m.addrequester_institution = &i
+	}
+}
+
+// AddedRequesterInstitution returns the value that was added to the "requester_institution" field in this mutation.
+func (m *DataJobMutation) AddedRequesterInstitution() (r int, exists bool) {
+	v := m.addrequester_institution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRequesterInstitution resets all changes to the "requester_institution" field.
+func (m *DataJobMutation) ResetRequesterInstitution() {
+	m.requester_institution = nil
+	m.addrequester_institution = nil
+}
+
+// SetRequesterKeyID sets the "requester_key_id" field.
+func (m *DataJobMutation) SetRequesterKeyID(s string) {
+	m.requester_key_id = &s
+}
+
+// RequesterKeyID returns the value of the "requester_key_id" field in the mutation.
+func (m *DataJobMutation) RequesterKeyID() (r string, exists bool) {
+	v := m.requester_key_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRequesterKeyID returns the old "requester_key_id" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldRequesterKeyID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRequesterKeyID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRequesterKeyID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRequesterKeyID: %w", err)
+	}
+	return oldValue.RequesterKeyID, nil
+}
+
+// ClearRequesterKeyID clears the value of the "requester_key_id" field.
+func (m *DataJobMutation) ClearRequesterKeyID() {
+	m.requester_key_id = nil
+	m.clearedFields[datajob.FieldRequesterKeyID] = struct{}{}
+}
+
+// RequesterKeyIDCleared returns if the "requester_key_id" field was cleared in this mutation.
+func (m *DataJobMutation) RequesterKeyIDCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldRequesterKeyID]
+	return ok
+}
+
+// ResetRequesterKeyID resets all changes to the "requester_key_id" field.
+func (m *DataJobMutation) ResetRequesterKeyID() {
+	m.requester_key_id = nil
+	delete(m.clearedFields, datajob.FieldRequesterKeyID)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DataJobMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DataJobMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DataJobMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetStartedAt sets the "started_at" field.
+func (m *DataJobMutation) SetStartedAt(t time.Time) {
+	m.started_at = &t
+}
+
+// StartedAt returns the value of the "started_at" field in the mutation.
+func (m *DataJobMutation) StartedAt() (r time.Time, exists bool) {
+	v := m.started_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartedAt returns the old "started_at" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldStartedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartedAt: %w", err)
+	}
+	return oldValue.StartedAt, nil
+}
+
+// ClearStartedAt clears the value of the "started_at" field.
+func (m *DataJobMutation) ClearStartedAt() {
+	m.started_at = nil
+	m.clearedFields[datajob.FieldStartedAt] = struct{}{}
+}
+
+// StartedAtCleared returns if the "started_at" field was cleared in this mutation.
+func (m *DataJobMutation) StartedAtCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldStartedAt]
+	return ok
+}
+
+// ResetStartedAt resets all changes to the "started_at" field.
+func (m *DataJobMutation) ResetStartedAt() {
+	m.started_at = nil
+	delete(m.clearedFields, datajob.FieldStartedAt)
+}
+
+// SetFinishedAt sets the "finished_at" field.
+func (m *DataJobMutation) SetFinishedAt(t time.Time) {
+	m.finished_at = &t
+}
+
+// FinishedAt returns the value of the "finished_at" field in the mutation.
+func (m *DataJobMutation) FinishedAt() (r time.Time, exists bool) {
+	v := m.finished_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFinishedAt returns the old "finished_at" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldFinishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFinishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFinishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFinishedAt: %w", err)
+	}
+	return oldValue.FinishedAt, nil
+}
+
+// ClearFinishedAt clears the value of the "finished_at" field.
+func (m *DataJobMutation) ClearFinishedAt() {
+	m.finished_at = nil
+	m.clearedFields[datajob.FieldFinishedAt] = struct{}{}
+}
+
+// FinishedAtCleared returns if the "finished_at" field was cleared in this mutation.
+func (m *DataJobMutation) FinishedAtCleared() bool {
+	_, ok := m.clearedFields[datajob.FieldFinishedAt]
+	return ok
+}
+
+// ResetFinishedAt resets all changes to the "finished_at" field.
+func (m *DataJobMutation) ResetFinishedAt() {
+	m.finished_at = nil
+	delete(m.clearedFields, datajob.FieldFinishedAt)
+}
+
+// SetExpiresAt sets the "expires_at" field.
+func (m *DataJobMutation) SetExpiresAt(t time.Time) {
+	m.expires_at = &t
+}
+
+// ExpiresAt returns the value of the "expires_at" field in the mutation.
+func (m *DataJobMutation) ExpiresAt() (r time.Time, exists bool) {
+	v := m.expires_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpiresAt returns the old "expires_at" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldExpiresAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpiresAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpiresAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpiresAt: %w", err)
+	}
+	return oldValue.ExpiresAt, nil
+}
+
+// ResetExpiresAt resets all changes to the "expires_at" field.
+func (m *DataJobMutation) ResetExpiresAt() {
+	m.expires_at = nil
+}
+
+// AddChunkIDs adds the "chunks" edge to the DataChunk entity by ids.
+func (m *DataJobMutation) AddChunkIDs(ids ...int) {
+	if m.chunks == nil {
+		m.chunks = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.chunks[ids[i]] = struct{}{}
+	}
+}
+
+// ClearChunks clears the "chunks" edge to the DataChunk entity.
+func (m *DataJobMutation) ClearChunks() {
+	m.clearedchunks = true
+}
+
+// ChunksCleared reports if the "chunks" edge to the DataChunk entity was cleared.
+func (m *DataJobMutation) ChunksCleared() bool {
+	return m.clearedchunks
+}
+
+// RemoveChunkIDs removes the "chunks" edge to the DataChunk entity by IDs.
+func (m *DataJobMutation) RemoveChunkIDs(ids ...int) {
+	if m.removedchunks == nil {
+		m.removedchunks = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.chunks, ids[i])
+		m.removedchunks[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedChunks returns the removed IDs of the "chunks" edge to the DataChunk entity.
+func (m *DataJobMutation) RemovedChunksIDs() (ids []int) {
+	for id := range m.removedchunks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ChunksIDs returns the "chunks" edge IDs in the mutation.
+func (m *DataJobMutation) ChunksIDs() (ids []int) {
+	for id := range m.chunks {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetChunks resets all changes to the "chunks" edge.
+func (m *DataJobMutation) ResetChunks() {
+	m.chunks = nil
+	m.clearedchunks = false
+	m.removedchunks = nil
+}
+
+// Where appends a list predicates to the DataJobMutation builder.
+func (m *DataJobMutation) Where(ps ...predicate.DataJob) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DataJobMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DataJobMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DataJob, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DataJobMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DataJobMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DataJob).
+func (m *DataJobMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DataJobMutation) Fields() []string {
+	fields := make([]string, 0, 26)
+	if m.kind != nil {
+		fields = append(fields, datajob.FieldKind)
+	}
+	if m.entity != nil {
+		fields = append(fields, datajob.FieldEntity)
+	}
+	if m.format != nil {
+		fields = append(fields, datajob.FieldFormat)
+	}
+	if m.state != nil {
+		fields = append(fields, datajob.FieldState)
+	}
+	if m.dry_run != nil {
+		fields = append(fields, datajob.FieldDryRun)
+	}
+	if m.file_name != nil {
+		fields = append(fields, datajob.FieldFileName)
+	}
+	if m.file_hash != nil {
+		fields = append(fields, datajob.FieldFileHash)
+	}
+	if m.file_size != nil {
+		fields = append(fields, datajob.FieldFileSize)
+	}
+	if m.rows_done != nil {
+		fields = append(fields, datajob.FieldRowsDone)
+	}
+	if m.rows_total != nil {
+		fields = append(fields, datajob.FieldRowsTotal)
+	}
+	if m.created_count != nil {
+		fields = append(fields, datajob.FieldCreatedCount)
+	}
+	if m.updated_count != nil {
+		fields = append(fields, datajob.FieldUpdatedCount)
+	}
+	if m.unchanged_count != nil {
+		fields = append(fields, datajob.FieldUnchangedCount)
+	}
+	if m.row_errors != nil {
+		fields = append(fields, datajob.FieldRowErrors)
+	}
+	if m.error_count != nil {
+		fields = append(fields, datajob.FieldErrorCount)
+	}
+	if m.error_message != nil {
+		fields = append(fields, datajob.FieldErrorMessage)
+	}
+	if m.where_json != nil {
+		fields = append(fields, datajob.FieldWhereJSON)
+	}
+	if m.requester_subject != nil {
+		fields = append(fields, datajob.FieldRequesterSubject)
+	}
+	if m.requester_role != nil {
+		fields = append(fields, datajob.FieldRequesterRole)
+	}
+	if m.requester_region != nil {
+		fields = append(fields, datajob.FieldRequesterRegion)
+	}
+	if m.requester_institution != nil {
+		fields = append(fields, datajob.FieldRequesterInstitution)
+	}
+	if m.requester_key_id != nil {
+		fields = append(fields, datajob.FieldRequesterKeyID)
+	}
+	if m.created_at != nil {
+		fields = append(fields, datajob.FieldCreatedAt)
+	}
+	if m.started_at != nil {
+		fields = append(fields, datajob.FieldStartedAt)
+	}
+	if m.finished_at != nil {
+		fields = append(fields, datajob.FieldFinishedAt)
+	}
+	if m.expires_at != nil {
+		fields = append(fields, datajob.FieldExpiresAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DataJobMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case datajob.FieldKind:
+		return m.Kind()
+	case datajob.FieldEntity:
+		return m.Entity()
+	case datajob.FieldFormat:
+		return m.Format()
+	case datajob.FieldState:
+		return m.State()
+	case datajob.FieldDryRun:
+		return m.DryRun()
+	case datajob.FieldFileName:
+		return m.FileName()
+	case datajob.FieldFileHash:
+		return m.FileHash()
+	case datajob.FieldFileSize:
+		return m.FileSize()
+	case datajob.FieldRowsDone:
+		return m.RowsDone()
+	case datajob.FieldRowsTotal:
+		return m.RowsTotal()
+	case datajob.FieldCreatedCount:
+		return m.CreatedCount()
+	case datajob.FieldUpdatedCount:
+		return m.UpdatedCount()
+	case datajob.FieldUnchangedCount:
+		return m.UnchangedCount()
+	case datajob.FieldRowErrors:
+		return m.RowErrors()
+	case datajob.FieldErrorCount:
+		return m.ErrorCount()
+	case datajob.FieldErrorMessage:
+		return m.ErrorMessage()
+	case datajob.FieldWhereJSON:
+		return m.WhereJSON()
+	case datajob.FieldRequesterSubject:
+		return m.RequesterSubject()
+	case datajob.FieldRequesterRole:
+		return m.RequesterRole()
+	case datajob.FieldRequesterRegion:
+		return m.RequesterRegion()
+	case datajob.FieldRequesterInstitution:
+		return m.RequesterInstitution()
+	case datajob.FieldRequesterKeyID:
+		return m.RequesterKeyID()
+	case datajob.FieldCreatedAt:
+		return m.CreatedAt()
+	case datajob.FieldStartedAt:
+		return m.StartedAt()
+	case datajob.FieldFinishedAt:
+		return m.FinishedAt()
+	case datajob.FieldExpiresAt:
+		return m.ExpiresAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DataJobMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case datajob.FieldKind:
+		return m.OldKind(ctx)
+	case datajob.FieldEntity:
+		return m.OldEntity(ctx)
+	case datajob.FieldFormat:
+		return m.OldFormat(ctx)
+	case datajob.FieldState:
+		return m.OldState(ctx)
+	case datajob.FieldDryRun:
+		return m.OldDryRun(ctx)
+	case datajob.FieldFileName:
+		return m.OldFileName(ctx)
+	case datajob.FieldFileHash:
+		return m.OldFileHash(ctx)
+	case datajob.FieldFileSize:
+		return m.OldFileSize(ctx)
+	case datajob.FieldRowsDone:
+		return m.OldRowsDone(ctx)
+	case datajob.FieldRowsTotal:
+		return m.OldRowsTotal(ctx)
+	case datajob.FieldCreatedCount:
+		return m.OldCreatedCount(ctx)
+	case datajob.FieldUpdatedCount:
+		return m.OldUpdatedCount(ctx)
+	case datajob.FieldUnchangedCount:
+		return m.OldUnchangedCount(ctx)
+	case datajob.FieldRowErrors:
+		return m.OldRowErrors(ctx)
+	case datajob.FieldErrorCount:
+		return m.OldErrorCount(ctx)
+	case datajob.FieldErrorMessage:
+		return m.OldErrorMessage(ctx)
+	case datajob.FieldWhereJSON:
+		return m.OldWhereJSON(ctx)
+	case datajob.FieldRequesterSubject:
+		return m.OldRequesterSubject(ctx)
+	case datajob.FieldRequesterRole:
+		return m.OldRequesterRole(ctx)
+	case datajob.FieldRequesterRegion:
+		return m.OldRequesterRegion(ctx)
+	case datajob.FieldRequesterInstitution:
+		return m.OldRequesterInstitution(ctx)
+	case datajob.FieldRequesterKeyID:
+		return m.OldRequesterKeyID(ctx)
+	case datajob.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case datajob.FieldStartedAt:
+		return m.OldStartedAt(ctx)
+	case datajob.FieldFinishedAt:
+		return m.OldFinishedAt(ctx)
+	case datajob.FieldExpiresAt:
+		return m.OldExpiresAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown DataJob field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataJobMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case datajob.FieldKind:
+		v, ok := value.(schematype.DataJobKind)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case datajob.FieldEntity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntity(v)
+		return nil
+	case datajob.FieldFormat:
+		v, ok := value.(schematype.DataFormat)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFormat(v)
+		return nil
+	case datajob.FieldState:
+		v, ok := value.(schematype.DataJobState)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case datajob.FieldDryRun:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDryRun(v)
+		return nil
+	case datajob.FieldFileName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileName(v)
+		return nil
+	case datajob.FieldFileHash:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileHash(v)
+		return nil
+	case datajob.FieldFileSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFileSize(v)
+		return nil
+	case datajob.FieldRowsDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowsDone(v)
+		return nil
+	case datajob.FieldRowsTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowsTotal(v)
+		return nil
+	case datajob.FieldCreatedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedCount(v)
+		return nil
+	case datajob.FieldUpdatedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedCount(v)
+		return nil
+	case datajob.FieldUnchangedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUnchangedCount(v)
+		return nil
+	case datajob.FieldRowErrors:
+		v, ok := value.([]schematype.DataRowError)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRowErrors(v)
+		return nil
+	case datajob.FieldErrorCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorCount(v)
+		return nil
+	case datajob.FieldErrorMessage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetErrorMessage(v)
+		return nil
+	case datajob.FieldWhereJSON:
+		v, ok := value.([]byte)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWhereJSON(v)
+		return nil
+	case datajob.FieldRequesterSubject:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequesterSubject(v)
+		return nil
+	case datajob.FieldRequesterRole:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequesterRole(v)
+		return nil
+	case datajob.FieldRequesterRegion:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequesterRegion(v)
+		return nil
+	case datajob.FieldRequesterInstitution:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequesterInstitution(v)
+		return nil
+	case datajob.FieldRequesterKeyID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRequesterKeyID(v)
+		return nil
+	case datajob.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case datajob.FieldStartedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartedAt(v)
+		return nil
+	case datajob.FieldFinishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFinishedAt(v)
+		return nil
+	case datajob.FieldExpiresAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpiresAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataJob field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DataJobMutation) AddedFields() []string {
+	var fields []string
+	if m.addfile_size != nil {
+		fields = append(fields, datajob.FieldFileSize)
+	}
+	if m.addrows_done != nil {
+		fields = append(fields, datajob.FieldRowsDone)
+	}
+	if m.addrows_total != nil {
+		fields = append(fields, datajob.FieldRowsTotal)
+	}
+	if m.addcreated_count != nil {
+		fields = append(fields, datajob.FieldCreatedCount)
+	}
+	if m.addupdated_count != nil {
+		fields = append(fields, datajob.FieldUpdatedCount)
+	}
+	if m.addunchanged_count != nil {
+		fields = append(fields, datajob.FieldUnchangedCount)
+	}
+	if m.adderror_count != nil {
+		fields = append(fields, datajob.FieldErrorCount)
+	}
+	if m.addrequester_institution != nil {
+		fields = append(fields, datajob.FieldRequesterInstitution)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DataJobMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case datajob.FieldFileSize:
+		return m.AddedFileSize()
+	case datajob.FieldRowsDone:
+		return m.AddedRowsDone()
+	case datajob.FieldRowsTotal:
+		return m.AddedRowsTotal()
+	case datajob.FieldCreatedCount:
+		return m.AddedCreatedCount()
+	case datajob.FieldUpdatedCount:
+		return m.AddedUpdatedCount()
+	case datajob.FieldUnchangedCount:
+		return m.AddedUnchangedCount()
+	case datajob.FieldErrorCount:
+		return m.AddedErrorCount()
+	case datajob.FieldRequesterInstitution:
+		return m.AddedRequesterInstitution()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataJobMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case datajob.FieldFileSize:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddFileSize(v)
+		return nil
+	case datajob.FieldRowsDone:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRowsDone(v)
+		return nil
+	case datajob.FieldRowsTotal:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRowsTotal(v)
+		return nil
+	case datajob.FieldCreatedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddCreatedCount(v)
+		return nil
+	case datajob.FieldUpdatedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUpdatedCount(v)
+		return nil
+	case datajob.FieldUnchangedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddUnchangedCount(v)
+		return nil
+	case datajob.FieldErrorCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddErrorCount(v)
+		return nil
+	case datajob.FieldRequesterInstitution:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRequesterInstitution(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataJob numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DataJobMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(datajob.FieldFileName) {
+		fields = append(fields, datajob.FieldFileName)
+	}
+	if m.FieldCleared(datajob.FieldFileHash) {
+		fields = append(fields, datajob.FieldFileHash)
+	}
+	if m.FieldCleared(datajob.FieldRowErrors) {
+		fields = append(fields, datajob.FieldRowErrors)
+	}
+	if m.FieldCleared(datajob.FieldErrorMessage) {
+		fields = append(fields, datajob.FieldErrorMessage)
+	}
+	if m.FieldCleared(datajob.FieldWhereJSON) {
+		fields = append(fields, datajob.FieldWhereJSON)
+	}
+	if m.FieldCleared(datajob.FieldRequesterRegion) {
+		fields = append(fields, datajob.FieldRequesterRegion)
+	}
+	if m.FieldCleared(datajob.FieldRequesterKeyID) {
+		fields = append(fields, datajob.FieldRequesterKeyID)
+	}
+	if m.FieldCleared(datajob.FieldStartedAt) {
+		fields = append(fields, datajob.FieldStartedAt)
+	}
+	if m.FieldCleared(datajob.FieldFinishedAt) {
+		fields = append(fields, datajob.FieldFinishedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DataJobMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DataJobMutation) ClearField(name string) error {
+	switch name {
+	case datajob.FieldFileName:
+		m.ClearFileName()
+		return nil
+	case datajob.FieldFileHash:
+		m.ClearFileHash()
+		return nil
+	case datajob.FieldRowErrors:
+		m.ClearRowErrors()
+		return nil
+	case datajob.FieldErrorMessage:
+		m.ClearErrorMessage()
+		return nil
+	case datajob.FieldWhereJSON:
+		m.ClearWhereJSON()
+		return nil
+	case datajob.FieldRequesterRegion:
+		m.ClearRequesterRegion()
+		return nil
+	case datajob.FieldRequesterKeyID:
+		m.ClearRequesterKeyID()
+		return nil
+	case datajob.FieldStartedAt:
+		m.ClearStartedAt()
+		return nil
+	case datajob.FieldFinishedAt:
+		m.ClearFinishedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DataJob nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DataJobMutation) ResetField(name string) error {
+	switch name {
+	case datajob.FieldKind:
+		m.ResetKind()
+		return nil
+	case datajob.FieldEntity:
+		m.ResetEntity()
+		return nil
+	case datajob.FieldFormat:
+		m.ResetFormat()
+		return nil
+	case datajob.FieldState:
+		m.ResetState()
+		return nil
+	case datajob.FieldDryRun:
+		m.ResetDryRun()
+		return nil
+	case datajob.FieldFileName:
+		m.ResetFileName()
+		return nil
+	case datajob.FieldFileHash:
+		m.ResetFileHash()
+		return nil
+	case datajob.FieldFileSize:
+		m.ResetFileSize()
+		return nil
+	case datajob.FieldRowsDone:
+		m.ResetRowsDone()
+		return nil
+	case datajob.FieldRowsTotal:
+		m.ResetRowsTotal()
+		return nil
+	case datajob.FieldCreatedCount:
+		m.ResetCreatedCount()
+		return nil
+	case datajob.FieldUpdatedCount:
+		m.ResetUpdatedCount()
+		return nil
+	case datajob.FieldUnchangedCount:
+		m.ResetUnchangedCount()
+		return nil
+	case datajob.FieldRowErrors:
+		m.ResetRowErrors()
+		return nil
+	case datajob.FieldErrorCount:
+		m.ResetErrorCount()
+		return nil
+	case datajob.FieldErrorMessage:
+		m.ResetErrorMessage()
+		return nil
+	case datajob.FieldWhereJSON:
+		m.ResetWhereJSON()
+		return nil
+	case datajob.FieldRequesterSubject:
+		m.ResetRequesterSubject()
+		return nil
+	case datajob.FieldRequesterRole:
+		m.ResetRequesterRole()
+		return nil
+	case datajob.FieldRequesterRegion:
+		m.ResetRequesterRegion()
+		return nil
+	case datajob.FieldRequesterInstitution:
+		m.ResetRequesterInstitution()
+		return nil
+	case datajob.FieldRequesterKeyID:
+		m.ResetRequesterKeyID()
+		return nil
+	case datajob.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case datajob.FieldStartedAt:
+		m.ResetStartedAt()
+		return nil
+	case datajob.FieldFinishedAt:
+		m.ResetFinishedAt()
+		return nil
+	case datajob.FieldExpiresAt:
+		m.ResetExpiresAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DataJob field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DataJobMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.chunks != nil {
+		edges = append(edges, datajob.EdgeChunks)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DataJobMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case datajob.EdgeChunks:
+		ids := make([]ent.Value, 0, len(m.chunks))
+		for id := range m.chunks {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DataJobMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.removedchunks != nil {
+		edges = append(edges, datajob.EdgeChunks)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DataJobMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case datajob.EdgeChunks:
+		ids := make([]ent.Value, 0, len(m.removedchunks))
+		for id := range m.removedchunks {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DataJobMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.clearedchunks {
+		edges = append(edges, datajob.EdgeChunks)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DataJobMutation) EdgeCleared(name string) bool {
+	switch name {
+	case datajob.EdgeChunks:
+		return m.clearedchunks
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DataJobMutation) ClearEdge(name string) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown DataJob unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DataJobMutation) ResetEdge(name string) error {
+	switch name {
+	case datajob.EdgeChunks:
+		m.ResetChunks()
+		return nil
+	}
+	return fmt.Errorf("unknown DataJob edge %s", name)
 }
 
 // EnrolmentMutation represents an operation that mutates the Enrolment nodes in the graph.

@@ -30,6 +30,10 @@ type Tx struct {
 	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChunk is the client for interacting with the DataChunk builders.
+	DataChunk *DataChunkClient
+	// DataJob is the client for interacting with the DataJob builders.
+	DataJob *DataJobClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
 	// EvaluationItem is the client for interacting with the EvaluationItem builders.
@@ -213,6 +217,8 @@ func (tx *Tx) init() {
 	tx.CityEvaluation = NewCityEvaluationClient(tx.config)
 	tx.CityEvaluationItem = NewCityEvaluationItemClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
+	tx.DataChunk = NewDataChunkClient(tx.config)
+	tx.DataJob = NewDataJobClient(tx.config)
 	tx.Enrolment = NewEnrolmentClient(tx.config)
 	tx.EvaluationItem = NewEvaluationItemClient(tx.config)
 	tx.EvaluationScheme = NewEvaluationSchemeClient(tx.config)

@@ -28,6 +28,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/slots"
 	"github.com/tuoyu/tuoyu/internal/tracing"
+	"github.com/tuoyu/tuoyu/internal/upload"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -81,6 +82,11 @@ type HandlerOptions struct {
 	// TracerProvider, when set, gets a span per operation and per resolver
 	// that may reach the database (internal/tracing).
 	TracerProvider trace.TracerProvider
+	// MaxUploadBytes, when positive, mounts the multipart transport of
+	// file uploads (importData) and caps an upload request; such requests
+	// need the CSRF headers internal/upload checks. Zero: no uploads
+	// (multipart is 415 like any other non-JSON POST).
+	MaxUploadBytes int64
 }
 
 func (o *HandlerOptions) defaults() {
@@ -128,14 +134,20 @@ func (o *HandlerOptions) defaults() {
 // GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
 // CSRF header: a query changes nothing. CSRF on POST is prevented by
 // accepting only application/json, which a cross-site form cannot send
-// without a CORS preflight (Apollo's csrfPrevention rule); multipart and
-// form transports are not mounted. Credentials travel in the Authorization
+// without a CORS preflight (Apollo's csrfPrevention rule); a multipart file
+// upload (mounted only with MaxUploadBytes) must carry an Authorization and
+// an Apollo-Require-Preflight header instead (internal/upload); form
+// transports are not mounted. Credentials travel in the Authorization
 // header, never in cookies, so a cross-site request carries none anyway.
 func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts HandlerOptions) http.Handler {
 	opts.defaults()
 	srv := handler.New(schema)
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
+	if opts.MaxUploadBytes > 0 {
+		// Files beyond MaxMemory go to temporary files, not memory.
+		srv.AddTransport(transport.MultipartForm{MaxUploadSize: opts.MaxUploadBytes, MaxMemory: upload.MaxMemory})
+	}
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.SetValidationRulesFn(validationRules)
 	srv.SetParserTokenLimit(opts.ParserTokenLimit)
@@ -169,7 +181,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
 	audit := newAuditor(opts.AuditWriter, client)
 	audit.writer = countedAuditWriter{audit.writer}
-	srv.Use(transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups})
+	srv.Use(transactionerExceptSelf{transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups}})
 	// Idempotency-Key: inside the mutation's transaction (registered after
 	// the transactioner), so the stored response commits with the writes.
 	srv.Use(&idempotency.Extension{Client: client})
@@ -247,6 +259,14 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 			}
 		case http.MethodPost:
 			mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if mediaType == "multipart/form-data" && opts.MaxUploadBytes > 0 {
+				// A file upload (importData): CSRF headers and size checked
+				// by internal/upload, the parts parsed by gqlgen's transport.
+				if upload.Guard(w, r, opts.MaxUploadBytes) {
+					next.ServeHTTP(w, r)
+				}
+				return
+			}
 			if mediaType != "application/json" && mediaType != "application/graphql-response+json" {
 				writeRequestError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST requests must have Content-Type: application/json")
 				return

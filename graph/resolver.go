@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/generated"
+	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/pii"
 )
@@ -29,6 +30,9 @@ type Deps struct {
 	// SuppressionK: child-based indicators whose denominator counts fewer
 	// children are withheld from aggregate-only viewers (default 5).
 	SuppressionK int
+	// Jobs is the background-job queue behind importData and exportData
+	// (data.graphql); nil answers them with an error.
+	Jobs *jobs.Queue
 }
 
 // Resolver is the root resolver.
@@ -39,6 +43,8 @@ type Resolver struct {
 	kpi    *kpi.Engine
 	// suppressK is Deps.SuppressionK.
 	suppressK int
+	// jobs is Deps.Jobs.
+	jobs *jobs.Queue
 }
 
 // NewSchema builds the executable schema over deps; the server and the tests
@@ -53,7 +59,7 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 		k = 5
 	}
 	cfg := generated.Config{
-		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect), suppressK: k},
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect), suppressK: k, jobs: deps.Jobs},
 	}
 	// Introspection shows the public schema: gqlgen's code-generation
 	// directives (@goModel, @goField) are left out.

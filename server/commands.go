@@ -19,6 +19,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/evaluation"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
 	"github.com/tuoyu/tuoyu/internal/metrics"
+	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/secrets"
 	"github.com/tuoyu/tuoyu/migrate"
@@ -97,12 +98,14 @@ func serve(ctx context.Context, args []string) error {
 	sd := bindShutdownFlags(fs)
 	rf := bindRetentionFlags(fs)
 	of := bindObsFlags(fs)
+	jf := bindJobFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	// The retention policy of the daily purge job (wired with the job
-	// queue); checked here so that a bad period stops serve at once.
-	if _, err := rf.policy(); err != nil {
+	// The retention policy of the daily purge job; checked here so that a
+	// bad period stops serve at once.
+	policy, err := rf.policy()
+	if err != nil {
 		return err
 	}
 	if err := of.check(); err != nil {
@@ -121,6 +124,9 @@ func serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
 	if err := lf.check(); err != nil {
+		return err
+	}
+	if err := jf.check(); err != nil {
 		return err
 	}
 	origins, err := httpapi.ParseOrigins(*corsOrigins)
@@ -166,10 +172,23 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
+	queue, err := startJobs(ctx, a, jf, purgeDaily(a, policy))
+	if err != nil {
+		return err
+	}
+	metrics.SetJobCounts(func(ctx context.Context) map[string]int {
+		counts, err := queue.Counts(ctx)
+		if err != nil {
+			slog.Warn("metrics: counting data jobs", "err", err)
+		}
+		return counts
+	})
+	defer func() { _ = stopJobs(queue, sd.drain) }()
+	opts, exports, errorReports := jobHandlers(queue, opts, jf)
 	// GraphQL reads go to the replicas when some are configured; each
 	// request carries its write record so that it reads its own writes.
 	routed := ent.NewClient(ent.Driver(drv))
-	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK})
+	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK, Jobs: queue})
 	// The evaluation export answers with the same credentials and limits as /query.
 	export := evaluation.ExportHandler(a.client)
 	if opts.RateLimiter != nil {
@@ -187,6 +206,8 @@ func serve(ctx context.Context, args []string) error {
 		TokenCommand:   tokenCmd,
 		Metrics:        ob.mainMetrics(),
 		TracerProvider: ob.tp,
+		Exports:        exports,
+		ErrorReports:   errorReports,
 	})
 	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
 	errc := make(chan error, 1)
@@ -245,6 +266,10 @@ func migrateCmd(ctx context.Context, args []string) error {
 	defer d.Close()
 	applied, err := applyMigrations(ctx, d, func(v string) { fmt.Fprintln(stderr, "applying", v) })
 	if err != nil {
+		return err
+	}
+	// The job queue's own tables (River), under the same advisory lock.
+	if err := jobs.Migrate(ctx, d.SQL, d.Dialect, slog.Default()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))

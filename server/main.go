@@ -163,7 +163,7 @@ func progName() string {
 
 // goPackagePrefixes are the names of our Go packages that wrap errors
 // ("ident: invalid …"): useful in logs, noise to someone at a terminal.
-var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "retention", "backup", "export"}
+var goPackagePrefixes = []string{"ident", "auth", "apikeys", "secrets", "db", "demo", "migrate", "pii", "civil", "kpi", "graph", "httpapi", "ratelimit", "bulkload", "ent", "retention", "backup", "export", "jobs"}
 
 // userMessage is err's text without Go package prefixes.
 func userMessage(err error) string {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
-	"fmt"
-
 	"flag"
+	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/retention"
 )
 
@@ -86,4 +88,23 @@ func purgeCmd(ctx context.Context, args []string) error {
 	fmt.Fprintf(stderr, "purge (as of %s; children %s, staff %s, audit %s): %s %d children, %d staff members, %d audit rows\n",
 		rep.AsOf.Format(civil.Layout), policy.Children, policy.Staff, policy.Audit, verb, len(rep.Children), len(rep.Staff), rep.AuditRows)
 	return nil
+}
+
+// purgeDaily registers the retention purge as a daily job of the queue:
+// River runs it once a day across all servers on the database. A policy
+// that keeps everything (all periods 0) registers nothing.
+func purgeDaily(a *app, policy retention.Policy) func(q *jobs.Queue) {
+	return func(q *jobs.Queue) {
+		if policy.Children.IsZero() && policy.Staff.IsZero() && policy.Audit.IsZero() {
+			return
+		}
+		q.AddPeriodic("retention_purge", 24*time.Hour, func(ctx context.Context) error {
+			rep, err := retention.Purge(ctx, a.client, policy, civil.Today(a.loc), false)
+			if err != nil {
+				return err
+			}
+			slog.Info("retention purge", "children", len(rep.Children), "staff", len(rep.Staff), "audit_rows", rep.AuditRows)
+			return nil
+		})
+	}
 }

@@ -105,6 +105,30 @@ func (f ComplaintFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ComplaintMutation", m)
 }
 
+// The DataChunkFunc type is an adapter to allow the use of ordinary
+// function as DataChunk mutator.
+type DataChunkFunc func(context.Context, *ent.DataChunkMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DataChunkFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DataChunkMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DataChunkMutation", m)
+}
+
+// The DataJobFunc type is an adapter to allow the use of ordinary
+// function as DataJob mutator.
+type DataJobFunc func(context.Context, *ent.DataJobMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DataJobFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DataJobMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DataJobMutation", m)
+}
+
 // The EnrolmentFunc type is an adapter to allow the use of ordinary
 // function as Enrolment mutator.
 type EnrolmentFunc func(context.Context, *ent.EnrolmentMutation) (ent.Value, error)

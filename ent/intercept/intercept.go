@@ -16,6 +16,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
@@ -311,6 +313,60 @@ func (f TraverseComplaint) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ComplaintQuery", q)
+}
+
+// The DataChunkFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DataChunkFunc func(context.Context, *ent.DataChunkQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DataChunkFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DataChunkQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DataChunkQuery", q)
+}
+
+// The TraverseDataChunk type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDataChunk func(context.Context, *ent.DataChunkQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDataChunk) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDataChunk) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataChunkQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DataChunkQuery", q)
+}
+
+// The DataJobFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DataJobFunc func(context.Context, *ent.DataJobQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DataJobFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DataJobQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DataJobQuery", q)
+}
+
+// The TraverseDataJob type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDataJob func(context.Context, *ent.DataJobQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDataJob) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDataJob) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataJobQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DataJobQuery", q)
 }
 
 // The EnrolmentFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -926,6 +982,10 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CityEvaluationItemQuery, predicate.CityEvaluationItem, cityevaluationitem.OrderOption]{typ: ent.TypeCityEvaluationItem, tq: q}, nil
 	case *ent.ComplaintQuery:
 		return &query[*ent.ComplaintQuery, predicate.Complaint, complaint.OrderOption]{typ: ent.TypeComplaint, tq: q}, nil
+	case *ent.DataChunkQuery:
+		return &query[*ent.DataChunkQuery, predicate.DataChunk, datachunk.OrderOption]{typ: ent.TypeDataChunk, tq: q}, nil
+	case *ent.DataJobQuery:
+		return &query[*ent.DataJobQuery, predicate.DataJob, datajob.OrderOption]{typ: ent.TypeDataJob, tq: q}, nil
 	case *ent.EnrolmentQuery:
 		return &query[*ent.EnrolmentQuery, predicate.Enrolment, enrolment.OrderOption]{typ: ent.TypeEnrolment, tq: q}, nil
 	case *ent.EvaluationItemQuery:

@@ -306,6 +306,88 @@ var (
 			},
 		},
 	}
+	// DataChunksColumns holds the columns for the "data_chunks" table.
+	DataChunksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "part", Type: field.TypeEnum, Enums: []string{"UPLOAD", "OUTPUT"}},
+		{Name: "seq", Type: field.TypeInt},
+		{Name: "data", Type: field.TypeBytes},
+		{Name: "data_job_id", Type: field.TypeInt},
+	}
+	// DataChunksTable holds the schema information for the "data_chunks" table.
+	DataChunksTable = &schema.Table{
+		Name:       "data_chunks",
+		Columns:    DataChunksColumns,
+		PrimaryKey: []*schema.Column{DataChunksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "data_chunks_data_jobs_chunks",
+				Columns:    []*schema.Column{DataChunksColumns[4]},
+				RefColumns: []*schema.Column{DataJobsColumns[0]},
+				OnDelete:   schema.Cascade,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "datachunk_data_job_id_part_seq",
+				Unique:  true,
+				Columns: []*schema.Column{DataChunksColumns[4], DataChunksColumns[1], DataChunksColumns[2]},
+			},
+		},
+	}
+	// DataJobsColumns holds the columns for the "data_jobs" table.
+	DataJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "kind", Type: field.TypeEnum, Enums: []string{"IMPORT", "EXPORT"}},
+		{Name: "entity", Type: field.TypeString, Size: 64},
+		{Name: "format", Type: field.TypeEnum, Enums: []string{"CSV", "XLSX"}},
+		{Name: "state", Type: field.TypeEnum, Enums: []string{"QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "ERROR"}, Default: "QUEUED"},
+		{Name: "dry_run", Type: field.TypeBool, Default: false},
+		{Name: "file_name", Type: field.TypeString, Nullable: true, Size: 255},
+		{Name: "file_hash", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "file_size", Type: field.TypeInt64, Default: 0},
+		{Name: "rows_done", Type: field.TypeInt, Default: 0},
+		{Name: "rows_total", Type: field.TypeInt, Default: 0},
+		{Name: "created_count", Type: field.TypeInt, Default: 0},
+		{Name: "updated_count", Type: field.TypeInt, Default: 0},
+		{Name: "unchanged_count", Type: field.TypeInt, Default: 0},
+		{Name: "row_errors", Type: field.TypeJSON, Nullable: true},
+		{Name: "error_count", Type: field.TypeInt, Default: 0},
+		{Name: "error_message", Type: field.TypeString, Nullable: true, Size: 500},
+		{Name: "where_json", Type: field.TypeBytes, Nullable: true},
+		{Name: "requester_subject", Type: field.TypeString, Size: 300},
+		{Name: "requester_role", Type: field.TypeString, Size: 40},
+		{Name: "requester_region", Type: field.TypeString, Nullable: true, Size: 12},
+		{Name: "requester_institution", Type: field.TypeInt, Default: 0},
+		{Name: "requester_key_id", Type: field.TypeString, Nullable: true, Size: 64},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "started_at", Type: field.TypeTime, Nullable: true},
+		{Name: "finished_at", Type: field.TypeTime, Nullable: true},
+		{Name: "expires_at", Type: field.TypeTime},
+	}
+	// DataJobsTable holds the schema information for the "data_jobs" table.
+	DataJobsTable = &schema.Table{
+		Name:       "data_jobs",
+		Columns:    DataJobsColumns,
+		PrimaryKey: []*schema.Column{DataJobsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "datajob_requester_subject_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{DataJobsColumns[18], DataJobsColumns[23]},
+			},
+			{
+				Name:    "datajob_expires_at",
+				Unique:  false,
+				Columns: []*schema.Column{DataJobsColumns[26]},
+			},
+			{
+				Name:    "datajob_state",
+				Unique:  false,
+				Columns: []*schema.Column{DataJobsColumns[4]},
+			},
+		},
+	}
 	// EnrolmentsColumns holds the columns for the "enrolments" table.
 	EnrolmentsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1174,6 +1256,8 @@ var (
 		CityEvaluationsTable,
 		CityEvaluationItemsTable,
 		ComplaintsTable,
+		DataChunksTable,
+		DataJobsTable,
 		EnrolmentsTable,
 		EvaluationItemsTable,
 		EvaluationSchemesTable,
@@ -1232,6 +1316,15 @@ func init() {
 	ComplaintsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	ComplaintsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	DataChunksTable.ForeignKeys[0].RefTable = DataJobsTable
+	DataChunksTable.Annotation = &entsql.Annotation{
+		Table:          "data_chunks",
+		IncrementStart: func(i int) *int { return &i }(94489280512),
+	}
+	DataJobsTable.Annotation = &entsql.Annotation{
+		Table:          "data_jobs",
+		IncrementStart: func(i int) *int { return &i }(98784247808),
 	}
 	EnrolmentsTable.ForeignKeys[0].RefTable = ChildrenTable
 	EnrolmentsTable.ForeignKeys[1].RefTable = InstitutionsTable

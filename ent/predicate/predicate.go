@@ -30,6 +30,12 @@ type CityEvaluationItem func(*sql.Selector)
 // Complaint is the predicate function for complaint builders.
 type Complaint func(*sql.Selector)
 
+// DataChunk is the predicate function for datachunk builders.
+type DataChunk func(*sql.Selector)
+
+// DataJob is the predicate function for datajob builders.
+type DataJob func(*sql.Selector)
+
 // Enrolment is the predicate function for enrolment builders.
 type Enrolment func(*sql.Selector)
 

@@ -302,6 +302,54 @@ func (f ComplaintMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ComplaintMutation", m)
 }
 
+// The DataChunkQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DataChunkQueryRuleFunc func(context.Context, *ent.DataChunkQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DataChunkQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataChunkQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DataChunkQuery", q)
+}
+
+// The DataChunkMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DataChunkMutationRuleFunc func(context.Context, *ent.DataChunkMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DataChunkMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DataChunkMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DataChunkMutation", m)
+}
+
+// The DataJobQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DataJobQueryRuleFunc func(context.Context, *ent.DataJobQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DataJobQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataJobQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DataJobQuery", q)
+}
+
+// The DataJobMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DataJobMutationRuleFunc func(context.Context, *ent.DataJobMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DataJobMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DataJobMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DataJobMutation", m)
+}
+
 // The EnrolmentQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type EnrolmentQueryRuleFunc func(context.Context, *ent.EnrolmentQuery) error

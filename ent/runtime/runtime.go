@@ -12,6 +12,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
@@ -324,6 +326,160 @@ func init() {
 	complaintDescResolution := complaintFields[7].Descriptor()
 	// complaint.ResolutionValidator is a validator for the "resolution" field. It is called by the builders before save.
 	complaint.ResolutionValidator = complaintDescResolution.Validators[0].(func(string) error)
+	datachunk.Policy = privacy.NewPolicies(schema.DataChunk{})
+	datachunk.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := datachunk.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	datachunkFields := schema.DataChunk{}.Fields()
+	_ = datachunkFields
+	// datachunkDescSeq is the schema descriptor for seq field.
+	datachunkDescSeq := datachunkFields[2].Descriptor()
+	// datachunk.SeqValidator is a validator for the "seq" field. It is called by the builders before save.
+	datachunk.SeqValidator = datachunkDescSeq.Validators[0].(func(int) error)
+	datajob.Policy = privacy.NewPolicies(schema.DataJob{})
+	datajob.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := datajob.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	datajobFields := schema.DataJob{}.Fields()
+	_ = datajobFields
+	// datajobDescEntity is the schema descriptor for entity field.
+	datajobDescEntity := datajobFields[1].Descriptor()
+	// datajob.EntityValidator is a validator for the "entity" field. It is called by the builders before save.
+	datajob.EntityValidator = func() func(string) error {
+		validators := datajobDescEntity.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(entity string) error {
+			for _, fn := range fns {
+				if err := fn(entity); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// datajobDescDryRun is the schema descriptor for dry_run field.
+	datajobDescDryRun := datajobFields[4].Descriptor()
+	// datajob.DefaultDryRun holds the default value on creation for the dry_run field.
+	datajob.DefaultDryRun = datajobDescDryRun.Default.(bool)
+	// datajobDescFileName is the schema descriptor for file_name field.
+	datajobDescFileName := datajobFields[5].Descriptor()
+	// datajob.FileNameValidator is a validator for the "file_name" field. It is called by the builders before save.
+	datajob.FileNameValidator = datajobDescFileName.Validators[0].(func(string) error)
+	// datajobDescFileHash is the schema descriptor for file_hash field.
+	datajobDescFileHash := datajobFields[6].Descriptor()
+	// datajob.FileHashValidator is a validator for the "file_hash" field. It is called by the builders before save.
+	datajob.FileHashValidator = datajobDescFileHash.Validators[0].(func(string) error)
+	// datajobDescFileSize is the schema descriptor for file_size field.
+	datajobDescFileSize := datajobFields[7].Descriptor()
+	// datajob.DefaultFileSize holds the default value on creation for the file_size field.
+	datajob.DefaultFileSize = datajobDescFileSize.Default.(int64)
+	// datajob.FileSizeValidator is a validator for the "file_size" field. It is called by the builders before save.
+	datajob.FileSizeValidator = datajobDescFileSize.Validators[0].(func(int64) error)
+	// datajobDescRowsDone is the schema descriptor for rows_done field.
+	datajobDescRowsDone := datajobFields[8].Descriptor()
+	// datajob.DefaultRowsDone holds the default value on creation for the rows_done field.
+	datajob.DefaultRowsDone = datajobDescRowsDone.Default.(int)
+	// datajob.RowsDoneValidator is a validator for the "rows_done" field. It is called by the builders before save.
+	datajob.RowsDoneValidator = datajobDescRowsDone.Validators[0].(func(int) error)
+	// datajobDescRowsTotal is the schema descriptor for rows_total field.
+	datajobDescRowsTotal := datajobFields[9].Descriptor()
+	// datajob.DefaultRowsTotal holds the default value on creation for the rows_total field.
+	datajob.DefaultRowsTotal = datajobDescRowsTotal.Default.(int)
+	// datajob.RowsTotalValidator is a validator for the "rows_total" field. It is called by the builders before save.
+	datajob.RowsTotalValidator = datajobDescRowsTotal.Validators[0].(func(int) error)
+	// datajobDescCreatedCount is the schema descriptor for created_count field.
+	datajobDescCreatedCount := datajobFields[10].Descriptor()
+	// datajob.DefaultCreatedCount holds the default value on creation for the created_count field.
+	datajob.DefaultCreatedCount = datajobDescCreatedCount.Default.(int)
+	// datajob.CreatedCountValidator is a validator for the "created_count" field. It is called by the builders before save.
+	datajob.CreatedCountValidator = datajobDescCreatedCount.Validators[0].(func(int) error)
+	// datajobDescUpdatedCount is the schema descriptor for updated_count field.
+	datajobDescUpdatedCount := datajobFields[11].Descriptor()
+	// datajob.DefaultUpdatedCount holds the default value on creation for the updated_count field.
+	datajob.DefaultUpdatedCount = datajobDescUpdatedCount.Default.(int)
+	// datajob.UpdatedCountValidator is a validator for the "updated_count" field. It is called by the builders before save.
+	datajob.UpdatedCountValidator = datajobDescUpdatedCount.Validators[0].(func(int) error)
+	// datajobDescUnchangedCount is the schema descriptor for unchanged_count field.
+	datajobDescUnchangedCount := datajobFields[12].Descriptor()
+	// datajob.DefaultUnchangedCount holds the default value on creation for the unchanged_count field.
+	datajob.DefaultUnchangedCount = datajobDescUnchangedCount.Default.(int)
+	// datajob.UnchangedCountValidator is a validator for the "unchanged_count" field. It is called by the builders before save.
+	datajob.UnchangedCountValidator = datajobDescUnchangedCount.Validators[0].(func(int) error)
+	// datajobDescErrorCount is the schema descriptor for error_count field.
+	datajobDescErrorCount := datajobFields[14].Descriptor()
+	// datajob.DefaultErrorCount holds the default value on creation for the error_count field.
+	datajob.DefaultErrorCount = datajobDescErrorCount.Default.(int)
+	// datajob.ErrorCountValidator is a validator for the "error_count" field. It is called by the builders before save.
+	datajob.ErrorCountValidator = datajobDescErrorCount.Validators[0].(func(int) error)
+	// datajobDescErrorMessage is the schema descriptor for error_message field.
+	datajobDescErrorMessage := datajobFields[15].Descriptor()
+	// datajob.ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
+	datajob.ErrorMessageValidator = datajobDescErrorMessage.Validators[0].(func(string) error)
+	// datajobDescRequesterSubject is the schema descriptor for requester_subject field.
+	datajobDescRequesterSubject := datajobFields[17].Descriptor()
+	// datajob.RequesterSubjectValidator is a validator for the "requester_subject" field. It is called by the builders before save.
+	datajob.RequesterSubjectValidator = func() func(string) error {
+		validators := datajobDescRequesterSubject.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(requester_subject string) error {
+			for _, fn := range fns {
+				if err := fn(requester_subject); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// datajobDescRequesterRole is the schema descriptor for requester_role field.
+	datajobDescRequesterRole := datajobFields[18].Descriptor()
+	// datajob.RequesterRoleValidator is a validator for the "requester_role" field. It is called by the builders before save.
+	datajob.RequesterRoleValidator = func() func(string) error {
+		validators := datajobDescRequesterRole.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(requester_role string) error {
+			for _, fn := range fns {
+				if err := fn(requester_role); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// datajobDescRequesterRegion is the schema descriptor for requester_region field.
+	datajobDescRequesterRegion := datajobFields[19].Descriptor()
+	// datajob.RequesterRegionValidator is a validator for the "requester_region" field. It is called by the builders before save.
+	datajob.RequesterRegionValidator = datajobDescRequesterRegion.Validators[0].(func(string) error)
+	// datajobDescRequesterInstitution is the schema descriptor for requester_institution field.
+	datajobDescRequesterInstitution := datajobFields[20].Descriptor()
+	// datajob.DefaultRequesterInstitution holds the default value on creation for the requester_institution field.
+	datajob.DefaultRequesterInstitution = datajobDescRequesterInstitution.Default.(int)
+	// datajobDescRequesterKeyID is the schema descriptor for requester_key_id field.
+	datajobDescRequesterKeyID := datajobFields[21].Descriptor()
+	// datajob.RequesterKeyIDValidator is a validator for the "requester_key_id" field. It is called by the builders before save.
+	datajob.RequesterKeyIDValidator = datajobDescRequesterKeyID.Validators[0].(func(string) error)
+	// datajobDescCreatedAt is the schema descriptor for created_at field.
+	datajobDescCreatedAt := datajobFields[22].Descriptor()
+	// datajob.DefaultCreatedAt holds the default value on creation for the created_at field.
+	datajob.DefaultCreatedAt = datajobDescCreatedAt.Default.(func() time.Time)
 	enrolmentMixin := schema.Enrolment{}.Mixin()
 	enrolment.Policy = privacy.NewPolicies(schema.Enrolment{})
 	enrolment.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -48,7 +48,7 @@ func withCORS(next http.Handler, origins []string) http.Handler {
 	return cors.New(cors.Options{
 		AllowOriginFunc: func(origin string) bool { return allowed[strings.ToLower(origin)] },
 		AllowedMethods:  []string{http.MethodGet, http.MethodPost},
-		AllowedHeaders:  []string{"Authorization", "Content-Type", "Accept", "Idempotency-Key", "Apollographql-Client-Name", "Apollographql-Client-Version"},
+		AllowedHeaders:  []string{"Authorization", "Content-Type", "Accept", "Idempotency-Key", "Apollographql-Client-Name", "Apollographql-Client-Version", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"},
 		ExposedHeaders:  []string{"Retry-After", "Idempotent-Replayed"},
 		MaxAge:          PreflightMaxAge,
 	}).Handler(next)

@@ -11,6 +11,8 @@
 //	/readyz     database reachable and migrations at head
 //	/metrics    Prometheus metrics, only when Config.Metrics is set (no
 //	            admin address: see server/admin.go)
+//	/exports/{id}, /imports/{id}/errors
+//	            files of background data jobs (internal/jobs)
 //
 // Every other path is 404 NOT_FOUND. Responses are compressed (br or gzip)
 // by Accept-Encoding.
@@ -59,6 +61,10 @@ type Config struct {
 	// demonstration-city self-evaluation table, internal/evaluation); wrap
 	// it in the same authenticator and rate limiter as GraphQL.
 	Evaluations http.Handler
+	// Exports and ErrorReports, when set, serve GET /exports/{id} (an
+	// export's file) and GET /imports/{id}/errors (a failed import's error
+	// report): internal/jobs handlers, authenticated by the caller.
+	Exports, ErrorReports http.Handler
 }
 
 // Server is the HTTP server plus its readiness switch.
@@ -109,6 +115,15 @@ func New(cfg Config) *Server {
 	mux.Handle(dashboard.Path+"/", dash)
 	if cfg.Metrics != nil {
 		mux.Handle("GET /metrics", cfg.Metrics)
+	}
+	// Files of data jobs (internal/jobs), for their submitter only. Not
+	// under the request deadline: a million-row file takes longer; the
+	// handlers renew the write deadline per chunk (jobs.WriteStall).
+	if cfg.Exports != nil {
+		mux.Handle("GET /exports/{id}", cfg.Exports)
+	}
+	if cfg.ErrorReports != nil {
+		mux.Handle("GET /imports/{id}/errors", cfg.ErrorReports)
 	}
 	// Import templates (internal/export): /templates/{entity}.xlsx|.csv.
 	mux.Handle("/templates/", export.TemplateHandler())

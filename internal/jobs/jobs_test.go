@@ -1,0 +1,321 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/region"
+	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/jobs"
+	"github.com/tuoyu/tuoyu/internal/testdb"
+)
+
+func submit(t *testing.T, q *jobs.Queue, ctx context.Context, name string, file []byte, dryRun bool) *ent.DataJob {
+	t.Helper()
+	job, err := q.SubmitImport(ctx, jobs.ImportRequest{Entity: "regions", FileName: name, DryRun: dryRun, File: bytes.NewReader(file), Size: int64(len(file))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job
+}
+
+// A small file is imported within the request, as the submitter, and the
+// job comes back finished; a dry run and a file with invalid rows write
+// nothing.
+func TestSmallImportRunsInRequest(t *testing.T) {
+	d := openDB(t)
+	ri := &regionImporter{}
+	q := newQueue(t, d, jobs.Config{Importer: ri.Import})
+
+	job := submit(t, q, as("alice"), "a.csv", codes(0, 5), false)
+	if job.State != schematype.DataJobStateSucceeded || job.CreatedCount != 5 || job.RowsTotal != 5 || job.Format != schematype.DataFormatCSV {
+		t.Fatalf("job = %s created %d rows %d format %s, want SUCCEEDED 5 5 CSV", job.State, job.CreatedCount, job.RowsTotal, job.Format)
+	}
+	if job.FileHash == "" || job.FileSize != int64(len(codes(0, 5))) {
+		t.Errorf("file hash %q size %d", job.FileHash, job.FileSize)
+	}
+	names, err := d.client.Region.Query().Where(region.CodeHasPrefix("210102")).Select(region.FieldName).Strings(testdb.Ctx())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 5 || names[0] != "alice/PROVINCE_REGULATOR" {
+		t.Fatalf("regions = %v, want 5 written as alice/PROVINCE_REGULATOR", names)
+	}
+
+	dry := submit(t, q, as("alice"), "b.xlsx", codes(5, 3), true)
+	if dry.State != schematype.DataJobStateSucceeded || !dry.DryRun || dry.Format != schematype.DataFormatXLSX {
+		t.Fatalf("dry run = %s dry %v format %s", dry.State, dry.DryRun, dry.Format)
+	}
+	bad := submit(t, q, as("alice"), "c.csv", append(codes(8, 2), []byte("bad\n")...), false)
+	if bad.State != schematype.DataJobStateFailed || bad.ErrorCount != 1 || len(bad.RowErrors) != 1 || bad.RowErrors[0].Row != 3 || bad.RowErrors[0].Code != "INVALID" {
+		t.Fatalf("invalid file = %s, %d errors %+v; want FAILED with row 3 INVALID", bad.State, bad.ErrorCount, bad.RowErrors)
+	}
+	if n := regionCount(t, d.client); n != 5 {
+		t.Fatalf("regions = %d after a dry run and an invalid file, want the first 5 only", n)
+	}
+
+	if _, err := q.SubmitImport(as("alice"), jobs.ImportRequest{Entity: "regions", FileName: "x.txt", File: strings.NewReader("1"), Size: 1}); !isField(err, "file") {
+		t.Errorf("a .txt file: err = %v, want a field error on file", err)
+	}
+	if _, err := q.SubmitImport(context.Background(), jobs.ImportRequest{Entity: "regions", FileName: "x.csv", File: strings.NewReader("1"), Size: 1}); !errors.Is(err, apperr.ErrForbidden) {
+		t.Errorf("PUBLIC: err = %v, want forbidden", err)
+	}
+}
+
+func isField(err error, field string) bool {
+	var fe *apperr.FieldError
+	return errors.As(err, &fe) && fe.Field == field
+}
+
+// Only the first 1,000 row errors are kept; all are counted.
+func TestImportKeepsFirstThousandErrors(t *testing.T) {
+	d := openDB(t)
+	many := func(ctx context.Context, _ *ent.Client, _ io.ReaderAt, _ int64, opts jobs.ImportOptions) (*jobs.ImportResult, error) {
+		res := &jobs.ImportResult{Rows: 1500, ErrorCount: 1500}
+		for i := range 1500 {
+			res.Errors = append(res.Errors, jobs.RowError{Row: i + 2, Column: "code", Code: "REQUIRED", Message: "missing"})
+		}
+		return res, nil
+	}
+	q := newQueue(t, d, jobs.Config{Importer: many})
+	job := submit(t, q, as("alice"), "a.csv", []byte("x"), false)
+	if job.State != schematype.DataJobStateFailed || job.ErrorCount != 1500 || len(job.RowErrors) != jobs.MaxStoredErrors || job.RowErrors[999].Row != 1001 {
+		t.Fatalf("job = %s count %d kept %d", job.State, job.ErrorCount, len(job.RowErrors))
+	}
+}
+
+// A large file is queued, run by a worker as the submitter, and readable
+// by the submitter only.
+func TestLargeImportIsQueuedAndPrivate(t *testing.T) {
+	d := openDB(t)
+	ri := &regionImporter{}
+	q := newQueue(t, d, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1})
+	job := submit(t, q, as("alice"), "a.csv", codes(0, 20), false)
+	if job.State != schematype.DataJobStateQueued {
+		t.Fatalf("state = %s, want QUEUED", job.State)
+	}
+	done := waitDone(t, d.client, job.ID)
+	if done.State != schematype.DataJobStateSucceeded || done.CreatedCount != 20 || done.RowsDone != 20 || done.FinishedAt == nil {
+		t.Fatalf("job = %s created %d done %d", done.State, done.CreatedCount, done.RowsDone)
+	}
+	if n := regionCount(t, d.client); n != 20 {
+		t.Fatalf("regions = %d, want 20", n)
+	}
+	if got, err := q.Job(as("alice"), job.ID, schematype.DataJobKindImport); err != nil || got.ID != job.ID {
+		t.Fatalf("submitter reads its job: %v", err)
+	}
+	for name, ctx := range map[string]context.Context{
+		"another regulator": as("bob"),
+		"PUBLIC":            context.Background(),
+		"staff":             auth.NewContext(context.Background(), &auth.Viewer{Subject: "carol", Role: auth.InstitutionStaff, InstitutionID: 1}),
+	} {
+		if _, err := q.Job(ctx, job.ID, schematype.DataJobKindImport); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("%s reads alice's job: err = %v, want not found", name, err)
+		}
+	}
+	if _, err := q.Job(as("alice"), job.ID, schematype.DataJobKindExport); !errors.Is(err, apperr.ErrNotFound) {
+		t.Errorf("an import read as an export: err = %v, want not found", err)
+	}
+	counts, err := q.Counts(context.Background())
+	if err != nil || counts["SUCCEEDED"] != 1 || counts["QUEUED"] != 0 {
+		t.Fatalf("counts = %v, %v", counts, err)
+	}
+}
+
+// Two server instances on one database: every job runs exactly once.
+func TestTwoQueuesRunEachJobOnce(t *testing.T) {
+	d := openDB(t)
+	ri := &regionImporter{}
+	other := reopen(t, d.cfg)
+	a := newQueue(t, d, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3})
+	newQueue(t, other, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3})
+	const n = 12
+	ids := make([]int, n)
+	for i := range n {
+		ids[i] = submit(t, a, as("alice"), "f"+string(rune('a'+i))+".csv", codes(i*10, 10), false).ID
+	}
+	for _, id := range ids {
+		if job := waitDone(t, d.client, id); job.State != schematype.DataJobStateSucceeded {
+			t.Fatalf("job %d = %s", id, job.State)
+		}
+	}
+	for i := range n {
+		if runs := ri.count("f" + string(rune('a'+i)) + ".csv"); runs != 1 {
+			t.Errorf("job %d ran %d times, want 1", i, runs)
+		}
+	}
+	if got := regionCount(t, d.client); got != n*10 {
+		t.Fatalf("regions = %d, want %d", got, n*10)
+	}
+}
+
+// clock is a settable time source.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// withViewer stands in for the authenticator: "Bearer <subject>".
+func withViewer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if sub, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			r = r.WithContext(as(sub))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// An export's output (several chunks) is downloaded by its requester only,
+// byte for byte; after 24 hours the job and its bytes are gone.
+func TestExportDownloadAndExpiry(t *testing.T) {
+	d := openDB(t)
+	clk := &clock{now: time.Now()}
+	var gotWhere any
+	var gotViewer string
+	payload := bytes.Repeat([]byte("0123456789abcdef"), (2*jobs.ChunkSize+12345)/16)
+	exporter := func(ctx context.Context, _ *ent.Client, w io.Writer, opts jobs.ExportOptions) (int, error) {
+		gotWhere, gotViewer = opts.Where, auth.FromContext(ctx).Subject
+		_, err := w.Write(payload)
+		return 42, err
+	}
+	q := newQueue(t, d, jobs.Config{Exporter: exporter, Now: clk.Now})
+	if _, err := q.SubmitExport(as("alice"), jobs.ExportRequest{Entity: "institutions", Format: schematype.DataFormatCSV, Where: []byte(`{"nameContains":"阳光","bogus":1}`)}); !isField(err, "where") {
+		t.Fatalf("unknown filter field: err = %v, want a field error on where", err)
+	}
+	job, err := q.SubmitExport(as("alice"), jobs.ExportRequest{Entity: "institutions", Format: schematype.DataFormatCSV, Where: []byte(`{"nameContains":"阳光"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := waitDone(t, d.client, job.ID)
+	if done.State != schematype.DataJobStateSucceeded || done.RowsTotal != 42 || done.FileSize != int64(len(payload)) {
+		t.Fatalf("export = %s rows %d size %d", done.State, done.RowsTotal, done.FileSize)
+	}
+	if w, ok := gotWhere.(*ent.InstitutionWhereInput); !ok || w.NameContains == nil || *w.NameContains != "阳光" || gotViewer != "alice" {
+		t.Fatalf("exporter got where %#v as %q", gotWhere, gotViewer)
+	}
+	chunks, _ := d.client.DataChunk.Query().Where(datachunk.DataJobID(job.ID)).Count(testdb.Ctx())
+	if chunks != 3 {
+		t.Errorf("chunks = %d, want 3 (2 MiB + a bit in 1 MiB pieces)", chunks)
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("GET "+jobs.ExportPath, withViewer(http.HandlerFunc(q.ServeExport)))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	get := func(who string) (int, []byte) {
+		req, _ := http.NewRequest(http.MethodGet, srv.URL+jobs.ExportURL(job.ID), nil)
+		if who != "" {
+			req.Header.Set("Authorization", "Bearer "+who)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	status, body := get("alice")
+	if status != http.StatusOK || sha256.Sum256(body) != sha256.Sum256(payload) {
+		t.Fatalf("requester: %d, %d bytes; want 200 and the export", status, len(body))
+	}
+	for _, who := range []string{"bob", ""} {
+		if status, body := get(who); status != http.StatusNotFound || !strings.Contains(string(body), "NOT_FOUND") {
+			t.Errorf("%q: %d %s, want 404 NOT_FOUND", who, status, body)
+		}
+	}
+
+	clk.Add(23 * time.Hour)
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := get("alice"); status != http.StatusOK {
+		t.Fatalf("after 23 h: %d, want 200", status)
+	}
+	clk.Add(time.Hour + time.Second)
+	if status, _ := get("alice"); status != http.StatusNotFound {
+		t.Fatalf("after 24 h: %d, want 404", status)
+	}
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	jobsLeft, _ := d.client.DataJob.Query().Count(testdb.Ctx())
+	chunksLeft, _ := d.client.DataChunk.Query().Count(testdb.Ctx())
+	if jobsLeft != 0 || chunksLeft != 0 {
+		t.Fatalf("after expiry: %d jobs, %d chunks; want none", jobsLeft, chunksLeft)
+	}
+}
+
+// Work registered with AddPeriodic runs on its schedule.
+func TestAddPeriodicRuns(t *testing.T) {
+	d := openDB(t)
+	ran := make(chan struct{}, 10)
+	q, err := jobs.New(jobs.Config{DB: d.db.SQL, Dialect: d.db.Dialect, Client: d.client, PollInterval: 50 * time.Millisecond, Logger: quietLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.AddPeriodic("test_tick", time.Second, func(context.Context) error {
+		select {
+		case ran <- struct{}{}:
+		default:
+		}
+		return nil
+	})
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(context.Background())
+	for range 2 {
+		select {
+		case <-ran:
+		case <-time.After(2 * time.Minute):
+			t.Fatal("periodic work never ran")
+		}
+	}
+}
+
+// A job left RUNNING by a worker that died on its last attempt ends as
+// ERROR once no attempt can still be alive.
+func TestAbandonedJobEnds(t *testing.T) {
+	d := openDB(t)
+	clk := &clock{now: time.Now()}
+	q := newQueue(t, d, jobs.Config{Importer: (&regionImporter{}).Import, SyncMaxBytes: -1, Now: clk.Now, InsertOnly: true, RescueAfter: time.Hour, JobTimeout: 30 * time.Minute})
+	job := submit(t, q, as("alice"), "a.csv", codes(0, 1), false)
+	if err := d.client.DataJob.UpdateOneID(job.ID).SetState(schematype.DataJobStateRunning).SetStartedAt(clk.Now()).Exec(testdb.Ctx()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(2 * time.Hour)
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.client.DataJob.Get(testdb.Ctx(), job.ID); got.State != schematype.DataJobStateRunning {
+		t.Fatalf("after 2 h: %s, want still RUNNING (an attempt may be alive)", got.State)
+	}
+	clk.Add(11 * time.Minute)
+	if err := q.DeleteExpired(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := d.client.DataJob.Get(testdb.Ctx(), job.ID); got.State != schematype.DataJobStateError || got.ErrorMessage == "" {
+		t.Fatalf("after 2 h 11 min: %s, want ERROR with a message", got.State)
+	}
+}

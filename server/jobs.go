@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/jobs"
+	"github.com/tuoyu/tuoyu/internal/upload"
+)
+
+// jobFlags configure uploads and the background-job queue (serve).
+type jobFlags struct {
+	UploadMaxBytes int64
+	Workers        int
+	Timeout        time.Duration
+	RescueAfter    time.Duration
+}
+
+func bindJobFlags(fs *flag.FlagSet) *jobFlags {
+	f := &jobFlags{}
+	fs.Int64Var(&f.UploadMaxBytes, "upload-max-bytes", envInt64("TUOYU_UPLOAD_MAX_BYTES", upload.DefaultMaxBytes), "largest importData upload request in bytes; larger ones are refused with 413 UPLOAD_TOO_LARGE (env TUOYU_UPLOAD_MAX_BYTES)")
+	fs.IntVar(&f.Workers, "job-workers", envInt("TUOYU_JOB_WORKERS", jobs.DefaultWorkers), "background jobs (imports, exports) this server runs at once (env TUOYU_JOB_WORKERS)")
+	fs.DurationVar(&f.Timeout, "job-timeout", envDuration("TUOYU_JOB_TIMEOUT", jobs.DefaultJobTimeout), "longest run of one background job attempt (env TUOYU_JOB_TIMEOUT)")
+	fs.DurationVar(&f.RescueAfter, "job-rescue-after", envDuration("TUOYU_JOB_RESCUE_AFTER", 0), "a job running this long lost its server (crash) and is run again; 0 = --job-timeout + 5m (env TUOYU_JOB_RESCUE_AFTER)")
+	return f
+}
+
+func (f *jobFlags) check() error {
+	switch {
+	case f.UploadMaxBytes <= 0:
+		return errors.New("--upload-max-bytes must be positive (TUOYU_UPLOAD_MAX_BYTES)")
+	case f.Workers <= 0:
+		return errors.New("--job-workers must be positive (TUOYU_JOB_WORKERS)")
+	case f.Timeout <= 0:
+		return errors.New("--job-timeout must be positive (TUOYU_JOB_TIMEOUT)")
+	case f.RescueAfter != 0 && f.RescueAfter <= f.Timeout:
+		return errors.New("--job-rescue-after must exceed --job-timeout (TUOYU_JOB_RESCUE_AFTER)")
+	}
+	return nil
+}
+
+// startJobs brings River's tables up to date (under the migration lock)
+// and starts this server's queue: workers, periodic jobs, rescue.
+// periodic registers further periodic jobs (q.AddPeriodic) before the
+// queue starts, such as the retention purge.
+func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *jobs.Queue)) (*jobs.Queue, error) {
+	if err := jobs.Migrate(ctx, a.db.SQL, a.db.Dialect, slog.Default()); err != nil {
+		return nil, err
+	}
+	q, err := jobs.New(jobs.Config{
+		DB:            a.db.SQL,
+		Dialect:       a.db.Dialect,
+		Client:        a.client,
+		Importer:      importer(a),
+		ErrorReporter: errorReporter(a),
+		Exporter:      exporter(a),
+		Workers:       f.Workers,
+		JobTimeout:    f.Timeout,
+		RescueAfter:   f.RescueAfter,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, register := range periodic {
+		register(q)
+	}
+	if err := q.Start(ctx); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// jobHandlers wires the queue into the GraphQL schema and the HTTP
+// options: uploads on, downloads authenticated like /query.
+func jobHandlers(q *jobs.Queue, opts graph.HandlerOptions, f *jobFlags) (graph.HandlerOptions, http.Handler, http.Handler) {
+	opts.MaxUploadBytes = f.UploadMaxBytes
+	wrap := func(h http.HandlerFunc) http.Handler {
+		var out http.Handler = h
+		if opts.RateLimiter != nil {
+			out = opts.RateLimiter.Middleware(out)
+		}
+		if opts.Authenticator != nil {
+			out = opts.Authenticator.Middleware(out)
+		}
+		return out
+	}
+	return opts, wrap(q.ServeExport), wrap(q.ServeErrorReport)
+}
+
+// stopJobs lets running jobs finish within the drain budget; what is left
+// is cancelled and run again later (by this or another server).
+func stopJobs(q *jobs.Queue, budget time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		return fmt.Errorf("stop jobs: %w", err)
+	}
+	return nil
+}
