@@ -20,8 +20,14 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachunk"
+	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -31,6 +37,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inclusivedesignation"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -58,10 +66,22 @@ type Client struct {
 	Certification *CertificationClient
 	// Child is the client for interacting with the Child builders.
 	Child *ChildClient
+	// CityEvaluation is the client for interacting with the CityEvaluation builders.
+	CityEvaluation *CityEvaluationClient
+	// CityEvaluationItem is the client for interacting with the CityEvaluationItem builders.
+	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChunk is the client for interacting with the DataChunk builders.
+	DataChunk *DataChunkClient
+	// DataJob is the client for interacting with the DataJob builders.
+	DataJob *DataJobClient
 	// Enrolment is the client for interacting with the Enrolment builders.
 	Enrolment *EnrolmentClient
+	// EvaluationItem is the client for interacting with the EvaluationItem builders.
+	EvaluationItem *EvaluationItemClient
+	// EvaluationScheme is the client for interacting with the EvaluationScheme builders.
+	EvaluationScheme *EvaluationSchemeClient
 	// Filing is the client for interacting with the Filing builders.
 	Filing *FilingClient
 	// FilingEvent is the client for interacting with the FilingEvent builders.
@@ -80,6 +100,10 @@ type Client struct {
 	Inspection *InspectionClient
 	// Institution is the client for interacting with the Institution builders.
 	Institution *InstitutionClient
+	// KpiChildFact is the client for interacting with the KpiChildFact builders.
+	KpiChildFact *KpiChildFactClient
+	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
+	KpiDailyCheck *KpiDailyCheckClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
 	PopulationStat *PopulationStatClient
 	// Region is the client for interacting with the Region builders.
@@ -112,8 +136,14 @@ func (c *Client) init() {
 	c.BanListEntry = NewBanListEntryClient(c.config)
 	c.Certification = NewCertificationClient(c.config)
 	c.Child = NewChildClient(c.config)
+	c.CityEvaluation = NewCityEvaluationClient(c.config)
+	c.CityEvaluationItem = NewCityEvaluationItemClient(c.config)
 	c.Complaint = NewComplaintClient(c.config)
+	c.DataChunk = NewDataChunkClient(c.config)
+	c.DataJob = NewDataJobClient(c.config)
 	c.Enrolment = NewEnrolmentClient(c.config)
+	c.EvaluationItem = NewEvaluationItemClient(c.config)
+	c.EvaluationScheme = NewEvaluationSchemeClient(c.config)
 	c.Filing = NewFilingClient(c.config)
 	c.FilingEvent = NewFilingEventClient(c.config)
 	c.Finding = NewFindingClient(c.config)
@@ -123,6 +153,8 @@ func (c *Client) init() {
 	c.InclusiveDesignation = NewInclusiveDesignationClient(c.config)
 	c.Inspection = NewInspectionClient(c.config)
 	c.Institution = NewInstitutionClient(c.config)
+	c.KpiChildFact = NewKpiChildFactClient(c.config)
+	c.KpiDailyCheck = NewKpiDailyCheckClient(c.config)
 	c.PopulationStat = NewPopulationStatClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Seat = NewSeatClient(c.config)
@@ -228,8 +260,14 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
+		CityEvaluation:       NewCityEvaluationClient(cfg),
+		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChunk:            NewDataChunkClient(cfg),
+		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
+		EvaluationItem:       NewEvaluationItemClient(cfg),
+		EvaluationScheme:     NewEvaluationSchemeClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		FilingEvent:          NewFilingEventClient(cfg),
 		Finding:              NewFindingClient(cfg),
@@ -239,6 +277,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
+		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -271,8 +311,14 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		BanListEntry:         NewBanListEntryClient(cfg),
 		Certification:        NewCertificationClient(cfg),
 		Child:                NewChildClient(cfg),
+		CityEvaluation:       NewCityEvaluationClient(cfg),
+		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChunk:            NewDataChunkClient(cfg),
+		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
+		EvaluationItem:       NewEvaluationItemClient(cfg),
+		EvaluationScheme:     NewEvaluationSchemeClient(cfg),
 		Filing:               NewFilingClient(cfg),
 		FilingEvent:          NewFilingEventClient(cfg),
 		Finding:              NewFindingClient(cfg),
@@ -282,6 +328,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		InclusiveDesignation: NewInclusiveDesignationClient(cfg),
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
+		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -319,10 +367,12 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.FilingEvent, c.Finding, c.HealthRecord,
-		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
-		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChunk, c.DataJob,
+		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
+		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
+		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
+		c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
 		c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Use(hooks...)
@@ -333,10 +383,12 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child, c.Complaint,
-		c.Enrolment, c.Filing, c.FilingEvent, c.Finding, c.HealthRecord,
-		c.IdempotencyRecord, c.Incident, c.InclusiveDesignation, c.Inspection,
-		c.Institution, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
+		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChunk, c.DataJob,
+		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
+		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
+		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
+		c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
 		c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Intercept(interceptors...)
@@ -356,10 +408,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Certification.mutate(ctx, m)
 	case *ChildMutation:
 		return c.Child.mutate(ctx, m)
+	case *CityEvaluationMutation:
+		return c.CityEvaluation.mutate(ctx, m)
+	case *CityEvaluationItemMutation:
+		return c.CityEvaluationItem.mutate(ctx, m)
 	case *ComplaintMutation:
 		return c.Complaint.mutate(ctx, m)
+	case *DataChunkMutation:
+		return c.DataChunk.mutate(ctx, m)
+	case *DataJobMutation:
+		return c.DataJob.mutate(ctx, m)
 	case *EnrolmentMutation:
 		return c.Enrolment.mutate(ctx, m)
+	case *EvaluationItemMutation:
+		return c.EvaluationItem.mutate(ctx, m)
+	case *EvaluationSchemeMutation:
+		return c.EvaluationScheme.mutate(ctx, m)
 	case *FilingMutation:
 		return c.Filing.mutate(ctx, m)
 	case *FilingEventMutation:
@@ -378,6 +442,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Inspection.mutate(ctx, m)
 	case *InstitutionMutation:
 		return c.Institution.mutate(ctx, m)
+	case *KpiChildFactMutation:
+		return c.KpiChildFact.mutate(ctx, m)
+	case *KpiDailyCheckMutation:
+		return c.KpiDailyCheck.mutate(ctx, m)
 	case *PopulationStatMutation:
 		return c.PopulationStat.mutate(ctx, m)
 	case *RegionMutation:
@@ -1133,6 +1201,354 @@ func (c *ChildClient) mutate(ctx context.Context, m *ChildMutation) (Value, erro
 	}
 }
 
+// CityEvaluationClient is a client for the CityEvaluation schema.
+type CityEvaluationClient struct {
+	config
+}
+
+// NewCityEvaluationClient returns a client for the CityEvaluation from the given config.
+func NewCityEvaluationClient(c config) *CityEvaluationClient {
+	return &CityEvaluationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cityevaluation.Hooks(f(g(h())))`.
+func (c *CityEvaluationClient) Use(hooks ...Hook) {
+	c.hooks.CityEvaluation = append(c.hooks.CityEvaluation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cityevaluation.Intercept(f(g(h())))`.
+func (c *CityEvaluationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CityEvaluation = append(c.inters.CityEvaluation, interceptors...)
+}
+
+// Create returns a builder for creating a CityEvaluation entity.
+func (c *CityEvaluationClient) Create() *CityEvaluationCreate {
+	mutation := newCityEvaluationMutation(c.config, OpCreate)
+	return &CityEvaluationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CityEvaluation entities.
+func (c *CityEvaluationClient) CreateBulk(builders ...*CityEvaluationCreate) *CityEvaluationCreateBulk {
+	return &CityEvaluationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CityEvaluationClient) MapCreateBulk(slice any, setFunc func(*CityEvaluationCreate, int)) *CityEvaluationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CityEvaluationCreateBulk{err: fmt.Errorf("calling to CityEvaluationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CityEvaluationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CityEvaluationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CityEvaluation.
+func (c *CityEvaluationClient) Update() *CityEvaluationUpdate {
+	mutation := newCityEvaluationMutation(c.config, OpUpdate)
+	return &CityEvaluationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CityEvaluationClient) UpdateOne(_m *CityEvaluation) *CityEvaluationUpdateOne {
+	mutation := newCityEvaluationMutation(c.config, OpUpdateOne, withCityEvaluation(_m))
+	return &CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CityEvaluationClient) UpdateOneID(id int) *CityEvaluationUpdateOne {
+	mutation := newCityEvaluationMutation(c.config, OpUpdateOne, withCityEvaluationID(id))
+	return &CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CityEvaluation.
+func (c *CityEvaluationClient) Delete() *CityEvaluationDelete {
+	mutation := newCityEvaluationMutation(c.config, OpDelete)
+	return &CityEvaluationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CityEvaluationClient) DeleteOne(_m *CityEvaluation) *CityEvaluationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CityEvaluationClient) DeleteOneID(id int) *CityEvaluationDeleteOne {
+	builder := c.Delete().Where(cityevaluation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CityEvaluationDeleteOne{builder}
+}
+
+// Query returns a query builder for CityEvaluation.
+func (c *CityEvaluationClient) Query() *CityEvaluationQuery {
+	return &CityEvaluationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCityEvaluation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CityEvaluation entity by its id.
+func (c *CityEvaluationClient) Get(ctx context.Context, id int) (*CityEvaluation, error) {
+	return c.Query().Where(cityevaluation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CityEvaluationClient) GetX(ctx context.Context, id int) *CityEvaluation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryScheme queries the scheme edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryScheme(_m *CityEvaluation) *EvaluationSchemeQuery {
+	query := (&EvaluationSchemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(evaluationscheme.Table, evaluationscheme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluation.SchemeTable, cityevaluation.SchemeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryRegion queries the region edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryRegion(_m *CityEvaluation) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluation.RegionTable, cityevaluation.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a CityEvaluation.
+func (c *CityEvaluationClient) QueryItems(_m *CityEvaluation) *CityEvaluationItemQuery {
+	query := (&CityEvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluation.Table, cityevaluation.FieldID, id),
+			sqlgraph.To(cityevaluationitem.Table, cityevaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, cityevaluation.ItemsTable, cityevaluation.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CityEvaluationClient) Hooks() []Hook {
+	hooks := c.hooks.CityEvaluation
+	return append(hooks[:len(hooks):len(hooks)], cityevaluation.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CityEvaluationClient) Interceptors() []Interceptor {
+	return c.inters.CityEvaluation
+}
+
+func (c *CityEvaluationClient) mutate(ctx context.Context, m *CityEvaluationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CityEvaluationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CityEvaluationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CityEvaluationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CityEvaluationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CityEvaluation mutation op: %q", m.Op())
+	}
+}
+
+// CityEvaluationItemClient is a client for the CityEvaluationItem schema.
+type CityEvaluationItemClient struct {
+	config
+}
+
+// NewCityEvaluationItemClient returns a client for the CityEvaluationItem from the given config.
+func NewCityEvaluationItemClient(c config) *CityEvaluationItemClient {
+	return &CityEvaluationItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `cityevaluationitem.Hooks(f(g(h())))`.
+func (c *CityEvaluationItemClient) Use(hooks ...Hook) {
+	c.hooks.CityEvaluationItem = append(c.hooks.CityEvaluationItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `cityevaluationitem.Intercept(f(g(h())))`.
+func (c *CityEvaluationItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CityEvaluationItem = append(c.inters.CityEvaluationItem, interceptors...)
+}
+
+// Create returns a builder for creating a CityEvaluationItem entity.
+func (c *CityEvaluationItemClient) Create() *CityEvaluationItemCreate {
+	mutation := newCityEvaluationItemMutation(c.config, OpCreate)
+	return &CityEvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CityEvaluationItem entities.
+func (c *CityEvaluationItemClient) CreateBulk(builders ...*CityEvaluationItemCreate) *CityEvaluationItemCreateBulk {
+	return &CityEvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CityEvaluationItemClient) MapCreateBulk(slice any, setFunc func(*CityEvaluationItemCreate, int)) *CityEvaluationItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CityEvaluationItemCreateBulk{err: fmt.Errorf("calling to CityEvaluationItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CityEvaluationItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CityEvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Update() *CityEvaluationItemUpdate {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdate)
+	return &CityEvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CityEvaluationItemClient) UpdateOne(_m *CityEvaluationItem) *CityEvaluationItemUpdateOne {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdateOne, withCityEvaluationItem(_m))
+	return &CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CityEvaluationItemClient) UpdateOneID(id int) *CityEvaluationItemUpdateOne {
+	mutation := newCityEvaluationItemMutation(c.config, OpUpdateOne, withCityEvaluationItemID(id))
+	return &CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Delete() *CityEvaluationItemDelete {
+	mutation := newCityEvaluationItemMutation(c.config, OpDelete)
+	return &CityEvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CityEvaluationItemClient) DeleteOne(_m *CityEvaluationItem) *CityEvaluationItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CityEvaluationItemClient) DeleteOneID(id int) *CityEvaluationItemDeleteOne {
+	builder := c.Delete().Where(cityevaluationitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CityEvaluationItemDeleteOne{builder}
+}
+
+// Query returns a query builder for CityEvaluationItem.
+func (c *CityEvaluationItemClient) Query() *CityEvaluationItemQuery {
+	return &CityEvaluationItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCityEvaluationItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CityEvaluationItem entity by its id.
+func (c *CityEvaluationItemClient) Get(ctx context.Context, id int) (*CityEvaluationItem, error) {
+	return c.Query().Where(cityevaluationitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CityEvaluationItemClient) GetX(ctx context.Context, id int) *CityEvaluationItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryEvaluation queries the evaluation edge of a CityEvaluationItem.
+func (c *CityEvaluationItemClient) QueryEvaluation(_m *CityEvaluationItem) *CityEvaluationQuery {
+	query := (&CityEvaluationClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluationitem.Table, cityevaluationitem.FieldID, id),
+			sqlgraph.To(cityevaluation.Table, cityevaluation.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, cityevaluationitem.EvaluationTable, cityevaluationitem.EvaluationColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItem queries the item edge of a CityEvaluationItem.
+func (c *CityEvaluationItemClient) QueryItem(_m *CityEvaluationItem) *EvaluationItemQuery {
+	query := (&EvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(cityevaluationitem.Table, cityevaluationitem.FieldID, id),
+			sqlgraph.To(evaluationitem.Table, evaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, cityevaluationitem.ItemTable, cityevaluationitem.ItemColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *CityEvaluationItemClient) Hooks() []Hook {
+	hooks := c.hooks.CityEvaluationItem
+	return append(hooks[:len(hooks):len(hooks)], cityevaluationitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *CityEvaluationItemClient) Interceptors() []Interceptor {
+	return c.inters.CityEvaluationItem
+}
+
+func (c *CityEvaluationItemClient) mutate(ctx context.Context, m *CityEvaluationItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CityEvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CityEvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CityEvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CityEvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CityEvaluationItem mutation op: %q", m.Op())
+	}
+}
+
 // ComplaintClient is a client for the Complaint schema.
 type ComplaintClient struct {
 	config
@@ -1280,6 +1696,306 @@ func (c *ComplaintClient) mutate(ctx context.Context, m *ComplaintMutation) (Val
 		return (&ComplaintDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Complaint mutation op: %q", m.Op())
+	}
+}
+
+// DataChunkClient is a client for the DataChunk schema.
+type DataChunkClient struct {
+	config
+}
+
+// NewDataChunkClient returns a client for the DataChunk from the given config.
+func NewDataChunkClient(c config) *DataChunkClient {
+	return &DataChunkClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datachunk.Hooks(f(g(h())))`.
+func (c *DataChunkClient) Use(hooks ...Hook) {
+	c.hooks.DataChunk = append(c.hooks.DataChunk, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datachunk.Intercept(f(g(h())))`.
+func (c *DataChunkClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataChunk = append(c.inters.DataChunk, interceptors...)
+}
+
+// Create returns a builder for creating a DataChunk entity.
+func (c *DataChunkClient) Create() *DataChunkCreate {
+	mutation := newDataChunkMutation(c.config, OpCreate)
+	return &DataChunkCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataChunk entities.
+func (c *DataChunkClient) CreateBulk(builders ...*DataChunkCreate) *DataChunkCreateBulk {
+	return &DataChunkCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataChunkClient) MapCreateBulk(slice any, setFunc func(*DataChunkCreate, int)) *DataChunkCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataChunkCreateBulk{err: fmt.Errorf("calling to DataChunkClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataChunkCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataChunkCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataChunk.
+func (c *DataChunkClient) Update() *DataChunkUpdate {
+	mutation := newDataChunkMutation(c.config, OpUpdate)
+	return &DataChunkUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataChunkClient) UpdateOne(_m *DataChunk) *DataChunkUpdateOne {
+	mutation := newDataChunkMutation(c.config, OpUpdateOne, withDataChunk(_m))
+	return &DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataChunkClient) UpdateOneID(id int) *DataChunkUpdateOne {
+	mutation := newDataChunkMutation(c.config, OpUpdateOne, withDataChunkID(id))
+	return &DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataChunk.
+func (c *DataChunkClient) Delete() *DataChunkDelete {
+	mutation := newDataChunkMutation(c.config, OpDelete)
+	return &DataChunkDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataChunkClient) DeleteOne(_m *DataChunk) *DataChunkDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataChunkClient) DeleteOneID(id int) *DataChunkDeleteOne {
+	builder := c.Delete().Where(datachunk.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataChunkDeleteOne{builder}
+}
+
+// Query returns a query builder for DataChunk.
+func (c *DataChunkClient) Query() *DataChunkQuery {
+	return &DataChunkQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataChunk},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataChunk entity by its id.
+func (c *DataChunkClient) Get(ctx context.Context, id int) (*DataChunk, error) {
+	return c.Query().Where(datachunk.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataChunkClient) GetX(ctx context.Context, id int) *DataChunk {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryJob queries the job edge of a DataChunk.
+func (c *DataChunkClient) QueryJob(_m *DataChunk) *DataJobQuery {
+	query := (&DataJobClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(datachunk.Table, datachunk.FieldID, id),
+			sqlgraph.To(datajob.Table, datajob.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, datachunk.JobTable, datachunk.JobColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DataChunkClient) Hooks() []Hook {
+	hooks := c.hooks.DataChunk
+	return append(hooks[:len(hooks):len(hooks)], datachunk.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataChunkClient) Interceptors() []Interceptor {
+	return c.inters.DataChunk
+}
+
+func (c *DataChunkClient) mutate(ctx context.Context, m *DataChunkMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataChunkCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataChunkUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataChunkUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataChunkDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataChunk mutation op: %q", m.Op())
+	}
+}
+
+// DataJobClient is a client for the DataJob schema.
+type DataJobClient struct {
+	config
+}
+
+// NewDataJobClient returns a client for the DataJob from the given config.
+func NewDataJobClient(c config) *DataJobClient {
+	return &DataJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datajob.Hooks(f(g(h())))`.
+func (c *DataJobClient) Use(hooks ...Hook) {
+	c.hooks.DataJob = append(c.hooks.DataJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datajob.Intercept(f(g(h())))`.
+func (c *DataJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataJob = append(c.inters.DataJob, interceptors...)
+}
+
+// Create returns a builder for creating a DataJob entity.
+func (c *DataJobClient) Create() *DataJobCreate {
+	mutation := newDataJobMutation(c.config, OpCreate)
+	return &DataJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataJob entities.
+func (c *DataJobClient) CreateBulk(builders ...*DataJobCreate) *DataJobCreateBulk {
+	return &DataJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataJobClient) MapCreateBulk(slice any, setFunc func(*DataJobCreate, int)) *DataJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataJobCreateBulk{err: fmt.Errorf("calling to DataJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataJob.
+func (c *DataJobClient) Update() *DataJobUpdate {
+	mutation := newDataJobMutation(c.config, OpUpdate)
+	return &DataJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataJobClient) UpdateOne(_m *DataJob) *DataJobUpdateOne {
+	mutation := newDataJobMutation(c.config, OpUpdateOne, withDataJob(_m))
+	return &DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataJobClient) UpdateOneID(id int) *DataJobUpdateOne {
+	mutation := newDataJobMutation(c.config, OpUpdateOne, withDataJobID(id))
+	return &DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataJob.
+func (c *DataJobClient) Delete() *DataJobDelete {
+	mutation := newDataJobMutation(c.config, OpDelete)
+	return &DataJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataJobClient) DeleteOne(_m *DataJob) *DataJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataJobClient) DeleteOneID(id int) *DataJobDeleteOne {
+	builder := c.Delete().Where(datajob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataJobDeleteOne{builder}
+}
+
+// Query returns a query builder for DataJob.
+func (c *DataJobClient) Query() *DataJobQuery {
+	return &DataJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataJob entity by its id.
+func (c *DataJobClient) Get(ctx context.Context, id int) (*DataJob, error) {
+	return c.Query().Where(datajob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataJobClient) GetX(ctx context.Context, id int) *DataJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryChunks queries the chunks edge of a DataJob.
+func (c *DataJobClient) QueryChunks(_m *DataJob) *DataChunkQuery {
+	query := (&DataChunkClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(datajob.Table, datajob.FieldID, id),
+			sqlgraph.To(datachunk.Table, datachunk.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, datajob.ChunksTable, datajob.ChunksColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DataJobClient) Hooks() []Hook {
+	hooks := c.hooks.DataJob
+	return append(hooks[:len(hooks):len(hooks)], datajob.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataJobClient) Interceptors() []Interceptor {
+	return c.inters.DataJob
+}
+
+func (c *DataJobClient) mutate(ctx context.Context, m *DataJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataJob mutation op: %q", m.Op())
 	}
 }
 
@@ -1462,6 +2178,322 @@ func (c *EnrolmentClient) mutate(ctx context.Context, m *EnrolmentMutation) (Val
 		return (&EnrolmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Enrolment mutation op: %q", m.Op())
+	}
+}
+
+// EvaluationItemClient is a client for the EvaluationItem schema.
+type EvaluationItemClient struct {
+	config
+}
+
+// NewEvaluationItemClient returns a client for the EvaluationItem from the given config.
+func NewEvaluationItemClient(c config) *EvaluationItemClient {
+	return &EvaluationItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `evaluationitem.Hooks(f(g(h())))`.
+func (c *EvaluationItemClient) Use(hooks ...Hook) {
+	c.hooks.EvaluationItem = append(c.hooks.EvaluationItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `evaluationitem.Intercept(f(g(h())))`.
+func (c *EvaluationItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EvaluationItem = append(c.inters.EvaluationItem, interceptors...)
+}
+
+// Create returns a builder for creating a EvaluationItem entity.
+func (c *EvaluationItemClient) Create() *EvaluationItemCreate {
+	mutation := newEvaluationItemMutation(c.config, OpCreate)
+	return &EvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EvaluationItem entities.
+func (c *EvaluationItemClient) CreateBulk(builders ...*EvaluationItemCreate) *EvaluationItemCreateBulk {
+	return &EvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EvaluationItemClient) MapCreateBulk(slice any, setFunc func(*EvaluationItemCreate, int)) *EvaluationItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EvaluationItemCreateBulk{err: fmt.Errorf("calling to EvaluationItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EvaluationItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EvaluationItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EvaluationItem.
+func (c *EvaluationItemClient) Update() *EvaluationItemUpdate {
+	mutation := newEvaluationItemMutation(c.config, OpUpdate)
+	return &EvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EvaluationItemClient) UpdateOne(_m *EvaluationItem) *EvaluationItemUpdateOne {
+	mutation := newEvaluationItemMutation(c.config, OpUpdateOne, withEvaluationItem(_m))
+	return &EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EvaluationItemClient) UpdateOneID(id int) *EvaluationItemUpdateOne {
+	mutation := newEvaluationItemMutation(c.config, OpUpdateOne, withEvaluationItemID(id))
+	return &EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EvaluationItem.
+func (c *EvaluationItemClient) Delete() *EvaluationItemDelete {
+	mutation := newEvaluationItemMutation(c.config, OpDelete)
+	return &EvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EvaluationItemClient) DeleteOne(_m *EvaluationItem) *EvaluationItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EvaluationItemClient) DeleteOneID(id int) *EvaluationItemDeleteOne {
+	builder := c.Delete().Where(evaluationitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EvaluationItemDeleteOne{builder}
+}
+
+// Query returns a query builder for EvaluationItem.
+func (c *EvaluationItemClient) Query() *EvaluationItemQuery {
+	return &EvaluationItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvaluationItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EvaluationItem entity by its id.
+func (c *EvaluationItemClient) Get(ctx context.Context, id int) (*EvaluationItem, error) {
+	return c.Query().Where(evaluationitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EvaluationItemClient) GetX(ctx context.Context, id int) *EvaluationItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryScheme queries the scheme edge of a EvaluationItem.
+func (c *EvaluationItemClient) QueryScheme(_m *EvaluationItem) *EvaluationSchemeQuery {
+	query := (&EvaluationSchemeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationitem.Table, evaluationitem.FieldID, id),
+			sqlgraph.To(evaluationscheme.Table, evaluationscheme.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, evaluationitem.SchemeTable, evaluationitem.SchemeColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EvaluationItemClient) Hooks() []Hook {
+	hooks := c.hooks.EvaluationItem
+	return append(hooks[:len(hooks):len(hooks)], evaluationitem.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EvaluationItemClient) Interceptors() []Interceptor {
+	return c.inters.EvaluationItem
+}
+
+func (c *EvaluationItemClient) mutate(ctx context.Context, m *EvaluationItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EvaluationItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EvaluationItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EvaluationItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EvaluationItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EvaluationItem mutation op: %q", m.Op())
+	}
+}
+
+// EvaluationSchemeClient is a client for the EvaluationScheme schema.
+type EvaluationSchemeClient struct {
+	config
+}
+
+// NewEvaluationSchemeClient returns a client for the EvaluationScheme from the given config.
+func NewEvaluationSchemeClient(c config) *EvaluationSchemeClient {
+	return &EvaluationSchemeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `evaluationscheme.Hooks(f(g(h())))`.
+func (c *EvaluationSchemeClient) Use(hooks ...Hook) {
+	c.hooks.EvaluationScheme = append(c.hooks.EvaluationScheme, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `evaluationscheme.Intercept(f(g(h())))`.
+func (c *EvaluationSchemeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.EvaluationScheme = append(c.inters.EvaluationScheme, interceptors...)
+}
+
+// Create returns a builder for creating a EvaluationScheme entity.
+func (c *EvaluationSchemeClient) Create() *EvaluationSchemeCreate {
+	mutation := newEvaluationSchemeMutation(c.config, OpCreate)
+	return &EvaluationSchemeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of EvaluationScheme entities.
+func (c *EvaluationSchemeClient) CreateBulk(builders ...*EvaluationSchemeCreate) *EvaluationSchemeCreateBulk {
+	return &EvaluationSchemeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *EvaluationSchemeClient) MapCreateBulk(slice any, setFunc func(*EvaluationSchemeCreate, int)) *EvaluationSchemeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &EvaluationSchemeCreateBulk{err: fmt.Errorf("calling to EvaluationSchemeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*EvaluationSchemeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &EvaluationSchemeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Update() *EvaluationSchemeUpdate {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdate)
+	return &EvaluationSchemeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *EvaluationSchemeClient) UpdateOne(_m *EvaluationScheme) *EvaluationSchemeUpdateOne {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdateOne, withEvaluationScheme(_m))
+	return &EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *EvaluationSchemeClient) UpdateOneID(id int) *EvaluationSchemeUpdateOne {
+	mutation := newEvaluationSchemeMutation(c.config, OpUpdateOne, withEvaluationSchemeID(id))
+	return &EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Delete() *EvaluationSchemeDelete {
+	mutation := newEvaluationSchemeMutation(c.config, OpDelete)
+	return &EvaluationSchemeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *EvaluationSchemeClient) DeleteOne(_m *EvaluationScheme) *EvaluationSchemeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *EvaluationSchemeClient) DeleteOneID(id int) *EvaluationSchemeDeleteOne {
+	builder := c.Delete().Where(evaluationscheme.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &EvaluationSchemeDeleteOne{builder}
+}
+
+// Query returns a query builder for EvaluationScheme.
+func (c *EvaluationSchemeClient) Query() *EvaluationSchemeQuery {
+	return &EvaluationSchemeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeEvaluationScheme},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a EvaluationScheme entity by its id.
+func (c *EvaluationSchemeClient) Get(ctx context.Context, id int) (*EvaluationScheme, error) {
+	return c.Query().Where(evaluationscheme.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *EvaluationSchemeClient) GetX(ctx context.Context, id int) *EvaluationScheme {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryRegion queries the region edge of a EvaluationScheme.
+func (c *EvaluationSchemeClient) QueryRegion(_m *EvaluationScheme) *RegionQuery {
+	query := (&RegionClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationscheme.Table, evaluationscheme.FieldID, id),
+			sqlgraph.To(region.Table, region.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, evaluationscheme.RegionTable, evaluationscheme.RegionColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a EvaluationScheme.
+func (c *EvaluationSchemeClient) QueryItems(_m *EvaluationScheme) *EvaluationItemQuery {
+	query := (&EvaluationItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(evaluationscheme.Table, evaluationscheme.FieldID, id),
+			sqlgraph.To(evaluationitem.Table, evaluationitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, evaluationscheme.ItemsTable, evaluationscheme.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *EvaluationSchemeClient) Hooks() []Hook {
+	hooks := c.hooks.EvaluationScheme
+	return append(hooks[:len(hooks):len(hooks)], evaluationscheme.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *EvaluationSchemeClient) Interceptors() []Interceptor {
+	return c.inters.EvaluationScheme
+}
+
+func (c *EvaluationSchemeClient) mutate(ctx context.Context, m *EvaluationSchemeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&EvaluationSchemeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&EvaluationSchemeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&EvaluationSchemeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&EvaluationSchemeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown EvaluationScheme mutation op: %q", m.Op())
 	}
 }
 
@@ -3023,6 +4055,274 @@ func (c *InstitutionClient) mutate(ctx context.Context, m *InstitutionMutation) 
 	}
 }
 
+// KpiChildFactClient is a client for the KpiChildFact schema.
+type KpiChildFactClient struct {
+	config
+}
+
+// NewKpiChildFactClient returns a client for the KpiChildFact from the given config.
+func NewKpiChildFactClient(c config) *KpiChildFactClient {
+	return &KpiChildFactClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpichildfact.Hooks(f(g(h())))`.
+func (c *KpiChildFactClient) Use(hooks ...Hook) {
+	c.hooks.KpiChildFact = append(c.hooks.KpiChildFact, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpichildfact.Intercept(f(g(h())))`.
+func (c *KpiChildFactClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiChildFact = append(c.inters.KpiChildFact, interceptors...)
+}
+
+// Create returns a builder for creating a KpiChildFact entity.
+func (c *KpiChildFactClient) Create() *KpiChildFactCreate {
+	mutation := newKpiChildFactMutation(c.config, OpCreate)
+	return &KpiChildFactCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiChildFact entities.
+func (c *KpiChildFactClient) CreateBulk(builders ...*KpiChildFactCreate) *KpiChildFactCreateBulk {
+	return &KpiChildFactCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiChildFactClient) MapCreateBulk(slice any, setFunc func(*KpiChildFactCreate, int)) *KpiChildFactCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiChildFactCreateBulk{err: fmt.Errorf("calling to KpiChildFactClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiChildFactCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiChildFactCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiChildFact.
+func (c *KpiChildFactClient) Update() *KpiChildFactUpdate {
+	mutation := newKpiChildFactMutation(c.config, OpUpdate)
+	return &KpiChildFactUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiChildFactClient) UpdateOne(_m *KpiChildFact) *KpiChildFactUpdateOne {
+	mutation := newKpiChildFactMutation(c.config, OpUpdateOne, withKpiChildFact(_m))
+	return &KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiChildFactClient) UpdateOneID(id int) *KpiChildFactUpdateOne {
+	mutation := newKpiChildFactMutation(c.config, OpUpdateOne, withKpiChildFactID(id))
+	return &KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiChildFact.
+func (c *KpiChildFactClient) Delete() *KpiChildFactDelete {
+	mutation := newKpiChildFactMutation(c.config, OpDelete)
+	return &KpiChildFactDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiChildFactClient) DeleteOne(_m *KpiChildFact) *KpiChildFactDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiChildFactClient) DeleteOneID(id int) *KpiChildFactDeleteOne {
+	builder := c.Delete().Where(kpichildfact.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiChildFactDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiChildFact.
+func (c *KpiChildFactClient) Query() *KpiChildFactQuery {
+	return &KpiChildFactQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiChildFact},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiChildFact entity by its id.
+func (c *KpiChildFactClient) Get(ctx context.Context, id int) (*KpiChildFact, error) {
+	return c.Query().Where(kpichildfact.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiChildFactClient) GetX(ctx context.Context, id int) *KpiChildFact {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiChildFactClient) Hooks() []Hook {
+	hooks := c.hooks.KpiChildFact
+	return append(hooks[:len(hooks):len(hooks)], kpichildfact.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiChildFactClient) Interceptors() []Interceptor {
+	return c.inters.KpiChildFact
+}
+
+func (c *KpiChildFactClient) mutate(ctx context.Context, m *KpiChildFactMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiChildFactCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiChildFactUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiChildFactUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiChildFactDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiChildFact mutation op: %q", m.Op())
+	}
+}
+
+// KpiDailyCheckClient is a client for the KpiDailyCheck schema.
+type KpiDailyCheckClient struct {
+	config
+}
+
+// NewKpiDailyCheckClient returns a client for the KpiDailyCheck from the given config.
+func NewKpiDailyCheckClient(c config) *KpiDailyCheckClient {
+	return &KpiDailyCheckClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpidailycheck.Hooks(f(g(h())))`.
+func (c *KpiDailyCheckClient) Use(hooks ...Hook) {
+	c.hooks.KpiDailyCheck = append(c.hooks.KpiDailyCheck, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpidailycheck.Intercept(f(g(h())))`.
+func (c *KpiDailyCheckClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiDailyCheck = append(c.inters.KpiDailyCheck, interceptors...)
+}
+
+// Create returns a builder for creating a KpiDailyCheck entity.
+func (c *KpiDailyCheckClient) Create() *KpiDailyCheckCreate {
+	mutation := newKpiDailyCheckMutation(c.config, OpCreate)
+	return &KpiDailyCheckCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiDailyCheck entities.
+func (c *KpiDailyCheckClient) CreateBulk(builders ...*KpiDailyCheckCreate) *KpiDailyCheckCreateBulk {
+	return &KpiDailyCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiDailyCheckClient) MapCreateBulk(slice any, setFunc func(*KpiDailyCheckCreate, int)) *KpiDailyCheckCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiDailyCheckCreateBulk{err: fmt.Errorf("calling to KpiDailyCheckClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiDailyCheckCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiDailyCheckCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Update() *KpiDailyCheckUpdate {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdate)
+	return &KpiDailyCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiDailyCheckClient) UpdateOne(_m *KpiDailyCheck) *KpiDailyCheckUpdateOne {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdateOne, withKpiDailyCheck(_m))
+	return &KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiDailyCheckClient) UpdateOneID(id int) *KpiDailyCheckUpdateOne {
+	mutation := newKpiDailyCheckMutation(c.config, OpUpdateOne, withKpiDailyCheckID(id))
+	return &KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Delete() *KpiDailyCheckDelete {
+	mutation := newKpiDailyCheckMutation(c.config, OpDelete)
+	return &KpiDailyCheckDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiDailyCheckClient) DeleteOne(_m *KpiDailyCheck) *KpiDailyCheckDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiDailyCheckClient) DeleteOneID(id int) *KpiDailyCheckDeleteOne {
+	builder := c.Delete().Where(kpidailycheck.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiDailyCheckDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiDailyCheck.
+func (c *KpiDailyCheckClient) Query() *KpiDailyCheckQuery {
+	return &KpiDailyCheckQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiDailyCheck},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiDailyCheck entity by its id.
+func (c *KpiDailyCheckClient) Get(ctx context.Context, id int) (*KpiDailyCheck, error) {
+	return c.Query().Where(kpidailycheck.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiDailyCheckClient) GetX(ctx context.Context, id int) *KpiDailyCheck {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiDailyCheckClient) Hooks() []Hook {
+	hooks := c.hooks.KpiDailyCheck
+	return append(hooks[:len(hooks):len(hooks)], kpidailycheck.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiDailyCheckClient) Interceptors() []Interceptor {
+	return c.inters.KpiDailyCheck
+}
+
+func (c *KpiDailyCheckClient) mutate(ctx context.Context, m *KpiDailyCheckMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiDailyCheckCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiDailyCheckUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiDailyCheckUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiDailyCheckDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiDailyCheck mutation op: %q", m.Op())
+	}
+}
+
 // PopulationStatClient is a client for the PopulationStat schema.
 type PopulationStatClient struct {
 	config
@@ -4322,16 +5622,20 @@ func (c *WorkCalendarDayClient) mutate(ctx context.Context, m *WorkCalendarDayMu
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, FilingEvent, Finding, HealthRecord, IdempotencyRecord, Incident,
-		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Hook
+		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
+		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
+		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
+		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
+		KpiChildFact, KpiDailyCheck, PopulationStat, Region, Seat, ServerSecret, Staff,
+		Survey, Target, WorkCalendarDay []ent.Hook
 	}
 	inters struct {
-		APIKey, AuditLog, BanListEntry, Certification, Child, Complaint, Enrolment,
-		Filing, FilingEvent, Finding, HealthRecord, IdempotencyRecord, Incident,
-		InclusiveDesignation, Inspection, Institution, PopulationStat, Region, Seat,
-		ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Interceptor
+		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
+		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
+		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
+		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
+		KpiChildFact, KpiDailyCheck, PopulationStat, Region, Seat, ServerSecret, Staff,
+		Survey, Target, WorkCalendarDay []ent.Interceptor
 	}
 )
 

@@ -154,6 +154,11 @@ func fillCreated(ctx context.Context, tx Execer, dialectName string, stmts []str
 				}
 				break
 			}
+		}
+	}
+	return nil
+}
+
 // Queryer is what a backfill needs of a transaction.
 type Queryer interface {
 	Execer

@@ -1306,12 +1306,12 @@ func init() {
 	CityEvaluationsTable.ForeignKeys[0].RefTable = EvaluationSchemesTable
 	CityEvaluationsTable.ForeignKeys[1].RefTable = RegionsTable
 	CityEvaluationsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(94489280512),
+		IncrementStart: func(i int) *int { return &i }(103079215104),
 	}
 	CityEvaluationItemsTable.ForeignKeys[0].RefTable = CityEvaluationsTable
 	CityEvaluationItemsTable.ForeignKeys[1].RefTable = EvaluationItemsTable
 	CityEvaluationItemsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(98784247808),
+		IncrementStart: func(i int) *int { return &i }(107374182400),
 	}
 	ComplaintsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	ComplaintsTable.Annotation = &entsql.Annotation{
@@ -1320,11 +1320,11 @@ func init() {
 	DataChunksTable.ForeignKeys[0].RefTable = DataJobsTable
 	DataChunksTable.Annotation = &entsql.Annotation{
 		Table:          "data_chunks",
-		IncrementStart: func(i int) *int { return &i }(94489280512),
+		IncrementStart: func(i int) *int { return &i }(111669149696),
 	}
 	DataJobsTable.Annotation = &entsql.Annotation{
 		Table:          "data_jobs",
-		IncrementStart: func(i int) *int { return &i }(98784247808),
+		IncrementStart: func(i int) *int { return &i }(115964116992),
 	}
 	EnrolmentsTable.ForeignKeys[0].RefTable = ChildrenTable
 	EnrolmentsTable.ForeignKeys[1].RefTable = InstitutionsTable
@@ -1334,11 +1334,11 @@ func init() {
 	}
 	EvaluationItemsTable.ForeignKeys[0].RefTable = EvaluationSchemesTable
 	EvaluationItemsTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(103079215104),
+		IncrementStart: func(i int) *int { return &i }(120259084288),
 	}
 	EvaluationSchemesTable.ForeignKeys[0].RefTable = RegionsTable
 	EvaluationSchemesTable.Annotation = &entsql.Annotation{
-		IncrementStart: func(i int) *int { return &i }(107374182400),
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	FilingsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	FilingsTable.Annotation = &entsql.Annotation{
@@ -1380,11 +1380,11 @@ func init() {
 	}
 	KpiChildFactsTable.Annotation = &entsql.Annotation{
 		Table:          "kpi_child_facts",
-		IncrementStart: func(i int) *int { return &i }(94489280512),
+		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
 	KpiDailyChecksTable.Annotation = &entsql.Annotation{
 		Table:          "kpi_daily_checks",
-		IncrementStart: func(i int) *int { return &i }(98784247808),
+		IncrementStart: func(i int) *int { return &i }(133143986176),
 	}
 	PopulationStatsTable.ForeignKeys[0].RefTable = RegionsTable
 	PopulationStatsTable.Annotation = &entsql.Annotation{

@@ -11,10 +11,14 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
+	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
+	"github.com/tuoyu/tuoyu/ent/evaluationscheme"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -271,6 +275,66 @@ func init() {
 	childDescGuardianPhone := childFields[6].Descriptor()
 	// child.GuardianPhoneValidator is a validator for the "guardian_phone" field. It is called by the builders before save.
 	child.GuardianPhoneValidator = childDescGuardianPhone.Validators[0].(func(string) error)
+	cityevaluationMixin := schema.CityEvaluation{}.Mixin()
+	cityevaluation.Policy = privacy.NewPolicies(schema.CityEvaluation{})
+	cityevaluation.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cityevaluation.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cityevaluationMixinFields0 := cityevaluationMixin[0].Fields()
+	_ = cityevaluationMixinFields0
+	cityevaluationFields := schema.CityEvaluation{}.Fields()
+	_ = cityevaluationFields
+	// cityevaluationDescCreatedAt is the schema descriptor for created_at field.
+	cityevaluationDescCreatedAt := cityevaluationMixinFields0[0].Descriptor()
+	// cityevaluation.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cityevaluation.DefaultCreatedAt = cityevaluationDescCreatedAt.Default.(func() time.Time)
+	// cityevaluationDescUpdatedAt is the schema descriptor for updated_at field.
+	cityevaluationDescUpdatedAt := cityevaluationMixinFields0[1].Descriptor()
+	// cityevaluation.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cityevaluation.DefaultUpdatedAt = cityevaluationDescUpdatedAt.Default.(func() time.Time)
+	// cityevaluation.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cityevaluation.UpdateDefaultUpdatedAt = cityevaluationDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// cityevaluationDescYear is the schema descriptor for year field.
+	cityevaluationDescYear := cityevaluationFields[2].Descriptor()
+	// cityevaluation.YearValidator is a validator for the "year" field. It is called by the builders before save.
+	cityevaluation.YearValidator = cityevaluationDescYear.Validators[0].(func(int) error)
+	// cityevaluationDescSubmittedBy is the schema descriptor for submitted_by field.
+	cityevaluationDescSubmittedBy := cityevaluationFields[5].Descriptor()
+	// cityevaluation.SubmittedByValidator is a validator for the "submitted_by" field. It is called by the builders before save.
+	cityevaluation.SubmittedByValidator = cityevaluationDescSubmittedBy.Validators[0].(func(string) error)
+	// cityevaluationDescReviewedBy is the schema descriptor for reviewed_by field.
+	cityevaluationDescReviewedBy := cityevaluationFields[7].Descriptor()
+	// cityevaluation.ReviewedByValidator is a validator for the "reviewed_by" field. It is called by the builders before save.
+	cityevaluation.ReviewedByValidator = cityevaluationDescReviewedBy.Validators[0].(func(string) error)
+	cityevaluationitemMixin := schema.CityEvaluationItem{}.Mixin()
+	cityevaluationitem.Policy = privacy.NewPolicies(schema.CityEvaluationItem{})
+	cityevaluationitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := cityevaluationitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	cityevaluationitemMixinFields0 := cityevaluationitemMixin[0].Fields()
+	_ = cityevaluationitemMixinFields0
+	cityevaluationitemFields := schema.CityEvaluationItem{}.Fields()
+	_ = cityevaluationitemFields
+	// cityevaluationitemDescCreatedAt is the schema descriptor for created_at field.
+	cityevaluationitemDescCreatedAt := cityevaluationitemMixinFields0[0].Descriptor()
+	// cityevaluationitem.DefaultCreatedAt holds the default value on creation for the created_at field.
+	cityevaluationitem.DefaultCreatedAt = cityevaluationitemDescCreatedAt.Default.(func() time.Time)
+	// cityevaluationitemDescUpdatedAt is the schema descriptor for updated_at field.
+	cityevaluationitemDescUpdatedAt := cityevaluationitemMixinFields0[1].Descriptor()
+	// cityevaluationitem.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	cityevaluationitem.DefaultUpdatedAt = cityevaluationitemDescUpdatedAt.Default.(func() time.Time)
+	// cityevaluationitem.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	cityevaluationitem.UpdateDefaultUpdatedAt = cityevaluationitemDescUpdatedAt.UpdateDefault.(func() time.Time)
 	complaintMixin := schema.Complaint{}.Mixin()
 	complaint.Policy = privacy.NewPolicies(schema.Complaint{})
 	complaint.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -512,6 +576,123 @@ func init() {
 	enrolment.DefaultUpdatedAt = enrolmentDescUpdatedAt.Default.(func() time.Time)
 	// enrolment.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	enrolment.UpdateDefaultUpdatedAt = enrolmentDescUpdatedAt.UpdateDefault.(func() time.Time)
+	evaluationitem.Policy = privacy.NewPolicies(schema.EvaluationItem{})
+	evaluationitem.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := evaluationitem.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	evaluationitemFields := schema.EvaluationItem{}.Fields()
+	_ = evaluationitemFields
+	// evaluationitemDescSectionNo is the schema descriptor for section_no field.
+	evaluationitemDescSectionNo := evaluationitemFields[1].Descriptor()
+	// evaluationitem.SectionNoValidator is a validator for the "section_no" field. It is called by the builders before save.
+	evaluationitem.SectionNoValidator = evaluationitemDescSectionNo.Validators[0].(func(int) error)
+	// evaluationitemDescSectionName is the schema descriptor for section_name field.
+	evaluationitemDescSectionName := evaluationitemFields[2].Descriptor()
+	// evaluationitem.SectionNameValidator is a validator for the "section_name" field. It is called by the builders before save.
+	evaluationitem.SectionNameValidator = func() func(string) error {
+		validators := evaluationitemDescSectionName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(section_name string) error {
+			for _, fn := range fns {
+				if err := fn(section_name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evaluationitemDescSectionPoints is the schema descriptor for section_points field.
+	evaluationitemDescSectionPoints := evaluationitemFields[3].Descriptor()
+	// evaluationitem.SectionPointsValidator is a validator for the "section_points" field. It is called by the builders before save.
+	evaluationitem.SectionPointsValidator = evaluationitemDescSectionPoints.Validators[0].(func(int) error)
+	// evaluationitemDescItemNo is the schema descriptor for item_no field.
+	evaluationitemDescItemNo := evaluationitemFields[4].Descriptor()
+	// evaluationitem.ItemNoValidator is a validator for the "item_no" field. It is called by the builders before save.
+	evaluationitem.ItemNoValidator = evaluationitemDescItemNo.Validators[0].(func(int) error)
+	// evaluationitemDescContent is the schema descriptor for content field.
+	evaluationitemDescContent := evaluationitemFields[5].Descriptor()
+	// evaluationitem.ContentValidator is a validator for the "content" field. It is called by the builders before save.
+	evaluationitem.ContentValidator = evaluationitemDescContent.Validators[0].(func(string) error)
+	// evaluationitemDescPoints is the schema descriptor for points field.
+	evaluationitemDescPoints := evaluationitemFields[6].Descriptor()
+	// evaluationitem.PointsValidator is a validator for the "points" field. It is called by the builders before save.
+	evaluationitem.PointsValidator = evaluationitemDescPoints.Validators[0].(func(float64) error)
+	evaluationschemeMixin := schema.EvaluationScheme{}.Mixin()
+	evaluationscheme.Policy = privacy.NewPolicies(schema.EvaluationScheme{})
+	evaluationscheme.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := evaluationscheme.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	evaluationschemeMixinFields0 := evaluationschemeMixin[0].Fields()
+	_ = evaluationschemeMixinFields0
+	evaluationschemeFields := schema.EvaluationScheme{}.Fields()
+	_ = evaluationschemeFields
+	// evaluationschemeDescCreatedAt is the schema descriptor for created_at field.
+	evaluationschemeDescCreatedAt := evaluationschemeMixinFields0[0].Descriptor()
+	// evaluationscheme.DefaultCreatedAt holds the default value on creation for the created_at field.
+	evaluationscheme.DefaultCreatedAt = evaluationschemeDescCreatedAt.Default.(func() time.Time)
+	// evaluationschemeDescUpdatedAt is the schema descriptor for updated_at field.
+	evaluationschemeDescUpdatedAt := evaluationschemeMixinFields0[1].Descriptor()
+	// evaluationscheme.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	evaluationscheme.DefaultUpdatedAt = evaluationschemeDescUpdatedAt.Default.(func() time.Time)
+	// evaluationscheme.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	evaluationscheme.UpdateDefaultUpdatedAt = evaluationschemeDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// evaluationschemeDescCode is the schema descriptor for code field.
+	evaluationschemeDescCode := evaluationschemeFields[0].Descriptor()
+	// evaluationscheme.CodeValidator is a validator for the "code" field. It is called by the builders before save.
+	evaluationscheme.CodeValidator = func() func(string) error {
+		validators := evaluationschemeDescCode.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(code string) error {
+			for _, fn := range fns {
+				if err := fn(code); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evaluationschemeDescName is the schema descriptor for name field.
+	evaluationschemeDescName := evaluationschemeFields[1].Descriptor()
+	// evaluationscheme.NameValidator is a validator for the "name" field. It is called by the builders before save.
+	evaluationscheme.NameValidator = func() func(string) error {
+		validators := evaluationschemeDescName.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(name string) error {
+			for _, fn := range fns {
+				if err := fn(name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// evaluationschemeDescSource is the schema descriptor for source field.
+	evaluationschemeDescSource := evaluationschemeFields[3].Descriptor()
+	// evaluationscheme.SourceValidator is a validator for the "source" field. It is called by the builders before save.
+	evaluationscheme.SourceValidator = evaluationschemeDescSource.Validators[0].(func(string) error)
+	// evaluationschemeDescTotalPoints is the schema descriptor for total_points field.
+	evaluationschemeDescTotalPoints := evaluationschemeFields[4].Descriptor()
+	// evaluationscheme.TotalPointsValidator is a validator for the "total_points" field. It is called by the builders before save.
+	evaluationscheme.TotalPointsValidator = evaluationschemeDescTotalPoints.Validators[0].(func(int) error)
 	filingMixin := schema.Filing{}.Mixin()
 	filing.Policy = privacy.NewPolicies(schema.Filing{})
 	filing.Hooks[0] = func(next ent.Mutator) ent.Mutator {
@@ -917,6 +1098,8 @@ func init() {
 	institution.Hooks[1] = institutionMixinHooks1[0]
 
 	institution.Hooks[2] = institutionHooks[0]
+
+	institution.Hooks[3] = institutionHooks[1]
 	institutionMixinFields0 := institutionMixin[0].Fields()
 	_ = institutionMixinFields0
 	institutionFields := schema.Institution{}.Fields()
@@ -965,6 +1148,14 @@ func init() {
 	institutionDescLongitude := institutionFields[8].Descriptor()
 	// institution.LongitudeValidator is a validator for the "longitude" field. It is called by the builders before save.
 	institution.LongitudeValidator = institutionDescLongitude.Validators[0].(func(float64) error)
+	// institutionDescMonthlyFee is the schema descriptor for monthly_fee field.
+	institutionDescMonthlyFee := institutionFields[10].Descriptor()
+	// institution.MonthlyFeeValidator is a validator for the "monthly_fee" field. It is called by the builders before save.
+	institution.MonthlyFeeValidator = institutionDescMonthlyFee.Validators[0].(func(int) error)
+	// institutionDescInclusiveMonthlyFee is the schema descriptor for inclusive_monthly_fee field.
+	institutionDescInclusiveMonthlyFee := institutionFields[11].Descriptor()
+	// institution.InclusiveMonthlyFeeValidator is a validator for the "inclusive_monthly_fee" field. It is called by the builders before save.
+	institution.InclusiveMonthlyFeeValidator = institutionDescInclusiveMonthlyFee.Validators[0].(func(int) error)
 	kpichildfact.Policy = privacy.NewPolicies(schema.KpiChildFact{})
 	kpichildfact.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

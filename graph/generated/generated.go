@@ -18,8 +18,10 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/certification"
 	"github.com/tuoyu/tuoyu/ent/child"
+	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/complaint"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/filing"
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/finding"
@@ -36,6 +38,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/target"
 	"github.com/tuoyu/tuoyu/graph/model"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/disclosure"
+	"github.com/tuoyu/tuoyu/internal/evaluation"
+	"github.com/tuoyu/tuoyu/internal/nearby"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -50,6 +55,10 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CityEvaluation() CityEvaluationResolver
+	CityEvaluationItem() CityEvaluationItemResolver
+	DataJob() DataJobResolver
+	EvaluationScheme() EvaluationSchemeResolver
 	Finding() FindingResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -60,6 +69,13 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AgeBandVacancy struct {
+		AgeBand   func(childComplexity int) int
+		Occupied  func(childComplexity int) int
+		Seats     func(childComplexity int) int
+		Vacancies func(childComplexity int) int
+	}
+
 	AuditLog struct {
 		At            func(childComplexity int) int
 		DocumentHash  func(childComplexity int) int
@@ -158,6 +174,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CityEvaluation struct {
+		City        func(childComplexity int) int
+		ExportPath  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Items       func(childComplexity int) int
+		ReviewTotal func(childComplexity int) int
+		ReviewedAt  func(childComplexity int) int
+		Scheme      func(childComplexity int) int
+		SelfTotal   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		SubmittedAt func(childComplexity int) int
+		Year        func(childComplexity int) int
+	}
+
+	CityEvaluationItem struct {
+		AutoBasis      func(childComplexity int) int
+		AutoScore      func(childComplexity int) int
+		Evidence       func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Item           func(childComplexity int) int
+		Note           func(childComplexity int) int
+		OverrideReason func(childComplexity int) int
+		ReviewComment  func(childComplexity int) int
+		ReviewScore    func(childComplexity int) int
+		SelfScore      func(childComplexity int) int
+	}
+
 	Complaint struct {
 		Category      func(childComplexity int) int
 		Channel       func(childComplexity int) int
@@ -191,6 +234,36 @@ type ComplexityRoot struct {
 		Record  func(childComplexity int) int
 	}
 
+	DataJob struct {
+		CreatedAt      func(childComplexity int) int
+		CreatedCount   func(childComplexity int) int
+		DownloadURL    func(childComplexity int) int
+		DryRun         func(childComplexity int) int
+		Entity         func(childComplexity int) int
+		ErrorCount     func(childComplexity int) int
+		ErrorMessage   func(childComplexity int) int
+		ErrorReportURL func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		FileName       func(childComplexity int) int
+		FinishedAt     func(childComplexity int) int
+		Format         func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		RowErrors      func(childComplexity int) int
+		RowsDone       func(childComplexity int) int
+		RowsTotal      func(childComplexity int) int
+		State          func(childComplexity int) int
+		UnchangedCount func(childComplexity int) int
+		UpdatedCount   func(childComplexity int) int
+	}
+
+	DataRowError struct {
+		Code    func(childComplexity int) int
+		Column  func(childComplexity int) int
+		Message func(childComplexity int) int
+		Row     func(childComplexity int) int
+	}
+
 	Enrolment struct {
 		Child         func(childComplexity int) int
 		ChildID       func(childComplexity int) int
@@ -216,6 +289,42 @@ type ComplexityRoot struct {
 	EnrolmentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	EvaluationEvidence struct {
+		FileSHA256 func(childComplexity int) int
+		IssuedOn   func(childComplexity int) int
+		Issuer     func(childComplexity int) int
+		Title      func(childComplexity int) int
+		URL        func(childComplexity int) int
+	}
+
+	EvaluationItem struct {
+		AutoRule       func(childComplexity int) int
+		Content        func(childComplexity int) int
+		DeductionRules func(childComplexity int) int
+		ID             func(childComplexity int) int
+		ItemNo         func(childComplexity int) int
+		Points         func(childComplexity int) int
+		SectionName    func(childComplexity int) int
+		SectionNo      func(childComplexity int) int
+	}
+
+	EvaluationScheme struct {
+		Code        func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Province    func(childComplexity int) int
+		Sections    func(childComplexity int) int
+		Source      func(childComplexity int) int
+		TotalPoints func(childComplexity int) int
+	}
+
+	EvaluationSection struct {
+		Items  func(childComplexity int) int
+		Name   func(childComplexity int) int
+		No     func(childComplexity int) int
+		Points func(childComplexity int) int
 	}
 
 	Filing struct {
@@ -425,32 +534,34 @@ type ComplexityRoot struct {
 	}
 
 	Institution struct {
-		Address       func(childComplexity int) int
-		ClosedAt      func(childComplexity int) int
-		Complaints    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder) int
-		CreatedAt     func(childComplexity int) int
-		CreditCode    func(childComplexity int) int
-		Designations  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
-		Enrolments    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder) int
-		Filings       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder) int
-		Form          func(childComplexity int) int
-		HealthRecords func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder) int
-		ID            func(childComplexity int) int
-		Incidents     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder) int
-		Inspections   func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder) int
-		Latitude      func(childComplexity int) int
-		LegalNature   func(childComplexity int) int
-		Longitude     func(childComplexity int) int
-		Name          func(childComplexity int) int
-		OpenedAt      func(childComplexity int) int
-		Ownership     func(childComplexity int) int
-		Region        func(childComplexity int) int
-		RegionID      func(childComplexity int) int
-		Seats         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SeatOrder, where *ent.SeatWhereInput) int
-		ServiceModes  func(childComplexity int) int
-		Staff         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder) int
-		Status        func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
+		Address             func(childComplexity int) int
+		ClosedAt            func(childComplexity int) int
+		Complaints          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder) int
+		CreatedAt           func(childComplexity int) int
+		CreditCode          func(childComplexity int) int
+		Designations        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
+		Enrolments          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder) int
+		Filings             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder) int
+		Form                func(childComplexity int) int
+		HealthRecords       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder) int
+		ID                  func(childComplexity int) int
+		Incidents           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder) int
+		InclusiveMonthlyFee func(childComplexity int) int
+		Inspections         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder) int
+		Latitude            func(childComplexity int) int
+		LegalNature         func(childComplexity int) int
+		Longitude           func(childComplexity int) int
+		MonthlyFee          func(childComplexity int) int
+		Name                func(childComplexity int) int
+		OpenedAt            func(childComplexity int) int
+		Ownership           func(childComplexity int) int
+		Region              func(childComplexity int) int
+		RegionID            func(childComplexity int) int
+		Seats               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SeatOrder, where *ent.SeatWhereInput) int
+		ServiceModes        func(childComplexity int) int
+		Staff               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder) int
+		Status              func(childComplexity int) int
+		UpdatedAt           func(childComplexity int) int
 	}
 
 	InstitutionConnection struct {
@@ -465,45 +576,62 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		CreateBanListEntry         func(childComplexity int, input model.CreateBanListEntryInput) int
-		CreateCertification        func(childComplexity int, input ent.CreateCertificationInput) int
-		CreateChild                func(childComplexity int, input model.CreateChildInput) int
-		CreateComplaint            func(childComplexity int, input ent.CreateComplaintInput) int
-		CreateEnrolment            func(childComplexity int, input model.CreateEnrolmentInput) int
-		CreateFiling               func(childComplexity int, input ent.CreateFilingInput) int
-		CreateFinding              func(childComplexity int, input ent.CreateFindingInput) int
-		CreateHealthRecord         func(childComplexity int, input ent.CreateHealthRecordInput) int
-		CreateIncident             func(childComplexity int, input ent.CreateIncidentInput) int
-		CreateInclusiveDesignation func(childComplexity int, input ent.CreateInclusiveDesignationInput) int
-		CreateInspection           func(childComplexity int, input ent.CreateInspectionInput) int
-		CreateInstitution          func(childComplexity int, input ent.CreateInstitutionInput) int
-		CreatePopulationStat       func(childComplexity int, input ent.CreatePopulationStatInput) int
-		CreateRegion               func(childComplexity int, input ent.CreateRegionInput) int
-		CreateSeat                 func(childComplexity int, input ent.CreateSeatInput) int
-		CreateStaff                func(childComplexity int, input model.CreateStaffInput) int
-		CreateSurvey               func(childComplexity int, input ent.CreateSurveyInput) int
-		CreateTarget               func(childComplexity int, input ent.CreateTargetInput) int
-		LoadWorkCalendar           func(childComplexity int, year int, days []model.WorkCalendarDayInput) int
-		MarkFindingRectified       func(childComplexity int, findingID int, rectifiedOn time.Time) int
-		RecordDailyChecks          func(childComplexity int, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) int
-		UpdateCertification        func(childComplexity int, id int, input ent.UpdateCertificationInput) int
-		UpdateChild                func(childComplexity int, id int, input model.UpdateChildInput) int
-		UpdateComplaint            func(childComplexity int, id int, input ent.UpdateComplaintInput) int
-		UpdateEnrolment            func(childComplexity int, id int, input ent.UpdateEnrolmentInput) int
-		UpdateFiling               func(childComplexity int, id int, input ent.UpdateFilingInput) int
-		UpdateFinding              func(childComplexity int, id int, input ent.UpdateFindingInput) int
-		UpdateHealthRecord         func(childComplexity int, id int, input ent.UpdateHealthRecordInput) int
-		UpdateIncident             func(childComplexity int, id int, input ent.UpdateIncidentInput) int
-		UpdateInclusiveDesignation func(childComplexity int, id int, input ent.UpdateInclusiveDesignationInput) int
-		UpdateInspection           func(childComplexity int, id int, input ent.UpdateInspectionInput) int
-		UpdateInstitution          func(childComplexity int, id int, input ent.UpdateInstitutionInput) int
-		UpdatePopulationStat       func(childComplexity int, id int, input ent.UpdatePopulationStatInput) int
-		UpdateRegion               func(childComplexity int, id int, input ent.UpdateRegionInput) int
-		UpdateSeat                 func(childComplexity int, id int, input ent.UpdateSeatInput) int
-		UpdateStaff                func(childComplexity int, id int, input model.UpdateStaffInput) int
-		UpdateSurvey               func(childComplexity int, id int, input ent.UpdateSurveyInput) int
-		UpdateTarget               func(childComplexity int, id int, input ent.UpdateTargetInput) int
-		VerifyFinding              func(childComplexity int, findingID int, inspectionID int, accepted bool, newDeadline *time.Time) int
+		CompleteCityEvaluationReview func(childComplexity int, id int) int
+		CreateBanListEntry           func(childComplexity int, input model.CreateBanListEntryInput) int
+		CreateCertification          func(childComplexity int, input ent.CreateCertificationInput) int
+		CreateChild                  func(childComplexity int, input model.CreateChildInput) int
+		CreateComplaint              func(childComplexity int, input ent.CreateComplaintInput) int
+		CreateEnrolment              func(childComplexity int, input model.CreateEnrolmentInput) int
+		CreateFiling                 func(childComplexity int, input ent.CreateFilingInput) int
+		CreateFinding                func(childComplexity int, input ent.CreateFindingInput) int
+		CreateHealthRecord           func(childComplexity int, input ent.CreateHealthRecordInput) int
+		CreateIncident               func(childComplexity int, input ent.CreateIncidentInput) int
+		CreateInclusiveDesignation   func(childComplexity int, input ent.CreateInclusiveDesignationInput) int
+		CreateInspection             func(childComplexity int, input ent.CreateInspectionInput) int
+		CreateInstitution            func(childComplexity int, input ent.CreateInstitutionInput) int
+		CreatePopulationStat         func(childComplexity int, input ent.CreatePopulationStatInput) int
+		CreateRegion                 func(childComplexity int, input ent.CreateRegionInput) int
+		CreateSeat                   func(childComplexity int, input ent.CreateSeatInput) int
+		CreateStaff                  func(childComplexity int, input model.CreateStaffInput) int
+		CreateSurvey                 func(childComplexity int, input ent.CreateSurveyInput) int
+		CreateTarget                 func(childComplexity int, input ent.CreateTargetInput) int
+		ExportData                   func(childComplexity int, entity model.DataEntity, where *model.DataExportFilter, format *schematype.DataFormat) int
+		ImportData                   func(childComplexity int, entity model.DataEntity, file graphql.Upload, dryRun *bool) int
+		LoadEvaluationScheme         func(childComplexity int, input model.EvaluationSchemeInput) int
+		LoadWorkCalendar             func(childComplexity int, year int, days []model.WorkCalendarDayInput) int
+		MarkFindingRectified         func(childComplexity int, findingID int, rectifiedOn time.Time) int
+		RecordDailyChecks            func(childComplexity int, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) int
+		RefreshCityEvaluation        func(childComplexity int, id int) int
+		ReviewCityEvaluationItem     func(childComplexity int, evaluationID int, itemID int, input model.EvaluationReviewInput) int
+		StartCityEvaluation          func(childComplexity int, cityID int, year int) int
+		SubmitCityEvaluation         func(childComplexity int, id int) int
+		UpdateCertification          func(childComplexity int, id int, input ent.UpdateCertificationInput) int
+		UpdateChild                  func(childComplexity int, id int, input model.UpdateChildInput) int
+		UpdateCityEvaluationItem     func(childComplexity int, evaluationID int, itemID int, input model.CityEvaluationItemInput) int
+		UpdateComplaint              func(childComplexity int, id int, input ent.UpdateComplaintInput) int
+		UpdateEnrolment              func(childComplexity int, id int, input ent.UpdateEnrolmentInput) int
+		UpdateFiling                 func(childComplexity int, id int, input ent.UpdateFilingInput) int
+		UpdateFinding                func(childComplexity int, id int, input ent.UpdateFindingInput) int
+		UpdateHealthRecord           func(childComplexity int, id int, input ent.UpdateHealthRecordInput) int
+		UpdateIncident               func(childComplexity int, id int, input ent.UpdateIncidentInput) int
+		UpdateInclusiveDesignation   func(childComplexity int, id int, input ent.UpdateInclusiveDesignationInput) int
+		UpdateInspection             func(childComplexity int, id int, input ent.UpdateInspectionInput) int
+		UpdateInstitution            func(childComplexity int, id int, input ent.UpdateInstitutionInput) int
+		UpdatePopulationStat         func(childComplexity int, id int, input ent.UpdatePopulationStatInput) int
+		UpdateRegion                 func(childComplexity int, id int, input ent.UpdateRegionInput) int
+		UpdateSeat                   func(childComplexity int, id int, input ent.UpdateSeatInput) int
+		UpdateStaff                  func(childComplexity int, id int, input model.UpdateStaffInput) int
+		UpdateSurvey                 func(childComplexity int, id int, input ent.UpdateSurveyInput) int
+		UpdateTarget                 func(childComplexity int, id int, input ent.UpdateTargetInput) int
+		VerifyFinding                func(childComplexity int, findingID int, inspectionID int, accepted bool, newDeadline *time.Time) int
+	}
+
+	NearbyInstitution struct {
+		DistanceMeters func(childComplexity int) int
+		Inclusive      func(childComplexity int) int
+		Institution    func(childComplexity int) int
+		MonthlyFee     func(childComplexity int) int
+		Vacancies      func(childComplexity int) int
 	}
 
 	OverdueComplaint struct {
@@ -549,19 +677,58 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PublicDesignation struct {
+		Category     func(childComplexity int) int
+		DesignatedBy func(childComplexity int) int
+		ValidFrom    func(childComplexity int) int
+		ValidTo      func(childComplexity int) int
+	}
+
+	PublicFiling struct {
+		FilingID    func(childComplexity int) int
+		ReceiptDate func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	PublicInspection struct {
+		Date    func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Outcome func(childComplexity int) int
+	}
+
+	PublicInstitution struct {
+		Designation func(childComplexity int) int
+		Filing      func(childComplexity int) int
+		Inspections func(childComplexity int) int
+		Institution func(childComplexity int) int
+		MonthlyFee  func(childComplexity int) int
+		Seats       func(childComplexity int) int
+	}
+
+	PublicSeatCount struct {
+		AgeBand   func(childComplexity int) int
+		Inclusive func(childComplexity int) int
+		Seats     func(childComplexity int) int
+	}
+
 	Query struct {
 		AuditLogs             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.AuditLogOrder, where *ent.AuditLogWhereInput) int
 		BanListEntries        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.BanListEntryOrder, where *ent.BanListEntryWhereInput) int
 		Certifications        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.CertificationOrder, where *ent.CertificationWhereInput) int
 		Children              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ChildOrder, where *ent.ChildWhereInput) int
+		CityEvaluation        func(childComplexity int, id int) int
+		CityEvaluations       func(childComplexity int, year *int) int
 		Complaints            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.ComplaintOrder, where *ent.ComplaintWhereInput) int
 		ComplaintsOverdue     func(childComplexity int, regionID int, asOf *time.Time) int
 		Enrolments            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.EnrolmentOrder, where *ent.EnrolmentWhereInput) int
+		EvaluationSchemes     func(childComplexity int) int
+		ExportJob             func(childComplexity int, id int) int
 		Filings               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.FilingOrder, where *ent.FilingWhereInput) int
 		FilingsDue            func(childComplexity int, regionID int, within *int, asOf *time.Time) int
 		FilingsOverdue        func(childComplexity int, regionID int, asOf *time.Time) int
 		FindingsOverdue       func(childComplexity int, regionID int, asOf *time.Time) int
 		HealthRecords         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.HealthRecordOrder, where *ent.HealthRecordWhereInput) int
+		ImportJob             func(childComplexity int, id int) int
 		Incidents             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.IncidentOrder, where *ent.IncidentWhereInput) int
 		InclusiveDesignations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
 		IndicatorBreakdown    func(childComplexity int, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) int
@@ -571,9 +738,11 @@ type ComplexityRoot struct {
 		IndicatorValues       func(childComplexity int, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
 		Institutions          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InstitutionOrder, where *ent.InstitutionWhereInput) int
+		NearbyInstitutions    func(childComplexity int, latitude float64, longitude float64, radiusMeters int, inclusiveOnly bool, ageBand *seat.AgeBand, serviceMode *schematype.ServiceMode, first int) int
 		Node                  func(childComplexity int, id int) int
 		Nodes                 func(childComplexity int, ids []int) int
 		PopulationStats       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.PopulationStatOrder, where *ent.PopulationStatWhereInput) int
+		PublicInstitution     func(childComplexity int, id int) int
 		Regions               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.RegionOrder, where *ent.RegionWhereInput) int
 		Seats                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SeatOrder, where *ent.SeatWhereInput) int
 		Staff                 func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) int
@@ -740,6 +909,30 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CityEvaluationResolver interface {
+	City(ctx context.Context, obj *ent.CityEvaluation) (*ent.Region, error)
+	Scheme(ctx context.Context, obj *ent.CityEvaluation) (*ent.EvaluationScheme, error)
+	Items(ctx context.Context, obj *ent.CityEvaluation) ([]ent.CityEvaluationItem, error)
+	SelfTotal(ctx context.Context, obj *ent.CityEvaluation) (float64, error)
+	ReviewTotal(ctx context.Context, obj *ent.CityEvaluation) (*float64, error)
+	ExportPath(ctx context.Context, obj *ent.CityEvaluation) (string, error)
+}
+type CityEvaluationItemResolver interface {
+	Item(ctx context.Context, obj *ent.CityEvaluationItem) (*ent.EvaluationItem, error)
+}
+type DataJobResolver interface {
+	Entity(ctx context.Context, obj *ent.DataJob) (model.DataEntity, error)
+
+	FileName(ctx context.Context, obj *ent.DataJob) (*string, error)
+
+	ErrorMessage(ctx context.Context, obj *ent.DataJob) (*string, error)
+	ErrorReportURL(ctx context.Context, obj *ent.DataJob) (*string, error)
+	DownloadURL(ctx context.Context, obj *ent.DataJob) (*string, error)
+}
+type EvaluationSchemeResolver interface {
+	Province(ctx context.Context, obj *ent.EvaluationScheme) (*ent.Region, error)
+	Sections(ctx context.Context, obj *ent.EvaluationScheme) ([]evaluation.Section, error)
+}
 type FindingResolver interface {
 	State(ctx context.Context, obj *ent.Finding, asOf *time.Time) (model.FindingState, error)
 }
@@ -780,9 +973,18 @@ type MutationResolver interface {
 	UpdateTarget(ctx context.Context, id int, input ent.UpdateTargetInput) (*ent.Target, error)
 	CreateBanListEntry(ctx context.Context, input model.CreateBanListEntryInput) (*ent.BanListEntry, error)
 	RecordDailyChecks(ctx context.Context, institutionID int, date time.Time, session healthrecord.Session, checks []model.DailyCheckInput) ([]model.DailyCheckResult, error)
+	ImportData(ctx context.Context, entity model.DataEntity, file graphql.Upload, dryRun *bool) (*ent.DataJob, error)
+	ExportData(ctx context.Context, entity model.DataEntity, where *model.DataExportFilter, format *schematype.DataFormat) (*ent.DataJob, error)
 	LoadWorkCalendar(ctx context.Context, year int, days []model.WorkCalendarDayInput) (*model.WorkCalendarCoverage, error)
 	MarkFindingRectified(ctx context.Context, findingID int, rectifiedOn time.Time) (*ent.Finding, error)
 	VerifyFinding(ctx context.Context, findingID int, inspectionID int, accepted bool, newDeadline *time.Time) (*ent.Finding, error)
+	LoadEvaluationScheme(ctx context.Context, input model.EvaluationSchemeInput) (*ent.EvaluationScheme, error)
+	StartCityEvaluation(ctx context.Context, cityID int, year int) (*ent.CityEvaluation, error)
+	RefreshCityEvaluation(ctx context.Context, id int) (*ent.CityEvaluation, error)
+	UpdateCityEvaluationItem(ctx context.Context, evaluationID int, itemID int, input model.CityEvaluationItemInput) (*ent.CityEvaluationItem, error)
+	SubmitCityEvaluation(ctx context.Context, id int) (*ent.CityEvaluation, error)
+	ReviewCityEvaluationItem(ctx context.Context, evaluationID int, itemID int, input model.EvaluationReviewInput) (*ent.CityEvaluationItem, error)
+	CompleteCityEvaluationReview(ctx context.Context, id int) (*ent.CityEvaluation, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -805,6 +1007,8 @@ type QueryResolver interface {
 	Staff(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.StaffOrder, where *ent.StaffWhereInput) (*ent.StaffConnection, error)
 	Surveys(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) (*ent.SurveyConnection, error)
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
+	ImportJob(ctx context.Context, id int) (*ent.DataJob, error)
+	ExportJob(ctx context.Context, id int) (*ent.DataJob, error)
 	FilingsDue(ctx context.Context, regionID int, within *int, asOf *time.Time) ([]model.FilingDeadline, error)
 	FilingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.FilingDeadline, error)
 	FindingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.OverdueFinding, error)
@@ -814,6 +1018,11 @@ type QueryResolver interface {
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
 	IndicatorSeries(ctx context.Context, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) ([]model.IndicatorValue, error)
 	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
+	NearbyInstitutions(ctx context.Context, latitude float64, longitude float64, radiusMeters int, inclusiveOnly bool, ageBand *seat.AgeBand, serviceMode *schematype.ServiceMode, first int) ([]nearby.Result, error)
+	PublicInstitution(ctx context.Context, id int) (*disclosure.Profile, error)
+	EvaluationSchemes(ctx context.Context) ([]ent.EvaluationScheme, error)
+	CityEvaluation(ctx context.Context, id int) (*ent.CityEvaluation, error)
+	CityEvaluations(ctx context.Context, year *int) ([]ent.CityEvaluation, error)
 	Viewer(ctx context.Context) (*model.Viewer, error)
 }
 type RegionResolver interface {
@@ -838,6 +1047,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AgeBandVacancy.ageBand":
+		if e.ComplexityRoot.AgeBandVacancy.AgeBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgeBandVacancy.AgeBand(childComplexity), true
+	case "AgeBandVacancy.occupied":
+		if e.ComplexityRoot.AgeBandVacancy.Occupied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgeBandVacancy.Occupied(childComplexity), true
+	case "AgeBandVacancy.seats":
+		if e.ComplexityRoot.AgeBandVacancy.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgeBandVacancy.Seats(childComplexity), true
+	case "AgeBandVacancy.vacancies":
+		if e.ComplexityRoot.AgeBandVacancy.Vacancies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AgeBandVacancy.Vacancies(childComplexity), true
 
 	case "AuditLog.at":
 		if e.ComplexityRoot.AuditLog.At == nil {
@@ -1233,6 +1467,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ChildEdge.Node(childComplexity), true
 
+	case "CityEvaluation.city":
+		if e.ComplexityRoot.CityEvaluation.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.City(childComplexity), true
+	case "CityEvaluation.exportPath":
+		if e.ComplexityRoot.CityEvaluation.ExportPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.ExportPath(childComplexity), true
+	case "CityEvaluation.id":
+		if e.ComplexityRoot.CityEvaluation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.ID(childComplexity), true
+	case "CityEvaluation.items":
+		if e.ComplexityRoot.CityEvaluation.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.Items(childComplexity), true
+	case "CityEvaluation.reviewTotal":
+		if e.ComplexityRoot.CityEvaluation.ReviewTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.ReviewTotal(childComplexity), true
+	case "CityEvaluation.reviewedAt":
+		if e.ComplexityRoot.CityEvaluation.ReviewedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.ReviewedAt(childComplexity), true
+	case "CityEvaluation.scheme":
+		if e.ComplexityRoot.CityEvaluation.Scheme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.Scheme(childComplexity), true
+	case "CityEvaluation.selfTotal":
+		if e.ComplexityRoot.CityEvaluation.SelfTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.SelfTotal(childComplexity), true
+	case "CityEvaluation.status":
+		if e.ComplexityRoot.CityEvaluation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.Status(childComplexity), true
+	case "CityEvaluation.submittedAt":
+		if e.ComplexityRoot.CityEvaluation.SubmittedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.SubmittedAt(childComplexity), true
+	case "CityEvaluation.year":
+		if e.ComplexityRoot.CityEvaluation.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluation.Year(childComplexity), true
+
+	case "CityEvaluationItem.autoBasis":
+		if e.ComplexityRoot.CityEvaluationItem.AutoBasis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.AutoBasis(childComplexity), true
+	case "CityEvaluationItem.autoScore":
+		if e.ComplexityRoot.CityEvaluationItem.AutoScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.AutoScore(childComplexity), true
+	case "CityEvaluationItem.evidence":
+		if e.ComplexityRoot.CityEvaluationItem.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.Evidence(childComplexity), true
+	case "CityEvaluationItem.id":
+		if e.ComplexityRoot.CityEvaluationItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.ID(childComplexity), true
+	case "CityEvaluationItem.item":
+		if e.ComplexityRoot.CityEvaluationItem.Item == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.Item(childComplexity), true
+	case "CityEvaluationItem.note":
+		if e.ComplexityRoot.CityEvaluationItem.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.Note(childComplexity), true
+	case "CityEvaluationItem.overrideReason":
+		if e.ComplexityRoot.CityEvaluationItem.OverrideReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.OverrideReason(childComplexity), true
+	case "CityEvaluationItem.reviewComment":
+		if e.ComplexityRoot.CityEvaluationItem.ReviewComment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.ReviewComment(childComplexity), true
+	case "CityEvaluationItem.reviewScore":
+		if e.ComplexityRoot.CityEvaluationItem.ReviewScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.ReviewScore(childComplexity), true
+	case "CityEvaluationItem.selfScore":
+		if e.ComplexityRoot.CityEvaluationItem.SelfScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CityEvaluationItem.SelfScore(childComplexity), true
+
 	case "Complaint.category":
 		if e.ComplexityRoot.Complaint.Category == nil {
 			break
@@ -1363,6 +1725,152 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DailyCheckResult.Record(childComplexity), true
 
+	case "DataJob.createdAt":
+		if e.ComplexityRoot.DataJob.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.CreatedAt(childComplexity), true
+	case "DataJob.createdCount":
+		if e.ComplexityRoot.DataJob.CreatedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.CreatedCount(childComplexity), true
+	case "DataJob.downloadURL":
+		if e.ComplexityRoot.DataJob.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.DownloadURL(childComplexity), true
+	case "DataJob.dryRun":
+		if e.ComplexityRoot.DataJob.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.DryRun(childComplexity), true
+	case "DataJob.entity":
+		if e.ComplexityRoot.DataJob.Entity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Entity(childComplexity), true
+	case "DataJob.errorCount":
+		if e.ComplexityRoot.DataJob.ErrorCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorCount(childComplexity), true
+	case "DataJob.errorMessage":
+		if e.ComplexityRoot.DataJob.ErrorMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorMessage(childComplexity), true
+	case "DataJob.errorReportURL":
+		if e.ComplexityRoot.DataJob.ErrorReportURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ErrorReportURL(childComplexity), true
+	case "DataJob.expiresAt":
+		if e.ComplexityRoot.DataJob.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ExpiresAt(childComplexity), true
+	case "DataJob.fileName":
+		if e.ComplexityRoot.DataJob.FileName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.FileName(childComplexity), true
+	case "DataJob.finishedAt":
+		if e.ComplexityRoot.DataJob.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.FinishedAt(childComplexity), true
+	case "DataJob.format":
+		if e.ComplexityRoot.DataJob.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Format(childComplexity), true
+	case "DataJob.id":
+		if e.ComplexityRoot.DataJob.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.ID(childComplexity), true
+	case "DataJob.kind":
+		if e.ComplexityRoot.DataJob.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.Kind(childComplexity), true
+	case "DataJob.rowErrors":
+		if e.ComplexityRoot.DataJob.RowErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowErrors(childComplexity), true
+	case "DataJob.rowsDone":
+		if e.ComplexityRoot.DataJob.RowsDone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowsDone(childComplexity), true
+	case "DataJob.rowsTotal":
+		if e.ComplexityRoot.DataJob.RowsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.RowsTotal(childComplexity), true
+	case "DataJob.state":
+		if e.ComplexityRoot.DataJob.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.State(childComplexity), true
+	case "DataJob.unchangedCount":
+		if e.ComplexityRoot.DataJob.UnchangedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.UnchangedCount(childComplexity), true
+	case "DataJob.updatedCount":
+		if e.ComplexityRoot.DataJob.UpdatedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.UpdatedCount(childComplexity), true
+
+	case "DataRowError.code":
+		if e.ComplexityRoot.DataRowError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Code(childComplexity), true
+	case "DataRowError.column":
+		if e.ComplexityRoot.DataRowError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Column(childComplexity), true
+	case "DataRowError.message":
+		if e.ComplexityRoot.DataRowError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Message(childComplexity), true
+	case "DataRowError.row":
+		if e.ComplexityRoot.DataRowError.Row == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataRowError.Row(childComplexity), true
+
 	case "Enrolment.child":
 		if e.ComplexityRoot.Enrolment.Child == nil {
 			break
@@ -1473,6 +1981,154 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EnrolmentEdge.Node(childComplexity), true
+
+	case "EvaluationEvidence.fileSha256":
+		if e.ComplexityRoot.EvaluationEvidence.FileSHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationEvidence.FileSHA256(childComplexity), true
+	case "EvaluationEvidence.issuedOn":
+		if e.ComplexityRoot.EvaluationEvidence.IssuedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationEvidence.IssuedOn(childComplexity), true
+	case "EvaluationEvidence.issuer":
+		if e.ComplexityRoot.EvaluationEvidence.Issuer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationEvidence.Issuer(childComplexity), true
+	case "EvaluationEvidence.title":
+		if e.ComplexityRoot.EvaluationEvidence.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationEvidence.Title(childComplexity), true
+	case "EvaluationEvidence.url":
+		if e.ComplexityRoot.EvaluationEvidence.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationEvidence.URL(childComplexity), true
+
+	case "EvaluationItem.autoRule":
+		if e.ComplexityRoot.EvaluationItem.AutoRule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.AutoRule(childComplexity), true
+	case "EvaluationItem.content":
+		if e.ComplexityRoot.EvaluationItem.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Content(childComplexity), true
+	case "EvaluationItem.deductionRules":
+		if e.ComplexityRoot.EvaluationItem.DeductionRules == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.DeductionRules(childComplexity), true
+	case "EvaluationItem.id":
+		if e.ComplexityRoot.EvaluationItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.ID(childComplexity), true
+	case "EvaluationItem.itemNo":
+		if e.ComplexityRoot.EvaluationItem.ItemNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.ItemNo(childComplexity), true
+	case "EvaluationItem.points":
+		if e.ComplexityRoot.EvaluationItem.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Points(childComplexity), true
+	case "EvaluationItem.sectionName":
+		if e.ComplexityRoot.EvaluationItem.SectionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.SectionName(childComplexity), true
+	case "EvaluationItem.sectionNo":
+		if e.ComplexityRoot.EvaluationItem.SectionNo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.SectionNo(childComplexity), true
+
+	case "EvaluationScheme.code":
+		if e.ComplexityRoot.EvaluationScheme.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.Code(childComplexity), true
+	case "EvaluationScheme.id":
+		if e.ComplexityRoot.EvaluationScheme.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.ID(childComplexity), true
+	case "EvaluationScheme.name":
+		if e.ComplexityRoot.EvaluationScheme.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.Name(childComplexity), true
+	case "EvaluationScheme.province":
+		if e.ComplexityRoot.EvaluationScheme.Province == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.Province(childComplexity), true
+	case "EvaluationScheme.sections":
+		if e.ComplexityRoot.EvaluationScheme.Sections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.Sections(childComplexity), true
+	case "EvaluationScheme.source":
+		if e.ComplexityRoot.EvaluationScheme.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.Source(childComplexity), true
+	case "EvaluationScheme.totalPoints":
+		if e.ComplexityRoot.EvaluationScheme.TotalPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationScheme.TotalPoints(childComplexity), true
+
+	case "EvaluationSection.items":
+		if e.ComplexityRoot.EvaluationSection.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationSection.Items(childComplexity), true
+	case "EvaluationSection.name":
+		if e.ComplexityRoot.EvaluationSection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationSection.Name(childComplexity), true
+	case "EvaluationSection.no":
+		if e.ComplexityRoot.EvaluationSection.No == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationSection.No(childComplexity), true
+	case "EvaluationSection.points":
+		if e.ComplexityRoot.EvaluationSection.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationSection.Points(childComplexity), true
 
 	case "Filing.cancelledAt":
 		if e.ComplexityRoot.Filing.CancelledAt == nil {
@@ -2460,6 +3116,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Institution.Incidents(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.IncidentOrder)), true
+	case "Institution.inclusiveMonthlyFee":
+		if e.ComplexityRoot.Institution.InclusiveMonthlyFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Institution.InclusiveMonthlyFee(childComplexity), true
 	case "Institution.inspections":
 		if e.ComplexityRoot.Institution.Inspections == nil {
 			break
@@ -2489,6 +3151,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Institution.Longitude(childComplexity), true
+	case "Institution.monthlyFee":
+		if e.ComplexityRoot.Institution.MonthlyFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Institution.MonthlyFee(childComplexity), true
 	case "Institution.name":
 		if e.ComplexityRoot.Institution.Name == nil {
 			break
@@ -2592,6 +3260,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InstitutionEdge.Node(childComplexity), true
 
+	case "Mutation.completeCityEvaluationReview":
+		if e.ComplexityRoot.Mutation.CompleteCityEvaluationReview == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_completeCityEvaluationReview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CompleteCityEvaluationReview(childComplexity, args["id"].(int)), true
 	case "Mutation.createBanListEntry":
 		if e.ComplexityRoot.Mutation.CreateBanListEntry == nil {
 			break
@@ -2790,6 +3469,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateTarget(childComplexity, args["input"].(ent.CreateTargetInput)), true
+	case "Mutation.exportData":
+		if e.ComplexityRoot.Mutation.ExportData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportData(childComplexity, args["entity"].(model.DataEntity), args["where"].(*model.DataExportFilter), args["format"].(*schematype.DataFormat)), true
+	case "Mutation.importData":
+		if e.ComplexityRoot.Mutation.ImportData == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importData_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportData(childComplexity, args["entity"].(model.DataEntity), args["file"].(graphql.Upload), args["dryRun"].(*bool)), true
+	case "Mutation.loadEvaluationScheme":
+		if e.ComplexityRoot.Mutation.LoadEvaluationScheme == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loadEvaluationScheme_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoadEvaluationScheme(childComplexity, args["input"].(model.EvaluationSchemeInput)), true
 	case "Mutation.loadWorkCalendar":
 		if e.ComplexityRoot.Mutation.LoadWorkCalendar == nil {
 			break
@@ -2823,6 +3535,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordDailyChecks(childComplexity, args["institutionID"].(int), args["date"].(time.Time), args["session"].(healthrecord.Session), args["checks"].([]model.DailyCheckInput)), true
+	case "Mutation.refreshCityEvaluation":
+		if e.ComplexityRoot.Mutation.RefreshCityEvaluation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshCityEvaluation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshCityEvaluation(childComplexity, args["id"].(int)), true
+	case "Mutation.reviewCityEvaluationItem":
+		if e.ComplexityRoot.Mutation.ReviewCityEvaluationItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reviewCityEvaluationItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReviewCityEvaluationItem(childComplexity, args["evaluationId"].(int), args["itemId"].(int), args["input"].(model.EvaluationReviewInput)), true
+	case "Mutation.startCityEvaluation":
+		if e.ComplexityRoot.Mutation.StartCityEvaluation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_startCityEvaluation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.StartCityEvaluation(childComplexity, args["cityId"].(int), args["year"].(int)), true
+	case "Mutation.submitCityEvaluation":
+		if e.ComplexityRoot.Mutation.SubmitCityEvaluation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_submitCityEvaluation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SubmitCityEvaluation(childComplexity, args["id"].(int)), true
 	case "Mutation.updateCertification":
 		if e.ComplexityRoot.Mutation.UpdateCertification == nil {
 			break
@@ -2845,6 +3601,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateChild(childComplexity, args["id"].(int), args["input"].(model.UpdateChildInput)), true
+	case "Mutation.updateCityEvaluationItem":
+		if e.ComplexityRoot.Mutation.UpdateCityEvaluationItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCityEvaluationItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCityEvaluationItem(childComplexity, args["evaluationId"].(int), args["itemId"].(int), args["input"].(model.CityEvaluationItemInput)), true
 	case "Mutation.updateComplaint":
 		if e.ComplexityRoot.Mutation.UpdateComplaint == nil {
 			break
@@ -3022,6 +3789,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mutation.VerifyFinding(childComplexity, args["findingID"].(int), args["inspectionID"].(int), args["accepted"].(bool), args["newDeadline"].(*time.Time)), true
 
+	case "NearbyInstitution.distanceMeters":
+		if e.ComplexityRoot.NearbyInstitution.DistanceMeters == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyInstitution.DistanceMeters(childComplexity), true
+	case "NearbyInstitution.inclusive":
+		if e.ComplexityRoot.NearbyInstitution.Inclusive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyInstitution.Inclusive(childComplexity), true
+	case "NearbyInstitution.institution":
+		if e.ComplexityRoot.NearbyInstitution.Institution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyInstitution.Institution(childComplexity), true
+	case "NearbyInstitution.monthlyFee":
+		if e.ComplexityRoot.NearbyInstitution.MonthlyFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyInstitution.MonthlyFee(childComplexity), true
+	case "NearbyInstitution.vacancies":
+		if e.ComplexityRoot.NearbyInstitution.Vacancies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NearbyInstitution.Vacancies(childComplexity), true
+
 	case "OverdueComplaint.complaint":
 		if e.ComplexityRoot.OverdueComplaint.Complaint == nil {
 			break
@@ -3178,6 +3976,125 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PopulationStatEdge.Node(childComplexity), true
 
+	case "PublicDesignation.category":
+		if e.ComplexityRoot.PublicDesignation.Category == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicDesignation.Category(childComplexity), true
+	case "PublicDesignation.designatedBy":
+		if e.ComplexityRoot.PublicDesignation.DesignatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicDesignation.DesignatedBy(childComplexity), true
+	case "PublicDesignation.validFrom":
+		if e.ComplexityRoot.PublicDesignation.ValidFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicDesignation.ValidFrom(childComplexity), true
+	case "PublicDesignation.validTo":
+		if e.ComplexityRoot.PublicDesignation.ValidTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicDesignation.ValidTo(childComplexity), true
+
+	case "PublicFiling.filingId":
+		if e.ComplexityRoot.PublicFiling.FilingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicFiling.FilingID(childComplexity), true
+	case "PublicFiling.receiptDate":
+		if e.ComplexityRoot.PublicFiling.ReceiptDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicFiling.ReceiptDate(childComplexity), true
+	case "PublicFiling.status":
+		if e.ComplexityRoot.PublicFiling.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicFiling.Status(childComplexity), true
+
+	case "PublicInspection.date":
+		if e.ComplexityRoot.PublicInspection.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInspection.Date(childComplexity), true
+	case "PublicInspection.kind":
+		if e.ComplexityRoot.PublicInspection.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInspection.Kind(childComplexity), true
+	case "PublicInspection.outcome":
+		if e.ComplexityRoot.PublicInspection.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInspection.Outcome(childComplexity), true
+
+	case "PublicInstitution.designation":
+		if e.ComplexityRoot.PublicInstitution.Designation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.Designation(childComplexity), true
+	case "PublicInstitution.filing":
+		if e.ComplexityRoot.PublicInstitution.Filing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.Filing(childComplexity), true
+	case "PublicInstitution.inspections":
+		if e.ComplexityRoot.PublicInstitution.Inspections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.Inspections(childComplexity), true
+	case "PublicInstitution.institution":
+		if e.ComplexityRoot.PublicInstitution.Institution == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.Institution(childComplexity), true
+	case "PublicInstitution.monthlyFee":
+		if e.ComplexityRoot.PublicInstitution.MonthlyFee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.MonthlyFee(childComplexity), true
+	case "PublicInstitution.seats":
+		if e.ComplexityRoot.PublicInstitution.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicInstitution.Seats(childComplexity), true
+
+	case "PublicSeatCount.ageBand":
+		if e.ComplexityRoot.PublicSeatCount.AgeBand == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicSeatCount.AgeBand(childComplexity), true
+	case "PublicSeatCount.inclusive":
+		if e.ComplexityRoot.PublicSeatCount.Inclusive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicSeatCount.Inclusive(childComplexity), true
+	case "PublicSeatCount.seats":
+		if e.ComplexityRoot.PublicSeatCount.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicSeatCount.Seats(childComplexity), true
+
 	case "Query.auditLogs":
 		if e.ComplexityRoot.Query.AuditLogs == nil {
 			break
@@ -3222,6 +4139,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Children(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.ChildOrder), args["where"].(*ent.ChildWhereInput)), true
+	case "Query.cityEvaluation":
+		if e.ComplexityRoot.Query.CityEvaluation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cityEvaluation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CityEvaluation(childComplexity, args["id"].(int)), true
+	case "Query.cityEvaluations":
+		if e.ComplexityRoot.Query.CityEvaluations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_cityEvaluations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CityEvaluations(childComplexity, args["year"].(*int)), true
 	case "Query.complaints":
 		if e.ComplexityRoot.Query.Complaints == nil {
 			break
@@ -3255,6 +4194,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Enrolments(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.EnrolmentOrder), args["where"].(*ent.EnrolmentWhereInput)), true
+	case "Query.evaluationSchemes":
+		if e.ComplexityRoot.Query.EvaluationSchemes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.EvaluationSchemes(childComplexity), true
+	case "Query.exportJob":
+		if e.ComplexityRoot.Query.ExportJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exportJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ExportJob(childComplexity, args["id"].(int)), true
 	case "Query.filings":
 		if e.ComplexityRoot.Query.Filings == nil {
 			break
@@ -3310,6 +4266,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.HealthRecords(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.HealthRecordOrder), args["where"].(*ent.HealthRecordWhereInput)), true
+	case "Query.importJob":
+		if e.ComplexityRoot.Query.ImportJob == nil {
+			break
+		}
+
+		args, err := ec.field_Query_importJob_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ImportJob(childComplexity, args["id"].(int)), true
 	case "Query.incidents":
 		if e.ComplexityRoot.Query.Incidents == nil {
 			break
@@ -3405,6 +4372,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Institutions(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.InstitutionOrder), args["where"].(*ent.InstitutionWhereInput)), true
 
+	case "Query.nearbyInstitutions":
+		if e.ComplexityRoot.Query.NearbyInstitutions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_nearbyInstitutions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NearbyInstitutions(childComplexity, args["latitude"].(float64), args["longitude"].(float64), args["radiusMeters"].(int), args["inclusiveOnly"].(bool), args["ageBand"].(*seat.AgeBand), args["serviceMode"].(*schematype.ServiceMode), args["first"].(int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -3438,6 +4416,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PopulationStats(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].(*ent.PopulationStatOrder), args["where"].(*ent.PopulationStatWhereInput)), true
+	case "Query.publicInstitution":
+		if e.ComplexityRoot.Query.PublicInstitution == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicInstitution_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicInstitution(childComplexity, args["id"].(int)), true
 	case "Query.regions":
 		if e.ComplexityRoot.Query.Regions == nil {
 			break
@@ -4169,6 +5158,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CertificationWhereInput", ec.unmarshalInputCertificationWhereInput),
 			graphql.NewInputUnmarshaler("ChildOrder", ec.unmarshalInputChildOrder),
 			graphql.NewInputUnmarshaler("ChildWhereInput", ec.unmarshalInputChildWhereInput),
+			graphql.NewInputUnmarshaler("CityEvaluationItemInput", ec.unmarshalInputCityEvaluationItemInput),
 			graphql.NewInputUnmarshaler("ComplaintOrder", ec.unmarshalInputComplaintOrder),
 			graphql.NewInputUnmarshaler("ComplaintWhereInput", ec.unmarshalInputComplaintWhereInput),
 			graphql.NewInputUnmarshaler("CreateBanListEntryInput", ec.unmarshalInputCreateBanListEntryInput),
@@ -4190,8 +5180,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateSurveyInput", ec.unmarshalInputCreateSurveyInput),
 			graphql.NewInputUnmarshaler("CreateTargetInput", ec.unmarshalInputCreateTargetInput),
 			graphql.NewInputUnmarshaler("DailyCheckInput", ec.unmarshalInputDailyCheckInput),
+			graphql.NewInputUnmarshaler("DataExportFilter", ec.unmarshalInputDataExportFilter),
 			graphql.NewInputUnmarshaler("EnrolmentOrder", ec.unmarshalInputEnrolmentOrder),
 			graphql.NewInputUnmarshaler("EnrolmentWhereInput", ec.unmarshalInputEnrolmentWhereInput),
+			graphql.NewInputUnmarshaler("EvaluationEvidenceInput", ec.unmarshalInputEvaluationEvidenceInput),
+			graphql.NewInputUnmarshaler("EvaluationItemInput", ec.unmarshalInputEvaluationItemInput),
+			graphql.NewInputUnmarshaler("EvaluationReviewInput", ec.unmarshalInputEvaluationReviewInput),
+			graphql.NewInputUnmarshaler("EvaluationSchemeInput", ec.unmarshalInputEvaluationSchemeInput),
+			graphql.NewInputUnmarshaler("EvaluationSectionInput", ec.unmarshalInputEvaluationSectionInput),
 			graphql.NewInputUnmarshaler("FilingEventOrder", ec.unmarshalInputFilingEventOrder),
 			graphql.NewInputUnmarshaler("FilingEventWhereInput", ec.unmarshalInputFilingEventWhereInput),
 			graphql.NewInputUnmarshaler("FilingOrder", ec.unmarshalInputFilingOrder),
@@ -4394,6 +5390,249 @@ extend type Mutation {
     "One entry per child (1 to 200, each child once)."
     checks: [DailyCheckInput!]!
   ): [DailyCheckResult!]!
+}
+`, BuiltIn: false},
+	{Name: "../schema/data.graphql", Input: `# Bulk import and export of registry data through the background-job queue
+# (internal/jobs). See README "Background jobs".
+
+"""
+A file sent with the request as a part of a multipart/form-data body, as the
+GraphQL multipart request specification says
+(https://github.com/jaydenseric/graphql-multipart-request-spec). Such requests
+need an Authorization header and an Apollo-Require-Preflight header (CSRF) and
+are limited in size (--upload-max-bytes).
+"""
+scalar Upload
+
+
+"""
+The filter of an export: set at most the one field of the exported entity
+(e.g. {institutions: {nameContains: "阳光"}} with entity INSTITUTIONS), written
+exactly as that entity's connection ` + "`" + `where` + "`" + ` argument. Any other field is
+BAD_USER_INPUT (field where).
+"""
+input DataExportFilter {
+  "Filter of a REGIONS export."
+  regions: RegionWhereInput
+  "Filter of a POPULATION_STATS export."
+  populationStats: PopulationStatWhereInput
+  "Filter of a INSTITUTIONS export."
+  institutions: InstitutionWhereInput
+  "Filter of a FILINGS export."
+  filings: FilingWhereInput
+  "Filter of a INCLUSIVE_DESIGNATIONS export."
+  inclusiveDesignations: InclusiveDesignationWhereInput
+  "Filter of a SEATS export."
+  seats: SeatWhereInput
+  "Filter of a STAFF export."
+  staff: StaffWhereInput
+  "Filter of a CERTIFICATIONS export."
+  certifications: CertificationWhereInput
+  "Filter of a BAN_LIST export."
+  banList: BanListEntryWhereInput
+  "Filter of a CHILDREN export."
+  children: ChildWhereInput
+  "Filter of a ENROLMENTS export."
+  enrolments: EnrolmentWhereInput
+  "Filter of a HEALTH_RECORDS export."
+  healthRecords: HealthRecordWhereInput
+  "Filter of a INSPECTIONS export."
+  inspections: InspectionWhereInput
+  "Filter of a FINDINGS export."
+  findings: FindingWhereInput
+  "Filter of a COMPLAINTS export."
+  complaints: ComplaintWhereInput
+  "Filter of a INCIDENTS export."
+  incidents: IncidentWhereInput
+  "Filter of a SURVEYS export."
+  surveys: SurveyWhereInput
+  "Filter of a TARGETS export."
+  targets: TargetWhereInput
+}
+
+"The registry tables that can be imported and exported (the upper-case registry names)."
+enum DataEntity {
+  "Administrative regions (GB/T 2260)."
+  REGIONS
+  "Resident population of under-threes per region and year."
+  POPULATION_STATS
+  "Childcare institutions (托育机构)."
+  INSTITUTIONS
+  "Filings (备案) of institutions."
+  FILINGS
+  "普惠 (inclusive) designations of institutions."
+  INCLUSIVE_DESIGNATIONS
+  "Seats (托位) of institutions."
+  SEATS
+  "Institution staff."
+  STAFF
+  "Certificates of staff."
+  CERTIFICATIONS
+  "The ban list of people barred from childcare work."
+  BAN_LIST
+  "Children (personal data)."
+  CHILDREN
+  "Enrolments of children at institutions."
+  ENROLMENTS
+  "Health records of children (personal data)."
+  HEALTH_RECORDS
+  "Inspections of institutions."
+  INSPECTIONS
+  "Findings of inspections."
+  FINDINGS
+  "Complaints about institutions."
+  COMPLAINTS
+  "Safety incidents at institutions."
+  INCIDENTS
+  "Parent satisfaction surveys."
+  SURVEYS
+  "Plan targets of regions."
+  TARGETS
+}
+
+"File formats of imports and exports."
+enum DataFormat {
+  "Comma-separated values, UTF-8 (a UTF-8 BOM and GB18030 are accepted on import)."
+  CSV
+  "An Excel workbook (.xlsx); the first sheet is read on import."
+  XLSX
+}
+
+"Whether a data job reads a file in or writes rows out."
+enum DataJobKind {
+  "A file read into the database (importData)."
+  IMPORT
+  "Rows written out to a file (exportData)."
+  EXPORT
+}
+
+"Where a data job is. QUEUED and RUNNING change; the others are final."
+enum DataJobState {
+  "Waiting for a worker; poll importJob/exportJob."
+  QUEUED
+  "A worker is on it; rowsDone grows."
+  RUNNING
+  "Done: rows written (a dry run: checked, nothing written) or the export ready at downloadURL."
+  SUCCEEDED
+  "The file has invalid rows: nothing was written. Fix the rows listed in rowErrors (or in the file at errorReportURL) and upload again."
+  FAILED
+  "The job could not run (an unreadable file, a server problem): nothing was written. errorMessage says what; submitting again is safe."
+  ERROR
+}
+
+"One problem with one row (or one cell) of an imported file."
+type DataRowError {
+  """
+  The row's number in the file as a spreadsheet shows it (a CSV's line): the
+  header is row 1, the first data row 2; 0 for a problem of the file as a whole
+  (its format, its header, the viewer's role).
+  """
+  row: Int!
+  "The header of the offending column; null when the problem is the whole row (e.g. a duplicate)."
+  column: String
+  """
+  A stable reason a program can act on: BAD_USER_INPUT (the value breaks a rule
+  of the column), CONFLICT (it collides with existing data or another row of
+  the file), FORBIDDEN (outside what the viewer may write), NOT_FOUND (a
+  referenced record does not exist).
+  """
+  code: String!
+  "What is wrong and how to fix it, in words (the value itself is not repeated)."
+  message: String!
+}
+
+"""
+An import or export on the background queue. Only the principal (token subject
+or API key) who submitted it reads it; for anyone else it does not exist.
+Jobs and their files are deleted 24 hours after they were submitted.
+"""
+type DataJob {
+  "ID of the job; poll importJob(id:) or exportJob(id:) with it."
+  id: ID!
+  "IMPORT or EXPORT."
+  kind: DataJobKind!
+  "The table imported or exported."
+  entity: DataEntity! @goField(forceResolver: true)
+  "The file's format."
+  format: DataFormat!
+  "Where the job is; SUCCEEDED, FAILED and ERROR are final."
+  state: DataJobState!
+  "Imports: true when the file was only checked (nothing is written)."
+  dryRun: Boolean!
+  "Imports: the uploaded file's name."
+  fileName: String @goField(forceResolver: true)
+  "Rows processed so far (updated about once a second while RUNNING)."
+  rowsDone: Int!
+  "Imports: data rows in the file (0 until known). Exports: rows written, once SUCCEEDED."
+  rowsTotal: Int!
+  "Imports: rows created (a dry run: that would be created)."
+  createdCount: Int!
+  "Imports: existing rows updated (matched by their natural key)."
+  updatedCount: Int!
+  "Imports: rows already exactly as in the file."
+  unchangedCount: Int!
+  "Imports: the first 1,000 row errors, in file order; errorCount has them all."
+  rowErrors: [DataRowError!]!
+  "Imports: the number of row errors (may exceed the 1,000 listed)."
+  errorCount: Int!
+  "State ERROR: what went wrong, without internal details."
+  errorMessage: String @goField(forceResolver: true)
+  """
+  Imports in state FAILED: path of the uploaded workbook with an error column
+  added (GET with the same Authorization header), e.g. /imports/42/errors.
+  """
+  errorReportURL: String
+  """
+  Exports in state SUCCEEDED: path of the file (GET with the same Authorization
+  header), e.g. /exports/42; null before and after expiry.
+  """
+  downloadURL: String
+  "When the job was submitted."
+  createdAt: Time!
+  "When it ended; null while QUEUED or RUNNING."
+  finishedAt: Time
+  "When the job and its files are deleted (24 hours after submission)."
+  expiresAt: Time!
+}
+
+extend type Query {
+  "An import job of the viewer's; null when there is none with this ID (or it is another principal's, or expired)."
+  importJob("The ID importData returned." id: ID!): DataJob
+  "An export job of the viewer's; null when there is none with this ID (or it is another principal's, or expired)."
+  exportJob("The ID exportData returned." id: ID!): DataJob
+}
+
+extend type Mutation {
+  """
+  Imports a CSV or XLSX file of one table, as the viewer: every row is checked
+  and written with the viewer's write permissions, all rows or none. Send it as
+  a multipart request (README "Background jobs") with the headers
+  Authorization and Apollo-Require-Preflight. A file up to 1 MiB is imported
+  within the request and the job comes back finished (SUCCEEDED or FAILED);
+  a larger one comes back QUEUED: poll importJob(id:). Oversized uploads are
+  refused with UPLOAD_TOO_LARGE (HTTP 413).
+  """
+  importData(
+    "The table the file holds (use the template of the same name)."
+    entity: DataEntity!
+    "The file: .csv or .xlsx, by its name's extension."
+    file: Upload!
+    "true: check every row and report errors, write nothing."
+    dryRun: Boolean = false
+  ): DataJob!
+  """
+  Exports the rows of one table the viewer may read (masked as the viewer sees
+  them) into a file, in the background: poll exportJob(id:) until SUCCEEDED,
+  then GET its downloadURL with the same Authorization header within 24 hours.
+  """
+  exportData(
+    "The table to export."
+    entity: DataEntity!
+    "Only rows matching this filter (the field of the exported entity); null exports every row the viewer may read."
+    where: DataExportFilter
+    "The file format; XLSX when omitted."
+    format: DataFormat = XLSX
+  ): DataJob!
 }
 `, BuiltIn: false},
 	{Name: "../schema/ent.graphql", Input: `directive @goField(forceResolver: Boolean, name: String, omittable: Boolean) on FIELD_DEFINITION | INPUT_FIELD_DEFINITION
@@ -6014,6 +7253,14 @@ input CreateInstitutionInput {
   WGS-84 longitude in degrees.
   """
   longitude: Float
+  """
+  Published monthly fee for full-day care, in yuan (市场价 or 协议价).
+  """
+  monthlyFee: Int
+  """
+  普惠 monthly fee for full-day care, in yuan; what parents pay while the institution holds a valid inclusive designation.
+  """
+  inclusiveMonthlyFee: Int
   """
   Operating status as last reported. KPIs use opened_at/closed_at, not this field.
   """
@@ -8368,6 +9615,14 @@ type Institution implements Node {
   """
   longitude: Float
   """
+  Published monthly fee for full-day care, in yuan (市场价 or 协议价).
+  """
+  monthlyFee: Int
+  """
+  普惠 monthly fee for full-day care, in yuan; what parents pay while the institution holds a valid inclusive designation.
+  """
+  inclusiveMonthlyFee: Int
+  """
   Operating status as last reported. KPIs use opened_at/closed_at, not this field.
   """
   status: InstitutionStatus!
@@ -8927,6 +10182,32 @@ input InstitutionWhereInput {
   longitudeLTE: Float
   longitudeIsNil: Boolean
   longitudeNotNil: Boolean
+  """
+  monthly_fee field predicates
+  """
+  monthlyFee: Int
+  monthlyFeeNEQ: Int
+  monthlyFeeIn: [Int!]
+  monthlyFeeNotIn: [Int!]
+  monthlyFeeGT: Int
+  monthlyFeeGTE: Int
+  monthlyFeeLT: Int
+  monthlyFeeLTE: Int
+  monthlyFeeIsNil: Boolean
+  monthlyFeeNotNil: Boolean
+  """
+  inclusive_monthly_fee field predicates
+  """
+  inclusiveMonthlyFee: Int
+  inclusiveMonthlyFeeNEQ: Int
+  inclusiveMonthlyFeeIn: [Int!]
+  inclusiveMonthlyFeeNotIn: [Int!]
+  inclusiveMonthlyFeeGT: Int
+  inclusiveMonthlyFeeGTE: Int
+  inclusiveMonthlyFeeLT: Int
+  inclusiveMonthlyFeeLTE: Int
+  inclusiveMonthlyFeeIsNil: Boolean
+  inclusiveMonthlyFeeNotNil: Boolean
   """
   status field predicates
   """
@@ -11705,6 +12986,16 @@ input UpdateInstitutionInput {
   longitude: Float
   clearLongitude: Boolean
   """
+  Published monthly fee for full-day care, in yuan (市场价 or 协议价).
+  """
+  monthlyFee: Int
+  clearMonthlyFee: Boolean
+  """
+  普惠 monthly fee for full-day care, in yuan; what parents pay while the institution holds a valid inclusive designation.
+  """
+  inclusiveMonthlyFee: Int
+  clearInclusiveMonthlyFee: Boolean
+  """
   Operating status as last reported. KPIs use opened_at/closed_at, not this field.
   """
   status: InstitutionStatus
@@ -12489,6 +13780,414 @@ extend type Query {
   ): [IndicatorValue!]!
 }
 `, BuiltIn: false},
+	{Name: "../schema/places.graphql", Input: `# Parents' search for a seat nearby, the public profile of an institution
+# (信息公示), and the demonstration-city self-evaluation (seed 000). Logic in
+# internal/nearby, internal/disclosure and internal/evaluation.
+
+extend type Query {
+  """
+  Filed institutions open today within radiusMeters of a point, nearest first
+  (ties by ID), at most ` + "`" + `first` + "`" + `. Open to everyone, including PUBLIC without a
+  token (the PUBLIC rate limit applies). Uses the S2 cell index, then exact
+  great-circle distance. Errors: BAD_USER_INPUT with extensions.field
+  latitude, longitude, radiusMeters or first when out of range.
+  """
+  nearbyInstitutions(
+    "WGS-84 latitude of the search centre in degrees, -90 to 90."
+    latitude: Float!
+    "WGS-84 longitude of the search centre in degrees, -180 to 180."
+    longitude: Float!
+    "Search radius in metres, 1 to 50000 (default 3000: nine parents in ten accept at most 3 km)."
+    radiusMeters: Int! = 3000
+    "true: only institutions holding a 普惠 (inclusive) designation valid today."
+    inclusiveOnly: Boolean! = false
+    "Only institutions with open seats of this age band (they may have no vacancy)."
+    ageBand: AgeBand
+    "Only institutions offering this service mode."
+    serviceMode: ServiceMode
+    "Maximum number of results, 1 to 100."
+    first: Int! = 20
+  ): [NearbyInstitution!]!
+
+  """
+  The public profile (信息公示) of a filed institution open today: filing
+  receipt, 普惠 status and fee, service modes, seats by age band and the
+  dates and outcomes of its inspections. Open to everyone; null when the
+  institution does not exist or is not filed and open. Contains no personal data.
+  """
+  publicInstitution("Global ID of the institution." id: ID!): PublicInstitution
+
+  "Every demonstration-city evaluation scheme (published reference data), by ID. Open to everyone."
+  evaluationSchemes: [EvaluationScheme!]!
+
+  """
+  One city's demonstration-city evaluation. City regulators read their city's,
+  province regulators those of their province's cities; null for anyone else
+  or an unknown ID.
+  """
+  cityEvaluation("ID of the evaluation." id: ID!): CityEvaluation
+
+  """
+  The evaluations the viewer may read (see cityEvaluation), newest year first,
+  optionally of one year. FORBIDDEN for viewers who read none (PUBLIC,
+  INSTITUTION_STAFF, BI_SERVICE, DISTRICT_REGULATOR).
+  """
+  cityEvaluations("Only evaluations of this year." year: Int): [CityEvaluation!]!
+}
+
+extend type Mutation {
+  """
+  Loads (or reloads, by code) an evaluation scheme for the viewer's own
+  province. PROVINCE_REGULATOR only. Each section's items must add up to its
+  points. A reload keeps items by (section, item) number and replaces their
+  texts; removing an item that an evaluation scores is CONFLICT.
+  """
+  loadEvaluationScheme("The scheme as published." input: EvaluationSchemeInput!): EvaluationScheme!
+
+  """
+  Starts the city's DRAFT evaluation of a year against its province's newest
+  scheme (Liaoning's built-in scheme is loaded first when the province is
+  210000 and has none) and pre-fills the items the data can decide.
+  CITY_REGULATOR of that city only. CONFLICT (field year) when the city
+  already has one for the year.
+  """
+  startCityEvaluation(
+    "ID of the city (设区的市)."
+    cityId: ID!
+    "Year evaluated, 2000 to the current year."
+    year: Int!
+  ): CityEvaluation!
+
+  "Recomputes the pre-filled (data-decided) scores of a DRAFT from today's data. The city's regulators only."
+  refreshCityEvaluation("ID of the evaluation." id: ID!): CityEvaluation!
+
+  """
+  Sets the city's self-score, note or evidence of one item of a DRAFT. The
+  city's regulators only; CONFLICT (field status) once submitted. Scores run
+  from 0 to the item's points.
+  """
+  updateCityEvaluationItem(
+    "ID of the evaluation."
+    evaluationId: ID!
+    "ID of the scheme item (EvaluationItem.id)."
+    itemId: ID!
+    "What to change; omitted fields stay."
+    input: CityEvaluationItemInput!
+  ): CityEvaluationItem!
+
+  "Submits a DRAFT to the province; every item needs a self-score. The city's regulators only."
+  submitCityEvaluation("ID of the evaluation." id: ID!): CityEvaluation!
+
+  """
+  Records the province's score of one item of a SUBMITTED evaluation. The
+  regulators of the city's province only. A score that differs from the
+  data's autoScore needs overrideReason.
+  """
+  reviewCityEvaluationItem(
+    "ID of the evaluation."
+    evaluationId: ID!
+    "ID of the scheme item (EvaluationItem.id)."
+    itemId: ID!
+    "The province's score."
+    input: EvaluationReviewInput!
+  ): CityEvaluationItem!
+
+  "Completes the review (status REVIEWED) once every item has a review score. The province's regulators only."
+  completeCityEvaluationReview("ID of the evaluation." id: ID!): CityEvaluation!
+}
+
+"An institution found by nearbyInstitutions."
+type NearbyInstitution @goModel(model: "github.com/tuoyu/tuoyu/internal/nearby.Result") {
+  "The institution (its public fields: name, address, coordinates, form, service modes, fees)."
+  institution: Institution!
+  "Great-circle distance from the search centre in metres."
+  distanceMeters: Float!
+  "true when it holds a 普惠 designation valid today."
+  inclusive: Boolean!
+  "Monthly full-day fee in yuan a family pays: the inclusive fee when inclusive and published, else the published fee; null when none is published."
+  monthlyFee: Int
+  "Open seats and vacancies per age band (bands without open seats are left out), in age order."
+  vacancies: [AgeBandVacancy!]!
+}
+
+"Seats of one age band at an institution today."
+type AgeBandVacancy @goModel(model: "github.com/tuoyu/tuoyu/internal/nearby.Vacancy") {
+  "The age band."
+  ageBand: AgeBand!
+  "Seats open today."
+  seats: Int!
+  "Children in FULL_DAY or HALF_DAY care today counted against this band: by their assigned seat, else by age (MIXED seats take children of 18 months and older when the institution has no seats of their own band)."
+  occupied: Int!
+  "seats − occupied, never below 0."
+  vacancies: Int!
+}
+
+"The public profile (信息公示) of a filed institution."
+type PublicInstitution @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.Profile") {
+  "The institution (name, address, coordinates, form, service modes, fees)."
+  institution: Institution!
+  "Its current filing (the latest with a receipt)."
+  filing: PublicFiling!
+  "Its 普惠 designation valid today; null when not inclusive."
+  designation: PublicDesignation
+  "Monthly full-day fee in yuan a family pays: the inclusive fee while designated (when published), else the published fee; null when none is published."
+  monthlyFee: Int
+  "Open seats per age band today, in age order."
+  seats: [PublicSeatCount!]!
+  "Inspections up to today, newest first (at most 50): date, kind and overall outcome only."
+  inspections: [PublicInspection!]!
+}
+
+"The public part of a filing (备案)."
+type PublicFiling @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.Filing") {
+  "ID of the filing record: its public reference (the record carries no separate 回执 number)."
+  filingId: ID!
+  "FILED or CHANGED."
+  status: FilingStatus!
+  "Day the receipt (回执) was issued."
+  receiptDate: Date!
+}
+
+"A 普惠 designation, as published."
+type PublicDesignation @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.Designation") {
+  "Category of the designation."
+  category: DesignationCategory!
+  "The designating authority."
+  designatedBy: String!
+  "First day valid."
+  validFrom: Date!
+  "Day it lapses (exclusive); null without an end."
+  validTo: Date
+}
+
+"Open seats of one age band."
+type PublicSeatCount @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.SeatCount") {
+  "The age band."
+  ageBand: AgeBand!
+  "Seats open today."
+  seats: Int!
+  "Of which offered at the inclusive (普惠) price; 0 when the institution is not designated today."
+  inclusive: Int!
+}
+
+"The public part of an inspection."
+type PublicInspection @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.Inspection") {
+  "Day of the visit."
+  date: Date!
+  "Kind of inspection."
+  kind: InspectionKind!
+  "Overall outcome."
+  outcome: InspectionOutcome!
+}
+
+"The rule by which data pre-fills an item's score."
+enum EvaluationAutoRule @goModel(model: "github.com/tuoyu/tuoyu/ent/evaluationitem.AutoRule") {
+  "千人口托位数 (SEATS_PER_1000) and 入托率 (ENROLMENT_RATE) of the city against the province's, as of 31 December (or today): −2 for each that is lower."
+  SEATS_AND_ENROLMENT_VS_PROVINCE
+  "3 points with an open guidance centre (GUIDANCE_CENTERS ≥ 1), 1 more with an open EMPLOYER institution in the city."
+  GUIDANCE_AND_EMPLOYER
+  "FILING_RATE below 100 %: −1; the item's other rules are judged by people."
+  FILING_RATE
+  "Any incident at the city's institutions in the year: 0 points; else SATISFACTION_RATE over the year below 90 %: −1."
+  SAFETY_AND_SATISFACTION
+}
+
+"State of a city's evaluation."
+enum CityEvaluationStatus @goModel(model: "github.com/tuoyu/tuoyu/ent/cityevaluation.Status") {
+  "The city's regulators are filling it in."
+  DRAFT
+  "Submitted to the province; the city can no longer edit it."
+  SUBMITTED
+  "The province has scored every item; final."
+  REVIEWED
+}
+
+"A province's demonstration-city indicator system (评估指标体系)."
+type EvaluationScheme {
+  "ID of the scheme."
+  id: ID!
+  "Stable code, e.g. LN-2022."
+  code: String!
+  "Title as published."
+  name: String!
+  "Where the text comes from."
+  source: String!
+  "Sum of the items' points (100 for Liaoning)."
+  totalPoints: Int!
+  "The issuing province."
+  province: Region! @goField(forceResolver: true)
+  "Sections in order, each with its items."
+  sections: [EvaluationSection!]! @goField(forceResolver: true)
+}
+
+"A section of a scheme, e.g. (一) 党政责任 25分."
+type EvaluationSection @goModel(model: "github.com/tuoyu/tuoyu/internal/evaluation.Section") {
+  "Number of the section, 1 for (一)."
+  no: Int!
+  "Name, e.g. 党政责任."
+  name: String!
+  "Points of the section."
+  points: Int!
+  "Its items in order."
+  items: [EvaluationItem!]!
+}
+
+"One item (指标内容) of a scheme."
+type EvaluationItem {
+  "ID of the item (used by updateCityEvaluationItem and reviewCityEvaluationItem)."
+  id: ID!
+  "Number of its section."
+  sectionNo: Int!
+  "Name of its section."
+  sectionName: String!
+  "Number within the section."
+  itemNo: Int!
+  "指标内容 as written."
+  content: String!
+  "分值: maximum score."
+  points: Float!
+  "Deduction or award rules as written; empty when the source gives none."
+  deductionRules: String!
+  "The pre-fill rule; null when only people judge the item."
+  autoRule: EvaluationAutoRule
+}
+
+"A city's self-evaluation for one year and the province's review."
+type CityEvaluation {
+  "ID of the evaluation."
+  id: ID!
+  "Year evaluated."
+  year: Int!
+  "DRAFT, SUBMITTED or REVIEWED."
+  status: CityEvaluationStatus!
+  "When the city submitted it."
+  submittedAt: Time
+  "When the province completed the review."
+  reviewedAt: Time
+  "The city evaluated."
+  city: Region! @goField(forceResolver: true)
+  "The scheme evaluated against."
+  scheme: EvaluationScheme! @goField(forceResolver: true)
+  "One row per scheme item, in section and item order."
+  items: [CityEvaluationItem!]! @goField(forceResolver: true)
+  "Sum of the self-scores given so far."
+  selfTotal: Float!
+  "Sum of the review scores; null until every item is reviewed."
+  reviewTotal: Float
+  "Path of the filled table as XLSX (GET with the same Authorization header; 404 for viewers who may not read it)."
+  exportPath: String!
+}
+
+"One row of a city's self-evaluation table."
+type CityEvaluationItem {
+  "ID of the row."
+  id: ID!
+  "The scheme item scored."
+  item: EvaluationItem! @goField(forceResolver: true)
+  "自评分: the city's score; null until scored (pre-filled from autoScore where the data decides)."
+  selfScore: Float
+  "The city's explanation."
+  note: String!
+  "佐证材料: supporting documents."
+  evidence: [EvaluationEvidence!]!
+  "Score the data supports under the item's auto rule; null when the data cannot decide."
+  autoScore: Float
+  "The rule applied and the numbers used; empty for items without a rule."
+  autoBasis: String!
+  "The province's score; null until reviewed."
+  reviewScore: Float
+  "The reviewer's comment."
+  reviewComment: String!
+  "Why the review score differs from autoScore; empty when it does not."
+  overrideReason: String!
+}
+
+"A supporting document (metadata only)."
+type EvaluationEvidence {
+  "Title of the document."
+  title: String!
+  "Issuing body."
+  issuer: String!
+  "Issue date, YYYY-MM-DD."
+  issuedOn: String!
+  "Where to read it (http or https); empty when identified by fileSha256."
+  url: String!
+  "Lowercase hex SHA-256 of the file; empty when identified by url."
+  fileSha256: String!
+}
+
+"A scheme to load."
+input EvaluationSchemeInput {
+  "Stable code, 1 to 40 characters; loading an existing code reloads that scheme."
+  code: String!
+  "Title as published."
+  name: String!
+  "Where the text comes from."
+  source: String
+  "GB/T 2260 code of the province; must be the viewer's own."
+  provinceCode: String!
+  "The sections in order."
+  sections: [EvaluationSectionInput!]!
+}
+
+"A section to load."
+input EvaluationSectionInput {
+  "Number of the section, unique, from 1."
+  no: Int!
+  "Name of the section."
+  name: String!
+  "Points of the section: its items must add up to it."
+  points: Int!
+  "Items in order; numbered 1, 2, … by position."
+  items: [EvaluationItemInput!]!
+}
+
+"An item to load."
+input EvaluationItemInput {
+  "指标内容 as written."
+  content: String!
+  "分值, positive."
+  points: Float!
+  "Deduction or award rules as written."
+  deductionRules: String
+  "Pre-fill rule, if the data can decide the item."
+  autoRule: EvaluationAutoRule
+}
+
+"Changes to one row of a DRAFT."
+input CityEvaluationItemInput {
+  "Self-score from 0 to the item's points."
+  selfScore: Float
+  "Explanation, at most 4000 bytes."
+  note: String
+  "Replaces the evidence list (at most 50; an empty list clears it)."
+  evidence: [EvaluationEvidenceInput!]
+}
+
+"A supporting document."
+input EvaluationEvidenceInput {
+  "Title, at most 500 bytes."
+  title: String!
+  "Issuing body, at most 200 bytes."
+  issuer: String!
+  "Issue date."
+  issuedOn: Date!
+  "http or https URL; url or fileSha256 is required."
+  url: String
+  "Lowercase hex SHA-256 of the file."
+  fileSha256: String
+}
+
+"The province's score of one row."
+input EvaluationReviewInput {
+  "Score from 0 to the item's points."
+  score: Float!
+  "Comment."
+  comment: String
+  "Required when score differs from the row's autoScore."
+  overrideReason: String
+}
+`, BuiltIn: false},
 	{Name: "../schema/scalars.graphql", Input: `"""
 A calendar date in ISO 8601 form, YYYY-MM-DD. Dates are calendar dates in the
 server's time zone (default Asia/Shanghai); intervals are half-open [start, end).
@@ -12829,6 +14528,20 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AgeBandVacancy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ageBand":
+		return ec.fieldContext_AgeBandVacancy_ageBand(ctx, field)
+	case "seats":
+		return ec.fieldContext_AgeBandVacancy_seats(ctx, field)
+	case "occupied":
+		return ec.fieldContext_AgeBandVacancy_occupied(ctx, field)
+	case "vacancies":
+		return ec.fieldContext_AgeBandVacancy_vacancies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AgeBandVacancy", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditLog(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13025,6 +14738,60 @@ func (ec *executionContext) childFields_ChildEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ChildEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CityEvaluation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CityEvaluation_id(ctx, field)
+	case "year":
+		return ec.fieldContext_CityEvaluation_year(ctx, field)
+	case "status":
+		return ec.fieldContext_CityEvaluation_status(ctx, field)
+	case "submittedAt":
+		return ec.fieldContext_CityEvaluation_submittedAt(ctx, field)
+	case "reviewedAt":
+		return ec.fieldContext_CityEvaluation_reviewedAt(ctx, field)
+	case "city":
+		return ec.fieldContext_CityEvaluation_city(ctx, field)
+	case "scheme":
+		return ec.fieldContext_CityEvaluation_scheme(ctx, field)
+	case "items":
+		return ec.fieldContext_CityEvaluation_items(ctx, field)
+	case "selfTotal":
+		return ec.fieldContext_CityEvaluation_selfTotal(ctx, field)
+	case "reviewTotal":
+		return ec.fieldContext_CityEvaluation_reviewTotal(ctx, field)
+	case "exportPath":
+		return ec.fieldContext_CityEvaluation_exportPath(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityEvaluation", field.Name)
+}
+
+func (ec *executionContext) childFields_CityEvaluationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CityEvaluationItem_id(ctx, field)
+	case "item":
+		return ec.fieldContext_CityEvaluationItem_item(ctx, field)
+	case "selfScore":
+		return ec.fieldContext_CityEvaluationItem_selfScore(ctx, field)
+	case "note":
+		return ec.fieldContext_CityEvaluationItem_note(ctx, field)
+	case "evidence":
+		return ec.fieldContext_CityEvaluationItem_evidence(ctx, field)
+	case "autoScore":
+		return ec.fieldContext_CityEvaluationItem_autoScore(ctx, field)
+	case "autoBasis":
+		return ec.fieldContext_CityEvaluationItem_autoBasis(ctx, field)
+	case "reviewScore":
+		return ec.fieldContext_CityEvaluationItem_reviewScore(ctx, field)
+	case "reviewComment":
+		return ec.fieldContext_CityEvaluationItem_reviewComment(ctx, field)
+	case "overrideReason":
+		return ec.fieldContext_CityEvaluationItem_overrideReason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CityEvaluationItem", field.Name)
+}
+
 func (ec *executionContext) childFields_Complaint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13091,6 +14858,66 @@ func (ec *executionContext) childFields_DailyCheckResult(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type DailyCheckResult", field.Name)
 }
 
+func (ec *executionContext) childFields_DataJob(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DataJob_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_DataJob_kind(ctx, field)
+	case "entity":
+		return ec.fieldContext_DataJob_entity(ctx, field)
+	case "format":
+		return ec.fieldContext_DataJob_format(ctx, field)
+	case "state":
+		return ec.fieldContext_DataJob_state(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_DataJob_dryRun(ctx, field)
+	case "fileName":
+		return ec.fieldContext_DataJob_fileName(ctx, field)
+	case "rowsDone":
+		return ec.fieldContext_DataJob_rowsDone(ctx, field)
+	case "rowsTotal":
+		return ec.fieldContext_DataJob_rowsTotal(ctx, field)
+	case "createdCount":
+		return ec.fieldContext_DataJob_createdCount(ctx, field)
+	case "updatedCount":
+		return ec.fieldContext_DataJob_updatedCount(ctx, field)
+	case "unchangedCount":
+		return ec.fieldContext_DataJob_unchangedCount(ctx, field)
+	case "rowErrors":
+		return ec.fieldContext_DataJob_rowErrors(ctx, field)
+	case "errorCount":
+		return ec.fieldContext_DataJob_errorCount(ctx, field)
+	case "errorMessage":
+		return ec.fieldContext_DataJob_errorMessage(ctx, field)
+	case "errorReportURL":
+		return ec.fieldContext_DataJob_errorReportURL(ctx, field)
+	case "downloadURL":
+		return ec.fieldContext_DataJob_downloadURL(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DataJob_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_DataJob_finishedAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DataJob_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataJob", field.Name)
+}
+
+func (ec *executionContext) childFields_DataRowError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "row":
+		return ec.fieldContext_DataRowError_row(ctx, field)
+	case "column":
+		return ec.fieldContext_DataRowError_column(ctx, field)
+	case "code":
+		return ec.fieldContext_DataRowError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_DataRowError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DataRowError", field.Name)
+}
+
 func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -13143,6 +14970,78 @@ func (ec *executionContext) childFields_EnrolmentEdge(ctx context.Context, field
 		return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EnrolmentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_EvaluationEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_EvaluationEvidence_title(ctx, field)
+	case "issuer":
+		return ec.fieldContext_EvaluationEvidence_issuer(ctx, field)
+	case "issuedOn":
+		return ec.fieldContext_EvaluationEvidence_issuedOn(ctx, field)
+	case "url":
+		return ec.fieldContext_EvaluationEvidence_url(ctx, field)
+	case "fileSha256":
+		return ec.fieldContext_EvaluationEvidence_fileSha256(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvaluationEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_EvaluationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EvaluationItem_id(ctx, field)
+	case "sectionNo":
+		return ec.fieldContext_EvaluationItem_sectionNo(ctx, field)
+	case "sectionName":
+		return ec.fieldContext_EvaluationItem_sectionName(ctx, field)
+	case "itemNo":
+		return ec.fieldContext_EvaluationItem_itemNo(ctx, field)
+	case "content":
+		return ec.fieldContext_EvaluationItem_content(ctx, field)
+	case "points":
+		return ec.fieldContext_EvaluationItem_points(ctx, field)
+	case "deductionRules":
+		return ec.fieldContext_EvaluationItem_deductionRules(ctx, field)
+	case "autoRule":
+		return ec.fieldContext_EvaluationItem_autoRule(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvaluationItem", field.Name)
+}
+
+func (ec *executionContext) childFields_EvaluationScheme(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EvaluationScheme_id(ctx, field)
+	case "code":
+		return ec.fieldContext_EvaluationScheme_code(ctx, field)
+	case "name":
+		return ec.fieldContext_EvaluationScheme_name(ctx, field)
+	case "source":
+		return ec.fieldContext_EvaluationScheme_source(ctx, field)
+	case "totalPoints":
+		return ec.fieldContext_EvaluationScheme_totalPoints(ctx, field)
+	case "province":
+		return ec.fieldContext_EvaluationScheme_province(ctx, field)
+	case "sections":
+		return ec.fieldContext_EvaluationScheme_sections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvaluationScheme", field.Name)
+}
+
+func (ec *executionContext) childFields_EvaluationSection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "no":
+		return ec.fieldContext_EvaluationSection_no(ctx, field)
+	case "name":
+		return ec.fieldContext_EvaluationSection_name(ctx, field)
+	case "points":
+		return ec.fieldContext_EvaluationSection_points(ctx, field)
+	case "items":
+		return ec.fieldContext_EvaluationSection_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvaluationSection", field.Name)
 }
 
 func (ec *executionContext) childFields_Filing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13587,6 +15486,10 @@ func (ec *executionContext) childFields_Institution(ctx context.Context, field g
 		return ec.fieldContext_Institution_latitude(ctx, field)
 	case "longitude":
 		return ec.fieldContext_Institution_longitude(ctx, field)
+	case "monthlyFee":
+		return ec.fieldContext_Institution_monthlyFee(ctx, field)
+	case "inclusiveMonthlyFee":
+		return ec.fieldContext_Institution_inclusiveMonthlyFee(ctx, field)
 	case "status":
 		return ec.fieldContext_Institution_status(ctx, field)
 	case "regionID":
@@ -13635,6 +15538,22 @@ func (ec *executionContext) childFields_InstitutionEdge(ctx context.Context, fie
 		return ec.fieldContext_InstitutionEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InstitutionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_NearbyInstitution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "institution":
+		return ec.fieldContext_NearbyInstitution_institution(ctx, field)
+	case "distanceMeters":
+		return ec.fieldContext_NearbyInstitution_distanceMeters(ctx, field)
+	case "inclusive":
+		return ec.fieldContext_NearbyInstitution_inclusive(ctx, field)
+	case "monthlyFee":
+		return ec.fieldContext_NearbyInstitution_monthlyFee(ctx, field)
+	case "vacancies":
+		return ec.fieldContext_NearbyInstitution_vacancies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NearbyInstitution", field.Name)
 }
 
 func (ec *executionContext) childFields_OverdueComplaint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13721,6 +15640,74 @@ func (ec *executionContext) childFields_PopulationStatEdge(ctx context.Context, 
 		return ec.fieldContext_PopulationStatEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PopulationStatEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicDesignation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category":
+		return ec.fieldContext_PublicDesignation_category(ctx, field)
+	case "designatedBy":
+		return ec.fieldContext_PublicDesignation_designatedBy(ctx, field)
+	case "validFrom":
+		return ec.fieldContext_PublicDesignation_validFrom(ctx, field)
+	case "validTo":
+		return ec.fieldContext_PublicDesignation_validTo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicDesignation", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicFiling(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "filingId":
+		return ec.fieldContext_PublicFiling_filingId(ctx, field)
+	case "status":
+		return ec.fieldContext_PublicFiling_status(ctx, field)
+	case "receiptDate":
+		return ec.fieldContext_PublicFiling_receiptDate(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicFiling", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicInspection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_PublicInspection_date(ctx, field)
+	case "kind":
+		return ec.fieldContext_PublicInspection_kind(ctx, field)
+	case "outcome":
+		return ec.fieldContext_PublicInspection_outcome(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicInspection", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicInstitution(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "institution":
+		return ec.fieldContext_PublicInstitution_institution(ctx, field)
+	case "filing":
+		return ec.fieldContext_PublicInstitution_filing(ctx, field)
+	case "designation":
+		return ec.fieldContext_PublicInstitution_designation(ctx, field)
+	case "monthlyFee":
+		return ec.fieldContext_PublicInstitution_monthlyFee(ctx, field)
+	case "seats":
+		return ec.fieldContext_PublicInstitution_seats(ctx, field)
+	case "inspections":
+		return ec.fieldContext_PublicInstitution_inspections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicInstitution", field.Name)
+}
+
+func (ec *executionContext) childFields_PublicSeatCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ageBand":
+		return ec.fieldContext_PublicSeatCount_ageBand(ctx, field)
+	case "seats":
+		return ec.fieldContext_PublicSeatCount_seats(ctx, field)
+	case "inclusive":
+		return ec.fieldContext_PublicSeatCount_inclusive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublicSeatCount", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14661,6 +16648,20 @@ func (ec *executionContext) field_Institution_staff_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_completeCityEvaluationReview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createBanListEntry_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14913,6 +16914,80 @@ func (ec *executionContext) field_Mutation_createTarget_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.DataEntity, error) {
+			return ec.unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "where",
+		func(ctx context.Context, v any) (*model.DataExportFilter, error) {
+			return ec.unmarshalODataExportFilter2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataExportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["where"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (*schematype.DataFormat, error) {
+			return ec.unmarshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importData_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entity",
+		func(ctx context.Context, v any) (model.DataEntity, error) {
+			return ec.unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entity"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_loadEvaluationScheme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EvaluationSchemeInput, error) {
+			return ec.unmarshalNEvaluationSchemeInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSchemeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_loadWorkCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14995,6 +17070,86 @@ func (ec *executionContext) field_Mutation_recordDailyChecks_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refreshCityEvaluation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reviewCityEvaluationItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "evaluationId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["evaluationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "itemId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["itemId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.EvaluationReviewInput, error) {
+			return ec.unmarshalNEvaluationReviewInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationReviewInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_startCityEvaluation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "cityId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cityId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_submitCityEvaluation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCertification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15036,6 +17191,36 @@ func (ec *executionContext) field_Mutation_updateChild_args(ctx context.Context,
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCityEvaluationItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "evaluationId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["evaluationId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "itemId",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["itemId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CityEvaluationItemInput, error) {
+			return ec.unmarshalNCityEvaluationItemInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐCityEvaluationItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -15637,6 +17822,34 @@ func (ec *executionContext) field_Query_children_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_cityEvaluation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_cityEvaluations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_complaintsOverdue_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15764,6 +17977,20 @@ func (ec *executionContext) field_Query_enrolments_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exportJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -15946,6 +18173,20 @@ func (ec *executionContext) field_Query_healthRecords_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_importJob_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -16373,6 +18614,68 @@ func (ec *executionContext) field_Query_institutions_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_nearbyInstitutions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "latitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["latitude"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "longitude",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["longitude"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "radiusMeters",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["radiusMeters"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "inclusiveOnly",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inclusiveOnly"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "ageBand",
+		func(ctx context.Context, v any) (*seat.AgeBand, error) {
+			return ec.unmarshalOAgeBand2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["ageBand"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "serviceMode",
+		func(ctx context.Context, v any) (*schematype.ServiceMode, error) {
+			return ec.unmarshalOServiceMode2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceMode(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["serviceMode"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -16452,6 +18755,20 @@ func (ec *executionContext) field_Query_populationStats_args(ctx context.Context
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicInstitution_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -17176,6 +19493,98 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AgeBandVacancy_ageBand(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgeBandVacancy_ageBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
+			return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgeBandVacancy_ageBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgeBandVacancy", field, false, false, "AgeBand")
+}
+
+func (ec *executionContext) _AgeBandVacancy_seats(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgeBandVacancy_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgeBandVacancy_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgeBandVacancy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgeBandVacancy_occupied(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgeBandVacancy_occupied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Occupied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgeBandVacancy_occupied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgeBandVacancy", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AgeBandVacancy_vacancies(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AgeBandVacancy_vacancies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vacancies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AgeBandVacancy_vacancies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AgeBandVacancy", field, false, false, "Int")
+}
 
 func (ec *executionContext) _AuditLog_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -18771,6 +21180,534 @@ func (ec *executionContext) fieldContext_ChildEdge_cursor(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ChildEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _CityEvaluation_id(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CityEvaluation_year(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CityEvaluation_status(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v cityevaluation.Status) graphql.Marshaler {
+			return ec.marshalNCityEvaluationStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcityevaluationᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, false, false, "CityEvaluationStatus")
+}
+
+func (ec *executionContext) _CityEvaluation_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_submittedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubmittedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_submittedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CityEvaluation_reviewedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_reviewedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_reviewedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CityEvaluation_city(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().City(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityEvaluation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityEvaluation_scheme(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_scheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().Scheme(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EvaluationScheme) graphql.Marshaler {
+			return ec.marshalNEvaluationScheme2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_scheme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityEvaluation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationScheme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityEvaluation_items(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().Items(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ent.CityEvaluationItem) graphql.Marshaler {
+			return ec.marshalNCityEvaluationItem2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityEvaluation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityEvaluation_selfTotal(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_selfTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().SelfTotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_selfTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, true, true, "Float")
+}
+
+func (ec *executionContext) _CityEvaluation_reviewTotal(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_reviewTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().ReviewTotal(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_reviewTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, true, true, "Float")
+}
+
+func (ec *executionContext) _CityEvaluation_exportPath(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluation_exportPath(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluation().ExportPath(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluation_exportPath(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluation", field, true, true, "String")
+}
+
+func (ec *executionContext) _CityEvaluationItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CityEvaluationItem_item(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_item(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CityEvaluationItem().Item(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EvaluationItem) graphql.Marshaler {
+			return ec.marshalNEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_item(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityEvaluationItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityEvaluationItem_selfScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_selfScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelfScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_selfScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CityEvaluationItem_note(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityEvaluationItem_evidence(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.EvaluationEvidence) graphql.Marshaler {
+			return ec.marshalNEvaluationEvidence2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CityEvaluationItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CityEvaluationItem_autoScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_autoScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_autoScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CityEvaluationItem_autoBasis(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_autoBasis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoBasis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_autoBasis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityEvaluationItem_reviewScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_reviewScore(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_reviewScore(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CityEvaluationItem_reviewComment(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_reviewComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReviewComment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_reviewComment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CityEvaluationItem_overrideReason(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CityEvaluationItem_overrideReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OverrideReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CityEvaluationItem_overrideReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CityEvaluationItem", field, false, false, "String")
+}
+
 func (ec *executionContext) _Complaint_id(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19299,6 +22236,567 @@ func (ec *executionContext) fieldContext_DailyCheckResult_record(_ context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _DataJob_id(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DataJob_kind(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
+			return ec.marshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataJobKind")
+}
+
+func (ec *executionContext) _DataJob_entity(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_entity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().Entity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.DataEntity) graphql.Marshaler {
+			return ec.marshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_entity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "DataEntity")
+}
+
+func (ec *executionContext) _DataJob_format(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
+			return ec.marshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataFormat")
+}
+
+func (ec *executionContext) _DataJob_state(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
+			return ec.marshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "DataJobState")
+}
+
+func (ec *executionContext) _DataJob_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DataJob_fileName(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_fileName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().FileName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_fileName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowsDone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsDone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowsDone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_rowsTotal(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_createdCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_createdCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_createdCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_updatedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_updatedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_updatedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_unchangedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UnchangedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_unchangedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_rowErrors(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_rowErrors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []schematype.DataRowError) graphql.Marshaler {
+			return ec.marshalNDataRowError2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_rowErrors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DataJob",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataRowError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DataJob_errorCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_errorMessage(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().ErrorMessage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorMessage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_errorReportURL(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_errorReportURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().ErrorReportURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_errorReportURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_downloadURL(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_downloadURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DataJob().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_downloadURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, true, true, "String")
+}
+
+func (ec *executionContext) _DataJob_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataJob_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataJob_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DataRowError_row(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_row(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Row, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_row(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataRowError_column(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+}
+
+func (ec *executionContext) _DataRowError_message(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataRowError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataRowError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+}
+
 func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19765,6 +23263,585 @@ func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_EnrolmentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EnrolmentEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _EvaluationEvidence_title(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationEvidence_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationEvidence_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationEvidence_issuer(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationEvidence_issuer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Issuer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationEvidence_issuer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationEvidence_issuedOn(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationEvidence_issuedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IssuedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationEvidence_issuedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationEvidence_url(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationEvidence_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationEvidence_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationEvidence_fileSha256(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationEvidence_fileSha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FileSHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationEvidence_fileSha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EvaluationItem_sectionNo(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_sectionNo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SectionNo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_sectionNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationItem_sectionName(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_sectionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SectionName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_sectionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationItem_itemNo(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_itemNo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemNo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_itemNo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationItem_content(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationItem_points(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvaluationItem_deductionRules(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_deductionRules(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeductionRules, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_deductionRules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationItem_autoRule(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_autoRule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *evaluationitem.AutoRule) graphql.Marshaler {
+			return ec.marshalOEvaluationAutoRule2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋevaluationitemᚐAutoRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_autoRule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "EvaluationAutoRule")
+}
+
+func (ec *executionContext) _EvaluationScheme_id(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationScheme", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EvaluationScheme_code(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationScheme", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationScheme_name(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationScheme", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationScheme_source(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationScheme", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationScheme_totalPoints(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_totalPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalPoints, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_totalPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationScheme", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationScheme_province(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_province(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvaluationScheme().Province(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Region) graphql.Marshaler {
+			return ec.marshalNRegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_province(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvaluationScheme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvaluationScheme_sections(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationScheme_sections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.EvaluationScheme().Sections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []evaluation.Section) graphql.Marshaler {
+			return ec.marshalNEvaluationSection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationScheme_sections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvaluationScheme",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationSection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvaluationSection_no(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationSection_no(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.No, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationSection_no(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationSection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationSection_name(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationSection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationSection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationSection", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationSection_points(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationSection_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationSection_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationSection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationSection_items(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationSection_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.EvaluationItem) graphql.Marshaler {
+			return ec.marshalNEvaluationItem2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationSection_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvaluationSection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationItem(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Filing_id(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
@@ -23687,6 +27764,52 @@ func (ec *executionContext) fieldContext_Institution_longitude(_ context.Context
 	return graphql.NewScalarFieldContext("Institution", field, false, false, "Float")
 }
 
+func (ec *executionContext) _Institution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Institution_monthlyFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Institution_monthlyFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Institution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Institution_inclusiveMonthlyFee(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Institution_inclusiveMonthlyFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InclusiveMonthlyFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Institution_inclusiveMonthlyFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Institution", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Institution_status(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25887,6 +30010,94 @@ func (ec *executionContext) fieldContext_Mutation_recordDailyChecks(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_importData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportData(ctx, fc.Args["entity"].(model.DataEntity), fc.Args["file"].(graphql.Upload), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportData(ctx, fc.Args["entity"].(model.DataEntity), fc.Args["where"].(*model.DataExportFilter), fc.Args["format"].(*schematype.DataFormat))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportData(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportData_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_loadWorkCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26015,6 +30226,447 @@ func (ec *executionContext) fieldContext_Mutation_verifyFinding(ctx context.Cont
 	if fc.Args, err = ec.field_Mutation_verifyFinding_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loadEvaluationScheme(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loadEvaluationScheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoadEvaluationScheme(ctx, fc.Args["input"].(model.EvaluationSchemeInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.EvaluationScheme) graphql.Marshaler {
+			return ec.marshalNEvaluationScheme2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loadEvaluationScheme(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationScheme(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loadEvaluationScheme_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_startCityEvaluation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_startCityEvaluation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().StartCityEvaluation(ctx, fc.Args["cityId"].(int), fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalNCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_startCityEvaluation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_startCityEvaluation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshCityEvaluation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshCityEvaluation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshCityEvaluation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalNCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshCityEvaluation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshCityEvaluation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCityEvaluationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCityEvaluationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCityEvaluationItem(ctx, fc.Args["evaluationId"].(int), fc.Args["itemId"].(int), fc.Args["input"].(model.CityEvaluationItemInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluationItem) graphql.Marshaler {
+			return ec.marshalNCityEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCityEvaluationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCityEvaluationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_submitCityEvaluation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_submitCityEvaluation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SubmitCityEvaluation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalNCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_submitCityEvaluation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_submitCityEvaluation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reviewCityEvaluationItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reviewCityEvaluationItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReviewCityEvaluationItem(ctx, fc.Args["evaluationId"].(int), fc.Args["itemId"].(int), fc.Args["input"].(model.EvaluationReviewInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluationItem) graphql.Marshaler {
+			return ec.marshalNCityEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reviewCityEvaluationItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluationItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reviewCityEvaluationItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_completeCityEvaluationReview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_completeCityEvaluationReview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CompleteCityEvaluationReview(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalNCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_completeCityEvaluationReview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_completeCityEvaluationReview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyInstitution_institution(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyInstitution_institution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyInstitution_institution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _NearbyInstitution_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyInstitution_distanceMeters(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DistanceMeters, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyInstitution_distanceMeters(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyInstitution", field, false, false, "Float")
+}
+
+func (ec *executionContext) _NearbyInstitution_inclusive(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyInstitution_inclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inclusive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyInstitution_inclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyInstitution", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _NearbyInstitution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyInstitution_monthlyFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyInstitution_monthlyFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NearbyInstitution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NearbyInstitution_vacancies(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NearbyInstitution_vacancies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vacancies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []nearby.Vacancy) graphql.Marshaler {
+			return ec.marshalNAgeBandVacancy2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NearbyInstitution_vacancies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "NearbyInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgeBandVacancy(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26646,6 +31298,488 @@ func (ec *executionContext) _PopulationStatEdge_cursor(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_PopulationStatEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PopulationStatEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _PublicDesignation_category(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicDesignation_category(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Category, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inclusivedesignation.Category) graphql.Marshaler {
+			return ec.marshalNDesignationCategory2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinclusivedesignationᚐCategory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicDesignation_category(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicDesignation", field, false, false, "DesignationCategory")
+}
+
+func (ec *executionContext) _PublicDesignation_designatedBy(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicDesignation_designatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DesignatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicDesignation_designatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicDesignation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PublicDesignation_validFrom(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicDesignation_validFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicDesignation_validFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicDesignation", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicDesignation_validTo(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicDesignation_validTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValidTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicDesignation_validTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicDesignation", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicFiling_filingId(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicFiling_filingId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FilingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicFiling_filingId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicFiling", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PublicFiling_status(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicFiling_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v filing.Status) graphql.Marshaler {
+			return ec.marshalNFilingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicFiling_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicFiling", field, false, false, "FilingStatus")
+}
+
+func (ec *executionContext) _PublicFiling_receiptDate(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicFiling_receiptDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceiptDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicFiling_receiptDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicFiling", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicInspection_date(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInspection_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInspection_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicInspection", field, false, false, "Date")
+}
+
+func (ec *executionContext) _PublicInspection_kind(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInspection_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
+			return ec.marshalNInspectionKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInspection_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicInspection", field, false, false, "InspectionKind")
+}
+
+func (ec *executionContext) _PublicInspection_outcome(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInspection_outcome(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Outcome, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v inspection.Outcome) graphql.Marshaler {
+			return ec.marshalNInspectionOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐOutcome(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInspection_outcome(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicInspection", field, false, false, "InspectionOutcome")
+}
+
+func (ec *executionContext) _PublicInstitution_institution(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_institution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Institution, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Institution) graphql.Marshaler {
+			return ec.marshalNInstitution2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitution(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_institution(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Institution(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicInstitution_filing(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_filing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v disclosure.Filing) graphql.Marshaler {
+			return ec.marshalNPublicFiling2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐFiling(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_filing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicFiling(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicInstitution_designation(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_designation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Designation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *disclosure.Designation) graphql.Marshaler {
+			return ec.marshalOPublicDesignation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐDesignation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_designation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicDesignation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicInstitution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_monthlyFee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyFee, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_monthlyFee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicInstitution", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicInstitution_seats(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []disclosure.SeatCount) graphql.Marshaler {
+			return ec.marshalNPublicSeatCount2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicSeatCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicInstitution_inspections(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicInstitution_inspections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inspections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []disclosure.Inspection) graphql.Marshaler {
+			return ec.marshalNPublicInspection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicInstitution_inspections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublicInstitution",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicInspection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublicSeatCount_ageBand(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicSeatCount_ageBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
+			return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicSeatCount_ageBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicSeatCount", field, false, false, "AgeBand")
+}
+
+func (ec *executionContext) _PublicSeatCount_seats(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicSeatCount_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicSeatCount_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicSeatCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PublicSeatCount_inclusive(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicSeatCount_inclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inclusive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublicSeatCount_inclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicSeatCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_node(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -27528,6 +32662,94 @@ func (ec *executionContext) fieldContext_Query_targets(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_importJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_importJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ImportJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_importJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_importJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportJob(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportJob(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ExportJob(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+			return ec.marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportJob(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DataJob(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exportJob_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_filingsDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27906,6 +33128,214 @@ func (ec *executionContext) fieldContext_Query_indicatorRanking(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_indicatorRanking_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_nearbyInstitutions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_nearbyInstitutions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NearbyInstitutions(ctx, fc.Args["latitude"].(float64), fc.Args["longitude"].(float64), fc.Args["radiusMeters"].(int), fc.Args["inclusiveOnly"].(bool), fc.Args["ageBand"].(*seat.AgeBand), fc.Args["serviceMode"].(*schematype.ServiceMode), fc.Args["first"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []nearby.Result) graphql.Marshaler {
+			return ec.marshalNNearbyInstitution2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_nearbyInstitutions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NearbyInstitution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_nearbyInstitutions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicInstitution(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicInstitution(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicInstitution(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *disclosure.Profile) graphql.Marshaler {
+			return ec.marshalOPublicInstitution2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicInstitution(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublicInstitution(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicInstitution_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evaluationSchemes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evaluationSchemes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().EvaluationSchemes(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ent.EvaluationScheme) graphql.Marshaler {
+			return ec.marshalNEvaluationScheme2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationSchemeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evaluationSchemes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationScheme(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cityEvaluation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cityEvaluation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CityEvaluation(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalOCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cityEvaluation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cityEvaluation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_cityEvaluations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_cityEvaluations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CityEvaluations(ctx, fc.Args["year"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ent.CityEvaluation) graphql.Marshaler {
+			return ec.marshalNCityEvaluation2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_cityEvaluations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CityEvaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_cityEvaluations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34069,6 +39499,62 @@ func UnmarshalChildWhereInput(ctx context.Context, raw any) (ent.ChildWhereInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCityEvaluationItemInput(ctx context.Context, obj any) (model.CityEvaluationItemInput, error) {
+	var it model.CityEvaluationItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"selfScore", "note", "evidence"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "selfScore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selfScore"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelfScore = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		case "evidence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("evidence"))
+			data, err := ec.unmarshalOEvaluationEvidenceInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationEvidenceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Evidence = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCityEvaluationItemInput unmarshals raw into the CityEvaluationItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCityEvaluationItemInput(ctx context.Context, raw any) (model.CityEvaluationItemInput, error) {
+	var out model.CityEvaluationItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CityEvaluationItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputComplaintOrder(ctx context.Context, obj any) (ent.ComplaintOrder, error) {
 	var it ent.ComplaintOrder
 	if obj == nil {
@@ -35792,7 +41278,7 @@ func (ec *executionContext) unmarshalInputCreateInstitutionInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"openedAt", "closedAt", "name", "creditCode", "form", "legalNature", "ownership", "serviceModes", "address", "latitude", "longitude", "status", "regionID", "filingIDs", "designationIDs", "seatIDs", "staffIDs", "enrolmentIDs", "healthRecordIDs", "inspectionIDs", "complaintIDs", "incidentIDs"}
+	fieldsInOrder := [...]string{"openedAt", "closedAt", "name", "creditCode", "form", "legalNature", "ownership", "serviceModes", "address", "latitude", "longitude", "monthlyFee", "inclusiveMonthlyFee", "status", "regionID", "filingIDs", "designationIDs", "seatIDs", "staffIDs", "enrolmentIDs", "healthRecordIDs", "inspectionIDs", "complaintIDs", "incidentIDs"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -35876,6 +41362,20 @@ func (ec *executionContext) unmarshalInputCreateInstitutionInput(ctx context.Con
 				return it, err
 			}
 			it.Longitude = data
+		case "monthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFee = data
+		case "inclusiveMonthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFee = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOInstitutionStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐStatus(ctx, v)
@@ -36544,6 +42044,167 @@ func UnmarshalDailyCheckInput(ctx context.Context, raw any) (model.DailyCheckInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDataExportFilter(ctx context.Context, obj any) (model.DataExportFilter, error) {
+	var it model.DataExportFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"regions", "populationStats", "institutions", "filings", "inclusiveDesignations", "seats", "staff", "certifications", "banList", "children", "enrolments", "healthRecords", "inspections", "findings", "complaints", "incidents", "surveys", "targets"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "regions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("regions"))
+			data, err := ec.unmarshalORegionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Regions = data
+		case "populationStats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("populationStats"))
+			data, err := ec.unmarshalOPopulationStatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐPopulationStatWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PopulationStats = data
+		case "institutions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("institutions"))
+			data, err := ec.unmarshalOInstitutionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitutionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Institutions = data
+		case "filings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filings"))
+			data, err := ec.unmarshalOFilingWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filings = data
+		case "inclusiveDesignations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveDesignations"))
+			data, err := ec.unmarshalOInclusiveDesignationWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInclusiveDesignationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveDesignations = data
+		case "seats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seats"))
+			data, err := ec.unmarshalOSeatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSeatWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seats = data
+		case "staff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("staff"))
+			data, err := ec.unmarshalOStaffWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐStaffWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Staff = data
+		case "certifications":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("certifications"))
+			data, err := ec.unmarshalOCertificationWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCertificationWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Certifications = data
+		case "banList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("banList"))
+			data, err := ec.unmarshalOBanListEntryWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐBanListEntryWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BanList = data
+		case "children":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("children"))
+			data, err := ec.unmarshalOChildWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐChildWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Children = data
+		case "enrolments":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enrolments"))
+			data, err := ec.unmarshalOEnrolmentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEnrolmentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enrolments = data
+		case "healthRecords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("healthRecords"))
+			data, err := ec.unmarshalOHealthRecordWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐHealthRecordWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HealthRecords = data
+		case "inspections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inspections"))
+			data, err := ec.unmarshalOInspectionWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Inspections = data
+		case "findings":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("findings"))
+			data, err := ec.unmarshalOFindingWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFindingWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Findings = data
+		case "complaints":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("complaints"))
+			data, err := ec.unmarshalOComplaintWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Complaints = data
+		case "incidents":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("incidents"))
+			data, err := ec.unmarshalOIncidentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncidentWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Incidents = data
+		case "surveys":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("surveys"))
+			data, err := ec.unmarshalOSurveyWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSurveyWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Surveys = data
+		case "targets":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("targets"))
+			data, err := ec.unmarshalOTargetWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐTargetWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Targets = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDataExportFilter unmarshals raw into the DataExportFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDataExportFilter(ctx context.Context, raw any) (model.DataExportFilter, error) {
+	var out model.DataExportFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DataExportFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputEnrolmentOrder(ctx context.Context, obj any) (ent.EnrolmentOrder, error) {
 	var it ent.EnrolmentOrder
 	if obj == nil {
@@ -37154,6 +42815,328 @@ func (ec *executionContext) unmarshalInputEnrolmentWhereInput(ctx context.Contex
 func UnmarshalEnrolmentWhereInput(ctx context.Context, raw any) (ent.EnrolmentWhereInput, error) {
 	var out ent.EnrolmentWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrolmentWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvaluationEvidenceInput(ctx context.Context, obj any) (model.EvaluationEvidenceInput, error) {
+	var it model.EvaluationEvidenceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "issuer", "issuedOn", "url", "fileSha256"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "issuer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuer"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Issuer = data
+		case "issuedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("issuedOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IssuedOn = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "fileSha256":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fileSha256"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FileSha256 = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvaluationEvidenceInput unmarshals raw into the EvaluationEvidenceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvaluationEvidenceInput(ctx context.Context, raw any) (model.EvaluationEvidenceInput, error) {
+	var out model.EvaluationEvidenceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvaluationEvidenceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvaluationItemInput(ctx context.Context, obj any) (model.EvaluationItemInput, error) {
+	var it model.EvaluationItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"content", "points", "deductionRules", "autoRule"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "deductionRules":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deductionRules"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeductionRules = data
+		case "autoRule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoRule"))
+			data, err := ec.unmarshalOEvaluationAutoRule2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋevaluationitemᚐAutoRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoRule = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvaluationItemInput unmarshals raw into the EvaluationItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvaluationItemInput(ctx context.Context, raw any) (model.EvaluationItemInput, error) {
+	var out model.EvaluationItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvaluationItemInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvaluationReviewInput(ctx context.Context, obj any) (model.EvaluationReviewInput, error) {
+	var it model.EvaluationReviewInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"score", "comment", "overrideReason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "score":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("score"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Score = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "overrideReason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overrideReason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OverrideReason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvaluationReviewInput unmarshals raw into the EvaluationReviewInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvaluationReviewInput(ctx context.Context, raw any) (model.EvaluationReviewInput, error) {
+	var out model.EvaluationReviewInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvaluationReviewInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvaluationSchemeInput(ctx context.Context, obj any) (model.EvaluationSchemeInput, error) {
+	var it model.EvaluationSchemeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "source", "provinceCode", "sections"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "source":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("source"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Source = data
+		case "provinceCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("provinceCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProvinceCode = data
+		case "sections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sections"))
+			data, err := ec.unmarshalNEvaluationSectionInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSectionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sections = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvaluationSchemeInput unmarshals raw into the EvaluationSchemeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvaluationSchemeInput(ctx context.Context, raw any) (model.EvaluationSchemeInput, error) {
+	var out model.EvaluationSchemeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvaluationSchemeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEvaluationSectionInput(ctx context.Context, obj any) (model.EvaluationSectionInput, error) {
+	var it model.EvaluationSectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"no", "name", "points", "items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "no":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("no"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.No = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("items"))
+			data, err := ec.unmarshalNEvaluationItemInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationItemInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Items = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEvaluationSectionInput unmarshals raw into the EvaluationSectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEvaluationSectionInput(ctx context.Context, raw any) (model.EvaluationSectionInput, error) {
+	var out model.EvaluationSectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EvaluationSectionInput", raw, &out)
 	return out, err
 }
 
@@ -41638,7 +47621,7 @@ func (ec *executionContext) unmarshalInputInstitutionWhereInput(ctx context.Cont
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "form", "formNEQ", "formIn", "formNotIn", "legalNature", "legalNatureNEQ", "legalNatureIn", "legalNatureNotIn", "ownership", "ownershipNEQ", "ownershipIn", "ownershipNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith", "hasDesignations", "hasDesignationsWith", "hasSeats", "hasSeatsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "openedAt", "openedAtNEQ", "openedAtIn", "openedAtNotIn", "openedAtGT", "openedAtGTE", "openedAtLT", "openedAtLTE", "closedAt", "closedAtNEQ", "closedAtIn", "closedAtNotIn", "closedAtGT", "closedAtGTE", "closedAtLT", "closedAtLTE", "closedAtIsNil", "closedAtNotNil", "name", "nameNEQ", "nameIn", "nameNotIn", "nameGT", "nameGTE", "nameLT", "nameLTE", "nameContains", "nameHasPrefix", "nameHasSuffix", "nameEqualFold", "nameContainsFold", "creditCode", "creditCodeNEQ", "creditCodeIn", "creditCodeNotIn", "creditCodeGT", "creditCodeGTE", "creditCodeLT", "creditCodeLTE", "creditCodeContains", "creditCodeHasPrefix", "creditCodeHasSuffix", "creditCodeEqualFold", "creditCodeContainsFold", "form", "formNEQ", "formIn", "formNotIn", "legalNature", "legalNatureNEQ", "legalNatureIn", "legalNatureNotIn", "ownership", "ownershipNEQ", "ownershipIn", "ownershipNotIn", "address", "addressNEQ", "addressIn", "addressNotIn", "addressGT", "addressGTE", "addressLT", "addressLTE", "addressContains", "addressHasPrefix", "addressHasSuffix", "addressIsNil", "addressNotNil", "addressEqualFold", "addressContainsFold", "latitude", "latitudeNEQ", "latitudeIn", "latitudeNotIn", "latitudeGT", "latitudeGTE", "latitudeLT", "latitudeLTE", "latitudeIsNil", "latitudeNotNil", "longitude", "longitudeNEQ", "longitudeIn", "longitudeNotIn", "longitudeGT", "longitudeGTE", "longitudeLT", "longitudeLTE", "longitudeIsNil", "longitudeNotNil", "monthlyFee", "monthlyFeeNEQ", "monthlyFeeIn", "monthlyFeeNotIn", "monthlyFeeGT", "monthlyFeeGTE", "monthlyFeeLT", "monthlyFeeLTE", "monthlyFeeIsNil", "monthlyFeeNotNil", "inclusiveMonthlyFee", "inclusiveMonthlyFeeNEQ", "inclusiveMonthlyFeeIn", "inclusiveMonthlyFeeNotIn", "inclusiveMonthlyFeeGT", "inclusiveMonthlyFeeGTE", "inclusiveMonthlyFeeLT", "inclusiveMonthlyFeeLTE", "inclusiveMonthlyFeeIsNil", "inclusiveMonthlyFeeNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "regionID", "regionIDNEQ", "regionIDIn", "regionIDNotIn", "hasRegion", "hasRegionWith", "hasDesignations", "hasDesignationsWith", "hasSeats", "hasSeatsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42471,6 +48454,146 @@ func (ec *executionContext) unmarshalInputInstitutionWhereInput(ctx context.Cont
 				return it, err
 			}
 			it.LongitudeNotNil = data
+		case "monthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFee = data
+		case "monthlyFeeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeNEQ = data
+		case "monthlyFeeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeIn = data
+		case "monthlyFeeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeNotIn = data
+		case "monthlyFeeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeGT = data
+		case "monthlyFeeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeGTE = data
+		case "monthlyFeeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeLT = data
+		case "monthlyFeeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeLTE = data
+		case "monthlyFeeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeIsNil = data
+		case "monthlyFeeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFeeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFeeNotNil = data
+		case "inclusiveMonthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFee = data
+		case "inclusiveMonthlyFeeNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeNEQ"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeNEQ = data
+		case "inclusiveMonthlyFeeIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeIn = data
+		case "inclusiveMonthlyFeeNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeNotIn"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeNotIn = data
+		case "inclusiveMonthlyFeeGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeGT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeGT = data
+		case "inclusiveMonthlyFeeGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeGTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeGTE = data
+		case "inclusiveMonthlyFeeLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeLT"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeLT = data
+		case "inclusiveMonthlyFeeLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeLTE"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeLTE = data
+		case "inclusiveMonthlyFeeIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeIsNil = data
+		case "inclusiveMonthlyFeeNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFeeNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFeeNotNil = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOInstitutionStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐStatus(ctx, v)
@@ -47269,7 +53392,7 @@ func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Con
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"openedAt", "closedAt", "clearClosedAt", "name", "creditCode", "form", "legalNature", "ownership", "serviceModes", "appendServiceModes", "address", "clearAddress", "latitude", "clearLatitude", "longitude", "clearLongitude", "status", "regionID", "addFilingIDs", "removeFilingIDs", "clearFilings", "addDesignationIDs", "removeDesignationIDs", "clearDesignations", "addSeatIDs", "removeSeatIDs", "clearSeats", "addStaffIDs", "removeStaffIDs", "clearStaff", "addEnrolmentIDs", "removeEnrolmentIDs", "clearEnrolments", "addHealthRecordIDs", "removeHealthRecordIDs", "clearHealthRecords", "addInspectionIDs", "removeInspectionIDs", "clearInspections", "addComplaintIDs", "removeComplaintIDs", "clearComplaints", "addIncidentIDs", "removeIncidentIDs", "clearIncidents"}
+	fieldsInOrder := [...]string{"openedAt", "closedAt", "clearClosedAt", "name", "creditCode", "form", "legalNature", "ownership", "serviceModes", "appendServiceModes", "address", "clearAddress", "latitude", "clearLatitude", "longitude", "clearLongitude", "monthlyFee", "clearMonthlyFee", "inclusiveMonthlyFee", "clearInclusiveMonthlyFee", "status", "regionID", "addFilingIDs", "removeFilingIDs", "clearFilings", "addDesignationIDs", "removeDesignationIDs", "clearDesignations", "addSeatIDs", "removeSeatIDs", "clearSeats", "addStaffIDs", "removeStaffIDs", "clearStaff", "addEnrolmentIDs", "removeEnrolmentIDs", "clearEnrolments", "addHealthRecordIDs", "removeHealthRecordIDs", "clearHealthRecords", "addInspectionIDs", "removeInspectionIDs", "clearInspections", "addComplaintIDs", "removeComplaintIDs", "clearComplaints", "addIncidentIDs", "removeIncidentIDs", "clearIncidents"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -47388,6 +53511,34 @@ func (ec *executionContext) unmarshalInputUpdateInstitutionInput(ctx context.Con
 				return it, err
 			}
 			it.ClearLongitude = data
+		case "monthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyFee = data
+		case "clearMonthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearMonthlyFee"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearMonthlyFee = data
+		case "inclusiveMonthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("inclusiveMonthlyFee"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InclusiveMonthlyFee = data
+		case "clearInclusiveMonthlyFee":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearInclusiveMonthlyFee"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearInclusiveMonthlyFee = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOInstitutionStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐStatus(ctx, v)
@@ -48956,6 +55107,54 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var ageBandVacancyImplementors = []string{"AgeBandVacancy"}
+
+func (ec *executionContext) _AgeBandVacancy(ctx context.Context, sel ast.SelectionSet, obj *nearby.Vacancy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, ageBandVacancyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AgeBandVacancy")
+		case "ageBand":
+			out.Values[i] = ec._AgeBandVacancy_ageBand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._AgeBandVacancy_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "occupied":
+			out.Values[i] = ec._AgeBandVacancy_occupied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "vacancies":
+			out.Values[i] = ec._AgeBandVacancy_vacancies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditLogImplementors = []string{"AuditLog", "Node"}
 
 func (ec *executionContext) _AuditLog(ctx context.Context, sel ast.SelectionSet, obj *ent.AuditLog) graphql.Marshaler {
@@ -49606,6 +55805,174 @@ func (ec *executionContext) _ChildEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var cityEvaluationImplementors = []string{"CityEvaluation"}
+
+func (ec *executionContext) _CityEvaluation(ctx context.Context, sel ast.SelectionSet, obj *ent.CityEvaluation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityEvaluationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityEvaluation")
+		case "id":
+			out.Values[i] = ec._CityEvaluation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "year":
+			out.Values[i] = ec._CityEvaluation_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._CityEvaluation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "submittedAt":
+			out.Values[i] = ec._CityEvaluation_submittedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewedAt":
+			out.Values[i] = ec._CityEvaluation_reviewedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "city":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_city(ctx, field, obj)
+				})
+		case "scheme":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_scheme(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_items(ctx, field, obj)
+				})
+		case "selfTotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_selfTotal(ctx, field, obj)
+				})
+		case "reviewTotal":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_reviewTotal(ctx, field, obj)
+				})
+		case "exportPath":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluation_exportPath(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cityEvaluationItemImplementors = []string{"CityEvaluationItem"}
+
+func (ec *executionContext) _CityEvaluationItem(ctx context.Context, sel ast.SelectionSet, obj *ent.CityEvaluationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cityEvaluationItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CityEvaluationItem")
+		case "id":
+			out.Values[i] = ec._CityEvaluationItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "item":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CityEvaluationItem_item(ctx, field, obj)
+				})
+		case "selfScore":
+			out.Values[i] = ec._CityEvaluationItem_selfScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "note":
+			out.Values[i] = ec._CityEvaluationItem_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "evidence":
+			out.Values[i] = ec._CityEvaluationItem_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoScore":
+			out.Values[i] = ec._CityEvaluationItem_autoScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoBasis":
+			out.Values[i] = ec._CityEvaluationItem_autoBasis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewScore":
+			out.Values[i] = ec._CityEvaluationItem_reviewScore(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reviewComment":
+			out.Values[i] = ec._CityEvaluationItem_reviewComment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overrideReason":
+			out.Values[i] = ec._CityEvaluationItem_overrideReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var complaintImplementors = []string{"Complaint", "Node"}
 
 func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet, obj *ent.Complaint) graphql.Marshaler {
@@ -49824,6 +56191,187 @@ func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var dataJobImplementors = []string{"DataJob"}
+
+func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, obj *ent.DataJob) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataJobImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataJob")
+		case "id":
+			out.Values[i] = ec._DataJob_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._DataJob_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "entity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_entity(ctx, field, obj)
+				})
+		case "format":
+			out.Values[i] = ec._DataJob_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._DataJob_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dryRun":
+			out.Values[i] = ec._DataJob_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fileName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_fileName(ctx, field, obj)
+				})
+		case "rowsDone":
+			out.Values[i] = ec._DataJob_rowsDone(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowsTotal":
+			out.Values[i] = ec._DataJob_rowsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdCount":
+			out.Values[i] = ec._DataJob_createdCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedCount":
+			out.Values[i] = ec._DataJob_updatedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unchangedCount":
+			out.Values[i] = ec._DataJob_unchangedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rowErrors":
+			out.Values[i] = ec._DataJob_rowErrors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorCount":
+			out.Values[i] = ec._DataJob_errorCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "errorMessage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_errorMessage(ctx, field, obj)
+				})
+		case "errorReportURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_errorReportURL(ctx, field, obj)
+				})
+		case "downloadURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DataJob_downloadURL(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._DataJob_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._DataJob_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._DataJob_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dataRowErrorImplementors = []string{"DataRowError"}
+
+func (ec *executionContext) _DataRowError(ctx context.Context, sel ast.SelectionSet, obj *schematype.DataRowError) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dataRowErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DataRowError")
+		case "row":
+			out.Values[i] = ec._DataRowError_row(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._DataRowError_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._DataRowError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._DataRowError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var enrolmentImplementors = []string{"Enrolment", "Node"}
 
 func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *ent.Enrolment) graphql.Marshaler {
@@ -49981,6 +56529,240 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 			}
 		case "cursor":
 			out.Values[i] = ec._EnrolmentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationEvidenceImplementors = []string{"EvaluationEvidence"}
+
+func (ec *executionContext) _EvaluationEvidence(ctx context.Context, sel ast.SelectionSet, obj *schematype.EvaluationEvidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvaluationEvidence")
+		case "title":
+			out.Values[i] = ec._EvaluationEvidence_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuer":
+			out.Values[i] = ec._EvaluationEvidence_issuer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "issuedOn":
+			out.Values[i] = ec._EvaluationEvidence_issuedOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._EvaluationEvidence_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fileSha256":
+			out.Values[i] = ec._EvaluationEvidence_fileSha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationItemImplementors = []string{"EvaluationItem"}
+
+func (ec *executionContext) _EvaluationItem(ctx context.Context, sel ast.SelectionSet, obj *ent.EvaluationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvaluationItem")
+		case "id":
+			out.Values[i] = ec._EvaluationItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sectionNo":
+			out.Values[i] = ec._EvaluationItem_sectionNo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sectionName":
+			out.Values[i] = ec._EvaluationItem_sectionName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "itemNo":
+			out.Values[i] = ec._EvaluationItem_itemNo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._EvaluationItem_content(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._EvaluationItem_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deductionRules":
+			out.Values[i] = ec._EvaluationItem_deductionRules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "autoRule":
+			out.Values[i] = ec._EvaluationItem_autoRule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationSchemeImplementors = []string{"EvaluationScheme"}
+
+func (ec *executionContext) _EvaluationScheme(ctx context.Context, sel ast.SelectionSet, obj *ent.EvaluationScheme) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationSchemeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvaluationScheme")
+		case "id":
+			out.Values[i] = ec._EvaluationScheme_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._EvaluationScheme_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._EvaluationScheme_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.Values[i] = ec._EvaluationScheme_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalPoints":
+			out.Values[i] = ec._EvaluationScheme_totalPoints(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "province":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvaluationScheme_province(ctx, field, obj)
+				})
+		case "sections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._EvaluationScheme_sections(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationSectionImplementors = []string{"EvaluationSection"}
+
+func (ec *executionContext) _EvaluationSection(ctx context.Context, sel ast.SelectionSet, obj *evaluation.Section) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationSectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvaluationSection")
+		case "no":
+			out.Values[i] = ec._EvaluationSection_no(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._EvaluationSection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._EvaluationSection_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._EvaluationSection_items(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -51398,6 +58180,16 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "monthlyFee":
+			out.Values[i] = ec._Institution_monthlyFee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inclusiveMonthlyFee":
+			out.Values[i] = ec._Institution_inclusiveMonthlyFee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Institution_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -51837,6 +58629,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "importData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportData":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportData(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "loadWorkCalendar":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_loadWorkCalendar(ctx, field)
@@ -51855,6 +58661,108 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_verifyFinding(ctx, field)
 			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadEvaluationScheme":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loadEvaluationScheme(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "startCityEvaluation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_startCityEvaluation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshCityEvaluation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshCityEvaluation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCityEvaluationItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCityEvaluationItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "submitCityEvaluation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_submitCityEvaluation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reviewCityEvaluationItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reviewCityEvaluationItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "completeCityEvaluationReview":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_completeCityEvaluationReview(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var nearbyInstitutionImplementors = []string{"NearbyInstitution"}
+
+func (ec *executionContext) _NearbyInstitution(ctx context.Context, sel ast.SelectionSet, obj *nearby.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyInstitutionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NearbyInstitution")
+		case "institution":
+			out.Values[i] = ec._NearbyInstitution_institution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "distanceMeters":
+			out.Values[i] = ec._NearbyInstitution_distanceMeters(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inclusive":
+			out.Values[i] = ec._NearbyInstitution_inclusive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyFee":
+			out.Values[i] = ec._NearbyInstitution_monthlyFee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "vacancies":
+			out.Values[i] = ec._NearbyInstitution_vacancies(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -52169,6 +59077,241 @@ func (ec *executionContext) _PopulationStatEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var publicDesignationImplementors = []string{"PublicDesignation"}
+
+func (ec *executionContext) _PublicDesignation(ctx context.Context, sel ast.SelectionSet, obj *disclosure.Designation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicDesignationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicDesignation")
+		case "category":
+			out.Values[i] = ec._PublicDesignation_category(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "designatedBy":
+			out.Values[i] = ec._PublicDesignation_designatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validFrom":
+			out.Values[i] = ec._PublicDesignation_validFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "validTo":
+			out.Values[i] = ec._PublicDesignation_validTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicFilingImplementors = []string{"PublicFiling"}
+
+func (ec *executionContext) _PublicFiling(ctx context.Context, sel ast.SelectionSet, obj *disclosure.Filing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicFilingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicFiling")
+		case "filingId":
+			out.Values[i] = ec._PublicFiling_filingId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PublicFiling_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receiptDate":
+			out.Values[i] = ec._PublicFiling_receiptDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicInspectionImplementors = []string{"PublicInspection"}
+
+func (ec *executionContext) _PublicInspection(ctx context.Context, sel ast.SelectionSet, obj *disclosure.Inspection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicInspectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicInspection")
+		case "date":
+			out.Values[i] = ec._PublicInspection_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PublicInspection_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "outcome":
+			out.Values[i] = ec._PublicInspection_outcome(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicInstitutionImplementors = []string{"PublicInstitution"}
+
+func (ec *executionContext) _PublicInstitution(ctx context.Context, sel ast.SelectionSet, obj *disclosure.Profile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicInstitutionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicInstitution")
+		case "institution":
+			out.Values[i] = ec._PublicInstitution_institution(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filing":
+			out.Values[i] = ec._PublicInstitution_filing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "designation":
+			out.Values[i] = ec._PublicInstitution_designation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "monthlyFee":
+			out.Values[i] = ec._PublicInstitution_monthlyFee(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._PublicInstitution_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inspections":
+			out.Values[i] = ec._PublicInstitution_inspections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var publicSeatCountImplementors = []string{"PublicSeatCount"}
+
+func (ec *executionContext) _PublicSeatCount(ctx context.Context, sel ast.SelectionSet, obj *disclosure.SeatCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publicSeatCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublicSeatCount")
+		case "ageBand":
+			out.Values[i] = ec._PublicSeatCount_ageBand(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._PublicSeatCount_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inclusive":
+			out.Values[i] = ec._PublicSeatCount_inclusive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -52308,6 +59451,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_targets(ctx, field)
 				})
+		case "importJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_importJob(ctx, field)
+				})
+		case "exportJob":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportJob(ctx, field)
+				})
 		case "filingsDue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -52361,6 +59516,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_indicatorRanking(ctx, field)
+				})
+		case "nearbyInstitutions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_nearbyInstitutions(ctx, field)
+				})
+		case "publicInstitution":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicInstitution(ctx, field)
+				})
+		case "evaluationSchemes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evaluationSchemes(ctx, field)
+				})
+		case "cityEvaluation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cityEvaluation(ctx, field)
+				})
+		case "cityEvaluations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_cityEvaluations(ctx, field)
 				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -53783,6 +60968,26 @@ func (ec *executionContext) marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋent�
 	return v
 }
 
+func (ec *executionContext) marshalNAgeBandVacancy2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancy(ctx context.Context, sel ast.SelectionSet, v nearby.Vacancy) graphql.Marshaler {
+	return ec._AgeBandVacancy(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAgeBandVacancy2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancyᚄ(ctx context.Context, sel ast.SelectionSet, v []nearby.Vacancy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgeBandVacancy2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuditLogConnection2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐAuditLogConnection(ctx context.Context, sel ast.SelectionSet, v *ent.AuditLogConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditLogConnection!")
@@ -53947,6 +61152,77 @@ func (ec *executionContext) marshalNChildOrderField2ᚖgithubᚗcomᚋtuoyuᚋtu
 func (ec *executionContext) unmarshalNChildWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐChildWhereInput(ctx context.Context, v any) (*ent.ChildWhereInput, error) {
 	res, err := ec.unmarshalInputChildWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCityEvaluation2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx context.Context, sel ast.SelectionSet, v ent.CityEvaluation) graphql.Marshaler {
+	return ec._CityEvaluation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCityEvaluation2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.CityEvaluation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCityEvaluation2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx context.Context, sel ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CityEvaluation!")
+		return graphql.Null
+	}
+	return ec._CityEvaluation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCityEvaluationItem2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx context.Context, sel ast.SelectionSet, v ent.CityEvaluationItem) graphql.Marshaler {
+	return ec._CityEvaluationItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCityEvaluationItem2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.CityEvaluationItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCityEvaluationItem2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCityEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx context.Context, sel ast.SelectionSet, v *ent.CityEvaluationItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CityEvaluationItem!")
+		return graphql.Null
+	}
+	return ec._CityEvaluationItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCityEvaluationItemInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐCityEvaluationItemInput(ctx context.Context, v any) (model.CityEvaluationItemInput, error) {
+	res, err := ec.unmarshalInputCityEvaluationItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCityEvaluationStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcityevaluationᚐStatus(ctx context.Context, v any) (cityevaluation.Status, error) {
+	var res cityevaluation.Status
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCityEvaluationStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcityevaluationᚐStatus(ctx context.Context, sel ast.SelectionSet, v cityevaluation.Status) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNComparator2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐComparator(ctx context.Context, v any) (target.Comparator, error) {
@@ -54163,6 +61439,74 @@ func (ec *executionContext) marshalNDailyCheckResult2ᚕgithubᚗcomᚋtuoyuᚋt
 	return ret
 }
 
+func (ec *executionContext) unmarshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx context.Context, v any) (model.DataEntity, error) {
+	var res model.DataEntity
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataEntity2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataEntity(ctx context.Context, sel ast.SelectionSet, v model.DataEntity) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, v any) (schematype.DataFormat, error) {
+	var res schematype.DataFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, sel ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx context.Context, sel ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DataJob!")
+		return graphql.Null
+	}
+	return ec._DataJob(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx context.Context, v any) (schematype.DataJobKind, error) {
+	var res schematype.DataJobKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx context.Context, sel ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx context.Context, v any) (schematype.DataJobState, error) {
+	var res schematype.DataJobState
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx context.Context, sel ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowError(ctx context.Context, sel ast.SelectionSet, v schematype.DataRowError) graphql.Marshaler {
+	return ec._DataRowError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDataRowError2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.DataRowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := civil.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -54260,6 +61604,151 @@ func (ec *executionContext) marshalNEnrolmentOrderField2ᚖgithubᚗcomᚋtuoyu�
 func (ec *executionContext) unmarshalNEnrolmentWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEnrolmentWhereInput(ctx context.Context, v any) (*ent.EnrolmentWhereInput, error) {
 	res, err := ec.unmarshalInputEnrolmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvaluationEvidence2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidence(ctx context.Context, sel ast.SelectionSet, v schematype.EvaluationEvidence) graphql.Marshaler {
+	return ec._EvaluationEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvaluationEvidence2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.EvaluationEvidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluationEvidence2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNEvaluationEvidenceInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationEvidenceInput(ctx context.Context, v any) (model.EvaluationEvidenceInput, error) {
+	res, err := ec.unmarshalInputEvaluationEvidenceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvaluationItem2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EvaluationItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItem(ctx context.Context, sel ast.SelectionSet, v *ent.EvaluationItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvaluationItem!")
+		return graphql.Null
+	}
+	return ec._EvaluationItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvaluationItemInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationItemInput(ctx context.Context, v any) (model.EvaluationItemInput, error) {
+	res, err := ec.unmarshalInputEvaluationItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEvaluationItemInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationItemInputᚄ(ctx context.Context, v any) ([]model.EvaluationItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EvaluationItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEvaluationItemInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEvaluationReviewInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationReviewInput(ctx context.Context, v any) (model.EvaluationReviewInput, error) {
+	res, err := ec.unmarshalInputEvaluationReviewInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvaluationScheme2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx context.Context, sel ast.SelectionSet, v ent.EvaluationScheme) graphql.Marshaler {
+	return ec._EvaluationScheme(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvaluationScheme2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationSchemeᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.EvaluationScheme) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluationScheme2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvaluationScheme2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx context.Context, sel ast.SelectionSet, v *ent.EvaluationScheme) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvaluationScheme!")
+		return graphql.Null
+	}
+	return ec._EvaluationScheme(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvaluationSchemeInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSchemeInput(ctx context.Context, v any) (model.EvaluationSchemeInput, error) {
+	res, err := ec.unmarshalInputEvaluationSchemeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvaluationSection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSection(ctx context.Context, sel ast.SelectionSet, v evaluation.Section) graphql.Marshaler {
+	return ec._EvaluationSection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEvaluationSection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []evaluation.Section) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluationSection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNEvaluationSectionInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSectionInput(ctx context.Context, v any) (model.EvaluationSectionInput, error) {
+	res, err := ec.unmarshalInputEvaluationSectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNEvaluationSectionInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSectionInputᚄ(ctx context.Context, v any) ([]model.EvaluationSectionInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EvaluationSectionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEvaluationSectionInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationSectionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNExitReason2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋenrolmentᚐExitReason(ctx context.Context, v any) (enrolment.ExitReason, error) {
@@ -54948,6 +62437,26 @@ func (ec *executionContext) marshalNLegalNature2githubᚗcomᚋtuoyuᚋtuoyuᚋe
 	return v
 }
 
+func (ec *executionContext) marshalNNearbyInstitution2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResult(ctx context.Context, sel ast.SelectionSet, v nearby.Result) graphql.Marshaler {
+	return ec._NearbyInstitution(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNNearbyInstitution2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []nearby.Result) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNNearbyInstitution2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -55055,6 +62564,50 @@ func (ec *executionContext) marshalNPopulationStatOrderField2ᚖgithubᚗcomᚋt
 func (ec *executionContext) unmarshalNPopulationStatWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐPopulationStatWhereInput(ctx context.Context, v any) (*ent.PopulationStatWhereInput, error) {
 	res, err := ec.unmarshalInputPopulationStatWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublicFiling2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐFiling(ctx context.Context, sel ast.SelectionSet, v disclosure.Filing) graphql.Marshaler {
+	return ec._PublicFiling(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPublicInspection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspection(ctx context.Context, sel ast.SelectionSet, v disclosure.Inspection) graphql.Marshaler {
+	return ec._PublicInspection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPublicInspection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []disclosure.Inspection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicInspection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPublicSeatCount2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCount(ctx context.Context, sel ast.SelectionSet, v disclosure.SeatCount) graphql.Marshaler {
+	return ec._PublicSeatCount(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPublicSeatCount2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCountᚄ(ctx context.Context, sel ast.SelectionSet, v []disclosure.SeatCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPublicSeatCount2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v *ent.Region) graphql.Marshaler {
@@ -55472,6 +63025,20 @@ func (ec *executionContext) unmarshalNUpdateSurveyInput2githubᚗcomᚋtuoyuᚋt
 func (ec *executionContext) unmarshalNUpdateTargetInput2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐUpdateTargetInput(ctx context.Context, v any) (ent.UpdateTargetInput, error) {
 	res, err := ec.unmarshalInputUpdateTargetInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewer(ctx context.Context, sel ast.SelectionSet, v *model.Viewer) graphql.Marshaler {
@@ -56106,6 +63673,13 @@ func (ec *executionContext) unmarshalOChildWhereInput2ᚖgithubᚗcomᚋtuoyuᚋ
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOCityEvaluation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx context.Context, sel ast.SelectionSet, v *ent.CityEvaluation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CityEvaluation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOComparator2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐComparatorᚄ(ctx context.Context, v any) ([]target.Comparator, error) {
 	if v == nil {
 		return nil, nil
@@ -56338,6 +63912,37 @@ func (ec *executionContext) marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCu
 	return v
 }
 
+func (ec *executionContext) unmarshalODataExportFilter2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDataExportFilter(ctx context.Context, v any) (*model.DataExportFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDataExportFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, v any) (*schematype.DataFormat, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(schematype.DataFormat)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalODataFormat2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx context.Context, sel ast.SelectionSet, v *schematype.DataFormat) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalODataJob2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐDataJob(ctx context.Context, sel ast.SelectionSet, v *ent.DataJob) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DataJob(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODate2ᚕtimeᚐTimeᚄ(ctx context.Context, v any) ([]time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -56501,6 +64106,39 @@ func (ec *executionContext) unmarshalOEnrolmentWhereInput2ᚖgithubᚗcomᚋtuoy
 	}
 	res, err := ec.unmarshalInputEnrolmentWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOEvaluationAutoRule2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋevaluationitemᚐAutoRule(ctx context.Context, v any) (*evaluationitem.AutoRule, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(evaluationitem.AutoRule)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEvaluationAutoRule2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋevaluationitemᚐAutoRule(ctx context.Context, sel ast.SelectionSet, v *evaluationitem.AutoRule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOEvaluationEvidenceInput2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationEvidenceInputᚄ(ctx context.Context, v any) ([]model.EvaluationEvidenceInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.EvaluationEvidenceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEvaluationEvidenceInput2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐEvaluationEvidenceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOExitReason2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋenrolmentᚐExitReasonᚄ(ctx context.Context, v any) ([]enrolment.ExitReason, error) {
@@ -58071,6 +65709,20 @@ func (ec *executionContext) unmarshalOPopulationStatWhereInput2ᚖgithubᚗcom�
 	}
 	res, err := ec.unmarshalInputPopulationStatWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPublicDesignation2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐDesignation(ctx context.Context, sel ast.SelectionSet, v *disclosure.Designation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicDesignation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPublicInstitution2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐProfile(ctx context.Context, sel ast.SelectionSet, v *disclosure.Profile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PublicInstitution(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORegion2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegion(ctx context.Context, sel ast.SelectionSet, v *ent.Region) graphql.Marshaler {

@@ -10,11 +10,22 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 )
+
+// Changes to one row of a DRAFT.
+type CityEvaluationItemInput struct {
+	// Self-score from 0 to the item's points.
+	SelfScore *float64 `json:"selfScore,omitempty"`
+	// Explanation, at most 4000 bytes.
+	Note *string `json:"note,omitempty"`
+	// Replaces the evidence list (at most 50; an empty list clears it).
+	Evidence []EvaluationEvidenceInput `json:"evidence,omitempty"`
+}
 
 // One child's morning (or noon) check in recordDailyChecks.
 type DailyCheckInput struct {
@@ -38,6 +49,111 @@ type DailyCheckResult struct {
 	Outcome DailyCheckOutcome `json:"outcome"`
 	// The DAILY_CHECK health record as stored (masked and audited like any health record).
 	Record *ent.HealthRecord `json:"record"`
+}
+
+// The filter of an export: set at most the one field of the exported entity
+// (e.g. {institutions: {nameContains: "阳光"}} with entity INSTITUTIONS), written
+// exactly as that entity's connection `where` argument. Any other field is
+// BAD_USER_INPUT (field where).
+type DataExportFilter struct {
+	// Filter of a REGIONS export.
+	Regions *ent.RegionWhereInput `json:"regions,omitempty"`
+	// Filter of a POPULATION_STATS export.
+	PopulationStats *ent.PopulationStatWhereInput `json:"populationStats,omitempty"`
+	// Filter of a INSTITUTIONS export.
+	Institutions *ent.InstitutionWhereInput `json:"institutions,omitempty"`
+	// Filter of a FILINGS export.
+	Filings *ent.FilingWhereInput `json:"filings,omitempty"`
+	// Filter of a INCLUSIVE_DESIGNATIONS export.
+	InclusiveDesignations *ent.InclusiveDesignationWhereInput `json:"inclusiveDesignations,omitempty"`
+	// Filter of a SEATS export.
+	Seats *ent.SeatWhereInput `json:"seats,omitempty"`
+	// Filter of a STAFF export.
+	Staff *ent.StaffWhereInput `json:"staff,omitempty"`
+	// Filter of a CERTIFICATIONS export.
+	Certifications *ent.CertificationWhereInput `json:"certifications,omitempty"`
+	// Filter of a BAN_LIST export.
+	BanList *ent.BanListEntryWhereInput `json:"banList,omitempty"`
+	// Filter of a CHILDREN export.
+	Children *ent.ChildWhereInput `json:"children,omitempty"`
+	// Filter of a ENROLMENTS export.
+	Enrolments *ent.EnrolmentWhereInput `json:"enrolments,omitempty"`
+	// Filter of a HEALTH_RECORDS export.
+	HealthRecords *ent.HealthRecordWhereInput `json:"healthRecords,omitempty"`
+	// Filter of a INSPECTIONS export.
+	Inspections *ent.InspectionWhereInput `json:"inspections,omitempty"`
+	// Filter of a FINDINGS export.
+	Findings *ent.FindingWhereInput `json:"findings,omitempty"`
+	// Filter of a COMPLAINTS export.
+	Complaints *ent.ComplaintWhereInput `json:"complaints,omitempty"`
+	// Filter of a INCIDENTS export.
+	Incidents *ent.IncidentWhereInput `json:"incidents,omitempty"`
+	// Filter of a SURVEYS export.
+	Surveys *ent.SurveyWhereInput `json:"surveys,omitempty"`
+	// Filter of a TARGETS export.
+	Targets *ent.TargetWhereInput `json:"targets,omitempty"`
+}
+
+// A supporting document.
+type EvaluationEvidenceInput struct {
+	// Title, at most 500 bytes.
+	Title string `json:"title"`
+	// Issuing body, at most 200 bytes.
+	Issuer string `json:"issuer"`
+	// Issue date.
+	IssuedOn time.Time `json:"issuedOn"`
+	// http or https URL; url or fileSha256 is required.
+	URL *string `json:"url,omitempty"`
+	// Lowercase hex SHA-256 of the file.
+	FileSha256 *string `json:"fileSha256,omitempty"`
+}
+
+// An item to load.
+type EvaluationItemInput struct {
+	// 指标内容 as written.
+	Content string `json:"content"`
+	// 分值, positive.
+	Points float64 `json:"points"`
+	// Deduction or award rules as written.
+	DeductionRules *string `json:"deductionRules,omitempty"`
+	// Pre-fill rule, if the data can decide the item.
+	AutoRule *evaluationitem.AutoRule `json:"autoRule,omitempty"`
+}
+
+// The province's score of one row.
+type EvaluationReviewInput struct {
+	// Score from 0 to the item's points.
+	Score float64 `json:"score"`
+	// Comment.
+	Comment *string `json:"comment,omitempty"`
+	// Required when score differs from the row's autoScore.
+	OverrideReason *string `json:"overrideReason,omitempty"`
+}
+
+// A scheme to load.
+type EvaluationSchemeInput struct {
+	// Stable code, 1 to 40 characters; loading an existing code reloads that scheme.
+	Code string `json:"code"`
+	// Title as published.
+	Name string `json:"name"`
+	// Where the text comes from.
+	Source *string `json:"source,omitempty"`
+	// GB/T 2260 code of the province; must be the viewer's own.
+	ProvinceCode string `json:"provinceCode"`
+	// The sections in order.
+	Sections []EvaluationSectionInput `json:"sections"`
+}
+
+// A section to load.
+type EvaluationSectionInput struct {
+	// Number of the section, unique, from 1.
+	No int `json:"no"`
+	// Name of the section.
+	Name string `json:"name"`
+	// Points of the section: its items must add up to it.
+	Points int `json:"points"`
+	// Items in order; numbered 1, 2, … by position.
+	Items []EvaluationItemInput `json:"items"`
 }
 
 // One deadline of a filing still awaiting a decision (status SUBMITTED: neither a
@@ -237,6 +353,112 @@ func (e *DailyCheckOutcome) UnmarshalJSON(b []byte) error {
 }
 
 func (e DailyCheckOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The registry tables that can be imported and exported (the upper-case registry names).
+type DataEntity string
+
+const (
+	// Administrative regions (GB/T 2260).
+	DataEntityRegions DataEntity = "REGIONS"
+	// Resident population of under-threes per region and year.
+	DataEntityPopulationStats DataEntity = "POPULATION_STATS"
+	// Childcare institutions (托育机构).
+	DataEntityInstitutions DataEntity = "INSTITUTIONS"
+	// Filings (备案) of institutions.
+	DataEntityFilings DataEntity = "FILINGS"
+	// 普惠 (inclusive) designations of institutions.
+	DataEntityInclusiveDesignations DataEntity = "INCLUSIVE_DESIGNATIONS"
+	// Seats (托位) of institutions.
+	DataEntitySeats DataEntity = "SEATS"
+	// Institution staff.
+	DataEntityStaff DataEntity = "STAFF"
+	// Certificates of staff.
+	DataEntityCertifications DataEntity = "CERTIFICATIONS"
+	// The ban list of people barred from childcare work.
+	DataEntityBanList DataEntity = "BAN_LIST"
+	// Children (personal data).
+	DataEntityChildren DataEntity = "CHILDREN"
+	// Enrolments of children at institutions.
+	DataEntityEnrolments DataEntity = "ENROLMENTS"
+	// Health records of children (personal data).
+	DataEntityHealthRecords DataEntity = "HEALTH_RECORDS"
+	// Inspections of institutions.
+	DataEntityInspections DataEntity = "INSPECTIONS"
+	// Findings of inspections.
+	DataEntityFindings DataEntity = "FINDINGS"
+	// Complaints about institutions.
+	DataEntityComplaints DataEntity = "COMPLAINTS"
+	// Safety incidents at institutions.
+	DataEntityIncidents DataEntity = "INCIDENTS"
+	// Parent satisfaction surveys.
+	DataEntitySurveys DataEntity = "SURVEYS"
+	// Plan targets of regions.
+	DataEntityTargets DataEntity = "TARGETS"
+)
+
+var AllDataEntity = []DataEntity{
+	DataEntityRegions,
+	DataEntityPopulationStats,
+	DataEntityInstitutions,
+	DataEntityFilings,
+	DataEntityInclusiveDesignations,
+	DataEntitySeats,
+	DataEntityStaff,
+	DataEntityCertifications,
+	DataEntityBanList,
+	DataEntityChildren,
+	DataEntityEnrolments,
+	DataEntityHealthRecords,
+	DataEntityInspections,
+	DataEntityFindings,
+	DataEntityComplaints,
+	DataEntityIncidents,
+	DataEntitySurveys,
+	DataEntityTargets,
+}
+
+func (e DataEntity) IsValid() bool {
+	switch e {
+	case DataEntityRegions, DataEntityPopulationStats, DataEntityInstitutions, DataEntityFilings, DataEntityInclusiveDesignations, DataEntitySeats, DataEntityStaff, DataEntityCertifications, DataEntityBanList, DataEntityChildren, DataEntityEnrolments, DataEntityHealthRecords, DataEntityInspections, DataEntityFindings, DataEntityComplaints, DataEntityIncidents, DataEntitySurveys, DataEntityTargets:
+		return true
+	}
+	return false
+}
+
+func (e DataEntity) String() string {
+	return string(e)
+}
+
+func (e *DataEntity) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DataEntity(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DataEntity", str)
+	}
+	return nil
+}
+
+func (e DataEntity) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DataEntity) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DataEntity) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
