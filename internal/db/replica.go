@@ -312,6 +312,21 @@ func (r *Router) BeginTx(ctx context.Context, opts *sql.TxOptions) (dialect.Tx, 
 	return r.primary.BeginTx(ctx, opts)
 }
 
+// ExecContext runs a raw statement on the primary and marks the request as
+// having written.
+func (r *Router) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	MarkWrote(ctx)
+	r.observe(RouteWrite)
+	return ExecRaw(ctx, r.primary, query, args...)
+}
+
+// QueryContext runs a raw query on the primary: raw statements belong to
+// maintenance (rebuilds, backfills) that must see the latest writes.
+func (r *Router) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r.observe(RouteAfterWrite)
+	return QueryRaw(ctx, r.primary, query, args...)
+}
+
 // Dialect is PostgreSQL: replicas exist only there.
 func (r *Router) Dialect() string { return dialect.Postgres }
 

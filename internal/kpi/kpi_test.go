@@ -94,7 +94,7 @@ func expected(f *kpifixture.Fixture) map[schematype.IndicatorKey]map[int]nd {
 	}
 }
 
-// TestIndicatorsMatchHandComputedFixture evaluates all 14 indicators for
+// TestIndicatorsMatchHandComputedFixture evaluates every indicator for
 // several regions in one call and compares every numerator, denominator
 // and value with the hand-derived table. It runs on SQLite and PostgreSQL.
 func TestIndicatorsMatchHandComputedFixture(t *testing.T) {

@@ -179,7 +179,7 @@ func TestSeriesAndTargets(t *testing.T) {
 	})
 }
 
-// TestStatementsDoNotGrowWithRegions: all 14 indicators for one region and
+// TestStatementsDoNotGrowWithRegions: every indicator for one region and
 // for every region cost the same statements.
 func TestStatementsDoNotGrowWithRegions(t *testing.T) {
 	d, f, engine := setup(t)

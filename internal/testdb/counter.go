@@ -2,9 +2,12 @@ package testdb
 
 import (
 	"context"
+	"database/sql"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
+
+	"github.com/tuoyu/tuoyu/internal/db"
 )
 
 // Counter is an ent driver that counts the statements sent through it,
@@ -51,4 +54,26 @@ func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
 	t.n.Add(1)
 	return t.Tx.Query(ctx, query, args, v)
+}
+
+// ExecContext counts and forwards a raw statement (ent's Client.ExecContext).
+func (c *Counter) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	c.n.Add(1)
+	return db.ExecRaw(ctx, c.Driver, query, args...)
+}
+
+// QueryContext counts and forwards a raw query (ent's Client.QueryContext).
+func (c *Counter) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	c.n.Add(1)
+	return db.QueryRaw(ctx, c.Driver, query, args...)
+}
+
+func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	t.n.Add(1)
+	return db.ExecRaw(ctx, t.Tx, query, args...)
+}
+
+func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	t.n.Add(1)
+	return db.QueryRaw(ctx, t.Tx, query, args...)
 }

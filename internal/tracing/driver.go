@@ -2,12 +2,15 @@ package tracing
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"entgo.io/ent/dialect"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+
+	"github.com/tuoyu/tuoyu/internal/db"
 )
 
 // maxStatementText bounds the statement text kept on a span (KPI
@@ -135,4 +138,41 @@ func (t *tracedTx) Rollback() error {
 	_, span := t.d.start(t.ctx, "ROLLBACK")
 	defer span.End()
 	return record(span, t.Tx.Rollback())
+}
+
+// ExecContext traces and forwards a raw statement (ent's Client.ExecContext).
+func (d *Driver) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !d.traced(ctx) {
+		return db.ExecRaw(ctx, d.Driver, query, args...)
+	}
+	ctx, span := d.start(ctx, query)
+	defer span.End()
+	res, err := db.ExecRaw(ctx, d.Driver, query, args...)
+	return res, record(span, err)
+}
+
+// QueryContext traces and forwards a raw query (ent's Client.QueryContext).
+// The span ends when the query returns, before its rows are read.
+func (d *Driver) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !d.traced(ctx) {
+		return db.QueryRaw(ctx, d.Driver, query, args...)
+	}
+	ctx, span := d.start(ctx, query)
+	defer span.End()
+	rows, err := db.QueryRaw(ctx, d.Driver, query, args...)
+	return rows, record(span, err)
+}
+
+func (t *tracedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx, span := t.d.start(ctx, query)
+	defer span.End()
+	res, err := db.ExecRaw(ctx, t.Tx, query, args...)
+	return res, record(span, err)
+}
+
+func (t *tracedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, span := t.d.start(ctx, query)
+	defer span.End()
+	rows, err := db.QueryRaw(ctx, t.Tx, query, args...)
+	return rows, record(span, err)
 }
