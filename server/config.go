@@ -29,7 +29,7 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.IntVar(&c.DB.MaxOpenConns, "db-max-conns", envInt("TUOYU_DB_MAX_CONNS", c.DB.MaxOpenConns), "PostgreSQL connection pool size (env TUOYU_DB_MAX_CONNS)")
 	fs.DurationVar(&c.DB.StatementTimeout, "statement-timeout", envDuration("TUOYU_STATEMENT_TIMEOUT", c.DB.StatementTimeout), "PostgreSQL statement_timeout (env TUOYU_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Timezone, "timezone", env("TUOYU_TIMEZONE", "Asia/Shanghai"), "time zone of calendar dates such as today (env TUOYU_TIMEZONE)")
-	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "comma-separated PostgreSQL streaming replicas postgres://... that serve GraphQL reads (KPIs, lists, exports); empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL)")
+	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "a PostgreSQL streaming replica postgres://... that serves GraphQL reads (KPIs, lists, exports); repeat the flag or separate URLs by commas for several; empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL, comma-separated)")
 	fs.DurationVar(&c.DB.MaxReplicaLag, "max-replica-lag", envDuration("TUOYU_MAX_REPLICA_LAG", c.DB.MaxReplicaLag), "a replica whose replay lags more than this is skipped; reads fall back to the primary (env TUOYU_MAX_REPLICA_LAG)")
 	fs.StringVar(&c.DB.MigrateURL, "migrate-database-url", env("TUOYU_MIGRATE_DATABASE_URL", ""), "direct PostgreSQL URL for migrations when --database-url points at PgBouncer in transaction mode; empty = --database-url (env TUOYU_MIGRATE_DATABASE_URL)")
 	fs.BoolVar(&c.DB.PgBouncerTransactionMode, "pgbouncer-transaction-mode", envBool("TUOYU_PGBOUNCER_TRANSACTION_MODE", false), "--database-url (and replicas) lead through PgBouncer in transaction pooling mode: run each statement in its own transaction (env TUOYU_PGBOUNCER_TRANSACTION_MODE)")
@@ -271,23 +271,39 @@ var flagEnv = map[string]string{
 // they hold keys or, in a database URL, a password.
 var secretEnv = map[string]bool{"DATABASE_URL": true, "TUOYU_JWT_SECRET": true, "TUOYU_PII_KEY": true, "TUOYU_DATABASE_REPLICA_URL": true, "TUOYU_MIGRATE_DATABASE_URL": true}
 
-// urlList is a comma-separated list of URLs (--database-replica-url).
-// Setting it replaces the list: the flag table's rule that the command
-// line wins over the environment needs the last value to win, so several
-// replicas are given as one comma-separated value, not a repeated flag.
+// urlList is a list of URLs (--database-replica-url): the flag may be
+// repeated, and each value may hold several comma-separated URLs. Its
+// environment variable holds the whole list (comma-separated) and, like
+// every variable, gives way to the flag on the command line.
 type urlList []string
 
 func (l *urlList) String() string { return strings.Join(*l, ",") }
 func (l *urlList) Get() any       { return []string(*l) }
+
+// Set adds the URLs of one occurrence of the flag.
 func (l *urlList) Set(v string) error {
-	var out []string
 	for _, u := range strings.Split(v, ",") {
 		if u = strings.TrimSpace(u); u != "" {
-			out = append(out, u) // db.Open checks each is a postgres:// URL
+			*l = append(*l, u) // db.Open checks each is a postgres:// URL
 		}
 	}
-	*l = out
 	return nil
+}
+
+// Reset empties the list: each parse starts from no URLs.
+func (l *urlList) Reset() { *l = nil }
+
+// Replace sets the whole list (the environment variable's value).
+func (l *urlList) Replace(v string) error {
+	l.Reset()
+	return l.Set(v)
+}
+
+// listFlag is a flag that accumulates repeated values (urlList).
+type listFlag interface {
+	flag.Value
+	Reset()
+	Replace(string) error
 }
 
 // parsingFlags, when set (tests), is shown every command's flag set.
@@ -304,6 +320,12 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	if parsingFlags != nil {
 		parsingFlags(fs)
 	}
+	// Repeatable flags accumulate what one command line gives.
+	fs.VisitAll(func(f *flag.Flag) {
+		if l, ok := f.Value.(listFlag); ok {
+			l.Reset()
+		}
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -319,13 +341,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		if !ok || v == "" {
 			return
 		}
+		set := f.Value.Set
+		if l, ok := f.Value.(listFlag); ok {
+			set = l.Replace // the variable is the whole list
+		}
 		keep := f.Value.String()
-		if serr := f.Value.Set(v); serr != nil {
+		if serr := set(v); serr != nil {
 			err = envError(key, f, v)
 			return
 		}
 		if explicit[f.Name] {
-			_ = f.Value.Set(keep) // the command line wins
+			_ = set(keep) // the command line wins
 		}
 	})
 	return err

@@ -155,3 +155,25 @@ func TestBadEnvStopsCommands(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicaURLFlagRepeats: --database-replica-url may be repeated and
+// each value may list several URLs; the variable is the whole list and the
+// command line replaces it.
+func TestReplicaURLFlagRepeats(t *testing.T) {
+	fs := newFlagSet("serve", "", "")
+	c := bindCommon(fs)
+	t.Setenv("TUOYU_DATABASE_REPLICA_URL", "postgres://env1/db,postgres://env2/db")
+	if err := parseFlags(fs, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.DB.ReplicaURLs, " "); got != "postgres://env1/db postgres://env2/db" {
+		t.Fatalf("from the variable: %q", got)
+	}
+	args := []string{"--database-replica-url", "postgres://r1/db", "--database-replica-url=postgres://r2/db,postgres://r3/db"}
+	if err := parseFlags(fs, args); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.DB.ReplicaURLs, " "); got != "postgres://r1/db postgres://r2/db postgres://r3/db" {
+		t.Fatalf("repeated flags over the variable: %q", got)
+	}
+}

@@ -57,8 +57,12 @@ func errorReporter(a *app) jobs.ErrorReporter {
 }
 
 func exporter(a *app) jobs.Exporter {
-	return func(ctx context.Context, client *ent.Client, w io.Writer, o jobs.ExportOptions) (int, error) {
-		return export.Write(ctx, client, w, export.Options{
+	// Exports read from the replicas when some are configured
+	// (--database-replica-url); their audit rows are writes, which the
+	// router sends to the primary.
+	routed := a.db.RoutedClient()
+	return func(ctx context.Context, _ *ent.Client, w io.Writer, o jobs.ExportOptions) (int, error) {
+		return export.Write(ctx, routed, w, export.Options{
 			Entity:    o.Entity,
 			Format:    strings.ToLower(o.Format),
 			Where:     o.Where,
