@@ -165,15 +165,26 @@ func (DataJob) Policy() ent.Policy {
 	}
 }
 
-// requesterOnly restricts DataJob reads to the viewer's own jobs.
+// requesterOnly restricts DataJob reads to the viewer's own jobs. A job
+// belongs to the whole principal that submitted it — subject, role,
+// region, institution and API key — not to the subject alone: the same
+// subject with another role or scope (a staff member moved to another
+// institution, a regulator demoted, a second token of one account) must
+// not read an export made under a wider scope.
 func requesterOnly() privacy.QueryRule {
 	return privacy.DataJobQueryRuleFunc(func(ctx context.Context, q *gen.DataJobQuery) error {
 		v := auth.FromContext(ctx)
 		if v.Role == auth.Public || v.Subject == "" {
 			return privacy.Denyf("jobs belong to a signed-in principal")
 		}
-		// (a literal column: the schema cannot use code generated from itself)
-		q.Where(predicate.DataJob(sql.FieldEQ("requester_subject", v.Subject)))
+		// (literal columns: the schema cannot use code generated from itself)
+		q.Where(predicate.DataJob(sql.AndPredicates(
+			sql.FieldEQ("requester_subject", v.Subject),
+			sql.FieldEQ("requester_role", string(v.Role)),
+			sql.FieldEQ("requester_region", v.RegionCode),
+			sql.FieldEQ("requester_institution", v.InstitutionID),
+			sql.FieldEQ("requester_key_id", v.KeyID),
+		)))
 		return privacy.Allow
 	})
 }

@@ -121,6 +121,12 @@ func TestLargeImportIsQueuedAndPrivate(t *testing.T) {
 		"another regulator": as("bob"),
 		"PUBLIC":            context.Background(),
 		"staff":             auth.NewContext(context.Background(), &auth.Viewer{Subject: "carol", Role: auth.InstitutionStaff, InstitutionID: 1}),
+		// The same subject under another role or scope is another principal:
+		// a narrower token must not read what a wider one exported.
+		"alice as staff":          auth.NewContext(context.Background(), &auth.Viewer{Subject: "alice", Role: auth.InstitutionStaff, InstitutionID: 99}),
+		"alice in a district":     auth.NewContext(context.Background(), &auth.Viewer{Subject: "alice", Role: auth.DistrictRegulator, RegionCode: "210102"}),
+		"alice's API key":         auth.NewContext(context.Background(), &auth.Viewer{Subject: "alice", Role: auth.ProvinceRegulator, RegionCode: "210000", KeyID: "k1"}),
+		"alice in another region": auth.NewContext(context.Background(), &auth.Viewer{Subject: "alice", Role: auth.ProvinceRegulator, RegionCode: "220000"}),
 	} {
 		if _, err := q.Job(ctx, job.ID, schematype.DataJobKindImport); !errors.Is(err, apperr.ErrNotFound) {
 			t.Errorf("%s reads alice's job: err = %v, want not found", name, err)
