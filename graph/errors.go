@@ -22,6 +22,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/dberr"
+	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
@@ -199,6 +200,8 @@ func classify(err error) (code, field, msg string) {
 		constraintErr *ent.ConstraintError
 	)
 	switch {
+	case errors.Is(err, jobs.ErrTooManyJobs):
+		return CodeRateLimited, "", "too many unfinished imports and exports: wait for one to finish (importJob/exportJob) and submit again"
 	case errors.Is(err, workday.ErrUnknownYear):
 		return CodeCalendarUnknown, "", "a deadline falls beyond the working-day calendar's last known year; load the year with loadWorkCalendar"
 	case errors.As(err, &fieldErr):

@@ -259,6 +259,7 @@ var flagEnv = map[string]string{
 	"job-workers":                  "TUOYU_JOB_WORKERS",
 	"job-timeout":                  "TUOYU_JOB_TIMEOUT",
 	"job-rescue-after":             "TUOYU_JOB_RESCUE_AFTER",
+	"job-max-active":               "TUOYU_JOB_MAX_ACTIVE",
 	"entity":                       "TUOYU_IMPORT_ENTITY",
 	"file":                         "TUOYU_IMPORT_FILE",
 	"dry-run":                      "TUOYU_IMPORT_DRY_RUN",

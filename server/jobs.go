@@ -20,6 +20,7 @@ type jobFlags struct {
 	Workers        int
 	Timeout        time.Duration
 	RescueAfter    time.Duration
+	MaxActive      int
 }
 
 func bindJobFlags(fs *flag.FlagSet) *jobFlags {
@@ -27,6 +28,7 @@ func bindJobFlags(fs *flag.FlagSet) *jobFlags {
 	fs.Int64Var(&f.UploadMaxBytes, "upload-max-bytes", envInt64("TUOYU_UPLOAD_MAX_BYTES", upload.DefaultMaxBytes), "largest importData upload request in bytes; larger ones are refused with 413 UPLOAD_TOO_LARGE (env TUOYU_UPLOAD_MAX_BYTES)")
 	fs.IntVar(&f.Workers, "job-workers", envInt("TUOYU_JOB_WORKERS", jobs.DefaultWorkers), "background jobs (imports, exports) this server runs at once (env TUOYU_JOB_WORKERS)")
 	fs.DurationVar(&f.Timeout, "job-timeout", envDuration("TUOYU_JOB_TIMEOUT", jobs.DefaultJobTimeout), "longest run of one background job attempt (env TUOYU_JOB_TIMEOUT)")
+	fs.IntVar(&f.MaxActive, "job-max-active", envInt("TUOYU_JOB_MAX_ACTIVE", jobs.DefaultMaxActive), "unfinished imports and exports one principal may have; one more is refused with RATE_LIMITED (env TUOYU_JOB_MAX_ACTIVE)")
 	fs.DurationVar(&f.RescueAfter, "job-rescue-after", envDuration("TUOYU_JOB_RESCUE_AFTER", 0), "a job running this long lost its server (crash) and is run again; 0 = --job-timeout + 5m (env TUOYU_JOB_RESCUE_AFTER)")
 	return f
 }
@@ -37,6 +39,8 @@ func (f *jobFlags) check() error {
 		return errors.New("--upload-max-bytes must be positive (TUOYU_UPLOAD_MAX_BYTES)")
 	case f.Workers <= 0:
 		return errors.New("--job-workers must be positive (TUOYU_JOB_WORKERS)")
+	case f.MaxActive <= 0:
+		return errors.New("--job-max-active must be positive (TUOYU_JOB_MAX_ACTIVE)")
 	case f.Timeout <= 0:
 		return errors.New("--job-timeout must be positive (TUOYU_JOB_TIMEOUT)")
 	case f.RescueAfter != 0 && f.RescueAfter <= f.Timeout:
@@ -63,6 +67,7 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 		Workers:       f.Workers,
 		JobTimeout:    f.Timeout,
 		RescueAfter:   f.RescueAfter,
+		MaxActive:     f.MaxActive,
 	})
 	if err != nil {
 		return nil, err

@@ -131,6 +131,10 @@ type Config struct {
 	// SyncMaxBytes: uploads up to this size are imported within the
 	// request (default 1 MiB).
 	SyncMaxBytes int64
+	// MaxActive is how many unfinished (QUEUED or RUNNING) jobs one
+	// principal may have (default DefaultMaxActive): one signed-in user
+	// cannot fill the database with uploads or starve the shared workers.
+	MaxActive int
 	// ExpiryEvery is how often expired jobs are deleted (default 1 h).
 	ExpiryEvery time.Duration
 	// ProgressEvery bounds how often a running job's rowsDone is written
@@ -222,6 +226,9 @@ func New(cfg Config) (*Queue, error) {
 	}
 	if cfg.RescueAfter <= cfg.JobTimeout {
 		cfg.RescueAfter = cfg.JobTimeout + 5*time.Minute
+	}
+	if cfg.MaxActive <= 0 {
+		cfg.MaxActive = DefaultMaxActive
 	}
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultTTL

@@ -325,3 +325,24 @@ func TestAbandonedJobEnds(t *testing.T) {
 		t.Fatalf("after 2 h 11 min: %s, want ERROR with a message", got.State)
 	}
 }
+
+// A principal may have at most MaxActive unfinished jobs: one more is
+// refused (and stores nothing) until one ends; another principal is not
+// held up by it.
+func TestUnfinishedJobsPerPrincipalAreCapped(t *testing.T) {
+	d := openDB(t)
+	ri := &regionImporter{}
+	// Insert-only: no worker takes the jobs, so they stay QUEUED.
+	q := newQueue(t, d, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, InsertOnly: true, MaxActive: 2})
+	submit(t, q, as("alice"), "a.csv", codes(0, 3), false)
+	submit(t, q, as("alice"), "b.csv", codes(3, 3), false)
+	file := codes(6, 3)
+	_, err := q.SubmitImport(as("alice"), jobs.ImportRequest{Entity: "regions", FileName: "c.csv", File: bytes.NewReader(file), Size: int64(len(file))})
+	if !errors.Is(err, jobs.ErrTooManyJobs) {
+		t.Fatalf("third unfinished job: err = %v, want ErrTooManyJobs", err)
+	}
+	if n, err := d.client.DataJob.Query().Count(testdb.Ctx()); err != nil || n != 2 {
+		t.Fatalf("jobs stored = %d (%v), want 2: a refused submission stores nothing", n, err)
+	}
+	submit(t, q, as("bob"), "d.csv", codes(9, 3), false)
+}

@@ -87,6 +87,29 @@ type inTxDriver struct{ *entsql.Driver }
 // Tx implements dialect.Driver.
 func (d inTxDriver) Tx(context.Context) (dialect.Tx, error) { return dialect.NopTx(d.Driver), nil }
 
+// DefaultMaxActive is Config.MaxActive's default.
+const DefaultMaxActive = 3
+
+// ErrTooManyJobs: the principal already has Config.MaxActive unfinished
+// jobs; it should wait for one to end (poll importJob/exportJob).
+var ErrTooManyJobs = errors.New("jobs: too many unfinished jobs: wait for one to finish")
+
+// checkQuota refuses a new job when v already has MaxActive unfinished
+// ones. It reads through the viewer's own policy, so it counts exactly the
+// jobs the principal owns.
+func (q *Queue) checkQuota(ctx context.Context, client *ent.Client) error {
+	n, err := client.DataJob.Query().
+		Where(datajob.StateIn(schematype.DataJobStateQueued, schematype.DataJobStateRunning)).
+		Count(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: count unfinished jobs: %w", err)
+	}
+	if n >= q.cfg.MaxActive {
+		return ErrTooManyJobs
+	}
+	return nil
+}
+
 // newJob is the create builder of a job submitted by v.
 func (q *Queue) newJob(client *ent.Client, v *auth.Viewer, kind schematype.DataJobKind, entity string, format schematype.DataFormat) *ent.DataJobCreate {
 	now := q.cfg.Now()
@@ -123,6 +146,9 @@ func (q *Queue) SubmitImport(ctx context.Context, req ImportRequest) (*ent.DataJ
 	sync := req.Size <= q.cfg.SyncMaxBytes
 	var id int
 	err = q.inTx(ctx, func(client *ent.Client, tx *sql.Tx) error {
+		if err := q.checkQuota(ctx, client); err != nil {
+			return err
+		}
 		sys := privacy.DecisionContext(ctx, privacy.Allow)
 		name := req.FileName
 		if len(name) > 255 {
@@ -183,6 +209,9 @@ func (q *Queue) SubmitExport(ctx context.Context, req ExportRequest) (*ent.DataJ
 	}
 	var id int
 	err = q.inTx(ctx, func(client *ent.Client, tx *sql.Tx) error {
+		if err := q.checkQuota(ctx, client); err != nil {
+			return err
+		}
 		c := q.newJob(client, v, schematype.DataJobKindExport, req.Entity, req.Format)
 		if len(req.Where) > 0 {
 			c.SetWhereJSON(req.Where)
