@@ -114,6 +114,10 @@ func TestLargeImportIsQueuedAndPrivate(t *testing.T) {
 	if n := regionCount(t, d.client); n != 20 {
 		t.Fatalf("regions = %d, want 20", n)
 	}
+	// A succeeded import's upload (clear ID numbers in real files) is gone.
+	if n, err := d.client.DataChunk.Query().Where(datachunk.DataJobID(job.ID)).Count(testdb.Ctx()); err != nil || n != 0 {
+		t.Fatalf("upload chunks left after success = %d (%v), want 0", n, err)
+	}
 	if got, err := q.Job(as("alice"), job.ID, schematype.DataJobKindImport); err != nil || got.ID != job.ID {
 		t.Fatalf("submitter reads its job: %v", err)
 	}
@@ -146,8 +150,8 @@ func TestTwoQueuesRunEachJobOnce(t *testing.T) {
 	d := openDB(t)
 	ri := &regionImporter{}
 	other := reopen(t, d.cfg)
-	a := newQueue(t, d, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3})
-	newQueue(t, other, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3})
+	a := newQueue(t, d, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3, MaxActive: 12})
+	newQueue(t, other, jobs.Config{Importer: ri.Import, SyncMaxBytes: -1, Workers: 3, MaxActive: 12})
 	const n = 12
 	ids := make([]int, n)
 	for i := range n {

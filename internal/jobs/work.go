@@ -275,6 +275,12 @@ func (q *Queue) runImport(ctx context.Context, id int) error {
 	if err != nil {
 		return fmt.Errorf("jobs: record import job %d: %w", id, err)
 	}
+	if state == schematype.DataJobStateSucceeded {
+		// The upload holds clear ID numbers and guardians' phones; once the
+		// rows are in, nothing needs it (only a FAILED import's error report
+		// does, until the job expires).
+		return deleteChunks(context.WithoutCancel(ctx), q.cfg.Client, id, datachunk.PartUPLOAD)
+	}
 	return nil
 }
 
