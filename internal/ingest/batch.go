@@ -435,9 +435,14 @@ func (b *batch) write() (err error) {
 // not foresee (recorded in the result: the caller rolls back).
 func (b *batch) writeRows(tx *ent.Tx, rows []*row, done *int, total int) (failed bool, err error) {
 	c := tx.Client()
-	ctx := bulkloadCtx(b.ctx)
+	// Only the multi-row inserts of new children, enrolments and health
+	// records skip the hooks' per-row cross-row lookups (overlap, ban list),
+	// which the import checked set-wise for the whole file. Every other
+	// write runs every hook as the API does: a filing's status change
+	// writes its history, a complaint gets its handling deadline.
+	ctx := b.ctx
 	if b.h.bulk != nil {
-		if rows, err = b.bulkCreate(ctx, c, rows, done, total); err != nil {
+		if rows, err = b.bulkCreate(bulkloadCtx(b.ctx), c, rows, done, total); err != nil {
 			return false, err
 		}
 		if b.res.ErrorCount > 0 {

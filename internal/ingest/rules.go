@@ -61,10 +61,14 @@ func (b *batch) readable(ids []int) (map[int]bool, error) {
 
 // checkChildOwner: a stored child's record is corrected by the institution
 // that registered it (or, when none is recorded, by one that can read it).
+// A row that matches the stored record exactly is held to the same rule:
+// answering "unchanged" to anyone else would let them confirm guesses of
+// another institution's child's name, guardian or phone, one row at a time.
 func checkChildOwner(b *batch) error {
+	touches := func(r *row) bool { return !r.bad && (r.op == opUpdate || r.op == opSame) }
 	var unowned []int
 	for _, r := range b.rows {
-		if !r.bad && r.op == opUpdate && r.existing.(*ent.Child).RegisteredByInstitutionID == nil {
+		if touches(r) && r.existing.(*ent.Child).RegisteredByInstitutionID == nil {
 			unowned = append(unowned, r.id)
 		}
 	}
@@ -73,7 +77,7 @@ func checkChildOwner(b *batch) error {
 		return fmt.Errorf("children: %w", err)
 	}
 	for _, r := range b.rows {
-		if r.bad || r.op != opUpdate {
+		if !touches(r) {
 			continue
 		}
 		by := r.existing.(*ent.Child).RegisteredByInstitutionID
