@@ -240,3 +240,19 @@ func TestExportDataJob(t *testing.T) {
 		}
 	}
 }
+
+// importData and exportData run outside the mutation transaction, so their
+// answer cannot be recorded for replay: an Idempotency-Key is refused,
+// never silently ignored (a retry would submit a second job).
+func TestDataJobsRefuseIdempotencyKey(t *testing.T) {
+	srv := dataServer(t, 1<<20, 1<<20)
+	body, _ := json.Marshal(map[string]any{"query": `mutation { exportData(entity: INSTITUTIONS, format: CSV) { id } }`})
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer alice")
+	req.Header.Set("Idempotency-Key", "k-1")
+	_, out := send(t, req)
+	if out.code() != graph.CodeBadUserInput || len(out.Data["exportData"]) > 0 && string(out.Data["exportData"]) != "null" {
+		t.Fatalf("exportData with Idempotency-Key: %+v %s, want BAD_USER_INPUT and no job", out.Errors, out.Data["exportData"])
+	}
+}

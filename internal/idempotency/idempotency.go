@@ -228,8 +228,17 @@ func (e *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	principal := scope(auth.FromContext(ctx))
 	tx := ent.FromContext(ctx)
-	if principal == "" || tx == nil { // PUBLIC, or no transaction to record in
+	if principal == "" { // PUBLIC: no write to protect
 		return next(ctx)
+	}
+	if tx == nil {
+		// The mutation runs outside a transaction (importData, exportData
+		// run their own): its answer cannot be recorded with its writes,
+		// so a retry would run it again. Say so rather than ignore the key.
+		return &graphql.Response{Errors: gqlerror.List{{
+			Message:    Header + " is not supported for importData and exportData: a retry submits another job; poll importJob/exportJob instead",
+			Extensions: map[string]any{"code": "BAD_USER_INPUT", "field": Header},
+		}}}
 	}
 	sys := privacy.DecisionContext(ctx, privacy.Allow)
 	now := e.Now()
