@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -213,7 +216,16 @@ func (b *batch) document(r *row, typeField, numberField string) (docType, hash, 
 	ck := docType + "\x00" + number
 	if d, ok := b.docs[ck]; ok {
 		if d.hash == "" {
-			b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
+			b.fail(r, numberField, CodeInvalid, b.documentRule(docType, number))
+			return "", "", "", false
+		}
+		return docType, d.hash, d.masked, true
+	}
+	if strings.HasPrefix(number, hashPrefix) {
+		d, ok := b.trustedHash(number)
+		b.docs[ck] = d
+		if !ok {
+			b.fail(r, numberField, CodeInvalid, b.documentRule(docType, number))
 			return "", "", "", false
 		}
 		return docType, d.hash, d.masked, true
@@ -227,6 +239,37 @@ func (b *batch) document(r *row, typeField, numberField string) (docType, hash, 
 	d := docInfo{hash: b.opts.Hasher.Hash(ident.DocumentKey(docType, n)), masked: pii.MaskIDNumber(n)}
 	b.docs[ck] = d
 	return docType, d.hash, d.masked, true
+}
+
+// hashPrefix starts an identity cell of an export with identity hashes
+// (internal/export IdentityHashPrefix): "HASH:<64 hex>:<masked>".
+const hashPrefix = "HASH:"
+
+// trustedHash reads a "HASH:<64 hex>:<masked>" cell, accepted only with
+// Options.TrustedHashes (operator CLI): the hash is taken as stored.
+func (b *batch) trustedHash(cell string) (docInfo, bool) {
+	if !b.opts.TrustedHashes {
+		return docInfo{}, false
+	}
+	hash, masked, ok := strings.Cut(strings.TrimPrefix(cell, hashPrefix), ":")
+	if !ok || len(hash) != 64 || masked == "" || utf8.RuneCountInString(masked) > 40 {
+		return docInfo{}, false
+	}
+	if _, err := hex.DecodeString(hash); err != nil || strings.ToLower(hash) != hash {
+		return docInfo{}, false
+	}
+	return docInfo{hash: hash, masked: masked}, true
+}
+
+// documentRule is the message for an invalid identity cell.
+func (b *batch) documentRule(docType, cell string) string {
+	if !strings.HasPrefix(cell, hashPrefix) {
+		return ident.DocumentRule(docType)
+	}
+	if !b.opts.TrustedHashes {
+		return "is a keyed hash (HASH:…) from an export with identity hashes; such files are imported only by the operator (tuoyu import --identity-hashes), here give the number itself"
+	}
+	return "must be HASH:<64 lowercase hex digits>:<masked number> as written by tuoyu export --identity-hashes"
 }
 
 // docInfo is a validated document's hash and mask; zero when invalid.
@@ -309,11 +352,21 @@ func (b *batch) resolveStaff() error {
 		if n == "" || r.inst == 0 {
 			continue
 		}
-		if ident.ValidateIDNumber(n) != nil {
-			b.fail(r, "staffIdNumber", CodeInvalid, ident.DocumentRule(ident.DocResidentID))
-			continue
+		var h string
+		if strings.HasPrefix(n, hashPrefix) {
+			d, ok := b.trustedHash(n)
+			if !ok {
+				b.fail(r, "staffIdNumber", CodeInvalid, b.documentRule(ident.DocResidentID, n))
+				continue
+			}
+			h = d.hash
+		} else {
+			if ident.ValidateIDNumber(n) != nil {
+				b.fail(r, "staffIdNumber", CodeInvalid, ident.DocumentRule(ident.DocResidentID))
+				continue
+			}
+			h = b.opts.Hasher.Hash(n)
 		}
-		h := b.opts.Hasher.Hash(n)
 		want[r] = key{r.inst, h}
 		hashes = append(hashes, h)
 	}
