@@ -216,13 +216,13 @@ var entities = []Entity{
 	},
 	{
 		Name: "seats", Type: "Seat", Title: "托位",
-		Key: "institutionCreditCode + ageBand + inclusive + openedAt (one row is a group of identical seats; count says how many)",
+		Key: "institutionCreditCode + ageBand + inclusive + openedAt + closedAt (one row is a group of identical seats; count says how many; the rows sharing all but closedAt together describe every seat opened that day, so re-importing them moves seats between their closing days)",
 		Columns: []Column{
 			institutionRef(true),
 			{Field: "ageBand", Header: "班型", Kind: Enum, Enum: []string{"INFANT", "TODDLER", "PRESCHOOL", "MIXED"}, Required: true, Key: true, Example: "TODDLER", Doc: "INFANT 乳儿班, TODDLER 托小班, PRESCHOOL 托大班, MIXED 混合班."},
 			{Field: "inclusive", Header: "普惠托位", Kind: Bool, Key: true, Example: "是", Doc: "是 if offered at the inclusive (普惠) price; empty = 否."},
 			{Field: "openedAt", Header: "开设日期", Kind: Date, Required: true, Key: true, Example: "2022-09-01", Doc: "First day the seats are offered."},
-			{Field: "closedAt", Header: "撤销日期", Kind: Date, Example: "", Doc: "Day the seats are withdrawn; empty while open."},
+			{Field: "closedAt", Header: "撤销日期", Kind: Date, Key: true, Example: "", Doc: "Day the seats are withdrawn; empty while open. Part of the key: give one row per closing day."},
 			{Field: "count", Header: "托位数", Kind: Int, Example: "10", Doc: "Number of such seats (default 1). Re-importing with a smaller number removes unoccupied seats of the group; seats that children occupied are kept (CONFLICT)."},
 		},
 	},
