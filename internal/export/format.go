@@ -38,7 +38,7 @@ var special = map[string]bool{
 	"regionCode": true, "parentCode": true, "residenceRegionCode": true,
 	"institutionCreditCode": true, "childIdDocumentType": true, "childIdNumber": true,
 	"staffIdNumber": true, "idNumber": true, "inspectedOn": true, "inspectionKind": true,
-	"count": true,
+	"count": true, "childName": true, "childBirthDate": true,
 }
 
 // check fails when a registry column has no value source, so a column added
@@ -135,6 +135,28 @@ func (f *formatter) value(x any, c registry.Column) (any, error) {
 			return deref(reflect.ValueOf(ch.IDDocumentType)), nil
 		}
 		return f.identity(ch.IDNumberHash, ch.IDNumberMasked), nil
+	case "childName", "childBirthDate":
+		// Only a child without an identity document is named by name and
+		// birth date (README "Import"); the others' names stay out of files
+		// that do not need them. Masked as the child's own fields.
+		ch := f.refs.childOf(x)
+		if ch == nil || ch.IDNumberHash != "" || ch.IDNumberMasked != "" {
+			return nil, nil
+		}
+		field, v := "name", any(ch.Name)
+		if c.Field == "childBirthDate" {
+			field, v = "birth_date", ch.BirthDate
+		}
+		if f.masked {
+			if m := masking.Field("Child", field); m != nil {
+				mv, err := m(v)
+				if err != nil {
+					return nil, fmt.Errorf("export: mask Child.%s: %w", field, err)
+				}
+				v = mv
+			}
+		}
+		return v, nil
 	case "staffIdNumber":
 		if r, ok := x.(*ent.Certification); ok {
 			if s := f.refs.staff[r.StaffID]; s != nil {

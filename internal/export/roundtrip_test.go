@@ -125,11 +125,7 @@ var staffWrites = map[string]bool{"staff": true, "certifications": true, "childr
 // knownGaps are the entities that cannot round-trip yet, with the reason;
 // each lies outside the export (which writes them completely): the test
 // fails when one starts to round-trip, so the list only shrinks.
-var knownGaps = map[string]string{
-	"children":       "ingest: keyed hashes not accepted; registry: 8% of the demo's children have no identity document, the only natural key",
-	"enrolments":     "the child is named by its identity document (see children)",
-	"health_records": "the child is named by its identity document (see children)",
-}
+var knownGaps = map[string]string{}
 
 // knownKPIGaps: while entities above do not round-trip, every indicator
 // built on them differs.

@@ -75,7 +75,10 @@ type batch struct {
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
 	cells     map[cellKey]any
 	docs      map[string]docInfo // identity documents seen, by type and number
-	seen      map[keyHash]int    // keys of earlier chunks (chunked import), by row
+	// doclessReadable: children without a document the viewer can read
+	// (set by doclessChildren).
+	doclessReadable map[int]bool
+	seen            map[keyHash]int // keys of earlier chunks (chunked import), by row
 }
 
 // val is the parsed value of field in r (nil when empty or absent).

@@ -290,7 +290,14 @@ func (b *batch) resolveChildren() error {
 	hashes := make([]string, len(b.rows))
 	var list []string
 	seen := map[string]bool{}
+	var nodoc []*row
 	for i, r := range b.rows {
+		if b.str(r, "childIdNumber") == "" {
+			if !r.bad {
+				nodoc = append(nodoc, r)
+			}
+			continue
+		}
 		if _, h, _, ok := b.document(r, "childIdDocumentType", "childIdNumber"); ok {
 			hashes[i] = h
 			if !seen[h] {
@@ -316,7 +323,122 @@ func (b *batch) resolveChildren() error {
 		r.child = c.id
 		r.childRegisteredBy = c.registeredBy
 	}
+	return b.resolveDocless(nodoc)
+}
+
+// resolveDocless finds the children without an identity document that rows
+// name by childName and childBirthDate, at the row's institution.
+func (b *batch) resolveDocless(rows []*row) error {
+	var keys []doclessKey
+	for _, r := range rows {
+		name, nameOK := b.val(r, "childName").(string)
+		birth, birthOK := b.date(r, "childBirthDate")
+		switch {
+		case b.str(r, "childIdDocumentType") != "" || !nameOK || !birthOK:
+			b.fail(r, "childIdNumber", CodeInvalid, "is required; only for a child registered without an identity document give childName and childBirthDate instead")
+		default:
+			keys = append(keys, doclessKey{strings.TrimSpace(name), birth.Format(time.DateOnly)})
+		}
+	}
+	found, err := b.doclessChildren(keys)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.bad || r.inst == 0 {
+			continue
+		}
+		birth, _ := b.date(r, "childBirthDate")
+		c, ambiguous := b.pickDocless(found[doclessKey{strings.TrimSpace(b.str(r, "childName")), birth.Format(time.DateOnly)}], r.inst)
+		switch {
+		case ambiguous:
+			b.fail(r, "childName", CodeConflict, "several children without an identity document have this name and birth date; give the child's identity document")
+		case c == nil:
+			b.fail(r, "childName", CodeNotFound, "matches no child registered without an identity document; import the child first")
+		default:
+			r.child = c.ID
+			r.childRegisteredBy = c.RegisteredByInstitutionID
+		}
+	}
 	return nil
+}
+
+// doclessKey names a child without an identity document: name and birth
+// date (YYYY-MM-DD).
+type doclessKey struct{ name, birth string }
+
+// doclessChildren loads the stored children without an identity document
+// of the given names and birth dates, as the system; candidates are picked
+// by pickDocless.
+func (b *batch) doclessChildren(keys []doclessKey) (map[doclessKey][]*ent.Child, error) {
+	out := map[doclessKey][]*ent.Child{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	want := map[doclessKey]bool{}
+	var names []string
+	for _, k := range keys {
+		if !want[k] {
+			want[k] = true
+			names = append(names, k.name)
+		}
+	}
+	var ids []int
+	err := inChunks(names, func(c []string) error {
+		xs, err := b.client.Child.Query().
+			Where(child.NameIn(c...), child.Or(child.IDNumberHashIsNil(), child.IDNumberHash(""))).
+			Order(ent.Asc(child.FieldID)).All(b.sys)
+		for _, x := range xs {
+			k := doclessKey{x.Name, x.BirthDate.Format(time.DateOnly)}
+			if want[k] {
+				out[k] = append(out[k], x)
+				ids = append(ids, x.ID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("children without a document: %w", err)
+	}
+	if b.doclessReadable, err = b.readable(ids); err != nil {
+		return nil, fmt.Errorf("children without a document: %w", err)
+	}
+	return out, nil
+}
+
+// pickDocless chooses among the children without a document sharing a
+// name and birth date: the one registered by institution inst; else the
+// one the viewer can read (in care at the viewer's institution, in a
+// regulator's region); else, for the operator's trusted import
+// (Options.TrustedHashes, moving a whole registry) the only one in the
+// database. Two candidates at the same step are ambiguous: the child must
+// then be named by a document. Name and birth date are weaker than a
+// document, so an ordinary import never reaches children it cannot see.
+func (b *batch) pickDocless(cands []*ent.Child, inst int) (c *ent.Child, ambiguous bool) {
+	steps := []func(*ent.Child) bool{
+		func(x *ent.Child) bool {
+			return x.RegisteredByInstitutionID != nil && *x.RegisteredByInstitutionID == inst
+		},
+		func(x *ent.Child) bool { return b.doclessReadable[x.ID] },
+	}
+	if b.opts.TrustedHashes {
+		steps = append(steps, func(*ent.Child) bool { return true })
+	}
+	for _, ok := range steps {
+		var hit []*ent.Child
+		for _, x := range cands {
+			if ok(x) {
+				hit = append(hit, x)
+			}
+		}
+		if len(hit) == 1 {
+			return hit[0], false
+		}
+		if len(hit) > 1 {
+			return nil, true
+		}
+	}
+	return nil, false
 }
 
 func (b *batch) childrenByHash(hashes []string) (map[string]childRef, error) {
@@ -459,4 +581,41 @@ func (b *batch) audit(ctx context.Context, c *ent.Client) error {
 		SetEntityIds([]int{}).
 		SetFields(fields).
 		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+}
+
+// matchDocless finds the stored children that rows of a children file
+// without a document name by name and birth date (pickDocless, at the
+// viewer's institution): r.child is set and the children are returned,
+// to be matched by storedKey. Rows naming no stored child create one.
+func (b *batch) matchDocless(rows []*row) ([]any, error) {
+	var nodoc []*row
+	var keys []doclessKey
+	for _, r := range rows {
+		if r.hash != "" {
+			continue
+		}
+		birth, ok := b.date(r, "birthDate")
+		if !ok {
+			continue
+		}
+		r.child = 0
+		nodoc = append(nodoc, r)
+		keys = append(keys, doclessKey{b.str(r, "name"), birth.Format(time.DateOnly)})
+	}
+	found, err := b.doclessChildren(keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	for i, r := range nodoc {
+		c, ambiguous := b.pickDocless(found[keys[i]], b.v.InstitutionID)
+		switch {
+		case ambiguous:
+			b.fail(r, "name", CodeConflict, "several children without an identity document have this name and birth date; give the child's identity document")
+		case c != nil:
+			r.child = c.ID
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

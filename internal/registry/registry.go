@@ -145,8 +145,12 @@ func childRefs() []Column {
 	return []Column{
 		{Field: "childIdDocumentType", Header: "儿童证件类型", Kind: Enum, Enum: idDocTypes, Key: true, Example: "RESIDENT_ID",
 			Doc: "Type of the child's identity document; empty = RESIDENT_ID 居民身份证."},
-		{Field: "childIdNumber", Header: "儿童证件号码", Kind: Text, Required: true, Key: true, Personal: true, Example: "210102202305200023",
-			Doc: "The child's identity-document number; the child must be registered (import children first). Never stored in clear."},
+		{Field: "childIdNumber", Header: "儿童证件号码", Kind: Text, Key: true, Personal: true, Example: "210102202305200023",
+			Doc: "The child's identity-document number; the child must be registered (import children first). Never stored in clear. Empty only for a child without a document: then give childName and childBirthDate."},
+		{Field: "childName", Header: "儿童姓名", Kind: Text, Personal: true, Example: "",
+			Doc: "Only for a child registered without an identity document (childIdNumber empty): the child's name, with childBirthDate."},
+		{Field: "childBirthDate", Header: "儿童出生日期", Kind: Date, Personal: true, Example: "",
+			Doc: "Only for a child registered without an identity document: the child's date of birth, with childName."},
 	}
 }
 
@@ -264,10 +268,10 @@ var entities = []Entity{
 	},
 	{
 		Name: "children", Type: "Child", Title: "儿童", Personal: true,
-		Key: "idDocumentType + idNumber (证件类型 + 证件号码)",
+		Key: "idDocumentType + idNumber (证件类型 + 证件号码); a child without a document: name + birthDate, among the children without a document registered by the importing institution or in care there",
 		Columns: []Column{
 			{Field: "idDocumentType", Header: "证件类型", Kind: Enum, Enum: idDocTypes, Key: true, Example: "RESIDENT_ID", Doc: "RESIDENT_ID 居民身份证 (default when empty), HK_MACAO_PERMIT 港澳通行证, TAIWAN_PERMIT 台胞证, PASSPORT 护照, OTHER 其他."},
-			{Field: "idNumber", Header: "证件号码", Kind: Text, Required: true, Key: true, Personal: true, Example: "210102202305200023", Doc: "Number of the identity document. Never stored in clear."},
+			{Field: "idNumber", Header: "证件号码", Kind: Text, Key: true, Personal: true, Example: "210102202305200023", Doc: "Number of the identity document. Never stored in clear. Leave empty (with idDocumentType) only for a child who has no document yet: the child is then named by name and birth date, which must be unique among such children of the institution."},
 			{Field: "name", Header: "姓名", Kind: Text, Required: true, Personal: true, Example: "李小明", Doc: "Full name."},
 			{Field: "sex", Header: "性别", Kind: Enum, Enum: []string{"FEMALE", "MALE"}, Required: true, Example: "MALE", Doc: "FEMALE 女 or MALE 男."},
 			{Field: "birthDate", Header: "出生日期", Kind: Date, Required: true, Personal: true, Example: "2023-05-20", Doc: "Date of birth."},
@@ -278,7 +282,7 @@ var entities = []Entity{
 	},
 	{
 		Name: "enrolments", Type: "Enrolment", Title: "入托记录", Personal: true,
-		Key: "institutionCreditCode + childIdDocumentType + childIdNumber + startDate",
+		Key: "institutionCreditCode + childIdDocumentType + childIdNumber (or childName + childBirthDate for a child without a document) + startDate",
 		Columns: append(append([]Column{institutionRef(true)}, childRefs()...),
 			Column{Field: "startDate", Header: "入托日期", Kind: Date, Required: true, Key: true, Example: "2024-09-01", Doc: "First day in care."},
 			Column{Field: "serviceMode", Header: "托育形式", Kind: Enum, Enum: serviceModes, Required: true, Example: "FULL_DAY", Doc: "FULL_DAY 全日托, HALF_DAY 半日托, HOURLY 计时托, TEMPORARY 临时托; full- and half-day care of one child may not overlap."},
@@ -288,7 +292,7 @@ var entities = []Entity{
 	},
 	{
 		Name: "health_records", Type: "HealthRecord", Title: "健康记录", Personal: true,
-		Key: "institutionCreditCode + childIdDocumentType + childIdNumber + kind + date + session",
+		Key: "institutionCreditCode + childIdDocumentType + childIdNumber (or childName + childBirthDate for a child without a document) + kind + date + session",
 		Columns: append(append([]Column{institutionRef(true)}, childRefs()...),
 			Column{Field: "kind", Header: "记录类型", Kind: Enum, Enum: []string{"ENTRY_EXAM", "CHECKUP", "GROWTH", "DEV_SCREENING", "VACCINATION_CHECK", "DAILY_CHECK"}, Required: true, Key: true, Example: "DAILY_CHECK", Doc: "ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检."},
 			Column{Field: "date", Header: "日期", Kind: Date, Required: true, Key: true, Example: "2025-03-03", Doc: "Day of the observation."},
