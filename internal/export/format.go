@@ -132,7 +132,7 @@ func (f *formatter) value(x any, c registry.Column) (any, error) {
 			return nil, nil
 		}
 		if c.Field == "childIdDocumentType" {
-			return deref(reflect.ValueOf(ch.IDDocumentType)), nil
+			return docType(ch), nil
 		}
 		return f.identity(ch.IDNumberHash, ch.IDNumberMasked), nil
 	case "childName", "childBirthDate":
@@ -157,6 +157,10 @@ func (f *formatter) value(x any, c registry.Column) (any, error) {
 			}
 		}
 		return v, nil
+	case "idDocumentType":
+		if ch, ok := x.(*ent.Child); ok {
+			return docType(ch), nil
+		}
 	case "staffIdNumber":
 		if r, ok := x.(*ent.Certification); ok {
 			if s := f.refs.staff[r.StaffID]; s != nil {
@@ -367,3 +371,16 @@ func goToSnake(s string) string {
 }
 
 func reflectValue(v any) reflect.Value { return reflect.ValueOf(v) }
+
+// docType is the type of a child's identity document: a number stored
+// without a type (written before types existed) is a RESIDENT_ID, the
+// type an import assumes for an empty cell; none without a number.
+func docType(ch *ent.Child) any {
+	if ch.IDDocumentType != nil {
+		return string(*ch.IDDocumentType)
+	}
+	if ch.IDNumberHash != "" || ch.IDNumberMasked != "" {
+		return "RESIDENT_ID"
+	}
+	return nil
+}

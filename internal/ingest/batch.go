@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/registry"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // row is one record of the file: its parsed cells and, after validation,
@@ -78,6 +79,8 @@ type batch struct {
 	// doclessReadable: children without a document the viewer can read
 	// (set by doclessChildren).
 	doclessReadable map[int]bool
+	cal             *workday.Calendar // complaints: the official calendar, loaded once
+	calErr          error
 	seen            map[keyHash]int // keys of earlier chunks (chunked import), by row
 }
 
@@ -439,6 +442,9 @@ func (b *batch) write() (err error) {
 func (b *batch) writeRows(tx *ent.Tx, rows []*row, done *int, total int) (failed bool, err error) {
 	c := tx.Client()
 	ctx := bulkloadCtx(b.ctx)
+	if b.h.hooks {
+		ctx = b.ctx
+	}
 	if b.h.bulk != nil {
 		if rows, err = b.bulkCreate(ctx, c, rows, done, total); err != nil {
 			return false, err

@@ -58,7 +58,10 @@ type handler struct {
 	plan       func(b *batch, rows []*row) error
 	sort       func(b *batch, rows []*row)
 	writeRow   func(b *batch, ctx context.Context, c *ent.Client, r *row) error
-	created    func(b *batch, r *row, v ent.Value)
+	// hooks: written without bulkload, so that the entity's ent hooks run
+	// for each row (filings: the status history FILING_RATE reads).
+	hooks   bool
+	created func(b *batch, r *row, v ent.Value)
 	// bulk inserts n new rows in one statement (ent MapCreateBulk), fill
 	// setting the mutation of the i-th; nil = row by row.
 	bulk func(ctx context.Context, c *ent.Client, n int, fill func(i int, m ent.Mutation)) error
@@ -358,6 +361,7 @@ func institutionsHandler() *handler {
 
 func filingsHandler() *handler {
 	return &handler{
+		hooks: true,
 		order: []datePair{{from: "submittedAt", to: "receiptAt", sameDay: true}, {from: "submittedAt", to: "noncomplianceNotifiedAt", sameDay: true}},
 		key:   func(b *batch, r *row) []any { return []any{r.inst, mustDate(b, r, "submittedAt")} },
 		load: func(b *batch, rows []*row) ([]any, error) {
@@ -783,6 +787,16 @@ func findingsHandler() *handler {
 			optStr(b, r, "description", update, m.SetDescription, m.ClearDescription)
 			optDate(b, r, "deadline", update, m.SetDeadline, m.ClearDeadline)
 			optDate(b, r, "correctedAt", update, m.SetCorrectedAt, m.ClearCorrectedAt)
+			optDate(b, r, "rectifiedAt", update, m.SetRectifiedAt, m.ClearRectifiedAt)
+			// The workflow status follows the days given (README "Import").
+			switch _, corrected := b.date(r, "correctedAt"); {
+			case corrected:
+				m.SetStatus(finding.StatusVERIFIED)
+			case b.val(r, "rectifiedAt") != nil:
+				m.SetStatus(finding.StatusRECTIFIED)
+			default:
+				m.SetStatus(finding.StatusOPEN)
+			}
 		},
 	}
 }
@@ -851,6 +865,15 @@ func complaintsHandler() *handler {
 			m.SetCategory(b.str(r, "category"))
 			optDate(b, r, "closedAt", update, m.SetClosedAt, m.ClearClosedAt)
 			optStr(b, r, "resolution", update, m.SetResolution, m.ClearResolution)
+			if d, ok := b.date(r, "dueOn"); ok {
+				m.SetDueOn(d)
+			} else if !update {
+				// The default of the ent hook (skipped by the bulk write):
+				// ComplaintHandlingDays working days after receipt.
+				if d, ok := b.complaintDue(r); ok {
+					m.SetDueOn(d)
+				}
+			}
 		},
 	}
 }

@@ -10,9 +10,11 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/schema"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // The rules across rows that the ent hooks check one row at a time
@@ -448,4 +450,23 @@ func writeSeats(b *batch, ctx context.Context, c *ent.Client, r *row) error {
 		}
 	}
 	return nil
+}
+
+// complaintDue is the default handling deadline of a complaint row:
+// schema.ComplaintHandlingDays working days after receipt on the official
+// calendar; false when the calendar does not cover the day: the deadline
+// is then left empty rather than guessed.
+func (b *batch) complaintDue(r *row) (time.Time, bool) {
+	received, ok := b.date(r, "receivedAt")
+	if !ok {
+		return time.Time{}, false
+	}
+	if b.cal == nil && b.calErr == nil {
+		b.cal, b.calErr = workday.Load(b.sys, b.client)
+	}
+	if b.calErr != nil {
+		return time.Time{}, false
+	}
+	d, err := b.cal.Add(received, schema.ComplaintHandlingDays)
+	return d, err == nil
 }
