@@ -12,7 +12,6 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/institution"
-	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/ingest"
@@ -77,15 +76,7 @@ func TestRoundTrip(t *testing.T) {
 		got := canonicalFile(t, exportFile(t, b.Client, districtRegulator, e.Name, "csv"))
 		want := exported[e.Name]
 		same := slices.Equal(joined(want), joined(got))
-		gap, known := knownGaps[e.Name]
-		switch {
-		case same && len(importErrors[e.Name]) == 0 && known:
-			t.Errorf("%s round-trips now: remove it from knownGaps (%s)", e.Name, gap)
-		case same && len(importErrors[e.Name]) == 0:
-		case known:
-			t.Logf("%s: known gap (%s): %d import errors (first %+v), %d rows exported, %d after the round trip", e.Name, gap, len(importErrors[e.Name]), importErrors[e.Name][:min(2, len(importErrors[e.Name]))], len(want), len(got))
-		default:
-			errs := importErrors[e.Name]
+		if errs := importErrors[e.Name]; !same || len(errs) > 0 {
 			t.Errorf("%s: %d import errors (first %+v); %d rows exported, %d after the round trip; first difference:\n%s",
 				e.Name, len(errs), errs[:min(3, len(errs))], len(want), len(got), firstDiff(joined(want), joined(got)))
 		}
@@ -103,15 +94,8 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	for _, ind := range kpi.Catalogue {
-		d, differs := differ[ind.Key]
-		gap, known := knownKPIGaps(ind.Key)
-		switch {
-		case differs && !known:
+		if d, differs := differ[ind.Key]; differs {
 			t.Errorf("KPI %s differs after the round trip:\n%s", ind.Key, d)
-		case differs:
-			t.Logf("KPI %s differs (known gap: %s)", ind.Key, gap)
-		case known && len(knownGaps) == 0:
-			t.Errorf("KPI %s is listed as a known gap but round-trips", ind.Key)
 		}
 	}
 }
@@ -121,29 +105,6 @@ func TestRoundTrip(t *testing.T) {
 // staff (whose row policy scopes the rows) and imported as the staff of
 // the same institution in the new database.
 var staffWrites = map[string]bool{"staff": true, "certifications": true, "children": true, "enrolments": true, "health_records": true}
-
-// knownGaps are the entities that cannot round-trip yet, with the reason;
-// each lies outside the export (which writes them completely): the test
-// fails when one starts to round-trip, so the list only shrinks.
-var knownGaps = map[string]string{}
-
-// knownKPIGaps: while entities above do not round-trip, every indicator
-// built on them differs.
-func knownKPIGaps(key kpi.Key) (string, bool) {
-	if len(knownGaps) == 0 {
-		return "", false
-	}
-	return "built on entities in knownGaps", !independentKPIs[key]
-}
-
-// independentKPIs are the indicators computed from entities that
-// round-trip whatever knownGaps holds: they must always match.
-var independentKPIs = map[kpi.Key]bool{
-	schematype.SubdistrictInclusiveCoverage: true, // institutions, designations, regions
-	schematype.SatisfactionRate:             true, // surveys
-	schematype.ParentingKnowledgeRate:       true, // surveys
-	schematype.GuidanceCenters:              true, // institutions
-}
 
 func exportFile(t *testing.T, client *ent.Client, v *auth.Viewer, entity, format string) []byte {
 	t.Helper()

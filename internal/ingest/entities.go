@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
@@ -544,6 +545,9 @@ func childrenHandler() *handler {
 			"name": vStr(child.NameValidator), "guardianName": vStr(child.GuardianNameValidator), "guardianPhone": vStr(child.GuardianPhoneValidator),
 		},
 		row: func(b *batch, r *row) {
+			if strings.Contains(b.str(r, "name"), "*") {
+				b.fail(r, "name", CodeInvalid, maskedName)
+			}
 			if b.str(r, "idNumber") == "" {
 				// A child without a document (README "Import"): named by
 				// name and birth date, matched in load.

@@ -334,6 +334,8 @@ func (b *batch) resolveDocless(rows []*row) error {
 		name, nameOK := b.val(r, "childName").(string)
 		birth, birthOK := b.date(r, "childBirthDate")
 		switch {
+		case strings.Contains(name, "*"):
+			b.fail(r, "childName", CodeInvalid, maskedName)
 		case b.str(r, "childIdDocumentType") != "" || !nameOK || !birthOK:
 			b.fail(r, "childIdNumber", CodeInvalid, "is required; only for a child registered without an identity document give childName and childBirthDate instead")
 		default:
@@ -362,6 +364,11 @@ func (b *batch) resolveDocless(rows []*row) error {
 	}
 	return nil
 }
+
+// maskedName refuses a name with '*': the masked form an ordinary export
+// writes ("李**"), which must not pass for a child's name (and, without a
+// document, for the child's key).
+const maskedName = "contains '*', as the masked names of an export do; give the full name"
 
 // doclessKey names a child without an identity document: name and birth
 // date (YYYY-MM-DD).
