@@ -37,8 +37,11 @@ import (
 // district regulator (a city's rows are masked for its city regulator), and
 // it keeps the test to a minute on both dialects.
 //
-// Identity documents travel as keyed hashes (Options.IdentityHashes), and
-// both databases share the PII key, as two deployments moving data would.
+// Identity documents travel as keyed hashes (Options.IdentityHashes on
+// export, ingest.Options.TrustedHashes on import: the operator's
+// --identity-hashes), and both databases share the PII key, as two
+// deployments moving data would. Every entity must come back with the same
+// rows and every KPI with the same values.
 func TestRoundTrip(t *testing.T) {
 	a := seeded(t)
 	b := testdb.Open(t)
