@@ -35,7 +35,7 @@ func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
 
 // cliOnly are the flags that have no environment variable: the arguments of
 // one-off commands.
-var cliOnly = []string{"role", "region", "institution", "subject", "ttl", "scale", "seed", "as-of", "name", "id", "json", "months"}
+var cliOnly = []string{"role", "region", "institution", "subject", "ttl", "scale", "seed", "as-of", "name", "id", "json", "months", "identity-hashes"}
 
 // TestEveryFlagEnvIsStrict goes over every flag of every command: each has an
 // environment variable (or is a one-off command argument); a valid value of

@@ -40,6 +40,9 @@ func importCmd(ctx context.Context, args []string) error {
 	roleName := fs.String("role", "", "the importer's role; default PROVINCE_REGULATOR, or INSTITUTION_STAFF with --institution")
 	regionCode := fs.String("region", "", "GB/T 2260 code of a regulator's region, of the role's level; default the database's province")
 	inst := fs.String("institution", "", "credit code (统一社会信用代码) or ID of the institution whose staff imports")
+	// No environment variable on purpose: trusting keyed hashes is an
+	// operator's decision per command, never a deployment default.
+	hashes := fs.Bool("identity-hashes", false, "accept identity cells HASH:<keyed hash>:<masked> written by tuoyu export --identity-hashes; both databases must share --pii-key (moving data between databases; operator only, not available to importData)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -73,7 +76,7 @@ func importCmd(ctx context.Context, args []string) error {
 	bar := newProgress(stderr)
 	opts := ingest.Options{
 		Entity: *entity, FileName: *file, Format: *format, Encoding: *encoding, DryRun: *dryRun,
-		Hasher: a.hasher, Location: a.loc, Progress: bar.update,
+		Hasher: a.hasher, Location: a.loc, Progress: bar.update, TrustedHashes: *hashes,
 	}
 	res, err := ingest.Import(auth.NewContext(ctx, v), a.client, f, st.Size(), opts)
 	bar.done()

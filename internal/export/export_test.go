@@ -185,7 +185,7 @@ func TestFilterAuditAndForbidden(t *testing.T) {
 		t.Fatalf("filter on kind: %d rows of %d", len(screenings)-1, len(all)-1)
 	}
 	for _, r := range screenings[1:] {
-		if r[3] != "DEV_SCREENING" {
+		if r[5] != "DEV_SCREENING" { // after institution, child document type and number, childName, childBirthDate
 			t.Fatalf("filtered row %q", r)
 		}
 	}

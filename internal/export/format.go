@@ -38,7 +38,7 @@ var special = map[string]bool{
 	"regionCode": true, "parentCode": true, "residenceRegionCode": true,
 	"institutionCreditCode": true, "childIdDocumentType": true, "childIdNumber": true,
 	"staffIdNumber": true, "idNumber": true, "inspectedOn": true, "inspectionKind": true,
-	"count": true,
+	"count": true, "childName": true, "childBirthDate": true,
 }
 
 // check fails when a registry column has no value source, so a column added
@@ -132,9 +132,35 @@ func (f *formatter) value(x any, c registry.Column) (any, error) {
 			return nil, nil
 		}
 		if c.Field == "childIdDocumentType" {
-			return deref(reflect.ValueOf(ch.IDDocumentType)), nil
+			return docType(ch), nil
 		}
 		return f.identity(ch.IDNumberHash, ch.IDNumberMasked), nil
+	case "childName", "childBirthDate":
+		// Only a child without an identity document is named by name and
+		// birth date (README "Import"); the others' names stay out of files
+		// that do not need them. Masked as the child's own fields.
+		ch := f.refs.childOf(x)
+		if ch == nil || ch.IDNumberHash != "" || ch.IDNumberMasked != "" {
+			return nil, nil
+		}
+		field, v := "name", any(ch.Name)
+		if c.Field == "childBirthDate" {
+			field, v = "birth_date", ch.BirthDate
+		}
+		if f.masked {
+			if m := masking.Field("Child", field); m != nil {
+				mv, err := m(v)
+				if err != nil {
+					return nil, fmt.Errorf("export: mask Child.%s: %w", field, err)
+				}
+				v = mv
+			}
+		}
+		return v, nil
+	case "idDocumentType":
+		if ch, ok := x.(*ent.Child); ok {
+			return docType(ch), nil
+		}
 	case "staffIdNumber":
 		if r, ok := x.(*ent.Certification); ok {
 			if s := f.refs.staff[r.StaffID]; s != nil {
@@ -345,3 +371,16 @@ func goToSnake(s string) string {
 }
 
 func reflectValue(v any) reflect.Value { return reflect.ValueOf(v) }
+
+// docType is the type of a child's identity document: a number stored
+// without a type (written before types existed) is a RESIDENT_ID, the
+// type an import assumes for an empty cell; none without a number.
+func docType(ch *ent.Child) any {
+	if ch.IDDocumentType != nil {
+		return string(*ch.IDDocumentType)
+	}
+	if ch.IDNumberHash != "" || ch.IDNumberMasked != "" {
+		return "RESIDENT_ID"
+	}
+	return nil
+}

@@ -89,7 +89,7 @@ func (r *refs) load(typ string, rows []any) error {
 	}
 	if len(childIDs) > 0 {
 		xs, err := r.client.Child.Query().Where(child.IDIn(uniq(childIDs)...)).
-			Select(child.FieldID, child.FieldIDNumberHash, child.FieldIDNumberMasked, child.FieldIDDocumentType).All(r.viewer)
+			Select(child.FieldID, child.FieldIDNumberHash, child.FieldIDNumberMasked, child.FieldIDDocumentType, child.FieldName, child.FieldBirthDate).All(r.viewer)
 		if err != nil {
 			return fmt.Errorf("export: children of %s: %w", typ, err)
 		}

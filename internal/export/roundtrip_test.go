@@ -12,7 +12,6 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/institution"
-	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/ingest"
@@ -38,8 +37,11 @@ import (
 // district regulator (a city's rows are masked for its city regulator), and
 // it keeps the test to a minute on both dialects.
 //
-// Identity documents travel as keyed hashes (Options.IdentityHashes), and
-// both databases share the PII key, as two deployments moving data would.
+// Identity documents travel as keyed hashes (Options.IdentityHashes on
+// export, ingest.Options.TrustedHashes on import: the operator's
+// --identity-hashes), and both databases share the PII key, as two
+// deployments moving data would. Every entity must come back with the same
+// rows and every KPI with the same values.
 func TestRoundTrip(t *testing.T) {
 	a := seeded(t)
 	b := testdb.Open(t)
@@ -77,15 +79,7 @@ func TestRoundTrip(t *testing.T) {
 		got := canonicalFile(t, exportFile(t, b.Client, districtRegulator, e.Name, "csv"))
 		want := exported[e.Name]
 		same := slices.Equal(joined(want), joined(got))
-		gap, known := knownGaps[e.Name]
-		switch {
-		case same && len(importErrors[e.Name]) == 0 && known:
-			t.Errorf("%s round-trips now: remove it from knownGaps (%s)", e.Name, gap)
-		case same && len(importErrors[e.Name]) == 0:
-		case known:
-			t.Logf("%s: known gap (%s): %d import errors (first %+v), %d rows exported, %d after the round trip", e.Name, gap, len(importErrors[e.Name]), importErrors[e.Name][:min(2, len(importErrors[e.Name]))], len(want), len(got))
-		default:
-			errs := importErrors[e.Name]
+		if errs := importErrors[e.Name]; !same || len(errs) > 0 {
 			t.Errorf("%s: %d import errors (first %+v); %d rows exported, %d after the round trip; first difference:\n%s",
 				e.Name, len(errs), errs[:min(3, len(errs))], len(want), len(got), firstDiff(joined(want), joined(got)))
 		}
@@ -103,15 +97,8 @@ func TestRoundTrip(t *testing.T) {
 		}
 	}
 	for _, ind := range kpi.Catalogue {
-		d, differs := differ[ind.Key]
-		gap, known := knownKPIGaps(ind.Key)
-		switch {
-		case differs && !known:
+		if d, differs := differ[ind.Key]; differs {
 			t.Errorf("KPI %s differs after the round trip:\n%s", ind.Key, d)
-		case differs:
-			t.Logf("KPI %s differs (known gap: %s)", ind.Key, gap)
-		case known && len(knownGaps) == 0:
-			t.Errorf("KPI %s is listed as a known gap but round-trips", ind.Key)
 		}
 	}
 }
@@ -121,40 +108,6 @@ func TestRoundTrip(t *testing.T) {
 // staff (whose row policy scopes the rows) and imported as the staff of
 // the same institution in the new database.
 var staffWrites = map[string]bool{"staff": true, "certifications": true, "children": true, "enrolments": true, "health_records": true}
-
-// knownGaps are the entities that cannot round-trip yet, with the reason;
-// each lies outside the export (which writes them completely): the test
-// fails when one starts to round-trip, so the list only shrinks.
-var knownGaps = map[string]string{
-	"seats": "registry: the seat group key (institution, age band, inclusive, opened) ignores closedAt, and the demo closes part of a group",
-	// With HASH: cells accepted in ingest's document() (five lines, tried
-	// locally), staff and ban_list round-trip; certifications also need
-	// resolveStaff to accept them.
-	"staff":          "ingest: identity documents as keyed hashes (HASH:…) not accepted",
-	"certifications": "ingest: the holder is named by staffIdNumber, a keyed hash here",
-	"ban_list":       "ingest: identity documents as keyed hashes (HASH:…) not accepted",
-	"children":       "ingest: keyed hashes not accepted; registry: 8% of the demo's children have no identity document, the only natural key",
-	"enrolments":     "the child is named by its identity document (see children)",
-	"health_records": "the child is named by its identity document (see children)",
-}
-
-// knownKPIGaps: while entities above do not round-trip, every indicator
-// built on them differs.
-func knownKPIGaps(key kpi.Key) (string, bool) {
-	if len(knownGaps) == 0 {
-		return "", false
-	}
-	return "built on entities in knownGaps", !independentKPIs[key]
-}
-
-// independentKPIs are the indicators computed from entities that
-// round-trip whatever knownGaps holds: they must always match.
-var independentKPIs = map[kpi.Key]bool{
-	schematype.SubdistrictInclusiveCoverage: true, // institutions, designations, regions
-	schematype.SatisfactionRate:             true, // surveys
-	schematype.ParentingKnowledgeRate:       true, // surveys
-	schematype.GuidanceCenters:              true, // institutions
-}
 
 func exportFile(t *testing.T, client *ent.Client, v *auth.Viewer, entity, format string) []byte {
 	t.Helper()
@@ -168,7 +121,7 @@ func exportFile(t *testing.T, client *ent.Client, v *auth.Viewer, entity, format
 func importFile(t *testing.T, client *ent.Client, v *auth.Viewer, entity, format string, data []byte, h *pii.Hasher) []ingest.RowError {
 	t.Helper()
 	res, err := ingest.Import(as(v), client, bytes.NewReader(data), int64(len(data)),
-		ingest.Options{Entity: entity, FileName: entity + "." + format, Hasher: h})
+		ingest.Options{Entity: entity, FileName: entity + "." + format, Hasher: h, TrustedHashes: true})
 	if err != nil {
 		t.Fatalf("import %s.%s as %s: %v", entity, format, v.Role, err)
 	}

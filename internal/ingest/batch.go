@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/registry"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // row is one record of the file: its parsed cells and, after validation,
@@ -75,7 +76,12 @@ type batch struct {
 	regionIDs map[string]int // code → id (regions entity: grows while writing)
 	cells     map[cellKey]any
 	docs      map[string]docInfo // identity documents seen, by type and number
-	seen      map[keyHash]int    // keys of earlier chunks (chunked import), by row
+	// doclessReadable: children without a document the viewer can read
+	// (set by doclessChildren).
+	doclessReadable map[int]bool
+	cal             *workday.Calendar // complaints: the official calendar, loaded once
+	calErr          error
+	seen            map[keyHash]int // keys of earlier chunks (chunked import), by row
 }
 
 // val is the parsed value of field in r (nil when empty or absent).

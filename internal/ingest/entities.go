@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
@@ -540,11 +541,31 @@ func childrenHandler() *handler {
 			"name": vStr(child.NameValidator), "guardianName": vStr(child.GuardianNameValidator), "guardianPhone": vStr(child.GuardianPhoneValidator),
 		},
 		row: func(b *batch, r *row) {
+			if strings.Contains(b.str(r, "name"), "*") {
+				b.fail(r, "name", CodeInvalid, maskedName)
+			}
+			if b.str(r, "idNumber") == "" {
+				// A child without a document (README "Import"): named by
+				// name and birth date, matched in load.
+				if b.str(r, "idDocumentType") != "" {
+					b.fail(r, "idNumber", CodeInvalid, "is required with idDocumentType")
+				}
+				return
+			}
 			if t, h, masked, ok := b.document(r, "idDocumentType", "idNumber"); ok {
 				r.docType, r.hash, r.masked = t, h, masked
 			}
 		},
-		key: func(b *batch, r *row) []any { return []any{r.hash} },
+		key: func(b *batch, r *row) []any {
+			switch {
+			case r.hash != "":
+				return []any{r.hash}
+			case r.child != 0:
+				return []any{"child", r.child}
+			}
+			birth, _ := b.date(r, "birthDate")
+			return []any{"new", b.str(r, "name"), birth}
+		},
 		load: func(b *batch, rows []*row) ([]any, error) {
 			hs := distinct(rows, func(r *row) (string, bool) { return r.hash, r.hash != "" })
 			var out []any
@@ -553,17 +574,28 @@ func childrenHandler() *handler {
 				out = append(out, anys(xs)...)
 				return err
 			})
-			return out, err
+			if err != nil {
+				return nil, err
+			}
+			more, err := b.matchDocless(rows)
+			return append(out, more...), err
 		},
-		storedKey: func(x any) []any { return []any{x.(*ent.Child).IDNumberHash} },
-		create:    func(c *ent.Client) ent.Mutation { return c.Child.Create().Mutation() },
-		update:    func(c *ent.Client, id int) ent.Mutation { return c.Child.UpdateOneID(id).Mutation() },
+		storedKey: func(x any) []any {
+			if c := x.(*ent.Child); c.IDNumberHash == "" {
+				return []any{"child", c.ID}
+			}
+			return []any{x.(*ent.Child).IDNumberHash}
+		},
+		create: func(c *ent.Client) ent.Mutation { return c.Child.Create().Mutation() },
+		update: func(c *ent.Client, id int) ent.Mutation { return c.Child.UpdateOneID(id).Mutation() },
 		set: func(b *batch, r *row, mm ent.Mutation, update bool) {
 			m := mm.(*ent.ChildMutation)
-			if !update {
+			if !update && r.hash != "" {
 				m.SetIDDocumentType(child.IDDocumentType(r.docType))
 				m.SetIDNumberHash(r.hash)
 				m.SetIDNumberMasked(r.masked)
+			}
+			if !update {
 				if b.v.Role == "INSTITUTION_STAFF" {
 					m.SetRegisteredByInstitutionID(b.v.InstitutionID)
 				}
@@ -755,6 +787,16 @@ func findingsHandler() *handler {
 			optStr(b, r, "description", update, m.SetDescription, m.ClearDescription)
 			optDate(b, r, "deadline", update, m.SetDeadline, m.ClearDeadline)
 			optDate(b, r, "correctedAt", update, m.SetCorrectedAt, m.ClearCorrectedAt)
+			optDate(b, r, "rectifiedAt", update, m.SetRectifiedAt, m.ClearRectifiedAt)
+			// The workflow status follows the days given (README "Import").
+			switch _, corrected := b.date(r, "correctedAt"); {
+			case corrected:
+				m.SetStatus(finding.StatusVERIFIED)
+			case b.val(r, "rectifiedAt") != nil:
+				m.SetStatus(finding.StatusRECTIFIED)
+			default:
+				m.SetStatus(finding.StatusOPEN)
+			}
 		},
 	}
 }
@@ -823,6 +865,15 @@ func complaintsHandler() *handler {
 			m.SetCategory(b.str(r, "category"))
 			optDate(b, r, "closedAt", update, m.SetClosedAt, m.ClearClosedAt)
 			optStr(b, r, "resolution", update, m.SetResolution, m.ClearResolution)
+			if d, ok := b.date(r, "dueOn"); ok {
+				m.SetDueOn(d)
+			} else if !update {
+				// The default of the ent hook (skipped by the bulk write):
+				// ComplaintHandlingDays working days after receipt.
+				if d, ok := b.complaintDue(r); ok {
+					m.SetDueOn(d)
+				}
+			}
 		},
 	}
 }

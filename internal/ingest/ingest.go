@@ -39,6 +39,15 @@ type Options struct {
 	Hasher *pii.Hasher
 	// Location reads date-times without an offset (incidents); default Asia/Shanghai.
 	Location *time.Location
+	// TrustedHashes accepts identity cells written by an export with
+	// identity hashes ("HASH:<64 hex>:<masked>", tuoyu export
+	// --identity-hashes) as the stored keyed hash and mask, for moving data
+	// between two databases that share the PII key (--pii-key). Operator
+	// only: set by the CLI flag tuoyu import --identity-hashes, never by
+	// GraphQL importData, since whoever may submit a hash could register a
+	// person under a number nobody checked. Without it such cells are
+	// refused like any other invalid number.
+	TrustedHashes bool
 }
 
 // RowError is one problem of a file. Row is the 1-based line (CSV) or row
@@ -274,6 +283,9 @@ func (b *batch) readChunk(t *table, limit int) (more bool, err error) {
 				continue
 			}
 			s := strings.TrimSpace(rec[p])
+			if t.format == "csv" {
+				s = unguard(s)
+			}
 			if s == "" {
 				if c.Required {
 					b.fail(r, c.Field, CodeInvalid, "is required")
@@ -380,4 +392,19 @@ func resOrNil(res *Result, err error) *Result {
 		return nil
 	}
 	return res
+}
+
+// unguard removes the apostrophe a CSV export puts before a cell starting
+// with = + - @ (tab, CR) so that Excel reads it as text (CSV injection):
+// exported CSV cells then read back exactly. Only one apostrophe, and only
+// before such a character: "'abc" stays as written.
+func unguard(s string) string {
+	if len(s) < 2 || s[0] != '\'' {
+		return s
+	}
+	switch s[1] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return strings.TrimSpace(s[1:])
+	}
+	return s
 }

@@ -2,9 +2,12 @@ package ingest
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/child"
@@ -213,7 +216,16 @@ func (b *batch) document(r *row, typeField, numberField string) (docType, hash, 
 	ck := docType + "\x00" + number
 	if d, ok := b.docs[ck]; ok {
 		if d.hash == "" {
-			b.fail(r, numberField, CodeInvalid, ident.DocumentRule(docType))
+			b.fail(r, numberField, CodeInvalid, b.documentRule(docType, number))
+			return "", "", "", false
+		}
+		return docType, d.hash, d.masked, true
+	}
+	if strings.HasPrefix(number, hashPrefix) {
+		d, ok := b.trustedHash(number)
+		b.docs[ck] = d
+		if !ok {
+			b.fail(r, numberField, CodeInvalid, b.documentRule(docType, number))
 			return "", "", "", false
 		}
 		return docType, d.hash, d.masked, true
@@ -227,6 +239,37 @@ func (b *batch) document(r *row, typeField, numberField string) (docType, hash, 
 	d := docInfo{hash: b.opts.Hasher.Hash(ident.DocumentKey(docType, n)), masked: pii.MaskIDNumber(n)}
 	b.docs[ck] = d
 	return docType, d.hash, d.masked, true
+}
+
+// hashPrefix starts an identity cell of an export with identity hashes
+// (internal/export IdentityHashPrefix): "HASH:<64 hex>:<masked>".
+const hashPrefix = "HASH:"
+
+// trustedHash reads a "HASH:<64 hex>:<masked>" cell, accepted only with
+// Options.TrustedHashes (operator CLI): the hash is taken as stored.
+func (b *batch) trustedHash(cell string) (docInfo, bool) {
+	if !b.opts.TrustedHashes {
+		return docInfo{}, false
+	}
+	hash, masked, ok := strings.Cut(strings.TrimPrefix(cell, hashPrefix), ":")
+	if !ok || len(hash) != 64 || masked == "" || utf8.RuneCountInString(masked) > 40 {
+		return docInfo{}, false
+	}
+	if _, err := hex.DecodeString(hash); err != nil || strings.ToLower(hash) != hash {
+		return docInfo{}, false
+	}
+	return docInfo{hash: hash, masked: masked}, true
+}
+
+// documentRule is the message for an invalid identity cell.
+func (b *batch) documentRule(docType, cell string) string {
+	if !strings.HasPrefix(cell, hashPrefix) {
+		return ident.DocumentRule(docType)
+	}
+	if !b.opts.TrustedHashes {
+		return "is a keyed hash (HASH:…) from an export with identity hashes; such files are imported only by the operator (tuoyu import --identity-hashes), here give the number itself"
+	}
+	return "must be HASH:<64 lowercase hex digits>:<masked number> as written by tuoyu export --identity-hashes"
 }
 
 // docInfo is a validated document's hash and mask; zero when invalid.
@@ -247,7 +290,14 @@ func (b *batch) resolveChildren() error {
 	hashes := make([]string, len(b.rows))
 	var list []string
 	seen := map[string]bool{}
+	var nodoc []*row
 	for i, r := range b.rows {
+		if b.str(r, "childIdNumber") == "" {
+			if !r.bad {
+				nodoc = append(nodoc, r)
+			}
+			continue
+		}
 		if _, h, _, ok := b.document(r, "childIdDocumentType", "childIdNumber"); ok {
 			hashes[i] = h
 			if !seen[h] {
@@ -273,7 +323,129 @@ func (b *batch) resolveChildren() error {
 		r.child = c.id
 		r.childRegisteredBy = c.registeredBy
 	}
+	return b.resolveDocless(nodoc)
+}
+
+// resolveDocless finds the children without an identity document that rows
+// name by childName and childBirthDate, at the row's institution.
+func (b *batch) resolveDocless(rows []*row) error {
+	var keys []doclessKey
+	for _, r := range rows {
+		name, nameOK := b.val(r, "childName").(string)
+		birth, birthOK := b.date(r, "childBirthDate")
+		switch {
+		case strings.Contains(name, "*"):
+			b.fail(r, "childName", CodeInvalid, maskedName)
+		case b.str(r, "childIdDocumentType") != "" || !nameOK || !birthOK:
+			b.fail(r, "childIdNumber", CodeInvalid, "is required; only for a child registered without an identity document give childName and childBirthDate instead")
+		default:
+			keys = append(keys, doclessKey{strings.TrimSpace(name), birth.Format(time.DateOnly)})
+		}
+	}
+	found, err := b.doclessChildren(keys)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.bad || r.inst == 0 {
+			continue
+		}
+		birth, _ := b.date(r, "childBirthDate")
+		c, ambiguous := b.pickDocless(found[doclessKey{strings.TrimSpace(b.str(r, "childName")), birth.Format(time.DateOnly)}], r.inst)
+		switch {
+		case ambiguous:
+			b.fail(r, "childName", CodeConflict, "several children without an identity document have this name and birth date; give the child's identity document")
+		case c == nil:
+			b.fail(r, "childName", CodeNotFound, "matches no child registered without an identity document; import the child first")
+		default:
+			r.child = c.ID
+			r.childRegisteredBy = c.RegisteredByInstitutionID
+		}
+	}
 	return nil
+}
+
+// maskedName refuses a name with '*': the masked form an ordinary export
+// writes ("李**"), which must not pass for a child's name (and, without a
+// document, for the child's key).
+const maskedName = "contains '*', as the masked names of an export do; give the full name"
+
+// doclessKey names a child without an identity document: name and birth
+// date (YYYY-MM-DD).
+type doclessKey struct{ name, birth string }
+
+// doclessChildren loads the stored children without an identity document
+// of the given names and birth dates, as the system; candidates are picked
+// by pickDocless.
+func (b *batch) doclessChildren(keys []doclessKey) (map[doclessKey][]*ent.Child, error) {
+	out := map[doclessKey][]*ent.Child{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	want := map[doclessKey]bool{}
+	var names []string
+	for _, k := range keys {
+		if !want[k] {
+			want[k] = true
+			names = append(names, k.name)
+		}
+	}
+	var ids []int
+	err := inChunks(names, func(c []string) error {
+		xs, err := b.client.Child.Query().
+			Where(child.NameIn(c...), child.Or(child.IDNumberHashIsNil(), child.IDNumberHash(""))).
+			Order(ent.Asc(child.FieldID)).All(b.sys)
+		for _, x := range xs {
+			k := doclessKey{x.Name, x.BirthDate.Format(time.DateOnly)}
+			if want[k] {
+				out[k] = append(out[k], x)
+				ids = append(ids, x.ID)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("children without a document: %w", err)
+	}
+	if b.doclessReadable, err = b.readable(ids); err != nil {
+		return nil, fmt.Errorf("children without a document: %w", err)
+	}
+	return out, nil
+}
+
+// pickDocless chooses among the children without a document sharing a
+// name and birth date: the one registered by institution inst; else the
+// one the viewer can read (in care at the viewer's institution, in a
+// regulator's region); else, for the operator's trusted import
+// (Options.TrustedHashes, moving a whole registry) the only one in the
+// database. Two candidates at the same step are ambiguous: the child must
+// then be named by a document. Name and birth date are weaker than a
+// document, so an ordinary import never reaches children it cannot see.
+func (b *batch) pickDocless(cands []*ent.Child, inst int) (c *ent.Child, ambiguous bool) {
+	steps := []func(*ent.Child) bool{
+		func(x *ent.Child) bool {
+			return x.RegisteredByInstitutionID != nil && *x.RegisteredByInstitutionID == inst
+		},
+		func(x *ent.Child) bool { return b.doclessReadable[x.ID] },
+	}
+	if b.opts.TrustedHashes {
+		steps = append(steps, func(*ent.Child) bool { return true })
+	}
+	for _, ok := range steps {
+		var hit []*ent.Child
+		for _, x := range cands {
+			if ok(x) {
+				hit = append(hit, x)
+			}
+		}
+		if len(hit) == 1 {
+			return hit[0], false
+		}
+		if len(hit) > 1 {
+			return nil, true
+		}
+	}
+	return nil, false
 }
 
 func (b *batch) childrenByHash(hashes []string) (map[string]childRef, error) {
@@ -309,11 +481,21 @@ func (b *batch) resolveStaff() error {
 		if n == "" || r.inst == 0 {
 			continue
 		}
-		if ident.ValidateIDNumber(n) != nil {
-			b.fail(r, "staffIdNumber", CodeInvalid, ident.DocumentRule(ident.DocResidentID))
-			continue
+		var h string
+		if strings.HasPrefix(n, hashPrefix) {
+			d, ok := b.trustedHash(n)
+			if !ok {
+				b.fail(r, "staffIdNumber", CodeInvalid, b.documentRule(ident.DocResidentID, n))
+				continue
+			}
+			h = d.hash
+		} else {
+			if ident.ValidateIDNumber(n) != nil {
+				b.fail(r, "staffIdNumber", CodeInvalid, ident.DocumentRule(ident.DocResidentID))
+				continue
+			}
+			h = b.opts.Hasher.Hash(n)
 		}
-		h := b.opts.Hasher.Hash(n)
 		want[r] = key{r.inst, h}
 		hashes = append(hashes, h)
 	}
@@ -406,4 +588,41 @@ func (b *batch) audit(ctx context.Context, c *ent.Client) error {
 		SetEntityIds([]int{}).
 		SetFields(fields).
 		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+}
+
+// matchDocless finds the stored children that rows of a children file
+// without a document name by name and birth date (pickDocless, at the
+// viewer's institution): r.child is set and the children are returned,
+// to be matched by storedKey. Rows naming no stored child create one.
+func (b *batch) matchDocless(rows []*row) ([]any, error) {
+	var nodoc []*row
+	var keys []doclessKey
+	for _, r := range rows {
+		if r.hash != "" {
+			continue
+		}
+		birth, ok := b.date(r, "birthDate")
+		if !ok {
+			continue
+		}
+		r.child = 0
+		nodoc = append(nodoc, r)
+		keys = append(keys, doclessKey{b.str(r, "name"), birth.Format(time.DateOnly)})
+	}
+	found, err := b.doclessChildren(keys)
+	if err != nil {
+		return nil, err
+	}
+	var out []any
+	for i, r := range nodoc {
+		c, ambiguous := b.pickDocless(found[keys[i]], b.v.InstitutionID)
+		switch {
+		case ambiguous:
+			b.fail(r, "name", CodeConflict, "several children without an identity document have this name and birth date; give the child's identity document")
+		case c != nil:
+			r.child = c.ID
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

@@ -10,9 +10,11 @@ import (
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/schema"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
 // The rules across rows that the ent hooks check one row at a time
@@ -239,7 +241,10 @@ type seatPlan struct {
 	remove  []int
 }
 
-func seatGroupKey(inst int, band string, inclusive bool, opened time.Time) string {
+// seatFamilyKey names the seats opened together: one institution, age band,
+// inclusive flag and opening day. A file's rows of one family, told apart
+// by closedAt, together describe all its seats (some closed, some open).
+func seatFamilyKey(inst int, band string, inclusive bool, opened time.Time) string {
 	return normKey([]any{inst, band, inclusive, opened})
 }
 
@@ -256,9 +261,13 @@ func seatsHandler() *handler {
 	}
 }
 
-// planSeats matches each row to its stored group (institution, age band,
-// inclusive, opening day) and plans the seats to add, close or remove so
-// that the group has count seats closing on closedAt.
+// planSeats matches each family of rows (institution, age band, inclusive,
+// opening day; README "Import": the key adds closedAt) to the stored seats
+// of that family and plans the seats to add, close, reopen or remove so that
+// the family holds, for each row, count seats closing on its closedAt.
+// Stored seats already closing on a row's day stay with that row; the
+// others are reassigned (their closedAt changes) and any surplus is
+// removed, free seats first: occupied seats are never removed (CONFLICT).
 func planSeats(b *batch, rows []*row) error {
 	stored, err := loadBy(instIDs(rows), func(c []int) ([]any, error) {
 		xs, err := b.client.Seat.Query().Where(seat.InstitutionIDIn(c...)).Order(ent.Asc(seat.FieldID)).All(b.sys)
@@ -267,79 +276,143 @@ func planSeats(b *batch, rows []*row) error {
 	if err != nil {
 		return fmt.Errorf("seats: %w", err)
 	}
-	groups := map[string][]*ent.Seat{}
+	families := map[string][]*ent.Seat{}
 	for _, x := range stored {
 		s := x.(*ent.Seat)
-		k := seatGroupKey(s.InstitutionID, string(s.AgeBand), s.Inclusive, s.OpenedAt)
-		groups[k] = append(groups[k], s)
+		k := seatFamilyKey(s.InstitutionID, string(s.AgeBand), s.Inclusive, s.OpenedAt)
+		families[k] = append(families[k], s)
 	}
 	seen := map[string]int{}
+	var order []string
+	members := map[string][]*row{}
 	for _, r := range rows {
 		inclusive, _ := b.val(r, "inclusive").(bool)
-		k := seatGroupKey(r.inst, b.str(r, "ageBand"), inclusive, mustDate(b, r, "openedAt"))
-		if first, dup := seen[k]; dup {
-			b.fail(r, "openedAt", CodeConflict, fmt.Sprintf("the same seat group as row %d of this file", first))
-			continue
-		}
-		seen[k] = r.line
-		want := 1
-		if n, ok := b.num(r, "count"); ok {
-			want = int(n)
-		}
+		k := seatFamilyKey(r.inst, b.str(r, "ageBand"), inclusive, mustDate(b, r, "openedAt"))
 		var closed *time.Time
 		if t, ok := b.date(r, "closedAt"); ok {
 			closed = &t
 		}
-		have := groups[k]
-		p := &seatPlan{closeTo: map[int]*time.Time{}}
-		r.seats = p
-		if len(have) == 0 {
-			p.create, r.op = want, opCreate
+		full := k + "\x00" + norm(closed)
+		if first, dup := seen[full]; dup {
+			b.fail(r, "closedAt", CodeConflict, fmt.Sprintf("the same seat group as row %d of this file", first))
 			continue
 		}
-		keep := have
-		if len(have) > want {
-			// Remove the surplus, free seats first.
-			ids := make([]int, len(have))
-			for i, s := range have {
-				ids[i] = s.ID
-			}
-			used, err := b.client.Enrolment.Query().Where(enrolment.SeatIDIn(ids...)).Select(enrolment.FieldSeatID).Ints(b.sys)
-			if err != nil {
-				return fmt.Errorf("seats: %w", err)
-			}
-			occupied := map[int]bool{}
-			for _, id := range used {
-				occupied[id] = true
-			}
-			var free, busy []*ent.Seat
-			for _, s := range have {
-				if occupied[s.ID] {
-					busy = append(busy, s)
-				} else {
-					free = append(free, s)
-				}
-			}
-			if len(busy) > want {
-				b.fail(r, "count", CodeConflict, fmt.Sprintf("%d seats of this group are occupied by enrolments: the count cannot be lower", len(busy)))
-				continue
-			}
-			keep = append(busy, free[:want-len(busy)]...)
-			for _, s := range free[want-len(busy):] {
-				p.remove = append(p.remove, s.ID)
-			}
-		} else {
-			p.create = want - len(have)
+		seen[full] = r.line
+		if _, ok := members[k]; !ok {
+			order = append(order, k)
 		}
-		for _, s := range keep {
-			if norm(s.ClosedAt) != norm(closed) {
-				p.closeTo[s.ID] = closed
+		members[k] = append(members[k], r)
+	}
+	for _, k := range order {
+		if err := planSeatFamily(b, members[k], families[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// planSeatFamily plans one family's rows against its stored seats.
+func planSeatFamily(b *batch, rows []*row, have []*ent.Seat) error {
+	type want struct {
+		r      *row
+		n      int
+		closed *time.Time
+		keep   []*ent.Seat
+	}
+	ws := make([]*want, len(rows))
+	total := 0
+	for i, r := range rows {
+		w := &want{r: r, n: 1}
+		if n, ok := b.num(r, "count"); ok {
+			w.n = int(n)
+		}
+		if t, ok := b.date(r, "closedAt"); ok {
+			w.closed = &t
+		}
+		ws[i], total = w, total+w.n
+	}
+	// Seats of the family that children occupy are kept first.
+	occupied := map[int]bool{}
+	if len(have) > total {
+		ids := make([]int, len(have))
+		for i, s := range have {
+			ids[i] = s.ID
+		}
+		used, err := b.client.Enrolment.Query().Where(enrolment.SeatIDIn(ids...)).Select(enrolment.FieldSeatID).Ints(b.sys)
+		if err != nil {
+			return fmt.Errorf("seats: %w", err)
+		}
+		for _, id := range used {
+			occupied[id] = true
+		}
+		busy := 0
+		for _, s := range have {
+			if occupied[s.ID] {
+				busy++
 			}
 		}
-		if p.create == 0 && len(p.remove) == 0 && len(p.closeTo) == 0 {
-			r.op = opSame
-		} else {
-			r.op = opUpdate
+		if busy > total {
+			for _, w := range ws {
+				b.fail(w.r, "count", CodeConflict, fmt.Sprintf("%d seats of this group are occupied by enrolments: the count cannot be lower", busy))
+			}
+			return nil
+		}
+	}
+	// Stored seats already closing on a row's day stay with it; occupied
+	// seats before free ones.
+	sorted := make([]*ent.Seat, 0, len(have))
+	for _, s := range have {
+		if occupied[s.ID] {
+			sorted = append(sorted, s)
+		}
+	}
+	for _, s := range have {
+		if !occupied[s.ID] {
+			sorted = append(sorted, s)
+		}
+	}
+	taken := map[int]bool{}
+	for _, s := range sorted {
+		for _, w := range ws {
+			if len(w.keep) < w.n && norm(s.ClosedAt) == norm(w.closed) {
+				w.keep, taken[s.ID] = append(w.keep, s), true
+				break
+			}
+		}
+	}
+	var rest []*ent.Seat
+	for _, s := range sorted {
+		if !taken[s.ID] {
+			rest = append(rest, s)
+		}
+	}
+	for _, w := range ws {
+		p := &seatPlan{closeTo: map[int]*time.Time{}}
+		w.r.seats = p
+		for len(w.keep) < w.n && len(rest) > 0 {
+			s := rest[0]
+			rest = rest[1:]
+			w.keep = append(w.keep, s)
+			p.closeTo[s.ID] = w.closed
+		}
+		p.create = w.n - len(w.keep)
+	}
+	// The surplus: free seats only (occupied ones were taken first).
+	if len(rest) > 0 {
+		p := ws[0].r.seats
+		for _, s := range rest {
+			p.remove = append(p.remove, s.ID)
+		}
+	}
+	for _, w := range ws {
+		p := w.r.seats
+		switch {
+		case len(w.keep) == 0 && len(p.remove) == 0:
+			w.r.op = opCreate
+		case p.create == 0 && len(p.remove) == 0 && len(p.closeTo) == 0:
+			w.r.op = opSame
+		default:
+			w.r.op = opUpdate
 		}
 	}
 	return nil
@@ -381,4 +454,23 @@ func writeSeats(b *batch, ctx context.Context, c *ent.Client, r *row) error {
 		}
 	}
 	return nil
+}
+
+// complaintDue is the default handling deadline of a complaint row:
+// schema.ComplaintHandlingDays working days after receipt on the official
+// calendar; false when the calendar does not cover the day: the deadline
+// is then left empty rather than guessed.
+func (b *batch) complaintDue(r *row) (time.Time, bool) {
+	received, ok := b.date(r, "receivedAt")
+	if !ok {
+		return time.Time{}, false
+	}
+	if b.cal == nil && b.calErr == nil {
+		b.cal, b.calErr = workday.Load(b.sys, b.client)
+	}
+	if b.calErr != nil {
+		return time.Time{}, false
+	}
+	d, err := b.cal.Add(received, schema.ComplaintHandlingDays)
+	return d, err == nil
 }

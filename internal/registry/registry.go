@@ -145,8 +145,12 @@ func childRefs() []Column {
 	return []Column{
 		{Field: "childIdDocumentType", Header: "儿童证件类型", Kind: Enum, Enum: idDocTypes, Key: true, Example: "RESIDENT_ID",
 			Doc: "Type of the child's identity document; empty = RESIDENT_ID 居民身份证."},
-		{Field: "childIdNumber", Header: "儿童证件号码", Kind: Text, Required: true, Key: true, Personal: true, Example: "210102202305200023",
-			Doc: "The child's identity-document number; the child must be registered (import children first). Never stored in clear."},
+		{Field: "childIdNumber", Header: "儿童证件号码", Kind: Text, Key: true, Personal: true, Example: "210102202305200023",
+			Doc: "The child's identity-document number; the child must be registered (import children first). Never stored in clear. Empty only for a child without a document: then give childName and childBirthDate."},
+		{Field: "childName", Header: "儿童姓名", Kind: Text, Personal: true, Example: "",
+			Doc: "Only for a child registered without an identity document (childIdNumber empty): the child's name, with childBirthDate."},
+		{Field: "childBirthDate", Header: "儿童出生日期", Kind: Date, Personal: true, Example: "",
+			Doc: "Only for a child registered without an identity document: the child's date of birth, with childName."},
 	}
 }
 
@@ -216,13 +220,13 @@ var entities = []Entity{
 	},
 	{
 		Name: "seats", Type: "Seat", Title: "托位",
-		Key: "institutionCreditCode + ageBand + inclusive + openedAt (one row is a group of identical seats; count says how many)",
+		Key: "institutionCreditCode + ageBand + inclusive + openedAt + closedAt (one row is a group of identical seats; count says how many; the rows sharing all but closedAt together describe every seat opened that day, so re-importing them moves seats between their closing days)",
 		Columns: []Column{
 			institutionRef(true),
 			{Field: "ageBand", Header: "班型", Kind: Enum, Enum: []string{"INFANT", "TODDLER", "PRESCHOOL", "MIXED"}, Required: true, Key: true, Example: "TODDLER", Doc: "INFANT 乳儿班, TODDLER 托小班, PRESCHOOL 托大班, MIXED 混合班."},
 			{Field: "inclusive", Header: "普惠托位", Kind: Bool, Key: true, Example: "是", Doc: "是 if offered at the inclusive (普惠) price; empty = 否."},
 			{Field: "openedAt", Header: "开设日期", Kind: Date, Required: true, Key: true, Example: "2022-09-01", Doc: "First day the seats are offered."},
-			{Field: "closedAt", Header: "撤销日期", Kind: Date, Example: "", Doc: "Day the seats are withdrawn; empty while open."},
+			{Field: "closedAt", Header: "撤销日期", Kind: Date, Key: true, Example: "", Doc: "Day the seats are withdrawn; empty while open. Part of the key: give one row per closing day."},
 			{Field: "count", Header: "托位数", Kind: Int, Example: "10", Doc: "Number of such seats (default 1). Re-importing with a smaller number removes unoccupied seats of the group; seats that children occupied are kept (CONFLICT)."},
 		},
 	},
@@ -264,10 +268,10 @@ var entities = []Entity{
 	},
 	{
 		Name: "children", Type: "Child", Title: "儿童", Personal: true,
-		Key: "idDocumentType + idNumber (证件类型 + 证件号码)",
+		Key: "idDocumentType + idNumber (证件类型 + 证件号码); a child without a document: name + birthDate, among the children without a document registered by the importing institution or in care there",
 		Columns: []Column{
 			{Field: "idDocumentType", Header: "证件类型", Kind: Enum, Enum: idDocTypes, Key: true, Example: "RESIDENT_ID", Doc: "RESIDENT_ID 居民身份证 (default when empty), HK_MACAO_PERMIT 港澳通行证, TAIWAN_PERMIT 台胞证, PASSPORT 护照, OTHER 其他."},
-			{Field: "idNumber", Header: "证件号码", Kind: Text, Required: true, Key: true, Personal: true, Example: "210102202305200023", Doc: "Number of the identity document. Never stored in clear."},
+			{Field: "idNumber", Header: "证件号码", Kind: Text, Key: true, Personal: true, Example: "210102202305200023", Doc: "Number of the identity document. Never stored in clear. Leave empty (with idDocumentType) only for a child who has no document yet: the child is then named by name and birth date, which must be unique among such children of the institution."},
 			{Field: "name", Header: "姓名", Kind: Text, Required: true, Personal: true, Example: "李小明", Doc: "Full name."},
 			{Field: "sex", Header: "性别", Kind: Enum, Enum: []string{"FEMALE", "MALE"}, Required: true, Example: "MALE", Doc: "FEMALE 女 or MALE 男."},
 			{Field: "birthDate", Header: "出生日期", Kind: Date, Required: true, Personal: true, Example: "2023-05-20", Doc: "Date of birth."},
@@ -278,7 +282,7 @@ var entities = []Entity{
 	},
 	{
 		Name: "enrolments", Type: "Enrolment", Title: "入托记录", Personal: true,
-		Key: "institutionCreditCode + childIdDocumentType + childIdNumber + startDate",
+		Key: "institutionCreditCode + childIdDocumentType + childIdNumber (or childName + childBirthDate for a child without a document) + startDate",
 		Columns: append(append([]Column{institutionRef(true)}, childRefs()...),
 			Column{Field: "startDate", Header: "入托日期", Kind: Date, Required: true, Key: true, Example: "2024-09-01", Doc: "First day in care."},
 			Column{Field: "serviceMode", Header: "托育形式", Kind: Enum, Enum: serviceModes, Required: true, Example: "FULL_DAY", Doc: "FULL_DAY 全日托, HALF_DAY 半日托, HOURLY 计时托, TEMPORARY 临时托; full- and half-day care of one child may not overlap."},
@@ -288,7 +292,7 @@ var entities = []Entity{
 	},
 	{
 		Name: "health_records", Type: "HealthRecord", Title: "健康记录", Personal: true,
-		Key: "institutionCreditCode + childIdDocumentType + childIdNumber + kind + date + session",
+		Key: "institutionCreditCode + childIdDocumentType + childIdNumber (or childName + childBirthDate for a child without a document) + kind + date + session",
 		Columns: append(append([]Column{institutionRef(true)}, childRefs()...),
 			Column{Field: "kind", Header: "记录类型", Kind: Enum, Enum: []string{"ENTRY_EXAM", "CHECKUP", "GROWTH", "DEV_SCREENING", "VACCINATION_CHECK", "DAILY_CHECK"}, Required: true, Key: true, Example: "DAILY_CHECK", Doc: "ENTRY_EXAM 入托体检, CHECKUP 定期体检, GROWTH 生长监测, DEV_SCREENING 发育筛查, VACCINATION_CHECK 预防接种查验, DAILY_CHECK 晨午检."},
 			Column{Field: "date", Header: "日期", Kind: Date, Required: true, Key: true, Example: "2025-03-03", Doc: "Day of the observation."},
@@ -323,6 +327,7 @@ var entities = []Entity{
 			{Field: "severity", Header: "严重程度", Kind: Enum, Enum: []string{"MINOR", "MAJOR", "CRITICAL"}, Required: true, Example: "MINOR", Doc: "MINOR 一般, MAJOR 较重, CRITICAL 严重."},
 			{Field: "description", Header: "问题描述", Kind: Text, Example: "消毒记录不全", Doc: "What was found."},
 			{Field: "deadline", Header: "整改期限", Kind: Date, Example: "2025-05-10", Doc: "Day by which it must be corrected."},
+			{Field: "rectifiedAt", Header: "整改报告日期", Kind: Date, Example: "", Doc: "Day the institution reported the finding rectified (on time when on or before deadline, RECTIFICATION_RATE); empty while not reported. Status: VERIFIED with correctedAt, else RECTIFIED with rectifiedAt, else OPEN."},
 			{Field: "correctedAt", Header: "整改完成日期", Kind: Date, Example: "", Doc: "Day the correction was verified; empty while open."},
 		},
 	},
@@ -334,6 +339,7 @@ var entities = []Entity{
 			{Field: "receivedAt", Header: "受理日期", Kind: Date, Required: true, Key: true, Example: "2025-02-14", Doc: "Day the complaint was received."},
 			{Field: "channel", Header: "投诉渠道", Kind: Enum, Enum: []string{"HOTLINE", "ONLINE", "LETTER", "VISIT", "OTHER"}, Required: true, Key: true, Example: "HOTLINE", Doc: "HOTLINE 热线, ONLINE 网络, LETTER 信件, VISIT 来访, OTHER 其他."},
 			{Field: "category", Header: "投诉类别", Kind: Text, Required: true, Key: true, Example: "收费", Doc: "Subject, e.g. 安全, 收费, 卫生."},
+			{Field: "dueOn", Header: "办结期限", Kind: Date, Example: "2025-03-07", Doc: "Handling deadline: the complaint should be closed on or before this day (COMPLAINT_ON_TIME_RATE); empty = 15 working days after receipt on the official calendar."},
 			{Field: "closedAt", Header: "办结日期", Kind: Date, Example: "", Doc: "Day it was closed; empty while open."},
 			{Field: "resolution", Header: "处理结果", Kind: Text, Example: "", Doc: "How it was resolved."},
 		},
