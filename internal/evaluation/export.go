@@ -28,13 +28,6 @@ func sectionLabel(no int, name string, points int) string {
 	return fmt.Sprintf("（%s）%s%d分", n, name, points)
 }
 
-func fmtScore(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return strconv.FormatFloat(*v, 'f', -1, 64)
-}
-
 // WriteXLSX writes the evaluation id as the annex table (指标内容, 分值,
 // 自评分, 佐证材料), a section row before its items, plus the province's
 // review (评审分, 评审意见) and the data's basis when present. It reads as

@@ -174,7 +174,7 @@ func openXLSX(file io.ReaderAt, size int64, e registry.Entity) (*table, error) {
 	}
 	n := 0
 	next := func() ([]string, int, error) {
-		for rows.Next() {
+		if rows.Next() {
 			n++
 			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {
