@@ -42,7 +42,9 @@ func main() {
 			gen.FeatureUpsert,             // idempotent imports and seeds
 		},
 	}
-	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex)); err != nil {
+	// ent/template adds Tx.Key and Tx.Dialect: kpistore keys its pending
+	// work by transaction with them instead of reaching into ent's config.
+	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex), entc.TemplateDir("./ent/template")); err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}
 }

@@ -327,3 +327,13 @@ func (tx *txDriver) QueryContext(ctx context.Context, query string, args ...any)
 	}
 	return q.QueryContext(ctx, query, args...)
 }
+
+// Key identifies the database transaction tx runs in: the same comparable
+// value for every *Tx of one transaction (Client.Tx's, and each mutation's
+// Tx(), which returns a new *Tx each call), so that state kept per
+// transaction (kpistore's pending KPI work) can be found again.
+func (tx *Tx) Key() any { return tx.config.driver }
+
+// Dialect is the SQL dialect of the transaction's database
+// (dialect.Postgres, dialect.SQLite).
+func (tx *Tx) Dialect() string { return tx.config.driver.Dialect() }

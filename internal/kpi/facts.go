@@ -225,10 +225,17 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		// with its enrolments, and how many lowest regions a child appears
 		// under is a window count rather than a self-join (at province scale
 		// the join's misestimate cost seconds).
+		// SQLite would range-scan enrolment_start_date, which matches
+		// nearly every enrolment, and look each row up in the table: a plain
+		// scan of enrolments does half the work (city demo).
+		scan := "enrolments en"
+		if !e.run.postgres() {
+			scan += " NOT INDEXED"
+		}
 		stmt := `WITH active AS (
   SELECT DISTINCT cal.k AS k, cal.d AS d, cal.u AS u, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g,
     c.birth_date AS birth, cf.first_entry_exam AS exam
-  FROM enrolments en
+  FROM ` + scan + `
   JOIN institutions i ON i.id = en.institution_id
   JOIN children c ON c.id = en.child_id
   LEFT JOIN ` + kpistore.ChildFactTable + ` cf ON cf.child_id = en.child_id

@@ -4,7 +4,6 @@ import "time"
 
 // Exports for the external tests.
 var (
-	DriverOf   = driverOf
 	NewPending = newPending
 )
 

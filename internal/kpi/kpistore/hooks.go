@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"entgo.io/ent"
-	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	gen "github.com/tuoyu/tuoyu/ent"
@@ -151,23 +150,25 @@ func stateOf(ctx context.Context) *mutationState {
 // txMutation is what maintain needs of a generated mutation.
 type txMutation interface {
 	Tx() (*gen.Tx, error)
+	Client() *gen.Client
 }
 
 // maintain runs note before and after the mutation (after only if it
 // succeeded) and arranges the flush: before the commit of the mutation's
 // transaction, or right away in a transaction of its own.
 func maintain(ctx context.Context, tm txMutation, m ent.Mutation, next ent.Mutator, note func(context.Context, runner, *pending, bool) error) (ent.Value, error) {
-	drv := driverOf(m)
-	if drv == nil {
-		return nil, errors.New("kpistore: cannot reach the mutation's driver")
-	}
-	r := runner{drv: drv, dialect: drv.Dialect()}
 	ctx = context.WithValue(ctx, stateKey{}, &mutationState{})
+	// The mutation's client runs statements where the mutation does: on its
+	// transaction's connection when it is in one.
+	r := runner{drv: clientConn{tm.Client()}}
 	tx, txErr := tm.Tx()
 	var p *pending
 	if txErr == nil {
-		p = pendingOf(tx, drv)
+		r.dialect = tx.Dialect()
+		p = pendingOf(tx)
 	} else {
+		// Outside a transaction the dialect is learnt when the flush opens
+		// its own; the notes' statements have no parameters to rewrite.
 		p = newPending()
 	}
 	if err := note(ctx, r, p, false); err != nil {
@@ -184,21 +185,21 @@ func maintain(ctx context.Context, tm txMutation, m ent.Mutation, next ent.Mutat
 		return v, nil
 	}
 	// No transaction: the write is committed; recompute in one of our own.
-	if err := flushAlone(ctx, drv, p); err != nil {
+	if err := flushAlone(ctx, tm.Client(), p); err != nil {
 		return nil, err
 	}
 	return v, nil
 }
 
-func flushAlone(ctx context.Context, drv dialect.Driver, p *pending) error {
+func flushAlone(ctx context.Context, client *gen.Client, p *pending) error {
 	if p.empty() {
 		return nil
 	}
-	tx, err := drv.Tx(ctx)
+	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("kpistore: begin: %w", err)
 	}
-	if err := p.flush(ctx, runner{drv: tx, dialect: drv.Dialect()}); err != nil {
+	if err := p.flush(ctx, runner{drv: clientConn{tx.Client()}, dialect: tx.Dialect()}); err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
 	return tx.Commit()
@@ -206,23 +207,24 @@ func flushAlone(ctx context.Context, drv dialect.Driver, p *pending) error {
 
 // pendingOf returns the transaction's pending set, registering the flush
 // before its commit (and the cleanup after a rollback) on first use.
-func pendingOf(tx *gen.Tx, drv dialect.Driver) *pending {
+func pendingOf(tx *gen.Tx) *pending {
+	key := tx.Key()
 	mu.Lock()
 	defer mu.Unlock()
-	if p := byTx[drv]; p != nil {
+	if p := byTx[key]; p != nil {
 		return p
 	}
 	p := newPending()
-	byTx[drv] = p
+	byTx[key] = p
 	forget := func() {
 		mu.Lock()
-		delete(byTx, drv)
+		delete(byTx, key)
 		mu.Unlock()
 	}
 	tx.OnCommit(func(next gen.Committer) gen.Committer {
 		return gen.CommitFunc(func(ctx context.Context, tx *gen.Tx) error {
 			forget()
-			if err := p.flush(ctx, runner{drv: drv, dialect: drv.Dialect()}); err != nil {
+			if err := p.flush(ctx, runner{drv: clientConn{tx.Client()}, dialect: tx.Dialect()}); err != nil {
 				// The commit does not happen: end the transaction so its
 				// connection goes back to the pool.
 				return errors.Join(err, tx.Rollback())

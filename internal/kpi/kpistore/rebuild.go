@@ -83,15 +83,14 @@ func rebuildAll(ctx context.Context, dialectName string, exec func(string) error
 // RebuildAllClient is RebuildAll in a transaction of its own through an
 // ent client (the demo loader, after writing with WithoutMaintenance).
 func RebuildAllClient(ctx context.Context, client *gen.Client) error {
-	drv := driverOf(client)
-	if drv == nil {
-		return errors.New("kpistore: cannot reach the client's driver")
-	}
-	tx, err := drv.Tx(ctx)
+	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("kpistore: begin: %w", err)
 	}
-	err = rebuildAll(ctx, drv.Dialect(), func(stmt string) error { return tx.Exec(ctx, stmt, []any{}, nil) })
+	err = rebuildAll(ctx, tx.Dialect(), func(stmt string) error {
+		_, err := tx.Client().ExecContext(ctx, stmt)
+		return err
+	})
 	if err != nil {
 		return errors.Join(err, tx.Rollback())
 	}

@@ -26,16 +26,16 @@ package kpistore
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unsafe"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+
+	gen "github.com/tuoyu/tuoyu/ent"
 )
 
 // Tables of the precomputed data (the ent schemas KpiDailyCheck and
@@ -105,30 +105,32 @@ func dateOf(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// open transactions' pending sets, by transaction driver.
+// open transactions' pending sets, by transaction (gen.Tx.Key: every
+// mutation's Tx() is a new *gen.Tx, its Key is the transaction's).
 var (
-	mu     sync.Mutex
-	byTx   = map[dialect.Driver]*pending{}
-	hookOf = map[dialect.Driver]bool{}
+	mu   sync.Mutex
+	byTx = map[any]*pending{}
 )
 
-// driverOf is the driver a generated ent mutation executes through (its
-// transaction's when it runs in one). ent keeps it in the unexported
-// config.driver; TestDriverOf fails if the generated code changes shape.
-func driverOf(m any) dialect.Driver {
-	v := reflect.ValueOf(m)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
+// clientConn runs statements through an ent client (gen.FeatureExecQuery):
+// a mutation's Client() runs them on the mutation's transaction when it is
+// in one.
+type clientConn struct{ c *gen.Client }
+
+func (a clientConn) Exec(ctx context.Context, query string, args, _ any) error {
+	xs, _ := args.([]any)
+	_, err := a.c.ExecContext(ctx, query, xs...)
+	return err
+}
+
+func (a clientConn) Query(ctx context.Context, query string, args, v any) error {
+	xs, _ := args.([]any)
+	rows, err := a.c.QueryContext(ctx, query, xs...)
+	if err != nil {
+		return err
 	}
-	cfg := v.Elem().FieldByName("config")
-	if !cfg.IsValid() {
-		return nil
-	}
-	f := cfg.FieldByName("driver")
-	if !f.IsValid() || f.Type() != reflect.TypeOf((*dialect.Driver)(nil)).Elem() {
-		return nil
-	}
-	return *(*dialect.Driver)(unsafe.Pointer(f.UnsafeAddr()))
+	*v.(*entsql.Rows) = entsql.Rows{ColumnScanner: rows}
+	return nil
 }
 
 // runner executes portable SQL (? placeholders) through an ent driver.

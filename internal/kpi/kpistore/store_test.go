@@ -9,28 +9,49 @@ import (
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
-// TestDriverOf pins the shape of ent's generated code that the hooks rely
-// on: a mutation's and a client's driver, and a transaction's being the
-// same for every mutation in it.
-func TestDriverOf(t *testing.T) {
+// TestTxKey pins what the hooks key their pending work by: every
+// mutation's Tx() is a new *ent.Tx, but its Key is its transaction's (the
+// same for two mutations of one transaction, different for another one).
+func TestTxKey(t *testing.T) {
 	d := testdb.Open(t)
-	if kpistore.DriverOf(d.Client) == nil {
-		t.Fatal("kpistore.DriverOf(client) = nil: ent's generated config changed shape")
-	}
-	if kpistore.DriverOf(d.Client.HealthRecord.Create().Mutation()) == nil {
-		t.Fatal("kpistore.DriverOf(mutation) = nil: ent's generated config changed shape")
-	}
-	tx, err := d.Client.Tx(testdb.Ctx())
+	ctx := testdb.Ctx()
+	tx1, err := d.Client.Tx(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
-	a, b := kpistore.DriverOf(tx.HealthRecord.Create().Mutation()), kpistore.DriverOf(tx.Enrolment.Create().Mutation())
-	if a == nil || a != b {
-		t.Fatalf("mutations of one transaction have drivers %v and %v; want the same", a, b)
+	defer tx1.Rollback()
+	a, err := tx1.HealthRecord.Create().Mutation().Tx()
+	if err != nil {
+		t.Fatal(err)
 	}
-	if a == kpistore.DriverOf(d.Client) {
-		t.Fatal("a transaction's mutation runs through the client's driver")
+	b, err := tx1.Enrolment.Create().Mutation().Tx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tx1.Dialect() != d.Dialect {
+		t.Fatalf("Tx.Dialect() = %q, want %q", tx1.Dialect(), d.Dialect)
+	}
+	if err := tx1.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	// SQLite has one writer: the second transaction after the first.
+	tx2, err := d.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx2.Rollback()
+	c, err := tx2.HealthRecord.Create().Mutation().Tx()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Key() != b.Key() || a.Key() != tx1.Key() {
+		t.Fatal("mutations of one transaction have different Tx keys")
+	}
+	if a.Key() == c.Key() {
+		t.Fatal("mutations of two transactions have the same Tx key")
+	}
+	if _, err := d.Client.HealthRecord.Create().Mutation().Tx(); err == nil {
+		t.Fatal("a mutation outside a transaction reports one")
 	}
 }
 
