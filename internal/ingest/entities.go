@@ -864,6 +864,11 @@ func complaintsHandler() *handler {
 			m.SetChannel(complaint.Channel(b.str(r, "channel")))
 			m.SetCategory(b.str(r, "category"))
 			optDate(b, r, "closedAt", update, m.SetClosedAt, m.ClearClosedAt)
+			if o := b.str(r, "outcome"); o != "" {
+				m.SetOutcome(complaint.Outcome(o))
+			} else if update {
+				m.ClearOutcome()
+			}
 			optStr(b, r, "resolution", update, m.SetResolution, m.ClearResolution)
 			if d, ok := b.date(r, "dueOn"); ok {
 				m.SetDueOn(d)

@@ -52,9 +52,9 @@ func TestTrustedHashes(t *testing.T) {
 // is removed on import (one, and only before those characters).
 func TestFormulaGuardStripped(t *testing.T) {
 	e := newEnv(t)
-	e.ok(province, "complaints", csvFile([]string{"institutionCreditCode", "receivedAt", "channel", "category", "closedAt", "resolution"},
-		[]string{e.instA, "2025-02-14", "HOTLINE", "'=收费", "2025-02-20", "'-退费"},
-		[]string{e.instA, "2025-02-14", "HOTLINE", "'安全", "", ""}), 2, 0, 0)
+	e.ok(province, "complaints", csvFile([]string{"institutionCreditCode", "receivedAt", "channel", "category", "closedAt", "outcome", "resolution"},
+		[]string{e.instA, "2025-02-14", "HOTLINE", "'=收费", "2025-02-20", "SUBSTANTIATED", "'-退费"},
+		[]string{e.instA, "2025-02-14", "HOTLINE", "'安全", "", "", ""}), 2, 0, 0)
 	ctx := testdb.Ctx()
 	got := e.db.Client.Complaint.Query().Order(complaint.ByCategory()).AllX(ctx)
 	if got[0].Category != "'安全" || got[1].Category != "=收费" || got[1].Resolution != "-退费" {

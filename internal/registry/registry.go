@@ -341,6 +341,7 @@ var entities = []Entity{
 			{Field: "category", Header: "投诉类别", Kind: Text, Required: true, Key: true, Example: "收费", Doc: "Subject, e.g. 安全, 收费, 卫生."},
 			{Field: "dueOn", Header: "办结期限", Kind: Date, Example: "2025-03-07", Doc: "Handling deadline: the complaint should be closed on or before this day (COMPLAINT_ON_TIME_RATE); empty = 15 working days after receipt on the official calendar."},
 			{Field: "closedAt", Header: "办结日期", Kind: Date, Example: "", Doc: "Day it was closed; empty while open."},
+			{Field: "outcome", Header: "办结结论", Kind: Enum, Enum: []string{"SUBSTANTIATED", "PARTLY_SUBSTANTIATED", "UNSUBSTANTIATED", "REFERRED", "WITHDRAWN"}, Example: "", Doc: "Required exactly when 办结日期 is given: SUBSTANTIATED 属实, PARTLY_SUBSTANTIATED 部分属实, UNSUBSTANTIATED 不属实, REFERRED 转办, WITHDRAWN 撤回."},
 			{Field: "resolution", Header: "处理结果", Kind: Text, Example: "", Doc: "How it was resolved."},
 		},
 	},
