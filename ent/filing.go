@@ -30,6 +30,8 @@ type Filing struct {
 	SubmittedAt time.Time `json:"submitted_at,omitempty"`
 	// Day the receipt (回执) was issued; due within 5 working days of submission. An institution counts as filed from this day while the status is FILED or CHANGED.
 	ReceiptAt *time.Time `json:"receipt_at,omitempty"`
+	// Number printed on the filing receipt (备案回执编号), set when the receipt is issued; shown on the public profile (信息公示) with receipt_at. Empty while no receipt was issued.
+	ReceiptNumber *string `json:"receipt_number,omitempty"`
 	// SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
 	Status filing.Status `json:"status,omitempty"`
 	// Day the non-compliance notice was issued; due within 15 working days of submission.
@@ -90,7 +92,7 @@ func (*Filing) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case filing.FieldID, filing.FieldInstitutionID:
 			values[i] = new(sql.NullInt64)
-		case filing.FieldStatus:
+		case filing.FieldReceiptNumber, filing.FieldStatus:
 			values[i] = new(sql.NullString)
 		case filing.FieldCreatedAt, filing.FieldUpdatedAt, filing.FieldSubmittedAt, filing.FieldReceiptAt, filing.FieldNoncomplianceNotifiedAt, filing.FieldChangedAt, filing.FieldCancelledAt:
 			values[i] = new(sql.NullTime)
@@ -145,6 +147,13 @@ func (_m *Filing) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.ReceiptAt = new(time.Time)
 				*_m.ReceiptAt = value.Time
+			}
+		case filing.FieldReceiptNumber:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field receipt_number", values[i])
+			} else if value.Valid {
+				_m.ReceiptNumber = new(string)
+				*_m.ReceiptNumber = value.String
 			}
 		case filing.FieldStatus:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -242,6 +251,11 @@ func (_m *Filing) String() string {
 	if v := _m.ReceiptAt; v != nil {
 		builder.WriteString("receipt_at=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	if v := _m.ReceiptNumber; v != nil {
+		builder.WriteString("receipt_number=")
+		builder.WriteString(*v)
 	}
 	builder.WriteString(", ")
 	builder.WriteString("status=")

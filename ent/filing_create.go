@@ -79,6 +79,20 @@ func (_c *FilingCreate) SetNillableReceiptAt(v *time.Time) *FilingCreate {
 	return _c
 }
 
+// SetReceiptNumber sets the "receipt_number" field.
+func (_c *FilingCreate) SetReceiptNumber(v string) *FilingCreate {
+	_c.mutation.SetReceiptNumber(v)
+	return _c
+}
+
+// SetNillableReceiptNumber sets the "receipt_number" field if the given value is not nil.
+func (_c *FilingCreate) SetNillableReceiptNumber(v *string) *FilingCreate {
+	if v != nil {
+		_c.SetReceiptNumber(*v)
+	}
+	return _c
+}
+
 // SetStatus sets the "status" field.
 func (_c *FilingCreate) SetStatus(v filing.Status) *FilingCreate {
 	_c.mutation.SetStatus(v)
@@ -221,6 +235,11 @@ func (_c *FilingCreate) check() error {
 	if _, ok := _c.mutation.SubmittedAt(); !ok {
 		return &ValidationError{Name: "submitted_at", err: errors.New(`ent: missing required field "Filing.submitted_at"`)}
 	}
+	if v, ok := _c.mutation.ReceiptNumber(); ok {
+		if err := filing.ReceiptNumberValidator(v); err != nil {
+			return &ValidationError{Name: "receipt_number", err: fmt.Errorf(`ent: validator failed for field "Filing.receipt_number": %w`, err)}
+		}
+	}
 	if _, ok := _c.mutation.Status(); !ok {
 		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Filing.status"`)}
 	}
@@ -274,6 +293,10 @@ func (_c *FilingCreate) createSpec() (*Filing, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.ReceiptAt(); ok {
 		_spec.SetField(filing.FieldReceiptAt, field.TypeTime, value)
 		_node.ReceiptAt = &value
+	}
+	if value, ok := _c.mutation.ReceiptNumber(); ok {
+		_spec.SetField(filing.FieldReceiptNumber, field.TypeString, value)
+		_node.ReceiptNumber = &value
 	}
 	if value, ok := _c.mutation.Status(); ok {
 		_spec.SetField(filing.FieldStatus, field.TypeEnum, value)
@@ -431,6 +454,24 @@ func (u *FilingUpsert) UpdateReceiptAt() *FilingUpsert {
 // ClearReceiptAt clears the value of the "receipt_at" field.
 func (u *FilingUpsert) ClearReceiptAt() *FilingUpsert {
 	u.SetNull(filing.FieldReceiptAt)
+	return u
+}
+
+// SetReceiptNumber sets the "receipt_number" field.
+func (u *FilingUpsert) SetReceiptNumber(v string) *FilingUpsert {
+	u.Set(filing.FieldReceiptNumber, v)
+	return u
+}
+
+// UpdateReceiptNumber sets the "receipt_number" field to the value that was provided on create.
+func (u *FilingUpsert) UpdateReceiptNumber() *FilingUpsert {
+	u.SetExcluded(filing.FieldReceiptNumber)
+	return u
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (u *FilingUpsert) ClearReceiptNumber() *FilingUpsert {
+	u.SetNull(filing.FieldReceiptNumber)
 	return u
 }
 
@@ -623,6 +664,27 @@ func (u *FilingUpsertOne) UpdateReceiptAt() *FilingUpsertOne {
 func (u *FilingUpsertOne) ClearReceiptAt() *FilingUpsertOne {
 	return u.Update(func(s *FilingUpsert) {
 		s.ClearReceiptAt()
+	})
+}
+
+// SetReceiptNumber sets the "receipt_number" field.
+func (u *FilingUpsertOne) SetReceiptNumber(v string) *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetReceiptNumber(v)
+	})
+}
+
+// UpdateReceiptNumber sets the "receipt_number" field to the value that was provided on create.
+func (u *FilingUpsertOne) UpdateReceiptNumber() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateReceiptNumber()
+	})
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (u *FilingUpsertOne) ClearReceiptNumber() *FilingUpsertOne {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearReceiptNumber()
 	})
 }
 
@@ -995,6 +1057,27 @@ func (u *FilingUpsertBulk) UpdateReceiptAt() *FilingUpsertBulk {
 func (u *FilingUpsertBulk) ClearReceiptAt() *FilingUpsertBulk {
 	return u.Update(func(s *FilingUpsert) {
 		s.ClearReceiptAt()
+	})
+}
+
+// SetReceiptNumber sets the "receipt_number" field.
+func (u *FilingUpsertBulk) SetReceiptNumber(v string) *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.SetReceiptNumber(v)
+	})
+}
+
+// UpdateReceiptNumber sets the "receipt_number" field to the value that was provided on create.
+func (u *FilingUpsertBulk) UpdateReceiptNumber() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.UpdateReceiptNumber()
+	})
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (u *FilingUpsertBulk) ClearReceiptNumber() *FilingUpsertBulk {
+	return u.Update(func(s *FilingUpsert) {
+		s.ClearReceiptNumber()
 	})
 }
 

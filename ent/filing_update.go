@@ -87,6 +87,26 @@ func (_u *FilingUpdate) ClearReceiptAt() *FilingUpdate {
 	return _u
 }
 
+// SetReceiptNumber sets the "receipt_number" field.
+func (_u *FilingUpdate) SetReceiptNumber(v string) *FilingUpdate {
+	_u.mutation.SetReceiptNumber(v)
+	return _u
+}
+
+// SetNillableReceiptNumber sets the "receipt_number" field if the given value is not nil.
+func (_u *FilingUpdate) SetNillableReceiptNumber(v *string) *FilingUpdate {
+	if v != nil {
+		_u.SetReceiptNumber(*v)
+	}
+	return _u
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (_u *FilingUpdate) ClearReceiptNumber() *FilingUpdate {
+	_u.mutation.ClearReceiptNumber()
+	return _u
+}
+
 // SetStatus sets the "status" field.
 func (_u *FilingUpdate) SetStatus(v filing.Status) *FilingUpdate {
 	_u.mutation.SetStatus(v)
@@ -275,6 +295,11 @@ func (_u *FilingUpdate) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *FilingUpdate) check() error {
+	if v, ok := _u.mutation.ReceiptNumber(); ok {
+		if err := filing.ReceiptNumberValidator(v); err != nil {
+			return &ValidationError{Name: "receipt_number", err: fmt.Errorf(`ent: validator failed for field "Filing.receipt_number": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := filing.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Filing.status": %w`, err)}
@@ -315,6 +340,12 @@ func (_u *FilingUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.ReceiptAtCleared() {
 		_spec.ClearField(filing.FieldReceiptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReceiptNumber(); ok {
+		_spec.SetField(filing.FieldReceiptNumber, field.TypeString, value)
+	}
+	if _u.mutation.ReceiptNumberCleared() {
+		_spec.ClearField(filing.FieldReceiptNumber, field.TypeString)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(filing.FieldStatus, field.TypeEnum, value)
@@ -495,6 +526,26 @@ func (_u *FilingUpdateOne) SetNillableReceiptAt(v *time.Time) *FilingUpdateOne {
 // ClearReceiptAt clears the value of the "receipt_at" field.
 func (_u *FilingUpdateOne) ClearReceiptAt() *FilingUpdateOne {
 	_u.mutation.ClearReceiptAt()
+	return _u
+}
+
+// SetReceiptNumber sets the "receipt_number" field.
+func (_u *FilingUpdateOne) SetReceiptNumber(v string) *FilingUpdateOne {
+	_u.mutation.SetReceiptNumber(v)
+	return _u
+}
+
+// SetNillableReceiptNumber sets the "receipt_number" field if the given value is not nil.
+func (_u *FilingUpdateOne) SetNillableReceiptNumber(v *string) *FilingUpdateOne {
+	if v != nil {
+		_u.SetReceiptNumber(*v)
+	}
+	return _u
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (_u *FilingUpdateOne) ClearReceiptNumber() *FilingUpdateOne {
+	_u.mutation.ClearReceiptNumber()
 	return _u
 }
 
@@ -699,6 +750,11 @@ func (_u *FilingUpdateOne) defaults() error {
 
 // check runs all checks and user-defined validators on the builder.
 func (_u *FilingUpdateOne) check() error {
+	if v, ok := _u.mutation.ReceiptNumber(); ok {
+		if err := filing.ReceiptNumberValidator(v); err != nil {
+			return &ValidationError{Name: "receipt_number", err: fmt.Errorf(`ent: validator failed for field "Filing.receipt_number": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Status(); ok {
 		if err := filing.StatusValidator(v); err != nil {
 			return &ValidationError{Name: "status", err: fmt.Errorf(`ent: validator failed for field "Filing.status": %w`, err)}
@@ -756,6 +812,12 @@ func (_u *FilingUpdateOne) sqlSave(ctx context.Context) (_node *Filing, err erro
 	}
 	if _u.mutation.ReceiptAtCleared() {
 		_spec.ClearField(filing.FieldReceiptAt, field.TypeTime)
+	}
+	if value, ok := _u.mutation.ReceiptNumber(); ok {
+		_spec.SetField(filing.FieldReceiptNumber, field.TypeString, value)
+	}
+	if _u.mutation.ReceiptNumberCleared() {
+		_spec.ClearField(filing.FieldReceiptNumber, field.TypeString)
 	}
 	if value, ok := _u.mutation.Status(); ok {
 		_spec.SetField(filing.FieldStatus, field.TypeEnum, value)

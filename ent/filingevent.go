@@ -28,7 +28,7 @@ type FilingEvent struct {
 	Status filingevent.Status `json:"status,omitempty"`
 	// Day the change took effect (the submission, receipt, notice, change or cancellation day).
 	Date time.Time `json:"date,omitempty"`
-	// Account that made the change (token subject or API key); null for backfilled and system rows.
+	// Account that made the change (token subject or API key); null for backfilled and system rows. Shown to regulators only (graph: FilingEvent.actorSubject): which official decided is not the institution's or the public's business.
 	ActorSubject string `json:"actor_subject,omitempty"`
 	// Role of that account when it made the change, e.g. DISTRICT_REGULATOR; SYSTEM for the backfill and trusted loads.
 	ActorRole string `json:"actor_role,omitempty"`

@@ -1144,6 +1144,11 @@ func (_q *FilingQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				selectedFields = append(selectedFields, filing.FieldReceiptAt)
 				fieldSeen[filing.FieldReceiptAt] = struct{}{}
 			}
+		case "receiptNumber":
+			if _, ok := fieldSeen[filing.FieldReceiptNumber]; !ok {
+				selectedFields = append(selectedFields, filing.FieldReceiptNumber)
+				fieldSeen[filing.FieldReceiptNumber] = struct{}{}
+			}
 		case "status":
 			if _, ok := fieldSeen[filing.FieldStatus]; !ok {
 				selectedFields = append(selectedFields, filing.FieldStatus)
@@ -1292,11 +1297,6 @@ func (_q *FilingEventQuery) collectField(ctx context.Context, oneNode bool, opCt
 			if _, ok := fieldSeen[filingevent.FieldDate]; !ok {
 				selectedFields = append(selectedFields, filingevent.FieldDate)
 				fieldSeen[filingevent.FieldDate] = struct{}{}
-			}
-		case "actorSubject":
-			if _, ok := fieldSeen[filingevent.FieldActorSubject]; !ok {
-				selectedFields = append(selectedFields, filingevent.FieldActorSubject)
-				fieldSeen[filingevent.FieldActorSubject] = struct{}{}
 			}
 		case "actorRole":
 			if _, ok := fieldSeen[filingevent.FieldActorRole]; !ok {

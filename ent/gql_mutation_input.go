@@ -464,6 +464,7 @@ func (c *EnrolmentUpdateOne) SetInput(i UpdateEnrolmentInput) *EnrolmentUpdateOn
 type CreateFilingInput struct {
 	SubmittedAt             time.Time
 	ReceiptAt               *time.Time
+	ReceiptNumber           *string
 	Status                  filing.Status
 	NoncomplianceNotifiedAt *time.Time
 	ChangedAt               *time.Time
@@ -477,6 +478,9 @@ func (i *CreateFilingInput) Mutate(m *FilingMutation) {
 	m.SetSubmittedAt(i.SubmittedAt)
 	if v := i.ReceiptAt; v != nil {
 		m.SetReceiptAt(*v)
+	}
+	if v := i.ReceiptNumber; v != nil {
+		m.SetReceiptNumber(*v)
 	}
 	m.SetStatus(i.Status)
 	if v := i.NoncomplianceNotifiedAt; v != nil {
@@ -505,6 +509,8 @@ type UpdateFilingInput struct {
 	SubmittedAt                  *time.Time
 	ClearReceiptAt               bool
 	ReceiptAt                    *time.Time
+	ClearReceiptNumber           bool
+	ReceiptNumber                *string
 	Status                       *filing.Status
 	ClearNoncomplianceNotifiedAt bool
 	NoncomplianceNotifiedAt      *time.Time
@@ -528,6 +534,12 @@ func (i *UpdateFilingInput) Mutate(m *FilingMutation) {
 	}
 	if v := i.ReceiptAt; v != nil {
 		m.SetReceiptAt(*v)
+	}
+	if i.ClearReceiptNumber {
+		m.ClearReceiptNumber()
+	}
+	if v := i.ReceiptNumber; v != nil {
+		m.SetReceiptNumber(*v)
 	}
 	if v := i.Status; v != nil {
 		m.SetStatus(*v)

@@ -645,7 +645,7 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "Filing",
-		Fields: make([]*Field, 10),
+		Fields: make([]*Field, 11),
 		Edges:  make([]*Edge, 2),
 	}
 	var buf []byte
@@ -689,10 +689,18 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "receipt_at",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.Status); err != nil {
+	if buf, err = json.Marshal(_m.ReceiptNumber); err != nil {
 		return nil, err
 	}
 	node.Fields[5] = &Field{
+		Type:  "string",
+		Name:  "receipt_number",
+		Value: string(buf),
+	}
+	if buf, err = json.Marshal(_m.Status); err != nil {
+		return nil, err
+	}
+	node.Fields[6] = &Field{
 		Type:  "filing.Status",
 		Name:  "status",
 		Value: string(buf),
@@ -700,7 +708,7 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.NoncomplianceNotifiedAt); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[7] = &Field{
 		Type:  "time.Time",
 		Name:  "noncompliance_notified_at",
 		Value: string(buf),
@@ -708,7 +716,7 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.ChangedAt); err != nil {
 		return nil, err
 	}
-	node.Fields[7] = &Field{
+	node.Fields[8] = &Field{
 		Type:  "time.Time",
 		Name:  "changed_at",
 		Value: string(buf),
@@ -716,7 +724,7 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.CancelledAt); err != nil {
 		return nil, err
 	}
-	node.Fields[8] = &Field{
+	node.Fields[9] = &Field{
 		Type:  "time.Time",
 		Name:  "cancelled_at",
 		Value: string(buf),
@@ -724,7 +732,7 @@ func (_m *Filing) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Documents); err != nil {
 		return nil, err
 	}
-	node.Fields[9] = &Field{
+	node.Fields[10] = &Field{
 		Type:  "[]schematype.FilingDocument",
 		Name:  "documents",
 		Value: string(buf),
@@ -757,7 +765,7 @@ func (_m *FilingEvent) Node(ctx context.Context) (node *Node, err error) {
 	node = &Node{
 		ID:     _m.ID,
 		Type:   "FilingEvent",
-		Fields: make([]*Field, 8),
+		Fields: make([]*Field, 7),
 		Edges:  make([]*Edge, 1),
 	}
 	var buf []byte
@@ -801,18 +809,10 @@ func (_m *FilingEvent) Node(ctx context.Context) (node *Node, err error) {
 		Name:  "date",
 		Value: string(buf),
 	}
-	if buf, err = json.Marshal(_m.ActorSubject); err != nil {
-		return nil, err
-	}
-	node.Fields[5] = &Field{
-		Type:  "string",
-		Name:  "actor_subject",
-		Value: string(buf),
-	}
 	if buf, err = json.Marshal(_m.ActorRole); err != nil {
 		return nil, err
 	}
-	node.Fields[6] = &Field{
+	node.Fields[5] = &Field{
 		Type:  "string",
 		Name:  "actor_role",
 		Value: string(buf),
@@ -820,7 +820,7 @@ func (_m *FilingEvent) Node(ctx context.Context) (node *Node, err error) {
 	if buf, err = json.Marshal(_m.Note); err != nil {
 		return nil, err
 	}
-	node.Fields[7] = &Field{
+	node.Fields[6] = &Field{
 		Type:  "string",
 		Name:  "note",
 		Value: string(buf),

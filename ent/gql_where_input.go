@@ -2699,6 +2699,23 @@ type FilingWhereInput struct {
 	ReceiptAtIsNil  bool        `json:"receiptAtIsNil,omitempty"`
 	ReceiptAtNotNil bool        `json:"receiptAtNotNil,omitempty"`
 
+	// "receipt_number" field predicates.
+	ReceiptNumber             *string  `json:"receiptNumber,omitempty"`
+	ReceiptNumberNEQ          *string  `json:"receiptNumberNEQ,omitempty"`
+	ReceiptNumberIn           []string `json:"receiptNumberIn,omitempty"`
+	ReceiptNumberNotIn        []string `json:"receiptNumberNotIn,omitempty"`
+	ReceiptNumberGT           *string  `json:"receiptNumberGT,omitempty"`
+	ReceiptNumberGTE          *string  `json:"receiptNumberGTE,omitempty"`
+	ReceiptNumberLT           *string  `json:"receiptNumberLT,omitempty"`
+	ReceiptNumberLTE          *string  `json:"receiptNumberLTE,omitempty"`
+	ReceiptNumberContains     *string  `json:"receiptNumberContains,omitempty"`
+	ReceiptNumberHasPrefix    *string  `json:"receiptNumberHasPrefix,omitempty"`
+	ReceiptNumberHasSuffix    *string  `json:"receiptNumberHasSuffix,omitempty"`
+	ReceiptNumberIsNil        bool     `json:"receiptNumberIsNil,omitempty"`
+	ReceiptNumberNotNil       bool     `json:"receiptNumberNotNil,omitempty"`
+	ReceiptNumberEqualFold    *string  `json:"receiptNumberEqualFold,omitempty"`
+	ReceiptNumberContainsFold *string  `json:"receiptNumberContainsFold,omitempty"`
+
 	// "status" field predicates.
 	Status      *filing.Status  `json:"status,omitempty"`
 	StatusNEQ   *filing.Status  `json:"statusNEQ,omitempty"`
@@ -2958,6 +2975,51 @@ func (i *FilingWhereInput) P() (predicate.Filing, error) {
 	}
 	if i.ReceiptAtNotNil {
 		predicates = append(predicates, filing.ReceiptAtNotNil())
+	}
+	if i.ReceiptNumber != nil {
+		predicates = append(predicates, filing.ReceiptNumberEQ(*i.ReceiptNumber))
+	}
+	if i.ReceiptNumberNEQ != nil {
+		predicates = append(predicates, filing.ReceiptNumberNEQ(*i.ReceiptNumberNEQ))
+	}
+	if len(i.ReceiptNumberIn) > 0 {
+		predicates = append(predicates, filing.ReceiptNumberIn(i.ReceiptNumberIn...))
+	}
+	if len(i.ReceiptNumberNotIn) > 0 {
+		predicates = append(predicates, filing.ReceiptNumberNotIn(i.ReceiptNumberNotIn...))
+	}
+	if i.ReceiptNumberGT != nil {
+		predicates = append(predicates, filing.ReceiptNumberGT(*i.ReceiptNumberGT))
+	}
+	if i.ReceiptNumberGTE != nil {
+		predicates = append(predicates, filing.ReceiptNumberGTE(*i.ReceiptNumberGTE))
+	}
+	if i.ReceiptNumberLT != nil {
+		predicates = append(predicates, filing.ReceiptNumberLT(*i.ReceiptNumberLT))
+	}
+	if i.ReceiptNumberLTE != nil {
+		predicates = append(predicates, filing.ReceiptNumberLTE(*i.ReceiptNumberLTE))
+	}
+	if i.ReceiptNumberContains != nil {
+		predicates = append(predicates, filing.ReceiptNumberContains(*i.ReceiptNumberContains))
+	}
+	if i.ReceiptNumberHasPrefix != nil {
+		predicates = append(predicates, filing.ReceiptNumberHasPrefix(*i.ReceiptNumberHasPrefix))
+	}
+	if i.ReceiptNumberHasSuffix != nil {
+		predicates = append(predicates, filing.ReceiptNumberHasSuffix(*i.ReceiptNumberHasSuffix))
+	}
+	if i.ReceiptNumberIsNil {
+		predicates = append(predicates, filing.ReceiptNumberIsNil())
+	}
+	if i.ReceiptNumberNotNil {
+		predicates = append(predicates, filing.ReceiptNumberNotNil())
+	}
+	if i.ReceiptNumberEqualFold != nil {
+		predicates = append(predicates, filing.ReceiptNumberEqualFold(*i.ReceiptNumberEqualFold))
+	}
+	if i.ReceiptNumberContainsFold != nil {
+		predicates = append(predicates, filing.ReceiptNumberContainsFold(*i.ReceiptNumberContainsFold))
 	}
 	if i.Status != nil {
 		predicates = append(predicates, filing.StatusEQ(*i.Status))

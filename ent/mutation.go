@@ -13491,6 +13491,7 @@ type FilingMutation struct {
 	updated_at                *time.Time
 	submitted_at              *time.Time
 	receipt_at                *time.Time
+	receipt_number            *string
 	status                    *filing.Status
 	noncompliance_notified_at *time.Time
 	changed_at                *time.Time
@@ -13797,6 +13798,55 @@ func (m *FilingMutation) ReceiptAtCleared() bool {
 func (m *FilingMutation) ResetReceiptAt() {
 	m.receipt_at = nil
 	delete(m.clearedFields, filing.FieldReceiptAt)
+}
+
+// SetReceiptNumber sets the "receipt_number" field.
+func (m *FilingMutation) SetReceiptNumber(s string) {
+	m.receipt_number = &s
+}
+
+// ReceiptNumber returns the value of the "receipt_number" field in the mutation.
+func (m *FilingMutation) ReceiptNumber() (r string, exists bool) {
+	v := m.receipt_number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReceiptNumber returns the old "receipt_number" field's value of the Filing entity.
+// If the Filing object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *FilingMutation) OldReceiptNumber(ctx context.Context) (v *string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReceiptNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReceiptNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReceiptNumber: %w", err)
+	}
+	return oldValue.ReceiptNumber, nil
+}
+
+// ClearReceiptNumber clears the value of the "receipt_number" field.
+func (m *FilingMutation) ClearReceiptNumber() {
+	m.receipt_number = nil
+	m.clearedFields[filing.FieldReceiptNumber] = struct{}{}
+}
+
+// ReceiptNumberCleared returns if the "receipt_number" field was cleared in this mutation.
+func (m *FilingMutation) ReceiptNumberCleared() bool {
+	_, ok := m.clearedFields[filing.FieldReceiptNumber]
+	return ok
+}
+
+// ResetReceiptNumber resets all changes to the "receipt_number" field.
+func (m *FilingMutation) ResetReceiptNumber() {
+	m.receipt_number = nil
+	delete(m.clearedFields, filing.FieldReceiptNumber)
 }
 
 // SetStatus sets the "status" field.
@@ -14162,7 +14212,7 @@ func (m *FilingMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *FilingMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.created_at != nil {
 		fields = append(fields, filing.FieldCreatedAt)
 	}
@@ -14177,6 +14227,9 @@ func (m *FilingMutation) Fields() []string {
 	}
 	if m.receipt_at != nil {
 		fields = append(fields, filing.FieldReceiptAt)
+	}
+	if m.receipt_number != nil {
+		fields = append(fields, filing.FieldReceiptNumber)
 	}
 	if m.status != nil {
 		fields = append(fields, filing.FieldStatus)
@@ -14211,6 +14264,8 @@ func (m *FilingMutation) Field(name string) (ent.Value, bool) {
 		return m.SubmittedAt()
 	case filing.FieldReceiptAt:
 		return m.ReceiptAt()
+	case filing.FieldReceiptNumber:
+		return m.ReceiptNumber()
 	case filing.FieldStatus:
 		return m.Status()
 	case filing.FieldNoncomplianceNotifiedAt:
@@ -14240,6 +14295,8 @@ func (m *FilingMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldSubmittedAt(ctx)
 	case filing.FieldReceiptAt:
 		return m.OldReceiptAt(ctx)
+	case filing.FieldReceiptNumber:
+		return m.OldReceiptNumber(ctx)
 	case filing.FieldStatus:
 		return m.OldStatus(ctx)
 	case filing.FieldNoncomplianceNotifiedAt:
@@ -14293,6 +14350,13 @@ func (m *FilingMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetReceiptAt(v)
+		return nil
+	case filing.FieldReceiptNumber:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReceiptNumber(v)
 		return nil
 	case filing.FieldStatus:
 		v, ok := value.(filing.Status)
@@ -14365,6 +14429,9 @@ func (m *FilingMutation) ClearedFields() []string {
 	if m.FieldCleared(filing.FieldReceiptAt) {
 		fields = append(fields, filing.FieldReceiptAt)
 	}
+	if m.FieldCleared(filing.FieldReceiptNumber) {
+		fields = append(fields, filing.FieldReceiptNumber)
+	}
 	if m.FieldCleared(filing.FieldNoncomplianceNotifiedAt) {
 		fields = append(fields, filing.FieldNoncomplianceNotifiedAt)
 	}
@@ -14393,6 +14460,9 @@ func (m *FilingMutation) ClearField(name string) error {
 	switch name {
 	case filing.FieldReceiptAt:
 		m.ClearReceiptAt()
+		return nil
+	case filing.FieldReceiptNumber:
+		m.ClearReceiptNumber()
 		return nil
 	case filing.FieldNoncomplianceNotifiedAt:
 		m.ClearNoncomplianceNotifiedAt()
@@ -14428,6 +14498,9 @@ func (m *FilingMutation) ResetField(name string) error {
 		return nil
 	case filing.FieldReceiptAt:
 		m.ResetReceiptAt()
+		return nil
+	case filing.FieldReceiptNumber:
+		m.ResetReceiptNumber()
 		return nil
 	case filing.FieldStatus:
 		m.ResetStatus()

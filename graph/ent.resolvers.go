@@ -185,6 +185,11 @@ func (r *queryResolver) Targets(ctx context.Context, after *entgql.Cursor[int], 
 		)
 }
 
+// FilingEvent returns generated.FilingEventResolver implementation.
+func (r *Resolver) FilingEvent() generated.FilingEventResolver { return &filingEventResolver{r} }
+
+type filingEventResolver struct{ *Resolver }
+
 // Finding returns generated.FindingResolver implementation.
 func (r *Resolver) Finding() generated.FindingResolver { return &findingResolver{r} }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/model"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 	"github.com/tuoyu/tuoyu/internal/supervision"
 	"github.com/tuoyu/tuoyu/internal/workday"
@@ -75,4 +77,15 @@ func (r *Resolver) loadWorkCalendar(ctx context.Context, year int, in []model.Wo
 		return nil, err
 	}
 	return &model.WorkCalendarCoverage{Year: year, Days: n, LastKnownYear: cal.LastYear()}, nil
+}
+
+// actorSubject is the event's actor as the viewer may see it: the account
+// for regulators, null for everyone else (filingflow.SeesActor) and for
+// rows without one.
+func actorSubject(ctx context.Context, e *ent.FilingEvent) *string {
+	if e.ActorSubject == "" || !filingflow.SeesActor(auth.FromContext(ctx).Role) {
+		return nil
+	}
+	s := e.ActorSubject
+	return &s
 }

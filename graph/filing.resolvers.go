@@ -44,6 +44,11 @@ func (r *queryResolver) FilingsDue(ctx context.Context, regionID int, within *in
 	return filingDeadlines(filingflow.Due(ctx, r.client, regionID, w, r.asOfOrToday(asOf)))
 }
 
+// ActorSubject is the resolver for the actorSubject field.
+func (r *filingEventResolver) ActorSubject(ctx context.Context, obj *ent.FilingEvent) (*string, error) {
+	return actorSubject(ctx, obj), nil
+}
+
 // FilingsOverdue is the resolver for the filingsOverdue field.
 func (r *queryResolver) FilingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.FilingDeadline, error) {
 	return filingDeadlines(filingflow.Overdue(ctx, r.client, regionID, r.asOfOrToday(asOf)))

@@ -42,7 +42,7 @@ type deadlineView struct {
 const (
 	dueDoc     = `query($r: ID!, $w: Int, $d: Date) { filingsDue(regionID: $r, within: $w, asOf: $d) { filing { id } kind dueOn workingDaysLeft daysOverdue } }`
 	overdueDoc = `query($r: ID!, $d: Date) { filingsOverdue(regionID: $r, asOf: $d) { filing { id } kind dueOn workingDaysLeft daysOverdue } }`
-	historyDoc = `query { filings { edges { node { id status cancelledAt events { status date actorRole actorSubject } } } } }`
+	historyDoc = `query { filings { edges { node { id status receiptNumber cancelledAt events { status date actorRole actorSubject } } } } }`
 )
 
 // TestFilingHistoryAndDeadlines: each status change is a dated FilingEvent
@@ -98,7 +98,7 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 	wantCodeField(t, s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 31, "d": "2026-10-14"}), "BAD_USER_INPUT", "within")
 
 	update := `mutation($id: ID!, $in: UpdateFilingInput!) { updateFiling(id: $id, input: $in) { id status } }`
-	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"status": "FILED", "receiptAt": "2026-10-12"}}).Decode(t, &struct{}{})
+	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"status": "FILED", "receiptAt": "2026-10-12", "receiptNumber": "沈和卫托备〔2026〕7号"}}).Decode(t, &struct{}{})
 	s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &over)
 	if len(over.FilingsOverdue) != 0 {
 		t.Fatalf("a filed filing is no longer on the work list; got %+v", over.FilingsOverdue)
@@ -113,9 +113,10 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 		Filings struct {
 			Edges []struct {
 				Node struct {
-					ID, Status  string
-					CancelledAt string
-					Events      []struct{ Status, Date, ActorRole, ActorSubject string }
+					ID, Status    string
+					ReceiptNumber string
+					CancelledAt   string
+					Events        []struct{ Status, Date, ActorRole, ActorSubject string }
 				}
 			}
 		}
@@ -125,7 +126,7 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 		t.Fatalf("filings = %+v", hist.Filings.Edges)
 	}
 	n := hist.Filings.Edges[0].Node
-	today := civil.Today(time.Local).Format(civil.Layout)
+	today := civil.Today(time.UTC).Format(civil.Layout) // gqltest's server zone
 	got := []string{}
 	for _, e := range n.Events {
 		got = append(got, e.Status+"@"+e.Date)
@@ -136,6 +137,32 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 	want := []string{"SUBMITTED@2026-09-30", "RECEIPT_ISSUED@2026-10-12", "CANCELLED@" + today}
 	if strings.Join(got, ",") != strings.Join(want, ",") || n.Status != "CANCELLED" || n.CancelledAt != today {
 		t.Fatalf("history = %v (status %s, cancelledAt %s); want %v", got, n.Status, n.CancelledAt, want)
+	}
+	if n.ReceiptNumber != "沈和卫托备〔2026〕7号" {
+		t.Errorf("receiptNumber = %q; want the number set with the receipt", n.ReceiptNumber)
+	}
+	// The province sees which official decided; the institution's own staff
+	// see the history and the deciding role, never the official's account.
+	s.DoAs(t, v.province, historyDoc, nil).Decode(t, &hist)
+	if len(hist.Filings.Edges) != 1 || len(hist.Filings.Edges[0].Node.Events) != 3 || hist.Filings.Edges[0].Node.Events[0].ActorSubject != "sub:reg-heping" {
+		t.Fatalf("province sees %+v; want the regulator's account", hist.Filings.Edges)
+	}
+	staffResp := s.DoAs(t, v.staff0, historyDoc, nil)
+	hist.Filings.Edges = nil // null fields leave a reused element's value in place
+	staffResp.Decode(t, &hist)
+	if len(hist.Filings.Edges) != 1 || len(hist.Filings.Edges[0].Node.Events) != 3 {
+		t.Fatalf("staff of the institution see %+v; want its filing's 3 events", hist.Filings.Edges)
+	}
+	for _, e := range hist.Filings.Edges[0].Node.Events {
+		if e.ActorRole != "DISTRICT_REGULATOR" || e.ActorSubject != "" {
+			t.Errorf("staff see event %+v; want the role without the account", e)
+		}
+	}
+	if strings.Contains(staffResp.Body, "reg-heping") {
+		t.Errorf("the regulator's account reached staff: %s", staffResp.Body)
+	}
+	if body := s.Do(t, historyDoc, nil).Body; strings.Contains(body, "reg-heping") {
+		t.Errorf("the regulator's account reached PUBLIC: %s", body)
 	}
 	// Staff of another institution do not see the filing's history.
 	s.DoAs(t, v.staff2, historyDoc, nil).Decode(t, &hist)
@@ -315,4 +342,45 @@ func TestComplaintDeadlineAndOutcome(t *testing.T) {
 	// A receipt day beyond the calendar cannot get a default deadline.
 	resp := s.DoAs(t, v.heping, create, map[string]any{"in": map[string]any{"institutionID": nodeID(tr.institutions[0].ID), "channel": "HOTLINE", "category": "安全", "receivedAt": "2199-03-02"}})
 	wantCodeField(t, resp, "CALENDAR_UNKNOWN", "")
+}
+
+// TestFilingTodayInServerZone: a change left undated is dated today in the
+// server's configured zone (graph.Deps.Location), not the process's TZ. Three
+// zones far apart make the check bite at any hour: at every UTC time at
+// least one of them (Asia/Shanghai UTC+8, Pacific/Kiritimati UTC+14,
+// Etc/GMT+12 UTC-12) is on another calendar day than UTC; around midnight
+// UTC (16:00–24:00) Asia/Shanghai is already on the next day.
+func TestFilingTodayInServerZone(t *testing.T) {
+	differs := false
+	for _, name := range []string{"Asia/Shanghai", "Pacific/Kiritimati", "Etc/GMT+12"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := gqltest.New(t, gqltest.WithLocation(loc))
+		tr := buildTree(t, s.Client, 3)
+		v := newWorkflowViewers(tr)
+		before := civil.Today(loc)
+		var created struct {
+			CreateFiling struct {
+				CancelledAt string
+				Events      []struct{ Status, Date string }
+			}
+		}
+		s.DoAs(t, v.heping, `mutation($in: CreateFilingInput!) { createFiling(input: $in) { cancelledAt events { status date } } }`, map[string]any{"in": map[string]any{
+			"institutionID": nodeID(tr.institutions[0].ID), "submittedAt": "2026-01-05", "status": "CANCELLED",
+		}}).Decode(t, &created)
+		if after := civil.Today(loc); !after.Equal(before) {
+			t.Skipf("%s changed day during the request; run again", name)
+		}
+		want := before.Format(civil.Layout)
+		got := created.CreateFiling
+		if got.CancelledAt != want || len(got.Events) != 2 || got.Events[1].Status != "CANCELLED" || got.Events[1].Date != want {
+			t.Errorf("%s: cancelledAt %s, events %+v; want both dated %s (the zone's today)", name, got.CancelledAt, got.Events, want)
+		}
+		differs = differs || !before.Equal(civil.Today(time.Local))
+	}
+	if !differs {
+		t.Fatal("no zone was on another day than the process's: the test proves nothing")
+	}
 }

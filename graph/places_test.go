@@ -61,7 +61,7 @@ func newPlacesFixture(t *testing.T, c *ent.Client) placesFixture {
 		}
 		b := c.Filing.Create().SetInstitution(inst).SetSubmittedAt(civil.D(2023, 1, 2)).SetStatus(st)
 		if filed {
-			b.SetReceiptAt(civil.D(2023, 1, 5))
+			b.SetReceiptAt(civil.D(2023, 1, 5)).SetReceiptNumber("沈和卫托备〔2023〕" + inst.Name)
 		}
 		b.ExecX(ctx)
 		return inst
@@ -264,7 +264,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 const profileQuery = `query($id: ID!) { publicInstitution(id: $id) {
   institution { name serviceModes }
-  filing { filingId status receiptDate }
+  filing { filingId receiptNumber status receiptDate }
   designation { category designatedBy validFrom validTo }
   monthlyFee
   seats { ageBand seats inclusive }
@@ -287,7 +287,7 @@ func TestPublicInstitutionProfile(t *testing.T) {
 		PublicInstitution struct {
 			Institution struct{ Name string }
 			Filing      struct {
-				Status, ReceiptDate string
+				ReceiptNumber, Status, ReceiptDate string
 			}
 			Designation *struct{ Category, DesignatedBy, ValidFrom string }
 			MonthlyFee  int
@@ -300,7 +300,7 @@ func TestPublicInstitutionProfile(t *testing.T) {
 	}
 	resp.Decode(t, &out)
 	p := out.PublicInstitution
-	if p.Filing.Status != "FILED" || p.Filing.ReceiptDate != "2023-01-05" {
+	if p.Filing.Status != "FILED" || p.Filing.ReceiptDate != "2023-01-05" || p.Filing.ReceiptNumber != "沈和卫托备〔2023〕"+f.near.Name {
 		t.Errorf("filing %+v", p.Filing)
 	}
 	if p.Designation == nil || p.Designation.Category != "SOCIAL_INCLUSIVE" || p.MonthlyFee != 1200 {

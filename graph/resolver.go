@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/generated"
+	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/pii"
@@ -64,7 +65,24 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 	// Introspection shows the public schema: gqlgen's code-generation
 	// directives (@goModel, @goField) are left out.
 	cfg.Schema = publicDirectives(generated.NewExecutableSchema(cfg).Schema())
-	return generated.NewExecutableSchema(cfg)
+	return locatedSchema{generated.NewExecutableSchema(cfg), loc}
+}
+
+// locatedSchema runs every operation with the server's time zone in its
+// context (civil.WithLocation), so ent hooks that date a write "today"
+// (a filing's receipt day left empty) use the configured zone.
+type locatedSchema struct {
+	graphql.ExecutableSchema
+	loc *time.Location
+}
+
+// Exec runs the operation with the server's time zone in ctx. gqlgen runs
+// the fields with the context given to the returned handler, so both get it.
+func (s locatedSchema) Exec(ctx context.Context) graphql.ResponseHandler {
+	next := s.ExecutableSchema.Exec(civil.WithLocation(ctx, s.loc))
+	return func(ctx context.Context) *graphql.Response {
+		return next(civil.WithLocation(ctx, s.loc))
+	}
 }
 
 // db returns the transactional client of a mutation (set by

@@ -28,6 +28,8 @@ const (
 	FieldSubmittedAt = "submitted_at"
 	// FieldReceiptAt holds the string denoting the receipt_at field in the database.
 	FieldReceiptAt = "receipt_at"
+	// FieldReceiptNumber holds the string denoting the receipt_number field in the database.
+	FieldReceiptNumber = "receipt_number"
 	// FieldStatus holds the string denoting the status field in the database.
 	FieldStatus = "status"
 	// FieldNoncomplianceNotifiedAt holds the string denoting the noncompliance_notified_at field in the database.
@@ -68,6 +70,7 @@ var Columns = []string{
 	FieldInstitutionID,
 	FieldSubmittedAt,
 	FieldReceiptAt,
+	FieldReceiptNumber,
 	FieldStatus,
 	FieldNoncomplianceNotifiedAt,
 	FieldChangedAt,
@@ -99,6 +102,8 @@ var (
 	DefaultUpdatedAt func() time.Time
 	// UpdateDefaultUpdatedAt holds the default value on update for the "updated_at" field.
 	UpdateDefaultUpdatedAt func() time.Time
+	// ReceiptNumberValidator is a validator for the "receipt_number" field. It is called by the builders before save.
+	ReceiptNumberValidator func(string) error
 )
 
 // Status defines the type for the "status" enum field.
@@ -158,6 +163,11 @@ func BySubmittedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByReceiptAt orders the results by the receipt_at field.
 func ByReceiptAt(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldReceiptAt, opts...).ToFunc()
+}
+
+// ByReceiptNumber orders the results by the receipt_number field.
+func ByReceiptNumber(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldReceiptNumber, opts...).ToFunc()
 }
 
 // ByStatus orders the results by the status field.

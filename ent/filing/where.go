@@ -80,6 +80,11 @@ func ReceiptAt(v time.Time) predicate.Filing {
 	return predicate.Filing(sql.FieldEQ(FieldReceiptAt, v))
 }
 
+// ReceiptNumber applies equality check predicate on the "receipt_number" field. It's identical to ReceiptNumberEQ.
+func ReceiptNumber(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldReceiptNumber, v))
+}
+
 // NoncomplianceNotifiedAt applies equality check predicate on the "noncompliance_notified_at" field. It's identical to NoncomplianceNotifiedAtEQ.
 func NoncomplianceNotifiedAt(v time.Time) predicate.Filing {
 	return predicate.Filing(sql.FieldEQ(FieldNoncomplianceNotifiedAt, v))
@@ -283,6 +288,81 @@ func ReceiptAtIsNil() predicate.Filing {
 // ReceiptAtNotNil applies the NotNil predicate on the "receipt_at" field.
 func ReceiptAtNotNil() predicate.Filing {
 	return predicate.Filing(sql.FieldNotNull(FieldReceiptAt))
+}
+
+// ReceiptNumberEQ applies the EQ predicate on the "receipt_number" field.
+func ReceiptNumberEQ(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldEQ(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberNEQ applies the NEQ predicate on the "receipt_number" field.
+func ReceiptNumberNEQ(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldNEQ(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberIn applies the In predicate on the "receipt_number" field.
+func ReceiptNumberIn(vs ...string) predicate.Filing {
+	return predicate.Filing(sql.FieldIn(FieldReceiptNumber, vs...))
+}
+
+// ReceiptNumberNotIn applies the NotIn predicate on the "receipt_number" field.
+func ReceiptNumberNotIn(vs ...string) predicate.Filing {
+	return predicate.Filing(sql.FieldNotIn(FieldReceiptNumber, vs...))
+}
+
+// ReceiptNumberGT applies the GT predicate on the "receipt_number" field.
+func ReceiptNumberGT(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldGT(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberGTE applies the GTE predicate on the "receipt_number" field.
+func ReceiptNumberGTE(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldGTE(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberLT applies the LT predicate on the "receipt_number" field.
+func ReceiptNumberLT(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldLT(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberLTE applies the LTE predicate on the "receipt_number" field.
+func ReceiptNumberLTE(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldLTE(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberContains applies the Contains predicate on the "receipt_number" field.
+func ReceiptNumberContains(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldContains(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberHasPrefix applies the HasPrefix predicate on the "receipt_number" field.
+func ReceiptNumberHasPrefix(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldHasPrefix(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberHasSuffix applies the HasSuffix predicate on the "receipt_number" field.
+func ReceiptNumberHasSuffix(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldHasSuffix(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberIsNil applies the IsNil predicate on the "receipt_number" field.
+func ReceiptNumberIsNil() predicate.Filing {
+	return predicate.Filing(sql.FieldIsNull(FieldReceiptNumber))
+}
+
+// ReceiptNumberNotNil applies the NotNil predicate on the "receipt_number" field.
+func ReceiptNumberNotNil() predicate.Filing {
+	return predicate.Filing(sql.FieldNotNull(FieldReceiptNumber))
+}
+
+// ReceiptNumberEqualFold applies the EqualFold predicate on the "receipt_number" field.
+func ReceiptNumberEqualFold(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldEqualFold(FieldReceiptNumber, v))
+}
+
+// ReceiptNumberContainsFold applies the ContainsFold predicate on the "receipt_number" field.
+func ReceiptNumberContainsFold(v string) predicate.Filing {
+	return predicate.Filing(sql.FieldContainsFold(FieldReceiptNumber, v))
 }
 
 // StatusEQ applies the EQ predicate on the "status" field.

@@ -520,6 +520,7 @@ var (
 		{Name: "updated_at", Type: field.TypeTime},
 		{Name: "submitted_at", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "receipt_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "receipt_number", Type: field.TypeString, Nullable: true, Size: 64},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"SUBMITTED", "FILED", "NONCOMPLIANT", "CHANGED", "CANCELLED"}},
 		{Name: "noncompliance_notified_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "changed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
@@ -535,7 +536,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "filings_institutions_filings",
-				Columns:    []*schema.Column{FilingsColumns[10]},
+				Columns:    []*schema.Column{FilingsColumns[11]},
 				RefColumns: []*schema.Column{InstitutionsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -544,7 +545,7 @@ var (
 			{
 				Name:    "filing_institution_id",
 				Unique:  false,
-				Columns: []*schema.Column{FilingsColumns[10]},
+				Columns: []*schema.Column{FilingsColumns[11]},
 			},
 			{
 				Name:    "filing_receipt_at",
@@ -554,7 +555,7 @@ var (
 			{
 				Name:    "filing_status",
 				Unique:  false,
-				Columns: []*schema.Column{FilingsColumns[5]},
+				Columns: []*schema.Column{FilingsColumns[6]},
 			},
 		},
 	}

@@ -728,6 +728,24 @@ func init() {
 	filing.DefaultUpdatedAt = filingDescUpdatedAt.Default.(func() time.Time)
 	// filing.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
 	filing.UpdateDefaultUpdatedAt = filingDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// filingDescReceiptNumber is the schema descriptor for receipt_number field.
+	filingDescReceiptNumber := filingFields[3].Descriptor()
+	// filing.ReceiptNumberValidator is a validator for the "receipt_number" field. It is called by the builders before save.
+	filing.ReceiptNumberValidator = func() func(string) error {
+		validators := filingDescReceiptNumber.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(receipt_number string) error {
+			for _, fn := range fns {
+				if err := fn(receipt_number); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	filingeventMixin := schema.FilingEvent{}.Mixin()
 	filingevent.Policy = privacy.NewPolicies(schema.FilingEvent{})
 	filingevent.Hooks[0] = func(next ent.Mutator) ent.Mutator {

@@ -39,6 +39,12 @@ func (Filing) Fields() []ent.Field {
 			Comment("The institution that filed."),
 		dateField("submitted_at", "Day the filing was submitted."),
 		optionalDateField("receipt_at", "Day the receipt (回执) was issued; due within 5 working days of submission. An institution counts as filed from this day while the status is FILED or CHANGED."),
+		field.String("receipt_number").
+			Optional().
+			Nillable().
+			NotEmpty().
+			MaxLen(64).
+			Comment("Number printed on the filing receipt (备案回执编号), set when the receipt is issued; shown on the public profile (信息公示) with receipt_at. Empty while no receipt was issued."),
 		field.Enum("status").
 			Values("SUBMITTED", "FILED", "NONCOMPLIANT", "CHANGED", "CANCELLED").
 			Annotations(EnumDoc{"SUBMITTED": "Submitted, awaiting review.", "FILED": "Accepted: receipt (回执) issued; counts as filed.", "NONCOMPLIANT": "A non-compliance notice was issued; does not count as filed.", "CHANGED": "Filed and since amended (变更备案); counts as filed.", "CANCELLED": "Withdrawn or cancelled (注销); no longer counts as filed from cancelled_at on; earlier days keep their status."}).
@@ -130,9 +136,9 @@ func recordFilingHistory(next gen.Mutator) gen.Mutator {
 		if !ok {
 			return nil, fmt.Errorf("filing history: unexpected value %T", v)
 		}
-		events := []filingEvent{eventOf(f, f.Status)}
+		events := []filingEvent{eventOf(ctx, f, f.Status)}
 		if created {
-			events = createdEvents(f)
+			events = createdEvents(ctx, f)
 		}
 		viewer := auth.FromContext(ctx)
 		role, subject := string(viewer.Role), viewer.Principal()
@@ -166,7 +172,8 @@ var statusDateField = map[filing.Status]string{
 	filing.StatusCANCELLED:    filing.FieldCancelledAt,
 }
 
-// defaultToToday sets a date field to today (server time zone) when the
+// defaultToToday sets a date field to today (the server's configured time
+// zone, civil.Location) when the
 // mutation leaves it empty.
 func defaultToToday(ctx context.Context, m *gen.FilingMutation, name string) error {
 	if v, ok := m.Field(name); ok {
@@ -183,7 +190,7 @@ func defaultToToday(ctx context.Context, m *gen.FilingMutation, name string) err
 			return nil
 		}
 	}
-	return m.SetField(name, civil.Today(time.Local))
+	return m.SetField(name, civil.TodayIn(ctx))
 }
 
 type filingEvent struct {
@@ -191,11 +198,12 @@ type filingEvent struct {
 	date   time.Time
 }
 
-// eventOf is the event of a filing taking status, dated by its field.
-func eventOf(f *gen.Filing, status filing.Status) filingEvent {
+// eventOf is the event of a filing taking status, dated by its field
+// (today in ctx's time zone when the field is empty).
+func eventOf(ctx context.Context, f *gen.Filing, status filing.Status) filingEvent {
 	day := func(t *time.Time) time.Time {
 		if t == nil {
-			return civil.Today(time.Local)
+			return civil.TodayIn(ctx)
 		}
 		return *t
 	}
@@ -215,7 +223,7 @@ func eventOf(f *gen.Filing, status filing.Status) filingEvent {
 // createdEvents is the history of a filing created with its decisions
 // already taken (imports, back-office entry): the submission, then each
 // dated decision in order.
-func createdEvents(f *gen.Filing) []filingEvent {
+func createdEvents(ctx context.Context, f *gen.Filing) []filingEvent {
 	out := []filingEvent{{filingevent.StatusSUBMITTED, f.SubmittedAt}}
 	if f.NoncomplianceNotifiedAt != nil {
 		out = append(out, filingEvent{filingevent.StatusNOTICE_ISSUED, *f.NoncomplianceNotifiedAt})
@@ -224,7 +232,7 @@ func createdEvents(f *gen.Filing) []filingEvent {
 		out = append(out, filingEvent{filingevent.StatusRECEIPT_ISSUED, *f.ReceiptAt})
 	}
 	if f.Status == filing.StatusCHANGED || f.Status == filing.StatusCANCELLED {
-		out = append(out, eventOf(f, f.Status))
+		out = append(out, eventOf(ctx, f, f.Status))
 	}
 	return out
 }

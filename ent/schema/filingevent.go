@@ -52,8 +52,8 @@ func (FilingEvent) Fields() []ent.Field {
 			Optional().
 			Immutable().
 			MaxLen(200).
-			Comment("Account that made the change (token subject or API key); null for backfilled and system rows.").
-			Annotations(entgql.Skip(entgql.SkipWhereInput)),
+			Comment("Account that made the change (token subject or API key); null for backfilled and system rows. Shown to regulators only (graph: FilingEvent.actorSubject): which official decided is not the institution's or the public's business.").
+			Annotations(entgql.Skip(entgql.SkipWhereInput, entgql.SkipType)),
 		field.String("actor_role").
 			Optional().
 			Immutable().

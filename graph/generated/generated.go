@@ -59,6 +59,7 @@ type ResolverRoot interface {
 	CityEvaluationItem() CityEvaluationItemResolver
 	DataJob() DataJobResolver
 	EvaluationScheme() EvaluationSchemeResolver
+	FilingEvent() FilingEventResolver
 	Finding() FindingResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -338,6 +339,7 @@ type ComplexityRoot struct {
 		InstitutionID           func(childComplexity int) int
 		NoncomplianceNotifiedAt func(childComplexity int) int
 		ReceiptAt               func(childComplexity int) int
+		ReceiptNumber           func(childComplexity int) int
 		Status                  func(childComplexity int) int
 		SubmittedAt             func(childComplexity int) int
 		UpdatedAt               func(childComplexity int) int
@@ -685,9 +687,10 @@ type ComplexityRoot struct {
 	}
 
 	PublicFiling struct {
-		FilingID    func(childComplexity int) int
-		ReceiptDate func(childComplexity int) int
-		Status      func(childComplexity int) int
+		FilingID      func(childComplexity int) int
+		ReceiptDate   func(childComplexity int) int
+		ReceiptNumber func(childComplexity int) int
+		Status        func(childComplexity int) int
 	}
 
 	PublicInspection struct {
@@ -932,6 +935,9 @@ type DataJobResolver interface {
 type EvaluationSchemeResolver interface {
 	Province(ctx context.Context, obj *ent.EvaluationScheme) (*ent.Region, error)
 	Sections(ctx context.Context, obj *ent.EvaluationScheme) ([]evaluation.Section, error)
+}
+type FilingEventResolver interface {
+	ActorSubject(ctx context.Context, obj *ent.FilingEvent) (*string, error)
 }
 type FindingResolver interface {
 	State(ctx context.Context, obj *ent.Finding, asOf *time.Time) (model.FindingState, error)
@@ -2190,6 +2196,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Filing.ReceiptAt(childComplexity), true
+	case "Filing.receiptNumber":
+		if e.ComplexityRoot.Filing.ReceiptNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Filing.ReceiptNumber(childComplexity), true
 	case "Filing.status":
 		if e.ComplexityRoot.Filing.Status == nil {
 			break
@@ -4013,6 +4025,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PublicFiling.ReceiptDate(childComplexity), true
+	case "PublicFiling.receiptNumber":
+		if e.ComplexityRoot.PublicFiling.ReceiptNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublicFiling.ReceiptNumber(childComplexity), true
 	case "PublicFiling.status":
 		if e.ComplexityRoot.PublicFiling.Status == nil {
 			break
@@ -7042,6 +7060,10 @@ input CreateFilingInput {
   """
   receiptAt: Date
   """
+  Number printed on the filing receipt (备案回执编号), set when the receipt is issued; shown on the public profile (信息公示) with receipt_at. Empty while no receipt was issued.
+  """
+  receiptNumber: String
+  """
   SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
   """
   status: FilingStatus!
@@ -7762,6 +7784,10 @@ type Filing implements Node {
   """
   receiptAt: Date
   """
+  Number printed on the filing receipt (备案回执编号), set when the receipt is issued; shown on the public profile (信息公示) with receipt_at. Empty while no receipt was issued.
+  """
+  receiptNumber: String
+  """
   SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
   """
   status: FilingStatus!
@@ -7848,10 +7874,6 @@ type FilingEvent implements Node {
   Day the change took effect (the submission, receipt, notice, change or cancellation day).
   """
   date: Date!
-  """
-  Account that made the change (token subject or API key); null for backfilled and system rows.
-  """
-  actorSubject: String
   """
   Role of that account when it made the change, e.g. DISTRICT_REGULATOR; SYSTEM for the backfill and trusted loads.
   """
@@ -8150,6 +8172,24 @@ input FilingWhereInput {
   receiptAtLTE: Date
   receiptAtIsNil: Boolean
   receiptAtNotNil: Boolean
+  """
+  receipt_number field predicates
+  """
+  receiptNumber: String
+  receiptNumberNEQ: String
+  receiptNumberIn: [String!]
+  receiptNumberNotIn: [String!]
+  receiptNumberGT: String
+  receiptNumberGTE: String
+  receiptNumberLT: String
+  receiptNumberLTE: String
+  receiptNumberContains: String
+  receiptNumberHasPrefix: String
+  receiptNumberHasSuffix: String
+  receiptNumberIsNil: Boolean
+  receiptNumberNotNil: Boolean
+  receiptNumberEqualFold: String
+  receiptNumberContainsFold: String
   """
   status field predicates
   """
@@ -12752,6 +12792,11 @@ input UpdateFilingInput {
   receiptAt: Date
   clearReceiptAt: Boolean
   """
+  Number printed on the filing receipt (备案回执编号), set when the receipt is issued; shown on the public profile (信息公示) with receipt_at. Empty while no receipt was issued.
+  """
+  receiptNumber: String
+  clearReceiptNumber: Boolean
+  """
   SUBMITTED awaiting review, FILED receipt issued, NONCOMPLIANT notice issued, CHANGED filed and since amended, CANCELLED withdrawn.
   """
   status: FilingStatus
@@ -13547,6 +13592,11 @@ extend type Mutation {
     newDeadline: Date
   ): Finding!
 }
+
+extend type FilingEvent {
+  "Account that made the change (token subject or API key); null for backfilled and system rows, and for viewers other than regulators: institution staff and the public do not see which official decided."
+  actorSubject: String @goField(forceResolver: true)
+}
 `, BuiltIn: false},
 	{Name: "../schema/kpi.graphql", Input: `# KPI engine: the indicators of the KPI dictionary (design.md §3) as exact,
 # batched GraphQL fields. Definitions live in internal/kpi/catalog.go and are
@@ -13940,8 +13990,10 @@ type PublicInstitution @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosu
 
 "The public part of a filing (备案)."
 type PublicFiling @goModel(model: "github.com/tuoyu/tuoyu/internal/disclosure.Filing") {
-  "ID of the filing record: its public reference (the record carries no separate 回执 number)."
+  "ID of the filing record (internal reference; quote receiptNumber to the public)."
   filingId: ID!
+  "Number printed on the filing receipt (备案回执编号), the public reference of the filing; null when the office has not recorded it."
+  receiptNumber: String
   "FILED or CHANGED."
   status: FilingStatus!
   "Day the receipt (回执) was issued."
@@ -15058,6 +15110,8 @@ func (ec *executionContext) childFields_Filing(ctx context.Context, field graphq
 		return ec.fieldContext_Filing_submittedAt(ctx, field)
 	case "receiptAt":
 		return ec.fieldContext_Filing_receiptAt(ctx, field)
+	case "receiptNumber":
+		return ec.fieldContext_Filing_receiptNumber(ctx, field)
 	case "status":
 		return ec.fieldContext_Filing_status(ctx, field)
 	case "noncomplianceNotifiedAt":
@@ -15128,14 +15182,14 @@ func (ec *executionContext) childFields_FilingEvent(ctx context.Context, field g
 		return ec.fieldContext_FilingEvent_status(ctx, field)
 	case "date":
 		return ec.fieldContext_FilingEvent_date(ctx, field)
-	case "actorSubject":
-		return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
 	case "actorRole":
 		return ec.fieldContext_FilingEvent_actorRole(ctx, field)
 	case "note":
 		return ec.fieldContext_FilingEvent_note(ctx, field)
 	case "filing":
 		return ec.fieldContext_FilingEvent_filing(ctx, field)
+	case "actorSubject":
+		return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FilingEvent", field.Name)
 }
@@ -15660,6 +15714,8 @@ func (ec *executionContext) childFields_PublicFiling(ctx context.Context, field 
 	switch field.Name {
 	case "filingId":
 		return ec.fieldContext_PublicFiling_filingId(ctx, field)
+	case "receiptNumber":
+		return ec.fieldContext_PublicFiling_receiptNumber(ctx, field)
 	case "status":
 		return ec.fieldContext_PublicFiling_status(ctx, field)
 	case "receiptDate":
@@ -23982,6 +24038,29 @@ func (ec *executionContext) fieldContext_Filing_receiptAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Filing", field, false, false, "Date")
 }
 
+func (ec *executionContext) _Filing_receiptNumber(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Filing_receiptNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceiptNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Filing_receiptNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Filing", field, false, false, "String")
+}
+
 func (ec *executionContext) _Filing_status(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24565,29 +24644,6 @@ func (ec *executionContext) fieldContext_FilingEvent_date(_ context.Context, fie
 	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "Date")
 }
 
-func (ec *executionContext) _FilingEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorSubject, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
-}
-func (ec *executionContext) fieldContext_FilingEvent_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("FilingEvent", field, false, false, "String")
-}
-
 func (ec *executionContext) _FilingEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24664,6 +24720,29 @@ func (ec *executionContext) fieldContext_FilingEvent_filing(_ context.Context, f
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _FilingEvent_actorSubject(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FilingEvent_actorSubject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FilingEvent().ActorSubject(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FilingEvent_actorSubject(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FilingEvent", field, true, true, "String")
 }
 
 func (ec *executionContext) _Finding_id(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
@@ -31413,6 +31492,29 @@ func (ec *executionContext) _PublicFiling_filingId(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_PublicFiling_filingId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PublicFiling", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PublicFiling_receiptNumber(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublicFiling_receiptNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReceiptNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PublicFiling_receiptNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PublicFiling", field, false, false, "String")
 }
 
 func (ec *executionContext) _PublicFiling_status(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
@@ -40781,7 +40883,7 @@ func (ec *executionContext) unmarshalInputCreateFilingInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "status", "noncomplianceNotifiedAt", "changedAt", "cancelledAt", "documents", "institutionID"}
+	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "receiptNumber", "status", "noncomplianceNotifiedAt", "changedAt", "cancelledAt", "documents", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -40802,6 +40904,13 @@ func (ec *executionContext) unmarshalInputCreateFilingInput(ctx context.Context,
 				return it, err
 			}
 			it.ReceiptAt = data
+		case "receiptNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumber = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalNFilingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, v)
@@ -43817,7 +43926,7 @@ func (ec *executionContext) unmarshalInputFilingWhereInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "receiptAt", "receiptAtNEQ", "receiptAtIn", "receiptAtNotIn", "receiptAtGT", "receiptAtGTE", "receiptAtLT", "receiptAtLTE", "receiptAtIsNil", "receiptAtNotNil", "status", "statusNEQ", "statusIn", "statusNotIn", "noncomplianceNotifiedAt", "noncomplianceNotifiedAtNEQ", "noncomplianceNotifiedAtIn", "noncomplianceNotifiedAtNotIn", "noncomplianceNotifiedAtGT", "noncomplianceNotifiedAtGTE", "noncomplianceNotifiedAtLT", "noncomplianceNotifiedAtLTE", "noncomplianceNotifiedAtIsNil", "noncomplianceNotifiedAtNotNil", "changedAt", "changedAtNEQ", "changedAtIn", "changedAtNotIn", "changedAtGT", "changedAtGTE", "changedAtLT", "changedAtLTE", "changedAtIsNil", "changedAtNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "hasInstitution", "hasInstitutionWith", "hasEvents", "hasEventsWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "institutionID", "institutionIDNEQ", "institutionIDIn", "institutionIDNotIn", "submittedAt", "submittedAtNEQ", "submittedAtIn", "submittedAtNotIn", "submittedAtGT", "submittedAtGTE", "submittedAtLT", "submittedAtLTE", "receiptAt", "receiptAtNEQ", "receiptAtIn", "receiptAtNotIn", "receiptAtGT", "receiptAtGTE", "receiptAtLT", "receiptAtLTE", "receiptAtIsNil", "receiptAtNotNil", "receiptNumber", "receiptNumberNEQ", "receiptNumberIn", "receiptNumberNotIn", "receiptNumberGT", "receiptNumberGTE", "receiptNumberLT", "receiptNumberLTE", "receiptNumberContains", "receiptNumberHasPrefix", "receiptNumberHasSuffix", "receiptNumberIsNil", "receiptNumberNotNil", "receiptNumberEqualFold", "receiptNumberContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "noncomplianceNotifiedAt", "noncomplianceNotifiedAtNEQ", "noncomplianceNotifiedAtIn", "noncomplianceNotifiedAtNotIn", "noncomplianceNotifiedAtGT", "noncomplianceNotifiedAtGTE", "noncomplianceNotifiedAtLT", "noncomplianceNotifiedAtLTE", "noncomplianceNotifiedAtIsNil", "noncomplianceNotifiedAtNotNil", "changedAt", "changedAtNEQ", "changedAtIn", "changedAtNotIn", "changedAtGT", "changedAtGTE", "changedAtLT", "changedAtLTE", "changedAtIsNil", "changedAtNotNil", "cancelledAt", "cancelledAtNEQ", "cancelledAtIn", "cancelledAtNotIn", "cancelledAtGT", "cancelledAtGTE", "cancelledAtLT", "cancelledAtLTE", "cancelledAtIsNil", "cancelledAtNotNil", "hasInstitution", "hasInstitutionWith", "hasEvents", "hasEventsWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -44167,6 +44276,111 @@ func (ec *executionContext) unmarshalInputFilingWhereInput(ctx context.Context, 
 				return it, err
 			}
 			it.ReceiptAtNotNil = data
+		case "receiptNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumber = data
+		case "receiptNumberNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberNEQ"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberNEQ = data
+		case "receiptNumberIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberIn = data
+		case "receiptNumberNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberNotIn"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberNotIn = data
+		case "receiptNumberGT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberGT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberGT = data
+		case "receiptNumberGTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberGTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberGTE = data
+		case "receiptNumberLT":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberLT"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberLT = data
+		case "receiptNumberLTE":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberLTE"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberLTE = data
+		case "receiptNumberContains":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberContains"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberContains = data
+		case "receiptNumberHasPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberHasPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberHasPrefix = data
+		case "receiptNumberHasSuffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberHasSuffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberHasSuffix = data
+		case "receiptNumberIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberIsNil = data
+		case "receiptNumberNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberNotNil = data
+		case "receiptNumberEqualFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberEqualFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberEqualFold = data
+		case "receiptNumberContainsFold":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumberContainsFold"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumberContainsFold = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOFilingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, v)
@@ -52769,7 +52983,7 @@ func (ec *executionContext) unmarshalInputUpdateFilingInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "clearReceiptAt", "status", "noncomplianceNotifiedAt", "clearNoncomplianceNotifiedAt", "changedAt", "clearChangedAt", "cancelledAt", "clearCancelledAt", "documents", "appendDocuments", "clearDocuments", "institutionID"}
+	fieldsInOrder := [...]string{"submittedAt", "receiptAt", "clearReceiptAt", "receiptNumber", "clearReceiptNumber", "status", "noncomplianceNotifiedAt", "clearNoncomplianceNotifiedAt", "changedAt", "clearChangedAt", "cancelledAt", "clearCancelledAt", "documents", "appendDocuments", "clearDocuments", "institutionID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -52797,6 +53011,20 @@ func (ec *executionContext) unmarshalInputUpdateFilingInput(ctx context.Context,
 				return it, err
 			}
 			it.ClearReceiptAt = data
+		case "receiptNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("receiptNumber"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReceiptNumber = data
+		case "clearReceiptNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearReceiptNumber"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearReceiptNumber = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalOFilingStatus2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, v)
@@ -56824,6 +57052,11 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "receiptNumber":
+			out.Values[i] = ec._Filing_receiptNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "status":
 			out.Values[i] = ec._Filing_status(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -57053,11 +57286,6 @@ func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
-		case "actorSubject":
-			out.Values[i] = ec._FilingEvent_actorSubject(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
 		case "actorRole":
 			out.Values[i] = ec._FilingEvent_actorRole(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -57073,6 +57301,12 @@ func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._FilingEvent_filing(ctx, field, obj)
+				})
+		case "actorSubject":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FilingEvent_actorSubject(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -59139,6 +59373,11 @@ func (ec *executionContext) _PublicFiling(ctx context.Context, sel ast.Selection
 		case "filingId":
 			out.Values[i] = ec._PublicFiling_filingId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "receiptNumber":
+			out.Values[i] = ec._PublicFiling_receiptNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "status":

@@ -4,6 +4,7 @@
 package civil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -81,3 +82,28 @@ func UnmarshalDate(v any) (time.Time, error) {
 	}
 	return Parse(s)
 }
+
+type locationKey struct{}
+
+// WithLocation returns ctx carrying loc, the server's configured time zone,
+// so code without the server's configuration (ent hooks dating a filing
+// "today") takes the calendar day where the server is, not where the
+// process's TZ happens to point.
+func WithLocation(ctx context.Context, loc *time.Location) context.Context {
+	if loc == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, locationKey{}, loc)
+}
+
+// Location is the time zone WithLocation put in ctx, or time.Local when none
+// was (tools and tests that run without a configured zone).
+func Location(ctx context.Context) *time.Location {
+	if loc, ok := ctx.Value(locationKey{}).(*time.Location); ok {
+		return loc
+	}
+	return time.Local
+}
+
+// TodayIn is the current calendar date in ctx's location (see Location).
+func TodayIn(ctx context.Context) time.Time { return Today(Location(ctx)) }

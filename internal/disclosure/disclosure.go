@@ -52,10 +52,12 @@ func System(ctx context.Context) context.Context { return privacy.DecisionContex
 
 // Filing is the public part of the institution's current filing.
 type Filing struct {
-	// FilingID is the filing record's ID, the public reference of the filing
-	// (the record carries no separate 回执 number).
+	// FilingID is the filing record's ID.
 	FilingID int
 	Status   filing.Status
+	// ReceiptNumber is the number printed on the receipt (备案回执编号);
+	// nil when the office did not record it.
+	ReceiptNumber *string
 	// ReceiptDate is the day the receipt (回执) was issued.
 	ReceiptDate time.Time
 }
@@ -120,7 +122,7 @@ func Get(ctx context.Context, client *ent.Client, id int, day time.Time) (*Profi
 	if err != nil {
 		return nil, fmt.Errorf("disclosure: filing: %w", err)
 	}
-	p.Filing = Filing{FilingID: f.ID, Status: f.Status, ReceiptDate: *f.ReceiptAt}
+	p.Filing = Filing{FilingID: f.ID, Status: f.Status, ReceiptNumber: f.ReceiptNumber, ReceiptDate: *f.ReceiptAt}
 	designations, err := Designations(sys, client, []int{id}, day)
 	if err != nil {
 		return nil, err

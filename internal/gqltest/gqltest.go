@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/graph"
@@ -32,7 +33,12 @@ type config struct {
 	viewer  *auth.Viewer
 	trusted bool
 	handler graph.HandlerOptions
+	loc     *time.Location
 }
+
+// WithLocation serves with loc as the server's time zone (graph.Deps.Location;
+// default UTC).
+func WithLocation(loc *time.Location) Option { return func(c *config) { c.loc = loc } }
 
 // Trusted serves requests that carry no viewer as trusted server code: row
 // policies are bypassed (privacy.Allow in the context, as the demo loader
@@ -70,7 +76,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher, Driver: d.Counter, Dialect: d.Dialect})
+	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher, Location: cfg.loc, Driver: d.Counter, Dialect: d.Dialect})
 	return &Server{DB: d, Handler: asViewer(graph.NewHandler(schema, d.Client, cfg.handler), cfg.viewer, cfg.trusted), Hasher: hasher}
 }
 

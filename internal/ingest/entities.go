@@ -359,8 +359,9 @@ func institutionsHandler() *handler {
 
 func filingsHandler() *handler {
 	return &handler{
-		order: []datePair{{from: "submittedAt", to: "receiptAt", sameDay: true}, {from: "submittedAt", to: "noncomplianceNotifiedAt", sameDay: true}},
-		key:   func(b *batch, r *row) []any { return []any{r.inst, mustDate(b, r, "submittedAt")} },
+		validators: map[string]func(any) error{"receiptNumber": vStr(filing.ReceiptNumberValidator)},
+		order:      []datePair{{from: "submittedAt", to: "receiptAt", sameDay: true}, {from: "submittedAt", to: "noncomplianceNotifiedAt", sameDay: true}},
+		key:        func(b *batch, r *row) []any { return []any{r.inst, mustDate(b, r, "submittedAt")} },
 		load: func(b *batch, rows []*row) ([]any, error) {
 			return loadBy(instIDs(rows), func(ids []int) ([]any, error) {
 				xs, err := b.client.Filing.Query().Where(filing.InstitutionIDIn(ids...)).Order(ent.Asc(filing.FieldID)).All(b.sys)
@@ -376,6 +377,7 @@ func filingsHandler() *handler {
 			m.SetSubmittedAt(mustDate(b, r, "submittedAt"))
 			m.SetStatus(filing.Status(b.str(r, "status")))
 			optDate(b, r, "receiptAt", update, m.SetReceiptAt, m.ClearReceiptAt)
+			optStr(b, r, "receiptNumber", update, m.SetReceiptNumber, m.ClearReceiptNumber)
 			optDate(b, r, "noncomplianceNotifiedAt", update, m.SetNoncomplianceNotifiedAt, m.ClearNoncomplianceNotifiedAt)
 		},
 	}

@@ -204,6 +204,7 @@ var entities = []Entity{
 			{Field: "submittedAt", Header: "提交日期", Kind: Date, Required: true, Key: true, Example: "2023-03-01", Doc: "Day the filing was submitted."},
 			{Field: "status", Header: "备案状态", Kind: Enum, Enum: []string{"SUBMITTED", "FILED", "NONCOMPLIANT", "CHANGED", "CANCELLED"}, Required: true, Example: "FILED", Doc: "SUBMITTED 已提交, FILED 已备案, NONCOMPLIANT 不符合, CHANGED 变更备案, CANCELLED 注销."},
 			{Field: "receiptAt", Header: "回执日期", Kind: Date, Example: "2023-03-06", Doc: "Day the receipt (回执) was issued."},
+			{Field: "receiptNumber", Header: "备案回执编号", Kind: Text, Example: "沈和卫托备〔2023〕12号", Doc: "Number printed on the receipt (备案回执编号), at most 64 characters; shown on the public profile. Empty while no receipt was issued."},
 			{Field: "noncomplianceNotifiedAt", Header: "不符合告知日期", Kind: Date, Example: "", Doc: "Day the non-compliance notice was issued."},
 		},
 	},
