@@ -63,18 +63,22 @@ func (b *batch) readable(ids []int) (map[int]bool, error) {
 
 // checkChildOwner: a stored child's record is corrected by the institution
 // that registered it (or, when none is recorded, by one that can read it).
-// A row that matches the stored record exactly is held to the same rule:
-// answering "unchanged" to anyone else would let them confirm guesses of
-// another institution's child's name, guardian or phone, one row at a time.
+// Another institution that can read the child (it enrolled the child by its
+// ID number) may re-import what it sees (unchanged), and is refused a
+// change. One that cannot read the child gets the same answer whatever its
+// row holds — unchanged, nothing written: telling a matching row from a
+// differing one would confirm guesses of another institution's child's
+// name, guardian or phone, one row at a time. (Each institution's children
+// file may so carry every child it cares for, as an export gives it.)
 func checkChildOwner(b *batch) error {
 	touches := func(r *row) bool { return !r.bad && (r.op == opUpdate || r.op == opSame) }
-	var unowned []int
+	var ids []int
 	for _, r := range b.rows {
-		if touches(r) && r.existing.(*ent.Child).RegisteredByInstitutionID == nil {
-			unowned = append(unowned, r.id)
+		if touches(r) {
+			ids = append(ids, r.id)
 		}
 	}
-	canRead, err := b.readable(unowned)
+	canRead, err := b.readable(ids)
 	if err != nil {
 		return fmt.Errorf("children: %w", err)
 	}
@@ -84,8 +88,11 @@ func checkChildOwner(b *batch) error {
 		}
 		by := r.existing.(*ent.Child).RegisteredByInstitutionID
 		switch {
-		case by == nil && canRead[r.id]:
 		case by != nil && b.v.Role == auth.InstitutionStaff && *by == b.v.InstitutionID:
+		case by == nil && canRead[r.id]:
+		case !canRead[r.id]:
+			r.op = opSame // neither compared nor written: the same answer either way
+		case r.op == opSame:
 		default:
 			b.fail(r, "idNumber", CodeForbidden, "names a child registered by another institution: only that institution corrects the child's record")
 		}
