@@ -46,6 +46,25 @@ func whereAs[W any](where any) (W, bool, error) {
 	return w, true, nil
 }
 
+// page reads one page: q filtered by where (nil, or W: the entity's entgql
+// where input), its rows as []any.
+func page[W interface {
+	comparable
+	Filter(Q) (Q, error)
+}, Q any, T any](ctx context.Context, where any, q Q, all func(Q, context.Context) ([]*T, error)) ([]any, error) {
+	w, ok, err := whereAs[W](where)
+	if err != nil {
+		return nil, err
+	}
+	var none W
+	if ok && w != none {
+		if q, err = w.Filter(q); err != nil {
+			return nil, fmt.Errorf("export: filter: %w", err)
+		}
+	}
+	return anys(all(q, ctx))
+}
+
 func anys[T any](rows []*T, err error) ([]any, error) {
 	if err != nil {
 		return nil, err
@@ -60,237 +79,57 @@ func anys[T any](rows []*T, err error) ([]any, error) {
 // pagers by ent type name.
 var pagers = map[string]pager{
 	"Region": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.RegionWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.RegionWhereInput](ctx, where, c.Region.Query().Where(region.IDGT(after)).Order(ent.Asc(region.FieldID)).Limit(n), (*ent.RegionQuery).All)
 	},
 	"PopulationStat": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.PopulationStat.Query().Where(populationstat.IDGT(after)).Order(ent.Asc(populationstat.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.PopulationStatWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.PopulationStatWhereInput](ctx, where, c.PopulationStat.Query().Where(populationstat.IDGT(after)).Order(ent.Asc(populationstat.FieldID)).Limit(n), (*ent.PopulationStatQuery).All)
 	},
 	"Institution": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Institution.Query().Where(institution.IDGT(after)).Order(ent.Asc(institution.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.InstitutionWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.InstitutionWhereInput](ctx, where, c.Institution.Query().Where(institution.IDGT(after)).Order(ent.Asc(institution.FieldID)).Limit(n), (*ent.InstitutionQuery).All)
 	},
 	"Filing": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Filing.Query().Where(filing.IDGT(after)).Order(ent.Asc(filing.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.FilingWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.FilingWhereInput](ctx, where, c.Filing.Query().Where(filing.IDGT(after)).Order(ent.Asc(filing.FieldID)).Limit(n), (*ent.FilingQuery).All)
 	},
 	"InclusiveDesignation": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.InclusiveDesignation.Query().Where(inclusivedesignation.IDGT(after)).Order(ent.Asc(inclusivedesignation.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.InclusiveDesignationWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.InclusiveDesignationWhereInput](ctx, where, c.InclusiveDesignation.Query().Where(inclusivedesignation.IDGT(after)).Order(ent.Asc(inclusivedesignation.FieldID)).Limit(n), (*ent.InclusiveDesignationQuery).All)
 	},
 	"Seat": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Seat.Query().Where(seat.IDGT(after)).Order(ent.Asc(seat.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.SeatWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.SeatWhereInput](ctx, where, c.Seat.Query().Where(seat.IDGT(after)).Order(ent.Asc(seat.FieldID)).Limit(n), (*ent.SeatQuery).All)
 	},
 	"Staff": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Staff.Query().Where(staff.IDGT(after)).Order(ent.Asc(staff.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.StaffWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.StaffWhereInput](ctx, where, c.Staff.Query().Where(staff.IDGT(after)).Order(ent.Asc(staff.FieldID)).Limit(n), (*ent.StaffQuery).All)
 	},
 	"Certification": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Certification.Query().Where(certification.IDGT(after)).Order(ent.Asc(certification.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.CertificationWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.CertificationWhereInput](ctx, where, c.Certification.Query().Where(certification.IDGT(after)).Order(ent.Asc(certification.FieldID)).Limit(n), (*ent.CertificationQuery).All)
 	},
 	"BanListEntry": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.BanListEntry.Query().Where(banlistentry.IDGT(after)).Order(ent.Asc(banlistentry.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.BanListEntryWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.BanListEntryWhereInput](ctx, where, c.BanListEntry.Query().Where(banlistentry.IDGT(after)).Order(ent.Asc(banlistentry.FieldID)).Limit(n), (*ent.BanListEntryQuery).All)
 	},
 	"Child": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Child.Query().Where(child.IDGT(after)).Order(ent.Asc(child.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.ChildWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.ChildWhereInput](ctx, where, c.Child.Query().Where(child.IDGT(after)).Order(ent.Asc(child.FieldID)).Limit(n), (*ent.ChildQuery).All)
 	},
 	"Enrolment": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Enrolment.Query().Where(enrolment.IDGT(after)).Order(ent.Asc(enrolment.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.EnrolmentWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.EnrolmentWhereInput](ctx, where, c.Enrolment.Query().Where(enrolment.IDGT(after)).Order(ent.Asc(enrolment.FieldID)).Limit(n), (*ent.EnrolmentQuery).All)
 	},
 	"HealthRecord": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.HealthRecord.Query().Where(healthrecord.IDGT(after)).Order(ent.Asc(healthrecord.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.HealthRecordWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.HealthRecordWhereInput](ctx, where, c.HealthRecord.Query().Where(healthrecord.IDGT(after)).Order(ent.Asc(healthrecord.FieldID)).Limit(n), (*ent.HealthRecordQuery).All)
 	},
 	"Inspection": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Inspection.Query().Where(inspection.IDGT(after)).Order(ent.Asc(inspection.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.InspectionWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.InspectionWhereInput](ctx, where, c.Inspection.Query().Where(inspection.IDGT(after)).Order(ent.Asc(inspection.FieldID)).Limit(n), (*ent.InspectionQuery).All)
 	},
 	"Finding": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Finding.Query().Where(finding.IDGT(after)).Order(ent.Asc(finding.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.FindingWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.FindingWhereInput](ctx, where, c.Finding.Query().Where(finding.IDGT(after)).Order(ent.Asc(finding.FieldID)).Limit(n), (*ent.FindingQuery).All)
 	},
 	"Complaint": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Complaint.Query().Where(complaint.IDGT(after)).Order(ent.Asc(complaint.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.ComplaintWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.ComplaintWhereInput](ctx, where, c.Complaint.Query().Where(complaint.IDGT(after)).Order(ent.Asc(complaint.FieldID)).Limit(n), (*ent.ComplaintQuery).All)
 	},
 	"Incident": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Incident.Query().Where(incident.IDGT(after)).Order(ent.Asc(incident.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.IncidentWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.IncidentWhereInput](ctx, where, c.Incident.Query().Where(incident.IDGT(after)).Order(ent.Asc(incident.FieldID)).Limit(n), (*ent.IncidentQuery).All)
 	},
 	"Survey": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Survey.Query().Where(survey.IDGT(after)).Order(ent.Asc(survey.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.SurveyWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.SurveyWhereInput](ctx, where, c.Survey.Query().Where(survey.IDGT(after)).Order(ent.Asc(survey.FieldID)).Limit(n), (*ent.SurveyQuery).All)
 	},
 	"Target": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
-		q := c.Target.Query().Where(target.IDGT(after)).Order(ent.Asc(target.FieldID)).Limit(n)
-		w, ok, err := whereAs[*ent.TargetWhereInput](where)
-		if err != nil {
-			return nil, err
-		}
-		if ok && w != nil {
-			if q, err = w.Filter(q); err != nil {
-				return nil, fmt.Errorf("export: filter: %w", err)
-			}
-		}
-		return anys(q.All(ctx))
+		return page[*ent.TargetWhereInput](ctx, where, c.Target.Query().Where(target.IDGT(after)).Order(ent.Asc(target.FieldID)).Limit(n), (*ent.TargetQuery).All)
 	},
 }

@@ -15,37 +15,31 @@ import (
 // finding verified without a report, the verifying re-inspection's day
 // corrected_at. The region is the inspected institution's.
 func (e *evaluation) rectificationFacts(ctx context.Context) error {
-	periods, args := e.run.periods(e.points)
-	stmt := `SELECT p.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
-  SUM(CASE WHEN COALESCE(fd.rectified_at, fd.corrected_at) <= fd.deadline THEN 1 ELSE 0 END)
-FROM findings fd
+	return e.deadlineFacts(ctx, schematype.RectificationRate,
+		`COALESCE(fd.rectified_at, fd.corrected_at) <= fd.deadline`,
+		`findings fd
 JOIN inspections ins ON ins.id = fd.inspection_id
-JOIN institutions i ON i.id = ins.institution_id
-JOIN ` + periods + ` p ON fd.deadline >= p.f AND fd.deadline < p.t
-GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region   int
-			g           string
-			due, ontime int64
-		)
-		if err := rows.Scan(&k, &region, &g, &due, &ontime); err != nil {
-			return err
-		}
-		e.acc.add(schematype.RectificationRate, k, region, g, float64(ontime), float64(due))
-		return nil
-	})
+JOIN institutions i ON i.id = ins.institution_id`, `fd.deadline`)
 }
 
 // complaintFacts: complaints whose handling deadline (due_on) falls in each
 // period, and those closed on or before it (COMPLAINT_ON_TIME_RATE).
 func (e *evaluation) complaintFacts(ctx context.Context) error {
+	return e.deadlineFacts(ctx, schematype.ComplaintOnTimeRate,
+		`c.closed_at IS NOT NULL AND c.closed_at <= c.due_on`,
+		`complaints c
+JOIN institutions i ON i.id = c.institution_id`, `c.due_on`)
+}
+
+// deadlineFacts counts, per period, region and group, the rows of from
+// whose deadline falls in the period (the denominator) and those meeting
+// it (onTime, the numerator) for key. from must join institutions as i.
+func (e *evaluation) deadlineFacts(ctx context.Context, key schematype.IndicatorKey, onTime, from, deadline string) error {
 	periods, args := e.run.periods(e.points)
 	stmt := `SELECT p.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*),
-  SUM(CASE WHEN c.closed_at IS NOT NULL AND c.closed_at <= c.due_on THEN 1 ELSE 0 END)
-FROM complaints c
-JOIN institutions i ON i.id = c.institution_id
-JOIN ` + periods + ` p ON c.due_on >= p.f AND c.due_on < p.t
+  SUM(CASE WHEN ` + onTime + ` THEN 1 ELSE 0 END)
+FROM ` + from + `
+JOIN ` + periods + ` p ON ` + deadline + ` >= p.f AND ` + deadline + ` < p.t
 GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -56,7 +50,7 @@ GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
 		if err := rows.Scan(&k, &region, &g, &due, &ontime); err != nil {
 			return err
 		}
-		e.acc.add(schematype.ComplaintOnTimeRate, k, region, g, float64(ontime), float64(due))
+		e.acc.add(key, k, region, g, float64(ontime), float64(due))
 		return nil
 	})
 }
