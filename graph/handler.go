@@ -29,6 +29,8 @@ import (
 	"github.com/tuoyu/tuoyu/internal/slots"
 	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/internal/upload"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -254,7 +256,7 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 		switch r.Method {
 		case http.MethodGet:
 			if len(r.URL.RawQuery) > opts.MaxQueryBytes {
-				writeRequestError(w, http.StatusRequestURITooLong, "REQUEST_TOO_LARGE", "query string too long")
+				httperr.Write(w, http.StatusRequestURITooLong, "REQUEST_TOO_LARGE", "query string too long")
 				return
 			}
 		case http.MethodPost:
@@ -268,17 +270,17 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 				return
 			}
 			if mediaType != "application/json" && mediaType != "application/graphql-response+json" {
-				writeRequestError(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST requests must have Content-Type: application/json")
+				httperr.Write(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST requests must have Content-Type: application/json")
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes))
 			var tooLarge *http.MaxBytesError
 			switch {
 			case errors.As(err, &tooLarge):
-				writeRequestError(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body too large")
+				httperr.Write(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body too large")
 				return
 			case err != nil:
-				writeRequestError(w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
+				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
 				return
 			}
 			var params struct {
@@ -288,21 +290,11 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 				Extensions    map[string]any `json:"extensions"`
 			}
 			if err := json.Unmarshal(body, &params); err != nil {
-				writeRequestError(w, http.StatusBadRequest, "BAD_REQUEST", "request body must be one JSON object with query, operationName, variables and extensions")
+				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "request body must be one JSON object with query, operationName, variables and extensions")
 				return
 			}
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		next.ServeHTTP(w, r)
-	})
-}
-
-// writeRequestError answers a request rejected before execution, in the
-// GraphQL response shape, with a stable code.
-func writeRequestError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
 	})
 }

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"math"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/internal/dberr"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // Authenticator turns the Authorization header into a Viewer. Either field
@@ -126,10 +127,6 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 
 // writeError answers in the GraphQL response shape with a stable code.
 func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
+	httperr.Write(w, status, code, message)
 }

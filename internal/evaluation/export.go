@@ -15,6 +15,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // chineseNumerals number the sections as the annex does: (一) … (十).
@@ -149,23 +151,23 @@ func ExportHandler(client *ent.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, `{"code":"METHOD_NOT_ALLOWED"}`, http.StatusMethodNotAllowed)
+			httperr.Write(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "GET an evaluation's table")
 			return
 		}
 		name := strings.TrimPrefix(r.URL.Path, "/evaluations/")
 		idStr, ok := strings.CutSuffix(name, ".xlsx")
 		id, err := strconv.Atoi(idStr)
 		if !ok || err != nil || id <= 0 {
-			http.Error(w, `{"code":"NOT_FOUND"}`, http.StatusNotFound)
+			httperr.Write(w, http.StatusNotFound, "NOT_FOUND", "no such evaluation: GET /evaluations/{id}.xlsx of an evaluation you may read")
 			return
 		}
 		var buf strings.Builder
 		if err := WriteXLSX(r.Context(), client, id, &buf); err != nil {
 			if errors.Is(err, apperr.ErrNotFound) {
-				http.Error(w, `{"code":"NOT_FOUND"}`, http.StatusNotFound)
+				httperr.Write(w, http.StatusNotFound, "NOT_FOUND", "no such evaluation: GET /evaluations/{id}.xlsx of an evaluation you may read")
 				return
 			}
-			http.Error(w, `{"code":"INTERNAL_SERVER_ERROR"}`, http.StatusInternalServerError)
+			httperr.Write(w, http.StatusInternalServerError, "INTERNAL", "internal error")
 			return
 		}
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

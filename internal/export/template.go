@@ -3,7 +3,6 @@ package export
 import (
 	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/tuoyu/tuoyu/internal/registry"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // A template is the file a data clerk fills in to import an entity: the
@@ -273,14 +274,14 @@ func TemplateHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			writeJSONError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "templates are read with GET")
+			httperr.Write(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "templates are read with GET")
 			return
 		}
 		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
 		base, ext, ok := strings.Cut(name, ".")
 		e, found := registry.Lookup(base)
 		if !ok || !found || (ext != "xlsx" && ext != "csv") {
-			writeJSONError(w, http.StatusNotFound, "NOT_FOUND",
+			httperr.Write(w, http.StatusNotFound, "NOT_FOUND",
 				"no such template: use /templates/{entity}.xlsx or .csv with one of "+strings.Join(registry.Names(), ", "))
 			return
 		}
@@ -291,7 +292,7 @@ func TemplateHandler() http.Handler {
 		// Built in memory (a few KB) so a failure is still a clean 500.
 		var buf strings.Builder
 		if err := WriteTemplate(&buf, e.Name, ext); err != nil {
-			writeJSONError(w, http.StatusInternalServerError, "INTERNAL", "the template could not be built")
+			httperr.Write(w, http.StatusInternalServerError, "INTERNAL", "the template could not be built")
 			return
 		}
 		w.Header().Set("Content-Type", ctype)
@@ -306,14 +307,3 @@ func TemplateHandler() http.Handler {
 
 // parseDay reads a template example date.
 func parseDay(s string) (time.Time, error) { return time.Parse("2006-01-02", s) }
-
-// writeJSONError answers with the GraphQL-shaped error body the rest of the
-// HTTP surface uses (internal/httpapi).
-func writeJSONError(w http.ResponseWriter, status int, code, message string) {
-	b, _ := json.Marshal(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
-}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // graphQLEndpoint is the GraphQL-over-HTTP shell around the GraphQL handler
@@ -25,7 +27,7 @@ func graphQLEndpoint(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			w.Header().Set("Allow", "GET, POST")
-			writeError(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "the GraphQL endpoint accepts GET (queries) and POST")
+			httperr.Write(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "the GraphQL endpoint accepts GET (queries) and POST")
 			return
 		}
 		sw := &errorShaper{ResponseWriter: w}
@@ -97,7 +99,7 @@ func (s *errorShaper) finish() {
 func shapeErrorBody(body []byte, status int) []byte {
 	var resp map[string]json.RawMessage
 	if err := json.Unmarshal(body, &resp); err != nil || resp == nil {
-		return errorBody(codeForStatus(status), http.StatusText(status))
+		return httperr.Body(codeForStatus(status), http.StatusText(status))
 	}
 	delete(resp, "data")
 	var errs []map[string]any
@@ -116,12 +118,12 @@ func shapeErrorBody(body []byte, status int) []byte {
 	}
 	raw, err := json.Marshal(errs)
 	if err != nil {
-		return errorBody(codeForStatus(status), http.StatusText(status))
+		return httperr.Body(codeForStatus(status), http.StatusText(status))
 	}
 	resp["errors"] = raw
 	out, err := json.Marshal(resp)
 	if err != nil {
-		return errorBody(codeForStatus(status), http.StatusText(status))
+		return httperr.Body(codeForStatus(status), http.StatusText(status))
 	}
 	return append(out, '\n')
 }
@@ -149,21 +151,7 @@ func codeForStatus(status int) string {
 	return "BAD_REQUEST"
 }
 
-func errorBody(code, message string) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
-	return append(b, '\n')
-}
-
-// writeError answers with a GraphQL-shaped error and no data.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(errorBody(code, message))
-}
-
 // notFound answers every path the server does not serve.
 func notFound(w http.ResponseWriter, _ *http.Request) {
-	writeError(w, http.StatusNotFound, "NOT_FOUND", "no such path: GraphQL is at /query (alias /graphql), GraphiQL at /")
+	httperr.Write(w, http.StatusNotFound, "NOT_FOUND", "no such path: GraphQL is at /query (alias /graphql), GraphiQL at /")
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // ExportPath and ErrorReportPath are where a job's files are served.
@@ -126,15 +128,9 @@ func (q *Queue) answer(w http.ResponseWriter, err error) {
 		return
 	}
 	q.cfg.Logger.Error("data job download", "err", err)
-	writeError(w, http.StatusInternalServerError, "INTERNAL", "the file could not be read")
+	httperr.Write(w, http.StatusInternalServerError, "INTERNAL", "the file could not be read")
 }
 
 func notFound(w http.ResponseWriter) {
-	writeError(w, http.StatusNotFound, "NOT_FOUND", "no such file")
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"errors":[{"message":%q,"extensions":{"code":%q}}]}`+"\n", message, code)
+	httperr.Write(w, http.StatusNotFound, "NOT_FOUND", "no such file")
 }

@@ -19,10 +19,11 @@
 package upload
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // MaxMemory is how much of a multipart body is held in memory; the rest of
@@ -44,19 +45,19 @@ const (
 // answers it when refused (false); on true the caller serves it.
 func Guard(w http.ResponseWriter, r *http.Request, maxBytes int64) bool {
 	if strings.TrimSpace(r.Header.Get("Authorization")) == "" {
-		writeError(w, http.StatusBadRequest, CodeCSRF, "file uploads need an Authorization header")
+		httperr.Write(w, http.StatusBadRequest, CodeCSRF, "file uploads need an Authorization header")
 		return false
 	}
 	if strings.TrimSpace(r.Header.Get("Apollo-Require-Preflight")) == "" && strings.TrimSpace(r.Header.Get("X-Apollo-Operation-Name")) == "" {
-		writeError(w, http.StatusBadRequest, CodeCSRF, "file uploads need an Apollo-Require-Preflight header (any non-empty value), which cross-site forms cannot send")
+		httperr.Write(w, http.StatusBadRequest, CodeCSRF, "file uploads need an Apollo-Require-Preflight header (any non-empty value), which cross-site forms cannot send")
 		return false
 	}
 	if r.ContentLength < 0 {
-		writeError(w, http.StatusLengthRequired, CodeLengthRequired, "file uploads need a Content-Length header")
+		httperr.Write(w, http.StatusLengthRequired, CodeLengthRequired, "file uploads need a Content-Length header")
 		return false
 	}
 	if r.ContentLength > maxBytes {
-		writeError(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the upload is larger than the server's limit of %d bytes", maxBytes))
+		httperr.Write(w, http.StatusRequestEntityTooLarge, CodeTooLarge, fmt.Sprintf("the upload is larger than the server's limit of %d bytes", maxBytes))
 		return false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBytes)
@@ -66,12 +67,4 @@ func Guard(w http.ResponseWriter, r *http.Request, maxBytes int64) bool {
 		_ = http.NewResponseController(w).SetReadDeadline(deadline)
 	}
 	return true
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"errors": []map[string]any{{"message": message, "extensions": map[string]any{"code": code}}},
-	})
 }
