@@ -45,6 +45,8 @@ type DataJob struct {
 	UpdatedCount int `json:"updated_count,omitempty"`
 	// Imports: rows already as in the file.
 	UnchangedCount int `json:"unchanged_count,omitempty"`
+	// Imports: stored rows the file removed (only work-calendar files remove rows: the days of a year they no longer list).
+	DeletedCount int `json:"deleted_count,omitempty"`
 	// Imports: the first 1,000 row errors.
 	RowErrors []schematype.DataRowError `json:"row_errors,omitempty"`
 	// Imports: all row errors, of which row_errors holds the first 1,000.
@@ -106,7 +108,7 @@ func (*DataJob) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case datajob.FieldDryRun:
 			values[i] = new(sql.NullBool)
-		case datajob.FieldID, datajob.FieldFileSize, datajob.FieldRowsDone, datajob.FieldRowsTotal, datajob.FieldCreatedCount, datajob.FieldUpdatedCount, datajob.FieldUnchangedCount, datajob.FieldErrorCount, datajob.FieldRequesterInstitution:
+		case datajob.FieldID, datajob.FieldFileSize, datajob.FieldRowsDone, datajob.FieldRowsTotal, datajob.FieldCreatedCount, datajob.FieldUpdatedCount, datajob.FieldUnchangedCount, datajob.FieldDeletedCount, datajob.FieldErrorCount, datajob.FieldRequesterInstitution:
 			values[i] = new(sql.NullInt64)
 		case datajob.FieldKind, datajob.FieldEntity, datajob.FieldFormat, datajob.FieldState, datajob.FieldFileName, datajob.FieldFileHash, datajob.FieldErrorMessage, datajob.FieldRequesterSubject, datajob.FieldRequesterRole, datajob.FieldRequesterRegion, datajob.FieldRequesterKeyID:
 			values[i] = new(sql.NullString)
@@ -210,6 +212,12 @@ func (_m *DataJob) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field unchanged_count", values[i])
 			} else if value.Valid {
 				_m.UnchangedCount = int(value.Int64)
+			}
+		case datajob.FieldDeletedCount:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field deleted_count", values[i])
+			} else if value.Valid {
+				_m.DeletedCount = int(value.Int64)
 			}
 		case datajob.FieldRowErrors:
 			if value, ok := values[i].(*[]byte); !ok {
@@ -372,6 +380,9 @@ func (_m *DataJob) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("unchanged_count=")
 	builder.WriteString(fmt.Sprintf("%v", _m.UnchangedCount))
+	builder.WriteString(", ")
+	builder.WriteString("deleted_count=")
+	builder.WriteString(fmt.Sprintf("%v", _m.DeletedCount))
 	builder.WriteString(", ")
 	builder.WriteString("row_errors=")
 	builder.WriteString(fmt.Sprintf("%v", _m.RowErrors))

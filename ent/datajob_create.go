@@ -182,6 +182,20 @@ func (_c *DataJobCreate) SetNillableUnchangedCount(v *int) *DataJobCreate {
 	return _c
 }
 
+// SetDeletedCount sets the "deleted_count" field.
+func (_c *DataJobCreate) SetDeletedCount(v int) *DataJobCreate {
+	_c.mutation.SetDeletedCount(v)
+	return _c
+}
+
+// SetNillableDeletedCount sets the "deleted_count" field if the given value is not nil.
+func (_c *DataJobCreate) SetNillableDeletedCount(v *int) *DataJobCreate {
+	if v != nil {
+		_c.SetDeletedCount(*v)
+	}
+	return _c
+}
+
 // SetRowErrors sets the "row_errors" field.
 func (_c *DataJobCreate) SetRowErrors(v []schematype.DataRowError) *DataJobCreate {
 	_c.mutation.SetRowErrors(v)
@@ -408,6 +422,10 @@ func (_c *DataJobCreate) defaults() error {
 		v := datajob.DefaultUnchangedCount
 		_c.mutation.SetUnchangedCount(v)
 	}
+	if _, ok := _c.mutation.DeletedCount(); !ok {
+		v := datajob.DefaultDeletedCount
+		_c.mutation.SetDeletedCount(v)
+	}
 	if _, ok := _c.mutation.ErrorCount(); !ok {
 		v := datajob.DefaultErrorCount
 		_c.mutation.SetErrorCount(v)
@@ -519,6 +537,14 @@ func (_c *DataJobCreate) check() error {
 	if v, ok := _c.mutation.UnchangedCount(); ok {
 		if err := datajob.UnchangedCountValidator(v); err != nil {
 			return &ValidationError{Name: "unchanged_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.unchanged_count": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.DeletedCount(); !ok {
+		return &ValidationError{Name: "deleted_count", err: errors.New(`ent: missing required field "DataJob.deleted_count"`)}
+	}
+	if v, ok := _c.mutation.DeletedCount(); ok {
+		if err := datajob.DeletedCountValidator(v); err != nil {
+			return &ValidationError{Name: "deleted_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.deleted_count": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.ErrorCount(); !ok {
@@ -647,6 +673,10 @@ func (_c *DataJobCreate) createSpec() (*DataJob, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.UnchangedCount(); ok {
 		_spec.SetField(datajob.FieldUnchangedCount, field.TypeInt, value)
 		_node.UnchangedCount = value
+	}
+	if value, ok := _c.mutation.DeletedCount(); ok {
+		_spec.SetField(datajob.FieldDeletedCount, field.TypeInt, value)
+		_node.DeletedCount = value
 	}
 	if value, ok := _c.mutation.RowErrors(); ok {
 		_spec.SetField(datajob.FieldRowErrors, field.TypeJSON, value)
@@ -969,6 +999,24 @@ func (u *DataJobUpsert) UpdateUnchangedCount() *DataJobUpsert {
 // AddUnchangedCount adds v to the "unchanged_count" field.
 func (u *DataJobUpsert) AddUnchangedCount(v int) *DataJobUpsert {
 	u.Add(datajob.FieldUnchangedCount, v)
+	return u
+}
+
+// SetDeletedCount sets the "deleted_count" field.
+func (u *DataJobUpsert) SetDeletedCount(v int) *DataJobUpsert {
+	u.Set(datajob.FieldDeletedCount, v)
+	return u
+}
+
+// UpdateDeletedCount sets the "deleted_count" field to the value that was provided on create.
+func (u *DataJobUpsert) UpdateDeletedCount() *DataJobUpsert {
+	u.SetExcluded(datajob.FieldDeletedCount)
+	return u
+}
+
+// AddDeletedCount adds v to the "deleted_count" field.
+func (u *DataJobUpsert) AddDeletedCount(v int) *DataJobUpsert {
+	u.Add(datajob.FieldDeletedCount, v)
 	return u
 }
 
@@ -1450,6 +1498,27 @@ func (u *DataJobUpsertOne) AddUnchangedCount(v int) *DataJobUpsertOne {
 func (u *DataJobUpsertOne) UpdateUnchangedCount() *DataJobUpsertOne {
 	return u.Update(func(s *DataJobUpsert) {
 		s.UpdateUnchangedCount()
+	})
+}
+
+// SetDeletedCount sets the "deleted_count" field.
+func (u *DataJobUpsertOne) SetDeletedCount(v int) *DataJobUpsertOne {
+	return u.Update(func(s *DataJobUpsert) {
+		s.SetDeletedCount(v)
+	})
+}
+
+// AddDeletedCount adds v to the "deleted_count" field.
+func (u *DataJobUpsertOne) AddDeletedCount(v int) *DataJobUpsertOne {
+	return u.Update(func(s *DataJobUpsert) {
+		s.AddDeletedCount(v)
+	})
+}
+
+// UpdateDeletedCount sets the "deleted_count" field to the value that was provided on create.
+func (u *DataJobUpsertOne) UpdateDeletedCount() *DataJobUpsertOne {
+	return u.Update(func(s *DataJobUpsert) {
+		s.UpdateDeletedCount()
 	})
 }
 
@@ -2130,6 +2199,27 @@ func (u *DataJobUpsertBulk) AddUnchangedCount(v int) *DataJobUpsertBulk {
 func (u *DataJobUpsertBulk) UpdateUnchangedCount() *DataJobUpsertBulk {
 	return u.Update(func(s *DataJobUpsert) {
 		s.UpdateUnchangedCount()
+	})
+}
+
+// SetDeletedCount sets the "deleted_count" field.
+func (u *DataJobUpsertBulk) SetDeletedCount(v int) *DataJobUpsertBulk {
+	return u.Update(func(s *DataJobUpsert) {
+		s.SetDeletedCount(v)
+	})
+}
+
+// AddDeletedCount adds v to the "deleted_count" field.
+func (u *DataJobUpsertBulk) AddDeletedCount(v int) *DataJobUpsertBulk {
+	return u.Update(func(s *DataJobUpsert) {
+		s.AddDeletedCount(v)
+	})
+}
+
+// UpdateDeletedCount sets the "deleted_count" field to the value that was provided on create.
+func (u *DataJobUpsertBulk) UpdateDeletedCount() *DataJobUpsertBulk {
+	return u.Update(func(s *DataJobUpsert) {
+		s.UpdateDeletedCount()
 	})
 }
 

@@ -268,6 +268,27 @@ func (_u *DataJobUpdate) AddUnchangedCount(v int) *DataJobUpdate {
 	return _u
 }
 
+// SetDeletedCount sets the "deleted_count" field.
+func (_u *DataJobUpdate) SetDeletedCount(v int) *DataJobUpdate {
+	_u.mutation.ResetDeletedCount()
+	_u.mutation.SetDeletedCount(v)
+	return _u
+}
+
+// SetNillableDeletedCount sets the "deleted_count" field if the given value is not nil.
+func (_u *DataJobUpdate) SetNillableDeletedCount(v *int) *DataJobUpdate {
+	if v != nil {
+		_u.SetDeletedCount(*v)
+	}
+	return _u
+}
+
+// AddDeletedCount adds value to the "deleted_count" field.
+func (_u *DataJobUpdate) AddDeletedCount(v int) *DataJobUpdate {
+	_u.mutation.AddDeletedCount(v)
+	return _u
+}
+
 // SetRowErrors sets the "row_errors" field.
 func (_u *DataJobUpdate) SetRowErrors(v []schematype.DataRowError) *DataJobUpdate {
 	_u.mutation.SetRowErrors(v)
@@ -612,6 +633,11 @@ func (_u *DataJobUpdate) check() error {
 			return &ValidationError{Name: "unchanged_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.unchanged_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.DeletedCount(); ok {
+		if err := datajob.DeletedCountValidator(v); err != nil {
+			return &ValidationError{Name: "deleted_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.deleted_count": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ErrorCount(); ok {
 		if err := datajob.ErrorCountValidator(v); err != nil {
 			return &ValidationError{Name: "error_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.error_count": %w`, err)}
@@ -725,6 +751,12 @@ func (_u *DataJobUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.AddedUnchangedCount(); ok {
 		_spec.AddField(datajob.FieldUnchangedCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.DeletedCount(); ok {
+		_spec.SetField(datajob.FieldDeletedCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDeletedCount(); ok {
+		_spec.AddField(datajob.FieldDeletedCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.RowErrors(); ok {
 		_spec.SetField(datajob.FieldRowErrors, field.TypeJSON, value)
@@ -1097,6 +1129,27 @@ func (_u *DataJobUpdateOne) AddUnchangedCount(v int) *DataJobUpdateOne {
 	return _u
 }
 
+// SetDeletedCount sets the "deleted_count" field.
+func (_u *DataJobUpdateOne) SetDeletedCount(v int) *DataJobUpdateOne {
+	_u.mutation.ResetDeletedCount()
+	_u.mutation.SetDeletedCount(v)
+	return _u
+}
+
+// SetNillableDeletedCount sets the "deleted_count" field if the given value is not nil.
+func (_u *DataJobUpdateOne) SetNillableDeletedCount(v *int) *DataJobUpdateOne {
+	if v != nil {
+		_u.SetDeletedCount(*v)
+	}
+	return _u
+}
+
+// AddDeletedCount adds value to the "deleted_count" field.
+func (_u *DataJobUpdateOne) AddDeletedCount(v int) *DataJobUpdateOne {
+	_u.mutation.AddDeletedCount(v)
+	return _u
+}
+
 // SetRowErrors sets the "row_errors" field.
 func (_u *DataJobUpdateOne) SetRowErrors(v []schematype.DataRowError) *DataJobUpdateOne {
 	_u.mutation.SetRowErrors(v)
@@ -1454,6 +1507,11 @@ func (_u *DataJobUpdateOne) check() error {
 			return &ValidationError{Name: "unchanged_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.unchanged_count": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.DeletedCount(); ok {
+		if err := datajob.DeletedCountValidator(v); err != nil {
+			return &ValidationError{Name: "deleted_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.deleted_count": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.ErrorCount(); ok {
 		if err := datajob.ErrorCountValidator(v); err != nil {
 			return &ValidationError{Name: "error_count", err: fmt.Errorf(`ent: validator failed for field "DataJob.error_count": %w`, err)}
@@ -1584,6 +1642,12 @@ func (_u *DataJobUpdateOne) sqlSave(ctx context.Context) (_node *DataJob, err er
 	}
 	if value, ok := _u.mutation.AddedUnchangedCount(); ok {
 		_spec.AddField(datajob.FieldUnchangedCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.DeletedCount(); ok {
+		_spec.SetField(datajob.FieldDeletedCount, field.TypeInt, value)
+	}
+	if value, ok := _u.mutation.AddedDeletedCount(); ok {
+		_spec.AddField(datajob.FieldDeletedCount, field.TypeInt, value)
 	}
 	if value, ok := _u.mutation.RowErrors(); ok {
 		_spec.SetField(datajob.FieldRowErrors, field.TypeJSON, value)

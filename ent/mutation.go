@@ -8477,6 +8477,8 @@ type DataJobMutation struct {
 	addupdated_count         *int
 	unchanged_count          *int
 	addunchanged_count       *int
+	deleted_count            *int
+	adddeleted_count         *int
 	row_errors               *[]schematype.DataRowError
 	appendrow_errors         []schematype.DataRowError
 	error_count              *int
@@ -9214,6 +9216,62 @@ func (m *DataJobMutation) ResetUnchangedCount() {
 	m.addunchanged_count = nil
 }
 
+// SetDeletedCount sets the "deleted_count" field.
+func (m *DataJobMutation) SetDeletedCount(i int) {
+	m.deleted_count = &i
+	m.adddeleted_count = nil
+}
+
+// DeletedCount returns the value of the "deleted_count" field in the mutation.
+func (m *DataJobMutation) DeletedCount() (r int, exists bool) {
+	v := m.deleted_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedCount returns the old "deleted_count" field's value of the DataJob entity.
+// If the DataJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataJobMutation) OldDeletedCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedCount: %w", err)
+	}
+	return oldValue.DeletedCount, nil
+}
+
+// AddDeletedCount adds i to the "deleted_count" field.
+func (m *DataJobMutation) AddDeletedCount(i int) {
+	if m.adddeleted_count != nil {
+		*m.adddeleted_count += i
+	} else {
+		m.adddeleted_count = &i
+	}
+}
+
+// AddedDeletedCount returns the value that was added to the "deleted_count" field in this mutation.
+func (m *DataJobMutation) AddedDeletedCount() (r int, exists bool) {
+	v := m.adddeleted_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetDeletedCount resets all changes to the "deleted_count" field.
+func (m *DataJobMutation) ResetDeletedCount() {
+	m.deleted_count = nil
+	m.adddeleted_count = nil
+}
+
 // SetRowErrors sets the "row_errors" field.
 func (m *DataJobMutation) SetRowErrors(sre []schematype.DataRowError) {
 	m.row_errors = &sre
@@ -9917,7 +9975,7 @@ func (m *DataJobMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DataJobMutation) Fields() []string {
-	fields := make([]string, 0, 26)
+	fields := make([]string, 0, 27)
 	if m.kind != nil {
 		fields = append(fields, datajob.FieldKind)
 	}
@@ -9956,6 +10014,9 @@ func (m *DataJobMutation) Fields() []string {
 	}
 	if m.unchanged_count != nil {
 		fields = append(fields, datajob.FieldUnchangedCount)
+	}
+	if m.deleted_count != nil {
+		fields = append(fields, datajob.FieldDeletedCount)
 	}
 	if m.row_errors != nil {
 		fields = append(fields, datajob.FieldRowErrors)
@@ -10030,6 +10091,8 @@ func (m *DataJobMutation) Field(name string) (ent.Value, bool) {
 		return m.UpdatedCount()
 	case datajob.FieldUnchangedCount:
 		return m.UnchangedCount()
+	case datajob.FieldDeletedCount:
+		return m.DeletedCount()
 	case datajob.FieldRowErrors:
 		return m.RowErrors()
 	case datajob.FieldErrorCount:
@@ -10091,6 +10154,8 @@ func (m *DataJobMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldUpdatedCount(ctx)
 	case datajob.FieldUnchangedCount:
 		return m.OldUnchangedCount(ctx)
+	case datajob.FieldDeletedCount:
+		return m.OldDeletedCount(ctx)
 	case datajob.FieldRowErrors:
 		return m.OldRowErrors(ctx)
 	case datajob.FieldErrorCount:
@@ -10217,6 +10282,13 @@ func (m *DataJobMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetUnchangedCount(v)
 		return nil
+	case datajob.FieldDeletedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedCount(v)
+		return nil
 	case datajob.FieldRowErrors:
 		v, ok := value.([]schematype.DataRowError)
 		if !ok {
@@ -10334,6 +10406,9 @@ func (m *DataJobMutation) AddedFields() []string {
 	if m.addunchanged_count != nil {
 		fields = append(fields, datajob.FieldUnchangedCount)
 	}
+	if m.adddeleted_count != nil {
+		fields = append(fields, datajob.FieldDeletedCount)
+	}
 	if m.adderror_count != nil {
 		fields = append(fields, datajob.FieldErrorCount)
 	}
@@ -10360,6 +10435,8 @@ func (m *DataJobMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedUpdatedCount()
 	case datajob.FieldUnchangedCount:
 		return m.AddedUnchangedCount()
+	case datajob.FieldDeletedCount:
+		return m.AddedDeletedCount()
 	case datajob.FieldErrorCount:
 		return m.AddedErrorCount()
 	case datajob.FieldRequesterInstitution:
@@ -10414,6 +10491,13 @@ func (m *DataJobMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddUnchangedCount(v)
+		return nil
+	case datajob.FieldDeletedCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddDeletedCount(v)
 		return nil
 	case datajob.FieldErrorCount:
 		v, ok := value.(int)
@@ -10551,6 +10635,9 @@ func (m *DataJobMutation) ResetField(name string) error {
 		return nil
 	case datajob.FieldUnchangedCount:
 		m.ResetUnchangedCount()
+		return nil
+	case datajob.FieldDeletedCount:
+		m.ResetDeletedCount()
 		return nil
 	case datajob.FieldRowErrors:
 		m.ResetRowErrors()

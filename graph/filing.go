@@ -6,6 +6,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/model"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 	"github.com/tuoyu/tuoyu/internal/supervision"
@@ -77,6 +78,29 @@ func (r *Resolver) loadWorkCalendar(ctx context.Context, year int, in []model.Wo
 		return nil, err
 	}
 	return &model.WorkCalendarCoverage{Year: year, Days: n, LastKnownYear: cal.LastYear()}, nil
+}
+
+// workCalendar is the calendar in force for year: what deadlines use.
+func (r *Resolver) workCalendar(ctx context.Context, year int) (*model.WorkCalendarYear, error) {
+	if msg := workday.YearProblem(year); msg != "" {
+		return nil, apperr.Invalid("year", msg)
+	}
+	cal, err := workday.Load(ctx, r.db(ctx))
+	if err != nil {
+		return nil, err
+	}
+	out := &model.WorkCalendarYear{
+		Year: year, Covered: cal.Covers(time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC)),
+		Loaded: cal.Loaded(year), LastKnownYear: cal.LastYear(), Days: []model.WorkCalendarException{},
+	}
+	for _, d := range cal.Days(year) {
+		e := model.WorkCalendarException{Date: d.Date, Workday: d.Workday}
+		if d.Name != "" {
+			e.Name = &d.Name
+		}
+		out.Days = append(out.Days, e)
+	}
+	return out, nil
 }
 
 // actorSubject is the event's actor as the viewer may see it: the account

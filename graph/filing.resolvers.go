@@ -49,6 +49,11 @@ func (r *filingEventResolver) ActorSubject(ctx context.Context, obj *ent.FilingE
 	return actorSubject(ctx, obj), nil
 }
 
+// WorkCalendar is the resolver for the workCalendar field.
+func (r *queryResolver) WorkCalendar(ctx context.Context, year int) (*model.WorkCalendarYear, error) {
+	return r.workCalendar(ctx, year)
+}
+
 // FilingsOverdue is the resolver for the filingsOverdue field.
 func (r *queryResolver) FilingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.FilingDeadline, error) {
 	return filingDeadlines(filingflow.Overdue(ctx, r.client, regionID, r.asOfOrToday(asOf)))

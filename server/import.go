@@ -93,7 +93,11 @@ func importCmd(ctx context.Context, args []string) error {
 		if res.DryRun {
 			verb = "validated (dry run, nothing written)"
 		}
-		fmt.Fprintf(stderr, "%s %d rows of %s: %d created, %d updated, %d unchanged\n", verb, res.Rows, res.Entity, res.Created, res.Updated, res.Unchanged)
+		fmt.Fprintf(stderr, "%s %d rows of %s: %d created, %d updated, %d unchanged", verb, res.Rows, res.Entity, res.Created, res.Updated, res.Unchanged)
+		if res.Deleted > 0 {
+			fmt.Fprintf(stderr, ", %d removed", res.Deleted)
+		}
+		fmt.Fprintln(stderr)
 		return nil
 	}
 	for _, e := range res.Errors[:min(len(res.Errors), 20)] {

@@ -36,7 +36,7 @@ func importer(a *app) jobs.Importer {
 		}
 		out := &jobs.ImportResult{
 			Entity: res.Entity, FileHash: res.FileHash, DryRun: res.DryRun,
-			Rows: res.Rows, Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged,
+			Rows: res.Rows, Created: res.Created, Updated: res.Updated, Unchanged: res.Unchanged, Deleted: res.Deleted,
 			ErrorCount: res.ErrorCount, Errors: make([]jobs.RowError, len(res.Errors)),
 		}
 		for i, e := range res.Errors {

@@ -44,6 +44,8 @@ const (
 	FieldUpdatedCount = "updated_count"
 	// FieldUnchangedCount holds the string denoting the unchanged_count field in the database.
 	FieldUnchangedCount = "unchanged_count"
+	// FieldDeletedCount holds the string denoting the deleted_count field in the database.
+	FieldDeletedCount = "deleted_count"
 	// FieldRowErrors holds the string denoting the row_errors field in the database.
 	FieldRowErrors = "row_errors"
 	// FieldErrorCount holds the string denoting the error_count field in the database.
@@ -99,6 +101,7 @@ var Columns = []string{
 	FieldCreatedCount,
 	FieldUpdatedCount,
 	FieldUnchangedCount,
+	FieldDeletedCount,
 	FieldRowErrors,
 	FieldErrorCount,
 	FieldErrorMessage,
@@ -164,6 +167,10 @@ var (
 	DefaultUnchangedCount int
 	// UnchangedCountValidator is a validator for the "unchanged_count" field. It is called by the builders before save.
 	UnchangedCountValidator func(int) error
+	// DefaultDeletedCount holds the default value on creation for the "deleted_count" field.
+	DefaultDeletedCount int
+	// DeletedCountValidator is a validator for the "deleted_count" field. It is called by the builders before save.
+	DeletedCountValidator func(int) error
 	// DefaultErrorCount holds the default value on creation for the "error_count" field.
 	DefaultErrorCount int
 	// ErrorCountValidator is a validator for the "error_count" field. It is called by the builders before save.
@@ -287,6 +294,11 @@ func ByUpdatedCount(opts ...sql.OrderTermOption) OrderOption {
 // ByUnchangedCount orders the results by the unchanged_count field.
 func ByUnchangedCount(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldUnchangedCount, opts...).ToFunc()
+}
+
+// ByDeletedCount orders the results by the deleted_count field.
+func ByDeletedCount(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDeletedCount, opts...).ToFunc()
 }
 
 // ByErrorCount orders the results by the error_count field.

@@ -106,6 +106,11 @@ func UnchangedCount(v int) predicate.DataJob {
 	return predicate.DataJob(sql.FieldEQ(FieldUnchangedCount, v))
 }
 
+// DeletedCount applies equality check predicate on the "deleted_count" field. It's identical to DeletedCountEQ.
+func DeletedCount(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldEQ(FieldDeletedCount, v))
+}
+
 // ErrorCount applies equality check predicate on the "error_count" field. It's identical to ErrorCountEQ.
 func ErrorCount(v int) predicate.DataJob {
 	return predicate.DataJob(sql.FieldEQ(FieldErrorCount, v))
@@ -719,6 +724,46 @@ func UnchangedCountLT(v int) predicate.DataJob {
 // UnchangedCountLTE applies the LTE predicate on the "unchanged_count" field.
 func UnchangedCountLTE(v int) predicate.DataJob {
 	return predicate.DataJob(sql.FieldLTE(FieldUnchangedCount, v))
+}
+
+// DeletedCountEQ applies the EQ predicate on the "deleted_count" field.
+func DeletedCountEQ(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldEQ(FieldDeletedCount, v))
+}
+
+// DeletedCountNEQ applies the NEQ predicate on the "deleted_count" field.
+func DeletedCountNEQ(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldNEQ(FieldDeletedCount, v))
+}
+
+// DeletedCountIn applies the In predicate on the "deleted_count" field.
+func DeletedCountIn(vs ...int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldIn(FieldDeletedCount, vs...))
+}
+
+// DeletedCountNotIn applies the NotIn predicate on the "deleted_count" field.
+func DeletedCountNotIn(vs ...int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldNotIn(FieldDeletedCount, vs...))
+}
+
+// DeletedCountGT applies the GT predicate on the "deleted_count" field.
+func DeletedCountGT(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldGT(FieldDeletedCount, v))
+}
+
+// DeletedCountGTE applies the GTE predicate on the "deleted_count" field.
+func DeletedCountGTE(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldGTE(FieldDeletedCount, v))
+}
+
+// DeletedCountLT applies the LT predicate on the "deleted_count" field.
+func DeletedCountLT(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldLT(FieldDeletedCount, v))
+}
+
+// DeletedCountLTE applies the LTE predicate on the "deleted_count" field.
+func DeletedCountLTE(v int) predicate.DataJob {
+	return predicate.DataJob(sql.FieldLTE(FieldDeletedCount, v))
 }
 
 // RowErrorsIsNil applies the IsNil predicate on the "row_errors" field.

@@ -351,6 +351,7 @@ var (
 		{Name: "created_count", Type: field.TypeInt, Default: 0},
 		{Name: "updated_count", Type: field.TypeInt, Default: 0},
 		{Name: "unchanged_count", Type: field.TypeInt, Default: 0},
+		{Name: "deleted_count", Type: field.TypeInt, Default: 0},
 		{Name: "row_errors", Type: field.TypeJSON, Nullable: true},
 		{Name: "error_count", Type: field.TypeInt, Default: 0},
 		{Name: "error_message", Type: field.TypeString, Nullable: true, Size: 500},
@@ -374,12 +375,12 @@ var (
 			{
 				Name:    "datajob_requester_subject_created_at",
 				Unique:  false,
-				Columns: []*schema.Column{DataJobsColumns[18], DataJobsColumns[23]},
+				Columns: []*schema.Column{DataJobsColumns[19], DataJobsColumns[24]},
 			},
 			{
 				Name:    "datajob_expires_at",
 				Unique:  false,
-				Columns: []*schema.Column{DataJobsColumns[26]},
+				Columns: []*schema.Column{DataJobsColumns[27]},
 			},
 			{
 				Name:    "datajob_state",

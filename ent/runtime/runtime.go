@@ -482,18 +482,24 @@ func init() {
 	datajob.DefaultUnchangedCount = datajobDescUnchangedCount.Default.(int)
 	// datajob.UnchangedCountValidator is a validator for the "unchanged_count" field. It is called by the builders before save.
 	datajob.UnchangedCountValidator = datajobDescUnchangedCount.Validators[0].(func(int) error)
+	// datajobDescDeletedCount is the schema descriptor for deleted_count field.
+	datajobDescDeletedCount := datajobFields[13].Descriptor()
+	// datajob.DefaultDeletedCount holds the default value on creation for the deleted_count field.
+	datajob.DefaultDeletedCount = datajobDescDeletedCount.Default.(int)
+	// datajob.DeletedCountValidator is a validator for the "deleted_count" field. It is called by the builders before save.
+	datajob.DeletedCountValidator = datajobDescDeletedCount.Validators[0].(func(int) error)
 	// datajobDescErrorCount is the schema descriptor for error_count field.
-	datajobDescErrorCount := datajobFields[14].Descriptor()
+	datajobDescErrorCount := datajobFields[15].Descriptor()
 	// datajob.DefaultErrorCount holds the default value on creation for the error_count field.
 	datajob.DefaultErrorCount = datajobDescErrorCount.Default.(int)
 	// datajob.ErrorCountValidator is a validator for the "error_count" field. It is called by the builders before save.
 	datajob.ErrorCountValidator = datajobDescErrorCount.Validators[0].(func(int) error)
 	// datajobDescErrorMessage is the schema descriptor for error_message field.
-	datajobDescErrorMessage := datajobFields[15].Descriptor()
+	datajobDescErrorMessage := datajobFields[16].Descriptor()
 	// datajob.ErrorMessageValidator is a validator for the "error_message" field. It is called by the builders before save.
 	datajob.ErrorMessageValidator = datajobDescErrorMessage.Validators[0].(func(string) error)
 	// datajobDescRequesterSubject is the schema descriptor for requester_subject field.
-	datajobDescRequesterSubject := datajobFields[17].Descriptor()
+	datajobDescRequesterSubject := datajobFields[18].Descriptor()
 	// datajob.RequesterSubjectValidator is a validator for the "requester_subject" field. It is called by the builders before save.
 	datajob.RequesterSubjectValidator = func() func(string) error {
 		validators := datajobDescRequesterSubject.Validators
@@ -511,7 +517,7 @@ func init() {
 		}
 	}()
 	// datajobDescRequesterRole is the schema descriptor for requester_role field.
-	datajobDescRequesterRole := datajobFields[18].Descriptor()
+	datajobDescRequesterRole := datajobFields[19].Descriptor()
 	// datajob.RequesterRoleValidator is a validator for the "requester_role" field. It is called by the builders before save.
 	datajob.RequesterRoleValidator = func() func(string) error {
 		validators := datajobDescRequesterRole.Validators
@@ -529,19 +535,19 @@ func init() {
 		}
 	}()
 	// datajobDescRequesterRegion is the schema descriptor for requester_region field.
-	datajobDescRequesterRegion := datajobFields[19].Descriptor()
+	datajobDescRequesterRegion := datajobFields[20].Descriptor()
 	// datajob.RequesterRegionValidator is a validator for the "requester_region" field. It is called by the builders before save.
 	datajob.RequesterRegionValidator = datajobDescRequesterRegion.Validators[0].(func(string) error)
 	// datajobDescRequesterInstitution is the schema descriptor for requester_institution field.
-	datajobDescRequesterInstitution := datajobFields[20].Descriptor()
+	datajobDescRequesterInstitution := datajobFields[21].Descriptor()
 	// datajob.DefaultRequesterInstitution holds the default value on creation for the requester_institution field.
 	datajob.DefaultRequesterInstitution = datajobDescRequesterInstitution.Default.(int)
 	// datajobDescRequesterKeyID is the schema descriptor for requester_key_id field.
-	datajobDescRequesterKeyID := datajobFields[21].Descriptor()
+	datajobDescRequesterKeyID := datajobFields[22].Descriptor()
 	// datajob.RequesterKeyIDValidator is a validator for the "requester_key_id" field. It is called by the builders before save.
 	datajob.RequesterKeyIDValidator = datajobDescRequesterKeyID.Validators[0].(func(string) error)
 	// datajobDescCreatedAt is the schema descriptor for created_at field.
-	datajobDescCreatedAt := datajobFields[22].Descriptor()
+	datajobDescCreatedAt := datajobFields[23].Descriptor()
 	// datajob.DefaultCreatedAt holds the default value on creation for the created_at field.
 	datajob.DefaultCreatedAt = datajobDescCreatedAt.Default.(func() time.Time)
 	enrolmentMixin := schema.Enrolment{}.Mixin()

@@ -87,6 +87,10 @@ func (DataJob) Fields() []ent.Field {
 			Default(0).
 			NonNegative().
 			Comment("Imports: rows already as in the file."),
+		field.Int("deleted_count").
+			Default(0).
+			NonNegative().
+			Comment("Imports: stored rows the file removed (only work-calendar files remove rows: the days of a year they no longer list)."),
 		field.JSON("row_errors", []schematype.DataRowError{}).
 			Optional().
 			Comment("Imports: the first 1,000 row errors."),

@@ -238,6 +238,7 @@ type ComplexityRoot struct {
 	DataJob struct {
 		CreatedAt      func(childComplexity int) int
 		CreatedCount   func(childComplexity int) int
+		DeletedCount   func(childComplexity int) int
 		DownloadURL    func(childComplexity int) int
 		DryRun         func(childComplexity int) int
 		Entity         func(childComplexity int) int
@@ -752,6 +753,7 @@ type ComplexityRoot struct {
 		Surveys               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.SurveyOrder, where *ent.SurveyWhereInput) int
 		Targets               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) int
 		Viewer                func(childComplexity int) int
+		WorkCalendar          func(childComplexity int, year int) int
 	}
 
 	Region struct {
@@ -906,6 +908,20 @@ type ComplexityRoot struct {
 		Workday   func(childComplexity int) int
 		Year      func(childComplexity int) int
 	}
+
+	WorkCalendarException struct {
+		Date    func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Workday func(childComplexity int) int
+	}
+
+	WorkCalendarYear struct {
+		Covered       func(childComplexity int) int
+		Days          func(childComplexity int) int
+		LastKnownYear func(childComplexity int) int
+		Loaded        func(childComplexity int) int
+		Year          func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -1015,6 +1031,7 @@ type QueryResolver interface {
 	Targets(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.TargetOrder, where *ent.TargetWhereInput) (*ent.TargetConnection, error)
 	ImportJob(ctx context.Context, id int) (*ent.DataJob, error)
 	ExportJob(ctx context.Context, id int) (*ent.DataJob, error)
+	WorkCalendar(ctx context.Context, year int) (*model.WorkCalendarYear, error)
 	FilingsDue(ctx context.Context, regionID int, within *int, asOf *time.Time) ([]model.FilingDeadline, error)
 	FilingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.FilingDeadline, error)
 	FindingsOverdue(ctx context.Context, regionID int, asOf *time.Time) ([]model.OverdueFinding, error)
@@ -1743,6 +1760,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DataJob.CreatedCount(childComplexity), true
+	case "DataJob.deletedCount":
+		if e.ComplexityRoot.DataJob.DeletedCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DataJob.DeletedCount(childComplexity), true
 	case "DataJob.downloadURL":
 		if e.ComplexityRoot.DataJob.DownloadURL == nil {
 			break
@@ -4506,6 +4529,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.workCalendar":
+		if e.ComplexityRoot.Query.WorkCalendar == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workCalendar_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkCalendar(childComplexity, args["year"].(int)), true
 
 	case "Region.boundary":
 		if e.ComplexityRoot.Region.Boundary == nil {
@@ -5159,6 +5193,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WorkCalendarDay.Year(childComplexity), true
 
+	case "WorkCalendarException.date":
+		if e.ComplexityRoot.WorkCalendarException.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarException.Date(childComplexity), true
+	case "WorkCalendarException.name":
+		if e.ComplexityRoot.WorkCalendarException.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarException.Name(childComplexity), true
+	case "WorkCalendarException.workday":
+		if e.ComplexityRoot.WorkCalendarException.Workday == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarException.Workday(childComplexity), true
+
+	case "WorkCalendarYear.covered":
+		if e.ComplexityRoot.WorkCalendarYear.Covered == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Covered(childComplexity), true
+	case "WorkCalendarYear.days":
+		if e.ComplexityRoot.WorkCalendarYear.Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Days(childComplexity), true
+	case "WorkCalendarYear.lastKnownYear":
+		if e.ComplexityRoot.WorkCalendarYear.LastKnownYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.LastKnownYear(childComplexity), true
+	case "WorkCalendarYear.loaded":
+		if e.ComplexityRoot.WorkCalendarYear.Loaded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Loaded(childComplexity), true
+	case "WorkCalendarYear.year":
+		if e.ComplexityRoot.WorkCalendarYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkCalendarYear.Year(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -5466,6 +5550,8 @@ input DataExportFilter {
   surveys: SurveyWhereInput
   "Filter of a TARGETS export."
   targets: TargetWhereInput
+  "Filter of a WORK_CALENDAR export (e.g. {year: 2027})."
+  workCalendar: WorkCalendarDayWhereInput
 }
 
 "The registry tables that can be imported and exported (the upper-case registry names)."
@@ -5506,6 +5592,13 @@ enum DataEntity {
   SURVEYS
   "Plan targets of regions."
   TARGETS
+  """
+  The official working-day calendar: holidays on weekdays and make-up workdays
+  on weekends, by year. Imported by PROVINCE_REGULATOR tokens only; a file
+  replaces every year it names (days of those years it does not list are
+  removed, counted in deletedCount).
+  """
+  WORK_CALENDAR
 }
 
 "File formats of imports and exports."
@@ -5589,6 +5682,11 @@ type DataJob {
   updatedCount: Int!
   "Imports: rows already exactly as in the file."
   unchangedCount: Int!
+  """
+  Imports: stored rows the file removed (a dry run: would remove). Only
+  WORK_CALENDAR files remove rows: the days of a year they no longer list.
+  """
+  deletedCount: Int!
   "Imports: the first 1,000 row errors, in file order; errorCount has them all."
   rowErrors: [DataRowError!]!
   "Imports: the number of row errors (may exceed the 1,000 listed)."
@@ -13500,7 +13598,47 @@ type WorkCalendarCoverage {
   lastKnownYear: Int!
 }
 
+"One day of the working-day calendar that departs from the Monday–Friday week."
+type WorkCalendarException {
+  "The day."
+  date: Date!
+  "True for a make-up workday (调休上班) on a Saturday or Sunday; false for a public holiday (放假)."
+  workday: Boolean!
+  "The holiday's name, e.g. 国庆节 (make-up workdays carry the holiday they make up for); null when none was given."
+  name: String
+}
+
+"The official working-day calendar in force for one year."
+type WorkCalendarYear {
+  "The year asked for."
+  year: Int!
+  """
+  True when working-day deadlines can be computed in this year; false when
+  neither a loaded year nor the built-in table covers it (deadlines in it are
+  CALENDAR_UNKNOWN until a PROVINCE_REGULATOR loads it).
+  """
+  covered: Boolean!
+  """
+  True when the year was loaded into the database (loadWorkCalendar or an
+  importData/tuoyu import of WORK_CALENDAR) and replaces the built-in table;
+  false when the built-in table (lunar-go's transcription of the notices)
+  applies or the year is not covered.
+  """
+  loaded: Boolean!
+  "The last year the calendar covers; later years are not covered."
+  lastKnownYear: Int!
+  "The year's holidays on weekdays and make-up workdays on weekends, in date order (empty when not covered)."
+  days: [WorkCalendarException!]!
+}
+
 extend type Query {
+  """
+  The official working-day calendar in force for a year, as deadlines use it:
+  a year loaded by an operator, or else the built-in table. Public data; any
+  caller may read it. Check it after loading a year, e.g.
+  { workCalendar(year: 2027) { covered loaded days { date workday name } } }.
+  """
+  workCalendar("The calendar year, e.g. 2027." year: Int!): WorkCalendarYear!
   """
   Filings in the region still awaiting a decision whose receipt or notice
   deadline falls within the next ` + "`" + `within` + "`" + ` working days (from asOf, asOf
@@ -14936,6 +15074,8 @@ func (ec *executionContext) childFields_DataJob(ctx context.Context, field graph
 		return ec.fieldContext_DataJob_updatedCount(ctx, field)
 	case "unchangedCount":
 		return ec.fieldContext_DataJob_unchangedCount(ctx, field)
+	case "deletedCount":
+		return ec.fieldContext_DataJob_deletedCount(ctx, field)
 	case "rowErrors":
 		return ec.fieldContext_DataJob_rowErrors(ctx, field)
 	case "errorCount":
@@ -16050,6 +16190,34 @@ func (ec *executionContext) childFields_WorkCalendarCoverage(ctx context.Context
 		return ec.fieldContext_WorkCalendarCoverage_lastKnownYear(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarCoverage", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkCalendarException(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_WorkCalendarException_date(ctx, field)
+	case "workday":
+		return ec.fieldContext_WorkCalendarException_workday(ctx, field)
+	case "name":
+		return ec.fieldContext_WorkCalendarException_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarException", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkCalendarYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_WorkCalendarYear_year(ctx, field)
+	case "covered":
+		return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
+	case "loaded":
+		return ec.fieldContext_WorkCalendarYear_loaded(ctx, field)
+	case "lastKnownYear":
+		return ec.fieldContext_WorkCalendarYear_lastKnownYear(ctx, field)
+	case "days":
+		return ec.fieldContext_WorkCalendarYear_days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkCalendarYear", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19095,6 +19263,20 @@ func (ec *executionContext) field_Query_targets_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workCalendar_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -22565,6 +22747,29 @@ func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field g
 	)
 }
 func (ec *executionContext) fieldContext_DataJob_unchangedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DataJob_deletedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DataJob_deletedCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DataJob_deletedCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DataJob", field, false, false, "Int")
 }
 
@@ -32852,6 +33057,50 @@ func (ec *executionContext) fieldContext_Query_exportJob(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_workCalendar(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workCalendar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkCalendar(ctx, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+			return ec.marshalNWorkCalendarYear2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarYear(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workCalendar(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarYear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workCalendar_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_filingsDue(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36193,6 +36442,199 @@ func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_WorkCalendarDay_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WorkCalendarDay", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkCalendarException_date(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarException_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarException_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarException", field, false, false, "Date")
+}
+
+func (ec *executionContext) _WorkCalendarException_workday(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarException_workday(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workday, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarException_workday(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarException", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarException_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarException_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarException_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarException", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkCalendarYear_year(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarYear_covered(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Covered, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_covered(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarYear_loaded(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_loaded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Loaded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_loaded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _WorkCalendarYear_lastKnownYear(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_lastKnownYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastKnownYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_lastKnownYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkCalendarYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WorkCalendarYear_days(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkCalendarYear_days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.WorkCalendarException) graphql.Marshaler {
+			return ec.marshalNWorkCalendarException2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarExceptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkCalendarYear_days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkCalendarYear",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkCalendarException(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -42164,7 +42606,7 @@ func (ec *executionContext) unmarshalInputDataExportFilter(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"regions", "populationStats", "institutions", "filings", "inclusiveDesignations", "seats", "staff", "certifications", "banList", "children", "enrolments", "healthRecords", "inspections", "findings", "complaints", "incidents", "surveys", "targets"}
+	fieldsInOrder := [...]string{"regions", "populationStats", "institutions", "filings", "inclusiveDesignations", "seats", "staff", "certifications", "banList", "children", "enrolments", "healthRecords", "inspections", "findings", "complaints", "incidents", "surveys", "targets", "workCalendar"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -42297,6 +42739,13 @@ func (ec *executionContext) unmarshalInputDataExportFilter(ctx context.Context, 
 				return it, err
 			}
 			it.Targets = data
+		case "workCalendar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workCalendar"))
+			data, err := ec.unmarshalOWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.WorkCalendar = data
 		}
 	}
 	return it, nil
@@ -56492,6 +56941,11 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "deletedCount":
+			out.Values[i] = ec._DataJob_deletedCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "rowErrors":
 			out.Values[i] = ec._DataJob_rowErrors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -59702,6 +60156,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_exportJob(ctx, field)
 				})
+		case "workCalendar":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workCalendar(ctx, field)
+				})
 		case "filingsDue":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -60816,6 +61276,102 @@ func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.Select
 		case "name":
 			out.Values[i] = ec._WorkCalendarDay_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workCalendarExceptionImplementors = []string{"WorkCalendarException"}
+
+func (ec *executionContext) _WorkCalendarException(ctx context.Context, sel ast.SelectionSet, obj *model.WorkCalendarException) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarExceptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarException")
+		case "date":
+			out.Values[i] = ec._WorkCalendarException_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "workday":
+			out.Values[i] = ec._WorkCalendarException_workday(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._WorkCalendarException_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workCalendarYearImplementors = []string{"WorkCalendarYear"}
+
+func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.SelectionSet, obj *model.WorkCalendarYear) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkCalendarYear")
+		case "year":
+			out.Values[i] = ec._WorkCalendarYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "covered":
+			out.Values[i] = ec._WorkCalendarYear_covered(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loaded":
+			out.Values[i] = ec._WorkCalendarYear_loaded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastKnownYear":
+			out.Values[i] = ec._WorkCalendarYear_lastKnownYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "days":
+			out.Values[i] = ec._WorkCalendarYear_days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -63342,6 +63898,34 @@ func (ec *executionContext) marshalNWorkCalendarDayOrderField2ᚖgithubᚗcomᚋ
 func (ec *executionContext) unmarshalNWorkCalendarDayWhereInput2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐWorkCalendarDayWhereInput(ctx context.Context, v any) (*ent.WorkCalendarDayWhereInput, error) {
 	res, err := ec.unmarshalInputWorkCalendarDayWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkCalendarException2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarException(ctx context.Context, sel ast.SelectionSet, v model.WorkCalendarException) graphql.Marshaler {
+	return ec._WorkCalendarException(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWorkCalendarException2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarExceptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkCalendarException) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkCalendarException2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarException(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkCalendarYear2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarYear(ctx context.Context, sel ast.SelectionSet, v *model.WorkCalendarYear) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkCalendarYear!")
+		return graphql.Null
+	}
+	return ec._WorkCalendarYear(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {

@@ -92,6 +92,8 @@ type DataExportFilter struct {
 	Surveys *ent.SurveyWhereInput `json:"surveys,omitempty"`
 	// Filter of a TARGETS export.
 	Targets *ent.TargetWhereInput `json:"targets,omitempty"`
+	// Filter of a WORK_CALENDAR export (e.g. {year: 2027}).
+	WorkCalendar *ent.WorkCalendarDayWhereInput `json:"workCalendar,omitempty"`
 }
 
 // A supporting document.
@@ -300,6 +302,35 @@ type WorkCalendarDayInput struct {
 	Name *string `json:"name,omitempty"`
 }
 
+// One day of the working-day calendar that departs from the Monday–Friday week.
+type WorkCalendarException struct {
+	// The day.
+	Date time.Time `json:"date"`
+	// True for a make-up workday (调休上班) on a Saturday or Sunday; false for a public holiday (放假).
+	Workday bool `json:"workday"`
+	// The holiday's name, e.g. 国庆节 (make-up workdays carry the holiday they make up for); null when none was given.
+	Name *string `json:"name,omitempty"`
+}
+
+// The official working-day calendar in force for one year.
+type WorkCalendarYear struct {
+	// The year asked for.
+	Year int `json:"year"`
+	// True when working-day deadlines can be computed in this year; false when
+	// neither a loaded year nor the built-in table covers it (deadlines in it are
+	// CALENDAR_UNKNOWN until a PROVINCE_REGULATOR loads it).
+	Covered bool `json:"covered"`
+	// True when the year was loaded into the database (loadWorkCalendar or an
+	// importData/tuoyu import of WORK_CALENDAR) and replaces the built-in table;
+	// false when the built-in table (lunar-go's transcription of the notices)
+	// applies or the year is not covered.
+	Loaded bool `json:"loaded"`
+	// The last year the calendar covers; later years are not covered.
+	LastKnownYear int `json:"lastKnownYear"`
+	// The year's holidays on weekdays and make-up workdays on weekends, in date order (empty when not covered).
+	Days []WorkCalendarException `json:"days"`
+}
+
 // What recordDailyChecks did with one check.
 type DailyCheckOutcome string
 
@@ -398,6 +429,11 @@ const (
 	DataEntitySurveys DataEntity = "SURVEYS"
 	// Plan targets of regions.
 	DataEntityTargets DataEntity = "TARGETS"
+	// The official working-day calendar: holidays on weekdays and make-up workdays
+	// on weekends, by year. Imported by PROVINCE_REGULATOR tokens only; a file
+	// replaces every year it names (days of those years it does not list are
+	// removed, counted in deletedCount).
+	DataEntityWorkCalendar DataEntity = "WORK_CALENDAR"
 )
 
 var AllDataEntity = []DataEntity{
@@ -419,11 +455,12 @@ var AllDataEntity = []DataEntity{
 	DataEntityIncidents,
 	DataEntitySurveys,
 	DataEntityTargets,
+	DataEntityWorkCalendar,
 }
 
 func (e DataEntity) IsValid() bool {
 	switch e {
-	case DataEntityRegions, DataEntityPopulationStats, DataEntityInstitutions, DataEntityFilings, DataEntityInclusiveDesignations, DataEntitySeats, DataEntityStaff, DataEntityCertifications, DataEntityBanList, DataEntityChildren, DataEntityEnrolments, DataEntityHealthRecords, DataEntityInspections, DataEntityFindings, DataEntityComplaints, DataEntityIncidents, DataEntitySurveys, DataEntityTargets:
+	case DataEntityRegions, DataEntityPopulationStats, DataEntityInstitutions, DataEntityFilings, DataEntityInclusiveDesignations, DataEntitySeats, DataEntityStaff, DataEntityCertifications, DataEntityBanList, DataEntityChildren, DataEntityEnrolments, DataEntityHealthRecords, DataEntityInspections, DataEntityFindings, DataEntityComplaints, DataEntityIncidents, DataEntitySurveys, DataEntityTargets, DataEntityWorkCalendar:
 		return true
 	}
 	return false

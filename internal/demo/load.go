@@ -96,7 +96,7 @@ func (l *loader) run(ctx context.Context) error {
 		l.writeSeats, l.writeBans, l.writeStaff, l.writeCerts, l.writeChildren, l.writeEnrolments,
 		func(ctx context.Context) error { return l.writeHealth(ctx, hrTotal) },
 		l.writeInspections, l.writeFindings, l.writeComplaints, l.writeIncidents, l.writeSurveys, l.writeTargets,
-		l.writeSupervision,
+		l.writeWorkCalendar, l.writeSupervision,
 		func(ctx context.Context) error {
 			l.progress(kpistore.DailyCheckTable, 0, 1, true)
 			if err := kpistore.RebuildAllClient(ctx, l.client); err != nil {

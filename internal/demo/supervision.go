@@ -19,6 +19,22 @@ import (
 	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
+// writeWorkCalendar stores the official calendar of the as-of year, as an
+// operator loads a year's notice (loadWorkCalendar or a work_calendar
+// file), from lunar-go's transcription of it: the deadlines read the same
+// days, and the table, its export and its import have real rows.
+func (l *loader) writeWorkCalendar(ctx context.Context) error {
+	year := l.opts.AsOf.Year()
+	days := workday.Builtin().Days(year)
+	if len(days) == 0 {
+		return nil // a year lunar-go does not know yet: deadlines refuse it anyway
+	}
+	if _, err := workday.LoadYear(ctx, l.client, year, days); err != nil {
+		return fmt.Errorf("demo: work calendar %d: %w", year, err)
+	}
+	return nil
+}
+
 // writeSupervision completes the filing and supervision workflow of the
 // loaded rows, deterministically (from the rows themselves, no randomness):
 //

@@ -45,7 +45,10 @@ var special = map[string]bool{
 // to the registry without export support is caught by the first export (and
 // by TestEveryEntityExports), not written empty.
 func (f *formatter) check() error {
-	t := entTypes[f.e.Type]
+	t, ok := entTypes[f.e.Type]
+	if !ok {
+		return fmt.Errorf("export: %s: no ent row type %s", f.e.Name, f.e.Type)
+	}
 	for _, c := range f.e.Columns {
 		if special[c.Field] {
 			if c.Field == "inspectedOn" && f.e.Type == "Inspection" {
@@ -284,6 +287,7 @@ var entTypes = map[string]reflect.Type{
 	"Inspection": reflect.TypeFor[ent.Inspection](), "Finding": reflect.TypeFor[ent.Finding](),
 	"Complaint": reflect.TypeFor[ent.Complaint](), "Incident": reflect.TypeFor[ent.Incident](),
 	"Survey": reflect.TypeFor[ent.Survey](), "Target": reflect.TypeFor[ent.Target](),
+	"WorkCalendarDay": reflect.TypeFor[ent.WorkCalendarDay](),
 }
 
 var fieldIndexes sync.Map // reflect.Type → map[string]int

@@ -28,6 +28,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/staff"
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
+	"github.com/tuoyu/tuoyu/ent/workcalendarday"
 )
 
 // pager reads one page of an entity's rows ([]*ent.T as []any).
@@ -131,5 +132,8 @@ var pagers = map[string]pager{
 	},
 	"Target": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
 		return page[*ent.TargetWhereInput](ctx, where, c.Target.Query().Where(target.IDGT(after)).Order(ent.Asc(target.FieldID)).Limit(n), (*ent.TargetQuery).All)
+	},
+	"WorkCalendarDay": func(ctx context.Context, c *ent.Client, where any, after, n int) ([]any, error) {
+		return page[*ent.WorkCalendarDayWhereInput](ctx, where, c.WorkCalendarDay.Query().Where(workcalendarday.IDGT(after)).Order(ent.Asc(workcalendarday.FieldID)).Limit(n), (*ent.WorkCalendarDayQuery).All)
 	},
 }

@@ -215,9 +215,15 @@ func (b *batch) validate() error {
 		}
 	}
 	if b.res.ErrorCount > 0 {
-		b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
+		b.res.clearCounts()
 	}
 	return nil
+}
+
+// clearCounts forgets what a file would do once it has an error: nothing
+// is written.
+func (res *Result) clearCounts() {
+	res.Created, res.Updated, res.Unchanged, res.Deleted = 0, 0, 0, 0
 }
 
 // checkRow applies the per-row rules: field validators and date order.
@@ -431,6 +437,9 @@ func (b *batch) write() (err error) {
 	}
 	done := 0
 	failed, err := b.writeRows(tx, rows, &done, len(rows))
+	if err == nil && !failed && b.h.afterWrite != nil {
+		err = b.h.afterWrite(b, tx)
+	}
 	if err != nil || failed {
 		return errors.Join(err, tx.Rollback())
 	}
@@ -452,7 +461,7 @@ func (b *batch) writeRows(tx *ent.Tx, rows []*row, done *int, total int) (failed
 			return false, err
 		}
 		if b.res.ErrorCount > 0 {
-			b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
+			b.res.clearCounts()
 			return true, nil
 		}
 	}
@@ -464,7 +473,7 @@ func (b *batch) writeRows(tx *ent.Tx, rows []*row, done *int, total int) (failed
 		}
 		if err != nil {
 			if b.writeError(r, err) {
-				b.res.Created, b.res.Updated, b.res.Unchanged = 0, 0, 0
+				b.res.clearCounts()
 				return true, nil
 			}
 			return false, err

@@ -32,6 +32,7 @@ type writers int
 const (
 	regulatorWrite writers = iota
 	staffWrite
+	provinceWrite // the national working-day calendar
 )
 
 // datePair is a date order rule: to after from (on or after with sameDay),
@@ -63,6 +64,9 @@ type handler struct {
 	// bulk inserts n new rows in one statement (ent MapCreateBulk), fill
 	// setting the mutation of the i-th; nil = row by row.
 	bulk func(ctx context.Context, c *ent.Client, n int, fill func(i int, m ent.Mutation)) error
+	// afterWrite runs in the import's transaction after every row is
+	// written (the work calendar removes the days a year no longer lists).
+	afterWrite func(b *batch, tx *ent.Tx) error
 	// chunked: the only rule across rows is the key, so the file is checked
 	// and written in chunks, never held whole (importChunked).
 	chunked bool
@@ -90,6 +94,7 @@ func init() {
 		"incidents":              incidentsHandler(),
 		"surveys":                surveysHandler(),
 		"targets":                targetsHandler(),
+		"work_calendar":          workCalendarHandler(),
 	}
 }
 

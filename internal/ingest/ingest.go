@@ -62,13 +62,16 @@ type RowError struct {
 
 // Result is the outcome of one file.
 type Result struct {
-	Entity     string     `json:"entity"`
-	FileHash   string     `json:"fileHash"` // "sha256:<hex>" of the file's bytes
-	DryRun     bool       `json:"dryRun"`
-	Rows       int        `json:"rows"` // data rows read (blank rows not counted)
-	Created    int        `json:"created"`
-	Updated    int        `json:"updated"`
-	Unchanged  int        `json:"unchanged"`
+	Entity    string `json:"entity"`
+	FileHash  string `json:"fileHash"` // "sha256:<hex>" of the file's bytes
+	DryRun    bool   `json:"dryRun"`
+	Rows      int    `json:"rows"` // data rows read (blank rows not counted)
+	Created   int    `json:"created"`
+	Updated   int    `json:"updated"`
+	Unchanged int    `json:"unchanged"`
+	// Deleted: stored rows the file removes (a dry run: would remove). Only
+	// the work calendar removes rows: the days of a year its file no longer lists.
+	Deleted    int        `json:"deleted"`
 	Errors     []RowError `json:"errors"`     // the first 1,000
 	ErrorCount int        `json:"errorCount"` // all of them
 }
@@ -171,6 +174,11 @@ func (res *Result) add(e RowError) {
 // roleProblem says why the viewer may not import this entity at all, or "".
 func (b *batch) roleProblem() string {
 	switch b.h.writers {
+	case provinceWrite:
+		if b.v.Role == auth.ProvinceRegulator {
+			return ""
+		}
+		return "the working-day calendar is one for the whole country: it is loaded with a PROVINCE_REGULATOR token"
 	case staffWrite:
 		if b.v.Role == auth.InstitutionStaff {
 			return ""
@@ -360,7 +368,7 @@ func (b *batch) importChunked(file io.ReaderAt, size int64, t *table) (*Result, 
 	defer t2.close()
 	b.mapHeader(t2)
 	b.seen = nil // keys are known distinct now: each chunk checks its own only
-	res.Created, res.Updated, res.Unchanged = 0, 0, 0
+	res.clearCounts()
 	tx, err := b.client.Tx(b.ctx)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: begin: %w", b.e.Name, err)

@@ -64,11 +64,11 @@ type ImportOptions struct {
 // ImportResult is what an import did (ingest.Result). Invalid rows are
 // ErrorCount > 0 with nothing written, not an error.
 type ImportResult struct {
-	Entity, FileHash                  string
-	DryRun                            bool
-	Rows, Created, Updated, Unchanged int
-	Errors                            []RowError
-	ErrorCount                        int
+	Entity, FileHash                           string
+	DryRun                                     bool
+	Rows, Created, Updated, Unchanged, Deleted int
+	Errors                                     []RowError
+	ErrorCount                                 int
 }
 
 // Importer imports a file as the viewer in ctx, all rows or none

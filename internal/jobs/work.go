@@ -268,6 +268,7 @@ func (q *Queue) runImport(ctx context.Context, id int) error {
 		SetCreatedCount(res.Created).
 		SetUpdatedCount(res.Updated).
 		SetUnchangedCount(res.Unchanged).
+		SetDeletedCount(res.Deleted).
 		SetRowErrors(stored).
 		SetErrorCount(count).
 		SetFinishedAt(q.cfg.Now()).

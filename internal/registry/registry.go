@@ -384,4 +384,18 @@ var entities = []Entity{
 			{Field: "kind", Header: "目标性质", Kind: Enum, Enum: []string{"EXPECTED", "BINDING"}, Example: "EXPECTED", Doc: "EXPECTED 预期性 (default), BINDING 约束性."},
 		},
 	},
+	{
+		// One national calendar: only PROVINCE_REGULATOR tokens import it. A
+		// file is the whole of each year it names, as the yearly notice is.
+		Name: "work_calendar", Type: "WorkCalendarDay", Title: "法定节假日与调休",
+		Key: "date; a file replaces each calendar year it names: the days of those years that it does not list are removed",
+		Columns: []Column{
+			{Field: "date", Header: "日期", Kind: Date, Required: true, Key: true, Example: "2027-10-01",
+				Doc: "A public holiday on a weekday (放假) or a make-up workday on a weekend (调休上班), as the State Council's yearly notice lists them. Give every such day of each year in the file: the file replaces those years (at most 120 days a year)."},
+			{Field: "workday", Header: "调休上班", Kind: Bool, Example: "否",
+				Doc: "是 for a make-up workday (调休上班), which must fall on a Saturday or Sunday; 否 or empty for a holiday (放假)."},
+			{Field: "name", Header: "节假日名称", Kind: Text, Example: "国庆节",
+				Doc: "The holiday's name (at most 100 characters); a make-up workday carries the name of the holiday it makes up for."},
+		},
+	},
 }

@@ -9,7 +9,7 @@ import (
 )
 
 func TestEntities(t *testing.T) {
-	want := []string{"regions", "population_stats", "institutions", "filings", "inclusive_designations", "seats", "staff", "certifications", "ban_list", "children", "enrolments", "health_records", "inspections", "findings", "complaints", "incidents", "surveys", "targets"}
+	want := []string{"regions", "population_stats", "institutions", "filings", "inclusive_designations", "seats", "staff", "certifications", "ban_list", "children", "enrolments", "health_records", "inspections", "findings", "complaints", "incidents", "surveys", "targets", "work_calendar"}
 	got := Names()
 	if len(got) != len(want) {
 		t.Fatalf("got %d entities, want %d", len(got), len(want))

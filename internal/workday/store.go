@@ -2,7 +2,6 @@ package workday
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -33,6 +32,7 @@ func Load(ctx context.Context, client *ent.Client) (*Calendar, error) {
 	c := Builtin()
 	for y, days := range byYear {
 		c = c.WithYear(y, days)
+		c.loaded[y] = true
 	}
 	return c, nil
 }
@@ -41,34 +41,55 @@ func Load(ctx context.Context, client *ent.Client) (*Calendar, error) {
 // year, at most once, a make-up workday only on a Saturday or Sunday (a
 // weekday already is one), at least one day and at most MaxDays.
 func Validate(year int, days []Day) error {
-	if year < 2000 || year > 2200 {
-		return apperr.Invalid("year", "must be between 2000 and 2200")
+	if msg := YearProblem(year); msg != "" {
+		return apperr.Invalid("year", msg)
 	}
 	if len(days) == 0 {
 		return apperr.Invalid("days", "must list the year's holidays and make-up workdays")
 	}
 	if len(days) > MaxDays {
-		return apperr.Invalid("days", fmt.Sprintf("must list at most %d days", MaxDays))
+		return apperr.Invalid("days", TooManyDays)
 	}
 	seen := map[time.Time]bool{}
 	for i, d := range days {
-		field := fmt.Sprintf("days.%d.date", i)
 		day := dateOf(d.Date)
-		if day.Year() != year {
-			return apperr.Invalid(field, "must lie in the loaded year")
-		}
 		if seen[day] {
-			return apperr.Invalid(field, "is listed twice")
+			return apperr.Invalid(fmt.Sprintf("days.%d.date", i), "is listed twice")
 		}
 		seen[day] = true
-		if wd := day.Weekday(); d.Workday && wd != time.Saturday && wd != time.Sunday {
-			return apperr.Invalid(fmt.Sprintf("days.%d.workday", i), "a make-up workday must fall on a Saturday or Sunday")
-		}
-		if len([]rune(d.Name)) > 100 {
-			return apperr.Invalid(fmt.Sprintf("days.%d.name", i), "must be at most 100 characters")
+		if field, msg := DayProblem(year, d); msg != "" {
+			return apperr.Invalid(fmt.Sprintf("days.%d.%s", i, field), msg)
 		}
 	}
 	return nil
+}
+
+// TooManyDays is the rule a year breaks with more than MaxDays days.
+var TooManyDays = fmt.Sprintf("must list at most %d days", MaxDays)
+
+// YearProblem says why year cannot be loaded, or "".
+func YearProblem(year int) string {
+	if year < 2000 || year > 2200 {
+		return "must be between 2000 and 2200"
+	}
+	return ""
+}
+
+// DayProblem says what is wrong with d as a day of year's calendar: the
+// field (date, workday or name) and the rule, or "" when d is fine. The
+// mutation and the file import share it.
+func DayProblem(year int, d Day) (field, msg string) {
+	day := dateOf(d.Date)
+	if day.Year() != year {
+		return "date", "must lie in the loaded year"
+	}
+	if wd := day.Weekday(); d.Workday && wd != time.Saturday && wd != time.Sunday {
+		return "workday", "a make-up workday must fall on a Saturday or Sunday"
+	}
+	if len([]rune(d.Name)) > 100 {
+		return "name", "must be at most 100 characters"
+	}
+	return "", ""
 }
 
 // LoadYear replaces the stored exceptions of year with days, through
@@ -78,7 +99,8 @@ func Validate(year int, days []Day) error {
 // the national calendar is one for every region.
 func LoadYear(ctx context.Context, client *ent.Client, year int, days []Day) (int, error) {
 	if v := auth.FromContext(ctx); v.Role != auth.ProvinceRegulator {
-		if d, ok := privacy.DecisionFromContext(ctx); !ok || !errors.Is(d, privacy.Allow) {
+		// ent reports a stored Allow decision as (nil, true).
+		if d, ok := privacy.DecisionFromContext(ctx); !ok || d != nil {
 			return 0, apperr.Forbidden("loading the working-day calendar needs a PROVINCE_REGULATOR token")
 		}
 	}

@@ -59,6 +59,7 @@ type Day struct {
 type Calendar struct {
 	exceptions map[time.Time]Day
 	years      map[int]bool
+	loaded     map[int]bool // years laid over the built-in table by Load
 }
 
 // Built-in coverage: lunar-go's table starts with a partial 2001, so the
@@ -97,12 +98,15 @@ var builtin = func() *Calendar {
 func Builtin() *Calendar { return builtin.clone() }
 
 func (c *Calendar) clone() *Calendar {
-	out := &Calendar{exceptions: make(map[time.Time]Day, len(c.exceptions)), years: make(map[int]bool, len(c.years))}
+	out := &Calendar{exceptions: make(map[time.Time]Day, len(c.exceptions)), years: make(map[int]bool, len(c.years)), loaded: make(map[int]bool, len(c.loaded))}
 	for k, v := range c.exceptions {
 		out.exceptions[k] = v
 	}
 	for k, v := range c.years {
 		out.years[k] = v
+	}
+	for k, v := range c.loaded {
+		out.loaded[k] = v
 	}
 	return out
 }
@@ -141,6 +145,23 @@ func (c *Calendar) Years() []int {
 	sort.Ints(out)
 	return out
 }
+
+// Days lists year's exceptions in date order (none when the year is not
+// covered): what loadWorkCalendar or a work_calendar file would store.
+func (c *Calendar) Days(year int) []Day {
+	var out []Day
+	for d, day := range c.exceptions {
+		if d.Year() == year {
+			out = append(out, day)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Date.Before(out[j].Date) })
+	return out
+}
+
+// Loaded reports whether year was loaded into the database (and so
+// replaces the built-in table), rather than built in or not covered.
+func (c *Calendar) Loaded(year int) bool { return c.loaded[year] }
 
 // Covers reports whether d's year is covered.
 func (c *Calendar) Covers(d time.Time) bool { return c.years[d.Year()] }

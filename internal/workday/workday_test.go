@@ -1,11 +1,15 @@
 package workday_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/testdb"
 	"github.com/tuoyu/tuoyu/internal/workday"
 )
 
@@ -143,6 +147,38 @@ func TestValidate(t *testing.T) {
 	} {
 		if err := workday.Validate(2027, tc.days); (err == nil) != tc.ok {
 			t.Errorf("%s: Validate = %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+}
+
+// TestLoadYearWho: a PROVINCE_REGULATOR loads a year; so does trusted code
+// that decided Allow (the demo loader, imports); any other viewer, or a
+// context without a viewer or decision, is refused and nothing is stored.
+func TestLoadYearWho(t *testing.T) {
+	db := testdb.Open(t)
+	days := workday.Builtin().Days(2026)
+	if len(days) < 20 {
+		t.Fatalf("built-in 2026 has %d days", len(days))
+	}
+	base := context.Background() // testdb.Ctx() would carry an Allow decision
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		ok   bool
+	}{
+		{"no viewer", base, false},
+		{"district regulator", auth.NewContext(base, &auth.Viewer{Subject: "d", Role: auth.DistrictRegulator, RegionCode: "210102"}), false},
+		{"denied decision", privacy.DecisionContext(base, privacy.Deny), false},
+		{"province regulator", auth.NewContext(base, &auth.Viewer{Subject: "p", Role: auth.ProvinceRegulator, RegionCode: "210000"}), true},
+		{"trusted code", privacy.DecisionContext(base, privacy.Allow), true},
+	} {
+		n, err := workday.LoadYear(tc.ctx, db.Client, 2026, days)
+		if tc.ok != (err == nil) || (tc.ok && n != len(days)) {
+			t.Errorf("%s: LoadYear = %d, %v; want ok=%v", tc.name, n, err, tc.ok)
+		}
+		stored := db.Client.WorkCalendarDay.Query().CountX(privacy.DecisionContext(base, privacy.Allow))
+		if want := map[bool]int{true: len(days)}[tc.ok || stored > 0]; stored != want {
+			t.Errorf("%s: %d days stored, want %d", tc.name, stored, want)
 		}
 	}
 }
