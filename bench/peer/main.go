@@ -36,6 +36,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -47,6 +48,7 @@ import (
 func main() {
 	dbURL := flag.String("database-url", os.Getenv("DATABASE_URL"), "PostgreSQL database both servers use (a copy of bench_province; tuoyu migrates it and adds its job tables) (env DATABASE_URL)")
 	tuoyuBin := flag.String("tuoyu", "", "tuoyu binary to run; empty = go build ./server into a temporary directory")
+	baseline := flag.String("baseline", "", "a second tuoyu binary (e.g. built from an earlier commit) measured in the same rounds: before/after in the same minutes")
 	clients := flag.String("c", "1,8,32", "client counts, comma-separated")
 	d := flag.Duration("d", 10*time.Second, "duration of one side's run in one round")
 	rounds := flag.Int("rounds", 3, "rounds per cell; the side that goes first alternates")
@@ -66,7 +68,7 @@ func main() {
 	if *mixed {
 		err = runMixed(ctx, *dbURL, *tuoyuBin, *dashboards, *lists, *mixedD)
 	} else {
-		err = runCompare(ctx, *dbURL, *tuoyuBin, *clients, *only, *d, *rounds, *warmup)
+		err = runCompare(ctx, *dbURL, *tuoyuBin, *baseline, *clients, *only, *d, *rounds, *warmup)
 	}
 	if err != nil {
 		fatal(err)
@@ -129,7 +131,7 @@ func (s *side) peakRSS() string {
 	return "?"
 }
 
-func runCompare(ctx context.Context, dbURL, tuoyuBin, clientSpec, only string, d time.Duration, rounds int, warmup time.Duration) error {
+func runCompare(ctx context.Context, dbURL, tuoyuBin, baselineBin, clientSpec, only string, d time.Duration, rounds int, warmup time.Duration) error {
 	var counts []int
 	for s := range strings.SplitSeq(clientSpec, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -164,6 +166,15 @@ func runCompare(ctx context.Context, dbURL, tuoyuBin, clientSpec, only string, d
 	}
 	defer peer.stop()
 	sides := []*side{tuoyu, peer}
+	var before *side
+	if baselineBin != "" {
+		if before, err = startTuoyu(ctx, dbURL, baselineBin); err != nil {
+			return err
+		}
+		defer before.stop()
+		before.name = "before"
+		sides = append(sides, before)
+	}
 
 	for _, p := range pairs {
 		if err := sameAnswers(ctx, tuoyu, peer, p); err != nil {
@@ -181,13 +192,17 @@ func runCompare(ctx context.Context, dbURL, tuoyuBin, clientSpec, only string, d
 	}
 
 	fmt.Printf("\n%-8s %4s | %-30s | %-30s | %s\n", "request", "c", "tuoyu req/s  p50  p95  p99 ms", "peer req/s  p50  p95  p99 ms", "tuoyu/peer")
+	if before != nil {
+		fmt.Printf("%-8s %4s   %-30s   %-30s   %s\n", "", "", "before req/s p50  p95  p99 ms", "", "before/peer")
+	}
 	for _, p := range pairs {
 		for _, c := range counts {
 			results := map[string]*loadgen.Result{}
 			for r := range rounds {
 				order := sides
 				if r%2 == 1 {
-					order = []*side{peer, tuoyu}
+					order = slices.Clone(sides)
+					slices.Reverse(order)
 				}
 				for _, s := range order {
 					res, err := loadgen.Run(ctx, s.url, []loadgen.Group{s.group(p, c)}, d)
@@ -205,9 +220,16 @@ func runCompare(ctx context.Context, dbURL, tuoyuBin, clientSpec, only string, d
 			}
 			t, q := results["tuoyu"], results["peer"]
 			fmt.Printf("%-8s %4d | %s | %s | %.2f×%s\n", p.Name, c, row(t), row(q), t.Throughput()/q.Throughput(), failures(t, q))
+			if b := results["before"]; b != nil {
+				fmt.Printf("%-8s %4s   %s   %30s   %.2f×%s\n", "", "", row(b), "", b.Throughput()/q.Throughput(), failures(b))
+			}
 		}
 	}
-	fmt.Printf("\npeak RSS: tuoyu %s, peer %s; load average at end: %s\n", tuoyu.peakRSS(), peer.peakRSS(), loadAvg())
+	fmt.Printf("\npeak RSS: tuoyu %s, peer %s", tuoyu.peakRSS(), peer.peakRSS())
+	if before != nil {
+		fmt.Printf(", before %s", before.peakRSS())
+	}
+	fmt.Printf("; load average at end: %s\n", loadAvg())
 	return nil
 }
 
