@@ -101,6 +101,9 @@ func run(target, token string, workers int, duration time.Duration, mixSpec stri
 	for reason, n := range res.Failures {
 		fmt.Printf("  %d × %s\n", n, reason)
 	}
+	for name, n := range res.Unfinished {
+		fmt.Printf("  %d × %s still running at the deadline (not counted)\n", n, name)
+	}
 	return nil
 }
 

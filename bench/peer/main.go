@@ -513,7 +513,7 @@ func runMixed(ctx context.Context, dbURL, bin string, dashboards, lists int, d t
 	}
 	dash := loadgen.Dashboard(ids)
 	// One dashboard alone first: what a user waits on an idle server.
-	took, _, err := loadgen.Send(ctx, loadgen.NewClient(1), tuoyu.url, dashTokens[0], dash)
+	took, _, err := loadgen.Send(ctx, loadgen.NewClient(1), tuoyu.url, tuoyu.token, dash)
 	if err != nil {
 		return fmt.Errorf("dashboard: %w", err)
 	}
@@ -528,10 +528,10 @@ func runMixed(ctx context.Context, dbURL, bin string, dashboards, lists int, d t
 		return err
 	}
 	fmt.Printf("\nmixed load: %d dashboard + %d list clients for %s\n", dashboards, lists, res.Elapsed.Round(time.Millisecond))
-	fmt.Printf("%-10s %7s %9s %9s %9s %9s\n", "request", "count", "req/s", "p50 ms", "p95 ms", "p99 ms")
+	fmt.Printf("%-10s %7s %9s %9s %9s %9s %11s\n", "request", "count", "req/s", "p50 ms", "p95 ms", "p99 ms", "unfinished")
 	for _, name := range []string{"dashboard", loadgen.List20.Name, loadgen.Nested3.Name} {
-		fmt.Printf("%-10s %7d %9.1f %9.1f %9.1f %9.1f\n", name, res.Count(name), float64(res.Count(name))/res.Elapsed.Seconds(),
-			msec(res.Percentile(name, 50)), msec(res.Percentile(name, 95)), msec(res.Percentile(name, 99)))
+		fmt.Printf("%-10s %7d %9.1f %9.1f %9.1f %9.1f %11d\n", name, res.Count(name), float64(res.Count(name))/res.Elapsed.Seconds(),
+			msec(res.Percentile(name, 50)), msec(res.Percentile(name, 95)), msec(res.Percentile(name, 99)), res.Unfinished[name])
 	}
 	listP95 := max(res.Percentile(loadgen.List20.Name, 95), res.Percentile(loadgen.Nested3.Name, 95))
 	fmt.Printf("%s\n", failures(res))

@@ -46,6 +46,10 @@ type Result struct {
 	Latencies map[string][]time.Duration
 	// Failures counts failed requests by reason.
 	Failures map[string]int
+	// Unfinished counts, by request name, the requests still in flight at
+	// the deadline (cut off, so in neither Latencies nor Failures): a slow
+	// request type's percentiles only describe the ones that finished.
+	Unfinished map[string]int
 }
 
 // Count is the number of successful requests named name, or of all
@@ -86,6 +90,12 @@ func (r *Result) Merge(o *Result) {
 	}
 	if r.Failures == nil {
 		r.Failures = map[string]int{}
+	}
+	if r.Unfinished == nil {
+		r.Unfinished = map[string]int{}
+	}
+	for k, n := range o.Unfinished {
+		r.Unfinished[k] += n
 	}
 	r.Elapsed += o.Elapsed
 	for k, l := range o.Latencies {
@@ -155,7 +165,7 @@ func Run(ctx context.Context, target string, groups []Group, d time.Duration) (*
 	defer client.CloseIdleConnections()
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
-	res := &Result{Latencies: map[string][]time.Duration{}, Failures: map[string]int{}}
+	res := &Result{Latencies: map[string][]time.Duration{}, Failures: map[string]int{}, Unfinished: map[string]int{}}
 	var (
 		mu sync.Mutex
 		wg sync.WaitGroup
@@ -173,10 +183,12 @@ func Run(ctx context.Context, target string, groups []Group, d time.Duration) (*
 				for i := c; ctx.Err() == nil; i++ {
 					r := g.Requests[i%len(g.Requests)]
 					took, _, err := Send(ctx, client, target, token, r)
-					if ctx.Err() != nil {
-						return // cut off by the deadline: not a result
-					}
 					mu.Lock()
+					if ctx.Err() != nil { // cut off by the deadline: not a result
+						res.Unfinished[r.Name]++
+						mu.Unlock()
+						return
+					}
 					if err != nil {
 						res.Failures[r.Name+": "+err.Error()]++
 					} else {
