@@ -20,6 +20,13 @@ import (
 )
 
 func main() {
+	// entgql's Paginate counts the rows whenever pageInfo is selected, even
+	// when it then loads the page and sets hasNextPage/hasPreviousPage from
+	// the extra row it fetches anyway: a 20-row list with pageInfo ran a
+	// COUNT over every row the viewer may see before its page. Redefine its
+	// paginate helper so the count runs only for totalCount, or for pageInfo
+	// when no rows are loaded (no edges selected, or first/last 0).
+	gen.MustParse(entgql.PaginationTemplate.Parse(paginateWithoutPageInfoCount))
 	ex, err := entgql.NewExtension(
 		entgql.WithConfigPath("./gqlgen.yml"),
 		entgql.WithSchemaGenerator(),
@@ -48,6 +55,70 @@ func main() {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}
 }
+
+// paginateWithoutPageInfoCount is entgql v0.7.0's
+// "gql_pagination/helper/paginate" (template/pagination.tmpl) with one
+// condition changed: see main.
+const paginateWithoutPageInfoCount = `{{ define "gql_pagination/helper/paginate" }}
+	{{- $node := $.Scope.Node }}
+	{{- $r := $.Scope.Query }}
+	{{- $names := nodePaginationNames $node }}
+	{{- $name := $names.Node }}
+	{{- $order := $names.Order }}
+	{{- $edge := $names.Edge }}
+	{{- $conn := $names.Connection }}
+	{{- $newPager := print "new" $name "Pager" -}}
+
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := {{ $newPager }}(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if {{ $r }}, err = pager.applyFilter({{ $r }}); err != nil {
+		return nil, err
+	}
+	conn := &{{ $conn }}{Edges: []*{{ $edge }}{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := {{ $r }}.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || emptyPage {
+		return conn, nil
+	}
+	if {{ $r }}, err = pager.applyCursors({{ $r }}, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		{{ $r }}.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := {{ $r }}.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	{{ $r }} = pager.applyOrder({{ $r }})
+	nodes, err := {{ $r }}.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+{{ end }}`
 
 // describe is the schema hook that gives every generated type, field,
 // argument and enum value a description a data team can act on, from the

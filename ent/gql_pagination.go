@@ -290,7 +290,10 @@ func (_m *AuditLogQuery) Paginate(
 	}
 	conn := &AuditLogConnection{Edges: []*AuditLogEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -302,7 +305,7 @@ func (_m *AuditLogQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -586,7 +589,10 @@ func (_m *BanListEntryQuery) Paginate(
 	}
 	conn := &BanListEntryConnection{Edges: []*BanListEntryEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -598,7 +604,7 @@ func (_m *BanListEntryQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -882,7 +888,10 @@ func (_m *CertificationQuery) Paginate(
 	}
 	conn := &CertificationConnection{Edges: []*CertificationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -894,7 +903,7 @@ func (_m *CertificationQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1196,7 +1205,10 @@ func (_m *ChildQuery) Paginate(
 	}
 	conn := &ChildConnection{Edges: []*ChildEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1208,7 +1220,7 @@ func (_m *ChildQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1492,7 +1504,10 @@ func (_m *ComplaintQuery) Paginate(
 	}
 	conn := &ComplaintConnection{Edges: []*ComplaintEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1504,7 +1519,7 @@ func (_m *ComplaintQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -1806,7 +1821,10 @@ func (_m *EnrolmentQuery) Paginate(
 	}
 	conn := &EnrolmentConnection{Edges: []*EnrolmentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -1818,7 +1836,7 @@ func (_m *EnrolmentQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2102,7 +2120,10 @@ func (_m *FilingQuery) Paginate(
 	}
 	conn := &FilingConnection{Edges: []*FilingEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2114,7 +2135,7 @@ func (_m *FilingQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2416,7 +2437,10 @@ func (_m *FilingEventQuery) Paginate(
 	}
 	conn := &FilingEventConnection{Edges: []*FilingEventEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2428,7 +2452,7 @@ func (_m *FilingEventQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -2730,7 +2754,10 @@ func (_m *FindingQuery) Paginate(
 	}
 	conn := &FindingConnection{Edges: []*FindingEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -2742,7 +2769,7 @@ func (_m *FindingQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3026,7 +3053,10 @@ func (_m *HealthRecordQuery) Paginate(
 	}
 	conn := &HealthRecordConnection{Edges: []*HealthRecordEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3038,7 +3068,7 @@ func (_m *HealthRecordQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3358,7 +3388,10 @@ func (_m *IncidentQuery) Paginate(
 	}
 	conn := &IncidentConnection{Edges: []*IncidentEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3370,7 +3403,7 @@ func (_m *IncidentQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3672,7 +3705,10 @@ func (_m *InclusiveDesignationQuery) Paginate(
 	}
 	conn := &InclusiveDesignationConnection{Edges: []*InclusiveDesignationEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3684,7 +3720,7 @@ func (_m *InclusiveDesignationQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -3968,7 +4004,10 @@ func (_m *InspectionQuery) Paginate(
 	}
 	conn := &InspectionConnection{Edges: []*InspectionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -3980,7 +4019,7 @@ func (_m *InspectionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4282,7 +4321,10 @@ func (_m *InstitutionQuery) Paginate(
 	}
 	conn := &InstitutionConnection{Edges: []*InstitutionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4294,7 +4336,7 @@ func (_m *InstitutionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4632,7 +4674,10 @@ func (_m *PopulationStatQuery) Paginate(
 	}
 	conn := &PopulationStatConnection{Edges: []*PopulationStatEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4644,7 +4689,7 @@ func (_m *PopulationStatQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -4946,7 +4991,10 @@ func (_m *RegionQuery) Paginate(
 	}
 	conn := &RegionConnection{Edges: []*RegionEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -4958,7 +5006,7 @@ func (_m *RegionQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5296,7 +5344,10 @@ func (_m *SeatQuery) Paginate(
 	}
 	conn := &SeatConnection{Edges: []*SeatEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5308,7 +5359,7 @@ func (_m *SeatQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5610,7 +5661,10 @@ func (_m *StaffQuery) Paginate(
 	}
 	conn := &StaffConnection{Edges: []*StaffEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5622,7 +5676,7 @@ func (_m *StaffQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -5924,7 +5978,10 @@ func (_m *SurveyQuery) Paginate(
 	}
 	conn := &SurveyConnection{Edges: []*SurveyEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -5936,7 +5993,7 @@ func (_m *SurveyQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6238,7 +6295,10 @@ func (_m *TargetQuery) Paginate(
 	}
 	conn := &TargetConnection{Edges: []*TargetEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6250,7 +6310,7 @@ func (_m *TargetQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {
@@ -6570,7 +6630,10 @@ func (_m *WorkCalendarDayQuery) Paginate(
 	}
 	conn := &WorkCalendarDayConnection{Edges: []*WorkCalendarDayEdge{}}
 	ignoredEdges := !hasCollectedField(ctx, edgesField)
-	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+	emptyPage := (first != nil && *first == 0) || (last != nil && *last == 0)
+	// pageInfo needs the count only when no rows are loaded; otherwise
+	// conn.build derives it from the page's extra row.
+	if hasCollectedField(ctx, totalCountField) || (hasCollectedField(ctx, pageInfoField) && (ignoredEdges || emptyPage)) {
 		hasPagination := after != nil || first != nil || before != nil || last != nil
 		if hasPagination || ignoredEdges {
 			c := _m.Clone()
@@ -6582,7 +6645,7 @@ func (_m *WorkCalendarDayQuery) Paginate(
 			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
 		}
 	}
-	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+	if ignoredEdges || emptyPage {
 		return conn, nil
 	}
 	if _m, err = pager.applyCursors(_m, after, before); err != nil {

@@ -11,25 +11,37 @@ import (
 	"go.opentelemetry.io/otel/trace"
 )
 
-// Extension is the gqlgen extension that opens a span per operation and
-// per resolver that may reach the database: resolver functions and methods
-// of the models (ent edges are methods). Plain struct fields (scalars read
-// from a loaded row) and introspection get none: a 20-row list would
-// otherwise make hundreds of spans that say nothing.
+// Extension is the gqlgen extension that opens a span per operation. With
+// a recording provider, NewExtension returns a FieldExtension instead,
+// which also spans each resolver that may reach the database.
 type Extension struct {
 	tracer trace.Tracer
-	fields bool // false with a no-op provider: a field's span would only cost
 }
 
-// NewExtension traces with tp.
-func NewExtension(tp trace.TracerProvider) Extension {
-	return Extension{tracer: tp.Tracer(ScopeName), fields: Recording(tp)}
+// FieldExtension is Extension plus a span per resolver that may reach the
+// database: resolver functions and methods of the models (ent edges are
+// methods). Plain struct fields (scalars read from a loaded row) and
+// introspection get none: a 20-row list would otherwise make hundreds of
+// spans that say nothing.
+type FieldExtension struct{ Extension }
+
+// NewExtension traces with tp. Field spans are only opened when tp records:
+// gqlgen runs a field interceptor around every field of a response, scalars
+// included, so even one that returns at once costs a frame per field on
+// every goroutine's stack (the stack growth of a 300-row nested list showed
+// in its CPU profile); with a no-op provider there is nothing to intercept.
+func NewExtension(tp trace.TracerProvider) graphql.HandlerExtension {
+	e := Extension{tracer: tp.Tracer(ScopeName)}
+	if Recording(tp) {
+		return FieldExtension{e}
+	}
+	return e
 }
 
 var (
 	_ graphql.HandlerExtension     = Extension{}
 	_ graphql.OperationInterceptor = Extension{}
-	_ graphql.FieldInterceptor     = Extension{}
+	_ graphql.FieldInterceptor     = FieldExtension{}
 )
 
 func (Extension) ExtensionName() string                   { return "Tracing" }
@@ -69,9 +81,9 @@ func (e Extension) InterceptOperation(ctx context.Context, next graphql.Operatio
 }
 
 // InterceptField spans resolvers and model methods: "Query.indicatorValues".
-func (e Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (e FieldExtension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if !e.fields || fc == nil || !(fc.IsResolver || fc.IsMethod) || strings.HasPrefix(fc.Object, "__") {
+	if fc == nil || !(fc.IsResolver || fc.IsMethod) || strings.HasPrefix(fc.Object, "__") {
 		return next(ctx)
 	}
 	ctx, span := e.tracer.Start(ctx, fc.Object+"."+fc.Field.Name)
