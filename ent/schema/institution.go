@@ -3,6 +3,7 @@ package schema
 import (
 	"context"
 	"fmt"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -109,7 +110,7 @@ func (Institution) Fields() []ent.Field {
 
 // Hooks of the Institution.
 func (Institution) Hooks() []ent.Hook {
-	return []ent.Hook{validServiceModes, maintainS2Cell}
+	return []ent.Hook{validServiceModes, maintainS2Cell, kpistore.InstitutionHook}
 }
 
 // maintainS2Cell keeps s2_cell equal to the leaf cell of the coordinates

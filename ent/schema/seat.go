@@ -7,6 +7,7 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/predicate"
@@ -77,4 +78,10 @@ func (Seat) Annotations() []schema.Annotation {
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
+}
+
+// Hooks of the Seat: kpistore keeps the precomputed seat counts
+// (kpi_seat_groups) exact in the writing transaction.
+func (Seat) Hooks() []ent.Hook {
+	return []ent.Hook{kpistore.SeatHook}
 }
