@@ -965,9 +965,9 @@ var (
 				Columns: []*schema.Column{KpiChildSpansColumns[1]},
 			},
 			{
-				Name:    "kpichildspan_care_start_date",
+				Name:    "kpichildspan_region_id_care_start_date",
 				Unique:  false,
-				Columns: []*schema.Column{KpiChildSpansColumns[3], KpiChildSpansColumns[4]},
+				Columns: []*schema.Column{KpiChildSpansColumns[2], KpiChildSpansColumns[3], KpiChildSpansColumns[4]},
 			},
 		},
 	}

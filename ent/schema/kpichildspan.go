@@ -41,11 +41,12 @@ func (KpiChildSpan) Fields() []ent.Field {
 	}
 }
 
-// Indexes of the KpiChildSpan: rewritten per child; read by as-of day.
+// Indexes of the KpiChildSpan: rewritten per child; a district's
+// evaluation reads its regions' rows (a province's scans the table).
 func (KpiChildSpan) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("child_id"),
-		index.Fields("care", "start_date"),
+		index.Fields("region_id", "care", "start_date"),
 	}
 }
 

@@ -4,8 +4,8 @@ CREATE TABLE `kpi_child_spans` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 INSERT INTO sqlite_sequence (name, seq) VALUES ("kpi_child_spans", 137438953472);
 -- Create index "kpichildspan_child_id" to table: "kpi_child_spans"
 CREATE INDEX `kpichildspan_child_id` ON `kpi_child_spans` (`child_id`);
--- Create index "kpichildspan_care_start_date" to table: "kpi_child_spans"
-CREATE INDEX `kpichildspan_care_start_date` ON `kpi_child_spans` (`care`, `start_date`);
+-- Create index "kpichildspan_region_id_care_start_date" to table: "kpi_child_spans"
+CREATE INDEX `kpichildspan_region_id_care_start_date` ON `kpi_child_spans` (`region_id`, `care`, `start_date`);
 -- Create "kpi_seat_groups" table
 CREATE TABLE `kpi_seat_groups` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `institution_id` integer NOT NULL, `opened_at` datetime NOT NULL, `closed_at` datetime NULL, `age_band` text NOT NULL, `inclusive` bool NOT NULL, `seats` integer NOT NULL);
 -- Set sequence for "kpi_seat_groups" table
