@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"database/sql"
-	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // TestUpgradeSQLiteWithData applies data_identity_unique to a populated

@@ -3,7 +3,6 @@ package schema
 import (
 	"context"
 	"fmt"
-	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
@@ -18,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
 )
 

@@ -7,11 +7,11 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
-	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/seat"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Seat is one filed childcare place (托位). KPIs count seats; a child's
