@@ -38,7 +38,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -102,8 +104,12 @@ type Client struct {
 	Institution *InstitutionClient
 	// KpiChildFact is the client for interacting with the KpiChildFact builders.
 	KpiChildFact *KpiChildFactClient
+	// KpiChildSpan is the client for interacting with the KpiChildSpan builders.
+	KpiChildSpan *KpiChildSpanClient
 	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
 	KpiDailyCheck *KpiDailyCheckClient
+	// KpiSeatGroup is the client for interacting with the KpiSeatGroup builders.
+	KpiSeatGroup *KpiSeatGroupClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
 	PopulationStat *PopulationStatClient
 	// Region is the client for interacting with the Region builders.
@@ -154,7 +160,9 @@ func (c *Client) init() {
 	c.Inspection = NewInspectionClient(c.config)
 	c.Institution = NewInstitutionClient(c.config)
 	c.KpiChildFact = NewKpiChildFactClient(c.config)
+	c.KpiChildSpan = NewKpiChildSpanClient(c.config)
 	c.KpiDailyCheck = NewKpiDailyCheckClient(c.config)
+	c.KpiSeatGroup = NewKpiSeatGroupClient(c.config)
 	c.PopulationStat = NewPopulationStatClient(c.config)
 	c.Region = NewRegionClient(c.config)
 	c.Seat = NewSeatClient(c.config)
@@ -278,7 +286,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
 		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiChildSpan:         NewKpiChildSpanClient(cfg),
 		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
+		KpiSeatGroup:         NewKpiSeatGroupClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -329,7 +339,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Inspection:           NewInspectionClient(cfg),
 		Institution:          NewInstitutionClient(cfg),
 		KpiChildFact:         NewKpiChildFactClient(cfg),
+		KpiChildSpan:         NewKpiChildSpanClient(cfg),
 		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
+		KpiSeatGroup:         NewKpiSeatGroupClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
 		Seat:                 NewSeatClient(cfg),
@@ -372,8 +384,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
 		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
-		c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
-		c.Survey, c.Target, c.WorkCalendarDay,
+		c.KpiChildSpan, c.KpiDailyCheck, c.KpiSeatGroup, c.PopulationStat, c.Region,
+		c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Use(hooks...)
 	}
@@ -388,8 +400,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
 		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
-		c.KpiDailyCheck, c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff,
-		c.Survey, c.Target, c.WorkCalendarDay,
+		c.KpiChildSpan, c.KpiDailyCheck, c.KpiSeatGroup, c.PopulationStat, c.Region,
+		c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target, c.WorkCalendarDay,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -444,8 +456,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Institution.mutate(ctx, m)
 	case *KpiChildFactMutation:
 		return c.KpiChildFact.mutate(ctx, m)
+	case *KpiChildSpanMutation:
+		return c.KpiChildSpan.mutate(ctx, m)
 	case *KpiDailyCheckMutation:
 		return c.KpiDailyCheck.mutate(ctx, m)
+	case *KpiSeatGroupMutation:
+		return c.KpiSeatGroup.mutate(ctx, m)
 	case *PopulationStatMutation:
 		return c.PopulationStat.mutate(ctx, m)
 	case *RegionMutation:
@@ -4189,6 +4205,140 @@ func (c *KpiChildFactClient) mutate(ctx context.Context, m *KpiChildFactMutation
 	}
 }
 
+// KpiChildSpanClient is a client for the KpiChildSpan schema.
+type KpiChildSpanClient struct {
+	config
+}
+
+// NewKpiChildSpanClient returns a client for the KpiChildSpan from the given config.
+func NewKpiChildSpanClient(c config) *KpiChildSpanClient {
+	return &KpiChildSpanClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpichildspan.Hooks(f(g(h())))`.
+func (c *KpiChildSpanClient) Use(hooks ...Hook) {
+	c.hooks.KpiChildSpan = append(c.hooks.KpiChildSpan, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpichildspan.Intercept(f(g(h())))`.
+func (c *KpiChildSpanClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiChildSpan = append(c.inters.KpiChildSpan, interceptors...)
+}
+
+// Create returns a builder for creating a KpiChildSpan entity.
+func (c *KpiChildSpanClient) Create() *KpiChildSpanCreate {
+	mutation := newKpiChildSpanMutation(c.config, OpCreate)
+	return &KpiChildSpanCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiChildSpan entities.
+func (c *KpiChildSpanClient) CreateBulk(builders ...*KpiChildSpanCreate) *KpiChildSpanCreateBulk {
+	return &KpiChildSpanCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiChildSpanClient) MapCreateBulk(slice any, setFunc func(*KpiChildSpanCreate, int)) *KpiChildSpanCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiChildSpanCreateBulk{err: fmt.Errorf("calling to KpiChildSpanClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiChildSpanCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiChildSpanCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiChildSpan.
+func (c *KpiChildSpanClient) Update() *KpiChildSpanUpdate {
+	mutation := newKpiChildSpanMutation(c.config, OpUpdate)
+	return &KpiChildSpanUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiChildSpanClient) UpdateOne(_m *KpiChildSpan) *KpiChildSpanUpdateOne {
+	mutation := newKpiChildSpanMutation(c.config, OpUpdateOne, withKpiChildSpan(_m))
+	return &KpiChildSpanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiChildSpanClient) UpdateOneID(id int) *KpiChildSpanUpdateOne {
+	mutation := newKpiChildSpanMutation(c.config, OpUpdateOne, withKpiChildSpanID(id))
+	return &KpiChildSpanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiChildSpan.
+func (c *KpiChildSpanClient) Delete() *KpiChildSpanDelete {
+	mutation := newKpiChildSpanMutation(c.config, OpDelete)
+	return &KpiChildSpanDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiChildSpanClient) DeleteOne(_m *KpiChildSpan) *KpiChildSpanDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiChildSpanClient) DeleteOneID(id int) *KpiChildSpanDeleteOne {
+	builder := c.Delete().Where(kpichildspan.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiChildSpanDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiChildSpan.
+func (c *KpiChildSpanClient) Query() *KpiChildSpanQuery {
+	return &KpiChildSpanQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiChildSpan},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiChildSpan entity by its id.
+func (c *KpiChildSpanClient) Get(ctx context.Context, id int) (*KpiChildSpan, error) {
+	return c.Query().Where(kpichildspan.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiChildSpanClient) GetX(ctx context.Context, id int) *KpiChildSpan {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiChildSpanClient) Hooks() []Hook {
+	hooks := c.hooks.KpiChildSpan
+	return append(hooks[:len(hooks):len(hooks)], kpichildspan.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiChildSpanClient) Interceptors() []Interceptor {
+	return c.inters.KpiChildSpan
+}
+
+func (c *KpiChildSpanClient) mutate(ctx context.Context, m *KpiChildSpanMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiChildSpanCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiChildSpanUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiChildSpanUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiChildSpanDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiChildSpan mutation op: %q", m.Op())
+	}
+}
+
 // KpiDailyCheckClient is a client for the KpiDailyCheck schema.
 type KpiDailyCheckClient struct {
 	config
@@ -4320,6 +4470,140 @@ func (c *KpiDailyCheckClient) mutate(ctx context.Context, m *KpiDailyCheckMutati
 		return (&KpiDailyCheckDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown KpiDailyCheck mutation op: %q", m.Op())
+	}
+}
+
+// KpiSeatGroupClient is a client for the KpiSeatGroup schema.
+type KpiSeatGroupClient struct {
+	config
+}
+
+// NewKpiSeatGroupClient returns a client for the KpiSeatGroup from the given config.
+func NewKpiSeatGroupClient(c config) *KpiSeatGroupClient {
+	return &KpiSeatGroupClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpiseatgroup.Hooks(f(g(h())))`.
+func (c *KpiSeatGroupClient) Use(hooks ...Hook) {
+	c.hooks.KpiSeatGroup = append(c.hooks.KpiSeatGroup, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpiseatgroup.Intercept(f(g(h())))`.
+func (c *KpiSeatGroupClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiSeatGroup = append(c.inters.KpiSeatGroup, interceptors...)
+}
+
+// Create returns a builder for creating a KpiSeatGroup entity.
+func (c *KpiSeatGroupClient) Create() *KpiSeatGroupCreate {
+	mutation := newKpiSeatGroupMutation(c.config, OpCreate)
+	return &KpiSeatGroupCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiSeatGroup entities.
+func (c *KpiSeatGroupClient) CreateBulk(builders ...*KpiSeatGroupCreate) *KpiSeatGroupCreateBulk {
+	return &KpiSeatGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiSeatGroupClient) MapCreateBulk(slice any, setFunc func(*KpiSeatGroupCreate, int)) *KpiSeatGroupCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiSeatGroupCreateBulk{err: fmt.Errorf("calling to KpiSeatGroupClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiSeatGroupCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiSeatGroupCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiSeatGroup.
+func (c *KpiSeatGroupClient) Update() *KpiSeatGroupUpdate {
+	mutation := newKpiSeatGroupMutation(c.config, OpUpdate)
+	return &KpiSeatGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiSeatGroupClient) UpdateOne(_m *KpiSeatGroup) *KpiSeatGroupUpdateOne {
+	mutation := newKpiSeatGroupMutation(c.config, OpUpdateOne, withKpiSeatGroup(_m))
+	return &KpiSeatGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiSeatGroupClient) UpdateOneID(id int) *KpiSeatGroupUpdateOne {
+	mutation := newKpiSeatGroupMutation(c.config, OpUpdateOne, withKpiSeatGroupID(id))
+	return &KpiSeatGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiSeatGroup.
+func (c *KpiSeatGroupClient) Delete() *KpiSeatGroupDelete {
+	mutation := newKpiSeatGroupMutation(c.config, OpDelete)
+	return &KpiSeatGroupDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiSeatGroupClient) DeleteOne(_m *KpiSeatGroup) *KpiSeatGroupDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiSeatGroupClient) DeleteOneID(id int) *KpiSeatGroupDeleteOne {
+	builder := c.Delete().Where(kpiseatgroup.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiSeatGroupDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiSeatGroup.
+func (c *KpiSeatGroupClient) Query() *KpiSeatGroupQuery {
+	return &KpiSeatGroupQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiSeatGroup},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiSeatGroup entity by its id.
+func (c *KpiSeatGroupClient) Get(ctx context.Context, id int) (*KpiSeatGroup, error) {
+	return c.Query().Where(kpiseatgroup.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiSeatGroupClient) GetX(ctx context.Context, id int) *KpiSeatGroup {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiSeatGroupClient) Hooks() []Hook {
+	hooks := c.hooks.KpiSeatGroup
+	return append(hooks[:len(hooks):len(hooks)], kpiseatgroup.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiSeatGroupClient) Interceptors() []Interceptor {
+	return c.inters.KpiSeatGroup
+}
+
+func (c *KpiSeatGroupClient) mutate(ctx context.Context, m *KpiSeatGroupMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiSeatGroupCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiSeatGroupUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiSeatGroupUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiSeatGroupDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiSeatGroup mutation op: %q", m.Op())
 	}
 }
 
@@ -5626,16 +5910,17 @@ type (
 		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
 		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		KpiChildFact, KpiDailyCheck, PopulationStat, Region, Seat, ServerSecret, Staff,
-		Survey, Target, WorkCalendarDay []ent.Hook
+		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiSeatGroup, PopulationStat,
+		Region, Seat, ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
 		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
 		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		KpiChildFact, KpiDailyCheck, PopulationStat, Region, Seat, ServerSecret, Staff,
-		Survey, Target, WorkCalendarDay []ent.Interceptor
+		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiSeatGroup, PopulationStat,
+		Region, Seat, ServerSecret, Staff, Survey, Target,
+		WorkCalendarDay []ent.Interceptor
 	}
 )
 

@@ -35,7 +35,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/seat"
@@ -127,7 +129,9 @@ func checkColumn(t, c string) error {
 			inspection.Table:           inspection.ValidColumn,
 			institution.Table:          institution.ValidColumn,
 			kpichildfact.Table:         kpichildfact.ValidColumn,
+			kpichildspan.Table:         kpichildspan.ValidColumn,
 			kpidailycheck.Table:        kpidailycheck.ValidColumn,
+			kpiseatgroup.Table:         kpiseatgroup.ValidColumn,
 			populationstat.Table:       populationstat.ValidColumn,
 			region.Table:               region.ValidColumn,
 			seat.Table:                 seat.ValidColumn,

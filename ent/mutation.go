@@ -34,7 +34,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -79,7 +81,9 @@ const (
 	TypeInspection           = "Inspection"
 	TypeInstitution          = "Institution"
 	TypeKpiChildFact         = "KpiChildFact"
+	TypeKpiChildSpan         = "KpiChildSpan"
 	TypeKpiDailyCheck        = "KpiDailyCheck"
+	TypeKpiSeatGroup         = "KpiSeatGroup"
 	TypePopulationStat       = "PopulationStat"
 	TypeRegion               = "Region"
 	TypeSeat                 = "Seat"
@@ -23775,6 +23779,820 @@ func (m *KpiChildFactMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown KpiChildFact edge %s", name)
 }
 
+// KpiChildSpanMutation represents an operation that mutates the KpiChildSpan nodes in the graph.
+type KpiChildSpanMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *int
+	child_id         *int
+	addchild_id      *int
+	region_id        *int
+	addregion_id     *int
+	care             *bool
+	start_date       *time.Time
+	end_date         *time.Time
+	birth_date       *time.Time
+	first_entry_exam *time.Time
+	shared           *bool
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*KpiChildSpan, error)
+	predicates       []predicate.KpiChildSpan
+}
+
+var _ ent.Mutation = (*KpiChildSpanMutation)(nil)
+
+// kpichildspanOption allows management of the mutation configuration using functional options.
+type kpichildspanOption func(*KpiChildSpanMutation)
+
+// newKpiChildSpanMutation creates new mutation for the KpiChildSpan entity.
+func newKpiChildSpanMutation(c config, op Op, opts ...kpichildspanOption) *KpiChildSpanMutation {
+	m := &KpiChildSpanMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKpiChildSpan,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKpiChildSpanID sets the ID field of the mutation.
+func withKpiChildSpanID(id int) kpichildspanOption {
+	return func(m *KpiChildSpanMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KpiChildSpan
+		)
+		m.oldValue = func(ctx context.Context) (*KpiChildSpan, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KpiChildSpan.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKpiChildSpan sets the old KpiChildSpan of the mutation.
+func withKpiChildSpan(node *KpiChildSpan) kpichildspanOption {
+	return func(m *KpiChildSpanMutation) {
+		m.oldValue = func(context.Context) (*KpiChildSpan, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KpiChildSpanMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KpiChildSpanMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KpiChildSpanMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KpiChildSpanMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KpiChildSpan.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetChildID sets the "child_id" field.
+func (m *KpiChildSpanMutation) SetChildID(i int) {
+	m.child_id = &i
+	m.addchild_id = nil
+}
+
+// ChildID returns the value of the "child_id" field in the mutation.
+func (m *KpiChildSpanMutation) ChildID() (r int, exists bool) {
+	v := m.child_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChildID returns the old "child_id" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldChildID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChildID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChildID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChildID: %w", err)
+	}
+	return oldValue.ChildID, nil
+}
+
+// AddChildID adds i to the "child_id" field.
+func (m *KpiChildSpanMutation) AddChildID(i int) {
+	if m.addchild_id != nil {
+		*m.addchild_id += i
+	} else {
+		m.addchild_id = &i
+	}
+}
+
+// AddedChildID returns the value that was added to the "child_id" field in this mutation.
+func (m *KpiChildSpanMutation) AddedChildID() (r int, exists bool) {
+	v := m.addchild_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChildID resets all changes to the "child_id" field.
+func (m *KpiChildSpanMutation) ResetChildID() {
+	m.child_id = nil
+	m.addchild_id = nil
+}
+
+// SetRegionID sets the "region_id" field.
+func (m *KpiChildSpanMutation) SetRegionID(i int) {
+	m.region_id = &i
+	m.addregion_id = nil
+}
+
+// RegionID returns the value of the "region_id" field in the mutation.
+func (m *KpiChildSpanMutation) RegionID() (r int, exists bool) {
+	v := m.region_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRegionID returns the old "region_id" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldRegionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRegionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRegionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRegionID: %w", err)
+	}
+	return oldValue.RegionID, nil
+}
+
+// AddRegionID adds i to the "region_id" field.
+func (m *KpiChildSpanMutation) AddRegionID(i int) {
+	if m.addregion_id != nil {
+		*m.addregion_id += i
+	} else {
+		m.addregion_id = &i
+	}
+}
+
+// AddedRegionID returns the value that was added to the "region_id" field in this mutation.
+func (m *KpiChildSpanMutation) AddedRegionID() (r int, exists bool) {
+	v := m.addregion_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRegionID resets all changes to the "region_id" field.
+func (m *KpiChildSpanMutation) ResetRegionID() {
+	m.region_id = nil
+	m.addregion_id = nil
+}
+
+// SetCare sets the "care" field.
+func (m *KpiChildSpanMutation) SetCare(b bool) {
+	m.care = &b
+}
+
+// Care returns the value of the "care" field in the mutation.
+func (m *KpiChildSpanMutation) Care() (r bool, exists bool) {
+	v := m.care
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCare returns the old "care" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldCare(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCare is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCare requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCare: %w", err)
+	}
+	return oldValue.Care, nil
+}
+
+// ResetCare resets all changes to the "care" field.
+func (m *KpiChildSpanMutation) ResetCare() {
+	m.care = nil
+}
+
+// SetStartDate sets the "start_date" field.
+func (m *KpiChildSpanMutation) SetStartDate(t time.Time) {
+	m.start_date = &t
+}
+
+// StartDate returns the value of the "start_date" field in the mutation.
+func (m *KpiChildSpanMutation) StartDate() (r time.Time, exists bool) {
+	v := m.start_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStartDate returns the old "start_date" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldStartDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStartDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStartDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStartDate: %w", err)
+	}
+	return oldValue.StartDate, nil
+}
+
+// ResetStartDate resets all changes to the "start_date" field.
+func (m *KpiChildSpanMutation) ResetStartDate() {
+	m.start_date = nil
+}
+
+// SetEndDate sets the "end_date" field.
+func (m *KpiChildSpanMutation) SetEndDate(t time.Time) {
+	m.end_date = &t
+}
+
+// EndDate returns the value of the "end_date" field in the mutation.
+func (m *KpiChildSpanMutation) EndDate() (r time.Time, exists bool) {
+	v := m.end_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndDate returns the old "end_date" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldEndDate(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndDate: %w", err)
+	}
+	return oldValue.EndDate, nil
+}
+
+// ClearEndDate clears the value of the "end_date" field.
+func (m *KpiChildSpanMutation) ClearEndDate() {
+	m.end_date = nil
+	m.clearedFields[kpichildspan.FieldEndDate] = struct{}{}
+}
+
+// EndDateCleared returns if the "end_date" field was cleared in this mutation.
+func (m *KpiChildSpanMutation) EndDateCleared() bool {
+	_, ok := m.clearedFields[kpichildspan.FieldEndDate]
+	return ok
+}
+
+// ResetEndDate resets all changes to the "end_date" field.
+func (m *KpiChildSpanMutation) ResetEndDate() {
+	m.end_date = nil
+	delete(m.clearedFields, kpichildspan.FieldEndDate)
+}
+
+// SetBirthDate sets the "birth_date" field.
+func (m *KpiChildSpanMutation) SetBirthDate(t time.Time) {
+	m.birth_date = &t
+}
+
+// BirthDate returns the value of the "birth_date" field in the mutation.
+func (m *KpiChildSpanMutation) BirthDate() (r time.Time, exists bool) {
+	v := m.birth_date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldBirthDate returns the old "birth_date" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldBirthDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldBirthDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldBirthDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldBirthDate: %w", err)
+	}
+	return oldValue.BirthDate, nil
+}
+
+// ResetBirthDate resets all changes to the "birth_date" field.
+func (m *KpiChildSpanMutation) ResetBirthDate() {
+	m.birth_date = nil
+}
+
+// SetFirstEntryExam sets the "first_entry_exam" field.
+func (m *KpiChildSpanMutation) SetFirstEntryExam(t time.Time) {
+	m.first_entry_exam = &t
+}
+
+// FirstEntryExam returns the value of the "first_entry_exam" field in the mutation.
+func (m *KpiChildSpanMutation) FirstEntryExam() (r time.Time, exists bool) {
+	v := m.first_entry_exam
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFirstEntryExam returns the old "first_entry_exam" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldFirstEntryExam(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFirstEntryExam is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFirstEntryExam requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFirstEntryExam: %w", err)
+	}
+	return oldValue.FirstEntryExam, nil
+}
+
+// ClearFirstEntryExam clears the value of the "first_entry_exam" field.
+func (m *KpiChildSpanMutation) ClearFirstEntryExam() {
+	m.first_entry_exam = nil
+	m.clearedFields[kpichildspan.FieldFirstEntryExam] = struct{}{}
+}
+
+// FirstEntryExamCleared returns if the "first_entry_exam" field was cleared in this mutation.
+func (m *KpiChildSpanMutation) FirstEntryExamCleared() bool {
+	_, ok := m.clearedFields[kpichildspan.FieldFirstEntryExam]
+	return ok
+}
+
+// ResetFirstEntryExam resets all changes to the "first_entry_exam" field.
+func (m *KpiChildSpanMutation) ResetFirstEntryExam() {
+	m.first_entry_exam = nil
+	delete(m.clearedFields, kpichildspan.FieldFirstEntryExam)
+}
+
+// SetShared sets the "shared" field.
+func (m *KpiChildSpanMutation) SetShared(b bool) {
+	m.shared = &b
+}
+
+// Shared returns the value of the "shared" field in the mutation.
+func (m *KpiChildSpanMutation) Shared() (r bool, exists bool) {
+	v := m.shared
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldShared returns the old "shared" field's value of the KpiChildSpan entity.
+// If the KpiChildSpan object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiChildSpanMutation) OldShared(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldShared is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldShared requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldShared: %w", err)
+	}
+	return oldValue.Shared, nil
+}
+
+// ResetShared resets all changes to the "shared" field.
+func (m *KpiChildSpanMutation) ResetShared() {
+	m.shared = nil
+}
+
+// Where appends a list predicates to the KpiChildSpanMutation builder.
+func (m *KpiChildSpanMutation) Where(ps ...predicate.KpiChildSpan) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KpiChildSpanMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KpiChildSpanMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KpiChildSpan, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KpiChildSpanMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KpiChildSpanMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KpiChildSpan).
+func (m *KpiChildSpanMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KpiChildSpanMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.child_id != nil {
+		fields = append(fields, kpichildspan.FieldChildID)
+	}
+	if m.region_id != nil {
+		fields = append(fields, kpichildspan.FieldRegionID)
+	}
+	if m.care != nil {
+		fields = append(fields, kpichildspan.FieldCare)
+	}
+	if m.start_date != nil {
+		fields = append(fields, kpichildspan.FieldStartDate)
+	}
+	if m.end_date != nil {
+		fields = append(fields, kpichildspan.FieldEndDate)
+	}
+	if m.birth_date != nil {
+		fields = append(fields, kpichildspan.FieldBirthDate)
+	}
+	if m.first_entry_exam != nil {
+		fields = append(fields, kpichildspan.FieldFirstEntryExam)
+	}
+	if m.shared != nil {
+		fields = append(fields, kpichildspan.FieldShared)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KpiChildSpanMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpichildspan.FieldChildID:
+		return m.ChildID()
+	case kpichildspan.FieldRegionID:
+		return m.RegionID()
+	case kpichildspan.FieldCare:
+		return m.Care()
+	case kpichildspan.FieldStartDate:
+		return m.StartDate()
+	case kpichildspan.FieldEndDate:
+		return m.EndDate()
+	case kpichildspan.FieldBirthDate:
+		return m.BirthDate()
+	case kpichildspan.FieldFirstEntryExam:
+		return m.FirstEntryExam()
+	case kpichildspan.FieldShared:
+		return m.Shared()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KpiChildSpanMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpichildspan.FieldChildID:
+		return m.OldChildID(ctx)
+	case kpichildspan.FieldRegionID:
+		return m.OldRegionID(ctx)
+	case kpichildspan.FieldCare:
+		return m.OldCare(ctx)
+	case kpichildspan.FieldStartDate:
+		return m.OldStartDate(ctx)
+	case kpichildspan.FieldEndDate:
+		return m.OldEndDate(ctx)
+	case kpichildspan.FieldBirthDate:
+		return m.OldBirthDate(ctx)
+	case kpichildspan.FieldFirstEntryExam:
+		return m.OldFirstEntryExam(ctx)
+	case kpichildspan.FieldShared:
+		return m.OldShared(ctx)
+	}
+	return nil, fmt.Errorf("unknown KpiChildSpan field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiChildSpanMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpichildspan.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChildID(v)
+		return nil
+	case kpichildspan.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRegionID(v)
+		return nil
+	case kpichildspan.FieldCare:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCare(v)
+		return nil
+	case kpichildspan.FieldStartDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStartDate(v)
+		return nil
+	case kpichildspan.FieldEndDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndDate(v)
+		return nil
+	case kpichildspan.FieldBirthDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetBirthDate(v)
+		return nil
+	case kpichildspan.FieldFirstEntryExam:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFirstEntryExam(v)
+		return nil
+	case kpichildspan.FieldShared:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetShared(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildSpan field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KpiChildSpanMutation) AddedFields() []string {
+	var fields []string
+	if m.addchild_id != nil {
+		fields = append(fields, kpichildspan.FieldChildID)
+	}
+	if m.addregion_id != nil {
+		fields = append(fields, kpichildspan.FieldRegionID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KpiChildSpanMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpichildspan.FieldChildID:
+		return m.AddedChildID()
+	case kpichildspan.FieldRegionID:
+		return m.AddedRegionID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiChildSpanMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpichildspan.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChildID(v)
+		return nil
+	case kpichildspan.FieldRegionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRegionID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildSpan numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KpiChildSpanMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(kpichildspan.FieldEndDate) {
+		fields = append(fields, kpichildspan.FieldEndDate)
+	}
+	if m.FieldCleared(kpichildspan.FieldFirstEntryExam) {
+		fields = append(fields, kpichildspan.FieldFirstEntryExam)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KpiChildSpanMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KpiChildSpanMutation) ClearField(name string) error {
+	switch name {
+	case kpichildspan.FieldEndDate:
+		m.ClearEndDate()
+		return nil
+	case kpichildspan.FieldFirstEntryExam:
+		m.ClearFirstEntryExam()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildSpan nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KpiChildSpanMutation) ResetField(name string) error {
+	switch name {
+	case kpichildspan.FieldChildID:
+		m.ResetChildID()
+		return nil
+	case kpichildspan.FieldRegionID:
+		m.ResetRegionID()
+		return nil
+	case kpichildspan.FieldCare:
+		m.ResetCare()
+		return nil
+	case kpichildspan.FieldStartDate:
+		m.ResetStartDate()
+		return nil
+	case kpichildspan.FieldEndDate:
+		m.ResetEndDate()
+		return nil
+	case kpichildspan.FieldBirthDate:
+		m.ResetBirthDate()
+		return nil
+	case kpichildspan.FieldFirstEntryExam:
+		m.ResetFirstEntryExam()
+		return nil
+	case kpichildspan.FieldShared:
+		m.ResetShared()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiChildSpan field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KpiChildSpanMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KpiChildSpanMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KpiChildSpanMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KpiChildSpanMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KpiChildSpanMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KpiChildSpanMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KpiChildSpanMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KpiChildSpan unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KpiChildSpanMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KpiChildSpan edge %s", name)
+}
+
 // KpiDailyCheckMutation represents an operation that mutates the KpiDailyCheck nodes in the graph.
 type KpiDailyCheckMutation struct {
 	config
@@ -24276,6 +25094,693 @@ func (m *KpiDailyCheckMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *KpiDailyCheckMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown KpiDailyCheck edge %s", name)
+}
+
+// KpiSeatGroupMutation represents an operation that mutates the KpiSeatGroup nodes in the graph.
+type KpiSeatGroupMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	institution_id    *int
+	addinstitution_id *int
+	opened_at         *time.Time
+	closed_at         *time.Time
+	age_band          *string
+	inclusive         *bool
+	seats             *int
+	addseats          *int
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*KpiSeatGroup, error)
+	predicates        []predicate.KpiSeatGroup
+}
+
+var _ ent.Mutation = (*KpiSeatGroupMutation)(nil)
+
+// kpiseatgroupOption allows management of the mutation configuration using functional options.
+type kpiseatgroupOption func(*KpiSeatGroupMutation)
+
+// newKpiSeatGroupMutation creates new mutation for the KpiSeatGroup entity.
+func newKpiSeatGroupMutation(c config, op Op, opts ...kpiseatgroupOption) *KpiSeatGroupMutation {
+	m := &KpiSeatGroupMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKpiSeatGroup,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKpiSeatGroupID sets the ID field of the mutation.
+func withKpiSeatGroupID(id int) kpiseatgroupOption {
+	return func(m *KpiSeatGroupMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KpiSeatGroup
+		)
+		m.oldValue = func(ctx context.Context) (*KpiSeatGroup, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KpiSeatGroup.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKpiSeatGroup sets the old KpiSeatGroup of the mutation.
+func withKpiSeatGroup(node *KpiSeatGroup) kpiseatgroupOption {
+	return func(m *KpiSeatGroupMutation) {
+		m.oldValue = func(context.Context) (*KpiSeatGroup, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KpiSeatGroupMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KpiSeatGroupMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KpiSeatGroupMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KpiSeatGroupMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KpiSeatGroup.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetInstitutionID sets the "institution_id" field.
+func (m *KpiSeatGroupMutation) SetInstitutionID(i int) {
+	m.institution_id = &i
+	m.addinstitution_id = nil
+}
+
+// InstitutionID returns the value of the "institution_id" field in the mutation.
+func (m *KpiSeatGroupMutation) InstitutionID() (r int, exists bool) {
+	v := m.institution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInstitutionID returns the old "institution_id" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldInstitutionID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInstitutionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInstitutionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInstitutionID: %w", err)
+	}
+	return oldValue.InstitutionID, nil
+}
+
+// AddInstitutionID adds i to the "institution_id" field.
+func (m *KpiSeatGroupMutation) AddInstitutionID(i int) {
+	if m.addinstitution_id != nil {
+		*m.addinstitution_id += i
+	} else {
+		m.addinstitution_id = &i
+	}
+}
+
+// AddedInstitutionID returns the value that was added to the "institution_id" field in this mutation.
+func (m *KpiSeatGroupMutation) AddedInstitutionID() (r int, exists bool) {
+	v := m.addinstitution_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetInstitutionID resets all changes to the "institution_id" field.
+func (m *KpiSeatGroupMutation) ResetInstitutionID() {
+	m.institution_id = nil
+	m.addinstitution_id = nil
+}
+
+// SetOpenedAt sets the "opened_at" field.
+func (m *KpiSeatGroupMutation) SetOpenedAt(t time.Time) {
+	m.opened_at = &t
+}
+
+// OpenedAt returns the value of the "opened_at" field in the mutation.
+func (m *KpiSeatGroupMutation) OpenedAt() (r time.Time, exists bool) {
+	v := m.opened_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenedAt returns the old "opened_at" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldOpenedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenedAt: %w", err)
+	}
+	return oldValue.OpenedAt, nil
+}
+
+// ResetOpenedAt resets all changes to the "opened_at" field.
+func (m *KpiSeatGroupMutation) ResetOpenedAt() {
+	m.opened_at = nil
+}
+
+// SetClosedAt sets the "closed_at" field.
+func (m *KpiSeatGroupMutation) SetClosedAt(t time.Time) {
+	m.closed_at = &t
+}
+
+// ClosedAt returns the value of the "closed_at" field in the mutation.
+func (m *KpiSeatGroupMutation) ClosedAt() (r time.Time, exists bool) {
+	v := m.closed_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedAt returns the old "closed_at" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldClosedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedAt: %w", err)
+	}
+	return oldValue.ClosedAt, nil
+}
+
+// ClearClosedAt clears the value of the "closed_at" field.
+func (m *KpiSeatGroupMutation) ClearClosedAt() {
+	m.closed_at = nil
+	m.clearedFields[kpiseatgroup.FieldClosedAt] = struct{}{}
+}
+
+// ClosedAtCleared returns if the "closed_at" field was cleared in this mutation.
+func (m *KpiSeatGroupMutation) ClosedAtCleared() bool {
+	_, ok := m.clearedFields[kpiseatgroup.FieldClosedAt]
+	return ok
+}
+
+// ResetClosedAt resets all changes to the "closed_at" field.
+func (m *KpiSeatGroupMutation) ResetClosedAt() {
+	m.closed_at = nil
+	delete(m.clearedFields, kpiseatgroup.FieldClosedAt)
+}
+
+// SetAgeBand sets the "age_band" field.
+func (m *KpiSeatGroupMutation) SetAgeBand(s string) {
+	m.age_band = &s
+}
+
+// AgeBand returns the value of the "age_band" field in the mutation.
+func (m *KpiSeatGroupMutation) AgeBand() (r string, exists bool) {
+	v := m.age_band
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAgeBand returns the old "age_band" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldAgeBand(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAgeBand is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAgeBand requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAgeBand: %w", err)
+	}
+	return oldValue.AgeBand, nil
+}
+
+// ResetAgeBand resets all changes to the "age_band" field.
+func (m *KpiSeatGroupMutation) ResetAgeBand() {
+	m.age_band = nil
+}
+
+// SetInclusive sets the "inclusive" field.
+func (m *KpiSeatGroupMutation) SetInclusive(b bool) {
+	m.inclusive = &b
+}
+
+// Inclusive returns the value of the "inclusive" field in the mutation.
+func (m *KpiSeatGroupMutation) Inclusive() (r bool, exists bool) {
+	v := m.inclusive
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldInclusive returns the old "inclusive" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldInclusive(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldInclusive is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldInclusive requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldInclusive: %w", err)
+	}
+	return oldValue.Inclusive, nil
+}
+
+// ResetInclusive resets all changes to the "inclusive" field.
+func (m *KpiSeatGroupMutation) ResetInclusive() {
+	m.inclusive = nil
+}
+
+// SetSeats sets the "seats" field.
+func (m *KpiSeatGroupMutation) SetSeats(i int) {
+	m.seats = &i
+	m.addseats = nil
+}
+
+// Seats returns the value of the "seats" field in the mutation.
+func (m *KpiSeatGroupMutation) Seats() (r int, exists bool) {
+	v := m.seats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeats returns the old "seats" field's value of the KpiSeatGroup entity.
+// If the KpiSeatGroup object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiSeatGroupMutation) OldSeats(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeats is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeats requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeats: %w", err)
+	}
+	return oldValue.Seats, nil
+}
+
+// AddSeats adds i to the "seats" field.
+func (m *KpiSeatGroupMutation) AddSeats(i int) {
+	if m.addseats != nil {
+		*m.addseats += i
+	} else {
+		m.addseats = &i
+	}
+}
+
+// AddedSeats returns the value that was added to the "seats" field in this mutation.
+func (m *KpiSeatGroupMutation) AddedSeats() (r int, exists bool) {
+	v := m.addseats
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetSeats resets all changes to the "seats" field.
+func (m *KpiSeatGroupMutation) ResetSeats() {
+	m.seats = nil
+	m.addseats = nil
+}
+
+// Where appends a list predicates to the KpiSeatGroupMutation builder.
+func (m *KpiSeatGroupMutation) Where(ps ...predicate.KpiSeatGroup) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KpiSeatGroupMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KpiSeatGroupMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KpiSeatGroup, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KpiSeatGroupMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KpiSeatGroupMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KpiSeatGroup).
+func (m *KpiSeatGroupMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KpiSeatGroupMutation) Fields() []string {
+	fields := make([]string, 0, 6)
+	if m.institution_id != nil {
+		fields = append(fields, kpiseatgroup.FieldInstitutionID)
+	}
+	if m.opened_at != nil {
+		fields = append(fields, kpiseatgroup.FieldOpenedAt)
+	}
+	if m.closed_at != nil {
+		fields = append(fields, kpiseatgroup.FieldClosedAt)
+	}
+	if m.age_band != nil {
+		fields = append(fields, kpiseatgroup.FieldAgeBand)
+	}
+	if m.inclusive != nil {
+		fields = append(fields, kpiseatgroup.FieldInclusive)
+	}
+	if m.seats != nil {
+		fields = append(fields, kpiseatgroup.FieldSeats)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KpiSeatGroupMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		return m.InstitutionID()
+	case kpiseatgroup.FieldOpenedAt:
+		return m.OpenedAt()
+	case kpiseatgroup.FieldClosedAt:
+		return m.ClosedAt()
+	case kpiseatgroup.FieldAgeBand:
+		return m.AgeBand()
+	case kpiseatgroup.FieldInclusive:
+		return m.Inclusive()
+	case kpiseatgroup.FieldSeats:
+		return m.Seats()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KpiSeatGroupMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		return m.OldInstitutionID(ctx)
+	case kpiseatgroup.FieldOpenedAt:
+		return m.OldOpenedAt(ctx)
+	case kpiseatgroup.FieldClosedAt:
+		return m.OldClosedAt(ctx)
+	case kpiseatgroup.FieldAgeBand:
+		return m.OldAgeBand(ctx)
+	case kpiseatgroup.FieldInclusive:
+		return m.OldInclusive(ctx)
+	case kpiseatgroup.FieldSeats:
+		return m.OldSeats(ctx)
+	}
+	return nil, fmt.Errorf("unknown KpiSeatGroup field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiSeatGroupMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInstitutionID(v)
+		return nil
+	case kpiseatgroup.FieldOpenedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenedAt(v)
+		return nil
+	case kpiseatgroup.FieldClosedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedAt(v)
+		return nil
+	case kpiseatgroup.FieldAgeBand:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAgeBand(v)
+		return nil
+	case kpiseatgroup.FieldInclusive:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetInclusive(v)
+		return nil
+	case kpiseatgroup.FieldSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeats(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiSeatGroup field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KpiSeatGroupMutation) AddedFields() []string {
+	var fields []string
+	if m.addinstitution_id != nil {
+		fields = append(fields, kpiseatgroup.FieldInstitutionID)
+	}
+	if m.addseats != nil {
+		fields = append(fields, kpiseatgroup.FieldSeats)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KpiSeatGroupMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		return m.AddedInstitutionID()
+	case kpiseatgroup.FieldSeats:
+		return m.AddedSeats()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiSeatGroupMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddInstitutionID(v)
+		return nil
+	case kpiseatgroup.FieldSeats:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddSeats(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiSeatGroup numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KpiSeatGroupMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(kpiseatgroup.FieldClosedAt) {
+		fields = append(fields, kpiseatgroup.FieldClosedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KpiSeatGroupMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KpiSeatGroupMutation) ClearField(name string) error {
+	switch name {
+	case kpiseatgroup.FieldClosedAt:
+		m.ClearClosedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiSeatGroup nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KpiSeatGroupMutation) ResetField(name string) error {
+	switch name {
+	case kpiseatgroup.FieldInstitutionID:
+		m.ResetInstitutionID()
+		return nil
+	case kpiseatgroup.FieldOpenedAt:
+		m.ResetOpenedAt()
+		return nil
+	case kpiseatgroup.FieldClosedAt:
+		m.ResetClosedAt()
+		return nil
+	case kpiseatgroup.FieldAgeBand:
+		m.ResetAgeBand()
+		return nil
+	case kpiseatgroup.FieldInclusive:
+		m.ResetInclusive()
+		return nil
+	case kpiseatgroup.FieldSeats:
+		m.ResetSeats()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiSeatGroup field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KpiSeatGroupMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KpiSeatGroupMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KpiSeatGroupMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KpiSeatGroupMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KpiSeatGroupMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KpiSeatGroupMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KpiSeatGroupMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KpiSeatGroup unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KpiSeatGroupMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KpiSeatGroup edge %s", name)
 }
 
 // PopulationStatMutation represents an operation that mutates the PopulationStat nodes in the graph.

@@ -60,8 +60,12 @@ type Tx struct {
 	Institution *InstitutionClient
 	// KpiChildFact is the client for interacting with the KpiChildFact builders.
 	KpiChildFact *KpiChildFactClient
+	// KpiChildSpan is the client for interacting with the KpiChildSpan builders.
+	KpiChildSpan *KpiChildSpanClient
 	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
 	KpiDailyCheck *KpiDailyCheckClient
+	// KpiSeatGroup is the client for interacting with the KpiSeatGroup builders.
+	KpiSeatGroup *KpiSeatGroupClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
 	PopulationStat *PopulationStatClient
 	// Region is the client for interacting with the Region builders.
@@ -232,7 +236,9 @@ func (tx *Tx) init() {
 	tx.Inspection = NewInspectionClient(tx.config)
 	tx.Institution = NewInstitutionClient(tx.config)
 	tx.KpiChildFact = NewKpiChildFactClient(tx.config)
+	tx.KpiChildSpan = NewKpiChildSpanClient(tx.config)
 	tx.KpiDailyCheck = NewKpiDailyCheckClient(tx.config)
+	tx.KpiSeatGroup = NewKpiSeatGroupClient(tx.config)
 	tx.PopulationStat = NewPopulationStatClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)
 	tx.Seat = NewSeatClient(tx.config)

@@ -142,6 +142,12 @@ var derivedTables = map[string]func(ctx context.Context, tx Execer, dialectName 
 	kpistore.DailyCheckTable: func(ctx context.Context, tx Execer, dialectName string) error {
 		return kpistore.RebuildAll(ctx, tx, dialectName)
 	},
+	// The merged enrolment spans and seat groups (migration
+	// kpi_region_deltas). They copy kpi_child_facts, which RebuildSpans
+	// recomputes first, so the order of the fills does not matter.
+	kpistore.ChildSpanTable: func(ctx context.Context, tx Execer, dialectName string) error {
+		return kpistore.RebuildSpans(ctx, tx, dialectName)
+	},
 }
 
 // fillCreated runs the derivedTables entry of every table stmts create.

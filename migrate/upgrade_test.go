@@ -18,6 +18,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // TestUpgradeSQLiteWithData applies data_identity_unique to a populated
@@ -58,6 +59,9 @@ func TestUpgradeSQLiteWithData(t *testing.T) {
 	// Data of the release before: inserts that touch no new column.
 	c := ent.NewClient(ent.Driver(entsql.OpenDB(dialect.SQLite, db)))
 	ctx = privacy.DecisionContext(ctx, privacy.Allow) // trusted code, as the demo loader
+	// The release before had no KPI hooks (their tables do not exist yet):
+	// the migrations that create the tables fill them.
+	ctx = kpistore.WithoutMaintenance(ctx)
 	r := c.Region.Create().SetCode("210000").SetName("辽宁省").SetLevel(region.LevelPROVINCE).SaveX(ctx)
 	first17 := "91210102MA0000001"
 	cc, err := ident.CreditCodeCheckChar(first17)
@@ -90,6 +94,13 @@ func TestUpgradeSQLiteWithData(t *testing.T) {
 	}
 	if hashes != 1 || enrolments != 2 || checks != 2 {
 		t.Fatalf("after upgrade: %d hashes, %d enrolments, %d checks; want 1, 2, 2", hashes, enrolments, checks)
+	}
+	// The enrolment spans were filled by the migration that created them:
+	// one span per child over every mode (the enrolments are HOURLY, so no
+	// care span).
+	var spans int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+kpistore.ChildSpanTable+` WHERE NOT care`).Scan(&spans); err != nil || spans != 2 {
+		t.Fatalf("after upgrade: %d enrolment spans, %v; want 2", spans, err)
 	}
 	if err := db.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 		t.Fatalf("foreign keys after upgrade = %d, %v; want on", fk, err)

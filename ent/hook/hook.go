@@ -285,6 +285,18 @@ func (f KpiChildFactFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiChildFactMutation", m)
 }
 
+// The KpiChildSpanFunc type is an adapter to allow the use of ordinary
+// function as KpiChildSpan mutator.
+type KpiChildSpanFunc func(context.Context, *ent.KpiChildSpanMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KpiChildSpanFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KpiChildSpanMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiChildSpanMutation", m)
+}
+
 // The KpiDailyCheckFunc type is an adapter to allow the use of ordinary
 // function as KpiDailyCheck mutator.
 type KpiDailyCheckFunc func(context.Context, *ent.KpiDailyCheckMutation) (ent.Value, error)
@@ -295,6 +307,18 @@ func (f KpiDailyCheckFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiDailyCheckMutation", m)
+}
+
+// The KpiSeatGroupFunc type is an adapter to allow the use of ordinary
+// function as KpiSeatGroup mutator.
+type KpiSeatGroupFunc func(context.Context, *ent.KpiSeatGroupMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KpiSeatGroupFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KpiSeatGroupMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiSeatGroupMutation", m)
 }
 
 // The PopulationStatFunc type is an adapter to allow the use of ordinary

@@ -31,7 +31,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -720,6 +722,33 @@ func (f TraverseKpiChildFact) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.KpiChildFactQuery", q)
 }
 
+// The KpiChildSpanFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KpiChildSpanFunc func(context.Context, *ent.KpiChildSpanQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KpiChildSpanFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KpiChildSpanQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KpiChildSpanQuery", q)
+}
+
+// The TraverseKpiChildSpan type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKpiChildSpan func(context.Context, *ent.KpiChildSpanQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKpiChildSpan) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKpiChildSpan) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiChildSpanQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KpiChildSpanQuery", q)
+}
+
 // The KpiDailyCheckFunc type is an adapter to allow the use of ordinary function as a Querier.
 type KpiDailyCheckFunc func(context.Context, *ent.KpiDailyCheckQuery) (ent.Value, error)
 
@@ -745,6 +774,33 @@ func (f TraverseKpiDailyCheck) Traverse(ctx context.Context, q ent.Query) error 
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.KpiDailyCheckQuery", q)
+}
+
+// The KpiSeatGroupFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KpiSeatGroupFunc func(context.Context, *ent.KpiSeatGroupQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KpiSeatGroupFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KpiSeatGroupQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KpiSeatGroupQuery", q)
+}
+
+// The TraverseKpiSeatGroup type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKpiSeatGroup func(context.Context, *ent.KpiSeatGroupQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKpiSeatGroup) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKpiSeatGroup) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiSeatGroupQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KpiSeatGroupQuery", q)
 }
 
 // The PopulationStatFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1012,8 +1068,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.InstitutionQuery, predicate.Institution, institution.OrderOption]{typ: ent.TypeInstitution, tq: q}, nil
 	case *ent.KpiChildFactQuery:
 		return &query[*ent.KpiChildFactQuery, predicate.KpiChildFact, kpichildfact.OrderOption]{typ: ent.TypeKpiChildFact, tq: q}, nil
+	case *ent.KpiChildSpanQuery:
+		return &query[*ent.KpiChildSpanQuery, predicate.KpiChildSpan, kpichildspan.OrderOption]{typ: ent.TypeKpiChildSpan, tq: q}, nil
 	case *ent.KpiDailyCheckQuery:
 		return &query[*ent.KpiDailyCheckQuery, predicate.KpiDailyCheck, kpidailycheck.OrderOption]{typ: ent.TypeKpiDailyCheck, tq: q}, nil
+	case *ent.KpiSeatGroupQuery:
+		return &query[*ent.KpiSeatGroupQuery, predicate.KpiSeatGroup, kpiseatgroup.OrderOption]{typ: ent.TypeKpiSeatGroup, tq: q}, nil
 	case *ent.PopulationStatQuery:
 		return &query[*ent.PopulationStatQuery, predicate.PopulationStat, populationstat.OrderOption]{typ: ent.TypePopulationStat, tq: q}, nil
 	case *ent.RegionQuery:

@@ -942,6 +942,36 @@ var (
 			},
 		},
 	}
+	// KpiChildSpansColumns holds the columns for the "kpi_child_spans" table.
+	KpiChildSpansColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "child_id", Type: field.TypeInt},
+		{Name: "region_id", Type: field.TypeInt},
+		{Name: "care", Type: field.TypeBool},
+		{Name: "start_date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "end_date", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "birth_date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "first_entry_exam", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "shared", Type: field.TypeBool},
+	}
+	// KpiChildSpansTable holds the schema information for the "kpi_child_spans" table.
+	KpiChildSpansTable = &schema.Table{
+		Name:       "kpi_child_spans",
+		Columns:    KpiChildSpansColumns,
+		PrimaryKey: []*schema.Column{KpiChildSpansColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpichildspan_child_id",
+				Unique:  false,
+				Columns: []*schema.Column{KpiChildSpansColumns[1]},
+			},
+			{
+				Name:    "kpichildspan_region_id_care_start_date",
+				Unique:  false,
+				Columns: []*schema.Column{KpiChildSpansColumns[2], KpiChildSpansColumns[3], KpiChildSpansColumns[4]},
+			},
+		},
+	}
 	// KpiDailyChecksColumns holds the columns for the "kpi_daily_checks" table.
 	KpiDailyChecksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -964,6 +994,29 @@ var (
 				Name:    "kpidailycheck_day",
 				Unique:  false,
 				Columns: []*schema.Column{KpiDailyChecksColumns[2]},
+			},
+		},
+	}
+	// KpiSeatGroupsColumns holds the columns for the "kpi_seat_groups" table.
+	KpiSeatGroupsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "institution_id", Type: field.TypeInt},
+		{Name: "opened_at", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "closed_at", Type: field.TypeTime, Nullable: true, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "age_band", Type: field.TypeString},
+		{Name: "inclusive", Type: field.TypeBool},
+		{Name: "seats", Type: field.TypeInt},
+	}
+	// KpiSeatGroupsTable holds the schema information for the "kpi_seat_groups" table.
+	KpiSeatGroupsTable = &schema.Table{
+		Name:       "kpi_seat_groups",
+		Columns:    KpiSeatGroupsColumns,
+		PrimaryKey: []*schema.Column{KpiSeatGroupsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpiseatgroup_institution_id",
+				Unique:  false,
+				Columns: []*schema.Column{KpiSeatGroupsColumns[1]},
 			},
 		},
 	}
@@ -1273,7 +1326,9 @@ var (
 		InspectionsTable,
 		InstitutionsTable,
 		KpiChildFactsTable,
+		KpiChildSpansTable,
 		KpiDailyChecksTable,
+		KpiSeatGroupsTable,
 		PopulationStatsTable,
 		RegionsTable,
 		SeatsTable,
@@ -1384,9 +1439,17 @@ func init() {
 		Table:          "kpi_child_facts",
 		IncrementStart: func(i int) *int { return &i }(128849018880),
 	}
+	KpiChildSpansTable.Annotation = &entsql.Annotation{
+		Table:          "kpi_child_spans",
+		IncrementStart: func(i int) *int { return &i }(137438953472),
+	}
 	KpiDailyChecksTable.Annotation = &entsql.Annotation{
 		Table:          "kpi_daily_checks",
 		IncrementStart: func(i int) *int { return &i }(133143986176),
+	}
+	KpiSeatGroupsTable.Annotation = &entsql.Annotation{
+		Table:          "kpi_seat_groups",
+		IncrementStart: func(i int) *int { return &i }(141733920768),
 	}
 	PopulationStatsTable.ForeignKeys[0].RefTable = RegionsTable
 	PopulationStatsTable.Annotation = &entsql.Annotation{

@@ -75,8 +75,14 @@ type Institution func(*sql.Selector)
 // KpiChildFact is the predicate function for kpichildfact builders.
 type KpiChildFact func(*sql.Selector)
 
+// KpiChildSpan is the predicate function for kpichildspan builders.
+type KpiChildSpan func(*sql.Selector)
+
 // KpiDailyCheck is the predicate function for kpidailycheck builders.
 type KpiDailyCheck func(*sql.Selector)
+
+// KpiSeatGroup is the predicate function for kpiseatgroup builders.
+type KpiSeatGroup func(*sql.Selector)
 
 // PopulationStat is the predicate function for populationstat builders.
 type PopulationStat func(*sql.Selector)

@@ -662,6 +662,30 @@ func (f KpiChildFactMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mu
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiChildFactMutation", m)
 }
 
+// The KpiChildSpanQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KpiChildSpanQueryRuleFunc func(context.Context, *ent.KpiChildSpanQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KpiChildSpanQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiChildSpanQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KpiChildSpanQuery", q)
+}
+
+// The KpiChildSpanMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KpiChildSpanMutationRuleFunc func(context.Context, *ent.KpiChildSpanMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KpiChildSpanMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KpiChildSpanMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiChildSpanMutation", m)
+}
+
 // The KpiDailyCheckQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type KpiDailyCheckQueryRuleFunc func(context.Context, *ent.KpiDailyCheckQuery) error
@@ -684,6 +708,30 @@ func (f KpiDailyCheckMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 		return f(ctx, m)
 	}
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiDailyCheckMutation", m)
+}
+
+// The KpiSeatGroupQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KpiSeatGroupQueryRuleFunc func(context.Context, *ent.KpiSeatGroupQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KpiSeatGroupQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiSeatGroupQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KpiSeatGroupQuery", q)
+}
+
+// The KpiSeatGroupMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KpiSeatGroupMutationRuleFunc func(context.Context, *ent.KpiSeatGroupMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KpiSeatGroupMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KpiSeatGroupMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiSeatGroupMutation", m)
 }
 
 // The PopulationStatQueryRuleFunc type is an adapter to allow the use of ordinary

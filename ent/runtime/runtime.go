@@ -29,7 +29,9 @@ import (
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
+	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema"
@@ -235,6 +237,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	childHooks := schema.Child{}.Hooks()
+
+	child.Hooks[1] = childHooks[0]
 	childMixinFields0 := childMixin[0].Fields()
 	_ = childMixinFields0
 	childFields := schema.Child{}.Fields()
@@ -1124,6 +1129,8 @@ func init() {
 	institution.Hooks[2] = institutionHooks[0]
 
 	institution.Hooks[3] = institutionHooks[1]
+
+	institution.Hooks[4] = institutionHooks[2]
 	institutionMixinFields0 := institutionMixin[0].Fields()
 	_ = institutionMixinFields0
 	institutionFields := schema.Institution{}.Fields()
@@ -1189,10 +1196,28 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	kpichildspan.Policy = privacy.NewPolicies(schema.KpiChildSpan{})
+	kpichildspan.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpichildspan.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
 	kpidailycheck.Policy = privacy.NewPolicies(schema.KpiDailyCheck{})
 	kpidailycheck.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := kpidailycheck.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	kpiseatgroup.Policy = privacy.NewPolicies(schema.KpiSeatGroup{})
+	kpiseatgroup.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpiseatgroup.Policy.EvalMutation(ctx, m); err != nil {
 				return nil, err
 			}
 			return next.Mutate(ctx, m)
@@ -1303,8 +1328,11 @@ func init() {
 		})
 	}
 	seatMixinHooks1 := seatMixin[1].Hooks()
+	seatHooks := schema.Seat{}.Hooks()
 
 	seat.Hooks[1] = seatMixinHooks1[0]
+
+	seat.Hooks[2] = seatHooks[0]
 	seatMixinFields0 := seatMixin[0].Fields()
 	_ = seatMixinFields0
 	seatFields := schema.Seat{}.Fields()

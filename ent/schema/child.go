@@ -8,6 +8,8 @@ import (
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Child is a child in care. Every child is under 3, so every field here is
@@ -122,4 +124,11 @@ func (Child) Annotations() []schema.Annotation {
 		entgql.QueryField("children"),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
+}
+
+// Hooks of the Child: kpistore keeps the birth dates copied into the
+// precomputed enrolment spans (kpi_child_spans) exact in the writing
+// transaction.
+func (Child) Hooks() []ent.Hook {
+	return []ent.Hook{kpistore.ChildHook}
 }

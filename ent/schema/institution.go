@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 	"github.com/tuoyu/tuoyu/internal/nearby/s2cell"
 )
 
@@ -109,7 +110,7 @@ func (Institution) Fields() []ent.Field {
 
 // Hooks of the Institution.
 func (Institution) Hooks() []ent.Hook {
-	return []ent.Hook{validServiceModes, maintainS2Cell}
+	return []ent.Hook{validServiceModes, maintainS2Cell, kpistore.InstitutionHook}
 }
 
 // maintainS2Cell keeps s2_cell equal to the leaf cell of the coordinates

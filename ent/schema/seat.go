@@ -11,6 +11,7 @@ import (
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/seat"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // Seat is one filed childcare place (托位). KPIs count seats; a child's
@@ -77,4 +78,10 @@ func (Seat) Annotations() []schema.Annotation {
 		entgql.QueryField(),
 		entgql.Mutations(entgql.MutationCreate(), entgql.MutationUpdate()),
 	}
+}
+
+// Hooks of the Seat: kpistore keeps the precomputed seat counts
+// (kpi_seat_groups) exact in the writing transaction.
+func (Seat) Hooks() []ent.Hook {
+	return []ent.Hook{kpistore.SeatHook}
 }

@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,10 +11,15 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
 )
 
 // screeningAges are the developmental check-points in months (design.md §3.2).
 var screeningAges = []int{3, 6, 8, 12, 18, 24, 30, 36}
+
+// screeningProbeLimit is the most candidate children whose screenings are
+// read by ID (a district's); more are read by birth date.
+const screeningProbeLimit = 2000
 
 // screeningWindow is how far a screening may be from its check-point.
 const screeningWindow = 30 * 24 * time.Hour
@@ -68,6 +74,7 @@ func (e *evaluation) devScreeningFacts(ctx context.Context) error {
 		rargs = append(rargs, r[0], r[1])
 	}
 	born := "(" + strings.Join(cond, " OR ") + ")"
+	fromSpans := !e.live && e.dim == ""
 
 	type stay struct {
 		region     int
@@ -87,6 +94,16 @@ JOIN institutions i ON i.id = en.institution_id
 JOIN children c ON c.id = en.child_id
 WHERE en.start_date < ? AND (en.end_date IS NULL OR en.end_date > ?) AND ` + born + e.regionFilter("i.region_id") + `
 ORDER BY en.child_id`
+	if fromSpans {
+		// The merged spans of kpistore (kpi_child_spans) carry the birth
+		// date and region: a child is in a region on its check-point day
+		// exactly when one of its spans there covers it, as for the
+		// enrolments, without joining children and institutions.
+		stmt = `SELECT c.child_id, c.birth_date, c.region_id, '' AS g, c.start_date, c.end_date
+FROM ` + kpistore.ChildSpanTable + ` c
+WHERE NOT c.care AND c.start_date < ? AND (c.end_date IS NULL OR c.end_date > ?) AND ` + born + e.regionFilter("c.region_id") + `
+ORDER BY c.child_id`
+	}
 	args := append([]any{to, from.AddDate(0, 0, -1)}, rargs...)
 	err := e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
@@ -129,6 +146,17 @@ ORDER BY en.child_id`
 FROM children c
 ` + join + `h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ? AND ` + born
 	args = append([]any{from.Add(-screeningWindow), to.Add(screeningWindow + 24*time.Hour)}, rargs...)
+	if len(order) <= screeningProbeLimit {
+		// A subtree's few children: their screenings by child, rather than
+		// every child of the province born in the ranges.
+		ids := make([]string, len(order))
+		for i, id := range order {
+			ids[i] = strconv.Itoa(id)
+		}
+		stmt = `SELECT h.child_id, h.date FROM health_records h
+WHERE h.child_id IN (` + strings.Join(ids, ",") + `) AND h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ?`
+		args = args[:2]
+	}
 	err = e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
 			id  int

@@ -15,6 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/ent/seat"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
@@ -208,6 +209,44 @@ func TestFastPathEqualsLive(t *testing.T) {
 			_, err := cl.Enrolment.Update().Where(enrolment.ChildID(pick().ID), enrolment.EndDateIsNil()).SetEndDate(day()).Save(ctx)
 			return err
 		}},
+		{"change birth date", func(cl *ent.Client) error {
+			// Around the 36-month line of the evaluated days (ENROLMENT_RATE).
+			return cl.Child.UpdateOne(pick()).SetBirthDate(civil.D(2022, 5, 1).AddDate(0, 0, rng.IntN(120))).Exec(ctx)
+		}},
+		{"move institution to another region", func(cl *ent.Client) error {
+			to := []*ent.Region{f.S11, f.S12, f.S21, f.D3}[rng.IntN(4)]
+			return cl.Institution.UpdateOne(inst()).SetRegionID(to.ID).Exec(ctx)
+		}},
+		{"open seats", func(cl *ent.Client) error {
+			bands := []seat.AgeBand{seat.AgeBandINFANT, seat.AgeBandTODDLER, seat.AgeBandPRESCHOOL, seat.AgeBandMIXED}
+			n := 1 + rng.IntN(3)
+			in, band, incl, opened := inst(), bands[rng.IntN(len(bands))], rng.IntN(2) == 0, day()
+			return cl.Seat.MapCreateBulk(make([]struct{}, n), func(b *ent.SeatCreate, _ int) {
+				b.SetInstitution(in).SetAgeBand(band).SetInclusive(incl).SetOpenedAt(opened)
+			}).Exec(ctx)
+		}},
+		{"close or reopen a seat", func(cl *ent.Client) error {
+			ids := cl.Seat.Query().IDsX(ctx)
+			if len(ids) == 0 {
+				return nil
+			}
+			st := cl.Seat.GetX(ctx, ids[rng.IntN(len(ids))])
+			if st.ClosedAt == nil {
+				return cl.Seat.UpdateOne(st).SetClosedAt(day()).Exec(ctx)
+			}
+			return cl.Seat.UpdateOne(st).ClearClosedAt().SetInclusive(!st.Inclusive).Exec(ctx)
+		}},
+		{"move an institution's seats (bulk)", func(cl *ent.Client) error {
+			_, err := cl.Seat.Update().Where(seat.InstitutionID(inst().ID)).SetInstitution(inst()).Save(ctx)
+			return err
+		}},
+		{"delete seats (bulk)", func(cl *ent.Client) error {
+			if rng.IntN(3) > 0 {
+				return nil
+			}
+			_, err := cl.Seat.Delete().Where(seat.InstitutionID(inst().ID), seat.OpenedAtGT(day())).Exec(ctx)
+			return err
+		}},
 	}
 	applied := map[string]int{}
 	defer func() { t.Logf("writes applied: %v", applied) }()
@@ -269,8 +308,18 @@ func check(t *testing.T, ctx context.Context, s *gqltest.Server, fast, live *kpi
 		regions = []int{f.D1.ID} // a subtree alone: the statements are restricted to it
 	}
 	q := kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: points}
-	if rng.IntN(4) == 0 {
+	switch rng.IntN(6) {
+	case 0:
 		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.DailyCheckRate}, kpi.InstitutionForm
+	case 1:
+		// Breakdowns of the indicators the spans and seat groups serve.
+		q.Keys = []schematype.IndicatorKey{schematype.SeatsPer1000, schematype.InclusiveSeatShare, schematype.SeatUsageRate}
+		q.Dimension = []kpi.Dimension{kpi.AgeBand, kpi.InstitutionForm, kpi.Ownership}[rng.IntN(3)]
+		if q.Dimension == kpi.AgeBand { // SEAT_USAGE_RATE has no age band
+			q.Keys = q.Keys[:2]
+		}
+	case 2:
+		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.HealthRecordRate, schematype.EnrolmentRate}, kpi.ChildRegion
 	}
 	got, err := fast.Evaluate(ctx, q)
 	if err != nil {

@@ -80,8 +80,14 @@ func (e *evaluation) seatCountFacts(ctx context.Context) error {
 	// there, so one running sum per region and group gives every point.
 	diffs := map[regionGroup][]float64{}
 	var groups []regionGroup
-	stmt := `SELECT i.region_id, ` + groupExpr(e.dim) + ` AS g, s.opened_at, i.opened_at, s.closed_at, i.closed_at, COUNT(*)
-FROM seats s JOIN institutions i ON i.id = s.institution_id
+	// The fast path reads the seats already grouped per institution
+	// (kpistore's kpi_seat_groups); the live one counts them.
+	seats, count := "seats", "COUNT(*)"
+	if !e.live {
+		seats, count = kpistore.SeatGroupTable, "SUM(s.seats)"
+	}
+	stmt := `SELECT i.region_id, ` + groupExpr(e.dim) + ` AS g, s.opened_at, i.opened_at, s.closed_at, i.closed_at, ` + count + `
+FROM ` + seats + ` s JOIN institutions i ON i.id = s.institution_id
 WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "i.region_id") + `, s.opened_at, i.opened_at, s.closed_at, i.closed_at`
 	err := e.run.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
@@ -153,8 +159,12 @@ func (e *evaluation) pointsByDay() []int {
 // designation valid on the day (INCLUSIVE_SEAT_SHARE numerator).
 func (e *evaluation) inclusiveSeatFacts(ctx context.Context) error {
 	cal, args := e.run.calendar(e.points)
-	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*)
-FROM seats s
+	seats, count := "seats", "COUNT(*)"
+	if !e.live {
+		seats, count = kpistore.SeatGroupTable, "SUM(s.seats)"
+	}
+	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, ` + count + `
+FROM ` + seats + ` s
 JOIN institutions i ON i.id = s.institution_id
 JOIN ` + cal + ` cal ON ` + openOn("s", "cal.d") + ` AND ` + openOn("i", "cal.d") + `
 WHERE s.inclusive AND EXISTS (
@@ -179,6 +189,9 @@ GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 // numerator). A child has at most one such enrolment on a day (enforced on
 // write), so counts per region add up without double counting.
 func (e *evaluation) careFacts(ctx context.Context) error {
+	if !e.live && e.dim == "" {
+		return e.careFactsFromSpans(ctx)
+	}
 	cal, args := e.run.calendar(e.points)
 	stmt := `SELECT cal.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(DISTINCT en.child_id)
 FROM enrolments en
@@ -220,6 +233,9 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
 	}
 	b.WriteString(")")
+	if !e.live && e.dim == "" {
+		return e.childFactsFromSpans(ctx)
+	}
 	if !e.live {
 		// One pass: the child's birth date and first entry exam ride along
 		// with its enrolments, and how many lowest regions a child appears

@@ -33,7 +33,8 @@ func (e *evaluation) filingOnTimeFacts(ctx context.Context) error {
 	stmt := `SELECT p.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, f.submitted_at, f.receipt_at
 FROM filings f
 JOIN institutions i ON i.id = f.institution_id
-JOIN ` + periods + ` p ON f.receipt_at >= p.f AND f.receipt_at < p.t`
+JOIN ` + periods + ` p ON f.receipt_at >= p.f AND f.receipt_at < p.t
+WHERE 1 = 1` + e.regionFilter("i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
 			k, region          int

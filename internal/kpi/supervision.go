@@ -40,6 +40,7 @@ func (e *evaluation) deadlineFacts(ctx context.Context, key schematype.Indicator
   SUM(CASE WHEN ` + onTime + ` THEN 1 ELSE 0 END)
 FROM ` + from + `
 JOIN ` + periods + ` p ON ` + deadline + ` >= p.f AND ` + deadline + ` < p.t
+WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
 	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (

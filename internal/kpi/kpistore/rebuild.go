@@ -80,6 +80,37 @@ func rebuildAll(ctx context.Context, dialectName string, exec func(string) error
 	return nil
 }
 
+// spanRebuild is the set-wise rebuild of kpi_child_spans and
+// kpi_seat_groups, with kpi_child_facts first (the spans copy the first
+// entry exams), so that it needs no other table to be exact already.
+func spanRebuild(dialectName string) []string {
+	return []string{
+		`DELETE FROM ` + ChildFactTable,
+		`INSERT INTO ` + ChildFactTable + ` (child_id, first_entry_exam) ` + expectedChildFacts(""),
+		`DELETE FROM ` + ChildSpanTable,
+		`INSERT INTO ` + ChildSpanTable + ` (` + childSpanColumns + `) ` + expectedChildSpans(dialectName, ""),
+		`DELETE FROM ` + SeatGroupTable,
+		`INSERT INTO ` + SeatGroupTable + ` (` + seatGroupColumns + `) ` + expectedSeatGroups(""),
+	}
+}
+
+// RebuildSpans fills kpi_child_spans and kpi_seat_groups (and
+// kpi_child_facts, which they copy) from the registry, set-wise: for the
+// migration that creates them. RebuildAll leaves them alone (the migration
+// that creates kpi_daily_checks runs before they exist).
+func RebuildSpans(ctx context.Context, tx Execer, dialectName string) error {
+	stmts := spanRebuild(dialectName)
+	if dialectName == dialect.Postgres {
+		stmts = append([]string{`SET LOCAL statement_timeout = 0`}, stmts...)
+	}
+	for i, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("kpistore: rebuild spans, statement %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // RebuildAllClient is RebuildAll in a transaction of its own through an
 // ent client (the demo loader, after writing with WithoutMaintenance).
 func RebuildAllClient(ctx context.Context, client *gen.Client) error {
@@ -91,6 +122,14 @@ func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 		_, err := tx.Client().ExecContext(ctx, stmt)
 		return err
 	})
+	if err == nil {
+		for i, stmt := range spanRebuild(tx.Dialect()) {
+			if _, err = tx.Client().ExecContext(ctx, stmt); err != nil {
+				err = fmt.Errorf("kpistore: rebuild spans, statement %d: %w", i+1, err)
+				break
+			}
+		}
+	}
 	if err != nil {
 		return errors.Join(err, tx.Rollback())
 	}
@@ -124,9 +163,15 @@ type Difference struct {
 	Stored, Want  int64 // daily checks: counts; child facts: day numbers (0 = none)
 	StoredDateStr string
 	WantDateStr   string
+	// Row is the differing row of kpi_child_spans or kpi_seat_groups
+	// (Stored and Want: how many times each side has it).
+	Row string
 }
 
 func (d Difference) String() string {
+	if d.Row != "" {
+		return fmt.Sprintf("%s row (%s): stored %d times, registry %d", d.Table, d.Row, d.Stored, d.Want)
+	}
 	if d.Table == ChildFactTable {
 		return fmt.Sprintf("%s child %d: stored first entry exam %q, registry %q", d.Table, d.ID, d.StoredDateStr, d.WantDateStr)
 	}
@@ -223,13 +268,117 @@ func Verify(ctx context.Context, q dialect.ExecQuerier, dialectName string, inst
 			out = append(out, Difference{Table: ChildFactTable, ID: id, WantDateStr: w})
 		}
 	}
+	for _, t := range []struct {
+		table, columns, expected string
+	}{
+		{ChildSpanTable, childSpanColumns, expectedChildSpans(dialectName, strings.Replace(childFilter, "h.child_id", "en.child_id", 1))},
+		{SeatGroupTable, seatGroupColumns, expectedSeatGroups(strings.Replace(instFilter, "institution_id", "s.institution_id", 1))},
+	} {
+		storedFilter := factFilter
+		if t.table == SeatGroupTable {
+			storedFilter = strings.Replace(instFilter, "institution_id", "f.institution_id", 1)
+		}
+		diffs, err := compareRows(ctx, r, t.table,
+			`SELECT `+t.columns+` FROM `+t.table+` f WHERE 1 = 1`+storedFilter,
+			`SELECT `+t.columns+` FROM (`+t.expected+`) x`)
+		if err != nil {
+			return nil, fmt.Errorf("kpistore: verify %s: %w", t.table, err)
+		}
+		out = append(out, diffs...)
+	}
 	sortDifferences(out)
 	return out, nil
 }
 
+// compareRows compares two statements' rows as multisets (every column
+// rendered as text, dates as YYYY-MM-DD, booleans as 0/1) and reports the
+// rows only one side has, or has more often.
+func compareRows(ctx context.Context, r runner, table, stored, want string) ([]Difference, error) {
+	count := func(stmt string) (map[string]int, error) {
+		out := map[string]int{}
+		err := r.query(ctx, stmt, nil, func(rows *entsql.Rows) error {
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				return err
+			}
+			parts := make([]string, len(vals))
+			for i, v := range vals {
+				parts[i] = render(v)
+			}
+			out[strings.Join(parts, " ")]++
+			return nil
+		})
+		return out, err
+	}
+	got, err := count(stored)
+	if err != nil {
+		return nil, err
+	}
+	exp, err := count(want)
+	if err != nil {
+		return nil, err
+	}
+	var out []Difference
+	for row, n := range got {
+		if exp[row] != n {
+			out = append(out, Difference{Table: table, Row: row, Stored: int64(n), Want: int64(exp[row])})
+		}
+	}
+	for row, n := range exp {
+		if _, ok := got[row]; !ok {
+			out = append(out, Difference{Table: table, Row: row, Want: int64(n)})
+		}
+	}
+	return out, nil
+}
+
+// render is a column value as comparable text.
+func render(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case time.Time:
+		return dateOf(x).Format(time.DateOnly)
+	case bool:
+		if x {
+			return "1"
+		}
+		return "0"
+	case []byte:
+		return renderText(string(x))
+	case string:
+		return renderText(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// renderText renders SQLite's text dates as dates, other text as is.
+func renderText(s string) string {
+	if len(s) >= 10 && s[4] == '-' && s[7] == '-' {
+		if d, err := parseDate(s); err == nil {
+			return d.Format(time.DateOnly)
+		}
+	}
+	switch s {
+	case "true":
+		return "1"
+	case "false":
+		return "0"
+	}
+	return s
+}
+
 func sortDifferences(ds []Difference) {
 	key := func(d Difference) string {
-		return d.Table + "/" + strconv.Itoa(d.ID) + "/" + d.Day.Format(time.DateOnly)
+		return d.Table + "/" + strconv.Itoa(d.ID) + "/" + d.Day.Format(time.DateOnly) + "/" + d.Row
 	}
 	sort.Slice(ds, func(i, j int) bool { return key(ds[i]) < key(ds[j]) })
 }

@@ -43,6 +43,8 @@ import (
 const (
 	DailyCheckTable = "kpi_daily_checks"
 	ChildFactTable  = "kpi_child_facts"
+	ChildSpanTable  = "kpi_child_spans"
+	SeatGroupTable  = "kpi_seat_groups"
 )
 
 // careModes are the service modes whose enrolments make (child, weekday)
@@ -79,14 +81,19 @@ type pending struct {
 	enrolled  map[int]bool               // children whose care enrolments changed
 	oldSpans  map[int][]span             // previous versions of those enrolments
 	exams     map[int]bool               // children whose entry exams changed
+	// children whose spans need recomputing for another reason (birth
+	// date, institution moved); enrolled and exams need it too
+	spanChildren     map[int]bool
+	seatInstitutions map[int]bool // institutions whose seats changed
 }
 
 func newPending() *pending {
-	return &pending{checkDays: map[int]map[time.Time]bool{}, enrolled: map[int]bool{}, oldSpans: map[int][]span{}, exams: map[int]bool{}}
+	return &pending{checkDays: map[int]map[time.Time]bool{}, enrolled: map[int]bool{}, oldSpans: map[int][]span{}, exams: map[int]bool{},
+		spanChildren: map[int]bool{}, seatInstitutions: map[int]bool{}}
 }
 
 func (p *pending) empty() bool {
-	return len(p.checkDays) == 0 && len(p.enrolled) == 0 && len(p.exams) == 0
+	return len(p.checkDays) == 0 && len(p.enrolled) == 0 && len(p.exams) == 0 && len(p.spanChildren) == 0 && len(p.seatInstitutions) == 0
 }
 
 func (p *pending) checkDay(child int, day time.Time) {
@@ -233,6 +240,19 @@ func (p *pending) flush(ctx context.Context, r runner) error {
 	}
 	if err := refreshExams(ctx, r, keys(p.exams)); err != nil {
 		return fmt.Errorf("kpistore: entry exams: %w", err)
+	}
+	// After the entry exams: the spans copy them.
+	spans := map[int]bool{}
+	for _, m := range []map[int]bool{p.enrolled, p.exams, p.spanChildren} {
+		for c := range m {
+			spans[c] = true
+		}
+	}
+	if err := refreshSpans(ctx, r, keys(spans)); err != nil {
+		return fmt.Errorf("kpistore: child spans: %w", err)
+	}
+	if err := refreshSeatGroups(ctx, r, keys(p.seatInstitutions)); err != nil {
+		return fmt.Errorf("kpistore: seat groups: %w", err)
 	}
 	return nil
 }
