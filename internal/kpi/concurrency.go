@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"runtime"
 	"sync"
 )
 
@@ -12,10 +13,15 @@ import (
 var FactParallelism = 3
 
 // HeavyEvaluations bounds the evaluations running at once on this server,
-// so that a burst of dashboards cannot take every pooled connection from
-// lists and writes. Waiting respects the request's context. (The
-// per-principal limiter, internal/slots, still applies in front of it.)
-const HeavyEvaluations = 4
+// so that a burst of dashboards cannot take every pooled connection, nor
+// every core, from lists and writes: half the cores the server may use, at
+// least one. Measured on 2 cores (bench/RESULTS.md, mixed load: 8
+// dashboards beside 56 list clients), 4 at once halved the lists'
+// throughput compared with 1 and raised their p95 from 2.5 s to 5.9 s; 1
+// finished fewer dashboards in 30 s (6 against 11), which wait instead. Waiting respects the request's
+// context. (The per-principal limiter, internal/slots, still applies in
+// front of it.)
+var HeavyEvaluations = max(1, runtime.GOMAXPROCS(0)/2)
 
 var heavy = make(chan struct{}, HeavyEvaluations)
 
