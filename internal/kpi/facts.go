@@ -213,12 +213,10 @@ GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
 	})
 }
 
-// childFacts: distinct enrolled children (HEALTH_RECORD_RATE denominator),
-// those with an entry exam (its numerator) and those under 36 months
-// (ENROLMENT_RATE numerator). A child enrolled in several regions (hourly
-// care beside full-day care) comes back once per region with its ID, so that
-// every requested region counts it once.
-func (e *evaluation) childFacts(ctx context.Context) error {
+// under36Calendar is the evaluation's as-of days as a derived table
+// (k, d, u): point k's day d, and u, the birth date after which a child is
+// under 36 months on d.
+func (e *evaluation) under36Calendar() (string, []any) {
 	var (
 		b    strings.Builder
 		args []any
@@ -228,14 +226,23 @@ func (e *evaluation) childFacts(ctx context.Context) error {
 		if k > 0 {
 			b.WriteString(" UNION ALL ")
 		}
-		// u: children born after u are under 36 months on d.
 		fmt.Fprintf(&b, "SELECT %d AS k, %s AS d, %s AS u", k, e.run.date(), e.run.date())
 		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
 	}
 	b.WriteString(")")
+	return b.String(), args
+}
+
+// childFacts: distinct enrolled children (HEALTH_RECORD_RATE denominator),
+// those with an entry exam (its numerator) and those under 36 months
+// (ENROLMENT_RATE numerator). A child enrolled in several regions (hourly
+// care beside full-day care) comes back once per region with its ID, so that
+// every requested region counts it once.
+func (e *evaluation) childFacts(ctx context.Context) error {
 	if !e.live && e.dim == "" {
 		return e.childFactsFromSpans(ctx)
 	}
+	cal, args := e.under36Calendar()
 	if !e.live {
 		// One pass: the child's birth date and first entry exam ride along
 		// with its enrolments, and how many lowest regions a child appears
@@ -255,7 +262,7 @@ func (e *evaluation) childFacts(ctx context.Context) error {
   JOIN institutions i ON i.id = en.institution_id
   JOIN children c ON c.id = en.child_id
   LEFT JOIN ` + kpistore.ChildFactTable + ` cf ON cf.child_id = en.child_id
-  JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+  JOIN ` + cal + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
   WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 ), counted AS (
   SELECT a.*, COUNT(*) OVER (PARTITION BY a.k, a.child_id, a.g) AS n FROM active a
@@ -276,7 +283,7 @@ GROUP BY k, region_id, g, CASE WHEN n > 1 THEN child_id ELSE 0 END`
   FROM enrolments en
   JOIN institutions i ON i.id = en.institution_id
   JOIN children c ON c.id = en.child_id
-  JOIN ` + b.String() + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
+  JOIN ` + cal + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
   WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 ), spread AS (
   SELECT k, child_id, g, COUNT(*) AS n FROM active GROUP BY k, child_id, g

@@ -2,8 +2,6 @@ package kpi
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
 	entsql "entgo.io/ent/dialect/sql"
 
@@ -18,26 +16,14 @@ import (
 // and no DISTINCT. Children with spans in several regions (shared) come
 // back one row each, to be counted once per requested region.
 func (e *evaluation) childFactsFromSpans(ctx context.Context) error {
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString("(")
-	for k, p := range e.points {
-		if k > 0 {
-			b.WriteString(" UNION ALL ")
-		}
-		fmt.Fprintf(&b, "SELECT %d AS k, %s AS d, %s AS u", k, e.run.date(), e.run.date())
-		args = append(args, p.AsOf, Under36Cutoff(p.AsOf))
-	}
-	b.WriteString(")")
+	cal, args := e.under36Calendar()
 	multi := "CASE WHEN s.shared THEN s.child_id ELSE 0 END"
 	stmt := `SELECT cal.k, s.region_id, '', ` + multi + `,
   COUNT(*),
   SUM(CASE WHEN s.birth_date > cal.u THEN 1 ELSE 0 END),
   SUM(CASE WHEN s.first_entry_exam <= cal.d THEN 1 ELSE 0 END)
 FROM ` + kpistore.ChildSpanTable + ` s
-JOIN ` + b.String() + ` cal ON ` + activeOn("s", "start_date", "end_date", "cal.d") + `
+JOIN ` + cal + ` cal ON ` + activeOn("s", "start_date", "end_date", "cal.d") + `
 WHERE NOT s.care` + e.regionFilter("s.region_id") + `
 GROUP BY cal.k, s.region_id, ` + multi
 	return e.run.query(ctx, stmt, args, e.scanChildren)

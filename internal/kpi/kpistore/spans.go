@@ -82,11 +82,7 @@ const seatGroupColumns = `institution_id, opened_at, closed_at, age_band, inclus
 // exams: the spans copy them), under the children's locks.
 func refreshSpans(ctx context.Context, r runner, children []int) error {
 	return chunk(children, 500, func(ids []int) error {
-		ks := make([]int64, len(ids))
-		for i, id := range ids {
-			ks[i] = lockKey('c', id, time.Time{})
-		}
-		if err := lock(ctx, r, ks); err != nil {
+		if err := lockChildren(ctx, r, ids); err != nil {
 			return err
 		}
 		list := ints(ids)

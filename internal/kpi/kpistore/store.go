@@ -431,14 +431,20 @@ ON CONFLICT (institution_id, day) DO UPDATE SET checked = excluded.checked`
 	return r.exec(ctx, stmt, args...)
 }
 
+// lockChildren takes the children's locks (PostgreSQL advisory locks until
+// the transaction ends), which serialise the writers of their rows.
+func lockChildren(ctx context.Context, r runner, children []int) error {
+	ks := make([]int64, len(children))
+	for i, id := range children {
+		ks[i] = lockKey('c', id, time.Time{})
+	}
+	return lock(ctx, r, ks)
+}
+
 // refreshExams recomputes the first entry exam of children.
 func refreshExams(ctx context.Context, r runner, children []int) error {
 	return chunk(children, 500, func(ids []int) error {
-		ks := make([]int64, len(ids))
-		for i, id := range ids {
-			ks[i] = lockKey('c', id, time.Time{})
-		}
-		if err := lock(ctx, r, ks); err != nil {
+		if err := lockChildren(ctx, r, ids); err != nil {
 			return err
 		}
 		if err := r.exec(ctx, `DELETE FROM `+ChildFactTable+` WHERE child_id IN (`+ints(ids)+`)`); err != nil {
