@@ -531,3 +531,34 @@ func TestRecordDailyChecks(t *testing.T) {
 		t.Fatalf("a second morning check of the same child and day: %s", resp.Body)
 	}
 }
+
+// TestDailyCheckOnlyForChildrenInCare: createHealthRecord and
+// updateHealthRecord accept a DAILY_CHECK only for a child in care at the
+// institution that day (as recordDailyChecks and the import do); other
+// kinds are not bound to an enrolment. The child of the personal fixture is
+// in full-day care at A from 2024-09-01.
+func TestDailyCheckOnlyForChildrenInCare(t *testing.T) {
+	s := gqltest.New(t)
+	f := newPersonal(t, s.Client)
+	staffA := f.staffOfA()
+	check := func(kind, date string) map[string]any {
+		in := map[string]any{"childID": nodeID(f.childA.ID), "institutionID": nodeID(f.instA.ID), "kind": kind, "date": date}
+		if kind == "DAILY_CHECK" {
+			in["session"] = "MORNING"
+		}
+		return map[string]any{"in": in}
+	}
+	wantCodeField(t, s.DoAs(t, staffA, healthDoc, check("DAILY_CHECK", "2024-08-30")), "FORBIDDEN", "childID")
+	if resp := s.DoAs(t, staffA, healthDoc, check("ENTRY_EXAM", "2024-08-30")); len(resp.Errors) > 0 {
+		t.Fatalf("an entry exam before the first day: %s", resp.Body)
+	}
+	var created struct{ CreateHealthRecord struct{ ID string } }
+	s.DoAs(t, staffA, healthDoc, check("DAILY_CHECK", "2024-09-02")).Decode(t, &created)
+	const move = `mutation($id: ID!, $in: UpdateHealthRecordInput!) { updateHealthRecord(id: $id, input: $in) { id date } }`
+	resp := s.DoAs(t, staffA, move, map[string]any{"id": created.CreateHealthRecord.ID, "in": map[string]any{"date": "2024-08-31"}})
+	wantCodeField(t, resp, "FORBIDDEN", "childID")
+	n := s.Client.HealthRecord.Query().Where(healthrecord.KindEQ(healthrecord.KindDAILY_CHECK), healthrecord.ChildID(f.childA.ID)).AllX(testdb.Ctx())
+	if len(n) != 1 || n[0].Date.Format("2006-01-02") != "2024-09-02" {
+		t.Fatalf("daily checks stored: %+v, want only the one of 2024-09-02, unmoved", n)
+	}
+}

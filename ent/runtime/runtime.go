@@ -854,6 +854,8 @@ func init() {
 	healthrecord.Hooks[1] = healthrecordHooks[0]
 
 	healthrecord.Hooks[2] = healthrecordHooks[1]
+
+	healthrecord.Hooks[3] = healthrecordHooks[2]
 	healthrecordMixinFields0 := healthrecordMixin[0].Fields()
 	_ = healthrecordMixinFields0
 	healthrecordFields := schema.HealthRecord{}.Fields()

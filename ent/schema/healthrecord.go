@@ -127,7 +127,7 @@ func (HealthRecord) Indexes() []ent.Index {
 func (HealthRecord) Hooks() []ent.Hook {
 	// kpistore keeps the precomputed DAILY_CHECK_RATE and
 	// HEALTH_RECORD_RATE data exact in the writing transaction.
-	return []ent.Hook{sessionMatchesKind, kpistore.HealthRecordHook}
+	return []ent.Hook{sessionMatchesKind, dailyCheckInCare, kpistore.HealthRecordHook}
 }
 
 // sessionMatchesKind: a DAILY_CHECK has a session (MORNING or NOON) and no

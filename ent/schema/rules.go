@@ -7,6 +7,7 @@ import (
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/banlistentry"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
+	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/hook"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
@@ -118,6 +119,65 @@ func notBanned(next gen.Mutator) gen.Mutator {
 			return nil, &apperr.FieldError{
 				Field:   "id_number",
 				Message: "belongs to a person on the lifetime ban list (终身禁入), who may not be hired",
+				Kind:    apperr.ErrForbidden,
+			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// dailyCheckInCare: an API caller records a DAILY_CHECK (晨午检) only for a
+// child in care at the institution on that day, i.e. with an enrolment there
+// that has started and not ended, as recordDailyChecks and the import
+// require. Other kinds (an entry exam before the first day, a screening)
+// are not bound to an enrolment. Trusted code that decided Allow (the
+// import and recordDailyChecks, which check a whole file or class at once;
+// loaders of stored data) is not checked row by row.
+func dailyCheckInCare(next gen.Mutator) gen.Mutator {
+	return hook.HealthRecordFunc(func(ctx context.Context, m *gen.HealthRecordMutation) (gen.Value, error) {
+		if d, trusted := privacy.DecisionFromContext(ctx); (trusted && d == nil) || bulkload.From(ctx) || !m.Op().Is(gen.OpCreate|gen.OpUpdateOne) {
+			return next.Mutate(ctx, m)
+		}
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		kind, _ := m.Kind()
+		child, _ := m.ChildID()
+		inst, _ := m.InstitutionID()
+		day, _ := m.Date()
+		if m.Op().Is(gen.OpUpdateOne) {
+			id, _ := m.ID()
+			old, err := m.Client().HealthRecord.Get(sys, id)
+			if err != nil {
+				return nil, err
+			}
+			if _, ok := m.Kind(); !ok {
+				kind = old.Kind
+			}
+			if _, ok := m.ChildID(); !ok {
+				child = old.ChildID
+			}
+			if _, ok := m.InstitutionID(); !ok {
+				inst = old.InstitutionID
+			}
+			if _, ok := m.Date(); !ok {
+				day = old.Date
+			}
+		}
+		if kind != healthrecord.KindDAILY_CHECK {
+			return next.Mutate(ctx, m)
+		}
+		inCare, err := m.Client().Enrolment.Query().Where(
+			enrolment.ChildID(child),
+			enrolment.InstitutionID(inst),
+			enrolment.StartDateLTE(day),
+			enrolment.Or(enrolment.EndDateIsNil(), enrolment.EndDateGT(day)),
+		).Exist(sys)
+		if err != nil {
+			return nil, err
+		}
+		if !inCare {
+			return nil, &apperr.FieldError{
+				Field:   "child_id",
+				Message: "is not in care at the institution on that day: a DAILY_CHECK needs an enrolment there that has started and not ended",
 				Kind:    apperr.ErrForbidden,
 			}
 		}
