@@ -40,6 +40,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
 	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiscreening"
 	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -108,6 +109,8 @@ type Client struct {
 	KpiChildSpan *KpiChildSpanClient
 	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
 	KpiDailyCheck *KpiDailyCheckClient
+	// KpiScreening is the client for interacting with the KpiScreening builders.
+	KpiScreening *KpiScreeningClient
 	// KpiSeatGroup is the client for interacting with the KpiSeatGroup builders.
 	KpiSeatGroup *KpiSeatGroupClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
@@ -162,6 +165,7 @@ func (c *Client) init() {
 	c.KpiChildFact = NewKpiChildFactClient(c.config)
 	c.KpiChildSpan = NewKpiChildSpanClient(c.config)
 	c.KpiDailyCheck = NewKpiDailyCheckClient(c.config)
+	c.KpiScreening = NewKpiScreeningClient(c.config)
 	c.KpiSeatGroup = NewKpiSeatGroupClient(c.config)
 	c.PopulationStat = NewPopulationStatClient(c.config)
 	c.Region = NewRegionClient(c.config)
@@ -288,6 +292,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		KpiChildFact:         NewKpiChildFactClient(cfg),
 		KpiChildSpan:         NewKpiChildSpanClient(cfg),
 		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
+		KpiScreening:         NewKpiScreeningClient(cfg),
 		KpiSeatGroup:         NewKpiSeatGroupClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
@@ -341,6 +346,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		KpiChildFact:         NewKpiChildFactClient(cfg),
 		KpiChildSpan:         NewKpiChildSpanClient(cfg),
 		KpiDailyCheck:        NewKpiDailyCheckClient(cfg),
+		KpiScreening:         NewKpiScreeningClient(cfg),
 		KpiSeatGroup:         NewKpiSeatGroupClient(cfg),
 		PopulationStat:       NewPopulationStatClient(cfg),
 		Region:               NewRegionClient(cfg),
@@ -384,8 +390,9 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
 		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
-		c.KpiChildSpan, c.KpiDailyCheck, c.KpiSeatGroup, c.PopulationStat, c.Region,
-		c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target, c.WorkCalendarDay,
+		c.KpiChildSpan, c.KpiDailyCheck, c.KpiScreening, c.KpiSeatGroup,
+		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
+		c.Target, c.WorkCalendarDay,
 	} {
 		n.Use(hooks...)
 	}
@@ -400,8 +407,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
 		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
-		c.KpiChildSpan, c.KpiDailyCheck, c.KpiSeatGroup, c.PopulationStat, c.Region,
-		c.Seat, c.ServerSecret, c.Staff, c.Survey, c.Target, c.WorkCalendarDay,
+		c.KpiChildSpan, c.KpiDailyCheck, c.KpiScreening, c.KpiSeatGroup,
+		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
+		c.Target, c.WorkCalendarDay,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -460,6 +468,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.KpiChildSpan.mutate(ctx, m)
 	case *KpiDailyCheckMutation:
 		return c.KpiDailyCheck.mutate(ctx, m)
+	case *KpiScreeningMutation:
+		return c.KpiScreening.mutate(ctx, m)
 	case *KpiSeatGroupMutation:
 		return c.KpiSeatGroup.mutate(ctx, m)
 	case *PopulationStatMutation:
@@ -4473,6 +4483,140 @@ func (c *KpiDailyCheckClient) mutate(ctx context.Context, m *KpiDailyCheckMutati
 	}
 }
 
+// KpiScreeningClient is a client for the KpiScreening schema.
+type KpiScreeningClient struct {
+	config
+}
+
+// NewKpiScreeningClient returns a client for the KpiScreening from the given config.
+func NewKpiScreeningClient(c config) *KpiScreeningClient {
+	return &KpiScreeningClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `kpiscreening.Hooks(f(g(h())))`.
+func (c *KpiScreeningClient) Use(hooks ...Hook) {
+	c.hooks.KpiScreening = append(c.hooks.KpiScreening, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `kpiscreening.Intercept(f(g(h())))`.
+func (c *KpiScreeningClient) Intercept(interceptors ...Interceptor) {
+	c.inters.KpiScreening = append(c.inters.KpiScreening, interceptors...)
+}
+
+// Create returns a builder for creating a KpiScreening entity.
+func (c *KpiScreeningClient) Create() *KpiScreeningCreate {
+	mutation := newKpiScreeningMutation(c.config, OpCreate)
+	return &KpiScreeningCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of KpiScreening entities.
+func (c *KpiScreeningClient) CreateBulk(builders ...*KpiScreeningCreate) *KpiScreeningCreateBulk {
+	return &KpiScreeningCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *KpiScreeningClient) MapCreateBulk(slice any, setFunc func(*KpiScreeningCreate, int)) *KpiScreeningCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &KpiScreeningCreateBulk{err: fmt.Errorf("calling to KpiScreeningClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*KpiScreeningCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &KpiScreeningCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for KpiScreening.
+func (c *KpiScreeningClient) Update() *KpiScreeningUpdate {
+	mutation := newKpiScreeningMutation(c.config, OpUpdate)
+	return &KpiScreeningUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *KpiScreeningClient) UpdateOne(_m *KpiScreening) *KpiScreeningUpdateOne {
+	mutation := newKpiScreeningMutation(c.config, OpUpdateOne, withKpiScreening(_m))
+	return &KpiScreeningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *KpiScreeningClient) UpdateOneID(id int) *KpiScreeningUpdateOne {
+	mutation := newKpiScreeningMutation(c.config, OpUpdateOne, withKpiScreeningID(id))
+	return &KpiScreeningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for KpiScreening.
+func (c *KpiScreeningClient) Delete() *KpiScreeningDelete {
+	mutation := newKpiScreeningMutation(c.config, OpDelete)
+	return &KpiScreeningDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *KpiScreeningClient) DeleteOne(_m *KpiScreening) *KpiScreeningDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *KpiScreeningClient) DeleteOneID(id int) *KpiScreeningDeleteOne {
+	builder := c.Delete().Where(kpiscreening.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &KpiScreeningDeleteOne{builder}
+}
+
+// Query returns a query builder for KpiScreening.
+func (c *KpiScreeningClient) Query() *KpiScreeningQuery {
+	return &KpiScreeningQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeKpiScreening},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a KpiScreening entity by its id.
+func (c *KpiScreeningClient) Get(ctx context.Context, id int) (*KpiScreening, error) {
+	return c.Query().Where(kpiscreening.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *KpiScreeningClient) GetX(ctx context.Context, id int) *KpiScreening {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *KpiScreeningClient) Hooks() []Hook {
+	hooks := c.hooks.KpiScreening
+	return append(hooks[:len(hooks):len(hooks)], kpiscreening.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *KpiScreeningClient) Interceptors() []Interceptor {
+	return c.inters.KpiScreening
+}
+
+func (c *KpiScreeningClient) mutate(ctx context.Context, m *KpiScreeningMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&KpiScreeningCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&KpiScreeningUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&KpiScreeningUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&KpiScreeningDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown KpiScreening mutation op: %q", m.Op())
+	}
+}
+
 // KpiSeatGroupClient is a client for the KpiSeatGroup schema.
 type KpiSeatGroupClient struct {
 	config
@@ -5910,16 +6054,17 @@ type (
 		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
 		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiSeatGroup, PopulationStat,
-		Region, Seat, ServerSecret, Staff, Survey, Target, WorkCalendarDay []ent.Hook
+		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiScreening, KpiSeatGroup,
+		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target,
+		WorkCalendarDay []ent.Hook
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
 		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
 		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
-		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiSeatGroup, PopulationStat,
-		Region, Seat, ServerSecret, Staff, Survey, Target,
+		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiScreening, KpiSeatGroup,
+		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target,
 		WorkCalendarDay []ent.Interceptor
 	}
 )

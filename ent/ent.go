@@ -37,6 +37,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
 	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiscreening"
 	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -131,6 +132,7 @@ func checkColumn(t, c string) error {
 			kpichildfact.Table:         kpichildfact.ValidColumn,
 			kpichildspan.Table:         kpichildspan.ValidColumn,
 			kpidailycheck.Table:        kpidailycheck.ValidColumn,
+			kpiscreening.Table:         kpiscreening.ValidColumn,
 			kpiseatgroup.Table:         kpiseatgroup.ValidColumn,
 			populationstat.Table:       populationstat.ValidColumn,
 			region.Table:               region.ValidColumn,

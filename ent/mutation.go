@@ -36,6 +36,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
 	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiscreening"
 	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
@@ -83,6 +84,7 @@ const (
 	TypeKpiChildFact         = "KpiChildFact"
 	TypeKpiChildSpan         = "KpiChildSpan"
 	TypeKpiDailyCheck        = "KpiDailyCheck"
+	TypeKpiScreening         = "KpiScreening"
 	TypeKpiSeatGroup         = "KpiSeatGroup"
 	TypePopulationStat       = "PopulationStat"
 	TypeRegion               = "Region"
@@ -25094,6 +25096,422 @@ func (m *KpiDailyCheckMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *KpiDailyCheckMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown KpiDailyCheck edge %s", name)
+}
+
+// KpiScreeningMutation represents an operation that mutates the KpiScreening nodes in the graph.
+type KpiScreeningMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	child_id      *int
+	addchild_id   *int
+	date          *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*KpiScreening, error)
+	predicates    []predicate.KpiScreening
+}
+
+var _ ent.Mutation = (*KpiScreeningMutation)(nil)
+
+// kpiscreeningOption allows management of the mutation configuration using functional options.
+type kpiscreeningOption func(*KpiScreeningMutation)
+
+// newKpiScreeningMutation creates new mutation for the KpiScreening entity.
+func newKpiScreeningMutation(c config, op Op, opts ...kpiscreeningOption) *KpiScreeningMutation {
+	m := &KpiScreeningMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeKpiScreening,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withKpiScreeningID sets the ID field of the mutation.
+func withKpiScreeningID(id int) kpiscreeningOption {
+	return func(m *KpiScreeningMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *KpiScreening
+		)
+		m.oldValue = func(ctx context.Context) (*KpiScreening, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().KpiScreening.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withKpiScreening sets the old KpiScreening of the mutation.
+func withKpiScreening(node *KpiScreening) kpiscreeningOption {
+	return func(m *KpiScreeningMutation) {
+		m.oldValue = func(context.Context) (*KpiScreening, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m KpiScreeningMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m KpiScreeningMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *KpiScreeningMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *KpiScreeningMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().KpiScreening.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetChildID sets the "child_id" field.
+func (m *KpiScreeningMutation) SetChildID(i int) {
+	m.child_id = &i
+	m.addchild_id = nil
+}
+
+// ChildID returns the value of the "child_id" field in the mutation.
+func (m *KpiScreeningMutation) ChildID() (r int, exists bool) {
+	v := m.child_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChildID returns the old "child_id" field's value of the KpiScreening entity.
+// If the KpiScreening object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiScreeningMutation) OldChildID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChildID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChildID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChildID: %w", err)
+	}
+	return oldValue.ChildID, nil
+}
+
+// AddChildID adds i to the "child_id" field.
+func (m *KpiScreeningMutation) AddChildID(i int) {
+	if m.addchild_id != nil {
+		*m.addchild_id += i
+	} else {
+		m.addchild_id = &i
+	}
+}
+
+// AddedChildID returns the value that was added to the "child_id" field in this mutation.
+func (m *KpiScreeningMutation) AddedChildID() (r int, exists bool) {
+	v := m.addchild_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChildID resets all changes to the "child_id" field.
+func (m *KpiScreeningMutation) ResetChildID() {
+	m.child_id = nil
+	m.addchild_id = nil
+}
+
+// SetDate sets the "date" field.
+func (m *KpiScreeningMutation) SetDate(t time.Time) {
+	m.date = &t
+}
+
+// Date returns the value of the "date" field in the mutation.
+func (m *KpiScreeningMutation) Date() (r time.Time, exists bool) {
+	v := m.date
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDate returns the old "date" field's value of the KpiScreening entity.
+// If the KpiScreening object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *KpiScreeningMutation) OldDate(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDate is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDate requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDate: %w", err)
+	}
+	return oldValue.Date, nil
+}
+
+// ResetDate resets all changes to the "date" field.
+func (m *KpiScreeningMutation) ResetDate() {
+	m.date = nil
+}
+
+// Where appends a list predicates to the KpiScreeningMutation builder.
+func (m *KpiScreeningMutation) Where(ps ...predicate.KpiScreening) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the KpiScreeningMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *KpiScreeningMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.KpiScreening, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *KpiScreeningMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *KpiScreeningMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (KpiScreening).
+func (m *KpiScreeningMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *KpiScreeningMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.child_id != nil {
+		fields = append(fields, kpiscreening.FieldChildID)
+	}
+	if m.date != nil {
+		fields = append(fields, kpiscreening.FieldDate)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *KpiScreeningMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case kpiscreening.FieldChildID:
+		return m.ChildID()
+	case kpiscreening.FieldDate:
+		return m.Date()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *KpiScreeningMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case kpiscreening.FieldChildID:
+		return m.OldChildID(ctx)
+	case kpiscreening.FieldDate:
+		return m.OldDate(ctx)
+	}
+	return nil, fmt.Errorf("unknown KpiScreening field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiScreeningMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case kpiscreening.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChildID(v)
+		return nil
+	case kpiscreening.FieldDate:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDate(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiScreening field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *KpiScreeningMutation) AddedFields() []string {
+	var fields []string
+	if m.addchild_id != nil {
+		fields = append(fields, kpiscreening.FieldChildID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *KpiScreeningMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case kpiscreening.FieldChildID:
+		return m.AddedChildID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *KpiScreeningMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case kpiscreening.FieldChildID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChildID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown KpiScreening numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *KpiScreeningMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *KpiScreeningMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *KpiScreeningMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown KpiScreening nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *KpiScreeningMutation) ResetField(name string) error {
+	switch name {
+	case kpiscreening.FieldChildID:
+		m.ResetChildID()
+		return nil
+	case kpiscreening.FieldDate:
+		m.ResetDate()
+		return nil
+	}
+	return fmt.Errorf("unknown KpiScreening field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *KpiScreeningMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *KpiScreeningMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *KpiScreeningMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *KpiScreeningMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *KpiScreeningMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *KpiScreeningMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *KpiScreeningMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown KpiScreening unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *KpiScreeningMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown KpiScreening edge %s", name)
 }
 
 // KpiSeatGroupMutation represents an operation that mutates the KpiSeatGroup nodes in the graph.

@@ -64,6 +64,8 @@ type Tx struct {
 	KpiChildSpan *KpiChildSpanClient
 	// KpiDailyCheck is the client for interacting with the KpiDailyCheck builders.
 	KpiDailyCheck *KpiDailyCheckClient
+	// KpiScreening is the client for interacting with the KpiScreening builders.
+	KpiScreening *KpiScreeningClient
 	// KpiSeatGroup is the client for interacting with the KpiSeatGroup builders.
 	KpiSeatGroup *KpiSeatGroupClient
 	// PopulationStat is the client for interacting with the PopulationStat builders.
@@ -238,6 +240,7 @@ func (tx *Tx) init() {
 	tx.KpiChildFact = NewKpiChildFactClient(tx.config)
 	tx.KpiChildSpan = NewKpiChildSpanClient(tx.config)
 	tx.KpiDailyCheck = NewKpiDailyCheckClient(tx.config)
+	tx.KpiScreening = NewKpiScreeningClient(tx.config)
 	tx.KpiSeatGroup = NewKpiSeatGroupClient(tx.config)
 	tx.PopulationStat = NewPopulationStatClient(tx.config)
 	tx.Region = NewRegionClient(tx.config)

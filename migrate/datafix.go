@@ -148,6 +148,10 @@ var derivedTables = map[string]func(ctx context.Context, tx Execer, dialectName 
 	kpistore.ChildSpanTable: func(ctx context.Context, tx Execer, dialectName string) error {
 		return kpistore.RebuildSpans(ctx, tx, dialectName)
 	},
+	// The children's developmental screening days (migration kpi_screenings).
+	kpistore.ScreeningTable: func(ctx context.Context, tx Execer, dialectName string) error {
+		return kpistore.RebuildScreenings(ctx, tx, dialectName)
+	},
 }
 
 // fillCreated runs the derivedTables entry of every table stmts create.

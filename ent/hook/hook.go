@@ -309,6 +309,18 @@ func (f KpiDailyCheckFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiDailyCheckMutation", m)
 }
 
+// The KpiScreeningFunc type is an adapter to allow the use of ordinary
+// function as KpiScreening mutator.
+type KpiScreeningFunc func(context.Context, *ent.KpiScreeningMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f KpiScreeningFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.KpiScreeningMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.KpiScreeningMutation", m)
+}
+
 // The KpiSeatGroupFunc type is an adapter to allow the use of ordinary
 // function as KpiSeatGroup mutator.
 type KpiSeatGroupFunc func(context.Context, *ent.KpiSeatGroupMutation) (ent.Value, error)

@@ -33,6 +33,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
 	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiscreening"
 	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/predicate"
@@ -776,6 +777,33 @@ func (f TraverseKpiDailyCheck) Traverse(ctx context.Context, q ent.Query) error 
 	return fmt.Errorf("unexpected query type %T. expect *ent.KpiDailyCheckQuery", q)
 }
 
+// The KpiScreeningFunc type is an adapter to allow the use of ordinary function as a Querier.
+type KpiScreeningFunc func(context.Context, *ent.KpiScreeningQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f KpiScreeningFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.KpiScreeningQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.KpiScreeningQuery", q)
+}
+
+// The TraverseKpiScreening type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseKpiScreening func(context.Context, *ent.KpiScreeningQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseKpiScreening) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseKpiScreening) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiScreeningQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.KpiScreeningQuery", q)
+}
+
 // The KpiSeatGroupFunc type is an adapter to allow the use of ordinary function as a Querier.
 type KpiSeatGroupFunc func(context.Context, *ent.KpiSeatGroupQuery) (ent.Value, error)
 
@@ -1072,6 +1100,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.KpiChildSpanQuery, predicate.KpiChildSpan, kpichildspan.OrderOption]{typ: ent.TypeKpiChildSpan, tq: q}, nil
 	case *ent.KpiDailyCheckQuery:
 		return &query[*ent.KpiDailyCheckQuery, predicate.KpiDailyCheck, kpidailycheck.OrderOption]{typ: ent.TypeKpiDailyCheck, tq: q}, nil
+	case *ent.KpiScreeningQuery:
+		return &query[*ent.KpiScreeningQuery, predicate.KpiScreening, kpiscreening.OrderOption]{typ: ent.TypeKpiScreening, tq: q}, nil
 	case *ent.KpiSeatGroupQuery:
 		return &query[*ent.KpiSeatGroupQuery, predicate.KpiSeatGroup, kpiseatgroup.OrderOption]{typ: ent.TypeKpiSeatGroup, tq: q}, nil
 	case *ent.PopulationStatQuery:

@@ -997,6 +997,30 @@ var (
 			},
 		},
 	}
+	// KpiScreeningsColumns holds the columns for the "kpi_screenings" table.
+	KpiScreeningsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "child_id", Type: field.TypeInt},
+		{Name: "date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+	}
+	// KpiScreeningsTable holds the schema information for the "kpi_screenings" table.
+	KpiScreeningsTable = &schema.Table{
+		Name:       "kpi_screenings",
+		Columns:    KpiScreeningsColumns,
+		PrimaryKey: []*schema.Column{KpiScreeningsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "kpiscreening_child_id_date",
+				Unique:  true,
+				Columns: []*schema.Column{KpiScreeningsColumns[1], KpiScreeningsColumns[2]},
+			},
+			{
+				Name:    "kpiscreening_date_child_id",
+				Unique:  false,
+				Columns: []*schema.Column{KpiScreeningsColumns[2], KpiScreeningsColumns[1]},
+			},
+		},
+	}
 	// KpiSeatGroupsColumns holds the columns for the "kpi_seat_groups" table.
 	KpiSeatGroupsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1328,6 +1352,7 @@ var (
 		KpiChildFactsTable,
 		KpiChildSpansTable,
 		KpiDailyChecksTable,
+		KpiScreeningsTable,
 		KpiSeatGroupsTable,
 		PopulationStatsTable,
 		RegionsTable,
@@ -1446,6 +1471,10 @@ func init() {
 	KpiDailyChecksTable.Annotation = &entsql.Annotation{
 		Table:          "kpi_daily_checks",
 		IncrementStart: func(i int) *int { return &i }(133143986176),
+	}
+	KpiScreeningsTable.Annotation = &entsql.Annotation{
+		Table:          "kpi_screenings",
+		IncrementStart: func(i int) *int { return &i }(146028888064),
 	}
 	KpiSeatGroupsTable.Annotation = &entsql.Annotation{
 		Table:          "kpi_seat_groups",

@@ -81,6 +81,9 @@ type KpiChildSpan func(*sql.Selector)
 // KpiDailyCheck is the predicate function for kpidailycheck builders.
 type KpiDailyCheck func(*sql.Selector)
 
+// KpiScreening is the predicate function for kpiscreening builders.
+type KpiScreening func(*sql.Selector)
+
 // KpiSeatGroup is the predicate function for kpiseatgroup builders.
 type KpiSeatGroup func(*sql.Selector)
 

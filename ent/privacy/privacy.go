@@ -710,6 +710,30 @@ func (f KpiDailyCheckMutationRuleFunc) EvalMutation(ctx context.Context, m ent.M
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiDailyCheckMutation", m)
 }
 
+// The KpiScreeningQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type KpiScreeningQueryRuleFunc func(context.Context, *ent.KpiScreeningQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f KpiScreeningQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.KpiScreeningQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.KpiScreeningQuery", q)
+}
+
+// The KpiScreeningMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type KpiScreeningMutationRuleFunc func(context.Context, *ent.KpiScreeningMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f KpiScreeningMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.KpiScreeningMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.KpiScreeningMutation", m)
+}
+
 // The KpiSeatGroupQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type KpiSeatGroupQueryRuleFunc func(context.Context, *ent.KpiSeatGroupQuery) error

@@ -31,6 +31,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/kpichildfact"
 	"github.com/tuoyu/tuoyu/ent/kpichildspan"
 	"github.com/tuoyu/tuoyu/ent/kpidailycheck"
+	"github.com/tuoyu/tuoyu/ent/kpiscreening"
 	"github.com/tuoyu/tuoyu/ent/kpiseatgroup"
 	"github.com/tuoyu/tuoyu/ent/populationstat"
 	"github.com/tuoyu/tuoyu/ent/region"
@@ -1211,6 +1212,15 @@ func init() {
 	kpidailycheck.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 			if err := kpidailycheck.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	kpiscreening.Policy = privacy.NewPolicies(schema.KpiScreening{})
+	kpiscreening.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := kpiscreening.Policy.EvalMutation(ctx, m); err != nil {
 				return nil, err
 			}
 			return next.Mutate(ctx, m)

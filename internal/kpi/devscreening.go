@@ -18,8 +18,9 @@ import (
 var screeningAges = []int{3, 6, 8, 12, 18, 24, 30, 36}
 
 // screeningProbeLimit is the most candidate children whose screenings are
-// read by ID (a district's); more are read by birth date.
-const screeningProbeLimit = 2000
+// read by ID (a district's); more are read by date. A variable so that the
+// equivalence test can send its few children down both paths.
+var screeningProbeLimit = 2000
 
 // screeningWindow is how far a screening may be from its check-point.
 const screeningWindow = 30 * 24 * time.Hour
@@ -146,6 +147,13 @@ ORDER BY c.child_id`
 FROM children c
 ` + join + `h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ? AND ` + born
 	args = append([]any{from.Add(-screeningWindow), to.Add(screeningWindow + 24*time.Hour)}, rargs...)
+	if !e.live {
+		// kpistore's screening days, by date: the windows' screenings of
+		// every child (a province's tens of thousands, read from one index
+		// range), of which those of the candidates count below.
+		stmt = `SELECT s.child_id, s.date FROM ` + kpistore.ScreeningTable + ` s WHERE s.date >= ? AND s.date < ?`
+		args = args[:2]
+	}
 	if len(order) <= screeningProbeLimit {
 		// A subtree's few children: their screenings by child, rather than
 		// every child of the province born in the ranges.
@@ -155,6 +163,10 @@ FROM children c
 		}
 		stmt = `SELECT h.child_id, h.date FROM health_records h
 WHERE h.child_id IN (` + strings.Join(ids, ",") + `) AND h.kind = 'DEV_SCREENING' AND h.date >= ? AND h.date < ?`
+		if !e.live {
+			stmt = `SELECT s.child_id, s.date FROM ` + kpistore.ScreeningTable + ` s
+WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date < ?`
+		}
 		args = args[:2]
 	}
 	err = e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {

@@ -307,6 +307,11 @@ func check(t *testing.T, ctx context.Context, s *gqltest.Server, fast, live *kpi
 	if rng.IntN(2) == 0 {
 		regions = []int{f.D1.ID} // a subtree alone: the statements are restricted to it
 	}
+	if rng.IntN(2) == 0 {
+		// DEV_SCREENING_RATE as for a province: screenings read by date
+		// rather than by child.
+		defer kpi.SetScreeningProbeLimit(0)()
+	}
 	q := kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: points}
 	switch rng.IntN(6) {
 	case 0:

@@ -110,6 +110,8 @@ func (p *pending) health(child int, kind, session string, day time.Time) {
 		p.checkDay(child, day)
 	case kind == "ENTRY_EXAM":
 		p.exams[child] = true
+	case kind == "DEV_SCREENING":
+		p.screened[child] = true
 	}
 }
 

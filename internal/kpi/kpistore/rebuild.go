@@ -111,6 +111,29 @@ func RebuildSpans(ctx context.Context, tx Execer, dialectName string) error {
 	return nil
 }
 
+// screeningRebuild is the set-wise rebuild of kpi_screenings.
+func screeningRebuild() []string {
+	return []string{
+		`DELETE FROM ` + ScreeningTable,
+		`INSERT INTO ` + ScreeningTable + ` (child_id, date) ` + expectedScreenings(""),
+	}
+}
+
+// RebuildScreenings fills kpi_screenings from the registry, set-wise: for
+// the migration that creates it.
+func RebuildScreenings(ctx context.Context, tx Execer, dialectName string) error {
+	stmts := screeningRebuild()
+	if dialectName == dialect.Postgres {
+		stmts = append([]string{`SET LOCAL statement_timeout = 0`}, stmts...)
+	}
+	for i, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("kpistore: rebuild screenings, statement %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
 // RebuildAllClient is RebuildAll in a transaction of its own through an
 // ent client (the demo loader, after writing with WithoutMaintenance).
 func RebuildAllClient(ctx context.Context, client *gen.Client) error {
@@ -123,7 +146,7 @@ func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 		return err
 	})
 	if err == nil {
-		for i, stmt := range spanRebuild(tx.Dialect()) {
+		for i, stmt := range append(spanRebuild(tx.Dialect()), screeningRebuild()...) {
 			if _, err = tx.Client().ExecContext(ctx, stmt); err != nil {
 				err = fmt.Errorf("kpistore: rebuild spans, statement %d: %w", i+1, err)
 				break
@@ -138,11 +161,11 @@ func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 
 // RebuildChildren recomputes the precomputed data that depends on the given
 // children — every institution-day where one of them has a morning check
-// under a care enrolment, and their first entry exams — set-wise, in
-// batches, inside tx (an ent driver's transaction or dialect.Tx). Bulk
-// imports that write health records or enrolments without the ent hooks
-// (raw SQL, kpistore.WithoutMaintenance) call it with the children they
-// touched before committing. Old versions of enrolments changed by raw SQL
+// under a care enrolment, their first entry exams, spans and screening
+// days — set-wise, in batches, inside tx (an ent driver's transaction or
+// dialect.Tx). Bulk imports that write health records or enrolments
+// without the ent hooks (raw SQL, kpistore.WithoutMaintenance) call it with
+// the children they touched before committing. Old versions of enrolments changed by raw SQL
 // are not known here: an import that moves or ends existing care
 // enrolments must pass the institutions' children too, or call RebuildAll.
 func RebuildChildren(ctx context.Context, tx dialect.ExecQuerier, dialectName string, children []int) error {
@@ -150,6 +173,7 @@ func RebuildChildren(ctx context.Context, tx dialect.ExecQuerier, dialectName st
 	for _, c := range children {
 		p.enrolled[c] = true
 		p.exams[c] = true
+		p.screened[c] = true
 	}
 	return p.flush(ctx, runner{drv: tx, dialect: dialectName})
 }
@@ -273,6 +297,7 @@ func Verify(ctx context.Context, q dialect.ExecQuerier, dialectName string, inst
 	}{
 		{ChildSpanTable, childSpanColumns, expectedChildSpans(dialectName, strings.Replace(childFilter, "h.child_id", "en.child_id", 1))},
 		{SeatGroupTable, seatGroupColumns, expectedSeatGroups(strings.Replace(instFilter, "institution_id", "s.institution_id", 1))},
+		{ScreeningTable, "child_id, date", expectedScreenings(childFilter)},
 	} {
 		storedFilter := factFilter
 		if t.table == SeatGroupTable {

@@ -7,6 +7,13 @@
 //     weekdays) is closed-form per enrolment and needs no table.
 //   - kpi_child_facts: per child, the date of the first ENTRY_EXAM
 //     (HEALTH_RECORD_RATE).
+//   - kpi_child_spans: per child and lowest region, the child's enrolments
+//     merged into disjoint spans (ENROLMENT_RATE, HEALTH_RECORD_RATE,
+//     SEAT_USAGE_RATE, DEV_SCREENING_RATE).
+//   - kpi_seat_groups: seats counted per institution, day, band and price
+//     (the seat indicators).
+//   - kpi_screenings: per child, the days of its DEV_SCREENING records
+//     (DEV_SCREENING_RATE).
 //
 // How it stays exact: the HealthRecord and Enrolment hooks note what a
 // mutation touches (the children and days of morning checks and entry
@@ -45,6 +52,7 @@ const (
 	ChildFactTable  = "kpi_child_facts"
 	ChildSpanTable  = "kpi_child_spans"
 	SeatGroupTable  = "kpi_seat_groups"
+	ScreeningTable  = "kpi_screenings"
 )
 
 // careModes are the service modes whose enrolments make (child, weekday)
@@ -81,6 +89,7 @@ type pending struct {
 	enrolled  map[int]bool               // children whose care enrolments changed
 	oldSpans  map[int][]span             // previous versions of those enrolments
 	exams     map[int]bool               // children whose entry exams changed
+	screened  map[int]bool               // children whose developmental screenings changed
 	// children whose spans need recomputing for another reason (birth
 	// date, institution moved); enrolled and exams need it too
 	spanChildren     map[int]bool
@@ -89,11 +98,11 @@ type pending struct {
 
 func newPending() *pending {
 	return &pending{checkDays: map[int]map[time.Time]bool{}, enrolled: map[int]bool{}, oldSpans: map[int][]span{}, exams: map[int]bool{},
-		spanChildren: map[int]bool{}, seatInstitutions: map[int]bool{}}
+		screened: map[int]bool{}, spanChildren: map[int]bool{}, seatInstitutions: map[int]bool{}}
 }
 
 func (p *pending) empty() bool {
-	return len(p.checkDays) == 0 && len(p.enrolled) == 0 && len(p.exams) == 0 && len(p.spanChildren) == 0 && len(p.seatInstitutions) == 0
+	return len(p.checkDays) == 0 && len(p.enrolled) == 0 && len(p.exams) == 0 && len(p.screened) == 0 && len(p.spanChildren) == 0 && len(p.seatInstitutions) == 0
 }
 
 func (p *pending) checkDay(child int, day time.Time) {
@@ -253,6 +262,9 @@ func (p *pending) flush(ctx context.Context, r runner) error {
 	}
 	if err := refreshSeatGroups(ctx, r, keys(p.seatInstitutions)); err != nil {
 		return fmt.Errorf("kpistore: seat groups: %w", err)
+	}
+	if err := refreshScreenings(ctx, r, keys(p.screened)); err != nil {
+		return fmt.Errorf("kpistore: screenings: %w", err)
 	}
 	return nil
 }
@@ -454,5 +466,24 @@ func refreshExams(ctx context.Context, r runner, children []int) error {
 SELECT h.child_id, MIN(h.date) FROM health_records h
 WHERE h.kind = 'ENTRY_EXAM' AND h.child_id IN (`+ints(ids)+`)
 GROUP BY h.child_id`)
+	})
+}
+
+// expectedScreenings is the SQL of the rows kpi_screenings must hold.
+func expectedScreenings(extra string) string {
+	return `SELECT DISTINCT h.child_id AS child_id, h.date AS date FROM health_records h
+WHERE h.kind = 'DEV_SCREENING'` + extra
+}
+
+// refreshScreenings recomputes the screening days of children.
+func refreshScreenings(ctx context.Context, r runner, children []int) error {
+	return chunk(children, 500, func(ids []int) error {
+		if err := lockChildren(ctx, r, ids); err != nil {
+			return err
+		}
+		if err := r.exec(ctx, `DELETE FROM `+ScreeningTable+` WHERE child_id IN (`+ints(ids)+`)`); err != nil {
+			return err
+		}
+		return r.exec(ctx, `INSERT INTO `+ScreeningTable+` (child_id, date) `+expectedScreenings(` AND h.child_id IN (`+ints(ids)+`)`))
 	})
 }

@@ -80,7 +80,7 @@ func TestRebuild(t *testing.T) {
 		t.Fatalf("after the fixture (written through the hooks): %v %v", diffs, err)
 	}
 	wipe := func() {
-		for _, table := range []string{kpistore.DailyCheckTable, kpistore.ChildFactTable} {
+		for _, table := range []string{kpistore.DailyCheckTable, kpistore.ChildFactTable, kpistore.ScreeningTable} {
 			if _, err := d.SQL.ExecContext(ctx, "DELETE FROM "+table); err != nil {
 				t.Fatal(err)
 			}
