@@ -16,7 +16,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq" // registers "postgres"
+	_ "github.com/lib/pq" // registers "postgres" (Open uses its connector directly: session.go)
 	"modernc.org/sqlite"
 
 	"github.com/tuoyu/tuoyu/ent"
@@ -101,7 +101,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	default:
 		return nil, fmt.Errorf("db: DATABASE_URL must start with postgres://")
 	}
-	pool, err := sql.Open(name, dsn)
+	var pool *sql.DB
+	if name == dialect.Postgres {
+		pool, err = openPostgres(dsn, cfg)
+	} else {
+		pool, err = sql.Open(name, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("db: open %s: %w", name, err)
 	}
@@ -154,7 +159,7 @@ func openPostgresPool(raw string, cfg Config) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := sql.Open(dialect.Postgres, dsn)
+	p, err := openPostgres(dsn, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 		"ALTER DATABASE app SET statement_timeout = '30s'",
 		"ALTER DATABASE app SET idle_in_transaction_session_timeout = '60s'",
 		"ALTER DATABASE app SET timezone = 'UTC'",
+		"ALTER DATABASE app SET jit = off",
 	} {
 		if _, err := admin.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -87,7 +88,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 
 	// The session settings hold on pooled connections (from the database,
 	// since the startup options never reach the server).
-	for setting, want := range map[string]string{"statement_timeout": "30s", "TimeZone": "UTC"} {
+	for setting, want := range map[string]string{"statement_timeout": "30s", "TimeZone": "UTC", "jit": "off"} {
 		var got string
 		if err := d.SQL.QueryRowContext(ctx, "SHOW "+setting).Scan(&got); err != nil || got != want {
 			t.Errorf("SHOW %s through PgBouncer = %q, %v; want %q", setting, got, err, want)

@@ -1,0 +1,59 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// sessionSettings are run on every new PostgreSQL connection (not behind
+// PgBouncer's transaction pooling, where a session setting would stay on
+// whichever server connection ran it; there, set it on the database — see
+// README "PgBouncer").
+//
+// jit = off: PostgreSQL compiles a statement whose estimated cost passes
+// jit_above_cost (100,000) with LLVM before running it. The KPI statements
+// pass it while running in tens of milliseconds, so the compilation is most
+// of their time: the institution facts behind FILING_RATE and three other
+// indicators took 142 ms with JIT (37 ms of it compiling) and 24 ms
+// without; the province dashboard went from 1.25-1.33 s to 1.0-1.1 s
+// (bench/RESULTS.md). tuoyu's statements are short and planned per call, the
+// case where JIT costs more than it saves.
+var sessionSettings = []string{"SET jit = off"}
+
+// openPostgres opens a lib/pq pool for dsn whose new connections run
+// sessionSettings first (unless behind PgBouncer in transaction mode).
+func openPostgres(dsn string, cfg Config) (*sql.DB, error) {
+	c, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.PgBouncerTransactionMode {
+		return sql.OpenDB(c), nil
+	}
+	return sql.OpenDB(settingConnector{c}), nil
+}
+
+// settingConnector runs sessionSettings on each connection it opens.
+type settingConnector struct{ driver.Connector }
+
+func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := s.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	execer, ok := conn.(driver.ExecerContext)
+	if !ok {
+		return nil, errors.Join(errors.New("db: the postgres driver cannot run session settings"), conn.Close())
+	}
+	for _, stmt := range sessionSettings {
+		if _, err := execer.ExecContext(ctx, stmt, nil); err != nil {
+			return nil, errors.Join(fmt.Errorf("db: session setting %q: %w", stmt, err), conn.Close())
+		}
+	}
+	return conn, nil
+}
