@@ -27,6 +27,7 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.DB.URL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL postgres://...; empty uses SQLite (env DATABASE_URL)")
 	fs.StringVar(&c.DB.SQLitePath, "db", env("TUOYU_SQLITE_PATH", c.DB.SQLitePath), "SQLite database file when no DATABASE_URL is set (env TUOYU_SQLITE_PATH)")
 	fs.IntVar(&c.DB.MaxOpenConns, "db-max-conns", envInt("TUOYU_DB_MAX_CONNS", c.DB.MaxOpenConns), "PostgreSQL connection pool size (env TUOYU_DB_MAX_CONNS)")
+	fs.IntVar(&c.DB.ParallelWorkers, "pg-parallel-workers", envInt("TUOYU_PG_PARALLEL_WORKERS", c.DB.ParallelWorkers), "PostgreSQL max_parallel_workers_per_gather for tuoyu's sessions; -1 = the server's setting (env TUOYU_PG_PARALLEL_WORKERS)")
 	fs.DurationVar(&c.DB.StatementTimeout, "statement-timeout", envDuration("TUOYU_STATEMENT_TIMEOUT", c.DB.StatementTimeout), "PostgreSQL statement_timeout (env TUOYU_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Timezone, "timezone", env("TUOYU_TIMEZONE", "Asia/Shanghai"), "time zone of calendar dates such as today (env TUOYU_TIMEZONE)")
 	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "a PostgreSQL streaming replica postgres://... that serves GraphQL reads (KPIs, lists, exports); repeat the flag or separate URLs by commas for several; empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL, comma-separated)")
@@ -210,6 +211,7 @@ var flagEnv = map[string]string{
 	"database-url":                 "DATABASE_URL",
 	"db":                           "TUOYU_SQLITE_PATH",
 	"db-max-conns":                 "TUOYU_DB_MAX_CONNS",
+	"pg-parallel-workers":          "TUOYU_PG_PARALLEL_WORKERS",
 	"statement-timeout":            "TUOYU_STATEMENT_TIMEOUT",
 	"request-timeout":              "TUOYU_REQUEST_TIMEOUT",
 	"shutdown-grace":               "TUOYU_SHUTDOWN_GRACE",

@@ -54,6 +54,9 @@ type Config struct {
 	// instead of URL: URL may point at PgBouncer in transaction pooling
 	// mode, where the session-level advisory lock of migrations is unsafe.
 	MigrateURL string
+	// ParallelWorkers is PostgreSQL's max_parallel_workers_per_gather for
+	// tuoyu's sessions (session.go); negative leaves the server's setting.
+	ParallelWorkers int
 	// PgBouncerTransactionMode says URL (and the replica URLs) lead through
 	// PgBouncer in transaction pooling mode: every statement outside a
 	// transaction runs in one of its own (see pinnedDriver).

@@ -49,6 +49,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 		"ALTER DATABASE app SET idle_in_transaction_session_timeout = '60s'",
 		"ALTER DATABASE app SET timezone = 'UTC'",
 		"ALTER DATABASE app SET jit = off",
+		"ALTER DATABASE app SET max_parallel_workers_per_gather = 0",
 	} {
 		if _, err := admin.Exec(stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -88,7 +89,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 
 	// The session settings hold on pooled connections (from the database,
 	// since the startup options never reach the server).
-	for setting, want := range map[string]string{"statement_timeout": "30s", "TimeZone": "UTC", "jit": "off"} {
+	for setting, want := range map[string]string{"statement_timeout": "30s", "TimeZone": "UTC", "jit": "off", "max_parallel_workers_per_gather": "0"} {
 		var got string
 		if err := d.SQL.QueryRowContext(ctx, "SHOW "+setting).Scan(&got); err != nil || got != want {
 			t.Errorf("SHOW %s through PgBouncer = %q, %v; want %q", setting, got, err, want)

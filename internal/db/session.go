@@ -12,7 +12,7 @@ import (
 
 // sessionSettings are run on every new PostgreSQL connection (not behind
 // PgBouncer's transaction pooling, where a session setting would stay on
-// whichever server connection ran it; there, set it on the database — see
+// whichever server connection ran it; there, set them on the database — see
 // README "PgBouncer").
 //
 // jit = off: PostgreSQL compiles a statement whose estimated cost passes
@@ -21,9 +21,21 @@ import (
 // of their time: the institution facts behind FILING_RATE and three other
 // indicators took 142 ms with JIT (37 ms of it compiling) and 24 ms
 // without; the province dashboard went from 1.25-1.33 s to 1.0-1.1 s
-// (bench/RESULTS.md). tuoyu's statements are short and planned per call, the
-// case where JIT costs more than it saves.
-var sessionSettings = []string{"SET jit = off"}
+// (bench/RESULTS.md).
+//
+// max_parallel_workers_per_gather (cfg.ParallelWorkers, default 0): tuoyu
+// already runs a dashboard's statements side by side (kpi.FactParallelism)
+// and many requests at once; PostgreSQL's parallel workers for each
+// statement on top of that compete for the same cores and cost a process
+// start each. On 2 cores the province dashboard took 0.62-0.68 s without
+// them and 0.78-1.06 s with the server's default of 2.
+func sessionSettings(cfg Config) []string {
+	out := []string{"SET jit = off"}
+	if cfg.ParallelWorkers >= 0 {
+		out = append(out, fmt.Sprintf("SET max_parallel_workers_per_gather = %d", cfg.ParallelWorkers))
+	}
+	return out
+}
 
 // openPostgres opens a lib/pq pool for dsn whose new connections run
 // sessionSettings first (unless behind PgBouncer in transaction mode).
@@ -35,11 +47,14 @@ func openPostgres(dsn string, cfg Config) (*sql.DB, error) {
 	if cfg.PgBouncerTransactionMode {
 		return sql.OpenDB(c), nil
 	}
-	return sql.OpenDB(settingConnector{c}), nil
+	return sql.OpenDB(settingConnector{Connector: c, settings: sessionSettings(cfg)}), nil
 }
 
-// settingConnector runs sessionSettings on each connection it opens.
-type settingConnector struct{ driver.Connector }
+// settingConnector runs settings on each connection it opens.
+type settingConnector struct {
+	driver.Connector
+	settings []string
+}
 
 func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := s.Connector.Connect(ctx)
@@ -50,7 +65,7 @@ func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return nil, errors.Join(errors.New("db: the postgres driver cannot run session settings"), conn.Close())
 	}
-	for _, stmt := range sessionSettings {
+	for _, stmt := range s.settings {
 		if _, err := execer.ExecContext(ctx, stmt, nil); err != nil {
 			return nil, errors.Join(fmt.Errorf("db: session setting %q: %w", stmt, err), conn.Close())
 		}
