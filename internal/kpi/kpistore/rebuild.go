@@ -99,13 +99,19 @@ func spanRebuild(dialectName string) []string {
 // migration that creates them. RebuildAll leaves them alone (the migration
 // that creates kpi_daily_checks runs before they exist).
 func RebuildSpans(ctx context.Context, tx Execer, dialectName string) error {
-	stmts := spanRebuild(dialectName)
+	return runRebuild(ctx, tx, dialectName, "spans", spanRebuild(dialectName))
+}
+
+// runRebuild runs a migration's rebuild statements in tx, without the
+// statement timeout on PostgreSQL (a province's rebuild reads millions of
+// rows, once).
+func runRebuild(ctx context.Context, tx Execer, dialectName, what string, stmts []string) error {
 	if dialectName == dialect.Postgres {
 		stmts = append([]string{`SET LOCAL statement_timeout = 0`}, stmts...)
 	}
 	for i, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("kpistore: rebuild spans, statement %d: %w", i+1, err)
+			return fmt.Errorf("kpistore: rebuild %s, statement %d: %w", what, i+1, err)
 		}
 	}
 	return nil
@@ -122,16 +128,7 @@ func screeningRebuild() []string {
 // RebuildScreenings fills kpi_screenings from the registry, set-wise: for
 // the migration that creates it.
 func RebuildScreenings(ctx context.Context, tx Execer, dialectName string) error {
-	stmts := screeningRebuild()
-	if dialectName == dialect.Postgres {
-		stmts = append([]string{`SET LOCAL statement_timeout = 0`}, stmts...)
-	}
-	for i, s := range stmts {
-		if _, err := tx.ExecContext(ctx, s); err != nil {
-			return fmt.Errorf("kpistore: rebuild screenings, statement %d: %w", i+1, err)
-		}
-	}
-	return nil
+	return runRebuild(ctx, tx, dialectName, "screenings", screeningRebuild())
 }
 
 // RebuildAllClient is RebuildAll in a transaction of its own through an

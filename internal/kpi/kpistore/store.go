@@ -455,17 +455,11 @@ func lockChildren(ctx context.Context, r runner, children []int) error {
 
 // refreshExams recomputes the first entry exam of children.
 func refreshExams(ctx context.Context, r runner, children []int) error {
-	return chunk(children, 500, func(ids []int) error {
-		if err := lockChildren(ctx, r, ids); err != nil {
-			return err
-		}
-		if err := r.exec(ctx, `DELETE FROM `+ChildFactTable+` WHERE child_id IN (`+ints(ids)+`)`); err != nil {
-			return err
-		}
-		return r.exec(ctx, `INSERT INTO `+ChildFactTable+` (child_id, first_entry_exam)
+	return refreshChildRows(ctx, r, children, ChildFactTable, func(in string) string {
+		return `INSERT INTO ` + ChildFactTable + ` (child_id, first_entry_exam)
 SELECT h.child_id, MIN(h.date) FROM health_records h
-WHERE h.kind = 'ENTRY_EXAM' AND h.child_id IN (`+ints(ids)+`)
-GROUP BY h.child_id`)
+WHERE h.kind = 'ENTRY_EXAM' AND h.child_id IN (` + in + `)
+GROUP BY h.child_id`
 	})
 }
 
@@ -477,13 +471,23 @@ WHERE h.kind = 'DEV_SCREENING'` + extra
 
 // refreshScreenings recomputes the screening days of children.
 func refreshScreenings(ctx context.Context, r runner, children []int) error {
+	return refreshChildRows(ctx, r, children, ScreeningTable, func(in string) string {
+		return `INSERT INTO ` + ScreeningTable + ` (child_id, date) ` + expectedScreenings(` AND h.child_id IN (`+in+`)`)
+	})
+}
+
+// refreshChildRows rewrites a per-child table's rows of children, 500 at a
+// time under their locks: delete, then insert (the IDs' IN list) from the
+// registry.
+func refreshChildRows(ctx context.Context, r runner, children []int, table string, insert func(in string) string) error {
 	return chunk(children, 500, func(ids []int) error {
 		if err := lockChildren(ctx, r, ids); err != nil {
 			return err
 		}
-		if err := r.exec(ctx, `DELETE FROM `+ScreeningTable+` WHERE child_id IN (`+ints(ids)+`)`); err != nil {
+		in := ints(ids)
+		if err := r.exec(ctx, `DELETE FROM `+table+` WHERE child_id IN (`+in+`)`); err != nil {
 			return err
 		}
-		return r.exec(ctx, `INSERT INTO `+ScreeningTable+` (child_id, date) `+expectedScreenings(` AND h.child_id IN (`+ints(ids)+`)`))
+		return r.exec(ctx, insert(in))
 	})
 }
