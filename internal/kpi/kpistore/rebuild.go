@@ -44,10 +44,12 @@ type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// RebuildAll recomputes all precomputed data from the registry, set-wise
-// (two INSERT … SELECT): for a migration that creates the tables on an
-// existing database, the demo loader, or a repair. Run it in a transaction
-// that holds the writers off (a migration's, a fresh database's).
+// RebuildAll recomputes kpi_daily_checks and kpi_child_facts from the
+// registry, set-wise (two INSERT … SELECT): for the migration that creates
+// them on an existing database, whose later migrations create (and fill)
+// the other tables. Run it in a transaction that holds the writers off (a
+// migration's, a fresh database's). A repair or a loader rebuilds every
+// table with RebuildAllClient.
 func RebuildAll(ctx context.Context, tx Execer, dialectName string) error {
 	return rebuildAll(ctx, dialectName, func(stmt string) error {
 		_, err := tx.ExecContext(ctx, stmt)
@@ -131,8 +133,9 @@ func RebuildScreenings(ctx context.Context, tx Execer, dialectName string) error
 	return runRebuild(ctx, tx, dialectName, "screenings", screeningRebuild())
 }
 
-// RebuildAllClient is RebuildAll in a transaction of its own through an
-// ent client (the demo loader, after writing with WithoutMaintenance).
+// RebuildAllClient recomputes every precomputed table from the registry,
+// set-wise, in a transaction of its own through an ent client (the demo
+// loader, after writing with WithoutMaintenance; a repair).
 func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
@@ -164,7 +167,8 @@ func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 // without the ent hooks (raw SQL, kpistore.WithoutMaintenance) call it with
 // the children they touched before committing. Old versions of enrolments changed by raw SQL
 // are not known here: an import that moves or ends existing care
-// enrolments must pass the institutions' children too, or call RebuildAll.
+// enrolments must pass the institutions' children too, or call
+// RebuildAllClient.
 func RebuildChildren(ctx context.Context, tx dialect.ExecQuerier, dialectName string, children []int) error {
 	p := newPending()
 	for _, c := range children {

@@ -27,7 +27,7 @@
 // outside a transaction is followed by its own flush transaction.
 //
 // Imports and repairs that bypass the hooks call RebuildChildren (set-wise,
-// for the children they touched) or RebuildAll.
+// for the children they touched) or RebuildAllClient.
 package kpistore
 
 import (
@@ -65,7 +65,7 @@ const morning = "h.kind = 'DAILY_CHECK' AND h.session = 'MORNING'"
 type skipKey struct{}
 
 // WithoutMaintenance returns a context under which the hooks do nothing: for
-// bulk loaders that call RebuildAll (or RebuildChildren) themselves once
+// bulk loaders that call RebuildAllClient (or RebuildChildren) themselves once
 // they are done, in the same transaction or before anyone reads.
 func WithoutMaintenance(ctx context.Context) context.Context {
 	return context.WithValue(ctx, skipKey{}, true)
