@@ -85,10 +85,14 @@ func (e *evaluation) workCalendar(ctx context.Context) (*workday.Calendar, error
 // of its filings has, as its latest event dated <= day (ties broken by the
 // later row), RECEIPT_ISSUED or CHANGED. Reading the history rather than
 // the current status keeps past values stable when a filing is later
-// cancelled.
+// cancelled. The latest event is one probe of the (filing_id, date) index
+// per filing: written as "an event with no later one", PostgreSQL hashed
+// every filing's history of the province even for a district (39-45 ms
+// against 14 ms for the province, 4.5 against 1.2-1.9 ms for a district).
 func filedOn(inst, day string) string {
-	return `SELECT 1 FROM filings f JOIN filing_events fe ON fe.filing_id = f.id
-      WHERE f.institution_id = ` + inst + ` AND fe.date <= ` + day + ` AND fe.status IN ('RECEIPT_ISSUED', 'CHANGED')
-        AND NOT EXISTS (SELECT 1 FROM filing_events fl WHERE fl.filing_id = f.id AND fl.date <= ` + day + `
-          AND (fl.date > fe.date OR (fl.date = fe.date AND fl.id > fe.id)))`
+	return `SELECT 1 FROM filings f
+      WHERE f.institution_id = ` + inst + ` AND (
+        SELECT fe.status FROM filing_events fe
+        WHERE fe.filing_id = f.id AND fe.date <= ` + day + `
+        ORDER BY fe.date DESC, fe.id DESC LIMIT 1) IN ('RECEIPT_ISSUED', 'CHANGED')`
 }

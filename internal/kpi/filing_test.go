@@ -42,7 +42,9 @@ import (
 //
 // FILING_RATE as of 2025-10-01: K1's filing was cancelled on 2025-09-01;
 // D2's providers are then K1 and Y (opened 2025-06-17, unfiled): 0/2, while
-// as of AsOf D2 stays 1/1. D1: A of A, B, G; C 1/5.
+// as of AsOf D2 stays 1/1. D1: A of A, B, G; C 1/5. B's filing added here
+// got its receipt and its cancellation on the same day, 2025-09-30: the
+// later event decides, so B is not filed.
 func TestFilingAndSupervisionIndicators(t *testing.T) {
 	d := testdb.Open(t)
 	f := kpifixture.Build(t, d.Client)
@@ -50,6 +52,9 @@ func TestFilingAndSupervisionIndicators(t *testing.T) {
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)
 
 	c.Filing.Create().SetInstitution(f.K2).SetSubmittedAt(civil.D(2024, 1, 10)).SetStatus(filing.StatusFILED).SetReceiptAt(civil.D(2024, 1, 25)).ExecX(ctx)
+
+	sameDay := c.Filing.Create().SetInstitution(f.B).SetSubmittedAt(civil.D(2025, 9, 20)).SetStatus(filing.StatusFILED).SetReceiptAt(civil.D(2025, 9, 30)).SaveX(ctx)
+	c.Filing.UpdateOne(sameDay).SetStatus(filing.StatusCANCELLED).SetCancelledAt(civil.D(2025, 9, 30)).ExecX(ctx)
 
 	insp := c.Inspection.Create().SetInstitution(f.A).SetInspectedOn(civil.D(2025, 5, 1)).SetKind(inspection.KindROUTINE).
 		SetInspector("test").SetOutcome(inspection.OutcomeCORRECTIONS_REQUIRED).SaveX(ctx)
