@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/lib/pq"
 )
@@ -17,10 +18,10 @@ import (
 //
 // jit = off: PostgreSQL compiles a statement whose estimated cost passes
 // jit_above_cost (100,000) with LLVM before running it. The KPI statements
-// pass it while running in tens of milliseconds, so the compilation is most
-// of their time: the institution facts behind FILING_RATE and three other
-// indicators took 142 ms with JIT (37 ms of it compiling) and 24 ms
-// without; the province dashboard went from 1.25-1.33 s to 1.0-1.1 s
+// pass it while running in tens of milliseconds, and JIT made them slower:
+// the filing-status part of the institution facts (FILING_RATE and three
+// other indicators) took 142 ms with JIT (37 ms of it generating code) and
+// 24 ms without; the province dashboard went from 1.25-1.33 s to 1.0-1.1 s
 // (bench/RESULTS.md).
 //
 // max_parallel_workers_per_gather (cfg.ParallelWorkers, default 0): tuoyu
@@ -29,12 +30,14 @@ import (
 // statement on top of that compete for the same cores and cost a process
 // start each. On 2 cores the province dashboard took 0.62-0.68 s without
 // them and 0.78-1.06 s with the server's default of 2.
-func sessionSettings(cfg Config) []string {
+//
+// They are sent as one simple-protocol query: one round trip per connection.
+func sessionSettings(cfg Config) string {
 	out := []string{"SET jit = off"}
 	if cfg.ParallelWorkers >= 0 {
 		out = append(out, fmt.Sprintf("SET max_parallel_workers_per_gather = %d", cfg.ParallelWorkers))
 	}
-	return out
+	return strings.Join(out, "; ")
 }
 
 // openPostgres opens a lib/pq pool for dsn whose new connections run
@@ -53,7 +56,7 @@ func openPostgres(dsn string, cfg Config) (*sql.DB, error) {
 // settingConnector runs settings on each connection it opens.
 type settingConnector struct {
 	driver.Connector
-	settings []string
+	settings string
 }
 
 func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -65,10 +68,8 @@ func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		return nil, errors.Join(errors.New("db: the postgres driver cannot run session settings"), conn.Close())
 	}
-	for _, stmt := range s.settings {
-		if _, err := execer.ExecContext(ctx, stmt, nil); err != nil {
-			return nil, errors.Join(fmt.Errorf("db: session setting %q: %w", stmt, err), conn.Close())
-		}
+	if _, err := execer.ExecContext(ctx, s.settings, nil); err != nil {
+		return nil, errors.Join(fmt.Errorf("db: session settings %q: %w", s.settings, err), conn.Close())
 	}
 	return conn, nil
 }
