@@ -42,29 +42,53 @@ func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
 		args = append(args, p.From, p.To)
 	}
 	b.WriteString(")")
-	// Columns of VALUES are column1… in both dialects. A group without a
-	// single pair (enrolments active on weekend days only) has no row, as
-	// in the live statement; nor does an enrolment that ends before it
-	// starts (the write path allows it; it is never active).
+	// Columns of VALUES are column1… in both dialects.
 	periods := "(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt FROM " + b.String() + " v)"
 	s, en := r.dayNumber("en.start_date"), "COALESCE("+r.dayNumber("en.end_date")+", 1000000)"
+	weekdays := r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f"))
+	// Both parts sum per institution first and join institutions once per
+	// institution, not once per enrolment or institution-day (the join was
+	// half of each part's time at province scale, bench/RESULTS.md), and
+	// test the periods on the date columns, so the day numbers are computed
+	// only for the rows that count. A subtree restricts both parts through
+	// its institutions, inside (so that only its rows are summed) and
+	// outside (so that only its institutions are joined: a district's
+	// statement took twice as long without).
+	within := func(col string) string {
+		if f := e.regionFilter("region_id"); f != "" {
+			return " AND " + col + " IN (SELECT id FROM institutions WHERE 1 = 1" + f + ")"
+		}
+		return ""
+	}
 	g := groupExpr(e.dim)
-	where := e.regionFilter("i.region_id")
-	stmt := `SELECT p.k, i.region_id, ` + g + ` AS g, 0,
-  SUM(` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + `)
-FROM enrolments en
-JOIN institutions i ON i.id = en.institution_id
-JOIN ` + periods + ` p ON ` + s + ` < p.t AND ` + en + ` > p.f AND ` + en + ` > ` + s + `
-WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + where + `
-GROUP BY ` + groupBy(e.dim, "p.k, i.region_id") + `
-HAVING SUM(` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + `) > 0
+	// A group without a single pair (enrolments active on weekend days
+	// only) has no row, as in the live statement; nor does an enrolment
+	// that ends on or before it starts (the write path allows it; it is
+	// never active).
+	stmt := `SELECT x.k, i.region_id, ` + g + ` AS g, 0, SUM(x.n)
+FROM (
+  SELECT p.k AS k, en.institution_id AS institution_id, SUM(` + weekdays + `) AS n
+  FROM enrolments en
+  JOIN ` + periods + ` p ON en.start_date < p.dt AND (en.end_date IS NULL OR (en.end_date > p.df AND en.end_date > en.start_date))
+  WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + within("en.institution_id") + `
+  GROUP BY p.k, en.institution_id
+) x
+JOIN institutions i ON i.id = x.institution_id
+WHERE 1 = 1` + e.regionFilter("i.region_id") + `
+GROUP BY ` + groupBy(e.dim, "x.k, i.region_id") + `
+HAVING SUM(x.n) > 0
 UNION ALL
-SELECT p.k, i.region_id, ` + g + ` AS g, 1, SUM(dc.checked)
-FROM ` + kpistore.DailyCheckTable + ` dc
-JOIN institutions i ON i.id = dc.institution_id
-JOIN ` + periods + ` p ON dc.day >= p.df AND dc.day < p.dt
-WHERE dc.checked > 0` + where + `
-GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
+SELECT x.k, i.region_id, ` + g + ` AS g, 1, SUM(x.n)
+FROM (
+  SELECT p.k AS k, dc.institution_id AS institution_id, SUM(dc.checked) AS n
+  FROM ` + kpistore.DailyCheckTable + ` dc
+  JOIN ` + periods + ` p ON dc.day >= p.df AND dc.day < p.dt
+  WHERE dc.checked > 0` + within("dc.institution_id") + `
+  GROUP BY p.k, dc.institution_id
+) x
+JOIN institutions i ON i.id = x.institution_id
+WHERE 1 = 1` + e.regionFilter("i.region_id") + `
+GROUP BY ` + groupBy(e.dim, "x.k, i.region_id")
 	return r.query(ctx, stmt, append(args, args...), func(rows *entsql.Rows) error {
 		var (
 			k, region, part int
@@ -85,7 +109,12 @@ GROUP BY ` + groupBy(e.dim, "p.k, i.region_id")
 
 // regionFilter restricts a fact statement to the institutions (or surveys)
 // of the requested subtrees: " AND col IN (…)", or "" when a requested
-// region is a root (everything is needed) or the list would be long.
+// region is a root (everything is needed), the list would be long, or the
+// subtrees hold most of the regions. The filter only saves work: rows of other regions roll up into
+// no requested region and are dropped. When it would keep most rows it is
+// a hashed probe per row for nothing — the districts of a province are
+// all of it but its root (measured: a third of the province dashboard's
+// daily-check statement, bench/RESULTS.md).
 func (e *evaluation) regionFilter(col string) string {
 	if e.filter != nil {
 		if *e.filter == "" {
@@ -114,7 +143,7 @@ func (e *evaluation) regionFilter(col string) string {
 		}
 		walk(id, 0)
 	}
-	if len(ids) == 0 || len(ids) > 3000 {
+	if len(ids) == 0 || len(ids) > 3000 || 2*len(ids) > len(e.tree.parent) {
 		return ""
 	}
 	var b strings.Builder
