@@ -160,6 +160,9 @@ func (r *runner) weekdaysBefore(x string) string {
 	return "(5 * ((" + x + ") / 7) + " + r.least("(("+x+") % 7)", "5") + ")"
 }
 
+// weekdaysBefore is weekdaysBefore in Go.
+func weekdaysBefore(x int) int { return 5*(x/7) + min(x%7, 5) }
+
 // epoch is day 0 of dayNumber, a Monday.
 var epoch = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
 
