@@ -141,7 +141,7 @@ WHERE NOT c.care AND c.start_date < ? AND (c.end_date IS NULL OR c.end_date > ?)
 		return nil
 	}
 	slices.SortFunc(stays, func(a, b stay) int { return cmp.Compare(a.child, b.child) })
-	var children []child
+	children := make([]child, 0, len(stays)) // at most one per stay
 	for i, s := range stays {
 		if n := len(children); n == 0 || children[n-1].id != s.child {
 			children = append(children, child{id: s.child, birth: s.birth, lo: i})

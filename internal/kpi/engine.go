@@ -409,6 +409,17 @@ func (e *Engine) attachTargets(ctx context.Context, q Query, results []Result) e
 	if err != nil {
 		return fmt.Errorf("kpi: targets: %w", err)
 	}
+	// By region and indicator, each in target-year order: a dashboard has
+	// thousands of results and as many targets.
+	type regionKey struct {
+		region int
+		key    Key
+	}
+	byRegion := map[regionKey][]*ent.Target{}
+	for _, t := range targets {
+		rk := regionKey{t.RegionID, t.Indicator}
+		byRegion[rk] = append(byRegion[rk], t)
+	}
 	for i := range results {
 		r := &results[i]
 		ind, _ := Lookup(r.Key)
@@ -417,8 +428,8 @@ func (e *Engine) attachTargets(ctx context.Context, q Query, results []Result) e
 		if ind.Basis == Period {
 			year = p.To.AddDate(0, 0, -1).Year()
 		}
-		for _, t := range targets {
-			if t.RegionID == r.RegionID && t.Indicator == r.Key && t.TargetYear >= year {
+		for _, t := range byRegion[regionKey{r.RegionID, r.Key}] {
+			if t.TargetYear >= year {
 				r.Target = t
 				break
 			}

@@ -301,14 +301,17 @@ GROUP BY a.k, a.region_id, a.g, CASE WHEN sp.n > 1 THEN a.child_id ELSE 0 END`
 
 // scanChildren adds a row of the children statements.
 func (e *evaluation) scanChildren(rows *entsql.Rows) error {
+	// int64 destinations: database/sql converts an int64 into an int
+	// through its decimal text, and a province has thousands of rows here.
 	var (
-		k, region, multi           int
+		k64, region64, multi64     int64
 		g                          string
 		children, under3, examined int64
 	)
-	if err := rows.Scan(&k, &region, &g, &multi, &children, &under3, &examined); err != nil {
+	if err := rows.Scan(&k64, &region64, &g, &multi64, &children, &under3, &examined); err != nil {
 		return err
 	}
+	k, region, multi := int(k64), int(region64), int(multi64)
 	if multi == 0 {
 		e.acc.add(schematype.EnrolmentRate, k, region, g, float64(under3), 0)
 		e.acc.add(schematype.HealthRecordRate, k, region, g, float64(examined), float64(children))
