@@ -3,6 +3,7 @@ package kpi
 import (
 	"context"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -61,12 +62,19 @@ func (ev *evaluation) runFacts(ctx context.Context, needed [numFacts]bool) error
 		sem      = make(chan struct{}, FactParallelism)
 	)
 	// The slowest facts first, so they do not start last.
-	order := append([]fact{}, facts...)
-	for i, f := range order {
-		if f == dailyCheckFact || f == childFact || f == devScreeningFact {
-			order[0], order[i] = order[i], order[0]
-		}
+	slow := func(f fact) bool {
+		return f == dailyCheckPairFact || f == dailyCheckFact || f == childFact || f == devScreeningFact
 	}
+	order := append([]fact{}, facts...)
+	slices.SortStableFunc(order, func(a, b fact) int {
+		switch {
+		case slow(a) && !slow(b):
+			return -1
+		case slow(b) && !slow(a):
+			return 1
+		}
+		return 0
+	})
 	for _, f := range order {
 		select {
 		case sem <- struct{}{}:

@@ -102,6 +102,7 @@ const (
 	staffFact
 	devScreeningFact
 	dailyCheckFact
+	dailyCheckPairFact
 	surveyFact
 	filingOnTimeFact
 	rectificationFact
@@ -121,7 +122,7 @@ var factsOf = map[Key][]fact{
 	schematype.StaffCertificationRate:       {staffFact},
 	schematype.HealthRecordRate:             {childFact},
 	schematype.DevScreeningRate:             {devScreeningFact},
-	schematype.DailyCheckRate:               {dailyCheckFact},
+	schematype.DailyCheckRate:               {dailyCheckFact, dailyCheckPairFact},
 	schematype.SatisfactionRate:             {surveyFact},
 	schematype.ParentingKnowledgeRate:       {surveyFact},
 	schematype.GuidanceCenters:              {institutionFact},
@@ -148,6 +149,8 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 		return ev.devScreeningFacts(ctx)
 	case dailyCheckFact:
 		return ev.dailyCheckFacts(ctx)
+	case dailyCheckPairFact:
+		return ev.dailyCheckPairFacts(ctx)
 	case surveyFact:
 		return ev.surveyFacts(ctx)
 	case filingOnTimeFact:

@@ -16,100 +16,124 @@ import (
 // EXISTS probe of childFacts) stay as the reference that the randomized
 // equivalence test and `tuoyu kpi verify` compare them with.
 
-// dailyCheckFacts computes DAILY_CHECK_RATE. The numerator sums the
+// dailyCheckFacts computes DAILY_CHECK_RATE's numerator: it sums the
 // precomputed per-(institution, weekday) counts of kpi_daily_checks over
-// the period; the denominator, the weekdays each care enrolment is active
-// in the period, is closed-form per enrolment (weekdays in [a, b) are
-// W(b) − W(a) with W(x) = 5·⌊x/7⌋ + min(x mod 7, 5) on day numbers counted
-// from a Monday), so no calendar is joined. A CHILD_REGION breakdown needs
-// the children behind the counts: it takes the live statement.
+// the period. dailyCheckPairFacts computes the denominator, a separate
+// statement run beside it. A CHILD_REGION breakdown needs the children
+// behind the counts: it takes the live statement, which computes both.
 func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
 	if e.live || e.dim == ChildRegion {
 		return e.dailyCheckFactsLive(ctx)
 	}
-	r := e.run
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString("(VALUES ")
-	for k, p := range e.points {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		// k, first and last+1 day numbers, the same as dates, and the
-		// period's weekdays.
-		f, t := DayNumber(p.From), DayNumber(p.To)
-		b.WriteString("(" + strconv.Itoa(k) + ", " + strconv.Itoa(f) + ", " + strconv.Itoa(t) + ", " + r.date() + ", " + r.date() + ", " + strconv.Itoa(weekdaysBefore(t)-weekdaysBefore(f)) + ")")
-		args = append(args, p.From, p.To)
-	}
-	b.WriteString(")")
-	// Columns of VALUES are column1… in both dialects.
-	periods := "(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt, column6 AS wd FROM " + b.String() + " v)"
-	s, en := r.dayNumber("en.start_date"), "COALESCE("+r.dayNumber("en.end_date")+", 1000000)"
-	// Most enrolments cover the whole period: theirs are the period's
-	// weekdays, without the arithmetic (a fifth of the statement).
-	weekdays := `CASE WHEN en.start_date <= p.df AND (en.end_date IS NULL OR en.end_date >= p.dt) THEN p.wd
-    ELSE ` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + ` END`
-	// Both parts sum per institution first and join institutions once per
-	// institution, not once per enrolment or institution-day (the join was
-	// half of each part's time at province scale, bench/RESULTS.md), and
-	// test the periods on the date columns, so the day numbers are computed
-	// only for the rows that count. A subtree restricts both parts through
-	// its institutions, inside (so that only its rows are summed) and
-	// outside (so that only its institutions are joined: a district's
-	// statement took twice as long without).
-	within := func(col string) string {
-		if f := e.regionFilter("region_id"); f != "" {
-			return " AND " + col + " IN (SELECT id FROM institutions WHERE 1 = 1" + f + ")"
-		}
-		return ""
-	}
-	g := groupExpr(e.dim)
-	// A group without a single pair (enrolments active on weekend days
-	// only) has no row, as in the live statement; nor does an enrolment
-	// that ends on or before it starts (the write path allows it; it is
-	// never active).
-	stmt := `SELECT x.k, i.region_id, ` + g + ` AS g, 0, SUM(x.n)
-FROM (
-  SELECT p.k AS k, en.institution_id AS institution_id, SUM(` + weekdays + `) AS n
-  FROM enrolments en
-  JOIN ` + periods + ` p ON en.start_date < p.dt AND (en.end_date IS NULL OR (en.end_date > p.df AND en.end_date > en.start_date))
-  WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + within("en.institution_id") + `
-  GROUP BY p.k, en.institution_id
-) x
-JOIN institutions i ON i.id = x.institution_id
-WHERE 1 = 1` + e.regionFilter("i.region_id") + `
-GROUP BY ` + groupBy(e.dim, "x.k, i.region_id") + `
-HAVING SUM(x.n) > 0
-UNION ALL
-SELECT x.k, i.region_id, ` + g + ` AS g, 1, SUM(x.n)
+	periods, args := e.dailyCheckPeriods()
+	// Summed per institution first and joined to institutions once per
+	// institution, not once per institution-day (the join was half of
+	// the statement's time at province scale, bench/RESULTS.md).
+	stmt := `SELECT x.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, SUM(x.n)
 FROM (
   SELECT p.k AS k, dc.institution_id AS institution_id, SUM(dc.checked) AS n
   FROM ` + kpistore.DailyCheckTable + ` dc
   JOIN ` + periods + ` p ON dc.day >= p.df AND dc.day < p.dt
-  WHERE dc.checked > 0` + within("dc.institution_id") + `
+  WHERE dc.checked > 0` + e.institutionsWithin("dc.institution_id") + `
   GROUP BY p.k, dc.institution_id
 ) x
 JOIN institutions i ON i.id = x.institution_id
 WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "x.k, i.region_id")
-	return r.query(ctx, stmt, append(args, args...), func(rows *entsql.Rows) error {
+	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
 		var (
-			k, region, part int
-			g               string
-			n               int64
+			k, region int
+			g         string
+			n         int64
 		)
-		if err := rows.Scan(&k, &region, &g, &part, &n); err != nil {
+		if err := rows.Scan(&k, &region, &g, &n); err != nil {
 			return err
 		}
-		if part == 0 {
-			e.acc.add(schematype.DailyCheckRate, k, region, g, 0, float64(n))
-		} else {
-			e.acc.add(schematype.DailyCheckRate, k, region, g, float64(n), 0)
-		}
+		e.acc.add(schematype.DailyCheckRate, k, region, g, float64(n), 0)
 		return nil
 	})
+}
+
+// dailyCheckPairFacts computes DAILY_CHECK_RATE's denominator, the weekdays
+// each care enrolment is active in the period. It is closed-form per
+// enrolment (weekdays in [a, b) are W(b) − W(a) with W(x) = 5·⌊x/7⌋ +
+// min(x mod 7, 5) on day numbers counted from a Monday), so no calendar is
+// joined. The live path computes it in dailyCheckFacts.
+func (e *evaluation) dailyCheckPairFacts(ctx context.Context) error {
+	if e.live || e.dim == ChildRegion {
+		return nil
+	}
+	r := e.run
+	periods, args := e.dailyCheckPeriods()
+	s, en := r.dayNumber("en.start_date"), "COALESCE("+r.dayNumber("en.end_date")+", 1000000)"
+	// Most enrolments cover the whole period: theirs are the period's
+	// weekdays, without the arithmetic (a fifth of the statement). The
+	// periods are tested on the date columns, so the day numbers are
+	// computed only for the rows that count.
+	weekdays := `CASE WHEN en.start_date <= p.df AND (en.end_date IS NULL OR en.end_date >= p.dt) THEN p.wd
+    ELSE ` + r.weekdaysBefore(r.least(en, "p.t")) + ` - ` + r.weekdaysBefore(r.greatest(s, "p.f")) + ` END`
+	// Summed per institution first, as the numerator. A group without a
+	// single pair (enrolments active on weekend days only) has no row, as
+	// in the live statement; nor does an enrolment that ends on or before
+	// it starts (the write path allows it; it is never active).
+	stmt := `SELECT x.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, SUM(x.n)
+FROM (
+  SELECT p.k AS k, en.institution_id AS institution_id, SUM(` + weekdays + `) AS n
+  FROM enrolments en
+  JOIN ` + periods + ` p ON en.start_date < p.dt AND (en.end_date IS NULL OR (en.end_date > p.df AND en.end_date > en.start_date))
+  WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.institutionsWithin("en.institution_id") + `
+  GROUP BY p.k, en.institution_id
+) x
+JOIN institutions i ON i.id = x.institution_id
+WHERE 1 = 1` + e.regionFilter("i.region_id") + `
+GROUP BY ` + groupBy(e.dim, "x.k, i.region_id") + `
+HAVING SUM(x.n) > 0`
+	return r.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+		var (
+			k, region int
+			g         string
+			n         int64
+		)
+		if err := rows.Scan(&k, &region, &g, &n); err != nil {
+			return err
+		}
+		e.acc.add(schematype.DailyCheckRate, k, region, g, 0, float64(n))
+		return nil
+	})
+}
+
+// dailyCheckPeriods is the evaluation's periods as a derived table (k, f,
+// t, df, dt, wd): point k's first and last+1 day numbers, the same as
+// dates, and the period's weekdays. Columns of VALUES are column1… in
+// both dialects.
+func (e *evaluation) dailyCheckPeriods() (string, []any) {
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString("(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt, column6 AS wd FROM (VALUES ")
+	for k, p := range e.points {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		f, t := DayNumber(p.From), DayNumber(p.To)
+		b.WriteString("(" + strconv.Itoa(k) + ", " + strconv.Itoa(f) + ", " + strconv.Itoa(t) + ", " + e.run.date() + ", " + e.run.date() + ", " + strconv.Itoa(weekdaysBefore(t)-weekdaysBefore(f)) + ")")
+		args = append(args, p.From, p.To)
+	}
+	b.WriteString(") v)")
+	return b.String(), args
+}
+
+// institutionsWithin restricts a statement to the institutions of the
+// requested subtrees (" AND col IN (SELECT id FROM institutions …)"), for
+// statements that sum per institution before joining institutions: the
+// outer join takes regionFilter too, so that only those institutions are
+// joined (a district's statement took twice as long without).
+func (e *evaluation) institutionsWithin(col string) string {
+	if f := e.regionFilter("region_id"); f != "" {
+		return " AND " + col + " IN (SELECT id FROM institutions WHERE 1 = 1" + f + ")"
+	}
+	return ""
 }
 
 // regionFilter restricts a fact statement to the institutions (or surveys)

@@ -193,10 +193,11 @@ func TestStatementsDoNotGrowWithRegions(t *testing.T) {
 		})
 	}
 	// tree 1, seat counts 1, inclusive seats 1, care 1, children 1,
-	// institutions 1, staff 1, screening 2, daily checks 1, surveys 1,
-	// filing receipts 1 + the loaded working-day calendar 1, findings 1,
-	// complaints 1, population 1, targets 1.
-	const want = 17
+	// institutions 1, staff 1, screening 2, daily checks 2 (checks and
+	// enrolment weekdays, side by side), surveys 1, filing receipts 1 + the
+	// loaded working-day calendar 1, findings 1, complaints 1, population 1,
+	// targets 1.
+	const want = 18
 	if one, every := count(all[:1]), count(all); one != want || every != want {
 		t.Fatalf("statements: %d for one region, %d for %d regions; want %d", one, every, len(all), want)
 	}
