@@ -171,18 +171,7 @@ WHERE s.inclusive AND EXISTS (
   SELECT 1 FROM inclusive_designations dz
   WHERE dz.institution_id = i.id AND ` + activeOn("dz", "valid_from", "valid_to", "cal.d") + `)` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region int
-			g         string
-			inclusive int64
-		)
-		if err := rows.Scan(&k, &region, &g, &inclusive); err != nil {
-			return err
-		}
-		e.acc.add(schematype.InclusiveSeatShare, k, region, g, float64(inclusive), 0)
-		return nil
-	})
+	return e.run.query(ctx, stmt, args, e.addCounts(schematype.InclusiveSeatShare, true))
 }
 
 // careFacts: children in FULL_DAY or HALF_DAY care (SEAT_USAGE_RATE
@@ -199,18 +188,7 @@ JOIN institutions i ON i.id = en.institution_id
 JOIN ` + cal + ` cal ON ` + activeOn("en", "start_date", "end_date", "cal.d") + `
 WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "cal.k, i.region_id")
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region int
-			g         string
-			children  int64
-		)
-		if err := rows.Scan(&k, &region, &g, &children); err != nil {
-			return err
-		}
-		e.acc.add(schematype.SeatUsageRate, k, region, g, float64(children), 0)
-		return nil
-	})
+	return e.run.query(ctx, stmt, args, e.addCounts(schematype.SeatUsageRate, true))
 }
 
 // under36Calendar is the evaluation's as-of days as a derived table

@@ -40,18 +40,7 @@ FROM (
 JOIN institutions i ON i.id = x.institution_id
 WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "x.k, i.region_id")
-	return e.run.query(ctx, stmt, args, func(rows *entsql.Rows) error {
-		var (
-			k, region int
-			g         string
-			n         int64
-		)
-		if err := rows.Scan(&k, &region, &g, &n); err != nil {
-			return err
-		}
-		e.acc.add(schematype.DailyCheckRate, k, region, g, float64(n), 0)
-		return nil
-	})
+	return e.run.query(ctx, stmt, args, e.addCounts(schematype.DailyCheckRate, true))
 }
 
 // dailyCheckPairFacts computes DAILY_CHECK_RATE's denominator, the weekdays
@@ -88,7 +77,13 @@ JOIN institutions i ON i.id = x.institution_id
 WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "x.k, i.region_id") + `
 HAVING SUM(x.n) > 0`
-	return r.query(ctx, stmt, args, func(rows *entsql.Rows) error {
+	return r.query(ctx, stmt, args, e.addCounts(schematype.DailyCheckRate, false))
+}
+
+// addCounts scans (k, region, group, n) rows into key's numerator
+// (numerator true) or denominator.
+func (e *evaluation) addCounts(key Key, numerator bool) func(*entsql.Rows) error {
+	return func(rows *entsql.Rows) error {
 		var (
 			k, region int
 			g         string
@@ -97,9 +92,13 @@ HAVING SUM(x.n) > 0`
 		if err := rows.Scan(&k, &region, &g, &n); err != nil {
 			return err
 		}
-		e.acc.add(schematype.DailyCheckRate, k, region, g, 0, float64(n))
+		if numerator {
+			e.acc.add(key, k, region, g, float64(n), 0)
+		} else {
+			e.acc.add(key, k, region, g, 0, float64(n))
+		}
 		return nil
-	})
+	}
 }
 
 // dailyCheckPeriods is the evaluation's periods as a derived table (k, f,
