@@ -378,6 +378,11 @@ func ReadPrimary(ctx context.Context) context.Context {
 	return context.WithValue(ctx, primaryKey{}, true)
 }
 
+// ReadsPrimary reports whether the reads of ctx go to the primary (after a
+// write of its request, or under ReadPrimary) rather than possibly to a
+// replica.
+func ReadsPrimary(ctx context.Context) bool { return primaryRead(ctx) }
+
 func primaryRead(ctx context.Context) bool {
 	if ctx.Value(primaryKey{}) != nil {
 		return true

@@ -24,6 +24,9 @@ type Engine struct {
 	// precomputed data (kpistore): the reference the fast path is checked
 	// against.
 	live bool
+	// flights shares evaluations between identical waiting requests
+	// (coalesce.go); the live copy shares it too, under other keys.
+	flights *coalescer
 }
 
 // Live returns an engine over the same database that computes every
@@ -38,7 +41,7 @@ func (e *Engine) Live() *Engine {
 // New returns an engine that reads through drv (the driver of client) in
 // the given dialect ("postgres" or "sqlite3").
 func New(client *ent.Client, drv dialect.Driver, dialectName string) *Engine {
-	return &Engine{client: client, run: runner{drv: drv, dialect: dialectName}}
+	return &Engine{client: client, run: runner{drv: drv, dialect: dialectName}, flights: &coalescer{}}
 }
 
 // Point is one evaluation: stock indicators are evaluated as of AsOf,
@@ -165,8 +168,9 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 
 // Evaluate computes q. Results come per point, per region, per key in the
 // order asked (groups sorted within a key). It issues one statement for the
-// region tree, one per fact needed (at most ten), one for population
-// figures and one for targets: never one per region or per point.
+// region tree, one per fact needed (at most fifteen), one for population
+// figures and one for targets: never one per region or per point. Identical
+// evaluations waiting for a slot together are computed once (coalesce.go).
 func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 	return e.evaluate(ctx, q, nil)
 }
@@ -185,22 +189,44 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
 		}
 	}
-	if t == nil {
-		var err error
-		if t, err = e.run.loadTree(ctx); err != nil {
+	if t != nil {
+		// The caller read the tree already: its evaluation cannot join one
+		// that reads it later.
+		for _, id := range q.RegionIDs {
+			if !t.has(id) {
+				return nil, ErrUnknownRegion
+			}
+		}
+		release, err := acquire(ctx)
+		if err != nil {
 			return nil, err
 		}
+		defer release()
+		return e.compute(ctx, q, t)
 	}
-	for _, id := range q.RegionIDs {
-		if !t.has(id) {
-			return nil, ErrUnknownRegion
+	return e.flights.do(ctx, e.flightKey(ctx, q), func(ctx context.Context, started func()) ([]Result, error) {
+		release, err := acquire(ctx)
+		if err != nil {
+			return nil, err
 		}
-	}
-	release, err := acquire(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
+		defer release()
+		started()
+		t, err := e.run.loadTree(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range q.RegionIDs {
+			if !t.has(id) {
+				return nil, ErrUnknownRegion
+			}
+		}
+		return e.compute(ctx, q, t)
+	})
+}
+
+// compute evaluates q over the region tree t, holding a heavy-evaluation
+// slot.
+func (e *Engine) compute(ctx context.Context, q Query, t *tree) ([]Result, error) {
 	ev := &evaluation{run: e.run, live: e.live, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
 	ev.covered = make([]map[int]bool, len(q.Points))
 	for i := range ev.covered {

@@ -1,5 +1,10 @@
 package kpi
 
+import (
+	"sync"
+	"testing"
+)
+
 // SetScreeningProbeLimit sets how many candidate children
 // DEV_SCREENING_RATE reads the screenings of by ID, and returns the
 // function that restores the previous limit: with 0 a test's few children
@@ -8,4 +13,39 @@ func SetScreeningProbeLimit(n int) (restore func()) {
 	old := screeningProbeLimit
 	screeningProbeLimit = n
 	return func() { screeningProbeLimit = old }
+}
+
+// HoldSlots takes every free heavy-evaluation slot, so that evaluations
+// wait for one, until release (safe to call twice) or the end of the test.
+func HoldSlots(t testing.TB) (release func()) {
+	n := 0
+	for held := false; !held; {
+		select {
+		case heavy <- struct{}{}:
+			n++
+		default:
+			held = true
+		}
+	}
+	var once sync.Once
+	release = func() {
+		once.Do(func() {
+			for range n {
+				<-heavy
+			}
+		})
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// WaitingFlights reports the evaluations of e waiting to start and the
+// requests waiting for them.
+func WaitingFlights(e *Engine) (flights, requests int) { return e.flights.waitingFlights() }
+
+// SetFlightStarted sets the hook run when an evaluation starts and returns
+// the function that removes it.
+func SetFlightStarted(f func()) (restore func()) {
+	flightStarted = f
+	return func() { flightStarted = nil }
 }
