@@ -2,6 +2,7 @@ package kpi
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,10 @@ import (
 // committed before it, as the request's own evaluation would. Requests
 // that read the primary (after a write of their own, or ReadPrimary) and
 // requests that may read a replica never share one.
+//
+// Nothing an evaluation reads depends on who asks: the fact statements read
+// below the row policies (each request's scope is checked before it asks),
+// and every viewer may read targets.
 //
 // The shared evaluation runs for whichever requests still wait: one that
 // gives up (its context ends) leaves the others their result, and the
@@ -76,7 +81,7 @@ func (c *coalescer) do(ctx context.Context, key string, evaluate func(ctx contex
 					flightStarted()
 				}
 			}
-			results, err := evaluate(run, started)
+			results, err := evaluateRecovered(run, started, evaluate)
 			c.mu.Lock()
 			if c.waiting[key] == f { // failed before it started
 				delete(c.waiting, key)
@@ -104,6 +109,17 @@ func (c *coalescer) do(ctx context.Context, key string, evaluate func(ctx contex
 		c.mu.Unlock()
 		return nil, ctx.Err()
 	}
+}
+
+// evaluateRecovered runs evaluate, turning a panic into an error: the
+// evaluation runs on its own goroutine, outside the request's recovery.
+func evaluateRecovered(ctx context.Context, started func(), evaluate func(context.Context, func()) ([]Result, error)) (results []Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("kpi: evaluation panicked: %v", r)
+		}
+	}()
+	return evaluate(ctx, started)
 }
 
 // waitingFlights reports the evaluations waiting to start and the requests
