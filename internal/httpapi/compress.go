@@ -17,8 +17,9 @@ const minCompressSize = 1024
 
 var (
 	// Level 5, not the default 6: on a 77 KB nested list page (bench/peer's
-	// nested3) it takes 296 µs against 512 µs for a body 1.3 % larger
-	// (5,176 against 5,112 bytes); on a 5 KB page both take about 47 µs.
+	// nested3) it takes 315 µs against 530 µs for a body 1.3 % larger
+	// (5,176 against 5,112 bytes); on a 5 KB page both take about 50 µs
+	// (bench: BenchmarkGzipListPages, bench/RESULTS.md).
 	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, 5); return w }}
 	// Quality 4 compresses JSON about as well as gzip -9 at a fraction of
 	// brotli's top-quality cost.

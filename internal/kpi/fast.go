@@ -25,7 +25,7 @@ func (e *evaluation) dailyCheckFacts(ctx context.Context) error {
 	if e.live || e.dim == ChildRegion {
 		return e.dailyCheckFactsLive(ctx)
 	}
-	periods, args := e.dailyCheckPeriods()
+	periods, args := e.run.weekdayPeriods(e.points)
 	// Summed per institution first and joined to institutions once per
 	// institution, not once per institution-day (the join was half of
 	// the statement's time at province scale, bench/RESULTS.md).
@@ -53,7 +53,7 @@ func (e *evaluation) dailyCheckPairFacts(ctx context.Context) error {
 		return nil
 	}
 	r := e.run
-	periods, args := e.dailyCheckPeriods()
+	periods, args := e.run.weekdayPeriods(e.points)
 	s, en := r.dayNumber("en.start_date"), "COALESCE("+r.dayNumber("en.end_date")+", 1000000)"
 	// Most enrolments cover the whole period: theirs are the period's
 	// weekdays, without the arithmetic (a fifth of the statement). The
@@ -101,28 +101,6 @@ func (e *evaluation) addCounts(key Key, numerator bool) func(*entsql.Rows) error
 	}
 }
 
-// dailyCheckPeriods is the evaluation's periods as a derived table (k, f,
-// t, df, dt, wd): point k's first and last+1 day numbers, the same as
-// dates, and the period's weekdays. Columns of VALUES are column1… in
-// both dialects.
-func (e *evaluation) dailyCheckPeriods() (string, []any) {
-	var (
-		b    strings.Builder
-		args []any
-	)
-	b.WriteString("(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt, column6 AS wd FROM (VALUES ")
-	for k, p := range e.points {
-		if k > 0 {
-			b.WriteString(", ")
-		}
-		f, t := DayNumber(p.From), DayNumber(p.To)
-		b.WriteString("(" + strconv.Itoa(k) + ", " + strconv.Itoa(f) + ", " + strconv.Itoa(t) + ", " + e.run.date() + ", " + e.run.date() + ", " + strconv.Itoa(weekdaysBefore(t)-weekdaysBefore(f)) + ")")
-		args = append(args, p.From, p.To)
-	}
-	b.WriteString(") v)")
-	return b.String(), args
-}
-
 // institutionsWithin restricts a statement to the institutions of the
 // requested subtrees (" AND col IN (SELECT id FROM institutions …)"), for
 // statements that sum per institution before joining institutions: the
@@ -138,11 +116,11 @@ func (e *evaluation) institutionsWithin(col string) string {
 // regionFilter restricts a fact statement to the institutions (or surveys)
 // of the requested subtrees: " AND col IN (…)", or "" when a requested
 // region is a root (everything is needed), the list would be long, or the
-// subtrees hold most of the regions. The filter only saves work: rows of other regions roll up into
-// no requested region and are dropped. When it would keep most rows it is
-// a hashed probe per row for nothing — the districts of a province are
-// all of it but its root (measured: a third of the province dashboard's
-// daily-check statement, bench/RESULTS.md).
+// subtrees hold most of the regions. The filter only saves work: rows of
+// other regions roll up into no requested region and are dropped. When it
+// would keep most rows it is a hashed probe per row for nothing — the
+// districts of a province are all of it but its root (measured: a third of
+// the province dashboard's daily-check statement, bench/RESULTS.md).
 func (e *evaluation) regionFilter(col string) string {
 	if e.filter != nil {
 		if *e.filter == "" {

@@ -98,6 +98,28 @@ func (r *runner) periods(points []Point) (string, []any) {
 	return b.String(), args
 }
 
+// weekdayPeriods is a derived table of evaluation periods for closed-form
+// weekday counts: (k, f, t, df, dt, wd) is point k's first and last+1 day
+// numbers, the same as dates, and the period's weekdays. Columns of VALUES
+// are column1… in both dialects.
+func (r *runner) weekdayPeriods(points []Point) (string, []any) {
+	var (
+		b    strings.Builder
+		args []any
+	)
+	b.WriteString("(SELECT column1 AS k, column2 AS f, column3 AS t, column4 AS df, column5 AS dt, column6 AS wd FROM (VALUES ")
+	for k, p := range points {
+		if k > 0 {
+			b.WriteString(", ")
+		}
+		f, t := DayNumber(p.From), DayNumber(p.To)
+		b.WriteString("(" + strconv.Itoa(k) + ", " + strconv.Itoa(f) + ", " + strconv.Itoa(t) + ", " + r.date() + ", " + r.date() + ", " + strconv.Itoa(weekdaysBefore(t)-weekdaysBefore(f)) + ")")
+		args = append(args, p.From, p.To)
+	}
+	b.WriteString(") v)")
+	return b.String(), args
+}
+
 // weekdays is a derived table of the weekdays of every period: (k, w). It
 // is one multi-row VALUES list, not a UNION ALL of SELECTs: SQLite caps a
 // compound SELECT at 500 terms (two years of weekdays), VALUES rows are not
@@ -160,7 +182,8 @@ func (r *runner) weekdaysBefore(x string) string {
 	return "(5 * ((" + x + ") / 7) + " + r.least("(("+x+") % 7)", "5") + ")"
 }
 
-// weekdaysBefore is weekdaysBefore in Go.
+// weekdaysBefore is the Go twin of runner.weekdaysBefore: the weekdays in
+// [day 0, day x).
 func weekdaysBefore(x int) int { return 5*(x/7) + min(x%7, 5) }
 
 // epoch is day 0 of dayNumber, a Monday.
