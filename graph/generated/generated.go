@@ -40,6 +40,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/disclosure"
 	"github.com/tuoyu/tuoyu/internal/evaluation"
+	"github.com/tuoyu/tuoyu/internal/gqlexec"
 	"github.com/tuoyu/tuoyu/internal/nearby"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -55790,7 +55791,7 @@ func (ec *executionContext) _AgeBandVacancy(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, ageBandVacancyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55826,7 +55827,7 @@ func (ec *executionContext) _AgeBandVacancy(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -55838,7 +55839,7 @@ func (ec *executionContext) _AuditLog(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditLogImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55909,7 +55910,7 @@ func (ec *executionContext) _AuditLog(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -55921,7 +55922,7 @@ func (ec *executionContext) _AuditLogConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditLogConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55952,7 +55953,7 @@ func (ec *executionContext) _AuditLogConnection(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -55964,7 +55965,7 @@ func (ec *executionContext) _AuditLogEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditLogEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55990,7 +55991,7 @@ func (ec *executionContext) _AuditLogEdge(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56002,7 +56003,7 @@ func (ec *executionContext) _BanListEntry(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, banListEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56048,7 +56049,7 @@ func (ec *executionContext) _BanListEntry(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56060,7 +56061,7 @@ func (ec *executionContext) _BanListEntryConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, banListEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56091,7 +56092,7 @@ func (ec *executionContext) _BanListEntryConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56103,7 +56104,7 @@ func (ec *executionContext) _BanListEntryEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, banListEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56129,7 +56130,7 @@ func (ec *executionContext) _BanListEntryEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56141,7 +56142,7 @@ func (ec *executionContext) _Certification(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, certificationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56213,7 +56214,7 @@ func (ec *executionContext) _Certification(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56225,7 +56226,7 @@ func (ec *executionContext) _CertificationConnection(ctx context.Context, sel as
 	fields := graphql.CollectFields(ec.OperationContext, sel, certificationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56256,7 +56257,7 @@ func (ec *executionContext) _CertificationConnection(ctx context.Context, sel as
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56268,7 +56269,7 @@ func (ec *executionContext) _CertificationEdge(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, certificationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56294,7 +56295,7 @@ func (ec *executionContext) _CertificationEdge(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56306,7 +56307,7 @@ func (ec *executionContext) _Child(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, childImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56395,7 +56396,7 @@ func (ec *executionContext) _Child(ctx context.Context, sel ast.SelectionSet, ob
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56407,7 +56408,7 @@ func (ec *executionContext) _ChildConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, childConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56438,7 +56439,7 @@ func (ec *executionContext) _ChildConnection(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56450,7 +56451,7 @@ func (ec *executionContext) _ChildEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, childEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56476,7 +56477,7 @@ func (ec *executionContext) _ChildEdge(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56488,7 +56489,7 @@ func (ec *executionContext) _CityEvaluation(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityEvaluationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56565,7 +56566,7 @@ func (ec *executionContext) _CityEvaluation(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56577,7 +56578,7 @@ func (ec *executionContext) _CityEvaluationItem(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, cityEvaluationItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56644,7 +56645,7 @@ func (ec *executionContext) _CityEvaluationItem(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56656,7 +56657,7 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56733,7 +56734,7 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56745,7 +56746,7 @@ func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56776,7 +56777,7 @@ func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56788,7 +56789,7 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, complaintEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56814,7 +56815,7 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56826,7 +56827,7 @@ func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, dailyCheckResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56862,7 +56863,7 @@ func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -56874,7 +56875,7 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataJobImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57000,7 +57001,7 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57012,7 +57013,7 @@ func (ec *executionContext) _DataRowError(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, dataRowErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57048,7 +57049,7 @@ func (ec *executionContext) _DataRowError(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57060,7 +57061,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57144,7 +57145,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57156,7 +57157,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57187,7 +57188,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57199,7 +57200,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57225,7 +57226,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57237,7 +57238,7 @@ func (ec *executionContext) _EvaluationEvidence(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57278,7 +57279,7 @@ func (ec *executionContext) _EvaluationEvidence(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57290,7 +57291,7 @@ func (ec *executionContext) _EvaluationItem(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57346,7 +57347,7 @@ func (ec *executionContext) _EvaluationItem(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57358,7 +57359,7 @@ func (ec *executionContext) _EvaluationScheme(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationSchemeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57411,7 +57412,7 @@ func (ec *executionContext) _EvaluationScheme(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57423,7 +57424,7 @@ func (ec *executionContext) _EvaluationSection(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationSectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57459,7 +57460,7 @@ func (ec *executionContext) _EvaluationSection(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57471,7 +57472,7 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, filingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57559,7 +57560,7 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57571,7 +57572,7 @@ func (ec *executionContext) _FilingConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, filingConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57602,7 +57603,7 @@ func (ec *executionContext) _FilingConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57614,7 +57615,7 @@ func (ec *executionContext) _FilingDeadline(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, filingDeadlineImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57655,7 +57656,7 @@ func (ec *executionContext) _FilingDeadline(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57667,7 +57668,7 @@ func (ec *executionContext) _FilingEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, filingEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57693,7 +57694,7 @@ func (ec *executionContext) _FilingEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57705,7 +57706,7 @@ func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, filingEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57773,7 +57774,7 @@ func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57785,7 +57786,7 @@ func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, findingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57879,7 +57880,7 @@ func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -57891,7 +57892,7 @@ func (ec *executionContext) _HealthRecord(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthRecordImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57989,7 +57990,7 @@ func (ec *executionContext) _HealthRecord(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58001,7 +58002,7 @@ func (ec *executionContext) _HealthRecordConnection(ctx context.Context, sel ast
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthRecordConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58032,7 +58033,7 @@ func (ec *executionContext) _HealthRecordConnection(ctx context.Context, sel ast
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58044,7 +58045,7 @@ func (ec *executionContext) _HealthRecordEdge(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, healthRecordEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58070,7 +58071,7 @@ func (ec *executionContext) _HealthRecordEdge(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58082,7 +58083,7 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58149,7 +58150,7 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58161,7 +58162,7 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58192,7 +58193,7 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58204,7 +58205,7 @@ func (ec *executionContext) _IncidentEdge(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, incidentEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58230,7 +58231,7 @@ func (ec *executionContext) _IncidentEdge(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58242,7 +58243,7 @@ func (ec *executionContext) _InclusiveDesignation(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, inclusiveDesignationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58304,7 +58305,7 @@ func (ec *executionContext) _InclusiveDesignation(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58316,7 +58317,7 @@ func (ec *executionContext) _InclusiveDesignationConnection(ctx context.Context,
 	fields := graphql.CollectFields(ec.OperationContext, sel, inclusiveDesignationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58347,7 +58348,7 @@ func (ec *executionContext) _InclusiveDesignationConnection(ctx context.Context,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58359,7 +58360,7 @@ func (ec *executionContext) _InclusiveDesignationEdge(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, inclusiveDesignationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58385,7 +58386,7 @@ func (ec *executionContext) _InclusiveDesignationEdge(ctx context.Context, sel a
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58397,7 +58398,7 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58463,7 +58464,7 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58475,7 +58476,7 @@ func (ec *executionContext) _IndicatorGroup(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorGroupImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58526,7 +58527,7 @@ func (ec *executionContext) _IndicatorGroup(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58538,7 +58539,7 @@ func (ec *executionContext) _IndicatorValue(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, indicatorValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58614,7 +58615,7 @@ func (ec *executionContext) _IndicatorValue(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58626,7 +58627,7 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58700,7 +58701,7 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58712,7 +58713,7 @@ func (ec *executionContext) _InspectionConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58743,7 +58744,7 @@ func (ec *executionContext) _InspectionConnection(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58755,7 +58756,7 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, inspectionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58781,7 +58782,7 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58793,7 +58794,7 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58959,7 +58960,7 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -58971,7 +58972,7 @@ func (ec *executionContext) _InstitutionConnection(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59002,7 +59003,7 @@ func (ec *executionContext) _InstitutionConnection(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59014,7 +59015,7 @@ func (ec *executionContext) _InstitutionEdge(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, institutionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59040,7 +59041,7 @@ func (ec *executionContext) _InstitutionEdge(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59055,7 +59056,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -59412,7 +59413,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59424,7 +59425,7 @@ func (ec *executionContext) _NearbyInstitution(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, nearbyInstitutionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59465,7 +59466,7 @@ func (ec *executionContext) _NearbyInstitution(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59477,7 +59478,7 @@ func (ec *executionContext) _OverdueComplaint(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, overdueComplaintImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59508,7 +59509,7 @@ func (ec *executionContext) _OverdueComplaint(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59520,7 +59521,7 @@ func (ec *executionContext) _OverdueFinding(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, overdueFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59551,7 +59552,7 @@ func (ec *executionContext) _OverdueFinding(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59563,7 +59564,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59599,7 +59600,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59611,7 +59612,7 @@ func (ec *executionContext) _PopulationStat(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, populationStatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59678,7 +59679,7 @@ func (ec *executionContext) _PopulationStat(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59690,7 +59691,7 @@ func (ec *executionContext) _PopulationStatConnection(ctx context.Context, sel a
 	fields := graphql.CollectFields(ec.OperationContext, sel, populationStatConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59721,7 +59722,7 @@ func (ec *executionContext) _PopulationStatConnection(ctx context.Context, sel a
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59733,7 +59734,7 @@ func (ec *executionContext) _PopulationStatEdge(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, populationStatEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59759,7 +59760,7 @@ func (ec *executionContext) _PopulationStatEdge(ctx context.Context, sel ast.Sel
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59771,7 +59772,7 @@ func (ec *executionContext) _PublicDesignation(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicDesignationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59807,7 +59808,7 @@ func (ec *executionContext) _PublicDesignation(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59819,7 +59820,7 @@ func (ec *executionContext) _PublicFiling(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicFilingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59855,7 +59856,7 @@ func (ec *executionContext) _PublicFiling(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59867,7 +59868,7 @@ func (ec *executionContext) _PublicInspection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicInspectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59898,7 +59899,7 @@ func (ec *executionContext) _PublicInspection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59910,7 +59911,7 @@ func (ec *executionContext) _PublicInstitution(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicInstitutionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59956,7 +59957,7 @@ func (ec *executionContext) _PublicInstitution(ctx context.Context, sel ast.Sele
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -59968,7 +59969,7 @@ func (ec *executionContext) _PublicSeatCount(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, publicSeatCountImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59999,7 +60000,7 @@ func (ec *executionContext) _PublicSeatCount(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60014,7 +60015,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -60277,7 +60278,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60289,7 +60290,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60393,7 +60394,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60405,7 +60406,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60436,7 +60437,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60448,7 +60449,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, regionEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60474,7 +60475,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60486,7 +60487,7 @@ func (ec *executionContext) _Seat(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, seatImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60548,7 +60549,7 @@ func (ec *executionContext) _Seat(ctx context.Context, sel ast.SelectionSet, obj
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60560,7 +60561,7 @@ func (ec *executionContext) _SeatConnection(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, seatConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60591,7 +60592,7 @@ func (ec *executionContext) _SeatConnection(ctx context.Context, sel ast.Selecti
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60603,7 +60604,7 @@ func (ec *executionContext) _SeatEdge(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, seatEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60629,7 +60630,7 @@ func (ec *executionContext) _SeatEdge(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60641,7 +60642,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60719,7 +60720,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60731,7 +60732,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60762,7 +60763,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60774,7 +60775,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60800,7 +60801,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60812,7 +60813,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60874,7 +60875,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60886,7 +60887,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60917,7 +60918,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60929,7 +60930,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, surveyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60955,7 +60956,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -60967,7 +60968,7 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61049,7 +61050,7 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61061,7 +61062,7 @@ func (ec *executionContext) _TargetConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61092,7 +61093,7 @@ func (ec *executionContext) _TargetConnection(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61104,7 +61105,7 @@ func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, targetEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61130,7 +61131,7 @@ func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSe
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61142,7 +61143,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61183,7 +61184,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61195,7 +61196,7 @@ func (ec *executionContext) _WorkCalendarCoverage(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarCoverageImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61226,7 +61227,7 @@ func (ec *executionContext) _WorkCalendarCoverage(ctx context.Context, sel ast.S
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61238,7 +61239,7 @@ func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarDayImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61289,7 +61290,7 @@ func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.Select
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61301,7 +61302,7 @@ func (ec *executionContext) _WorkCalendarException(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarExceptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61332,7 +61333,7 @@ func (ec *executionContext) _WorkCalendarException(ctx context.Context, sel ast.
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61344,7 +61345,7 @@ func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, workCalendarYearImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61385,7 +61386,7 @@ func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.Selec
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61397,7 +61398,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61438,7 +61439,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61450,7 +61451,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61486,7 +61487,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61498,7 +61499,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61544,7 +61545,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61556,7 +61557,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61602,7 +61603,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61614,7 +61615,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61660,7 +61661,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61672,7 +61673,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := gqlexec.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61743,7 +61744,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 	if n := len(deferred.Defers); n > 0 {
 		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
-		ec.ProcessDeferredGroup(deferred)
+		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
 	return out
@@ -61768,7 +61769,7 @@ func (ec *executionContext) marshalNAgeBandVacancy2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNAgeBandVacancy2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancyᚄ(ctx context.Context, sel ast.SelectionSet, v []nearby.Vacancy) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgeBandVacancy2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐVacancy(ctx, sel, v[i])
@@ -61954,7 +61955,7 @@ func (ec *executionContext) marshalNCityEvaluation2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNCityEvaluation2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.CityEvaluation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityEvaluation2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluation(ctx, sel, v[i])
@@ -61982,7 +61983,7 @@ func (ec *executionContext) marshalNCityEvaluationItem2githubᚗcomᚋtuoyuᚋtu
 }
 
 func (ec *executionContext) marshalNCityEvaluationItem2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.CityEvaluationItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCityEvaluationItem2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCityEvaluationItem(ctx, sel, v[i])
@@ -62219,7 +62220,7 @@ func (ec *executionContext) marshalNDailyCheckResult2githubᚗcomᚋtuoyuᚋtuoy
 }
 
 func (ec *executionContext) marshalNDailyCheckResult2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResultᚄ(ctx context.Context, sel ast.SelectionSet, v []model.DailyCheckResult) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDailyCheckResult2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckResult(ctx, sel, v[i])
@@ -62287,7 +62288,7 @@ func (ec *executionContext) marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋ
 }
 
 func (ec *executionContext) marshalNDataRowError2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.DataRowError) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDataRowError2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataRowError(ctx, sel, v[i])
@@ -62351,7 +62352,7 @@ func (ec *executionContext) unmarshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, sel, v[i])
@@ -62406,7 +62407,7 @@ func (ec *executionContext) marshalNEvaluationEvidence2githubᚗcomᚋtuoyuᚋtu
 }
 
 func (ec *executionContext) marshalNEvaluationEvidence2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.EvaluationEvidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvaluationEvidence2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐEvaluationEvidence(ctx, sel, v[i])
@@ -62427,7 +62428,7 @@ func (ec *executionContext) unmarshalNEvaluationEvidenceInput2githubᚗcomᚋtuo
 }
 
 func (ec *executionContext) marshalNEvaluationItem2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.EvaluationItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvaluationItem2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationItem(ctx, sel, v[i])
@@ -62479,7 +62480,7 @@ func (ec *executionContext) marshalNEvaluationScheme2githubᚗcomᚋtuoyuᚋtuoy
 }
 
 func (ec *executionContext) marshalNEvaluationScheme2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationSchemeᚄ(ctx context.Context, sel ast.SelectionSet, v []ent.EvaluationScheme) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvaluationScheme2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEvaluationScheme(ctx, sel, v[i])
@@ -62512,7 +62513,7 @@ func (ec *executionContext) marshalNEvaluationSection2githubᚗcomᚋtuoyuᚋtuo
 }
 
 func (ec *executionContext) marshalNEvaluationSection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []evaluation.Section) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEvaluationSection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋevaluationᚐSection(ctx, sel, v[i])
@@ -62577,7 +62578,7 @@ func (ec *executionContext) marshalNFilingDeadline2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNFilingDeadline2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineᚄ(ctx context.Context, sel ast.SelectionSet, v []model.FilingDeadline) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFilingDeadline2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadline(ctx, sel, v[i])
@@ -62932,7 +62933,7 @@ func (ec *executionContext) marshalNIndicator2githubᚗcomᚋtuoyuᚋtuoyuᚋgra
 }
 
 func (ec *executionContext) marshalNIndicator2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorᚄ(ctx context.Context, sel ast.SelectionSet, v []model.Indicator) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicator2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicator(ctx, sel, v[i])
@@ -62962,7 +62963,7 @@ func (ec *executionContext) marshalNIndicatorGroup2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNIndicatorGroup2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroupᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IndicatorGroup) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorGroup2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorGroup(ctx, sel, v[i])
@@ -63002,7 +63003,7 @@ func (ec *executionContext) unmarshalNIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuo
 }
 
 func (ec *executionContext) marshalNIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.IndicatorKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, sel, v[i])
@@ -63032,7 +63033,7 @@ func (ec *executionContext) marshalNIndicatorValue2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNIndicatorValue2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValueᚄ(ctx context.Context, sel ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorValue2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorValue(ctx, sel, v[i])
@@ -63237,7 +63238,7 @@ func (ec *executionContext) marshalNNearbyInstitution2githubᚗcomᚋtuoyuᚋtuo
 }
 
 func (ec *executionContext) marshalNNearbyInstitution2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResultᚄ(ctx context.Context, sel ast.SelectionSet, v []nearby.Result) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNNearbyInstitution2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋnearbyᚐResult(ctx, sel, v[i])
@@ -63253,7 +63254,7 @@ func (ec *executionContext) marshalNNearbyInstitution2ᚕgithubᚗcomᚋtuoyuᚋ
 }
 
 func (ec *executionContext) marshalNNode2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐNoder(ctx context.Context, sel ast.SelectionSet, v []ent.Noder) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚐNoder(ctx, sel, v[i])
@@ -63277,7 +63278,7 @@ func (ec *executionContext) marshalNOverdueComplaint2githubᚗcomᚋtuoyuᚋtuoy
 }
 
 func (ec *executionContext) marshalNOverdueComplaint2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaintᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OverdueComplaint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverdueComplaint2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueComplaint(ctx, sel, v[i])
@@ -63297,7 +63298,7 @@ func (ec *executionContext) marshalNOverdueFinding2githubᚗcomᚋtuoyuᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNOverdueFinding2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []model.OverdueFinding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOverdueFinding2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐOverdueFinding(ctx, sel, v[i])
@@ -63370,7 +63371,7 @@ func (ec *executionContext) marshalNPublicInspection2githubᚗcomᚋtuoyuᚋtuoy
 }
 
 func (ec *executionContext) marshalNPublicInspection2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspectionᚄ(ctx context.Context, sel ast.SelectionSet, v []disclosure.Inspection) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublicInspection2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐInspection(ctx, sel, v[i])
@@ -63390,7 +63391,7 @@ func (ec *executionContext) marshalNPublicSeatCount2githubᚗcomᚋtuoyuᚋtuoyu
 }
 
 func (ec *executionContext) marshalNPublicSeatCount2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCountᚄ(ctx context.Context, sel ast.SelectionSet, v []disclosure.SeatCount) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPublicSeatCount2githubᚗcomᚋtuoyuᚋtuoyuᚋinternalᚋdisclosureᚐSeatCount(ctx, sel, v[i])
@@ -63510,7 +63511,7 @@ func (ec *executionContext) unmarshalNServiceMode2ᚕgithubᚗcomᚋtuoyuᚋtuoy
 }
 
 func (ec *executionContext) marshalNServiceMode2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceModeᚄ(ctx context.Context, sel ast.SelectionSet, v []schematype.ServiceMode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceMode2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceMode(ctx, sel, v[i])
@@ -63905,7 +63906,7 @@ func (ec *executionContext) marshalNWorkCalendarException2githubᚗcomᚋtuoyu�
 }
 
 func (ec *executionContext) marshalNWorkCalendarException2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarExceptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.WorkCalendarException) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWorkCalendarException2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐWorkCalendarException(ctx, sel, v[i])
@@ -63933,7 +63934,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -63977,7 +63978,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -64005,7 +64006,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -64033,7 +64034,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -64091,7 +64092,7 @@ func (ec *executionContext) marshalOAgeBand2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, sel, v[i])
@@ -64133,7 +64134,7 @@ func (ec *executionContext) marshalOAuditLogEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOAuditLogEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐAuditLogEdge(ctx, sel, v[i])
@@ -64193,7 +64194,7 @@ func (ec *executionContext) marshalOBanListEntryEdge2ᚕᚖgithubᚗcomᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOBanListEntryEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐBanListEntryEdge(ctx, sel, v[i])
@@ -64283,7 +64284,7 @@ func (ec *executionContext) marshalOCertificationEdge2ᚕᚖgithubᚗcomᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOCertificationEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐCertificationEdge(ctx, sel, v[i])
@@ -64328,7 +64329,7 @@ func (ec *executionContext) marshalOCertificationType2ᚕgithubᚗcomᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCertificationType2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcertificationᚐType(ctx, sel, v[i])
@@ -64405,7 +64406,7 @@ func (ec *executionContext) marshalOCheckSession2ᚕgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCheckSession2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐSession(ctx, sel, v[i])
@@ -64447,7 +64448,7 @@ func (ec *executionContext) marshalOChildEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOChildEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐChildEdge(ctx, sel, v[i])
@@ -64524,7 +64525,7 @@ func (ec *executionContext) marshalOComparator2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNComparator2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐComparator(ctx, sel, v[i])
@@ -64583,7 +64584,7 @@ func (ec *executionContext) marshalOComplaintChannel2ᚕgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNComplaintChannel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐChannel(ctx, sel, v[i])
@@ -64618,7 +64619,7 @@ func (ec *executionContext) marshalOComplaintEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOComplaintEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐComplaintEdge(ctx, sel, v[i])
@@ -64663,7 +64664,7 @@ func (ec *executionContext) marshalOComplaintOutcome2ᚕgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNComplaintOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, sel, v[i])
@@ -64840,7 +64841,7 @@ func (ec *executionContext) marshalODesignationCategory2ᚕgithubᚗcomᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDesignationCategory2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinclusivedesignationᚐCategory(ctx, sel, v[i])
@@ -64882,7 +64883,7 @@ func (ec *executionContext) marshalOEnrolmentEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOEnrolmentEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐEnrolmentEdge(ctx, sel, v[i])
@@ -64985,7 +64986,7 @@ func (ec *executionContext) marshalOExitReason2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNExitReason2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋenrolmentᚐExitReason(ctx, sel, v[i])
@@ -65044,7 +65045,7 @@ func (ec *executionContext) marshalOFilingDocument2ᚕgithubᚗcomᚋtuoyuᚋtuo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFilingDocument2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocument(ctx, sel, v[i])
@@ -65063,7 +65064,7 @@ func (ec *executionContext) marshalOFilingEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOFilingEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEdge(ctx, sel, v[i])
@@ -65083,7 +65084,7 @@ func (ec *executionContext) marshalOFilingEvent2ᚕᚖgithubᚗcomᚋtuoyuᚋtuo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFilingEvent2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFilingEvent(ctx, sel, v[i])
@@ -65119,7 +65120,7 @@ func (ec *executionContext) marshalOFilingEventStatus2ᚕgithubᚗcomᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, sel, v[i])
@@ -65204,7 +65205,7 @@ func (ec *executionContext) marshalOFilingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFilingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, sel, v[i])
@@ -65264,7 +65265,7 @@ func (ec *executionContext) marshalOFinding2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFinding2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐFinding(ctx, sel, v[i])
@@ -65300,7 +65301,7 @@ func (ec *executionContext) marshalOFindingSeverity2ᚕgithubᚗcomᚋtuoyuᚋtu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFindingSeverity2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐSeverity(ctx, sel, v[i])
@@ -65352,7 +65353,7 @@ func (ec *executionContext) marshalOFindingStatus2ᚕgithubᚗcomᚋtuoyuᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, sel, v[i])
@@ -65471,7 +65472,7 @@ func (ec *executionContext) marshalOHealthRecordEdge2ᚕᚖgithubᚗcomᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOHealthRecordEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐHealthRecordEdge(ctx, sel, v[i])
@@ -65508,7 +65509,7 @@ func (ec *executionContext) marshalOHealthRecordKind2ᚕgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHealthRecordKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐKind(ctx, sel, v[i])
@@ -65593,7 +65594,7 @@ func (ec *executionContext) marshalOHealthResult2ᚕgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNHealthResult2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐResult(ctx, sel, v[i])
@@ -65704,7 +65705,7 @@ func (ec *executionContext) marshalOIncidentEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOIncidentEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐIncidentEdge(ctx, sel, v[i])
@@ -65749,7 +65750,7 @@ func (ec *executionContext) marshalOIncidentSeverity2ᚕgithubᚗcomᚋtuoyuᚋt
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIncidentSeverity2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋincidentᚐSeverity(ctx, sel, v[i])
@@ -65816,7 +65817,7 @@ func (ec *executionContext) marshalOInclusiveDesignationEdge2ᚕᚖgithubᚗcom�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInclusiveDesignationEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInclusiveDesignationEdge(ctx, sel, v[i])
@@ -65886,7 +65887,7 @@ func (ec *executionContext) marshalOIndicatorKey2ᚕgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, sel, v[i])
@@ -65928,7 +65929,7 @@ func (ec *executionContext) marshalOInspectionEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInspectionEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInspectionEdge(ctx, sel, v[i])
@@ -65965,7 +65966,7 @@ func (ec *executionContext) marshalOInspectionKind2ᚕgithubᚗcomᚋtuoyuᚋtuo
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInspectionKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐKind(ctx, sel, v[i])
@@ -66025,7 +66026,7 @@ func (ec *executionContext) marshalOInspectionOutcome2ᚕgithubᚗcomᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInspectionOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐOutcome(ctx, sel, v[i])
@@ -66092,7 +66093,7 @@ func (ec *executionContext) marshalOInstitutionEdge2ᚕᚖgithubᚗcomᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOInstitutionEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐInstitutionEdge(ctx, sel, v[i])
@@ -66129,7 +66130,7 @@ func (ec *executionContext) marshalOInstitutionForm2ᚕgithubᚗcomᚋtuoyuᚋtu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitutionForm2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐForm(ctx, sel, v[i])
@@ -66189,7 +66190,7 @@ func (ec *executionContext) marshalOInstitutionStatus2ᚕgithubᚗcomᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNInstitutionStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐStatus(ctx, sel, v[i])
@@ -66384,7 +66385,7 @@ func (ec *executionContext) marshalOLegalNature2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLegalNature2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐLegalNature(ctx, sel, v[i])
@@ -66443,7 +66444,7 @@ func (ec *executionContext) marshalOOwnership2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNOwnership2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐOwnership(ctx, sel, v[i])
@@ -66485,7 +66486,7 @@ func (ec *executionContext) marshalOPopulationStatEdge2ᚕᚖgithubᚗcomᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOPopulationStatEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐPopulationStatEdge(ctx, sel, v[i])
@@ -66559,7 +66560,7 @@ func (ec *executionContext) marshalORegionEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalORegionEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐRegionEdge(ctx, sel, v[i])
@@ -66596,7 +66597,7 @@ func (ec *executionContext) marshalORegionLevel2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRegionLevel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋregionᚐLevel(ctx, sel, v[i])
@@ -66671,7 +66672,7 @@ func (ec *executionContext) marshalOSeatEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSeatEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSeatEdge(ctx, sel, v[i])
@@ -66741,7 +66742,7 @@ func (ec *executionContext) marshalOServiceMode2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNServiceMode2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceMode(ctx, sel, v[i])
@@ -66799,7 +66800,7 @@ func (ec *executionContext) marshalOStaffEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoyu
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOStaffEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐStaffEdge(ctx, sel, v[i])
@@ -66844,7 +66845,7 @@ func (ec *executionContext) marshalOStaffRole2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffRole2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋstaffᚐRole(ctx, sel, v[i])
@@ -66976,7 +66977,7 @@ func (ec *executionContext) marshalOSurveyEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOSurveyEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐSurveyEdge(ctx, sel, v[i])
@@ -67013,7 +67014,7 @@ func (ec *executionContext) marshalOSurveyKind2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSurveyKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋsurveyᚐKind(ctx, sel, v[i])
@@ -67088,7 +67089,7 @@ func (ec *executionContext) marshalOTargetEdge2ᚕᚖgithubᚗcomᚋtuoyuᚋtuoy
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalOTargetEdge2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚐTargetEdge(ctx, sel, v[i])
@@ -67125,7 +67126,7 @@ func (ec *executionContext) marshalOTargetKind2ᚕgithubᚗcomᚋtuoyuᚋtuoyu�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTargetKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐKind(ctx, sel, v[i])
@@ -67271,7 +67272,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -67290,7 +67291,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -67309,7 +67310,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -67328,7 +67329,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
