@@ -55830,7 +55830,7 @@ func (ec *executionContext) _AgeBandVacancy(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var auditLogImplementors = []string{"AuditLog", "Node"}
@@ -55913,7 +55913,7 @@ func (ec *executionContext) _AuditLog(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var auditLogConnectionImplementors = []string{"AuditLogConnection"}
@@ -55956,7 +55956,7 @@ func (ec *executionContext) _AuditLogConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var auditLogEdgeImplementors = []string{"AuditLogEdge"}
@@ -55994,7 +55994,7 @@ func (ec *executionContext) _AuditLogEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var banListEntryImplementors = []string{"BanListEntry", "Node"}
@@ -56052,7 +56052,7 @@ func (ec *executionContext) _BanListEntry(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var banListEntryConnectionImplementors = []string{"BanListEntryConnection"}
@@ -56095,7 +56095,7 @@ func (ec *executionContext) _BanListEntryConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var banListEntryEdgeImplementors = []string{"BanListEntryEdge"}
@@ -56133,7 +56133,7 @@ func (ec *executionContext) _BanListEntryEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var certificationImplementors = []string{"Certification", "Node"}
@@ -56217,7 +56217,7 @@ func (ec *executionContext) _Certification(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var certificationConnectionImplementors = []string{"CertificationConnection"}
@@ -56260,7 +56260,7 @@ func (ec *executionContext) _CertificationConnection(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var certificationEdgeImplementors = []string{"CertificationEdge"}
@@ -56298,7 +56298,7 @@ func (ec *executionContext) _CertificationEdge(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var childImplementors = []string{"Child", "Node"}
@@ -56399,7 +56399,7 @@ func (ec *executionContext) _Child(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var childConnectionImplementors = []string{"ChildConnection"}
@@ -56442,7 +56442,7 @@ func (ec *executionContext) _ChildConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var childEdgeImplementors = []string{"ChildEdge"}
@@ -56480,7 +56480,7 @@ func (ec *executionContext) _ChildEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var cityEvaluationImplementors = []string{"CityEvaluation"}
@@ -56569,7 +56569,7 @@ func (ec *executionContext) _CityEvaluation(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var cityEvaluationItemImplementors = []string{"CityEvaluationItem"}
@@ -56648,7 +56648,7 @@ func (ec *executionContext) _CityEvaluationItem(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var complaintImplementors = []string{"Complaint", "Node"}
@@ -56737,7 +56737,7 @@ func (ec *executionContext) _Complaint(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var complaintConnectionImplementors = []string{"ComplaintConnection"}
@@ -56780,7 +56780,7 @@ func (ec *executionContext) _ComplaintConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var complaintEdgeImplementors = []string{"ComplaintEdge"}
@@ -56818,7 +56818,7 @@ func (ec *executionContext) _ComplaintEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var dailyCheckResultImplementors = []string{"DailyCheckResult"}
@@ -56866,7 +56866,7 @@ func (ec *executionContext) _DailyCheckResult(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var dataJobImplementors = []string{"DataJob"}
@@ -57004,7 +57004,7 @@ func (ec *executionContext) _DataJob(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var dataRowErrorImplementors = []string{"DataRowError"}
@@ -57052,7 +57052,7 @@ func (ec *executionContext) _DataRowError(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var enrolmentImplementors = []string{"Enrolment", "Node"}
@@ -57148,7 +57148,7 @@ func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var enrolmentConnectionImplementors = []string{"EnrolmentConnection"}
@@ -57191,7 +57191,7 @@ func (ec *executionContext) _EnrolmentConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var enrolmentEdgeImplementors = []string{"EnrolmentEdge"}
@@ -57229,7 +57229,7 @@ func (ec *executionContext) _EnrolmentEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var evaluationEvidenceImplementors = []string{"EvaluationEvidence"}
@@ -57282,7 +57282,7 @@ func (ec *executionContext) _EvaluationEvidence(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var evaluationItemImplementors = []string{"EvaluationItem"}
@@ -57350,7 +57350,7 @@ func (ec *executionContext) _EvaluationItem(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var evaluationSchemeImplementors = []string{"EvaluationScheme"}
@@ -57415,7 +57415,7 @@ func (ec *executionContext) _EvaluationScheme(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var evaluationSectionImplementors = []string{"EvaluationSection"}
@@ -57463,7 +57463,7 @@ func (ec *executionContext) _EvaluationSection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var filingImplementors = []string{"Filing", "Node"}
@@ -57563,7 +57563,7 @@ func (ec *executionContext) _Filing(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var filingConnectionImplementors = []string{"FilingConnection"}
@@ -57606,7 +57606,7 @@ func (ec *executionContext) _FilingConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var filingDeadlineImplementors = []string{"FilingDeadline"}
@@ -57659,7 +57659,7 @@ func (ec *executionContext) _FilingDeadline(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var filingEdgeImplementors = []string{"FilingEdge"}
@@ -57697,7 +57697,7 @@ func (ec *executionContext) _FilingEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var filingEventImplementors = []string{"FilingEvent", "Node"}
@@ -57777,7 +57777,7 @@ func (ec *executionContext) _FilingEvent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var findingImplementors = []string{"Finding", "Node"}
@@ -57883,7 +57883,7 @@ func (ec *executionContext) _Finding(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var healthRecordImplementors = []string{"HealthRecord", "Node"}
@@ -57993,7 +57993,7 @@ func (ec *executionContext) _HealthRecord(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var healthRecordConnectionImplementors = []string{"HealthRecordConnection"}
@@ -58036,7 +58036,7 @@ func (ec *executionContext) _HealthRecordConnection(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var healthRecordEdgeImplementors = []string{"HealthRecordEdge"}
@@ -58074,7 +58074,7 @@ func (ec *executionContext) _HealthRecordEdge(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var incidentImplementors = []string{"Incident", "Node"}
@@ -58153,7 +58153,7 @@ func (ec *executionContext) _Incident(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var incidentConnectionImplementors = []string{"IncidentConnection"}
@@ -58196,7 +58196,7 @@ func (ec *executionContext) _IncidentConnection(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var incidentEdgeImplementors = []string{"IncidentEdge"}
@@ -58234,7 +58234,7 @@ func (ec *executionContext) _IncidentEdge(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inclusiveDesignationImplementors = []string{"InclusiveDesignation", "Node"}
@@ -58308,7 +58308,7 @@ func (ec *executionContext) _InclusiveDesignation(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inclusiveDesignationConnectionImplementors = []string{"InclusiveDesignationConnection"}
@@ -58351,7 +58351,7 @@ func (ec *executionContext) _InclusiveDesignationConnection(ctx context.Context,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inclusiveDesignationEdgeImplementors = []string{"InclusiveDesignationEdge"}
@@ -58389,7 +58389,7 @@ func (ec *executionContext) _InclusiveDesignationEdge(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var indicatorImplementors = []string{"Indicator"}
@@ -58467,7 +58467,7 @@ func (ec *executionContext) _Indicator(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var indicatorGroupImplementors = []string{"IndicatorGroup"}
@@ -58530,7 +58530,7 @@ func (ec *executionContext) _IndicatorGroup(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var indicatorValueImplementors = []string{"IndicatorValue"}
@@ -58618,7 +58618,7 @@ func (ec *executionContext) _IndicatorValue(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inspectionImplementors = []string{"Inspection", "Node"}
@@ -58704,7 +58704,7 @@ func (ec *executionContext) _Inspection(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inspectionConnectionImplementors = []string{"InspectionConnection"}
@@ -58747,7 +58747,7 @@ func (ec *executionContext) _InspectionConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var inspectionEdgeImplementors = []string{"InspectionEdge"}
@@ -58785,7 +58785,7 @@ func (ec *executionContext) _InspectionEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var institutionImplementors = []string{"Institution", "Node"}
@@ -58963,7 +58963,7 @@ func (ec *executionContext) _Institution(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var institutionConnectionImplementors = []string{"InstitutionConnection"}
@@ -59006,7 +59006,7 @@ func (ec *executionContext) _InstitutionConnection(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var institutionEdgeImplementors = []string{"InstitutionEdge"}
@@ -59044,7 +59044,7 @@ func (ec *executionContext) _InstitutionEdge(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -59416,7 +59416,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var nearbyInstitutionImplementors = []string{"NearbyInstitution"}
@@ -59469,7 +59469,7 @@ func (ec *executionContext) _NearbyInstitution(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var overdueComplaintImplementors = []string{"OverdueComplaint"}
@@ -59512,7 +59512,7 @@ func (ec *executionContext) _OverdueComplaint(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var overdueFindingImplementors = []string{"OverdueFinding"}
@@ -59555,7 +59555,7 @@ func (ec *executionContext) _OverdueFinding(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -59603,7 +59603,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var populationStatImplementors = []string{"PopulationStat", "Node"}
@@ -59682,7 +59682,7 @@ func (ec *executionContext) _PopulationStat(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var populationStatConnectionImplementors = []string{"PopulationStatConnection"}
@@ -59725,7 +59725,7 @@ func (ec *executionContext) _PopulationStatConnection(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var populationStatEdgeImplementors = []string{"PopulationStatEdge"}
@@ -59763,7 +59763,7 @@ func (ec *executionContext) _PopulationStatEdge(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var publicDesignationImplementors = []string{"PublicDesignation"}
@@ -59811,7 +59811,7 @@ func (ec *executionContext) _PublicDesignation(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var publicFilingImplementors = []string{"PublicFiling"}
@@ -59859,7 +59859,7 @@ func (ec *executionContext) _PublicFiling(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var publicInspectionImplementors = []string{"PublicInspection"}
@@ -59902,7 +59902,7 @@ func (ec *executionContext) _PublicInspection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var publicInstitutionImplementors = []string{"PublicInstitution"}
@@ -59960,7 +59960,7 @@ func (ec *executionContext) _PublicInstitution(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var publicSeatCountImplementors = []string{"PublicSeatCount"}
@@ -60003,7 +60003,7 @@ func (ec *executionContext) _PublicSeatCount(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var queryImplementors = []string{"Query"}
@@ -60281,7 +60281,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionImplementors = []string{"Region", "Node"}
@@ -60397,7 +60397,7 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionConnectionImplementors = []string{"RegionConnection"}
@@ -60440,7 +60440,7 @@ func (ec *executionContext) _RegionConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var regionEdgeImplementors = []string{"RegionEdge"}
@@ -60478,7 +60478,7 @@ func (ec *executionContext) _RegionEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var seatImplementors = []string{"Seat", "Node"}
@@ -60552,7 +60552,7 @@ func (ec *executionContext) _Seat(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var seatConnectionImplementors = []string{"SeatConnection"}
@@ -60595,7 +60595,7 @@ func (ec *executionContext) _SeatConnection(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var seatEdgeImplementors = []string{"SeatEdge"}
@@ -60633,7 +60633,7 @@ func (ec *executionContext) _SeatEdge(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var staffImplementors = []string{"Staff", "Node"}
@@ -60723,7 +60723,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var staffConnectionImplementors = []string{"StaffConnection"}
@@ -60766,7 +60766,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var staffEdgeImplementors = []string{"StaffEdge"}
@@ -60804,7 +60804,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var surveyImplementors = []string{"Survey", "Node"}
@@ -60878,7 +60878,7 @@ func (ec *executionContext) _Survey(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var surveyConnectionImplementors = []string{"SurveyConnection"}
@@ -60921,7 +60921,7 @@ func (ec *executionContext) _SurveyConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var surveyEdgeImplementors = []string{"SurveyEdge"}
@@ -60959,7 +60959,7 @@ func (ec *executionContext) _SurveyEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetImplementors = []string{"Target", "Node"}
@@ -61053,7 +61053,7 @@ func (ec *executionContext) _Target(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetConnectionImplementors = []string{"TargetConnection"}
@@ -61096,7 +61096,7 @@ func (ec *executionContext) _TargetConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var targetEdgeImplementors = []string{"TargetEdge"}
@@ -61134,7 +61134,7 @@ func (ec *executionContext) _TargetEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -61187,7 +61187,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var workCalendarCoverageImplementors = []string{"WorkCalendarCoverage"}
@@ -61230,7 +61230,7 @@ func (ec *executionContext) _WorkCalendarCoverage(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var workCalendarDayImplementors = []string{"WorkCalendarDay", "Node"}
@@ -61293,7 +61293,7 @@ func (ec *executionContext) _WorkCalendarDay(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var workCalendarExceptionImplementors = []string{"WorkCalendarException"}
@@ -61336,7 +61336,7 @@ func (ec *executionContext) _WorkCalendarException(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var workCalendarYearImplementors = []string{"WorkCalendarYear"}
@@ -61389,7 +61389,7 @@ func (ec *executionContext) _WorkCalendarYear(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -61442,7 +61442,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -61490,7 +61490,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -61548,7 +61548,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -61606,7 +61606,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -61664,7 +61664,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -61747,7 +61747,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 	}
 
-	return out
+	return gqlexec.Object(fields, out)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -16,7 +16,9 @@ import (
 // listContext is the context of a list field "seats" under an object field
 // "institution", with a response context that collects errors.
 func listContext() context.Context {
-	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, graphql.DefaultRecover)
+	// Not graphql.DefaultRecover: it prints the stack of every panic.
+	recoverQuietly := func(_ context.Context, err any) error { return fmt.Errorf("internal system error: %v", err) }
+	ctx := graphql.WithResponseContext(context.Background(), graphql.DefaultErrorPresenter, recoverQuietly)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "institution"}}})
 	return graphql.WithFieldContext(ctx, &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "seats"}}})
 }

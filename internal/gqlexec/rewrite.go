@@ -24,11 +24,15 @@ const (
 //	graphql.MarshalSliceConcurrently(…)  →  gqlexec.MarshalSliceInOrder(…)
 //	graphql.NewDeferredGroup(ctx)        →  gqlexec.NewDeferredGroup(ctx)
 //	ec.ProcessDeferredGroup(deferred)    →  ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
+//	return out                           →  return gqlexec.Object(fields, out)
+//
+// where out := graphql.NewFieldSet(fields) is the object's field set, in
+// the function that made it.
 //
 // It fails rather than return a half-rewritten executor: when the source has
-// none of the calls (gqlgen's templates changed and this rewrite no longer
-// applies), or when deferred groups are created but never processed (their
-// paths would stay empty). Source it has already rewritten comes back
+// none of the calls of one rule, rewritten or not (gqlgen's templates
+// changed and the rule no longer applies; deferred groups never processed
+// would keep empty paths). Source it has already rewritten comes back
 // unchanged.
 func Rewrite(filename string, src []byte) ([]byte, error) {
 	fset := token.NewFileSet()
@@ -40,7 +44,10 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 	if graphqlName == "" {
 		return nil, fmt.Errorf("%s does not import %s: not a gqlgen executor", filename, gqlgenGraphQL)
 	}
-	var slices, groups, processed, alreadyRewritten int
+	// Each rule counts the calls it rewrote and those it finds rewritten
+	// already, so a file rewritten by an older version of this rewrite gets
+	// the newer rules.
+	var slices, groups, processed, objects rule
 	ast.Inspect(file, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -48,30 +55,39 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 		}
 		switch {
 		case isCall(call, graphqlName, "MarshalSliceConcurrently"):
-			call.Fun = selector(pkgName, "MarshalSliceInOrder")
-			slices++
+			call.Fun = selector(pkgName, "MarshalSliceInOrder", call.Fun.Pos())
+			slices.rewritten++
+		case isCall(call, pkgName, "MarshalSliceInOrder"):
+			slices.already++
 		case isCall(call, graphqlName, "NewDeferredGroup"):
-			call.Fun = selector(pkgName, "NewDeferredGroup")
-			groups++
-		case isCall(call, pkgName, "MarshalSliceInOrder"), isCall(call, pkgName, "NewDeferredGroup"):
-			alreadyRewritten++
+			call.Fun = selector(pkgName, "NewDeferredGroup", call.Fun.Pos())
+			groups.rewritten++
+		case isCall(call, pkgName, "NewDeferredGroup"):
+			groups.already++
 		case isMethodCall(call, "ProcessDeferredGroup") && len(call.Args) == 1:
 			if arg, ok := call.Args[0].(*ast.CallExpr); ok && isCall(arg, pkgName, "WithPath") {
-				alreadyRewritten++
+				processed.already++
 				break
 			}
-			call.Args[0] = &ast.CallExpr{Fun: selector(pkgName, "WithPath"), Args: []ast.Expr{call.Args[0]}}
-			processed++
+			arg := call.Args[0]
+			call.Args[0] = &ast.CallExpr{Fun: selector(pkgName, "WithPath", arg.Pos()), Lparen: arg.Pos(), Args: []ast.Expr{arg}, Rparen: arg.End()}
+			processed.rewritten++
 		}
 		return true
 	})
+	objects.rewritten, objects.already = rewriteObjectReturns(file, graphqlName)
+	const changed = "gqlgen's generated code changed, so internal/gqlexec's rewrite must be checked against it"
 	switch {
-	case slices+groups+processed == 0 && alreadyRewritten > 0:
+	case slices.none():
+		return nil, errors.New("found no graphql.MarshalSliceConcurrently call: " + changed)
+	case groups.none():
+		return nil, errors.New("found no graphql.NewDeferredGroup call: " + changed)
+	case processed.none():
+		return nil, errors.New("found deferred groups but no ProcessDeferredGroup call: " + changed)
+	case objects.none():
+		return nil, errors.New("found no object returning the field set it made with graphql.NewFieldSet: " + changed)
+	case slices.rewritten+groups.rewritten+processed.rewritten+objects.rewritten == 0:
 		return src, nil
-	case slices == 0 || groups == 0:
-		return nil, errors.New("found no graphql.MarshalSliceConcurrently or graphql.NewDeferredGroup call: gqlgen's generated code changed, so internal/gqlexec's rewrite must be checked against it")
-	case processed == 0:
-		return nil, fmt.Errorf("found %d deferred groups but no ProcessDeferredGroup call: gqlgen's generated code changed, so internal/gqlexec's rewrite must be checked against it", groups)
 	}
 	astutil.AddImport(fset, file, importPath)
 	var out bytes.Buffer
@@ -80,6 +96,12 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
+
+// rule counts one rewrite rule's matches.
+type rule struct{ rewritten, already int }
+
+// none reports that the rule matched nothing, rewritten or not.
+func (r rule) none() bool { return r.rewritten+r.already == 0 }
 
 // importName is the name file refers to the package at path by, or "".
 func importName(file *ast.File, path string) string {
@@ -112,6 +134,73 @@ func isMethodCall(call *ast.CallExpr, name string) bool {
 	return ok && sel.Sel.Name == name
 }
 
-func selector(pkg, name string) *ast.SelectorExpr {
-	return &ast.SelectorExpr{X: ast.NewIdent(pkg), Sel: ast.NewIdent(name)}
+// selector is pkg.name placed at pos: new nodes carry the position of the
+// code they replace, so the printer keeps the comments around them in place.
+func selector(pkg, name string, pos token.Pos) *ast.SelectorExpr {
+	return &ast.SelectorExpr{X: &ast.Ident{Name: pkg, NamePos: pos}, Sel: &ast.Ident{Name: name, NamePos: pos}}
+}
+
+// rewriteObjectReturns rewrites, in each function that makes a field set
+// (out := graphql.NewFieldSet(fields)), the statements returning it to
+// return gqlexec.Object(fields, out). It reports how many functions it
+// rewrote and how many already return gqlexec.Object.
+func rewriteObjectReturns(file *ast.File, graphqlName string) (rewritten, already int) {
+	for _, decl := range file.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || fn.Body == nil {
+			continue
+		}
+		set, fields := fieldSetOf(fn.Body, graphqlName)
+		if set == "" {
+			continue
+		}
+		changed := false
+		ast.Inspect(fn.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false // a closure's return is not the object's
+			case *ast.ReturnStmt:
+				if len(n.Results) != 1 {
+					return true
+				}
+				if id, ok := n.Results[0].(*ast.Ident); ok && id.Name == set {
+					pos := id.Pos()
+					n.Results[0] = &ast.CallExpr{
+						Fun:    selector(pkgName, "Object", pos),
+						Lparen: pos,
+						Args:   []ast.Expr{&ast.Ident{Name: fields, NamePos: pos}, &ast.Ident{Name: set, NamePos: pos}},
+						Rparen: id.End(),
+					}
+					changed = true
+				} else if call, ok := n.Results[0].(*ast.CallExpr); ok && isCall(call, pkgName, "Object") {
+					already++
+				}
+			}
+			return true
+		})
+		if changed {
+			rewritten++
+		}
+	}
+	return rewritten, already
+}
+
+// fieldSetOf finds out := graphql.NewFieldSet(fields) among body's
+// statements and returns the names of out and fields.
+func fieldSetOf(body *ast.BlockStmt, graphqlName string) (set, fields string) {
+	for _, stmt := range body.List {
+		assign, ok := stmt.(*ast.AssignStmt)
+		if !ok || assign.Tok != token.DEFINE || len(assign.Lhs) != 1 || len(assign.Rhs) != 1 {
+			continue
+		}
+		id, ok := assign.Lhs[0].(*ast.Ident)
+		call, isCallExpr := assign.Rhs[0].(*ast.CallExpr)
+		if !ok || !isCallExpr || !isCall(call, graphqlName, "NewFieldSet") || len(call.Args) != 1 {
+			continue
+		}
+		if fields, ok := call.Args[0].(*ast.Ident); ok {
+			return id.Name, fields.Name
+		}
+	}
+	return "", ""
 }

@@ -19,11 +19,17 @@ import (
 )
 
 func (ec *executionContext) _Seat(ctx context.Context, sel ast.SelectionSet, obj *Seat) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seatImplementors)
+	out := graphql.NewFieldSet(fields)
 	deferred := graphql.NewDeferredGroup(ctx)
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
 	if n := len(deferred.Defers); n > 0 {
 		ec.ProcessDeferredGroup(deferred)
 	}
-	return graphql.Null
+	return out
 }
 
 func (ec *executionContext) marshalSeats(ctx context.Context, sel ast.SelectionSet, v []*Seat) graphql.Marshaler {
@@ -44,6 +50,8 @@ func TestRewrite(t *testing.T) {
 		"deferred := gqlexec.NewDeferredGroup(ctx)",
 		"ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))",
 		"return gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(",
+		"return gqlexec.Object(fields, out)",
+		"return graphql.Null\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rewritten executor lacks %q:\n%s", want, got)
@@ -71,6 +79,7 @@ import "github.com/99designs/gqlgen/graphql"
 var _ = graphql.Null
 `,
 		"groups never processed": strings.Replace(executor, "ec.ProcessDeferredGroup(deferred)", "_ = deferred", 1),
+		"field set not returned": strings.Replace(executor, "return out", "return graphql.Null", 1),
 		"no gqlgen import":       "package generated\n",
 	} {
 		if _, err := gqlexec.Rewrite("generated.go", []byte(src)); err == nil {
