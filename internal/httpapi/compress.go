@@ -15,16 +15,46 @@ import (
 // encoding's framing costs more than it saves.
 const minCompressSize = 1024
 
+// gzipLevel is gzip's fastest level, as nginx's gzip_comp_level defaults
+// to. On bench/peer's list pages (BenchmarkGzipListPages, bench/RESULTS.md)
+// it takes 32 µs against 45 µs at level 5 for the 5 KB list20 page and
+// 119 µs against 283 µs for the 77 KB nested3 page, for bodies 13 % and 19 %
+// larger (1,501 against 1,330 bytes; 6,168 against 5,176): still a tenth of
+// the plain JSON, where level 5's saving of about a kilobyte was costing 6 %
+// of the server's CPU on nested3 pages. Levels 2 and above also clear
+// 640 KB of match tables on every Reset; level 1 does not.
+const gzipLevel = gzip.BestSpeed
+
 var (
-	// Level 5, not the default 6: on a 77 KB nested list page (bench/peer's
-	// nested3) it takes 315 µs against 530 µs for a body 1.3 % larger
-	// (5,176 against 5,112 bytes); on a 5 KB page both take about 50 µs
-	// (bench: BenchmarkGzipListPages, bench/RESULTS.md).
-	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, 5); return w }}
+	gzipPool = sync.Pool{New: func() any { return newPooledGzip() }}
 	// Quality 4 compresses JSON about as well as gzip -9 at a fraction of
 	// brotli's top-quality cost.
 	brotliPool = sync.Pool{New: func() any { return brotli.NewWriterLevel(io.Discard, 4) }}
 )
+
+// pooledGzip is a gzip writer that writes through dst, so that a finished
+// response lets go of its ResponseWriter (dst.w = nil) without a second
+// Reset of the encoder.
+type pooledGzip struct {
+	*gzip.Writer
+	dst *redirect
+}
+
+func newPooledGzip() *pooledGzip {
+	dst := &redirect{}
+	w, _ := gzip.NewWriterLevel(dst, gzipLevel) // a valid constant level: no error
+	return &pooledGzip{Writer: w, dst: dst}
+}
+
+// redirect writes to w; a pooled encoder's w is nil between responses.
+type redirect struct{ w io.Writer }
+
+func (r *redirect) Write(p []byte) (int, error) {
+	if r.w == nil {
+		return 0, io.ErrClosedPipe
+	}
+	return r.w.Write(p)
+}
 
 // withCompression compresses text responses (JSON, HTML, JavaScript, CSS)
 // of at least minCompressSize bytes with br or gzip, whichever the client's
@@ -148,8 +178,9 @@ func (c *compressWriter) start() error {
 		bw.Reset(c.ResponseWriter)
 		c.zw, c.flush = bw, bw.Flush
 	default:
-		gw := gzipPool.Get().(*gzip.Writer)
-		gw.Reset(c.ResponseWriter)
+		gw := gzipPool.Get().(*pooledGzip)
+		gw.dst.w = c.ResponseWriter
+		gw.Reset(gw.dst)
 		c.zw, c.flush = gw, gw.Flush
 	}
 	_, err := c.zw.Write(c.buf)
@@ -184,8 +215,8 @@ func (c *compressWriter) close() {
 	case c.zw != nil:
 		_ = c.zw.Close()
 		switch zw := c.zw.(type) {
-		case *gzip.Writer:
-			zw.Reset(io.Discard)
+		case *pooledGzip:
+			zw.dst.w = nil
 			gzipPool.Put(zw)
 		case *brotli.Writer:
 			zw.Reset(io.Discard)
