@@ -3,7 +3,6 @@ package graph
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -23,14 +22,14 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/gqlhttp"
+	"github.com/tuoyu/tuoyu/internal/httperr"
 	"github.com/tuoyu/tuoyu/internal/idempotency"
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/slots"
 	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/internal/upload"
-
-	"github.com/tuoyu/tuoyu/internal/httperr"
 )
 
 // HandlerOptions bound what one request may cost and say who may make it.
@@ -145,7 +144,9 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	opts.defaults()
 	srv := handler.New(schema)
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// gqlgen's POST transport, minus its second pass over the response
+	// (internal/gqlhttp).
+	srv.AddTransport(gqlhttp.POST{})
 	if opts.MaxUploadBytes > 0 {
 		// Files beyond MaxMemory go to temporary files, not memory.
 		srv.AddTransport(transport.MultipartForm{MaxUploadSize: opts.MaxUploadBytes, MaxMemory: upload.MaxMemory})
@@ -283,16 +284,14 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
 				return
 			}
-			var params struct {
-				Query         string         `json:"query"`
-				OperationName string         `json:"operationName"`
-				Variables     map[string]any `json:"variables"`
-				Extensions    map[string]any `json:"extensions"`
-			}
-			if err := json.Unmarshal(body, &params); err != nil {
+			params, err := gqlhttp.DecodeParams(body)
+			if err != nil {
 				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "request body must be one JSON object with query, operationName, variables and extensions")
 				return
 			}
+			// The transport takes the decoded parameters; the body stays
+			// readable for what reads it before (idempotency keys).
+			r = r.WithContext(gqlhttp.WithParams(r.Context(), params))
 			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		next.ServeHTTP(w, r)
