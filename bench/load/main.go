@@ -42,6 +42,9 @@ var mixes = map[string][]loadgen.Request{
 	// Regulators paging lists: the two list requests bench/peer compares
 	// with PostGraphile.
 	"lists": {loadgen.List20.TuoyuRequest(), loadgen.Nested3.TuoyuRequest()},
+	// Each of the two alone, to profile one shape.
+	"list20":  {loadgen.List20.TuoyuRequest()},
+	"nested3": {loadgen.Nested3.TuoyuRequest()},
 	// The province dashboard: every indicator × every district (up to 100)
 	// of the viewer's province, one request.
 	"dashboard": nil,
@@ -52,7 +55,7 @@ func main() {
 	token := flag.String("token", os.Getenv("TOKEN"), "bearer token, or several separated by commas handed to clients in turn (env TOKEN)")
 	workers := flag.Int("c", 8, "concurrent clients of a mix given without a count")
 	duration := flag.Duration("d", 30*time.Second, "how long to run")
-	mixSpec := flag.String("mix", "bi", "mix, or comma-separated mix:clients groups run at once; mixes: bi, directory, lists, dashboard")
+	mixSpec := flag.String("mix", "bi", "mix, or comma-separated mix:clients groups run at once; mixes: bi, directory, lists, list20, nested3, dashboard")
 	flag.Parse()
 	if err := run(*target, *token, *workers, *duration, *mixSpec); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
@@ -115,7 +118,7 @@ func parseGroups(spec string, defaultClients int) ([]loadgen.Group, error) {
 		name, count, hasCount := strings.Cut(strings.TrimSpace(part), ":")
 		reqs, ok := mixes[name]
 		if !ok {
-			return nil, fmt.Errorf("unknown mix %q (bi, directory, lists, dashboard)", name)
+			return nil, fmt.Errorf("unknown mix %q (bi, directory, lists, list20, nested3, dashboard)", name)
 		}
 		clients := defaultClients
 		if hasCount {
