@@ -8,6 +8,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/gqlexec"
 	"github.com/tuoyu/tuoyu/internal/masking"
 )
 
@@ -102,6 +103,18 @@ func personalData(ctx context.Context, next graphql.Resolver) (any, error) {
 		return mask(res)
 	}
 	return res, nil
+}
+
+// personalData is the server's one field middleware, and it passes every
+// field of an object outside personalObjects through untouched (tracing's
+// spans only resolvers and methods): the plain fields of those objects
+// (struct field reads, most of a list page) skip the field middleware
+// (internal/gqlexec, plain.go).
+func init() {
+	gqlexec.SetPlainObjects(func(object string) bool {
+		_, personal := personalObjects[object]
+		return !personal
+	})
 }
 
 // personalObject says which fields of a GraphQL object are masked and which

@@ -19734,7 +19734,7 @@ func (ec *executionContext) field___Type_fields_args(ctx context.Context, rawArg
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AgeBandVacancy_ageBand(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19744,7 +19744,7 @@ func (ec *executionContext) _AgeBandVacancy_ageBand(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.AgeBand, nil
 		},
-		nil,
+		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
 			return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
 		},
@@ -19757,7 +19757,7 @@ func (ec *executionContext) fieldContext_AgeBandVacancy_ageBand(_ context.Contex
 }
 
 func (ec *executionContext) _AgeBandVacancy_seats(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19767,7 +19767,7 @@ func (ec *executionContext) _AgeBandVacancy_seats(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Seats, nil
 		},
-		nil,
+		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -19780,7 +19780,7 @@ func (ec *executionContext) fieldContext_AgeBandVacancy_seats(_ context.Context,
 }
 
 func (ec *executionContext) _AgeBandVacancy_occupied(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19790,7 +19790,7 @@ func (ec *executionContext) _AgeBandVacancy_occupied(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Occupied, nil
 		},
-		nil,
+		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -19803,7 +19803,7 @@ func (ec *executionContext) fieldContext_AgeBandVacancy_occupied(_ context.Conte
 }
 
 func (ec *executionContext) _AgeBandVacancy_vacancies(ctx context.Context, field graphql.CollectedField, obj *nearby.Vacancy) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19813,7 +19813,7 @@ func (ec *executionContext) _AgeBandVacancy_vacancies(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Vacancies, nil
 		},
-		nil,
+		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -19826,7 +19826,7 @@ func (ec *executionContext) fieldContext_AgeBandVacancy_vacancies(_ context.Cont
 }
 
 func (ec *executionContext) _AuditLog_id(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19836,7 +19836,7 @@ func (ec *executionContext) _AuditLog_id(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -19849,7 +19849,7 @@ func (ec *executionContext) fieldContext_AuditLog_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _AuditLog_at(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19859,7 +19859,7 @@ func (ec *executionContext) _AuditLog_at(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.At, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -19872,7 +19872,7 @@ func (ec *executionContext) fieldContext_AuditLog_at(_ context.Context, field gr
 }
 
 func (ec *executionContext) _AuditLog_subject(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19882,7 +19882,7 @@ func (ec *executionContext) _AuditLog_subject(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Subject, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -19895,7 +19895,7 @@ func (ec *executionContext) fieldContext_AuditLog_subject(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditLog_role(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19905,7 +19905,7 @@ func (ec *executionContext) _AuditLog_role(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Role, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -19918,7 +19918,7 @@ func (ec *executionContext) fieldContext_AuditLog_role(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditLog_regionCode(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19928,7 +19928,7 @@ func (ec *executionContext) _AuditLog_regionCode(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.RegionCode, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -19941,7 +19941,7 @@ func (ec *executionContext) fieldContext_AuditLog_regionCode(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditLog_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19951,7 +19951,7 @@ func (ec *executionContext) _AuditLog_institutionID(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalOInt2int(ctx, selections, v)
 		},
@@ -19964,7 +19964,7 @@ func (ec *executionContext) fieldContext_AuditLog_institutionID(_ context.Contex
 }
 
 func (ec *executionContext) _AuditLog_operation(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19974,7 +19974,7 @@ func (ec *executionContext) _AuditLog_operation(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Operation, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -19987,7 +19987,7 @@ func (ec *executionContext) fieldContext_AuditLog_operation(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditLog_documentHash(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19997,7 +19997,7 @@ func (ec *executionContext) _AuditLog_documentHash(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.DocumentHash, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20010,7 +20010,7 @@ func (ec *executionContext) fieldContext_AuditLog_documentHash(_ context.Context
 }
 
 func (ec *executionContext) _AuditLog_entityType(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20020,7 +20020,7 @@ func (ec *executionContext) _AuditLog_entityType(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.EntityType, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20033,7 +20033,7 @@ func (ec *executionContext) fieldContext_AuditLog_entityType(_ context.Context, 
 }
 
 func (ec *executionContext) _AuditLog_entityIds(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20043,7 +20043,7 @@ func (ec *executionContext) _AuditLog_entityIds(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.EntityIds, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
 			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
 		},
@@ -20056,7 +20056,7 @@ func (ec *executionContext) fieldContext_AuditLog_entityIds(_ context.Context, f
 }
 
 func (ec *executionContext) _AuditLog_fields(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLog) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20066,7 +20066,7 @@ func (ec *executionContext) _AuditLog_fields(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Fields, nil
 		},
-		nil,
+		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
 			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
 		},
@@ -20143,7 +20143,7 @@ func (ec *executionContext) fieldContext_AuditLogConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _AuditLogConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLogConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20153,7 +20153,7 @@ func (ec *executionContext) _AuditLogConnection_totalCount(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"AuditLogConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -20198,7 +20198,7 @@ func (ec *executionContext) fieldContext_AuditLogEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditLogEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.AuditLogEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20208,7 +20208,7 @@ func (ec *executionContext) _AuditLogEdge_cursor(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"AuditLogEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -20221,7 +20221,7 @@ func (ec *executionContext) fieldContext_AuditLogEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _BanListEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20231,7 +20231,7 @@ func (ec *executionContext) _BanListEntry_id(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -20244,7 +20244,7 @@ func (ec *executionContext) fieldContext_BanListEntry_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _BanListEntry_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20254,7 +20254,7 @@ func (ec *executionContext) _BanListEntry_createdAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20267,7 +20267,7 @@ func (ec *executionContext) fieldContext_BanListEntry_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _BanListEntry_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20277,7 +20277,7 @@ func (ec *executionContext) _BanListEntry_updatedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20290,7 +20290,7 @@ func (ec *executionContext) fieldContext_BanListEntry_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _BanListEntry_idNumberMasked(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20300,7 +20300,7 @@ func (ec *executionContext) _BanListEntry_idNumberMasked(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.IDNumberMasked, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20313,7 +20313,7 @@ func (ec *executionContext) fieldContext_BanListEntry_idNumberMasked(_ context.C
 }
 
 func (ec *executionContext) _BanListEntry_basis(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20323,7 +20323,7 @@ func (ec *executionContext) _BanListEntry_basis(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Basis, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20336,7 +20336,7 @@ func (ec *executionContext) fieldContext_BanListEntry_basis(_ context.Context, f
 }
 
 func (ec *executionContext) _BanListEntry_decidedAt(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20346,7 +20346,7 @@ func (ec *executionContext) _BanListEntry_decidedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.DecidedAt, nil
 		},
-		nil,
+		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -20423,7 +20423,7 @@ func (ec *executionContext) fieldContext_BanListEntryConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _BanListEntryConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntryConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20433,7 +20433,7 @@ func (ec *executionContext) _BanListEntryConnection_totalCount(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"BanListEntryConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -20478,7 +20478,7 @@ func (ec *executionContext) fieldContext_BanListEntryEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _BanListEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.BanListEntryEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20488,7 +20488,7 @@ func (ec *executionContext) _BanListEntryEdge_cursor(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"BanListEntryEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -20501,7 +20501,7 @@ func (ec *executionContext) fieldContext_BanListEntryEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _Certification_id(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20511,7 +20511,7 @@ func (ec *executionContext) _Certification_id(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -20524,7 +20524,7 @@ func (ec *executionContext) fieldContext_Certification_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _Certification_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20534,7 +20534,7 @@ func (ec *executionContext) _Certification_createdAt(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20547,7 +20547,7 @@ func (ec *executionContext) fieldContext_Certification_createdAt(_ context.Conte
 }
 
 func (ec *executionContext) _Certification_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20557,7 +20557,7 @@ func (ec *executionContext) _Certification_updatedAt(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20570,7 +20570,7 @@ func (ec *executionContext) fieldContext_Certification_updatedAt(_ context.Conte
 }
 
 func (ec *executionContext) _Certification_issuedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20580,7 +20580,7 @@ func (ec *executionContext) _Certification_issuedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.IssuedAt, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -20593,7 +20593,7 @@ func (ec *executionContext) fieldContext_Certification_issuedAt(_ context.Contex
 }
 
 func (ec *executionContext) _Certification_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20603,7 +20603,7 @@ func (ec *executionContext) _Certification_expiresAt(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.ExpiresAt, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -20616,7 +20616,7 @@ func (ec *executionContext) fieldContext_Certification_expiresAt(_ context.Conte
 }
 
 func (ec *executionContext) _Certification_staffID(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20626,7 +20626,7 @@ func (ec *executionContext) _Certification_staffID(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.StaffID, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -20639,7 +20639,7 @@ func (ec *executionContext) fieldContext_Certification_staffID(_ context.Context
 }
 
 func (ec *executionContext) _Certification_type(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20649,7 +20649,7 @@ func (ec *executionContext) _Certification_type(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Type, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v certification.Type) graphql.Marshaler {
 			return ec.marshalNCertificationType2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcertificationᚐType(ctx, selections, v)
 		},
@@ -20662,7 +20662,7 @@ func (ec *executionContext) fieldContext_Certification_type(_ context.Context, f
 }
 
 func (ec *executionContext) _Certification_level(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20672,7 +20672,7 @@ func (ec *executionContext) _Certification_level(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Level, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -20685,7 +20685,7 @@ func (ec *executionContext) fieldContext_Certification_level(_ context.Context, 
 }
 
 func (ec *executionContext) _Certification_number(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20695,7 +20695,7 @@ func (ec *executionContext) _Certification_number(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Number, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20708,7 +20708,7 @@ func (ec *executionContext) fieldContext_Certification_number(_ context.Context,
 }
 
 func (ec *executionContext) _Certification_issuer(ctx context.Context, field graphql.CollectedField, obj *ent.Certification) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20718,7 +20718,7 @@ func (ec *executionContext) _Certification_issuer(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Issuer, nil
 		},
-		nil,
+		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20827,7 +20827,7 @@ func (ec *executionContext) fieldContext_CertificationConnection_pageInfo(_ cont
 }
 
 func (ec *executionContext) _CertificationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.CertificationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20837,7 +20837,7 @@ func (ec *executionContext) _CertificationConnection_totalCount(ctx context.Cont
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"CertificationConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -20882,7 +20882,7 @@ func (ec *executionContext) fieldContext_CertificationEdge_node(_ context.Contex
 }
 
 func (ec *executionContext) _CertificationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.CertificationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20892,7 +20892,7 @@ func (ec *executionContext) _CertificationEdge_cursor(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"CertificationEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -20905,7 +20905,7 @@ func (ec *executionContext) fieldContext_CertificationEdge_cursor(_ context.Cont
 }
 
 func (ec *executionContext) _Child_id(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20915,7 +20915,7 @@ func (ec *executionContext) _Child_id(ctx context.Context, field graphql.Collect
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -20928,7 +20928,7 @@ func (ec *executionContext) fieldContext_Child_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Child_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20938,7 +20938,7 @@ func (ec *executionContext) _Child_createdAt(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20951,7 +20951,7 @@ func (ec *executionContext) fieldContext_Child_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Child_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20961,7 +20961,7 @@ func (ec *executionContext) _Child_updatedAt(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -20974,7 +20974,7 @@ func (ec *executionContext) fieldContext_Child_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Child_name(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20984,7 +20984,7 @@ func (ec *executionContext) _Child_name(ctx context.Context, field graphql.Colle
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -20997,7 +20997,7 @@ func (ec *executionContext) fieldContext_Child_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Child_sex(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21007,7 +21007,7 @@ func (ec *executionContext) _Child_sex(ctx context.Context, field graphql.Collec
 		func(ctx context.Context) (any, error) {
 			return obj.Sex, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v child.Sex) graphql.Marshaler {
 			return ec.marshalNSex2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐSex(ctx, selections, v)
 		},
@@ -21020,7 +21020,7 @@ func (ec *executionContext) fieldContext_Child_sex(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Child_birthDate(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21030,7 +21030,7 @@ func (ec *executionContext) _Child_birthDate(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.BirthDate, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -21043,7 +21043,7 @@ func (ec *executionContext) fieldContext_Child_birthDate(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Child_idNumberMasked(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21053,7 +21053,7 @@ func (ec *executionContext) _Child_idNumberMasked(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.IDNumberMasked, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -21066,7 +21066,7 @@ func (ec *executionContext) fieldContext_Child_idNumberMasked(_ context.Context,
 }
 
 func (ec *executionContext) _Child_guardianName(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21076,7 +21076,7 @@ func (ec *executionContext) _Child_guardianName(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.GuardianName, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -21089,7 +21089,7 @@ func (ec *executionContext) fieldContext_Child_guardianName(_ context.Context, f
 }
 
 func (ec *executionContext) _Child_guardianPhone(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21099,7 +21099,7 @@ func (ec *executionContext) _Child_guardianPhone(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.GuardianPhone, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -21112,7 +21112,7 @@ func (ec *executionContext) fieldContext_Child_guardianPhone(_ context.Context, 
 }
 
 func (ec *executionContext) _Child_residenceRegionID(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21122,7 +21122,7 @@ func (ec *executionContext) _Child_residenceRegionID(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.ResidenceRegionID, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
@@ -21135,7 +21135,7 @@ func (ec *executionContext) fieldContext_Child_residenceRegionID(_ context.Conte
 }
 
 func (ec *executionContext) _Child_idDocumentType(ctx context.Context, field graphql.CollectedField, obj *ent.Child) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21145,7 +21145,7 @@ func (ec *executionContext) _Child_idDocumentType(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.IDDocumentType, nil
 		},
-		nil,
+		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v *child.IDDocumentType) graphql.Marshaler {
 			return ec.marshalOIDDocumentType2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋchildᚐIDDocumentType(ctx, selections, v)
 		},
@@ -21342,7 +21342,7 @@ func (ec *executionContext) fieldContext_ChildConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _ChildConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ChildConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21352,7 +21352,7 @@ func (ec *executionContext) _ChildConnection_totalCount(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"ChildConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -21397,7 +21397,7 @@ func (ec *executionContext) fieldContext_ChildEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _ChildEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ChildEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21407,7 +21407,7 @@ func (ec *executionContext) _ChildEdge_cursor(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"ChildEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -21420,7 +21420,7 @@ func (ec *executionContext) fieldContext_ChildEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _CityEvaluation_id(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21430,7 +21430,7 @@ func (ec *executionContext) _CityEvaluation_id(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -21443,7 +21443,7 @@ func (ec *executionContext) fieldContext_CityEvaluation_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _CityEvaluation_year(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21453,7 +21453,7 @@ func (ec *executionContext) _CityEvaluation_year(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Year, nil
 		},
-		nil,
+		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -21466,7 +21466,7 @@ func (ec *executionContext) fieldContext_CityEvaluation_year(_ context.Context, 
 }
 
 func (ec *executionContext) _CityEvaluation_status(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21476,7 +21476,7 @@ func (ec *executionContext) _CityEvaluation_status(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v cityevaluation.Status) graphql.Marshaler {
 			return ec.marshalNCityEvaluationStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcityevaluationᚐStatus(ctx, selections, v)
 		},
@@ -21489,7 +21489,7 @@ func (ec *executionContext) fieldContext_CityEvaluation_status(_ context.Context
 }
 
 func (ec *executionContext) _CityEvaluation_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21499,7 +21499,7 @@ func (ec *executionContext) _CityEvaluation_submittedAt(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.SubmittedAt, nil
 		},
-		nil,
+		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -21512,7 +21512,7 @@ func (ec *executionContext) fieldContext_CityEvaluation_submittedAt(_ context.Co
 }
 
 func (ec *executionContext) _CityEvaluation_reviewedAt(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21522,7 +21522,7 @@ func (ec *executionContext) _CityEvaluation_reviewedAt(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.ReviewedAt, nil
 		},
-		nil,
+		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -21700,7 +21700,7 @@ func (ec *executionContext) fieldContext_CityEvaluation_exportPath(_ context.Con
 }
 
 func (ec *executionContext) _CityEvaluationItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21710,7 +21710,7 @@ func (ec *executionContext) _CityEvaluationItem_id(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -21755,7 +21755,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_item(_ context.Conte
 }
 
 func (ec *executionContext) _CityEvaluationItem_selfScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21765,7 +21765,7 @@ func (ec *executionContext) _CityEvaluationItem_selfScore(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.SelfScore, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -21778,7 +21778,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_selfScore(_ context.
 }
 
 func (ec *executionContext) _CityEvaluationItem_note(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21788,7 +21788,7 @@ func (ec *executionContext) _CityEvaluationItem_note(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Note, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -21833,7 +21833,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_evidence(_ context.C
 }
 
 func (ec *executionContext) _CityEvaluationItem_autoScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21843,7 +21843,7 @@ func (ec *executionContext) _CityEvaluationItem_autoScore(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.AutoScore, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -21856,7 +21856,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_autoScore(_ context.
 }
 
 func (ec *executionContext) _CityEvaluationItem_autoBasis(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21866,7 +21866,7 @@ func (ec *executionContext) _CityEvaluationItem_autoBasis(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.AutoBasis, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -21879,7 +21879,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_autoBasis(_ context.
 }
 
 func (ec *executionContext) _CityEvaluationItem_reviewScore(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21889,7 +21889,7 @@ func (ec *executionContext) _CityEvaluationItem_reviewScore(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.ReviewScore, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -21902,7 +21902,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_reviewScore(_ contex
 }
 
 func (ec *executionContext) _CityEvaluationItem_reviewComment(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21912,7 +21912,7 @@ func (ec *executionContext) _CityEvaluationItem_reviewComment(ctx context.Contex
 		func(ctx context.Context) (any, error) {
 			return obj.ReviewComment, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -21925,7 +21925,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_reviewComment(_ cont
 }
 
 func (ec *executionContext) _CityEvaluationItem_overrideReason(ctx context.Context, field graphql.CollectedField, obj *ent.CityEvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21935,7 +21935,7 @@ func (ec *executionContext) _CityEvaluationItem_overrideReason(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.OverrideReason, nil
 		},
-		nil,
+		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -21948,7 +21948,7 @@ func (ec *executionContext) fieldContext_CityEvaluationItem_overrideReason(_ con
 }
 
 func (ec *executionContext) _Complaint_id(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21958,7 +21958,7 @@ func (ec *executionContext) _Complaint_id(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -21971,7 +21971,7 @@ func (ec *executionContext) fieldContext_Complaint_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Complaint_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -21981,7 +21981,7 @@ func (ec *executionContext) _Complaint_createdAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -21994,7 +21994,7 @@ func (ec *executionContext) fieldContext_Complaint_createdAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Complaint_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22004,7 +22004,7 @@ func (ec *executionContext) _Complaint_updatedAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -22017,7 +22017,7 @@ func (ec *executionContext) fieldContext_Complaint_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Complaint_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22027,7 +22027,7 @@ func (ec *executionContext) _Complaint_institutionID(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -22040,7 +22040,7 @@ func (ec *executionContext) fieldContext_Complaint_institutionID(_ context.Conte
 }
 
 func (ec *executionContext) _Complaint_receivedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22050,7 +22050,7 @@ func (ec *executionContext) _Complaint_receivedAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.ReceivedAt, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -22063,7 +22063,7 @@ func (ec *executionContext) fieldContext_Complaint_receivedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Complaint_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22073,7 +22073,7 @@ func (ec *executionContext) _Complaint_closedAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.ClosedAt, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -22086,7 +22086,7 @@ func (ec *executionContext) fieldContext_Complaint_closedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Complaint_channel(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22096,7 +22096,7 @@ func (ec *executionContext) _Complaint_channel(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Channel, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v complaint.Channel) graphql.Marshaler {
 			return ec.marshalNComplaintChannel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐChannel(ctx, selections, v)
 		},
@@ -22109,7 +22109,7 @@ func (ec *executionContext) fieldContext_Complaint_channel(_ context.Context, fi
 }
 
 func (ec *executionContext) _Complaint_category(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22119,7 +22119,7 @@ func (ec *executionContext) _Complaint_category(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Category, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -22132,7 +22132,7 @@ func (ec *executionContext) fieldContext_Complaint_category(_ context.Context, f
 }
 
 func (ec *executionContext) _Complaint_dueOn(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22142,7 +22142,7 @@ func (ec *executionContext) _Complaint_dueOn(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.DueOn, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -22155,7 +22155,7 @@ func (ec *executionContext) fieldContext_Complaint_dueOn(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Complaint_outcome(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22165,7 +22165,7 @@ func (ec *executionContext) _Complaint_outcome(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Outcome, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *complaint.Outcome) graphql.Marshaler {
 			return ec.marshalOComplaintOutcome2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋcomplaintᚐOutcome(ctx, selections, v)
 		},
@@ -22178,7 +22178,7 @@ func (ec *executionContext) fieldContext_Complaint_outcome(_ context.Context, fi
 }
 
 func (ec *executionContext) _Complaint_resolution(ctx context.Context, field graphql.CollectedField, obj *ent.Complaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22188,7 +22188,7 @@ func (ec *executionContext) _Complaint_resolution(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Resolution, nil
 		},
-		nil,
+		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -22297,7 +22297,7 @@ func (ec *executionContext) fieldContext_ComplaintConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _ComplaintConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.ComplaintConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22307,7 +22307,7 @@ func (ec *executionContext) _ComplaintConnection_totalCount(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"ComplaintConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22352,7 +22352,7 @@ func (ec *executionContext) fieldContext_ComplaintEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _ComplaintEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.ComplaintEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22362,7 +22362,7 @@ func (ec *executionContext) _ComplaintEdge_cursor(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"ComplaintEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -22375,7 +22375,7 @@ func (ec *executionContext) fieldContext_ComplaintEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _DailyCheckResult_index(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22385,7 +22385,7 @@ func (ec *executionContext) _DailyCheckResult_index(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Index, nil
 		},
-		nil,
+		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22398,7 +22398,7 @@ func (ec *executionContext) fieldContext_DailyCheckResult_index(_ context.Contex
 }
 
 func (ec *executionContext) _DailyCheckResult_childID(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22408,7 +22408,7 @@ func (ec *executionContext) _DailyCheckResult_childID(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.ChildID, nil
 		},
-		nil,
+		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -22421,7 +22421,7 @@ func (ec *executionContext) fieldContext_DailyCheckResult_childID(_ context.Cont
 }
 
 func (ec *executionContext) _DailyCheckResult_outcome(ctx context.Context, field graphql.CollectedField, obj *model.DailyCheckResult) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22431,7 +22431,7 @@ func (ec *executionContext) _DailyCheckResult_outcome(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Outcome, nil
 		},
-		nil,
+		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v model.DailyCheckOutcome) graphql.Marshaler {
 			return ec.marshalNDailyCheckOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDailyCheckOutcome(ctx, selections, v)
 		},
@@ -22476,7 +22476,7 @@ func (ec *executionContext) fieldContext_DailyCheckResult_record(_ context.Conte
 }
 
 func (ec *executionContext) _DataJob_id(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22486,7 +22486,7 @@ func (ec *executionContext) _DataJob_id(ctx context.Context, field graphql.Colle
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -22499,7 +22499,7 @@ func (ec *executionContext) fieldContext_DataJob_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _DataJob_kind(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22509,7 +22509,7 @@ func (ec *executionContext) _DataJob_kind(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
 			return ec.marshalNDataJobKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobKind(ctx, selections, v)
 		},
@@ -22545,7 +22545,7 @@ func (ec *executionContext) fieldContext_DataJob_entity(_ context.Context, field
 }
 
 func (ec *executionContext) _DataJob_format(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22555,7 +22555,7 @@ func (ec *executionContext) _DataJob_format(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Format, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
 			return ec.marshalNDataFormat2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataFormat(ctx, selections, v)
 		},
@@ -22568,7 +22568,7 @@ func (ec *executionContext) fieldContext_DataJob_format(_ context.Context, field
 }
 
 func (ec *executionContext) _DataJob_state(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22578,7 +22578,7 @@ func (ec *executionContext) _DataJob_state(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.State, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
 			return ec.marshalNDataJobState2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐDataJobState(ctx, selections, v)
 		},
@@ -22591,7 +22591,7 @@ func (ec *executionContext) fieldContext_DataJob_state(_ context.Context, field 
 }
 
 func (ec *executionContext) _DataJob_dryRun(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22601,7 +22601,7 @@ func (ec *executionContext) _DataJob_dryRun(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.DryRun, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -22637,7 +22637,7 @@ func (ec *executionContext) fieldContext_DataJob_fileName(_ context.Context, fie
 }
 
 func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22647,7 +22647,7 @@ func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.RowsDone, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22660,7 +22660,7 @@ func (ec *executionContext) fieldContext_DataJob_rowsDone(_ context.Context, fie
 }
 
 func (ec *executionContext) _DataJob_rowsTotal(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22670,7 +22670,7 @@ func (ec *executionContext) _DataJob_rowsTotal(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.RowsTotal, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22683,7 +22683,7 @@ func (ec *executionContext) fieldContext_DataJob_rowsTotal(_ context.Context, fi
 }
 
 func (ec *executionContext) _DataJob_createdCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22693,7 +22693,7 @@ func (ec *executionContext) _DataJob_createdCount(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedCount, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22706,7 +22706,7 @@ func (ec *executionContext) fieldContext_DataJob_createdCount(_ context.Context,
 }
 
 func (ec *executionContext) _DataJob_updatedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22716,7 +22716,7 @@ func (ec *executionContext) _DataJob_updatedCount(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedCount, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22729,7 +22729,7 @@ func (ec *executionContext) fieldContext_DataJob_updatedCount(_ context.Context,
 }
 
 func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22739,7 +22739,7 @@ func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.UnchangedCount, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22752,7 +22752,7 @@ func (ec *executionContext) fieldContext_DataJob_unchangedCount(_ context.Contex
 }
 
 func (ec *executionContext) _DataJob_deletedCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22762,7 +22762,7 @@ func (ec *executionContext) _DataJob_deletedCount(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.DeletedCount, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22807,7 +22807,7 @@ func (ec *executionContext) fieldContext_DataJob_rowErrors(_ context.Context, fi
 }
 
 func (ec *executionContext) _DataJob_errorCount(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22817,7 +22817,7 @@ func (ec *executionContext) _DataJob_errorCount(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.ErrorCount, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22899,7 +22899,7 @@ func (ec *executionContext) fieldContext_DataJob_downloadURL(_ context.Context, 
 }
 
 func (ec *executionContext) _DataJob_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22909,7 +22909,7 @@ func (ec *executionContext) _DataJob_createdAt(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -22922,7 +22922,7 @@ func (ec *executionContext) fieldContext_DataJob_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _DataJob_finishedAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22932,7 +22932,7 @@ func (ec *executionContext) _DataJob_finishedAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.FinishedAt, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -22945,7 +22945,7 @@ func (ec *executionContext) fieldContext_DataJob_finishedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _DataJob_expiresAt(ctx context.Context, field graphql.CollectedField, obj *ent.DataJob) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22955,7 +22955,7 @@ func (ec *executionContext) _DataJob_expiresAt(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.ExpiresAt, nil
 		},
-		nil,
+		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -22968,7 +22968,7 @@ func (ec *executionContext) fieldContext_DataJob_expiresAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _DataRowError_row(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -22978,7 +22978,7 @@ func (ec *executionContext) _DataRowError_row(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Row, nil
 		},
-		nil,
+		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -22991,7 +22991,7 @@ func (ec *executionContext) fieldContext_DataRowError_row(_ context.Context, fie
 }
 
 func (ec *executionContext) _DataRowError_column(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23001,7 +23001,7 @@ func (ec *executionContext) _DataRowError_column(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Column, nil
 		},
-		nil,
+		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -23014,7 +23014,7 @@ func (ec *executionContext) fieldContext_DataRowError_column(_ context.Context, 
 }
 
 func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23024,7 +23024,7 @@ func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Code, nil
 		},
-		nil,
+		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23037,7 +23037,7 @@ func (ec *executionContext) fieldContext_DataRowError_code(_ context.Context, fi
 }
 
 func (ec *executionContext) _DataRowError_message(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23047,7 +23047,7 @@ func (ec *executionContext) _DataRowError_message(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Message, nil
 		},
-		nil,
+		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23060,7 +23060,7 @@ func (ec *executionContext) fieldContext_DataRowError_message(_ context.Context,
 }
 
 func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23070,7 +23070,7 @@ func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -23083,7 +23083,7 @@ func (ec *executionContext) fieldContext_Enrolment_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Enrolment_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23093,7 +23093,7 @@ func (ec *executionContext) _Enrolment_createdAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -23106,7 +23106,7 @@ func (ec *executionContext) fieldContext_Enrolment_createdAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Enrolment_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23116,7 +23116,7 @@ func (ec *executionContext) _Enrolment_updatedAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -23129,7 +23129,7 @@ func (ec *executionContext) fieldContext_Enrolment_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Enrolment_startDate(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23139,7 +23139,7 @@ func (ec *executionContext) _Enrolment_startDate(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.StartDate, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -23152,7 +23152,7 @@ func (ec *executionContext) fieldContext_Enrolment_startDate(_ context.Context, 
 }
 
 func (ec *executionContext) _Enrolment_endDate(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23162,7 +23162,7 @@ func (ec *executionContext) _Enrolment_endDate(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.EndDate, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -23175,7 +23175,7 @@ func (ec *executionContext) fieldContext_Enrolment_endDate(_ context.Context, fi
 }
 
 func (ec *executionContext) _Enrolment_childID(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23185,7 +23185,7 @@ func (ec *executionContext) _Enrolment_childID(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.ChildID, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -23198,7 +23198,7 @@ func (ec *executionContext) fieldContext_Enrolment_childID(_ context.Context, fi
 }
 
 func (ec *executionContext) _Enrolment_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23208,7 +23208,7 @@ func (ec *executionContext) _Enrolment_institutionID(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -23221,7 +23221,7 @@ func (ec *executionContext) fieldContext_Enrolment_institutionID(_ context.Conte
 }
 
 func (ec *executionContext) _Enrolment_seatID(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23231,7 +23231,7 @@ func (ec *executionContext) _Enrolment_seatID(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.SeatID, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
@@ -23244,7 +23244,7 @@ func (ec *executionContext) fieldContext_Enrolment_seatID(_ context.Context, fie
 }
 
 func (ec *executionContext) _Enrolment_serviceMode(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23254,7 +23254,7 @@ func (ec *executionContext) _Enrolment_serviceMode(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.ServiceMode, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.ServiceMode) graphql.Marshaler {
 			return ec.marshalNServiceMode2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceMode(ctx, selections, v)
 		},
@@ -23267,7 +23267,7 @@ func (ec *executionContext) fieldContext_Enrolment_serviceMode(_ context.Context
 }
 
 func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field graphql.CollectedField, obj *ent.Enrolment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23277,7 +23277,7 @@ func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.ExitReason, nil
 		},
-		nil,
+		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.ExitReason) graphql.Marshaler {
 			return ec.marshalOExitReason2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋenrolmentᚐExitReason(ctx, selections, v)
 		},
@@ -23450,7 +23450,7 @@ func (ec *executionContext) fieldContext_EnrolmentConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _EnrolmentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.EnrolmentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23460,7 +23460,7 @@ func (ec *executionContext) _EnrolmentConnection_totalCount(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"EnrolmentConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -23505,7 +23505,7 @@ func (ec *executionContext) fieldContext_EnrolmentEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.EnrolmentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23515,7 +23515,7 @@ func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"EnrolmentEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -23528,7 +23528,7 @@ func (ec *executionContext) fieldContext_EnrolmentEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _EvaluationEvidence_title(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23538,7 +23538,7 @@ func (ec *executionContext) _EvaluationEvidence_title(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Title, nil
 		},
-		nil,
+		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23551,7 +23551,7 @@ func (ec *executionContext) fieldContext_EvaluationEvidence_title(_ context.Cont
 }
 
 func (ec *executionContext) _EvaluationEvidence_issuer(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23561,7 +23561,7 @@ func (ec *executionContext) _EvaluationEvidence_issuer(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Issuer, nil
 		},
-		nil,
+		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23574,7 +23574,7 @@ func (ec *executionContext) fieldContext_EvaluationEvidence_issuer(_ context.Con
 }
 
 func (ec *executionContext) _EvaluationEvidence_issuedOn(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23584,7 +23584,7 @@ func (ec *executionContext) _EvaluationEvidence_issuedOn(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.IssuedOn, nil
 		},
-		nil,
+		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23597,7 +23597,7 @@ func (ec *executionContext) fieldContext_EvaluationEvidence_issuedOn(_ context.C
 }
 
 func (ec *executionContext) _EvaluationEvidence_url(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23607,7 +23607,7 @@ func (ec *executionContext) _EvaluationEvidence_url(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.URL, nil
 		},
-		nil,
+		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23620,7 +23620,7 @@ func (ec *executionContext) fieldContext_EvaluationEvidence_url(_ context.Contex
 }
 
 func (ec *executionContext) _EvaluationEvidence_fileSha256(ctx context.Context, field graphql.CollectedField, obj *schematype.EvaluationEvidence) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23630,7 +23630,7 @@ func (ec *executionContext) _EvaluationEvidence_fileSha256(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.FileSHA256, nil
 		},
-		nil,
+		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23643,7 +23643,7 @@ func (ec *executionContext) fieldContext_EvaluationEvidence_fileSha256(_ context
 }
 
 func (ec *executionContext) _EvaluationItem_id(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23653,7 +23653,7 @@ func (ec *executionContext) _EvaluationItem_id(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -23666,7 +23666,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _EvaluationItem_sectionNo(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23676,7 +23676,7 @@ func (ec *executionContext) _EvaluationItem_sectionNo(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.SectionNo, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -23689,7 +23689,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_sectionNo(_ context.Cont
 }
 
 func (ec *executionContext) _EvaluationItem_sectionName(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23699,7 +23699,7 @@ func (ec *executionContext) _EvaluationItem_sectionName(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.SectionName, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23712,7 +23712,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_sectionName(_ context.Co
 }
 
 func (ec *executionContext) _EvaluationItem_itemNo(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23722,7 +23722,7 @@ func (ec *executionContext) _EvaluationItem_itemNo(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.ItemNo, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -23735,7 +23735,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_itemNo(_ context.Context
 }
 
 func (ec *executionContext) _EvaluationItem_content(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23745,7 +23745,7 @@ func (ec *executionContext) _EvaluationItem_content(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Content, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23758,7 +23758,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_content(_ context.Contex
 }
 
 func (ec *executionContext) _EvaluationItem_points(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23768,7 +23768,7 @@ func (ec *executionContext) _EvaluationItem_points(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Points, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
 			return ec.marshalNFloat2float64(ctx, selections, v)
 		},
@@ -23781,7 +23781,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_points(_ context.Context
 }
 
 func (ec *executionContext) _EvaluationItem_deductionRules(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23791,7 +23791,7 @@ func (ec *executionContext) _EvaluationItem_deductionRules(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.DeductionRules, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23804,7 +23804,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_deductionRules(_ context
 }
 
 func (ec *executionContext) _EvaluationItem_autoRule(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23814,7 +23814,7 @@ func (ec *executionContext) _EvaluationItem_autoRule(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.AutoRule, nil
 		},
-		nil,
+		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *evaluationitem.AutoRule) graphql.Marshaler {
 			return ec.marshalOEvaluationAutoRule2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋevaluationitemᚐAutoRule(ctx, selections, v)
 		},
@@ -23827,7 +23827,7 @@ func (ec *executionContext) fieldContext_EvaluationItem_autoRule(_ context.Conte
 }
 
 func (ec *executionContext) _EvaluationScheme_id(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23837,7 +23837,7 @@ func (ec *executionContext) _EvaluationScheme_id(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -23850,7 +23850,7 @@ func (ec *executionContext) fieldContext_EvaluationScheme_id(_ context.Context, 
 }
 
 func (ec *executionContext) _EvaluationScheme_code(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23860,7 +23860,7 @@ func (ec *executionContext) _EvaluationScheme_code(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Code, nil
 		},
-		nil,
+		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23873,7 +23873,7 @@ func (ec *executionContext) fieldContext_EvaluationScheme_code(_ context.Context
 }
 
 func (ec *executionContext) _EvaluationScheme_name(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23883,7 +23883,7 @@ func (ec *executionContext) _EvaluationScheme_name(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23896,7 +23896,7 @@ func (ec *executionContext) fieldContext_EvaluationScheme_name(_ context.Context
 }
 
 func (ec *executionContext) _EvaluationScheme_source(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23906,7 +23906,7 @@ func (ec *executionContext) _EvaluationScheme_source(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Source, nil
 		},
-		nil,
+		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -23919,7 +23919,7 @@ func (ec *executionContext) fieldContext_EvaluationScheme_source(_ context.Conte
 }
 
 func (ec *executionContext) _EvaluationScheme_totalPoints(ctx context.Context, field graphql.CollectedField, obj *ent.EvaluationScheme) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23929,7 +23929,7 @@ func (ec *executionContext) _EvaluationScheme_totalPoints(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.TotalPoints, nil
 		},
-		nil,
+		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24006,7 +24006,7 @@ func (ec *executionContext) fieldContext_EvaluationScheme_sections(_ context.Con
 }
 
 func (ec *executionContext) _EvaluationSection_no(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24016,7 +24016,7 @@ func (ec *executionContext) _EvaluationSection_no(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.No, nil
 		},
-		nil,
+		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24029,7 +24029,7 @@ func (ec *executionContext) fieldContext_EvaluationSection_no(_ context.Context,
 }
 
 func (ec *executionContext) _EvaluationSection_name(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24039,7 +24039,7 @@ func (ec *executionContext) _EvaluationSection_name(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -24052,7 +24052,7 @@ func (ec *executionContext) fieldContext_EvaluationSection_name(_ context.Contex
 }
 
 func (ec *executionContext) _EvaluationSection_points(ctx context.Context, field graphql.CollectedField, obj *evaluation.Section) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24062,7 +24062,7 @@ func (ec *executionContext) _EvaluationSection_points(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Points, nil
 		},
-		nil,
+		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24107,7 +24107,7 @@ func (ec *executionContext) fieldContext_EvaluationSection_items(_ context.Conte
 }
 
 func (ec *executionContext) _Filing_id(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24117,7 +24117,7 @@ func (ec *executionContext) _Filing_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -24130,7 +24130,7 @@ func (ec *executionContext) fieldContext_Filing_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Filing_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24140,7 +24140,7 @@ func (ec *executionContext) _Filing_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -24153,7 +24153,7 @@ func (ec *executionContext) fieldContext_Filing_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Filing_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24163,7 +24163,7 @@ func (ec *executionContext) _Filing_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -24176,7 +24176,7 @@ func (ec *executionContext) fieldContext_Filing_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Filing_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24186,7 +24186,7 @@ func (ec *executionContext) _Filing_institutionID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -24199,7 +24199,7 @@ func (ec *executionContext) fieldContext_Filing_institutionID(_ context.Context,
 }
 
 func (ec *executionContext) _Filing_submittedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24209,7 +24209,7 @@ func (ec *executionContext) _Filing_submittedAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.SubmittedAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -24222,7 +24222,7 @@ func (ec *executionContext) fieldContext_Filing_submittedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Filing_receiptAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24232,7 +24232,7 @@ func (ec *executionContext) _Filing_receiptAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.ReceiptAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -24245,7 +24245,7 @@ func (ec *executionContext) fieldContext_Filing_receiptAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Filing_receiptNumber(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24255,7 +24255,7 @@ func (ec *executionContext) _Filing_receiptNumber(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.ReceiptNumber, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -24268,7 +24268,7 @@ func (ec *executionContext) fieldContext_Filing_receiptNumber(_ context.Context,
 }
 
 func (ec *executionContext) _Filing_status(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24278,7 +24278,7 @@ func (ec *executionContext) _Filing_status(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v filing.Status) graphql.Marshaler {
 			return ec.marshalNFilingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, selections, v)
 		},
@@ -24291,7 +24291,7 @@ func (ec *executionContext) fieldContext_Filing_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Filing_noncomplianceNotifiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24301,7 +24301,7 @@ func (ec *executionContext) _Filing_noncomplianceNotifiedAt(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.NoncomplianceNotifiedAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -24314,7 +24314,7 @@ func (ec *executionContext) fieldContext_Filing_noncomplianceNotifiedAt(_ contex
 }
 
 func (ec *executionContext) _Filing_changedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24324,7 +24324,7 @@ func (ec *executionContext) _Filing_changedAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.ChangedAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -24337,7 +24337,7 @@ func (ec *executionContext) fieldContext_Filing_changedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Filing_cancelledAt(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24347,7 +24347,7 @@ func (ec *executionContext) _Filing_cancelledAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.CancelledAt, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -24360,7 +24360,7 @@ func (ec *executionContext) fieldContext_Filing_cancelledAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Filing_documents(ctx context.Context, field graphql.CollectedField, obj *ent.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24370,7 +24370,7 @@ func (ec *executionContext) _Filing_documents(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Documents, nil
 		},
-		nil,
+		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FilingDocument) graphql.Marshaler {
 			return ec.marshalOFilingDocument2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐFilingDocumentᚄ(ctx, selections, v)
 		},
@@ -24511,7 +24511,7 @@ func (ec *executionContext) fieldContext_FilingConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _FilingConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.FilingConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24521,7 +24521,7 @@ func (ec *executionContext) _FilingConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"FilingConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24566,7 +24566,7 @@ func (ec *executionContext) fieldContext_FilingDeadline_filing(_ context.Context
 }
 
 func (ec *executionContext) _FilingDeadline_kind(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24576,7 +24576,7 @@ func (ec *executionContext) _FilingDeadline_kind(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v model.FilingDeadlineKind) graphql.Marshaler {
 			return ec.marshalNFilingDeadlineKind2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐFilingDeadlineKind(ctx, selections, v)
 		},
@@ -24589,7 +24589,7 @@ func (ec *executionContext) fieldContext_FilingDeadline_kind(_ context.Context, 
 }
 
 func (ec *executionContext) _FilingDeadline_dueOn(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24599,7 +24599,7 @@ func (ec *executionContext) _FilingDeadline_dueOn(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.DueOn, nil
 		},
-		nil,
+		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -24612,7 +24612,7 @@ func (ec *executionContext) fieldContext_FilingDeadline_dueOn(_ context.Context,
 }
 
 func (ec *executionContext) _FilingDeadline_workingDaysLeft(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24622,7 +24622,7 @@ func (ec *executionContext) _FilingDeadline_workingDaysLeft(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.WorkingDaysLeft, nil
 		},
-		nil,
+		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24635,7 +24635,7 @@ func (ec *executionContext) fieldContext_FilingDeadline_workingDaysLeft(_ contex
 }
 
 func (ec *executionContext) _FilingDeadline_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.FilingDeadline) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24645,7 +24645,7 @@ func (ec *executionContext) _FilingDeadline_daysOverdue(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.DaysOverdue, nil
 		},
-		nil,
+		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -24690,7 +24690,7 @@ func (ec *executionContext) fieldContext_FilingEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FilingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24700,7 +24700,7 @@ func (ec *executionContext) _FilingEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"FilingEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -24713,7 +24713,7 @@ func (ec *executionContext) fieldContext_FilingEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _FilingEvent_id(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24723,7 +24723,7 @@ func (ec *executionContext) _FilingEvent_id(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -24736,7 +24736,7 @@ func (ec *executionContext) fieldContext_FilingEvent_id(_ context.Context, field
 }
 
 func (ec *executionContext) _FilingEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24746,7 +24746,7 @@ func (ec *executionContext) _FilingEvent_createdAt(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -24759,7 +24759,7 @@ func (ec *executionContext) fieldContext_FilingEvent_createdAt(_ context.Context
 }
 
 func (ec *executionContext) _FilingEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24769,7 +24769,7 @@ func (ec *executionContext) _FilingEvent_updatedAt(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -24782,7 +24782,7 @@ func (ec *executionContext) fieldContext_FilingEvent_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _FilingEvent_filingID(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24792,7 +24792,7 @@ func (ec *executionContext) _FilingEvent_filingID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.FilingID, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -24805,7 +24805,7 @@ func (ec *executionContext) fieldContext_FilingEvent_filingID(_ context.Context,
 }
 
 func (ec *executionContext) _FilingEvent_status(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24815,7 +24815,7 @@ func (ec *executionContext) _FilingEvent_status(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v filingevent.Status) graphql.Marshaler {
 			return ec.marshalNFilingEventStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingeventᚐStatus(ctx, selections, v)
 		},
@@ -24828,7 +24828,7 @@ func (ec *executionContext) fieldContext_FilingEvent_status(_ context.Context, f
 }
 
 func (ec *executionContext) _FilingEvent_date(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24838,7 +24838,7 @@ func (ec *executionContext) _FilingEvent_date(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -24851,7 +24851,7 @@ func (ec *executionContext) fieldContext_FilingEvent_date(_ context.Context, fie
 }
 
 func (ec *executionContext) _FilingEvent_actorRole(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24861,7 +24861,7 @@ func (ec *executionContext) _FilingEvent_actorRole(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.ActorRole, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -24874,7 +24874,7 @@ func (ec *executionContext) fieldContext_FilingEvent_actorRole(_ context.Context
 }
 
 func (ec *executionContext) _FilingEvent_note(ctx context.Context, field graphql.CollectedField, obj *ent.FilingEvent) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24884,7 +24884,7 @@ func (ec *executionContext) _FilingEvent_note(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Note, nil
 		},
-		nil,
+		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -24952,7 +24952,7 @@ func (ec *executionContext) fieldContext_FilingEvent_actorSubject(_ context.Cont
 }
 
 func (ec *executionContext) _Finding_id(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24962,7 +24962,7 @@ func (ec *executionContext) _Finding_id(ctx context.Context, field graphql.Colle
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -24975,7 +24975,7 @@ func (ec *executionContext) fieldContext_Finding_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Finding_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -24985,7 +24985,7 @@ func (ec *executionContext) _Finding_createdAt(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -24998,7 +24998,7 @@ func (ec *executionContext) fieldContext_Finding_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Finding_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25008,7 +25008,7 @@ func (ec *executionContext) _Finding_updatedAt(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -25021,7 +25021,7 @@ func (ec *executionContext) fieldContext_Finding_updatedAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Finding_inspectionID(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25031,7 +25031,7 @@ func (ec *executionContext) _Finding_inspectionID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.InspectionID, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25044,7 +25044,7 @@ func (ec *executionContext) fieldContext_Finding_inspectionID(_ context.Context,
 }
 
 func (ec *executionContext) _Finding_rule(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25054,7 +25054,7 @@ func (ec *executionContext) _Finding_rule(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Rule, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -25067,7 +25067,7 @@ func (ec *executionContext) fieldContext_Finding_rule(_ context.Context, field g
 }
 
 func (ec *executionContext) _Finding_severity(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25077,7 +25077,7 @@ func (ec *executionContext) _Finding_severity(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Severity, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v finding.Severity) graphql.Marshaler {
 			return ec.marshalNFindingSeverity2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐSeverity(ctx, selections, v)
 		},
@@ -25090,7 +25090,7 @@ func (ec *executionContext) fieldContext_Finding_severity(_ context.Context, fie
 }
 
 func (ec *executionContext) _Finding_description(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25100,7 +25100,7 @@ func (ec *executionContext) _Finding_description(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Description, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -25113,7 +25113,7 @@ func (ec *executionContext) fieldContext_Finding_description(_ context.Context, 
 }
 
 func (ec *executionContext) _Finding_deadline(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25123,7 +25123,7 @@ func (ec *executionContext) _Finding_deadline(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Deadline, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -25136,7 +25136,7 @@ func (ec *executionContext) fieldContext_Finding_deadline(_ context.Context, fie
 }
 
 func (ec *executionContext) _Finding_correctedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25146,7 +25146,7 @@ func (ec *executionContext) _Finding_correctedAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.CorrectedAt, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -25159,7 +25159,7 @@ func (ec *executionContext) fieldContext_Finding_correctedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Finding_status(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25169,7 +25169,7 @@ func (ec *executionContext) _Finding_status(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v finding.Status) graphql.Marshaler {
 			return ec.marshalNFindingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfindingᚐStatus(ctx, selections, v)
 		},
@@ -25182,7 +25182,7 @@ func (ec *executionContext) fieldContext_Finding_status(_ context.Context, field
 }
 
 func (ec *executionContext) _Finding_rectifiedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25192,7 +25192,7 @@ func (ec *executionContext) _Finding_rectifiedAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.RectifiedAt, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -25205,7 +25205,7 @@ func (ec *executionContext) fieldContext_Finding_rectifiedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Finding_verifiedByID(ctx context.Context, field graphql.CollectedField, obj *ent.Finding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25215,7 +25215,7 @@ func (ec *executionContext) _Finding_verifiedByID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.VerifiedByID, nil
 		},
-		nil,
+		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
@@ -25336,7 +25336,7 @@ func (ec *executionContext) fieldContext_Finding_state(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _HealthRecord_id(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25346,7 +25346,7 @@ func (ec *executionContext) _HealthRecord_id(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25359,7 +25359,7 @@ func (ec *executionContext) fieldContext_HealthRecord_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _HealthRecord_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25369,7 +25369,7 @@ func (ec *executionContext) _HealthRecord_createdAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -25382,7 +25382,7 @@ func (ec *executionContext) fieldContext_HealthRecord_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _HealthRecord_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25392,7 +25392,7 @@ func (ec *executionContext) _HealthRecord_updatedAt(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -25405,7 +25405,7 @@ func (ec *executionContext) fieldContext_HealthRecord_updatedAt(_ context.Contex
 }
 
 func (ec *executionContext) _HealthRecord_childID(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25415,7 +25415,7 @@ func (ec *executionContext) _HealthRecord_childID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.ChildID, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25428,7 +25428,7 @@ func (ec *executionContext) fieldContext_HealthRecord_childID(_ context.Context,
 }
 
 func (ec *executionContext) _HealthRecord_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25438,7 +25438,7 @@ func (ec *executionContext) _HealthRecord_institutionID(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25451,7 +25451,7 @@ func (ec *executionContext) fieldContext_HealthRecord_institutionID(_ context.Co
 }
 
 func (ec *executionContext) _HealthRecord_kind(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25461,7 +25461,7 @@ func (ec *executionContext) _HealthRecord_kind(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v healthrecord.Kind) graphql.Marshaler {
 			return ec.marshalNHealthRecordKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐKind(ctx, selections, v)
 		},
@@ -25474,7 +25474,7 @@ func (ec *executionContext) fieldContext_HealthRecord_kind(_ context.Context, fi
 }
 
 func (ec *executionContext) _HealthRecord_date(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25484,7 +25484,7 @@ func (ec *executionContext) _HealthRecord_date(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -25497,7 +25497,7 @@ func (ec *executionContext) fieldContext_HealthRecord_date(_ context.Context, fi
 }
 
 func (ec *executionContext) _HealthRecord_session(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25507,7 +25507,7 @@ func (ec *executionContext) _HealthRecord_session(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Session, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *healthrecord.Session) graphql.Marshaler {
 			return ec.marshalOCheckSession2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐSession(ctx, selections, v)
 		},
@@ -25520,7 +25520,7 @@ func (ec *executionContext) fieldContext_HealthRecord_session(_ context.Context,
 }
 
 func (ec *executionContext) _HealthRecord_heightCm(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25530,7 +25530,7 @@ func (ec *executionContext) _HealthRecord_heightCm(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.HeightCm, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -25543,7 +25543,7 @@ func (ec *executionContext) fieldContext_HealthRecord_heightCm(_ context.Context
 }
 
 func (ec *executionContext) _HealthRecord_weightKg(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25553,7 +25553,7 @@ func (ec *executionContext) _HealthRecord_weightKg(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.WeightKg, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -25566,7 +25566,7 @@ func (ec *executionContext) fieldContext_HealthRecord_weightKg(_ context.Context
 }
 
 func (ec *executionContext) _HealthRecord_headCm(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25576,7 +25576,7 @@ func (ec *executionContext) _HealthRecord_headCm(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.HeadCm, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -25589,7 +25589,7 @@ func (ec *executionContext) fieldContext_HealthRecord_headCm(_ context.Context, 
 }
 
 func (ec *executionContext) _HealthRecord_temperatureC(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25599,7 +25599,7 @@ func (ec *executionContext) _HealthRecord_temperatureC(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.TemperatureC, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -25612,7 +25612,7 @@ func (ec *executionContext) fieldContext_HealthRecord_temperatureC(_ context.Con
 }
 
 func (ec *executionContext) _HealthRecord_result(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25622,7 +25622,7 @@ func (ec *executionContext) _HealthRecord_result(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Result, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v healthrecord.Result) graphql.Marshaler {
 			return ec.marshalNHealthResult2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋhealthrecordᚐResult(ctx, selections, v)
 		},
@@ -25635,7 +25635,7 @@ func (ec *executionContext) fieldContext_HealthRecord_result(_ context.Context, 
 }
 
 func (ec *executionContext) _HealthRecord_notes(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecord) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25645,7 +25645,7 @@ func (ec *executionContext) _HealthRecord_notes(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Notes, nil
 		},
-		nil,
+		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -25786,7 +25786,7 @@ func (ec *executionContext) fieldContext_HealthRecordConnection_pageInfo(_ conte
 }
 
 func (ec *executionContext) _HealthRecordConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecordConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25796,7 +25796,7 @@ func (ec *executionContext) _HealthRecordConnection_totalCount(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"HealthRecordConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -25841,7 +25841,7 @@ func (ec *executionContext) fieldContext_HealthRecordEdge_node(_ context.Context
 }
 
 func (ec *executionContext) _HealthRecordEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.HealthRecordEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25851,7 +25851,7 @@ func (ec *executionContext) _HealthRecordEdge_cursor(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"HealthRecordEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -25864,7 +25864,7 @@ func (ec *executionContext) fieldContext_HealthRecordEdge_cursor(_ context.Conte
 }
 
 func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25874,7 +25874,7 @@ func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25887,7 +25887,7 @@ func (ec *executionContext) fieldContext_Incident_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Incident_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25897,7 +25897,7 @@ func (ec *executionContext) _Incident_createdAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -25910,7 +25910,7 @@ func (ec *executionContext) fieldContext_Incident_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25920,7 +25920,7 @@ func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -25933,7 +25933,7 @@ func (ec *executionContext) fieldContext_Incident_updatedAt(_ context.Context, f
 }
 
 func (ec *executionContext) _Incident_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25943,7 +25943,7 @@ func (ec *executionContext) _Incident_institutionID(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -25956,7 +25956,7 @@ func (ec *executionContext) fieldContext_Incident_institutionID(_ context.Contex
 }
 
 func (ec *executionContext) _Incident_severity(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25966,7 +25966,7 @@ func (ec *executionContext) _Incident_severity(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Severity, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v incident.Severity) graphql.Marshaler {
 			return ec.marshalNIncidentSeverity2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋincidentᚐSeverity(ctx, selections, v)
 		},
@@ -25979,7 +25979,7 @@ func (ec *executionContext) fieldContext_Incident_severity(_ context.Context, fi
 }
 
 func (ec *executionContext) _Incident_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -25989,7 +25989,7 @@ func (ec *executionContext) _Incident_kind(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26002,7 +26002,7 @@ func (ec *executionContext) fieldContext_Incident_kind(_ context.Context, field 
 }
 
 func (ec *executionContext) _Incident_occurredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26012,7 +26012,7 @@ func (ec *executionContext) _Incident_occurredAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.OccurredAt, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -26025,7 +26025,7 @@ func (ec *executionContext) fieldContext_Incident_occurredAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Incident_reportedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26035,7 +26035,7 @@ func (ec *executionContext) _Incident_reportedAt(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.ReportedAt, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -26048,7 +26048,7 @@ func (ec *executionContext) fieldContext_Incident_reportedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Incident_description(ctx context.Context, field graphql.CollectedField, obj *ent.Incident) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26058,7 +26058,7 @@ func (ec *executionContext) _Incident_description(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Description, nil
 		},
-		nil,
+		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -26167,7 +26167,7 @@ func (ec *executionContext) fieldContext_IncidentConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26177,7 +26177,7 @@ func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"IncidentConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26222,7 +26222,7 @@ func (ec *executionContext) fieldContext_IncidentEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _IncidentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.IncidentEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26232,7 +26232,7 @@ func (ec *executionContext) _IncidentEdge_cursor(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"IncidentEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -26245,7 +26245,7 @@ func (ec *executionContext) fieldContext_IncidentEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _InclusiveDesignation_id(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26255,7 +26255,7 @@ func (ec *executionContext) _InclusiveDesignation_id(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -26268,7 +26268,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_id(_ context.Conte
 }
 
 func (ec *executionContext) _InclusiveDesignation_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26278,7 +26278,7 @@ func (ec *executionContext) _InclusiveDesignation_createdAt(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -26291,7 +26291,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_createdAt(_ contex
 }
 
 func (ec *executionContext) _InclusiveDesignation_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26301,7 +26301,7 @@ func (ec *executionContext) _InclusiveDesignation_updatedAt(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -26314,7 +26314,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_updatedAt(_ contex
 }
 
 func (ec *executionContext) _InclusiveDesignation_validFrom(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26324,7 +26324,7 @@ func (ec *executionContext) _InclusiveDesignation_validFrom(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.ValidFrom, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -26337,7 +26337,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_validFrom(_ contex
 }
 
 func (ec *executionContext) _InclusiveDesignation_validTo(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26347,7 +26347,7 @@ func (ec *executionContext) _InclusiveDesignation_validTo(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.ValidTo, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -26360,7 +26360,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_validTo(_ context.
 }
 
 func (ec *executionContext) _InclusiveDesignation_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26370,7 +26370,7 @@ func (ec *executionContext) _InclusiveDesignation_institutionID(ctx context.Cont
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -26383,7 +26383,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_institutionID(_ co
 }
 
 func (ec *executionContext) _InclusiveDesignation_category(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26393,7 +26393,7 @@ func (ec *executionContext) _InclusiveDesignation_category(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.Category, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v inclusivedesignation.Category) graphql.Marshaler {
 			return ec.marshalNDesignationCategory2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinclusivedesignationᚐCategory(ctx, selections, v)
 		},
@@ -26406,7 +26406,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignation_category(_ context
 }
 
 func (ec *executionContext) _InclusiveDesignation_designatedBy(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26416,7 +26416,7 @@ func (ec *executionContext) _InclusiveDesignation_designatedBy(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.DesignatedBy, nil
 		},
-		nil,
+		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26525,7 +26525,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignationConnection_pageInfo
 }
 
 func (ec *executionContext) _InclusiveDesignationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignationConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26535,7 +26535,7 @@ func (ec *executionContext) _InclusiveDesignationConnection_totalCount(ctx conte
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"InclusiveDesignationConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -26580,7 +26580,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignationEdge_node(_ context
 }
 
 func (ec *executionContext) _InclusiveDesignationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InclusiveDesignationEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26590,7 +26590,7 @@ func (ec *executionContext) _InclusiveDesignationEdge_cursor(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"InclusiveDesignationEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -26603,7 +26603,7 @@ func (ec *executionContext) fieldContext_InclusiveDesignationEdge_cursor(_ conte
 }
 
 func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26613,7 +26613,7 @@ func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Key, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
 			return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, selections, v)
 		},
@@ -26626,7 +26626,7 @@ func (ec *executionContext) fieldContext_Indicator_key(_ context.Context, field 
 }
 
 func (ec *executionContext) _Indicator_nameZh(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26636,7 +26636,7 @@ func (ec *executionContext) _Indicator_nameZh(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.NameZh, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26649,7 +26649,7 @@ func (ec *executionContext) fieldContext_Indicator_nameZh(_ context.Context, fie
 }
 
 func (ec *executionContext) _Indicator_nameEn(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26659,7 +26659,7 @@ func (ec *executionContext) _Indicator_nameEn(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.NameEn, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26672,7 +26672,7 @@ func (ec *executionContext) fieldContext_Indicator_nameEn(_ context.Context, fie
 }
 
 func (ec *executionContext) _Indicator_unit(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26682,7 +26682,7 @@ func (ec *executionContext) _Indicator_unit(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Unit, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
 			return ec.marshalNIndicatorUnit2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorUnit(ctx, selections, v)
 		},
@@ -26695,7 +26695,7 @@ func (ec *executionContext) fieldContext_Indicator_unit(_ context.Context, field
 }
 
 func (ec *executionContext) _Indicator_basis(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26705,7 +26705,7 @@ func (ec *executionContext) _Indicator_basis(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Basis, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorBasis) graphql.Marshaler {
 			return ec.marshalNIndicatorBasis2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐIndicatorBasis(ctx, selections, v)
 		},
@@ -26718,7 +26718,7 @@ func (ec *executionContext) fieldContext_Indicator_basis(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Indicator_numerator(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26728,7 +26728,7 @@ func (ec *executionContext) _Indicator_numerator(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Numerator, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26741,7 +26741,7 @@ func (ec *executionContext) fieldContext_Indicator_numerator(_ context.Context, 
 }
 
 func (ec *executionContext) _Indicator_denominator(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26751,7 +26751,7 @@ func (ec *executionContext) _Indicator_denominator(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Denominator, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26764,7 +26764,7 @@ func (ec *executionContext) fieldContext_Indicator_denominator(_ context.Context
 }
 
 func (ec *executionContext) _Indicator_timeBasis(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26774,7 +26774,7 @@ func (ec *executionContext) _Indicator_timeBasis(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.TimeBasis, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26787,7 +26787,7 @@ func (ec *executionContext) fieldContext_Indicator_timeBasis(_ context.Context, 
 }
 
 func (ec *executionContext) _Indicator_source(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26797,7 +26797,7 @@ func (ec *executionContext) _Indicator_source(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Source, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -26810,7 +26810,7 @@ func (ec *executionContext) fieldContext_Indicator_source(_ context.Context, fie
 }
 
 func (ec *executionContext) _Indicator_dimensions(ctx context.Context, field graphql.CollectedField, obj *model.Indicator) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26820,7 +26820,7 @@ func (ec *executionContext) _Indicator_dimensions(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Dimensions, nil
 		},
-		nil,
+		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
 			return ec.marshalNDimension2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimensionᚄ(ctx, selections, v)
 		},
@@ -26833,7 +26833,7 @@ func (ec *executionContext) fieldContext_Indicator_dimensions(_ context.Context,
 }
 
 func (ec *executionContext) _IndicatorGroup_dimension(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26843,7 +26843,7 @@ func (ec *executionContext) _IndicatorGroup_dimension(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Dimension, nil
 		},
-		nil,
+		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v model.Dimension) graphql.Marshaler {
 			return ec.marshalNDimension2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐDimension(ctx, selections, v)
 		},
@@ -26888,7 +26888,7 @@ func (ec *executionContext) fieldContext_IndicatorGroup_region(_ context.Context
 }
 
 func (ec *executionContext) _IndicatorGroup_form(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26898,7 +26898,7 @@ func (ec *executionContext) _IndicatorGroup_form(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Form, nil
 		},
-		nil,
+		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.Form) graphql.Marshaler {
 			return ec.marshalOInstitutionForm2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐForm(ctx, selections, v)
 		},
@@ -26911,7 +26911,7 @@ func (ec *executionContext) fieldContext_IndicatorGroup_form(_ context.Context, 
 }
 
 func (ec *executionContext) _IndicatorGroup_ownership(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26921,7 +26921,7 @@ func (ec *executionContext) _IndicatorGroup_ownership(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Ownership, nil
 		},
-		nil,
+		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.Ownership) graphql.Marshaler {
 			return ec.marshalOOwnership2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐOwnership(ctx, selections, v)
 		},
@@ -26934,7 +26934,7 @@ func (ec *executionContext) fieldContext_IndicatorGroup_ownership(_ context.Cont
 }
 
 func (ec *executionContext) _IndicatorGroup_legalNature(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26944,7 +26944,7 @@ func (ec *executionContext) _IndicatorGroup_legalNature(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.LegalNature, nil
 		},
-		nil,
+		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.LegalNature) graphql.Marshaler {
 			return ec.marshalOLegalNature2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐLegalNature(ctx, selections, v)
 		},
@@ -26957,7 +26957,7 @@ func (ec *executionContext) fieldContext_IndicatorGroup_legalNature(_ context.Co
 }
 
 func (ec *executionContext) _IndicatorGroup_ageBand(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorGroup) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -26967,7 +26967,7 @@ func (ec *executionContext) _IndicatorGroup_ageBand(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.AgeBand, nil
 		},
-		nil,
+		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *seat.AgeBand) graphql.Marshaler {
 			return ec.marshalOAgeBand2ᚖgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
 		},
@@ -27012,7 +27012,7 @@ func (ec *executionContext) fieldContext_IndicatorGroup_value(_ context.Context,
 }
 
 func (ec *executionContext) _IndicatorValue_key(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27022,7 +27022,7 @@ func (ec *executionContext) _IndicatorValue_key(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Key, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
 			return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, selections, v)
 		},
@@ -27067,7 +27067,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_region(_ context.Context
 }
 
 func (ec *executionContext) _IndicatorValue_asOf(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27077,7 +27077,7 @@ func (ec *executionContext) _IndicatorValue_asOf(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.AsOf, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -27090,7 +27090,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_asOf(_ context.Context, 
 }
 
 func (ec *executionContext) _IndicatorValue_from(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27100,7 +27100,7 @@ func (ec *executionContext) _IndicatorValue_from(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.From, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -27113,7 +27113,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_from(_ context.Context, 
 }
 
 func (ec *executionContext) _IndicatorValue_to(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27123,7 +27123,7 @@ func (ec *executionContext) _IndicatorValue_to(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.To, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -27136,7 +27136,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_to(_ context.Context, fi
 }
 
 func (ec *executionContext) _IndicatorValue_value(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27146,7 +27146,7 @@ func (ec *executionContext) _IndicatorValue_value(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Value, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -27159,7 +27159,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_value(_ context.Context,
 }
 
 func (ec *executionContext) _IndicatorValue_numerator(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27169,7 +27169,7 @@ func (ec *executionContext) _IndicatorValue_numerator(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Numerator, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
 			return ec.marshalNFloat2float64(ctx, selections, v)
 		},
@@ -27182,7 +27182,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_numerator(_ context.Cont
 }
 
 func (ec *executionContext) _IndicatorValue_denominator(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27192,7 +27192,7 @@ func (ec *executionContext) _IndicatorValue_denominator(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.Denominator, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -27237,7 +27237,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_target(_ context.Context
 }
 
 func (ec *executionContext) _IndicatorValue_attained(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27247,7 +27247,7 @@ func (ec *executionContext) _IndicatorValue_attained(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Attained, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
 			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
 		},
@@ -27260,7 +27260,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_attained(_ context.Conte
 }
 
 func (ec *executionContext) _IndicatorValue_gap(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27270,7 +27270,7 @@ func (ec *executionContext) _IndicatorValue_gap(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Gap, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -27283,7 +27283,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_gap(_ context.Context, f
 }
 
 func (ec *executionContext) _IndicatorValue_suppressed(ctx context.Context, field graphql.CollectedField, obj *model.IndicatorValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27293,7 +27293,7 @@ func (ec *executionContext) _IndicatorValue_suppressed(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Suppressed, nil
 		},
-		nil,
+		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -27306,7 +27306,7 @@ func (ec *executionContext) fieldContext_IndicatorValue_suppressed(_ context.Con
 }
 
 func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27316,7 +27316,7 @@ func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -27329,7 +27329,7 @@ func (ec *executionContext) fieldContext_Inspection_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Inspection_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27339,7 +27339,7 @@ func (ec *executionContext) _Inspection_createdAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -27352,7 +27352,7 @@ func (ec *executionContext) fieldContext_Inspection_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Inspection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27362,7 +27362,7 @@ func (ec *executionContext) _Inspection_updatedAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -27375,7 +27375,7 @@ func (ec *executionContext) fieldContext_Inspection_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Inspection_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27385,7 +27385,7 @@ func (ec *executionContext) _Inspection_institutionID(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -27398,7 +27398,7 @@ func (ec *executionContext) fieldContext_Inspection_institutionID(_ context.Cont
 }
 
 func (ec *executionContext) _Inspection_inspectedOn(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27408,7 +27408,7 @@ func (ec *executionContext) _Inspection_inspectedOn(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.InspectedOn, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -27421,7 +27421,7 @@ func (ec *executionContext) fieldContext_Inspection_inspectedOn(_ context.Contex
 }
 
 func (ec *executionContext) _Inspection_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27431,7 +27431,7 @@ func (ec *executionContext) _Inspection_kind(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
 			return ec.marshalNInspectionKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐKind(ctx, selections, v)
 		},
@@ -27444,7 +27444,7 @@ func (ec *executionContext) fieldContext_Inspection_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Inspection_inspector(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27454,7 +27454,7 @@ func (ec *executionContext) _Inspection_inspector(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Inspector, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27467,7 +27467,7 @@ func (ec *executionContext) fieldContext_Inspection_inspector(_ context.Context,
 }
 
 func (ec *executionContext) _Inspection_outcome(ctx context.Context, field graphql.CollectedField, obj *ent.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27477,7 +27477,7 @@ func (ec *executionContext) _Inspection_outcome(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Outcome, nil
 		},
-		nil,
+		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Outcome) graphql.Marshaler {
 			return ec.marshalNInspectionOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐOutcome(ctx, selections, v)
 		},
@@ -27650,7 +27650,7 @@ func (ec *executionContext) fieldContext_InspectionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _InspectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27660,7 +27660,7 @@ func (ec *executionContext) _InspectionConnection_totalCount(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"InspectionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -27705,7 +27705,7 @@ func (ec *executionContext) fieldContext_InspectionEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _InspectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InspectionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27715,7 +27715,7 @@ func (ec *executionContext) _InspectionEdge_cursor(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"InspectionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -27728,7 +27728,7 @@ func (ec *executionContext) fieldContext_InspectionEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27738,7 +27738,7 @@ func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -27751,7 +27751,7 @@ func (ec *executionContext) fieldContext_Institution_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Institution_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27761,7 +27761,7 @@ func (ec *executionContext) _Institution_createdAt(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -27774,7 +27774,7 @@ func (ec *executionContext) fieldContext_Institution_createdAt(_ context.Context
 }
 
 func (ec *executionContext) _Institution_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27784,7 +27784,7 @@ func (ec *executionContext) _Institution_updatedAt(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -27797,7 +27797,7 @@ func (ec *executionContext) fieldContext_Institution_updatedAt(_ context.Context
 }
 
 func (ec *executionContext) _Institution_openedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27807,7 +27807,7 @@ func (ec *executionContext) _Institution_openedAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.OpenedAt, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -27820,7 +27820,7 @@ func (ec *executionContext) fieldContext_Institution_openedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Institution_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27830,7 +27830,7 @@ func (ec *executionContext) _Institution_closedAt(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.ClosedAt, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -27843,7 +27843,7 @@ func (ec *executionContext) fieldContext_Institution_closedAt(_ context.Context,
 }
 
 func (ec *executionContext) _Institution_name(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27853,7 +27853,7 @@ func (ec *executionContext) _Institution_name(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27866,7 +27866,7 @@ func (ec *executionContext) fieldContext_Institution_name(_ context.Context, fie
 }
 
 func (ec *executionContext) _Institution_creditCode(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27876,7 +27876,7 @@ func (ec *executionContext) _Institution_creditCode(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.CreditCode, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -27889,7 +27889,7 @@ func (ec *executionContext) fieldContext_Institution_creditCode(_ context.Contex
 }
 
 func (ec *executionContext) _Institution_form(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27899,7 +27899,7 @@ func (ec *executionContext) _Institution_form(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Form, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Form) graphql.Marshaler {
 			return ec.marshalNInstitutionForm2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐForm(ctx, selections, v)
 		},
@@ -27912,7 +27912,7 @@ func (ec *executionContext) fieldContext_Institution_form(_ context.Context, fie
 }
 
 func (ec *executionContext) _Institution_legalNature(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27922,7 +27922,7 @@ func (ec *executionContext) _Institution_legalNature(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.LegalNature, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.LegalNature) graphql.Marshaler {
 			return ec.marshalNLegalNature2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐLegalNature(ctx, selections, v)
 		},
@@ -27935,7 +27935,7 @@ func (ec *executionContext) fieldContext_Institution_legalNature(_ context.Conte
 }
 
 func (ec *executionContext) _Institution_ownership(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27945,7 +27945,7 @@ func (ec *executionContext) _Institution_ownership(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Ownership, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Ownership) graphql.Marshaler {
 			return ec.marshalNOwnership2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐOwnership(ctx, selections, v)
 		},
@@ -27958,7 +27958,7 @@ func (ec *executionContext) fieldContext_Institution_ownership(_ context.Context
 }
 
 func (ec *executionContext) _Institution_serviceModes(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27968,7 +27968,7 @@ func (ec *executionContext) _Institution_serviceModes(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.ServiceModes, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v []schematype.ServiceMode) graphql.Marshaler {
 			return ec.marshalNServiceMode2ᚕgithubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐServiceModeᚄ(ctx, selections, v)
 		},
@@ -27981,7 +27981,7 @@ func (ec *executionContext) fieldContext_Institution_serviceModes(_ context.Cont
 }
 
 func (ec *executionContext) _Institution_address(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -27991,7 +27991,7 @@ func (ec *executionContext) _Institution_address(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Address, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -28004,7 +28004,7 @@ func (ec *executionContext) fieldContext_Institution_address(_ context.Context, 
 }
 
 func (ec *executionContext) _Institution_latitude(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28014,7 +28014,7 @@ func (ec *executionContext) _Institution_latitude(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Latitude, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -28027,7 +28027,7 @@ func (ec *executionContext) fieldContext_Institution_latitude(_ context.Context,
 }
 
 func (ec *executionContext) _Institution_longitude(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28037,7 +28037,7 @@ func (ec *executionContext) _Institution_longitude(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Longitude, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -28050,7 +28050,7 @@ func (ec *executionContext) fieldContext_Institution_longitude(_ context.Context
 }
 
 func (ec *executionContext) _Institution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28060,7 +28060,7 @@ func (ec *executionContext) _Institution_monthlyFee(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.MonthlyFee, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -28073,7 +28073,7 @@ func (ec *executionContext) fieldContext_Institution_monthlyFee(_ context.Contex
 }
 
 func (ec *executionContext) _Institution_inclusiveMonthlyFee(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28083,7 +28083,7 @@ func (ec *executionContext) _Institution_inclusiveMonthlyFee(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return obj.InclusiveMonthlyFee, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -28096,7 +28096,7 @@ func (ec *executionContext) fieldContext_Institution_inclusiveMonthlyFee(_ conte
 }
 
 func (ec *executionContext) _Institution_status(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28106,7 +28106,7 @@ func (ec *executionContext) _Institution_status(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Status) graphql.Marshaler {
 			return ec.marshalNInstitutionStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinstitutionᚐStatus(ctx, selections, v)
 		},
@@ -28119,7 +28119,7 @@ func (ec *executionContext) fieldContext_Institution_status(_ context.Context, f
 }
 
 func (ec *executionContext) _Institution_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.Institution) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28129,7 +28129,7 @@ func (ec *executionContext) _Institution_regionID(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.RegionID, nil
 		},
-		nil,
+		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -28634,7 +28634,7 @@ func (ec *executionContext) fieldContext_InstitutionConnection_pageInfo(_ contex
 }
 
 func (ec *executionContext) _InstitutionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.InstitutionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28644,7 +28644,7 @@ func (ec *executionContext) _InstitutionConnection_totalCount(ctx context.Contex
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"InstitutionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -28689,7 +28689,7 @@ func (ec *executionContext) fieldContext_InstitutionEdge_node(_ context.Context,
 }
 
 func (ec *executionContext) _InstitutionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.InstitutionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -28699,7 +28699,7 @@ func (ec *executionContext) _InstitutionEdge_cursor(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"InstitutionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -30856,7 +30856,7 @@ func (ec *executionContext) fieldContext_NearbyInstitution_institution(_ context
 }
 
 func (ec *executionContext) _NearbyInstitution_distanceMeters(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -30866,7 +30866,7 @@ func (ec *executionContext) _NearbyInstitution_distanceMeters(ctx context.Contex
 		func(ctx context.Context) (any, error) {
 			return obj.DistanceMeters, nil
 		},
-		nil,
+		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
 			return ec.marshalNFloat2float64(ctx, selections, v)
 		},
@@ -30879,7 +30879,7 @@ func (ec *executionContext) fieldContext_NearbyInstitution_distanceMeters(_ cont
 }
 
 func (ec *executionContext) _NearbyInstitution_inclusive(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -30889,7 +30889,7 @@ func (ec *executionContext) _NearbyInstitution_inclusive(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.Inclusive, nil
 		},
-		nil,
+		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -30902,7 +30902,7 @@ func (ec *executionContext) fieldContext_NearbyInstitution_inclusive(_ context.C
 }
 
 func (ec *executionContext) _NearbyInstitution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *nearby.Result) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -30912,7 +30912,7 @@ func (ec *executionContext) _NearbyInstitution_monthlyFee(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.MonthlyFee, nil
 		},
-		nil,
+		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -30989,7 +30989,7 @@ func (ec *executionContext) fieldContext_OverdueComplaint_complaint(_ context.Co
 }
 
 func (ec *executionContext) _OverdueComplaint_dueOn(ctx context.Context, field graphql.CollectedField, obj *model.OverdueComplaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -30999,7 +30999,7 @@ func (ec *executionContext) _OverdueComplaint_dueOn(ctx context.Context, field g
 		func(ctx context.Context) (any, error) {
 			return obj.DueOn, nil
 		},
-		nil,
+		"OverdueComplaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -31012,7 +31012,7 @@ func (ec *executionContext) fieldContext_OverdueComplaint_dueOn(_ context.Contex
 }
 
 func (ec *executionContext) _OverdueComplaint_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.OverdueComplaint) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31022,7 +31022,7 @@ func (ec *executionContext) _OverdueComplaint_daysOverdue(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.DaysOverdue, nil
 		},
-		nil,
+		"OverdueComplaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31067,7 +31067,7 @@ func (ec *executionContext) fieldContext_OverdueFinding_finding(_ context.Contex
 }
 
 func (ec *executionContext) _OverdueFinding_deadline(ctx context.Context, field graphql.CollectedField, obj *model.OverdueFinding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31077,7 +31077,7 @@ func (ec *executionContext) _OverdueFinding_deadline(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Deadline, nil
 		},
-		nil,
+		"OverdueFinding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -31090,7 +31090,7 @@ func (ec *executionContext) fieldContext_OverdueFinding_deadline(_ context.Conte
 }
 
 func (ec *executionContext) _OverdueFinding_daysOverdue(ctx context.Context, field graphql.CollectedField, obj *model.OverdueFinding) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31100,7 +31100,7 @@ func (ec *executionContext) _OverdueFinding_daysOverdue(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.DaysOverdue, nil
 		},
-		nil,
+		"OverdueFinding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31113,7 +31113,7 @@ func (ec *executionContext) fieldContext_OverdueFinding_daysOverdue(_ context.Co
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31123,7 +31123,7 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.HasNextPage, nil
 		},
-		nil,
+		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -31136,7 +31136,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31146,7 +31146,7 @@ func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.HasPreviousPage, nil
 		},
-		nil,
+		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -31159,7 +31159,7 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31169,7 +31169,7 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.StartCursor, nil
 		},
-		nil,
+		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -31182,7 +31182,7 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *entgql.PageInfo[int]) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31192,7 +31192,7 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.EndCursor, nil
 		},
-		nil,
+		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -31205,7 +31205,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _PopulationStat_id(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31215,7 +31215,7 @@ func (ec *executionContext) _PopulationStat_id(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -31228,7 +31228,7 @@ func (ec *executionContext) fieldContext_PopulationStat_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _PopulationStat_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31238,7 +31238,7 @@ func (ec *executionContext) _PopulationStat_createdAt(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -31251,7 +31251,7 @@ func (ec *executionContext) fieldContext_PopulationStat_createdAt(_ context.Cont
 }
 
 func (ec *executionContext) _PopulationStat_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31261,7 +31261,7 @@ func (ec *executionContext) _PopulationStat_updatedAt(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -31274,7 +31274,7 @@ func (ec *executionContext) fieldContext_PopulationStat_updatedAt(_ context.Cont
 }
 
 func (ec *executionContext) _PopulationStat_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31284,7 +31284,7 @@ func (ec *executionContext) _PopulationStat_regionID(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.RegionID, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -31297,7 +31297,7 @@ func (ec *executionContext) fieldContext_PopulationStat_regionID(_ context.Conte
 }
 
 func (ec *executionContext) _PopulationStat_year(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31307,7 +31307,7 @@ func (ec *executionContext) _PopulationStat_year(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Year, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31320,7 +31320,7 @@ func (ec *executionContext) fieldContext_PopulationStat_year(_ context.Context, 
 }
 
 func (ec *executionContext) _PopulationStat_residentPopulation(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31330,7 +31330,7 @@ func (ec *executionContext) _PopulationStat_residentPopulation(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.ResidentPopulation, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -31343,7 +31343,7 @@ func (ec *executionContext) fieldContext_PopulationStat_residentPopulation(_ con
 }
 
 func (ec *executionContext) _PopulationStat_under3Population(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31353,7 +31353,7 @@ func (ec *executionContext) _PopulationStat_under3Population(ctx context.Context
 		func(ctx context.Context) (any, error) {
 			return obj.Under3Population, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
 			return ec.marshalNInt2int64(ctx, selections, v)
 		},
@@ -31366,7 +31366,7 @@ func (ec *executionContext) fieldContext_PopulationStat_under3Population(_ conte
 }
 
 func (ec *executionContext) _PopulationStat_births(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31376,7 +31376,7 @@ func (ec *executionContext) _PopulationStat_births(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Births, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint64(ctx, selections, v)
 		},
@@ -31389,7 +31389,7 @@ func (ec *executionContext) fieldContext_PopulationStat_births(_ context.Context
 }
 
 func (ec *executionContext) _PopulationStat_source(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31399,7 +31399,7 @@ func (ec *executionContext) _PopulationStat_source(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Source, nil
 		},
-		nil,
+		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -31508,7 +31508,7 @@ func (ec *executionContext) fieldContext_PopulationStatConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _PopulationStatConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStatConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31518,7 +31518,7 @@ func (ec *executionContext) _PopulationStatConnection_totalCount(ctx context.Con
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"PopulationStatConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -31563,7 +31563,7 @@ func (ec *executionContext) fieldContext_PopulationStatEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _PopulationStatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.PopulationStatEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31573,7 +31573,7 @@ func (ec *executionContext) _PopulationStatEdge_cursor(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"PopulationStatEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -31586,7 +31586,7 @@ func (ec *executionContext) fieldContext_PopulationStatEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _PublicDesignation_category(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31596,7 +31596,7 @@ func (ec *executionContext) _PublicDesignation_category(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.Category, nil
 		},
-		nil,
+		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v inclusivedesignation.Category) graphql.Marshaler {
 			return ec.marshalNDesignationCategory2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinclusivedesignationᚐCategory(ctx, selections, v)
 		},
@@ -31609,7 +31609,7 @@ func (ec *executionContext) fieldContext_PublicDesignation_category(_ context.Co
 }
 
 func (ec *executionContext) _PublicDesignation_designatedBy(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31619,7 +31619,7 @@ func (ec *executionContext) _PublicDesignation_designatedBy(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.DesignatedBy, nil
 		},
-		nil,
+		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -31632,7 +31632,7 @@ func (ec *executionContext) fieldContext_PublicDesignation_designatedBy(_ contex
 }
 
 func (ec *executionContext) _PublicDesignation_validFrom(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31642,7 +31642,7 @@ func (ec *executionContext) _PublicDesignation_validFrom(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.ValidFrom, nil
 		},
-		nil,
+		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -31655,7 +31655,7 @@ func (ec *executionContext) fieldContext_PublicDesignation_validFrom(_ context.C
 }
 
 func (ec *executionContext) _PublicDesignation_validTo(ctx context.Context, field graphql.CollectedField, obj *disclosure.Designation) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31665,7 +31665,7 @@ func (ec *executionContext) _PublicDesignation_validTo(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.ValidTo, nil
 		},
-		nil,
+		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -31678,7 +31678,7 @@ func (ec *executionContext) fieldContext_PublicDesignation_validTo(_ context.Con
 }
 
 func (ec *executionContext) _PublicFiling_filingId(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31688,7 +31688,7 @@ func (ec *executionContext) _PublicFiling_filingId(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.FilingID, nil
 		},
-		nil,
+		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -31701,7 +31701,7 @@ func (ec *executionContext) fieldContext_PublicFiling_filingId(_ context.Context
 }
 
 func (ec *executionContext) _PublicFiling_receiptNumber(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31711,7 +31711,7 @@ func (ec *executionContext) _PublicFiling_receiptNumber(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.ReceiptNumber, nil
 		},
-		nil,
+		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -31724,7 +31724,7 @@ func (ec *executionContext) fieldContext_PublicFiling_receiptNumber(_ context.Co
 }
 
 func (ec *executionContext) _PublicFiling_status(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31734,7 +31734,7 @@ func (ec *executionContext) _PublicFiling_status(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.Status, nil
 		},
-		nil,
+		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v filing.Status) graphql.Marshaler {
 			return ec.marshalNFilingStatus2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋfilingᚐStatus(ctx, selections, v)
 		},
@@ -31747,7 +31747,7 @@ func (ec *executionContext) fieldContext_PublicFiling_status(_ context.Context, 
 }
 
 func (ec *executionContext) _PublicFiling_receiptDate(ctx context.Context, field graphql.CollectedField, obj *disclosure.Filing) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31757,7 +31757,7 @@ func (ec *executionContext) _PublicFiling_receiptDate(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.ReceiptDate, nil
 		},
-		nil,
+		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -31770,7 +31770,7 @@ func (ec *executionContext) fieldContext_PublicFiling_receiptDate(_ context.Cont
 }
 
 func (ec *executionContext) _PublicInspection_date(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31780,7 +31780,7 @@ func (ec *executionContext) _PublicInspection_date(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -31793,7 +31793,7 @@ func (ec *executionContext) fieldContext_PublicInspection_date(_ context.Context
 }
 
 func (ec *executionContext) _PublicInspection_kind(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31803,7 +31803,7 @@ func (ec *executionContext) _PublicInspection_kind(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
 			return ec.marshalNInspectionKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐKind(ctx, selections, v)
 		},
@@ -31816,7 +31816,7 @@ func (ec *executionContext) fieldContext_PublicInspection_kind(_ context.Context
 }
 
 func (ec *executionContext) _PublicInspection_outcome(ctx context.Context, field graphql.CollectedField, obj *disclosure.Inspection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31826,7 +31826,7 @@ func (ec *executionContext) _PublicInspection_outcome(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Outcome, nil
 		},
-		nil,
+		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Outcome) graphql.Marshaler {
 			return ec.marshalNInspectionOutcome2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋinspectionᚐOutcome(ctx, selections, v)
 		},
@@ -31935,7 +31935,7 @@ func (ec *executionContext) fieldContext_PublicInstitution_designation(_ context
 }
 
 func (ec *executionContext) _PublicInstitution_monthlyFee(ctx context.Context, field graphql.CollectedField, obj *disclosure.Profile) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -31945,7 +31945,7 @@ func (ec *executionContext) _PublicInstitution_monthlyFee(ctx context.Context, f
 		func(ctx context.Context) (any, error) {
 			return obj.MonthlyFee, nil
 		},
-		nil,
+		"PublicInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -32022,7 +32022,7 @@ func (ec *executionContext) fieldContext_PublicInstitution_inspections(_ context
 }
 
 func (ec *executionContext) _PublicSeatCount_ageBand(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -32032,7 +32032,7 @@ func (ec *executionContext) _PublicSeatCount_ageBand(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.AgeBand, nil
 		},
-		nil,
+		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
 			return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
 		},
@@ -32045,7 +32045,7 @@ func (ec *executionContext) fieldContext_PublicSeatCount_ageBand(_ context.Conte
 }
 
 func (ec *executionContext) _PublicSeatCount_seats(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -32055,7 +32055,7 @@ func (ec *executionContext) _PublicSeatCount_seats(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Seats, nil
 		},
-		nil,
+		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -32068,7 +32068,7 @@ func (ec *executionContext) fieldContext_PublicSeatCount_seats(_ context.Context
 }
 
 func (ec *executionContext) _PublicSeatCount_inclusive(ctx context.Context, field graphql.CollectedField, obj *disclosure.SeatCount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -32078,7 +32078,7 @@ func (ec *executionContext) _PublicSeatCount_inclusive(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Inclusive, nil
 		},
-		nil,
+		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -33803,7 +33803,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33813,7 +33813,7 @@ func (ec *executionContext) _Region_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -33826,7 +33826,7 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33836,7 +33836,7 @@ func (ec *executionContext) _Region_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -33849,7 +33849,7 @@ func (ec *executionContext) fieldContext_Region_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33859,7 +33859,7 @@ func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -33872,7 +33872,7 @@ func (ec *executionContext) fieldContext_Region_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33882,7 +33882,7 @@ func (ec *executionContext) _Region_code(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Code, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33895,7 +33895,7 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33905,7 +33905,7 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -33918,7 +33918,7 @@ func (ec *executionContext) fieldContext_Region_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_level(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33928,7 +33928,7 @@ func (ec *executionContext) _Region_level(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Level, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v region.Level) graphql.Marshaler {
 			return ec.marshalNRegionLevel2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋregionᚐLevel(ctx, selections, v)
 		},
@@ -33941,7 +33941,7 @@ func (ec *executionContext) fieldContext_Region_level(_ context.Context, field g
 }
 
 func (ec *executionContext) _Region_parentID(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33951,7 +33951,7 @@ func (ec *executionContext) _Region_parentID(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.ParentID, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOID2ᚖint(ctx, selections, v)
 		},
@@ -33964,7 +33964,7 @@ func (ec *executionContext) fieldContext_Region_parentID(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Region_boundary(ctx context.Context, field graphql.CollectedField, obj *ent.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -33974,7 +33974,7 @@ func (ec *executionContext) _Region_boundary(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Boundary, nil
 		},
-		nil,
+		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -34391,7 +34391,7 @@ func (ec *executionContext) fieldContext_RegionConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.RegionConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34401,7 +34401,7 @@ func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"RegionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -34446,7 +34446,7 @@ func (ec *executionContext) fieldContext_RegionEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.RegionEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34456,7 +34456,7 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"RegionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -34469,7 +34469,7 @@ func (ec *executionContext) fieldContext_RegionEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _Seat_id(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34479,7 +34479,7 @@ func (ec *executionContext) _Seat_id(ctx context.Context, field graphql.Collecte
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -34492,7 +34492,7 @@ func (ec *executionContext) fieldContext_Seat_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Seat_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34502,7 +34502,7 @@ func (ec *executionContext) _Seat_createdAt(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -34515,7 +34515,7 @@ func (ec *executionContext) fieldContext_Seat_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Seat_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34525,7 +34525,7 @@ func (ec *executionContext) _Seat_updatedAt(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -34538,7 +34538,7 @@ func (ec *executionContext) fieldContext_Seat_updatedAt(_ context.Context, field
 }
 
 func (ec *executionContext) _Seat_openedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34548,7 +34548,7 @@ func (ec *executionContext) _Seat_openedAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.OpenedAt, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -34561,7 +34561,7 @@ func (ec *executionContext) fieldContext_Seat_openedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Seat_closedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34571,7 +34571,7 @@ func (ec *executionContext) _Seat_closedAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.ClosedAt, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -34584,7 +34584,7 @@ func (ec *executionContext) fieldContext_Seat_closedAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Seat_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34594,7 +34594,7 @@ func (ec *executionContext) _Seat_institutionID(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -34607,7 +34607,7 @@ func (ec *executionContext) fieldContext_Seat_institutionID(_ context.Context, f
 }
 
 func (ec *executionContext) _Seat_ageBand(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34617,7 +34617,7 @@ func (ec *executionContext) _Seat_ageBand(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.AgeBand, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
 			return ec.marshalNAgeBand2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋseatᚐAgeBand(ctx, selections, v)
 		},
@@ -34630,7 +34630,7 @@ func (ec *executionContext) fieldContext_Seat_ageBand(_ context.Context, field g
 }
 
 func (ec *executionContext) _Seat_inclusive(ctx context.Context, field graphql.CollectedField, obj *ent.Seat) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34640,7 +34640,7 @@ func (ec *executionContext) _Seat_inclusive(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Inclusive, nil
 		},
-		nil,
+		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -34749,7 +34749,7 @@ func (ec *executionContext) fieldContext_SeatConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _SeatConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SeatConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34759,7 +34759,7 @@ func (ec *executionContext) _SeatConnection_totalCount(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"SeatConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -34804,7 +34804,7 @@ func (ec *executionContext) fieldContext_SeatEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _SeatEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SeatEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34814,7 +34814,7 @@ func (ec *executionContext) _SeatEdge_cursor(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"SeatEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -34827,7 +34827,7 @@ func (ec *executionContext) fieldContext_SeatEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34837,7 +34837,7 @@ func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.Collect
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -34850,7 +34850,7 @@ func (ec *executionContext) fieldContext_Staff_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Staff_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34860,7 +34860,7 @@ func (ec *executionContext) _Staff_createdAt(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -34873,7 +34873,7 @@ func (ec *executionContext) fieldContext_Staff_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Staff_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34883,7 +34883,7 @@ func (ec *executionContext) _Staff_updatedAt(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -34896,7 +34896,7 @@ func (ec *executionContext) fieldContext_Staff_updatedAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Staff_hiredAt(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34906,7 +34906,7 @@ func (ec *executionContext) _Staff_hiredAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.HiredAt, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -34919,7 +34919,7 @@ func (ec *executionContext) fieldContext_Staff_hiredAt(_ context.Context, field 
 }
 
 func (ec *executionContext) _Staff_leftAt(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34929,7 +34929,7 @@ func (ec *executionContext) _Staff_leftAt(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.LeftAt, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -34942,7 +34942,7 @@ func (ec *executionContext) fieldContext_Staff_leftAt(_ context.Context, field g
 }
 
 func (ec *executionContext) _Staff_name(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34952,7 +34952,7 @@ func (ec *executionContext) _Staff_name(ctx context.Context, field graphql.Colle
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -34965,7 +34965,7 @@ func (ec *executionContext) fieldContext_Staff_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Staff_idNumberMasked(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34975,7 +34975,7 @@ func (ec *executionContext) _Staff_idNumberMasked(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.IDNumberMasked, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -34988,7 +34988,7 @@ func (ec *executionContext) fieldContext_Staff_idNumberMasked(_ context.Context,
 }
 
 func (ec *executionContext) _Staff_role(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -34998,7 +34998,7 @@ func (ec *executionContext) _Staff_role(ctx context.Context, field graphql.Colle
 		func(ctx context.Context) (any, error) {
 			return obj.Role, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v staff.Role) graphql.Marshaler {
 			return ec.marshalNStaffRole2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋstaffᚐRole(ctx, selections, v)
 		},
@@ -35011,7 +35011,7 @@ func (ec *executionContext) fieldContext_Staff_role(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Staff_institutionID(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35021,7 +35021,7 @@ func (ec *executionContext) _Staff_institutionID(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.InstitutionID, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -35034,7 +35034,7 @@ func (ec *executionContext) fieldContext_Staff_institutionID(_ context.Context, 
 }
 
 func (ec *executionContext) _Staff_healthCertificateValidUntil(ctx context.Context, field graphql.CollectedField, obj *ent.Staff) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35044,7 +35044,7 @@ func (ec *executionContext) _Staff_healthCertificateValidUntil(ctx context.Conte
 		func(ctx context.Context) (any, error) {
 			return obj.HealthCertificateValidUntil, nil
 		},
-		nil,
+		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
 			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
 		},
@@ -35197,7 +35197,7 @@ func (ec *executionContext) fieldContext_StaffConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.StaffConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35207,7 +35207,7 @@ func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"StaffConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35252,7 +35252,7 @@ func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.StaffEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35262,7 +35262,7 @@ func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"StaffEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -35275,7 +35275,7 @@ func (ec *executionContext) fieldContext_StaffEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35285,7 +35285,7 @@ func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -35298,7 +35298,7 @@ func (ec *executionContext) fieldContext_Survey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35308,7 +35308,7 @@ func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -35321,7 +35321,7 @@ func (ec *executionContext) fieldContext_Survey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35331,7 +35331,7 @@ func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -35344,7 +35344,7 @@ func (ec *executionContext) fieldContext_Survey_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Survey_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35354,7 +35354,7 @@ func (ec *executionContext) _Survey_regionID(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.RegionID, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -35367,7 +35367,7 @@ func (ec *executionContext) fieldContext_Survey_regionID(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Survey_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35377,7 +35377,7 @@ func (ec *executionContext) _Survey_kind(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v survey.Kind) graphql.Marshaler {
 			return ec.marshalNSurveyKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋsurveyᚐKind(ctx, selections, v)
 		},
@@ -35390,7 +35390,7 @@ func (ec *executionContext) fieldContext_Survey_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Survey_date(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35400,7 +35400,7 @@ func (ec *executionContext) _Survey_date(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -35413,7 +35413,7 @@ func (ec *executionContext) fieldContext_Survey_date(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Survey_respondents(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35423,7 +35423,7 @@ func (ec *executionContext) _Survey_respondents(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.Respondents, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35436,7 +35436,7 @@ func (ec *executionContext) fieldContext_Survey_respondents(_ context.Context, f
 }
 
 func (ec *executionContext) _Survey_positive(ctx context.Context, field graphql.CollectedField, obj *ent.Survey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35446,7 +35446,7 @@ func (ec *executionContext) _Survey_positive(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.Positive, nil
 		},
-		nil,
+		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35555,7 +35555,7 @@ func (ec *executionContext) fieldContext_SurveyConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35565,7 +35565,7 @@ func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"SurveyConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35610,7 +35610,7 @@ func (ec *executionContext) fieldContext_SurveyEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SurveyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.SurveyEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35620,7 +35620,7 @@ func (ec *executionContext) _SurveyEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"SurveyEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -35633,7 +35633,7 @@ func (ec *executionContext) fieldContext_SurveyEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _Target_id(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35643,7 +35643,7 @@ func (ec *executionContext) _Target_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -35656,7 +35656,7 @@ func (ec *executionContext) fieldContext_Target_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Target_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35666,7 +35666,7 @@ func (ec *executionContext) _Target_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -35679,7 +35679,7 @@ func (ec *executionContext) fieldContext_Target_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35689,7 +35689,7 @@ func (ec *executionContext) _Target_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -35702,7 +35702,7 @@ func (ec *executionContext) fieldContext_Target_updatedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_indicator(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35712,7 +35712,7 @@ func (ec *executionContext) _Target_indicator(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Indicator, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
 			return ec.marshalNIndicatorKey2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋschemaᚋschematypeᚐIndicatorKey(ctx, selections, v)
 		},
@@ -35725,7 +35725,7 @@ func (ec *executionContext) fieldContext_Target_indicator(_ context.Context, fie
 }
 
 func (ec *executionContext) _Target_regionID(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35735,7 +35735,7 @@ func (ec *executionContext) _Target_regionID(ctx context.Context, field graphql.
 		func(ctx context.Context) (any, error) {
 			return obj.RegionID, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -35748,7 +35748,7 @@ func (ec *executionContext) fieldContext_Target_regionID(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Target_baselineYear(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35758,7 +35758,7 @@ func (ec *executionContext) _Target_baselineYear(ctx context.Context, field grap
 		func(ctx context.Context) (any, error) {
 			return obj.BaselineYear, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
 			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
@@ -35771,7 +35771,7 @@ func (ec *executionContext) fieldContext_Target_baselineYear(_ context.Context, 
 }
 
 func (ec *executionContext) _Target_baselineValue(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35781,7 +35781,7 @@ func (ec *executionContext) _Target_baselineValue(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.BaselineValue, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
 			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
 		},
@@ -35794,7 +35794,7 @@ func (ec *executionContext) fieldContext_Target_baselineValue(_ context.Context,
 }
 
 func (ec *executionContext) _Target_targetYear(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35804,7 +35804,7 @@ func (ec *executionContext) _Target_targetYear(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.TargetYear, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -35817,7 +35817,7 @@ func (ec *executionContext) fieldContext_Target_targetYear(_ context.Context, fi
 }
 
 func (ec *executionContext) _Target_targetValue(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35827,7 +35827,7 @@ func (ec *executionContext) _Target_targetValue(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.TargetValue, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
 			return ec.marshalNFloat2float64(ctx, selections, v)
 		},
@@ -35840,7 +35840,7 @@ func (ec *executionContext) fieldContext_Target_targetValue(_ context.Context, f
 }
 
 func (ec *executionContext) _Target_comparator(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35850,7 +35850,7 @@ func (ec *executionContext) _Target_comparator(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Comparator, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v target.Comparator) graphql.Marshaler {
 			return ec.marshalNComparator2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐComparator(ctx, selections, v)
 		},
@@ -35863,7 +35863,7 @@ func (ec *executionContext) fieldContext_Target_comparator(_ context.Context, fi
 }
 
 func (ec *executionContext) _Target_source(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35873,7 +35873,7 @@ func (ec *executionContext) _Target_source(ctx context.Context, field graphql.Co
 		func(ctx context.Context) (any, error) {
 			return obj.Source, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -35886,7 +35886,7 @@ func (ec *executionContext) fieldContext_Target_source(_ context.Context, field 
 }
 
 func (ec *executionContext) _Target_kind(ctx context.Context, field graphql.CollectedField, obj *ent.Target) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -35896,7 +35896,7 @@ func (ec *executionContext) _Target_kind(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Kind, nil
 		},
-		nil,
+		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v target.Kind) graphql.Marshaler {
 			return ec.marshalNTargetKind2githubᚗcomᚋtuoyuᚋtuoyuᚋentᚋtargetᚐKind(ctx, selections, v)
 		},
@@ -36005,7 +36005,7 @@ func (ec *executionContext) fieldContext_TargetConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _TargetConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *ent.TargetConnection) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36015,7 +36015,7 @@ func (ec *executionContext) _TargetConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.TotalCount, nil
 		},
-		nil,
+		"TargetConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36060,7 +36060,7 @@ func (ec *executionContext) fieldContext_TargetEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TargetEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *ent.TargetEdge) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36070,7 +36070,7 @@ func (ec *executionContext) _TargetEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Cursor, nil
 		},
-		nil,
+		"TargetEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
 		},
@@ -36083,7 +36083,7 @@ func (ec *executionContext) fieldContext_TargetEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36093,7 +36093,7 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 		func(ctx context.Context) (any, error) {
 			return obj.Role, nil
 		},
-		nil,
+		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v model.ViewerRole) graphql.Marshaler {
 			return ec.marshalNViewerRole2githubᚗcomᚋtuoyuᚋtuoyuᚋgraphᚋmodelᚐViewerRole(ctx, selections, v)
 		},
@@ -36106,7 +36106,7 @@ func (ec *executionContext) fieldContext_Viewer_role(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36116,7 +36116,7 @@ func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.C
 		func(ctx context.Context) (any, error) {
 			return obj.Subject, nil
 		},
-		nil,
+		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -36161,7 +36161,7 @@ func (ec *executionContext) fieldContext_Viewer_region(_ context.Context, field 
 }
 
 func (ec *executionContext) _Viewer_regionCode(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36171,7 +36171,7 @@ func (ec *executionContext) _Viewer_regionCode(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.RegionCode, nil
 		},
-		nil,
+		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -36216,7 +36216,7 @@ func (ec *executionContext) fieldContext_Viewer_institution(_ context.Context, f
 }
 
 func (ec *executionContext) _WorkCalendarCoverage_year(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36226,7 +36226,7 @@ func (ec *executionContext) _WorkCalendarCoverage_year(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Year, nil
 		},
-		nil,
+		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36239,7 +36239,7 @@ func (ec *executionContext) fieldContext_WorkCalendarCoverage_year(_ context.Con
 }
 
 func (ec *executionContext) _WorkCalendarCoverage_days(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36249,7 +36249,7 @@ func (ec *executionContext) _WorkCalendarCoverage_days(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.Days, nil
 		},
-		nil,
+		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36262,7 +36262,7 @@ func (ec *executionContext) fieldContext_WorkCalendarCoverage_days(_ context.Con
 }
 
 func (ec *executionContext) _WorkCalendarCoverage_lastKnownYear(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarCoverage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36272,7 +36272,7 @@ func (ec *executionContext) _WorkCalendarCoverage_lastKnownYear(ctx context.Cont
 		func(ctx context.Context) (any, error) {
 			return obj.LastKnownYear, nil
 		},
-		nil,
+		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36285,7 +36285,7 @@ func (ec *executionContext) fieldContext_WorkCalendarCoverage_lastKnownYear(_ co
 }
 
 func (ec *executionContext) _WorkCalendarDay_id(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36295,7 +36295,7 @@ func (ec *executionContext) _WorkCalendarDay_id(ctx context.Context, field graph
 		func(ctx context.Context) (any, error) {
 			return obj.ID, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNID2int(ctx, selections, v)
 		},
@@ -36308,7 +36308,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WorkCalendarDay_createdAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36318,7 +36318,7 @@ func (ec *executionContext) _WorkCalendarDay_createdAt(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.CreatedAt, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -36331,7 +36331,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_createdAt(_ context.Con
 }
 
 func (ec *executionContext) _WorkCalendarDay_updatedAt(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36341,7 +36341,7 @@ func (ec *executionContext) _WorkCalendarDay_updatedAt(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.UpdatedAt, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
 		},
@@ -36354,7 +36354,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_updatedAt(_ context.Con
 }
 
 func (ec *executionContext) _WorkCalendarDay_date(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36364,7 +36364,7 @@ func (ec *executionContext) _WorkCalendarDay_date(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -36377,7 +36377,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_date(_ context.Context,
 }
 
 func (ec *executionContext) _WorkCalendarDay_year(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36387,7 +36387,7 @@ func (ec *executionContext) _WorkCalendarDay_year(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Year, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36400,7 +36400,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_year(_ context.Context,
 }
 
 func (ec *executionContext) _WorkCalendarDay_workday(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36410,7 +36410,7 @@ func (ec *executionContext) _WorkCalendarDay_workday(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Workday, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -36423,7 +36423,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_workday(_ context.Conte
 }
 
 func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field graphql.CollectedField, obj *ent.WorkCalendarDay) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36433,7 +36433,7 @@ func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field gra
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalOString2string(ctx, selections, v)
 		},
@@ -36446,7 +36446,7 @@ func (ec *executionContext) fieldContext_WorkCalendarDay_name(_ context.Context,
 }
 
 func (ec *executionContext) _WorkCalendarException_date(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36456,7 +36456,7 @@ func (ec *executionContext) _WorkCalendarException_date(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.Date, nil
 		},
-		nil,
+		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
 			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
 		},
@@ -36469,7 +36469,7 @@ func (ec *executionContext) fieldContext_WorkCalendarException_date(_ context.Co
 }
 
 func (ec *executionContext) _WorkCalendarException_workday(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36479,7 +36479,7 @@ func (ec *executionContext) _WorkCalendarException_workday(ctx context.Context, 
 		func(ctx context.Context) (any, error) {
 			return obj.Workday, nil
 		},
-		nil,
+		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -36492,7 +36492,7 @@ func (ec *executionContext) fieldContext_WorkCalendarException_workday(_ context
 }
 
 func (ec *executionContext) _WorkCalendarException_name(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarException) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36502,7 +36502,7 @@ func (ec *executionContext) _WorkCalendarException_name(ctx context.Context, fie
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
@@ -36515,7 +36515,7 @@ func (ec *executionContext) fieldContext_WorkCalendarException_name(_ context.Co
 }
 
 func (ec *executionContext) _WorkCalendarYear_year(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36525,7 +36525,7 @@ func (ec *executionContext) _WorkCalendarYear_year(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Year, nil
 		},
-		nil,
+		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36538,7 +36538,7 @@ func (ec *executionContext) fieldContext_WorkCalendarYear_year(_ context.Context
 }
 
 func (ec *executionContext) _WorkCalendarYear_covered(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36548,7 +36548,7 @@ func (ec *executionContext) _WorkCalendarYear_covered(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.Covered, nil
 		},
-		nil,
+		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -36561,7 +36561,7 @@ func (ec *executionContext) fieldContext_WorkCalendarYear_covered(_ context.Cont
 }
 
 func (ec *executionContext) _WorkCalendarYear_loaded(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36571,7 +36571,7 @@ func (ec *executionContext) _WorkCalendarYear_loaded(ctx context.Context, field 
 		func(ctx context.Context) (any, error) {
 			return obj.Loaded, nil
 		},
-		nil,
+		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -36584,7 +36584,7 @@ func (ec *executionContext) fieldContext_WorkCalendarYear_loaded(_ context.Conte
 }
 
 func (ec *executionContext) _WorkCalendarYear_lastKnownYear(ctx context.Context, field graphql.CollectedField, obj *model.WorkCalendarYear) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36594,7 +36594,7 @@ func (ec *executionContext) _WorkCalendarYear_lastKnownYear(ctx context.Context,
 		func(ctx context.Context) (any, error) {
 			return obj.LastKnownYear, nil
 		},
-		nil,
+		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
 			return ec.marshalNInt2int(ctx, selections, v)
 		},
@@ -36639,7 +36639,7 @@ func (ec *executionContext) fieldContext_WorkCalendarYear_days(_ context.Context
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36649,7 +36649,7 @@ func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -36685,7 +36685,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36695,7 +36695,7 @@ func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field
 		func(ctx context.Context) (any, error) {
 			return obj.IsRepeatable, nil
 		},
-		nil,
+		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -36708,7 +36708,7 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36718,7 +36718,7 @@ func (ec *executionContext) ___Directive_locations(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Locations, nil
 		},
-		nil,
+		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
 			return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, selections, v)
 		},
@@ -36774,7 +36774,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36784,7 +36784,7 @@ func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"__EnumValue",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -36866,7 +36866,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -36876,7 +36876,7 @@ func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.Col
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"__Field",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -37033,7 +37033,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -37043,7 +37043,7 @@ func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphq
 		func(ctx context.Context) (any, error) {
 			return obj.Name, nil
 		},
-		nil,
+		"__InputValue",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -37111,7 +37111,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return gqlexec.ResolvePlainField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -37121,7 +37121,7 @@ func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, fiel
 		func(ctx context.Context) (any, error) {
 			return obj.DefaultValue, nil
 		},
-		nil,
+		"__InputValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
 			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},

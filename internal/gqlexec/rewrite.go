@@ -25,9 +25,14 @@ const (
 //	graphql.NewDeferredGroup(ctx)        →  gqlexec.NewDeferredGroup(ctx)
 //	ec.ProcessDeferredGroup(deferred)    →  ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 //	return out                           →  return gqlexec.Object(fields, out)
+//	graphql.ResolveField(…, resolve, nil, marshal, …)
+//	                                     →  gqlexec.ResolvePlainField(…, resolve, "Object", marshal, …)
 //
 // where out := graphql.NewFieldSet(fields) is the object's field set, in
-// the function that made it.
+// the function that made it, and the last rule applies to plain fields
+// only (plain.go): a field whose resolver returns obj.Field, nil, whose
+// context is a scalar field context that is neither a method nor a
+// resolver, and whose middleware chain is nil.
 //
 // It fails rather than return a half-rewritten executor: when the source has
 // none of the calls of one rule, rewritten or not (gqlgen's templates
@@ -47,7 +52,7 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 	// Each rule counts the calls it rewrote and those it finds rewritten
 	// already, so a file rewritten by an older version of this rewrite gets
 	// the newer rules.
-	var slices, groups, processed, objects rule
+	var slices, groups, processed, objects, plain rule
 	ast.Inspect(file, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -76,6 +81,7 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 		return true
 	})
 	objects.rewritten, objects.already = rewriteObjectReturns(file, graphqlName)
+	plain.rewritten, plain.already = rewritePlainFields(file, graphqlName)
 	const changed = "gqlgen's generated code changed, so internal/gqlexec's rewrite must be checked against it"
 	switch {
 	case slices.none():
@@ -86,7 +92,9 @@ func Rewrite(filename string, src []byte) ([]byte, error) {
 		return nil, errors.New("found deferred groups but no ProcessDeferredGroup call: " + changed)
 	case objects.none():
 		return nil, errors.New("found no object returning the field set it made with graphql.NewFieldSet: " + changed)
-	case slices.rewritten+groups.rewritten+processed.rewritten+objects.rewritten == 0:
+	case plain.none():
+		return nil, errors.New("found no plain field resolved with graphql.ResolveField: " + changed)
+	case slices.rewritten+groups.rewritten+processed.rewritten+objects.rewritten+plain.rewritten == 0:
 		return src, nil
 	}
 	astutil.AddImport(fset, file, importPath)
@@ -203,4 +211,115 @@ func fieldSetOf(body *ast.BlockStmt, graphqlName string) (set, fields string) {
 		}
 	}
 	return "", ""
+}
+
+// rewritePlainFields rewrites the graphql.ResolveField call of each plain
+// field to gqlexec.ResolvePlainField with the field's object name. It
+// reports how many it rewrote and how many it found rewritten.
+func rewritePlainFields(file *ast.File, graphqlName string) (rewritten, already int) {
+	objects := scalarFieldContexts(file, graphqlName)
+	for _, decl := range file.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || fn.Body == nil || len(fn.Body.List) != 1 {
+			continue
+		}
+		ret, ok := fn.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		call, ok := ret.Results[0].(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		if isCall(call, pkgName, "ResolvePlainField") {
+			already++
+			continue
+		}
+		if !isCall(call, graphqlName, "ResolveField") || len(call.Args) != 9 {
+			continue
+		}
+		object, ok := objects[fieldContextCalled(call.Args[3])]
+		if !ok || !isNil(call.Args[5]) || !readsStructField(call.Args[4]) {
+			continue
+		}
+		// The object's name takes the place (and the position) of the nil
+		// middleware chain.
+		call.Fun = selector(pkgName, "ResolvePlainField", call.Fun.Pos())
+		call.Args[5] = &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(object), ValuePos: call.Args[5].Pos()}
+		rewritten++
+	}
+	return rewritten, already
+}
+
+// scalarFieldContexts maps the name of each field-context method that
+// returns graphql.NewScalarFieldContext("Object", field, false, false, …)
+// (neither a method nor a resolver) to its object name.
+func scalarFieldContexts(file *ast.File, graphqlName string) map[string]string {
+	out := map[string]string{}
+	for _, decl := range file.Decls {
+		fn, ok := decl.(*ast.FuncDecl)
+		if !ok || fn.Recv == nil || fn.Body == nil || len(fn.Body.List) != 1 {
+			continue
+		}
+		ret, ok := fn.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		call, ok := ret.Results[0].(*ast.CallExpr)
+		if !ok || !isCall(call, graphqlName, "NewScalarFieldContext") || len(call.Args) != 5 {
+			continue
+		}
+		lit, ok := call.Args[0].(*ast.BasicLit)
+		if !ok || lit.Kind != token.STRING || !isIdent(call.Args[2], "false") || !isIdent(call.Args[3], "false") {
+			continue
+		}
+		if object, err := strconv.Unquote(lit.Value); err == nil {
+			out[fn.Name.Name] = object
+		}
+	}
+	return out
+}
+
+// fieldContextCalled is the name of the method m in
+// func(ctx, field) (…) { return ec.m(ctx, field) }, or "".
+func fieldContextCalled(e ast.Expr) string {
+	lit, ok := e.(*ast.FuncLit)
+	if !ok || len(lit.Body.List) != 1 {
+		return ""
+	}
+	ret, ok := lit.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return ""
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	return sel.Sel.Name
+}
+
+// readsStructField reports whether e is func(ctx) (any, error) { return
+// obj.Field, nil }: a read that cannot fail.
+func readsStructField(e ast.Expr) bool {
+	lit, ok := e.(*ast.FuncLit)
+	if !ok || len(lit.Body.List) != 1 {
+		return false
+	}
+	ret, ok := lit.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 2 || !isNil(ret.Results[1]) {
+		return false
+	}
+	sel, ok := ret.Results[0].(*ast.SelectorExpr)
+	return ok && isIdent(sel.X, "obj")
+}
+
+func isNil(e ast.Expr) bool { return isIdent(e, "nil") }
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
 }

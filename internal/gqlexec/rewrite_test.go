@@ -32,6 +32,80 @@ func (ec *executionContext) _Seat(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+func (ec *executionContext) _Seat_ageBand(ctx context.Context, field graphql.CollectedField, obj *Seat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seat_ageBand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AgeBand, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) fieldContext_Seat_ageBand(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seat", field, false, false, "AgeBand")
+}
+
+// A method: not plain.
+func (ec *executionContext) _Seat_label(ctx context.Context, field graphql.CollectedField, obj *Seat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seat_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) fieldContext_Seat_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seat", field, true, false, "String")
+}
+
+// A plain read behind a directive: not plain.
+func (ec *executionContext) _Seat_note(ctx context.Context, field graphql.CollectedField, obj *Seat) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Seat_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		ec.noteDirectives,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) fieldContext_Seat_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Seat", field, false, false, "String")
+}
+
 func (ec *executionContext) marshalSeats(ctx context.Context, sel ast.SelectionSet, v []*Seat) graphql.Marshaler {
 	return graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		return ec._Seat(ctx, sel, v[i])
@@ -52,6 +126,8 @@ func TestRewrite(t *testing.T) {
 		"return gqlexec.MarshalSliceInOrder(ctx, len(v), 0, false, func(",
 		"return gqlexec.Object(fields, out)",
 		"return graphql.Null\n",
+		"return gqlexec.ResolvePlainField(",
+		"return obj.AgeBand, nil\n\t\t},\n\t\t\"Seat\",\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rewritten executor lacks %q:\n%s", want, got)
@@ -61,6 +137,10 @@ func TestRewrite(t *testing.T) {
 		if strings.Contains(got, gone) {
 			t.Errorf("rewritten executor still calls %s", gone)
 		}
+	}
+	// The method and the field behind a directive keep gqlgen's call.
+	if n := strings.Count(got, "return graphql.ResolveField("); n != 2 {
+		t.Errorf("%d fields still resolved by graphql.ResolveField, want 2 (label, note):\n%s", n, got)
 	}
 	again, err := gqlexec.Rewrite("generated.go", out)
 	if err != nil || string(again) != got {
@@ -80,6 +160,7 @@ var _ = graphql.Null
 `,
 		"groups never processed": strings.Replace(executor, "ec.ProcessDeferredGroup(deferred)", "_ = deferred", 1),
 		"field set not returned": strings.Replace(executor, "return out", "return graphql.Null", 1),
+		"no plain field":         strings.Replace(executor, `NewScalarFieldContext("Seat", field, false, false, "AgeBand")`, `NewScalarFieldContext("Seat", field, false, true, "AgeBand")`, 1),
 		"no gqlgen import":       "package generated\n",
 	} {
 		if _, err := gqlexec.Rewrite("generated.go", []byte(src)); err == nil {
@@ -106,5 +187,8 @@ func TestGeneratedExecutorIsRewritten(t *testing.T) {
 	}
 	if !strings.Contains(string(src), "gqlexec.MarshalSliceInOrder(") {
 		t.Fatalf("%s marshals no list through gqlexec.MarshalSliceInOrder", path)
+	}
+	if !strings.Contains(string(src), "return obj.Name, nil\n\t\t},\n\t\t\"Institution\",\n") {
+		t.Fatalf("%s does not resolve Institution.name as a plain field", path)
 	}
 }
