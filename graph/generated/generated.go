@@ -19741,8 +19741,8 @@ func (ec *executionContext) _AgeBandVacancy_ageBand(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AgeBandVacancy_ageBand(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeBand, nil
+		func() seat.AgeBand {
+			return obj.AgeBand
 		},
 		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
@@ -19764,8 +19764,8 @@ func (ec *executionContext) _AgeBandVacancy_seats(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AgeBandVacancy_seats(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Seats, nil
+		func() int {
+			return obj.Seats
 		},
 		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19787,8 +19787,8 @@ func (ec *executionContext) _AgeBandVacancy_occupied(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AgeBandVacancy_occupied(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Occupied, nil
+		func() int {
+			return obj.Occupied
 		},
 		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19810,8 +19810,8 @@ func (ec *executionContext) _AgeBandVacancy_vacancies(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AgeBandVacancy_vacancies(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Vacancies, nil
+		func() int {
+			return obj.Vacancies
 		},
 		"AgeBandVacancy",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19833,8 +19833,8 @@ func (ec *executionContext) _AuditLog_id(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19856,8 +19856,8 @@ func (ec *executionContext) _AuditLog_at(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_at(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.At, nil
+		func() time.Time {
+			return obj.At
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -19879,8 +19879,8 @@ func (ec *executionContext) _AuditLog_subject(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_subject(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
+		func() string {
+			return obj.Subject
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19902,8 +19902,8 @@ func (ec *executionContext) _AuditLog_role(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_role(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
+		func() string {
+			return obj.Role
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19925,8 +19925,8 @@ func (ec *executionContext) _AuditLog_regionCode(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_regionCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionCode, nil
+		func() string {
+			return obj.RegionCode
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19948,8 +19948,8 @@ func (ec *executionContext) _AuditLog_institutionID(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -19971,8 +19971,8 @@ func (ec *executionContext) _AuditLog_operation(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_operation(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Operation, nil
+		func() string {
+			return obj.Operation
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -19994,8 +19994,8 @@ func (ec *executionContext) _AuditLog_documentHash(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_documentHash(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DocumentHash, nil
+		func() string {
+			return obj.DocumentHash
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20017,8 +20017,8 @@ func (ec *executionContext) _AuditLog_entityType(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_entityType(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntityType, nil
+		func() string {
+			return obj.EntityType
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20040,8 +20040,8 @@ func (ec *executionContext) _AuditLog_entityIds(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_entityIds(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EntityIds, nil
+		func() []int {
+			return obj.EntityIds
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
@@ -20063,8 +20063,8 @@ func (ec *executionContext) _AuditLog_fields(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLog_fields(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Fields, nil
+		func() []string {
+			return obj.Fields
 		},
 		"AuditLog",
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -20150,8 +20150,8 @@ func (ec *executionContext) _AuditLogConnection_totalCount(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLogConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"AuditLogConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20205,8 +20205,8 @@ func (ec *executionContext) _AuditLogEdge_cursor(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_AuditLogEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"AuditLogEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -20228,8 +20228,8 @@ func (ec *executionContext) _BanListEntry_id(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20251,8 +20251,8 @@ func (ec *executionContext) _BanListEntry_createdAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20274,8 +20274,8 @@ func (ec *executionContext) _BanListEntry_updatedAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20297,8 +20297,8 @@ func (ec *executionContext) _BanListEntry_idNumberMasked(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_idNumberMasked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IDNumberMasked, nil
+		func() string {
+			return obj.IDNumberMasked
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20320,8 +20320,8 @@ func (ec *executionContext) _BanListEntry_basis(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_basis(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Basis, nil
+		func() string {
+			return obj.Basis
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20343,8 +20343,8 @@ func (ec *executionContext) _BanListEntry_decidedAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntry_decidedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DecidedAt, nil
+		func() time.Time {
+			return obj.DecidedAt
 		},
 		"BanListEntry",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20430,8 +20430,8 @@ func (ec *executionContext) _BanListEntryConnection_totalCount(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntryConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"BanListEntryConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20485,8 +20485,8 @@ func (ec *executionContext) _BanListEntryEdge_cursor(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_BanListEntryEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"BanListEntryEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -20508,8 +20508,8 @@ func (ec *executionContext) _Certification_id(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20531,8 +20531,8 @@ func (ec *executionContext) _Certification_createdAt(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20554,8 +20554,8 @@ func (ec *executionContext) _Certification_updatedAt(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20577,8 +20577,8 @@ func (ec *executionContext) _Certification_issuedAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_issuedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IssuedAt, nil
+		func() time.Time {
+			return obj.IssuedAt
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20600,8 +20600,8 @@ func (ec *executionContext) _Certification_expiresAt(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_expiresAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
+		func() *time.Time {
+			return obj.ExpiresAt
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -20623,8 +20623,8 @@ func (ec *executionContext) _Certification_staffID(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_staffID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.StaffID, nil
+		func() int {
+			return obj.StaffID
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20646,8 +20646,8 @@ func (ec *executionContext) _Certification_type(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_type(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Type, nil
+		func() certification.Type {
+			return obj.Type
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v certification.Type) graphql.Marshaler {
@@ -20669,8 +20669,8 @@ func (ec *executionContext) _Certification_level(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
+		func() *int {
+			return obj.Level
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -20692,8 +20692,8 @@ func (ec *executionContext) _Certification_number(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_number(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Number, nil
+		func() string {
+			return obj.Number
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20715,8 +20715,8 @@ func (ec *executionContext) _Certification_issuer(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Certification_issuer(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Issuer, nil
+		func() string {
+			return obj.Issuer
 		},
 		"Certification",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -20834,8 +20834,8 @@ func (ec *executionContext) _CertificationConnection_totalCount(ctx context.Cont
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CertificationConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"CertificationConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20889,8 +20889,8 @@ func (ec *executionContext) _CertificationEdge_cursor(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CertificationEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"CertificationEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -20912,8 +20912,8 @@ func (ec *executionContext) _Child_id(ctx context.Context, field graphql.Collect
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -20935,8 +20935,8 @@ func (ec *executionContext) _Child_createdAt(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20958,8 +20958,8 @@ func (ec *executionContext) _Child_updatedAt(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -20981,8 +20981,8 @@ func (ec *executionContext) _Child_name(ctx context.Context, field graphql.Colle
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21004,8 +21004,8 @@ func (ec *executionContext) _Child_sex(ctx context.Context, field graphql.Collec
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_sex(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Sex, nil
+		func() child.Sex {
+			return obj.Sex
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v child.Sex) graphql.Marshaler {
@@ -21027,8 +21027,8 @@ func (ec *executionContext) _Child_birthDate(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_birthDate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.BirthDate, nil
+		func() time.Time {
+			return obj.BirthDate
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -21050,8 +21050,8 @@ func (ec *executionContext) _Child_idNumberMasked(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_idNumberMasked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IDNumberMasked, nil
+		func() string {
+			return obj.IDNumberMasked
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21073,8 +21073,8 @@ func (ec *executionContext) _Child_guardianName(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_guardianName(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.GuardianName, nil
+		func() string {
+			return obj.GuardianName
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21096,8 +21096,8 @@ func (ec *executionContext) _Child_guardianPhone(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_guardianPhone(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.GuardianPhone, nil
+		func() string {
+			return obj.GuardianPhone
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21119,8 +21119,8 @@ func (ec *executionContext) _Child_residenceRegionID(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_residenceRegionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResidenceRegionID, nil
+		func() *int {
+			return obj.ResidenceRegionID
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -21142,8 +21142,8 @@ func (ec *executionContext) _Child_idDocumentType(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Child_idDocumentType(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IDDocumentType, nil
+		func() *child.IDDocumentType {
+			return obj.IDDocumentType
 		},
 		"Child",
 		func(ctx context.Context, selections ast.SelectionSet, v *child.IDDocumentType) graphql.Marshaler {
@@ -21349,8 +21349,8 @@ func (ec *executionContext) _ChildConnection_totalCount(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ChildConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"ChildConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -21404,8 +21404,8 @@ func (ec *executionContext) _ChildEdge_cursor(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ChildEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"ChildEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -21427,8 +21427,8 @@ func (ec *executionContext) _CityEvaluation_id(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluation_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -21450,8 +21450,8 @@ func (ec *executionContext) _CityEvaluation_year(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluation_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
+		func() int {
+			return obj.Year
 		},
 		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -21473,8 +21473,8 @@ func (ec *executionContext) _CityEvaluation_status(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluation_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() cityevaluation.Status {
+			return obj.Status
 		},
 		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v cityevaluation.Status) graphql.Marshaler {
@@ -21496,8 +21496,8 @@ func (ec *executionContext) _CityEvaluation_submittedAt(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluation_submittedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
+		func() *time.Time {
+			return obj.SubmittedAt
 		},
 		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -21519,8 +21519,8 @@ func (ec *executionContext) _CityEvaluation_reviewedAt(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluation_reviewedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReviewedAt, nil
+		func() *time.Time {
+			return obj.ReviewedAt
 		},
 		"CityEvaluation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -21707,8 +21707,8 @@ func (ec *executionContext) _CityEvaluationItem_id(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -21762,8 +21762,8 @@ func (ec *executionContext) _CityEvaluationItem_selfScore(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_selfScore(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SelfScore, nil
+		func() *float64 {
+			return obj.SelfScore
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -21785,8 +21785,8 @@ func (ec *executionContext) _CityEvaluationItem_note(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_note(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
+		func() string {
+			return obj.Note
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21840,8 +21840,8 @@ func (ec *executionContext) _CityEvaluationItem_autoScore(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_autoScore(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AutoScore, nil
+		func() *float64 {
+			return obj.AutoScore
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -21863,8 +21863,8 @@ func (ec *executionContext) _CityEvaluationItem_autoBasis(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_autoBasis(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AutoBasis, nil
+		func() string {
+			return obj.AutoBasis
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21886,8 +21886,8 @@ func (ec *executionContext) _CityEvaluationItem_reviewScore(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_reviewScore(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReviewScore, nil
+		func() *float64 {
+			return obj.ReviewScore
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -21909,8 +21909,8 @@ func (ec *executionContext) _CityEvaluationItem_reviewComment(ctx context.Contex
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_reviewComment(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReviewComment, nil
+		func() string {
+			return obj.ReviewComment
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21932,8 +21932,8 @@ func (ec *executionContext) _CityEvaluationItem_overrideReason(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_CityEvaluationItem_overrideReason(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OverrideReason, nil
+		func() string {
+			return obj.OverrideReason
 		},
 		"CityEvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -21955,8 +21955,8 @@ func (ec *executionContext) _Complaint_id(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -21978,8 +21978,8 @@ func (ec *executionContext) _Complaint_createdAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -22001,8 +22001,8 @@ func (ec *executionContext) _Complaint_updatedAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -22024,8 +22024,8 @@ func (ec *executionContext) _Complaint_institutionID(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22047,8 +22047,8 @@ func (ec *executionContext) _Complaint_receivedAt(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_receivedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceivedAt, nil
+		func() time.Time {
+			return obj.ReceivedAt
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -22070,8 +22070,8 @@ func (ec *executionContext) _Complaint_closedAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_closedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosedAt, nil
+		func() *time.Time {
+			return obj.ClosedAt
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -22093,8 +22093,8 @@ func (ec *executionContext) _Complaint_channel(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_channel(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Channel, nil
+		func() complaint.Channel {
+			return obj.Channel
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v complaint.Channel) graphql.Marshaler {
@@ -22116,8 +22116,8 @@ func (ec *executionContext) _Complaint_category(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
+		func() string {
+			return obj.Category
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22139,8 +22139,8 @@ func (ec *executionContext) _Complaint_dueOn(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_dueOn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueOn, nil
+		func() *time.Time {
+			return obj.DueOn
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -22162,8 +22162,8 @@ func (ec *executionContext) _Complaint_outcome(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_outcome(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+		func() *complaint.Outcome {
+			return obj.Outcome
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v *complaint.Outcome) graphql.Marshaler {
@@ -22185,8 +22185,8 @@ func (ec *executionContext) _Complaint_resolution(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Complaint_resolution(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Resolution, nil
+		func() string {
+			return obj.Resolution
 		},
 		"Complaint",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -22304,8 +22304,8 @@ func (ec *executionContext) _ComplaintConnection_totalCount(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ComplaintConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"ComplaintConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22359,8 +22359,8 @@ func (ec *executionContext) _ComplaintEdge_cursor(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_ComplaintEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"ComplaintEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -22382,8 +22382,8 @@ func (ec *executionContext) _DailyCheckResult_index(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DailyCheckResult_index(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Index, nil
+		func() int {
+			return obj.Index
 		},
 		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22405,8 +22405,8 @@ func (ec *executionContext) _DailyCheckResult_childID(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DailyCheckResult_childID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChildID, nil
+		func() int {
+			return obj.ChildID
 		},
 		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22428,8 +22428,8 @@ func (ec *executionContext) _DailyCheckResult_outcome(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DailyCheckResult_outcome(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+		func() model.DailyCheckOutcome {
+			return obj.Outcome
 		},
 		"DailyCheckResult",
 		func(ctx context.Context, selections ast.SelectionSet, v model.DailyCheckOutcome) graphql.Marshaler {
@@ -22483,8 +22483,8 @@ func (ec *executionContext) _DataJob_id(ctx context.Context, field graphql.Colle
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22506,8 +22506,8 @@ func (ec *executionContext) _DataJob_kind(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() schematype.DataJobKind {
+			return obj.Kind
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobKind) graphql.Marshaler {
@@ -22552,8 +22552,8 @@ func (ec *executionContext) _DataJob_format(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_format(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Format, nil
+		func() schematype.DataFormat {
+			return obj.Format
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataFormat) graphql.Marshaler {
@@ -22575,8 +22575,8 @@ func (ec *executionContext) _DataJob_state(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_state(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.State, nil
+		func() schematype.DataJobState {
+			return obj.State
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.DataJobState) graphql.Marshaler {
@@ -22598,8 +22598,8 @@ func (ec *executionContext) _DataJob_dryRun(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_dryRun(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DryRun, nil
+		func() bool {
+			return obj.DryRun
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -22644,8 +22644,8 @@ func (ec *executionContext) _DataJob_rowsDone(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_rowsDone(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RowsDone, nil
+		func() int {
+			return obj.RowsDone
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22667,8 +22667,8 @@ func (ec *executionContext) _DataJob_rowsTotal(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_rowsTotal(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RowsTotal, nil
+		func() int {
+			return obj.RowsTotal
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22690,8 +22690,8 @@ func (ec *executionContext) _DataJob_createdCount(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_createdCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedCount, nil
+		func() int {
+			return obj.CreatedCount
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22713,8 +22713,8 @@ func (ec *executionContext) _DataJob_updatedCount(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_updatedCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedCount, nil
+		func() int {
+			return obj.UpdatedCount
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22736,8 +22736,8 @@ func (ec *executionContext) _DataJob_unchangedCount(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_unchangedCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UnchangedCount, nil
+		func() int {
+			return obj.UnchangedCount
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22759,8 +22759,8 @@ func (ec *executionContext) _DataJob_deletedCount(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_deletedCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeletedCount, nil
+		func() int {
+			return obj.DeletedCount
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22814,8 +22814,8 @@ func (ec *executionContext) _DataJob_errorCount(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_errorCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ErrorCount, nil
+		func() int {
+			return obj.ErrorCount
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22906,8 +22906,8 @@ func (ec *executionContext) _DataJob_createdAt(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -22929,8 +22929,8 @@ func (ec *executionContext) _DataJob_finishedAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_finishedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.FinishedAt, nil
+		func() *time.Time {
+			return obj.FinishedAt
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -22952,8 +22952,8 @@ func (ec *executionContext) _DataJob_expiresAt(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataJob_expiresAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExpiresAt, nil
+		func() time.Time {
+			return obj.ExpiresAt
 		},
 		"DataJob",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -22975,8 +22975,8 @@ func (ec *executionContext) _DataRowError_row(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataRowError_row(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Row, nil
+		func() int {
+			return obj.Row
 		},
 		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -22998,8 +22998,8 @@ func (ec *executionContext) _DataRowError_column(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataRowError_column(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Column, nil
+		func() string {
+			return obj.Column
 		},
 		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23021,8 +23021,8 @@ func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataRowError_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
+		func() string {
+			return obj.Code
 		},
 		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23044,8 +23044,8 @@ func (ec *executionContext) _DataRowError_message(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataRowError_message(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Message, nil
+		func() string {
+			return obj.Message
 		},
 		"DataRowError",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23067,8 +23067,8 @@ func (ec *executionContext) _Enrolment_id(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23090,8 +23090,8 @@ func (ec *executionContext) _Enrolment_createdAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -23113,8 +23113,8 @@ func (ec *executionContext) _Enrolment_updatedAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -23136,8 +23136,8 @@ func (ec *executionContext) _Enrolment_startDate(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_startDate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartDate, nil
+		func() time.Time {
+			return obj.StartDate
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -23159,8 +23159,8 @@ func (ec *executionContext) _Enrolment_endDate(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_endDate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndDate, nil
+		func() *time.Time {
+			return obj.EndDate
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -23182,8 +23182,8 @@ func (ec *executionContext) _Enrolment_childID(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_childID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChildID, nil
+		func() int {
+			return obj.ChildID
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23205,8 +23205,8 @@ func (ec *executionContext) _Enrolment_institutionID(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23228,8 +23228,8 @@ func (ec *executionContext) _Enrolment_seatID(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_seatID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SeatID, nil
+		func() *int {
+			return obj.SeatID
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -23251,8 +23251,8 @@ func (ec *executionContext) _Enrolment_serviceMode(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_serviceMode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceMode, nil
+		func() schematype.ServiceMode {
+			return obj.ServiceMode
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.ServiceMode) graphql.Marshaler {
@@ -23274,8 +23274,8 @@ func (ec *executionContext) _Enrolment_exitReason(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Enrolment_exitReason(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ExitReason, nil
+		func() *enrolment.ExitReason {
+			return obj.ExitReason
 		},
 		"Enrolment",
 		func(ctx context.Context, selections ast.SelectionSet, v *enrolment.ExitReason) graphql.Marshaler {
@@ -23457,8 +23457,8 @@ func (ec *executionContext) _EnrolmentConnection_totalCount(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EnrolmentConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"EnrolmentConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23512,8 +23512,8 @@ func (ec *executionContext) _EnrolmentEdge_cursor(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EnrolmentEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"EnrolmentEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -23535,8 +23535,8 @@ func (ec *executionContext) _EvaluationEvidence_title(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationEvidence_title(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
+		func() string {
+			return obj.Title
 		},
 		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23558,8 +23558,8 @@ func (ec *executionContext) _EvaluationEvidence_issuer(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationEvidence_issuer(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Issuer, nil
+		func() string {
+			return obj.Issuer
 		},
 		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23581,8 +23581,8 @@ func (ec *executionContext) _EvaluationEvidence_issuedOn(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationEvidence_issuedOn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IssuedOn, nil
+		func() string {
+			return obj.IssuedOn
 		},
 		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23604,8 +23604,8 @@ func (ec *executionContext) _EvaluationEvidence_url(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationEvidence_url(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.URL, nil
+		func() string {
+			return obj.URL
 		},
 		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23627,8 +23627,8 @@ func (ec *executionContext) _EvaluationEvidence_fileSha256(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationEvidence_fileSha256(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.FileSHA256, nil
+		func() string {
+			return obj.FileSHA256
 		},
 		"EvaluationEvidence",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23650,8 +23650,8 @@ func (ec *executionContext) _EvaluationItem_id(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23673,8 +23673,8 @@ func (ec *executionContext) _EvaluationItem_sectionNo(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_sectionNo(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SectionNo, nil
+		func() int {
+			return obj.SectionNo
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23696,8 +23696,8 @@ func (ec *executionContext) _EvaluationItem_sectionName(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_sectionName(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SectionName, nil
+		func() string {
+			return obj.SectionName
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23719,8 +23719,8 @@ func (ec *executionContext) _EvaluationItem_itemNo(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_itemNo(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ItemNo, nil
+		func() int {
+			return obj.ItemNo
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23742,8 +23742,8 @@ func (ec *executionContext) _EvaluationItem_content(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_content(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Content, nil
+		func() string {
+			return obj.Content
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23765,8 +23765,8 @@ func (ec *executionContext) _EvaluationItem_points(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_points(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Points, nil
+		func() float64 {
+			return obj.Points
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -23788,8 +23788,8 @@ func (ec *executionContext) _EvaluationItem_deductionRules(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_deductionRules(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeductionRules, nil
+		func() string {
+			return obj.DeductionRules
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23811,8 +23811,8 @@ func (ec *executionContext) _EvaluationItem_autoRule(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationItem_autoRule(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AutoRule, nil
+		func() *evaluationitem.AutoRule {
+			return obj.AutoRule
 		},
 		"EvaluationItem",
 		func(ctx context.Context, selections ast.SelectionSet, v *evaluationitem.AutoRule) graphql.Marshaler {
@@ -23834,8 +23834,8 @@ func (ec *executionContext) _EvaluationScheme_id(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationScheme_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -23857,8 +23857,8 @@ func (ec *executionContext) _EvaluationScheme_code(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationScheme_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
+		func() string {
+			return obj.Code
 		},
 		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23880,8 +23880,8 @@ func (ec *executionContext) _EvaluationScheme_name(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationScheme_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23903,8 +23903,8 @@ func (ec *executionContext) _EvaluationScheme_source(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationScheme_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
+		func() string {
+			return obj.Source
 		},
 		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -23926,8 +23926,8 @@ func (ec *executionContext) _EvaluationScheme_totalPoints(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationScheme_totalPoints(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalPoints, nil
+		func() int {
+			return obj.TotalPoints
 		},
 		"EvaluationScheme",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24013,8 +24013,8 @@ func (ec *executionContext) _EvaluationSection_no(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationSection_no(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.No, nil
+		func() int {
+			return obj.No
 		},
 		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24036,8 +24036,8 @@ func (ec *executionContext) _EvaluationSection_name(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationSection_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -24059,8 +24059,8 @@ func (ec *executionContext) _EvaluationSection_points(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_EvaluationSection_points(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Points, nil
+		func() int {
+			return obj.Points
 		},
 		"EvaluationSection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24114,8 +24114,8 @@ func (ec *executionContext) _Filing_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24137,8 +24137,8 @@ func (ec *executionContext) _Filing_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24160,8 +24160,8 @@ func (ec *executionContext) _Filing_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24183,8 +24183,8 @@ func (ec *executionContext) _Filing_institutionID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24206,8 +24206,8 @@ func (ec *executionContext) _Filing_submittedAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_submittedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.SubmittedAt, nil
+		func() time.Time {
+			return obj.SubmittedAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24229,8 +24229,8 @@ func (ec *executionContext) _Filing_receiptAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_receiptAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceiptAt, nil
+		func() *time.Time {
+			return obj.ReceiptAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -24252,8 +24252,8 @@ func (ec *executionContext) _Filing_receiptNumber(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_receiptNumber(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceiptNumber, nil
+		func() *string {
+			return obj.ReceiptNumber
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -24275,8 +24275,8 @@ func (ec *executionContext) _Filing_status(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() filing.Status {
+			return obj.Status
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v filing.Status) graphql.Marshaler {
@@ -24298,8 +24298,8 @@ func (ec *executionContext) _Filing_noncomplianceNotifiedAt(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_noncomplianceNotifiedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.NoncomplianceNotifiedAt, nil
+		func() *time.Time {
+			return obj.NoncomplianceNotifiedAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -24321,8 +24321,8 @@ func (ec *executionContext) _Filing_changedAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_changedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChangedAt, nil
+		func() *time.Time {
+			return obj.ChangedAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -24344,8 +24344,8 @@ func (ec *executionContext) _Filing_cancelledAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_cancelledAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CancelledAt, nil
+		func() *time.Time {
+			return obj.CancelledAt
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -24367,8 +24367,8 @@ func (ec *executionContext) _Filing_documents(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Filing_documents(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Documents, nil
+		func() []schematype.FilingDocument {
+			return obj.Documents
 		},
 		"Filing",
 		func(ctx context.Context, selections ast.SelectionSet, v []schematype.FilingDocument) graphql.Marshaler {
@@ -24518,8 +24518,8 @@ func (ec *executionContext) _FilingConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"FilingConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24573,8 +24573,8 @@ func (ec *executionContext) _FilingDeadline_kind(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingDeadline_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() model.FilingDeadlineKind {
+			return obj.Kind
 		},
 		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v model.FilingDeadlineKind) graphql.Marshaler {
@@ -24596,8 +24596,8 @@ func (ec *executionContext) _FilingDeadline_dueOn(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingDeadline_dueOn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueOn, nil
+		func() time.Time {
+			return obj.DueOn
 		},
 		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24619,8 +24619,8 @@ func (ec *executionContext) _FilingDeadline_workingDaysLeft(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingDeadline_workingDaysLeft(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.WorkingDaysLeft, nil
+		func() int {
+			return obj.WorkingDaysLeft
 		},
 		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24642,8 +24642,8 @@ func (ec *executionContext) _FilingDeadline_daysOverdue(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingDeadline_daysOverdue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DaysOverdue, nil
+		func() int {
+			return obj.DaysOverdue
 		},
 		"FilingDeadline",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24697,8 +24697,8 @@ func (ec *executionContext) _FilingEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"FilingEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -24720,8 +24720,8 @@ func (ec *executionContext) _FilingEvent_id(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24743,8 +24743,8 @@ func (ec *executionContext) _FilingEvent_createdAt(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24766,8 +24766,8 @@ func (ec *executionContext) _FilingEvent_updatedAt(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24789,8 +24789,8 @@ func (ec *executionContext) _FilingEvent_filingID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_filingID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.FilingID, nil
+		func() int {
+			return obj.FilingID
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24812,8 +24812,8 @@ func (ec *executionContext) _FilingEvent_status(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() filingevent.Status {
+			return obj.Status
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v filingevent.Status) graphql.Marshaler {
@@ -24835,8 +24835,8 @@ func (ec *executionContext) _FilingEvent_date(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -24858,8 +24858,8 @@ func (ec *executionContext) _FilingEvent_actorRole(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_actorRole(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ActorRole, nil
+		func() string {
+			return obj.ActorRole
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -24881,8 +24881,8 @@ func (ec *executionContext) _FilingEvent_note(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_FilingEvent_note(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Note, nil
+		func() string {
+			return obj.Note
 		},
 		"FilingEvent",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -24959,8 +24959,8 @@ func (ec *executionContext) _Finding_id(ctx context.Context, field graphql.Colle
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -24982,8 +24982,8 @@ func (ec *executionContext) _Finding_createdAt(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25005,8 +25005,8 @@ func (ec *executionContext) _Finding_updatedAt(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25028,8 +25028,8 @@ func (ec *executionContext) _Finding_inspectionID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_inspectionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InspectionID, nil
+		func() int {
+			return obj.InspectionID
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25051,8 +25051,8 @@ func (ec *executionContext) _Finding_rule(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_rule(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Rule, nil
+		func() string {
+			return obj.Rule
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25074,8 +25074,8 @@ func (ec *executionContext) _Finding_severity(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_severity(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Severity, nil
+		func() finding.Severity {
+			return obj.Severity
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v finding.Severity) graphql.Marshaler {
@@ -25097,8 +25097,8 @@ func (ec *executionContext) _Finding_description(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_description(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+		func() string {
+			return obj.Description
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25120,8 +25120,8 @@ func (ec *executionContext) _Finding_deadline(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_deadline(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Deadline, nil
+		func() *time.Time {
+			return obj.Deadline
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -25143,8 +25143,8 @@ func (ec *executionContext) _Finding_correctedAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_correctedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CorrectedAt, nil
+		func() *time.Time {
+			return obj.CorrectedAt
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -25166,8 +25166,8 @@ func (ec *executionContext) _Finding_status(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() finding.Status {
+			return obj.Status
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v finding.Status) graphql.Marshaler {
@@ -25189,8 +25189,8 @@ func (ec *executionContext) _Finding_rectifiedAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_rectifiedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RectifiedAt, nil
+		func() *time.Time {
+			return obj.RectifiedAt
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -25212,8 +25212,8 @@ func (ec *executionContext) _Finding_verifiedByID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Finding_verifiedByID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.VerifiedByID, nil
+		func() *int {
+			return obj.VerifiedByID
 		},
 		"Finding",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -25343,8 +25343,8 @@ func (ec *executionContext) _HealthRecord_id(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25366,8 +25366,8 @@ func (ec *executionContext) _HealthRecord_createdAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25389,8 +25389,8 @@ func (ec *executionContext) _HealthRecord_updatedAt(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25412,8 +25412,8 @@ func (ec *executionContext) _HealthRecord_childID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_childID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ChildID, nil
+		func() int {
+			return obj.ChildID
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25435,8 +25435,8 @@ func (ec *executionContext) _HealthRecord_institutionID(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25458,8 +25458,8 @@ func (ec *executionContext) _HealthRecord_kind(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() healthrecord.Kind {
+			return obj.Kind
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v healthrecord.Kind) graphql.Marshaler {
@@ -25481,8 +25481,8 @@ func (ec *executionContext) _HealthRecord_date(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25504,8 +25504,8 @@ func (ec *executionContext) _HealthRecord_session(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_session(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Session, nil
+		func() *healthrecord.Session {
+			return obj.Session
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *healthrecord.Session) graphql.Marshaler {
@@ -25527,8 +25527,8 @@ func (ec *executionContext) _HealthRecord_heightCm(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_heightCm(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HeightCm, nil
+		func() *float64 {
+			return obj.HeightCm
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -25550,8 +25550,8 @@ func (ec *executionContext) _HealthRecord_weightKg(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_weightKg(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.WeightKg, nil
+		func() *float64 {
+			return obj.WeightKg
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -25573,8 +25573,8 @@ func (ec *executionContext) _HealthRecord_headCm(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_headCm(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HeadCm, nil
+		func() *float64 {
+			return obj.HeadCm
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -25596,8 +25596,8 @@ func (ec *executionContext) _HealthRecord_temperatureC(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_temperatureC(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TemperatureC, nil
+		func() *float64 {
+			return obj.TemperatureC
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -25619,8 +25619,8 @@ func (ec *executionContext) _HealthRecord_result(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_result(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Result, nil
+		func() healthrecord.Result {
+			return obj.Result
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v healthrecord.Result) graphql.Marshaler {
@@ -25642,8 +25642,8 @@ func (ec *executionContext) _HealthRecord_notes(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecord_notes(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Notes, nil
+		func() string {
+			return obj.Notes
 		},
 		"HealthRecord",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -25793,8 +25793,8 @@ func (ec *executionContext) _HealthRecordConnection_totalCount(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecordConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"HealthRecordConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25848,8 +25848,8 @@ func (ec *executionContext) _HealthRecordEdge_cursor(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_HealthRecordEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"HealthRecordEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -25871,8 +25871,8 @@ func (ec *executionContext) _Incident_id(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25894,8 +25894,8 @@ func (ec *executionContext) _Incident_createdAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25917,8 +25917,8 @@ func (ec *executionContext) _Incident_updatedAt(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -25940,8 +25940,8 @@ func (ec *executionContext) _Incident_institutionID(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -25963,8 +25963,8 @@ func (ec *executionContext) _Incident_severity(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_severity(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Severity, nil
+		func() incident.Severity {
+			return obj.Severity
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v incident.Severity) graphql.Marshaler {
@@ -25986,8 +25986,8 @@ func (ec *executionContext) _Incident_kind(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() string {
+			return obj.Kind
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26009,8 +26009,8 @@ func (ec *executionContext) _Incident_occurredAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_occurredAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OccurredAt, nil
+		func() time.Time {
+			return obj.OccurredAt
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -26032,8 +26032,8 @@ func (ec *executionContext) _Incident_reportedAt(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_reportedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReportedAt, nil
+		func() time.Time {
+			return obj.ReportedAt
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -26055,8 +26055,8 @@ func (ec *executionContext) _Incident_description(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Incident_description(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Description, nil
+		func() string {
+			return obj.Description
 		},
 		"Incident",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26174,8 +26174,8 @@ func (ec *executionContext) _IncidentConnection_totalCount(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IncidentConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"IncidentConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26229,8 +26229,8 @@ func (ec *executionContext) _IncidentEdge_cursor(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IncidentEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"IncidentEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -26252,8 +26252,8 @@ func (ec *executionContext) _InclusiveDesignation_id(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26275,8 +26275,8 @@ func (ec *executionContext) _InclusiveDesignation_createdAt(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -26298,8 +26298,8 @@ func (ec *executionContext) _InclusiveDesignation_updatedAt(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -26321,8 +26321,8 @@ func (ec *executionContext) _InclusiveDesignation_validFrom(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_validFrom(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidFrom, nil
+		func() time.Time {
+			return obj.ValidFrom
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -26344,8 +26344,8 @@ func (ec *executionContext) _InclusiveDesignation_validTo(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_validTo(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidTo, nil
+		func() *time.Time {
+			return obj.ValidTo
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -26367,8 +26367,8 @@ func (ec *executionContext) _InclusiveDesignation_institutionID(ctx context.Cont
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26390,8 +26390,8 @@ func (ec *executionContext) _InclusiveDesignation_category(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
+		func() inclusivedesignation.Category {
+			return obj.Category
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v inclusivedesignation.Category) graphql.Marshaler {
@@ -26413,8 +26413,8 @@ func (ec *executionContext) _InclusiveDesignation_designatedBy(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignation_designatedBy(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DesignatedBy, nil
+		func() string {
+			return obj.DesignatedBy
 		},
 		"InclusiveDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26532,8 +26532,8 @@ func (ec *executionContext) _InclusiveDesignationConnection_totalCount(ctx conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignationConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"InclusiveDesignationConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -26587,8 +26587,8 @@ func (ec *executionContext) _InclusiveDesignationEdge_cursor(ctx context.Context
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InclusiveDesignationEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"InclusiveDesignationEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -26610,8 +26610,8 @@ func (ec *executionContext) _Indicator_key(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_key(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
+		func() schematype.IndicatorKey {
+			return obj.Key
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
@@ -26633,8 +26633,8 @@ func (ec *executionContext) _Indicator_nameZh(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_nameZh(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.NameZh, nil
+		func() string {
+			return obj.NameZh
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26656,8 +26656,8 @@ func (ec *executionContext) _Indicator_nameEn(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_nameEn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.NameEn, nil
+		func() string {
+			return obj.NameEn
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26679,8 +26679,8 @@ func (ec *executionContext) _Indicator_unit(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_unit(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Unit, nil
+		func() model.IndicatorUnit {
+			return obj.Unit
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorUnit) graphql.Marshaler {
@@ -26702,8 +26702,8 @@ func (ec *executionContext) _Indicator_basis(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_basis(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Basis, nil
+		func() model.IndicatorBasis {
+			return obj.Basis
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v model.IndicatorBasis) graphql.Marshaler {
@@ -26725,8 +26725,8 @@ func (ec *executionContext) _Indicator_numerator(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_numerator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Numerator, nil
+		func() string {
+			return obj.Numerator
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26748,8 +26748,8 @@ func (ec *executionContext) _Indicator_denominator(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_denominator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Denominator, nil
+		func() string {
+			return obj.Denominator
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26771,8 +26771,8 @@ func (ec *executionContext) _Indicator_timeBasis(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_timeBasis(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TimeBasis, nil
+		func() string {
+			return obj.TimeBasis
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26794,8 +26794,8 @@ func (ec *executionContext) _Indicator_source(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
+		func() string {
+			return obj.Source
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -26817,8 +26817,8 @@ func (ec *executionContext) _Indicator_dimensions(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Indicator_dimensions(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Dimensions, nil
+		func() []model.Dimension {
+			return obj.Dimensions
 		},
 		"Indicator",
 		func(ctx context.Context, selections ast.SelectionSet, v []model.Dimension) graphql.Marshaler {
@@ -26840,8 +26840,8 @@ func (ec *executionContext) _IndicatorGroup_dimension(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorGroup_dimension(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Dimension, nil
+		func() model.Dimension {
+			return obj.Dimension
 		},
 		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v model.Dimension) graphql.Marshaler {
@@ -26895,8 +26895,8 @@ func (ec *executionContext) _IndicatorGroup_form(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorGroup_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
+		func() *institution.Form {
+			return obj.Form
 		},
 		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.Form) graphql.Marshaler {
@@ -26918,8 +26918,8 @@ func (ec *executionContext) _IndicatorGroup_ownership(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorGroup_ownership(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ownership, nil
+		func() *institution.Ownership {
+			return obj.Ownership
 		},
 		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.Ownership) graphql.Marshaler {
@@ -26941,8 +26941,8 @@ func (ec *executionContext) _IndicatorGroup_legalNature(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorGroup_legalNature(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.LegalNature, nil
+		func() *institution.LegalNature {
+			return obj.LegalNature
 		},
 		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *institution.LegalNature) graphql.Marshaler {
@@ -26964,8 +26964,8 @@ func (ec *executionContext) _IndicatorGroup_ageBand(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorGroup_ageBand(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeBand, nil
+		func() *seat.AgeBand {
+			return obj.AgeBand
 		},
 		"IndicatorGroup",
 		func(ctx context.Context, selections ast.SelectionSet, v *seat.AgeBand) graphql.Marshaler {
@@ -27019,8 +27019,8 @@ func (ec *executionContext) _IndicatorValue_key(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_key(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Key, nil
+		func() schematype.IndicatorKey {
+			return obj.Key
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
@@ -27074,8 +27074,8 @@ func (ec *executionContext) _IndicatorValue_asOf(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_asOf(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AsOf, nil
+		func() *time.Time {
+			return obj.AsOf
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -27097,8 +27097,8 @@ func (ec *executionContext) _IndicatorValue_from(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_from(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.From, nil
+		func() *time.Time {
+			return obj.From
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -27120,8 +27120,8 @@ func (ec *executionContext) _IndicatorValue_to(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_to(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.To, nil
+		func() *time.Time {
+			return obj.To
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -27143,8 +27143,8 @@ func (ec *executionContext) _IndicatorValue_value(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_value(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Value, nil
+		func() *float64 {
+			return obj.Value
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -27166,8 +27166,8 @@ func (ec *executionContext) _IndicatorValue_numerator(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_numerator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Numerator, nil
+		func() float64 {
+			return obj.Numerator
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -27189,8 +27189,8 @@ func (ec *executionContext) _IndicatorValue_denominator(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_denominator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Denominator, nil
+		func() *float64 {
+			return obj.Denominator
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -27244,8 +27244,8 @@ func (ec *executionContext) _IndicatorValue_attained(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_attained(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Attained, nil
+		func() *bool {
+			return obj.Attained
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
@@ -27267,8 +27267,8 @@ func (ec *executionContext) _IndicatorValue_gap(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_gap(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Gap, nil
+		func() *float64 {
+			return obj.Gap
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -27290,8 +27290,8 @@ func (ec *executionContext) _IndicatorValue_suppressed(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_IndicatorValue_suppressed(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Suppressed, nil
+		func() bool {
+			return obj.Suppressed
 		},
 		"IndicatorValue",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -27313,8 +27313,8 @@ func (ec *executionContext) _Inspection_id(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -27336,8 +27336,8 @@ func (ec *executionContext) _Inspection_createdAt(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27359,8 +27359,8 @@ func (ec *executionContext) _Inspection_updatedAt(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27382,8 +27382,8 @@ func (ec *executionContext) _Inspection_institutionID(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -27405,8 +27405,8 @@ func (ec *executionContext) _Inspection_inspectedOn(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_inspectedOn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InspectedOn, nil
+		func() time.Time {
+			return obj.InspectedOn
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27428,8 +27428,8 @@ func (ec *executionContext) _Inspection_kind(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() inspection.Kind {
+			return obj.Kind
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
@@ -27451,8 +27451,8 @@ func (ec *executionContext) _Inspection_inspector(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_inspector(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Inspector, nil
+		func() string {
+			return obj.Inspector
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -27474,8 +27474,8 @@ func (ec *executionContext) _Inspection_outcome(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Inspection_outcome(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+		func() inspection.Outcome {
+			return obj.Outcome
 		},
 		"Inspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Outcome) graphql.Marshaler {
@@ -27657,8 +27657,8 @@ func (ec *executionContext) _InspectionConnection_totalCount(ctx context.Context
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InspectionConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"InspectionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -27712,8 +27712,8 @@ func (ec *executionContext) _InspectionEdge_cursor(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InspectionEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"InspectionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -27735,8 +27735,8 @@ func (ec *executionContext) _Institution_id(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -27758,8 +27758,8 @@ func (ec *executionContext) _Institution_createdAt(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27781,8 +27781,8 @@ func (ec *executionContext) _Institution_updatedAt(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27804,8 +27804,8 @@ func (ec *executionContext) _Institution_openedAt(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_openedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OpenedAt, nil
+		func() time.Time {
+			return obj.OpenedAt
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -27827,8 +27827,8 @@ func (ec *executionContext) _Institution_closedAt(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_closedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosedAt, nil
+		func() *time.Time {
+			return obj.ClosedAt
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -27850,8 +27850,8 @@ func (ec *executionContext) _Institution_name(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -27873,8 +27873,8 @@ func (ec *executionContext) _Institution_creditCode(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_creditCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreditCode, nil
+		func() string {
+			return obj.CreditCode
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -27896,8 +27896,8 @@ func (ec *executionContext) _Institution_form(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_form(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Form, nil
+		func() institution.Form {
+			return obj.Form
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Form) graphql.Marshaler {
@@ -27919,8 +27919,8 @@ func (ec *executionContext) _Institution_legalNature(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_legalNature(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.LegalNature, nil
+		func() institution.LegalNature {
+			return obj.LegalNature
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.LegalNature) graphql.Marshaler {
@@ -27942,8 +27942,8 @@ func (ec *executionContext) _Institution_ownership(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_ownership(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Ownership, nil
+		func() institution.Ownership {
+			return obj.Ownership
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Ownership) graphql.Marshaler {
@@ -27965,8 +27965,8 @@ func (ec *executionContext) _Institution_serviceModes(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_serviceModes(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ServiceModes, nil
+		func() []schematype.ServiceMode {
+			return obj.ServiceModes
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v []schematype.ServiceMode) graphql.Marshaler {
@@ -27988,8 +27988,8 @@ func (ec *executionContext) _Institution_address(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_address(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Address, nil
+		func() string {
+			return obj.Address
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -28011,8 +28011,8 @@ func (ec *executionContext) _Institution_latitude(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_latitude(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Latitude, nil
+		func() *float64 {
+			return obj.Latitude
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -28034,8 +28034,8 @@ func (ec *executionContext) _Institution_longitude(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_longitude(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Longitude, nil
+		func() *float64 {
+			return obj.Longitude
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -28057,8 +28057,8 @@ func (ec *executionContext) _Institution_monthlyFee(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_monthlyFee(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.MonthlyFee, nil
+		func() *int {
+			return obj.MonthlyFee
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -28080,8 +28080,8 @@ func (ec *executionContext) _Institution_inclusiveMonthlyFee(ctx context.Context
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_inclusiveMonthlyFee(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InclusiveMonthlyFee, nil
+		func() *int {
+			return obj.InclusiveMonthlyFee
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -28103,8 +28103,8 @@ func (ec *executionContext) _Institution_status(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() institution.Status {
+			return obj.Status
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v institution.Status) graphql.Marshaler {
@@ -28126,8 +28126,8 @@ func (ec *executionContext) _Institution_regionID(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Institution_regionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionID, nil
+		func() int {
+			return obj.RegionID
 		},
 		"Institution",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -28641,8 +28641,8 @@ func (ec *executionContext) _InstitutionConnection_totalCount(ctx context.Contex
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InstitutionConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"InstitutionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -28696,8 +28696,8 @@ func (ec *executionContext) _InstitutionEdge_cursor(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_InstitutionEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"InstitutionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -30863,8 +30863,8 @@ func (ec *executionContext) _NearbyInstitution_distanceMeters(ctx context.Contex
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NearbyInstitution_distanceMeters(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DistanceMeters, nil
+		func() float64 {
+			return obj.DistanceMeters
 		},
 		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -30886,8 +30886,8 @@ func (ec *executionContext) _NearbyInstitution_inclusive(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NearbyInstitution_inclusive(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Inclusive, nil
+		func() bool {
+			return obj.Inclusive
 		},
 		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -30909,8 +30909,8 @@ func (ec *executionContext) _NearbyInstitution_monthlyFee(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_NearbyInstitution_monthlyFee(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.MonthlyFee, nil
+		func() *int {
+			return obj.MonthlyFee
 		},
 		"NearbyInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -30996,8 +30996,8 @@ func (ec *executionContext) _OverdueComplaint_dueOn(ctx context.Context, field g
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OverdueComplaint_dueOn(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DueOn, nil
+		func() time.Time {
+			return obj.DueOn
 		},
 		"OverdueComplaint",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31019,8 +31019,8 @@ func (ec *executionContext) _OverdueComplaint_daysOverdue(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OverdueComplaint_daysOverdue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DaysOverdue, nil
+		func() int {
+			return obj.DaysOverdue
 		},
 		"OverdueComplaint",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31074,8 +31074,8 @@ func (ec *executionContext) _OverdueFinding_deadline(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OverdueFinding_deadline(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Deadline, nil
+		func() time.Time {
+			return obj.Deadline
 		},
 		"OverdueFinding",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31097,8 +31097,8 @@ func (ec *executionContext) _OverdueFinding_daysOverdue(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_OverdueFinding_daysOverdue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DaysOverdue, nil
+		func() int {
+			return obj.DaysOverdue
 		},
 		"OverdueFinding",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31120,8 +31120,8 @@ func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasNextPage, nil
+		func() bool {
+			return obj.HasNextPage
 		},
 		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -31143,8 +31143,8 @@ func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HasPreviousPage, nil
+		func() bool {
+			return obj.HasPreviousPage
 		},
 		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -31166,8 +31166,8 @@ func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_startCursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartCursor, nil
+		func() *entgql.Cursor[int] {
+			return obj.StartCursor
 		},
 		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
@@ -31189,8 +31189,8 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PageInfo_endCursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
+		func() *entgql.Cursor[int] {
+			return obj.EndCursor
 		},
 		"PageInfo",
 		func(ctx context.Context, selections ast.SelectionSet, v *entgql.Cursor[int]) graphql.Marshaler {
@@ -31212,8 +31212,8 @@ func (ec *executionContext) _PopulationStat_id(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31235,8 +31235,8 @@ func (ec *executionContext) _PopulationStat_createdAt(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31258,8 +31258,8 @@ func (ec *executionContext) _PopulationStat_updatedAt(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31281,8 +31281,8 @@ func (ec *executionContext) _PopulationStat_regionID(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_regionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionID, nil
+		func() int {
+			return obj.RegionID
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31304,8 +31304,8 @@ func (ec *executionContext) _PopulationStat_year(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
+		func() int {
+			return obj.Year
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31327,8 +31327,8 @@ func (ec *executionContext) _PopulationStat_residentPopulation(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_residentPopulation(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ResidentPopulation, nil
+		func() int64 {
+			return obj.ResidentPopulation
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
@@ -31350,8 +31350,8 @@ func (ec *executionContext) _PopulationStat_under3Population(ctx context.Context
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_under3Population(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Under3Population, nil
+		func() int64 {
+			return obj.Under3Population
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
@@ -31373,8 +31373,8 @@ func (ec *executionContext) _PopulationStat_births(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_births(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Births, nil
+		func() *int64 {
+			return obj.Births
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
@@ -31396,8 +31396,8 @@ func (ec *executionContext) _PopulationStat_source(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStat_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
+		func() string {
+			return obj.Source
 		},
 		"PopulationStat",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -31515,8 +31515,8 @@ func (ec *executionContext) _PopulationStatConnection_totalCount(ctx context.Con
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStatConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"PopulationStatConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31570,8 +31570,8 @@ func (ec *executionContext) _PopulationStatEdge_cursor(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PopulationStatEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"PopulationStatEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -31593,8 +31593,8 @@ func (ec *executionContext) _PublicDesignation_category(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicDesignation_category(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Category, nil
+		func() inclusivedesignation.Category {
+			return obj.Category
 		},
 		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v inclusivedesignation.Category) graphql.Marshaler {
@@ -31616,8 +31616,8 @@ func (ec *executionContext) _PublicDesignation_designatedBy(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicDesignation_designatedBy(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DesignatedBy, nil
+		func() string {
+			return obj.DesignatedBy
 		},
 		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -31639,8 +31639,8 @@ func (ec *executionContext) _PublicDesignation_validFrom(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicDesignation_validFrom(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidFrom, nil
+		func() time.Time {
+			return obj.ValidFrom
 		},
 		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31662,8 +31662,8 @@ func (ec *executionContext) _PublicDesignation_validTo(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicDesignation_validTo(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ValidTo, nil
+		func() *time.Time {
+			return obj.ValidTo
 		},
 		"PublicDesignation",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -31685,8 +31685,8 @@ func (ec *executionContext) _PublicFiling_filingId(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicFiling_filingId(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.FilingID, nil
+		func() int {
+			return obj.FilingID
 		},
 		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -31708,8 +31708,8 @@ func (ec *executionContext) _PublicFiling_receiptNumber(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicFiling_receiptNumber(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceiptNumber, nil
+		func() *string {
+			return obj.ReceiptNumber
 		},
 		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -31731,8 +31731,8 @@ func (ec *executionContext) _PublicFiling_status(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicFiling_status(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Status, nil
+		func() filing.Status {
+			return obj.Status
 		},
 		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v filing.Status) graphql.Marshaler {
@@ -31754,8 +31754,8 @@ func (ec *executionContext) _PublicFiling_receiptDate(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicFiling_receiptDate(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReceiptDate, nil
+		func() time.Time {
+			return obj.ReceiptDate
 		},
 		"PublicFiling",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31777,8 +31777,8 @@ func (ec *executionContext) _PublicInspection_date(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicInspection_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -31800,8 +31800,8 @@ func (ec *executionContext) _PublicInspection_kind(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicInspection_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() inspection.Kind {
+			return obj.Kind
 		},
 		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Kind) graphql.Marshaler {
@@ -31823,8 +31823,8 @@ func (ec *executionContext) _PublicInspection_outcome(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicInspection_outcome(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Outcome, nil
+		func() inspection.Outcome {
+			return obj.Outcome
 		},
 		"PublicInspection",
 		func(ctx context.Context, selections ast.SelectionSet, v inspection.Outcome) graphql.Marshaler {
@@ -31942,8 +31942,8 @@ func (ec *executionContext) _PublicInstitution_monthlyFee(ctx context.Context, f
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicInstitution_monthlyFee(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.MonthlyFee, nil
+		func() *int {
+			return obj.MonthlyFee
 		},
 		"PublicInstitution",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -32029,8 +32029,8 @@ func (ec *executionContext) _PublicSeatCount_ageBand(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicSeatCount_ageBand(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeBand, nil
+		func() seat.AgeBand {
+			return obj.AgeBand
 		},
 		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
@@ -32052,8 +32052,8 @@ func (ec *executionContext) _PublicSeatCount_seats(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicSeatCount_seats(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Seats, nil
+		func() int {
+			return obj.Seats
 		},
 		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -32075,8 +32075,8 @@ func (ec *executionContext) _PublicSeatCount_inclusive(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_PublicSeatCount_inclusive(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Inclusive, nil
+		func() int {
+			return obj.Inclusive
 		},
 		"PublicSeatCount",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -33810,8 +33810,8 @@ func (ec *executionContext) _Region_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -33833,8 +33833,8 @@ func (ec *executionContext) _Region_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -33856,8 +33856,8 @@ func (ec *executionContext) _Region_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -33879,8 +33879,8 @@ func (ec *executionContext) _Region_code(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_code(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Code, nil
+		func() string {
+			return obj.Code
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -33902,8 +33902,8 @@ func (ec *executionContext) _Region_name(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -33925,8 +33925,8 @@ func (ec *executionContext) _Region_level(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_level(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Level, nil
+		func() region.Level {
+			return obj.Level
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v region.Level) graphql.Marshaler {
@@ -33948,8 +33948,8 @@ func (ec *executionContext) _Region_parentID(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_parentID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ParentID, nil
+		func() *int {
+			return obj.ParentID
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -33971,8 +33971,8 @@ func (ec *executionContext) _Region_boundary(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Region_boundary(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Boundary, nil
+		func() *string {
+			return obj.Boundary
 		},
 		"Region",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -34398,8 +34398,8 @@ func (ec *executionContext) _RegionConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RegionConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"RegionConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -34453,8 +34453,8 @@ func (ec *executionContext) _RegionEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_RegionEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"RegionEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -34476,8 +34476,8 @@ func (ec *executionContext) _Seat_id(ctx context.Context, field graphql.Collecte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -34499,8 +34499,8 @@ func (ec *executionContext) _Seat_createdAt(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34522,8 +34522,8 @@ func (ec *executionContext) _Seat_updatedAt(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34545,8 +34545,8 @@ func (ec *executionContext) _Seat_openedAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_openedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.OpenedAt, nil
+		func() time.Time {
+			return obj.OpenedAt
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34568,8 +34568,8 @@ func (ec *executionContext) _Seat_closedAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_closedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ClosedAt, nil
+		func() *time.Time {
+			return obj.ClosedAt
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -34591,8 +34591,8 @@ func (ec *executionContext) _Seat_institutionID(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -34614,8 +34614,8 @@ func (ec *executionContext) _Seat_ageBand(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_ageBand(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.AgeBand, nil
+		func() seat.AgeBand {
+			return obj.AgeBand
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v seat.AgeBand) graphql.Marshaler {
@@ -34637,8 +34637,8 @@ func (ec *executionContext) _Seat_inclusive(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Seat_inclusive(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Inclusive, nil
+		func() bool {
+			return obj.Inclusive
 		},
 		"Seat",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -34756,8 +34756,8 @@ func (ec *executionContext) _SeatConnection_totalCount(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SeatConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"SeatConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -34811,8 +34811,8 @@ func (ec *executionContext) _SeatEdge_cursor(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SeatEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"SeatEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -34834,8 +34834,8 @@ func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.Collect
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -34857,8 +34857,8 @@ func (ec *executionContext) _Staff_createdAt(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34880,8 +34880,8 @@ func (ec *executionContext) _Staff_updatedAt(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34903,8 +34903,8 @@ func (ec *executionContext) _Staff_hiredAt(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_hiredAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HiredAt, nil
+		func() time.Time {
+			return obj.HiredAt
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -34926,8 +34926,8 @@ func (ec *executionContext) _Staff_leftAt(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_leftAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.LeftAt, nil
+		func() *time.Time {
+			return obj.LeftAt
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -34949,8 +34949,8 @@ func (ec *executionContext) _Staff_name(ctx context.Context, field graphql.Colle
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -34972,8 +34972,8 @@ func (ec *executionContext) _Staff_idNumberMasked(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_idNumberMasked(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IDNumberMasked, nil
+		func() string {
+			return obj.IDNumberMasked
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -34995,8 +34995,8 @@ func (ec *executionContext) _Staff_role(ctx context.Context, field graphql.Colle
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_role(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
+		func() staff.Role {
+			return obj.Role
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v staff.Role) graphql.Marshaler {
@@ -35018,8 +35018,8 @@ func (ec *executionContext) _Staff_institutionID(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_institutionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.InstitutionID, nil
+		func() int {
+			return obj.InstitutionID
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35041,8 +35041,8 @@ func (ec *executionContext) _Staff_healthCertificateValidUntil(ctx context.Conte
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Staff_healthCertificateValidUntil(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.HealthCertificateValidUntil, nil
+		func() *time.Time {
+			return obj.HealthCertificateValidUntil
 		},
 		"Staff",
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -35204,8 +35204,8 @@ func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_StaffConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"StaffConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35259,8 +35259,8 @@ func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_StaffEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"StaffEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -35282,8 +35282,8 @@ func (ec *executionContext) _Survey_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35305,8 +35305,8 @@ func (ec *executionContext) _Survey_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -35328,8 +35328,8 @@ func (ec *executionContext) _Survey_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -35351,8 +35351,8 @@ func (ec *executionContext) _Survey_regionID(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_regionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionID, nil
+		func() int {
+			return obj.RegionID
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35374,8 +35374,8 @@ func (ec *executionContext) _Survey_kind(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() survey.Kind {
+			return obj.Kind
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v survey.Kind) graphql.Marshaler {
@@ -35397,8 +35397,8 @@ func (ec *executionContext) _Survey_date(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -35420,8 +35420,8 @@ func (ec *executionContext) _Survey_respondents(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_respondents(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Respondents, nil
+		func() int {
+			return obj.Respondents
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35443,8 +35443,8 @@ func (ec *executionContext) _Survey_positive(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Survey_positive(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Positive, nil
+		func() int {
+			return obj.Positive
 		},
 		"Survey",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35562,8 +35562,8 @@ func (ec *executionContext) _SurveyConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SurveyConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"SurveyConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35617,8 +35617,8 @@ func (ec *executionContext) _SurveyEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_SurveyEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"SurveyEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -35640,8 +35640,8 @@ func (ec *executionContext) _Target_id(ctx context.Context, field graphql.Collec
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35663,8 +35663,8 @@ func (ec *executionContext) _Target_createdAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -35686,8 +35686,8 @@ func (ec *executionContext) _Target_updatedAt(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -35709,8 +35709,8 @@ func (ec *executionContext) _Target_indicator(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_indicator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Indicator, nil
+		func() schematype.IndicatorKey {
+			return obj.Indicator
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v schematype.IndicatorKey) graphql.Marshaler {
@@ -35732,8 +35732,8 @@ func (ec *executionContext) _Target_regionID(ctx context.Context, field graphql.
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_regionID(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionID, nil
+		func() int {
+			return obj.RegionID
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35755,8 +35755,8 @@ func (ec *executionContext) _Target_baselineYear(ctx context.Context, field grap
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_baselineYear(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.BaselineYear, nil
+		func() *int {
+			return obj.BaselineYear
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
@@ -35778,8 +35778,8 @@ func (ec *executionContext) _Target_baselineValue(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_baselineValue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.BaselineValue, nil
+		func() *float64 {
+			return obj.BaselineValue
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
@@ -35801,8 +35801,8 @@ func (ec *executionContext) _Target_targetYear(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_targetYear(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetYear, nil
+		func() int {
+			return obj.TargetYear
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -35824,8 +35824,8 @@ func (ec *executionContext) _Target_targetValue(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_targetValue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TargetValue, nil
+		func() float64 {
+			return obj.TargetValue
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
@@ -35847,8 +35847,8 @@ func (ec *executionContext) _Target_comparator(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_comparator(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Comparator, nil
+		func() target.Comparator {
+			return obj.Comparator
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v target.Comparator) graphql.Marshaler {
@@ -35870,8 +35870,8 @@ func (ec *executionContext) _Target_source(ctx context.Context, field graphql.Co
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_source(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Source, nil
+		func() string {
+			return obj.Source
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -35893,8 +35893,8 @@ func (ec *executionContext) _Target_kind(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Target_kind(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Kind, nil
+		func() target.Kind {
+			return obj.Kind
 		},
 		"Target",
 		func(ctx context.Context, selections ast.SelectionSet, v target.Kind) graphql.Marshaler {
@@ -36012,8 +36012,8 @@ func (ec *executionContext) _TargetConnection_totalCount(ctx context.Context, fi
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TargetConnection_totalCount(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.TotalCount, nil
+		func() int {
+			return obj.TotalCount
 		},
 		"TargetConnection",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36067,8 +36067,8 @@ func (ec *executionContext) _TargetEdge_cursor(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_TargetEdge_cursor(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Cursor, nil
+		func() entgql.Cursor[int] {
+			return obj.Cursor
 		},
 		"TargetEdge",
 		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
@@ -36090,8 +36090,8 @@ func (ec *executionContext) _Viewer_role(ctx context.Context, field graphql.Coll
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Viewer_role(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
+		func() model.ViewerRole {
+			return obj.Role
 		},
 		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v model.ViewerRole) graphql.Marshaler {
@@ -36113,8 +36113,8 @@ func (ec *executionContext) _Viewer_subject(ctx context.Context, field graphql.C
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Viewer_subject(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Subject, nil
+		func() *string {
+			return obj.Subject
 		},
 		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -36168,8 +36168,8 @@ func (ec *executionContext) _Viewer_regionCode(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_Viewer_regionCode(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.RegionCode, nil
+		func() *string {
+			return obj.RegionCode
 		},
 		"Viewer",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -36223,8 +36223,8 @@ func (ec *executionContext) _WorkCalendarCoverage_year(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarCoverage_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
+		func() int {
+			return obj.Year
 		},
 		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36246,8 +36246,8 @@ func (ec *executionContext) _WorkCalendarCoverage_days(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarCoverage_days(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Days, nil
+		func() int {
+			return obj.Days
 		},
 		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36269,8 +36269,8 @@ func (ec *executionContext) _WorkCalendarCoverage_lastKnownYear(ctx context.Cont
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarCoverage_lastKnownYear(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastKnownYear, nil
+		func() int {
+			return obj.LastKnownYear
 		},
 		"WorkCalendarCoverage",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36292,8 +36292,8 @@ func (ec *executionContext) _WorkCalendarDay_id(ctx context.Context, field graph
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_id(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.ID, nil
+		func() int {
+			return obj.ID
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36315,8 +36315,8 @@ func (ec *executionContext) _WorkCalendarDay_createdAt(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_createdAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.CreatedAt, nil
+		func() time.Time {
+			return obj.CreatedAt
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -36338,8 +36338,8 @@ func (ec *executionContext) _WorkCalendarDay_updatedAt(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_updatedAt(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
+		func() time.Time {
+			return obj.UpdatedAt
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -36361,8 +36361,8 @@ func (ec *executionContext) _WorkCalendarDay_date(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -36384,8 +36384,8 @@ func (ec *executionContext) _WorkCalendarDay_year(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
+		func() int {
+			return obj.Year
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36407,8 +36407,8 @@ func (ec *executionContext) _WorkCalendarDay_workday(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_workday(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Workday, nil
+		func() bool {
+			return obj.Workday
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -36430,8 +36430,8 @@ func (ec *executionContext) _WorkCalendarDay_name(ctx context.Context, field gra
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarDay_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"WorkCalendarDay",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -36453,8 +36453,8 @@ func (ec *executionContext) _WorkCalendarException_date(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarException_date(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Date, nil
+		func() time.Time {
+			return obj.Date
 		},
 		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
@@ -36476,8 +36476,8 @@ func (ec *executionContext) _WorkCalendarException_workday(ctx context.Context, 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarException_workday(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Workday, nil
+		func() bool {
+			return obj.Workday
 		},
 		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -36499,8 +36499,8 @@ func (ec *executionContext) _WorkCalendarException_name(ctx context.Context, fie
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarException_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() *string {
+			return obj.Name
 		},
 		"WorkCalendarException",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -36522,8 +36522,8 @@ func (ec *executionContext) _WorkCalendarYear_year(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarYear_year(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Year, nil
+		func() int {
+			return obj.Year
 		},
 		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36545,8 +36545,8 @@ func (ec *executionContext) _WorkCalendarYear_covered(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarYear_covered(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Covered, nil
+		func() bool {
+			return obj.Covered
 		},
 		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -36568,8 +36568,8 @@ func (ec *executionContext) _WorkCalendarYear_loaded(ctx context.Context, field 
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarYear_loaded(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Loaded, nil
+		func() bool {
+			return obj.Loaded
 		},
 		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -36591,8 +36591,8 @@ func (ec *executionContext) _WorkCalendarYear_lastKnownYear(ctx context.Context,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_WorkCalendarYear_lastKnownYear(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastKnownYear, nil
+		func() int {
+			return obj.LastKnownYear
 		},
 		"WorkCalendarYear",
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -36646,8 +36646,8 @@ func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Directive_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -36692,8 +36692,8 @@ func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Directive_isRepeatable(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.IsRepeatable, nil
+		func() bool {
+			return obj.IsRepeatable
 		},
 		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
@@ -36715,8 +36715,8 @@ func (ec *executionContext) ___Directive_locations(ctx context.Context, field gr
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Directive_locations(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Locations, nil
+		func() []string {
+			return obj.Locations
 		},
 		"__Directive",
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
@@ -36781,8 +36781,8 @@ func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___EnumValue_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"__EnumValue",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -36873,8 +36873,8 @@ func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.Col
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___Field_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"__Field",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -37040,8 +37040,8 @@ func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphq
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___InputValue_name(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.Name, nil
+		func() string {
+			return obj.Name
 		},
 		"__InputValue",
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
@@ -37118,8 +37118,8 @@ func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, fiel
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext___InputValue_defaultValue(ctx, field)
 		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultValue, nil
+		func() *string {
+			return obj.DefaultValue
 		},
 		"__InputValue",
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {

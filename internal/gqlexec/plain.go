@@ -53,54 +53,122 @@ func noChildFields(context.Context, graphql.CollectedField) (*graphql.FieldConte
 }
 
 // ResolvePlainField replaces graphql.ResolveField for a plain field of
-// object: the same arguments, with the object's name (from the field's
-// scalar field context) in place of the middleware chain, which is nil for
-// a plain field. For an object SetPlainObjects admits, it resolves the
-// field without the field middleware; for any other it calls
-// graphql.ResolveField.
+// object: the same arguments, except that the field's read is typed
+// (value, func() T { return obj.Field } where gqlgen has func(ctx) (any,
+// error) { return obj.Field, nil }) and the object's name (from the field's
+// scalar field context) takes the place of the middleware chain, which is
+// nil for a plain field. For an object SetPlainObjects admits, it resolves
+// the field without the field middleware, without putting the value in an
+// interface, and with a field context made only if something asks for it
+// (an error's path, a marshaller that reads it); for any other object it
+// calls graphql.ResolveField.
 func ResolvePlainField[T any](
 	ctx context.Context,
 	oc *graphql.OperationContext,
 	field graphql.CollectedField,
 	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
-	fieldResolver func(ctx context.Context) (any, error),
+	value func() T,
 	object string,
 	marshal func(ctx context.Context, sel ast.SelectionSet, v T) graphql.Marshaler,
 	recoverFromPanic bool,
 	nonNull bool,
 ) (ret graphql.Marshaler) {
-	if !skipsMiddleware(object) {
-		return graphql.ResolveField(ctx, oc, field, initializeFieldContext, fieldResolver, nil, marshal, recoverFromPanic, nonNull)
+	if fieldContextKey == nil || !skipsMiddleware(object) {
+		read := func(context.Context) (any, error) { return value(), nil }
+		return graphql.ResolveField(ctx, oc, field, initializeFieldContext, read, nil, marshal, recoverFromPanic, nonNull)
 	}
 	// From here on this is graphql.ResolveField's resolveField without the
-	// middleware: a plain field's context is a scalar one, not a method
-	// and not a resolver.
-	fc := &graphql.FieldContext{Object: object, Field: field, Child: noChildFields}
-	ctx = graphql.WithFieldContext(ctx, fc)
+	// middleware, for a read that cannot fail: a plain field's context is a
+	// scalar one, not a method and not a resolver.
+	fieldCtx := &plainContext[T]{Context: ctx, object: object, field: field}
 	if recoverFromPanic {
 		defer func() {
 			if r := recover(); r != nil {
-				oc.Error(ctx, oc.Recover(ctx, r))
+				oc.Error(fieldCtx, oc.Recover(fieldCtx, r))
 				ret = graphql.Null
 			}
 		}()
 	}
-	res, err := fieldResolver(ctx)
-	if err != nil {
-		oc.Error(ctx, graphql.AddFieldLocationToError(ctx, err))
-		return graphql.Null
-	}
-	if res == nil {
+	v := value()
+	fieldCtx.value = v
+	if any(v) == nil { // an interface-typed field holding nil
 		if nonNull {
-			graphql.AddInvalidNullError(ctx, "")
+			graphql.AddInvalidNullError(fieldCtx, "")
 		}
 		return graphql.Null
 	}
-	v, ok := res.(T)
-	if !ok {
-		oc.Errorf(ctx, `unexpected type %T from field resolver, should be %T`, res, v)
-		return graphql.Null
+	return marshal(fieldCtx, field.Selections, v)
+}
+
+// plainContext is the context of a plain field: its parent's, plus the
+// field's context, made on first use. graphql.WithFieldContext would
+// allocate the field context and a context for it for every field of every
+// object of a list page, where the marshaller of a scalar that is present
+// never reads them.
+type plainContext[T any] struct {
+	context.Context // the parent field's
+	object          string
+	field           graphql.CollectedField
+	value           T
+	fc              atomic.Pointer[graphql.FieldContext]
+}
+
+// Value answers gqlgen's field-context key with the field's context, what
+// graphql.WithFieldContext would have stored, and every other key from the
+// parent.
+func (c *plainContext[T]) Value(key any) any {
+	if key == fieldContextKey {
+		return c.fieldContext()
 	}
-	fc.Result = res
-	return marshal(ctx, field.Selections, v)
+	return c.Context.Value(key)
+}
+
+func (c *plainContext[T]) fieldContext() *graphql.FieldContext {
+	if fc := c.fc.Load(); fc != nil {
+		return fc
+	}
+	fc := &graphql.FieldContext{
+		Parent: graphql.GetFieldContext(c.Context),
+		Object: c.object,
+		Field:  c.field,
+		Result: c.value,
+		Child:  noChildFields,
+	}
+	if c.fc.CompareAndSwap(nil, fc) {
+		return fc
+	}
+	return c.fc.Load()
+}
+
+// fieldContextKey is the context key graphql.WithFieldContext stores a
+// field context under. gqlgen keeps it unexported, so it is learned once
+// from graphql.GetFieldContext, which asks a context for it, and checked
+// against graphql.WithFieldContext; when that check fails (a gqlgen that
+// stores field contexts differently) it is nil and ResolvePlainField calls
+// graphql.ResolveField for every field.
+var fieldContextKey = probeFieldContextKey()
+
+func probeFieldContextKey() any {
+	probe := &keyProbe{Context: context.Background()}
+	graphql.GetFieldContext(probe)
+	if len(probe.keys) != 1 {
+		return nil
+	}
+	key := probe.keys[0]
+	want := &graphql.FieldContext{}
+	if got, ok := graphql.WithFieldContext(context.Background(), want).Value(key).(*graphql.FieldContext); !ok || got != want {
+		return nil
+	}
+	return key
+}
+
+// keyProbe records the keys it is asked for.
+type keyProbe struct {
+	context.Context
+	keys []any
+}
+
+func (p *keyProbe) Value(key any) any {
+	p.keys = append(p.keys, key)
+	return nil
 }

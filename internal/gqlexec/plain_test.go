@@ -33,6 +33,7 @@ func resolve[T any](c plainCase[T], plain bool) resolved {
 	var out resolved
 	ctx := listContext()
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: ptr(2)})
+	ctx = context.WithValue(ctx, parentKey{}, "viewer")
 	oc := &graphql.OperationContext{
 		RecoverFunc: func(_ context.Context, err any) error { return fmt.Errorf("internal system error: %v", err) },
 		ResolverMiddleware: func(ctx context.Context, next graphql.Resolver) (any, error) {
@@ -44,11 +45,11 @@ func resolve[T any](c plainCase[T], plain bool) resolved {
 	initFC := func(_ context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 		return graphql.NewScalarFieldContext("Seat", field, false, false, "AgeBand")
 	}
-	read := func(context.Context) (any, error) { return c.value, nil }
 	var m graphql.Marshaler
 	if plain {
-		m = gqlexec.ResolvePlainField(ctx, oc, field, initFC, read, "Seat", c.marshal, true, c.nonNull)
+		m = gqlexec.ResolvePlainField(ctx, oc, field, initFC, func() T { return c.value }, "Seat", c.marshal, true, c.nonNull)
 	} else {
+		read := func(context.Context) (any, error) { return c.value, nil }
 		m = graphql.ResolveField(ctx, oc, field, initFC, read, nil, c.marshal, true, c.nonNull)
 	}
 	var b strings.Builder
@@ -61,6 +62,9 @@ func resolve[T any](c plainCase[T], plain bool) resolved {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// parentKey is a context key set above the field.
+type parentKey struct{}
 
 // marshalNonNullString is a generated marshaller of a String! held as
 // *string: it reports a nil pointer at the field's path.
@@ -114,6 +118,14 @@ func TestResolvePlainFieldIsResolveField(t *testing.T) {
 		}})
 	checkPlain(t, "marshaller panics", plainCase[int]{value: 7, nonNull: true,
 		marshal: func(context.Context, ast.SelectionSet, int) graphql.Marshaler { panic("broken marshaller") }})
+	checkPlain(t, "interface-typed null where the schema forbids it", plainCase[any]{value: nil, nonNull: true,
+		marshal: func(context.Context, ast.SelectionSet, any) graphql.Marshaler {
+			return graphql.MarshalString("unreached")
+		}})
+	checkPlain(t, "marshaller reads the parent's context", plainCase[int]{value: 7, nonNull: true,
+		marshal: func(ctx context.Context, _ ast.SelectionSet, v int) graphql.Marshaler {
+			return graphql.MarshalString(fmt.Sprint(ctx.Value(parentKey{}), v))
+		}})
 	checkPlain(t, "marshaller reads its field context", plainCase[int]{value: 7, nonNull: true,
 		marshal: func(ctx context.Context, _ ast.SelectionSet, v int) graphql.Marshaler {
 			fc := graphql.GetFieldContext(ctx)

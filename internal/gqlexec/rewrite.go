@@ -26,13 +26,14 @@ const (
 //	ec.ProcessDeferredGroup(deferred)    →  ec.ProcessDeferredGroup(gqlexec.WithPath(deferred))
 //	return out                           →  return gqlexec.Object(fields, out)
 //	graphql.ResolveField(…, resolve, nil, marshal, …)
-//	                                     →  gqlexec.ResolvePlainField(…, resolve, "Object", marshal, …)
+//	                                     →  gqlexec.ResolvePlainField(…, read, "Object", marshal, …)
 //
 // where out := graphql.NewFieldSet(fields) is the object's field set, in
 // the function that made it, and the last rule applies to plain fields
-// only (plain.go): a field whose resolver returns obj.Field, nil, whose
-// context is a scalar field context that is neither a method nor a
-// resolver, and whose middleware chain is nil.
+// only (plain.go): a field whose resolver returns obj.Field, nil (the
+// rewrite types it: func() T { return obj.Field }), whose context is a
+// scalar field context that is neither a method nor a resolver, and whose
+// middleware chain is nil.
 //
 // It fails rather than return a half-rewritten executor: when the source has
 // none of the calls of one rule, rewritten or not (gqlgen's templates
@@ -239,9 +240,14 @@ func rewritePlainFields(file *ast.File, graphqlName string) (rewritten, already 
 			continue
 		}
 		object, ok := objects[fieldContextCalled(call.Args[3])]
-		if !ok || !isNil(call.Args[5]) || !readsStructField(call.Args[4]) {
+		if !ok || !isNil(call.Args[5]) {
 			continue
 		}
+		getter, ok := typedRead(call.Args[4], call.Args[6])
+		if !ok {
+			continue
+		}
+		call.Args[4] = getter
 		// The object's name takes the place (and the position) of the nil
 		// middleware chain.
 		call.Fun = selector(pkgName, "ResolvePlainField", call.Fun.Pos())
@@ -302,19 +308,80 @@ func fieldContextCalled(e ast.Expr) string {
 	return sel.Sel.Name
 }
 
-// readsStructField reports whether e is func(ctx) (any, error) { return
-// obj.Field, nil }: a read that cannot fail.
-func readsStructField(e ast.Expr) bool {
-	lit, ok := e.(*ast.FuncLit)
+// typedRead turns resolve, func(ctx context.Context) (any, error) { return
+// obj.Field, nil } (a read that cannot fail), into func() T { return
+// obj.Field }, T being the type of the value marshal, func(ctx, selections,
+// v T) graphql.Marshaler, takes. It reports false for any other shape.
+func typedRead(resolve, marshal ast.Expr) (*ast.FuncLit, bool) {
+	lit, ok := resolve.(*ast.FuncLit)
 	if !ok || len(lit.Body.List) != 1 {
-		return false
+		return nil, false
 	}
 	ret, ok := lit.Body.List[0].(*ast.ReturnStmt)
 	if !ok || len(ret.Results) != 2 || !isNil(ret.Results[1]) {
-		return false
+		return nil, false
 	}
 	sel, ok := ret.Results[0].(*ast.SelectorExpr)
-	return ok && isIdent(sel.X, "obj")
+	if !ok || !isIdent(sel.X, "obj") {
+		return nil, false
+	}
+	m, ok := marshal.(*ast.FuncLit)
+	if !ok || len(m.Type.Params.List) != 3 || len(m.Type.Params.List[2].Names) != 1 {
+		return nil, false
+	}
+	// The new type sits where the old signature was, on one line.
+	pos := lit.Type.Func
+	typ, ok := cloneTypeAt(m.Type.Params.List[2].Type, pos)
+	if !ok {
+		return nil, false
+	}
+	return &ast.FuncLit{
+		Type: &ast.FuncType{
+			Func:    pos,
+			Params:  &ast.FieldList{Opening: pos, Closing: pos},
+			Results: &ast.FieldList{List: []*ast.Field{{Type: typ}}},
+		},
+		Body: &ast.BlockStmt{
+			Lbrace: lit.Body.Lbrace,
+			List:   []ast.Stmt{&ast.ReturnStmt{Return: ret.Return, Results: []ast.Expr{sel}}},
+			Rbrace: lit.Body.Rbrace,
+		},
+	}, true
+}
+
+// cloneTypeAt copies a type expression of the shapes gqlgen's marshallers
+// take (names, qualified names, pointers, slices, maps, generic types of
+// one argument), every position
+// set to pos.
+func cloneTypeAt(e ast.Expr, pos token.Pos) (ast.Expr, bool) {
+	switch t := e.(type) {
+	case *ast.Ident:
+		return &ast.Ident{Name: t.Name, NamePos: pos}, true
+	case *ast.SelectorExpr:
+		x, ok := t.X.(*ast.Ident)
+		if !ok {
+			return nil, false
+		}
+		return selector(x.Name, t.Sel.Name, pos), true
+	case *ast.StarExpr:
+		x, ok := cloneTypeAt(t.X, pos)
+		return &ast.StarExpr{Star: pos, X: x}, ok
+	case *ast.ArrayType:
+		if t.Len != nil {
+			return nil, false
+		}
+		elt, ok := cloneTypeAt(t.Elt, pos)
+		return &ast.ArrayType{Lbrack: pos, Elt: elt}, ok
+	case *ast.MapType:
+		k, okK := cloneTypeAt(t.Key, pos)
+		v, okV := cloneTypeAt(t.Value, pos)
+		return &ast.MapType{Map: pos, Key: k, Value: v}, okK && okV
+	case *ast.IndexExpr: // one type argument: entgql.Cursor[int]
+		x, okX := cloneTypeAt(t.X, pos)
+		i, okI := cloneTypeAt(t.Index, pos)
+		return &ast.IndexExpr{X: x, Lbrack: pos, Index: i, Rbrack: pos}, okX && okI
+	}
+	return nil, false
 }
 
 func isNil(e ast.Expr) bool { return isIdent(e, "nil") }

@@ -127,7 +127,7 @@ func TestRewrite(t *testing.T) {
 		"return gqlexec.Object(fields, out)",
 		"return graphql.Null\n",
 		"return gqlexec.ResolvePlainField(",
-		"return obj.AgeBand, nil\n\t\t},\n\t\t\"Seat\",\n",
+		"func() string {\n\t\t\treturn obj.AgeBand\n\t\t},\n\t\t\"Seat\",\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("rewritten executor lacks %q:\n%s", want, got)
@@ -188,7 +188,7 @@ func TestGeneratedExecutorIsRewritten(t *testing.T) {
 	if !strings.Contains(string(src), "gqlexec.MarshalSliceInOrder(") {
 		t.Fatalf("%s marshals no list through gqlexec.MarshalSliceInOrder", path)
 	}
-	if !strings.Contains(string(src), "return obj.Name, nil\n\t\t},\n\t\t\"Institution\",\n") {
+	if !strings.Contains(string(src), "func() string {\n\t\t\treturn obj.Name\n\t\t},\n\t\t\"Institution\",\n") {
 		t.Fatalf("%s does not resolve Institution.name as a plain field", path)
 	}
 }
