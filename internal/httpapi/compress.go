@@ -15,14 +15,15 @@ import (
 // encoding's framing costs more than it saves.
 const minCompressSize = 1024
 
-// gzipLevel is gzip's fastest level, as nginx's gzip_comp_level defaults
-// to. On bench/peer's list pages (BenchmarkGzipListPages, bench/RESULTS.md)
-// it takes 32 µs against 45 µs at level 5 for the 5 KB list20 page and
-// 119 µs against 283 µs for the 77 KB nested3 page, for bodies 13 % and 19 %
-// larger (1,501 against 1,330 bytes; 6,168 against 5,176): still a tenth of
-// the plain JSON, where level 5's saving of about a kilobyte was costing 6 %
-// of the server's CPU on nested3 pages. Levels 2 and above also clear
-// 640 KB of match tables on every Reset; level 1 does not.
+// gzipLevel is gzip's fastest level, nginx's default gzip_comp_level. On
+// bench/peer's list pages (BenchmarkGzipListPages, bench/RESULTS.md,
+// "Per-request costs") it takes 37–44 µs against 43–66 µs at level 5 for
+// the 5 KB list20 page and 112–164 µs against 264–420 µs for the 77 KB
+// nested3 page, for bodies 13 % and 19 % larger (1,501 against 1,330 bytes;
+// 6,168 against 5,176): still about a tenth of the JSON. At level 5,
+// compression was 11 % of the server's CPU on nested3 pages and 15 % on
+// list20, to save about a kilobyte. Levels 2 and above also clear 640 KB of
+// match tables on every Reset; level 1 does not.
 const gzipLevel = gzip.BestSpeed
 
 var (
