@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -286,13 +285,12 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 			}
 			params, err := gqlhttp.DecodeParams(body)
 			if err != nil {
-				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "request body must be one JSON object with query, operationName, variables and extensions")
+				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
 				return
 			}
-			// The transport takes the decoded parameters; the body stays
-			// readable for what reads it before (idempotency keys).
+			// The transport takes the decoded parameters and does not read
+			// the body again; nothing else after this guard reads it.
 			r = r.WithContext(gqlhttp.WithParams(r.Context(), params))
-			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		next.ServeHTTP(w, r)
 	})

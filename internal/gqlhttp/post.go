@@ -79,8 +79,9 @@ func (POST) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecuto
 	writeResponse(w, responses(ctx))
 }
 
-// ErrBadBody is DecodeParams' error: it never quotes the body.
-var ErrBadBody = errors.New("the request body must be one JSON object with query, operationName, variables and extensions")
+// ErrBadBody is DecodeParams' error, and its text the message of graph's
+// request guard: it never quotes the body.
+var ErrBadBody = errors.New("request body must be one JSON object with query, operationName, variables and extensions")
 
 // DecodeParams decodes a POST body: one JSON object, with nothing after it
 // but white space, its numbers kept as json.Number (as gqlgen's transport
