@@ -28,6 +28,7 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.StringVar(&c.DB.SQLitePath, "db", env("TUOYU_SQLITE_PATH", c.DB.SQLitePath), "SQLite database file when no DATABASE_URL is set (env TUOYU_SQLITE_PATH)")
 	fs.IntVar(&c.DB.MaxOpenConns, "db-max-conns", envInt("TUOYU_DB_MAX_CONNS", c.DB.MaxOpenConns), "PostgreSQL connection pool size (env TUOYU_DB_MAX_CONNS)")
 	fs.IntVar(&c.DB.ParallelWorkers, "pg-parallel-workers", envInt("TUOYU_PG_PARALLEL_WORKERS", c.DB.ParallelWorkers), "PostgreSQL max_parallel_workers_per_gather for tuoyu's sessions; -1 = the server's setting (env TUOYU_PG_PARALLEL_WORKERS)")
+	fs.IntVar(&c.DB.StatementCacheSize, "pg-statement-cache", envInt("TUOYU_PG_STATEMENT_CACHE", c.DB.StatementCacheSize), "prepared statements each PostgreSQL connection keeps, run with one round trip and no parsing; 0 = none; ignored with --pgbouncer-transaction-mode (env TUOYU_PG_STATEMENT_CACHE)")
 	fs.DurationVar(&c.DB.StatementTimeout, "statement-timeout", envDuration("TUOYU_STATEMENT_TIMEOUT", c.DB.StatementTimeout), "PostgreSQL statement_timeout (env TUOYU_STATEMENT_TIMEOUT)")
 	fs.StringVar(&c.Timezone, "timezone", env("TUOYU_TIMEZONE", "Asia/Shanghai"), "time zone of calendar dates such as today (env TUOYU_TIMEZONE)")
 	fs.Var((*urlList)(&c.DB.ReplicaURLs), "database-replica-url", "a PostgreSQL streaming replica postgres://... that serves GraphQL reads (KPIs, lists, exports); repeat the flag or separate URLs by commas for several; empty = all on the primary (env TUOYU_DATABASE_REPLICA_URL, comma-separated)")
@@ -212,6 +213,7 @@ var flagEnv = map[string]string{
 	"db":                           "TUOYU_SQLITE_PATH",
 	"db-max-conns":                 "TUOYU_DB_MAX_CONNS",
 	"pg-parallel-workers":          "TUOYU_PG_PARALLEL_WORKERS",
+	"pg-statement-cache":           "TUOYU_PG_STATEMENT_CACHE",
 	"statement-timeout":            "TUOYU_STATEMENT_TIMEOUT",
 	"request-timeout":              "TUOYU_REQUEST_TIMEOUT",
 	"shutdown-grace":               "TUOYU_SHUTDOWN_GRACE",

@@ -61,6 +61,10 @@ type Config struct {
 	// PgBouncer in transaction pooling mode: every statement outside a
 	// transaction runs in one of its own (see pinnedDriver).
 	PgBouncerTransactionMode bool
+	// StatementCacheSize is how many prepared statements each PostgreSQL
+	// connection keeps (stmtcache.go); 0 = none. Ignored behind PgBouncer
+	// in transaction mode.
+	StatementCacheSize int
 }
 
 // Defaults returns the configuration used when nothing is set.
@@ -72,6 +76,9 @@ func Defaults() Config {
 		ConnectTimeout:   5 * time.Second,
 		BusyTimeout:      10 * time.Second,
 		MaxReplicaLag:    5 * time.Second,
+		// 16 connections × 128 statements: a server's list shapes and KPI
+		// statements, a few megabytes on the database server.
+		StatementCacheSize: 128,
 	}
 }
 

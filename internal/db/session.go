@@ -31,17 +31,24 @@ import (
 // start each. On 2 cores the province dashboard took 0.62-0.68 s without
 // them and 0.78-1.06 s with the server's default of 2.
 //
+// plan_cache_mode = force_custom_plan, with the statement cache: see
+// stmtcache.go.
+//
 // They are sent as one simple-protocol query: one round trip per connection.
 func sessionSettings(cfg Config) string {
 	out := []string{"SET jit = off"}
 	if cfg.ParallelWorkers >= 0 {
 		out = append(out, fmt.Sprintf("SET max_parallel_workers_per_gather = %d", cfg.ParallelWorkers))
 	}
+	if cfg.StatementCacheSize > 0 {
+		out = append(out, "SET plan_cache_mode = force_custom_plan")
+	}
 	return strings.Join(out, "; ")
 }
 
 // openPostgres opens a lib/pq pool for dsn whose new connections run
-// sessionSettings first (unless behind PgBouncer in transaction mode).
+// sessionSettings first and keep their prepared statements (unless behind
+// PgBouncer in transaction mode).
 func openPostgres(dsn string, cfg Config) (*sql.DB, error) {
 	c, err := pq.NewConnector(dsn)
 	if err != nil {
@@ -50,16 +57,18 @@ func openPostgres(dsn string, cfg Config) (*sql.DB, error) {
 	if cfg.PgBouncerTransactionMode {
 		return sql.OpenDB(c), nil
 	}
-	return sql.OpenDB(settingConnector{Connector: c, settings: sessionSettings(cfg)}), nil
+	return sql.OpenDB(sessionConnector{Connector: c, settings: sessionSettings(cfg), statements: cfg.StatementCacheSize}), nil
 }
 
-// settingConnector runs settings on each connection it opens.
-type settingConnector struct {
+// sessionConnector runs settings on each connection it opens and gives it
+// a cache of that many prepared statements (stmtcache.go; none when 0).
+type sessionConnector struct {
 	driver.Connector
-	settings string
+	settings   string
+	statements int
 }
 
-func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+func (s sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	conn, err := s.Connector.Connect(ctx)
 	if err != nil {
 		return nil, err
@@ -71,5 +80,9 @@ func (s settingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if _, err := execer.ExecContext(ctx, s.settings, nil); err != nil {
 		return nil, errors.Join(fmt.Errorf("db: session settings %q: %w", s.settings, err), conn.Close())
 	}
-	return conn, nil
+	cached, err := cacheStatements(conn, s.statements)
+	if err != nil {
+		return nil, errors.Join(err, conn.Close())
+	}
+	return cached, nil
 }
