@@ -8,7 +8,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"go/format"
 	"log"
+	"os"
 	"sort"
 	"strings"
 
@@ -54,6 +56,39 @@ func main() {
 	if err := entc.Generate("./ent/schema", cfg, entc.Extensions(ex), entc.TemplateDir("./ent/template")); err != nil {
 		log.Fatalf("entc: running ent codegen: %v", err)
 	}
+	if err := pageNestedConnectionsLaterally("./ent/gql_collection.go"); err != nil {
+		log.Fatalf("entc: %v", err)
+	}
+}
+
+// pageNestedConnectionsLaterally points the generated nested pagination at
+// internal/nestedpage.LimitPerRow, which pages each parent's children with a
+// LATERAL subquery on PostgreSQL and is entgql.LimitPerRow otherwise. The
+// call sits in the middle of entgql's large "gql_collection" template, so
+// the generated file is edited rather than the template copied. It fails
+// when the call is not there, so that an entgql upgrade cannot silently
+// drop the rewrite.
+func pageNestedConnectionsLaterally(path string) error {
+	const (
+		call       = "entgql.LimitPerRow("
+		entgqlPath = "\t\"entgo.io/contrib/entgql\"\n"
+		ours       = "\t\"github.com/tuoyu/tuoyu/internal/nestedpage\"\n"
+	)
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("nested pagination: %w", err)
+	}
+	text := string(src)
+	if !strings.Contains(text, call) || !strings.Contains(text, entgqlPath) {
+		return fmt.Errorf("nested pagination: %s no longer calls %s; update pageNestedConnectionsLaterally", path, call)
+	}
+	text = strings.ReplaceAll(text, call, "nestedpage.LimitPerRow(")
+	text = strings.Replace(text, entgqlPath, entgqlPath+ours, 1)
+	out, err := format.Source([]byte(text))
+	if err != nil {
+		return fmt.Errorf("nested pagination: format %s: %w", path, err)
+	}
+	return os.WriteFile(path, out, 0o644)
 }
 
 // paginateWithoutPageInfoCount is entgql v0.7.0's

@@ -31,6 +31,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/survey"
 	"github.com/tuoyu/tuoyu/ent/target"
 	"github.com/tuoyu/tuoyu/ent/workcalendarday"
+	"github.com/tuoyu/tuoyu/internal/nestedpage"
 )
 
 // CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
@@ -536,7 +537,7 @@ func (_q *ChildQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(child.EnrolmentsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(child.EnrolmentsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -625,7 +626,7 @@ func (_q *ChildQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(child.HealthRecordsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(child.HealthRecordsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2268,7 +2269,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.FilingsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.FilingsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2357,7 +2358,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.DesignationsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.DesignationsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2446,7 +2447,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.SeatsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.SeatsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2535,7 +2536,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.StaffColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.StaffColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2624,7 +2625,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.EnrolmentsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.EnrolmentsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2713,7 +2714,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.HealthRecordsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.HealthRecordsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2802,7 +2803,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.InspectionsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.InspectionsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2891,7 +2892,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.ComplaintsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.ComplaintsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -2980,7 +2981,7 @@ func (_q *InstitutionQuery) collectField(ctx context.Context, oneNode bool, opCt
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(institution.IncidentsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(institution.IncidentsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3392,7 +3393,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.ChildrenColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(region.ChildrenColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3481,7 +3482,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.InstitutionsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(region.InstitutionsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3570,7 +3571,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.PopulationStatsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(region.PopulationStatsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3659,7 +3660,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.SurveysColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(region.SurveysColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -3748,7 +3749,7 @@ func (_q *RegionQuery) collectField(ctx context.Context, oneNode bool, opCtx *gr
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(region.TargetsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(region.TargetsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
@@ -4105,7 +4106,7 @@ func (_q *StaffQuery) collectField(ctx context.Context, oneNode bool, opCtx *gra
 				if oneNode {
 					pager.applyOrder(query.Limit(limit))
 				} else {
-					modify := entgql.LimitPerRow(staff.CertificationsColumn, limit, pager.orderExpr(query))
+					modify := nestedpage.LimitPerRow(staff.CertificationsColumn, limit, pager.orderExpr(query))
 					query.modifiers = append(query.modifiers, modify)
 				}
 			} else {
