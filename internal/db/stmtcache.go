@@ -32,7 +32,9 @@ import (
 //
 // Not cached: statements without arguments (lib/pq sends those as simple
 // queries, one round trip already) and statements with more than
-// maxCachedArgs arguments (bulk inserts, whose texts rarely repeat). Behind
+// maxCachedArgs arguments (bulk inserts, whose texts rarely repeat). A
+// statement the server refuses after a migration is prepared again
+// (runPrepared). Behind
 // PgBouncer in transaction pooling mode there is no cache: a named
 // statement lives on one server connection and the bouncer hands out others.
 
@@ -93,12 +95,9 @@ func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args [
 	if !cacheable(args) {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
-	st, err := c.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := st.(driver.StmtQueryContext).QueryContext(ctx, args)
-	return rows, c.forgetIfStale(query, err)
+	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Rows, error) {
+		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	})
 }
 
 // ExecContext runs query through its prepared statement.
@@ -106,12 +105,48 @@ func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []
 	if !cacheable(args) {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
+	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Result, error) {
+		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	})
+}
+
+// runPrepared runs query's statement. When the server refuses the
+// statement itself, it prepares it again and runs it once more: a table it
+// reads changed the type of a column it returns ("cached plan must not
+// change result type", feature_not_supported), or the statement is gone
+// (invalid_sql_statement_name, after DEALLOCATE or DISCARD ALL). Both are
+// raised at bind, before anything runs, so the second run is the first
+// that does anything. Inside a transaction the refusal has aborted it, so
+// preparing again fails at once, and the caller gets the refusal.
+func runPrepared[T any](ctx context.Context, c *stmtCachingConn, query string, run func(driver.Stmt) (T, error)) (T, error) {
+	var none T
 	st, err := c.prepared(ctx, query)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	res, err := st.(driver.StmtExecContext).ExecContext(ctx, args)
-	return res, c.forgetIfStale(query, err)
+	out, err := run(st)
+	if !refused(err) {
+		return out, err
+	}
+	// Closing a statement the server dropped is not an error to it; a
+	// failure to close means a broken connection, which the next step
+	// reports.
+	c.stmts.Remove(query)
+	c.evictErr = nil
+	st, againErr := c.prepared(ctx, query)
+	if againErr != nil {
+		// In an aborted transaction this is in_failed_sql_transaction:
+		// the refusal says what happened.
+		return none, err
+	}
+	return run(st)
+}
+
+// refused reports whether err is the server refusing a prepared statement
+// (see runPrepared).
+func refused(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && (pqErr.Code == "0A000" || pqErr.Code == "26000")
 }
 
 func cacheable(args []driver.NamedValue) bool {
@@ -140,21 +175,4 @@ func (c *stmtCachingConn) prepared(ctx context.Context, query string) (driver.St
 		return nil, err
 	}
 	return st, nil
-}
-
-// forgetIfStale drops query's statement when the server no longer accepts
-// it, so that the next run prepares it again: a table it reads changed the
-// type of a column it returns ("cached plan must not change result type",
-// feature_not_supported), or the statement is gone (invalid_sql_statement_name,
-// after DEALLOCATE or DISCARD ALL). The error itself is returned as it is.
-func (c *stmtCachingConn) forgetIfStale(query string, err error) error {
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && (pqErr.Code == "0A000" || pqErr.Code == "26000") {
-		// Closing a statement the server dropped is not an error to it; a
-		// failure to close means a broken connection, which lib/pq reports
-		// on the connection's next use. err says what went wrong here.
-		c.stmts.Remove(query)
-		c.evictErr = nil
-	}
-	return err
 }

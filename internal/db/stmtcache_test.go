@@ -50,8 +50,8 @@ func openFresh(t *testing.T, configure func(*db.Config)) (pool, admin *db.DB) {
 // TestStatementCache: a connection runs each statement with arguments
 // through one named statement, planned for its values every time, keeps at
 // most StatementCacheSize of them (the least recently used goes), prepares
-// a statement again after the server stopped accepting it, and leaves
-// errors, transactions and bulk statements as they were.
+// a statement again when the server refuses it after a migration, and
+// leaves errors, transactions and bulk statements as they were.
 func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
 	pool, admin := openFresh(t, func(c *db.Config) { c.StatementCacheSize = 3; c.MaxOpenConns = 1 })
@@ -157,7 +157,10 @@ func TestStatementCache(t *testing.T) {
 	}
 
 	// The column's type changes under the statement: the server refuses
-	// the statement once, and the next run prepares it again.
+	// the prepared statement at bind, before running anything, and the
+	// connection prepares it again and runs it. Inside a transaction the
+	// refusal has aborted the transaction: the caller gets it, and the
+	// statement runs again once the transaction is over.
 	const star = "SELECT * FROM stmt_probe WHERE id = $1"
 	if err := conn.QueryRowContext(ctx, star, 1).Scan(new(int), new(string)); err != nil {
 		t.Fatal(err)
@@ -166,14 +169,30 @@ func TestStatementCache(t *testing.T) {
 	if got, want := keys(), []string{insert, star, byID}; !reflect.DeepEqual(got, want) {
 		t.Errorf("after a fourth statement: %q; want %q", got, want)
 	}
-	if _, err := admin.SQL.ExecContext(ctx, "ALTER TABLE stmt_probe ALTER COLUMN v TYPE varchar(20)"); err != nil {
+	alter := func(typ string) {
+		t.Helper()
+		if _, err := admin.SQL.ExecContext(ctx, "ALTER TABLE stmt_probe ALTER COLUMN v TYPE "+typ); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alter("varchar(20)")
+	var v string
+	if err := conn.QueryRowContext(ctx, star, 1).Scan(new(int), &v); err != nil || v != "v1" {
+		t.Fatalf("a statement whose result type changed: %q, %v; want it prepared again and v1", v, err)
+	}
+	alter("text")
+	tx, err = conn.BeginTx(ctx, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.QueryRowContext(ctx, star, 1).Scan(new(int), new(string)); !errors.As(err, &pqErr) || pqErr.Code != "0A000" {
-		t.Fatalf("a statement whose result type changed: %v; want feature_not_supported", err)
+	if err := tx.QueryRowContext(ctx, star, 1).Scan(new(int), new(string)); !errors.As(err, &pqErr) || pqErr.Code != "0A000" {
+		t.Fatalf("the same in a transaction: %v; want feature_not_supported", err)
 	}
-	if err := conn.QueryRowContext(ctx, star, 1).Scan(new(int), new(string)); err != nil {
-		t.Fatalf("the same statement again: %v; want it prepared anew", err)
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRowContext(ctx, star, 2).Scan(new(int), &v); err != nil || v != "v2" {
+		t.Fatalf("after the transaction: %q, %v; want v2", v, err)
 	}
 
 	// More arguments than a cached statement takes: run as before, unnamed.
