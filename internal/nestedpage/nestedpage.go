@@ -63,8 +63,9 @@ const (
 // group in parentheses). The rebuilt statement is
 //
 //	SELECT <columns> FROM unnest($1::bigint[]) AS parents(key)
-//	CROSS JOIN LATERAL (SELECT <columns> FROM "<table>" WHERE ( "<table>"."<partitionBy>" = parents.key AND <rest>
-//	                    ORDER BY <orderBy> LIMIT <limit>) AS "<table>"
+//	CROSS JOIN LATERAL (
+//	  SELECT * FROM (SELECT <columns> FROM "<table>" WHERE ( "<table>"."<partitionBy>" = parents.key AND <rest> OFFSET 0) AS "<table>"
+//	  ORDER BY <orderBy> LIMIT <limit>) AS "<table>"
 //
 // which keeps exactly the rows of each parent that entgql's row numbering
 // keeps, provided the IN is one of the conjuncts of the whole condition.
@@ -72,6 +73,16 @@ const (
 // the levels that enclose it. Anything else it does not recognise (a WITH
 // prefix, joins, arguments outside the condition, keys that are not
 // integers) returns false, and entgql's statement runs.
+//
+// OFFSET 0 keeps the LIMIT away from the parent's rows. Without it
+// PostgreSQL may read the table in the order asked for (the primary key)
+// and skip the other parents' rows until it has enough, estimating them
+// spread evenly; rows are stored by parent, so for an institution's first
+// 10 health records it skipped 650,000 rows per institution (1.8 s where
+// entgql's statement took 25 ms). Behind the fence it reads the parent's
+// rows through the index on the partition column (every foreign key has
+// one: TestForeignKeysIndexed) and sorts them, the rows entgql's statement
+// reads, without the other parents' rows or the hash of the row policy.
 func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Querier) (*sql.Selector, bool) {
 	c := s.Clone()
 	c.SetDistinct(false)
@@ -111,7 +122,7 @@ func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Queri
 	out := sql.Dialect(dialect.Postgres).SelectExpr(sql.ExprFunc(func(b *sql.Builder) {
 		b.WriteString(strings.TrimPrefix(columns, "SELECT "))
 		b.WriteString(" FROM unnest(").Arg(pq.Array(parents)).WriteString("::bigint[]) AS " + keysAlias + "(" + keyColumn + ") CROSS JOIN LATERAL (")
-		b.WriteString(columns).WriteString(from).WriteString(where[:open])
+		b.WriteString("SELECT * FROM (").WriteString(columns).WriteString(from).WriteString(where[:open])
 		b.WriteString(`"` + table + `"."` + partitionBy + `" = ` + parentsRef)
 		for i, piece := range pieces {
 			if i > 0 {
@@ -119,7 +130,7 @@ func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Queri
 			}
 			b.WriteString(piece)
 		}
-		b.WriteString(" ORDER BY ")
+		b.WriteString(` OFFSET 0) AS "` + table + `" ORDER BY `)
 		for i, o := range orderBy {
 			if i > 0 {
 				b.Comma()

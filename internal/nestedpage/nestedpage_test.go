@@ -215,3 +215,40 @@ func TestLimitPerRowRows(t *testing.T) {
 		t.Errorf("%d of 300 pages ran as LATERAL; want all: each is a loader's shape", lateral)
 	}
 }
+
+// TestForeignKeysIndexed: every foreign key of the schema has an index that
+// starts with it, so that a LATERAL page finds a parent's rows through it
+// (see lateral) rather than by reading the table once per parent. The three
+// exceptions are evaluation tables that no nested connection pages.
+func TestForeignKeysIndexed(t *testing.T) {
+	if testdb.Dialect() != dialect.Postgres {
+		t.Skip("the LATERAL page is PostgreSQL's; the SQLite pass leaves the schema check to the PostgreSQL pass")
+	}
+	ctx := context.Background()
+	rows, err := testdb.OpenPostgres(t).SQL.QueryContext(ctx, `
+		SELECT c.conrelid::regclass::text, a.attname
+		FROM pg_constraint c
+		JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+		WHERE c.contype = 'f' AND c.connamespace = 'public'::regnamespace
+		  AND NOT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1])
+		ORDER BY 1, 2`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var missing []string
+	for rows.Next() {
+		var table, column string
+		if err := rows.Scan(&table, &column); err != nil {
+			t.Fatal(err)
+		}
+		missing = append(missing, table+"."+column)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"city_evaluation_items.item_id", "city_evaluations.scheme_id", "evaluation_schemes.region_id"}
+	if !reflect.DeepEqual(missing, want) {
+		t.Errorf("foreign keys without an index that starts with them: %q; want only %q", missing, want)
+	}
+}
