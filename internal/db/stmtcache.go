@@ -34,9 +34,9 @@ import (
 // queries, one round trip already) and statements with more than
 // maxCachedArgs arguments (bulk inserts, whose texts rarely repeat). A
 // statement the server refuses after a migration is prepared again
-// (runPrepared). Behind
-// PgBouncer in transaction pooling mode there is no cache: a named
-// statement lives on one server connection and the bouncer hands out others.
+// (runPrepared). Behind PgBouncer in transaction pooling mode there is no
+// cache: a named statement lives on one server connection and the bouncer
+// hands out others.
 
 // maxCachedArgs bounds the statements worth keeping: a nested page's
 // statement has one argument per parent row (at most a few hundred); a
@@ -143,10 +143,21 @@ func runPrepared[T any](ctx context.Context, c *stmtCachingConn, query string, r
 }
 
 // refused reports whether err is the server refusing a prepared statement
-// (see runPrepared).
+// (see runPrepared): the result-type check of a kept plan (its SQLSTATE,
+// feature_not_supported, also covers errors of running a statement, so
+// the routine that raised it is checked too), or a statement that is gone.
 func refused(err error) bool {
 	var pqErr *pq.Error
-	return errors.As(err, &pqErr) && (pqErr.Code == "0A000" || pqErr.Code == "26000")
+	if !errors.As(err, &pqErr) {
+		return false
+	}
+	switch pqErr.Code {
+	case "0A000":
+		return pqErr.Routine == "RevalidateCachedQuery"
+	case "26000":
+		return true
+	}
+	return false
 }
 
 func cacheable(args []driver.NamedValue) bool {

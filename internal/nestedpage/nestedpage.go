@@ -35,13 +35,21 @@ import (
 func LimitPerRow(partitionBy string, limit int, orderBy ...sql.Querier) func(*sql.Selector) {
 	windowed := entgql.LimitPerRow(partitionBy, limit, orderBy...)
 	return func(s *sql.Selector) {
-		if s.Dialect() == dialect.Postgres {
+		// A predicate that could not be built left an error on s, which
+		// the loader returns. Both rebuilt statements start afresh (entgql's
+		// too), so the error is carried over, and such a statement is not
+		// rebuilt as LATERAL: it will not run.
+		err := s.Err()
+		if err == nil && s.Dialect() == dialect.Postgres {
 			if l, ok := lateral(s, partitionBy, limit, orderBy); ok {
 				*s = *l
 				return
 			}
 		}
 		windowed(s)
+		if err != nil {
+			s.AddError(err)
+		}
 	}
 }
 
@@ -87,6 +95,9 @@ func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Queri
 	c := s.Clone()
 	c.SetDistinct(false)
 	query, args := c.Query()
+	if c.Err() != nil {
+		return nil, false
+	}
 	table := c.TableName()
 	from := ` FROM "` + table + `" WHERE `
 	if !strings.HasPrefix(query, "SELECT ") || strings.Count(query, from) != 1 {

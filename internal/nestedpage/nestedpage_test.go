@@ -3,6 +3,7 @@ package nestedpage_test
 import (
 	"context"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -250,5 +251,21 @@ func TestForeignKeysIndexed(t *testing.T) {
 	want := []string{"city_evaluation_items.item_id", "city_evaluations.scheme_id", "evaluation_schemes.region_id"}
 	if !reflect.DeepEqual(missing, want) {
 		t.Errorf("foreign keys without an index that starts with them: %q; want only %q", missing, want)
+	}
+}
+
+// TestLimitPerRowKeepsErrors: a statement whose builder recorded an error
+// (a predicate that could not be built) keeps it, so that the loader
+// returns it instead of running a statement without that predicate.
+// entgql's LimitPerRow alone drops it.
+func TestLimitPerRowKeepsErrors(t *testing.T) {
+	for _, d := range []string{dialect.Postgres, dialect.SQLite} {
+		s := page(d, []driver.Value{1, 2})
+		want := errors.New("a predicate that could not be built")
+		s.AddError(want)
+		nestedpage.LimitPerRow("parent_id", 3, orderBy("id ASC"))(s)
+		if q, _ := s.Query(); strings.Contains(q, "LATERAL") || s.Err() == nil || s.Err().Error() != want.Error() {
+			t.Errorf("%s: %s, error %v; want entgql's statement and the error", d, q, s.Err())
+		}
 	}
 }
