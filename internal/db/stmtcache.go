@@ -25,8 +25,10 @@ import (
 // Plans stay as they were. A named statement may switch to a generic plan,
 // one made without the argument values, after five executions; KPI and
 // policy statements are selective by their values (region code prefixes,
-// date windows), and a generic plan of the nested seats page took 35 ms
-// where the custom one takes 4.5. Sessions with the cache therefore run with
+// date windows). A generic plan of entgql's nested seats statement guesses
+// 24 institutions under the row policy's region prefix where a province has
+// 4,986, and took 7.8 ms where the custom one takes 4.5; a district's prefix
+// would be guessed about right. Sessions with the cache therefore run with
 // plan_cache_mode = force_custom_plan (sessionSettings): every execution is
 // planned for its values, as an unnamed statement is.
 //
