@@ -11,9 +11,9 @@
 // of SQL.
 //
 // LimitPerRow here asks PostgreSQL for each parent's page with a LATERAL
-// subquery instead: per parent, the child index in order, the row policy
-// checked once per parent, and a LIMIT that stops at the page size. The
-// same seats page takes 1.6 ms. Rows, order and policy are the same; the
+// subquery instead: per parent, its rows through the foreign key's index,
+// the row policy checked once per parent, and a top-N sort of the parent's
+// rows alone. The same seats page takes 1.6 ms. Rows, order and policy are the same; the
 // statement is rebuilt from the one entgql would have run (see lateral),
 // and when it is not of the shape the rebuild understands, or the database
 // is not PostgreSQL, entgql's statement runs as before.

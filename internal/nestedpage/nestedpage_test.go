@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -267,5 +268,18 @@ func TestLimitPerRowKeepsErrors(t *testing.T) {
 		if q, _ := s.Query(); strings.Contains(q, "LATERAL") || s.Err() == nil || s.Err().Error() != want.Error() {
 			t.Errorf("%s: %s, error %v; want entgql's statement and the error", d, q, s.Err())
 		}
+	}
+}
+
+// TestGeneratedPagesUseLimitPerRow: the generated nested pagination calls
+// this package's LimitPerRow (ent/entc.go rewrites entgql's calls after
+// generating), so the LATERAL pages are what the API runs.
+func TestGeneratedPagesUseLimitPerRow(t *testing.T) {
+	src, err := os.ReadFile("../../ent/gql_collection.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(src), "nestedpage.LimitPerRow("); n == 0 || strings.Contains(string(src), "entgql.LimitPerRow(") {
+		t.Errorf("ent/gql_collection.go calls nestedpage.LimitPerRow %d times and entgql's %d times; want only ours (run go generate ./...)", n, strings.Count(string(src), "entgql.LimitPerRow("))
 	}
 }
