@@ -19,8 +19,8 @@ import (
 // connections, a dashboard's KPI statements), so each connection keeps its
 // last Config.StatementCacheSize statements prepared under a name and runs
 // them with Bind and Execute alone: one round trip and no parsing. The
-// 20-row institution list's statement went from 280–350 µs to 190–260 µs on
-// one connection (bench/RESULTS.md).
+// 20-row institution list's statement went from 243–256 µs to 173–179 µs on
+// one connection (bench: BenchmarkStatementCache).
 //
 // Plans stay as they were. A named statement may switch to a generic plan,
 // one made without the argument values, after five executions; KPI and
@@ -65,12 +65,20 @@ type pqConn interface {
 // no lock.
 type stmtCachingConn struct {
 	pqConn
-	stmts *simplelru.LRU[string, driver.Stmt]
+	stmts *simplelru.LRU[string, contextStmt]
 	// evictErr is the error of closing the statement the last Add evicted.
 	evictErr error
 }
 
 var _ pqConn = (*stmtCachingConn)(nil)
+
+// contextStmt is a prepared statement that runs with a context, as all of
+// lib/pq's do.
+type contextStmt interface {
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.StmtExecContext
+}
 
 // cacheStatements wraps conn with a cache of size statements, or returns it
 // as it is when the driver is not lib/pq's.
@@ -80,7 +88,7 @@ func cacheStatements(conn driver.Conn, size int) (driver.Conn, error) {
 		return conn, nil
 	}
 	c := &stmtCachingConn{pqConn: pc}
-	stmts, err := simplelru.NewLRU(size, func(_ string, st driver.Stmt) {
+	stmts, err := simplelru.NewLRU(size, func(_ string, st contextStmt) {
 		if err := st.Close(); err != nil {
 			c.evictErr = fmt.Errorf("db: close a prepared statement: %w", err)
 		}
@@ -97,8 +105,8 @@ func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args [
 	if !cacheable(args) {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
-	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Rows, error) {
-		return st.(driver.StmtQueryContext).QueryContext(ctx, args)
+	return runPrepared(ctx, c, query, func(st contextStmt) (driver.Rows, error) {
+		return st.QueryContext(ctx, args)
 	})
 }
 
@@ -107,8 +115,8 @@ func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []
 	if !cacheable(args) {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
-	return runPrepared(ctx, c, query, func(st driver.Stmt) (driver.Result, error) {
-		return st.(driver.StmtExecContext).ExecContext(ctx, args)
+	return runPrepared(ctx, c, query, func(st contextStmt) (driver.Result, error) {
+		return st.ExecContext(ctx, args)
 	})
 }
 
@@ -120,7 +128,7 @@ func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []
 // raised at bind, before anything runs, so the second run is the first
 // that does anything. Inside a transaction the refusal has aborted it, so
 // preparing again fails at once, and the caller gets the refusal.
-func runPrepared[T any](ctx context.Context, c *stmtCachingConn, query string, run func(driver.Stmt) (T, error)) (T, error) {
+func runPrepared[T any](ctx context.Context, c *stmtCachingConn, query string, run func(contextStmt) (T, error)) (T, error) {
 	var none T
 	st, err := c.prepared(ctx, query)
 	if err != nil {
@@ -132,9 +140,8 @@ func runPrepared[T any](ctx context.Context, c *stmtCachingConn, query string, r
 	}
 	// Closing a statement the server dropped is not an error to it; a
 	// failure to close means a broken connection, which the next step
-	// reports.
+	// meets (prepared clears the close error before its own Add).
 	c.stmts.Remove(query)
-	c.evictErr = nil
 	st, againErr := c.prepared(ctx, query)
 	if againErr != nil {
 		// In an aborted transaction this is in_failed_sql_transaction:
@@ -168,18 +175,19 @@ func cacheable(args []driver.NamedValue) bool {
 
 // prepared returns query's statement, preparing it on a miss (and closing
 // the least recently used one when the cache is full).
-func (c *stmtCachingConn) prepared(ctx context.Context, query string) (driver.Stmt, error) {
+func (c *stmtCachingConn) prepared(ctx context.Context, query string) (contextStmt, error) {
 	if st, ok := c.stmts.Get(query); ok {
 		return st, nil
 	}
-	st, err := c.pqConn.PrepareContext(ctx, query)
+	prep, err := c.pqConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if _, ok := st.(driver.StmtQueryContext); !ok {
+	st, ok := prep.(contextStmt)
+	if !ok {
 		// lib/pq's statements all run with a context; anything else (a
 		// COPY) is not a statement this cache runs.
-		return nil, errors.Join(errors.New("db: a prepared statement without context support"), st.Close())
+		return nil, errors.Join(errors.New("db: a prepared statement without context support"), prep.Close())
 	}
 	c.evictErr = nil
 	c.stmts.Add(query, st)

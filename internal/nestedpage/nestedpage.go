@@ -113,19 +113,19 @@ func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Queri
 	if !strings.HasPrefix(where[open:], in) {
 		return nil, false
 	}
-	keys, next, ok := placeholders(where[open+len(in):], 1)
-	if !ok || len(keys) == 0 || keys[len(keys)-1] > len(args) {
+	n, next, ok := keyPlaceholders(where[open+len(in):])
+	if !ok || n > len(args) {
 		return nil, false
 	}
-	parents, ok := integerKeys(args[:len(keys)])
+	parents, ok := integerKeys(args[:n])
 	if !ok {
 		return nil, false
 	}
 	if !conjunct(next, open) {
 		return nil, false
 	}
-	restArgs := args[len(keys):]
-	pieces, ok := splitPlaceholders(next, len(keys)+1, len(restArgs))
+	restArgs := args[n:]
+	pieces, ok := splitPlaceholders(next, n+1, len(restArgs))
 	if !ok {
 		return nil, false
 	}
@@ -154,24 +154,22 @@ func lateral(s *sql.Selector, partitionBy string, limit int, orderBy []sql.Queri
 	return out, true
 }
 
-// placeholders reads "$i, $i+1, …)" from the start of s: the numbers of an
-// IN list, which must count up from first. It returns them and what follows
-// the closing parenthesis.
-func placeholders(s string, first int) (nums []int, rest string, ok bool) {
-	for want := first; ; want++ {
-		p := "$" + strconv.Itoa(want)
+// keyPlaceholders reads "$1, $2, …, $n)" from the start of s, the IN list
+// of the parents' keys, and returns n and what follows the parenthesis.
+func keyPlaceholders(s string) (n int, rest string, ok bool) {
+	for n = 1; ; n++ {
+		p := "$" + strconv.Itoa(n)
 		if !strings.HasPrefix(s, p) {
-			return nil, "", false
+			return 0, "", false
 		}
-		nums = append(nums, want)
 		s = s[len(p):]
 		switch {
 		case strings.HasPrefix(s, ", "):
 			s = s[2:]
 		case strings.HasPrefix(s, ")"):
-			return nums, s[1:], true
+			return n, s[1:], true
 		default:
-			return nil, "", false
+			return 0, "", false
 		}
 	}
 }
@@ -211,11 +209,9 @@ func conjunct(rest string, open int) bool {
 	for i := 0; i < len(rest); i++ {
 		switch ch := rest[i]; {
 		case ch == '"' || ch == '\'':
-			end := strings.IndexByte(rest[i+1:], ch)
-			if end < 0 {
+			if i = closingQuote(rest, i); i < 0 {
 				return false
 			}
-			i += end + 1
 		case ch == '(':
 			depth++
 		case ch == ')':
@@ -241,6 +237,17 @@ func conjunct(rest string, open int) bool {
 	return depth == 0
 }
 
+// closingQuote is the index of the quote that closes the quoted identifier
+// or string literal opening at s[i], or -1. A doubled quote inside reads as
+// two quoted pieces side by side, which skips the same text.
+func closingQuote(s string, i int) int {
+	end := strings.IndexByte(s[i+1:], s[i])
+	if end < 0 {
+		return -1
+	}
+	return i + 1 + end
+}
+
 func isLetter(b byte) bool   { return b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b == '_' }
 func isWordByte(b byte) bool { return isLetter(b) || b >= '0' && b <= '9' || b == '$' }
 
@@ -253,11 +260,9 @@ func splitPlaceholders(s string, first, count int) ([]string, bool) {
 	for i := 0; i < len(s); i++ {
 		switch ch := s[i]; ch {
 		case '"', '\'':
-			end := strings.IndexByte(s[i+1:], ch)
-			if end < 0 {
+			if i = closingQuote(s, i); i < 0 {
 				return nil, false
 			}
-			i += end + 1
 		case '$':
 			end := i + 1
 			for end < len(s) && s[end] >= '0' && s[end] <= '9' {
