@@ -17,6 +17,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/demo"
 	"github.com/tuoyu/tuoyu/internal/evaluation"
+	"github.com/tuoyu/tuoyu/internal/heapfloor"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
 	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/metrics"
@@ -94,6 +95,7 @@ func serve(ctx context.Context, args []string) error {
 	corsOrigins := fs.String("cors-origins", env("TUOYU_CORS_ORIGINS", ""), "comma-separated origins whose browsers may call /query, e.g. https://bi.example.cn; empty = same-origin only (env TUOYU_CORS_ORIGINS)")
 	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
+	heapFloor := fs.Int("heap-floor-mib", envInt("TUOYU_HEAP_FLOOR_MIB", 64), "the Go heap is not collected before it reaches this size, however little of it is live (fewer collections under load; GOGC applies above it, GOMEMLIMIT still caps it); 0 = Go's default pacing (env TUOYU_HEAP_FLOOR_MIB)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
 	rf := bindRetentionFlags(fs)
@@ -120,6 +122,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := sd.check(*timeout); err != nil {
 		return err
 	}
+	if *heapFloor < 0 {
+		return errors.New("--heap-floor-mib must be 0 or more (TUOYU_HEAP_FLOOR_MIB)")
+	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
 	}
@@ -137,6 +142,7 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer heapfloor.Start(uint64(*heapFloor) << 20)()
 	a, err := open(ctx, c)
 	if err != nil {
 		return err

@@ -216,6 +216,7 @@ var flagEnv = map[string]string{
 	"pg-statement-cache":           "TUOYU_PG_STATEMENT_CACHE",
 	"statement-timeout":            "TUOYU_STATEMENT_TIMEOUT",
 	"request-timeout":              "TUOYU_REQUEST_TIMEOUT",
+	"heap-floor-mib":               "TUOYU_HEAP_FLOOR_MIB",
 	"shutdown-grace":               "TUOYU_SHUTDOWN_GRACE",
 	"drain-timeout":                "TUOYU_DRAIN_TIMEOUT",
 	"timezone":                     "TUOYU_TIMEZONE",
