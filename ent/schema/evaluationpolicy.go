@@ -49,7 +49,7 @@ func evaluationPolicy(scope func(prefix string) func(*sql.Selector)) ent.Policy 
 func cityInScope(col string) func(prefix string) func(*sql.Selector) {
 	return func(prefix string) func(*sql.Selector) {
 		return func(s *sql.Selector) {
-			regions := sql.Select("id").From(sql.Table("regions")).Where(sql.HasPrefix("code", prefix))
+			regions := sql.Select("id").From(sql.Table("regions")).Where(codeUnder("code", prefix))
 			s.Where(sql.In(s.C(col), regions))
 		}
 	}
@@ -58,7 +58,7 @@ func cityInScope(col string) func(prefix string) func(*sql.Selector) {
 // evaluationInScope keeps items whose evaluation's city lies under prefix.
 func evaluationInScope(prefix string) func(*sql.Selector) {
 	return func(s *sql.Selector) {
-		regions := sql.Select("id").From(sql.Table("regions")).Where(sql.HasPrefix("code", prefix))
+		regions := sql.Select("id").From(sql.Table("regions")).Where(codeUnder("code", prefix))
 		evals := sql.Select("id").From(sql.Table("city_evaluations")).Where(sql.In("region_id", regions))
 		s.Where(sql.In(s.C("evaluation_id"), evals))
 	}

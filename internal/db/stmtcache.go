@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strings"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
 	"github.com/lib/pq"
@@ -32,9 +34,15 @@ import (
 // plan_cache_mode = force_custom_plan (sessionSettings): every execution is
 // planned for its values, as an unnamed statement is.
 //
-// Not cached: statements without arguments (lib/pq sends those as simple
-// queries, one round trip already) and statements with more than
-// maxCachedArgs arguments (bulk inserts, whose texts rarely repeat). A
+// A SELECT without arguments is kept too, from its second run: lib/pq
+// sends it as a simple query, parsed and planned on every run; prepared,
+// its one plan (made with every value in the text, so exact) serves each
+// run. The first run goes as a simple query, because many such texts never
+// repeat (ID lists written into the text, as the KPI maintenance hooks
+// write them), and preparing them would cost a round trip and a slot each.
+// Not cached: other statements without arguments (DDL, SET) and statements
+// with more than maxCachedArgs arguments (bulk inserts, whose texts rarely
+// repeat). A
 // statement the server refuses after a migration is prepared again
 // (runPrepared). Behind PgBouncer in transaction pooling mode there is no
 // cache: a named statement lives on one server connection and the bouncer
@@ -66,9 +74,16 @@ type pqConn interface {
 type stmtCachingConn struct {
 	pqConn
 	stmts *simplelru.LRU[string, contextStmt]
+	// seen holds hashes of the last SELECTs without arguments run as simple
+	// queries: one that comes again is prepared. (Hashes, not texts: an ID
+	// list can be long. A collision only prepares a statement early.)
+	seen *simplelru.LRU[uint64, struct{}]
 	// evictErr is the error of closing the statement the last Add evicted.
 	evictErr error
 }
+
+// seenSeed is the seed of stmtCachingConn.seen's hashes.
+var seenSeed = maphash.MakeSeed()
 
 var _ pqConn = (*stmtCachingConn)(nil)
 
@@ -97,12 +112,15 @@ func cacheStatements(conn driver.Conn, size int) (driver.Conn, error) {
 		return nil, fmt.Errorf("db: statement cache: %w", err)
 	}
 	c.stmts = stmts
+	if c.seen, err = simplelru.NewLRU[uint64, struct{}](size, nil); err != nil {
+		return nil, fmt.Errorf("db: statement cache: %w", err)
+	}
 	return c, nil
 }
 
 // QueryContext runs query through its prepared statement.
 func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if !cacheable(args) {
+	if !c.cacheable(query, args) {
 		return c.pqConn.QueryContext(ctx, query, args)
 	}
 	return runPrepared(ctx, c, query, func(st contextStmt) (driver.Rows, error) {
@@ -112,7 +130,7 @@ func (c *stmtCachingConn) QueryContext(ctx context.Context, query string, args [
 
 // ExecContext runs query through its prepared statement.
 func (c *stmtCachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if !cacheable(args) {
+	if !c.cacheable(query, args) {
 		return c.pqConn.ExecContext(ctx, query, args)
 	}
 	return runPrepared(ctx, c, query, func(st contextStmt) (driver.Result, error) {
@@ -169,8 +187,28 @@ func refused(err error) bool {
 	return false
 }
 
-func cacheable(args []driver.NamedValue) bool {
-	return len(args) > 0 && len(args) <= maxCachedArgs
+// cacheable reports whether query is worth keeping prepared: a statement
+// with arguments, or a SELECT without any that ran before (a page whose
+// region scope is written into the text, see ent/schema's regionUnder,
+// has no argument left; its one plan then serves every run).
+func (c *stmtCachingConn) cacheable(query string, args []driver.NamedValue) bool {
+	switch {
+	case len(args) > maxCachedArgs:
+		return false
+	case len(args) > 0:
+		return true
+	case !strings.HasPrefix(query, "SELECT "):
+		return false
+	case c.stmts.Contains(query):
+		return true
+	}
+	h := maphash.String(seenSeed, query)
+	if c.seen.Contains(h) {
+		c.seen.Remove(h)
+		return true
+	}
+	c.seen.Add(h, struct{}{})
+	return false
 }
 
 // prepared returns query's statement, preparing it on a miss (and closing

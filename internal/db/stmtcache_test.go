@@ -48,13 +48,17 @@ func openFresh(t *testing.T, configure func(*db.Config)) (pool, admin *db.DB) {
 }
 
 // TestStatementCache: a connection runs each statement with arguments
-// through one named statement, planned for its values every time, keeps at
+// through one named statement, planned for its values every time (and a
+// SELECT without arguments through one planned once), keeps at
 // most StatementCacheSize of them (the least recently used goes), prepares
 // a statement again when the server refuses it after a migration, and
 // leaves errors, transactions and bulk statements as they were.
 func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
-	pool, admin := openFresh(t, func(c *db.Config) { c.StatementCacheSize = 3; c.MaxOpenConns = 1 })
+	// Four slots: the probe below, a SELECT without arguments, is kept too
+	// (from its second run) and, run before every check, holds the most
+	// recent one.
+	pool, admin := openFresh(t, func(c *db.Config) { c.StatementCacheSize = 4; c.MaxOpenConns = 1 })
 	conn, err := pool.SQL.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -63,12 +67,12 @@ func TestStatementCache(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE stmt_probe (id bigint PRIMARY KEY, v text NOT NULL)"); err != nil {
 		t.Fatal(err)
 	}
-	// prepared lists the connection's named statements with how often each
-	// was planned for its values and with a generic plan (no arguments:
-	// a simple query, itself never cached).
+	// prepared lists the connection's named statements, but itself, with
+	// how often each was planned for its values and with a generic plan.
+	const probe = "SELECT statement, custom_plans, generic_plans FROM pg_prepared_statements"
 	prepared := func() map[string][2]int {
 		t.Helper()
-		rows, err := conn.QueryContext(ctx, "SELECT statement, custom_plans, generic_plans FROM pg_prepared_statements")
+		rows, err := conn.QueryContext(ctx, probe)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +84,9 @@ func TestStatementCache(t *testing.T) {
 			if err := rows.Scan(&s, &custom, &generic); err != nil {
 				t.Fatal(err)
 			}
-			out[s] = [2]int{custom, generic}
+			if s != probe {
+				out[s] = [2]int{custom, generic}
+			}
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
@@ -207,6 +213,35 @@ func TestStatementCache(t *testing.T) {
 	}
 	if _, ok := prepared()[bulk]; ok {
 		t.Error("a statement with 300 arguments was kept")
+	}
+
+	// A SELECT without arguments (a page whose scope is written into its
+	// text) is kept from its second run, and its one plan serves every run
+	// after; one that runs once (an ID list in the text) and other
+	// statements without arguments are not.
+	const count = "SELECT count(*) FROM stmt_probe"
+	for range 4 {
+		if err := conn.QueryRowContext(ctx, count).Scan(&n); err != nil || n != 3 {
+			t.Fatalf("%s = %d, %v; want 3", count, n, err)
+		}
+	}
+	const once = "SELECT v FROM stmt_probe WHERE id IN (1, 2)"
+	if rows, err := conn.QueryContext(ctx, once); err != nil {
+		t.Fatal(err)
+	} else if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "SET application_name = 'stmt_probe'"); err != nil {
+		t.Fatal(err)
+	}
+	got := prepared()
+	if plans, ok := got[count]; !ok || plans != [2]int{0, 3} {
+		t.Errorf("%s run 4 times: kept %v, (custom, generic plans) %v; want kept from the second run, planned once", count, ok, plans)
+	}
+	for s := range got {
+		if s == once || strings.HasPrefix(s, "SET") {
+			t.Errorf("%q was kept", s)
+		}
 	}
 }
 
