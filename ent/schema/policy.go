@@ -49,7 +49,7 @@ func institutionScope(ctx context.Context, class readClass) (predicate.Instituti
 		if class != readDirectory {
 			return nil, privacy.Denyf("PUBLIC may not read this")
 		}
-		return institution.HasFilingsWith(filing.StatusIn(filing.StatusFILED, filing.StatusCHANGED), filing.ReceiptAtNotNil()), nil
+		return institution.HasFilingsWith(filedStatus, filing.ReceiptAtNotNil()), nil
 	case v.Role == auth.InstitutionStaff:
 		return institution.ID(v.InstitutionID), nil
 	case v.Role == auth.BIService && class == readPersonal:
@@ -76,6 +76,16 @@ func institutionScope(ctx context.Context, class readClass) (predicate.Instituti
 // argument.
 func regionUnder(prefix string) predicate.Region {
 	return func(s *sql.Selector) { s.Where(codeUnder(s.C(region.FieldCode), prefix)) }
+}
+
+// filedStatus keeps the filings in force (FILED, CHANGED): what PUBLIC's
+// directory shows. The two constants are written into the statement, as
+// the region prefix is (regionUnder), so that an unfiltered public page
+// has no argument and is planned once.
+var filedStatus predicate.Filing = func(s *sql.Selector) {
+	s.Where(sql.P(func(b *sql.Builder) {
+		b.Ident(s.C(filing.FieldStatus)).WriteString(" IN ('" + filing.StatusFILED.String() + "', '" + filing.StatusCHANGED.String() + "')")
+	}))
 }
 
 // codeUnder is regionUnder's predicate on the code column col.

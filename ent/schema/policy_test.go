@@ -47,3 +47,16 @@ func quote(d string) string {
 	}
 	return `"`
 }
+
+// TestFiledStatusWritesConstants: PUBLIC's directory filter is written
+// into the statement (two constants, no argument).
+func TestFiledStatusWritesConstants(t *testing.T) {
+	for _, d := range []string{dialect.Postgres, dialect.SQLite} {
+		s := sql.Dialect(d).Select("id").From(sql.Table("filings"))
+		filedStatus(s)
+		query, args := s.Query()
+		if want := "status" + quote(d) + " IN ('FILED', 'CHANGED')"; !strings.HasSuffix(query, want) || len(args) != 0 {
+			t.Errorf("%s: %s %v; want …%s and no argument", d, query, args, want)
+		}
+	}
+}
