@@ -42,8 +42,9 @@ import (
 // write them), and preparing them would cost a round trip and a slot each.
 // Not cached: other statements without arguments (DDL, SET) and statements
 // with more than maxCachedArgs arguments (bulk inserts, whose texts rarely
-// repeat). A
-// statement the server refuses after a migration is prepared again
+// repeat).
+//
+// A statement the server refuses after a migration is prepared again
 // (runPrepared). Behind PgBouncer in transaction pooling mode there is no
 // cache: a named statement lives on one server connection and the bouncer
 // hands out others.
