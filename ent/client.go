@@ -23,6 +23,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachange"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
@@ -75,6 +76,8 @@ type Client struct {
 	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChange is the client for interacting with the DataChange builders.
+	DataChange *DataChangeClient
 	// DataChunk is the client for interacting with the DataChunk builders.
 	DataChunk *DataChunkClient
 	// DataJob is the client for interacting with the DataJob builders.
@@ -148,6 +151,7 @@ func (c *Client) init() {
 	c.CityEvaluation = NewCityEvaluationClient(c.config)
 	c.CityEvaluationItem = NewCityEvaluationItemClient(c.config)
 	c.Complaint = NewComplaintClient(c.config)
+	c.DataChange = NewDataChangeClient(c.config)
 	c.DataChunk = NewDataChunkClient(c.config)
 	c.DataJob = NewDataJobClient(c.config)
 	c.Enrolment = NewEnrolmentClient(c.config)
@@ -275,6 +279,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		CityEvaluation:       NewCityEvaluationClient(cfg),
 		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChange:           NewDataChangeClient(cfg),
 		DataChunk:            NewDataChunkClient(cfg),
 		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
@@ -329,6 +334,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		CityEvaluation:       NewCityEvaluationClient(cfg),
 		CityEvaluationItem:   NewCityEvaluationItemClient(cfg),
 		Complaint:            NewComplaintClient(cfg),
+		DataChange:           NewDataChangeClient(cfg),
 		DataChunk:            NewDataChunkClient(cfg),
 		DataJob:              NewDataJobClient(cfg),
 		Enrolment:            NewEnrolmentClient(cfg),
@@ -386,9 +392,9 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
-		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChunk, c.DataJob,
-		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
-		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChange, c.DataChunk,
+		c.DataJob, c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing,
+		c.FilingEvent, c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
 		c.KpiChildSpan, c.KpiDailyCheck, c.KpiScreening, c.KpiSeatGroup,
 		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
@@ -403,9 +409,9 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIKey, c.AuditLog, c.BanListEntry, c.Certification, c.Child,
-		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChunk, c.DataJob,
-		c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing, c.FilingEvent,
-		c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
+		c.CityEvaluation, c.CityEvaluationItem, c.Complaint, c.DataChange, c.DataChunk,
+		c.DataJob, c.Enrolment, c.EvaluationItem, c.EvaluationScheme, c.Filing,
+		c.FilingEvent, c.Finding, c.HealthRecord, c.IdempotencyRecord, c.Incident,
 		c.InclusiveDesignation, c.Inspection, c.Institution, c.KpiChildFact,
 		c.KpiChildSpan, c.KpiDailyCheck, c.KpiScreening, c.KpiSeatGroup,
 		c.PopulationStat, c.Region, c.Seat, c.ServerSecret, c.Staff, c.Survey,
@@ -434,6 +440,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CityEvaluationItem.mutate(ctx, m)
 	case *ComplaintMutation:
 		return c.Complaint.mutate(ctx, m)
+	case *DataChangeMutation:
+		return c.DataChange.mutate(ctx, m)
 	case *DataChunkMutation:
 		return c.DataChunk.mutate(ctx, m)
 	case *DataJobMutation:
@@ -1722,6 +1730,140 @@ func (c *ComplaintClient) mutate(ctx context.Context, m *ComplaintMutation) (Val
 		return (&ComplaintDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Complaint mutation op: %q", m.Op())
+	}
+}
+
+// DataChangeClient is a client for the DataChange schema.
+type DataChangeClient struct {
+	config
+}
+
+// NewDataChangeClient returns a client for the DataChange from the given config.
+func NewDataChangeClient(c config) *DataChangeClient {
+	return &DataChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `datachange.Hooks(f(g(h())))`.
+func (c *DataChangeClient) Use(hooks ...Hook) {
+	c.hooks.DataChange = append(c.hooks.DataChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `datachange.Intercept(f(g(h())))`.
+func (c *DataChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DataChange = append(c.inters.DataChange, interceptors...)
+}
+
+// Create returns a builder for creating a DataChange entity.
+func (c *DataChangeClient) Create() *DataChangeCreate {
+	mutation := newDataChangeMutation(c.config, OpCreate)
+	return &DataChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DataChange entities.
+func (c *DataChangeClient) CreateBulk(builders ...*DataChangeCreate) *DataChangeCreateBulk {
+	return &DataChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DataChangeClient) MapCreateBulk(slice any, setFunc func(*DataChangeCreate, int)) *DataChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DataChangeCreateBulk{err: fmt.Errorf("calling to DataChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DataChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DataChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DataChange.
+func (c *DataChangeClient) Update() *DataChangeUpdate {
+	mutation := newDataChangeMutation(c.config, OpUpdate)
+	return &DataChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DataChangeClient) UpdateOne(_m *DataChange) *DataChangeUpdateOne {
+	mutation := newDataChangeMutation(c.config, OpUpdateOne, withDataChange(_m))
+	return &DataChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DataChangeClient) UpdateOneID(id int) *DataChangeUpdateOne {
+	mutation := newDataChangeMutation(c.config, OpUpdateOne, withDataChangeID(id))
+	return &DataChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DataChange.
+func (c *DataChangeClient) Delete() *DataChangeDelete {
+	mutation := newDataChangeMutation(c.config, OpDelete)
+	return &DataChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DataChangeClient) DeleteOne(_m *DataChange) *DataChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DataChangeClient) DeleteOneID(id int) *DataChangeDeleteOne {
+	builder := c.Delete().Where(datachange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DataChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for DataChange.
+func (c *DataChangeClient) Query() *DataChangeQuery {
+	return &DataChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDataChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DataChange entity by its id.
+func (c *DataChangeClient) Get(ctx context.Context, id int) (*DataChange, error) {
+	return c.Query().Where(datachange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DataChangeClient) GetX(ctx context.Context, id int) *DataChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *DataChangeClient) Hooks() []Hook {
+	hooks := c.hooks.DataChange
+	return append(hooks[:len(hooks):len(hooks)], datachange.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *DataChangeClient) Interceptors() []Interceptor {
+	return c.inters.DataChange
+}
+
+func (c *DataChangeClient) mutate(ctx context.Context, m *DataChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DataChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DataChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DataChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DataChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DataChange mutation op: %q", m.Op())
 	}
 }
 
@@ -6051,8 +6193,8 @@ func (c *WorkCalendarDayClient) mutate(ctx context.Context, m *WorkCalendarDayMu
 type (
 	hooks struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
-		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
-		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
+		CityEvaluationItem, Complaint, DataChange, DataChunk, DataJob, Enrolment,
+		EvaluationItem, EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
 		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiScreening, KpiSeatGroup,
 		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target,
@@ -6060,8 +6202,8 @@ type (
 	}
 	inters struct {
 		APIKey, AuditLog, BanListEntry, Certification, Child, CityEvaluation,
-		CityEvaluationItem, Complaint, DataChunk, DataJob, Enrolment, EvaluationItem,
-		EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
+		CityEvaluationItem, Complaint, DataChange, DataChunk, DataJob, Enrolment,
+		EvaluationItem, EvaluationScheme, Filing, FilingEvent, Finding, HealthRecord,
 		IdempotencyRecord, Incident, InclusiveDesignation, Inspection, Institution,
 		KpiChildFact, KpiChildSpan, KpiDailyCheck, KpiScreening, KpiSeatGroup,
 		PopulationStat, Region, Seat, ServerSecret, Staff, Survey, Target,

@@ -20,6 +20,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachange"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
@@ -115,6 +116,7 @@ func checkColumn(t, c string) error {
 			cityevaluation.Table:       cityevaluation.ValidColumn,
 			cityevaluationitem.Table:   cityevaluationitem.ValidColumn,
 			complaint.Table:            complaint.ValidColumn,
+			datachange.Table:           datachange.ValidColumn,
 			datachunk.Table:            datachunk.ValidColumn,
 			datajob.Table:              datajob.ValidColumn,
 			enrolment.Table:            enrolment.ValidColumn,

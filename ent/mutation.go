@@ -19,6 +19,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachange"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
@@ -67,6 +68,7 @@ const (
 	TypeCityEvaluation       = "CityEvaluation"
 	TypeCityEvaluationItem   = "CityEvaluationItem"
 	TypeComplaint            = "Complaint"
+	TypeDataChange           = "DataChange"
 	TypeDataChunk            = "DataChunk"
 	TypeDataJob              = "DataJob"
 	TypeEnrolment            = "Enrolment"
@@ -7865,6 +7867,455 @@ func (m *ComplaintMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Complaint edge %s", name)
+}
+
+// DataChangeMutation represents an operation that mutates the DataChange nodes in the graph.
+type DataChangeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	txid          *int64
+	addtxid       *int64
+	changes       *int64
+	addchanges    *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*DataChange, error)
+	predicates    []predicate.DataChange
+}
+
+var _ ent.Mutation = (*DataChangeMutation)(nil)
+
+// datachangeOption allows management of the mutation configuration using functional options.
+type datachangeOption func(*DataChangeMutation)
+
+// newDataChangeMutation creates new mutation for the DataChange entity.
+func newDataChangeMutation(c config, op Op, opts ...datachangeOption) *DataChangeMutation {
+	m := &DataChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDataChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDataChangeID sets the ID field of the mutation.
+func withDataChangeID(id int) datachangeOption {
+	return func(m *DataChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DataChange
+		)
+		m.oldValue = func(ctx context.Context) (*DataChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DataChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDataChange sets the old DataChange of the mutation.
+func withDataChange(node *DataChange) datachangeOption {
+	return func(m *DataChangeMutation) {
+		m.oldValue = func(context.Context) (*DataChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DataChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DataChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DataChangeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DataChangeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DataChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetTxid sets the "txid" field.
+func (m *DataChangeMutation) SetTxid(i int64) {
+	m.txid = &i
+	m.addtxid = nil
+}
+
+// Txid returns the value of the "txid" field in the mutation.
+func (m *DataChangeMutation) Txid() (r int64, exists bool) {
+	v := m.txid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTxid returns the old "txid" field's value of the DataChange entity.
+// If the DataChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChangeMutation) OldTxid(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTxid is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTxid requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTxid: %w", err)
+	}
+	return oldValue.Txid, nil
+}
+
+// AddTxid adds i to the "txid" field.
+func (m *DataChangeMutation) AddTxid(i int64) {
+	if m.addtxid != nil {
+		*m.addtxid += i
+	} else {
+		m.addtxid = &i
+	}
+}
+
+// AddedTxid returns the value that was added to the "txid" field in this mutation.
+func (m *DataChangeMutation) AddedTxid() (r int64, exists bool) {
+	v := m.addtxid
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTxid resets all changes to the "txid" field.
+func (m *DataChangeMutation) ResetTxid() {
+	m.txid = nil
+	m.addtxid = nil
+}
+
+// SetChanges sets the "changes" field.
+func (m *DataChangeMutation) SetChanges(i int64) {
+	m.changes = &i
+	m.addchanges = nil
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *DataChangeMutation) Changes() (r int64, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the DataChange entity.
+// If the DataChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DataChangeMutation) OldChanges(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// AddChanges adds i to the "changes" field.
+func (m *DataChangeMutation) AddChanges(i int64) {
+	if m.addchanges != nil {
+		*m.addchanges += i
+	} else {
+		m.addchanges = &i
+	}
+}
+
+// AddedChanges returns the value that was added to the "changes" field in this mutation.
+func (m *DataChangeMutation) AddedChanges() (r int64, exists bool) {
+	v := m.addchanges
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *DataChangeMutation) ResetChanges() {
+	m.changes = nil
+	m.addchanges = nil
+}
+
+// Where appends a list predicates to the DataChangeMutation builder.
+func (m *DataChangeMutation) Where(ps ...predicate.DataChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DataChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DataChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DataChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DataChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DataChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DataChange).
+func (m *DataChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DataChangeMutation) Fields() []string {
+	fields := make([]string, 0, 2)
+	if m.txid != nil {
+		fields = append(fields, datachange.FieldTxid)
+	}
+	if m.changes != nil {
+		fields = append(fields, datachange.FieldChanges)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DataChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case datachange.FieldTxid:
+		return m.Txid()
+	case datachange.FieldChanges:
+		return m.Changes()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DataChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case datachange.FieldTxid:
+		return m.OldTxid(ctx)
+	case datachange.FieldChanges:
+		return m.OldChanges(ctx)
+	}
+	return nil, fmt.Errorf("unknown DataChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case datachange.FieldTxid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTxid(v)
+		return nil
+	case datachange.FieldChanges:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DataChangeMutation) AddedFields() []string {
+	var fields []string
+	if m.addtxid != nil {
+		fields = append(fields, datachange.FieldTxid)
+	}
+	if m.addchanges != nil {
+		fields = append(fields, datachange.FieldChanges)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DataChangeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case datachange.FieldTxid:
+		return m.AddedTxid()
+	case datachange.FieldChanges:
+		return m.AddedChanges()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DataChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case datachange.FieldTxid:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTxid(v)
+		return nil
+	case datachange.FieldChanges:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChanges(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DataChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DataChangeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DataChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DataChangeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown DataChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DataChangeMutation) ResetField(name string) error {
+	switch name {
+	case datachange.FieldTxid:
+		m.ResetTxid()
+		return nil
+	case datachange.FieldChanges:
+		m.ResetChanges()
+		return nil
+	}
+	return fmt.Errorf("unknown DataChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DataChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DataChangeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DataChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DataChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DataChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DataChangeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DataChangeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown DataChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DataChangeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown DataChange edge %s", name)
 }
 
 // DataChunkMutation represents an operation that mutates the DataChunk nodes in the graph.

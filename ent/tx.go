@@ -30,6 +30,8 @@ type Tx struct {
 	CityEvaluationItem *CityEvaluationItemClient
 	// Complaint is the client for interacting with the Complaint builders.
 	Complaint *ComplaintClient
+	// DataChange is the client for interacting with the DataChange builders.
+	DataChange *DataChangeClient
 	// DataChunk is the client for interacting with the DataChunk builders.
 	DataChunk *DataChunkClient
 	// DataJob is the client for interacting with the DataJob builders.
@@ -223,6 +225,7 @@ func (tx *Tx) init() {
 	tx.CityEvaluation = NewCityEvaluationClient(tx.config)
 	tx.CityEvaluationItem = NewCityEvaluationItemClient(tx.config)
 	tx.Complaint = NewComplaintClient(tx.config)
+	tx.DataChange = NewDataChangeClient(tx.config)
 	tx.DataChunk = NewDataChunkClient(tx.config)
 	tx.DataJob = NewDataJobClient(tx.config)
 	tx.Enrolment = NewEnrolmentClient(tx.config)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -26,7 +27,6 @@ import (
 	"github.com/tuoyu/tuoyu/internal/idempotency"
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
-	"github.com/tuoyu/tuoyu/internal/slots"
 	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/internal/upload"
 )
@@ -75,6 +75,10 @@ type HandlerOptions struct {
 	// KPISlotWait is how long an operation waits for a KPI slot (default
 	// KPISlotWait).
 	KPISlotWait time.Duration
+	// KPIOperations is the number of operations computing indicators the
+	// server runs at once, whoever asks (default one per core, at least
+	// 2); a further one waits its turn within its deadline.
+	KPIOperations int
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
@@ -111,6 +115,9 @@ func (o *HandlerOptions) defaults() {
 	}
 	if o.KPISlotWait <= 0 {
 		o.KPISlotWait = KPISlotWait
+	}
+	if o.KPIOperations <= 0 {
+		o.KPIOperations = max(2, runtime.GOMAXPROCS(0))
 	}
 }
 
@@ -180,7 +187,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(&inputChecks{})
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
-	srv.Use(kpiGate{slots: slots.New(opts.KPISlots, opts.KPISlotWait)})
+	srv.Use(newKPIGate(opts.KPISlots, opts.KPISlotWait, opts.KPIOperations))
 	audit := newAuditor(opts.AuditWriter, client)
 	audit.writer = countedAuditWriter{audit.writer}
 	srv.Use(transactionerExceptSelf{transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups}})

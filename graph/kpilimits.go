@@ -108,7 +108,21 @@ const (
 // cannot hold every database connection while others wait: an operation
 // selecting any KPI field takes one of the principal's slots for its
 // execution.
-type kpiGate struct{ slots *slots.Limiter }
+//
+// Server-wide, at most HandlerOptions.KPIOperations such operations (one
+// per core by default) run at once, the others waiting their turn as long
+// as their deadline allows, whoever the principals: a kept KPI answer (internal/kpi's result cache) costs no
+// database time but its response is still thousands of objects to
+// marshal, and eight dashboards marshalled at once doubled the server's
+// memory and took the cores from lists (bench/RESULTS.md).
+type kpiGate struct {
+	slots  *slots.Limiter
+	server chan struct{}
+}
+
+func newKPIGate(perPrincipal int, wait time.Duration, serverWide int) kpiGate {
+	return kpiGate{slots: slots.New(perPrincipal, wait), server: make(chan struct{}, serverWide)}
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -131,6 +145,13 @@ func (g kpiGate) InterceptResponse(ctx context.Context, next graphql.ResponseHan
 		return &graphql.Response{Errors: gqlerror.List{e}}
 	}
 	defer release()
+	select {
+	case g.server <- struct{}{}:
+		defer func() { <-g.server }()
+	case <-ctx.Done():
+		// The request's deadline passed while it waited: it runs on its
+		// ended context and answers as any request that ran out of time.
+	}
 	return next(ctx)
 }
 

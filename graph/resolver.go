@@ -34,6 +34,9 @@ type Deps struct {
 	// Jobs is the background-job queue behind importData and exportData
 	// (data.graphql); nil answers them with an error.
 	Jobs *jobs.Queue
+	// KPIResultCache is how many KPI results to keep while their data is
+	// unchanged (PostgreSQL; kpi.Engine.WithResultCache); 0 keeps none.
+	KPIResultCache int
 }
 
 // Resolver is the root resolver.
@@ -60,7 +63,7 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 		k = 5
 	}
 	cfg := generated.Config{
-		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect), suppressK: k, jobs: deps.Jobs},
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect).WithResultCache(deps.KPIResultCache), suppressK: k, jobs: deps.Jobs},
 	}
 	// Introspection shows the public schema: gqlgen's code-generation
 	// directives (@goModel, @goField) are left out.

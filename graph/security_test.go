@@ -392,6 +392,40 @@ func (w *blockingWriter) Write(ctx context.Context, _ []graph.AuditRecord) error
 	return nil
 }
 
+// TestKPIOperationsTakeTurnsServerWide: beyond each principal's slots, the
+// server runs at most KPIOperations operations computing indicators at
+// once; another principal's operation waits its turn rather than being
+// refused, and runs when the slot frees.
+func TestKPIOperationsTakeTurnsServerWide(t *testing.T) {
+	w := &blockingWriter{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{AuditWriter: w, KPIOperations: 1}))
+	f := newPersonal(t, s.Client)
+	// Reads children, so its audit write blocks while it holds the slot.
+	const holding = `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } children { edges { node { name } } } }`
+	first := make(chan gqltest.Response, 1)
+	go func() { first <- s.DoAs(t, provinceViewer, holding, map[string]any{"r": nodeID(f.province.ID)}) }()
+	<-w.entered
+	second := make(chan gqltest.Response, 1)
+	go func() {
+		second <- s.DoAs(t, cityViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } }`, map[string]any{"r": nodeID(f.city.ID)})
+	}()
+	select {
+	case r := <-second:
+		t.Fatalf("another principal's KPI operation ran beside the one holding the server's only slot: %d %s", r.Status, r.Body)
+	case <-time.After(300 * time.Millisecond):
+	}
+	// Operations that compute no indicator do not wait.
+	if r := s.DoAs(t, cityViewer, `{ regions { totalCount } }`, nil); len(r.Errors) != 0 {
+		t.Fatalf("non-KPI request held up: %s", r.Body)
+	}
+	close(w.release)
+	for name, ch := range map[string]chan gqltest.Response{"first": first, "second": second} {
+		if r := <-ch; len(r.Errors) != 0 || r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+}
+
 // TestKPIRequestsAreBounded (issue 7 item 6): a period longer than 5 years
 // is BAD_USER_INPUT; a KPI request's complexity grows with its span (a
 // 5-year period over 500 regions is refused, a month is not); and one

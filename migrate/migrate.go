@@ -16,6 +16,8 @@ import (
 
 	atlas "ariga.io/atlas/sql/migrate"
 	"entgo.io/ent/dialect"
+
+	"github.com/tuoyu/tuoyu/internal/dataversion"
 )
 
 //go:embed migrations/postgres/*.sql migrations/postgres/atlas.sum migrations/sqlite/*.sql migrations/sqlite/atlas.sum
@@ -113,6 +115,13 @@ func Apply(ctx context.Context, db *sql.DB, name string, progress func(version s
 			return applied, err
 		}
 		applied = append(applied, f.Version())
+	}
+	if name == dialect.Postgres {
+		// Every table holding data notes its writes in the data version
+		// (internal/dataversion), including tables the files just added.
+		if err := dataversion.Install(ctx, conn); err != nil {
+			return applied, fmt.Errorf("migrate: %w", err)
+		}
 	}
 	return applied, nil
 }

@@ -82,6 +82,7 @@ func startObservability(ctx context.Context, o *obsFlags, a *app) (*observabilit
 	}
 	ob := &observability{tp: tp, stopTraces: stop, unregister: metrics.RegisterDB("primary", a.db.SQL)}
 	kpi.SetFactObserver(metrics.ObserveKPIFact)
+	kpi.SetCacheObserver(metrics.ObserveKPICache)
 	if o.OTLPEndpoint != "" {
 		slog.Info("exporting traces", "endpoint", o.OTLPEndpoint, "sample_ratio", o.SampleRatio)
 	}
@@ -156,5 +157,6 @@ func (ob *observability) close() {
 		slog.Warn("flushing traces", "err", err)
 	}
 	kpi.SetFactObserver(nil)
+	kpi.SetCacheObserver(nil)
 	ob.unregister()
 }

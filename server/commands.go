@@ -20,6 +20,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/heapfloor"
 	"github.com/tuoyu/tuoyu/internal/httpapi"
 	"github.com/tuoyu/tuoyu/internal/jobs"
+	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/secrets"
@@ -96,6 +97,7 @@ func serve(ctx context.Context, args []string) error {
 	loadDemo := fs.Bool("demo", envBool("TUOYU_DEMO", true), "fill an empty SQLite database with demo data on start; never applies to PostgreSQL (env TUOYU_DEMO)")
 	scale := fs.String("demo-scale", env("TUOYU_DEMO_SCALE", string(demo.ScaleCity)), "demo data scale: district, city or province (env TUOYU_DEMO_SCALE)")
 	heapFloor := fs.Int("heap-floor-mib", envInt("TUOYU_HEAP_FLOOR_MIB", 64), "the Go heap is not collected before it reaches this size, however little of it is live (fewer collections under load; GOGC applies above it, GOMEMLIMIT still caps it); 0 = Go's default pacing (env TUOYU_HEAP_FLOOR_MIB)")
+	kpiCache := fs.Int("kpi-cache-results", envInt("TUOYU_KPI_CACHE_RESULTS", kpi.DefaultResultCache), "KPI results kept and given again while the data they were computed from is unchanged (PostgreSQL; exact: any committed write makes them stale); 0 = keep none (env TUOYU_KPI_CACHE_RESULTS)")
 	timeout := fs.Duration("request-timeout", envDuration("TUOYU_REQUEST_TIMEOUT", 30*time.Second), "deadline of one request (env TUOYU_REQUEST_TIMEOUT)")
 	sd := bindShutdownFlags(fs)
 	rf := bindRetentionFlags(fs)
@@ -124,6 +126,9 @@ func serve(ctx context.Context, args []string) error {
 	}
 	if *heapFloor < 0 {
 		return errors.New("--heap-floor-mib must be 0 or more (TUOYU_HEAP_FLOOR_MIB)")
+	}
+	if *kpiCache < 0 {
+		return errors.New("--kpi-cache-results must be 0 or more (TUOYU_KPI_CACHE_RESULTS)")
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
@@ -194,7 +199,7 @@ func serve(ctx context.Context, args []string) error {
 	// GraphQL reads go to the replicas when some are configured; each
 	// request carries its write record so that it reads its own writes.
 	routed := ent.NewClient(ent.Driver(drv))
-	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK, Jobs: queue})
+	schema := graph.NewSchema(graph.Deps{Client: routed, Hasher: a.hasher, Location: a.loc, Driver: drv, Dialect: a.db.Dialect, SuppressionK: lf.SuppressionK, Jobs: queue, KPIResultCache: *kpiCache})
 	// The evaluation export answers with the same credentials and limits as /query.
 	export := evaluation.ExportHandler(a.client)
 	if opts.RateLimiter != nil {

@@ -217,6 +217,7 @@ var flagEnv = map[string]string{
 	"statement-timeout":            "TUOYU_STATEMENT_TIMEOUT",
 	"request-timeout":              "TUOYU_REQUEST_TIMEOUT",
 	"heap-floor-mib":               "TUOYU_HEAP_FLOOR_MIB",
+	"kpi-cache-results":            "TUOYU_KPI_CACHE_RESULTS",
 	"shutdown-grace":               "TUOYU_SHUTDOWN_GRACE",
 	"drain-timeout":                "TUOYU_DRAIN_TIMEOUT",
 	"timezone":                     "TUOYU_TIMEZONE",

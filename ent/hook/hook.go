@@ -105,6 +105,18 @@ func (f ComplaintFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ComplaintMutation", m)
 }
 
+// The DataChangeFunc type is an adapter to allow the use of ordinary
+// function as DataChange mutator.
+type DataChangeFunc func(context.Context, *ent.DataChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DataChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DataChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DataChangeMutation", m)
+}
+
 // The DataChunkFunc type is an adapter to allow the use of ordinary
 // function as DataChunk mutator.
 type DataChunkFunc func(context.Context, *ent.DataChunkMutation) (ent.Value, error)

@@ -16,6 +16,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachange"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
@@ -316,6 +317,33 @@ func (f TraverseComplaint) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.ComplaintQuery", q)
+}
+
+// The DataChangeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DataChangeFunc func(context.Context, *ent.DataChangeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DataChangeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DataChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DataChangeQuery", q)
+}
+
+// The TraverseDataChange type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDataChange func(context.Context, *ent.DataChangeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDataChange) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDataChange) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DataChangeQuery", q)
 }
 
 // The DataChunkFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -1066,6 +1094,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CityEvaluationItemQuery, predicate.CityEvaluationItem, cityevaluationitem.OrderOption]{typ: ent.TypeCityEvaluationItem, tq: q}, nil
 	case *ent.ComplaintQuery:
 		return &query[*ent.ComplaintQuery, predicate.Complaint, complaint.OrderOption]{typ: ent.TypeComplaint, tq: q}, nil
+	case *ent.DataChangeQuery:
+		return &query[*ent.DataChangeQuery, predicate.DataChange, datachange.OrderOption]{typ: ent.TypeDataChange, tq: q}, nil
 	case *ent.DataChunkQuery:
 		return &query[*ent.DataChunkQuery, predicate.DataChunk, datachunk.OrderOption]{typ: ent.TypeDataChunk, tq: q}, nil
 	case *ent.DataJobQuery:

@@ -306,6 +306,18 @@ var (
 			},
 		},
 	}
+	// DataChangesColumns holds the columns for the "data_changes" table.
+	DataChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "txid", Type: field.TypeInt64, Unique: true},
+		{Name: "changes", Type: field.TypeInt64, Default: 1},
+	}
+	// DataChangesTable holds the schema information for the "data_changes" table.
+	DataChangesTable = &schema.Table{
+		Name:       "data_changes",
+		Columns:    DataChangesColumns,
+		PrimaryKey: []*schema.Column{DataChangesColumns[0]},
+	}
 	// DataChunksColumns holds the columns for the "data_chunks" table.
 	DataChunksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1335,6 +1347,7 @@ var (
 		CityEvaluationsTable,
 		CityEvaluationItemsTable,
 		ComplaintsTable,
+		DataChangesTable,
 		DataChunksTable,
 		DataJobsTable,
 		EnrolmentsTable,
@@ -1398,6 +1411,10 @@ func init() {
 	ComplaintsTable.ForeignKeys[0].RefTable = InstitutionsTable
 	ComplaintsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(12884901888),
+	}
+	DataChangesTable.Annotation = &entsql.Annotation{
+		Table:          "data_changes",
+		IncrementStart: func(i int) *int { return &i }(150323855360),
 	}
 	DataChunksTable.ForeignKeys[0].RefTable = DataJobsTable
 	DataChunksTable.Annotation = &entsql.Annotation{

@@ -30,6 +30,9 @@ type CityEvaluationItem func(*sql.Selector)
 // Complaint is the predicate function for complaint builders.
 type Complaint func(*sql.Selector)
 
+// DataChange is the predicate function for datachange builders.
+type DataChange func(*sql.Selector)
+
 // DataChunk is the predicate function for datachunk builders.
 type DataChunk func(*sql.Selector)
 

@@ -302,6 +302,30 @@ func (f ComplaintMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutat
 	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.ComplaintMutation", m)
 }
 
+// The DataChangeQueryRuleFunc type is an adapter to allow the use of ordinary
+// functions as a query rule.
+type DataChangeQueryRuleFunc func(context.Context, *ent.DataChangeQuery) error
+
+// EvalQuery return f(ctx, q).
+func (f DataChangeQueryRuleFunc) EvalQuery(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DataChangeQuery); ok {
+		return f(ctx, q)
+	}
+	return Denyf("ent/privacy: unexpected query type %T, expect *ent.DataChangeQuery", q)
+}
+
+// The DataChangeMutationRuleFunc type is an adapter to allow the use of ordinary
+// functions as a mutation rule.
+type DataChangeMutationRuleFunc func(context.Context, *ent.DataChangeMutation) error
+
+// EvalMutation calls f(ctx, m).
+func (f DataChangeMutationRuleFunc) EvalMutation(ctx context.Context, m ent.Mutation) error {
+	if m, ok := m.(*ent.DataChangeMutation); ok {
+		return f(ctx, m)
+	}
+	return Denyf("ent/privacy: unexpected mutation type %T, expect *ent.DataChangeMutation", m)
+}
+
 // The DataChunkQueryRuleFunc type is an adapter to allow the use of ordinary
 // functions as a query rule.
 type DataChunkQueryRuleFunc func(context.Context, *ent.DataChunkQuery) error

@@ -14,6 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/cityevaluation"
 	"github.com/tuoyu/tuoyu/ent/cityevaluationitem"
 	"github.com/tuoyu/tuoyu/ent/complaint"
+	"github.com/tuoyu/tuoyu/ent/datachange"
 	"github.com/tuoyu/tuoyu/ent/datachunk"
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
@@ -396,6 +397,21 @@ func init() {
 	complaintDescResolution := complaintFields[7].Descriptor()
 	// complaint.ResolutionValidator is a validator for the "resolution" field. It is called by the builders before save.
 	complaint.ResolutionValidator = complaintDescResolution.Validators[0].(func(string) error)
+	datachange.Policy = privacy.NewPolicies(schema.DataChange{})
+	datachange.Hooks[0] = func(next ent.Mutator) ent.Mutator {
+		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+			if err := datachange.Policy.EvalMutation(ctx, m); err != nil {
+				return nil, err
+			}
+			return next.Mutate(ctx, m)
+		})
+	}
+	datachangeFields := schema.DataChange{}.Fields()
+	_ = datachangeFields
+	// datachangeDescChanges is the schema descriptor for changes field.
+	datachangeDescChanges := datachangeFields[1].Descriptor()
+	// datachange.DefaultChanges holds the default value on creation for the changes field.
+	datachange.DefaultChanges = datachangeDescChanges.Default.(int64)
 	datachunk.Policy = privacy.NewPolicies(schema.DataChunk{})
 	datachunk.Hooks[0] = func(next ent.Mutator) ent.Mutator {
 		return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {

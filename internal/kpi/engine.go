@@ -14,6 +14,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/ent/target"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/dataversion"
 )
 
 // Engine evaluates indicators.
@@ -27,6 +28,9 @@ type Engine struct {
 	// flights shares evaluations between identical waiting requests
 	// (coalesce.go); the live copy shares it too, under other keys.
 	flights *coalescer
+	// results keeps answers while the data they were computed from is
+	// unchanged (resultcache.go); nil: nothing kept.
+	results *resultCache
 }
 
 // Live returns an engine over the same database that computes every
@@ -204,13 +208,34 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 		defer release()
 		return e.compute(ctx, q, t)
 	}
-	return e.flights.do(ctx, e.flightKey(ctx, q), func(ctx context.Context, started func()) ([]Result, error) {
+	key := e.flightKey(ctx, q)
+	cache := e.caches(ctx)
+	if cache {
+		// An error reading the version costs only the cache.
+		if v, err := e.dataVersion(ctx); err == nil {
+			if results, ok := e.results.get(key, v); ok {
+				observeCache(true)
+				return results, nil
+			}
+		}
+		observeCache(false)
+	}
+	return e.flights.do(ctx, key, func(ctx context.Context, started func()) ([]Result, error) {
 		release, err := acquire(ctx)
 		if err != nil {
 			return nil, err
 		}
 		defer release()
 		started()
+		var before dataversion.Version
+		keep := cache
+		if keep {
+			before, err = e.dataVersion(ctx)
+			keep = err == nil
+			if versionRead != nil {
+				versionRead()
+			}
+		}
 		t, err := e.run.loadTree(ctx)
 		if err != nil {
 			return nil, err
@@ -220,7 +245,11 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 				return nil, ErrUnknownRegion
 			}
 		}
-		return e.compute(ctx, q, t)
+		results, err := e.compute(ctx, q, t)
+		if err == nil && keep {
+			e.results.put(key, before, results)
+		}
+		return results, err
 	})
 }
 

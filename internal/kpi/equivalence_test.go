@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
@@ -52,8 +54,22 @@ func TestFastPathEqualsLive(t *testing.T) {
 
 	fast := kpi.New(c, s.DB.Driver, s.DB.Dialect)
 	live := fast.Live()
+	// cached keeps answers while the data version stands (PostgreSQL; on
+	// SQLite it is fast itself): check asks it the same dashboard twice
+	// after every step, so a kept answer that outlived a write fails here.
+	cached := fast.WithResultCache(kpi.DefaultResultCache)
+	hits := 0
+	kpi.SetCacheObserver(func(hit bool) {
+		if hit {
+			hits++
+		}
+	})
+	defer kpi.SetCacheObserver(nil)
+	checks := 0
+	eng := engines{fast: fast, live: live, cached: cached}
 	// The fixture is written through the hooks too: the tables must already agree.
-	check(t, ctx, s, fast, live, f, rng, "fixture")
+	check(t, ctx, s, eng, f, rng, "fixture")
+	checks++
 
 	insts := []*ent.Institution{f.A, f.B, f.K1, f.K2, f.K3, f.G, f.X}
 	children := c.Child.Query().AllX(ctx)
@@ -277,16 +293,27 @@ func TestFastPathEqualsLive(t *testing.T) {
 				applied[op.name]++
 			}
 		}
-		check(t, ctx, s, fast, live, f, rng, name)
+		check(t, ctx, s, eng, f, rng, name)
+		checks++
 		if t.Failed() {
 			t.Fatalf("seed %d: stopped at %s", seed, name)
 		}
 	}
+	// Each check's second question is answered from the cache on
+	// PostgreSQL (nothing wrote in between); SQLite keeps nothing.
+	if want := map[bool]int{true: checks, false: 0}[s.DB.Dialect == dialect.Postgres]; hits < want {
+		t.Errorf("%d answers came from the cache over %d checks; want at least %d", hits, checks, want)
+	}
 }
 
-// check compares the stored tables with the registry and the fast engine
-// with the live one.
-func check(t *testing.T, ctx context.Context, s *gqltest.Server, fast, live *kpi.Engine, f *kpifixture.Fixture, rng *rand.Rand, step string) {
+// engines are the three check compares: the fast path, the live reference
+// and the fast path with the result cache.
+type engines struct{ fast, live, cached *kpi.Engine }
+
+// check compares the stored tables with the registry, the fast engine with
+// the live one, and the cached engine's answers with the live one's.
+
+func check(t *testing.T, ctx context.Context, s *gqltest.Server, eng engines, f *kpifixture.Fixture, rng *rand.Rand, step string) {
 	t.Helper()
 	diffs, err := kpistore.Verify(ctx, s.DB.Driver, s.DB.Dialect, nil)
 	if err != nil {
@@ -326,22 +353,41 @@ func check(t *testing.T, ctx context.Context, s *gqltest.Server, fast, live *kpi
 	case 2:
 		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.HealthRecordRate, schematype.EnrolmentRate}, kpi.ChildRegion
 	}
-	got, err := fast.Evaluate(ctx, q)
+	got, err := eng.fast.Evaluate(ctx, q)
 	if err != nil {
 		t.Fatalf("%s: fast: %v", step, err)
 	}
-	want, err := live.Evaluate(ctx, q)
+	want, err := eng.live.Evaluate(ctx, q)
 	if err != nil {
 		t.Fatalf("%s: live: %v", step, err)
 	}
+	sameValues(t, step+": fast", got, want)
+	// The same dashboard every step, twice: the first answer is computed
+	// (the step wrote) or kept (it wrote nothing), the second is kept.
+	dash := kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: []int{f.P.ID, f.D1.ID, f.D2.ID}, Points: points[1:], Targets: true}
+	if want, err = eng.live.Evaluate(ctx, dash); err != nil {
+		t.Fatalf("%s: live: %v", step, err)
+	}
+	for _, ask := range []string{"first", "second"} {
+		got, err := eng.cached.Evaluate(ctx, dash)
+		if err != nil {
+			t.Fatalf("%s: cached: %v", step, err)
+		}
+		sameValues(t, step+": cached, "+ask, got, want)
+	}
+}
+
+// sameValues reports each value of got that differs from want's.
+func sameValues(t *testing.T, what string, got, want []kpi.Result) {
+	t.Helper()
 	if len(got) != len(want) {
-		t.Fatalf("%s: fast returned %d values, live %d", step, len(got), len(want))
+		t.Fatalf("%s returned %d values, live %d", what, len(got), len(want))
 	}
 	for i := range got {
 		g, w := got[i], want[i]
 		if g.Key != w.Key || g.RegionID != w.RegionID || g.Point != w.Point || g.Group != w.Group ||
 			g.Numerator != w.Numerator || !sameFloat(g.Denominator, w.Denominator) || !sameFloat(g.Value, w.Value) {
-			t.Errorf("%s: %s region %d point %d group %q: fast %v/%v, live %v/%v", step, w.Key, w.RegionID, w.Point, w.Group,
+			t.Errorf("%s: %s region %d point %d group %q: %v/%v, live %v/%v", what, w.Key, w.RegionID, w.Point, w.Group,
 				g.Numerator, deref(g.Denominator), w.Numerator, deref(w.Denominator))
 		}
 	}

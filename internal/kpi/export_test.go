@@ -49,3 +49,13 @@ func SetFlightStarted(f func()) (restore func()) {
 	flightStarted = f
 	return func() { flightStarted = nil }
 }
+
+// CachedAnswers reports the answers and results e's result cache holds.
+func CachedAnswers(e *Engine) (answers, results int) { return e.results.size() }
+
+// SetVersionRead sets the hook run once an evaluation has read the data
+// version and returns the function that removes it.
+func SetVersionRead(f func()) (restore func()) {
+	versionRead = f
+	return func() { versionRead = nil }
+}

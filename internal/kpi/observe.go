@@ -25,6 +25,28 @@ func SetFactObserver(f FactObserver) {
 	factObserver.Store(&f)
 }
 
+// CacheObserver is told, for each evaluation that asked the result cache
+// (resultcache.go), whether a kept answer served it.
+type CacheObserver func(hit bool)
+
+var cacheObserver atomic.Pointer[CacheObserver]
+
+// SetCacheObserver installs f (nil removes it); set it at start-up
+// (metrics.ObserveKPICache).
+func SetCacheObserver(f CacheObserver) {
+	if f == nil {
+		cacheObserver.Store(nil)
+		return
+	}
+	cacheObserver.Store(&f)
+}
+
+func observeCache(hit bool) {
+	if f := cacheObserver.Load(); f != nil {
+		(*f)(hit)
+	}
+}
+
 // observeStatement reports a statement that started at start and ended
 // with *errp to the observer; runner.query defers it. Naming the fact by
 // the calling function keeps the engine's code free of instrumentation.

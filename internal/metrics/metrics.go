@@ -53,6 +53,13 @@ var (
 		Buckets: latencyBuckets,
 	}, []string{"fact", "outcome"})
 
+	// KPICache counts the KPI evaluations that asked the result cache, by
+	// whether a kept answer served them (kpi.SetCacheObserver).
+	KPICache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tuoyu_kpi_cache_total",
+		Help: "KPI evaluations that asked the result cache (PostgreSQL), by outcome: hit (an answer computed from the same data was given again) or miss (computed).",
+	}, []string{"outcome"})
+
 	// Rejections counts requests refused by a rate or size limit, by reason.
 	Rejections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tuoyu_rejections_total",
@@ -79,13 +86,16 @@ func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		Requests, RequestDuration, KPIFactDuration, Rejections, AuditWrites, DBRoute,
+		Requests, RequestDuration, KPIFactDuration, KPICache, Rejections, AuditWrites, DBRoute,
 		pools, jobs,
 	)
 	// Known label values start at zero, so rate() and alerts see them
 	// before the first event.
 	for _, o := range []string{"ok", "failed"} {
 		AuditWrites.WithLabelValues(o)
+	}
+	for _, o := range []string{"hit", "miss"} {
+		KPICache.WithLabelValues(o)
 	}
 	for _, r := range []string{"primary", "replica", "fallback"} {
 		DBRoute.WithLabelValues(r)
@@ -105,6 +115,16 @@ func ObserveKPIFact(_ context.Context, fact string, d time.Duration, err error) 
 		outcome = "error"
 	}
 	KPIFactDuration.WithLabelValues(fact, outcome).Observe(d.Seconds())
+}
+
+// ObserveKPICache counts one evaluation that asked the KPI result cache
+// (kpi.SetCacheObserver).
+func ObserveKPICache(hit bool) {
+	if hit {
+		KPICache.WithLabelValues("hit").Inc()
+		return
+	}
+	KPICache.WithLabelValues("miss").Inc()
 }
 
 // poolSet exports sql.DBStats of the registered pools (go_sql_* metrics,
