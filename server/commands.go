@@ -183,7 +183,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
-	queue, err := startJobs(ctx, a, jf, purgeDaily(a, policy))
+	queue, err := startJobs(ctx, a, jf, purgeDaily(a, policy), foldDataVersion(a))
 	if err != nil {
 		return err
 	}

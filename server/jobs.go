@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"time"
 
+	"entgo.io/ent/dialect"
+
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/dataversion"
 	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/upload"
 )
@@ -107,4 +110,18 @@ func stopJobs(q *jobs.Queue, budget time.Duration) error {
 		return fmt.Errorf("stop jobs: %w", err)
 	}
 	return nil
+}
+
+// foldDataVersion registers the fold of the data version's rows
+// (internal/dataversion) every 10 minutes on PostgreSQL: one row per
+// writing transaction would otherwise pile up while no KPI is read.
+func foldDataVersion(a *app) func(q *jobs.Queue) {
+	return func(q *jobs.Queue) {
+		if a.db.Dialect != dialect.Postgres {
+			return
+		}
+		q.AddPeriodic("data_version_fold", 10*time.Minute, func(ctx context.Context) error {
+			return dataversion.Fold(ctx, a.db.SQL)
+		})
+	}
 }

@@ -145,4 +145,15 @@ const FoldStatement = `WITH folded AS (DELETE FROM ` + Table + ` WHERE txid <> 0
 INSERT INTO ` + Table + ` (txid, changes) SELECT 0, COALESCE(SUM(changes), 0) FROM folded
 ON CONFLICT (txid) DO UPDATE SET changes = ` + Table + `.changes + EXCLUDED.changes`
 
+// Fold runs FoldStatement (PostgreSQL). serve runs it every few minutes
+// through the job queue, so the table stays small even when no KPI is read
+// for days; the KPI engine also folds when it finds more than FoldAbove
+// rows.
+func Fold(ctx context.Context, db Execer) error {
+	if _, err := db.ExecContext(ctx, FoldStatement); err != nil {
+		return fmt.Errorf("dataversion: fold: %w", err)
+	}
+	return nil
+}
+
 func quote(ident string) string { return `"` + strings.ReplaceAll(ident, `"`, `""`) + `"` }
