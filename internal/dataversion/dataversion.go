@@ -25,7 +25,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -37,30 +36,26 @@ const (
 	trigger  = "tuoyu_data_changed"
 )
 
-// Untracked lists the tables whose writes carry no data a reader computes
+// untracked lists the tables whose writes carry no data a reader computes
 // with: the version table itself, the migration record, the audit trail,
 // import and export jobs with their chunks, idempotency records, API keys,
 // the ban list and server secrets. Tables named river_* (the job queue,
 // whose leader election writes every few seconds) are untracked too. Every
 // other table, including any a later migration adds, is tracked: forgetting
 // one here costs cache hits, never a stale answer.
-var Untracked = []string{
+var untracked = []string{
 	Table, "tuoyu_schema_revisions", "audit_logs", "data_jobs", "data_chunks",
 	"idempotency_records", "api_keys", "ban_list_entries", "server_secrets",
 }
 
-// Tracked reports whether writes to table change the data version.
-func Tracked(table string) bool {
-	return !strings.HasPrefix(table, "river_") && !slices.Contains(Untracked, table)
-}
-
-// MissingStatement lists the tables of the current schema that lack the
-// trigger, each with the schema's name: Install adds it to the tracked
-// ones, and a reader that finds any tracked one missing must not trust the
-// version.
-const MissingStatement = `SELECT current_schema(), c.relname
+// MissingStatement lists the tracked tables of the current schema that
+// lack the trigger (every table but the untracked ones and river_*), each
+// with the schema's name: Install adds the trigger to them, and a reader
+// that finds any must not trust the version.
+var MissingStatement = `SELECT current_schema(), c.relname
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+  AND c.relname NOT LIKE 'river\_%' AND c.relname NOT IN ('` + strings.Join(untracked, "', '") + `')
   AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = '` + trigger + `')`
 
 // Execer runs statements; *sql.DB, *sql.Conn and *sql.Tx are Execers.
@@ -89,9 +84,7 @@ func Install(ctx context.Context, db Execer) error {
 			rows.Close()
 			return fmt.Errorf("dataversion: list tables: %w", err)
 		}
-		if Tracked(table) {
-			missing = append(missing, table)
-		}
+		missing = append(missing, table)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {

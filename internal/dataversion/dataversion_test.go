@@ -3,6 +3,7 @@ package dataversion_test
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"testing"
 
 	"entgo.io/ent/dialect"
@@ -34,7 +35,7 @@ func TestEveryTableWithDataIsTracked(t *testing.T) {
 	db := open(t)
 	ctx := context.Background()
 	missing := func() []string {
-		rows, err := db.QueryContext(ctx, dataversion.MissingStatement)
+		rows, err := db.QueryContext(ctx, dataversion.MissingStatement+` ORDER BY 2`)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,20 +46,21 @@ func TestEveryTableWithDataIsTracked(t *testing.T) {
 			if err := rows.Scan(&schema, &table); err != nil {
 				t.Fatal(err)
 			}
-			if dataversion.Tracked(table) {
-				tracked = append(tracked, table)
-			}
+			tracked = append(tracked, table)
 		}
 		return tracked
 	}
 	if m := missing(); len(m) > 0 {
 		t.Fatalf("tracked tables without the trigger after migrating: %v", m)
 	}
-	if _, err := db.ExecContext(ctx, `CREATE TABLE later_table (id int)`); err != nil {
-		t.Fatal(err)
+	// A new table is tracked; the job queue's are not, whatever their name.
+	for _, table := range []string{"later_table", "river_later", "riverlater"} {
+		if _, err := db.ExecContext(ctx, `CREATE TABLE `+table+` (id int)`); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if m := missing(); len(m) != 1 || m[0] != "later_table" {
-		t.Fatalf("missing after a new table = %v; want [later_table]", m)
+	if m := missing(); !slices.Equal(m, []string{"later_table", "riverlater"}) {
+		t.Fatalf("missing after new tables = %v; want [later_table riverlater]", m)
 	}
 	if err := dataversion.Install(ctx, db); err != nil {
 		t.Fatal(err)

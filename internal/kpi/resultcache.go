@@ -92,18 +92,12 @@ func (e *Engine) caches(ctx context.Context) bool {
 	if e.results.trusted.Load() {
 		return true
 	}
-	var missing []string
-	err := e.run.query(ctx, dataversion.MissingStatement, nil, func(r *entsql.Rows) error {
-		var schema, table string
-		if err := r.Scan(&schema, &table); err != nil {
-			return err
-		}
-		if dataversion.Tracked(table) {
-			missing = append(missing, table)
-		}
+	missing := 0
+	err := e.run.query(ctx, dataversion.MissingStatement, nil, func(*entsql.Rows) error {
+		missing++
 		return nil
 	})
-	if err != nil || len(missing) > 0 {
+	if err != nil || missing > 0 {
 		// Checked again next time: migrate.Apply installs what is missing.
 		return false
 	}
