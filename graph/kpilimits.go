@@ -110,11 +110,12 @@ const (
 // execution.
 //
 // Server-wide, at most HandlerOptions.KPIOperations such operations (one
-// per core by default) run at once, the others waiting their turn as long
-// as their deadline allows, whoever the principals: a kept KPI answer (internal/kpi's result cache) costs no
-// database time but its response is still thousands of objects to
-// marshal, and eight dashboards marshalled at once doubled the server's
-// memory and took the cores from lists (bench/RESULTS.md).
+// per core by default) run at once, whoever the principals; the others
+// wait their turn as long as their deadline allows. A kept KPI answer
+// (internal/kpi's result cache) costs no database time, but its response
+// is still thousands of objects to marshal: eight dashboards marshalled at
+// once doubled the server's memory and took the cores from lists
+// (bench/RESULTS.md).
 type kpiGate struct {
 	slots  *slots.Limiter
 	server chan struct{}

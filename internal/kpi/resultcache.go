@@ -49,6 +49,7 @@ type resultCache struct {
 	// trigger; until then (a database migrated without it) nothing is
 	// kept or given.
 	trusted atomic.Bool
+	warned  atomic.Bool // the missing triggers were logged
 }
 
 type cachedAnswer struct {
@@ -99,6 +100,9 @@ func (e *Engine) caches(ctx context.Context) bool {
 	})
 	if err != nil || missing > 0 {
 		// Checked again next time: migrate.Apply installs what is missing.
+		if missing > 0 && e.results.warned.CompareAndSwap(false, true) {
+			slog.Warn("kpi: answers are not kept until every table carries the data-version trigger; run tuoyu migrate", "tables_missing_it", missing)
+		}
 		return false
 	}
 	e.results.trusted.Store(true)

@@ -10,6 +10,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
 	"github.com/tuoyu/tuoyu/internal/testdb"
+	"github.com/tuoyu/tuoyu/migrate"
 )
 
 // cachingSetup is setup with a result cache of maxResults, on PostgreSQL
@@ -164,5 +165,31 @@ func TestSQLiteKeepsNothing(t *testing.T) {
 	_, one := evaluateCounting(t, d, engine, coalesceQuery(f))
 	if _, again := evaluateCounting(t, d, engine, coalesceQuery(f)); again != one {
 		t.Errorf("asked again: %d statements; want %d", again, one)
+	}
+}
+
+// TestNothingKeptWhileATableLacksTheTrigger: a database where a tracked
+// table does not note its writes (migrated without the triggers, or one
+// dropped by hand) could change under a kept answer unseen, so nothing is
+// kept until migrate puts the trigger back.
+func TestNothingKeptWhileATableLacksTheTrigger(t *testing.T) {
+	d, f, engine := cachingSetup(t, kpi.DefaultResultCache)
+	if _, err := d.SQL.ExecContext(testdb.Ctx(), `DROP TRIGGER tuoyu_data_changed ON seats`); err != nil {
+		t.Fatal(err)
+	}
+	q := coalesceQuery(f)
+	evaluateCounting(t, d, engine, q)
+	if _, n := evaluateCounting(t, d, engine, q); n <= 1 {
+		t.Fatalf("asked again with seats untracked: %d statements; want a full evaluation", n)
+	}
+	if answers, _ := kpi.CachedAnswers(engine); answers != 0 {
+		t.Fatalf("%d answers kept with seats untracked", answers)
+	}
+	if _, err := migrate.Apply(testdb.Ctx(), d.SQL, d.Dialect, nil); err != nil {
+		t.Fatal(err)
+	}
+	evaluateCounting(t, d, engine, q)
+	if _, n := evaluateCounting(t, d, engine, q); n != 1 {
+		t.Fatalf("asked again once migrate restored the trigger: %d statements; want 1", n)
 	}
 }
