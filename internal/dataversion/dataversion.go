@@ -5,7 +5,7 @@
 // A statement trigger on every table that holds data (Install) adds a row
 // for the writing transaction to the data_changes table, inside that
 // transaction: the row commits with the write, or rolls back with it. The
-// version (Read) is the sum of the rows' changes, so it grows by one with
+// version (ReadStatement) is the sum of the rows' changes, so it grows by one with
 // every commit that wrote data, at the instant that commit becomes visible,
 // and with nothing else. Two reads that return the same version therefore
 // saw the same data, and so did every statement that ran between them.
@@ -120,9 +120,10 @@ $$`
 // have noted: equal versions, equal data.
 type Version int64
 
-// ReadStatement reads the version and how many rows hold it (for
-// NeedsFold). It is a plain SELECT, so it can run wherever the reads it
-// brackets run.
+// ReadStatement reads the version and how many rows hold it (more than
+// FoldAbove: time to fold). It is a plain SELECT without arguments, so it
+// runs through the same driver, and to the same database, as the reads
+// whose answer it labels.
 const ReadStatement = `SELECT COALESCE(SUM(changes), 0), COUNT(*) FROM ` + Table
 
 // FoldAbove is the row count above which the rows are worth folding: the
