@@ -174,13 +174,9 @@ func (ev *evaluation) runFact(ctx context.Context, f fact) error {
 // order asked (groups sorted within a key). It issues one statement for the
 // region tree, one per fact needed (at most fifteen), one for population
 // figures and one for targets: never one per region or per point. Identical
-// evaluations waiting for a slot together are computed once (coalesce.go).
+// evaluations waiting for a slot together are computed once (coalesce.go),
+// and an answer over unchanged data is given again (resultcache.go).
 func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
-	return e.evaluate(ctx, q, nil)
-}
-
-// evaluate is Evaluate with the region tree already loaded, or nil.
-func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, error) {
 	if len(q.Keys) == 0 || len(q.RegionIDs) == 0 || len(q.Points) == 0 {
 		return nil, nil
 	}
@@ -192,21 +188,6 @@ func (e *Engine) evaluate(ctx context.Context, q Query, t *tree) ([]Result, erro
 		if q.Dimension != "" && !ind.Allows(q.Dimension) {
 			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
 		}
-	}
-	if t != nil {
-		// The caller read the tree already: its evaluation cannot join one
-		// that reads it later.
-		for _, id := range q.RegionIDs {
-			if !t.has(id) {
-				return nil, ErrUnknownRegion
-			}
-		}
-		release, err := acquire(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
-		return e.compute(ctx, q, t)
 	}
 	key := e.flightKey(ctx, q)
 	cache := e.caches(ctx)
@@ -299,7 +280,10 @@ func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	res, err := e.evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true}, t)
+	// Evaluated as any question (shared with identical waiting ones, kept
+	// over unchanged data); it reads the tree again, a statement that
+	// costs little beside the facts.
+	res, err := e.Evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true})
 	if err != nil {
 		return nil, err
 	}

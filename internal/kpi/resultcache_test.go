@@ -193,3 +193,27 @@ func TestNothingKeptWhileATableLacksTheTrigger(t *testing.T) {
 		t.Fatalf("asked again once migrate restored the trigger: %d statements; want 1", n)
 	}
 }
+
+// TestRankingKeptToo: a ranking asked again over unchanged data reads the
+// tree (to list the level's regions) and the version, nothing more.
+func TestRankingKeptToo(t *testing.T) {
+	d, f, engine := cachingSetup(t, kpi.DefaultResultCache)
+	rank := func() ([]kpi.Result, int64) {
+		var (
+			res []kpi.Result
+			err error
+		)
+		n := d.Count(func() {
+			res, err = engine.Rank(testdb.Ctx(), schematype.FilingRate, f.C.ID, "DISTRICT", kpi.Point{AsOf: kpifixture.AsOf}, false)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, n
+	}
+	first, _ := rank()
+	again, n := rank()
+	if n != 2 || !sameResults(again, first) {
+		t.Errorf("ranking asked again: %d statements (want 2: tree, version), same answer %v", n, sameResults(again, first))
+	}
+}
