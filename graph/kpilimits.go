@@ -114,8 +114,8 @@ const (
 // wait their turn as long as their deadline allows. A kept KPI answer
 // (internal/kpi's result cache) costs no database time, but its response
 // is still thousands of objects to marshal: eight dashboards marshalled at
-// once doubled the server's memory and took the cores from lists
-// (bench/RESULTS.md).
+// once doubled the server's peak memory and cost lists 16 % of their
+// throughput (bench/RESULTS.md).
 type kpiGate struct {
 	slots  *slots.Limiter
 	server chan struct{}
