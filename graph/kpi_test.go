@@ -6,11 +6,15 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"entgo.io/ent/dialect"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
@@ -336,5 +340,46 @@ func TestKPIAccessAndSuppression(t *testing.T) {
 		if v.Suppressed || v.Denominator == nil {
 			t.Errorf("regulator %s: %+v; want the value", v.Region.Code, v)
 		}
+	}
+}
+
+// TestKeptKPIAnswersFollowWrites: served as serve serves it, with KPI
+// answers kept while the data is unchanged, a value asked again costs only
+// the region lookup and the data version on PostgreSQL (SQLite keeps
+// nothing), and a seat created through the API is in the very next answer.
+func TestKeptKPIAnswersFollowWrites(t *testing.T) {
+	s := gqltest.New(t, gqltest.Trusted(), gqltest.WithKPIResultCache(kpi.DefaultResultCache))
+	f := kpifixture.Build(t, s.Client)
+	const query = `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r], asOf: "2025-06-16") { numerator } }`
+	numerator := func() (float64, int64) {
+		t.Helper()
+		var resp gqltest.Response
+		n := s.Count(func() { resp = s.Do(t, query, map[string]any{"r": strconv.Itoa(f.D1.ID)}) })
+		var got struct{ IndicatorValues []struct{ Numerator float64 } }
+		resp.Decode(t, &got)
+		if len(got.IndicatorValues) != 1 {
+			t.Fatalf("values: %s", resp.Body)
+		}
+		return got.IndicatorValues[0].Numerator, n
+	}
+	first, computed := numerator()
+	again, n := numerator()
+	if again != first {
+		t.Fatalf("asked again over unchanged data: %v; first %v", again, first)
+	}
+	want := computed // SQLite: computed again
+	if s.DB.Dialect == dialect.Postgres {
+		want = 2 // the region, the version
+	}
+	if n != want {
+		t.Errorf("asked again over unchanged data: %d statements; want %d", n, want)
+	}
+	resp := s.Do(t, `mutation($i: ID!, $d: Date!) { createSeat(input: {institutionID: $i, openedAt: $d, ageBand: TODDLER}) { id } }`,
+		map[string]any{"i": strconv.Itoa(f.A.ID), "d": f.A.OpenedAt.Format(time.DateOnly)})
+	if len(resp.Errors) > 0 {
+		t.Fatalf("createSeat: %s", resp.Body)
+	}
+	if after, _ := numerator(); after != first+1 {
+		t.Errorf("after a seat created in D1: numerator %v; want %v", after, first+1)
 	}
 }

@@ -30,15 +30,21 @@ type Server struct {
 type Option func(*config)
 
 type config struct {
-	viewer  *auth.Viewer
-	trusted bool
-	handler graph.HandlerOptions
-	loc     *time.Location
+	viewer     *auth.Viewer
+	trusted    bool
+	handler    graph.HandlerOptions
+	loc        *time.Location
+	kpiResults int
 }
 
 // WithLocation serves with loc as the server's time zone (graph.Deps.Location;
 // default UTC).
 func WithLocation(loc *time.Location) Option { return func(c *config) { c.loc = loc } }
+
+// WithKPIResultCache keeps up to n KPI results while their data is
+// unchanged, as serve does (graph.Deps.KPIResultCache; PostgreSQL only).
+// Without it tests see every evaluation computed.
+func WithKPIResultCache(n int) Option { return func(c *config) { c.kpiResults = n } }
 
 // Trusted serves requests that carry no viewer as trusted server code: row
 // policies are bypassed (privacy.Allow in the context, as the demo loader
@@ -76,7 +82,7 @@ func New(t testing.TB, opts ...Option) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher, Location: cfg.loc, Driver: d.Counter, Dialect: d.Dialect})
+	schema := graph.NewSchema(graph.Deps{Client: d.Client, Hasher: hasher, Location: cfg.loc, Driver: d.Counter, Dialect: d.Dialect, KPIResultCache: cfg.kpiResults})
 	return &Server{DB: d, Handler: asViewer(graph.NewHandler(schema, d.Client, cfg.handler), cfg.viewer, cfg.trusted), Hasher: hasher}
 }
 
