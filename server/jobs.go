@@ -113,14 +113,14 @@ func stopJobs(q *jobs.Queue, budget time.Duration) error {
 }
 
 // foldDataVersion registers the fold of the data version's rows
-// (internal/dataversion) every 10 minutes on PostgreSQL: one row per
-// writing transaction would otherwise pile up while no KPI is read.
+// (internal/dataversion) every minute on PostgreSQL, so that reading the
+// version sums at most a minute of writing transactions.
 func foldDataVersion(a *app) func(q *jobs.Queue) {
 	return func(q *jobs.Queue) {
 		if a.db.Dialect != dialect.Postgres {
 			return
 		}
-		q.AddPeriodic("data_version_fold", 10*time.Minute, func(ctx context.Context) error {
+		q.AddPeriodic("data_version_fold", time.Minute, func(ctx context.Context) error {
 			return dataversion.Fold(ctx, a.db.SQL)
 		})
 	}

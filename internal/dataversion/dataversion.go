@@ -16,7 +16,7 @@
 // Writes outside tuoyu count too (psql, another server on the same
 // database): the trigger, not the application, notes them.
 //
-// Rows are folded into one from time to time (Fold), the sum unchanged.
+// Rows are folded into one every minute (Fold), the sum unchanged.
 // SQLite has neither statement triggers nor a cheap transaction id; there
 // the table stays empty and nothing is cached.
 package dataversion
@@ -120,16 +120,10 @@ $$`
 // have noted: equal versions, equal data.
 type Version int64
 
-// ReadStatement reads the version and how many rows hold it (more than
-// FoldAbove: time to fold). It is a plain SELECT without arguments, so it
-// runs through the same driver, and to the same database, as the reads
-// whose answer it labels.
-const ReadStatement = `SELECT COALESCE(SUM(changes), 0), COUNT(*) FROM ` + Table
-
-// FoldAbove is the row count above which the rows are worth folding: the
-// version is read at least once per cached answer, and summing a thousand
-// small rows still costs well under a millisecond.
-const FoldAbove = 1000
+// ReadStatement reads the version. It is a plain SELECT without
+// arguments, so it runs through the same driver, and to the same database,
+// as the reads whose answer it labels.
+const ReadStatement = `SELECT COALESCE(SUM(changes), 0) FROM ` + Table
 
 // FoldStatement folds every committed row into the row of txid 0 in one
 // statement, so the sum, and the version, stay what they were. Rows
@@ -139,10 +133,9 @@ const FoldStatement = `WITH folded AS (DELETE FROM ` + Table + ` WHERE txid <> 0
 INSERT INTO ` + Table + ` (txid, changes) SELECT 0, COALESCE(SUM(changes), 0) FROM folded
 ON CONFLICT (txid) DO UPDATE SET changes = ` + Table + `.changes + EXCLUDED.changes`
 
-// Fold runs FoldStatement (PostgreSQL). serve runs it every few minutes
-// through the job queue, so the table stays small even when no KPI is read
-// for days; the KPI engine also folds when it finds more than FoldAbove
-// rows.
+// Fold runs FoldStatement (PostgreSQL). serve runs it every minute through
+// the job queue, so the sum a reader computes covers at most a minute of
+// writing transactions and a row.
 func Fold(ctx context.Context, db Execer) error {
 	if _, err := db.ExecContext(ctx, FoldStatement); err != nil {
 		return fmt.Errorf("dataversion: fold: %w", err)

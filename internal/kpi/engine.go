@@ -190,13 +190,25 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 		}
 	}
 	key := e.flightKey(ctx, q)
-	cache := e.caches(ctx)
-	if cache {
+	// The version read to look the answer up also labels the evaluation
+	// this request starts, if any: read before the evaluation's first
+	// statement, it can only be older than the data those statements see,
+	// so an answer kept under it is never given for newer data
+	// (resultcache.go).
+	var (
+		version dataversion.Version
+		keep    bool
+	)
+	if e.caches(ctx) {
 		// An error reading the version costs only the cache.
 		if v, err := e.dataVersion(ctx); err == nil {
 			if results, ok := e.results.get(key, v); ok {
 				observeCache(true)
 				return results, nil
+			}
+			version, keep = v, true
+			if versionRead != nil {
+				versionRead()
 			}
 		}
 		observeCache(false)
@@ -208,15 +220,6 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 		}
 		defer release()
 		started()
-		var before dataversion.Version
-		keep := cache
-		if keep {
-			before, err = e.dataVersion(ctx)
-			keep = err == nil
-			if versionRead != nil {
-				versionRead()
-			}
-		}
 		t, err := e.run.loadTree(ctx)
 		if err != nil {
 			return nil, err
@@ -228,7 +231,7 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 		}
 		results, err := e.compute(ctx, q, t)
 		if err == nil && keep {
-			e.results.put(key, before, results)
+			e.results.put(key, version, results)
 		}
 		return results, err
 	})

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -22,15 +21,17 @@ import (
 // another, costs one evaluation per change of the data, not one per view.
 //
 // This is exact. The data version (internal/dataversion) grows with every
-// commit that writes data, atomically with it, and never goes back. An
-// evaluation reads the version before its first statement and keeps its
-// answer under it. A request reads the current version first and is given
-// a kept answer only when it is that one: then no write has committed
-// since the evaluation began, neither while its statements ran (so they
-// all saw the data as of that version) nor before the request arrived (so
-// the answer is the one the request's own evaluation would give). An answer
-// that a write overlapped is kept under a version no request will read
-// again, and dropped with the next one kept.
+// commit that writes data, atomically with it, and never goes back. A
+// request reads the current version first and is given a kept answer only
+// when it is the one the answer is kept under. An evaluation's answer is
+// kept under the version the request that started it read before asking,
+// so before the evaluation's first statement. Equal versions then mean no
+// write has committed since before the evaluation began, neither while its
+// statements ran (so they all saw the data as of that version) nor before
+// the later request arrived (so the answer is the one its own evaluation
+// would give). An answer a write overlapped is kept under a version no
+// request will read again, and dropped with the next one kept; requests
+// that joined the evaluation are answered by it, as coalesce.go says.
 //
 // Only reads of one place are cached: the primary, or a server without
 // replicas. Replicas replay at their own pace, and an evaluation's
@@ -44,7 +45,6 @@ type resultCache struct {
 	held    int                      // results held
 	latest  dataversion.Version      // highest version kept
 
-	folding atomic.Bool // a fold of the version's rows is running
 	// trusted is set once every tracked table is seen to carry the
 	// trigger; until then (a database migrated without it) nothing is
 	// kept or given.
@@ -58,8 +58,8 @@ type cachedAnswer struct {
 	results []Result
 }
 
-// versionRead, when set (by tests), runs after an evaluation that may keep
-// its answer has read the data version and before its first statement.
+// versionRead, when set (by tests), runs after a request whose evaluation
+// may be kept has read the data version, before that evaluation starts.
 var versionRead func()
 
 // DefaultResultCache is the number of results an engine keeps by default
@@ -110,24 +110,9 @@ func (e *Engine) caches(ctx context.Context) bool {
 	return true
 }
 
-// dataVersion reads the current data version, and folds the version's rows
-// in the background when they have grown many.
-func (e *Engine) dataVersion(ctx context.Context) (dataversion.Version, error) {
-	var (
-		v    dataversion.Version
-		rows int64
-	)
-	err := e.run.query(ctx, dataversion.ReadStatement, nil, func(r *entsql.Rows) error { return r.Scan(&v, &rows) })
-	if err == nil && rows > dataversion.FoldAbove && e.results.folding.CompareAndSwap(false, true) {
-		go func() {
-			defer e.results.folding.Store(false)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			if err := e.run.drv.Exec(ctx, dataversion.FoldStatement, []any{}, nil); err != nil {
-				slog.Warn("kpi: folding the data version's rows", "err", err)
-			}
-		}()
-	}
+// dataVersion reads the current data version.
+func (e *Engine) dataVersion(ctx context.Context) (v dataversion.Version, err error) {
+	err = e.run.query(ctx, dataversion.ReadStatement, nil, func(r *entsql.Rows) error { return r.Scan(&v) })
 	return v, err
 }
 
