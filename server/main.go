@@ -40,6 +40,10 @@ var (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a graceful stop (serve's grace and drain, an
+	// import's rollback); restoring the default handling then lets a second
+	// Ctrl-C or SIGTERM end the process at once, as an operator expects.
+	context.AfterFunc(ctx, stop)
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := run(ctx, os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

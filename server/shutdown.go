@@ -63,7 +63,7 @@ func (s *shutdownFlags) check(requestTimeout time.Duration) error {
 // the remaining connections and is logged; the process still exits 0, as
 // every request the request timeout allowed has had its time.
 func (s *shutdownFlags) shutdown(srv *httpapi.Server, errc <-chan error) error {
-	slog.Info("shutting down: readiness fails for the grace period, then in-flight requests drain", "grace", s.Grace, "drain", s.drain)
+	slog.Info("shutting down: readiness fails for the grace period, then in-flight requests drain (a second Ctrl-C or SIGTERM stops at once)", "grace", s.Grace, "drain", s.drain)
 	srv.Drain()
 	select {
 	case <-time.After(s.Grace):

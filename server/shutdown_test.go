@@ -28,11 +28,18 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// TestSIGTERMGraceAndDrain runs the real binary: after SIGTERM /readyz
-// answers 503 for the grace period while requests are still served, then
-// the listener closes, a request in flight (its body still arriving) gets
-// its response, and the process exits 0.
-func TestSIGTERMGraceAndDrain(t *testing.T) {
+// servedBinary is the real binary serving an empty SQLite database.
+type servedBinary struct {
+	cmd    *exec.Cmd
+	addr   string
+	exited chan error // the process's exit (cmd.Wait)
+}
+
+// serveBinary builds the binary and runs serve with args added, until it is
+// ready; the process is killed when the test ends, and its output logged if
+// the test failed.
+func serveBinary(t *testing.T, args ...string) *servedBinary {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -42,44 +49,53 @@ func TestSIGTERMGraceAndDrain(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	addr := freeAddr(t)
-	const grace = 1500 * time.Millisecond
-	cmd := exec.Command(bin, "serve", "--addr", addr, "--db", filepath.Join(dir, "t.db"), "--demo=false",
-		"--shutdown-grace", grace.String(), "--request-timeout", "10s")
-	cmd.Env = append(os.Environ(), "DATABASE_URL=")
+	s := &servedBinary{addr: freeAddr(t), exited: make(chan error, 1)}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", s.addr, "--db", filepath.Join(dir, "t.db"), "--demo=false"}, args...)...)
+	s.cmd.Env = append(os.Environ(), "DATABASE_URL=")
 	var logs strings.Builder
-	cmd.Stderr, cmd.Stdout = &logs, &logs
-	if err := cmd.Start(); err != nil {
+	s.cmd.Stderr, s.cmd.Stdout = &logs, &logs
+	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() { s.exited <- s.cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = s.cmd.Process.Kill()
 		if t.Failed() {
 			t.Logf("server output:\n%s", logs.String())
 		}
 	})
-	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	status := func(path string) (int, error) {
-		resp, err := client.Get("http://" + addr + path)
-		if err != nil {
-			return 0, err
-		}
-		defer resp.Body.Close()
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return resp.StatusCode, nil
-	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		if code, err := status("/readyz"); err == nil && code == http.StatusOK {
-			break
+		if code, err := s.status("/readyz"); err == nil && code == http.StatusOK {
+			return s
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the server did not become ready")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// status is the HTTP status of a GET of path, on a connection of its own.
+func (s *servedBinary) status(path string) (int, error) {
+	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := client.Get("http://" + s.addr + path)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
+
+// TestSIGTERMGraceAndDrain runs the real binary: after SIGTERM /readyz
+// answers 503 for the grace period while requests are still served, then
+// the listener closes, a request in flight (its body still arriving) gets
+// its response, and the process exits 0.
+func TestSIGTERMGraceAndDrain(t *testing.T) {
+	const grace = 1500 * time.Millisecond
+	s := serveBinary(t, "--shutdown-grace", grace.String(), "--request-timeout", "10s")
+	cmd, addr, exited, status := s.cmd, s.addr, s.exited, s.status
 
 	// A slow request: headers and half the body now, the rest later.
 	body := `{"query":"{ __typename }"}`
@@ -152,6 +168,41 @@ func TestSIGTERMGraceAndDrain(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("the process did not exit after draining")
+	}
+}
+
+// TestSecondSignalStopsAtOnce: the first Ctrl-C starts the graceful stop;
+// a second one, during the grace period, ends the process at once, by the
+// signal, instead of waiting for grace and drain.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	s := serveBinary(t, "--shutdown-grace", "60s")
+	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if code, err := s.status("/readyz"); err == nil && code == http.StatusServiceUnavailable {
+			break // the graceful stop has begun
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 503 after the first Ctrl-C")
+		}
+	}
+	select {
+	case err := <-s.exited:
+		t.Fatalf("the process exited before the second Ctrl-C, within its 60 s grace period: %v", err)
+	default:
+	}
+	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+			t.Fatalf("after the second Ctrl-C: %v, want the process ended by SIGINT", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the process was still running 10 s after the second Ctrl-C")
 	}
 }
 
