@@ -216,6 +216,11 @@ var (
 				Unique:  true,
 				Columns: []*schema.Column{CityEvaluationsColumns[10], CityEvaluationsColumns[3]},
 			},
+			{
+				Name:    "cityevaluation_scheme_id",
+				Unique:  false,
+				Columns: []*schema.Column{CityEvaluationsColumns[9]},
+			},
 		},
 	}
 	// CityEvaluationItemsColumns holds the columns for the "city_evaluation_items" table.
@@ -258,6 +263,11 @@ var (
 				Name:    "cityevaluationitem_evaluation_id_item_id",
 				Unique:  true,
 				Columns: []*schema.Column{CityEvaluationItemsColumns[11], CityEvaluationItemsColumns[12]},
+			},
+			{
+				Name:    "cityevaluationitem_item_id",
+				Unique:  false,
+				Columns: []*schema.Column{CityEvaluationItemsColumns[12]},
 			},
 		},
 	}
@@ -523,6 +533,13 @@ var (
 				Columns:    []*schema.Column{EvaluationSchemesColumns[7]},
 				RefColumns: []*schema.Column{RegionsColumns[0]},
 				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "evaluationscheme_region_id",
+				Unique:  false,
+				Columns: []*schema.Column{EvaluationSchemesColumns[7]},
 			},
 		},
 	}

@@ -59,7 +59,12 @@ func (CityEvaluation) Edges() []ent.Edge {
 
 // Indexes of the CityEvaluation.
 func (CityEvaluation) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("region_id", "year").Unique()}
+	return []ent.Index{
+		index.Fields("region_id", "year").Unique(),
+		// Every foreign key is indexed: a scheme's deletion checks its
+		// evaluations without scanning them.
+		index.Fields("scheme_id"),
+	}
 }
 
 // Policy of the CityEvaluation: evaluationpolicy.go.

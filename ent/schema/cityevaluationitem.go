@@ -54,7 +54,12 @@ func (CityEvaluationItem) Edges() []ent.Edge {
 
 // Indexes of the CityEvaluationItem.
 func (CityEvaluationItem) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("evaluation_id", "item_id").Unique()}
+	return []ent.Index{
+		index.Fields("evaluation_id", "item_id").Unique(),
+		// Every foreign key is indexed: a scheme item's deletion checks the
+		// scores given to it without scanning them.
+		index.Fields("item_id"),
+	}
 }
 
 // Policy of the CityEvaluationItem: evaluationpolicy.go.

@@ -6,6 +6,7 @@ import (
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
+	"entgo.io/ent/schema/index"
 )
 
 // EvaluationScheme is a province's indicator system for the national
@@ -52,6 +53,12 @@ func (EvaluationScheme) Edges() []ent.Edge {
 		edge.To("items", EvaluationItem.Type).
 			Comment("The scheme's items in section and item order."),
 	}
+}
+
+// Indexes of the EvaluationScheme: its foreign key, so that a region's
+// deletion checks its schemes without scanning them.
+func (EvaluationScheme) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("region_id")}
 }
 
 // Policy of the EvaluationScheme: published reference data.

@@ -220,8 +220,8 @@ func TestLimitPerRowRows(t *testing.T) {
 
 // TestForeignKeysIndexed: every foreign key of the schema has an index that
 // starts with it, so that a LATERAL page finds a parent's rows through it
-// (see lateral) rather than by reading the table once per parent. The three
-// exceptions are evaluation tables that no nested connection pages.
+// (see lateral) rather than by reading the table once per parent, and a
+// parent's deletion checks its children without scanning them.
 func TestForeignKeysIndexed(t *testing.T) {
 	if testdb.Dialect() != dialect.Postgres {
 		t.Skip("the LATERAL page is PostgreSQL's; the SQLite pass leaves the schema check to the PostgreSQL pass")
@@ -249,9 +249,8 @@ func TestForeignKeysIndexed(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"city_evaluation_items.item_id", "city_evaluations.scheme_id", "evaluation_schemes.region_id"}
-	if !reflect.DeepEqual(missing, want) {
-		t.Errorf("foreign keys without an index that starts with them: %q; want only %q", missing, want)
+	if len(missing) > 0 {
+		t.Errorf("foreign keys without an index that starts with them: %q", missing)
 	}
 }
 
