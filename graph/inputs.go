@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -321,11 +322,30 @@ func scalar(raw, named, path string) *gqlerror.Error {
 		}
 	case "Cursor":
 		var cur entgql.Cursor[int]
-		if err := cur.UnmarshalGQL(raw); err != nil {
+		if err := cur.UnmarshalGQL(raw); err != nil || !cursorValue(cur.Value) {
 			return inputError(path, "must be a cursor from pageInfo or an edge")
+		}
+	case "Time":
+		// gqlgen's own parse, so that what passes here also unmarshals; its
+		// error would otherwise surface as INTERNAL.
+		if _, err := graphql.UnmarshalTime(raw); err != nil {
+			return inputError(path, "must be a date and time in RFC 3339, e.g. 2026-01-01T00:00:00+08:00")
 		}
 	}
 	return nil
+}
+
+// cursorValue reports whether v can be the sort value of a cursor the
+// server made: none, or one scalar of an order field. A crafted cursor
+// carrying a list or a map decodes, but no statement can compare a column
+// with it.
+func cursorValue(v any) bool {
+	switch v.(type) {
+	case nil, bool, string, time.Time,
+		int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return true
+	}
+	return false
 }
 
 func inputError(path, msg string) *gqlerror.Error {

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/contrib/entgql"
+
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/auth"
@@ -132,6 +134,11 @@ func TestBadInputIsBadUserInput(t *testing.T) {
 		{"KPI regionId not a number", `{ indicatorBreakdown(key: SEATS_PER_1000, regionID: "abc", by: AGE_BAND) { dimension } }`, nil, "BAD_USER_INPUT", "regionID"},
 		{"bad after cursor", `{ children(after: "bogus") { totalCount } }`, nil, "BAD_USER_INPUT", "after"},
 		{"bad before cursor on a nested edge", `{ institutions { edges { node { seats(before: "%%%", last: 1) { totalCount } } } } }`, nil, "BAD_USER_INPUT", "before"},
+		{"cursor carrying a map as its sort value", `query($c: Cursor) { institutions(after: $c, orderBy: {field: NAME, direction: ASC}) { totalCount } }`, map[string]any{"c": craftedCursor(t, map[string]any{"a": 1})}, "BAD_USER_INPUT", "after"},
+		{"cursor carrying a list as its sort value (literal)", `{ institutions(after: "` + craftedCursor(t, []any{1, 2}) + `", orderBy: {field: NAME, direction: ASC}) { totalCount } }`, nil, "BAD_USER_INPUT", "after"},
+		{"time without a time of day (literal)", `{ institutions(where: {createdAtGT: "2026-01-01"}) { totalCount } }`, nil, "BAD_USER_INPUT", "where.createdAtGT"},
+		{"time that is no time (variable)", `query($t: Time) { auditLogs(where: {atGT: $t}) { totalCount } }`, map[string]any{"t": "yesterday"}, "BAD_USER_INPUT", "where.atGT"},
+		{"time given as a number", `{ institutions(where: {updatedAtLT: 12}) { totalCount } }`, nil, "BAD_USER_INPUT", "where.updatedAtLT"},
 		{"oversized filter list", `query($w: InstitutionWhereInput) { institutions(where: $w) { totalCount } }`, map[string]any{"w": map[string]any{"nameIn": many(graph.MaxListItems+1, "a")}}, "BAD_USER_INPUT", "where.nameIn"},
 		{"filter nested too deep", `query($w: InstitutionWhereInput) { institutions(where: $w) { totalCount } }`, map[string]any{"w": nestedNot(graph.MaxInputDepth + 2)}, "BAD_USER_INPUT", ""},
 		{"NUL byte in a filter (literal)", `{ institutions(where: {name: "a\u0000b"}) { totalCount } }`, nil, "BAD_USER_INPUT", "where.name"},
@@ -162,6 +169,15 @@ func TestBadInputIsBadUserInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// craftedCursor is a cursor as the server encodes them, for ID 1 with
+// value as its sort value: one a client could build by hand.
+func craftedCursor(t *testing.T, value any) string {
+	t.Helper()
+	var b strings.Builder
+	entgql.Cursor[int]{ID: 1, Value: value}.MarshalGQL(&b)
+	return strings.Trim(b.String(), `"`)
 }
 
 // nestedNot is a where filter of depth n: {not: {not: … {name: "a"}}}.
