@@ -1,8 +1,10 @@
 package graph_test
 
 import (
+	"fmt"
 	"testing"
 
+	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 )
 
@@ -47,5 +49,49 @@ func TestPageInfoWithoutCount(t *testing.T) {
 					n, tc.statements, len(r.Edges), tc.rows, r.TotalCount, tc.total, r.PageInfo.HasNextPage, tc.hasNext, r.PageInfo.HasPreviousPage, tc.hasPrevious, resp.Body)
 			}
 		})
+	}
+}
+
+// TestEveryOrderFieldPages: the end cursor of a first page, whatever the
+// order field (text, enum, date, time, number), is accepted as after and
+// gives the next page: the cursor checks of inputChecks refuse only what no
+// order field produces.
+func TestEveryOrderFieldPages(t *testing.T) {
+	s := gqltest.New(t, gqltest.Trusted())
+	newPersonal(t, s.Client)
+	schema := graph.NewSchema(graph.Deps{}).Schema()
+	paged := 0
+	for _, f := range schema.Query.Fields {
+		order := f.Arguments.ForName("orderBy")
+		if order == nil || f.Arguments.ForName("after") == nil {
+			continue
+		}
+		orderType := schema.Types[order.Type.Name()]
+		fieldEnum := schema.Types[orderType.Fields.ForName("field").Type.Name()]
+		for _, v := range fieldEnum.EnumValues {
+			query := fmt.Sprintf(`query($after: Cursor) { %s(first: 1, after: $after, orderBy: {field: %s, direction: DESC}) { edges { node { id } } pageInfo { endCursor } } }`, f.Name, v.Name)
+			var first map[string]struct {
+				Edges    []struct{ Node struct{ ID string } }
+				PageInfo struct{ EndCursor *string }
+			}
+			s.Do(t, query, nil).Decode(t, &first)
+			page := first[f.Name]
+			if page.PageInfo.EndCursor == nil {
+				continue // no rows in this fixture
+			}
+			var next map[string]struct {
+				Edges []struct{ Node struct{ ID string } }
+			}
+			s.Do(t, query, map[string]any{"after": *page.PageInfo.EndCursor}).Decode(t, &next)
+			for _, e := range next[f.Name].Edges {
+				if e.Node.ID == page.Edges[0].Node.ID {
+					t.Errorf("%s by %s: the page after the first repeats %s", f.Name, v.Name, e.Node.ID)
+				}
+			}
+			paged++
+		}
+	}
+	if paged < 10 {
+		t.Fatalf("only %d order fields had rows to page; the fixture no longer covers them", paged)
 	}
 }
