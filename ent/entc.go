@@ -226,6 +226,17 @@ func describe(g *gen.Graph, s *ast.Schema) error {
 		}
 		describeOrder(s, n, name)
 		describeConnection(s, name)
+		describeWhere(s, n, name)
+		describeMutationInputs(s, n, name)
+		for _, input := range []string{name + "WhereInput", "Create" + name + "Input", "Update" + name + "Input"} {
+			if def := s.Types[input]; def != nil {
+				for _, f := range def.Fields {
+					if f.Description == "" {
+						missing = append(missing, input+"."+f.Name+" (describeWhere or describeMutationInputs knows no text for it)")
+					}
+				}
+			}
+		}
 	}
 	if query := s.Types["Query"]; query != nil {
 		query.Description = "Entry points for reading. Every list is a Relay connection limited to the rows the viewer's role and region may read (see the README's Security section)."
@@ -336,3 +347,137 @@ func entgqlAnnotation(ants gen.Annotations) (*entgql.Annotation, error) {
 
 // camel is entgql's GraphQL name of an ent field or edge (parent_id → parentID).
 var camel = gen.Funcs["camel"].(func(string) string)
+
+// pascal and singular are the other two helpers entgql names input fields
+// with (addSeatIDs, clearResidenceRegion).
+var (
+	pascal   = gen.Funcs["pascal"].(func(string) string)
+	singular = gen.Funcs["singular"].(func(string) string)
+)
+
+// predicateOps are the suffixes entgql gives a field's where predicates,
+// longest first where one ends another (NotIn before In).
+var predicateOps = []string{"ContainsFold", "EqualFold", "HasPrefix", "HasSuffix", "Contains", "NotNil", "IsNil", "NotIn", "NEQ", "GTE", "LTE", "GT", "LT", "In", ""}
+
+// describeWhere documents every input field of <Type>WhereInput: the
+// combinators, and each predicate by the field it tests, how, and the
+// format of its value. entgql describes only the first predicate of each
+// field, as "<field> field predicates".
+func describeWhere(s *ast.Schema, n *gen.Type, name string) {
+	w := s.Types[name+"WhereInput"]
+	if w == nil {
+		return
+	}
+	w.Description = fmt.Sprintf("Filter of %s records: every predicate given must hold (an AND); not, and and or combine filters.", name)
+	setField(w, "not", fmt.Sprintf("Only %s records that do not match this filter.", name))
+	setField(w, "and", fmt.Sprintf("Only %s records that match every one of these filters.", name))
+	setField(w, "or", fmt.Sprintf("Only %s records that match at least one of these filters.", name))
+	fields := map[string]bool{"id": true}
+	for _, f := range n.Fields {
+		fields[camel(f.Name)] = true
+	}
+	for _, f := range w.Fields {
+		for _, op := range predicateOps {
+			field, ok := strings.CutSuffix(f.Name, op)
+			if ok && fields[field] {
+				f.Description = predicateText(name, field, op, f.Type.Name())
+				break
+			}
+		}
+	}
+}
+
+// predicateText says what the where predicate op on field keeps.
+func predicateText(typ, field, op, valueType string) string {
+	whose := fmt.Sprintf("Only %s records whose %s", typ, field)
+	after, before, atLeast, atMost := "is greater than", "is less than", "is at least", "is at most"
+	format := ""
+	switch valueType {
+	case "Time":
+		after, before, atLeast, atMost = "is after", "is before", "is at or after", "is at or before"
+		format = " Times are RFC 3339 with a zone, e.g. 2026-01-01T00:00:00+08:00."
+	case "Date":
+		after, before, atLeast, atMost = "is after", "is before", "is on or after", "is on or before"
+		format = " Dates are YYYY-MM-DD."
+	}
+	switch op {
+	case "":
+		return whose + " equals this value." + format
+	case "NEQ":
+		return whose + " is set and differs from this value." + format
+	case "In":
+		return whose + " is one of these values." + format
+	case "NotIn":
+		return whose + " is set and is none of these values." + format
+	case "GT":
+		return whose + " " + after + " this value." + format
+	case "GTE":
+		return whose + " " + atLeast + " this value." + format
+	case "LT":
+		return whose + " " + before + " this value." + format
+	case "LTE":
+		return whose + " " + atMost + " this value." + format
+	case "Contains":
+		return whose + " contains this text (letter case counts)."
+	case "ContainsFold":
+		return whose + " contains this text, ignoring letter case."
+	case "HasPrefix":
+		return whose + " starts with this text."
+	case "HasSuffix":
+		return whose + " ends with this text."
+	case "EqualFold":
+		return whose + " equals this text, ignoring letter case."
+	case "IsNil":
+		return fmt.Sprintf("true: only %s records whose %s is not set (null); false: no condition.", typ, field)
+	case "NotNil":
+		return fmt.Sprintf("true: only %s records whose %s is set; false: no condition.", typ, field)
+	}
+	return ""
+}
+
+// describeMutationInputs documents the input fields entgql adds to
+// Create<Type>Input and Update<Type>Input beside the ent fields (which carry
+// their own comments): the IDs of edges, the add/remove lists of to-many
+// edges, and the clear and append switches.
+func describeMutationInputs(s *ast.Schema, n *gen.Type, name string) {
+	for _, kind := range []string{"Create", "Update"} {
+		in := s.Types[kind+name+"Input"]
+		if in == nil {
+			continue
+		}
+		keep := ""
+		if kind == "Update" {
+			keep = " Omitted: unchanged."
+		}
+		for _, f := range n.Fields {
+			field := camel(f.Name)
+			setEmpty(in, "clear"+f.StructField(), fmt.Sprintf("true: set %s to null (not set); false or omitted: leave it.", field))
+			setEmpty(in, "append"+f.StructField(), fmt.Sprintf("Values added at the end of the current %s list.", field))
+		}
+		for _, e := range n.Edges {
+			edge := fmt.Sprintf("%s.%s", name, camel(e.Name))
+			if ant, err := entgqlAnnotation(e.Annotations); err == nil && len(ant.Mapping) > 0 {
+				edge = name + "." + ant.Mapping[0]
+			}
+			target := e.Type.Name
+			if e.Unique {
+				setEmpty(in, camel(e.Name)+"ID", fmt.Sprintf("%s: the %s's ID. %s%s", edge, target, e.Comment(), keep))
+				setEmpty(in, camel(snake(e.MutationClear())), fmt.Sprintf("true: %s becomes empty (no %s); false or omitted: leave it.", edge, target))
+				continue
+			}
+			setEmpty(in, camel(singular(e.Name))+"IDs", fmt.Sprintf("%s: IDs of %s records. %s", edge, target, e.Comment()))
+			setEmpty(in, "add"+pascal(singular(e.Name))+"IDs", fmt.Sprintf("%s: IDs of %s records to add. %s", edge, target, e.Comment()))
+			setEmpty(in, "remove"+pascal(singular(e.Name))+"IDs", fmt.Sprintf("%s: IDs of %s records to take out (the records stay, where they may exist without it).", edge, target))
+			setEmpty(in, camel(snake(e.MutationClear())), fmt.Sprintf("true: take every record out of %s; false or omitted: leave it.", edge))
+		}
+	}
+}
+
+var snake = gen.Funcs["snake"].(func(string) string)
+
+// setEmpty describes def's field when it has no description yet.
+func setEmpty(def *ast.Definition, field, desc string) {
+	if f := def.Fields.ForName(field); f != nil && f.Description == "" {
+		f.Description = desc
+	}
+}

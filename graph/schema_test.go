@@ -3,6 +3,7 @@ package graph_test
 import (
 	"flag"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -49,8 +50,8 @@ func TestSchemaDescribed(t *testing.T) {
 			missing = append(missing, "type "+name)
 		}
 		for _, f := range def.Fields {
-			if def.Kind == ast.InputObject || strings.HasPrefix(f.Name, "__") {
-				continue // input fields are not part of the lint rules; __schema and __type are gqlgen's
+			if strings.HasPrefix(f.Name, "__") {
+				continue // __schema and __type are gqlgen's
 			}
 			if strings.TrimSpace(f.Description) == "" {
 				missing = append(missing, name+"."+f.Name)
@@ -75,5 +76,20 @@ func TestSchemaDescribed(t *testing.T) {
 		if s.Directives[d] != nil {
 			t.Errorf("@%s is visible through introspection", d)
 		}
+	}
+}
+
+// TestDeprecatedHasTheSpecLocations: @deprecated is declared with the
+// locations of the GraphQL specification only. gqlparser's built-in
+// declaration adds DIRECTIVE_DEFINITION, and graphql-core (Python's gql)
+// refuses a schema whose introspection lists it.
+func TestDeprecatedHasTheSpecLocations(t *testing.T) {
+	d := graph.NewSchema(graph.Deps{}).Schema().Directives["deprecated"]
+	if d == nil {
+		t.Fatal("@deprecated is not declared")
+	}
+	want := []ast.DirectiveLocation{ast.LocationFieldDefinition, ast.LocationArgumentDefinition, ast.LocationInputFieldDefinition, ast.LocationEnumValue}
+	if !slices.Equal(d.Locations, want) {
+		t.Fatalf("@deprecated on %v; want %v", d.Locations, want)
 	}
 }
