@@ -92,6 +92,10 @@ func TestCommandHelp(t *testing.T) {
 		{[]string{"apikey", "create", "-h"}, "usage: tuoyu apikey create --name NAME --region CODE [flags]", "-name", []string{"-json"}},
 		{[]string{"apikey", "list", "-h"}, "usage: tuoyu apikey list [--json] [flags]", "-json", []string{"-name"}},
 		{[]string{"apikey", "revoke", "-h"}, "usage: tuoyu apikey revoke --id ID [flags]", "-id", []string{"-json"}},
+		{[]string{"kpi", "-h"}, "usage: tuoyu kpi verify [--region CODE] [flags]", "-months", []string{"-addr"}},
+		{[]string{"kpi", "verify", "--help"}, "usage: tuoyu kpi verify [--region CODE] [flags]", "-months", []string{"-addr"}},
+		{[]string{"template", "-h"}, "usage: tuoyu template ENTITY [--format xlsx|csv] [--out FILE]", "-format", []string{"-database-url"}},
+		{[]string{"template", "children", "--help"}, "usage: tuoyu template ENTITY [--format xlsx|csv] [--out FILE]", "-format", []string{"-database-url"}},
 	}
 	for _, tc := range tests {
 		_, errOut := captureOutput(t)

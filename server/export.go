@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,6 +74,10 @@ func templateCmd(_ context.Context, args []string) error {
 	fs.SetOutput(stderr)
 	format := fs.String("format", "", "xlsx or csv (default: from --out's extension, else xlsx)")
 	out := fs.String("out", "", "file to write; empty writes ENTITY-template.FORMAT, - writes to stdout")
+	if len(args) > 0 && isHelp(args[0]) {
+		fs.Usage()
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fs.Usage()
 		return errors.New("template: name the entity first: template ENTITY [--format xlsx|csv], one of " + strings.Join(registry.Names(), ", "))

@@ -22,14 +22,18 @@ var errKPIDifferences = errors.New("kpi verify: the precomputed data differ from
 
 // kpiCmd: `tuoyu kpi verify [--region CODE] [--months N]`.
 func kpiCmd(ctx context.Context, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New(`kpi: the only subcommand is "verify"`)
-	}
 	fs := newFlagSet("kpi", "", "")
 	fs.SetOutput(stderr)
 	c := bindCommon(fs)
 	code := fs.String("region", "", "region code whose subtree to verify (default: every region)")
 	months := fs.Int("months", 3, "also compare every indicator, fast vs live, as of the end of each of the last N months")
+	if len(args) > 0 && isHelp(args[0]) {
+		fs.Usage() // kpi -h: the usage of its one subcommand
+		return flag.ErrHelp
+	}
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New(`kpi: the only subcommand is "verify"`)
+	}
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}

@@ -143,6 +143,16 @@ func newFlagSet(name, synopsis, summary string) *flag.FlagSet {
 	return fs
 }
 
+// isHelp reports whether arg asks for a command's usage, as the flag
+// package reads it (-h, -help, --h, --help).
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--h", "--help":
+		return true
+	}
+	return false
+}
+
 // argv0 is how the program was invoked (tests set it).
 var argv0 = os.Args[0]
 
