@@ -127,6 +127,32 @@ func writeReport(path string, file io.ReaderAt, size int64, opts ingest.Options,
 	return out.Close()
 }
 
+// institutionByFlag finds the institution --institution names: a valid
+// credit code is looked up as one first (many codes are all digits, e.g.
+// 912101024190226944), then a number as an ID.
+func institutionByFlag(ctx context.Context, client *ent.Client, inst string) (*ent.Institution, error) {
+	id, idErr := strconv.Atoi(inst)
+	isCode := ident.ValidateCreditCode(inst) == nil
+	if !isCode && idErr != nil {
+		return nil, errors.New("--institution must be a credit code (统一社会信用代码) or an institution ID")
+	}
+	if isCode {
+		in, err := client.Institution.Query().Where(institution.CreditCode(inst)).WithRegion().Only(ctx)
+		if err == nil || !ent.IsNotFound(err) || idErr != nil {
+			return in, notFoundFlag(err)
+		}
+	}
+	in, err := client.Institution.Query().Where(institution.ID(id)).WithRegion().Only(ctx)
+	return in, notFoundFlag(err)
+}
+
+func notFoundFlag(err error) error {
+	if ent.IsNotFound(err) {
+		return errors.New("--institution names no institution in this database")
+	}
+	return err
+}
+
 // importViewer is who the import acts as. Without flags: a province
 // regulator of the database's only province (what an operator loading a
 // province's data is). --institution (credit code or ID) makes the
@@ -153,18 +179,7 @@ func importViewer(ctx context.Context, client *ent.Client, subject, roleName, re
 		if inst == "" {
 			return nil, errors.New("INSTITUTION_STAFF needs --institution (credit code or ID)")
 		}
-		q := client.Institution.Query()
-		if id, err := strconv.Atoi(inst); err == nil {
-			q.Where(institution.ID(id))
-		} else if ident.ValidateCreditCode(inst) == nil {
-			q.Where(institution.CreditCode(inst))
-		} else {
-			return nil, errors.New("--institution must be a credit code (统一社会信用代码) or an institution ID")
-		}
-		in, err := q.WithRegion().Only(ctx)
-		if ent.IsNotFound(err) {
-			return nil, errors.New("--institution names no institution in this database")
-		}
+		in, err := institutionByFlag(ctx, client, inst)
 		if err != nil {
 			return nil, err
 		}

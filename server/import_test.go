@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -98,5 +99,68 @@ func TestImportCommand(t *testing.T) {
 	}
 	if _, err := importFile("--entity", "children", "--file", kids, "--institution", "nope"); err == nil || !strings.Contains(err.Error(), "credit code") {
 		t.Fatalf("bad --institution: %v", err)
+	}
+}
+
+// TestImportInstitutionByDigitCreditCode: --institution takes a valid
+// credit code made only of digits as a credit code (not an ID), and a
+// workbook without a styles part gets its --error-report without a panic.
+func TestImportInstitutionByDigitCreditCode(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	ctx := context.Background()
+	out, errOut := captureOutput(t)
+	imp := func(args ...string) error {
+		t.Helper()
+		err := run(ctx, append([]string{"import", "--db", db, "--subject", "ops:wang"}, args...))
+		out.take()
+		errOut.take()
+		return err
+	}
+	regions := writeFile(t, dir, "regions.csv", "区划代码,名称,级别,上级区划代码\n210000,辽宁省,PROVINCE,\n210100,沈阳市,CITY,210000\n210102,和平区,DISTRICT,210100\n210102001,八经街道,SUBDISTRICT,210102\n")
+	if err := imp("--entity", "regions", "--file", regions, "--region", "210000"); err != nil {
+		t.Fatal(err)
+	}
+	const code = "912101024190226944"
+	if ident.ValidateCreditCode(code) != nil {
+		t.Fatal("the test's credit code is invalid")
+	}
+	inst := writeFile(t, dir, "inst.csv", "creditCode,name,form,legalNature,ownership,serviceModes,regionCode,openedAt\n"+code+",和平区第二实验幼儿园,KINDERGARTEN,PUBLIC_UNIT,PUBLIC,FULL_DAY,210102001,2022-09-01\n")
+	if err := imp("--entity", "institutions", "--file", inst); err != nil {
+		t.Fatal(err)
+	}
+	idCheck, _ := ident.IDNumberCheckChar("21010220230520002")
+	kids := writeFile(t, dir, "kids.csv", "证件号码,姓名,性别,出生日期\n21010220230520002"+string(idCheck)+",李小明,MALE,2023-05-20\n")
+	if err := imp("--entity", "children", "--file", kids, "--institution", code, "--dry-run"); err != nil {
+		t.Fatalf("--institution %s: %v", code, err)
+	}
+
+	// An XLSX without xl/styles.xml (excelize writes one, so drop it).
+	f := excelize.NewFile()
+	for i, r := range [][]any{
+		{"creditCode", "name", "form", "legalNature", "ownership", "serviceModes", "regionCode", "openedAt"},
+		{code, "x", "NOPE", "PUBLIC_UNIT", "PUBLIC", "FULL_DAY", "210102001", "2022-09-01"},
+	} {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		_ = f.SetSheetRow("Sheet1", cell, &r)
+	}
+	f.Pkg.Delete("xl/styles.xml")
+	f.Styles = nil
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	book := writeFile(t, dir, "two.xlsx", buf.String())
+	report := filepath.Join(dir, "two.errors.xlsx")
+	if err := imp("--entity", "institutions", "--file", book, "--dry-run", "--error-report", report); err == nil {
+		t.Fatal("a bad workbook imported")
+	}
+	rf, err := excelize.OpenFile(report)
+	if err != nil {
+		t.Fatalf("error report: %v", err)
+	}
+	defer rf.Close()
+	if v, _ := rf.GetCellValue("Sheet1", "I2"); !strings.Contains(v, "form") {
+		t.Fatalf("report I2 = %q, want row 2's errors", v)
 	}
 }

@@ -126,13 +126,6 @@ func xlsxTemplate(w io.Writer, e registry.Entity) error {
 		if err := f.SetCellStr(data, head, c.Header); err != nil {
 			return err
 		}
-		style := headStyle
-		if c.Required {
-			style = requiredStyle
-		}
-		if err := f.SetCellStyle(data, head, head, style); err != nil {
-			return err
-		}
 		if err := f.SetColWidth(data, col, col, colWidth(c)); err != nil {
 			return err
 		}
@@ -148,6 +141,15 @@ func xlsxTemplate(w io.Writer, e registry.Entity) error {
 			if err := f.SetColStyle(data, col, textStyle); err != nil {
 				return err
 			}
+		}
+		// The header style after the column's: SetColStyle restyles every
+		// cell of the column, the header too.
+		style := headStyle
+		if c.Required {
+			style = requiredStyle
+		}
+		if err := f.SetCellStyle(data, head, head, style); err != nil {
+			return err
 		}
 		if err := setExample(f, data, col+"2", c, dateStyle); err != nil {
 			return err

@@ -123,7 +123,25 @@ func (b *batch) present(field string) bool {
 // an ent snake_case name is mapped to its column).
 func (b *batch) fail(r *row, field, code, msg string) {
 	r.bad = true
-	b.res.add(RowError{Row: r.line, Column: b.column(field), Code: code, Message: msg})
+	col := b.column(field)
+	b.res.add(RowError{Row: r.line, Column: col, Code: code, Message: msg, col: b.colPos(col)})
+}
+
+// colPos is the 0-based position in the file of the column headed col
+// (as b.column names it); columns the file lacks come after its own.
+func (b *batch) colPos(col string) int {
+	if col == "" {
+		return -1
+	}
+	for i, h := range b.header {
+		if h == col {
+			if b.pos[i] >= 0 {
+				return b.pos[i]
+			}
+			return len(b.pos) + 1000 + i
+		}
+	}
+	return len(b.pos) + 2000
 }
 
 // column is the header, as in the file, of the column of field.

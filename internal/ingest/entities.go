@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -250,6 +251,7 @@ func regionsHandler() *handler {
 				m.ClearParentID()
 			}
 		},
+		check: regionCycles,
 		// Parents before children, whatever the file's order.
 		sort: func(b *batch, rows []*row) {
 			sortRows(rows, func(x, y *row) bool { return level[b.str(x, "level")] < level[b.str(y, "level")] })
@@ -260,6 +262,65 @@ func regionsHandler() *handler {
 			}
 		},
 	}
+}
+
+// regionCycles refuses a row whose parentCode makes the region its own
+// ancestor (itself, or a region below it in the file or the database):
+// the tree would lose a branch, and every KPI that sums a region's
+// descendants would loop. The file's parents replace the stored ones of the
+// regions it lists.
+func regionCycles(b *batch) error {
+	parent := map[string]string{} // code → parent code, the file's rows first
+	for _, r := range b.rows {
+		if code := b.str(r, "code"); code != "" {
+			parent[code] = b.str(r, "parentCode")
+		}
+	}
+	// The stored ancestors of the parents the file names, level by level
+	// (a handful of queries: the tree is four levels deep).
+	var frontier []string
+	for _, p := range parent {
+		if _, ok := parent[p]; !ok && p != "" {
+			frontier = append(frontier, p)
+			parent[p] = ""
+		}
+	}
+	for depth := 0; len(frontier) > 0 && depth < 16; depth++ {
+		var next []string
+		err := inChunks(frontier, func(c []string) error {
+			xs, err := b.client.Region.Query().Where(region.CodeIn(c...)).
+				WithParent(func(q *ent.RegionQuery) { q.Select(region.FieldID, region.FieldCode) }).
+				Select(region.FieldID, region.FieldCode, region.FieldParentID).All(b.sys)
+			for _, x := range xs {
+				if x.Edges.Parent == nil {
+					continue
+				}
+				p := x.Edges.Parent.Code
+				parent[x.Code] = p
+				if _, ok := parent[p]; !ok {
+					parent[p] = ""
+					next = append(next, p)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("region parents: %w", err)
+		}
+		frontier = next
+	}
+	for _, r := range b.rows {
+		code := b.str(r, "code")
+		p := b.str(r, "parentCode")
+		for steps := 0; p != "" && steps <= len(parent); steps++ {
+			if p == code {
+				b.fail(r, "parentCode", CodeInvalid, "makes the region its own parent or ancestor; a region's parent must be a region above it")
+				break
+			}
+			p = parent[p]
+		}
+	}
+	return nil
 }
 
 func populationHandler() *handler {

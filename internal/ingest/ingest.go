@@ -15,8 +15,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/privacy"
@@ -58,6 +60,9 @@ type RowError struct {
 	Column  string `json:"column"`
 	Code    string `json:"code"` // BAD_USER_INPUT, CONFLICT, FORBIDDEN, NOT_FOUND
 	Message string `json:"message"`
+	// col is the column's 0-based position in the file (-1: the whole row
+	// or file), which orders a row's errors.
+	col int
 }
 
 // Result is the outcome of one file.
@@ -72,7 +77,7 @@ type Result struct {
 	// Deleted: stored rows the file removes (a dry run: would remove). Only
 	// the work calendar removes rows: the days of a year its file no longer lists.
 	Deleted    int        `json:"deleted"`
-	Errors     []RowError `json:"errors"`     // the first 1,000
+	Errors     []RowError `json:"errors"`     // the first 1,000 in file order (row, then column)
 	ErrorCount int        `json:"errorCount"` // all of them
 }
 
@@ -164,11 +169,35 @@ func Import(ctx context.Context, client *ent.Client, file io.ReaderAt, size int6
 	return res, nil
 }
 
+// add records an error. Errors holds the first MaxErrors in file order
+// (row, then column; equal positions in the order found), whatever order
+// the checks find them in: a later check's error on an early row displaces
+// the last one listed.
 func (res *Result) add(e RowError) {
 	res.ErrorCount++
-	if len(res.Errors) < MaxErrors {
-		res.Errors = append(res.Errors, e)
+	if e.Column == "" {
+		e.col = -1
 	}
+	n := len(res.Errors)
+	if n == MaxErrors && !errorBefore(e, res.Errors[n-1]) {
+		return
+	}
+	// The first listed error that e comes before; errors arrive mostly in
+	// order, so this is usually the end.
+	i := sort.Search(n, func(i int) bool { return errorBefore(e, res.Errors[i]) })
+	if n < MaxErrors {
+		res.Errors = append(res.Errors, RowError{})
+	}
+	copy(res.Errors[i+1:], res.Errors[i:])
+	res.Errors[i] = e
+}
+
+// errorBefore orders errors by row, then column position in the file.
+func errorBefore(a, b RowError) bool {
+	if a.Row != b.Row {
+		return a.Row < b.Row
+	}
+	return a.col < b.col
 }
 
 // roleProblem says why the viewer may not import this entity at all, or "".
@@ -211,10 +240,10 @@ func (b *batch) mapHeader(t *table) bool {
 		i, found := matchHeader(b.e, h)
 		switch {
 		case !found:
-			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: fmt.Sprintf("unknown column for %s; use the template's headers or field names", b.e.Name)})
+			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: fmt.Sprintf("unknown column for %s; use the template's headers or field names", b.e.Name), col: j})
 			ok = false
 		case b.pos[i] >= 0:
-			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: "column given twice"})
+			b.res.add(RowError{Row: t.line, Column: h, Code: CodeInvalid, Message: "column given twice", col: j})
 			ok = false
 		default:
 			b.pos[i], b.header[i] = j, h
@@ -224,7 +253,7 @@ func (b *batch) mapHeader(t *table) bool {
 		if b.pos[i] < 0 {
 			b.header[i] = c.Header
 			if c.Required {
-				b.res.add(RowError{Row: t.line, Column: c.Header, Code: CodeInvalid, Message: "required column is missing"})
+				b.res.add(RowError{Row: t.line, Column: c.Header, Code: CodeInvalid, Message: "required column is missing", col: len(t.header) + i})
 				ok = false
 			}
 		}
@@ -298,6 +327,12 @@ func (b *batch) readChunk(t *table, limit int) (more bool, err error) {
 				if c.Required {
 					b.fail(r, c.Field, CodeInvalid, "is required")
 				}
+				continue
+			}
+			if !utf8.ValidString(s) {
+				// Never stored: text in another encoding than the one detected
+				// (or given with --encoding) would be kept as raw bytes.
+				b.fail(r, c.Field, CodeInvalid, "is not valid UTF-8 text: save the whole file as UTF-8 or as GB18030 (or give the encoding)")
 				continue
 			}
 			// Repeated cells (dates, credit codes, enum values, readings) share

@@ -76,33 +76,45 @@ func openTable(file io.ReaderAt, size int64, opts Options, e registry.Entity) (*
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// detectEncoding returns "utf-8" for a BOM or text that is valid UTF-8 in
-// its first 64 KiB, else "gb18030" (what Excel in mainland China writes for
-// "CSV"). GBK is a subset of GB18030.
+// detectEncoding returns "utf-8" for a BOM or a file that is valid UTF-8
+// throughout, else "gb18030" (what Excel in mainland China writes for
+// "CSV"). GBK is a subset of GB18030. The whole file is read, in blocks:
+// a GB18030 file's first Chinese character may come after thousands of
+// ASCII rows, and reading it as UTF-8 would store its bytes as they are.
 func detectEncoding(file io.ReaderAt, size int64) string {
-	n := int64(64 << 10)
-	if size < n {
-		n = size
-	}
-	buf := make([]byte, n)
-	m, _ := file.ReadAt(buf, 0)
-	buf = buf[:m]
-	if bytes.HasPrefix(buf, utf8BOM) {
+	head := make([]byte, 3)
+	if n, _ := file.ReadAt(head, 0); n == 3 && bytes.Equal(head, utf8BOM) {
 		return "utf-8"
 	}
-	if int64(m) == size {
-		if utf8.Valid(buf) {
-			return "utf-8"
+	buf := make([]byte, 64<<10)
+	carry := 0 // bytes of a character cut by the previous block
+	for off := int64(0); off < size; {
+		n, err := file.ReadAt(buf[carry:], off)
+		off += int64(n)
+		b := buf[:carry+n]
+		last := off >= size || (err != nil && n == 0)
+		// A block may end inside a character: keep up to 3 trailing bytes
+		// for the next one.
+		cut := 0
+		if !last {
+			for cut < 3 && cut < len(b) && !utf8.RuneStart(b[len(b)-1-cut]) {
+				cut++
+			}
+			if cut < len(b) && !utf8.FullRune(b[len(b)-1-cut:]) {
+				cut++
+			} else {
+				cut = 0
+			}
 		}
-		return "gb18030"
-	}
-	// The sample may end inside a character: drop up to 3 trailing bytes.
-	for cut := 0; cut < 4 && cut <= len(buf); cut++ {
-		if utf8.Valid(buf[:len(buf)-cut]) {
-			return "utf-8"
+		if !utf8.Valid(b[:len(b)-cut]) {
+			return "gb18030"
 		}
+		if last {
+			break
+		}
+		carry = copy(buf, b[len(b)-cut:])
 	}
-	return "gb18030"
+	return "utf-8"
 }
 
 func openCSV(file io.ReaderAt, size int64, encoding string) (*table, error) {

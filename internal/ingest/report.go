@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -17,23 +19,67 @@ import (
 // column); a CSV file becomes a one-sheet workbook with its rows at the
 // same row numbers as the file's lines, so RowError.Row points at them.
 // Errors of the file as a whole (Row 0) go into the header row's error cell.
-func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, errs []RowError) error {
+// A file that cannot be read as a table (not a workbook, no header row)
+// gives a workbook that lists the errors only, one per row, so the report
+// always says what is wrong.
+func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, errs []RowError) (err error) {
+	// The report opens a user's file with excelize: a malformed part must
+	// fail this request, not the server.
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("error report: %w: %v", errFormat, p)
+		}
+	}()
 	e, ok := registry.Lookup(opts.Entity)
 	if !ok {
 		e = registry.Entity{Name: opts.Entity}
-	}
-	format, err := detectFormat(file, opts)
-	if err != nil {
-		return err
 	}
 	byRow := map[int][]RowError{}
 	for _, x := range errs {
 		byRow[x.Row] = append(byRow[x.Row], x)
 	}
-	if format == "xlsx" {
-		return reportXLSX(w, file, size, e, byRow)
+	format, err := detectFormat(file, opts)
+	if err == nil {
+		if format == "xlsx" {
+			err = reportXLSX(w, file, size, e, byRow)
+		} else {
+			err = reportCSV(w, file, size, opts, e, byRow)
+		}
 	}
-	return reportCSV(w, file, size, opts, e, byRow)
+	if errors.Is(err, errFormat) {
+		// Both report writers fail on an unreadable file before writing to w.
+		return reportErrorsOnly(w, e, errs)
+	}
+	return err
+}
+
+// reportErrorsOnly writes a workbook whose one sheet lists errs (row,
+// column, code, message): the report of a file that cannot be read.
+func reportErrorsOnly(w io.Writer, e registry.Entity, errs []RowError) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sheet := ErrorColumn
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		return err
+	}
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	head := []any{"行 (row)", "列 (column)", "代码 (code)", ErrorColumn}
+	if err := f.SetSheetRow(sheet, "A1", &head); err != nil {
+		return err
+	}
+	_ = f.SetCellStyle(sheet, "A1", "D1", st.note)
+	for i, x := range errs {
+		row := []any{x.Row, x.Column, x.Code, x.Message}
+		if err := f.SetSheetRow(sheet, cellName(0, i+2), &row); err != nil {
+			return err
+		}
+	}
+	_ = f.SetColWidth(sheet, "B", "C", 20)
+	_ = f.SetColWidth(sheet, "D", "D", 80)
+	return f.Write(w)
 }
 
 // message is the text of a row's error cell: one line per error.
@@ -159,6 +205,10 @@ func colName(i int) string {
 }
 
 func reportXLSX(w io.Writer, file io.ReaderAt, size int64, e registry.Entity, byRow map[int][]RowError) error {
+	file, size, err := withStyles(file, size)
+	if err != nil {
+		return fmt.Errorf("error report: %w", errFormat)
+	}
 	f, err := excelize.OpenReader(io.NewSectionReader(file, 0, size))
 	if err != nil {
 		return fmt.Errorf("error report: %w", errFormat)
@@ -171,7 +221,7 @@ func reportXLSX(w io.Writer, file io.ReaderAt, size int64, e registry.Entity, by
 	}
 	rows, err := f.Rows(sheet)
 	if err != nil {
-		return err
+		return fmt.Errorf("error report: %w: %v", errFormat, err)
 	}
 	var header []string
 	headerRow := 0
@@ -225,4 +275,96 @@ func reportXLSX(w io.Writer, file io.ReaderAt, size int64, e registry.Entity, by
 func cellName(col, row int) string {
 	s, _ := excelize.CoordinatesToCellName(col+1, row)
 	return s
+}
+
+const (
+	stylesPart = "xl/styles.xml"
+	// minimalStyles is the smallest styles part Excel accepts: one font,
+	// the two fills Excel reserves, one border, one cell format.
+	minimalStyles = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` +
+		`<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>` +
+		`<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>` +
+		`<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>` +
+		`<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>` +
+		`<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>` +
+		`<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>`
+	stylesContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+	stylesRelType     = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+)
+
+// withStyles returns the workbook with a styles part. A valid workbook may
+// have none (some generators write only sheets), and excelize cannot add a
+// style to it (NewStyle dereferences the missing part), so the report adds
+// a minimal one: the part, its content type and the workbook's
+// relationship to it. A workbook with styles is returned as it is.
+func withStyles(file io.ReaderAt, size int64) (io.ReaderAt, int64, error) {
+	zr, err := zip.NewReader(file, size)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, zf := range zr.File {
+		if strings.EqualFold(zf.Name, stylesPart) {
+			return file, size, nil
+		}
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, zf := range zr.File {
+		var edit func([]byte) []byte
+		switch zf.Name {
+		case "[Content_Types].xml":
+			edit = func(b []byte) []byte {
+				return insertBefore(b, "</Types>", `<Override PartName="/xl/styles.xml" ContentType="`+stylesContentType+`"/>`)
+			}
+		case "xl/_rels/workbook.xml.rels":
+			edit = func(b []byte) []byte {
+				return insertBefore(b, "</Relationships>", `<Relationship Id="rIdTuoyuStyles" Type="`+stylesRelType+`" Target="styles.xml"/>`)
+			}
+		}
+		if edit == nil {
+			if err := zw.Copy(zf); err != nil {
+				return nil, 0, err
+			}
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, 0, err
+		}
+		b, err := io.ReadAll(io.LimitReader(rc, 16<<20))
+		rc.Close()
+		if err != nil {
+			return nil, 0, err
+		}
+		out, err := zw.Create(zf.Name)
+		if err != nil {
+			return nil, 0, err
+		}
+		if _, err := out.Write(edit(b)); err != nil {
+			return nil, 0, err
+		}
+	}
+	out, err := zw.Create(stylesPart)
+	if err != nil {
+		return nil, 0, err
+	}
+	if _, err := io.WriteString(out, minimalStyles); err != nil {
+		return nil, 0, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, 0, err
+	}
+	return bytes.NewReader(buf.Bytes()), int64(buf.Len()), nil
+}
+
+// insertBefore inserts s before the last occurrence of end in b (b as it
+// is when end is missing).
+// A part that already names styles.xml (a dangling reference) is kept.
+func insertBefore(b []byte, end, s string) []byte {
+	i := bytes.LastIndex(b, []byte(end))
+	if i < 0 || bytes.Contains(b, []byte("styles.xml")) {
+		return b
+	}
+	return append(append(append([]byte(nil), b[:i]...), s...), b[i:]...)
 }

@@ -131,6 +131,12 @@ var (
 
 func indicatorKeys() []string { return schematype.IndicatorKey("").Values() }
 
+// withExample is c with another template example value.
+func withExample(c Column, example string) Column {
+	c.Example = example
+	return c
+}
+
 // Reusable reference columns.
 func regionRef(field, header, doc string, required, key bool) Column {
 	return Column{Field: field, Header: header, Kind: Text, Required: required, Key: key, Example: "210102", Doc: doc}
@@ -162,7 +168,7 @@ var entities = []Entity{
 			{Field: "code", Header: "区划代码", Kind: Text, Required: true, Key: true, Example: "210102", Doc: "GB/T 2260 code: 6 digits down to district level, 9 or 12 digits for a subdistrict."},
 			{Field: "name", Header: "名称", Kind: Text, Required: true, Example: "和平区", Doc: "Official name."},
 			{Field: "level", Header: "级别", Kind: Enum, Enum: []string{"PROVINCE", "CITY", "DISTRICT", "SUBDISTRICT"}, Required: true, Example: "DISTRICT", Doc: "PROVINCE 省, CITY 市, DISTRICT 区/县, SUBDISTRICT 街道/乡镇."},
-			regionRef("parentCode", "上级区划代码", "Code of the enclosing region (empty for a province); it must exist or come earlier in the same file.", false, false),
+			withExample(regionRef("parentCode", "上级区划代码", "Code of the enclosing region (empty for a province); it must exist or come earlier in the same file.", false, false), "210100"),
 		},
 	},
 	{
