@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/auditlog"
+	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
@@ -560,5 +562,48 @@ func TestDailyCheckOnlyForChildrenInCare(t *testing.T) {
 	n := s.Client.HealthRecord.Query().Where(healthrecord.KindEQ(healthrecord.KindDAILY_CHECK), healthrecord.ChildID(f.childA.ID)).AllX(testdb.Ctx())
 	if len(n) != 1 || n[0].Date.Format("2006-01-02") != "2024-09-02" {
 		t.Fatalf("daily checks stored: %+v, want only the one of 2024-09-02, unmoved", n)
+	}
+}
+
+// TestEnrolmentSeatBelongsToItsInstitution: an enrolment's seat is a seat of
+// its institution. A regulator's move (updateEnrolment of institutionID)
+// that leaves the old institution's seat behind, or a seat of another
+// institution, is BAD_USER_INPUT and changes nothing; a move with the new
+// institution's seat, or with clearSeat, is accepted.
+func TestEnrolmentSeatBelongsToItsInstitution(t *testing.T) {
+	s := gqltest.New(t)
+	f := newPersonal(t, s.Client)
+	seat := func(inst int) string {
+		var got struct{ CreateSeat struct{ ID string } }
+		s.DoAs(t, cityViewer, `mutation($i: ID!) { createSeat(input: {institutionID: $i, ageBand: TODDLER, openedAt: "2024-01-01"}) { id } }`,
+			map[string]any{"i": nodeID(inst)}).Decode(t, &got)
+		return got.CreateSeat.ID
+	}
+	seatA, seatB := seat(f.instA.ID), seat(f.instB.ID)
+	kid := registerChild(t, s, f.staffOfA(), "郑小禾", nil)
+	var enrolled struct{ CreateEnrolment struct{ ID string } }
+	s.DoAs(t, f.staffOfA(), enrolDoc, map[string]any{"in": map[string]any{"childID": kid, "institutionID": nodeID(f.instA.ID), "seatID": seatA, "serviceMode": "FULL_DAY", "startDate": "2025-03-01"}}).Decode(t, &enrolled)
+	id := enrolled.CreateEnrolment.ID
+	move := func(in map[string]any) gqltest.Response {
+		return s.DoAs(t, cityViewer, `mutation($id: ID!, $in: UpdateEnrolmentInput!) { updateEnrolment(id: $id, input: $in) { institution { id } seat { id } } }`, map[string]any{"id": id, "in": in})
+	}
+	stored := func() (int, *int) {
+		e := s.Client.Enrolment.Query().Order(ent.Desc(enrolment.FieldID)).FirstX(testdb.Ctx()) // the one enrolled here
+		return e.InstitutionID, e.SeatID
+	}
+	before := rowCounts(t, s)
+	wantCodeField(t, move(map[string]any{"institutionID": nodeID(f.instB.ID)}), "BAD_USER_INPUT", "institutionID")
+	if inst, _ := stored(); inst != f.instA.ID || rowCounts(t, s) != before {
+		t.Fatal("a refused move changed the enrolment")
+	}
+	if resp := move(map[string]any{"institutionID": nodeID(f.instB.ID), "seatID": seatB}); len(resp.Errors) > 0 {
+		t.Fatalf("a move with the new institution's seat: %s", resp.Body)
+	}
+	wantCodeField(t, move(map[string]any{"seatID": seatA}), "BAD_USER_INPUT", "seatID")
+	if resp := move(map[string]any{"institutionID": nodeID(f.instA.ID), "clearSeat": true}); len(resp.Errors) > 0 {
+		t.Fatalf("a move that clears the seat: %s", resp.Body)
+	}
+	if inst, seat := stored(); inst != f.instA.ID || seat != nil {
+		t.Fatalf("stored institution %d, seat %v; want A without a seat", inst, seat)
 	}
 }

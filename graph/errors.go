@@ -308,19 +308,7 @@ func uniqueFieldOfConstraint(name string) string {
 }
 
 // camel converts an ent field name to its GraphQL spelling (credit_code → creditCode).
-func camel(s string) string {
-	parts := strings.Split(s, "_")
-	for i := 1; i < len(parts); i++ {
-		if parts[i] == "id" {
-			parts[i] = "ID"
-			continue
-		}
-		if parts[i] != "" {
-			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
-		}
-	}
-	return strings.Join(parts, "")
-}
+func camel(s string) string { return apperr.GraphQLName(s) }
 
 // Recover turns a resolver panic into an INTERNAL error; the panic value and
 // stack go to the log only.

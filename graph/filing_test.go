@@ -334,6 +334,12 @@ func TestComplaintDeadlineAndOutcome(t *testing.T) {
 	update := `mutation($id: ID!, $in: UpdateComplaintInput!) { updateComplaint(id: $id, input: $in) { id outcome } }`
 	wantCodeField(t, s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"closedAt": "2025-05-21"}}), "BAD_USER_INPUT", "outcome")
 	wantCodeField(t, s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"outcome": "SUBSTANTIATED"}}), "BAD_USER_INPUT", "closedAt")
+	// A day before receipt: the message names both fields as the API spells them.
+	early := s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"closedAt": "2025-04-24", "outcome": "SUBSTANTIATED"}})
+	wantCodeField(t, early, "BAD_USER_INPUT", "closedAt")
+	if msg := early.Errors[0].Message; msg != "closedAt must not be before receivedAt" {
+		t.Fatalf("message %q; want the GraphQL names of both fields", msg)
+	}
 	s.DoAs(t, v.heping, update, map[string]any{"id": id, "in": map[string]any{"closedAt": "2025-05-21", "outcome": "SUBSTANTIATED"}}).Decode(t, &struct{}{})
 	s.DoAs(t, v.heping, overDoc, map[string]any{"r": heping, "d": "2025-05-22"}).Decode(t, &over)
 	if len(over.ComplaintsOverdue) != 0 {

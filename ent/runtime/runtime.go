@@ -590,6 +590,8 @@ func init() {
 	enrolment.Hooks[2] = enrolmentHooks[0]
 
 	enrolment.Hooks[3] = enrolmentHooks[1]
+
+	enrolment.Hooks[4] = enrolmentHooks[2]
 	enrolmentMixinFields0 := enrolmentMixin[0].Fields()
 	_ = enrolmentMixinFields0
 	enrolmentFields := schema.Enrolment{}.Fields()
@@ -1305,6 +1307,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	regionHooks := schema.Region{}.Hooks()
+
+	region.Hooks[1] = regionHooks[0]
 	regionMixinFields0 := regionMixin[0].Fields()
 	_ = regionMixinFields0
 	regionFields := schema.Region{}.Fields()

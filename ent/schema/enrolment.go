@@ -96,7 +96,11 @@ func (Enrolment) Indexes() []ent.Index {
 func (Enrolment) Hooks() []ent.Hook {
 	// kpistore keeps the precomputed DAILY_CHECK_RATE data exact in the
 	// writing transaction (a child's checks count where it is in care).
-	return []ent.Hook{hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne), kpistore.EnrolmentHook}
+	return []ent.Hook{
+		hook.On(noOverlappingCare, ent.OpCreate|ent.OpUpdateOne),
+		hook.On(seatOfTheInstitution, ent.OpCreate|ent.OpUpdateOne),
+		kpistore.EnrolmentHook,
+	}
 }
 
 // Policy of the Enrolment: see policy.go.

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"entgo.io/contrib/entgql"
@@ -100,9 +99,9 @@ func orderedDatesHook(earlier, later string, sameDay bool) ent.Hook {
 			switch {
 			case !okFrom || !okTo:
 			case sameDay && to.Before(from):
-				return nil, apperr.Invalid(later, fmt.Sprintf("must not be before %s", earlier))
+				return nil, apperr.Invalid(later, "must not be before "+apperr.GraphQLName(earlier))
 			case !sameDay && !to.After(from):
-				return nil, apperr.Invalid(later, fmt.Sprintf("must be after %s", earlier))
+				return nil, apperr.Invalid(later, "must be after "+apperr.GraphQLName(earlier))
 			}
 			return next.Mutate(ctx, m)
 		})

@@ -8,6 +8,7 @@ import (
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
 
+	"github.com/tuoyu/tuoyu/ent/hook"
 	"github.com/tuoyu/tuoyu/internal/geojson"
 	"github.com/tuoyu/tuoyu/internal/ident"
 )
@@ -89,6 +90,11 @@ func (Region) Indexes() []ent.Index {
 // Policy of the Region: see policy.go.
 func (Region) Policy() ent.Policy {
 	return policy(readAll(), regulatorWriters...)
+}
+
+// Hooks of the Region.
+func (Region) Hooks() []ent.Hook {
+	return []ent.Hook{hook.On(noRegionCycle, ent.OpUpdateOne)}
 }
 
 // Annotations of the Region.

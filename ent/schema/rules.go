@@ -10,6 +10,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/healthrecord"
 	"github.com/tuoyu/tuoyu/ent/hook"
 	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
@@ -180,6 +181,87 @@ func dailyCheckInCare(next gen.Mutator) gen.Mutator {
 				Message: "is not in care at the institution on that day: a DAILY_CHECK needs an enrolment there that has started and not ended",
 				Kind:    apperr.ErrForbidden,
 			}
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// seatOfTheInstitution rejects an enrolment whose seat belongs to another
+// institution: on create, and on an update that moves the enrolment or
+// changes its seat. A regulator moving an enrolment to another institution
+// gives that institution's seat, or clears the seat.
+func seatOfTheInstitution(next gen.Mutator) gen.Mutator {
+	return hook.EnrolmentFunc(func(ctx context.Context, m *gen.EnrolmentMutation) (gen.Value, error) {
+		inst, instSet := m.InstitutionID()
+		seat, seatSet := m.SeatID()
+		if bulkload.From(ctx) || (m.Op().Is(gen.OpUpdateOne) && !instSet && !seatSet) {
+			return next.Mutate(ctx, m)
+		}
+		// The seat may belong to an institution the viewer may not read.
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		if m.Op().Is(gen.OpUpdateOne) {
+			id, _ := m.ID()
+			old, err := m.Client().Enrolment.Get(sys, id)
+			if err != nil {
+				return nil, err
+			}
+			if !instSet {
+				inst = old.InstitutionID
+			}
+			if !seatSet && !m.SeatCleared() && old.SeatID != nil {
+				seat, seatSet = *old.SeatID, true
+			}
+		}
+		if !seatSet {
+			return next.Mutate(ctx, m)
+		}
+		s, err := m.Client().Seat.Get(sys, seat)
+		if gen.IsNotFound(err) {
+			return next.Mutate(ctx, m) // the foreign key refuses it, on the seat's field
+		}
+		if err != nil {
+			return nil, err
+		}
+		if s.InstitutionID != inst {
+			field := "seat_id"
+			if !m.SeatCleared() && instSet {
+				if _, newSeat := m.SeatID(); !newSeat {
+					field = "institution_id" // the move left the old institution's seat behind
+				}
+			}
+			return nil, apperr.Invalid(field, "the enrolment's seat must be a seat of its institution: give a seat of the new institution, or clearSeat")
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// noRegionCycle rejects a parent that would make a region its own parent
+// or ancestor. Only an update can (a new region has nothing below it); the
+// walk up from the new parent costs one query per level (at most five).
+func noRegionCycle(next gen.Mutator) gen.Mutator {
+	return hook.RegionFunc(func(ctx context.Context, m *gen.RegionMutation) (gen.Value, error) {
+		parent, set := m.ParentID()
+		id, hasID := m.ID()
+		if bulkload.From(ctx) || !set || !hasID {
+			return next.Mutate(ctx, m)
+		}
+		// Regions are public, but walk as the system all the same.
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		for range 16 {
+			if parent == id {
+				return nil, apperr.Invalid("parent_id", "would make the region its own parent or ancestor; a region's parent must be a region above it")
+			}
+			p, err := m.Client().Region.Query().Where(region.ID(parent)).Select(region.FieldParentID).Only(sys)
+			if gen.IsNotFound(err) {
+				break // the foreign key refuses it
+			}
+			if err != nil {
+				return nil, err
+			}
+			if p.ParentID == nil {
+				break
+			}
+			parent = *p.ParentID
 		}
 		return next.Mutate(ctx, m)
 	})

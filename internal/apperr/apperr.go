@@ -6,6 +6,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel kinds; wrap them with fmt.Errorf("...: %w", apperr.ErrConflict).
@@ -53,3 +54,19 @@ func (e *ForbiddenError) Is(target error) bool { return target == ErrForbidden }
 
 // Forbidden returns a ForbiddenError with reason.
 func Forbidden(reason string) error { return &ForbiddenError{Reason: reason} }
+
+// GraphQLName is the GraphQL spelling of an ent field name (credit_code →
+// creditCode, region_id → regionID), for messages that name another field.
+func GraphQLName(field string) string {
+	parts := strings.Split(field, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] == "id" {
+			parts[i] = "ID"
+			continue
+		}
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}
