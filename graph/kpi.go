@@ -53,10 +53,18 @@ func (r *Resolver) point(keys []kpi.Key, asOf, from, to *time.Time) (kpi.Point, 
 	return kpi.Dates{AsOf: asOf, From: from, To: to}.Resolve(keys, r.today())
 }
 
+// aggregateOnly reports whether the viewer sees KPIs with small cells
+// suppressed (BI_SERVICE): its evaluations count the distinct children
+// behind each value (kpi.Query.Children), which suppression compares with k.
+func aggregateOnly(ctx context.Context) bool {
+	return auth.FromContext(ctx).Role == auth.BIService
+}
+
 // indicatorValue converts one result; stock values carry asOf, period values
-// from/to. Aggregate-only viewers get small cells suppressed.
+// from/to. Aggregate-only viewers get small cells suppressed: those with
+// fewer than k distinct children behind them (kpi.Suppress).
 func (r *Resolver) indicatorValue(ctx context.Context, res kpi.Result, p kpi.Point, reg *ent.Region) model.IndicatorValue {
-	suppressed := auth.FromContext(ctx).Role == auth.BIService && kpi.Suppress(&res, r.suppressK)
+	suppressed := aggregateOnly(ctx) && kpi.Suppress(&res, r.suppressK)
 	v := model.IndicatorValue{
 		Suppressed: suppressed,
 		Key:        res.Key, Region: reg, Value: res.Value, Numerator: res.Numerator, Denominator: res.Denominator,
@@ -129,7 +137,7 @@ func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: keys, RegionIDs: regionIDs, Points: []kpi.Point{p}, Targets: true})
+	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: keys, RegionIDs: regionIDs, Points: []kpi.Point{p}, Targets: true, Children: aggregateOnly(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +150,7 @@ func (r *Resolver) breakdown(ctx context.Context, key kpi.Key, regionID int, by 
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: []kpi.Key{key}, RegionIDs: []int{regionID}, Points: []kpi.Point{p}, Dimension: kpi.Dimension(by), Targets: true})
+	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: []kpi.Key{key}, RegionIDs: []int{regionID}, Points: []kpi.Point{p}, Dimension: kpi.Dimension(by), Targets: true, Children: aggregateOnly(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +202,7 @@ func (r *Resolver) series(ctx context.Context, key kpi.Key, regionID int, from, 
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: []kpi.Key{key}, RegionIDs: []int{regionID}, Points: points, Targets: true})
+	res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: []kpi.Key{key}, RegionIDs: []int{regionID}, Points: points, Targets: true, Children: aggregateOnly(ctx)})
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +225,12 @@ func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level r
 	if _, err := r.regionsByID(ctx, []int{parent}); err != nil {
 		return nil, err
 	}
-	res, err := r.kpi.Rank(ctx, key, parent, string(level), p, descending != nil && !*descending)
+	// Suppressed before ranking: a withheld value ranks as a null one.
+	k := 0
+	if aggregateOnly(ctx) {
+		k = r.suppressK
+	}
+	res, err := r.kpi.RankSuppressing(ctx, key, parent, string(level), p, descending != nil && !*descending, k)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +346,7 @@ func (r *Resolver) fetchRegionIndicators(ctx context.Context, batch []regionIndi
 		for _, name := range strings.Split(g.keys, ",") {
 			keys = append(keys, kpi.Key(name))
 		}
-		res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: keys, RegionIDs: g.regions, Points: []kpi.Point{g.point}, Targets: true})
+		res, err := r.kpi.Evaluate(ctx, kpi.Query{Keys: keys, RegionIDs: g.regions, Points: []kpi.Point{g.point}, Targets: true, Children: aggregateOnly(ctx)})
 		if err != nil {
 			for i, k := range batch {
 				if k.keys == g.keys && k.point == g.point {

@@ -28,8 +28,8 @@ type Deps struct {
 	// Driver and Dialect are what KPI SQL runs through (the client's driver).
 	Driver  dialect.Driver
 	Dialect string
-	// SuppressionK: child-based indicators whose denominator counts fewer
-	// children are withheld from aggregate-only viewers (default 5).
+	// SuppressionK: a child-based indicator value with fewer distinct
+	// children behind it is withheld from aggregate-only viewers (default 5).
 	SuppressionK int
 	// Jobs is the background-job queue behind importData and exportData
 	// (data.graphql); nil answers them with an error.

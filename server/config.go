@@ -118,7 +118,7 @@ func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.IntVar(&l.AnonBurst, "anon-rate-burst", envInt("TUOYU_ANON_RATE_BURST", 20), "burst of an anonymous client address (env TUOYU_ANON_RATE_BURST)")
 	fs.Float64Var(&l.AuthFailureRate, "auth-failure-limit", envFloat("TUOYU_AUTH_FAILURE_LIMIT", 10), "refused credentials (bad, forged, expired, unknown) per minute per client address (IPv6: per /64) once the burst is spent; then 429 before any credential is checked; 0 turns it off (env TUOYU_AUTH_FAILURE_LIMIT)")
 	fs.IntVar(&l.AuthFailureBurst, "auth-failure-burst", envInt("TUOYU_AUTH_FAILURE_BURST", 20), "refused credentials in a row a client address may have (env TUOYU_AUTH_FAILURE_BURST)")
-	fs.IntVar(&l.SuppressionK, "suppression-k", envInt("TUOYU_SUPPRESSION_K", 5), "BI_SERVICE gets no value for child-based indicators whose denominator counts fewer children (env TUOYU_SUPPRESSION_K)")
+	fs.IntVar(&l.SuppressionK, "suppression-k", envInt("TUOYU_SUPPRESSION_K", 5), "BI_SERVICE gets no value for a child-based indicator value with fewer distinct children behind it (env TUOYU_SUPPRESSION_K)")
 	return l
 }
 

@@ -18522,9 +18522,12 @@ type IndicatorValue {
   gap: Float
   """
   True when the value is withheld: for aggregate-only viewers (BI_SERVICE),
-  a child-based indicator whose denominator counts fewer than k children
-  (default 5) returns value, denominator, target attainment null and
-  numerator 0, so small groups of children cannot be singled out.
+  a child-based indicator value with fewer than k distinct children behind it
+  (default 5; for DAILY_CHECK_RATE and DEV_SCREENING_RATE the children, not
+  the child-days or check points) returns value, denominator, target
+  attainment null and numerator 0. Suppression is per value: it does not
+  prevent differencing across periods or regions (README, Small-cell
+  suppression).
   """
   suppressed: Boolean!
 }
@@ -18634,7 +18637,8 @@ extend type Query {
   ): [IndicatorValue!]!
   """
   Regions of a level below parentRegionID ranked by value (null values last,
-  ties by region ID); first is capped at 100.
+  ties by region ID); first is capped at 100. For BI_SERVICE a suppressed
+  value ranks as a null, so the order reveals nothing of it.
   """
   indicatorRanking(
     "The indicator to rank by."

@@ -242,9 +242,12 @@ type IndicatorValue struct {
 	// Distance to the target, positive when short of it: target − value (GE, GT), value − target (LE, LT), |value − target| (EQ).
 	Gap *float64 `json:"gap,omitempty"`
 	// True when the value is withheld: for aggregate-only viewers (BI_SERVICE),
-	// a child-based indicator whose denominator counts fewer than k children
-	// (default 5) returns value, denominator, target attainment null and
-	// numerator 0, so small groups of children cannot be singled out.
+	// a child-based indicator value with fewer than k distinct children behind it
+	// (default 5; for DAILY_CHECK_RATE and DEV_SCREENING_RATE the children, not
+	// the child-days or check points) returns value, denominator, target
+	// attainment null and numerator 0. Suppression is per value: it does not
+	// prevent differencing across periods or regions (README, Small-cell
+	// suppression).
 	Suppressed bool `json:"suppressed"`
 }
 

@@ -5,8 +5,10 @@ import (
 	"sync"
 )
 
-// cell is one (indicator, point, region, group) numerator and denominator.
-type cell struct{ num, den float64 }
+// cell is one (indicator, point, region, group) numerator and denominator,
+// and the distinct children behind them where they are counted apart
+// (Query.Children).
+type cell struct{ num, den, children float64 }
 
 type cellKey struct {
 	key    Key
@@ -26,6 +28,7 @@ type acc struct {
 	wanted map[Key]bool // facts serve several indicators; only these are kept
 	cells  map[cellKey]*cell
 	seen   map[cellKey]map[int]bool
+	kids   map[cellKey]map[int]bool // addChildren's seen
 }
 
 func newAcc(roll *rollup, dim Dimension, keys []Key) *acc {
@@ -33,7 +36,7 @@ func newAcc(roll *rollup, dim Dimension, keys []Key) *acc {
 	for _, k := range keys {
 		wanted[k] = true
 	}
-	return &acc{roll: roll, dim: dim, wanted: wanted, cells: map[cellKey]*cell{}, seen: map[cellKey]map[int]bool{}}
+	return &acc{roll: roll, dim: dim, wanted: wanted, cells: map[cellKey]*cell{}, seen: map[cellKey]map[int]bool{}, kids: map[cellKey]map[int]bool{}}
 }
 
 func (a *acc) cell(key cellKey) *cell {
@@ -96,6 +99,31 @@ func (a *acc) addChild(key Key, k, lowest int, raw string, child int, num, den f
 		c := a.cell(ck)
 		c.num += num
 		c.den += den
+	}
+}
+
+// addChildren adds distinct children behind key's pairs to every
+// requested region containing lowest: n children found under lowest alone
+// (child 0), or the one child child, which also appears under other lowest
+// regions or groups and is counted once per requested region and group.
+func (a *acc) addChildren(key Key, k, lowest int, raw string, child int, n float64) {
+	if !a.wanted[key] {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range a.roll.targets(lowest) {
+		ck := cellKey{key, k, r, a.group(r, raw)}
+		if child != 0 {
+			if a.kids[ck] == nil {
+				a.kids[ck] = map[int]bool{}
+			}
+			if a.kids[ck][child] {
+				continue
+			}
+			a.kids[ck][child] = true
+		}
+		a.cell(ck).children += n
 	}
 }
 

@@ -61,8 +61,10 @@ type Indicator struct {
 	Source      string
 	// Dimensions a breakdown may use; any other is BAD_USER_INPUT.
 	Dimensions []Dimension
-	// ChildBased marks indicators whose denominator counts children (or
-	// child-days): small-cell suppression applies to them.
+	// ChildBased marks indicators whose denominator is made of children
+	// (children, or pairs of a child and a day): small-cell suppression
+	// applies to them, on the number of distinct children behind the value
+	// (Result.Children), never on a count of pairs.
 	ChildBased bool
 }
 
@@ -217,16 +219,25 @@ func Lookup(key Key) (*Indicator, bool) {
 	return ind, ok
 }
 
-// Suppress withholds r when its denominator counts fewer than k children
-// (design: small-cell suppression for aggregate-only viewers). It reports
-// whether it did.
+// Suppress withholds r when fewer than k distinct children are behind it
+// (design: small-cell suppression for aggregate-only viewers): r.Children,
+// the under-3 population for ENROLMENT_RATE, the enrolled children for
+// HEALTH_RECORD_RATE and the children behind the (child, day) or
+// (child, check-point) pairs for DAILY_CHECK_RATE and DEV_SCREENING_RATE.
+// A child-based result whose children were not counted (a Query without
+// Children) is withheld: the pairs are no stand-in. It reports whether r is
+// withheld, and may be called again on a result it withheld.
 func Suppress(r *Result, k int) bool {
+	if r.Suppressed {
+		return true
+	}
 	ind, ok := Lookup(r.Key)
-	if !ok || !ind.ChildBased || r.Denominator == nil || *r.Denominator >= float64(k) {
+	if !ok || !ind.ChildBased || (r.Children != nil && *r.Children >= float64(k)) {
 		return false
 	}
-	r.Value, r.Denominator, r.Attained, r.Gap = nil, nil, nil, nil
+	r.Value, r.Denominator, r.Attained, r.Gap, r.Children = nil, nil, nil, nil, nil
 	r.Numerator = 0
+	r.Suppressed = true
 	return true
 }
 

@@ -145,6 +145,8 @@ func (e *Engine) flightKey(ctx context.Context, q Query) string {
 	b.WriteString(string(q.Dimension))
 	b.WriteByte('|')
 	b.WriteString(strconv.FormatBool(q.Targets))
+	b.WriteByte('|')
+	b.WriteString(strconv.FormatBool(q.Children))
 	for _, k := range q.Keys {
 		b.WriteString("|k")
 		b.WriteString(string(k))

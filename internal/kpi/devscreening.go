@@ -239,7 +239,15 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 	}
 	sums := map[sumKey]*cell{}
 	var active []stay
+	// With Query.Children, the distinct (point, region, group) of a
+	// child's pairs: it is one child behind each.
+	type place struct {
+		k, region int
+		group     string
+	}
+	var places []place
 	for _, ch := range children {
+		places = places[:0]
 		for mi, c := range pointOf(ch.birth) {
 			if c < first || c >= last {
 				continue // in no period
@@ -264,6 +272,9 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 					active = append(active, s)
 				}
 				for _, s := range active {
+					if e.children && !slices.Contains(places, place{p.k, s.region, s.group}) {
+						places = append(places, place{p.k, s.region, s.group})
+					}
 					if len(active) > 1 {
 						// The same pair under several regions: count it once per requested region.
 						e.acc.addChild(schematype.DevScreeningRate, p.k, s.region, s.group, ch.id<<4|mi, screened, 1)
@@ -280,9 +291,23 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 				}
 			}
 		}
+		// A child under one region and group in a period adds to the
+		// sums; under several, it is counted once per requested region.
+		for _, pl := range places {
+			if slices.ContainsFunc(places, func(o place) bool { return o.k == pl.k && o != pl }) {
+				e.acc.addChildren(schematype.DevScreeningRate, pl.k, pl.region, pl.group, ch.id, 1)
+				continue
+			}
+			// Its pairs there are in the sums (two places at one
+			// check-point would be two places here).
+			sums[sumKey{pl.k, pl.region, pl.group}].children++
+		}
 	}
 	for key, sum := range sums {
 		e.acc.add(schematype.DevScreeningRate, key.k, key.region, key.group, sum.num, sum.den)
+		if sum.children > 0 {
+			e.acc.addChildren(schematype.DevScreeningRate, key.k, key.region, key.group, 0, sum.children)
+		}
 	}
 	return nil
 }

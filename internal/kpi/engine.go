@@ -63,6 +63,12 @@ type Query struct {
 	Dimension Dimension // "" for no breakdown
 	// Targets attaches each value's target (one more statement).
 	Targets bool
+	// Children counts the distinct children behind DAILY_CHECK_RATE and
+	// DEV_SCREENING_RATE (Result.Children), whose denominators count pairs,
+	// for small-cell suppression; the other child-based indicators always
+	// carry theirs. It costs the daily-check pairs a grouping per child, so
+	// only aggregate-only viewers ask for it.
+	Children bool
 }
 
 // Result is one value. Denominator is nil for COUNT indicators; Value is nil
@@ -78,6 +84,15 @@ type Result struct {
 	Target      *ent.Target
 	Attained    *bool
 	Gap         *float64
+	// Children is the number of distinct children behind a child-based
+	// value (Indicator.ChildBased): the under-3 population for
+	// ENROLMENT_RATE, the denominator's children for HEALTH_RECORD_RATE, and
+	// for DAILY_CHECK_RATE and DEV_SCREENING_RATE the children of the pairs
+	// (nil unless the Query asked for Children). Nil for other indicators.
+	// Not a published figure: Suppress compares it with k.
+	Children *float64
+	// Suppressed is set by Suppress.
+	Suppressed bool
 }
 
 // ErrUnknownRegion reports a region ID that does not exist.
@@ -85,14 +100,17 @@ var ErrUnknownRegion = fmt.Errorf("kpi: unknown region: %w", apperr.ErrNotFound)
 
 // evaluation is the state of one Evaluate call.
 type evaluation struct {
-	run     runner
-	live    bool
-	filter  *string // regionFilter's list, computed once
-	points  []Point
-	dim     Dimension
-	tree    *tree
-	acc     *acc
-	covered []map[int]bool // per point: lowest regions with an inclusive provider
+	run  runner
+	live bool
+	// children: count the distinct children behind DAILY_CHECK_RATE and
+	// DEV_SCREENING_RATE (Query.Children).
+	children bool
+	filter   *string // regionFilter's list, computed once
+	points   []Point
+	dim      Dimension
+	tree     *tree
+	acc      *acc
+	covered  []map[int]bool // per point: lowest regions with an inclusive provider
 }
 
 // fact is one query (or, for screening, one pair of queries) that serves
@@ -189,6 +207,7 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
 		}
 	}
+	q.Children = q.Children && countsChildren(q.Keys)
 	key := e.flightKey(ctx, q)
 	// The version read to look the answer up also labels the evaluation
 	// this request starts, if any: read before the evaluation's first
@@ -240,7 +259,7 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 // compute evaluates q over the region tree t, holding a heavy-evaluation
 // slot.
 func (e *Engine) compute(ctx context.Context, q Query, t *tree) ([]Result, error) {
-	ev := &evaluation{run: e.run, live: e.live, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
+	ev := &evaluation{run: e.run, live: e.live, children: q.Children, points: q.Points, dim: q.Dimension, tree: t, acc: newAcc(newRollup(t, q.RegionIDs), q.Dimension, q.Keys)}
 	ev.covered = make([]map[int]bool, len(q.Points))
 	for i := range ev.covered {
 		ev.covered[i] = map[int]bool{}
@@ -272,6 +291,14 @@ func (e *Engine) compute(ctx context.Context, q Query, t *tree) ([]Result, error
 // returns them best first: by value (descending unless ascending), null
 // values last, ties by region ID.
 func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p Point, ascending bool) ([]Result, error) {
+	return e.RankSuppressing(ctx, key, parent, level, p, ascending, 0)
+}
+
+// RankSuppressing is Rank for an aggregate-only viewer when k > 0: the
+// results are suppressed (Suppress, k) before they are ranked, so that a
+// withheld value ranks as a null one (last, by region ID) and the order
+// tells nothing about it.
+func (e *Engine) RankSuppressing(ctx context.Context, key Key, parent int, level string, p Point, ascending bool, k int) ([]Result, error) {
 	t, err := e.run.loadTree(ctx)
 	if err != nil {
 		return nil, err
@@ -286,9 +313,14 @@ func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p 
 	// Evaluated as any question (shared with identical waiting ones, kept
 	// over unchanged data); it reads the tree again, a statement that
 	// costs little beside the facts.
-	res, err := e.Evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true})
+	res, err := e.Evaluate(ctx, Query{Keys: []Key{key}, RegionIDs: ids, Points: []Point{p}, Targets: true, Children: k > 0})
 	if err != nil {
 		return nil, err
+	}
+	if k > 0 {
+		for i := range res {
+			Suppress(&res[i], k)
+		}
 	}
 	sort.SliceStable(res, func(i, j int) bool {
 		a, b := res[i].Value, res[j].Value
@@ -303,6 +335,17 @@ func (e *Engine) Rank(ctx context.Context, key Key, parent int, level string, p 
 		return res[i].RegionID < res[j].RegionID
 	})
 	return res, nil
+}
+
+// countsChildren reports whether any of keys needs Query.Children to carry
+// its distinct children.
+func countsChildren(keys []Key) bool {
+	for _, k := range keys {
+		if k == schematype.DailyCheckRate || k == schematype.DevScreeningRate {
+			return true
+		}
+	}
+	return false
 }
 
 // results turns the accumulated cells into values.
@@ -349,6 +392,16 @@ func (ev *evaluation) value(ind *Indicator, k int, p Point, region int, group st
 			if ev.covered[k][s] {
 				num++
 			}
+		}
+	}
+	switch ind.Key {
+	case schematype.EnrolmentRate, schematype.HealthRecordRate:
+		children := den // the population, the distinct enrolled children
+		r.Children = &children
+	case schematype.DailyCheckRate, schematype.DevScreeningRate:
+		if ev.children {
+			children := c.children
+			r.Children = &children
 		}
 	}
 	r.Numerator = num

@@ -342,7 +342,9 @@ func check(t *testing.T, ctx context.Context, s *gqltest.Server, eng engines, f 
 		// rather than by child.
 		defer kpi.SetScreeningProbeLimit(0)()
 	}
-	q := kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: points}
+	// Children as an aggregate-only viewer asks (small-cell suppression):
+	// the children behind each value must agree too.
+	q := kpi.Query{Keys: schematype.IndicatorKeys, RegionIDs: regions, Points: points, Children: rng.IntN(2) == 0}
 	switch rng.IntN(6) {
 	case 0:
 		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.DailyCheckRate}, kpi.InstitutionForm
@@ -355,6 +357,8 @@ func check(t *testing.T, ctx context.Context, s *gqltest.Server, eng engines, f 
 		}
 	case 2:
 		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.HealthRecordRate, schematype.EnrolmentRate}, kpi.ChildRegion
+	case 3:
+		q.Keys, q.Dimension = []schematype.IndicatorKey{schematype.DailyCheckRate, schematype.DevScreeningRate}, kpi.ChildRegion
 	}
 	got, err := eng.fast.Evaluate(ctx, q)
 	if err != nil {
@@ -389,9 +393,10 @@ func sameValues(t *testing.T, what string, got, want []kpi.Result) {
 	for i := range got {
 		g, w := got[i], want[i]
 		if g.Key != w.Key || g.RegionID != w.RegionID || g.Point != w.Point || g.Group != w.Group ||
-			g.Numerator != w.Numerator || !sameFloat(g.Denominator, w.Denominator) || !sameFloat(g.Value, w.Value) {
-			t.Errorf("%s: %s region %d point %d group %q: %v/%v, live %v/%v", what, w.Key, w.RegionID, w.Point, w.Group,
-				g.Numerator, deref(g.Denominator), w.Numerator, deref(w.Denominator))
+			g.Numerator != w.Numerator || !sameFloat(g.Denominator, w.Denominator) || !sameFloat(g.Value, w.Value) ||
+			!sameFloat(g.Children, w.Children) {
+			t.Errorf("%s: %s region %d point %d group %q: %v/%v (%v children), live %v/%v (%v children)", what, w.Key, w.RegionID, w.Point, w.Group,
+				g.Numerator, deref(g.Denominator), deref(g.Children), w.Numerator, deref(w.Denominator), deref(w.Children))
 		}
 	}
 }

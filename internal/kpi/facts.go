@@ -428,7 +428,7 @@ func (e *evaluation) dailyCheckFactsLive(ctx context.Context) error {
 	if e.dim == ChildRegion {
 		children = "JOIN children c ON c.id = en.child_id\n"
 	}
-	stmt := `SELECT wd.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*), COUNT(mc.child_id)
+	stmt := `SELECT wd.k AS k, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g, COUNT(*), COUNT(mc.child_id)
 FROM enrolments en
 JOIN institutions i ON i.id = en.institution_id
 ` + children + `JOIN ` + days + ` wd ON ` + activeOn("en", "start_date", "end_date", "wd.w") + `
@@ -436,7 +436,22 @@ LEFT JOIN (
   SELECT DISTINCT h.child_id AS child_id, h.date AS day FROM health_records h
   WHERE h.kind = 'DAILY_CHECK' AND h.session = 'MORNING' AND h.date >= ? AND h.date < ?
 ) mc ON mc.child_id = en.child_id AND mc.day = wd.w
-WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id") + `
+WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id")
+	if e.children {
+		// Per child first, for the children behind the pairs (see
+		// dailyCheckPairFacts).
+		stmt = `WITH x AS (
+  ` + strings.Replace(stmt, "COUNT(*), COUNT(mc.child_id)", "en.child_id AS child_id, COUNT(mc.child_id) AS checked, COUNT(*) AS pairs", 1) + `
+  GROUP BY ` + groupBy(e.dim, "wd.k, en.child_id, i.region_id") + `
+), counted AS (
+  SELECT x.*, COUNT(*) OVER (PARTITION BY x.k, x.child_id, x.g) AS m FROM x
+)
+SELECT k, region_id, g, CASE WHEN m > 1 THEN child_id ELSE 0 END, SUM(checked), SUM(pairs), COUNT(*)
+FROM counted
+GROUP BY k, region_id, g, CASE WHEN m > 1 THEN child_id ELSE 0 END`
+		return e.run.query(ctx, stmt, append(args, from, to), e.scanDailyChildren)
+	}
+	stmt += `
 GROUP BY ` + groupBy(e.dim, "wd.k, i.region_id")
 	return e.run.query(ctx, stmt, append(args, from, to), func(rows *entsql.Rows) error {
 		var (

@@ -65,6 +65,28 @@ func (e *evaluation) dailyCheckPairFacts(ctx context.Context) error {
 	// single pair (enrolments active on weekend days only) has no row, as
 	// in the live statement; nor does an enrolment that ends on or before
 	// it starts (the write path allows it; it is never active).
+	if e.children {
+		// Summed per child instead, for the children behind the pairs:
+		// a child with pairs under one lowest region and group (nearly
+		// all) is counted in the row's sum, one under several comes back
+		// with its ID to be counted once per requested region (as
+		// childFacts does).
+		stmt := `WITH x AS (
+  SELECT p.k AS k, en.child_id AS child_id, i.region_id AS region_id, ` + groupExpr(e.dim) + ` AS g, SUM(` + weekdays + `) AS n
+  FROM enrolments en
+  JOIN institutions i ON i.id = en.institution_id
+  JOIN ` + periods + ` p ON en.start_date < p.dt AND (en.end_date IS NULL OR (en.end_date > p.df AND en.end_date > en.start_date))
+  WHERE en.service_mode IN ('FULL_DAY', 'HALF_DAY')` + e.regionFilter("i.region_id") + `
+  GROUP BY ` + groupBy(e.dim, "p.k, en.child_id, i.region_id") + `
+  HAVING SUM(` + weekdays + `) > 0
+), counted AS (
+  SELECT x.*, COUNT(*) OVER (PARTITION BY x.k, x.child_id, x.g) AS m FROM x
+)
+SELECT k, region_id, g, CASE WHEN m > 1 THEN child_id ELSE 0 END, 0, SUM(n), COUNT(*)
+FROM counted
+GROUP BY k, region_id, g, CASE WHEN m > 1 THEN child_id ELSE 0 END`
+		return r.query(ctx, stmt, args, e.scanDailyChildren)
+	}
 	stmt := `SELECT x.k, i.region_id, ` + groupExpr(e.dim) + ` AS g, SUM(x.n)
 FROM (
   SELECT p.k AS k, en.institution_id AS institution_id, SUM(` + weekdays + `) AS n
@@ -78,6 +100,24 @@ WHERE 1 = 1` + e.regionFilter("i.region_id") + `
 GROUP BY ` + groupBy(e.dim, "x.k, i.region_id") + `
 HAVING SUM(x.n) > 0`
 	return r.query(ctx, stmt, args, e.addCounts(schematype.DailyCheckRate, false))
+}
+
+// scanDailyChildren adds a row (k, region, group, child or 0, checked,
+// pairs, children) of the daily-check statements that count children.
+func (e *evaluation) scanDailyChildren(rows *entsql.Rows) error {
+	var (
+		k, region, child         int64
+		g                        string
+		checked, pairs, children int64
+	)
+	if err := rows.Scan(&k, &region, &g, &child, &checked, &pairs, &children); err != nil {
+		return err
+	}
+	// The pairs of a child under several regions are distinct pairs (one
+	// care enrolment a day): they add up; the child is counted once.
+	e.acc.add(schematype.DailyCheckRate, int(k), int(region), g, float64(checked), float64(pairs))
+	e.acc.addChildren(schematype.DailyCheckRate, int(k), int(region), g, int(child), float64(children))
+	return nil
 }
 
 // addCounts scans (k, region, group, n) rows into key's numerator
