@@ -593,6 +593,15 @@ func TestEnrolmentSeatBelongsToItsInstitution(t *testing.T) {
 	}
 	before := rowCounts(t, s)
 	wantCodeField(t, move(map[string]any{"institutionID": nodeID(f.instB.ID)}), "BAD_USER_INPUT", "institutionID")
+	// Nor through the other side of the edge.
+	for _, side := range []struct{ doc, id string }{
+		{`mutation($id: ID!, $e: [ID!]) { updateInstitution(id: $id, input: {addEnrolmentIDs: $e}) { id } }`, nodeID(f.instB.ID)},
+		{`mutation($id: ID!, $e: [ID!]) { updateSeat(id: $id, input: {addEnrolmentIDs: $e}) { id } }`, seatB},
+	} {
+		if resp := s.DoAs(t, cityViewer, side.doc, map[string]any{"id": side.id, "e": []any{id}}); len(resp.Errors) == 0 {
+			t.Fatalf("a move through %s was accepted: %s", side.doc, resp.Body)
+		}
+	}
 	if inst, _ := stored(); inst != f.instA.ID || rowCounts(t, s) != before {
 		t.Fatal("a refused move changed the enrolment")
 	}
