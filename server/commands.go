@@ -194,7 +194,15 @@ func serve(ctx context.Context, args []string) error {
 		}
 		return counts
 	})
-	defer func() { _ = stopJobs(queue, sd.drain) }()
+	// Running jobs are never cut off by the serve context (the queue runs
+	// until stopped): an early return stops them with the drain budget, a
+	// signal with the whole shutdown's (below).
+	jobsStopping := false
+	defer func() {
+		if !jobsStopping {
+			_ = stopJobs(queue, sd.drain)
+		}
+	}()
 	opts, exports, errorReports := jobHandlers(queue, opts, jf)
 	// GraphQL reads go to the replicas when some are configured; each
 	// request carries its write record so that it reads its own writes.
@@ -228,7 +236,19 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	case <-ctx.Done():
 	}
-	return sd.shutdown(srv, errc)
+	// The queue stops fetching at once (other servers, or this one after
+	// its restart, take the queued jobs); running jobs get the grace period
+	// and the drain budget, as requests do, then are cancelled. The pool
+	// closes only after both.
+	jobsStopping = true
+	jobsStopped := make(chan struct{})
+	go func() {
+		defer close(jobsStopped)
+		_ = stopJobs(queue, sd.Grace+sd.drain)
+	}()
+	err = sd.shutdown(srv, errc)
+	<-jobsStopped
+	return err
 }
 
 func describe(d *db.DB, c *config) string {

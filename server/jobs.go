@@ -78,6 +78,8 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 	for _, register := range periodic {
 		register(q)
 	}
+	// The queue outlives ctx, which the first signal cancels: running jobs
+	// are stopped by stopJobs, with a budget (jobs.Queue.Start).
 	if err := q.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -101,8 +103,10 @@ func jobHandlers(q *jobs.Queue, opts graph.HandlerOptions, f *jobFlags) (graph.H
 	return opts, wrap(q.ServeExport), wrap(q.ServeErrorReport)
 }
 
-// stopJobs lets running jobs finish within the drain budget; what is left
-// is cancelled and run again later (by this or another server).
+// stopJobs stops the queue: no more jobs are fetched, running jobs get the
+// budget to finish, and what is left is cancelled and run again later (by
+// this or another server). serve calls it on the first signal with the
+// grace period plus the drain budget, the time the shutdown takes anyway.
 func stopJobs(q *jobs.Queue, budget time.Duration) error {
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()

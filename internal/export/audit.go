@@ -40,8 +40,10 @@ import (
 // backup of that day). Nothing else of a row is written, never a value.
 //
 // The rows are written when the export ends, also when it fails half-way
-// (what was read is audited); if they cannot be written, Write fails and
-// the file must be discarded, as GraphQL withholds a response.
+// (what was read is audited), be it by an error, a timeout or a
+// cancellation: the rows read before it count; if they cannot be written,
+// Write fails and the file must be discarded, as GraphQL withholds a
+// response.
 
 // MaxAuditIDs is the most IDs an export's audit row lists.
 const MaxAuditIDs = 10000

@@ -73,6 +73,10 @@ type Options struct {
 // PageSize is how many rows one query reads.
 const PageSize = 1000
 
+// AuditTimeout bounds the write of an export's audit rows, which runs even
+// when the export's context is done (a failed export is audited too).
+const AuditTimeout = 10 * time.Second
+
 // Errors of Write that callers map to client errors.
 var (
 	// ErrUnknownEntity: Options.Entity is not in the registry.
@@ -120,8 +124,14 @@ func Write(ctx context.Context, client *ent.Client, w io.Writer, opts Options) (
 	defer func() {
 		// Whatever was read is audited, also when the export fails
 		// half-way: the rows were read even if the file is discarded.
-		if aerr := au.write(ctx, client, v); aerr != nil && err == nil {
-			err = aerr
+		// The usual ways to fail half-way are a timeout and a
+		// cancellation (a job's deadline, a stopping server), which leave
+		// ctx done: the audit write gets ctx's values (viewer, transaction)
+		// without its cancellation, and a deadline of its own.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), AuditTimeout)
+		defer cancel()
+		if aerr := au.write(actx, client, v); aerr != nil {
+			err = errors.Join(err, aerr)
 		}
 	}()
 	if err := s.header(); err != nil {

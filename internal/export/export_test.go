@@ -282,3 +282,60 @@ func TestCSVFormulaGuard(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelledExportIsAudited: an export of health records cancelled or
+// timed out half-way (a stopping server, a job's deadline) has read its
+// first page of personal data; those rows and their children are audited,
+// although the export's context is done when the audit is written.
+func TestCancelledExportIsAudited(t *testing.T) {
+	d := seeded(t)
+	for _, stop := range []struct {
+		name string
+		want error
+		// ctx is the export's context and what the export does after its
+		// first page, until ctx is done.
+		ctx func() (context.Context, func(), context.CancelFunc)
+	}{
+		{"cancelled", context.Canceled, func() (context.Context, func(), context.CancelFunc) {
+			ctx, cancel := context.WithCancel(as(districtRegulator))
+			return ctx, cancel, cancel
+		}},
+		{"timed out", context.DeadlineExceeded, func() (context.Context, func(), context.CancelFunc) {
+			// Long enough for the first page on a busy machine.
+			ctx, cancel := context.WithTimeout(as(districtRegulator), 3*time.Second)
+			return ctx, func() { <-ctx.Done() }, cancel
+		}},
+	} {
+		t.Run(stop.name, func(t *testing.T) {
+			ctx, afterFirstPage, cancel := stop.ctx()
+			defer cancel()
+			before := d.Client.AuditLog.Query().CountX(testdb.Ctx())
+			var buf bytes.Buffer
+			pages := 0
+			n, err := Write(ctx, d.Client, &buf, Options{Entity: "health_records", Format: "csv", Progress: func(int) {
+				pages++
+				if pages == 1 {
+					afterFirstPage()
+				}
+			}})
+			if !errors.Is(err, stop.want) || pages != 1 {
+				t.Fatalf("export: %d rows, %d pages, err %v; want it stopped by %v after the first page", n, pages, err, stop.want)
+			}
+			if n != PageSize {
+				t.Fatalf("%d rows before it stopped, want %d (the demo has more health records than a page)", n, PageSize)
+			}
+			logs := d.Client.AuditLog.Query().Order(ent.Asc(auditlog.FieldID)).Offset(before).AllX(testdb.Ctx())
+			if len(logs) != 2 {
+				t.Fatalf("%d audit rows after the export stopped half-way, want 2 (health records, children)", len(logs))
+			}
+			hr, ch := logs[0], logs[1]
+			if hr.EntityType != "HealthRecord" || hr.Subject != districtRegulator.Subject || len(hr.EntityIds) != PageSize ||
+				!slices.Contains(hr.Fields, fmt.Sprintf("rows:%d", PageSize)) {
+				t.Errorf("health-record audit row %s, %s, %d ids, fields %q; want the %d rows read", hr.EntityType, hr.Subject, len(hr.EntityIds), hr.Fields, PageSize)
+			}
+			if ch.EntityType != "Child" || len(ch.EntityIds) == 0 {
+				t.Errorf("child audit row %+v", ch)
+			}
+		})
+	}
+}

@@ -290,7 +290,14 @@ type periodicSpec struct {
 // Start starts River's client: workers (unless InsertOnly), the periodic
 // enqueuer and maintenance (rescue of jobs whose worker died, cleanup of
 // finished River rows).
+//
+// The queue runs until Stop, whatever becomes of ctx: jobs get ctx's values
+// but not its cancellation. River hard-stops a client whose start context
+// is cancelled, cancelling the running jobs at once; a server's context is
+// cancelled by the first SIGTERM, and its running jobs must instead get
+// the drain budget that Stop gives them.
 func (q *Queue) Start(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
 	q.mu.Lock()
 	q.started = true
 	specs := append([]periodicSpec(nil), q.periodicEvery...)
@@ -333,14 +340,17 @@ func (q *Queue) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop lets running jobs finish until ctx is done, then cancels them (a
-// cancelled job is retried, by this or another instance).
+// Stop stops fetching jobs and lets running jobs finish until ctx is done,
+// then cancels them and waits for them to return (a cancelled job is
+// retried, by this or another instance). It is the only way to stop a
+// started queue.
 func (q *Queue) Stop(ctx context.Context) error {
 	if q.river == nil || q.cfg.InsertOnly {
 		return nil
 	}
 	if err := q.river.Stop(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			q.cfg.Logger.Warn("jobs: stop: running jobs did not finish in time; cancelling them (they run again later)")
 			return q.river.StopAndCancel(context.WithoutCancel(ctx))
 		}
 		return fmt.Errorf("jobs: stop: %w", err)
