@@ -412,6 +412,8 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 	}
 	checkCards(city)
+	// Every card, period indicators included, gets its 12-month sparkline.
+	do("sparklines", chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('.card')].every(c => c.querySelector('.spark canvas'))`))
 	shot("overview-city.png")
 
 	// Drill-down table: one row per district, cells equal GraphQL.
