@@ -241,11 +241,7 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 	var active []stay
 	// With Query.Children, the distinct (point, region, group) of a
 	// child's pairs: it is one child behind each.
-	type place struct {
-		k, region int
-		group     string
-	}
-	var places []place
+	var places []sumKey
 	for _, ch := range children {
 		places = places[:0]
 		for mi, c := range pointOf(ch.birth) {
@@ -272,8 +268,8 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 					active = append(active, s)
 				}
 				for _, s := range active {
-					if e.children && !slices.Contains(places, place{p.k, s.region, s.group}) {
-						places = append(places, place{p.k, s.region, s.group})
+					if e.children && !slices.Contains(places, sumKey{p.k, s.region, s.group}) {
+						places = append(places, sumKey{p.k, s.region, s.group})
 					}
 					if len(active) > 1 {
 						// The same pair under several regions: count it once per requested region.
@@ -294,13 +290,13 @@ WHERE s.child_id IN (` + strings.Join(ids, ",") + `) AND s.date >= ? AND s.date 
 		// A child under one region and group in a period adds to the
 		// sums; under several, it is counted once per requested region.
 		for _, pl := range places {
-			if slices.ContainsFunc(places, func(o place) bool { return o.k == pl.k && o != pl }) {
+			if slices.ContainsFunc(places, func(o sumKey) bool { return o.k == pl.k && o != pl }) {
 				e.acc.addChildren(schematype.DevScreeningRate, pl.k, pl.region, pl.group, ch.id, 1)
 				continue
 			}
 			// Its pairs there are in the sums (two places at one
 			// check-point would be two places here).
-			sums[sumKey{pl.k, pl.region, pl.group}].children++
+			sums[pl].children++
 		}
 	}
 	for key, sum := range sums {
