@@ -210,7 +210,7 @@ func (r *Resolver) series(ctx context.Context, key kpi.Key, regionID int, from, 
 }
 
 // ranking ranks the regions of a level below parent.
-func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error) {
+func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level region.Level, asOf, from, to *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error) {
 	n := 10
 	if first != nil {
 		n = *first
@@ -218,7 +218,7 @@ func (r *Resolver) ranking(ctx context.Context, key kpi.Key, parent int, level r
 	if n < 0 || n > MaxPageSize {
 		return nil, apperr.Invalid("first", fmt.Sprintf("must be between 0 and %d", MaxPageSize))
 	}
-	p, err := r.point([]kpi.Key{key}, asOf, nil, nil)
+	p, err := r.point([]kpi.Key{key}, asOf, from, to)
 	if err != nil {
 		return nil, err
 	}

@@ -45,8 +45,8 @@ func (r *queryResolver) IndicatorSeries(ctx context.Context, key schematype.Indi
 }
 
 // IndicatorRanking is the resolver for the indicatorRanking field.
-func (r *queryResolver) IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error) {
-	return r.ranking(ctx, key, parentRegionID, level, asOf, descending, first)
+func (r *queryResolver) IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, from *time.Time, to *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error) {
+	return r.ranking(ctx, key, parentRegionID, level, asOf, from, to, descending, first)
 }
 
 // Indicator is the resolver for the indicator field.

@@ -95,7 +95,7 @@ func TestDashboardIsBatched(t *testing.T) {
 
 func TestKPIQueries(t *testing.T) {
 	s, f := kpiServer(t)
-	c, d1 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID)
+	c, d1, d2 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID), strconv.Itoa(f.D2.ID)
 	tests := []struct {
 		name           string
 		query          string
@@ -196,6 +196,43 @@ func TestKPIQueries(t *testing.T) {
 				r.Decode(t, &got)
 				if len(got.IndicatorRanking) != 3 || got.IndicatorRanking[0].Region.Code != "210103" || got.IndicatorRanking[1].Region.Code != "210102" {
 					t.Errorf("ranking = %+v", got.IndicatorRanking)
+				}
+			},
+		},
+		{
+			name: "ranking of a period indicator over a given period",
+			query: `query($r: ID!, $d: [ID!]!) {
+  ranked: indicatorRanking(key: SATISFACTION_RATE, parentRegionID: $r, level: DISTRICT, from: "2025-06-09", to: "2025-06-16", first: 100) { region { code } from to value }
+  values: indicatorValues(keys: [SATISFACTION_RATE], regionIDs: $d, from: "2025-06-09", to: "2025-06-16") { region { code } value } }`,
+			vars: map[string]any{"r": c, "d": []string{d1, d2}},
+			check: func(t *testing.T, r gqltest.Response) {
+				type row struct {
+					Region   struct{ Code string }
+					From, To *string
+					Value    *float64
+				}
+				var got struct{ Ranked, Values []row }
+				r.Decode(t, &got)
+				want := map[string]*float64{}
+				for _, v := range got.Values {
+					want[v.Region.Code] = v.Value
+				}
+				compared := 0
+				for _, rk := range got.Ranked {
+					if rk.From == nil || *rk.From != "2025-06-09" || rk.To == nil || *rk.To != "2025-06-16" {
+						t.Errorf("%s ranked over [%v, %v); want the given period", rk.Region.Code, rk.From, rk.To)
+					}
+					w, ok := want[rk.Region.Code]
+					if !ok {
+						continue
+					}
+					compared++
+					if (w == nil) != (rk.Value == nil) || (w != nil && *w != *rk.Value) {
+						t.Errorf("%s ranked at %v; indicatorValues gives %v for the period", rk.Region.Code, rk.Value, w)
+					}
+				}
+				if compared != len(got.Values) {
+					t.Fatalf("%d of the %d districts asked for were ranked", compared, len(got.Values))
 				}
 			},
 		},

@@ -738,7 +738,7 @@ type ComplexityRoot struct {
 		InclusiveDesignations func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InclusiveDesignationOrder, where *ent.InclusiveDesignationWhereInput) int
 		IndicatorBreakdown    func(childComplexity int, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) int
 		IndicatorCatalog      func(childComplexity int) int
-		IndicatorRanking      func(childComplexity int, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) int
+		IndicatorRanking      func(childComplexity int, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, from *time.Time, to *time.Time, descending *bool, first *int) int
 		IndicatorSeries       func(childComplexity int, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) int
 		IndicatorValues       func(childComplexity int, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) int
 		Inspections           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.InspectionOrder, where *ent.InspectionWhereInput) int
@@ -1041,7 +1041,7 @@ type QueryResolver interface {
 	IndicatorValues(ctx context.Context, keys []schematype.IndicatorKey, regionIDs []int, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorValue, error)
 	IndicatorBreakdown(ctx context.Context, key schematype.IndicatorKey, regionID int, by model.Dimension, asOf *time.Time, from *time.Time, to *time.Time) ([]model.IndicatorGroup, error)
 	IndicatorSeries(ctx context.Context, key schematype.IndicatorKey, regionID int, from time.Time, to time.Time, grain model.TimeGrain, timezone *string) ([]model.IndicatorValue, error)
-	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
+	IndicatorRanking(ctx context.Context, key schematype.IndicatorKey, parentRegionID int, level region.Level, asOf *time.Time, from *time.Time, to *time.Time, descending *bool, first *int) ([]model.IndicatorValue, error)
 	NearbyInstitutions(ctx context.Context, latitude float64, longitude float64, radiusMeters int, inclusiveOnly bool, ageBand *seat.AgeBand, serviceMode *schematype.ServiceMode, first int) ([]nearby.Result, error)
 	PublicInstitution(ctx context.Context, id int) (*disclosure.Profile, error)
 	EvaluationSchemes(ctx context.Context) ([]ent.EvaluationScheme, error)
@@ -4368,7 +4368,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.IndicatorRanking(childComplexity, args["key"].(schematype.IndicatorKey), args["parentRegionID"].(int), args["level"].(region.Level), args["asOf"].(*time.Time), args["descending"].(*bool), args["first"].(*int)), true
+		return e.ComplexityRoot.Query.IndicatorRanking(childComplexity, args["key"].(schematype.IndicatorKey), args["parentRegionID"].(int), args["level"].(region.Level), args["asOf"].(*time.Time), args["from"].(*time.Time), args["to"].(*time.Time), args["descending"].(*bool), args["first"].(*int)), true
 	case "Query.indicatorSeries":
 		if e.ComplexityRoot.Query.IndicatorSeries == nil {
 			break
@@ -5429,8 +5429,8 @@ extend input CreateEnrolmentInput {
   The clear number of the child's identity document, as the parent presents it,
   to enrol a child registered by another institution (a transfer, or hourly
   care beside full-day care elsewhere). Validated for childIdDocumentType,
-  hashed to find the child, never stored or returned. Unknown numbers are
-  NOT_FOUND (field childIdNumber). Each lookup is written to the audit trail.
+  hashed to find the child, never stored or returned. A number no child has
+  is BAD_USER_INPUT (field childIdNumber). Each lookup is written to the audit trail.
   From then on the enrolling institution's staff read the child's personal
   fields and their own institution's enrolments and health records of the
   child, never another institution's.
@@ -5606,7 +5606,7 @@ enum DataEntity {
 enum DataFormat {
   "Comma-separated values, UTF-8 (a UTF-8 BOM and GB18030 are accepted on import)."
   CSV
-  "An Excel workbook (.xlsx); the first sheet is read on import."
+  "An Excel workbook (.xlsx). On import the sheet named after the entity is read, else the first sheet whose first row has a known header (a template's instructions sheet is skipped)."
   XLSX
 }
 
@@ -5628,7 +5628,7 @@ enum DataJobState {
   SUCCEEDED
   "The file has invalid rows: nothing was written. Fix the rows listed in rowErrors (or in the file at errorReportURL) and upload again."
   FAILED
-  "The job could not run (an unreadable file, a server problem): nothing was written. errorMessage says what; submitting again is safe."
+  "The job could not run (a server problem, or longer than the job timeout after 3 attempts): nothing was written. errorMessage says what; submitting again is safe. An unreadable file is FAILED, with its error in rowErrors."
   ERROR
 }
 
@@ -18570,7 +18570,7 @@ extend type Region {
   ): IndicatorValue!
   "Several indicators for this region (all of them when keys is null), in key order."
   indicators(
-    "The indicators to compute, in the order wanted; null for all 14 in catalogue order."
+    "The indicators to compute, in the order wanted; null for every indicator of indicatorCatalog, in its order."
     keys: [IndicatorKey!]
     "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
     asOf: Date
@@ -18649,6 +18649,10 @@ extend type Query {
     level: RegionLevel!
     "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
     asOf: Date
+    "Period indicators: first day of the half-open period [from, to), YYYY-MM-DD. Give from and to together (default: the last full calendar month)."
+    from: Date
+    "Period indicators: the day after the period's last day, YYYY-MM-DD; [2025-01-01, 2025-02-01) is January 2025. Must be after from."
+    to: Date
     "true (default): highest value first; false: lowest first. Null values come last either way."
     descending: Boolean = true
     "How many regions to return, 1..100 (default 10)."
@@ -23311,22 +23315,38 @@ func (ec *executionContext) field_Query_indicatorRanking_args(ctx context.Contex
 		return nil, err
 	}
 	args["asOf"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "descending",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "descending",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["descending"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["descending"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -38151,7 +38171,7 @@ func (ec *executionContext) _Query_indicatorRanking(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().IndicatorRanking(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["parentRegionID"].(int), fc.Args["level"].(region.Level), fc.Args["asOf"].(*time.Time), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
+			return ec.Resolvers.Query().IndicatorRanking(ctx, fc.Args["key"].(schematype.IndicatorKey), fc.Args["parentRegionID"].(int), fc.Args["level"].(region.Level), fc.Args["asOf"].(*time.Time), fc.Args["from"].(*time.Time), fc.Args["to"].(*time.Time), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []model.IndicatorValue) graphql.Marshaler {
