@@ -299,6 +299,29 @@ func TestFindingRectificationWorkflow(t *testing.T) {
 	}
 }
 
+// TestFilingSubmittedAfterAsOfIsNotPending: a filing submitted after asOf
+// is not pending on asOf, so filingsDue and filingsOverdue leave it out,
+// and its deadlines, in a year no calendar covers, stop neither list.
+func TestFilingSubmittedAfterAsOfIsNotPending(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+	ctx := testdb.Ctx()
+	pending := s.Client.Filing.Create().SetInstitution(tr.institutions[0]).SetSubmittedAt(civil.D(2026, 9, 30)).SetStatus("SUBMITTED").SaveX(ctx)
+	s.Client.Filing.Create().SetInstitution(tr.institutions[1]).SetSubmittedAt(civil.D(2199, 12, 30)).SetStatus("SUBMITTED").ExecX(ctx)
+	var due struct{ FilingsDue []deadlineView }
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 10, "d": "2026-10-09"}).Decode(t, &due)
+	if len(due.FilingsDue) != 1 || due.FilingsDue[0].Filing.ID != nodeID(pending.ID) {
+		t.Fatalf("filingsDue = %+v; want only the filing submitted before asOf", due.FilingsDue)
+	}
+	var over struct{ FilingsOverdue []deadlineView }
+	s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &over)
+	if len(over.FilingsOverdue) != 1 || over.FilingsOverdue[0].Filing.ID != nodeID(pending.ID) {
+		t.Fatalf("filingsOverdue = %+v; want only the filing submitted before asOf", over.FilingsOverdue)
+	}
+}
+
 // TestComplaintDeadlineAndOutcome: a complaint is due 15 working days after
 // receipt unless given; closing needs an outcome; open ones past their
 // deadline are listed per region.

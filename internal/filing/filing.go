@@ -97,6 +97,10 @@ func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 	filings, err := client.Filing.Query().
 		Where(
 			entfiling.StatusEQ(entfiling.StatusSUBMITTED),
+			// Pending as of asOf: a filing submitted later is not yet, and
+			// its deadlines (perhaps in a year the calendar does not cover)
+			// must not stop the list of the others.
+			entfiling.SubmittedAtLTE(asOf),
 			entfiling.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix))),
 		).
 		Order(ent.Asc(entfiling.FieldSubmittedAt), ent.Asc(entfiling.FieldID)).
