@@ -7,6 +7,15 @@ import (
 	"github.com/tuoyu/tuoyu/internal/auth"
 )
 
+// suppressibleValue is an IndicatorValue as the suppression tests read it.
+type suppressibleValue struct {
+	Region      struct{ Code string }
+	Value       *float64
+	Numerator   float64
+	Denominator *float64
+	Suppressed  bool
+}
+
 // TestSuppressionCountsChildrenNotPairs: a BI key (k = 5) sees
 // DAILY_CHECK_RATE withheld where fewer than five children are behind the
 // pairs — D2's five (child, weekday) pairs are one child's, D1's twenty
@@ -17,13 +26,7 @@ func TestSuppressionCountsChildrenNotPairs(t *testing.T) {
 	c, d1, d2 := strconv.Itoa(f.C.ID), strconv.Itoa(f.D1.ID), strconv.Itoa(f.D2.ID)
 	bi := auth.Viewer{Subject: "bi", Role: auth.BIService, RegionCode: "210000"}
 	province := auth.Viewer{Subject: "p", Role: auth.ProvinceRegulator, RegionCode: "210000"}
-	type value struct {
-		Region      struct{ Code string }
-		Value       *float64
-		Numerator   float64
-		Denominator *float64
-		Suppressed  bool
-	}
+	type value = suppressibleValue
 	shown := func(t *testing.T, what string, v value, want bool) {
 		t.Helper()
 		if v.Suppressed == want {

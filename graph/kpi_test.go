@@ -338,13 +338,7 @@ func TestKPIAccessAndSuppression(t *testing.T) {
 		})
 	}
 
-	type value struct {
-		Region      struct{ Code string }
-		Value       *float64
-		Numerator   float64
-		Denominator *float64
-		Suppressed  bool
-	}
+	type value = suppressibleValue
 	read := func(v auth.Viewer, key string) []value {
 		t.Helper()
 		var got struct{ IndicatorValues []value }
