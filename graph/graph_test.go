@@ -413,6 +413,9 @@ func TestTransportsAndRequestErrors(t *testing.T) {
 			return post("application/json", `[{"query": "{ __typename }"}, {"query": "{ __typename }"}]`)
 		}, http.StatusBadRequest, "BAD_REQUEST"},
 		{"text/plain refused", func() gqltest.Response { return post("text/plain", `{"query": "{ __typename }"}`) }, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
+		{"the response media type as a request's refused", func() gqltest.Response {
+			return post("application/graphql-response+json", `{"query": "{ __typename }"}`)
+		}, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
 		{"body over 1 MiB", func() gqltest.Response {
 			return post("application/json", `{"query": "{ __typename }", "variables": {"pad": "`+strings.Repeat("x", 1<<20)+`"}}`)
 		}, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE"},

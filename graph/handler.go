@@ -276,7 +276,10 @@ func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
 				}
 				return
 			}
-			if mediaType != "application/json" && mediaType != "application/graphql-response+json" {
+			// application/graphql-response+json is a response type: a client
+			// asks for it with Accept, never sends it (gqlgen would answer
+			// 400 "transport not supported").
+			if mediaType != "application/json" {
 				httperr.Write(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST requests must have Content-Type: application/json")
 				return
 			}
