@@ -298,6 +298,10 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 	if c := code(s.DoAs(t, publicV, `{ cityEvaluations { id } }`, nil)); c != "FORBIDDEN" {
 		t.Errorf("PUBLIC listed evaluations: %q", c)
 	}
+	// A district regulator is told why, not given the role's generic text.
+	if resp := s.DoAs(t, districtReg, `{ cityEvaluations { id } }`, nil); code(resp) != "FORBIDDEN" || !strings.Contains(resp.Errors[0].Message, "city evaluations are read by") {
+		t.Errorf("district regulator listing evaluations: %s", resp.Body)
+	}
 	var got struct{ CityEvaluation evalResp }
 	s.DoAs(t, provReg, get, map[string]any{"e": ev.ID}).Decode(t, &got)
 	if got.CityEvaluation.ReviewTotal == nil || got.CityEvaluation.SelfTotal == 0 {

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"context"
+	"fmt"
 
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
@@ -9,6 +10,7 @@ import (
 	gen "github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/intercept"
 	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 )
 
@@ -28,7 +30,9 @@ func evaluationPolicy(scope func(prefix string) func(*sql.Selector)) ent.Policy 
 		Query: privacy.QueryPolicy{privacy.QueryRuleFunc(func(ctx context.Context, q gen.Query) error {
 			v := auth.FromContext(ctx)
 			if !v.IsRegulator() || v.Role == auth.DistrictRegulator {
-				return privacy.Denyf("only city and province regulators read evaluations")
+				// A deny that carries its reason to the client (a generic
+				// role text would speak of writes and enrolments).
+				return fmt.Errorf("%w: %w", privacy.Deny, apperr.Forbidden("city evaluations are read by the regulators of the city and of its province only"))
 			}
 			prefix, ok := v.RegionPrefix()
 			if !ok {
