@@ -50,7 +50,7 @@ func formatOf(name string) (schematype.DataFormat, error) {
 	case ".xlsx":
 		return schematype.DataFormatXLSX, nil
 	}
-	return "", apperr.Invalid("file", "the file name must end in .csv or .xlsx")
+	return "", apperr.Invalid("file", "name must end in .csv or .xlsx") // shown as "file name must …"
 }
 
 // submitter is the viewer in ctx, who must be a signed-in principal: jobs
