@@ -261,7 +261,16 @@ func (q *Queue) runImport(ctx context.Context, id int) error {
 		stored[i] = schematype.DataRowError{Row: e.Row, Column: e.Column, Code: e.Code, Message: e.Message}
 	}
 	count := max(res.ErrorCount, len(res.Errors))
-	err = q.cfg.Client.DataJob.UpdateOneID(id).
+	// The outcome and, for a success, the deletion of the upload (it holds
+	// clear ID numbers and guardians' phones; once the rows are in, nothing
+	// needs it, only a FAILED import's error report does until the job
+	// expires) commit together: whoever sees SUCCEEDED finds no upload left.
+	sys := privacy.DecisionContext(context.WithoutCancel(ctx), privacy.Allow)
+	tx, err := q.cfg.Client.Tx(sys)
+	if err != nil {
+		return fmt.Errorf("jobs: record import job %d: %w", id, err)
+	}
+	err = tx.DataJob.UpdateOneID(id).
 		SetState(state).
 		SetRowsDone(res.Rows).
 		SetRowsTotal(res.Rows).
@@ -272,15 +281,16 @@ func (q *Queue) runImport(ctx context.Context, id int) error {
 		SetRowErrors(stored).
 		SetErrorCount(count).
 		SetFinishedAt(q.cfg.Now()).
-		Exec(privacy.DecisionContext(context.WithoutCancel(ctx), privacy.Allow))
+		Exec(sys)
+	if err == nil && state == schematype.DataJobStateSucceeded {
+		err = deleteChunks(sys, tx.Client(), id, datachunk.PartUPLOAD)
+	}
 	if err != nil {
+		_ = tx.Rollback()
 		return fmt.Errorf("jobs: record import job %d: %w", id, err)
 	}
-	if state == schematype.DataJobStateSucceeded {
-		// The upload holds clear ID numbers and guardians' phones; once the
-		// rows are in, nothing needs it (only a FAILED import's error report
-		// does, until the job expires).
-		return deleteChunks(context.WithoutCancel(ctx), q.cfg.Client, id, datachunk.PartUPLOAD)
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("jobs: record import job %d: %w", id, err)
 	}
 	return nil
 }
