@@ -348,11 +348,12 @@ func entgqlAnnotation(ants gen.Annotations) (*entgql.Annotation, error) {
 // camel is entgql's GraphQL name of an ent field or edge (parent_id → parentID).
 var camel = gen.Funcs["camel"].(func(string) string)
 
-// pascal and singular are the other two helpers entgql names input fields
-// with (addSeatIDs, clearResidenceRegion).
+// pascal, singular and snake are the other helpers entgql names input
+// fields with (addSeatIDs, clearResidenceRegion).
 var (
 	pascal   = gen.Funcs["pascal"].(func(string) string)
 	singular = gen.Funcs["singular"].(func(string) string)
+	snake    = gen.Funcs["snake"].(func(string) string)
 )
 
 // predicateOps are the suffixes entgql gives a field's where predicates,
@@ -472,8 +473,6 @@ func describeMutationInputs(s *ast.Schema, n *gen.Type, name string) {
 		}
 	}
 }
-
-var snake = gen.Funcs["snake"].(func(string) string)
 
 // setEmpty describes def's field when it has no description yet.
 func setEmpty(def *ast.Definition, field, desc string) {

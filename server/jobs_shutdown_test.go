@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -28,8 +27,7 @@ import (
 func TestSIGTERMLetsRunningJobFinish(t *testing.T) {
 	s := serveBinary(t, "--demo=true", "--demo-scale", "district", "--job-workers", "1",
 		"--request-timeout", "5s", "--drain-timeout", "60s", "--shutdown-grace", "0s")
-	dbPath := s.cmd.Args[slices.Index(s.cmd.Args, "--db")+1]
-	tokenCmd := exec.Command(s.cmd.Path, "token", "--role", "DISTRICT_REGULATOR", "--region", "500111", "--db", dbPath)
+	tokenCmd := exec.Command(s.cmd.Path, "token", "--role", "DISTRICT_REGULATOR", "--region", "500111", "--db", s.db)
 	tokenCmd.Env = append(os.Environ(), "DATABASE_URL=")
 	out, err := tokenCmd.Output()
 	if err != nil {
@@ -106,7 +104,7 @@ func TestSIGTERMLetsRunningJobFinish(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := db.Defaults()
-	cfg.SQLitePath = dbPath
+	cfg.SQLitePath = s.db
 	d, err := db.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

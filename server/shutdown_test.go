@@ -32,6 +32,7 @@ func freeAddr(t *testing.T) string {
 type servedBinary struct {
 	cmd    *exec.Cmd
 	addr   string
+	db     string     // the SQLite file
 	exited chan error // the process's exit (cmd.Wait)
 }
 
@@ -49,8 +50,8 @@ func serveBinary(t *testing.T, args ...string) *servedBinary {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	s := &servedBinary{addr: freeAddr(t), exited: make(chan error, 1)}
-	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", s.addr, "--db", filepath.Join(dir, "t.db"), "--demo=false"}, args...)...)
+	s := &servedBinary{addr: freeAddr(t), db: filepath.Join(dir, "t.db"), exited: make(chan error, 1)}
+	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", s.addr, "--db", s.db, "--demo=false"}, args...)...)
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL=")
 	var logs strings.Builder
 	s.cmd.Stderr, s.cmd.Stdout = &logs, &logs

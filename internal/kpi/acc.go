@@ -89,13 +89,9 @@ func (a *acc) addChild(key Key, k, lowest int, raw string, child int, num, den f
 	defer a.mu.Unlock()
 	for _, r := range a.roll.targets(lowest) {
 		ck := cellKey{key, k, r, a.group(r, raw)}
-		if a.seen[ck] == nil {
-			a.seen[ck] = map[int]bool{}
-		}
-		if a.seen[ck][child] {
+		if !firstSight(a.seen, ck, child) {
 			continue
 		}
-		a.seen[ck][child] = true
 		c := a.cell(ck)
 		c.num += num
 		c.den += den
@@ -114,17 +110,24 @@ func (a *acc) addChildren(key Key, k, lowest int, raw string, child int, n float
 	defer a.mu.Unlock()
 	for _, r := range a.roll.targets(lowest) {
 		ck := cellKey{key, k, r, a.group(r, raw)}
-		if child != 0 {
-			if a.kids[ck] == nil {
-				a.kids[ck] = map[int]bool{}
-			}
-			if a.kids[ck][child] {
-				continue
-			}
-			a.kids[ck][child] = true
+		if child != 0 && !firstSight(a.kids, ck, child) {
+			continue
 		}
 		a.cell(ck).children += n
 	}
+}
+
+// firstSight records child under ck in seen and reports whether it was not
+// there yet.
+func firstSight(seen map[cellKey]map[int]bool, ck cellKey, child int) bool {
+	if seen[ck] == nil {
+		seen[ck] = map[int]bool{}
+	}
+	if seen[ck][child] {
+		return false
+	}
+	seen[ck][child] = true
+	return true
 }
 
 // groups lists the groups present for (key, k, region), in first-seen order
