@@ -529,8 +529,8 @@ func TestRecordDailyChecks(t *testing.T) {
 	}
 	// The unique index holds for single records too.
 	resp := s.DoAs(t, staffA, healthDoc, map[string]any{"in": map[string]any{"childID": class[0], "institutionID": nodeID(f.instA.ID), "kind": "DAILY_CHECK", "date": "2025-03-03", "session": "MORNING"}})
-	if strings.Join(resp.Codes(), ",") != "CONFLICT" || dailyCount() != 6 {
-		t.Fatalf("a second morning check of the same child and day: %s", resp.Body)
+	if strings.Join(resp.Codes(), ",") != "CONFLICT" || resp.Errors[0].Field() != "date" || dailyCount() != 6 {
+		t.Fatalf("a second morning check of the same child and day: %s; want CONFLICT on date", resp.Body)
 	}
 }
 

@@ -252,9 +252,38 @@ func validatorReason(e *ent.ValidationError) string {
 	return ": " + reason
 }
 
-// uniqueColumn finds the column of a unique violation in SQLite's message
-// ("UNIQUE constraint failed: institutions.credit_code").
-var uniqueColumn = regexp.MustCompile(`UNIQUE constraint failed: \w+\.(\w+)`)
+// uniqueColumns finds the table and columns of a unique violation in
+// SQLite's message ("UNIQUE constraint failed: institutions.credit_code",
+// "… failed: population_stats.region_id, population_stats.year").
+var uniqueColumns = regexp.MustCompile(`UNIQUE constraint failed: ((?:\w+\.\w+)(?:, \w+\.\w+)*)`)
+
+// compositeUnique names, for each unique index over several columns that a
+// client's write can hit, the field to report: the one a client changes to
+// resolve the clash (the others say whose record it is). PostgreSQL reports
+// the index by its ent name, SQLite by its columns.
+var compositeUnique = []struct {
+	index, table, columns, field string
+}{
+	{"healthrecord_institution_id_child_id_kind_date_session", "health_records", "institution_id,child_id,kind,date,session", "date"},
+	{"populationstat_region_id_year", "population_stats", "region_id,year", "year"},
+	{"target_region_id_indicator_target_year", "targets", "region_id,indicator,target_year", "targetYear"},
+	{"cityevaluation_region_id_year", "city_evaluations", "region_id,year", "year"},
+}
+
+// uniqueFieldOfColumns is the field to report for a unique violation on
+// table's columns, or "" when it cannot be told.
+func uniqueFieldOfColumns(table string, columns []string) string {
+	if len(columns) == 1 {
+		return camel(columns[0])
+	}
+	joined := strings.Join(columns, ",")
+	for _, u := range compositeUnique {
+		if u.table == table && u.columns == joined {
+			return u.field
+		}
+	}
+	return ""
+}
 
 // constraintCode distinguishes duplicates (CONFLICT, with the field when it
 // can be told) from references to missing rows (BAD_USER_INPUT).
@@ -270,8 +299,14 @@ func constraintCode(err error) (code, field, msg string) {
 		return CodeBadUserInput, "", "violates a data rule"
 	}
 	text := err.Error()
-	if m := uniqueColumn.FindStringSubmatch(text); m != nil {
-		return CodeConflict, camel(m[1]), "a record with the same unique value already exists"
+	if m := uniqueColumns.FindStringSubmatch(text); m != nil {
+		var table string
+		var columns []string
+		for _, qualified := range strings.Split(m[1], ", ") {
+			t, column, _ := strings.Cut(qualified, ".")
+			table, columns = t, append(columns, column)
+		}
+		return CodeConflict, uniqueFieldOfColumns(table, columns), "a record with the same unique value already exists"
 	}
 	if strings.Contains(text, "FOREIGN KEY") {
 		return CodeBadUserInput, "", "refers to a record that does not exist"
@@ -292,9 +327,15 @@ func foreignKeyColumn(detail string) string {
 }
 
 // uniqueFieldOfConstraint derives the field from a PostgreSQL unique
-// constraint name such as "institutions_credit_code_key"; only the derived
+// constraint name such as "institutions_credit_code_key" or a composite
+// index of compositeUnique; only the derived
 // field is sent, never the constraint name.
 func uniqueFieldOfConstraint(name string) string {
+	for _, u := range compositeUnique {
+		if u.index == name {
+			return u.field
+		}
+	}
 	if !strings.HasSuffix(name, "_key") {
 		return ""
 	}

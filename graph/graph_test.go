@@ -239,6 +239,7 @@ func rowCounts(t *testing.T, s *gqltest.Server) string {
 		c.Region.Query().CountX(ctx), c.Institution.Query().CountX(ctx), c.Filing.Query().CountX(ctx),
 		c.Seat.Query().CountX(ctx), c.Child.Query().CountX(ctx), c.Enrolment.Query().CountX(ctx),
 		c.Staff.Query().CountX(ctx), c.Survey.Query().CountX(ctx), c.Target.Query().CountX(ctx),
+		c.PopulationStat.Query().CountX(ctx),
 	)
 }
 
@@ -247,6 +248,10 @@ func TestInvalidInputIsRejectedAndWritesNothing(t *testing.T) {
 	tr := buildTree(t, s.Client, 2)
 	sub := strconv.Itoa(tr.subdistricts[0].ID)
 	inst := strconv.Itoa(tr.institutions[0].ID)
+	const createPopulation = `mutation($r: ID!) { createPopulationStat(input: {regionID: $r, year: 2024, residentPopulation: 830000, under3Population: 19000}) { id } }`
+	if resp := s.Do(t, createPopulation, map[string]any{"r": sub}); len(resp.Errors) != 0 {
+		t.Fatalf("population of 2024: %s", resp.Body)
+	}
 	institution := func(override map[string]any) map[string]any {
 		v := map[string]any{
 			"name": "新托育园", "creditCode": creditCode(t, 77), "form": "CENTER", "legalNature": "FOR_PROFIT",
@@ -274,6 +279,7 @@ func TestInvalidInputIsRejectedAndWritesNothing(t *testing.T) {
 		{"no service mode", createInstitution, institution(map[string]any{"serviceModes": []string{}}), "BAD_USER_INPUT", "serviceModes"},
 		{"latitude out of range", createInstitution, institution(map[string]any{"latitude": 91.5}), "BAD_USER_INPUT", "latitude"},
 		{"duplicate credit code", createInstitution, institution(map[string]any{"creditCode": creditCode(t, 0)}), "CONFLICT", "creditCode"},
+		{"second population of a year", createPopulation, map[string]any{"r": sub}, "CONFLICT", "year"},
 		{"unknown region", createInstitution, institution(map[string]any{"regionID": "55834574848999"}), "BAD_USER_INPUT", "regionID"},
 		{"bad region code", `mutation { createRegion(input: {code: "99010", name: "x", level: CITY}) { id } }`, nil, "BAD_USER_INPUT", "code"},
 		{"positive above respondents", `mutation($r: ID!) { createSurvey(input: {regionID: $r, kind: SATISFACTION, date: "2025-01-01", respondents: 10, positive: 11}) { id } }`, map[string]any{"r": sub}, "BAD_USER_INPUT", "positive"},

@@ -190,7 +190,9 @@ func (r *Resolver) breakdown(ctx context.Context, key kpi.Key, regionID int, by 
 // series evaluates one indicator for one region in calendar buckets.
 func (r *Resolver) series(ctx context.Context, key kpi.Key, regionID int, from, to time.Time, grain model.TimeGrain, tz *string) ([]model.IndicatorValue, error) {
 	if tz != nil {
-		if _, err := time.LoadLocation(*tz); err != nil || *tz == "" {
+		// "" and "Local" load as UTC and as the server's own zone: neither
+		// names a zone, so a client's request would depend on the host.
+		if _, err := time.LoadLocation(*tz); err != nil || *tz == "" || *tz == "Local" {
 			return nil, apperr.Invalid("timezone", "must be an IANA time zone such as Asia/Shanghai")
 		}
 	}

@@ -282,6 +282,7 @@ func TestKPIArgumentErrors(t *testing.T) {
 		{"from after to", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2025-03-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "to"},
 		{"more than 240 points", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2000-01-01", to: "2025-01-01", grain: MONTH) { value } }`, "BAD_USER_INPUT", "grain"},
 		{"unknown time zone", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2025-01-01", to: "2025-02-01", grain: MONTH, timezone: "Mars/Olympus") { value } }`, "BAD_USER_INPUT", "timezone"},
+		{"the server's own time zone", `query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2025-01-01", to: "2025-02-01", grain: MONTH, timezone: "Local") { value } }`, "BAD_USER_INPUT", "timezone"},
 		{"dimension not applicable", `query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionID: $r, by: AGE_BAND) { form } }`, "BAD_USER_INPUT", "by"},
 		{"unknown region", `query { indicatorValues(keys: [FILING_RATE], regionIDs: ["55834574848999"]) { value } }`, "NOT_FOUND", ""},
 		{"ranking first above cap", `query($r: ID!) { indicatorRanking(key: FILING_RATE, parentRegionID: $r, level: DISTRICT, first: 101) { value } }`, "BAD_USER_INPUT", "first"},

@@ -48,7 +48,11 @@ func (d Dates) Resolve(keys []Key, today time.Time) (Point, error) {
 	case d.AsOf != nil && !stock:
 		return Point{}, apperr.Invalid("asOf", "period indicators take from and to, not asOf")
 	case (d.From != nil || d.To != nil) && !period:
-		return Point{}, apperr.Invalid("from", "stock indicators take asOf, not from and to")
+		given := "from"
+		if d.From == nil {
+			given = "to" // name the argument the client sent
+		}
+		return Point{}, apperr.Invalid(given, "stock indicators take asOf, not from and to")
 	case (d.From == nil) != (d.To == nil):
 		missing := "to"
 		if d.From == nil {

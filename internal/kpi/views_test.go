@@ -218,6 +218,7 @@ func TestDatesAndSeriesPoints(t *testing.T) {
 		{name: "defaults", keys: append(stock, period...), want: kpi.Point{AsOf: today, From: civil.D(2025, 5, 1), To: civil.D(2025, 6, 1)}},
 		{name: "asOf for a period key", keys: period, dates: kpi.Dates{AsOf: day(2025, 1, 1)}, wantField: "asOf"},
 		{name: "from/to for a stock key", keys: stock, dates: kpi.Dates{From: day(2025, 1, 1), To: day(2025, 2, 1)}, wantField: "from"},
+		{name: "to alone for a stock key", keys: stock, dates: kpi.Dates{To: day(2025, 2, 1)}, wantField: "to"},
 		{name: "from alone", keys: period, dates: kpi.Dates{From: day(2025, 1, 1)}, wantField: "to"},
 		{name: "from equal to", keys: period, dates: kpi.Dates{From: day(2025, 1, 1), To: day(2025, 1, 1)}, wantField: "to"},
 		{name: "explicit", keys: period, dates: kpi.Dates{From: day(2025, 1, 1), To: day(2025, 2, 1)}, want: kpi.Point{AsOf: today, From: civil.D(2025, 1, 1), To: civil.D(2025, 2, 1)}},
