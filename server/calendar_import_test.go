@@ -50,12 +50,16 @@ func TestImportWorkCalendarThroughGraphQL(t *testing.T) {
 		State                                      string
 		CreatedCount, UnchangedCount, DeletedCount int
 		ErrorCount                                 int
-		RowErrors                                  []struct{ Code string }
+		RowErrors                                  []struct {
+			Row    int
+			Column *string
+			Code   string
+		}
 	}
 	upload := func(bearer, csv string) job {
 		t.Helper()
 		const q = `mutation($file: Upload!) { importData(entity: WORK_CALENDAR, file: $file) {
-		  state createdCount unchangedCount deletedCount errorCount rowErrors { code } } }`
+		  state createdCount unchangedCount deletedCount errorCount rowErrors { row column code } } }`
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)
 		ops, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"file": nil}})
@@ -84,8 +88,10 @@ func TestImportWorkCalendarThroughGraphQL(t *testing.T) {
 		return *r.Data.ImportData
 	}
 
-	if j := upload(district, notice); j.State != "FAILED" || j.ErrorCount != 1 || j.RowErrors[0].Code != "FORBIDDEN" {
-		t.Fatalf("district regulator: %+v, want FAILED with one FORBIDDEN error", j)
+	// The role is a problem of the whole file: row 0 and column null, not "".
+	if j := upload(district, notice); j.State != "FAILED" || j.ErrorCount != 1 || j.RowErrors[0].Code != "FORBIDDEN" ||
+		j.RowErrors[0].Row != 0 || j.RowErrors[0].Column != nil {
+		t.Fatalf("district regulator: %+v, want FAILED with one FORBIDDEN error of the whole file", j)
 	}
 	if j := upload(province, notice); j.State != "SUCCEEDED" || j.CreatedCount != 3 {
 		t.Fatalf("notice: %+v, want SUCCEEDED with 3 created", j)

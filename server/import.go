@@ -83,6 +83,9 @@ func importCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if res.Errors == nil {
+		res.Errors = []ingest.RowError{} // a script reads "errors": [], not null
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(res); err != nil {
@@ -101,7 +104,7 @@ func importCmd(ctx context.Context, args []string) error {
 		return nil
 	}
 	for _, e := range res.Errors[:min(len(res.Errors), 20)] {
-		fmt.Fprintf(stderr, "row %d, %s: %s (%s)\n", e.Row, e.Column, e.Message, e.Code)
+		fmt.Fprintf(stderr, "%s: %s (%s)\n", e.Where(), e.Message, e.Code)
 	}
 	if res.ErrorCount > 20 {
 		fmt.Fprintf(stderr, "… and %d more (all of the first %d are in the JSON on stdout)\n", res.ErrorCount-20, len(res.Errors))

@@ -33,11 +33,13 @@ func TestImportCommand(t *testing.T) {
 	db := filepath.Join(dir, "t.db")
 	ctx := context.Background()
 	out, errOut := captureOutput(t)
+	var lastOut string
 	importFile := func(args ...string) (ingest.Result, error) {
 		t.Helper()
 		err := run(ctx, append([]string{"import", "--db", db, "--subject", "ops:wang"}, args...))
 		var res ingest.Result
-		if text := out.take(); text != "" {
+		lastOut = out.take()
+		if text := lastOut; text != "" {
 			if jerr := json.Unmarshal([]byte(text), &res); jerr != nil {
 				t.Fatalf("stdout is not the JSON result: %v\n%s", jerr, text)
 			}
@@ -50,6 +52,9 @@ func TestImportCommand(t *testing.T) {
 	}
 	if res, err := importFile("--entity", "regions", "--file", regions, "--region", "210000"); err != nil || res.Created != 4 {
 		t.Fatalf("regions: %v %+v", err, res)
+	}
+	if !strings.Contains(lastOut, `"errors": []`) {
+		t.Errorf("a clean import's JSON should list no errors as [], not null:\n%s", lastOut)
 	}
 	check, _ := ident.CreditCodeCheckChar("52210102MJ0000001")
 	code := "52210102MJ0000001" + string(check)

@@ -262,7 +262,7 @@ type ComplexityRoot struct {
 
 	DataRowError struct {
 		Code    func(childComplexity int) int
-		Column  func(childComplexity int) int
+		Header  func(childComplexity int) int
 		Message func(childComplexity int) int
 		Row     func(childComplexity int) int
 	}
@@ -1883,11 +1883,11 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DataRowError.Code(childComplexity), true
 	case "DataRowError.column":
-		if e.ComplexityRoot.DataRowError.Column == nil {
+		if e.ComplexityRoot.DataRowError.Header == nil {
 			break
 		}
 
-		return e.ComplexityRoot.DataRowError.Column(childComplexity), true
+		return e.ComplexityRoot.DataRowError.Header(childComplexity), true
 	case "DataRowError.message":
 		if e.ComplexityRoot.DataRowError.Message == nil {
 			break
@@ -27710,26 +27710,26 @@ func (ec *executionContext) fieldContext_DataRowError_row(_ context.Context, fie
 }
 
 func (ec *executionContext) _DataRowError_column(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {
-	return gqlexec.ResolvePlainField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
 		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.fieldContext_DataRowError_column(ctx, field)
 		},
-		func() string {
-			return obj.Column
+		func(ctx context.Context) (any, error) {
+			return obj.Header(), nil
 		},
-		"DataRowError",
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_DataRowError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("DataRowError", field, false, false, "String")
+	return graphql.NewScalarFieldContext("DataRowError", field, true, false, "String")
 }
 
 func (ec *executionContext) _DataRowError_code(ctx context.Context, field graphql.CollectedField, obj *schematype.DataRowError) (ret graphql.Marshaler) {

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -63,6 +64,33 @@ type RowError struct {
 	// col is the column's 0-based position in the file (-1: the whole row
 	// or file), which orders a row's errors.
 	col int
+}
+
+// MarshalJSON writes column as null for a problem of the whole row or
+// file, as GraphQL's DataRowError.column does, rather than "".
+func (e RowError) MarshalJSON() ([]byte, error) {
+	var column *string
+	if e.Column != "" {
+		column = &e.Column
+	}
+	return json.Marshal(struct {
+		Row     int     `json:"row"`
+		Column  *string `json:"column"`
+		Code    string  `json:"code"`
+		Message string  `json:"message"`
+	}{e.Row, column, e.Code, e.Message})
+}
+
+// Where names the place of the problem for a reader: "row 3, 证件号码",
+// "row 3" for the whole row, "the file" for the file as a whole.
+func (e RowError) Where() string {
+	switch {
+	case e.Row == 0:
+		return "the file"
+	case e.Column == "":
+		return fmt.Sprintf("row %d", e.Row)
+	}
+	return fmt.Sprintf("row %d, %s", e.Row, e.Column)
 }
 
 // Result is the outcome of one file.

@@ -85,3 +85,12 @@ type DataRowError struct {
 	// Message says what is wrong, in words, without echoing the value.
 	Message string `json:"message"`
 }
+
+// Header is Column as GraphQL's DataRowError.column (gqlgen.yml): null, not
+// "", when the problem is the whole row or file.
+func (e DataRowError) Header() *string {
+	if e.Column == "" {
+		return nil
+	}
+	return &e.Column
+}
