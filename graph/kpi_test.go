@@ -415,3 +415,15 @@ func TestKeptKPIAnswersFollowWrites(t *testing.T) {
 		t.Errorf("after a seat created in D1: numerator %v; want %v", after, first+1)
 	}
 }
+
+// A province's population is a count in the millions: it reaches clients as
+// 3011395, not gqlgen's %g form 3.011395e+06 (internal/gqlscalar).
+func TestLargeFloatsArePlainDecimals(t *testing.T) {
+	s, f := kpiServer(t)
+	s.Client.PopulationStat.Create().SetRegion(f.C).SetYear(2025).SetResidentPopulation(3011395).SetUnder3Population(61000).ExecX(testdb.Ctx())
+	resp := s.Do(t, `query($c: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$c], asOf: "2025-06-16") { denominator } }`,
+		map[string]any{"c": strconv.Itoa(f.C.ID)})
+	if len(resp.Errors) != 0 || !strings.Contains(resp.Body, `"denominator":3011395}`) {
+		t.Fatalf("want the denominator as a plain decimal: %s", resp.Body)
+	}
+}
