@@ -194,6 +194,9 @@ func TestDistrictLoad(t *testing.T) {
 			t.Errorf("no final progress call for %s", table)
 		}
 	}
+	if n := queryInt(t, d, "SELECT COUNT(*) FROM children WHERE id_number_hash IS NOT NULL AND (id_document_type IS NULL OR id_document_type <> 'RESIDENT_ID')"); n != 0 {
+		t.Errorf("%d children with an ID number have no RESIDENT_ID document type", n)
+	}
 	if !strings.Contains(progress.String(), "health_records") {
 		t.Errorf("PrintProgress wrote nothing about health_records:\n%s", progress.String())
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpistore"
@@ -318,7 +319,9 @@ func (l *loader) writeChildren(ctx context.Context) error {
 			b := tx.Child.Create().SetName(c.name).SetSex(sex).SetBirthDate(c.birth).
 				SetGuardianName(c.guardian).SetGuardianPhone(c.phone)
 			if c.idHash != "" {
-				b.SetIDNumberHash(c.idHash).SetIDNumberMasked(c.idMasked)
+				// Demo numbers are resident ID numbers, typed as the API
+				// types them (ident.DocumentKey hashes them bare).
+				b.SetIDNumberHash(c.idHash).SetIDNumberMasked(c.idMasked).SetIDDocumentType(child.IDDocumentTypeRESIDENT_ID)
 			}
 			if c.residence >= 0 {
 				b.SetResidenceRegionID(g.regions[c.residence].id)
