@@ -265,7 +265,8 @@ func New(cfg Config) (*Queue, error) {
 
 // AddPeriodic registers fn to run every period, once per period across all
 // instances on the database (River's leader enqueues it; any instance
-// works it). name identifies the work (unique; it is stored with River's
+// works it): when the leader starts, unless this period already had its
+// run, and every period after. name identifies the work (unique; it is stored with River's
 // jobs). Call it before Start; fn runs without a viewer and should use a
 // privacy.Allow decision for trusted writes. A failed run is logged and
 // retried by River.
@@ -314,15 +315,22 @@ func (q *Queue) Start(ctx context.Context) error {
 	if !q.cfg.InsertOnly {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}}
 		for _, s := range specs {
-			// Unique per period: a leader change cannot enqueue a period
-			// twice (River's minimum uniqueness period is a second).
+			// Unique per period: a leader change or a restart cannot
+			// enqueue a period twice (River's minimum uniqueness period is
+			// a second; periods are aligned to the Unix epoch, so a daily
+			// job's period is the UTC day).
 			name, period := s.name, max(s.every, time.Second)
 			rc.PeriodicJobs = append(rc.PeriodicJobs, river.NewPeriodicJob(
 				river.PeriodicInterval(s.every),
 				func() (river.JobArgs, *river.InsertOpts) {
 					return periodicArgs{Name: name}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: period}}
 				},
-				&river.PeriodicJobOpts{ID: name},
+				// River's leader schedules the first run one period after
+				// it starts and keeps no schedule across restarts, so a
+				// daily job of a server restarted every day would never
+				// run. It runs at start too; uniqueness keeps that to once
+				// per period.
+				&river.PeriodicJobOpts{ID: name, RunOnStart: true},
 			))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -312,6 +313,71 @@ func TestAddPeriodicRuns(t *testing.T) {
 		case <-time.After(2 * time.Minute):
 			t.Fatal("periodic work never ran")
 		}
+	}
+}
+
+// A long period runs when the queue starts, and a restart within the same
+// period does not run it again: River schedules the first run one period
+// after its leader starts, so without the run at start a daily job of a
+// server restarted every day would never run.
+func TestAddPeriodicRunsAtStartOncePerPeriod(t *testing.T) {
+	d := openDB(t)
+	var daily atomic.Int32
+	ticks := make(chan struct{}, 10)
+	start := func() *jobs.Queue {
+		t.Helper()
+		q, err := jobs.New(jobs.Config{DB: d.db.SQL, Dialect: d.db.Dialect, Client: d.client, PollInterval: 50 * time.Millisecond, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.AddPeriodic("test_daily", 24*time.Hour, func(context.Context) error { daily.Add(1); return nil })
+		q.AddPeriodic("test_tick", time.Second, func(context.Context) error {
+			select {
+			case ticks <- struct{}{}:
+			default:
+			}
+			return nil
+		})
+		if err := q.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return q
+	}
+	// Two ticks: the leader's enqueuer has run its start inserts and the
+	// worker has had time to work what they inserted.
+	twoTicks := func() {
+		t.Helper()
+		for range 2 {
+			select {
+			case <-ticks:
+			case <-time.After(2 * time.Minute):
+				t.Fatal("the periodic enqueuer never ran")
+			}
+		}
+	}
+	day := time.Now().UTC().Truncate(24 * time.Hour)
+	q := start()
+	twoTicks()
+	for deadline := time.Now().Add(time.Minute); daily.Load() == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	}
+	if n := daily.Load(); n != 1 {
+		t.Fatalf("the daily job ran %d times after the first start; want once, at start", n)
+	}
+	if err := q.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for len(ticks) > 0 {
+		<-ticks
+	}
+	q = start()
+	defer q.Stop(context.Background())
+	twoTicks()
+	time.Sleep(500 * time.Millisecond)
+	if !time.Now().UTC().Truncate(24 * time.Hour).Equal(day) {
+		t.Skip("the test straddled midnight UTC: the restart is in a new period")
+	}
+	if n := daily.Load(); n != 1 {
+		t.Fatalf("the daily job ran %d times after a restart within its period; want once", n)
 	}
 }
 
