@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -124,6 +125,128 @@ type childrenData struct {
 	} `json:"node"`
 }
 
+// workInst is an institution as the work lists show it.
+type workInst struct {
+	Name   string
+	Region struct {
+		Name, Level string
+		Parent      *struct{ Name string }
+	}
+}
+
+// place is the page's region column (web/src/main.js placeOf).
+func (i workInst) place() string {
+	if i.Region.Parent != nil && i.Region.Level == "SUBDISTRICT" {
+		return i.Region.Parent.Name + " · " + i.Region.Name
+	}
+	return i.Region.Name
+}
+
+type workDeadline struct {
+	Kind            string
+	WorkingDaysLeft int
+	DaysOverdue     int
+	Filing          struct {
+		ID          string
+		Institution workInst
+	}
+}
+
+type rectifiedPage struct {
+	Rectified struct {
+		PageInfo struct {
+			HasNextPage bool
+			EndCursor   string
+		}
+		Edges []struct {
+			Node struct {
+				Institution workInst
+				Findings    []struct {
+					ID, Status  string
+					RectifiedAt *string
+				}
+			}
+		}
+	}
+}
+
+type workData struct {
+	FilingsDue, FilingsOverdue []workDeadline
+	FindingsOverdue            []struct {
+		DaysOverdue int
+		Finding     struct {
+			ID         string
+			Inspection struct{ Institution workInst }
+		}
+	}
+	ComplaintsOverdue []struct {
+		DaysOverdue int
+		Complaint   struct {
+			ID          string
+			Institution workInst
+		}
+	}
+	rectifiedPage
+}
+
+// workRow is one row of a work-list table: its data-id, the institution and
+// region columns, and the last column (days left, overdue or waiting).
+type workRow struct{ ID, Inst, Place, Last string }
+
+// wantWork reads DashWork (and DashWorkRectified pages) as the page does
+// and returns the rows each section must show, in order.
+func wantWork(t *testing.T, base, token, region, prefix, asOf string, within int) map[string][]workRow {
+	t.Helper()
+	var d workData
+	gqlDo(t, base, token, "DashWork", map[string]any{"region": region, "prefix": prefix, "within": within, "asOf": asOf}, &d)
+	days := func(n int) string { return fmtCount(float64(n)) }
+	out := map[string][]workRow{}
+	for _, x := range d.FilingsDue {
+		out["filings-due"] = append(out["filings-due"], workRow{x.Filing.ID + ":" + x.Kind, x.Filing.Institution.Name, x.Filing.Institution.place(), days(x.WorkingDaysLeft)})
+	}
+	for _, x := range d.FilingsOverdue {
+		out["filings-overdue"] = append(out["filings-overdue"], workRow{x.Filing.ID + ":" + x.Kind, x.Filing.Institution.Name, x.Filing.Institution.place(), days(x.DaysOverdue)})
+	}
+	for _, x := range d.FindingsOverdue {
+		i := x.Finding.Inspection.Institution
+		out["findings-overdue"] = append(out["findings-overdue"], workRow{x.Finding.ID, i.Name, i.place(), days(x.DaysOverdue)})
+	}
+	for _, x := range d.ComplaintsOverdue {
+		i := x.Complaint.Institution
+		out["complaints-overdue"] = append(out["complaints-overdue"], workRow{x.Complaint.ID, i.Name, i.place(), days(x.DaysOverdue)})
+	}
+	// Awaiting verification: RECTIFIED on or before asOf, longest waiting first.
+	type waiting struct {
+		row workRow
+		on  string
+	}
+	var ws []waiting
+	day, _ := time.Parse(time.DateOnly, asOf)
+	page := d.rectifiedPage
+	for {
+		for _, e := range page.Rectified.Edges {
+			for _, f := range e.Node.Findings {
+				if f.Status != "RECTIFIED" || f.RectifiedAt == nil || *f.RectifiedAt > asOf {
+					continue
+				}
+				on, _ := time.Parse(time.DateOnly, *f.RectifiedAt)
+				ws = append(ws, waiting{workRow{f.ID, e.Node.Institution.Name, e.Node.Institution.place(), days(int(day.Sub(on).Hours() / 24))}, *f.RectifiedAt})
+			}
+		}
+		if !page.Rectified.PageInfo.HasNextPage {
+			break
+		}
+		after := page.Rectified.PageInfo.EndCursor
+		page = rectifiedPage{}
+		gqlDo(t, base, token, "DashWorkRectified", map[string]any{"prefix": prefix, "asOf": asOf, "after": after}, &page)
+	}
+	sort.SliceStable(ws, func(i, j int) bool { return ws[i].on < ws[j].on })
+	for _, w := range ws {
+		out["rectified"] = append(out["rectified"], w.row)
+	}
+	return out
+}
+
 // fmtValue is the page's number format (web/src/main.js fmtValue).
 func fmtValue(v *float64, unit string, suppressed bool) string {
 	switch {
@@ -157,7 +280,8 @@ func fmtCount(v float64) string {
 // TestDashboardInBrowser runs the server as `go run ./server` does (city
 // demo on a fresh SQLite file, --allow-list with an unrelated document),
 // signs in with a development token in headless Chromium and walks the
-// dashboard: overview, drill-down into a district, trend, map, exports.
+// dashboard: overview, drill-down into a district, trend, map, exports,
+// work lists (then a BI API key, which is refused them).
 // Numbers on the page must equal the GraphQL values for the same region and
 // dates; no console errors; no request may leave the host. Screenshots go
 // to artifactsDir.
@@ -499,7 +623,106 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Error("breakdown shows no group")
 	}
 	shot("breakdown.png")
+
+	// Work lists of the city for the page's as-of date: every section shows
+	// the rows of DashWork answered directly, in order, with its count in
+	// the heading or 「无」 when empty. The demo gives every district an
+	// overdue finding and an overdue complaint (README, Supervision), so
+	// those two lists cannot be empty.
+	type pageSection struct {
+		Count   string
+		Heading string
+		Empty   string
+		Rows    []workRow
+	}
+	checkWork := func(within int) map[string][]workRow {
+		t.Helper()
+		want := wantWork(t, base, token, city, "2101", asOf, within)
+		var got map[string]pageSection
+		eval("read work lists", `Object.fromEntries([...document.querySelectorAll('section.work')].map(s => [s.id.replace(/^work-/, ''), {
+			count: s.dataset.count, heading: s.querySelector('h3').textContent, empty: (s.querySelector('.empty') || {}).textContent || '',
+			rows: [...s.querySelectorAll('tbody tr')].map(r => ({id: r.dataset.id, inst: r.cells[0].textContent, place: r.cells[1].textContent, last: r.cells[r.cells.length - 1].textContent}))}]))`, &got)
+		for _, sec := range []string{"filings-due", "filings-overdue", "findings-overdue", "complaints-overdue", "rectified"} {
+			g, ok := got[sec]
+			if !ok {
+				t.Errorf("work lists: no section %s (page has %d)", sec, len(got))
+				continue
+			}
+			w := want[sec]
+			if g.Count != fmt.Sprint(len(w)) || !strings.Contains(g.Heading, fmt.Sprintf("(%d)", len(w))) {
+				t.Errorf("work %s: count %s, heading %q; GraphQL has %d rows", sec, g.Count, g.Heading, len(w))
+			}
+			if len(w) == 0 && g.Empty != "无" {
+				t.Errorf("work %s: empty list shows %q; want 无", sec, g.Empty)
+			}
+			if len(g.Rows) != len(w) {
+				t.Errorf("work %s: %d rows on the page; GraphQL has %d", sec, len(g.Rows), len(w))
+				continue
+			}
+			for i := range w {
+				if g.Rows[i] != w[i] {
+					t.Errorf("work %s row %d: page %+v; GraphQL %+v", sec, i, g.Rows[i], w[i])
+					break
+				}
+			}
+		}
+		return want
+	}
+	// The view draws its summary once the lists arrived, or an error; a
+	// view that never does (a placeholder) fails within two minutes.
+	workShown := func(step string) {
+		t.Helper()
+		wctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
+		defer cancel()
+		if err := chromedp.Do(wctx, visible("#work-summary, #error")); err != nil {
+			fail(step, err)
+		}
+		var msg string
+		eval(step, `(document.getElementById('error') || {}).textContent || ''`, &msg)
+		if msg != "" {
+			t.Fatalf("%s: the work lists show an error: %s", step, msg)
+		}
+	}
+	do("work lists", click("#tab-work"))
+	workShown("work lists")
+	work := checkWork(3)
+	if len(work["findings-overdue"]) == 0 || len(work["complaints-overdue"]) == 0 {
+		t.Errorf("demo city has %d overdue findings and %d overdue complaints on %s; want both > 0", len(work["findings-overdue"]), len(work["complaints-overdue"]), asOf)
+	}
+	t.Logf("work lists of %s on %s: %d filings due (3 working days), %d filings overdue, %d findings overdue, %d complaints overdue, %d awaiting verification",
+		viewer.Viewer.Region.Name, asOf, len(work["filings-due"]), len(work["filings-overdue"]), len(work["findings-overdue"]), len(work["complaints-overdue"]), len(work["rectified"]))
+	shot("work.png")
+	do("work csv", click(`#work-findings-overdue button[data-export="csv"]`))
+	wcsv := waitFile(t, filepath.Join(downloads, fmt.Sprintf("work-findings-overdue-210100-%s.csv", asOf)))
+	if first := work["findings-overdue"][0]; !strings.Contains(string(wcsv), first.Inst) || strings.Count(string(wcsv), "\r\n") != len(work["findings-overdue"])+1 {
+		t.Fatalf("work list CSV export: %.300s", wcsv)
+	}
+	// A longer horizon (the hash keeps it): the due list is re-read.
+	do("work within", chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById('within'); s.value = '10'; s.dispatchEvent(new Event('change')); })()`),
+		chromedp.Poll[chromedp.Void](`location.hash.includes('within=10') && (!!document.getElementById('error') ||
+			(document.querySelector('#work-filings-due h3') || {textContent: ''}).textContent.includes('10 个工作日内'))`))
+	workShown("work within")
+	checkWork(10)
+
 	do("english", click("#lang"), chromedp.Poll[chromedp.Void](`document.getElementById('tab-overview') && document.getElementById('tab-overview').textContent === 'Overview'`))
+	workShown("work lists (en)")
+	if h := text("work heading (en)", "#work-complaints-overdue h3"); !strings.HasPrefix(h, "Complaints overdue") {
+		t.Errorf("English work heading %q", h)
+	}
+
+	// A BI service account reads indicators but not work lists: the view
+	// says so instead of showing empty tables.
+	if err := run(context.Background(), []string{"apikey", "create", "--db", path, "--name", "dash BI", "--region", "210100"}); err != nil {
+		t.Fatal(err)
+	}
+	key := oneLine(t, out.take())
+	do("sign in as BI", click("#signout"), visible("#token"), chromedp.SetValue(chromedp.CSS("#token"), key), click("#signin"),
+		visible("#error, #signin-error"))
+	var refusal struct{ Code, Text string }
+	eval("BI work lists", `(e => ({code: e.dataset.code || '', text: e.textContent}))(document.querySelector('#error, #signin-error'))`, &refusal)
+	if refusal.Code != "FORBIDDEN" || !strings.Contains(refusal.Text, "cannot read them") || !strings.Contains(refusal.Text, "BI service") {
+		t.Errorf("BI on the work lists sees %+v; want the FORBIDDEN explanation", refusal)
+	}
 
 	mu.Lock()
 	defer mu.Unlock()

@@ -17,7 +17,19 @@ const zh = {
   clickPoint: '点击地图上的机构查看公开信息。', name: '名称', form: '机构类型', address: '地址', longitude: '经度', latitude: '纬度',
   filing: '备案', inclusive: '普惠', seats: '托位数', ownership: '举办性质', legalNature: '法人类型', opened: '开业日期', status: '状态',
   approxNote: '区界为示意（近似）边界，仅用于展示。', noBoundaries: '下级地区没有边界数据，仅显示机构位置。', shownOf: (a, b) => `显示 ${a} / 共 ${b} 家机构。`,
-  workSoon: '工作清单（到期/逾期备案、待复核问题）将在工作流功能上线后显示在这里。',
+  within: '到期提醒：', withinN: (n) => (n ? `${n} 个工作日内` : '仅当天'), none: '无',
+  workFilingsDue: (n) => `即将到期的备案（${n ? `${n} 个工作日内` : '当天'}）`, workFilingsOverdue: '逾期未办的备案',
+  workFindingsOverdue: '逾期未整改的问题', workComplaintsOverdue: '逾期未办结的投诉', workRectified: '已报整改、待复查的问题',
+  workHint: '按“截至”日期判断是否到期、逾期；事项按当前状态列出：仍待审核的备案、仍未整改的问题、仍未办结的投诉、已报整改待复查的问题。',
+  workFilingsNote: '回执应在提交后 5 个工作日内出具，不符合通知在 15 个工作日内（国卫办人口发〔2019〕25号，按法定工作日历，含调休）。',
+  workOverdueNote: '逾期天数按日历日计；超过 15 个工作日仍未决的备案，回执与不符合通知两项都列出。',
+  workRectifiedNote: '机构已报告整改完成（报告日期不晚于截至日期），等待监管人员复查核实；等待最久的在前。',
+  workForbidden: (role) => `工作清单仅供监管人员查看本辖区的事项；此身份（${role}）不能查看。`,
+  workCalendar: '截至日期超出工作日历的已知范围，无法计算工作日期限（请省级监管人员导入该年的工作日历）。',
+  institution: '机构', deadlineKind: '事项', submitted: '提交日期', dueOn: '截止日期', workingDaysLeft: '剩余工作日',
+  workingDaysOverdue: '逾期工作日', daysOverdue: '逾期天数', inspected: '检查日期', inspectionKind: '检查类型', rule: '问题（依据）',
+  description: '情况', severity: '严重程度', rectifyBy: '整改期限', received: '受理日期', channel: '渠道', category: '类别',
+  handleBy: '办结期限', rectifiedOn: '报告整改日期', onTime: '按期整改', waitingDays: '已等待天数', yes: '是', no: '否',
 };
 const en = {
   title: 'Childcare supervision dashboard', otherLang: '中文', signIn: 'Sign in', signOut: 'Sign out',
@@ -37,7 +49,19 @@ const en = {
   clickPoint: 'Click an institution on the map for its public profile.', name: 'Name', form: 'Form', address: 'Address', longitude: 'Longitude', latitude: 'Latitude',
   filing: 'Filing', inclusive: '普惠', seats: 'Seats', ownership: 'Ownership', legalNature: 'Legal nature', opened: 'Opened', status: 'Status',
   approxNote: 'Boundaries are approximate, for display only.', noBoundaries: 'The child regions have no boundaries: institutions only.', shownOf: (a, b) => `${a} of ${b} institutions shown.`,
-  workSoon: 'Work lists (filings due or overdue, findings to verify) will appear here once the workflows land.',
+  within: 'Due within:', withinN: (n) => (n ? `${n} working day${n === 1 ? '' : 's'}` : 'today only'), none: 'none',
+  workFilingsDue: (n) => `Filings due (${n ? `within ${n} working day${n === 1 ? '' : 's'}` : 'today'})`, workFilingsOverdue: 'Filings overdue',
+  workFindingsOverdue: 'Findings overdue', workComplaintsOverdue: 'Complaints overdue', workRectified: 'Findings awaiting verification',
+  workHint: 'Due and overdue are judged on the as-of date; items are listed by their current status: filings still awaiting a decision, findings still open, complaints still open, findings reported rectified and awaiting a re-inspection.',
+  workFilingsNote: 'The receipt is due within 5 working days of the submission, a non-compliance notice within 15 (国卫办人口发〔2019〕25号, official working-day calendar with its make-up workdays).',
+  workOverdueNote: 'Days overdue are calendar days; a filing undecided after 15 working days is listed twice, for the receipt and for the notice.',
+  workRectifiedNote: 'Reported rectified by the institution (on or before the as-of date), awaiting a regulator\'s re-inspection; longest waiting first.',
+  workForbidden: (role) => `Work lists are for regulators, for regions inside their own; this role (${role}) cannot read them.`,
+  workCalendar: 'The as-of date lies beyond the known working-day calendar, so working-day deadlines cannot be computed (a province regulator loads the year\'s calendar).',
+  institution: 'Institution', deadlineKind: 'Action due', submitted: 'Submitted', dueOn: 'Due on', workingDaysLeft: 'Working days left',
+  workingDaysOverdue: 'Working days overdue', daysOverdue: 'Days overdue', inspected: 'Inspected', inspectionKind: 'Inspection', rule: 'Rule',
+  description: 'Description', severity: 'Severity', rectifyBy: 'Rectify by', received: 'Received', channel: 'Channel', category: 'Category',
+  handleBy: 'Close by', rectifiedOn: 'Reported rectified', onTime: 'On time', waitingDays: 'Days waiting', yes: 'yes', no: 'no',
 };
 const enums = {
   zh: {
@@ -48,6 +72,10 @@ const enums = {
     legalNature: { PUBLIC_UNIT: '事业单位', NONPROFIT: '社会服务机构', FOR_PROFIT: '营利性' },
     ageBand: { INFANT: '乳儿班', TODDLER: '托小班', PRESCHOOL: '托大班', MIXED: '混龄班' },
     state: { FILED: '已备案', SUBMITTED: '审核中', NONCOMPLIANT: '不符合', NONE: '未备案', INCLUSIVE: '普惠', NOT_INCLUSIVE: '非普惠' },
+    deadline: { RECEIPT: '出具回执', NOTICE: '不符合通知' },
+    severity: { MINOR: '一般', MAJOR: '较重', CRITICAL: '严重' },
+    channel: { HOTLINE: '热线电话', ONLINE: '网络', LETTER: '信件', VISIT: '来访', OTHER: '其他' },
+    inspection: { ROUTINE: '日常检查', SPECIAL: '专项检查', FOLLOW_UP: '复查', COMPLAINT: '投诉核查' },
   },
   en: {
     role: { PROVINCE_REGULATOR: 'Province regulator', CITY_REGULATOR: 'City regulator', DISTRICT_REGULATOR: 'District regulator', INSTITUTION_STAFF: 'Institution staff', BI_SERVICE: 'BI service', PUBLIC: 'Public' },
@@ -57,6 +85,10 @@ const enums = {
     legalNature: { PUBLIC_UNIT: 'Public unit', NONPROFIT: 'Non-profit', FOR_PROFIT: 'For-profit' },
     ageBand: { INFANT: 'Infant', TODDLER: 'Toddler', PRESCHOOL: 'Preschool', MIXED: 'Mixed' },
     state: { FILED: 'Filed', SUBMITTED: 'Submitted', NONCOMPLIANT: 'Non-compliant', NONE: 'Not filed', INCLUSIVE: '普惠 (inclusive)', NOT_INCLUSIVE: 'Not inclusive' },
+    deadline: { RECEIPT: 'Receipt', NOTICE: 'Non-compliance notice' },
+    severity: { MINOR: 'Minor', MAJOR: 'Major', CRITICAL: 'Critical' },
+    channel: { HOTLINE: 'Hotline', ONLINE: 'Online', LETTER: 'Letter', VISIT: 'Visit', OTHER: 'Other' },
+    inspection: { ROUTINE: 'Routine', SPECIAL: 'Special', FOLLOW_UP: 'Follow-up', COMPLAINT: 'Complaint check' },
   },
 };
 let current = 'zh';

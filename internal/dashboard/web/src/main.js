@@ -628,8 +628,110 @@ function showProfile(side, i, day) {
 
 // ---------- work lists ----------
 
-function viewWork(main) {
-  main.replaceChildren(h('p', { class: 'muted', id: 'work' }, T('workSoon')));
+// The regulator's work lists for the region and the as-of date: filings
+// whose receipt or notice falls due within N working days (N in the hash,
+// 0–30, default 3), filings, findings and complaints overdue, and findings
+// reported rectified that await a re-inspection. One request (DashWork)
+// holds all five lists; only a region with more than 100 inspections
+// awaiting verification pages on with DashWorkRectified.
+
+function workWithin(s) {
+  return /^\d{1,2}$/.test(s.within || '') && Number(s.within) <= 30 ? Number(s.within) : 3;
+}
+// placeOf is the institution's district and subdistrict (or its region).
+function placeOf(inst) {
+  const r = inst.region;
+  return r.parent && r.level === 'SUBDISTRICT' ? `${r.parent.name} · ${r.name}` : r.name;
+}
+const daysFrom = (a, b) => Math.round((Date.parse(b) - Date.parse(a)) / 86400000); // ISO dates, UTC
+
+async function loadRectified(first, vars) {
+  const nodes = first.edges.map((e) => e.node);
+  let page = first.pageInfo;
+  for (let i = 0; page.hasNextPage && i < 100; i++) { // at most 10,000 inspections
+    const d = await gql('DashWorkRectified', { ...vars, after: page.endCursor });
+    nodes.push(...d.rectified.edges.map((e) => e.node));
+    page = d.rectified.pageInfo;
+  }
+  return nodes;
+}
+
+// workSections turns the DashWork answer into the five tables: each column
+// is [label, value(row), cell class(row)]; the same values are exported.
+function workSections(data, inspections, within, asOf) {
+  const inst = [T('institution'), (r) => r.inst.name, () => 'rname'];
+  const place = [T('region'), (r) => placeOf(r.inst)];
+  const filingRow = (d) => ({ id: `${d.filing.id}:${d.kind}`, inst: d.filing.institution, ...d, submittedAt: d.filing.submittedAt });
+  const kind = [T('deadlineKind'), (r) => enumLabel('deadline', r.kind)];
+  const rectified = inspections.flatMap((n) => n.findings
+    .filter((f) => f.status === 'RECTIFIED' && f.rectifiedAt && f.rectifiedAt <= asOf)
+    .map((f) => ({ id: f.id, inst: n.institution, inspectedOn: n.inspectedOn, ...f })))
+    .sort((a, b) => a.rectifiedAt.localeCompare(b.rectifiedAt));
+  return [
+    { id: 'filings-due', title: T('workFilingsDue', within), note: T('workFilingsNote'), rows: data.filingsDue.map(filingRow),
+      cols: [inst, place, kind, [T('submitted'), (r) => r.submittedAt], [T('dueOn'), (r) => r.dueOn],
+        [T('workingDaysLeft'), (r) => r.workingDaysLeft, (r) => (r.workingDaysLeft === 0 ? 'num warn' : 'num')]] },
+    { id: 'filings-overdue', title: T('workFilingsOverdue'), note: T('workOverdueNote'), rows: data.filingsOverdue.map(filingRow),
+      cols: [inst, place, kind, [T('submitted'), (r) => r.submittedAt], [T('dueOn'), (r) => r.dueOn],
+        [T('workingDaysOverdue'), (r) => -r.workingDaysLeft, () => 'num'], [T('daysOverdue'), (r) => r.daysOverdue, () => 'num bad']] },
+    { id: 'findings-overdue', title: T('workFindingsOverdue'),
+      rows: data.findingsOverdue.map((o) => ({ id: o.finding.id, inst: o.finding.inspection.institution, ...o.finding, inspection: o.finding.inspection, deadline: o.deadline, daysOverdue: o.daysOverdue })),
+      cols: [inst, place, [T('inspected'), (r) => r.inspection.inspectedOn], [T('inspectionKind'), (r) => enumLabel('inspection', r.inspection.kind)],
+        [T('rule'), (r) => r.rule], [T('description'), (r) => r.description], [T('severity'), (r) => enumLabel('severity', r.severity), (r) => (r.severity === 'CRITICAL' ? 'bad' : '')],
+        [T('rectifyBy'), (r) => r.deadline], [T('daysOverdue'), (r) => r.daysOverdue, () => 'num bad']] },
+    { id: 'complaints-overdue', title: T('workComplaintsOverdue'),
+      rows: data.complaintsOverdue.map((o) => ({ id: o.complaint.id, inst: o.complaint.institution, ...o.complaint, dueOn: o.dueOn, daysOverdue: o.daysOverdue })),
+      cols: [inst, place, [T('received'), (r) => r.receivedAt], [T('channel'), (r) => enumLabel('channel', r.channel)], [T('category'), (r) => r.category],
+        [T('handleBy'), (r) => r.dueOn], [T('daysOverdue'), (r) => r.daysOverdue, () => 'num bad']] },
+    { id: 'rectified', title: T('workRectified'), note: T('workRectifiedNote'), rows: rectified,
+      cols: [inst, place, [T('inspected'), (r) => r.inspectedOn], [T('rule'), (r) => r.rule], [T('description'), (r) => r.description],
+        [T('severity'), (r) => enumLabel('severity', r.severity), (r) => (r.severity === 'CRITICAL' ? 'bad' : '')], [T('rectifyBy'), (r) => r.deadline],
+        [T('rectifiedOn'), (r) => r.rectifiedAt], [T('onTime'), (r) => (r.deadline ? T(r.rectifiedAt <= r.deadline ? 'yes' : 'no') : null)],
+        [T('waitingDays'), (r) => daysFrom(r.rectifiedAt, asOf), () => 'num']] },
+  ];
+}
+
+function workSection(sec, name) {
+  const n = sec.rows.length;
+  const table = { header: sec.cols.map((c) => c[0]), rows: sec.rows.map((r) => sec.cols.map((c) => c[1](r) ?? null)) };
+  return h('section', { class: 'work', id: `work-${sec.id}`, 'data-count': n },
+    h('div', { class: 'bar' }, h('h3', {}, sec.title, ' ', h('span', { class: 'count' }, `(${n})`)),
+      n ? exportBar(`work-${sec.id}-${name}`, () => table) : null),
+    sec.note ? h('p', { class: 'muted small' }, sec.note) : null,
+    n ? h('div', { class: 'scroll' }, h('table', { class: 'plain work' },
+      h('thead', {}, h('tr', {}, table.header.map((x) => h('th', {}, x)))),
+      h('tbody', {}, sec.rows.map((r, i) => h('tr', { 'data-id': r.id }, sec.cols.map((c, j) => {
+        const v = table.rows[i][j];
+        return h('td', { class: c[2] ? c[2](r) : '' }, v == null || v === '' ? '—' : typeof v === 'number' ? fmtCount(v) : v);
+      }))))))
+      : h('p', { class: 'muted empty' }, T('none')));
+}
+
+async function viewWork(main, s, region) {
+  const within = workWithin(s);
+  const withinSel = h('select', { id: 'within', onchange: (e) => setState({ within: e.target.value }) },
+    Array.from({ length: 31 }, (_, n) => h('option', { value: n, selected: n === within }, T('withinN', n))));
+  const head = h('div', { class: 'bar' }, h('h2', {}, region.name, ' ', h('span', { class: 'muted' }, `${T('view_work')} · ${T('asOf')} ${s.asOf}`)),
+    h('label', {}, T('within'), ' ', withinSel));
+  main.replaceChildren(head, h('p', { class: 'loading' }, T('loading')));
+  const vars = { prefix: codePrefix(region), asOf: s.asOf };
+  let data; let inspections;
+  try {
+    data = await gql('DashWork', { region: region.id, within, ...vars });
+    inspections = await loadRectified(data.rectified, vars);
+  } catch (e) {
+    const msg = { FORBIDDEN: () => T('workForbidden', enumLabel('role', viewer.role)), CALENDAR_UNKNOWN: () => T('workCalendar') }[e.code];
+    if (!msg) throw e;
+    main.replaceChildren(head, h('p', { class: 'error', id: 'error', 'data-code': e.code }, msg()));
+    return;
+  }
+  const sections = workSections(data, inspections, within, s.asOf);
+  const summary = h('div', { class: 'worksum', id: 'work-summary' }, sections.map((sec) => h('button', {
+    class: `small${sec.rows.length ? '' : ' zero'}`, 'data-section': sec.id,
+    onclick: () => document.getElementById(`work-${sec.id}`).scrollIntoView({ block: 'start' }),
+  }, sec.title, ' ', h('strong', {}, sec.rows.length))));
+  main.replaceChildren(head, summary, h('p', { class: 'muted small' }, T('workHint')),
+    ...sections.map((sec) => workSection(sec, `${region.code}-${s.asOf}`)));
 }
 
 render();
