@@ -28,6 +28,7 @@ func TestServeReadsFromReplica(t *testing.T) {
 	for _, stmt := range []string{
 		`INSERT INTO regions (code, name, level, created_at, updated_at) VALUES ('500000', '重庆市', 'PROVINCE', now(), now())`,
 		`INSERT INTO regions (code, name, level, parent_id, created_at, updated_at) SELECT '500101', '万州区', 'DISTRICT', id, now(), now() FROM regions WHERE code = '500000'`,
+		`INSERT INTO children (name, sex, birth_date, residence_region_id, created_at, updated_at) SELECT '王小明', 'MALE', '2024-05-01', id, now(), now() FROM regions WHERE code = '500101'`,
 	} {
 		if err := openAndExec(dbURL, stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
@@ -77,6 +78,15 @@ func TestServeReadsFromReplica(t *testing.T) {
 	// The standby has the regions (it was copied after they were written).
 	if got := nameOf(); got != name {
 		t.Fatalf("read before the change: %q; want %q", got, name)
+	}
+	// A read of personal data writes its audit row: on the primary, while
+	// the read itself is the standby's.
+	if r := post(t, query, bearer, `{ children(first: 1) { edges { node { name } } } }`); r.Status != http.StatusOK || len(r.Errors) > 0 {
+		t.Fatalf("audited read through a replica: %d %+v", r.Status, r.Errors)
+	}
+	var audited int
+	if err := openAndScan(dbURL, "SELECT count(*) FROM audit_logs WHERE entity_type = 'Child'", &audited); err != nil || audited != 1 {
+		t.Fatalf("audit rows of the read on the primary: %d, %v; want 1", audited, err)
 	}
 
 	sb, err := sql.Open("postgres", standby.URL("postgres"))

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,6 +91,11 @@ type replica struct {
 	db      *sql.DB
 	drv     txDriver
 	healthy atomic.Bool
+	// checked: a first check has run. Its outcome is logged whatever it
+	// is, so a replica that is down or promoted when the server starts (a
+	// restart after a failover) is named in the log, not only one that
+	// changes later.
+	checked atomic.Bool
 	mu      sync.Mutex
 	status  ReplicaStatus
 }
@@ -191,7 +197,8 @@ func (r *Router) Check(ctx context.Context) {
 				st.Reason = fmt.Sprintf("replay lag %s exceeds %s", st.Lag.Round(time.Millisecond), r.cfg.MaxLag)
 			}
 		}
-		if was := rep.healthy.Swap(st.Healthy); was != st.Healthy {
+		first := !rep.checked.Swap(true)
+		if was := rep.healthy.Swap(st.Healthy); first || was != st.Healthy {
 			if st.Healthy {
 				slog.Info("read replica in use", "replica", rep.name, "lag", st.Lag)
 			} else {
@@ -250,6 +257,13 @@ func (r *Router) observe(route Route) {
 // Query reads from a healthy replica unless the request wrote or asked for
 // the primary.
 func (r *Router) Query(ctx context.Context, query string, args, v any) error {
+	if writes(query) {
+		// ent sends INSERT … RETURNING (a create, an audit row) as a
+		// query: a standby would refuse it as read-only.
+		MarkWrote(ctx)
+		r.observe(RouteWrite)
+		return r.primary.Query(ctx, query, args, v)
+	}
 	if primaryRead(ctx) {
 		r.observe(RouteAfterWrite)
 		return r.primary.Query(ctx, query, args, v)
@@ -275,6 +289,25 @@ func (r *Router) Query(ctx context.Context, query string, args, v any) error {
 	}
 	r.observe(RouteFallback)
 	return r.primary.Query(ctx, query, args, v)
+}
+
+// writes reports whether a statement sent as a query changes data: one
+// that starts with INSERT, UPDATE, DELETE or MERGE (ent's creates and
+// updates with RETURNING), or a WITH whose query does (a data-modifying
+// CTE). A SELECT … FOR UPDATE outside a transaction locks nothing worth
+// routing for.
+func writes(query string) bool {
+	q := strings.TrimLeft(query, " \t\r\n(")
+	for _, verb := range []string{"INSERT", "UPDATE", "DELETE", "MERGE"} {
+		if len(q) >= len(verb) && strings.EqualFold(q[:len(verb)], verb) {
+			return true
+		}
+	}
+	if len(q) >= 4 && strings.EqualFold(q[:4], "WITH") {
+		upper := strings.ToUpper(q)
+		return strings.Contains(upper, "INSERT ") || strings.Contains(upper, "UPDATE ") || strings.Contains(upper, "DELETE ")
+	}
+	return false
 }
 
 // replicaFault: the replica, not the statement, failed the read: it is

@@ -1,9 +1,12 @@
 package db_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -139,6 +142,21 @@ func TestReplicaRouting(t *testing.T) {
 		if standby || after != before+1 {
 			t.Errorf("read after a write in the same request: standby=%v notes=%d; want the primary with %d notes", standby, after, before+1)
 		}
+		// ent sends a create (an audit row of a read) as INSERT …
+		// RETURNING through Query: the primary's, not the read-only standby's.
+		ctx = db.WithRequest(context.Background())
+		writesBefore := counted.get(db.RouteWrite)
+		var rows entsql.Rows
+		if err := drv.Query(ctx, "INSERT INTO notes (body) VALUES ($1) RETURNING id", []any{"returning"}, &rows); err != nil {
+			t.Fatalf("INSERT … RETURNING through Query: %v", err)
+		}
+		rows.Close()
+		if counted.get(db.RouteWrite) != writesBefore+1 {
+			t.Errorf("INSERT … RETURNING counted as a write %d times, want 1", counted.get(db.RouteWrite)-writesBefore)
+		}
+		if standby, notes := served(t, ctx, drv); standby || notes != before+2 {
+			t.Errorf("read after INSERT … RETURNING: standby=%v notes=%d; want the primary with %d", standby, notes, before+2)
+		}
 		// A transaction is on the primary too.
 		tx, err := drv.Tx(db.WithRequest(context.Background()))
 		if err != nil {
@@ -152,6 +170,25 @@ func TestReplicaRouting(t *testing.T) {
 		// ReadPrimary forces the primary without a write.
 		if standby, _ := served(t, db.ReadPrimary(context.Background()), drv); standby {
 			t.Error("ReadPrimary was served by the standby")
+		}
+	})
+
+	t.Run("a replica bad at start is logged", func(t *testing.T) {
+		var logged bytes.Buffer
+		prev := slog.Default()
+		slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+		defer slog.SetDefault(prev)
+		// A server restarted after a failover: one replica URL now names
+		// the promoted primary, another a host that is gone.
+		bad := db.NewRouter(context.Background(), d.SQL, map[string]*sql.DB{
+			"promoted": openRaw(t, primary.URL("postgres")),
+			"gone":     openRaw(t, "postgres://postgres@127.0.0.1:1/postgres?sslmode=disable&connect_timeout=1"),
+		}, db.ReplicaConfig{})
+		bad.Close()
+		for _, want := range []string{`replica=promoted reason="not a standby`, `replica=gone reason=unreachable`} {
+			if !strings.Contains(logged.String(), want) {
+				t.Errorf("log after the first check lacks %q:\n%s", want, logged.String())
+			}
 		}
 	})
 
