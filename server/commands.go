@@ -73,7 +73,28 @@ func open(ctx context.Context, c *config) (*app, error) {
 	return &app{db: d, client: client, hasher: hasher, loc: loc}, nil
 }
 
-func (a *app) close() { a.db.Close() }
+func (a *app) close() { closeWithin(a.db.Close, poolCloseWait, "database pools") }
+
+// poolCloseWait bounds how long closing the pools waits: sql.DB.Close
+// waits for statements still running, and one a request timed out of can
+// sit in PgBouncer's queue, deaf to its context, until a server connection
+// frees up. The process must end within the orchestrator's kill timeout;
+// whatever is left is abandoned with the process.
+const poolCloseWait = 2 * time.Second
+
+// closeWithin runs closeFn and waits for it at most wait.
+func closeWithin(closeFn func() error, wait time.Duration, what string) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = closeFn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(wait):
+		slog.Warn("closing "+what+": statements still running are abandoned", "waited", wait)
+	}
+}
 
 // system returns ctx with the Allow decision of trusted server code: the
 // commands' own reads and writes (secrets, demo data, API keys) run as the
@@ -183,10 +204,11 @@ func serve(ctx context.Context, args []string) error {
 	}
 	reach := dialAddr(ln.Addr().String())
 	hint, tokenCmd := tokenHint(ctx, a, c, tf, reach)
-	queue, err := startJobs(ctx, a, jf, purgeDaily(a, policy), foldDataVersion(a))
+	queue, closeQueuePool, err := startJobs(ctx, a, jf, purgeDaily(a, policy), foldDataVersion(a))
 	if err != nil {
 		return err
 	}
+	defer closeQueuePool() // after the queue stops (deferred below, run first)
 	metrics.SetJobCounts(func(ctx context.Context) map[string]int {
 		counts, err := queue.Counts(ctx)
 		if err != nil {
@@ -248,6 +270,8 @@ func serve(ctx context.Context, args []string) error {
 	}()
 	err = sd.shutdown(srv, errc)
 	<-jobsStopped
+	// The pools close as serve returns (deferred), within poolCloseWait.
+	slog.Info("shut down")
 	return err
 }
 

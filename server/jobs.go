@@ -55,13 +55,24 @@ func (f *jobFlags) check() error {
 // startJobs brings River's tables up to date (under the migration lock)
 // and starts this server's queue: workers, periodic jobs, rescue.
 // periodic registers further periodic jobs (q.AddPeriodic) before the
-// queue starts, such as the retention purge.
-func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *jobs.Queue)) (*jobs.Queue, error) {
-	if err := jobs.Migrate(ctx, a.db.SQL, a.db.Dialect, slog.Default()); err != nil {
-		return nil, err
+// queue starts, such as the retention purge. River runs on
+// db.QueuePool (direct to PostgreSQL behind PgBouncer); closePool closes
+// that pool once the queue has stopped.
+func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *jobs.Queue)) (q *jobs.Queue, closePool func(), err error) {
+	pool, closePool, err := a.db.QueuePool(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	q, err := jobs.New(jobs.Config{
-		DB:            a.db.SQL,
+	defer func() {
+		if err != nil {
+			closePool()
+		}
+	}()
+	if err := jobs.Migrate(ctx, pool, a.db.Dialect, slog.Default()); err != nil {
+		return nil, nil, err
+	}
+	q, err = jobs.New(jobs.Config{
+		DB:            pool,
 		Dialect:       a.db.Dialect,
 		Client:        a.client,
 		Importer:      importer(a),
@@ -73,7 +84,7 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 		MaxActive:     f.MaxActive,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, register := range periodic {
 		register(q)
@@ -81,9 +92,9 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 	// The queue outlives ctx, which the first signal cancels: running jobs
 	// are stopped by stopJobs, with a budget (jobs.Queue.Start).
 	if err := q.Start(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return q, nil
+	return q, closePool, nil
 }
 
 // jobHandlers wires the queue into the GraphQL schema and the HTTP

@@ -82,6 +82,6 @@ func (s *shutdownFlags) shutdown(srv *httpapi.Server, errc <-chan error) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	slog.Info("shut down")
+	slog.Info("requests drained")
 	return nil
 }

@@ -284,3 +284,21 @@ func TestServeLimitsFailedAuthentication(t *testing.T) {
 		}
 	}
 }
+
+// Closing the pools waits for running statements at most poolCloseWait: one
+// stuck in PgBouncer's queue must not keep the process past its kill timeout.
+func TestCloseWithinAbandonsAStuckClose(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	start := time.Now()
+	closeWithin(func() error { <-release; return nil }, 100*time.Millisecond, "test pool")
+	if took := time.Since(start); took > 2*time.Second {
+		t.Fatalf("closeWithin waited %s for a close that never ends; want about 100ms", took)
+	}
+	start = time.Now()
+	closed := false
+	closeWithin(func() error { closed = true; return nil }, time.Minute, "test pool")
+	if !closed || time.Since(start) > time.Second {
+		t.Fatalf("a prompt close: closed=%v after %s", closed, time.Since(start))
+	}
+}

@@ -228,6 +228,34 @@ func (d *DB) MigrationPool(ctx context.Context) (*sql.DB, func(), error) {
 	return p, func() { p.Close() }, nil
 }
 
+// queueConns bounds the job queue's own pool behind PgBouncer: River's
+// fetches, leader election, periodic inserts and completions are short and
+// few, and every connection of it is a direct one to PostgreSQL.
+const queueConns = 4
+
+// QueuePool is the pool River's job queue (internal/jobs) runs on, its
+// migrations included, with the func that closes it. Behind PgBouncer in
+// transaction mode it is a small pool of its own on MigrateURL, direct to
+// PostgreSQL: River sends its statements through database/sql outside
+// transactions, where the bouncer splits lib/pq's parse from its bind
+// (pinnedDriver guards only ent's statements), and its migrations hold a
+// session lock. Otherwise it is the primary's pool.
+func (d *DB) QueuePool(ctx context.Context) (*sql.DB, func(), error) {
+	if !d.cfg.PgBouncerTransactionMode || d.Dialect != dialect.Postgres {
+		return d.SQL, func() {}, nil
+	}
+	if d.cfg.MigrateURL == "" {
+		return nil, nil, fmt.Errorf("db: behind PgBouncer in transaction mode, the job queue needs a direct URL (--migrate-database-url)")
+	}
+	p, closePool, err := d.MigrationPool(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.SetMaxOpenConns(queueConns)
+	p.SetMaxIdleConns(queueConns)
+	return p, closePool, nil
+}
+
 // Close stops the replica router and closes the pools.
 func (d *DB) Close() error {
 	if d.Router != nil {

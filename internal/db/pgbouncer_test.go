@@ -76,8 +76,24 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 		if _, _, err := nd.MigrationPool(ctx); err == nil || !strings.Contains(err.Error(), "--migrate-database-url") {
 			t.Errorf("migrating through PgBouncer in transaction mode: %v; want a refusal naming --migrate-database-url", err)
 		}
+		if _, _, err := nd.QueuePool(ctx); err == nil || !strings.Contains(err.Error(), "--migrate-database-url") {
+			t.Errorf("the job queue through PgBouncer in transaction mode: %v; want a refusal naming --migrate-database-url", err)
+		}
 		nd.Close()
 	}
+	// River's statements go through database/sql outside transactions,
+	// which pinnedDriver does not guard: the queue gets a small direct pool.
+	queuePool, closeQueue, err := d.QueuePool(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if queuePool == d.SQL || queuePool.Stats().MaxOpenConnections != 4 {
+		t.Errorf("the job queue's pool behind PgBouncer: the primary's (%v), at most %d connections; want its own direct pool of 4", queuePool == d.SQL, queuePool.Stats().MaxOpenConnections)
+	}
+	if err := queuePool.PingContext(ctx); err != nil {
+		t.Errorf("the job queue's direct pool: %v", err)
+	}
+	closeQueue()
 	pool, release, err := d.MigrationPool(ctx)
 	if err != nil {
 		t.Fatal(err)

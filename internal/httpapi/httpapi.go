@@ -32,7 +32,6 @@ import (
 	"github.com/tuoyu/tuoyu/internal/export"
 	"github.com/tuoyu/tuoyu/internal/graphiql"
 	"github.com/tuoyu/tuoyu/internal/tracing"
-	"github.com/tuoyu/tuoyu/migrate"
 )
 
 // Config holds what the HTTP layer needs.
@@ -88,23 +87,13 @@ func New(cfg Config) *Server {
 	mux.HandleFunc("/livez", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	ready := &readiness{db: cfg.DB, dialect: cfg.Dialect}
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
 		if s.draining.Load() {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "draining"})
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), time.Second)
-		defer cancel()
-		if err := cfg.DB.PingContext(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
-			return
-		}
-		st, err := migrate.Check(ctx, cfg.DB, cfg.Dialect)
-		if err != nil || len(st.Pending) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "migrations pending"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		ready.serveHTTP(w, r)
 	})
 	ide := graphiql.HandlerWithOptions("/query", ExampleTabs, graphiql.Options{TokenCommand: cfg.TokenCommand})
 	mux.Handle("/{$}", ide)

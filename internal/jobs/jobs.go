@@ -349,7 +349,7 @@ func (q *Queue) Start(ctx context.Context) error {
 }
 
 // Stop stops fetching jobs and lets running jobs finish until ctx is done,
-// then cancels them and waits for them to return (a cancelled job is
+// then cancels them and waits up to cancelWait for them to return (a cancelled job is
 // retried, by this or another instance). It is the only way to stop a
 // started queue.
 func (q *Queue) Stop(ctx context.Context) error {
@@ -359,12 +359,23 @@ func (q *Queue) Stop(ctx context.Context) error {
 	if err := q.river.Stop(ctx); err != nil {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			q.cfg.Logger.Warn("jobs: stop: running jobs did not finish in time; cancelling them (they run again later)")
-			return q.river.StopAndCancel(context.WithoutCancel(ctx))
+			// A cancelled job returns once its statement does; one stuck
+			// where cancellation does not reach (PgBouncer's queue) is
+			// left to the process's end after cancelWait.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cancelWait)
+			defer cancel()
+			if err := q.river.StopAndCancel(cctx); err != nil {
+				return fmt.Errorf("jobs: stop: cancelled jobs did not return within %s: %w", cancelWait, err)
+			}
+			return nil
 		}
 		return fmt.Errorf("jobs: stop: %w", err)
 	}
 	return nil
 }
+
+// cancelWait is how long Stop waits for cancelled jobs to return.
+const cancelWait = 3 * time.Second
 
 // Counts returns the number of data jobs in each state (QUEUED, RUNNING,
 // SUCCEEDED, FAILED, ERROR; absent states are 0), for metrics.
