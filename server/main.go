@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Shanghai must resolve on machines without a zoneinfo database
 )
 
@@ -38,12 +39,7 @@ var (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// The first signal starts a graceful stop (serve's grace and drain, an
-	// import's rollback); restoring the default handling then lets a second
-	// Ctrl-C or SIGTERM end the process at once, as an operator expects.
-	context.AfterFunc(ctx, stop)
+	ctx := stopOnSignals(context.Background())
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
 	if err := run(ctx, os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -52,6 +48,34 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tuoyu:", userMessage(err))
 		os.Exit(1)
 	}
+}
+
+// stopOnSignals returns ctx cancelled by the first SIGINT or SIGTERM: a
+// graceful stop (serve's grace and drain, an import's rollback). A second
+// one ends the process at once, as an operator at a terminal expects, by
+// that signal, or with its exit status (130, 143) when the process started
+// with it ignored (`tuoyu serve &` in a script): restoring the default
+// handling alone would give "ignore" back.
+func stopOnSignals(parent context.Context) context.Context {
+	ctx, cancel := context.WithCancel(parent)
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		cancel()
+		second := <-signals
+		// Die by the signal, as a shell expects of Ctrl-C; when the
+		// inherited disposition was "ignore" that does nothing, so exit
+		// with the status a shell gives a death by it.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		if sig, ok := second.(syscall.Signal); ok {
+			_ = syscall.Kill(os.Getpid(), sig)
+			time.Sleep(time.Second)
+			os.Exit(128 + int(sig))
+		}
+		os.Exit(1)
+	}()
+	return ctx
 }
 
 // commands are the subcommands with their one-line summaries, in the order

@@ -41,6 +41,13 @@ type servedBinary struct {
 // the test failed.
 func serveBinary(t *testing.T, args ...string) *servedBinary {
 	t.Helper()
+	return startBinary(t, false, args...)
+}
+
+// startBinary is serveBinary, optionally started with SIGINT ignored, as
+// a shell starts a background job (`tuoyu serve &` in a script).
+func startBinary(t *testing.T, ignoreSIGINT bool, args ...string) *servedBinary {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -52,6 +59,10 @@ func serveBinary(t *testing.T, args ...string) *servedBinary {
 	}
 	s := &servedBinary{addr: freeAddr(t), db: filepath.Join(dir, "t.db"), exited: make(chan error, 1)}
 	s.cmd = exec.Command(bin, append([]string{"serve", "--addr", s.addr, "--db", s.db, "--demo=false"}, args...)...)
+	if ignoreSIGINT {
+		// exec keeps an ignored disposition: the binary starts with SIGINT ignored.
+		s.cmd = exec.Command("sh", append([]string{"-c", `trap '' INT; exec "$0" "$@"`, bin}, s.cmd.Args[1:]...)...)
+	}
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL=")
 	var logs strings.Builder
 	s.cmd.Stderr, s.cmd.Stdout = &logs, &logs
@@ -176,7 +187,16 @@ func TestSIGTERMGraceAndDrain(t *testing.T) {
 // a second one, during the grace period, ends the process at once, by the
 // signal, instead of waiting for grace and drain.
 func TestSecondSignalStopsAtOnce(t *testing.T) {
-	s := serveBinary(t, "--shutdown-grace", "60s")
+	t.Run("at a terminal", func(t *testing.T) { testSecondSignal(t, false) })
+	// Started with SIGINT ignored, the process still takes Ctrl-C (Go's
+	// handler is installed over "ignore"); the second must not fall back
+	// to the inherited "ignore". It exits with 130, as a shell reports a
+	// death by SIGINT.
+	t.Run("started with SIGINT ignored", func(t *testing.T) { testSecondSignal(t, true) })
+}
+
+func testSecondSignal(t *testing.T, ignored bool) {
+	s := startBinary(t, ignored, "--shutdown-grace", "60s")
 	if err := s.cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +219,12 @@ func TestSecondSignalStopsAtOnce(t *testing.T) {
 	select {
 	case err := <-s.exited:
 		var exit *exec.ExitError
-		if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		switch {
+		case !errors.As(err, &exit):
+			t.Fatalf("after the second Ctrl-C: %v, want the process ended by SIGINT", err)
+		case ignored && exit.ExitCode() != 130:
+			t.Fatalf("after the second Ctrl-C: %v, want exit status 130", err)
+		case !ignored && exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT:
 			t.Fatalf("after the second Ctrl-C: %v, want the process ended by SIGINT", err)
 		}
 	case <-time.After(10 * time.Second):
