@@ -9,6 +9,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -109,7 +110,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	case strings.HasPrefix(cfg.URL, "postgres://") || strings.HasPrefix(cfg.URL, "postgresql://"):
 		name = dialect.Postgres
 		if dsn, err = PostgresDSN(cfg.URL, cfg.StatementTimeout, cfg.ConnectTimeout); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("db: DATABASE_URL (--database-url): %w", err)
 		}
 	default:
 		return nil, fmt.Errorf("db: DATABASE_URL must start with postgres://")
@@ -145,7 +146,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 				for _, p := range replicas {
 					p.Close()
 				}
-				return nil, fmt.Errorf("db: replica: %w", err)
+				return nil, fmt.Errorf("db: a replica URL (--database-replica-url, TUOYU_DATABASE_REPLICA_URL): %w", err)
 			}
 			// Not pinged: a replica that is down at start is skipped by
 			// the router's checks and used once it is back.
@@ -306,13 +307,17 @@ func SQLiteDSN(path string, busy time.Duration) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
+// errNotAURL is PostgresDSN's refusal; callers say which URL it was, and
+// the URL itself (it may hold a password) is never repeated.
+var errNotAURL = errors.New("not a valid URL")
+
 // PostgresDSN adds the session settings tuoyu relies on to a postgres URL
 // unless the URL already sets them: UTC session time zone (dates are UTC
 // midnight), statement and idle-transaction timeouts, and a connect timeout.
 func PostgresDSN(raw string, statement, connect time.Duration) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("db: DATABASE_URL is not a valid URL")
+		return "", errNotAURL
 	}
 	q := u.Query()
 	setDefault := func(k, v string) {

@@ -292,4 +292,15 @@ func TestReplicasNeedPostgres(t *testing.T) {
 		d.Close()
 		t.Error("a mysql:// replica URL was accepted")
 	}
+	// A replica URL that does not parse is named as the replica's, not as
+	// DATABASE_URL, and never repeated (it may hold a password).
+	cfg.ReplicaURLs = []string{"postgres://u:s3cret@replica:54x/x"}
+	d, err := db.Open(context.Background(), cfg)
+	if err == nil {
+		d.Close()
+		t.Fatal("an unparsable replica URL was accepted")
+	}
+	if msg := err.Error(); !strings.Contains(msg, "--database-replica-url") || strings.Contains(msg, "DATABASE_URL (") || strings.Contains(msg, "s3cret") {
+		t.Errorf("unparsable replica URL: %q; want it named as --database-replica-url, without the URL", msg)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/tuoyu/tuoyu/ent"
@@ -27,7 +28,7 @@ func Resolve(ctx context.Context, client *ent.Client, name, configured string, s
 	if configured != "" {
 		b, err := hex.DecodeString(configured)
 		if err != nil || len(b) < 16 {
-			return nil, fmt.Errorf("secrets: %s must be at least 32 hex digits", name)
+			return nil, errors.New("secrets: a configured key must be at least 32 hex digits")
 		}
 		return b, nil
 	}
