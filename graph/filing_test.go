@@ -413,3 +413,45 @@ func TestFilingTodayInServerZone(t *testing.T) {
 		t.Fatal("no zone was on another day than the process's: the test proves nothing")
 	}
 }
+
+// TestWorkListsLoadPlacesOnce: a work list shows each item's institution
+// and where it is (district · subdistrict); those are loaded for the whole
+// list, so a list of four institutions' items costs the statements of a
+// list of one.
+func TestWorkListsLoadPlacesOnce(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	ctx := testdb.Ctx()
+	itemsOf := func(inst *ent.Institution) {
+		s.Client.Filing.Create().SetInstitution(inst).SetSubmittedAt(civil.D(2025, 4, 1)).SetStatus("SUBMITTED").ExecX(ctx)
+		insp := s.Client.Inspection.Create().SetInstitution(inst).SetInspectedOn(civil.D(2025, 4, 1)).SetKind(inspection.KindROUTINE).
+			SetInspector("执法大队").SetOutcome(inspection.OutcomeCORRECTIONS_REQUIRED).SaveX(ctx)
+		s.Client.Finding.Create().SetInspection(insp).SetRule("消防").SetSeverity("MAJOR").SetDeadline(civil.D(2025, 4, 20)).ExecX(ctx)
+		s.Client.Complaint.Create().SetInstitution(inst).SetChannel("HOTLINE").SetCategory("安全").SetReceivedAt(civil.D(2025, 4, 1)).SetDueOn(civil.D(2025, 4, 22)).ExecX(ctx)
+	}
+	const lists = `query($r: ID!) {
+	  filingsOverdue(regionID: $r, asOf: "2025-06-02") { filing { institution { name region { name parent { name } } } } }
+	  findingsOverdue(regionID: $r, asOf: "2025-06-02") { finding { inspection { institution { name region { name parent { name } } } } } }
+	  complaintsOverdue(regionID: $r, asOf: "2025-06-02") { complaint { institution { name region { name parent { name } } } } }
+	}`
+	run := func(wantItems int) int64 {
+		t.Helper()
+		var resp gqltest.Response
+		n := s.Count(func() { resp = s.DoAs(t, v.province, lists, map[string]any{"r": nodeID(tr.province.ID)}) })
+		var got struct{ FilingsOverdue, FindingsOverdue, ComplaintsOverdue []any }
+		resp.Decode(t, &got)
+		if len(got.FilingsOverdue) != 2*wantItems || len(got.FindingsOverdue) != wantItems || len(got.ComplaintsOverdue) != wantItems {
+			t.Fatalf("lists of %d institutions: %s", wantItems, resp.Body)
+		}
+		return n
+	}
+	itemsOf(tr.institutions[0])
+	one := run(1)
+	for _, inst := range tr.institutions[1:] {
+		itemsOf(inst)
+	}
+	if four := run(4); four != one {
+		t.Errorf("the work lists of four institutions took %d statements, of one %d; want the same", four, one)
+	}
+}

@@ -84,6 +84,13 @@ func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 	return ds, err
 }
 
+// InstitutionPlace loads, with institutions of a work list, their region
+// and its parent (district · subdistrict): what a list shows of where an
+// item is, in two statements for the whole list rather than two per item.
+func InstitutionPlace(q *ent.InstitutionQuery) {
+	q.WithRegion(func(q *ent.RegionQuery) { q.WithParent() })
+}
+
 // pending is Pending, also returning the calendar it used.
 func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, *workday.Calendar, error) {
 	prefix, err := Region(ctx, client, regionID)
@@ -104,7 +111,9 @@ func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 			entfiling.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix))),
 		).
 		Order(ent.Asc(entfiling.FieldSubmittedAt), ent.Asc(entfiling.FieldID)).
-		WithInstitution(). // the work list shows it: one statement, not one per filing
+		// The work list shows the institution and where it is: one
+		// statement each, not one per filing.
+		WithInstitution(InstitutionPlace).
 		All(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("filing: pending filings: %w", err)

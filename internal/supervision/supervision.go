@@ -78,7 +78,7 @@ func OverdueFindings(ctx context.Context, client *ent.Client, regionID int, asOf
 			finding.HasInspectionWith(inspection.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix)))),
 		).
 		Order(ent.Asc(finding.FieldDeadline), ent.Asc(finding.FieldID)).
-		WithInspection(func(q *ent.InspectionQuery) { q.WithInstitution() }). // shown with the list: two statements in all
+		WithInspection(func(q *ent.InspectionQuery) { q.WithInstitution(filingflow.InstitutionPlace) }). // shown with the list: four statements in all
 		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("supervision: overdue findings: %w", err)
@@ -104,7 +104,7 @@ func OverdueComplaints(ctx context.Context, client *ent.Client, regionID int, as
 			complaint.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix))),
 		).
 		Order(ent.Asc(complaint.FieldDueOn), ent.Asc(complaint.FieldID)).
-		WithInstitution().
+		WithInstitution(filingflow.InstitutionPlace).
 		All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("supervision: overdue complaints: %w", err)
