@@ -85,12 +85,14 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 		t.Fatalf("filingsDue within 10 = %+v; want the notice due 2026-10-27", due.FilingsDue)
 	}
 
-	// With each filing's institution: region 1, calendar 1, filings 1, institutions 1.
+	// With each filing's institution: region 1, calendar 1, filings 1,
+	// institutions 1, their regions 1 and those regions' parents 1 (where
+	// a work list shows the item is).
 	nested := `query($r: ID!, $d: Date) { filingsDue(regionID: $r, within: 10, asOf: $d) { filing { institution { name } } dueOn } }`
 	if n := s.Count(func() {
 		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2026-10-14"}).Decode(t, &struct{}{})
-	}); n != 4 {
-		t.Errorf("filingsDue with institutions ran %d statements; want 4", n)
+	}); n != 6 {
+		t.Errorf("filingsDue with institutions ran %d statements; want 6", n)
 	}
 	// Scope: another district, staff and an unknown region are refused.
 	wantCodeField(t, s.DoAs(t, v.shenhe, overdueDoc, map[string]any{"r": heping, "d": "2026-10-14"}), "FORBIDDEN", "")
@@ -252,12 +254,13 @@ func TestFindingRectificationWorkflow(t *testing.T) {
 	}
 	wantCodeField(t, s.DoAs(t, v.shenhe, overDoc, map[string]any{"r": heping, "d": "2025-05-23"}), "FORBIDDEN", "")
 	// The list with each finding's inspection and institution: region 1,
-	// findings 1, inspections 1, institutions 1 — whatever the number of items.
+	// findings 1, inspections 1, institutions 1, their regions 1 and the
+	// regions' parents 1 — whatever the number of items.
 	nested := `query($r: ID!, $d: Date) { findingsOverdue(regionID: $r, asOf: $d) { finding { id inspection { id institution { name } } } } }`
 	if n := s.Count(func() {
 		s.DoAs(t, v.heping, nested, map[string]any{"r": heping, "d": "2025-05-23"}).Decode(t, &struct{}{})
-	}); n != 4 {
-		t.Errorf("findingsOverdue with inspection and institution ran %d statements; want 4", n)
+	}); n != 6 {
+		t.Errorf("findingsOverdue with inspection and institution ran %d statements; want 6", n)
 	}
 
 	mark := `mutation($id: ID!, $d: Date!) { markFindingRectified(findingID: $id, rectifiedOn: $d) { id status rectifiedAt } }`
