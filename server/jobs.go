@@ -59,13 +59,13 @@ func (f *jobFlags) check() error {
 // db.QueuePool (direct to PostgreSQL behind PgBouncer); closePool closes
 // that pool once the queue has stopped.
 func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *jobs.Queue)) (q *jobs.Queue, closePool func(), err error) {
-	pool, closePool, err := a.db.QueuePool(ctx)
+	pool, closeQueuePool, err := a.db.QueuePool(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer func() {
 		if err != nil {
-			closePool()
+			closeQueuePool() // not closePool: the failed return set it to nil
 		}
 	}()
 	if err := jobs.Migrate(ctx, pool, a.db.Dialect, slog.Default()); err != nil {
@@ -94,7 +94,7 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 	if err := q.Start(ctx); err != nil {
 		return nil, nil, err
 	}
-	return q, closePool, nil
+	return q, closeQueuePool, nil
 }
 
 // jobHandlers wires the queue into the GraphQL schema and the HTTP
