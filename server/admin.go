@@ -15,6 +15,7 @@ import (
 	"entgo.io/ent/dialect"
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/tracing"
@@ -74,13 +75,13 @@ type observability struct {
 var adminListening func(net.Addr)
 
 // startObservability sets up tracing and, with --admin-addr, starts the
-// admin listener. Its metrics are those of pool.
+// admin listener. Its pool metrics are those of a.db (see exportDB).
 func startObservability(ctx context.Context, o *obsFlags, a *app) (*observability, error) {
 	tp, stop, err := tracing.Setup(ctx, tracing.Config{OTLPEndpoint: o.OTLPEndpoint, SampleRatio: o.SampleRatio})
 	if err != nil {
 		return nil, fmt.Errorf("--otlp-endpoint: %w", err)
 	}
-	ob := &observability{tp: tp, stopTraces: stop, unregister: metrics.RegisterDB("primary", a.db.SQL)}
+	ob := &observability{tp: tp, stopTraces: stop, unregister: exportDB(a.db)}
 	kpi.SetFactObserver(metrics.ObserveKPIFact)
 	kpi.SetCacheObserver(metrics.ObserveKPICache)
 	if o.OTLPEndpoint != "" {
@@ -112,12 +113,37 @@ func startObservability(ctx context.Context, o *obsFlags, a *app) (*observabilit
 	return ob, nil
 }
 
-// adminMux serves /metrics and net/http/pprof, and nothing else.
+// exportDB exports the connection statistics of d's pools (go_sql_*,
+// db_name "primary" and each replica's name: a fixed set per process) and,
+// with replicas, starts tuoyu_db_route_total's series at zero. The returned
+// func removes the pools.
+func exportDB(d *db.DB) (unregister func()) {
+	unregs := []func(){metrics.RegisterDB("primary", d.SQL)}
+	if d.Router != nil {
+		for name, pool := range d.Router.ReplicaPools() {
+			unregs = append(unregs, metrics.RegisterDB(name, pool))
+		}
+		for _, r := range db.Routes() {
+			metrics.StartRoutes(string(r))
+		}
+	}
+	return func() {
+		for _, u := range unregs {
+			u()
+		}
+	}
+}
+
+// adminMux serves /metrics and net/http/pprof, and nothing else. Not
+// /debug/pprof/cmdline: the command line may hold secrets (a database
+// URL's password, --jwt-secret, --pii-key).
 func adminMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler())
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/cmdline", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not found: the command line is not served (it may hold secrets)", http.StatusNotFound)
+	})
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +23,9 @@ import (
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/metrics"
+	"github.com/tuoyu/tuoyu/internal/pgcluster"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
@@ -115,6 +119,7 @@ func get(t *testing.T, u string) (int, string) {
 // /metrics is on the main listener and pprof nowhere.
 func TestAdminListener(t *testing.T) {
 	t.Run("separate", func(t *testing.T) {
+		routedBefore := routeSeries(t)
 		base, admin := startServe(t, append(databaseArgs(t), "--admin-addr", "127.0.0.1:0")...)
 		if admin == "" || admin == base {
 			t.Fatalf("admin listener %q next to %q", admin, base)
@@ -124,6 +129,14 @@ func TestAdminListener(t *testing.T) {
 			if code, _ := get(t, base+p); code != http.StatusNotFound {
 				t.Errorf("main listener %s: %d; want 404", p, code)
 			}
+		}
+		// The command line may hold secrets (--database-url's password,
+		// --jwt-secret, --pii-key): not served, the other pprof endpoints are.
+		if code, body := get(t, admin+"/debug/pprof/cmdline"); code != http.StatusNotFound || strings.Contains(body, os.Args[0]) {
+			t.Errorf("admin /debug/pprof/cmdline: %d %q; want 404 without the command line", code, body)
+		}
+		if code, body := get(t, admin+"/debug/pprof/symbol"); code != http.StatusOK || !strings.Contains(body, "num_symbols") {
+			t.Errorf("admin /debug/pprof/symbol: %d %q", code, body)
 		}
 		if code, body := get(t, admin+"/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
 			t.Errorf("admin /debug/pprof/: %d", code)
@@ -138,6 +151,10 @@ func TestAdminListener(t *testing.T) {
 		}
 		if code, _ := get(t, admin+"/query"); code != http.StatusNotFound {
 			t.Errorf("admin listener serves /query: %d", code)
+		}
+		// Without replicas nothing is routed: serve adds no route series.
+		if routed := routeSeries(t); !slices.Equal(routed, routedBefore) {
+			t.Errorf("tuoyu_db_route_total routes %v without replicas; %v before serve", routed, routedBefore)
 		}
 	})
 	t.Run("main", func(t *testing.T) {
@@ -203,5 +220,62 @@ func TestOTLPExport(t *testing.T) {
 	}
 	if !names["POST /query"] || !names["query OTLPTest"] || !names["Query.indicatorCatalog"] {
 		t.Errorf("exported spans %v; want the request, the operation and its resolver", names)
+	}
+}
+
+// routeSeries are the route labels of tuoyu_db_route_total's series.
+func routeSeries(t *testing.T) []string {
+	t.Helper()
+	fams, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var routes []string
+	for _, fam := range fams {
+		if fam.GetName() != "tuoyu_db_route_total" {
+			continue
+		}
+		for _, m := range fam.GetMetric() {
+			routes = append(routes, m.GetLabel()[0].GetValue())
+		}
+	}
+	slices.Sort(routes)
+	return routes
+}
+
+// TestAdminMetricsWithReplicas runs serve with a real primary and standby:
+// /metrics has the pool statistics of both (the standby's db_name is its
+// host:port/database, as in the log), and tuoyu_db_route_total has a
+// series for exactly the router's routes from the start.
+func TestAdminMetricsWithReplicas(t *testing.T) {
+	primary := pgcluster.Primary(t)
+	standby := primary.Standby(t)
+	base, admin := startServe(t, "--database-url", primary.URL("postgres"),
+		"--database-replica-url", standby.URL("postgres"), "--admin-addr", "127.0.0.1:0")
+	// Answered once serve has started (the job queue included), so that
+	// the test does not end while serve is still starting.
+	if code, _ := get(t, base+"/livez"); code != http.StatusOK {
+		t.Fatalf("/livez: %d", code)
+	}
+	code, body := get(t, admin+"/metrics")
+	if code != http.StatusOK {
+		t.Fatalf("admin /metrics: %d", code)
+	}
+	u, err := url.Parse(standby.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"primary", u.Host + u.Path} {
+		if series := `go_sql_max_open_connections{db_name="` + name + `"}`; !strings.Contains(body, series) {
+			t.Errorf("admin /metrics lacks %s", series)
+		}
+	}
+	var want []string
+	for _, r := range db.Routes() {
+		want = append(want, string(r))
+	}
+	slices.Sort(want)
+	if got := routeSeries(t); !slices.Equal(got, want) {
+		t.Errorf("tuoyu_db_route_total routes %v; want %v", got, want)
 	}
 }

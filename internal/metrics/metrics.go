@@ -97,7 +97,17 @@ func init() {
 	for _, o := range []string{"hit", "miss"} {
 		KPICache.WithLabelValues(o)
 	}
-	for _, r := range []string{"primary", "replica", "fallback"} {
+	for _, r := range rejectionReasons() {
+		Rejections.WithLabelValues(r)
+	}
+	// DBRoute's series start in StartRoutes: only with replicas.
+}
+
+// StartRoutes starts tuoyu_db_route_total's series of routes at zero (the
+// router's route names, db.Routes). serve calls it only when replicas are
+// configured: without them nothing is routed, and the metric is absent.
+func StartRoutes(routes ...string) {
+	for _, r := range routes {
 		DBRoute.WithLabelValues(r)
 	}
 }

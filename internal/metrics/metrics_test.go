@@ -232,3 +232,44 @@ func TestOperationLabelsAreBounded(t *testing.T) {
 		t.Errorf("a 100-character name: %q", got)
 	}
 }
+
+// TestSeriesStartAtZero: /metrics has a series (at zero before the first
+// rejection) for every rejection reason README's Metrics table lists, and
+// no others: an alert on a reason needs a series to fire. It has no
+// tuoyu_db_route_total without replicas (its HELP: counted only when
+// replicas are configured) until StartRoutes starts exactly the routes
+// given.
+func TestSeriesStartAtZero(t *testing.T) {
+	ts := httptest.NewServer(metrics.Handler())
+	t.Cleanup(ts.Close)
+	fams := scrape(t, ts.URL)
+	rejections := map[string]bool{}
+	for _, m := range fams["tuoyu_rejections_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			rejections[l.GetValue()] = true
+		}
+	}
+	for _, reason := range []string{"auth_failures", "rate_limit", "kpi_slots", "request_too_large", "allow_list",
+		"max_depth_limit", "max_aliases_limit", "max_root_fields_limit", "max_directives_limit", "max_fields_limit",
+		"complexity_limit_exceeded"} {
+		if !rejections[reason] {
+			t.Errorf("/metrics lacks tuoyu_rejections_total{reason=%q} before the first rejection", reason)
+		}
+		delete(rejections, reason)
+	}
+	if len(rejections) > 0 {
+		t.Errorf("tuoyu_rejections_total has reasons README does not list: %v", rejections)
+	}
+
+	if fam := fams["tuoyu_db_route_total"]; fam != nil {
+		t.Errorf("tuoyu_db_route_total without replicas: %v", fam.GetMetric())
+	}
+	metrics.StartRoutes("primary_write", "replica")
+	var routes []string
+	for _, m := range scrape(t, ts.URL)["tuoyu_db_route_total"].GetMetric() {
+		routes = append(routes, m.GetLabel()[0].GetValue())
+	}
+	if strings.Join(routes, " ") != "primary_write replica" {
+		t.Errorf("tuoyu_db_route_total routes after StartRoutes: %v; want primary_write replica", routes)
+	}
+}

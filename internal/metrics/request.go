@@ -177,6 +177,23 @@ var rejectionCodes = map[string]string{
 	"COMPLEXITY_LIMIT_EXCEEDED":   "complexity_limit_exceeded",
 }
 
+// Reasons of RATE_LIMITED refusals (see rejection).
+const (
+	reasonAuthFailures = "auth_failures"
+	reasonRateLimit    = "rate_limit"
+	reasonKPISlots     = "kpi_slots"
+)
+
+// rejectionReasons are all the reason labels rejection returns: the series
+// of tuoyu_rejections_total, which start at zero.
+func rejectionReasons() []string {
+	out := []string{reasonAuthFailures, reasonRateLimit, reasonKPISlots}
+	for _, r := range rejectionCodes {
+		out = append(out, r)
+	}
+	return out
+}
+
 // rejection is the reason a request with code was refused by a limit, ""
 // when it was not. RATE_LIMITED comes from three places, told apart by how
 // far the request got: refused credentials of its address (before
@@ -186,11 +203,11 @@ func rejection(code string, authenticated, admitted bool) string {
 	if code == "RATE_LIMITED" {
 		switch {
 		case !authenticated:
-			return "auth_failures"
+			return reasonAuthFailures
 		case !admitted:
-			return "rate_limit"
+			return reasonRateLimit
 		default:
-			return "kpi_slots"
+			return reasonKPISlots
 		}
 	}
 	return rejectionCodes[code]
