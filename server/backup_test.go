@@ -206,6 +206,98 @@ func TestBackupSQLiteWhileWriting(t *testing.T) {
 	checkAnswers(t, answersOf(t, db.Config{SQLitePath: src}, token), answersOf(t, db.Config{SQLitePath: backup}, token))
 }
 
+// TestBackupSQLiteFile: the copy is created owner-only (0600), the restore
+// hint is README's (delete the old -wal and -shm), a missing --out
+// directory is named without the driver's words, an existing file is never
+// overwritten, and a database file that does not exist is refused before
+// anything is created.
+func TestBackupSQLiteFile(t *testing.T) {
+	_, errOut := captureOutput(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src.db")
+	if err := run(ctx, []string{"migrate", "--db", src}); err != nil {
+		t.Fatal(err)
+	}
+	errOut.take()
+	backup := filepath.Join(dir, "backup.db")
+	if err := run(ctx, []string{"backup", "--db", src, "--out", backup}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 || perm&0o600 != 0o600 {
+		t.Errorf("backup mode %v; want 0600 (owner only)", perm)
+	}
+	if st.Size() == 0 {
+		t.Error("backup is empty")
+	}
+	hint := errOut.take()
+	if want := fmt.Sprintf("(restore: stop the server, replace %[1]s by it and delete %[1]s-wal and %[1]s-shm, start)", src); !strings.Contains(hint, want) {
+		t.Errorf("restore hint %q; want %q", hint, want)
+	}
+
+	for _, tc := range []struct {
+		name, db, out, want string
+	}{
+		{"out exists", src, backup, "exists; a backup never overwrites a file"},
+		{"out directory missing", src, filepath.Join(dir, "nodir", "x.db"), "the directory of --out"},
+		{"database missing", filepath.Join(dir, "typo.db"), filepath.Join(dir, "typo-backup.db"), "typo.db does not exist"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, _ := os.ReadDir(dir)
+			err := run(ctx, []string{"backup", "--db", tc.db, "--out", tc.out})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v; want %q", err, tc.want)
+			}
+			for _, driver := range []string{"unable to open", "(14)", "VACUUM"} {
+				if strings.Contains(err.Error(), driver) {
+					t.Errorf("error %q carries the driver's words %q", err, driver)
+				}
+			}
+			if after, _ := os.ReadDir(dir); len(after) != len(before) {
+				t.Errorf("files before %v, after %v: the refused backup created something", before, after)
+			}
+		})
+	}
+}
+
+// TestBackupRefusesPgBouncerWithoutDirectURL: behind PgBouncer in
+// transaction mode pg_dump needs a direct connection; without
+// --migrate-database-url backup refuses before connecting or writing.
+func TestBackupRefusesPgBouncerWithoutDirectURL(t *testing.T) {
+	captureOutput(t)
+	out := filepath.Join(t.TempDir(), "x.dump")
+	err := run(context.Background(), []string{"backup", "--database-url", "postgres://tuoyu@127.0.0.1:1/tuoyu", "--pgbouncer-transaction-mode", "--out", out})
+	if err == nil || !strings.Contains(err.Error(), "--migrate-database-url") || !strings.Contains(err.Error(), "PgBouncer") {
+		t.Fatalf("error %v; want a refusal naming --migrate-database-url", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("the refused backup wrote --out")
+	}
+}
+
+// TestNewestPgDump: Debian's versioned pg_dump directories compare as
+// numbers, not strings (15 is newer than 9.6).
+func TestNewestPgDump(t *testing.T) {
+	for _, tc := range []struct {
+		paths []string
+		want  string
+	}{
+		{[]string{"/usr/lib/postgresql/15/bin/pg_dump", "/usr/lib/postgresql/9.6/bin/pg_dump"}, "15"},
+		{[]string{"/usr/lib/postgresql/9.6/bin/pg_dump", "/usr/lib/postgresql/10/bin/pg_dump", "/usr/lib/postgresql/9.4/bin/pg_dump"}, "10"},
+		{[]string{"/usr/lib/postgresql/17/bin/pg_dump", "/usr/lib/postgresql/16/bin/pg_dump", "/usr/lib/postgresql/9.6/bin/pg_dump"}, "17"},
+		{[]string{"/usr/lib/postgresql/12/bin/pg_dump"}, "12"},
+	} {
+		want := "/usr/lib/postgresql/" + tc.want + "/bin/pg_dump"
+		if got := newestPgDump(tc.paths); got != want {
+			t.Errorf("newestPgDump(%v) = %s; want %s", tc.paths, got, want)
+		}
+	}
+}
+
 // TestBackupPostgres: `backup --out` runs pg_dump (custom format); the
 // README's procedure (pg_restore --no-owner into an empty database)
 // restores a database that answers as the original does.
@@ -214,7 +306,7 @@ func TestBackupPostgres(t *testing.T) {
 	if admin == "" || testdb.Dialect() != "postgres" {
 		t.Skip("PostgreSQL backup: TEST_DATABASE_URL not set (or TEST_DIALECT=sqlite)")
 	}
-	out, _ := captureOutput(t)
+	out, errOut := captureOutput(t)
 	adminDB, err := sql.Open("postgres", admin)
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +330,16 @@ func TestBackupPostgres(t *testing.T) {
 	cfg.URL = urlOf(src)
 	ban(t, cfg)
 	file := filepath.Join(t.TempDir(), "tuoyu.dump")
+	errOut.take()
 	if err := run(context.Background(), []string{"backup", "--database-url", urlOf(src), "--out", file}); err != nil {
 		t.Fatalf("backup: %v", err)
+	}
+	// README "Backups": the same restore command, and a file only its owner reads.
+	if hint, want := errOut.take(), "(restore: pg_restore --no-owner --exit-on-error -d <empty database> "+file+")"; !strings.Contains(hint, want) {
+		t.Errorf("restore hint %q; want %q", hint, want)
+	}
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm()&0o077 != 0 {
+		t.Errorf("dump file: %v, %v; want mode 0600 (owner only)", st.Mode(), err)
 	}
 	restore, err := exec.LookPath("pg_restore")
 	if err != nil {

@@ -149,6 +149,8 @@ func TestExitCodes(t *testing.T) {
 		{"frobnicate", 1, `unknown command "frobnicate"`},
 		{"token --role BI_SERVICE --region 999999 --db " + filepath.Join(dir, "a.db"), 1, "not a GB/T 2260 code"},
 		{"apikey create --name x --region 99 --db " + filepath.Join(dir, "b.db"), 1, "tuoyu: "},
+		{"backup --db " + filepath.Join(dir, "typo.db") + " --out " + filepath.Join(dir, "x.db"), 1, "typo.db does not exist"},
+		{"purge --dry-run --db " + filepath.Join(dir, "new.db"), 1, "new.db does not exist"},
 	}
 	for _, tc := range tests {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestExitCodes$")
@@ -169,6 +171,66 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("tuoyu %s: output carries the Go package prefix %q: %s", tc.args, p+":", out)
 			}
 		}
+	}
+}
+
+// TestCommandsRefuseMissingSQLite: the commands that work on existing data
+// refuse a SQLite file that does not exist (a mistyped --db), naming the
+// path, and create nothing; serve, migrate and seed create the file.
+func TestCommandsRefuseMissingSQLite(t *testing.T) {
+	_, errOut := captureOutput(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "regions.csv")
+	if err := os.WriteFile(file, []byte("区划代码,名称,级别,上级区划代码\n210000,辽宁省,PROVINCE,\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"backup", []string{"backup", "--out", filepath.Join(dir, "backup.db")}},
+		{"purge", []string{"purge", "--dry-run"}},
+		{"export", []string{"export", "--entity", "children", "--role", "PROVINCE_REGULATOR", "--region", "210000", "--out", filepath.Join(dir, "children.csv")}},
+		{"import", []string{"import", "--entity", "regions", "--file", file, "--region", "210000", "--dry-run"}},
+		{"kpi verify", []string{"kpi", "verify"}},
+		{"apikey create", []string{"apikey", "create", "--name", "bi", "--region", "210000"}},
+		{"apikey list", []string{"apikey", "list"}},
+		{"apikey revoke", []string{"apikey", "revoke", "--id", "0123456789abcdef"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, "typo-"+strings.ReplaceAll(tc.name, " ", "-")+".db")
+			err := run(context.Background(), append(tc.args, "--db", path))
+			if err == nil || !strings.Contains(err.Error(), path+" does not exist") {
+				t.Fatalf("error %v; want one saying %s does not exist", err, path)
+			}
+			if matches, _ := filepath.Glob(path + "*"); len(matches) > 0 {
+				t.Errorf("created %v", matches)
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "backup.db")); err == nil {
+		t.Error("backup wrote --out")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "children.csv")); err == nil {
+		t.Error("export wrote --out")
+	}
+	// serve and seed may create the file (open lets them through), migrate
+	// creates it; the other commands then work on it.
+	for _, cmd := range []string{"serve", "seed"} {
+		c := bindCommon(newFlagSet(cmd, "", ""))
+		c.DB.SQLitePath = filepath.Join(dir, "new-"+cmd+".db")
+		if err := c.checkSQLiteExists(); err != nil {
+			t.Errorf("%s on a new file: %v", cmd, err)
+		}
+	}
+	created := filepath.Join(dir, "new.db")
+	if err := run(context.Background(), []string{"migrate", "--db", created}); err != nil {
+		t.Fatalf("migrate on a new file: %v", err)
+	}
+	errOut.take()
+	if err := run(context.Background(), []string{"apikey", "list", "--db", created}); err != nil {
+		t.Errorf("apikey list on the migrated file: %v", err)
 	}
 }
 
@@ -197,6 +259,9 @@ func TestTokenCommandMessages(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tok.db")
 	ctx := context.Background()
 	_, errOut := captureOutput(t)
+	if err := run(ctx, []string{"migrate", "--db", path}); err != nil { // token refuses a file that does not exist
+		t.Fatal(err)
+	}
 	err := run(ctx, []string{"token", "--db", path, "--role", "ADMIN", "--region", "210000"})
 	if err == nil || !strings.Contains(err.Error(), "PROVINCE_REGULATOR") || strings.Contains(err.Error(), "PUBLIC") {
 		t.Errorf("unknown role: %v; want the accepted roles, without PUBLIC", err)

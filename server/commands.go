@@ -35,8 +35,13 @@ type app struct {
 	loc    *time.Location
 }
 
-// open connects, applies pending migrations and resolves the PII key.
+// open connects, applies pending migrations and resolves the PII key. A
+// SQLite file that does not exist is refused, except for the commands that
+// create one (config.checkSQLiteExists).
 func open(ctx context.Context, c *config) (*app, error) {
+	if err := c.checkSQLiteExists(); err != nil {
+		return nil, err
+	}
 	loc, err := c.location()
 	if err != nil {
 		return nil, err

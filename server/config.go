@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"math"
@@ -18,12 +19,25 @@ type config struct {
 	DB       db.Config
 	Timezone string
 	PIIKey   string // hex; empty = generated per database
+	// command is the flag set's name ("serve", "apikey list"): whether
+	// the command may create a SQLite file (createsDatabase). Empty in a
+	// config built by code rather than by bindCommon, which may create one.
+	command string
 }
+
+// createsDatabase are the commands that may create a SQLite file that does
+// not exist yet: serve (with --demo it fills it), migrate, seed, and token
+// (the token is signed with the new database's secret, so a server started
+// on that file afterwards accepts it). Every other command works on
+// existing data and refuses a missing file, which is almost always a
+// mistyped --db (it would otherwise become a new, empty database: an empty
+// "backup", a purge of nobody).
+var createsDatabase = map[string]bool{"serve": true, "migrate": true, "seed": true, "token": true}
 
 // bindCommon registers the flags every command takes. Each flag defaults to
 // its environment variable when that is set.
 func bindCommon(fs *flag.FlagSet) *config {
-	c := &config{DB: db.Defaults()}
+	c := &config{DB: db.Defaults(), command: fs.Name()}
 	fs.StringVar(&c.DB.URL, "database-url", env("DATABASE_URL", ""), "PostgreSQL URL postgres://...; empty uses SQLite (env DATABASE_URL)")
 	fs.StringVar(&c.DB.SQLitePath, "db", env("TUOYU_SQLITE_PATH", c.DB.SQLitePath), "SQLite database file when no DATABASE_URL is set (env TUOYU_SQLITE_PATH)")
 	fs.IntVar(&c.DB.MaxOpenConns, "db-max-conns", envInt("TUOYU_DB_MAX_CONNS", c.DB.MaxOpenConns), "PostgreSQL connection pool size (env TUOYU_DB_MAX_CONNS)")
@@ -37,6 +51,20 @@ func bindCommon(fs *flag.FlagSet) *config {
 	fs.BoolVar(&c.DB.PgBouncerTransactionMode, "pgbouncer-transaction-mode", envBool("TUOYU_PGBOUNCER_TRANSACTION_MODE", false), "--database-url (and replicas) lead through PgBouncer in transaction pooling mode: run each statement in its own transaction (env TUOYU_PGBOUNCER_TRANSACTION_MODE)")
 	fs.StringVar(&c.PIIKey, "pii-key", env("TUOYU_PII_KEY", ""), "hex key for hashing ID-card numbers; empty = generated and kept in the database (env TUOYU_PII_KEY)")
 	return c
+}
+
+// checkSQLiteExists refuses a SQLite file that does not exist, before
+// anything creates it, unless the command may create one (createsDatabase;
+// a config not bound to a command, built by code, may too). PostgreSQL is
+// not checked: a missing database fails to connect.
+func (c *config) checkSQLiteExists() error {
+	if c.DB.URL != "" || c.command == "" || createsDatabase[c.command] {
+		return nil
+	}
+	if _, err := os.Stat(c.DB.SQLitePath); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("SQLite database %s does not exist (--db, TUOYU_SQLITE_PATH): %s works on an existing database; serve, migrate, seed or token create one", c.DB.SQLitePath, c.command)
+	}
+	return nil
 }
 
 func (c *config) location() (*time.Location, error) {
@@ -306,6 +334,15 @@ func (l *urlList) Replace(v string) error {
 	return l.Set(v)
 }
 
+// commandEnv limits a variable to the command whose flag it names: import's
+// --dry-run, --format, --entity and --file share their names with flags of
+// purge and export, which TUOYU_IMPORT_* must not set (a dry run asked of
+// imports is not a dry run of the retention purge).
+var commandEnv = map[string]string{
+	"TUOYU_IMPORT_ENTITY": "import", "TUOYU_IMPORT_FILE": "import", "TUOYU_IMPORT_DRY_RUN": "import",
+	"TUOYU_IMPORT_FORMAT": "import", "TUOYU_IMPORT_ENCODING": "import", "TUOYU_IMPORT_ERROR_REPORT": "import",
+}
+
 // listFlag is a flag that accumulates repeated values (urlList).
 type listFlag interface {
 	flag.Value
@@ -342,6 +379,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	fs.VisitAll(func(f *flag.Flag) {
 		key, ok := flagEnv[f.Name]
 		if !ok || err != nil {
+			return
+		}
+		if cmd, only := commandEnv[key]; only && cmd != fs.Name() {
 			return
 		}
 		v, ok := os.LookupEnv(key)

@@ -120,6 +120,10 @@ func TestEveryFlagEnvIsStrict(t *testing.T) {
 func TestBadEnvStopsCommands(t *testing.T) {
 	captureOutput(t)
 	dbPath := filepath.Join(t.TempDir(), "t.db")
+	// token works only on an existing database (it checks its secret after opening).
+	if err := run(context.Background(), []string{"migrate", "--db", dbPath}); err != nil {
+		t.Fatal(err)
+	}
 	const password = "hunter2-secret"
 	for _, tc := range []struct {
 		name, key, value string
@@ -175,5 +179,30 @@ func TestReplicaURLFlagRepeats(t *testing.T) {
 	}
 	if got := strings.Join(c.DB.ReplicaURLs, " "); got != "postgres://r1/db postgres://r2/db postgres://r3/db" {
 		t.Fatalf("repeated flags over the variable: %q", got)
+	}
+}
+
+// TestImportVariablesSetOnlyImport: TUOYU_IMPORT_DRY_RUN and the other
+// import variables set import's flags, not the flags of the same name of
+// purge and export (a dry run asked of imports made the purge a dry run).
+func TestImportVariablesSetOnlyImport(t *testing.T) {
+	t.Setenv("TUOYU_IMPORT_DRY_RUN", "true")
+	t.Setenv("TUOYU_IMPORT_FORMAT", "xlsx")
+	for _, tc := range []struct {
+		command, flag, want string
+	}{
+		{"import", "dry-run", "true"},
+		{"import", "format", "xlsx"},
+		{"purge", "dry-run", "false"},
+	} {
+		fs := flag.NewFlagSet(tc.command, flag.ContinueOnError)
+		fs.Bool("dry-run", false, "")
+		fs.String("format", "", "")
+		if err := parseFlags(fs, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := fs.Lookup(tc.flag).Value.String(); got != tc.want {
+			t.Errorf("%s --%s = %q with the import variables set; want %q", tc.command, tc.flag, got, tc.want)
+		}
 	}
 }

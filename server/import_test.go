@@ -33,6 +33,9 @@ func TestImportCommand(t *testing.T) {
 	db := filepath.Join(dir, "t.db")
 	ctx := context.Background()
 	out, errOut := captureOutput(t)
+	if err := run(ctx, []string{"migrate", "--db", db}); err != nil { // import refuses a file that does not exist
+		t.Fatal(err)
+	}
 	var lastOut string
 	importFile := func(args ...string) (ingest.Result, error) {
 		t.Helper()
@@ -115,6 +118,9 @@ func TestImportInstitutionByDigitCreditCode(t *testing.T) {
 	db := filepath.Join(dir, "t.db")
 	ctx := context.Background()
 	out, errOut := captureOutput(t)
+	if err := run(ctx, []string{"migrate", "--db", db}); err != nil { // import refuses a file that does not exist
+		t.Fatal(err)
+	}
 	imp := func(args ...string) error {
 		t.Helper()
 		err := run(ctx, append([]string{"import", "--db", db, "--subject", "ops:wang"}, args...))

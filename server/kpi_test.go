@@ -18,6 +18,9 @@ func TestKPIVerify(t *testing.T) {
 	out, _ := captureOutput(t)
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "kpi.db")
+	if err := run(ctx, []string{"migrate", "--db", path}); err != nil { // kpi verify refuses a file that does not exist
+		t.Fatal(err)
+	}
 	if err := run(ctx, []string{"kpi", "verify", "--db", path}); err != nil {
 		t.Fatalf("kpi verify on an empty database: %v", err)
 	}

@@ -153,6 +153,10 @@ func TestTokenCommand(t *testing.T) {
 	// A plain context, as main passes: the command must bring its own
 	// system decision to read the secret table.
 	ctx := context.Background()
+	// token works on an existing database only (a mistyped --db is refused).
+	if err := run(ctx, []string{"migrate", "--db", path}); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		want auth.Viewer
@@ -195,6 +199,9 @@ func TestTokenCommand(t *testing.T) {
 	}
 	// The secret is the database's: a second database does not accept it.
 	other := filepath.Join(t.TempDir(), "other.db")
+	if err := run(ctx, []string{"migrate", "--db", other}); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(ctx, []string{"token", "--db", other, "--role", "BI_SERVICE", "--region", "210100"}); err != nil {
 		t.Fatal(err)
 	}
@@ -260,6 +267,9 @@ func TestTokenCommandRejects(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("bad arguments opened the database: %v", err)
+	}
+	if err := run(ctx, []string{"migrate", "--db", path}); err != nil { // token refuses a file that does not exist
+		t.Fatal(err)
 	}
 	err := run(ctx, []string{"token", "--db", path, "--role", "CITY_REGULATOR", "--region", "210100", "--jwt-secret", "abcd"})
 	if err == nil || !strings.Contains(err.Error(), "at least 64 hex digits") {

@@ -25,7 +25,10 @@ func bindRetentionFlags(fs *flag.FlagSet) *retentionFlags {
 	return r
 }
 
-// policy parses the periods; an error names the flag and its variable.
+// policy parses the periods; an error names the flag and its variable. An
+// empty value is an error, not "forever": only 0 keeps forever, so that a
+// template that failed to fill in a value cannot switch retention off (an
+// empty environment variable counts as unset and gives the default).
 func (r *retentionFlags) policy() (retention.Policy, error) {
 	var p retention.Policy
 	for _, f := range []struct {
@@ -36,6 +39,9 @@ func (r *retentionFlags) policy() (retention.Policy, error) {
 		{"retention-staff", "TUOYU_RETENTION_STAFF", r.staff, &p.Staff},
 		{"retention-audit", "TUOYU_RETENTION_AUDIT", r.audit, &p.Audit},
 	} {
+		if f.v == "" {
+			return p, fmt.Errorf("--%s (%s) is empty: give a period such as 3y, 36m, 90d or 1y6m, or 0 for forever", f.flag, f.env)
+		}
 		period, err := retention.ParsePeriod(f.v)
 		if err != nil {
 			return p, fmt.Errorf("--%s (%s) must be a period such as 3y, 36m, 90d or 1y6m, or 0 for forever, not %q", f.flag, f.env, f.v)
@@ -80,7 +86,11 @@ func purgeCmd(ctx context.Context, args []string) error {
 		if ch.BirthDayKept {
 			kept = " (birth day kept: a past KPI reads it)"
 		}
-		fmt.Fprintf(stdout, "child %d\tlast enrolment ended %s%s\n", ch.ID, ch.LastEnded.Format(civil.Layout), kept)
+		since := "last enrolment ended " + ch.LastEnded.Format(civil.Layout)
+		if ch.NeverEnrolled {
+			since = "registered " + ch.LastEnded.Format(civil.Layout) + ", never enrolled"
+		}
+		fmt.Fprintf(stdout, "child %d\t%s%s\n", ch.ID, since, kept)
 	}
 	for _, p := range rep.Staff {
 		fmt.Fprintf(stdout, "staff %v\tlast employment ended %s\n", p.StaffIDs, p.LastEnded.Format(civil.Layout))

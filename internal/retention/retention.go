@@ -111,6 +111,9 @@ type Child struct {
 	// LastEnded is the end of the last enrolment, or the registration day
 	// of a child never enrolled.
 	LastEnded time.Time
+	// NeverEnrolled: the child has no enrolment; LastEnded is the day it
+	// was registered.
+	NeverEnrolled bool
 	// BirthDayKept: the birth date keeps its day because truncating it to
 	// the month would change a KPI of a past date (see TruncatedBirth).
 	BirthDayKept bool
@@ -307,7 +310,7 @@ func dueChildren(ctx context.Context, client *ent.Client, cutoff time.Time) ([]C
 	}
 	out := make([]Child, 0, len(rows))
 	for _, r := range rows {
-		c := Child{ID: r.ID, LastEnded: civil.Of(r.CreatedAt)}
+		c := Child{ID: r.ID, LastEnded: civil.Of(r.CreatedAt), NeverEnrolled: len(r.Edges.Enrolments) == 0}
 		stays := make([]Stay, 0, len(r.Edges.Enrolments))
 		for i, e := range r.Edges.Enrolments {
 			end := civil.Of(*e.EndDate)
