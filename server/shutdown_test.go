@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tuoyu/tuoyu/internal/db"
 )
 
 // freeAddr returns a loopback address nobody listens on right now.
@@ -325,5 +327,23 @@ func TestCloseWithinAbandonsAStuckClose(t *testing.T) {
 	closeWithin(func() error { closed = true; return nil }, time.Minute, "test pool")
 	if !closed || time.Since(start) > time.Second {
 		t.Fatalf("a prompt close: closed=%v after %s", closed, time.Since(start))
+	}
+}
+
+// startJobs that fails (here: the context already cancelled, as a signal
+// during start-up leaves it) returns its error and closes the pool it
+// opened; it used to call its nil result instead and panic.
+func TestStartJobsFailsCleanly(t *testing.T) {
+	captureOutput(t)
+	a, err := open(context.Background(), &config{DB: db.Config{SQLitePath: filepath.Join(t.TempDir(), "jobs.db")}, Timezone: "UTC"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	q, closePool, err := startJobs(ctx, a, &jobFlags{Workers: 1, Timeout: time.Minute, MaxActive: 1})
+	if err == nil || q != nil || closePool != nil {
+		t.Fatalf("startJobs with a cancelled context = %v, %v; want an error and nothing to close", q, err)
 	}
 }
