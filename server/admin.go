@@ -62,6 +62,17 @@ func (o *obsFlags) setupLogging() {
 	metrics.LogRequests = o.LogRequests
 }
 
+// announce tells the operator something serve did (listening, the demo
+// load): a line of text on stderr for a person, or, with --log-format json,
+// a log record, so that a log shipper reading stderr gets JSON only.
+func (o *obsFlags) announce(text, msg string, attrs ...any) {
+	if o.LogFormat == "json" {
+		slog.Info(msg, attrs...)
+		return
+	}
+	fmt.Fprint(stderr, text)
+}
+
 // observability is what serve runs for operators besides the main listener.
 type observability struct {
 	tp         trace.TracerProvider
@@ -109,7 +120,7 @@ func startObservability(ctx context.Context, o *obsFlags, a *app) (*observabilit
 	}
 	ob.adminErr = make(chan error, 1)
 	go func() { ob.adminErr <- ob.admin.Serve(ln) }()
-	fmt.Fprintf(stderr, "tuoyu: admin listener on %s (/metrics, /debug/pprof/)\n", ln.Addr())
+	o.announce(fmt.Sprintf("tuoyu: admin listener on %s (/metrics, /debug/pprof/)\n", ln.Addr()), "admin listener", "addr", ln.Addr().String())
 	return ob, nil
 }
 

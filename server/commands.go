@@ -180,7 +180,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer a.close()
 	if *loadDemo && a.db.Dialect == dialect.SQLite {
-		if err := seedIfEmpty(ctx, a, *scale); err != nil {
+		if err := seedIfEmpty(ctx, a, *scale, of); err != nil {
 			return err
 		}
 	}
@@ -255,7 +255,8 @@ func serve(ctx context.Context, args []string) error {
 		Exports:        exports,
 		ErrorReports:   errorReports,
 	})
-	fmt.Fprintf(stderr, "tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint)
+	of.announce(fmt.Sprintf("tuoyu: serving on %s (%s)\n  GraphiQL:  http://%s/\n  GraphQL:   http://%s/query\n%s", ln.Addr(), describe(a.db, c), reach, reach, hint),
+		"serving", "addr", ln.Addr().String(), "database", describe(a.db, c), "graphiql", "http://"+reach+"/", "graphql", "http://"+reach+"/query", "token_command", tokenCmd)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -287,8 +288,9 @@ func describe(d *db.DB, c *config) string {
 	return "PostgreSQL"
 }
 
-// seedIfEmpty loads demo data when the database has no regions yet.
-func seedIfEmpty(ctx context.Context, a *app, scale string) error {
+// seedIfEmpty loads demo data when the database has no regions yet,
+// announcing it as of says.
+func seedIfEmpty(ctx context.Context, a *app, scale string, of *obsFlags) error {
 	empty, err := demo.IsEmpty(system(ctx), a.client)
 	if err != nil || !empty {
 		return err
@@ -297,18 +299,22 @@ func seedIfEmpty(ctx context.Context, a *app, scale string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "tuoyu: empty database: loading %s-scale demo data (disable with --demo=false)\n", s)
+	of.announce(fmt.Sprintf("tuoyu: empty database: loading %s-scale demo data (disable with --demo=false)\n", s), "loading demo data", "scale", s)
+	var progress func(demo.Progress)
+	if of.LogFormat != "json" {
+		progress = demo.PrintProgress(stderr) // a terminal's progress bar, not log records
+	}
 	sum, err := demo.Load(ctx, a.client, demo.Options{
 		Scale:    s,
 		Seed:     1,
 		AsOf:     civil.Today(a.loc),
 		Hasher:   a.hasher,
-		Progress: demo.PrintProgress(stderr),
+		Progress: progress,
 	})
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
-	fmt.Fprintf(stderr, "tuoyu: demo data loaded in %s\n", sum.Elapsed.Round(time.Millisecond))
+	of.announce(fmt.Sprintf("tuoyu: demo data loaded in %s\n", sum.Elapsed.Round(time.Millisecond)), "demo data loaded", "elapsed", sum.Elapsed.Round(time.Millisecond).String())
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -34,8 +36,9 @@ func freeAddr(t *testing.T) string {
 type servedBinary struct {
 	cmd    *exec.Cmd
 	addr   string
-	db     string     // the SQLite file
-	exited chan error // the process's exit (cmd.Wait)
+	db     string      // the SQLite file
+	exited chan error  // the process's exit (cmd.Wait)
+	output *syncBuffer // stdout and stderr, read while the process runs
 }
 
 // serveBinary builds the binary and runs serve with args added, until it is
@@ -66,8 +69,9 @@ func startBinary(t *testing.T, ignoreSIGINT bool, args ...string) *servedBinary 
 		s.cmd = exec.Command("sh", append([]string{"-c", `trap '' INT; exec "$0" "$@"`, bin}, s.cmd.Args[1:]...)...)
 	}
 	s.cmd.Env = append(os.Environ(), "DATABASE_URL=")
-	var logs strings.Builder
-	s.cmd.Stderr, s.cmd.Stdout = &logs, &logs
+	logs := &syncBuffer{}
+	s.output = logs
+	s.cmd.Stderr, s.cmd.Stdout = logs, logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -345,5 +349,27 @@ func TestStartJobsFailsCleanly(t *testing.T) {
 	q, closePool, err := startJobs(ctx, a, &jobFlags{Workers: 1, Timeout: time.Minute, MaxActive: 1})
 	if err == nil || q != nil || closePool != nil {
 		t.Fatalf("startJobs with a cancelled context = %v, %v; want an error and nothing to close", q, err)
+	}
+}
+
+// With --log-format json everything serve writes to stderr is a JSON log
+// record, its announcements (demo load, listening) included, so that a log
+// shipper reading stderr gets nothing else.
+func TestJSONLogsAreAllJSON(t *testing.T) {
+	s := serveBinary(t, "--log-format", "json", "--demo=true", "--demo-scale", "district", "--admin-addr", freeAddr(t))
+	out := s.output.String()
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var messages []string
+	for _, line := range lines {
+		var rec struct{ Msg string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("a line that is not JSON: %q\n%s", line, out)
+		}
+		messages = append(messages, rec.Msg)
+	}
+	for _, want := range []string{"loading demo data", "demo data loaded", "admin listener", "serving"} {
+		if !slices.Contains(messages, want) {
+			t.Errorf("no %q record in %q", want, messages)
+		}
 	}
 }
