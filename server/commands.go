@@ -42,6 +42,9 @@ func open(ctx context.Context, c *config) (*app, error) {
 	if err := c.checkSQLiteExists(); err != nil {
 		return nil, err
 	}
+	if err := c.checkPool(); err != nil {
+		return nil, err
+	}
 	loc, err := c.location()
 	if err != nil {
 		return nil, err

@@ -67,6 +67,16 @@ func (c *config) checkSQLiteExists() error {
 	return nil
 }
 
+// checkPool refuses a pool size of 0 or less given on the command line or
+// in TUOYU_DB_MAX_CONNS, which the pool would otherwise quietly replace by
+// its default. A config built by code (no command) keeps that default.
+func (c *config) checkPool() error {
+	if c.command != "" && c.DB.MaxOpenConns <= 0 {
+		return fmt.Errorf("--db-max-conns (TUOYU_DB_MAX_CONNS) must be positive, not %d", c.DB.MaxOpenConns)
+	}
+	return nil
+}
+
 func (c *config) location() (*time.Location, error) {
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
