@@ -152,6 +152,7 @@ func TestExitCodes(t *testing.T) {
 		{"backup --db " + filepath.Join(dir, "typo.db") + " --out " + filepath.Join(dir, "x.db"), 1, "typo.db does not exist"},
 		{"purge --dry-run --db " + filepath.Join(dir, "new.db"), 1, "new.db does not exist"},
 		{"token --role PROVINCE_REGULATOR --region 210000 --db-max-conns 0 --db " + filepath.Join(dir, "c.db"), 1, "--db-max-conns (TUOYU_DB_MAX_CONNS) must be positive, not 0"},
+		{"migrate --db-max-conns -1 --db " + filepath.Join(dir, "d.db"), 1, "--db-max-conns (TUOYU_DB_MAX_CONNS) must be positive, not -1"},
 	}
 	for _, tc := range tests {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestExitCodes$")

@@ -328,6 +328,9 @@ func migrateCmd(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if err := c.checkPool(); err != nil {
+		return err
+	}
 	d, err := db.Open(ctx, c.DB)
 	if err != nil {
 		return err
@@ -337,8 +340,14 @@ func migrateCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	// The job queue's own tables (River), under the same advisory lock.
-	if err := jobs.Migrate(ctx, d.SQL, d.Dialect, slog.Default()); err != nil {
+	// The job queue's own tables (River), under the same advisory lock, on
+	// the queue's pool (direct to PostgreSQL behind PgBouncer).
+	queuePool, closeQueuePool, err := d.QueuePool(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeQueuePool()
+	if err := jobs.Migrate(ctx, queuePool, d.Dialect, slog.Default()); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "%s: %d migration(s) applied; schema is at head\n", d.Dialect, len(applied))

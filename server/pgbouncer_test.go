@@ -42,6 +42,10 @@ func TestServeBehindPgBouncer(t *testing.T) {
 	bouncer := pgcluster.StartBouncer(t, primary.Port)
 	urls := []string{"--database-url", bouncer.URL("app"), "--migrate-database-url", primary.URL("app"), "--pgbouncer-transaction-mode"}
 	out, _ := captureOutput(t)
+	// migrate brings River's tables too: on the queue's direct pool.
+	if err := run(context.Background(), append([]string{"migrate"}, urls...)); err != nil {
+		t.Fatalf("migrate behind PgBouncer: %v", err)
+	}
 	if err := run(context.Background(), append([]string{"seed", "--scale", "district"}, urls...)); err != nil {
 		t.Fatalf("seed behind PgBouncer: %v", err)
 	}
