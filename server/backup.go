@@ -121,7 +121,7 @@ func createBackupFile(out, abs string) error {
 func pgDump(ctx context.Context, bin, rawURL, out string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return errors.New("backup: DATABASE_URL is not a valid URL")
+		return errors.New("backup: the database URL is not a valid URL")
 	}
 	environ := os.Environ()
 	if pw, ok := u.User.Password(); ok {
@@ -131,8 +131,11 @@ func pgDump(ctx context.Context, bin, rawURL, out string) error {
 	q := url.Values{}
 	for k, v := range u.Query() {
 		switch k {
-		case "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name":
+		case "sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name",
+			"host", "port", "user", "dbname": // lib/pq takes these from the query too (host: a socket directory)
 			q[k] = v
+		case "password":
+			environ = append(environ, "PGPASSWORD="+v[len(v)-1]) // never on the command line
 		}
 	}
 	u.RawQuery = q.Encode()

@@ -354,3 +354,44 @@ func TestBackupPostgres(t *testing.T) {
 	restored.URL = urlOf(dst)
 	checkAnswers(t, answersOf(t, cfg, token), answersOf(t, restored, token))
 }
+
+// TestBackupPassesConnectionParameters: pg_dump gets the URL's host (a
+// socket directory), port and TLS parameters, and its passwords through
+// PGPASSWORD, never on its command line (which ps shows). A stand-in
+// pg_dump first on PATH records what it was given.
+func TestBackupPassesConnectionParameters(t *testing.T) {
+	captureOutput(t)
+	dir := t.TempDir()
+	record := filepath.Join(dir, "pg_dump.args")
+	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" \"PGPASSWORD=$PGPASSWORD\" > " + record + "\nfor a in \"$@\"; do case $a in --file=*) : > \"${a#--file=}\";; esac; done\n"
+	if err := os.WriteFile(filepath.Join(dir, "pg_dump"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	for _, tc := range []struct{ url, password string }{
+		{"postgres://ops:s3cret@db.internal:5433/tuoyu?sslmode=verify-full&sslrootcert=/etc/ca.pem", "s3cret"},
+		{"postgres://ops@/tuoyu?host=/var/run/postgresql&password=s3cret&sslmode=disable", "s3cret"},
+	} {
+		out := filepath.Join(dir, fmt.Sprintf("dump-%d", len(tc.url)))
+		if err := run(context.Background(), []string{"backup", "--database-url", tc.url, "--out", out}); err != nil {
+			t.Fatalf("backup of %s: %v", tc.url, err)
+		}
+		raw, err := os.ReadFile(record)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := string(raw)
+		u, _ := url.Parse(tc.url)
+		if strings.Count(got, tc.password) != 1 || !strings.Contains(got, "PGPASSWORD="+tc.password+"\n") {
+			t.Errorf("pg_dump of %s: the password must reach it through PGPASSWORD only:\n%s", tc.url, got)
+		}
+		for k := range u.Query() {
+			if k != "password" && !strings.Contains(got, k+"=") {
+				t.Errorf("pg_dump of %s lost the parameter %s:\n%s", tc.url, k, got)
+			}
+		}
+		if u.Host != "" && !strings.Contains(got, "@"+u.Host+"/") {
+			t.Errorf("pg_dump of %s lost the host:\n%s", tc.url, got)
+		}
+	}
+}
