@@ -33,12 +33,14 @@ func main() {
 	}
 	name := os.Args[1]
 	ctx := context.Background()
-	if err := diff(ctx, dialect.SQLite, "file:dev?mode=memory&_pragma=foreign_keys(1)", "migrate/migrations/sqlite", name); err != nil {
-		log.Fatalf("sqlite: %v", err)
-	}
+	// Checked before anything is written: the two dialects' files come
+	// in pairs, and a SQLite file without its PostgreSQL twin breaks CI.
 	pg := os.Getenv("DEV_POSTGRES_URL")
 	if pg == "" {
-		log.Fatalln("postgres: set DEV_POSTGRES_URL to an empty dev database")
+		log.Fatalln("postgres: set DEV_POSTGRES_URL to an empty dev database (nothing was written)")
+	}
+	if err := diff(ctx, dialect.SQLite, "file:dev?mode=memory&_pragma=foreign_keys(1)", "migrate/migrations/sqlite", name); err != nil {
+		log.Fatalf("sqlite: %v", err)
 	}
 	if err := diff(ctx, dialect.Postgres, pg, "migrate/migrations/postgres", name); err != nil {
 		log.Fatalf("postgres: %v", err)
