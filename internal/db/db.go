@@ -149,8 +149,14 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 				return nil, fmt.Errorf("db: a replica URL (--database-replica-url, TUOYU_DATABASE_REPLICA_URL): %w", err)
 			}
 			// Not pinged: a replica that is down at start is skipped by
-			// the router's checks and used once it is back.
-			replicas[redactURL(raw)] = rp
+			// the router's checks and used once it is back. Two URLs of
+			// one host:port/database (other user or parameters) get
+			// distinct names, so neither pool is dropped unclosed.
+			name := redactURL(raw)
+			for n := 2; replicas[name] != nil || name == "primary"; n++ {
+				name = fmt.Sprintf("%s#%d", redactURL(raw), n)
+			}
+			replicas[name] = rp
 		}
 		d.Router = newRouter(ctx, d.ent, pool, replicas, ReplicaConfig{MaxLag: cfg.MaxReplicaLag, Hooks: cfg.ReplicaHooks, pinned: cfg.PgBouncerTransactionMode})
 	}

@@ -292,6 +292,21 @@ func TestReplicasNeedPostgres(t *testing.T) {
 		d.Close()
 		t.Error("a mysql:// replica URL was accepted")
 	}
+	// Two URLs of one host:port/database, other users, are two replicas
+	// with two names, the primary's name never one of them.
+	cfg.ReplicaURLs = []string{"postgres://a@127.0.0.1:1/x?connect_timeout=1", "postgres://b@127.0.0.1:1/x?connect_timeout=1"}
+	two, err := db.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, st := range two.Router.Status() {
+		names[st.Name] = true
+	}
+	if len(names) != 2 || names["primary"] || len(two.Router.ReplicaPools()) != 2 {
+		t.Errorf("replicas of one address: names %v, %d pools; want two names and two pools", names, len(two.Router.ReplicaPools()))
+	}
+	two.Close()
 	// A replica URL that does not parse is named as the replica's, not as
 	// DATABASE_URL, and never repeated (it may hold a password).
 	cfg.ReplicaURLs = []string{"postgres://u:s3cret@replica:54x/x"}
