@@ -45,6 +45,13 @@ func open(ctx context.Context, c *config) (*app, error) {
 	if err := c.checkPool(); err != nil {
 		return nil, err
 	}
+	// A configured key that does not parse is refused before the database
+	// is opened and migrated: a bad setting changes nothing.
+	if c.PIIKey != "" {
+		if _, err := secrets.Parse(c.PIIKey); err != nil {
+			return nil, errors.New("--pii-key (TUOYU_PII_KEY) must be at least 32 hex digits")
+		}
+	}
 	loc, err := c.location()
 	if err != nil {
 		return nil, err
@@ -166,6 +173,9 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	if err := jf.check(); err != nil {
+		return err
+	}
+	if err := checkJWTSecret(tf.Secret); err != nil {
 		return err
 	}
 	origins, err := httpapi.ParseOrigins(*corsOrigins)

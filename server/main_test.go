@@ -268,12 +268,19 @@ func TestTokenCommandRejects(t *testing.T) {
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("bad arguments opened the database: %v", err)
 	}
-	if err := run(ctx, []string{"migrate", "--db", path}); err != nil { // token refuses a file that does not exist
-		t.Fatal(err)
-	}
-	err := run(ctx, []string{"token", "--db", path, "--role", "CITY_REGULATOR", "--region", "210100", "--jwt-secret", "abcd"})
-	if err == nil || !strings.Contains(err.Error(), "at least 64 hex digits") {
-		t.Fatalf("short --jwt-secret: %v", err)
+	// A bad secret or key is refused before the database is opened: the
+	// file is not created (nor, were it there, migrated).
+	for _, tc := range []struct{ flag, value, want string }{
+		{"--jwt-secret", "abcd", "at least 64 hex digits"},
+		{"--pii-key", "not-hex", "--pii-key (TUOYU_PII_KEY) must be at least 32 hex digits"},
+	} {
+		err := run(ctx, []string{"token", "--db", path, "--role", "CITY_REGULATOR", "--region", "210100", tc.flag, tc.value})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Fatalf("bad %s: %v; want an error containing %q", tc.flag, err, tc.want)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("a bad %s opened the database: %v", tc.flag, err)
+		}
 	}
 }
 

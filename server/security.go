@@ -81,12 +81,23 @@ func (l *limitFlags) handlerOptions() (graph.HandlerOptions, error) {
 // devTokenSecret is the HS256 secret of development tokens: configured (hex,
 // at least 32 bytes) or generated once per database and kept in it.
 func devTokenSecret(ctx context.Context, a *app, configured string) ([]byte, error) {
-	if configured != "" {
-		if b, err := hex.DecodeString(configured); err != nil || len(b) < 32 {
-			return nil, errors.New("--jwt-secret (TUOYU_JWT_SECRET) must be at least 64 hex digits (32 bytes)")
-		}
+	if err := checkJWTSecret(configured); err != nil {
+		return nil, err
 	}
 	return secrets.Resolve(system(ctx), a.client, secrets.TokenKey, configured, 32)
+}
+
+// checkJWTSecret refuses a configured secret that is not 64 hex digits or
+// more; serve and token call it before they open (and migrate) the
+// database, so a bad setting changes nothing.
+func checkJWTSecret(configured string) error {
+	if configured == "" {
+		return nil
+	}
+	if b, err := hex.DecodeString(configured); err != nil || len(b) < 32 {
+		return errors.New("--jwt-secret (TUOYU_JWT_SECRET) must be at least 64 hex digits (32 bytes)")
+	}
+	return nil
 }
 
 // newAuthenticator builds serve's authenticator: development tokens (HS256,
@@ -304,6 +315,9 @@ func tokenCmd(ctx context.Context, args []string) error {
 	}
 	if *ttl <= 0 || *ttl > maxTokenTTL {
 		return fmt.Errorf("token: --ttl must be between 1s and %s", maxTokenTTL)
+	}
+	if err := checkJWTSecret(tf.Secret); err != nil {
+		return err
 	}
 	a, err := open(ctx, c)
 	if err != nil {

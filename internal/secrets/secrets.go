@@ -21,16 +21,21 @@ const (
 	TokenKey = "dev_token_hs256"
 )
 
+// Parse decodes a configured key: hex, at least 32 hex digits (16 bytes).
+func Parse(configured string) ([]byte, error) {
+	b, err := hex.DecodeString(configured)
+	if err != nil || len(b) < 16 {
+		return nil, errors.New("secrets: a configured key must be at least 32 hex digits")
+	}
+	return b, nil
+}
+
 // Resolve returns the secret called name: configured (hex, at least 32 hex
 // digits) when not empty, else the one stored in the database, created with
 // size random bytes on first use.
 func Resolve(ctx context.Context, client *ent.Client, name, configured string, size int) ([]byte, error) {
 	if configured != "" {
-		b, err := hex.DecodeString(configured)
-		if err != nil || len(b) < 16 {
-			return nil, errors.New("secrets: a configured key must be at least 32 hex digits")
-		}
-		return b, nil
+		return Parse(configured)
 	}
 	if s, err := client.ServerSecret.Query().Where(serversecret.Name(name)).Only(ctx); err == nil {
 		return s.Value, nil
