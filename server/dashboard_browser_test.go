@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -312,27 +311,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 
 	_, _ = captureOutput(t)
-	addrc := make(chan net.Addr, 1)
-	listening = func(a net.Addr) { addrc <- a }
-	t.Cleanup(func() { listening = nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--demo-scale", "city", "--allow-list", allow,
-			// The KPIs of a city on SQLite take seconds; on a loaded CI machine
-			// more than the default 30 s, which is not what this test is about.
-			"--request-timeout", "5m"})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("serve returned before listening: %v", err)
-	case <-time.After(8 * time.Minute):
-		t.Fatal("serve did not start listening within 8 minutes")
-	}
+	base := serveInProcess(t, "--db", path, "--demo-scale", "city", "--allow-list", allow,
+		// The KPIs of a city on SQLite take seconds; on a loaded CI machine
+		// more than the default 30 s, which is not what this test is about.
+		"--request-timeout", "5m").base
 
 	out := &syncBuffer{}
 	stdout = out
@@ -767,24 +749,7 @@ func TestServeAllowListKeepsDashboard(t *testing.T) {
 		t.Fatal("writing allow list")
 	}
 	_, _ = captureOutput(t)
-	addrc := make(chan net.Addr, 1)
-	listening = func(a net.Addr) { addrc <- a }
-	t.Cleanup(func() { listening = nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", path, "--addr", "127.0.0.1:0", "--demo-scale", "district", "--allow-list", allow})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a.String()
-	case err := <-done:
-		t.Fatalf("serve returned before listening: %v", err)
-	case <-time.After(4 * time.Minute):
-		t.Fatal("serve did not start listening")
-	}
+	base := serveInProcess(t, "--db", path, "--demo-scale", "district", "--allow-list", allow).base
 	out := &syncBuffer{}
 	stdout = out
 	if err := run(context.Background(), []string{"token", "--db", path, "--role", "PROVINCE_REGULATOR", "--region", "500000"}); err != nil {

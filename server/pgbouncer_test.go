@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -24,21 +22,7 @@ import (
 // parse and bind it prevents needs more load than a test can make reliably.
 func TestServeBehindPgBouncer(t *testing.T) {
 	primary := pgcluster.Primary(t)
-	admin, err := sql.Open("postgres", primary.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	for _, stmt := range []string{
-		"CREATE DATABASE app",
-		"ALTER DATABASE app SET statement_timeout = '30s'",
-		"ALTER DATABASE app SET idle_in_transaction_session_timeout = '60s'",
-		"ALTER DATABASE app SET timezone = 'UTC'",
-	} {
-		if _, err := admin.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
+	primary.BouncedDatabase("app")
 	bouncer := pgcluster.StartBouncer(t, primary.Port)
 	urls := []string{"--database-url", bouncer.URL("app"), "--migrate-database-url", primary.URL("app"), "--pgbouncer-transaction-mode"}
 	out, _ := captureOutput(t)
@@ -50,23 +34,8 @@ func TestServeBehindPgBouncer(t *testing.T) {
 		t.Fatalf("seed behind PgBouncer: %v", err)
 	}
 
-	addrc := make(chan net.Addr, 1)
-	listening = func(a net.Addr) { addrc <- a }
-	t.Cleanup(func() { listening = nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--job-workers", "2", "--shutdown-grace", "0s", "--rate-limit", "0"}, urls...))
-	}()
-	var query string
-	select {
-	case a := <-addrc:
-		query = "http://" + a.String() + "/query"
-	case err := <-done:
-		t.Fatalf("serve behind PgBouncer: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("serve did not start listening within 2 minutes")
-	}
+	s := serveInProcess(t, append([]string{"--job-workers", "2", "--shutdown-grace", "0s", "--rate-limit", "0"}, urls...)...)
+	query := s.base + "/query"
 	out.take()
 	if err := run(context.Background(), append([]string{"token", "--role", "PROVINCE_REGULATOR", "--region", "500000"}, urls...)); err != nil {
 		t.Fatal(err)
@@ -114,14 +83,8 @@ func TestServeBehindPgBouncer(t *testing.T) {
 	if state != "SUCCEEDED" {
 		t.Fatalf("the export behind PgBouncer ended %q; want SUCCEEDED", state)
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve stopped with %v", err)
-		}
-	case <-time.After(time.Minute):
-		t.Fatal("serve did not stop within a minute")
+	if err := s.stop(); err != nil {
+		t.Fatalf("serve stopped with %v", err)
 	}
 }
 

@@ -4,10 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/tuoyu/tuoyu/internal/pgcluster"
 )
@@ -36,27 +34,7 @@ func TestServeReadsFromReplica(t *testing.T) {
 	}
 	standby := primary.Standby(t)
 
-	addrc := make(chan net.Addr, 1)
-	listening = func(a net.Addr) { addrc <- a }
-	t.Cleanup(func() { listening = nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--database-url", dbURL, "--database-replica-url", standby.URL("postgres"), "--max-replica-lag", "1h", "--addr", "127.0.0.1:0"})
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var query string
-	select {
-	case a := <-addrc:
-		query = "http://" + a.String() + "/query"
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("serve did not start listening within 2 minutes")
-	}
+	query := serveInProcess(t, "--database-url", dbURL, "--database-replica-url", standby.URL("postgres"), "--max-replica-lag", "1h").base + "/query"
 	if err := run(context.Background(), []string{"token", "--database-url", dbURL, "--role", "PROVINCE_REGULATOR", "--region", "500000"}); err != nil {
 		t.Fatal(err)
 	}

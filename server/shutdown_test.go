@@ -267,25 +267,8 @@ func TestDrainBudget(t *testing.T) {
 // alike.
 func TestServeLimitsFailedAuthentication(t *testing.T) {
 	captureOutput(t)
-	addrc := make(chan net.Addr, 1)
-	listening = func(a net.Addr) { addrc <- a }
-	t.Cleanup(func() { listening = nil })
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--db", filepath.Join(t.TempDir(), "t.db"), "--demo=false", "--addr", "127.0.0.1:0",
-			"--auth-failure-limit", "1", "--auth-failure-burst", "3", "--shutdown-grace", "0s"})
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	var url string
-	select {
-	case a := <-addrc:
-		url = "http://" + a.String() + "/query"
-	case err := <-done:
-		t.Fatalf("serve returned before listening: %v", err)
-	case <-time.After(2 * time.Minute):
-		t.Fatal("serve did not start listening")
-	}
+	url := serveInProcess(t, "--db", filepath.Join(t.TempDir(), "t.db"), "--demo=false",
+		"--auth-failure-limit", "1", "--auth-failure-burst", "3", "--shutdown-grace", "0s").base + "/query"
 	credentials := []string{
 		"Bearer tuoyu_0123456789abcdef_" + strings.Repeat("0", 64),
 		"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",

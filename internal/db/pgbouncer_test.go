@@ -43,18 +43,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 	primary := pgcluster.Primary(t)
 	admin := openRaw(t, primary.URL("postgres"))
 	defer admin.Close()
-	for _, stmt := range []string{
-		"CREATE DATABASE app",
-		"ALTER DATABASE app SET statement_timeout = '30s'",
-		"ALTER DATABASE app SET idle_in_transaction_session_timeout = '60s'",
-		"ALTER DATABASE app SET timezone = 'UTC'",
-		"ALTER DATABASE app SET jit = off",
-		"ALTER DATABASE app SET max_parallel_workers_per_gather = 0",
-	} {
-		if _, err := admin.Exec(stmt); err != nil {
-			t.Fatalf("%s: %v", stmt, err)
-		}
-	}
+	primary.BouncedDatabase("app")
 	bouncer := pgcluster.StartBouncer(t, primary.Port)
 
 	ctx := privacy.DecisionContext(context.Background(), privacy.Allow)

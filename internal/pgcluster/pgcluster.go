@@ -125,6 +125,20 @@ func (s *Server) URL(name string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
 }
 
+// BouncedDatabase creates database name with the settings README's
+// Pooling section puts on the database for PgBouncer's transaction mode
+// (which drops startup options): statement and idle-transaction timeouts,
+// UTC, no JIT, no parallel workers.
+func (s *Server) BouncedDatabase(name string) {
+	s.t.Helper()
+	args := []string{"-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+		"-c", "CREATE DATABASE " + name}
+	for _, set := range []string{"statement_timeout = '30s'", "idle_in_transaction_session_timeout = '60s'", "timezone = 'UTC'", "jit = off", "max_parallel_workers_per_gather = 0"} {
+		args = append(args, "-c", "ALTER DATABASE "+name+" SET "+set)
+	}
+	s.run(Bin+"/psql", args...)
+}
+
 func (s *Server) run(name string, args ...string) {
 	s.t.Helper()
 	if out, err := s.command(name, args...).CombinedOutput(); err != nil {
