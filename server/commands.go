@@ -226,7 +226,9 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer closeQueuePool() // after the queue stops (deferred below, run first)
+	// After the queue stops (deferred below, run first), within the same
+	// bound as the other pools.
+	defer closeWithin(func() error { closeQueuePool(); return nil }, poolCloseWait, "the job queue's pool")
 	metrics.SetJobCounts(func(ctx context.Context) map[string]int {
 		counts, err := queue.Counts(ctx)
 		if err != nil {
