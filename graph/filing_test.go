@@ -198,7 +198,7 @@ func TestWorkCalendarBeyondLastYear(t *testing.T) {
 	days := []map[string]any{{"date": civil.D(next, 1, 1).Format(civil.Layout), "workday": false, "name": "元旦"}}
 	wantCodeField(t, s.DoAs(t, v.heping, load, map[string]any{"y": next, "days": days}), "FORBIDDEN", "")
 	bad := []map[string]any{{"date": civil.D(next, 1, 1).Format(civil.Layout), "workday": false}, {"date": civil.D(last, 1, 1).Format(civil.Layout), "workday": false}}
-	wantCodeField(t, s.DoAs(t, v.province, load, map[string]any{"y": next, "days": bad}), "BAD_USER_INPUT", "days.1.date")
+	wantCodeField(t, s.DoAs(t, v.province, load, map[string]any{"y": next, "days": bad}), "BAD_USER_INPUT", "days[1].date")
 	s.DoAs(t, v.province, load, map[string]any{"y": next, "days": days}).Decode(t, &cov)
 	if cov.LoadWorkCalendar.LastKnownYear != next || cov.LoadWorkCalendar.Days != 1 {
 		t.Fatalf("coverage after loading = %+v", cov.LoadWorkCalendar)

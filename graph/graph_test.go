@@ -283,6 +283,7 @@ func TestInvalidInputIsRejectedAndWritesNothing(t *testing.T) {
 		{"unknown region", createInstitution, institution(map[string]any{"regionID": "55834574848999"}), "BAD_USER_INPUT", "regionID"},
 		{"bad region code", `mutation { createRegion(input: {code: "99010", name: "x", level: CITY}) { id } }`, nil, "BAD_USER_INPUT", "code"},
 		{"positive above respondents", `mutation($r: ID!) { createSurvey(input: {regionID: $r, kind: SATISFACTION, date: "2025-01-01", respondents: 10, positive: 11}) { id } }`, map[string]any{"r": sub}, "BAD_USER_INPUT", "positive"},
+		{"negative respondents", `mutation($r: ID!) { createSurvey(input: {regionID: $r, kind: SATISFACTION, date: "2025-01-01", respondents: -5, positive: 0}) { id } }`, map[string]any{"r": sub}, "BAD_USER_INPUT", "respondents"},
 		{"bad staff ID number", `mutation($i: ID!) { createStaff(input: {name: "张三", idNumber: "110105194912310022", role: CAREGIVER, institutionID: $i, hiredAt: "2024-01-01"}) { id } }`, map[string]any{"i": inst}, "BAD_USER_INPUT", "idNumber"},
 		{"update to end before start", `mutation($i: ID!) { updateInstitution(id: $i, input: {closedAt: "2022-01-01"}) { id } }`, map[string]any{"i": inst}, "BAD_USER_INPUT", "closedAt"},
 		{"update unknown id", `mutation { updateInstitution(id: "47244640256999", input: {name: "x"}) { id } }`, nil, "NOT_FOUND", ""},

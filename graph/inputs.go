@@ -230,7 +230,12 @@ func (c *inputChecker) value(val any, typ *ast.Type, def *ast.Definition, path s
 	switch typ.NamedType {
 	case "Int":
 		return intValue(val, path)
-	case "Float", "Boolean":
+	case "Float":
+		return floatValue(val, path)
+	case "Boolean":
+		if _, ok := val.(bool); !ok {
+			return nil, inputError(path, "must be true or false")
+		}
 		return val, nil
 	}
 	var raw string
@@ -304,6 +309,25 @@ func intValue(val any, path string) (any, *gqlerror.Error) {
 		return nil, inputError(path, "must be a 32-bit integer")
 	}
 	return n, nil
+}
+
+// floatValue coerces a variable's Float: a JSON number, as the GraphQL
+// spec's input coercion says. gqlgen would also parse a numeric string
+// ("41.68"), which lets a client's type bug pass unnoticed.
+func floatValue(val any, path string) (any, *gqlerror.Error) {
+	switch x := val.(type) {
+	case float64, float32, int, int32, int64:
+		return val, nil
+	case json.Number:
+		if _, err := x.Float64(); err != nil {
+			return nil, inputError(path, "must be a number")
+		}
+		return val, nil
+	case string:
+		return nil, inputError(path, "must be a JSON number, not a string")
+	default:
+		return nil, inputError(path, "must be a number")
+	}
 }
 
 // scalar checks the text of a scalar value of the named type.

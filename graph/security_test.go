@@ -31,7 +31,8 @@ const idCard = "110101199003074514"
 // limit or resolver runs, wherever it sits: a page size, a KPI argument, an
 // Int field of a mutation input, an Int list in a filter. Before the fix the
 // page cap and the complexity estimate skipped the string ("1000000") and the
-// resolver read it as a number, returning every row.
+// resolver read it as a number, returning every row. A Float must be a JSON
+// number too, as the spec's input coercion says (gqlgen parses "41.68").
 func TestIntVariablesCoercedBeforeLimits(t *testing.T) {
 	s := gqltest.New(t, gqltest.Trusted())
 	tr := buildTree(t, s.Client, 3)
@@ -65,7 +66,15 @@ func TestIntVariablesCoercedBeforeLimits(t *testing.T) {
 			map[string]any{"l": []any{"1", "2"}}, "BAD_USER_INPUT", "where.levelIn[0]"},
 		{"Int in a filter object as a string", `query($w: CertificationWhereInput) { certifications(where: $w) { totalCount } }`,
 			map[string]any{"w": map[string]any{"levelGT": "1"}}, "BAD_USER_INPUT", "where.levelGT"},
+		{"Float as a string", `query($lat: Float!) { nearbyInstitutions(latitude: $lat, longitude: 123.43) { distanceMeters } }`,
+			map[string]any{"lat": "41.8"}, "BAD_USER_INPUT", "latitude"},
+		{"Float in a filter as a string", `query($w: InstitutionWhereInput) { institutions(where: $w) { totalCount } }`,
+			map[string]any{"w": map[string]any{"latitudeGT": "41"}}, "BAD_USER_INPUT", "where.latitudeGT"},
 		// JSON numbers are fine and reach the limits as numbers.
+		{"Float as a number", `query($lat: Float!) { nearbyInstitutions(latitude: $lat, longitude: 123.43) { distanceMeters } }`,
+			map[string]any{"lat": 41.8}, "", ""},
+		{"Float as a whole number", `query($lat: Float!) { nearbyInstitutions(latitude: $lat, longitude: 123.43) { distanceMeters } }`,
+			map[string]any{"lat": 41}, "", ""},
 		{"page size as a number", `query($n: Int) { institutions(first: $n) { edges { node { id } } } }`,
 			map[string]any{"n": 2}, "", ""},
 		{"Int list as numbers", `query($l: [Int!]) { certifications(where: {levelIn: $l}) { totalCount } }`,

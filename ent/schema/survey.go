@@ -64,13 +64,15 @@ func (Survey) Hooks() []ent.Hook {
 }
 
 // positiveWithinRespondents rejects positive > respondents, reading the
-// stored value of whichever side an update leaves unchanged.
+// stored value of whichever side an update leaves unchanged. Respondents
+// below 1 are left to the field's validator, which runs after hooks: the
+// client is then told respondents is wrong, not positive.
 func positiveWithinRespondents(next ent.Mutator) ent.Mutator {
 	return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
 		if m.Op().Is(ent.OpCreate | ent.OpUpdateOne) {
 			pos, okPos := mutationInt(ctx, m, "positive")
 			resp, okResp := mutationInt(ctx, m, "respondents")
-			if okPos && okResp && pos > resp {
+			if okPos && okResp && resp > 0 && pos > resp {
 				return nil, apperr.Invalid("positive", "must not exceed respondents")
 			}
 		}

@@ -54,11 +54,11 @@ func Validate(year int, days []Day) error {
 	for i, d := range days {
 		day := dateOf(d.Date)
 		if seen[day] {
-			return apperr.Invalid(fmt.Sprintf("days.%d.date", i), "is listed twice")
+			return apperr.Invalid(fmt.Sprintf("days[%d].date", i), "is listed twice")
 		}
 		seen[day] = true
 		if field, msg := DayProblem(year, d); msg != "" {
-			return apperr.Invalid(fmt.Sprintf("days.%d.%s", i, field), msg)
+			return apperr.Invalid(fmt.Sprintf("days[%d].%s", i, field), msg)
 		}
 	}
 	return nil
