@@ -3,11 +3,11 @@ package schema
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -20,9 +20,11 @@ import (
 	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
 	"github.com/tuoyu/tuoyu/internal/civil"
+	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 )
 
 // Filing is one 备案 of an institution with the county-level health
@@ -95,146 +97,328 @@ func (Filing) Hooks() []ent.Hook {
 	}
 }
 
-// recordFilingHistory writes a FilingEvent for each status change of a
-// filing (and for each new amendment day of a CHANGED filing), through the
+// recordFilingHistory keeps a filing's status, its days and its history
+// (FilingEvent) in agreement; README "Filing workflow" states the rules and
+// internal/filing (flow.go) holds the state machine. It runs through the
 // mutation's own client: in a GraphQL mutation that is the request's
-// transaction, so the change and its history commit or fail together. A
-// change is dated by the status's own field (receipt_at for FILED, …);
-// when the mutation leaves that field empty it is set to today, so every
-// event has a day. Trusted bulk loads (bulkload.With) skip the hook and
-// backfill the history afterwards (internal/filing.Backfill).
+// transaction, so the change and its history commit or fail together, and
+// a refused change writes nothing.
+//
+//   - Create: the filing's own day (receipt_at for FILED, …) is today when
+//     not given; the days must describe a history the workflow can produce
+//     (filing.History), which is written: SUBMITTED, then each decision by
+//     day.
+//   - A status change must be legal (filing.CanBecome; CONFLICT on status).
+//     It is dated by the new status's own field, set to today when the
+//     change does not give it — never the day a previous step to the same
+//     status left there — and adds one event.
+//   - changed_at later than the stored one on a CHANGED filing is a further
+//     amendment: one more CHANGED event, whether or not status is sent.
+//   - Any other new value of a day field corrects the day of the latest
+//     event it dates (submitted_at the submission, receipt_at the latest
+//     receipt, …): that event's date moves with it, noted "day corrected
+//     from …", so FILING_RATE (events) and FILING_ON_TIME_RATE (receipt_at)
+//     read the same day. A correction keeps the history's order, and a day
+//     with no such event in the history is refused.
+//   - A recorded day cannot be cleared.
+//
+// Trusted bulk loads (bulkload.With) skip the hook and backfill the history
+// afterwards (internal/filing.Backfill); updates of many filings at once
+// may not touch status or days.
 func recordFilingHistory(next gen.Mutator) gen.Mutator {
 	return hook.FilingFunc(func(ctx context.Context, m *gen.FilingMutation) (gen.Value, error) {
-		if bulkload.From(ctx) || !m.Op().Is(gen.OpCreate|gen.OpUpdateOne) {
+		switch {
+		case bulkload.From(ctx):
 			return next.Mutate(ctx, m)
+		case m.Op().Is(gen.OpCreate):
+			return createFilingHistory(ctx, m, next)
+		case m.Op().Is(gen.OpUpdateOne):
+			return updateFilingHistory(ctx, m, next)
+		case m.Op().Is(gen.OpUpdate) && touchesWorkflow(m):
+			return nil, fmt.Errorf("filing history: change the status or days of one filing at a time (UpdateOne), so its history follows")
 		}
-		created := m.Op().Is(gen.OpCreate)
-		status, set := m.Status()
-		changed := set && created
-		if set && !created {
-			old, err := m.OldStatus(ctx)
-			if err != nil {
+		return next.Mutate(ctx, m)
+	})
+}
+
+// touchesWorkflow reports whether m sets or clears the status, a day or the
+// receipt number.
+func touchesWorkflow(m *gen.FilingMutation) bool {
+	for _, f := range append([]string{filing.FieldStatus, filing.FieldReceiptNumber}, filingflow.DateFields...) {
+		if _, set := m.Field(f); set || m.FieldCleared(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// createFilingHistory is the hook on create.
+func createFilingHistory(ctx context.Context, m *gen.FilingMutation, next gen.Mutator) (gen.Value, error) {
+	status, ok := m.Status()
+	submitted, okSub := m.SubmittedAt()
+	if !ok || !okSub {
+		return next.Mutate(ctx, m) // ent refuses the missing required field
+	}
+	if status != filing.StatusSUBMITTED {
+		if _, given := mutationDay(m, filingflow.DateField(status)); !given {
+			if err := m.SetField(filingflow.DateField(status), civil.TodayIn(ctx)); err != nil {
 				return nil, fmt.Errorf("filing history: %w", err)
 			}
-			changed = old != status
 		}
-		_, amended := m.ChangedAt()
-		amended = amended && !changed && status == filing.StatusCHANGED
-		if !changed && !amended {
-			return next.Mutate(ctx, m)
+	}
+	d := filingflow.Dates{Submitted: submitted}
+	for _, f := range filingflow.DateFields[1:] {
+		if day, given := mutationDay(m, f); given {
+			s, _ := filingflow.StatusOfField(f)
+			d.Set(s, &day)
 		}
-		if dateField := statusDateField[status]; dateField != "" {
-			if err := defaultToToday(ctx, m, dateField); err != nil {
-				return nil, err
+	}
+	_, number := m.ReceiptNumber()
+	steps, err := filingflow.History(status, d, number)
+	if err != nil {
+		return nil, err
+	}
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := v.(*gen.Filing)
+	if !ok {
+		return nil, fmt.Errorf("filing history: unexpected value %T", v)
+	}
+	if err := writeEvents(ctx, m, f.ID, steps); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// plannedEvent is one event of a filing's history as an update leaves it.
+type plannedEvent struct {
+	id     int // 0: added by this change
+	status filing.Status
+	day    time.Time
+	note   string
+	// field is the day field that moved (or dates the added event).
+	field string
+	moved bool
+	from  time.Time
+}
+
+// updateFilingHistory is the hook on update-one.
+func updateFilingHistory(ctx context.Context, m *gen.FilingMutation, next gen.Mutator) (gen.Value, error) {
+	if !touchesWorkflow(m) {
+		return next.Mutate(ctx, m)
+	}
+	id, _ := m.ID()
+	oldStatus, err := m.OldStatus(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("filing history: %w", err)
+	}
+	old, err := oldDates(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	oldNumber, err := m.OldReceiptNumber(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("filing history: %w", err)
+	}
+	// A recorded day is part of the history: it is corrected, never erased.
+	for _, f := range filingflow.DateFields[1:] {
+		s, _ := filingflow.StatusOfField(f)
+		if m.FieldCleared(f) && old.Of(s) != nil {
+			return nil, apperr.Invalid(f, "cannot be cleared: the filing's history records this decision (give the corrected day instead)")
+		}
+	}
+	status := oldStatus
+	if s, ok := m.Status(); ok {
+		status = s
+	}
+	transition := status != oldStatus
+	if transition && !filingflow.CanBecome(oldStatus, status) {
+		return nil, filingflow.TransitionError(oldStatus, status)
+	}
+	own := filingflow.DateField(status)
+	if transition {
+		if m.FieldCleared(own) {
+			return nil, apperr.Invalid(own, "must not be cleared: it dates the new status")
+		}
+		// The new step is dated by its own field: the day given, else today —
+		// never the day an earlier step to the same status left there.
+		if _, given := mutationDay(m, own); !given {
+			if err := m.SetField(own, civil.TodayIn(ctx)); err != nil {
+				return nil, fmt.Errorf("filing history: %w", err)
 			}
+		}
+	}
+	d := old
+	for _, f := range filingflow.DateFields {
+		s, _ := filingflow.StatusOfField(f)
+		if day, given := mutationDay(m, f); given {
+			d.Set(s, &day)
+		}
+	}
+	_, number := m.ReceiptNumber()
+	number = number || (oldNumber != nil && !m.ReceiptNumberCleared())
+	if err := filingflow.CheckFields(status, d, number); err != nil {
+		return nil, err
+	}
+
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	stored, err := m.Client().FilingEvent.Query().Where(filingevent.FilingID(id)).
+		Order(gen.Asc(filingevent.FieldDate), gen.Asc(filingevent.FieldID)).All(sys)
+	if err != nil {
+		return nil, fmt.Errorf("filing history: %w", err)
+	}
+	if len(stored) == 0 {
+		// No history yet (a bulk load not backfilled): the filing gets its
+		// whole history from its days after the change, as on create.
+		steps, err := filingflow.History(status, d, number)
+		if err != nil {
+			return nil, err
 		}
 		v, err := next.Mutate(ctx, m)
 		if err != nil {
 			return nil, err
 		}
-		f, ok := v.(*gen.Filing)
-		if !ok {
-			return nil, fmt.Errorf("filing history: unexpected value %T", v)
+		if err := writeEvents(ctx, m, id, steps); err != nil {
+			return nil, err
 		}
-		events := []filingEvent{eventOf(ctx, f, f.Status)}
-		if created {
-			events = createdEvents(ctx, f)
+		return v, nil
+	}
+	plan := make([]plannedEvent, len(stored))
+	for i, e := range stored {
+		plan[i] = plannedEvent{id: e.ID, status: filingflow.StatusOf(e.Status), day: e.Date, note: e.Note}
+	}
+	amended := false
+	if day, given := mutationDay(m, filing.FieldChangedAt); given && !transition && status == filing.StatusCHANGED {
+		amended = old.Changed == nil || day.After(*old.Changed)
+	}
+	for _, f := range filingflow.DateFields {
+		day, given := mutationDay(m, f)
+		s, _ := filingflow.StatusOfField(f)
+		was := old.Of(s)
+		if !given || (was != nil && was.Equal(day)) || (transition && f == own) || (amended && f == filing.FieldChangedAt) {
+			continue
 		}
-		viewer := auth.FromContext(ctx)
-		role, subject := string(viewer.Role), viewer.Principal()
-		if _, trusted := privacy.DecisionFromContext(ctx); trusted && viewer.Role == auth.Public {
-			role, subject = "SYSTEM", ""
-		}
-		sys := privacy.DecisionContext(ctx, privacy.Allow)
-		for _, e := range events {
-			c := m.Client().FilingEvent.Create().
-				SetFilingID(f.ID).
-				SetStatus(e.status).
-				SetDate(e.date).
-				SetActorRole(role)
-			if subject != "" {
-				c.SetActorSubject(subject)
+		// A correction of the day of the latest event the field dates (the
+		// submission: the first).
+		at := -1
+		for i := range plan {
+			if plan[i].status == s && (at < 0 || s != filing.StatusSUBMITTED) {
+				at = i
 			}
-			if err := c.Exec(sys); err != nil {
-				return nil, fmt.Errorf("filing history: %w", err)
-			}
 		}
-		return f, nil
-	})
-}
+		if at < 0 {
+			return nil, apperr.Invalid(f, fmt.Sprintf("must not be given: the filing's history has no %s to date (set it with status %s)",
+				filingflow.EventStatus(s), s))
+		}
+		plan[at].from, plan[at].day, plan[at].field, plan[at].moved = plan[at].day, day, f, true
+	}
+	if transition || amended {
+		plan = append(plan, plannedEvent{status: status, day: *d.Of(status), field: own})
+	}
+	// Corrections and the new step keep the history in order: FILING_RATE
+	// reads the latest event on or before a day, ordered by date.
+	for i := 1; i < len(plan); i++ {
+		prev, cur := plan[i-1], plan[i]
+		// Same day: the later recorded decides (FILING_RATE's tie-break).
+		tieOutOfOrder := cur.day.Equal(prev.day) && cur.id != 0 && cur.id < prev.id
+		if !cur.day.Before(prev.day) && !tieOutOfOrder {
+			continue
+		}
+		if cur.moved || cur.id == 0 {
+			return nil, apperr.Invalid(cur.field, fmt.Sprintf("must not be before the day of the filing's preceding history entry (%s)", filingflow.EventStatus(prev.status)))
+		}
+		return nil, apperr.Invalid(prev.field, fmt.Sprintf("must not be after the day of the filing's following history entry (%s)", filingflow.EventStatus(cur.status)))
+	}
 
-// statusDateField is the field dating each status.
-var statusDateField = map[filing.Status]string{
-	filing.StatusSUBMITTED:    filing.FieldSubmittedAt,
-	filing.StatusFILED:        filing.FieldReceiptAt,
-	filing.StatusNONCOMPLIANT: filing.FieldNoncomplianceNotifiedAt,
-	filing.StatusCHANGED:      filing.FieldChangedAt,
-	filing.StatusCANCELLED:    filing.FieldCancelledAt,
-}
-
-// defaultToToday sets a date field to today (the server's configured time
-// zone, civil.Location) when the
-// mutation leaves it empty.
-func defaultToToday(ctx context.Context, m *gen.FilingMutation, name string) error {
-	if v, ok := m.Field(name); ok {
-		if _, ok := asTime(v); ok {
-			return nil
+	v, err := next.Mutate(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	role, _ := actorOf(ctx)
+	var added []filingflow.Step
+	for _, p := range plan {
+		switch {
+		case p.moved:
+			day, note := p.day, filingflow.CorrectionNote(p.note, p.from, role)
+			err := m.Client().FilingEvent.UpdateOneID(p.id).Modify(func(u *sql.UpdateBuilder) {
+				u.Set(filingevent.FieldDate, day).Set(filingevent.FieldNote, note)
+			}).Exec(sys)
+			if err != nil {
+				return nil, fmt.Errorf("filing history: correct event %d: %w", p.id, err)
+			}
+		case p.id == 0:
+			added = append(added, filingflow.Step{Status: p.status, Day: p.day})
 		}
 	}
-	if m.Op().Is(gen.OpUpdateOne) && !slices.Contains(m.ClearedFields(), name) {
-		old, err := m.OldField(ctx, name)
-		if err != nil {
+	if err := writeEvents(ctx, m, id, added); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// mutationDay is the day m sets field to, if it does.
+func mutationDay(m *gen.FilingMutation, field string) (time.Time, bool) {
+	if v, ok := m.Field(field); ok {
+		return asTime(v)
+	}
+	return time.Time{}, false
+}
+
+// oldDates are the stored days of the filing m updates.
+func oldDates(ctx context.Context, m *gen.FilingMutation) (filingflow.Dates, error) {
+	var (
+		d   filingflow.Dates
+		err error
+	)
+	if d.Submitted, err = m.OldSubmittedAt(ctx); err != nil {
+		return d, fmt.Errorf("filing history: %w", err)
+	}
+	for _, x := range []struct {
+		to  **time.Time
+		old func(context.Context) (*time.Time, error)
+	}{
+		{&d.Receipt, m.OldReceiptAt}, {&d.Notice, m.OldNoncomplianceNotifiedAt},
+		{&d.Changed, m.OldChangedAt}, {&d.Cancelled, m.OldCancelledAt},
+	} {
+		if *x.to, err = x.old(ctx); err != nil {
+			return d, fmt.Errorf("filing history: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// actorOf is the role and principal recorded on events written in ctx:
+// SYSTEM for trusted server code without a viewer.
+func actorOf(ctx context.Context) (role, subject string) {
+	viewer := auth.FromContext(ctx)
+	role, subject = string(viewer.Role), viewer.Principal()
+	if _, trusted := privacy.DecisionFromContext(ctx); trusted && viewer.Role == auth.Public {
+		role, subject = "SYSTEM", ""
+	}
+	return role, subject
+}
+
+// writeEvents adds steps to the history of filing id, in order, as the
+// actor of ctx.
+func writeEvents(ctx context.Context, m *gen.FilingMutation, id int, steps []filingflow.Step) error {
+	role, subject := actorOf(ctx)
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	for _, s := range steps {
+		c := m.Client().FilingEvent.Create().
+			SetFilingID(id).
+			SetStatus(filingflow.EventStatus(s.Status)).
+			SetDate(s.Day).
+			SetActorRole(role)
+		if subject != "" {
+			c.SetActorSubject(subject)
+		}
+		if err := c.Exec(sys); err != nil {
 			return fmt.Errorf("filing history: %w", err)
 		}
-		if _, ok := asTime(old); ok {
-			return nil
-		}
 	}
-	return m.SetField(name, civil.TodayIn(ctx))
-}
-
-type filingEvent struct {
-	status filingevent.Status
-	date   time.Time
-}
-
-// eventOf is the event of a filing taking status, dated by its field
-// (today in ctx's time zone when the field is empty).
-func eventOf(ctx context.Context, f *gen.Filing, status filing.Status) filingEvent {
-	day := func(t *time.Time) time.Time {
-		if t == nil {
-			return civil.TodayIn(ctx)
-		}
-		return *t
-	}
-	switch status {
-	case filing.StatusFILED:
-		return filingEvent{filingevent.StatusRECEIPT_ISSUED, day(f.ReceiptAt)}
-	case filing.StatusNONCOMPLIANT:
-		return filingEvent{filingevent.StatusNOTICE_ISSUED, day(f.NoncomplianceNotifiedAt)}
-	case filing.StatusCHANGED:
-		return filingEvent{filingevent.StatusCHANGED, day(f.ChangedAt)}
-	case filing.StatusCANCELLED:
-		return filingEvent{filingevent.StatusCANCELLED, day(f.CancelledAt)}
-	}
-	return filingEvent{filingevent.StatusSUBMITTED, f.SubmittedAt}
-}
-
-// createdEvents is the history of a filing created with its decisions
-// already taken (imports, back-office entry): the submission, then each
-// dated decision in order.
-func createdEvents(ctx context.Context, f *gen.Filing) []filingEvent {
-	out := []filingEvent{{filingevent.StatusSUBMITTED, f.SubmittedAt}}
-	if f.NoncomplianceNotifiedAt != nil {
-		out = append(out, filingEvent{filingevent.StatusNOTICE_ISSUED, *f.NoncomplianceNotifiedAt})
-	}
-	if f.ReceiptAt != nil {
-		out = append(out, filingEvent{filingevent.StatusRECEIPT_ISSUED, *f.ReceiptAt})
-	}
-	if f.Status == filing.StatusCHANGED || f.Status == filing.StatusCANCELLED {
-		out = append(out, eventOf(ctx, f, f.Status))
-	}
-	return out
+	return nil
 }
 
 // Policy of the Filing: see policy.go.

@@ -19,7 +19,12 @@ import (
 // it. Rows are written only by the Filing hook (in the transaction of the
 // filing change) and by the backfill of existing filings; FILING_RATE as of
 // a past day reads the latest event on or before that day, so a later
-// cancellation never rewrites an earlier value.
+// cancellation never rewrites an earlier value. The one edit is the Filing
+// hook's: when the day field an event reflects is corrected (receipt_at of
+// the latest receipt, …), the event's date moves with it and its note
+// records the correction, so the history and the filing's days agree (the
+// fields stay Immutable for every other writer; the hook sets them through
+// an update modifier).
 type FilingEvent struct{ ent.Schema }
 
 // Mixin of the FilingEvent.
@@ -103,6 +108,6 @@ func (FilingEvent) Policy() ent.Policy {
 // Annotations of the FilingEvent.
 func (FilingEvent) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("One dated status change of a filing (备案) with the account that made it: the filing's history. Written in the same transaction as the change; never edited."),
+		schema.Comment("One dated status change of a filing (备案) with the account that made it: the filing's history. Written in the same transaction as the change, never by a client; a correction of the status's day on the filing (receiptAt, …) moves the matching event's date and notes it."),
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	entfiling "github.com/tuoyu/tuoyu/ent/filing"
 )
 
 // DB is what Backfill needs: a *sql.Tx of a migration, or an ent client
@@ -16,15 +18,18 @@ type DB interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// Backfill writes the history of every filing that has none: SUBMITTED on
-// submitted_at, NOTICE_ISSUED on noncompliance_notified_at, RECEIPT_ISSUED
-// on receipt_at, then CHANGED or CANCELLED for a filing in that status,
-// dated changed_at / cancelled_at. A CHANGED or CANCELLED filing written
-// before those columns existed has no such day: the best evidence is the
-// day its row last changed (updated_at), but never before its latest known
-// day; that day is stored in changed_at / cancelled_at too. Events are
-// SYSTEM rows noted as backfilled. dialect is "postgres" or "sqlite3"
-// (placeholders differ). It returns the number of events written.
+// Backfill writes the history of every filing that has none, from its days
+// (Steps): SUBMITTED on submitted_at, then NOTICE_ISSUED on
+// noncompliance_notified_at, RECEIPT_ISSUED on receipt_at, CHANGED on
+// changed_at and CANCELLED on cancelled_at, each where the day is known, by
+// day (on a same-day tie the filing's current status last), as the Filing
+// hook writes the history of a filing created with its decisions taken. A
+// CHANGED or CANCELLED filing written before those columns existed has no
+// such day: the best evidence is the day its row last changed
+// (updated_at), but never before its latest known day; that day is stored
+// in changed_at / cancelled_at too. Events are SYSTEM rows noted as
+// backfilled. dialect is "postgres" or "sqlite3" (placeholders differ). It
+// returns the number of events written.
 func Backfill(ctx context.Context, db DB, dialect string) (int, error) {
 	rows, err := db.QueryContext(ctx, `SELECT f.id, f.status, f.submitted_at, f.receipt_at, f.noncompliance_notified_at, f.changed_at, f.cancelled_at, f.updated_at
 FROM filings f
@@ -75,36 +80,33 @@ ORDER BY f.id`)
 	now := time.Now().UTC()
 	n := 0
 	for _, r := range todo {
-		type ev struct {
-			status string
-			day    time.Time
-		}
-		evs := []ev{{"SUBMITTED", dateOf(r.submitted)}}
-		latest := dateOf(r.submitted)
-		for _, x := range []struct {
-			status string
-			t      sql.NullTime
-		}{{"NOTICE_ISSUED", r.notice}, {"RECEIPT_ISSUED", r.receipt}} {
-			if x.t.Valid {
-				evs = append(evs, ev{x.status, dateOf(x.t.Time)})
-				latest = laterOf(latest, dateOf(x.t.Time))
+		day := func(t sql.NullTime) *time.Time {
+			if !t.Valid {
+				return nil
 			}
+			d := dateOf(t.Time)
+			return &d
 		}
-		final := map[string]struct {
-			t   sql.NullTime
-			col string
-		}{"CHANGED": {r.changed, "changed_at"}, "CANCELLED": {r.cancelled, "cancelled_at"}}
-		if x, ok := final[r.status]; ok {
-			day := laterOf(latest, dateOf(r.updated))
-			if x.t.Valid {
-				day = dateOf(x.t.Time)
-			} else if _, err := db.ExecContext(ctx, setDay(x.col), day, r.id); err != nil {
+		d := Dates{Submitted: dateOf(r.submitted), Receipt: day(r.receipt), Notice: day(r.notice), Changed: day(r.changed), Cancelled: day(r.cancelled)}
+		status := entfiling.Status(r.status)
+		if (status == entfiling.StatusCHANGED || status == entfiling.StatusCANCELLED) && d.Of(status) == nil {
+			latest := d.Submitted
+			for _, s := range decisions {
+				if t := d.Of(s); t != nil {
+					latest = laterOf(latest, *t)
+				}
+			}
+			known := laterOf(latest, dateOf(r.updated))
+			if _, err := db.ExecContext(ctx, setDay(DateField(status)), known, r.id); err != nil {
 				return n, fmt.Errorf("filing: backfill: date filing %d: %w", r.id, err)
 			}
-			evs = append(evs, ev{r.status, day})
+			d.Set(status, &known)
 		}
-		for _, e := range evs {
-			if _, err := db.ExecContext(ctx, insert, now, now, r.id, e.status, e.day, "SYSTEM", "backfilled from the filing's dates"); err != nil {
+		// The history the days describe, in the order the hook writes it
+		// (Steps). A row whose days contradict its status is written as
+		// its days say; Inconsistencies lists it.
+		for _, e := range Steps(status, d) {
+			if _, err := db.ExecContext(ctx, insert, now, now, r.id, string(EventStatus(e.Status)), e.Day, "SYSTEM", "backfilled from the filing's dates"); err != nil {
 				return n, fmt.Errorf("filing: backfill: filing %d: %w", r.id, err)
 			}
 			n++

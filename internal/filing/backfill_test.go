@@ -77,3 +77,58 @@ func TestBackfill(t *testing.T) {
 		t.Fatalf("second backfill wrote %d events (%v); want none", n, err)
 	}
 }
+
+// TestBackfillOrdersByDay: the backfill writes a history in the order of
+// its days, as the hook writes one on create: on a same-day tie the
+// current status's decision is last (the later recorded decides
+// FILING_RATE), and a cancelled filing's amendment day gets its CHANGED
+// event. A row whose days contradict its status (bulk loads skip the rules)
+// is written as its days say and listed by Inconsistencies.
+func TestBackfillOrdersByDay(t *testing.T) {
+	d := testdb.Open(t)
+	c := d.Client
+	ctx := bulkload.With(testdb.Ctx())
+	check, err := ident.CreditCodeCheckChar("91210102MA0000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := c.Region.Create().SetCode("210102").SetName("和平区").SetLevel(region.LevelDISTRICT).SaveX(ctx)
+	inst := c.Institution.Create().SetName("托育中心").SetCreditCode("91210102MA0000000" + string(check)).SetForm(institution.FormCENTER).
+		SetLegalNature(institution.LegalNatureNONPROFIT).SetOwnership(institution.OwnershipPRIVATE).
+		SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(civil.D(2023, 1, 1)).SetRegion(reg).SaveX(ctx)
+	day := func(m, dd int) *time.Time { t := civil.D(2024, time.Month(m), dd); return &t }
+	mk := func(status entfiling.Status) *ent.FilingCreate {
+		return c.Filing.Create().SetInstitution(inst).SetSubmittedAt(civil.D(2024, 1, 2)).SetStatus(status)
+	}
+	notice := mk(entfiling.StatusNONCOMPLIANT).SetReceiptAt(*day(1, 5)).SetNoncomplianceNotifiedAt(*day(1, 5)).SaveX(ctx)
+	refiled := mk(entfiling.StatusFILED).SetNoncomplianceNotifiedAt(*day(1, 5)).SetReceiptAt(*day(1, 5)).SaveX(ctx)
+	cancelled := mk(entfiling.StatusCANCELLED).SetReceiptAt(*day(1, 5)).SetChangedAt(*day(2, 1)).SetCancelledAt(*day(3, 1)).SaveX(ctx)
+	bad := mk(entfiling.StatusFILED).SetReceiptAt(*day(1, 5)).SetNoncomplianceNotifiedAt(*day(1, 19)).SaveX(ctx)
+	if _, err := filingflow.Backfill(ctx, d.SQL, d.Dialect); err != nil {
+		t.Fatal(err)
+	}
+	history := func(f *ent.Filing) string {
+		var out []string
+		for _, e := range c.FilingEvent.Query().Where(filingevent.FilingID(f.ID)).Order(ent.Asc(filingevent.FieldID)).AllX(ctx) {
+			out = append(out, string(e.Status)+"@"+e.Date.Format(civil.Layout))
+		}
+		return strings.Join(out, ",")
+	}
+	for f, want := range map[*ent.Filing]string{
+		notice:    "SUBMITTED@2024-01-02,RECEIPT_ISSUED@2024-01-05,NOTICE_ISSUED@2024-01-05",
+		refiled:   "SUBMITTED@2024-01-02,NOTICE_ISSUED@2024-01-05,RECEIPT_ISSUED@2024-01-05",
+		cancelled: "SUBMITTED@2024-01-02,RECEIPT_ISSUED@2024-01-05,CHANGED@2024-02-01,CANCELLED@2024-03-01",
+		bad:       "SUBMITTED@2024-01-02,RECEIPT_ISSUED@2024-01-05,NOTICE_ISSUED@2024-01-19",
+	} {
+		if got := history(f); got != want {
+			t.Errorf("filing %d (%s): %s; want %s", f.ID, f.Status, got, want)
+		}
+	}
+	problems, err := filingflow.Inconsistencies(ctx, d.SQL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(problems) != 1 || problems[0].FilingID != bad.ID || !strings.Contains(problems[0].Reason, "latest event is NOTICE_ISSUED") {
+		t.Fatalf("Inconsistencies = %v; want only filing %d (FILED, latest event a notice)", problems, bad.ID)
+	}
+}
