@@ -7,7 +7,8 @@
 // OVERDUE is derived on read from the deadline and the day asked about,
 // never stored: a stored flag would be wrong the morning after the
 // deadline until some job rewrote it. The stored status is only what
-// people did: OPEN, RECTIFIED (reported), VERIFIED (confirmed).
+// people did: OPEN, RECTIFIED (reported), VERIFIED (confirmed); the state
+// on a past day comes from the dates of those steps (StateOf).
 package supervision
 
 import (
@@ -20,10 +21,12 @@ import (
 	"github.com/tuoyu/tuoyu/ent/finding"
 	"github.com/tuoyu/tuoyu/ent/inspection"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/civil"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
 )
 
@@ -38,13 +41,49 @@ const (
 	Verified  State = "VERIFIED"
 )
 
-// StateOf is f's state on asOf: OVERDUE when its status is OPEN and asOf is
-// after its deadline (the deadline day itself is still on time), else its status.
+// StateOf is f's state on asOf, derived from its dates as
+// RECTIFICATION_RATE reads them, so that a past day gets the state the
+// finding had then rather than today's:
+//
+//   - VERIFIED from correctedAt (the verifying re-inspection's day);
+//   - else RECTIFIED from rectifiedAt (the institution's report);
+//   - else OVERDUE after its deadline (the deadline day itself is on time);
+//   - else OPEN.
+//
+// A report a re-inspection rejected was cleared, so those days read as
+// never rectified, as the KPI counts them. A row whose status has no date
+// (RECTIFIED without rectifiedAt, VERIFIED without correctedAt, loaded
+// before the dates were kept) is in that status on every day. The finding
+// holds no date before its inspection, so a day before the inspection's
+// answers OPEN: ask about days from the inspection on.
 func StateOf(f *ent.Finding, asOf time.Time) State {
-	if f.Status == finding.StatusOPEN && f.Deadline != nil && asOf.After(*f.Deadline) {
+	switch {
+	case f.CorrectedAt != nil && !asOf.Before(*f.CorrectedAt),
+		f.CorrectedAt == nil && f.Status == finding.StatusVERIFIED:
+		return Verified
+	case f.RectifiedAt != nil && !asOf.Before(*f.RectifiedAt),
+		f.RectifiedAt == nil && f.Status == finding.StatusRECTIFIED:
+		return Rectified
+	case f.Deadline != nil && asOf.After(*f.Deadline):
 		return Overdue
 	}
-	return State(f.Status)
+	return Open
+}
+
+// overdueOn is the condition of StateOf(f, asOf) == Overdue in SQL: past
+// the deadline, neither reported nor verified by asOf, and not in an
+// undated RECTIFIED or VERIFIED status.
+func overdueOn(asOf time.Time) predicate.Finding {
+	return finding.And(
+		finding.DeadlineLT(asOf),
+		finding.Or(finding.RectifiedAtIsNil(), finding.RectifiedAtGT(asOf)),
+		finding.Or(finding.CorrectedAtIsNil(), finding.CorrectedAtGT(asOf)),
+		finding.Or(
+			finding.StatusEQ(finding.StatusOPEN),
+			finding.And(finding.StatusEQ(finding.StatusRECTIFIED), finding.RectifiedAtNotNil()),
+			finding.And(finding.StatusEQ(finding.StatusVERIFIED), finding.CorrectedAtNotNil()),
+		),
+	)
 }
 
 // OverdueFinding is one item of findingsOverdue.
@@ -63,8 +102,10 @@ type OverdueComplaint struct {
 
 func daysAfter(asOf, day time.Time) int { return int(asOf.Sub(day).Hours() / 24) }
 
-// OverdueFindings lists the findings at institutions in the region still
-// OPEN after their deadline (deadline < asOf), most overdue first.
+// OverdueFindings lists the findings at institutions in the region that
+// were OVERDUE on asOf (see StateOf): past their deadline (deadline <
+// asOf) and neither reported rectified nor verified by then, most overdue
+// first. For today that is the findings still OPEN after their deadline.
 // Regulators only, inside their region; row policies apply as well.
 func OverdueFindings(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]OverdueFinding, error) {
 	prefix, err := filingflow.Region(ctx, client, regionID)
@@ -73,8 +114,7 @@ func OverdueFindings(ctx context.Context, client *ent.Client, regionID int, asOf
 	}
 	rows, err := client.Finding.Query().
 		Where(
-			finding.StatusEQ(finding.StatusOPEN),
-			finding.DeadlineLT(asOf),
+			overdueOn(asOf),
 			finding.HasInspectionWith(inspection.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix)))),
 		).
 		Order(ent.Asc(finding.FieldDeadline), ent.Asc(finding.FieldID)).
@@ -169,7 +209,8 @@ type Verification struct {
 // whose region contains the institution may (the finding and inspection are
 // read and written as the viewer, so scope rules apply); the inspection is
 // a FOLLOW_UP of the same institution, on or after the inspection that
-// recorded the finding; a VERIFIED finding is final (CONFLICT).
+// recorded the finding and not after today; a VERIFIED finding is final
+// (CONFLICT). newDeadline is only for a rejected rectification.
 func Verify(ctx context.Context, client *ent.Client, in Verification) (*ent.Finding, error) {
 	if !auth.FromContext(ctx).IsRegulator() {
 		return nil, apperr.Forbidden("only regulators verify a rectification, by a FOLLOW_UP re-inspection")
@@ -184,10 +225,17 @@ func Verify(ctx context.Context, client *ent.Client, in Verification) (*ent.Find
 	if f.Status == finding.StatusVERIFIED {
 		return nil, &apperr.FieldError{Field: "finding_id", Message: "is already VERIFIED", Kind: apperr.ErrConflict}
 	}
+	if in.Accepted && in.NewDeadline != nil {
+		// An accepted rectification has no deadline left to move; ignoring
+		// the argument would let a client believe it was stored.
+		return nil, apperr.Invalid("new_deadline", "must not be given when the rectification is accepted")
+	}
 	re, err := client.Inspection.Get(ctx, in.InspectionID)
 	if err != nil {
 		if ent.IsNotFound(err) {
-			return nil, &apperr.FieldError{Field: "inspection_id", Message: "does not exist or is outside your region", Kind: apperr.ErrNotFound}
+			// A reference the viewer may not use: the same answer whether
+			// it does not exist or lies outside the region (README "Errors").
+			return nil, &apperr.FieldError{Field: "inspection_id", Message: "names no inspection the viewer may use", Kind: apperr.ErrForbidden}
 		}
 		return nil, fmt.Errorf("supervision: verify: %w", err)
 	}
@@ -199,14 +247,21 @@ func Verify(ctx context.Context, client *ent.Client, in Verification) (*ent.Find
 		return nil, apperr.Invalid("inspection_id", "must be an inspection of the finding's institution")
 	case re.InspectedOn.Before(orig.InspectedOn):
 		return nil, apperr.Invalid("inspection_id", "must not be before the inspection that recorded the finding")
+	case re.InspectedOn.After(civil.TodayIn(ctx)):
+		// As markFindingRectified refuses a future report: a verification
+		// dated ahead would count as done before it happened.
+		return nil, apperr.Invalid("inspection_id", "is a re-inspection dated after today")
 	case !in.Accepted && in.NewDeadline != nil && !in.NewDeadline.After(re.InspectedOn):
 		return nil, apperr.Invalid("new_deadline", "must be after the re-inspection's day")
 	}
 	u := client.Finding.UpdateOneID(f.ID)
 	if in.Accepted {
 		u.SetStatus(finding.StatusVERIFIED).SetCorrectedAt(re.InspectedOn).SetVerifiedByID(re.ID)
-		if f.RectifiedAt == nil || f.RectifiedAt.After(re.InspectedOn) {
-			// Found rectified without (or before) the institution's report: the re-inspection's day is the evidence.
+		// rectifiedAt stays the institution's report: null when it never
+		// reported (RECTIFICATION_RATE then reads correctedAt). A report
+		// dated after the re-inspection that found the finding corrected is
+		// moved back to that day, the earliest proof of the correction.
+		if f.RectifiedAt != nil && f.RectifiedAt.After(re.InspectedOn) {
 			u.SetRectifiedAt(re.InspectedOn)
 		}
 	} else {
