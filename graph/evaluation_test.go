@@ -154,10 +154,10 @@ func TestLoadEvaluationSchemeScope(t *testing.T) {
 			t.Errorf("%s: %q, want FORBIDDEN", v.Role, c)
 		}
 	}
-	if resp := s.DoAs(t, provReg, m, in("220000", 10)); code(resp) != "FORBIDDEN" || resp.Errors[0].Field() != "provinceCode" {
+	if resp := s.DoAs(t, provReg, m, in("220000", 10)); code(resp) != "FORBIDDEN" || resp.Errors[0].Field() != "input.provinceCode" {
 		t.Errorf("another province's scheme: %s", resp.Body)
 	}
-	if resp := s.DoAs(t, otherProv, m, in("220000", 11)); code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != "sections" {
+	if resp := s.DoAs(t, otherProv, m, in("220000", 11)); code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != "input.sections[0].points" {
 		t.Errorf("items not adding up: %s", resp.Body)
 	}
 	var out struct{ LoadEvaluationScheme struct{ TotalPoints int } }
@@ -220,10 +220,10 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 			t.Errorf("%s %s edited the draft: %q", v.Role, v.RegionCode, c)
 		}
 	}
-	for in, field := range map[string]string{`{"selfScore": 7}`: "selfScore", `{"selfScore": -1}`: "selfScore",
-		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01"}]}`:                      "evidence",
-		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "url": "ftp://x/y"}]}`:  "evidence",
-		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "fileSha256": "abc"}]}`: "evidence"} {
+	for in, field := range map[string]string{`{"selfScore": 7}`: "input.selfScore", `{"selfScore": -1}`: "input.selfScore",
+		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01"}]}`:                      "input.evidence[0].url",
+		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "url": "ftp://x/y"}]}`:  "input.evidence[0].url",
+		`{"evidence": [{"title": "t", "issuer": "i", "issuedOn": "2024-01-01", "fileSha256": "abc"}]}`: "input.evidence[0].fileSha256"} {
 		resp := s.DoAs(t, cityReg, upd, map[string]any{"e": ev.ID, "i": first.Item.ID, "in": jsonMap(t, in)})
 		if code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != field {
 			t.Errorf("%s: %s", in, resp.Body)
@@ -244,7 +244,7 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 		t.Errorf("province submitted: %q", c)
 	}
 	s.DoAs(t, cityReg, submit, map[string]any{"e": ev.ID}).Decode(t, &struct{}{})
-	if resp := s.DoAs(t, cityReg, upd, map[string]any{"e": ev.ID, "i": first.Item.ID, "in": good}); code(resp) != "CONFLICT" || resp.Errors[0].Field() != "status" {
+	if resp := s.DoAs(t, cityReg, upd, map[string]any{"e": ev.ID, "i": first.Item.ID, "in": good}); code(resp) != "CONFLICT" || resp.Errors[0].Field() != "evaluationId" {
 		t.Errorf("edited after submission: %s", resp.Body)
 	}
 
@@ -254,7 +254,7 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 			t.Errorf("%s %s reviewed: %q", v.Role, v.RegionCode, c)
 		}
 	}
-	if resp := s.DoAs(t, provReg, review, map[string]any{"e": ev.ID, "i": filingRow.Item.ID, "in": map[string]any{"score": 2}}); code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != "overrideReason" {
+	if resp := s.DoAs(t, provReg, review, map[string]any{"e": ev.ID, "i": filingRow.Item.ID, "in": map[string]any{"score": 2}}); code(resp) != "BAD_USER_INPUT" || resp.Errors[0].Field() != "input.overrideReason" {
 		t.Errorf("override without a reason: %s", resp.Body)
 	}
 	var rev struct {
@@ -393,8 +393,9 @@ func jsonMap(t *testing.T, s string) map[string]any {
 }
 
 // refreshCityEvaluation re-reads the data for a DRAFT: once every
-// institution is filed, 五.2 is no longer reduced; the self-score the city
-// already has stays. After submission the draft cannot be refreshed.
+// institution is filed, 五.2 is no longer reduced, and its self-score,
+// still the data's proposal, moves with it (1 → 2); a self-score the city
+// changed (三.4: auto 0, city 1) stays.
 func TestRefreshCityEvaluation(t *testing.T) {
 	s := gqltest.New(t)
 	tr := evalFixture(t, s.Client)
@@ -402,6 +403,17 @@ func TestRefreshCityEvaluation(t *testing.T) {
 	if len(resp.Errors) > 0 {
 		t.Fatal(resp.Body)
 	}
+	const upd = `mutation($e: ID!, $i: ID!, $in: CityEvaluationItemInput!) { updateCityEvaluationItem(evaluationId: $e, itemId: $i, input: $in) { selfScore } }`
+	var guidanceItem string
+	for _, it := range ev.Items {
+		if it.Item.AutoRule != nil && *it.Item.AutoRule == "GUIDANCE_AND_EMPLOYER" {
+			guidanceItem = it.Item.ID
+			if it.AutoScore == nil || *it.AutoScore != 0 {
+				t.Fatalf("三.4 auto %v, want 0 (no guidance centre, no employer institution)", fmtp(it.AutoScore))
+			}
+		}
+	}
+	s.DoAs(t, cityReg, upd, map[string]any{"e": ev.ID, "i": guidanceItem, "in": map[string]any{"selfScore": 1}}).Decode(t, &struct{}{})
 	ctx := testdb.Ctx()
 	for _, i := range []int{2, 3} {
 		s.Client.Filing.Create().SetInstitution(tr.institutions[i]).SetSubmittedAt(civil.D(2023, 1, 2)).SetStatus(filing.StatusFILED).SetReceiptAt(civil.D(2023, 1, 5)).ExecX(ctx)
@@ -417,9 +429,12 @@ func TestRefreshCityEvaluation(t *testing.T) {
 			if it.AutoScore == nil || *it.AutoScore != 2 || !strings.Contains(it.AutoBasis, "100.0%") {
 				t.Errorf("after filing all: auto %v basis %q", fmtp(it.AutoScore), it.AutoBasis)
 			}
-			if it.SelfScore == nil || *it.SelfScore != 1 {
-				t.Errorf("refresh overwrote the self-score: %v", fmtp(it.SelfScore))
+			if it.SelfScore == nil || *it.SelfScore != 2 {
+				t.Errorf("the pre-filled self-score did not move with the data: %v, want 2", fmtp(it.SelfScore))
 			}
+		}
+		if it.Item.ID == guidanceItem && (it.SelfScore == nil || *it.SelfScore != 1) {
+			t.Errorf("refresh overwrote the city's own self-score: %v, want 1", fmtp(it.SelfScore))
 		}
 	}
 }

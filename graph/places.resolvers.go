@@ -76,8 +76,8 @@ func (r *mutationResolver) LoadEvaluationScheme(ctx context.Context, input model
 }
 
 // StartCityEvaluation is the resolver for the startCityEvaluation field.
-func (r *mutationResolver) StartCityEvaluation(ctx context.Context, cityID int, year int) (*ent.CityEvaluation, error) {
-	return r.evaluations(ctx).Start(ctx, cityID, year)
+func (r *mutationResolver) StartCityEvaluation(ctx context.Context, cityID int, year int, schemeCode *string) (*ent.CityEvaluation, error) {
+	return r.evaluations(ctx).StartWith(ctx, cityID, year, evalDeref(schemeCode))
 }
 
 // RefreshCityEvaluation is the resolver for the refreshCityEvaluation field.

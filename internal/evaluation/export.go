@@ -72,6 +72,7 @@ func WriteXLSX(ctx context.Context, client *ent.Client, id int, w io.Writer) err
 	set("A1", scheme.Name)
 	set("A2", fmt.Sprintf("%s %d年 状态：%s", city.Name, e.Year, e.Status))
 	header := []string{"指标内容", "分值", "自评分", "佐证材料", "评审分", "评审意见", "数据依据"}
+	lastColumn, _ := excelize.ColumnNumberToName(len(header))
 	for i, h := range header {
 		c, _ := excelize.CoordinatesToCellName(i+1, 3)
 		set(c, h)
@@ -125,6 +126,11 @@ func WriteXLSX(ctx context.Context, client *ent.Client, id int, w io.Writer) err
 	set(fmt.Sprintf("B%d", r), scheme.TotalPoints)
 	set(fmt.Sprintf("C%d", r), selfTotal)
 	set(fmt.Sprintf("E%d", r), reviewTotal)
+	if err == nil {
+		// excelize keeps its template's <dimension ref="A1"/>; readers that
+		// trust it (openpyxl read_only) would see one cell.
+		err = f.SetSheetDimension(sheet, fmt.Sprintf("A1:%s%d", lastColumn, r))
+	}
 	if err == nil {
 		err = f.SetColWidth(sheet, "A", "A", 80)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/evaluationitem"
 	"github.com/tuoyu/tuoyu/ent/incident"
 	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/predicate"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
 	"github.com/tuoyu/tuoyu/internal/civil"
@@ -96,22 +98,80 @@ func (s Service) facts(ctx context.Context, city *ent.Region, year int) (Facts, 
 	if err != nil {
 		return f, fmt.Errorf("evaluation: employer institutions: %w", err)
 	}
-	f.Incidents, err = s.Client.Incident.Query().Where(incident.HasInstitutionWith(inCity),
-		incident.OccurredAtGTE(from), incident.OccurredAtLT(to)).Count(sys)
+	f.Incidents, err = s.incidents(ctx, inCity, from, to)
 	if err != nil {
-		return f, fmt.Errorf("evaluation: incidents: %w", err)
+		return f, err
 	}
 	return f, nil
 }
 
-func num(v *float64, pct bool) string {
-	switch {
-	case v == nil:
-		return "无数据"
-	case pct:
-		return fmt.Sprintf("%.1f%%", *v*100)
+// instantSlack widens the SQL bounds of an instant column: more than any
+// two UTC offsets apart (−12 h … +14 h), so the wider window holds every
+// row of the local days whatever offset it was written with.
+const instantSlack = 2 * 24 * time.Hour
+
+// incidents counts the incidents at institutions matching inCity that
+// occurred on the local days [from, to) (UTC-midnight dates) in the
+// server's time zone (civil.Location): the year of the rule is the
+// calendar year where the server is, whatever offset a client sent.
+//
+// occurred_at is an instant kept with the client's offset. PostgreSQL
+// compares timestamptz as instants, but SQLite keeps the text
+// ('2025-01-01 05:00:00+08:00') and compares text, so no SQL bound alone is
+// right on both. The query takes the candidates of a window instantSlack
+// wider on each side (through the occurred_at index), and the instants are
+// compared here. Nothing else in tuoyu bounds an instant column by local
+// days yet (the KPI engine's columns are all UTC-midnight dates).
+func (s Service) incidents(ctx context.Context, inCity predicate.Institution, from, to time.Time) (int, error) {
+	loc := civil.Location(ctx)
+	lo := time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
+	hi := time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, loc)
+	rows, err := s.Client.Incident.Query().Where(incident.HasInstitutionWith(inCity),
+		incident.OccurredAtGTE(from.Add(-instantSlack)), incident.OccurredAtLT(to.Add(instantSlack))).
+		Select(incident.FieldOccurredAt).All(system(ctx))
+	if err != nil {
+		return 0, fmt.Errorf("evaluation: incidents: %w", err)
 	}
-	return fmt.Sprintf("%.2f", *v)
+	n := 0
+	for _, r := range rows {
+		if !r.OccurredAt.Before(lo) && r.OccurredAt.Before(hi) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// nums formats a and b, compared by a rule, as values (pct false: two
+// decimals) or as percentages (one decimal), with more decimals when the
+// usual ones would print two different values alike: a basis must never
+// show "入托率 本市 0.0% / 全省 0.0%" beside a deduction for being lower.
+// Rounding both to the same decimals keeps their order.
+func nums(a, b *float64, pct bool) (string, string) {
+	scale, unit, decimals := 1.0, "", 2
+	if pct {
+		scale, unit, decimals = 100, "%", 1
+	}
+	format := func(v *float64, d int) string {
+		if v == nil {
+			return "无数据"
+		}
+		return strconv.FormatFloat(*v*scale, 'f', d, 64) + unit
+	}
+	if a != nil && b != nil && *a != *b {
+		for decimals < 12 && format(a, decimals) == format(b, decimals) {
+			decimals++
+		}
+		if format(a, decimals) == format(b, decimals) {
+			decimals = -1 // the shortest text that reads back as the value
+		}
+	}
+	return format(a, decimals), format(b, decimals)
+}
+
+// numAgainst formats v compared against the rule's threshold.
+func numAgainst(v *float64, threshold float64, pct bool) string {
+	s, _ := nums(v, &threshold, pct)
+	return s
 }
 
 func score(v float64) *float64 { return &v }
@@ -121,8 +181,10 @@ func Apply(rule evaluationitem.AutoRule, points float64, f Facts) Outcome {
 	asOf := "截至" + f.AsOf.Format("2006-01-02")
 	switch rule {
 	case evaluationitem.AutoRuleSEATS_AND_ENROLMENT_VS_PROVINCE:
+		citySeats, provSeats := nums(f.CitySeats, f.ProvinceSeats, false)
+		cityEnrol, provEnrol := nums(f.CityEnrolment, f.ProvinceEnrolment, true)
 		basis := fmt.Sprintf("%s：千人口托位数 本市 %s / 全省 %s；入托率 本市 %s / 全省 %s。",
-			asOf, num(f.CitySeats, false), num(f.ProvinceSeats, false), num(f.CityEnrolment, true), num(f.ProvinceEnrolment, true))
+			asOf, citySeats, provSeats, cityEnrol, provEnrol)
 		if f.CitySeats == nil || f.ProvinceSeats == nil || f.CityEnrolment == nil || f.ProvinceEnrolment == nil {
 			return Outcome{Basis: basis + " 缺少人口或托位数据，无法自动判定。"}
 		}
@@ -150,7 +212,7 @@ func Apply(rule evaluationitem.AutoRule, points float64, f Facts) Outcome {
 		}
 		return Outcome{Score: score(math.Min(points, s)), Basis: basis + fmt.Sprintf(" 得%g分（已立项未建成的指导中心须人工认定）。", s)}
 	case evaluationitem.AutoRuleFILING_RATE:
-		basis := fmt.Sprintf("%s：托育机构备案率 %s。", asOf, num(f.CityFiling, true))
+		basis := fmt.Sprintf("%s：托育机构备案率 %s。", asOf, numAgainst(f.CityFiling, filingFull, true))
 		if f.CityFiling == nil {
 			return Outcome{Basis: basis + " 无开业机构，无法自动判定。"}
 		}
@@ -163,7 +225,7 @@ func Apply(rule evaluationitem.AutoRule, points float64, f Facts) Outcome {
 		}
 		return Outcome{Score: score(s), Basis: basis + "；“制度不完备”一项须人工认定。"}
 	case evaluationitem.AutoRuleSAFETY_AND_SATISFACTION:
-		basis := fmt.Sprintf("%s：本年安全事故 %d 起；满意度 %s。", asOf, f.Incidents, num(f.CitySatisfaction, true))
+		basis := fmt.Sprintf("%s：本年安全事故 %d 起；满意度 %s。", asOf, f.Incidents, numAgainst(f.CitySatisfaction, satisfactionFloor, true))
 		if f.Incidents > 0 {
 			return Outcome{Score: score(0), Basis: basis + " 有安全事故，不得分。"}
 		}
@@ -178,8 +240,11 @@ func Apply(rule evaluationitem.AutoRule, points float64, f Facts) Outcome {
 	return Outcome{}
 }
 
-// prefill writes each auto-ruled row's autoScore and basis; a row without
-// a self-score takes the auto score as its proposed self-score.
+// prefill writes each auto-ruled row's autoScore and basis. The auto score
+// is the self-score the data proposes: a row without a self-score takes it,
+// and a row whose self-score still equals the previous auto score (the
+// city left the proposal as it was) moves with it, to null when the data
+// can no longer decide. A self-score the city changed stays.
 func (s Service) prefill(ctx context.Context, evalID int, city *ent.Region, year int) error {
 	sys := system(ctx)
 	rows, err := s.Client.CityEvaluationItem.Query().
@@ -201,8 +266,12 @@ func (s Service) prefill(ctx context.Context, evalID int, city *ent.Region, year
 		if o.Score == nil {
 			u.ClearAutoScore()
 		}
-		if r.SelfScore == nil && o.Score != nil {
+		proposed := r.SelfScore == nil || (r.AutoScore != nil && *r.SelfScore == *r.AutoScore)
+		switch {
+		case proposed && o.Score != nil:
 			u.SetSelfScore(*o.Score)
+		case proposed && r.SelfScore != nil:
+			u.ClearSelfScore()
 		}
 		if err := u.Exec(sys); err != nil {
 			return fmt.Errorf("evaluation: prefill: %w", err)

@@ -52,9 +52,11 @@ func roleFor(v *auth.Viewer, cityCode string) role {
 	return roleNone
 }
 
-// errState is the CONFLICT of a step taken in the wrong state.
-func errState(msg string) error {
-	return &apperr.FieldError{Field: "status", Message: msg, Kind: apperr.ErrConflict}
+// errState is the CONFLICT of a step taken in the wrong state; field is
+// the argument naming the evaluation (id or evaluationId) and msg
+// completes a sentence that starts with it.
+func errState(field, msg string) error {
+	return &apperr.FieldError{Field: field, Message: msg, Kind: apperr.ErrConflict}
 }
 
 // loadFor reads an evaluation with its city as the system and checks the
@@ -81,28 +83,34 @@ func (s Service) loadFor(ctx context.Context, id int, want role) (*ent.CityEvalu
 	return nil, apperr.Forbidden("only the province's regulators review an evaluation")
 }
 
-// Start creates the city's DRAFT for year against its province's scheme
-// (the built-in one is loaded first when the province has none), one row
-// per item, and pre-fills the items the data can decide.
+// Start creates the city's DRAFT for year against its province's newest
+// scheme (the built-in one is loaded first when the province has none),
+// one row per item, and pre-fills the items the data can decide.
 func (s Service) Start(ctx context.Context, cityID, year int) (*ent.CityEvaluation, error) {
+	return s.StartWith(ctx, cityID, year, "")
+}
+
+// StartWith is Start against the province's scheme with schemeCode, or its
+// newest when schemeCode is "": loading a test or corrected scheme must not
+// force every later evaluation onto it.
+func (s Service) StartWith(ctx context.Context, cityID, year int, schemeCode string) (*ent.CityEvaluation, error) {
 	sys := system(ctx)
 	city, err := s.Client.Region.Query().Where(region.ID(cityID)).WithParent().Only(sys)
-	if ent.IsNotFound(err) {
-		return nil, apperr.Invalid("city_id", "names no region")
-	}
-	if err != nil {
+	if err != nil && !ent.IsNotFound(err) {
 		return nil, fmt.Errorf("evaluation: city: %w", err)
 	}
-	if roleFor(auth.FromContext(ctx), city.Code) != roleCity {
+	// An unknown cityId is refused like another city's (README "Errors": a
+	// reference that does not exist answers the same FORBIDDEN).
+	if city == nil || roleFor(auth.FromContext(ctx), city.Code) != roleCity {
 		return nil, apperr.Forbidden("only the city's regulators start its evaluation")
 	}
 	if city.Level != region.LevelCITY || city.Edges.Parent == nil {
-		return nil, apperr.Invalid("city_id", "must be a city (设区的市) below a province")
+		return nil, apperr.Invalid("cityId", "must be a city (设区的市) below a province")
 	}
 	if year < 2000 || year > s.Today.Year() {
 		return nil, apperr.Invalid("year", "must be between 2000 and the current year")
 	}
-	scheme, err := s.schemeOf(ctx, city.Edges.Parent.ID)
+	scheme, err := s.schemeOf(ctx, city.Edges.Parent.ID, schemeCode)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +119,7 @@ func (s Service) Start(ctx context.Context, cityID, year int) (*ent.CityEvaluati
 		return nil, fmt.Errorf("evaluation: existing: %w", err)
 	}
 	if exists {
-		return nil, &apperr.FieldError{Field: "year", Message: "the city already has an evaluation for this year", Kind: apperr.ErrConflict}
+		return nil, &apperr.FieldError{Field: "year", Message: "is a year for which the city already has an evaluation", Kind: apperr.ErrConflict}
 	}
 	e, err := s.Client.CityEvaluation.Create().SetSchemeID(scheme.ID).SetRegionID(cityID).SetYear(year).Save(sys)
 	if err != nil {
@@ -134,12 +142,16 @@ func (s Service) Start(ctx context.Context, cityID, year int) (*ent.CityEvaluati
 	return e, nil
 }
 
-// schemeOf is the newest scheme of the province, loading the built-in ones first when it has none.
-func (s Service) schemeOf(ctx context.Context, provinceID int) (*ent.EvaluationScheme, error) {
+// schemeOf is the province's scheme with code, or its newest when code is
+// "", loading the built-in ones first when the province has none.
+func (s Service) schemeOf(ctx context.Context, provinceID int, code string) (*ent.EvaluationScheme, error) {
 	sys := system(ctx)
 	q := func() (*ent.EvaluationScheme, error) {
-		return s.Client.EvaluationScheme.Query().Where(evaluationscheme.RegionID(provinceID)).
-			Order(ent.Desc(evaluationscheme.FieldID)).First(sys)
+		q := s.Client.EvaluationScheme.Query().Where(evaluationscheme.RegionID(provinceID))
+		if code != "" {
+			q.Where(evaluationscheme.Code(code))
+		}
+		return q.Order(ent.Desc(evaluationscheme.FieldID)).First(sys)
 	}
 	sc, err := q()
 	if ent.IsNotFound(err) {
@@ -148,8 +160,11 @@ func (s Service) schemeOf(ctx context.Context, provinceID int) (*ent.EvaluationS
 		}
 		sc, err = q()
 	}
+	if ent.IsNotFound(err) && code != "" {
+		return nil, apperr.Invalid("schemeCode", "names no evaluation scheme of the city's province; evaluationSchemes lists the loaded codes")
+	}
 	if ent.IsNotFound(err) {
-		return nil, apperr.Invalid("city_id", "the city's province has no evaluation scheme; its province regulator loads one")
+		return nil, apperr.Invalid("cityId", "names a city whose province has no evaluation scheme yet; its province regulator loads one with loadEvaluationScheme")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: scheme: %w", err)
@@ -164,13 +179,44 @@ func (s Service) Refresh(ctx context.Context, id int) (*ent.CityEvaluation, erro
 		return nil, err
 	}
 	if e.Status != cityevaluation.StatusDRAFT {
-		return nil, errState("only a DRAFT is re-computed")
+		return nil, errState("id", "names an evaluation that was submitted; only a DRAFT is re-computed")
 	}
 	city, err := s.Client.Region.Query().Where(region.ID(e.RegionID)).WithParent().Only(system(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: city: %w", err)
 	}
+	if err := s.addMissingRows(ctx, e); err != nil {
+		return nil, err
+	}
 	return e, s.prefill(ctx, e.ID, city, e.Year)
+}
+
+// addMissingRows gives a DRAFT a row for every item of its scheme it has
+// none for. A reload adds the rows of new items to the drafts itself; this
+// repairs drafts from before it did.
+func (s Service) addMissingRows(ctx context.Context, e *ent.CityEvaluation) error {
+	sys := system(ctx)
+	have, err := s.Client.CityEvaluationItem.Query().Where(cityevaluationitem.EvaluationID(e.ID)).
+		Select(cityevaluationitem.FieldItemID).Ints(sys)
+	if err != nil {
+		return fmt.Errorf("evaluation: rows: %w", err)
+	}
+	missing, err := s.Client.EvaluationItem.Query().
+		Where(evaluationitem.SchemeID(e.SchemeID), evaluationitem.IDNotIn(have...)).IDs(sys)
+	if err != nil {
+		return fmt.Errorf("evaluation: missing rows: %w", err)
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	creates := make([]*ent.CityEvaluationItemCreate, len(missing))
+	for i, id := range missing {
+		creates[i] = s.Client.CityEvaluationItem.Create().SetEvaluationID(e.ID).SetItemID(id)
+	}
+	if err := s.Client.CityEvaluationItem.CreateBulk(creates...).Exec(sys); err != nil {
+		return fmt.Errorf("evaluation: missing rows: %w", err)
+	}
+	return nil
 }
 
 // ItemInput of UpdateItem: nil fields are left unchanged.
@@ -186,7 +232,7 @@ func (s Service) row(ctx context.Context, evalID, itemID int) (*ent.CityEvaluati
 		Where(cityevaluationitem.EvaluationID(evalID), cityevaluationitem.ItemID(itemID)).
 		WithItem().Only(system(ctx))
 	if ent.IsNotFound(err) {
-		return nil, apperr.Invalid("item_id", "is not an item of this evaluation's scheme")
+		return nil, apperr.Invalid("itemId", "names no item of this evaluation's scheme")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: row: %w", err)
@@ -205,32 +251,34 @@ func checkScore(field string, score float64, points float64) error {
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // checkEvidence: title, issuer and date required; a URL (http or https) or
-// a SHA-256 of the file identifies the document.
+// a SHA-256 of the file identifies the document. Fields are named as the
+// client wrote them: input.evidence[2].url.
 func checkEvidence(list []schematype.EvaluationEvidence) error {
 	if len(list) > 50 {
-		return apperr.Invalid("evidence", "at most 50 documents per item")
+		return apperr.Invalid("input.evidence", "must list at most 50 documents")
 	}
-	for _, d := range list {
+	for i, d := range list {
+		at := fmt.Sprintf("input.evidence[%d]", i)
 		if strings.TrimSpace(d.Title) == "" || len(d.Title) > 500 {
-			return apperr.Invalid("evidence", "every document needs a title of at most 500 bytes")
+			return apperr.Invalid(at+".title", "must be a title of 1 to 500 bytes")
 		}
 		if strings.TrimSpace(d.Issuer) == "" || len(d.Issuer) > 200 {
-			return apperr.Invalid("evidence", "every document needs an issuer of at most 200 bytes")
+			return apperr.Invalid(at+".issuer", "must name the issuing body in 1 to 200 bytes")
 		}
 		if _, err := civil.Parse(d.IssuedOn); err != nil {
-			return apperr.Invalid("evidence", "every document needs its issue date as YYYY-MM-DD")
+			return apperr.Invalid(at+".issuedOn", "must be the issue date as YYYY-MM-DD")
 		}
 		if d.URL == "" && d.FileSHA256 == "" {
-			return apperr.Invalid("evidence", "every document needs a URL or the SHA-256 of its file")
+			return apperr.Invalid(at+".url", "is required when fileSha256 is not given: every document needs a URL or the SHA-256 of its file")
 		}
 		if d.URL != "" {
 			u, err := url.Parse(d.URL)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(d.URL) > 2000 {
-				return apperr.Invalid("evidence", "a document URL must be an http or https URL of at most 2000 bytes")
+				return apperr.Invalid(at+".url", "must be an http or https URL of at most 2000 bytes")
 			}
 		}
 		if d.FileSHA256 != "" && !sha256Hex.MatchString(d.FileSHA256) {
-			return apperr.Invalid("evidence", "a file hash must be 64 lowercase hex digits (SHA-256)")
+			return apperr.Invalid(at+".fileSha256", "must be the file's SHA-256 as 64 lowercase hex digits")
 		}
 	}
 	return nil
@@ -243,7 +291,7 @@ func (s Service) UpdateItem(ctx context.Context, evalID, itemID int, in ItemUpda
 		return nil, err
 	}
 	if e.Status != cityevaluation.StatusDRAFT {
-		return nil, errState("only a DRAFT is edited; this evaluation was submitted")
+		return nil, errState("evaluationId", "names an evaluation that was submitted; only a DRAFT is edited")
 	}
 	r, err := s.row(ctx, evalID, itemID)
 	if err != nil {
@@ -251,14 +299,14 @@ func (s Service) UpdateItem(ctx context.Context, evalID, itemID int, in ItemUpda
 	}
 	u := r.Update()
 	if in.SelfScore != nil {
-		if err := checkScore("self_score", *in.SelfScore, r.Edges.Item.Points); err != nil {
+		if err := checkScore("input.selfScore", *in.SelfScore, r.Edges.Item.Points); err != nil {
 			return nil, err
 		}
 		u.SetSelfScore(*in.SelfScore)
 	}
 	if in.Note != nil {
 		if len(*in.Note) > 4000 {
-			return nil, apperr.Invalid("note", "must be at most 4000 bytes")
+			return nil, apperr.Invalid("input.note", "must be at most 4000 bytes")
 		}
 		u.SetNote(*in.Note)
 	}
@@ -282,15 +330,22 @@ func (s Service) Submit(ctx context.Context, id int) (*ent.CityEvaluation, error
 		return nil, err
 	}
 	if e.Status != cityevaluation.StatusDRAFT {
-		return nil, errState("only a DRAFT is submitted")
+		return nil, errState("id", "names an evaluation that was already submitted; only a DRAFT is submitted")
 	}
-	missing, err := s.Client.CityEvaluationItem.Query().
-		Where(cityevaluationitem.EvaluationID(id), cityevaluationitem.SelfScoreIsNil()).Count(system(ctx))
+	// Counted against the scheme's items, not the rows: an item without a
+	// row (a draft from before reloads added rows) is unscored too.
+	items, err := s.Client.EvaluationItem.Query().Where(evaluationitem.SchemeID(e.SchemeID)).Count(system(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: submit: %w", err)
 	}
-	if missing > 0 {
-		return nil, apperr.Invalid("self_score", fmt.Sprintf("%d items have no self-score yet", missing))
+	scored, err := s.Client.CityEvaluationItem.Query().
+		Where(cityevaluationitem.EvaluationID(id), cityevaluationitem.SelfScoreNotNil(),
+			cityevaluationitem.HasItemWith(evaluationitem.SchemeID(e.SchemeID))).Count(system(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: submit: %w", err)
+	}
+	if missing := items - scored; missing > 0 {
+		return nil, apperr.Invalid("id", fmt.Sprintf("names a DRAFT with %d of its %d items still without a self-score; score them with updateCityEvaluationItem (refreshCityEvaluation adds the rows of items a scheme reload added), then submit", missing, items))
 	}
 	out, err := e.Update().SetStatus(cityevaluation.StatusSUBMITTED).SetSubmittedAt(time.Now().UTC()).
 		SetSubmittedBy(auth.FromContext(ctx).Subject).Save(system(ctx))
@@ -315,21 +370,24 @@ func (s Service) ReviewItem(ctx context.Context, evalID, itemID int, in Review) 
 		return nil, err
 	}
 	if e.Status != cityevaluation.StatusSUBMITTED {
-		return nil, errState("only a SUBMITTED evaluation is reviewed")
+		return nil, errState("evaluationId", "names an evaluation that is not SUBMITTED; only a SUBMITTED evaluation is reviewed")
 	}
 	r, err := s.row(ctx, evalID, itemID)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkScore("score", in.Score, r.Edges.Item.Points); err != nil {
+	if err := checkScore("input.score", in.Score, r.Edges.Item.Points); err != nil {
 		return nil, err
 	}
-	if len(in.Comment) > 4000 || len(in.OverrideReason) > 4000 {
-		return nil, apperr.Invalid("comment", "comment and reason must be at most 4000 bytes each")
+	if len(in.Comment) > 4000 {
+		return nil, apperr.Invalid("input.comment", "must be at most 4000 bytes")
+	}
+	if len(in.OverrideReason) > 4000 {
+		return nil, apperr.Invalid("input.overrideReason", "must be at most 4000 bytes")
 	}
 	overrides := r.AutoScore != nil && *r.AutoScore != in.Score
 	if overrides && strings.TrimSpace(in.OverrideReason) == "" {
-		return nil, apperr.Invalid("override_reason", "is required when the score differs from the score the data supports")
+		return nil, apperr.Invalid("input.overrideReason", "is required when the score differs from the score the data supports (autoScore)")
 	}
 	if !overrides {
 		in.OverrideReason = ""
@@ -348,7 +406,7 @@ func (s Service) CompleteReview(ctx context.Context, id int) (*ent.CityEvaluatio
 		return nil, err
 	}
 	if e.Status != cityevaluation.StatusSUBMITTED {
-		return nil, errState("only a SUBMITTED evaluation is reviewed")
+		return nil, errState("id", "names an evaluation that is not SUBMITTED; only a SUBMITTED evaluation's review is completed")
 	}
 	missing, err := s.Client.CityEvaluationItem.Query().
 		Where(cityevaluationitem.EvaluationID(id), cityevaluationitem.ReviewScoreIsNil()).Count(system(ctx))
@@ -356,7 +414,7 @@ func (s Service) CompleteReview(ctx context.Context, id int) (*ent.CityEvaluatio
 		return nil, fmt.Errorf("evaluation: review: %w", err)
 	}
 	if missing > 0 {
-		return nil, apperr.Invalid("score", fmt.Sprintf("%d items have no review score yet", missing))
+		return nil, apperr.Invalid("id", fmt.Sprintf("names an evaluation with %d items still without a review score; score them with reviewCityEvaluationItem, then complete the review", missing))
 	}
 	out, err := e.Update().SetStatus(cityevaluation.StatusREVIEWED).SetReviewedAt(time.Now().UTC()).
 		SetReviewedBy(auth.FromContext(ctx).Subject).Save(system(ctx))
