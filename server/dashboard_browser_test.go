@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -314,7 +315,10 @@ func TestDashboardInBrowser(t *testing.T) {
 	base := serveInProcess(t, "--db", path, "--demo-scale", "city", "--allow-list", allow,
 		// The KPIs of a city on SQLite take seconds; on a loaded CI machine
 		// more than the default 30 s, which is not what this test is about.
-		"--request-timeout", "5m").base
+		"--request-timeout", "5m",
+		// No region reaches this many children, so every child-based cell is
+		// suppressed for the BI account at the end (regulators see values).
+		"--suppression-k", "1000000").base
 
 	out := &syncBuffer{}
 	stdout = out
@@ -511,7 +515,11 @@ func TestDashboardInBrowser(t *testing.T) {
 				if iv.Denominator != nil {
 					den = fmtCount(*iv.Denominator)
 				}
-				if g, w := got[iv.Key]["nd"], fmtCount(iv.Numerator)+" / "+den; g != w {
+				num := fmtCount(iv.Numerator)
+				if iv.Suppressed { // withheld, never 0 (main.js ndCell)
+					num, den = "已抑制", "已抑制"
+				}
+				if g, w := got[iv.Key]["nd"], num+" / "+den; g != w {
 					t.Errorf("%s %s: numerator/denominator %q; want %q", want.Node.Name, iv.Key, g, w)
 				}
 			}
@@ -593,6 +601,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	if !strings.Contains(note, fmt.Sprintf("共 %d 家机构", inst.Institutions.TotalCount)) || !strings.Contains(note, "近似") {
 		t.Fatalf("map note %q; want %d institutions and the approximate-boundary label", note, inst.Institutions.TotalCount)
 	}
+	checkMapProfile(t, base, token, do, eval)
 	shot("map.png")
 
 	// Ranking and breakdown of the city; then the English switch.
@@ -706,6 +715,11 @@ func TestDashboardInBrowser(t *testing.T) {
 		t.Errorf("BI on the work lists sees %+v; want the FORBIDDEN explanation", refusal)
 	}
 
+	// Suppressed cells (README, Dashboard): the API sends numerator 0 and no
+	// value or denominator; the BI account's ranking, breakdown and
+	// drill-down, on screen and exported, say "suppressed", never 0.
+	checkSuppressedBI(t, base, key, city, asOf, period, downloads, do, eval)
+
 	mu.Lock()
 	defer mu.Unlock()
 	if len(problems) > 0 {
@@ -792,4 +806,123 @@ func TestServeAllowListKeepsDashboard(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "DashOverview") {
 		t.Fatalf("/dashboard: %d", res.StatusCode)
 	}
+}
+
+// checkSuppressedBI walks, as the BI account key (English page), the views
+// that show or export numerators of ENROLMENT_RATE, which the server
+// suppresses for every region and group (--suppression-k above any count).
+func checkSuppressedBI(t *testing.T, base, key, city, asOf string, period time.Time, downloads string,
+	do func(string, ...chromedp.Action[chromedp.Void]), eval func(string, string, any)) {
+	t.Helper()
+	const ind = "ENROLMENT_RATE"
+	var kids childrenData
+	gqlDo(t, base, key, "DashChildren", map[string]any{"region": city, "asOf": asOf,
+		"from": period.Format("2006-01-02"), "to": period.AddDate(0, 1, 0).Format("2006-01-02")}, &kids)
+	for _, e := range kids.Node.Children.Edges {
+		for _, iv := range e.Node.Indicators {
+			if iv.Key == ind && (!iv.Suppressed || iv.Numerator != 0) {
+				t.Fatalf("BI %s %s: %+v; the test needs it suppressed with numerator 0", e.Node.Name, ind, iv)
+			}
+		}
+	}
+	hash := func(view string) chromedp.Action[chromedp.Void] {
+		return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`location.hash = %q`, fmt.Sprintf("view=%s&key=%s&dim=CHILD_REGION&region=%s&asOf=%s&period=%s&lang=en",
+			view, ind, city, asOf, period.Format("2006-01"))))
+	}
+	// suppressedCSV checks that columns cols of every data row read "suppressed".
+	suppressedCSV := func(name string, cols ...int) {
+		t.Helper()
+		raw := waitFile(t, filepath.Join(downloads, name))
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(raw, []byte("\ufeff")))).ReadAll()
+		if err != nil || len(recs) < 2 {
+			t.Fatalf("%s: %v %q", name, err, raw)
+		}
+		for _, r := range recs[1:] {
+			for _, c := range cols {
+				if r[c] != "suppressed" {
+					t.Errorf("%s: row %q column %q = %q; want suppressed", name, r[1], recs[0][c], r[c])
+				}
+			}
+		}
+	}
+	do("BI ranking", hash("ranking"), chromedp.WaitVisible(chromedp.CSS(`#ranking-chart canvas`)),
+		chromedp.Click(chromedp.CSS(`#main button[data-export="csv"]`)))
+	suppressedCSV("ranking-"+ind+".csv", 2, 3, 4) // value, numerator, denominator
+
+	var cells [][]string
+	do("BI breakdown", hash("breakdown"), chromedp.WaitVisible(chromedp.CSS(`#breakdown-table tbody tr`)))
+	eval("BI breakdown cells", `[...document.querySelectorAll('#breakdown-table tbody tr')].map(r => [...r.cells].map(c => c.textContent))`, &cells)
+	for _, r := range cells {
+		if len(r) != 4 || r[1] != "suppressed" || r[2] != "suppressed" || r[3] != "suppressed" {
+			t.Errorf("BI breakdown row %q; want value, numerator and denominator suppressed", r)
+		}
+	}
+	do("BI breakdown csv", chromedp.Click(chromedp.CSS(`#main button[data-export="csv"]`)))
+	suppressedCSV("breakdown-"+ind+"-CHILD_REGION.csv", 1, 2, 3)
+
+	var tips []string
+	do("BI drill-down", hash("overview"), chromedp.WaitVisible(chromedp.CSS(`#drill-table tbody tr`)))
+	eval("BI drill-down tooltips", fmt.Sprintf(`[...document.querySelectorAll('#drill-table td[data-key=%q]')].map(td => td.textContent + ' | ' + td.title)`, ind), &tips)
+	if len(tips) != len(kids.Node.Children.Edges) {
+		t.Errorf("BI drill-down: %d %s cells; want %d", len(tips), ind, len(kids.Node.Children.Edges))
+	}
+	for _, tip := range tips {
+		if !strings.HasPrefix(tip, "suppressed | suppressed / suppressed") {
+			t.Errorf("BI drill-down cell %q; want suppressed, with suppressed / suppressed in its tooltip", tip)
+		}
+	}
+	var nd string
+	eval("BI card", fmt.Sprintf(`document.querySelector('.card[data-key=%q] [data-field=nd]').textContent`, ind), &nd)
+	if nd != "suppressed / suppressed" {
+		t.Errorf("BI card %s numerator/denominator %q; want suppressed / suppressed", ind, nd)
+	}
+}
+
+// checkMapProfile picks, on the map view, the first institution (by name) of
+// the city that has a public profile with a receipt number and a fee, and
+// checks that the side panel shows that profile (publicInstitution,
+// README › Dashboard › Map: "click for the public profile").
+func checkMapProfile(t *testing.T, base, token string, do func(string, ...chromedp.Action[chromedp.Void]), eval func(string, string, any)) {
+	t.Helper()
+	var page struct {
+		Institutions struct {
+			Edges []struct {
+				Node struct {
+					ID                  string
+					Name                string
+					Latitude, Longitude *float64
+				}
+			}
+		} `json:"institutions"`
+	}
+	gqlDo(t, base, token, "DashInstitutions", map[string]any{"prefix": "2101"}, &page)
+	type profile struct {
+		PublicInstitution *struct {
+			Institution struct{ Status string }
+			Filing      struct {
+				ReceiptNumber *string
+				ReceiptDate   string
+			}
+			MonthlyFee *int
+		} `json:"publicInstitution"`
+	}
+	for _, e := range page.Institutions.Edges {
+		var p profile
+		gqlDo(t, base, token, "DashProfile", map[string]any{"id": e.Node.ID}, &p)
+		pi := p.PublicInstitution
+		if e.Node.Latitude == nil || e.Node.Longitude == nil || pi == nil || pi.Filing.ReceiptNumber == nil || pi.MonthlyFee == nil {
+			continue
+		}
+		var got map[string]string
+		do("map profile "+e.Node.Name,
+			chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const s = document.getElementById('profile-pick'); s.value = %q; s.dispatchEvent(new Event('change')); })()`, e.Node.ID)),
+			chromedp.WaitVisible(chromedp.CSS(`#profile-public [data-field=receiptNumber]`)))
+		eval("map profile fields", `Object.fromEntries([...document.querySelectorAll('#profile-public [data-field]')].map(e => [e.dataset.field, e.textContent]))`, &got)
+		if got["receiptNumber"] != *pi.Filing.ReceiptNumber || got["receiptDate"] != pi.Filing.ReceiptDate ||
+			got["monthlyFee"] != fmt.Sprintf("%s 元/月", fmtCount(float64(*pi.MonthlyFee))) || got["seats"] == "" {
+			t.Errorf("map profile of %s shows %v; publicInstitution has receipt %s of %s, fee %d", e.Node.Name, got, *pi.Filing.ReceiptNumber, pi.Filing.ReceiptDate, *pi.MonthlyFee)
+		}
+		return
+	}
+	t.Error("no institution of the city's first page has a public profile with a receipt number and a fee")
 }

@@ -23,7 +23,7 @@ func TestOperationsAreValid(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"DashViewer", "DashCatalog", "DashOverview", "DashSparklines", "DashChildren", "DashSeries", "DashBreakdown", "DashInstitutions", "DashWork", "DashWorkRectified"}
+	want := []string{"DashViewer", "DashCatalog", "DashOverview", "DashSparklines", "DashChildren", "DashSeries", "DashBreakdown", "DashInstitutions", "DashWork", "DashWorkRectified", "DashProfile"}
 	if len(ops) != len(want) {
 		t.Fatalf("%d operations; want %d", len(ops), len(want))
 	}

@@ -4,8 +4,8 @@
 // The data describe a plausible childcare (托育) landscape: a real region
 // tree (重庆市 › 大足区 at district scale, 辽宁省 › 沈阳市 at city scale, all
 // of 辽宁省 at province scale) with synthetic subdistricts, yearly population
-// statistics, institutions of every form with filings, inclusive (普惠)
-// designations and seats, staff with certificates, children with enrolments
+// statistics, institutions of every form with published fees, filings
+// (receipts numbered), inclusive (普惠) designations and seats, staff with certificates, children with enrolments
 // and health records (including daily morning checks over the last months),
 // inspections, complaints, incidents, parent surveys and the plan targets of
 // the seed policy documents. Every KPI of design.md §3 has data to compute.

@@ -77,6 +77,7 @@ type (
 		opened, closed        time.Time
 		meals, noon           bool
 		designated            bool
+		fee, inclFee          int // published and 普惠 monthly fees in yuan; 0 = none (public.go)
 		usage                 float64
 		seatLo, seatHi        int
 		id                    int
@@ -174,6 +175,7 @@ func (g *gen) stream(name string) *rand.Rand {
 func (g *gen) build(tick func(string, int, int)) error {
 	g.buildRegions()
 	g.genInstitutions(tick)
+	g.genFees()
 	g.genBans()
 	g.genChildren(tick)
 	g.genStaff(tick)

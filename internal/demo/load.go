@@ -207,13 +207,14 @@ func (l *loader) writePopulation(ctx context.Context) error {
 
 func (l *loader) writeInstitutions(ctx context.Context) error {
 	g := l.g
-	return l.writeTable(ctx, "institutions", len(g.insts), 15, func(ctx context.Context, tx *ent.Tx, lo, hi int) error {
+	return l.writeTable(ctx, "institutions", len(g.insts), 17, func(ctx context.Context, tx *ent.Tx, lo, hi int) error {
 		nodes, err := tx.Institution.CreateBulk(builders(lo, hi, func(i int) *ent.InstitutionCreate {
 			in := &g.insts[i]
 			return tx.Institution.Create().SetName(in.name).SetCreditCode(in.credit).SetForm(in.form).
 				SetLegalNature(in.legal).SetOwnership(in.own).SetServiceModes(in.modes).SetAddress(in.address).
 				SetLatitude(in.lat).SetLongitude(in.lon).SetStatus(in.status).SetRegionID(g.regions[in.region].id).
-				SetOpenedAt(in.opened).SetNillableClosedAt(datePtr(in.closed))
+				SetOpenedAt(in.opened).SetNillableClosedAt(datePtr(in.closed)).
+				SetNillableMonthlyFee(feePtr(in.fee)).SetNillableInclusiveMonthlyFee(feePtr(in.inclFee))
 		})...).Save(ctx)
 		if err != nil {
 			return err

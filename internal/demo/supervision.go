@@ -42,7 +42,8 @@ func (l *loader) writeWorkCalendar(ctx context.Context) error {
 //     closed; a CHANGED one was amended when its institution next opened
 //     seats after the receipt (a change of scale); then every filing gets
 //     its history (internal/filing.Backfill): bulk loads skip the ent hook
-//     that writes it for API writes.
+//     that writes it for API writes. Every receipt gets its number
+//     (writeReceiptNumbers, public.go) once the recent cases are in.
 //   - findings: a corrected finding was reported RECTIFIED on its
 //     correction day, and VERIFIED by the institution's first FOLLOW_UP
 //     inspection on or after that day when there is one; the others stay
@@ -59,6 +60,9 @@ func (l *loader) writeSupervision(ctx context.Context) error {
 		return err
 	}
 	if err := l.writeRecentCases(ctx, cal); err != nil {
+		return err
+	}
+	if err := l.writeReceiptNumbers(ctx); err != nil {
 		return err
 	}
 	stmts := []string{

@@ -22,15 +22,30 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apperr"
 )
 
-// Published is the institutions whose facts are public: those holding a
-// filing receipt (FILED or CHANGED), as the PUBLIC read policy has it
-// (ent/schema/policy.go), and open on day.
+// Published is the institutions whose public profile (信息公示) is shown:
+// those holding a filing receipt (FILED or CHANGED), as the PUBLIC read
+// policy has it (ent/schema/policy.go), open on day by their dates, and
+// not reported CLOSED. A SUSPENDED (or PREPARING) institution keeps its
+// profile, status included: a parent who holds a contract with it, or finds
+// it elsewhere, should learn from the register that it is temporarily
+// closed rather than find nothing. Searches for a seat use Serving instead.
 func Published(day time.Time) predicate.Institution {
 	return institution.And(
 		institution.HasFilingsWith(filing.StatusIn(filing.StatusFILED, filing.StatusCHANGED), filing.ReceiptAtNotNil()),
 		institution.OpenedAtLTE(day),
 		institution.Or(institution.ClosedAtIsNil(), institution.ClosedAtGT(day)),
+		institution.StatusNEQ(institution.StatusCLOSED),
 	)
+}
+
+// Serving is the published institutions that take children today: status
+// OPERATING. Only these are offered to parents looking for a seat
+// (nearbyInstitutions): a SUSPENDED institution's seats and vacancies exist
+// on paper but cannot be taken up, and a PREPARING one does not serve yet.
+// The dates alone do not say so, because a suspension keeps the
+// institution open in the register (KPIs still count its seats).
+func Serving(day time.Time) predicate.Institution {
+	return institution.And(Published(day), institution.StatusEQ(institution.StatusOPERATING))
 }
 
 // designatedOn is a designation valid on day.
@@ -103,8 +118,9 @@ type Profile struct {
 const MaxInspections = 50
 
 // Get returns the public profile of institution id on day, or an
-// ErrNotFound error when it is not published (not filed, not open, or
-// no such institution).
+// ErrNotFound error when it is not published (not filed, not open, closed,
+// or no such institution). The profile of a SUSPENDED or PREPARING
+// institution is returned; its status is in Institution.Status.
 func Get(ctx context.Context, client *ent.Client, id int, day time.Time) (*Profile, error) {
 	sys := System(ctx)
 	inst, err := client.Institution.Query().Where(institution.ID(id), Published(day)).Only(sys)

@@ -1,4 +1,4 @@
-// Package nearby finds filed institutions near a point for parents
+// Package nearby finds filed, operating institutions near a point for parents
 // (nearbyInstitutions): by distance, with the fee a family pays and the
 // vacancies per age band. The search uses the S2 cell index (package
 // s2cell): the circle becomes a few ranges of the indexed institutions.s2_cell
@@ -95,9 +95,10 @@ type Result struct {
 }
 
 // Search runs q (validated first) and returns the institutions within the
-// radius nearest first (ties by ID), at most q.First. It reads as the
-// system with an explicit published filter, so every viewer gets the same
-// public answer.
+// radius nearest first (ties by ID), at most q.First: only institutions
+// serving today (disclosure.Serving: filed, open and OPERATING), since a
+// suspended one has no seat a parent can take. It reads as the system with
+// that explicit filter, so every viewer gets the same public answer.
 func Search(ctx context.Context, client *ent.Client, q Query) ([]Result, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -110,7 +111,7 @@ func Search(ctx context.Context, client *ent.Client, q Query) ([]Result, error) 
 		inRanges[i] = institution.And(institution.S2CellGTE(r.Min), institution.S2CellLTE(r.Max))
 	}
 	candidates, err := client.Institution.Query().
-		Where(institution.Or(inRanges...), disclosure.Published(day)).
+		Where(institution.Or(inRanges...), disclosure.Serving(day)).
 		All(sys)
 	if err != nil {
 		return nil, fmt.Errorf("nearby: candidates: %w", err)

@@ -30,6 +30,10 @@ const zh = {
   workingDaysOverdue: '逾期工作日', daysOverdue: '逾期天数', inspected: '检查日期', inspectionKind: '检查类型', rule: '问题（依据）',
   description: '情况', severity: '严重程度', rectifyBy: '整改期限', received: '受理日期', channel: '渠道', category: '类别',
   handleBy: '办结期限', rectifiedOn: '报告整改日期', onTime: '按期整改', waitingDays: '已等待天数', yes: '是', no: '否',
+  publicProfile: '信息公示（今日，公众所见）', registry: '登记信息', notPublished: '未公示：未备案、未开业或已关闭的机构没有公开信息。',
+  receiptNo: '备案回执编号', receiptDate: '回执日期', monthlyFee: '月收费（全日托）', yuanMonth: (v) => `${v} 元/月`,
+  seatsByBand: '各年龄段托位', ofInclusive: (n) => `（其中普惠 ${n}）`, inspections: '检查记录', moreInspections: (n) => `另有 ${n} 次`,
+  pickInstitution: '或按名称选择机构…',
 };
 const en = {
   title: 'Childcare supervision dashboard', otherLang: '中文', signIn: 'Sign in', signOut: 'Sign out',
@@ -62,6 +66,10 @@ const en = {
   workingDaysOverdue: 'Working days overdue', daysOverdue: 'Days overdue', inspected: 'Inspected', inspectionKind: 'Inspection', rule: 'Rule',
   description: 'Description', severity: 'Severity', rectifyBy: 'Rectify by', received: 'Received', channel: 'Channel', category: 'Category',
   handleBy: 'Close by', rectifiedOn: 'Reported rectified', onTime: 'On time', waitingDays: 'Days waiting', yes: 'yes', no: 'no',
+  publicProfile: 'Public profile (信息公示, today, as the public sees it)', registry: 'Registry', notPublished: 'Not published: institutions not filed, not open or closed have no public profile.',
+  receiptNo: 'Filing receipt number', receiptDate: 'Receipt date', monthlyFee: 'Monthly fee (full day)', yuanMonth: (v) => `${v} yuan/month`,
+  seatsByBand: 'Seats by age band', ofInclusive: (n) => ` (${n} inclusive)`, inspections: 'Inspections', moreInspections: (n) => `${n} more`,
+  pickInstitution: 'or pick an institution by name…',
 };
 const enums = {
   zh: {
@@ -76,6 +84,9 @@ const enums = {
     severity: { MINOR: '一般', MAJOR: '较重', CRITICAL: '严重' },
     channel: { HOTLINE: '热线电话', ONLINE: '网络', LETTER: '信件', VISIT: '来访', OTHER: '其他' },
     inspection: { ROUTINE: '日常检查', SPECIAL: '专项检查', FOLLOW_UP: '复查', COMPLAINT: '投诉核查' },
+    outcome: { PASSED: '合格', CORRECTIONS_REQUIRED: '限期整改', FAILED: '不合格' },
+    instStatus: { PREPARING: '筹建中', OPERATING: '运营中', SUSPENDED: '暂停运营', CLOSED: '已关闭' },
+    category: { PUBLIC_INSTITUTION: '公办托育服务机构', SOCIAL_INCLUSIVE: '社会办普惠托育服务机构', PUBLIC_KINDERGARTEN_CLASS: '公办幼儿园托班', PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS: '普惠性民办幼儿园托班' },
   },
   en: {
     role: { PROVINCE_REGULATOR: 'Province regulator', CITY_REGULATOR: 'City regulator', DISTRICT_REGULATOR: 'District regulator', INSTITUTION_STAFF: 'Institution staff', BI_SERVICE: 'BI service', PUBLIC: 'Public' },
@@ -89,6 +100,9 @@ const enums = {
     severity: { MINOR: 'Minor', MAJOR: 'Major', CRITICAL: 'Critical' },
     channel: { HOTLINE: 'Hotline', ONLINE: 'Online', LETTER: 'Letter', VISIT: 'Visit', OTHER: 'Other' },
     inspection: { ROUTINE: 'Routine', SPECIAL: 'Special', FOLLOW_UP: 'Follow-up', COMPLAINT: 'Complaint check' },
+    outcome: { PASSED: 'passed', CORRECTIONS_REQUIRED: 'corrections required', FAILED: 'failed' },
+    instStatus: { PREPARING: 'Preparing', OPERATING: 'Operating', SUSPENDED: 'Suspended (temporarily closed)', CLOSED: 'Closed' },
+    category: { PUBLIC_INSTITUTION: 'Public institution', SOCIAL_INCLUSIVE: 'Private, designated inclusive', PUBLIC_KINDERGARTEN_CLASS: 'Public kindergarten class', PRIVATE_INCLUSIVE_KINDERGARTEN_CLASS: 'Private inclusive kindergarten class' },
   },
 };
 let current = 'zh';

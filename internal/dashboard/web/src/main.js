@@ -71,6 +71,15 @@ function fmtCount(v) {
   if (v == null) return '—';
   return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
+// A result's value, numerator or denominator (formatted with fmt when
+// given) for display and export. A suppressed cell's are withheld (the API
+// sends numerator 0 and a null value and denominator), so they read
+// 已抑制 / suppressed, never 0 or blank; null without a result.
+function ndCell(iv, field, fmt) {
+  if (!iv) return null;
+  if (iv.suppressed) return T('suppressed');
+  return fmt ? fmt(iv[field]) : iv[field];
+}
 function fmtTarget(t, unit) {
   if (!t) return null;
   const cmp = { GE: '≥', GT: '>', LE: '≤', LT: '<', EQ: '=' }[t.comparator] || '';
@@ -305,7 +314,7 @@ async function viewOverview(main, s, region) {
       h('div', { class: 'name' }, indName(iv.key)),
       h('div', { class: 'value', 'data-field': 'value' }, fmtValue(iv.value, unit, iv.suppressed)),
       unit === 'COUNT' ? h('div', { class: 'nd' }, '\u00a0')
-        : h('div', { class: 'nd', 'data-field': 'nd' }, `${iv.suppressed ? T('suppressed') : fmtCount(iv.numerator)} / ${fmtCount(iv.denominator)}`),
+        : h('div', { class: 'nd', 'data-field': 'nd' }, `${ndCell(iv, 'numerator', fmtCount)} / ${ndCell(iv, 'denominator', fmtCount)}`),
       h('div', { class: 'target' },
         iv.target ? h('span', { 'data-field': 'target' }, `${T('target')} ${fmtTarget(iv.target, unit)} (${iv.target.targetYear})`) : h('span', { class: 'muted' }, T('noTarget')),
         ' ',
@@ -387,7 +396,7 @@ function renderDrill(box, s, kids) {
       if (!iv) return h('td', {}, '—');
       const unit = unitOf(key);
       const tip = iv.target ? `${T('target')} ${fmtTarget(iv.target, unit)}` : T('noTarget');
-      return h('td', { class: `num ${status(iv)}`, 'data-key': key, title: `${fmtCount(iv.numerator)} / ${fmtCount(iv.denominator)} · ${tip}` }, fmtValue(iv.value, unit, iv.suppressed));
+      return h('td', { class: `num ${status(iv)}`, 'data-key': key, title: `${ndCell(iv, 'numerator', fmtCount)} / ${ndCell(iv, 'denominator', fmtCount)} · ${tip}` }, fmtValue(iv.value, unit, iv.suppressed));
     })))));
   box.replaceChildren(
     h('div', { class: 'bar' }, h('h3', {}, T('childRegions'), ` (${kids.length})`), h('span', { class: 'legend' },
@@ -472,7 +481,7 @@ async function viewRanking(main, s, region) {
   });
   const el = h('div', { class: 'chart tall', id: 'ranking-chart' });
   let c = null;
-  const table = { header: [T('rank'), T('region'), indName(key), T('numerator'), T('denominator'), T('target')], rows: rows.map((r, i) => [i + 1, r.k.name, r.iv && r.iv.suppressed ? T('suppressed') : r.iv && r.iv.value, r.iv && r.iv.numerator, r.iv && r.iv.denominator, r.iv && r.iv.target ? r.iv.target.targetValue : null]) };
+  const table = { header: [T('rank'), T('region'), indName(key), T('numerator'), T('denominator'), T('target')], rows: rows.map((r, i) => [i + 1, r.k.name, ndCell(r.iv, 'value'), ndCell(r.iv, 'numerator'), ndCell(r.iv, 'denominator'), r.iv && r.iv.target ? r.iv.target.targetValue : null]) };
   main.replaceChildren(h('div', { class: 'bar' }, sel, h('span', { class: 'muted' }, T('nullsLast')), exportBar(`ranking-${key}`, () => table, () => c)), el);
   c = chart(el);
   const rev = rows.slice().reverse();
@@ -518,7 +527,7 @@ async function viewBreakdown(main, s, region) {
   const isStock = catalog.find((x) => x.key === key).basis === 'STOCK';
   const data = await gql('DashBreakdown', { key, region: region.id, by: dim, ...(isStock ? { asOf: d.asOf } : { from: d.from, to: d.to }) });
   const groups = data.indicatorBreakdown;
-  table = { header: [T(`dim_${dim}`), indName(key), T('numerator'), T('denominator')], rows: groups.map((g) => [groupLabel(g), g.value.suppressed ? T('suppressed') : g.value.value, g.value.numerator, g.value.denominator]) };
+  table = { header: [T(`dim_${dim}`), indName(key), T('numerator'), T('denominator')], rows: groups.map((g) => [groupLabel(g), ndCell(g.value, 'value'), ndCell(g.value, 'numerator'), ndCell(g.value, 'denominator')]) };
   c = chart(el);
   c.setOption({
     animation: false,
@@ -530,7 +539,7 @@ async function viewBreakdown(main, s, region) {
   });
   tbl.replaceChildren(h('table', { class: 'plain', id: 'breakdown-table' }, h('thead', {}, h('tr', {}, table.header.map((x) => h('th', {}, x)))),
     h('tbody', {}, groups.map((g, i) => h('tr', {}, h('td', {}, table.rows[i][0]), h('td', { class: 'num' }, fmtValue(g.value.value, unit, g.value.suppressed)),
-      h('td', { class: 'num' }, g.value.suppressed ? T('suppressed') : fmtCount(g.value.numerator)), h('td', { class: 'num' }, fmtCount(g.value.denominator)))))));
+      h('td', { class: 'num' }, ndCell(g.value, 'numerator', fmtCount)), h('td', { class: 'num' }, ndCell(g.value, 'denominator', fmtCount)))))));
 }
 
 // ---------- map ----------
@@ -572,12 +581,16 @@ async function viewMap(main, s, region) {
   const formSel = h('select', { id: 'form', onchange: (e) => setState({ form: e.target.value }) }, forms.map((f) => h('option', { value: f, selected: (s.form || '') === f }, f ? enumLabel('form', f) : T('allForms'))));
   const el = h('div', { class: 'chart map', id: 'map-chart' });
   const side = h('aside', { class: 'profile', id: 'profile' }, h('p', { class: 'muted' }, T('clickPoint')));
+  const pick = h('select', { id: 'profile-pick', 'aria-label': T('pickInstitution') }, h('option', { value: '' }, T('pickInstitution')));
   const note = h('p', { class: 'muted small', id: 'map-note' });
   let c = null; let table = null;
-  main.replaceChildren(h('div', { class: 'bar' }, T('colour'), colorSel, formSel, h('span', {}, T('choropleth')), sel, exportBar(`map-${region.code}`, () => table, () => c)), h('div', { class: 'mapwrap' }, el, side), note);
+  main.replaceChildren(h('div', { class: 'bar' }, T('colour'), colorSel, formSel, h('span', {}, T('choropleth')), sel, exportBar(`map-${region.code}`, () => table, () => c)), h('div', { class: 'mapwrap' }, el, side), h('div', { class: 'bar' }, pick), note);
   const [insts, kids] = await Promise.all([loadInstitutions(region), region.children.totalCount ? loadChildren(s) : []]);
   const day = s.asOf;
   const shown = insts.filter((i) => i.latitude != null && i.longitude != null && (!s.form || i.form === s.form));
+  // The points are not reachable by keyboard: the same profiles by name.
+  pick.append(...shown.map((i) => h('option', { value: i.id }, i.name)));
+  pick.addEventListener('change', () => { const i = shown.find((x) => x.id === pick.value); if (i) showProfile(side, i, day); });
   const states = colorBy === 'filing' ? ['FILED', 'SUBMITTED', 'NONCOMPLIANT', 'NONE'] : ['INCLUSIVE', 'NOT_INCLUSIVE'];
   const stateOf = (i) => (colorBy === 'filing' ? filingState(i, day) : inclusiveState(i, day));
   table = { header: [T('name'), T('form'), T('region'), T('address'), T('longitude'), T('latitude'), T('filing'), T('inclusive'), T('seats')], rows: shown.map((i) => [i.name, enumLabel('form', i.form), i.region.name, i.address || '', i.longitude, i.latitude, enumLabel('state', filingState(i, day)), enumLabel('state', inclusiveState(i, day)), i.seats.totalCount]) };
@@ -616,14 +629,35 @@ async function viewMap(main, s, region) {
   c.on('click', (p) => { if (p.data && p.data.inst) showProfile(side, p.data.inst, day); });
 }
 
+// showProfile shows institution i: its public profile (信息公示, today, as
+// publicInstitution gives it to everyone: receipt number and date, status,
+// 普惠 designation, the fee a family pays, seats by age band, inspections),
+// then the registry facts the viewer reads as of the page's date.
 function showProfile(side, i, day) {
   const row = (k, v) => h('tr', {}, h('th', {}, k), h('td', {}, v));
-  side.replaceChildren(h('h3', {}, i.name), h('table', { class: 'kv' },
+  const pub = h('section', { id: 'public-profile', 'data-id': i.id }, h('p', { class: 'loading' }, T('loading')));
+  side.replaceChildren(h('h3', {}, i.name), pub, h('h4', {}, T('registry'), ' ', h('span', { class: 'muted' }, `${T('asOf')} ${day}`)), h('table', { class: 'kv' },
     row(T('form'), enumLabel('form', i.form)), row(T('ownership'), enumLabel('ownership', i.ownership)),
     row(T('legalNature'), enumLabel('legalNature', i.legalNature)), row(T('region'), i.region.name),
     row(T('address'), i.address || '—'), row(T('seats'), fmtCount(i.seats.totalCount)),
     row(T('filing'), enumLabel('state', filingState(i, day))), row(T('inclusive'), enumLabel('state', inclusiveState(i, day))),
-    row(T('opened'), i.openedAt), row(T('status'), i.status)));
+    row(T('opened'), i.openedAt), row(T('status'), enumLabel('instStatus', i.status))));
+  gql('DashProfile', { id: i.id }).then((d) => {
+    if (!pub.isConnected || pub.dataset.id !== i.id) return;
+    const p = d.publicInstitution;
+    const head = h('h4', {}, T('publicProfile'));
+    if (!p) { pub.replaceChildren(head, h('p', { class: 'muted', id: 'profile-unpublished' }, T('notPublished'))); return; }
+    const des = p.designation;
+    pub.replaceChildren(head, h('table', { class: 'kv', id: 'profile-public' },
+      row(T('status'), h('span', { 'data-field': 'status', class: p.institution.status === 'OPERATING' ? '' : 'warn' }, enumLabel('instStatus', p.institution.status))),
+      row(T('receiptNo'), h('span', { 'data-field': 'receiptNumber' }, p.filing.receiptNumber || '—')),
+      row(T('receiptDate'), h('span', { 'data-field': 'receiptDate' }, p.filing.receiptDate)),
+      row(T('inclusive'), des ? `${enumLabel('category', des.category)} · ${des.designatedBy}` : enumLabel('state', 'NOT_INCLUSIVE')),
+      row(T('monthlyFee'), h('span', { 'data-field': 'monthlyFee' }, p.monthlyFee == null ? '—' : T('yuanMonth', fmtCount(p.monthlyFee)))),
+      row(T('seatsByBand'), p.seats.length ? h('span', { 'data-field': 'seats' }, p.seats.map((x) => `${enumLabel('ageBand', x.ageBand)} ${x.seats}${x.inclusive ? T('ofInclusive', x.inclusive) : ''}`).join('; ')) : '—'),
+      row(T('inspections'), p.inspections.length ? h('span', { 'data-field': 'inspections' }, p.inspections.slice(0, 5).map((x) => h('div', {}, `${x.date} ${enumLabel('inspection', x.kind)} · ${enumLabel('outcome', x.outcome)}`)),
+        p.inspections.length > 5 ? h('div', { class: 'muted' }, T('moreInspections', p.inspections.length - 5)) : null) : T('none'))));
+  }).catch((e) => { if (pub.isConnected) pub.replaceChildren(h('p', { class: 'error' }, `${T('error')}: ${e.code || ''} ${e.message}`)); });
 }
 
 // ---------- work lists ----------
