@@ -32,7 +32,7 @@ type Complaint struct {
 	Channel complaint.Channel `json:"channel,omitempty"`
 	// Subject, e.g. 安全, 收费, 卫生.
 	Category string `json:"category,omitempty"`
-	// Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). A complaint still open after it is overdue.
+	// Handling deadline (办结期限): the complaint should be closed on or before this day. Defaults to received_at + 15 working days of the official calendar (the common 12345-hotline limit; a local rule may set another day). Clearing it (clearDueOn) restores the default; moving receivedAt moves a default deadline with it and keeps a given one (a receipt after a given deadline is BAD_USER_INPUT on receivedAt). A receipt in a year the calendar does not cover gets CALENDAR_UNKNOWN. A complaint still open after it is overdue.
 	DueOn *time.Time `json:"due_on,omitempty"`
 	// Outcome of the handling; required when closed_at is set, and only then.
 	Outcome *complaint.Outcome `json:"outcome,omitempty"`

@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/filingevent"
 )
 
-// One dated status change of a filing (备案) with the account that made it: the filing's history. Written in the same transaction as the change; never edited.
+// One dated status change of a filing (备案) with the account that made it: the filing's history. Written in the same transaction as the change, never by a client; a correction of the status's day on the filing (receiptAt, …) moves the matching event's date and notes it.
 type FilingEvent struct {
 	config `json:"-"`
 	// ID of the ent.

@@ -22,7 +22,7 @@ type Finding struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When this record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// The inspection that recorded it.
+	// The inspection that recorded it. Dated on or before the deadline (BAD_USER_INPUT otherwise); a finding reported rectified or verified stays with an inspection of its institution dated on or before rectifiedAt and correctedAt (CONFLICT otherwise).
 	InspectionID int `json:"inspection_id,omitempty"`
 	// The rule violated, e.g. 托育机构管理规范 第十九条.
 	Rule string `json:"rule,omitempty"`
@@ -30,13 +30,13 @@ type Finding struct {
 	Severity finding.Severity `json:"severity,omitempty"`
 	// What was found.
 	Description string `json:"description,omitempty"`
-	// Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE.
+	// Day by which it must be rectified (整改期限); a finding still OPEN after this day is OVERDUE. Not before the inspection's day (inspectedOn): BAD_USER_INPUT on deadline otherwise.
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// Day the rectification was verified by a re-inspection (the inspection's day); null until VERIFIED.
 	CorrectedAt *time.Time `json:"corrected_at,omitempty"`
 	// Stored workflow status: OPEN, RECTIFIED (reported by the institution) or VERIFIED (confirmed by a re-inspection). Set only by markFindingRectified and verifyFinding; OVERDUE is derived (see state).
 	Status finding.Status `json:"status,omitempty"`
-	// Day the institution reports the finding rectified; on time when on or before deadline (RECTIFICATION_RATE). Cleared when a re-inspection rejects the rectification.
+	// Day the institution reports the finding rectified (markFindingRectified); null when it never reported, also after a re-inspection verified the finding without a report (RECTIFICATION_RATE then uses correctedAt). A report dated after the re-inspection that verified the finding is moved back to that re-inspection's day. On time when on or before deadline (RECTIFICATION_RATE). Cleared when a re-inspection rejects the rectification.
 	RectifiedAt *time.Time `json:"rectified_at,omitempty"`
 	// The re-inspection (FOLLOW_UP) that verified the rectification.
 	VerifiedByID *int `json:"verified_by_id,omitempty"`

@@ -22,11 +22,11 @@ type Inspection struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// When this record was last changed.
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
-	// The inspected institution.
+	// The inspected institution. Cannot change (CONFLICT) once the inspection recorded a finding reported rectified or verified, or as a re-inspection verified findings.
 	InstitutionID int `json:"institution_id,omitempty"`
-	// Day of the visit.
+	// Day of the visit. Not after the deadline of a finding it recorded (BAD_USER_INPUT), nor after the rectifiedAt or correctedAt of one (CONFLICT); cannot change (CONFLICT) once, as a re-inspection, it verified findings: their correctedAt is this day.
 	InspectedOn time.Time `json:"inspected_on,omitempty"`
-	// ROUTINE 日常, SPECIAL 专项, FOLLOW_UP 复查, COMPLAINT 投诉核查.
+	// ROUTINE 日常, SPECIAL 专项, FOLLOW_UP 复查, COMPLAINT 投诉核查. A FOLLOW_UP that verified findings (verifyFinding) stays FOLLOW_UP (CONFLICT).
 	Kind inspection.Kind `json:"kind,omitempty"`
 	// Inspecting authority or team.
 	Inspector string `json:"inspector,omitempty"`

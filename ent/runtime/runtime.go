@@ -822,6 +822,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	findingHooks := schema.Finding{}.Hooks()
+
+	finding.Hooks[1] = findingHooks[0]
 	findingMixinFields0 := findingMixin[0].Fields()
 	_ = findingMixinFields0
 	findingFields := schema.Finding{}.Fields()
@@ -1100,6 +1103,9 @@ func init() {
 			return next.Mutate(ctx, m)
 		})
 	}
+	inspectionHooks := schema.Inspection{}.Hooks()
+
+	inspection.Hooks[1] = inspectionHooks[0]
 	inspectionMixinFields0 := inspectionMixin[0].Fields()
 	_ = inspectionMixinFields0
 	inspectionFields := schema.Inspection{}.Fields()

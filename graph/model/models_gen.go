@@ -148,7 +148,7 @@ type EvaluationSchemeInput struct {
 
 // A section to load.
 type EvaluationSectionInput struct {
-	// Number of the section, unique, from 1.
+	// Number of the section: 1 for the first section in the list ((一)), 2 for the second, and so on.
 	No int `json:"no"`
 	// Name of the section.
 	Name string `json:"name"`
