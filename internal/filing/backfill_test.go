@@ -1,6 +1,7 @@
 package filing_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -23,17 +24,8 @@ import (
 // dates; a CANCELLED one without a cancellation day is dated on the day its
 // row last changed, and that day is stored; a second run writes nothing.
 func TestBackfill(t *testing.T) {
-	d := testdb.Open(t)
+	d, ctx, inst := backfillFixture(t)
 	c := d.Client
-	ctx := bulkload.With(testdb.Ctx())
-	check, err := ident.CreditCodeCheckChar("91210102MA0000000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := c.Region.Create().SetCode("210102").SetName("和平区").SetLevel(region.LevelDISTRICT).SaveX(ctx)
-	inst := c.Institution.Create().SetName("托育中心").SetCreditCode("91210102MA0000000" + string(check)).SetForm(institution.FormCENTER).
-		SetLegalNature(institution.LegalNatureNONPROFIT).SetOwnership(institution.OwnershipPRIVATE).
-		SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(civil.D(2023, 1, 1)).SetRegion(reg).SaveX(ctx)
 	mk := func(status entfiling.Status, receipt, notice *time.Time) *ent.Filing {
 		return c.Filing.Create().SetInstitution(inst).SetSubmittedAt(civil.D(2024, 1, 2)).SetStatus(status).
 			SetNillableReceiptAt(receipt).SetNillableNoncomplianceNotifiedAt(notice).SaveX(ctx)
@@ -85,17 +77,8 @@ func TestBackfill(t *testing.T) {
 // event. A row whose days contradict its status (bulk loads skip the rules)
 // is written as its days say and listed by Inconsistencies.
 func TestBackfillOrdersByDay(t *testing.T) {
-	d := testdb.Open(t)
+	d, ctx, inst := backfillFixture(t)
 	c := d.Client
-	ctx := bulkload.With(testdb.Ctx())
-	check, err := ident.CreditCodeCheckChar("91210102MA0000000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg := c.Region.Create().SetCode("210102").SetName("和平区").SetLevel(region.LevelDISTRICT).SaveX(ctx)
-	inst := c.Institution.Create().SetName("托育中心").SetCreditCode("91210102MA0000000" + string(check)).SetForm(institution.FormCENTER).
-		SetLegalNature(institution.LegalNatureNONPROFIT).SetOwnership(institution.OwnershipPRIVATE).
-		SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(civil.D(2023, 1, 1)).SetRegion(reg).SaveX(ctx)
 	day := func(m, dd int) *time.Time { t := civil.D(2024, time.Month(m), dd); return &t }
 	mk := func(status entfiling.Status) *ent.FilingCreate {
 		return c.Filing.Create().SetInstitution(inst).SetSubmittedAt(civil.D(2024, 1, 2)).SetStatus(status)
@@ -131,4 +114,21 @@ func TestBackfillOrdersByDay(t *testing.T) {
 	if len(problems) != 1 || problems[0].FilingID != bad.ID || !strings.Contains(problems[0].Reason, "latest event is NOTICE_ISSUED") {
 		t.Fatalf("Inconsistencies = %v; want only filing %d (FILED, latest event a notice)", problems, bad.ID)
 	}
+}
+
+// backfillFixture opens a database with one institution, for filings
+// written as a trusted bulk load (without history) in the returned context.
+func backfillFixture(t *testing.T) (*testdb.DB, context.Context, *ent.Institution) {
+	t.Helper()
+	d := testdb.Open(t)
+	ctx := bulkload.With(testdb.Ctx())
+	check, err := ident.CreditCodeCheckChar("91210102MA0000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := d.Client.Region.Create().SetCode("210102").SetName("和平区").SetLevel(region.LevelDISTRICT).SaveX(ctx)
+	inst := d.Client.Institution.Create().SetName("托育中心").SetCreditCode("91210102MA0000000" + string(check)).SetForm(institution.FormCENTER).
+		SetLegalNature(institution.LegalNatureNONPROFIT).SetOwnership(institution.OwnershipPRIVATE).
+		SetServiceModes([]schematype.ServiceMode{schematype.ServiceModeFullDay}).SetOpenedAt(civil.D(2023, 1, 1)).SetRegion(reg).SaveX(ctx)
+	return d, ctx, inst
 }
