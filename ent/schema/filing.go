@@ -174,6 +174,13 @@ func createFilingHistory(ctx context.Context, m *gen.FilingMutation, next gen.Mu
 		}
 	}
 	_, number := m.ReceiptNumber()
+	return mutateWithHistory(ctx, m, next, status, d, number)
+}
+
+// mutateWithHistory writes a filing whose history is written whole from its
+// days (a new filing, or one a bulk load left without history) and then
+// that history, after checking it is one the workflow can produce.
+func mutateWithHistory(ctx context.Context, m *gen.FilingMutation, next gen.Mutator, status filing.Status, d filingflow.Dates, number bool) (gen.Value, error) {
 	steps, err := filingflow.History(status, d, number)
 	if err != nil {
 		return nil, err
@@ -272,18 +279,7 @@ func updateFilingHistory(ctx context.Context, m *gen.FilingMutation, next gen.Mu
 	if len(stored) == 0 {
 		// No history yet (a bulk load not backfilled): the filing gets its
 		// whole history from its days after the change, as on create.
-		steps, err := filingflow.History(status, d, number)
-		if err != nil {
-			return nil, err
-		}
-		v, err := next.Mutate(ctx, m)
-		if err != nil {
-			return nil, err
-		}
-		if err := writeEvents(ctx, m, id, steps); err != nil {
-			return nil, err
-		}
-		return v, nil
+		return mutateWithHistory(ctx, m, next, status, d, number)
 	}
 	plan := make([]plannedEvent, len(stored))
 	for i, e := range stored {
