@@ -131,7 +131,9 @@ func (o *HandlerOptions) defaults() {
 //     token limit, validation (suggestions off), viewer-dependent
 //     introspection, shape limits (depth, aliases, root fields, directives,
 //     fields), argument checks (inputs.go), page sizes and complexity; then
-//     execution, KPI operations within the principal's slots (kpilimits.go),
+//     execution, where a query selecting only indicators may be answered
+//     with the response kept for its data version (kpianswers.go), and
+//     other KPI operations run within the principal's slots (kpilimits.go),
 //     each mutation in one transaction, every error through one presenter
 //     (errors.go; UNAVAILABLE turns the answer into 503, outcome.go, which
 //     also writes the request's one log line), personal fields masked by
@@ -187,6 +189,11 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	srv.Use(&inputChecks{})
 	srv.Use(pageLimits{})
 	srv.Use(newComplexityLimit(opts.ComplexityLimit))
+	// A KPI-only query whose response is kept (kpianswers.go) is answered
+	// before it would queue for a KPI slot.
+	if s, ok := schema.(locatedSchema); ok {
+		srv.Use(s.kpiAnswers)
+	}
 	srv.Use(newKPIGate(opts.KPISlots, opts.KPISlotWait, opts.KPIOperations))
 	audit := newAuditor(opts.AuditWriter, client)
 	audit.writer = countedAuditWriter{audit.writer}

@@ -113,7 +113,8 @@ const (
 // per core by default) run at once, whoever the principals; the others
 // wait their turn as long as their deadline allows. A kept KPI answer
 // (internal/kpi's result cache) costs no database time, but its response
-// is still thousands of objects to marshal: eight dashboards marshalled at
+// is still thousands of objects to marshal (unless the whole response was
+// kept, kpianswers.go, which answers before this gate): eight dashboards marshalled at
 // once doubled the server's peak memory and cost lists 16 % of their
 // throughput (bench/RESULTS.md).
 type kpiGate struct {

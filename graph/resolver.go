@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/graph/generated"
+	"github.com/tuoyu/tuoyu/internal/answercache"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/jobs"
 	"github.com/tuoyu/tuoyu/internal/kpi"
@@ -35,7 +36,8 @@ type Deps struct {
 	// (data.graphql); nil answers them with an error.
 	Jobs *jobs.Queue
 	// KPIResultCache is how many KPI results to keep while their data is
-	// unchanged (PostgreSQL; kpi.Engine.WithResultCache); 0 keeps none.
+	// unchanged (PostgreSQL; kpi.Engine.WithResultCache); 0 keeps none,
+	// and no response of a KPI-only query either (kpianswers.go).
 	KPIResultCache int
 }
 
@@ -62,13 +64,14 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 	if k <= 0 {
 		k = 5
 	}
+	engine := kpi.New(deps.Client, deps.Driver, deps.Dialect).WithResultCache(deps.KPIResultCache)
 	cfg := generated.Config{
-		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: kpi.New(deps.Client, deps.Driver, deps.Dialect).WithResultCache(deps.KPIResultCache), suppressK: k, jobs: deps.Jobs},
+		Resolvers: &Resolver{client: deps.Client, hasher: deps.Hasher, loc: loc, kpi: engine, suppressK: k, jobs: deps.Jobs},
 	}
 	// Introspection shows the public schema: gqlgen's code-generation
 	// directives (@goModel, @goField) are left out.
 	cfg.Schema = publicDirectives(generated.NewExecutableSchema(cfg).Schema())
-	return locatedSchema{generated.NewExecutableSchema(cfg), loc}
+	return locatedSchema{ExecutableSchema: generated.NewExecutableSchema(cfg), loc: loc, kpiAnswers: newKPIAnswers(engine, loc)}
 }
 
 // locatedSchema runs every operation with the server's time zone in its
@@ -77,6 +80,9 @@ func NewSchema(deps Deps) graphql.ExecutableSchema {
 type locatedSchema struct {
 	graphql.ExecutableSchema
 	loc *time.Location
+	// kpiAnswers keeps the responses of KPI-only queries; NewHandler
+	// installs it (kpianswers.go).
+	kpiAnswers *answercache.Extension
 }
 
 // Exec runs the operation with the server's time zone in ctx. gqlgen runs

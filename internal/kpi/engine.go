@@ -218,17 +218,14 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 		version dataversion.Version
 		keep    bool
 	)
-	if e.caches(ctx) {
-		// An error reading the version costs only the cache.
-		if v, err := e.dataVersion(ctx); err == nil {
-			if results, ok := e.results.get(key, v); ok {
-				observeCache(true)
-				return results, nil
-			}
-			version, keep = v, true
-			if versionRead != nil {
-				versionRead()
-			}
+	if v, ok := e.DataVersion(ctx); ok {
+		if results, ok := e.results.get(key, v); ok {
+			observeCache(true)
+			return results, nil
+		}
+		version, keep = v, true
+		if versionRead != nil {
+			versionRead()
 		}
 		observeCache(false)
 	}

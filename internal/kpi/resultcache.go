@@ -1,11 +1,9 @@
 package kpi
 
 import (
-	"container/list"
 	"context"
 	"log/slog"
 	"slices"
-	"sync"
 	"sync/atomic"
 
 	"entgo.io/ent/dialect"
@@ -37,25 +35,13 @@ import (
 // replicas. Replicas replay at their own pace, and an evaluation's
 // statements may be spread over several.
 type resultCache struct {
-	max int // results held at most, over all answers
-
-	mu      sync.Mutex
-	answers map[string]*list.Element // of *cachedAnswer
-	recent  list.List                // most recently used first
-	held    int                      // results held
-	latest  dataversion.Version      // highest version kept
+	answers *dataversion.Cache[[]Result] // weighed in results
 
 	// trusted is set once every tracked table is seen to carry the
 	// trigger; until then (a database migrated without it) nothing is
 	// kept or given.
 	trusted atomic.Bool
 	warned  atomic.Bool // the missing triggers were logged
-}
-
-type cachedAnswer struct {
-	key     string
-	version dataversion.Version
-	results []Result
 }
 
 // versionRead, when set (by tests), runs after a request whose evaluation
@@ -77,7 +63,7 @@ func (e *Engine) WithResultCache(maxResults int) *Engine {
 		return e
 	}
 	c := *e
-	c.results = &resultCache{max: maxResults, answers: map[string]*list.Element{}}
+	c.results = &resultCache{answers: dataversion.NewCache(maxResults, func(r []Result) int { return len(r) })}
 	return &c
 }
 
@@ -110,72 +96,32 @@ func (e *Engine) caches(ctx context.Context) bool {
 	return true
 }
 
-// dataVersion reads the current data version.
-func (e *Engine) dataVersion(ctx context.Context) (v dataversion.Version, err error) {
-	err = e.run.query(ctx, dataversion.ReadStatement, nil, func(r *entsql.Rows) error { return r.Scan(&v) })
-	return v, err
+// DataVersion reads the current data version for the reads of ctx; ok is
+// false when answers to them are not kept (no result cache, SQLite, the
+// live engine, reads that may go to a replica, a table without the
+// trigger) or the version could not be read (an error costs only the
+// cache). An answer computed only from reads of ctx that begin after this
+// call may be kept under the version, and given again to a later reader of
+// the same version: internal/graph keeps whole responses this way.
+func (e *Engine) DataVersion(ctx context.Context) (v dataversion.Version, ok bool) {
+	if !e.caches(ctx) {
+		return 0, false
+	}
+	err := e.run.query(ctx, dataversion.ReadStatement, nil, func(r *entsql.Rows) error { return r.Scan(&v) })
+	return v, err == nil
 }
 
-// get returns the answer kept for key if it was computed at version v.
+// get returns a copy of the answer kept for key if it was computed at
+// version v.
 func (c *resultCache) get(key string, v dataversion.Version) ([]Result, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.answers[key]
-	if !ok {
-		return nil, false
-	}
-	a := el.Value.(*cachedAnswer)
-	if a.version != v {
-		if a.version < v { // the data moved on: it can never be given again
-			c.remove(el)
-		}
-		return nil, false
-	}
-	c.recent.MoveToFront(el)
-	return slices.Clone(a.results), true
+	results, ok := c.answers.Get(key, v)
+	return slices.Clone(results), ok
 }
 
-// put keeps results for key, computed at version v. A newer version drops
-// every answer of older ones; the least recently used go when the results
-// held would exceed the bound.
+// put keeps a copy of results for key, computed at version v.
 func (c *resultCache) put(key string, v dataversion.Version, results []Result) {
-	if len(results) > c.max {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if v < c.latest {
-		return // a write committed since: no later request can match it
-	}
-	if v > c.latest {
-		c.latest = v
-		for el := c.recent.Front(); el != nil; {
-			next := el.Next()
-			if el.Value.(*cachedAnswer).version < v {
-				c.remove(el)
-			}
-			el = next
-		}
-	}
-	if el, ok := c.answers[key]; ok {
-		c.remove(el)
-	}
-	for c.held+len(results) > c.max {
-		c.remove(c.recent.Back())
-	}
-	c.answers[key] = c.recent.PushFront(&cachedAnswer{key: key, version: v, results: slices.Clone(results)})
-	c.held += len(results)
-}
-
-func (c *resultCache) remove(el *list.Element) {
-	a := c.recent.Remove(el).(*cachedAnswer)
-	delete(c.answers, a.key)
-	c.held -= len(a.results)
+	c.answers.Put(key, v, slices.Clone(results))
 }
 
 // size reports the answers and results held (for tests).
-func (c *resultCache) size() (answers, results int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.answers), c.held
-}
+func (c *resultCache) size() (answers, results int) { return c.answers.Size() }

@@ -60,6 +60,13 @@ var (
 		Help: "KPI evaluations that asked the result cache (PostgreSQL), by outcome: hit (an answer computed from the same data was given again) or miss (computed).",
 	}, []string{"outcome"})
 
+	// KPIResponseCache counts the KPI-only queries that asked the response
+	// cache (graph/kpianswers.go), by whether a kept response served them.
+	KPIResponseCache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "tuoyu_kpi_response_cache_total",
+		Help: "GraphQL queries selecting only indicators that asked the response cache (PostgreSQL), by outcome: hit (the response computed from the same data was written again, without executing) or miss (executed).",
+	}, []string{"outcome"})
+
 	// Rejections counts requests refused by a rate or size limit, by reason.
 	Rejections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tuoyu_rejections_total",
@@ -86,7 +93,7 @@ func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		Requests, RequestDuration, KPIFactDuration, KPICache, Rejections, AuditWrites, DBRoute,
+		Requests, RequestDuration, KPIFactDuration, KPICache, KPIResponseCache, Rejections, AuditWrites, DBRoute,
 		pools, jobs,
 	)
 	// Known label values start at zero, so rate() and alerts see them
@@ -96,6 +103,7 @@ func init() {
 	}
 	for _, o := range []string{"hit", "miss"} {
 		KPICache.WithLabelValues(o)
+		KPIResponseCache.WithLabelValues(o)
 	}
 	for _, r := range rejectionReasons() {
 		Rejections.WithLabelValues(r)
@@ -129,12 +137,19 @@ func ObserveKPIFact(_ context.Context, fact string, d time.Duration, err error) 
 
 // ObserveKPICache counts one evaluation that asked the KPI result cache
 // (kpi.SetCacheObserver).
-func ObserveKPICache(hit bool) {
+func ObserveKPICache(hit bool) { countOutcome(KPICache, hit) }
+
+// ObserveKPIResponseCache counts one KPI-only query that asked the
+// response cache.
+func ObserveKPIResponseCache(hit bool) { countOutcome(KPIResponseCache, hit) }
+
+// countOutcome counts a cache lookup under outcome "hit" or "miss".
+func countOutcome(c *prometheus.CounterVec, hit bool) {
 	if hit {
-		KPICache.WithLabelValues("hit").Inc()
+		c.WithLabelValues("hit").Inc()
 		return
 	}
-	KPICache.WithLabelValues("miss").Inc()
+	c.WithLabelValues("miss").Inc()
 }
 
 // poolSet exports sql.DBStats of the registered pools (go_sql_* metrics,

@@ -1,0 +1,74 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/answercache"
+	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/civil"
+	"github.com/tuoyu/tuoyu/internal/kpi"
+	"github.com/tuoyu/tuoyu/internal/metrics"
+)
+
+// newKPIAnswers keeps the responses of KPI-only queries while the data is
+// unchanged (internal/answercache), where engine keeps its results: on
+// PostgreSQL, reading the primary.
+func newKPIAnswers(engine *kpi.Engine, loc *time.Location) *answercache.Extension {
+	x := answercache.New(answercache.DefaultBytes, kpiOnly, engine.DataVersion, func(ctx context.Context) string {
+		_, decided := privacy.DecisionFromContext(ctx)
+		return kpiAnswerScope(auth.FromContext(ctx), decided, civil.Today(loc))
+	})
+	x.Observe = metrics.ObserveKPIResponseCache
+	return x
+}
+
+// kpiAnswerScope is what a KPI-only answer depends on besides the data and
+// the request: the viewer's role (permission, small-cell suppression) and
+// region (scope, row policies), whether trusted code decided the row
+// policies beforehand (tests, the CLI), and today, from which the date
+// arguments default. Not the principal: two BI keys of one region share
+// answers.
+func kpiAnswerScope(v *auth.Viewer, policiesDecided bool, today time.Time) string {
+	return fmt.Sprintf("%s|%s|%d|%t|%s", v.Role, v.RegionCode, v.InstitutionID, policiesDecided, today.Format(time.DateOnly))
+}
+
+// kpiOnly reports whether a query computes indicators and selects nothing
+// but indicators and the plain fields of their regions and targets: an
+// answer that depends on the data, the request and kpiAnswerScope alone,
+// audits nothing (no personal field is reachable) and writes nothing.
+// Connections, fields with arguments other than the KPI fields, @defer and
+// @stream are out; so is any operation that is not only this.
+func kpiOnly(oc *graphql.OperationContext) bool {
+	computes := false
+	w := selectionWalker{doc: oc.Doc, seen: map[string]bool{}}
+	plain := w.walk(oc.Operation.SelectionSet, func(f *ast.Field) bool {
+		if f.Name == "__typename" {
+			return true
+		}
+		if f.ObjectDefinition == nil || f.Definition == nil || f.Directives.ForName("defer") != nil || f.Directives.ForName("stream") != nil {
+			return false
+		}
+		parent := f.ObjectDefinition.Name
+		if kpiFields[parent][f.Name] {
+			computes = true
+			return true
+		}
+		switch parent {
+		case "Query":
+			return f.Name == "indicatorCatalog"
+		case "IndicatorValue", "IndicatorGroup", "Indicator":
+			return true // no arguments; their objects are checked in turn
+		case "Region", "Target":
+			// Scalars and enums (no selection), or the region itself.
+			return len(f.Definition.Arguments) == 0 && (len(f.SelectionSet) == 0 || f.Definition.Type.Name() == "Region")
+		}
+		return false
+	})
+	return plain && computes
+}

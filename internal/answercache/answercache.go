@@ -1,0 +1,129 @@
+// Package answercache gives a GraphQL response again, without executing its
+// operation, to a later request for the same operation, variables and scope
+// while the data is unchanged (internal/dataversion).
+//
+// internal/kpi keeps its evaluations' results the same way, which spares the
+// database; what is left of a kept province dashboard is the server's own
+// work, resolving and writing 1,700 values (about 15 ms of CPU, three
+// quarters of it gqlgen's), and under a mixed load that work queued behind
+// every list request on the same cores (bench/RESULTS.md). A kept response
+// is written as it is.
+//
+// It is exact under the rules of dataversion.Cache: the version is read
+// before the operation's first statement, and a response is kept only if the
+// operation succeeded without errors. Which operations may be kept is the
+// caller's rule (Extension.Keepable): their answer must be a function of the
+// data, the operation text, its variables and Extension.Scope alone, and
+// giving it again must skip nothing that has to happen per request (an
+// audit record, a write).
+package answercache
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/tuoyu/tuoyu/internal/dataversion"
+)
+
+// DefaultBytes is the size of the responses kept by default: about 60
+// province dashboards of every indicator (some 250 KB each).
+const DefaultBytes = 16 << 20
+
+// Extension is a gqlgen handler extension keeping the responses of the
+// queries Keepable accepts. Register it before anything it should spare a
+// kept response (a queue for execution slots); the limits that run before
+// execution (validation, complexity) apply to every request anyway.
+type Extension struct {
+	// Keepable reports whether the operation's response may be kept: a
+	// query whose answer depends on the data, its text, its variables and
+	// Scope only.
+	Keepable func(*graphql.OperationContext) bool
+	// Version reads the data version for the reads of ctx; false keeps and
+	// gives nothing (kpi.Engine.DataVersion).
+	Version func(context.Context) (dataversion.Version, bool)
+	// Scope is everything else the answer depends on: the viewer's role
+	// and region, and today's date where the operation's defaults use it.
+	Scope func(context.Context) string
+	// Observe, when set, is told whether each keepable query was answered
+	// from the cache.
+	Observe func(hit bool)
+
+	cache *dataversion.Cache[json.RawMessage]
+}
+
+// New returns an Extension keeping up to maxBytes of responses.
+func New(maxBytes int, keepable func(*graphql.OperationContext) bool, version func(context.Context) (dataversion.Version, bool), scope func(context.Context) string) *Extension {
+	return &Extension{
+		Keepable: keepable, Version: version, Scope: scope,
+		cache: dataversion.NewCache(maxBytes, func(data json.RawMessage) int { return len(data) }),
+	}
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = (*Extension)(nil)
+
+// ExtensionName names the extension for gqlgen.
+func (*Extension) ExtensionName() string { return "AnswerCache" }
+
+// Validate accepts any schema.
+func (*Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse answers a keepable query from the cache when its
+// response was kept at the current data version, and keeps the response
+// of one it executes.
+func (x *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || oc.RawQuery == "" || !x.Keepable(oc) {
+		return next(ctx)
+	}
+	key, err := x.key(ctx, oc)
+	if err != nil {
+		return next(ctx)
+	}
+	version, ok := x.Version(ctx)
+	if !ok {
+		return next(ctx)
+	}
+	if data, ok := x.cache.Get(key, version); ok {
+		x.observe(true)
+		return &graphql.Response{Data: data}
+	}
+	x.observe(false)
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && resp.Data != nil {
+		x.cache.Put(key, version, resp.Data)
+	}
+	return resp
+}
+
+// key identifies what the response answers: the scope, the operation
+// chosen, its text and its variables (encoding/json writes map keys
+// sorted, so equal variables give equal text). Hashed, so that a large
+// document is not held as a key.
+func (x *Extension) key(ctx context.Context, oc *graphql.OperationContext) (string, error) {
+	vars, err := json.Marshal(oc.Variables)
+	if err != nil {
+		return "", fmt.Errorf("answercache: variables: %w", err)
+	}
+	h := sha256.New()
+	for _, part := range []string{x.Scope(ctx), oc.OperationName, oc.RawQuery, string(vars)} {
+		fmt.Fprintf(h, "%d:%s", len(part), part)
+	}
+	return string(h.Sum(nil)), nil
+}
+
+func (x *Extension) observe(hit bool) {
+	if x.Observe != nil {
+		x.Observe(hit)
+	}
+}
+
+// Size reports the responses kept and their bytes.
+func (x *Extension) Size() (responses, bytes int) { return x.cache.Size() }

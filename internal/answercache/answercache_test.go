@@ -1,0 +1,81 @@
+package answercache_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/tuoyu/tuoyu/internal/answercache"
+	"github.com/tuoyu/tuoyu/internal/dataversion"
+)
+
+// TestKeepsSuccessfulKeepableQueries: a keepable query is executed once per
+// data version, scope, text and variables; responses with errors, other
+// operations and reads without a version are executed every time.
+func TestKeepsSuccessfulKeepableQueries(t *testing.T) {
+	version, versioned := dataversion.Version(1), true
+	scope := "regulator"
+	x := answercache.New(1<<20,
+		func(oc *graphql.OperationContext) bool { return oc.OperationName != "Other" },
+		func(context.Context) (dataversion.Version, bool) { return version, versioned },
+		func(context.Context) string { return scope })
+	executed := 0
+	answer := func(op ast.Operation, name, query string, vars map[string]any, errs gqlerror.List) string {
+		t.Helper()
+		oc := &graphql.OperationContext{RawQuery: query, OperationName: name, Variables: vars, Operation: &ast.OperationDefinition{Operation: op}}
+		resp := x.InterceptResponse(graphql.WithOperationContext(context.Background(), oc), func(context.Context) *graphql.Response {
+			executed++
+			data, _ := json.Marshal(map[string]int{"n": executed})
+			return &graphql.Response{Data: data, Errors: errs}
+		})
+		return string(resp.Data)
+	}
+	expect := func(what string, got string, wantExecuted int) {
+		t.Helper()
+		if executed != wantExecuted {
+			t.Errorf("%s: %d executions; want %d (answer %s)", what, executed, wantExecuted, got)
+		}
+	}
+	vars := map[string]any{"r": []any{"1", "2"}, "k": "SEATS_PER_1000"}
+	first := answer(ast.Query, "D", "query D { x }", vars, nil)
+	expect("first", first, 1)
+	if got := answer(ast.Query, "D", "query D { x }", map[string]any{"k": "SEATS_PER_1000", "r": []any{"1", "2"}}, nil); got != first {
+		t.Errorf("asked again: %s; want the kept %s", got, first)
+	}
+	expect("asked again", first, 1)
+	answer(ast.Query, "D", "query D { x }", map[string]any{"r": []any{"1"}}, nil)
+	expect("other variables", "", 2)
+	answer(ast.Query, "D", "query D { y }", vars, nil)
+	expect("other text", "", 3)
+	scope = "bi"
+	answer(ast.Query, "D", "query D { x }", vars, nil)
+	expect("other scope", "", 4)
+	scope = "regulator"
+	version = 2
+	answer(ast.Query, "D", "query D { x }", vars, nil)
+	expect("newer data", "", 5)
+	answer(ast.Query, "D", "query D { x }", vars, nil)
+	expect("newer data, asked again", "", 5)
+
+	for _, c := range []struct {
+		what string
+		ask  func()
+	}{
+		{"an error", func() { answer(ast.Query, "E", "query E { x }", nil, gqlerror.List{gqlerror.Errorf("no")}) }},
+		{"not keepable", func() { answer(ast.Query, "Other", "query Other { x }", nil, nil) }},
+		{"a mutation", func() { answer(ast.Mutation, "M", "mutation M { x }", nil, nil) }},
+		{"no text", func() { answer(ast.Query, "", "", nil, nil) }},
+		{"no version", func() { versioned = false; answer(ast.Query, "V", "query V { x }", nil, nil); versioned = true }},
+	} {
+		before := executed
+		c.ask()
+		c.ask()
+		if executed != before+2 {
+			t.Errorf("%s: %d executions of 2 asks; want 2", c.what, executed-before)
+		}
+	}
+}
