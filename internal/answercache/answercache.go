@@ -7,7 +7,8 @@
 // work, resolving and writing 1,700 values (about 15 ms of CPU, three
 // quarters of it gqlgen's), and under a mixed load that work queued behind
 // every list request on the same cores (bench/RESULTS.md). A kept response
-// is written as it is.
+// is written as it is, and compressed once per encoding: its memo
+// (internal/precompress) is offered to the compression middleware with it.
 //
 // It is exact under the rules of dataversion.Cache: the version is read
 // before the operation's first statement, and a response is kept only if the
@@ -28,10 +29,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/tuoyu/tuoyu/internal/dataversion"
+	"github.com/tuoyu/tuoyu/internal/precompress"
 )
 
-// DefaultBytes is the size of the responses kept by default: about 60
-// province dashboards of every indicator (some 250 KB each).
+// DefaultBytes is the size of the responses kept by default: about 30
+// province dashboards of every indicator (some 250 KB each, counted twice:
+// see New).
 const DefaultBytes = 16 << 20
 
 // Extension is a gqlgen handler extension keeping the responses of the
@@ -53,14 +56,24 @@ type Extension struct {
 	// from the cache.
 	Observe func(hit bool)
 
-	cache *dataversion.Cache[json.RawMessage]
+	cache *dataversion.Cache[*kept]
+}
+
+// kept is a kept response: its data, and the memo of the encodings of the
+// body it is written as (internal/precompress), made at the first request
+// that sends it compressed.
+type kept struct {
+	data json.RawMessage
+	memo precompress.Memo
 }
 
 // New returns an Extension keeping up to maxBytes of responses.
 func New(maxBytes int, keepable func(*graphql.OperationContext) bool, version func(context.Context) (dataversion.Version, bool), scope func(context.Context) string) *Extension {
 	return &Extension{
 		Keepable: keepable, Version: version, Scope: scope,
-		cache: dataversion.NewCache(maxBytes, func(data json.RawMessage) int { return len(data) }),
+		// Twice the data: the body the encodings were made from (the
+		// data in its envelope) and the encodings (a tenth of it each).
+		cache: dataversion.NewCache(maxBytes, func(k *kept) int { return 2 * len(k.data) }),
 	}
 }
 
@@ -91,14 +104,17 @@ func (x *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	if !ok {
 		return next(ctx)
 	}
-	if data, ok := x.cache.Get(key, version); ok {
+	if k, ok := x.cache.Get(key, version); ok {
 		x.observe(true)
-		return &graphql.Response{Data: data}
+		precompress.Offer(ctx, &k.memo)
+		return &graphql.Response{Data: k.data}
 	}
 	x.observe(false)
 	resp := next(ctx)
 	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && resp.Data != nil {
-		x.cache.Put(key, version, resp.Data)
+		k := &kept{data: resp.Data}
+		x.cache.Put(key, version, k)
+		precompress.Offer(ctx, &k.memo)
 	}
 	return resp
 }

@@ -29,8 +29,9 @@ func rawJSON(t *testing.T, v any) json.RawMessage {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
-// TestAppendResponseIsWhatEncodingJSONWrites compares AppendResponse with
-// json.Marshal, which gqlgen's transport uses, byte for byte.
+// TestAppendResponseIsWhatEncodingJSONWrites compares AppendResponse, and
+// what writeResponse writes, with json.Marshal, which gqlgen's transport
+// uses, byte for byte.
 func TestAppendResponseIsWhatEncodingJSONWrites(t *testing.T) {
 	yes := true
 	withCode := gqlerror.Errorf("page size 500 is over the limit of 100")
@@ -48,6 +49,8 @@ func TestAppendResponseIsWhatEncodingJSONWrites(t *testing.T) {
 		"html in data":            {Data: rawJSON(t, map[string]any{"name": `<script>alert("x")</script> & 托育`})},
 		"line separators in data": {Data: rawJSON(t, map[string]any{"address": "一\u2028二\u2029三 — “引号” …"})},
 		"incremental parts":       {Data: rawJSON(t, map[string]any{"x": 1}), Label: "slow", Path: ast.Path{ast.PathName("a"), ast.PathIndex(3)}, HasNext: &yes},
+		"large data":              {Data: rawJSON(t, map[string]any{"values": strings.Repeat("托育 0.25 ", 3000)})},
+		"large data with html":    {Data: rawJSON(t, map[string]any{"values": strings.Repeat("<b>托育</b> ", 3000)})},
 	}
 	for name, resp := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -57,6 +60,10 @@ func TestAppendResponseIsWhatEncodingJSONWrites(t *testing.T) {
 			}
 			if got := AppendResponse(nil, resp); !bytes.Equal(got, want) {
 				t.Errorf("AppendResponse:\n got %s\nwant %s", got, want)
+			}
+			var written bytes.Buffer
+			if writeResponse(&written, resp); !bytes.Equal(written.Bytes(), want) {
+				t.Errorf("writeResponse:\n got %s\nwant %s", written.Bytes(), want)
 			}
 		})
 	}
@@ -80,6 +87,10 @@ func TestAppendResponseRandomStrings(t *testing.T) {
 		}
 		if got := AppendResponse(nil, resp); !bytes.Equal(got, want) {
 			t.Fatalf("AppendResponse(%q):\n got %s\nwant %s", string(runes), got, want)
+		}
+		var written bytes.Buffer
+		if writeResponse(&written, resp); !bytes.Equal(written.Bytes(), want) {
+			t.Fatalf("writeResponse(%q):\n got %s\nwant %s", string(runes), written.Bytes(), want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"sync"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/tuoyu/tuoyu/internal/precompress"
 )
 
 // minCompressSize is the smallest body worth compressing: below it the
@@ -70,9 +73,10 @@ func withCompression(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		cw := &compressWriter{ResponseWriter: w, enc: enc}
+		ctx, slot := precompress.WithSlot(r.Context())
+		cw := &compressWriter{ResponseWriter: w, enc: enc, slot: slot}
 		defer cw.close()
-		next.ServeHTTP(cw, r)
+		next.ServeHTTP(cw, r.WithContext(ctx))
 	})
 }
 
@@ -115,15 +119,28 @@ func compressible(contentType string) bool {
 
 // compressWriter holds back the first minCompressSize bytes to decide, then
 // either streams through an encoder or passes everything on as is.
+//
+// When the handler offered a memo (internal/precompress) before its first
+// write, the body is compared, write by write and without a copy, with the
+// body the memo keeps for the encoding; if it is that body, the kept
+// encoding is sent. A body that differs is encoded as any other; a memo
+// without a body for the encoding yet gets this one, held back whole,
+// and its encoding.
 type compressWriter struct {
 	http.ResponseWriter
 	enc         string
+	slot        *precompress.Slot
 	status      int
 	buf         []byte
 	decided     bool
 	passthrough bool
 	zw          io.WriteCloser
 	flush       func() error
+
+	memo         *precompress.Memo // offered, seen at the first write
+	kept, packed []byte            // the memo's body and its encoding
+	matched      int               // bytes of kept written so far
+	memoLooked   bool
 }
 
 func (c *compressWriter) WriteHeader(status int) {
@@ -156,23 +173,40 @@ func (c *compressWriter) Write(p []byte) (int, error) {
 	if c.zw != nil {
 		return c.zw.Write(p)
 	}
-	c.buf = append(c.buf, p...)
-	if len(c.buf) >= minCompressSize {
+	if !c.memoLooked {
+		c.memoLooked = true
+		if c.memo = c.slot.Memo(); c.memo != nil {
+			c.kept, c.packed, _ = c.memo.Form(c.enc)
+		}
+	}
+	if c.kept != nil {
+		if end := c.matched + len(p); end <= len(c.kept) && bytes.Equal(p, c.kept[c.matched:end]) {
+			c.matched = end
+			return len(p), nil
+		}
+		c.dropKept() // not the kept body: encoded as any other
+	}
+	if c.memo == nil && len(c.buf)+len(p) >= minCompressSize {
+		// Start with what was held back, then p itself, without a copy.
 		if err := c.start(); err != nil {
 			return 0, err
 		}
+		return c.zw.Write(p)
 	}
+	c.buf = append(c.buf, p...)
 	return len(p), nil
+}
+
+// dropKept stops comparing with the memo's body: what matched so far is
+// held back as written, and the memo is left alone.
+func (c *compressWriter) dropKept() {
+	c.buf = append([]byte(nil), c.kept[:c.matched]...)
+	c.kept, c.packed, c.matched, c.memo = nil, nil, 0, nil
 }
 
 // start begins the compressed body with what was held back.
 func (c *compressWriter) start() error {
-	c.decided = true
-	h := c.Header()
-	h.Set("Content-Encoding", c.enc)
-	h.Del("Content-Length")
-	h.Del("Accept-Ranges")
-	c.ResponseWriter.WriteHeader(c.status)
+	c.writeEncodedHeader()
 	switch c.enc {
 	case "br":
 		bw := brotliPool.Get().(*brotli.Writer)
@@ -195,6 +229,10 @@ func (c *compressWriter) Flush() {
 		return
 	}
 	if !c.decided {
+		if c.kept != nil {
+			c.dropKept()
+		}
+		c.memo = nil // streamed from here: not kept
 		if err := c.start(); err != nil {
 			return
 		}
@@ -211,20 +249,85 @@ func (c *compressWriter) Flush() {
 func (c *compressWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (c *compressWriter) close() {
-	switch {
-	case c.status == 0 || c.passthrough:
-	case c.zw != nil:
-		_ = c.zw.Close()
-		switch zw := c.zw.(type) {
-		case *pooledGzip:
-			zw.dst.w = nil
-			gzipPool.Put(zw)
-		case *brotli.Writer:
-			zw.Reset(io.Discard)
-			brotliPool.Put(zw)
+	if c.status == 0 || c.passthrough {
+		return
+	}
+	if c.kept != nil {
+		if c.matched == len(c.kept) {
+			c.writeEncodedHeader()
+			_, _ = c.ResponseWriter.Write(c.packed)
+			return
 		}
-	default: // small body: send it uncompressed
+		c.dropKept() // a shorter body
+	}
+	if c.zw == nil && len(c.buf) >= minCompressSize {
+		if c.memo != nil {
+			c.writeMemoized(c.memo)
+			return
+		}
+		if err := c.start(); err != nil {
+			return
+		}
+	}
+	if c.zw == nil { // small body: send it uncompressed
 		c.ResponseWriter.WriteHeader(c.status)
 		_, _ = c.ResponseWriter.Write(c.buf)
+		return
 	}
+	_ = c.zw.Close()
+	switch zw := c.zw.(type) {
+	case *pooledGzip:
+		zw.dst.w = nil
+		gzipPool.Put(zw)
+	case *brotli.Writer:
+		zw.Reset(io.Discard)
+		brotliPool.Put(zw)
+	}
+}
+
+// writeMemoized encodes the whole body held back, keeps it and its
+// encoding in memo (which had none for the encoding) and sends it.
+func (c *compressWriter) writeMemoized(memo *precompress.Memo) {
+	var out bytes.Buffer
+	if err := c.encode(&out); err != nil {
+		// Not kept; the body goes as it is.
+		c.ResponseWriter.WriteHeader(c.status)
+		_, _ = c.ResponseWriter.Write(c.buf)
+		return
+	}
+	packed := out.Bytes()
+	memo.Keep(c.enc, c.buf, packed)
+	c.writeEncodedHeader()
+	_, _ = c.ResponseWriter.Write(packed)
+}
+
+// writeEncodedHeader sends the status with the headers of an encoded body.
+func (c *compressWriter) writeEncodedHeader() {
+	c.decided = true
+	h := c.Header()
+	h.Set("Content-Encoding", c.enc)
+	h.Del("Content-Length")
+	h.Del("Accept-Ranges")
+	c.ResponseWriter.WriteHeader(c.status)
+}
+
+// encode writes c.buf to dst in c.enc with a pooled encoder.
+func (c *compressWriter) encode(dst io.Writer) error {
+	if c.enc == "br" {
+		bw := brotliPool.Get().(*brotli.Writer)
+		defer func() { bw.Reset(io.Discard); brotliPool.Put(bw) }()
+		bw.Reset(dst)
+		if _, err := bw.Write(c.buf); err != nil {
+			return err
+		}
+		return bw.Close()
+	}
+	gw := gzipPool.Get().(*pooledGzip)
+	defer func() { gw.dst.w = nil; gzipPool.Put(gw) }()
+	gw.dst.w = dst
+	gw.Reset(gw.dst)
+	if _, err := gw.Write(c.buf); err != nil {
+		return err
+	}
+	return gw.Close()
 }
