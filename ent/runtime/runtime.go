@@ -744,6 +744,8 @@ func init() {
 	filing.Hooks[4] = filingHooks[3]
 
 	filing.Hooks[5] = filingHooks[4]
+
+	filing.Hooks[6] = filingHooks[5]
 	filingMixinFields0 := filingMixin[0].Fields()
 	_ = filingMixinFields0
 	filingFields := schema.Filing{}.Fields()

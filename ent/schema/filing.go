@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
@@ -89,6 +90,7 @@ func (Filing) Indexes() []ent.Index {
 // Hooks of the Filing.
 func (Filing) Hooks() []ent.Hook {
 	return []ent.Hook{
+		lockFilingRow,
 		orderedDatesHook("submitted_at", "receipt_at", true),
 		orderedDatesHook("submitted_at", "noncompliance_notified_at", true),
 		orderedDatesHook("submitted_at", "changed_at", true),
@@ -136,6 +138,33 @@ func recordFilingHistory(next gen.Mutator) gen.Mutator {
 			return updateFilingHistory(ctx, m, next)
 		case m.Op().Is(gen.OpUpdate) && touchesWorkflow(m):
 			return nil, fmt.Errorf("filing history: change the status or days of one filing at a time (UpdateOne), so its history follows")
+		}
+		return next.Mutate(ctx, m)
+	})
+}
+
+// lockFilingRow, the first of the filing's hooks: an update of one
+// filing's workflow holds its row (PostgreSQL: SELECT … FOR UPDATE in the
+// mutation's transaction) before any hook reads the stored values, so two
+// changes of one filing are made one after the other, the second checked
+// against the first's result. Without it both read the old status, both
+// passed the transition check, and the history recorded both
+// (SUBMITTED → CANCELLED → FILED, ending FILED). SQLite runs one writing
+// transaction at a time (BEGIN IMMEDIATE) and needs no lock.
+func lockFilingRow(next ent.Mutator) ent.Mutator {
+	return hook.FilingFunc(func(ctx context.Context, m *gen.FilingMutation) (gen.Value, error) {
+		id, ok := m.ID()
+		if !ok || !m.Op().Is(ent.OpUpdateOne) || !touchesWorkflow(m) {
+			return next.Mutate(ctx, m)
+		}
+		sys := privacy.DecisionContext(ctx, privacy.Allow) // the policy decides the update itself
+		_, err := m.Client().Filing.Query().Where(filing.ID(id)).Modify(func(s *sql.Selector) {
+			if s.Dialect() == dialect.Postgres {
+				s.ForUpdate()
+			}
+		}).IDs(sys)
+		if err != nil {
+			return nil, fmt.Errorf("filing history: lock filing %d: %w", id, err)
 		}
 		return next.Mutate(ctx, m)
 	})

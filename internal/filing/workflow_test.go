@@ -2,15 +2,19 @@ package filing_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	entfiling "github.com/tuoyu/tuoyu/ent/filing"
+	"github.com/tuoyu/tuoyu/ent/filingevent"
 	"github.com/tuoyu/tuoyu/ent/institution"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	filingflow "github.com/tuoyu/tuoyu/internal/filing"
@@ -446,5 +450,57 @@ func TestRefusalNamesNoValue(t *testing.T) {
 	}
 	if strings.Contains(resp.Body, "2027-01-09") || strings.Contains(resp.Body, "2026-03-06") {
 		t.Errorf("a refusal repeats a submitted value: %s", resp.Body)
+	}
+}
+
+// Two changes of one filing at once (two regulators, or a retried request)
+// are made one after the other, the second checked against the first's
+// result: while one transaction has cancelled the filing, another that
+// tries to file it waits, then is refused (CANCELLED is final). Before,
+// both read SUBMITTED, both passed, and the history recorded SUBMITTED →
+// CANCELLED → FILED, ending FILED. PostgreSQL holds the row for the first
+// transaction; SQLite runs one writing transaction at a time.
+func TestConcurrentChangesTakeTurns(t *testing.T) {
+	f := newFlow(t)
+	f.mustCreate("SUBMITTED", "2025-03-03")
+	ctx := testdb.Ctx()
+	id := f.s.Client.Filing.Query().OnlyIDX(ctx)
+
+	first, err := f.s.Client.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Filing.UpdateOneID(id).SetStatus(entfiling.StatusCANCELLED).SetCancelledAt(day("2025-03-05")).ExecX(ctx)
+	second := make(chan error, 1)
+	go func() {
+		tx, err := f.s.Client.Tx(ctx)
+		if err != nil {
+			second <- err
+			return
+		}
+		if err := tx.Filing.UpdateOneID(id).SetStatus(entfiling.StatusFILED).SetReceiptAt(day("2025-03-06")).Exec(ctx); err != nil {
+			_ = tx.Rollback()
+			second <- err
+			return
+		}
+		second <- tx.Commit()
+	}()
+	// Let the second change reach the filing while the first is open: it
+	// must wait for it, whatever the timing.
+	time.Sleep(300 * time.Millisecond)
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; !errors.Is(err, apperr.ErrConflict) {
+		t.Fatalf("filing a filing cancelled meanwhile: %v; want CONFLICT", err)
+	}
+	got := f.s.Client.Filing.GetX(ctx, id)
+	events := f.s.Client.FilingEvent.Query().Where(filingevent.FilingID(id)).Order(filingevent.ByID()).AllX(ctx)
+	var history []string
+	for _, e := range events {
+		history = append(history, string(e.Status))
+	}
+	if got.Status != entfiling.StatusCANCELLED || strings.Join(history, ",") != "SUBMITTED,CANCELLED" {
+		t.Errorf("after both: %s with history %v; want CANCELLED, SUBMITTED,CANCELLED", got.Status, history)
 	}
 }
