@@ -210,6 +210,52 @@ func TestWorkCalendarBeyondLastYear(t *testing.T) {
 	}
 }
 
+// TestWorkListsAtYearEnd: in the last weeks of the calendar's last known
+// year, a filing's notice deadline (15 working days) falls in a year no
+// calendar covers yet. It cannot be within a horizon that ends in the known
+// year, nor have passed by a day in it, so both work lists leave it out and
+// list the rest; only a list it might belong to is CALENDAR_UNKNOWN. Before,
+// one such filing made the whole region's lists CALENDAR_UNKNOWN every
+// December until the next year was loaded.
+func TestWorkListsAtYearEnd(t *testing.T) {
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	v := newWorkflowViewers(tr)
+	heping := nodeID(tr.districts[0].ID)
+	var cal struct{ WorkCalendar struct{ LastKnownYear int } }
+	s.DoAs(t, v.heping, `{ workCalendar(year: 2026) { lastKnownYear } }`, nil).Decode(t, &cal)
+	last := cal.WorkCalendar.LastKnownYear
+	if last < 2026 {
+		t.Fatalf("last known year %d", last)
+	}
+	f := s.Client.Filing.Create().SetInstitution(tr.institutions[0]).SetSubmittedAt(civil.D(last, 12, 15)).SetStatus("SUBMITTED").SaveX(testdb.Ctx())
+	kinds := func(ds []deadlineView) string {
+		var out []string
+		for _, d := range ds {
+			if d.Filing.ID != nodeID(f.ID) {
+				t.Fatalf("deadline of another filing: %+v", d)
+			}
+			out = append(out, d.Kind)
+		}
+		return strings.Join(out, ",")
+	}
+
+	// Receipt due about a week later, within 5 working days of the 16th; the
+	// notice's deadline is in January of a year not covered.
+	var due struct{ FilingsDue []deadlineView }
+	s.DoAs(t, v.heping, dueDoc, map[string]any{"r": heping, "w": 5, "d": civil.D(last, 12, 16).Format(civil.Layout)}).Decode(t, &due)
+	if got := kinds(due.FilingsDue); got != "RECEIPT" {
+		t.Errorf("filingsDue in mid-December: %s; want RECEIPT alone", got)
+	}
+	var over struct{ FilingsOverdue []deadlineView }
+	s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": civil.D(last, 12, 31).Format(civil.Layout)}).Decode(t, &over)
+	if got := kinds(over.FilingsOverdue); got != "RECEIPT" {
+		t.Errorf("filingsOverdue on 31 December: %s; want RECEIPT alone", got)
+	}
+	// In the year not covered, whether the notice is overdue is unknown.
+	wantCodeField(t, s.DoAs(t, v.heping, overdueDoc, map[string]any{"r": heping, "d": civil.D(last+1, 1, 20).Format(civil.Layout)}), "CALENDAR_UNKNOWN", "")
+}
+
 // TestFindingRectificationWorkflow: staff of the institution report RECTIFIED,
 // a regulator VERIFIES by a FOLLOW_UP re-inspection or sends it back;
 // OVERDUE is derived from the deadline and the day asked about.

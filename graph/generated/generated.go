@@ -18332,8 +18332,9 @@ extend type Query {
   Filings in the region still awaiting a decision whose receipt or notice
   deadline falls within the next ` + "`" + `within` + "`" + ` working days (from asOf, asOf
   included), soonest first. Regulators only, for regions inside their own
-  (FORBIDDEN otherwise). A deadline beyond the working-day calendar's last
-  known year is CALENDAR_UNKNOWN.
+  (FORBIDDEN otherwise). A deadline in a year the working-day calendar does
+  not cover is left out while the horizon ends in a covered year (it cannot
+  fall within it); a horizon reaching an uncovered year is CALENDAR_UNKNOWN.
   """
   filingsDue(
     "The region (Region.id), typically a county (区县); its descendants are included."
@@ -18347,6 +18348,9 @@ extend type Query {
   Filings in the region still awaiting a decision after a deadline passed
   (dueOn < asOf), most overdue first; a filing undecided after 15 working
   days appears twice (RECEIPT and NOTICE). Regulators only, inside their region.
+  A deadline in a year the working-day calendar does not cover has not passed
+  on a covered asOf and is left out; an asOf in an uncovered year, with such
+  a deadline or any pending filing, is CALENDAR_UNKNOWN.
   """
   filingsOverdue(
     "The region (Region.id); its descendants are included."

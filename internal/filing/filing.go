@@ -9,6 +9,7 @@ package filing
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -78,10 +79,25 @@ func Region(ctx context.Context, client *ent.Client, id int) (string, error) {
 
 // Pending lists every deadline of the filings awaiting a decision (status
 // SUBMITTED) at institutions in the region, as of asOf. The query runs as
-// the viewer, so row policies apply on top of the region check.
+// the viewer, so row policies apply on top of the region check. A deadline
+// beyond the working-day calendar is an error (workday.ErrUnknownYear).
 func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, error) {
-	ds, _, err := pending(ctx, client, regionID, asOf)
+	ds, beyond, _, err := pending(ctx, client, regionID, asOf)
+	if err == nil && len(beyond) > 0 {
+		err = beyond[0].err
+	}
 	return ds, err
+}
+
+// beyondCalendar is a deadline the calendar cannot place: the count of
+// working days reached a year it does not cover, so the deadline is on or
+// after notBefore (the first day of that year, or the day after the
+// submission when the submission's own year is not covered). That is
+// enough to leave it out of a list it cannot belong to; a list it might
+// belong to is refused with err, never guessed.
+type beyondCalendar struct {
+	notBefore time.Time
+	err       error
 }
 
 // InstitutionPlace loads, with institutions of a work list, their region
@@ -91,22 +107,21 @@ func InstitutionPlace(q *ent.InstitutionQuery) {
 	q.WithRegion(func(q *ent.RegionQuery) { q.WithParent() })
 }
 
-// pending is Pending, also returning the calendar it used.
-func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, *workday.Calendar, error) {
+// pending is Pending, with the deadlines the calendar cannot place kept
+// apart, and the calendar it used.
+func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, []beyondCalendar, *workday.Calendar, error) {
 	prefix, err := Region(ctx, client, regionID)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	cal, err := workday.Load(ctx, client)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	filings, err := client.Filing.Query().
 		Where(
 			entfiling.StatusEQ(entfiling.StatusSUBMITTED),
-			// Pending as of asOf: a filing submitted later is not yet, and
-			// its deadlines (perhaps in a year the calendar does not cover)
-			// must not stop the list of the others.
+			// Pending as of asOf: a filing submitted later is not yet.
 			entfiling.SubmittedAtLTE(asOf),
 			entfiling.HasInstitutionWith(institution.HasRegionWith(region.CodeHasPrefix(prefix))),
 		).
@@ -116,22 +131,32 @@ func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Ti
 		WithInstitution(InstitutionPlace).
 		All(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("filing: pending filings: %w", err)
+		return nil, nil, nil, fmt.Errorf("filing: pending filings: %w", err)
 	}
 	out := make([]Deadline, 0, 2*len(filings))
+	var beyond []beyondCalendar
 	for _, f := range filings {
 		for _, k := range []struct {
 			kind Kind
 			days int
 		}{{Receipt, ReceiptDays}, {Notice, NoticeDays}} {
 			d, err := deadline(cal, f, k.kind, k.days, asOf)
-			if err != nil {
-				return nil, nil, err
+			var unknown *workday.UnknownYearError
+			switch {
+			case errors.As(err, &unknown) && d.DueOn.IsZero():
+				notBefore := time.Date(unknown.Year, time.January, 1, 0, 0, 0, 0, time.UTC)
+				if f.SubmittedAt.Year() == unknown.Year {
+					notBefore = time.Date(unknown.Year, f.SubmittedAt.Month(), f.SubmittedAt.Day()+1, 0, 0, 0, 0, time.UTC)
+				}
+				beyond = append(beyond, beyondCalendar{notBefore: notBefore, err: err})
+			case err != nil:
+				return nil, nil, nil, err
+			default:
+				out = append(out, d)
 			}
-			out = append(out, d)
 		}
 	}
-	return out, cal, nil
+	return out, beyond, cal, nil
 }
 
 func deadline(cal *workday.Calendar, f *ent.Filing, kind Kind, days int, asOf time.Time) (Deadline, error) {
@@ -141,7 +166,8 @@ func deadline(cal *workday.Calendar, f *ent.Filing, kind Kind, days int, asOf ti
 	}
 	left, err := cal.Between(asOf, due)
 	if err != nil {
-		return Deadline{}, fmt.Errorf("filing %d %s deadline: %w", f.ID, kind, err)
+		// The deadline is known; the calendar fails at asOf.
+		return Deadline{DueOn: due}, fmt.Errorf("filing %d %s deadline: %w", f.ID, kind, err)
 	}
 	d := Deadline{Filing: f, Kind: kind, DueOn: due, WorkingDaysLeft: left}
 	if asOf.After(due) {
@@ -156,13 +182,18 @@ func Due(ctx context.Context, client *ent.Client, regionID, within int, asOf tim
 	if within < 0 || within > MaxWithin {
 		return nil, apperr.Invalid("within", fmt.Sprintf("must be between 0 and %d working days", MaxWithin))
 	}
-	all, cal, err := pending(ctx, client, regionID, asOf)
+	all, beyond, cal, err := pending(ctx, client, regionID, asOf)
 	if err != nil {
 		return nil, err
 	}
 	horizon, err := cal.Add(asOf, within)
 	if err != nil {
 		return nil, fmt.Errorf("filing: due horizon: %w", err)
+	}
+	for _, b := range beyond {
+		if !b.notBefore.After(horizon) { // it might fall within the horizon
+			return nil, b.err
+		}
 	}
 	var out []Deadline
 	for _, d := range all {
@@ -176,9 +207,14 @@ func Due(ctx context.Context, client *ent.Client, regionID, within int, asOf tim
 
 // Overdue lists the deadlines that passed (DueOn < asOf), most overdue first.
 func Overdue(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, error) {
-	all, err := Pending(ctx, client, regionID, asOf)
+	all, beyond, _, err := pending(ctx, client, regionID, asOf)
 	if err != nil {
 		return nil, err
+	}
+	for _, b := range beyond {
+		if b.notBefore.Before(asOf) { // it might have passed
+			return nil, b.err
+		}
 	}
 	var out []Deadline
 	for _, d := range all {
