@@ -21,6 +21,16 @@ type workflowViewers struct {
 	heping, shenhe, province, staff0, staff2 auth.Viewer
 }
 
+// workflowWorld serves buildTree's regions and four institutions, with
+// the workflow viewers and the global ID of 和平区, where the work lists of
+// these tests are.
+func workflowWorld(t *testing.T) (*gqltest.Server, *tree, workflowViewers, string) {
+	t.Helper()
+	s := gqltest.New(t)
+	tr := buildTree(t, s.Client, 4)
+	return s, tr, newWorkflowViewers(tr), nodeID(tr.districts[0].ID)
+}
+
 func newWorkflowViewers(tr *tree) workflowViewers {
 	return workflowViewers{
 		heping:   auth.Viewer{Subject: "reg-heping", Role: auth.DistrictRegulator, RegionCode: "210102"},
@@ -49,10 +59,7 @@ const (
 // written with the change; the county office's work lists count working days
 // with 调休; a failed change writes no event; other regions and staff are refused.
 func TestFilingHistoryAndDeadlines(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 
 	var created struct{ CreateFiling struct{ ID string } }
 	s.DoAs(t, v.heping, `mutation($in: CreateFilingInput!) { createFiling(input: $in) { id } }`, map[string]any{"in": map[string]any{
@@ -176,10 +183,7 @@ func TestFilingHistoryAndDeadlines(t *testing.T) {
 // TestWorkCalendarBeyondLastYear: a deadline past the calendar's last known
 // year is CALENDAR_UNKNOWN until a province regulator loads the year.
 func TestWorkCalendarBeyondLastYear(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 	var cov struct {
 		LoadWorkCalendar struct{ Year, Days, LastKnownYear int }
 	}
@@ -218,10 +222,7 @@ func TestWorkCalendarBeyondLastYear(t *testing.T) {
 // one such filing made the whole region's lists CALENDAR_UNKNOWN every
 // December until the next year was loaded.
 func TestWorkListsAtYearEnd(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 	var cal struct{ WorkCalendar struct{ LastKnownYear int } }
 	s.DoAs(t, v.heping, `{ workCalendar(year: 2026) { lastKnownYear } }`, nil).Decode(t, &cal)
 	last := cal.WorkCalendar.LastKnownYear
@@ -260,10 +261,7 @@ func TestWorkListsAtYearEnd(t *testing.T) {
 // a regulator VERIFIES by a FOLLOW_UP re-inspection or sends it back;
 // OVERDUE is derived from the deadline and the day asked about.
 func TestFindingRectificationWorkflow(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 	ctx := testdb.Ctx()
 	inspect := func(day int, kind inspection.Kind) *ent.Inspection {
 		return s.Client.Inspection.Create().SetInstitution(tr.institutions[0]).SetInspectedOn(civil.D(2025, 5, day)).SetKind(kind).
@@ -352,10 +350,7 @@ func TestFindingRectificationWorkflow(t *testing.T) {
 // is not pending on asOf, so filingsDue and filingsOverdue leave it out,
 // and its deadlines, in a year no calendar covers, stop neither list.
 func TestFilingSubmittedAfterAsOfIsNotPending(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 	ctx := testdb.Ctx()
 	pending := s.Client.Filing.Create().SetInstitution(tr.institutions[0]).SetSubmittedAt(civil.D(2026, 9, 30)).SetStatus("SUBMITTED").SaveX(ctx)
 	s.Client.Filing.Create().SetInstitution(tr.institutions[1]).SetSubmittedAt(civil.D(2199, 12, 30)).SetStatus("SUBMITTED").ExecX(ctx)
@@ -375,10 +370,7 @@ func TestFilingSubmittedAfterAsOfIsNotPending(t *testing.T) {
 // receipt unless given; closing needs an outcome; open ones past their
 // deadline are listed per region.
 func TestComplaintDeadlineAndOutcome(t *testing.T) {
-	s := gqltest.New(t)
-	tr := buildTree(t, s.Client, 4)
-	v := newWorkflowViewers(tr)
-	heping := nodeID(tr.districts[0].ID)
+	s, tr, v, heping := workflowWorld(t)
 	var created struct{ CreateComplaint struct{ ID, DueOn string } }
 	create := `mutation($in: CreateComplaintInput!) { createComplaint(input: $in) { id dueOn } }`
 	// Fri 2025-04-25 + 15 working days: Sun 04-27 (调休) … 1–5 May off … Tue 05-20.
