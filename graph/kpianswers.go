@@ -39,11 +39,12 @@ func kpiAnswerScope(v *auth.Viewer, policiesDecided bool, today time.Time) strin
 }
 
 // kpiOnly reports whether a query computes indicators and selects nothing
-// but indicators and the plain fields of their regions and targets: an
-// answer that depends on the data, the request and kpiAnswerScope alone,
-// audits nothing (no personal field is reachable) and writes nothing.
-// Connections, fields with arguments other than the KPI fields, @defer and
-// @stream are out; so is any operation that is not only this.
+// but indicators, regions (found by node, regions or subregions) with
+// their plain fields, and targets: an answer that depends on the data, the
+// request and kpiAnswerScope alone, audits nothing (no personal field is
+// reachable: every other type is out) and writes nothing. The regulator's
+// dashboard asks this way (a region's indicators and those of its
+// subregions). @defer and @stream are out.
 func kpiOnly(oc *graphql.OperationContext) bool {
 	computes := false
 	w := selectionWalker{doc: oc.Doc, seen: map[string]bool{}}
@@ -61,12 +62,15 @@ func kpiOnly(oc *graphql.OperationContext) bool {
 		}
 		switch parent {
 		case "Query":
-			return f.Name == "indicatorCatalog"
-		case "IndicatorValue", "IndicatorGroup", "Indicator":
-			return true // no arguments; their objects are checked in turn
+			// node's fields are checked by their type: only Region's pass.
+			return f.Name == "indicatorCatalog" || f.Name == "node" || f.Name == "regions"
+		case "IndicatorValue", "IndicatorGroup", "Indicator", "RegionConnection", "RegionEdge", "PageInfo":
+			return true // their objects are checked in turn
 		case "Region", "Target":
-			// Scalars and enums (no selection), or the region itself.
-			return len(f.Definition.Arguments) == 0 && (len(f.SelectionSet) == 0 || f.Definition.Type.Name() == "Region")
+			// Scalars and enums (no selection), the region itself, or a
+			// page of subregions.
+			return f.Name == "subregions" ||
+				len(f.Definition.Arguments) == 0 && (len(f.SelectionSet) == 0 || f.Definition.Type.Name() == "Region")
 		}
 		return false
 	})

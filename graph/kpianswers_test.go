@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/auth"
+	"github.com/tuoyu/tuoyu/internal/dashboard"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/kpi"
 	"github.com/tuoyu/tuoyu/internal/kpi/kpifixture"
@@ -27,11 +28,15 @@ func TestKPIOnlyRule(t *testing.T) {
 		{"dashboard", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["1"]) { key value numerator denominator target { targetValue comparator region { code } } attained gap suppressed region { code name level parent { code } } } }`, true},
 		{"fragment and typename", `query { __typename indicatorSeries(key: SEATS_PER_1000, regionID: "1", grain: MONTH, from: "2025-01-01", to: "2026-01-01") { ...v } } fragment v on IndicatorValue { __typename value region { code } }`, true},
 		{"ranking, breakdown and catalogue", `{ indicatorCatalog { key nameZh } indicatorRanking(key: SEATS_PER_1000, parentRegionID: "1", level: DISTRICT) { value } indicatorBreakdown(key: SEATS_PER_1000, regionID: "1", by: INSTITUTION_FORM) { form value { value } } }`, true},
+		{"the dashboard's subregions", `query($r: ID!) { node(id: $r) { ... on Region { id code children: subregions(first: 100, orderBy: {field: CODE, direction: ASC}) { totalCount pageInfo { hasNextPage } edges { node { id name indicators(keys: [SEATS_PER_1000]) { key value } } } } } } }`, true},
+		{"a page of regions", `{ regions(first: 2) { edges { node { code indicators(keys: [SEATS_PER_1000]) { value } } } } }`, true},
 		{"catalogue only: nothing computed", `{ indicatorCatalog { key } }`, false},
+		{"regions only: nothing computed", `{ regions(first: 2) { edges { node { code } } } }`, false},
+		{"a child by node", `query($r: ID!) { node(id: $r) { ... on Child { name } ... on Region { indicators { value } } } }`, false},
+		{"node's own id", `query($r: ID!) { node(id: $r) { id ... on Region { indicators { value } } } }`, false},
 		{"a connection under a region", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["1"]) { value region { institutions(first: 1) { totalCount } } } }`, false},
 		{"a region field with arguments", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["1"]) { value region { populationStats(first: 1) { totalCount } } } }`, false},
 		{"another root field", `{ indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["1"]) { value } viewer { role } }`, false},
-		{"indicators of a page of regions", `{ regions(first: 2) { edges { node { indicators(keys: [SEATS_PER_1000]) { value } } } } }`, false},
 		{"a node", `{ node(id: "1") { id } indicatorValues(keys: [SEATS_PER_1000], regionIDs: ["1"]) { value } }`, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -110,5 +115,25 @@ func TestKPIOnlyResponsesKept(t *testing.T) {
 	ask(province, mixed)
 	if _, n := ask(province, mixed); n <= 1 {
 		t.Errorf("a query with a connection asked again: %d statements; want it executed", n)
+	}
+}
+
+// TestDashboardKPIQueriesAreKept: the regulator's dashboard asks for
+// indicators in queries whose responses are kept; its other queries (the
+// viewer, institutions, work lists, profiles) are not.
+func TestDashboardKPIQueriesAreKept(t *testing.T) {
+	kept := map[string]bool{"DashOverview": true, "DashSparklines": true, "DashChildren": true, "DashSeries": true, "DashBreakdown": true}
+	ops, err := dashboard.Operations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range ops {
+		got, err := graph.KPIOnly(op.Document)
+		if err != nil {
+			t.Fatalf("%s: %v", op.Name, err)
+		}
+		if got != kept[op.Name] {
+			t.Errorf("%s kept: %v; want %v", op.Name, got, kept[op.Name])
+		}
 	}
 }
