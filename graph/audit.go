@@ -122,6 +122,15 @@ type auditCollector struct {
 	// it) rolls back: finding a child by its ID number tells the viewer the
 	// child exists, whatever happens next (see persistLookups).
 	lookups map[string]*entityReads
+	// recorded: the operation read something audited (drain leaves it).
+	recorded bool
+}
+
+// recordedAny reports whether the operation read anything audited.
+func (c *auditCollector) recordedAny() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.recorded
 }
 
 type entityReads struct {
@@ -133,6 +142,7 @@ func (c *auditCollector) add(entity string, ids []int, fields ...string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.reads = addRead(c.reads, entity, ids, fields)
+	c.recorded = true
 }
 
 // addLookup records a read that is audited even if the mutation fails.
@@ -141,6 +151,7 @@ func (c *auditCollector) addLookup(entity string, ids []int, fields ...string) {
 	defer c.mu.Unlock()
 	c.reads = addRead(c.reads, entity, ids, fields)
 	c.lookups = addRead(c.lookups, entity, ids, fields)
+	c.recorded = true
 }
 
 func addRead(reads map[string]*entityReads, entity string, ids []int, fields []string) map[string]*entityReads {

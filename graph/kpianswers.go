@@ -24,6 +24,12 @@ func newKPIAnswers(engine *kpi.Engine, loc *time.Location) *answercache.Extensio
 		_, decided := privacy.DecisionFromContext(ctx)
 		return kpiAnswerScope(auth.FromContext(ctx), decided, civil.Today(loc))
 	})
+	// Nothing kpiOnly admits is audited; should that change, a response
+	// that recorded an audited read is still never kept.
+	x.PerRequest = func(ctx context.Context) bool {
+		c := auditCollectorFrom(ctx)
+		return c == nil || c.recordedAny()
+	}
 	x.Observe = metrics.ObserveKPIResponseCache
 	return x
 }

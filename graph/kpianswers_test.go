@@ -55,8 +55,8 @@ func TestKPIOnlyRule(t *testing.T) {
 // unchanged data is answered with the kept response, byte for byte, at the
 // cost of one statement (the data version); each viewer scope has its own
 // (a BI key sees small cells suppressed where a regulator of the same
-// region sees them), and a query that selects anything else is executed
-// every time. SQLite keeps nothing and gives the same bytes by computing
+// region sees them), and a query that also selects institutions is
+// executed every time. SQLite keeps nothing and gives the same bytes by computing
 // again. TestKeptKPIAnswersFollowWrites covers a write in between.
 func TestKPIOnlyResponsesKept(t *testing.T) {
 	s := gqltest.New(t, gqltest.WithKPIResultCache(kpi.DefaultResultCache))
@@ -110,11 +110,11 @@ func TestKPIOnlyResponsesKept(t *testing.T) {
 		t.Errorf("BI key's first ask: %d statements; want it computed", n)
 	}
 
-	// Anything beside the indicators: executed every time.
-	const mixed = `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: $r, asOf: "2025-06-16") { value } regions(first: 1) { totalCount } }`
+	// Institutions beside the indicators: executed every time.
+	const mixed = `query($r: [ID!]!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: $r, asOf: "2025-06-16") { value } institutions(first: 1) { totalCount } }`
 	ask(province, mixed)
 	if _, n := ask(province, mixed); n <= 1 {
-		t.Errorf("a query with a connection asked again: %d statements; want it executed", n)
+		t.Errorf("a query with institutions asked again: %d statements; want it executed", n)
 	}
 }
 

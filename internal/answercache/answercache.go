@@ -52,6 +52,10 @@ type Extension struct {
 	// Scope is everything else the answer depends on: the viewer's role
 	// and region, and today's date where the operation's defaults use it.
 	Scope func(context.Context) string
+	// PerRequest, when set, is asked after a keepable query executed
+	// whether it did something every request must do again (an audited
+	// read); its response is then not kept. A second line behind Keepable.
+	PerRequest func(context.Context) bool
 	// Observe, when set, is told whether each keepable query was answered
 	// from the cache.
 	Observe func(hit bool)
@@ -111,7 +115,8 @@ func (x *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	}
 	x.observe(false)
 	resp := next(ctx)
-	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && resp.Data != nil {
+	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && resp.Data != nil &&
+		(x.PerRequest == nil || !x.PerRequest(ctx)) {
 		k := &kept{data: resp.Data}
 		x.cache.Put(key, version, k)
 		precompress.Offer(ctx, &k.memo)

@@ -15,7 +15,8 @@ import (
 
 // TestKeepsSuccessfulKeepableQueries: a keepable query is executed once per
 // data version, scope, text and variables; responses with errors, other
-// operations and reads without a version are executed every time.
+// operations, reads without a version and executions that did something
+// per request (an audited read) are executed every time.
 func TestKeepsSuccessfulKeepableQueries(t *testing.T) {
 	version, versioned := dataversion.Version(1), true
 	scope := "regulator"
@@ -23,6 +24,8 @@ func TestKeepsSuccessfulKeepableQueries(t *testing.T) {
 		func(oc *graphql.OperationContext) bool { return oc.OperationName != "Other" },
 		func(context.Context) (dataversion.Version, bool) { return version, versioned },
 		func(context.Context) string { return scope })
+	perRequest := false
+	x.PerRequest = func(context.Context) bool { return perRequest }
 	executed := 0
 	answer := func(op ast.Operation, name, query string, vars map[string]any, errs gqlerror.List) string {
 		t.Helper()
@@ -70,6 +73,7 @@ func TestKeepsSuccessfulKeepableQueries(t *testing.T) {
 		{"a mutation", func() { answer(ast.Mutation, "M", "mutation M { x }", nil, nil) }},
 		{"no text", func() { answer(ast.Query, "", "", nil, nil) }},
 		{"no version", func() { versioned = false; answer(ast.Query, "V", "query V { x }", nil, nil); versioned = true }},
+		{"done per request", func() { perRequest = true; answer(ast.Query, "P", "query P { x }", nil, nil); perRequest = false }},
 	} {
 		before := executed
 		c.ask()
