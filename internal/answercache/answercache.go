@@ -100,12 +100,12 @@ func (x *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || oc.RawQuery == "" || !x.Keepable(oc) {
 		return next(ctx)
 	}
-	key, err := x.key(ctx, oc)
-	if err != nil {
-		return next(ctx)
-	}
 	version, ok := x.Version(ctx)
 	if !ok {
+		return next(ctx)
+	}
+	key, err := x.key(ctx, oc)
+	if err != nil {
 		return next(ctx)
 	}
 	if k, ok := x.cache.Get(key, version); ok {
@@ -145,6 +145,3 @@ func (x *Extension) observe(hit bool) {
 		x.Observe(hit)
 	}
 }
-
-// Size reports the responses kept and their bytes.
-func (x *Extension) Size() (responses, bytes int) { return x.cache.Size() }
