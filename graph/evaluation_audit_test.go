@@ -192,31 +192,53 @@ func atoi(t *testing.T, s string) int {
 	return n
 }
 
-// Finding 3: leaving out an item that evaluations have rows for is
-// CONFLICT on input.sections, and nothing is written.
+// Finding 3: leaving out an item that a city scored is CONFLICT on
+// input.sections, naming the item, and nothing is written. Left unscored
+// (the draft's row holds no work), the item goes with its row.
 func TestEvaluationReloadRemovingScoredItem(t *testing.T) {
 	s := gqltest.New(t)
 	tr := evalFixture(t, s.Client)
 	if _, resp := startEval(t, s, cityReg, tr.city.ID); len(resp.Errors) > 0 {
 		t.Fatal(resp.Body)
 	}
+	ctx := testdb.Ctx()
 	in := evaluation.Liaoning
 	in.Name = "改名"
 	in.Sections = append([]evaluation.SectionInput(nil), in.Sections...)
 	one := in.Sections[0]
+	dropped := one.Items[4]
 	one.Items = one.Items[:4]
-	one.Points = 23
+	one.Points -= int(dropped.Points)
 	in.Sections[0] = one
-	resp := s.DoAs(t, provReg, loadScheme, schemeVars(in))
-	if code(resp) != "CONFLICT" || resp.Errors[0].Field() != "input.sections" {
-		t.Fatalf("removing a scored item: %s", resp.Body)
+	row := s.Client.CityEvaluationItem.Query().
+		Where(cityevaluationitem.HasItemWith(evaluationitem.SectionNo(1), evaluationitem.ItemNo(5))).OnlyX(ctx)
+	if row.SelfScore != nil && (row.AutoScore == nil || *row.AutoScore != *row.SelfScore) || row.Note != "" {
+		t.Fatalf("a new draft's row of item 1.5 holds work: %+v", row)
 	}
-	ctx := testdb.Ctx()
+
+	// The city's note on the item is its work: the reload is refused.
+	s.Client.CityEvaluationItem.UpdateOne(row).SetNote("已核实").ExecX(ctx)
+	resp := s.DoAs(t, provReg, loadScheme, schemeVars(in))
+	if code(resp) != "CONFLICT" || resp.Errors[0].Field() != "input.sections" || !strings.Contains(resp.Errors[0].Message, "item 1.5") {
+		t.Fatalf("removing an item the city worked on: %s", resp.Body)
+	}
 	if n := s.Client.EvaluationItem.Query().CountX(ctx); n != 28 {
 		t.Errorf("%d items, want 28", n)
 	}
 	if sc := s.Client.EvaluationScheme.Query().Where(evaluationscheme.Code("LN-2022")).OnlyX(ctx); sc.Name != evaluation.Liaoning.Name || sc.TotalPoints != 100 {
 		t.Errorf("scheme written by a refused reload: %q %d", sc.Name, sc.TotalPoints)
+	}
+
+	// Without the note the row holds nothing of the city's: item and row go.
+	s.Client.CityEvaluationItem.UpdateOne(row).SetNote("").ExecX(ctx)
+	if resp := s.DoAs(t, provReg, loadScheme, schemeVars(in)); len(resp.Errors) > 0 {
+		t.Fatalf("removing an item no one worked on: %s", resp.Body)
+	}
+	if n := s.Client.EvaluationItem.Query().CountX(ctx); n != 27 {
+		t.Errorf("%d items, want 27", n)
+	}
+	if s.Client.CityEvaluationItem.Query().Where(cityevaluationitem.ID(row.ID)).ExistX(ctx) {
+		t.Error("the draft's row of the removed item is still there")
 	}
 }
 

@@ -18748,8 +18748,10 @@ extend type Mutation {
   the scheme is SUBMITTED or REVIEWED the scheme is frozen: a reload that
   changes anything is CONFLICT with the field of the first difference (load
   the new text under a new code; new evaluations use the newest scheme), an
-  identical one changes nothing. Leaving out an item that an evaluation has
-  a row for is CONFLICT (field input.sections).
+  identical one changes nothing. Leaving out an item removes it with the
+  DRAFTs' rows for it, unless a row holds a city's work (a self-score other
+  than the data's proposal, a note or evidence): then CONFLICT (field
+  input.sections, naming the item) and nothing is written.
   """
   loadEvaluationScheme("The scheme as published." input: EvaluationSchemeInput!): EvaluationScheme!
 

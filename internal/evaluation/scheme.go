@@ -181,9 +181,10 @@ const frozenMessage = "a SUBMITTED or REVIEWED evaluation was scored against thi
 //     first difference); an identical reload is a no-op. Versioning by code
 //     is the design: a corrected text is a new scheme.
 //
-// Removing an item that any evaluation has a row for is CONFLICT: the row
-// holds that city's work. The checks run before the first write, and the
-// mutation's transaction rolls back everything on any later failure.
+// Removing an item is CONFLICT when a DRAFT's row for it holds the city's
+// work (holdsWork); rows that hold none go with the item. The checks run
+// before the first write, and the mutation's transaction rolls back
+// everything on any later failure.
 func load(ctx context.Context, client *ent.Client, in SchemeInput) (*ent.EvaluationScheme, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
@@ -230,23 +231,27 @@ func load(ctx context.Context, client *ent.Client, in SchemeInput) (*ent.Evaluat
 		}
 		return s, nil
 	}
-	if len(d.removed) > 0 {
-		ids := make([]int, len(d.removed))
-		for i, it := range d.removed {
-			ids[i] = it.ID
-		}
-		n, err := client.CityEvaluationItem.Query().Where(cityevaluationitem.ItemIDIn(ids...)).Count(sys)
+	var removedIDs []int
+	for _, it := range d.removed {
+		removedIDs = append(removedIDs, it.ID)
+	}
+	if len(removedIDs) > 0 {
+		rows, err := client.CityEvaluationItem.Query().Where(cityevaluationitem.ItemIDIn(removedIDs...)).All(sys)
 		if err != nil {
 			return nil, fmt.Errorf("evaluation: rows of removed items: %w", err)
 		}
-		if n > 0 {
-			it := d.removed[0]
-			what := fmt.Sprintf("item %d.%d", it.SectionNo, it.ItemNo)
-			if len(d.removed) > 1 {
-				what = fmt.Sprintf("items %d.%d and %d more", it.SectionNo, it.ItemNo, len(d.removed)-1)
+		for _, r := range rows {
+			if !holdsWork(r) {
+				continue
+			}
+			var it *ent.EvaluationItem
+			for _, x := range d.removed {
+				if x.ID == r.ItemID {
+					it = x
+				}
 			}
 			return nil, &apperr.FieldError{Field: "input.sections", Kind: apperr.ErrConflict,
-				Message: "must keep " + what + ": evaluations of this scheme have rows for them, which hold the cities' work; keep every item, or load the new text under a new code"}
+				Message: fmt.Sprintf("must keep item %d.%d: a city's evaluation holds its work on it (a self-score, a note or evidence); keep the item, or load the new text under a new code", it.SectionNo, it.ItemNo)}
 		}
 	}
 	s, err = s.Update().SetName(in.Name).SetSource(in.Source).SetTotalPoints(in.Total()).Save(sys)
@@ -268,6 +273,12 @@ func load(ctx context.Context, client *ent.Client, in SchemeInput) (*ent.Evaluat
 			if err := clearDraftRows(ctx, client, drafts, c.old.ID, c.in.Points); err != nil {
 				return nil, err
 			}
+		}
+	}
+	if len(removedIDs) > 0 {
+		// The drafts' rows of removed items hold no work (checked above).
+		if _, err := client.CityEvaluationItem.Delete().Where(cityevaluationitem.ItemIDIn(removedIDs...)).Exec(sys); err != nil {
+			return nil, fmt.Errorf("evaluation: rows of removed items: %w", err)
 		}
 	}
 	for _, it := range d.removed {
@@ -364,6 +375,16 @@ func clearDraftRows(ctx context.Context, client *ent.Client, evals []int, itemID
 		}
 	}
 	return nil
+}
+
+// holdsWork reports whether a row holds a city's or the province's work:
+// a self-score other than the one the data proposed (prefill.go), a note,
+// evidence, or a review. A row that holds none is the data's alone, and
+// goes with its item when a reload removes the item.
+func holdsWork(r *ent.CityEvaluationItem) bool {
+	proposed := r.SelfScore != nil && r.AutoScore != nil && *r.SelfScore == *r.AutoScore
+	return (r.SelfScore != nil && !proposed) || r.Note != "" || len(r.Evidence) > 0 ||
+		r.ReviewScore != nil || r.ReviewComment != "" || r.OverrideReason != ""
 }
 
 // schemeDiff is what a reload changes, item by item (matched by section and item number).
