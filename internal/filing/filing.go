@@ -77,18 +77,6 @@ func Region(ctx context.Context, client *ent.Client, id int) (string, error) {
 	return prefix, nil
 }
 
-// Pending lists every deadline of the filings awaiting a decision (status
-// SUBMITTED) at institutions in the region, as of asOf. The query runs as
-// the viewer, so row policies apply on top of the region check. A deadline
-// beyond the working-day calendar is an error (workday.ErrUnknownYear).
-func Pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, error) {
-	ds, beyond, _, err := pending(ctx, client, regionID, asOf)
-	if err == nil && len(beyond) > 0 {
-		err = beyond[0].err
-	}
-	return ds, err
-}
-
 // beyondCalendar is a deadline the calendar cannot place: the count of
 // working days reached a year it does not cover, so the deadline is on or
 // after notBefore (the first day of that year, or the day after the
@@ -107,8 +95,10 @@ func InstitutionPlace(q *ent.InstitutionQuery) {
 	q.WithRegion(func(q *ent.RegionQuery) { q.WithParent() })
 }
 
-// pending is Pending, with the deadlines the calendar cannot place kept
-// apart, and the calendar it used.
+// pending lists every deadline of the filings awaiting a decision (status
+// SUBMITTED) at institutions in the region, as of asOf, with those the
+// calendar cannot place kept apart, and the calendar it used. The query
+// runs as the viewer, so row policies apply on top of the region check.
 func pending(ctx context.Context, client *ent.Client, regionID int, asOf time.Time) ([]Deadline, []beyondCalendar, *workday.Calendar, error) {
 	prefix, err := Region(ctx, client, regionID)
 	if err != nil {
