@@ -24,6 +24,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -61,6 +63,9 @@ type Extension struct {
 	Observe func(hit bool)
 
 	cache *dataversion.Cache[*kept]
+
+	mu      sync.Mutex
+	flights map[string]*flight // by key and version
 }
 
 // kept is a kept response: its data, and the memo of the encodings of the
@@ -93,8 +98,9 @@ func (*Extension) ExtensionName() string { return "AnswerCache" }
 func (*Extension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptResponse answers a keepable query from the cache when its
-// response was kept at the current data version, and keeps the response
-// of one it executes.
+// response was kept at the current data version, or with the response of
+// the same query executing at that version, and keeps the response of one
+// it executes.
 func (x *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	oc := graphql.GetOperationContext(ctx)
 	if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Query || oc.RawQuery == "" || !x.Keepable(oc) {
@@ -109,19 +115,70 @@ func (x *Extension) InterceptResponse(ctx context.Context, next graphql.Response
 		return next(ctx)
 	}
 	if k, ok := x.cache.Get(key, version); ok {
-		x.observe(true)
-		precompress.Offer(ctx, &k.memo)
-		return &graphql.Response{Data: k.data}
+		return x.give(ctx, k)
 	}
+	// The same query at the same version already executing (a wall of
+	// screens refreshing after a write): wait for its response rather than
+	// execute, and queue for KPI slots, again. It is the response this
+	// request's own execution would give, for the reasons it may be kept.
+	flightKey := key + "@" + strconv.FormatInt(int64(version), 10)
+	x.mu.Lock()
+	if f, ok := x.flights[flightKey]; ok {
+		x.mu.Unlock()
+		select {
+		case <-f.done:
+			if f.kept != nil {
+				return x.give(ctx, f.kept)
+			}
+		case <-ctx.Done():
+		}
+		x.observe(false)
+		resp, _ := x.execute(ctx, next, key, version) // not kept, or out of time: its own
+		return resp
+	}
+	f := &flight{done: make(chan struct{})}
+	if x.flights == nil {
+		x.flights = map[string]*flight{}
+	}
+	x.flights[flightKey] = f
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		delete(x.flights, flightKey)
+		x.mu.Unlock()
+		close(f.done)
+	}()
 	x.observe(false)
-	resp := next(ctx)
-	if resp != nil && len(resp.Errors) == 0 && len(resp.Extensions) == 0 && resp.HasNext == nil && resp.Data != nil &&
-		(x.PerRequest == nil || !x.PerRequest(ctx)) {
-		k := &kept{data: resp.Data}
-		x.cache.Put(key, version, k)
-		precompress.Offer(ctx, &k.memo)
-	}
+	resp, k := x.execute(ctx, next, key, version)
+	f.kept = k
 	return resp
+}
+
+// flight is a keepable query executing; done closes when it ended, kept is
+// its response if it was kept.
+type flight struct {
+	done chan struct{}
+	kept *kept
+}
+
+// give answers with a kept response.
+func (x *Extension) give(ctx context.Context, k *kept) *graphql.Response {
+	x.observe(true)
+	precompress.Offer(ctx, &k.memo)
+	return &graphql.Response{Data: k.data}
+}
+
+// execute runs the query and keeps its response if it may be kept.
+func (x *Extension) execute(ctx context.Context, next graphql.ResponseHandler, key string, version dataversion.Version) (*graphql.Response, *kept) {
+	resp := next(ctx)
+	if resp == nil || len(resp.Errors) > 0 || len(resp.Extensions) > 0 || resp.HasNext != nil || resp.Data == nil ||
+		(x.PerRequest != nil && x.PerRequest(ctx)) {
+		return resp, nil
+	}
+	k := &kept{data: resp.Data}
+	x.cache.Put(key, version, k)
+	precompress.Offer(ctx, &k.memo)
+	return resp, k
 }
 
 // key identifies what the response answers: the scope, the operation

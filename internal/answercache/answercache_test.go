@@ -3,7 +3,10 @@ package answercache_test
 import (
 	"context"
 	"encoding/json"
+	"strconv"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -80,6 +83,54 @@ func TestKeepsSuccessfulKeepableQueries(t *testing.T) {
 		c.ask()
 		if executed != before+2 {
 			t.Errorf("%s: %d executions of 2 asks; want 2", c.what, executed-before)
+		}
+	}
+}
+
+// TestIdenticalQueriesExecuteOnce: requests for a query already executing
+// at the same data version wait for its response instead of executing; if
+// that response is not kept (an error), each executes its own.
+func TestIdenticalQueriesExecuteOnce(t *testing.T) {
+	for _, failing := range []bool{false, true} {
+		x := answercache.New(1<<20,
+			func(*graphql.OperationContext) bool { return true },
+			func(context.Context) (dataversion.Version, bool) { return 7, true },
+			func(context.Context) string { return "regulator" })
+		var executed atomic.Int32
+		release := make(chan struct{})
+		ask := func() string {
+			oc := &graphql.OperationContext{RawQuery: "query D { x }", OperationName: "D", Operation: &ast.OperationDefinition{Operation: ast.Query}}
+			resp := x.InterceptResponse(graphql.WithOperationContext(context.Background(), oc), func(context.Context) *graphql.Response {
+				n := executed.Add(1)
+				<-release
+				var errs gqlerror.List
+				if failing {
+					errs = gqlerror.List{gqlerror.Errorf("no")}
+				}
+				return &graphql.Response{Data: json.RawMessage(`{"n":` + strconv.Itoa(int(n)) + `}`), Errors: errs}
+			})
+			return string(resp.Data)
+		}
+		const asks = 6
+		answers := make(chan string, asks)
+		for range asks {
+			go func() { answers <- ask() }()
+		}
+		// Let every request arrive while the first one executes.
+		for executed.Load() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+		seen := map[string]int{}
+		for range asks {
+			seen[<-answers]++
+		}
+		if want := map[bool]int32{false: 1, true: asks}[failing]; executed.Load() != want {
+			t.Errorf("failing %v: %d executions of %d identical requests; want %d", failing, executed.Load(), asks, want)
+		}
+		if !failing && (len(seen) != 1 || seen[`{"n":1}`] != asks) {
+			t.Errorf("answers %v; want the one execution's answer for all", seen)
 		}
 	}
 }
