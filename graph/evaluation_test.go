@@ -325,14 +325,7 @@ func TestCityEvaluationWorkflow(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("export: %d %s", rec.Code, rec.Body.String())
 	}
-	x, err := excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := x.GetRows("自评表")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := selfAssessmentRows(t, rec.Body.Bytes())
 	if strings.Join(rows[2][:4], "|") != "指标内容|分值|自评分|佐证材料" {
 		t.Errorf("header %v", rows[2])
 	}
@@ -437,4 +430,18 @@ func TestRefreshCityEvaluation(t *testing.T) {
 			t.Errorf("refresh overwrote the city's own self-score: %v, want 1", fmtp(it.SelfScore))
 		}
 	}
+}
+
+// selfAssessmentRows reads the 自评表 sheet of an evaluation's XLSX export.
+func selfAssessmentRows(t *testing.T, xlsx []byte) [][]string {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(xlsx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("自评表")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }

@@ -207,20 +207,37 @@ func (c *compressWriter) dropKept() {
 // start begins the compressed body with what was held back.
 func (c *compressWriter) start() error {
 	c.writeEncodedHeader()
-	switch c.enc {
-	case "br":
-		bw := brotliPool.Get().(*brotli.Writer)
-		bw.Reset(c.ResponseWriter)
-		c.zw, c.flush = bw, bw.Flush
-	default:
-		gw := gzipPool.Get().(*pooledGzip)
-		gw.dst.w = c.ResponseWriter
-		gw.Reset(gw.dst)
-		c.zw, c.flush = gw, gw.Flush
-	}
+	c.zw, c.flush = acquireEncoder(c.enc, c.ResponseWriter)
 	_, err := c.zw.Write(c.buf)
 	c.buf = nil
 	return err
+}
+
+// acquireEncoder takes a pooled encoder for enc ("br" or "gzip") writing
+// to dst, with its Flush; releaseEncoder returns it to its pool.
+func acquireEncoder(enc string, dst io.Writer) (io.WriteCloser, func() error) {
+	if enc == "br" {
+		bw := brotliPool.Get().(*brotli.Writer)
+		bw.Reset(dst)
+		return bw, bw.Flush
+	}
+	gw := gzipPool.Get().(*pooledGzip)
+	gw.dst.w = dst
+	gw.Reset(gw.dst)
+	return gw, gw.Flush
+}
+
+// releaseEncoder returns an encoder of acquireEncoder, closed or not, to
+// its pool, letting go of its destination.
+func releaseEncoder(zw io.WriteCloser) {
+	switch zw := zw.(type) {
+	case *pooledGzip:
+		zw.dst.w = nil
+		gzipPool.Put(zw)
+	case *brotli.Writer:
+		zw.Reset(io.Discard)
+		brotliPool.Put(zw)
+	}
 }
 
 // Flush sends what is buffered (compressed, if compression started).
@@ -275,14 +292,7 @@ func (c *compressWriter) close() {
 		return
 	}
 	_ = c.zw.Close()
-	switch zw := c.zw.(type) {
-	case *pooledGzip:
-		zw.dst.w = nil
-		gzipPool.Put(zw)
-	case *brotli.Writer:
-		zw.Reset(io.Discard)
-		brotliPool.Put(zw)
-	}
+	releaseEncoder(c.zw)
 }
 
 // writeMemoized encodes the whole body held back, keeps it and its
@@ -313,21 +323,10 @@ func (c *compressWriter) writeEncodedHeader() {
 
 // encode writes c.buf to dst in c.enc with a pooled encoder.
 func (c *compressWriter) encode(dst io.Writer) error {
-	if c.enc == "br" {
-		bw := brotliPool.Get().(*brotli.Writer)
-		defer func() { bw.Reset(io.Discard); brotliPool.Put(bw) }()
-		bw.Reset(dst)
-		if _, err := bw.Write(c.buf); err != nil {
-			return err
-		}
-		return bw.Close()
-	}
-	gw := gzipPool.Get().(*pooledGzip)
-	defer func() { gw.dst.w = nil; gzipPool.Put(gw) }()
-	gw.dst.w = dst
-	gw.Reset(gw.dst)
-	if _, err := gw.Write(c.buf); err != nil {
+	zw, _ := acquireEncoder(c.enc, dst)
+	defer releaseEncoder(zw)
+	if _, err := zw.Write(c.buf); err != nil {
 		return err
 	}
-	return gw.Close()
+	return zw.Close()
 }
