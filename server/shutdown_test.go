@@ -95,6 +95,20 @@ func startBinary(t *testing.T, ignoreSIGINT bool, args ...string) *servedBinary 
 }
 
 // status is the HTTP status of a GET of path, on a connection of its own.
+// waitOutput returns the server's output once it contains want (or after
+// 10 s, for the caller's assertions to report what is missing).
+func (s *servedBinary) waitOutput(t *testing.T, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out := s.output.String()
+		if strings.Contains(out, want) || time.Now().After(deadline) {
+			return out
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (s *servedBinary) status(path string) (int, error) {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
 	resp, err := client.Get("http://" + s.addr + path)
@@ -340,7 +354,10 @@ func TestStartJobsFailsCleanly(t *testing.T) {
 // shipper reading stderr gets nothing else.
 func TestJSONLogsAreAllJSON(t *testing.T) {
 	s := serveBinary(t, "--log-format", "json", "--demo=true", "--demo-scale", "district", "--admin-addr", freeAddr(t))
-	out := s.output.String()
+	// The "serving" record is written before the server accepts, but it
+	// reaches the test through the process's stderr pipe, which exec copies
+	// on its own goroutine: /readyz can answer before the copy is done.
+	out := s.waitOutput(t, `"msg":"serving"`)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	var messages []string
 	for _, line := range lines {
