@@ -6,14 +6,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/persisted"
 )
 
 // postAPQ POSTs a request with an APQ extension; an empty query sends the
@@ -37,7 +36,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	s := gqltest.New(t)
 	buildTree(t, s.Client, 1)
 	const q = `{ regions(first: 2) { totalCount } }`
-	h := graph.QueryHash(q)
+	h := persisted.Hash(q)
 
 	// Unknown hash: the APQ protocol answer, so the client resends the text.
 	var resp gqltest.Response
@@ -59,7 +58,7 @@ func TestAutomaticPersistedQueries(t *testing.T) {
 	}
 	// A hash that does not match the text is the client's error, with a code.
 	n = s.Count(func() { resp = postAPQ(t, s, `{ regions(first: 3) { totalCount } }`, h) })
-	if strings.Join(resp.Codes(), ",") != graph.CodeBadRequest || n != 0 {
+	if strings.Join(resp.Codes(), ",") != persisted.CodeBadRequest || n != 0 {
 		t.Fatalf("mismatched hash: %d statements, %s", n, resp.Body)
 	}
 }
@@ -70,7 +69,7 @@ func TestAllowList(t *testing.T) {
 		unlisted = `{ regions(first: 2) { totalCount edges { node { code } } } }`
 	)
 	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{
-		AllowList:       graph.NewAllowList(listed),
+		AllowList:       persisted.NewAllowList(listed),
 		AllowListExempt: func(v *auth.Viewer) bool { return v.IsRegulator() },
 	}))
 	buildTree(t, s.Client, 1)
@@ -80,23 +79,23 @@ func TestAllowList(t *testing.T) {
 		wantCode string
 	}{
 		{"listed text", func() gqltest.Response { return s.Do(t, listed, nil) }, ""},
-		{"listed hash alone", func() gqltest.Response { return postAPQ(t, s, "", graph.QueryHash(listed)) }, ""},
-		{"listed hash alone, upper-case", func() gqltest.Response { return postAPQ(t, s, "", strings.ToUpper(graph.QueryHash(listed))) }, graph.CodePersistedQueryNotAllowed},
+		{"listed hash alone", func() gqltest.Response { return postAPQ(t, s, "", persisted.Hash(listed)) }, ""},
+		{"listed hash alone, upper-case", func() gqltest.Response { return postAPQ(t, s, "", strings.ToUpper(persisted.Hash(listed))) }, persisted.CodeNotAllowed},
 		{"listed hash over GET", func() gqltest.Response {
-			ext := url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"` + graph.QueryHash(listed) + `"}}`)
+			ext := url.QueryEscape(`{"persistedQuery":{"version":1,"sha256Hash":"` + persisted.Hash(listed) + `"}}`)
 			return s.Send(t, httptest.NewRequest(http.MethodGet, "/query?extensions="+ext, nil))
 		}, ""},
-		{"unlisted text", func() gqltest.Response { return s.Do(t, unlisted, nil) }, graph.CodePersistedQueryNotAllowed},
-		{"unlisted text with a listed hash", func() gqltest.Response { return postAPQ(t, s, unlisted, graph.QueryHash(listed)) }, graph.CodePersistedQueryNotAllowed},
-		{"unlisted hash alone", func() gqltest.Response { return postAPQ(t, s, "", graph.QueryHash(unlisted)) }, graph.CodePersistedQueryNotAllowed},
-		{"listed text with whitespace changed", func() gqltest.Response { return s.Do(t, listed+" ", nil) }, graph.CodePersistedQueryNotAllowed},
+		{"unlisted text", func() gqltest.Response { return s.Do(t, unlisted, nil) }, persisted.CodeNotAllowed},
+		{"unlisted text with a listed hash", func() gqltest.Response { return postAPQ(t, s, unlisted, persisted.Hash(listed)) }, persisted.CodeNotAllowed},
+		{"unlisted hash alone", func() gqltest.Response { return postAPQ(t, s, "", persisted.Hash(unlisted)) }, persisted.CodeNotAllowed},
+		{"listed text with whitespace changed", func() gqltest.Response { return s.Do(t, listed+" ", nil) }, persisted.CodeNotAllowed},
 		{"unlisted mutation", func() gqltest.Response {
 			return s.Do(t, `mutation { createRegion(input: {code: "110000", name: "北京市", level: PROVINCE}) { id } }`, nil)
-		}, graph.CodePersistedQueryNotAllowed},
+		}, persisted.CodeNotAllowed},
 		{"exempt viewer runs unlisted text", func() gqltest.Response { return s.DoAs(t, regulator, unlisted, nil) }, ""},
 		{"non-exempt viewer does not", func() gqltest.Response {
 			return s.DoAs(t, auth.Viewer{Subject: "k", Role: auth.BIService, RegionCode: "210000", KeyID: "k"}, unlisted, nil)
-		}, graph.CodePersistedQueryNotAllowed},
+		}, persisted.CodeNotAllowed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,54 +117,13 @@ func TestAllowList(t *testing.T) {
 	}
 }
 
-func TestLoadAllowList(t *testing.T) {
+// A bad allow list entry handed to NewHandler directly is a startup error.
+func TestNewHandlerRefusesBadAllowList(t *testing.T) {
 	const q1, q2 = `{ regions(first: 1) { totalCount } }`, `query Two { __typename }`
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
-
-	good := map[string]string{
-		"map": write("map.json", js(map[string]string{graph.QueryHash(q1): q1, strings.ToUpper(graph.QueryHash(q2)): q2})),
-		"apollo manifest": write("manifest.json", js(map[string]any{
-			"format": "apollo-persisted-query-manifest", "version": 1,
-			"operations": []map[string]any{{"id": graph.QueryHash(q1), "body": q1, "name": "One", "type": "query"}, {"id": graph.QueryHash(q2), "body": q2, "name": "Two", "type": "query"}},
-		})),
-	}
-	for name, path := range good {
-		l, err := graph.LoadAllowList(path)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if len(l) != 2 || l[graph.QueryHash(q1)] != q1 || l[graph.QueryHash(q2)] != q2 {
-			t.Fatalf("%s: %v", name, l)
-		}
-	}
-	bad := map[string]string{
-		"hash of another query": write("bad-hash.json", js(map[string]string{graph.QueryHash(q1): q2})),
-		"manifest with a bad id": write("bad-manifest.json", js(map[string]any{
-			"format": "apollo-persisted-query-manifest", "operations": []map[string]any{{"id": graph.QueryHash(q2), "body": q1}},
-		})),
-		"unknown format": write("format.json", `{"format": "relay", "operations": []}`),
-		"not JSON":       write("garbage.json", `{{`),
-		"array":          write("array.json", `["`+q1+`"]`),
-		"missing file":   filepath.Join(dir, "nope.json"),
-	}
-	for name, path := range bad {
-		if _, err := graph.LoadAllowList(path); err == nil {
-			t.Errorf("%s: loaded", name)
-		}
-	}
-	// A bad entry handed to NewHandler directly is a startup error.
 	defer func() {
 		if recover() == nil {
 			t.Error("NewHandler accepted an allow list entry that is not its query's hash")
 		}
 	}()
-	graph.NewHandler(graph.NewSchema(graph.Deps{}), nil, graph.HandlerOptions{AllowList: graph.AllowList{graph.QueryHash(q1): q2}})
+	graph.NewHandler(graph.NewSchema(graph.Deps{}), nil, graph.HandlerOptions{AllowList: persisted.AllowList{persisted.Hash(q1): q2}})
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/testdb"
@@ -180,7 +181,7 @@ type failingWriter struct {
 	calls int
 }
 
-func (w *failingWriter) Write(context.Context, []graph.AuditRecord) error {
+func (w *failingWriter) Write(context.Context, []audit.Record) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls++

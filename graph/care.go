@@ -13,6 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/graph/model"
 	"github.com/tuoyu/tuoyu/internal/apperr"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/dailycheck"
 	"github.com/tuoyu/tuoyu/internal/ident"
@@ -146,8 +147,8 @@ func (r *Resolver) enrolmentChild(ctx context.Context, input model.CreateEnrolme
 	if err != nil {
 		return 0, ctx, err
 	}
-	if c := auditCollectorFrom(ctx); c != nil {
-		c.addLookup("Child", []int{id}, "childIdNumber") // the lookup itself, whatever the response selects
+	if c := audit.FromContext(ctx); c != nil {
+		c.AddLookup("Child", []int{id}, "childIdNumber") // the lookup itself, whatever the response selects
 	}
 	return id, auth.WithPresentedChild(ctx, id), nil
 }

@@ -2,9 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
 	"runtime"
 	"strings"
@@ -13,7 +10,6 @@ import (
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -21,12 +17,14 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqlhttp"
-	"github.com/tuoyu/tuoyu/internal/httperr"
 	"github.com/tuoyu/tuoyu/internal/idempotency"
 	"github.com/tuoyu/tuoyu/internal/metrics"
+	"github.com/tuoyu/tuoyu/internal/persisted"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
+	"github.com/tuoyu/tuoyu/internal/shapelimits"
 	"github.com/tuoyu/tuoyu/internal/tracing"
 	"github.com/tuoyu/tuoyu/internal/upload"
 )
@@ -44,8 +42,8 @@ type HandlerOptions struct {
 	// has no limit by default, CVE-2023-49559).
 	ParserTokenLimit int
 	// Limits bound depth, aliases, root fields, directives and expanded
-	// fields (see Limits; zero fields take DefaultLimits).
-	Limits Limits
+	// fields (see shapelimits.Limits; zero fields take shapelimits.Defaults).
+	Limits shapelimits.Limits
 	// ComplexityLimit caps the estimated cost, connections costing page
 	// size × item (default DefaultComplexityLimit).
 	ComplexityLimit int
@@ -56,7 +54,7 @@ type HandlerOptions struct {
 	// AllowList, when non-nil, is the only set of documents that run
 	// (an empty non-nil list runs nothing). NewHandler panics if an entry's
 	// key is not its query's hash (a configuration error).
-	AllowList AllowList
+	AllowList persisted.AllowList
 	// AllowListExempt, when set, lets the viewers it accepts run any
 	// document in allow-list mode (e.g. regulators exploring in GraphiQL:
 	// func(v *auth.Viewer) bool { return v.IsRegulator() }).
@@ -82,7 +80,7 @@ type HandlerOptions struct {
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
-	AuditWriter AuditWriter
+	AuditWriter audit.Writer
 	// TracerProvider, when set, gets a span per operation and per resolver
 	// that may reach the database (internal/tracing).
 	TracerProvider trace.TracerProvider
@@ -103,7 +101,6 @@ func (o *HandlerOptions) defaults() {
 	if o.ParserTokenLimit <= 0 {
 		o.ParserTokenLimit = 15000
 	}
-	o.Limits.defaults()
 	if o.ComplexityLimit <= 0 {
 		o.ComplexityLimit = DefaultComplexityLimit
 	}
@@ -125,12 +122,14 @@ func (o *HandlerOptions) defaults() {
 //
 //  1. authentication (opts.Authenticator): the viewer, or 401;
 //  2. rate limiting (opts.RateLimiter): per principal, or 429;
-//  3. requestGuard: POST only as application/json, bounded bodies and query
-//     strings, one JSON object (no batching);
-//  4. gqlgen, where before any resolver runs: the allow list and APQ, the
-//     token limit, validation (suggestions off), viewer-dependent
-//     introspection, shape limits (depth, aliases, root fields, directives,
-//     fields), argument checks (inputs.go), page sizes and complexity; then
+//  3. gqlhttp.Guard: POST only as application/json, bounded bodies and
+//     query strings, one JSON object (no batching);
+//  4. gqlgen, where before any resolver runs: the allow list and APQ
+//     (internal/persisted), the token limit, validation (suggestions off),
+//     viewer-dependent introspection (viewer.go), shape limits
+//     (internal/shapelimits: depth, aliases, root fields, directives,
+//     fields), argument checks (inputs.go), page sizes (pagination.go) and
+//     complexity (complexity.go); then
 //     execution, where a query selecting only indicators may be answered
 //     with the response kept for its data version (kpianswers.go), and
 //     other KPI operations run within the principal's slots (kpilimits.go),
@@ -138,7 +137,7 @@ func (o *HandlerOptions) defaults() {
 //     (errors.go; UNAVAILABLE turns the answer into 503, outcome.go, which
 //     also writes the request's one log line), personal fields masked by
 //     role (personal.go) and every read of children's, enrolment or health
-//     rows audited before the response leaves (audit.go).
+//     rows audited before the response leaves (audit.go, internal/audit).
 //
 // GET serves queries only (gqlgen answers 406 to a GET mutation) and needs no
 // CSRF header: a query changes nothing. CSRF on POST is prevented by
@@ -175,15 +174,15 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 		srv.Use(tracing.NewExtension(opts.TracerProvider))
 	}
 	if opts.AllowList != nil {
-		srv.Use(allowListGate{list: opts.AllowList, exempt: opts.AllowListExempt})
+		srv.Use(persisted.Gate{List: opts.AllowList, Exempt: opts.AllowListExempt})
 		// Its operations keep their own metric series whatever the cap.
-		metrics.KnownOperations(opts.AllowList.operationNames()...)
+		metrics.KnownOperations(opts.AllowList.OperationNames()...)
 	}
 	if opts.APQCacheSize > 0 {
-		srv.Use(apq{extension.AutomaticPersistedQuery{Cache: lru.New[string](opts.APQCacheSize)}})
+		srv.Use(persisted.NewAPQ(opts.APQCacheSize))
 	}
 	srv.Use(viewerIntrospection{})
-	srv.Use(operationLimits{limits: opts.Limits})
+	srv.Use(shapelimits.Extension{Limits: opts.Limits})
 	// inputChecks before the page limits and the complexity: every limit
 	// and resolver sees the coerced values.
 	srv.Use(&inputChecks{})
@@ -195,9 +194,8 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 		srv.Use(s.kpiAnswers)
 	}
 	srv.Use(newKPIGate(opts.KPISlots, opts.KPISlotWait, opts.KPIOperations))
-	audit := newAuditor(opts.AuditWriter, client)
-	audit.writer = countedAuditWriter{audit.writer}
-	srv.Use(transactionerExceptSelf{transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: audit.persistLookups}})
+	auditing := newAuditor(opts.AuditWriter, client)
+	srv.Use(transactionerExceptSelf{transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: auditing.persistLookups}})
 	// Idempotency-Key: inside the mutation's transaction (registered after
 	// the transactioner), so the stored response commits with the writes.
 	srv.Use(&idempotency.Extension{Client: client})
@@ -212,9 +210,9 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	// runs inside a mutation's transaction: a failed audit write withholds the
 	// response and rolls the mutation back.
 	srv.AroundOperations(withAuditCollector)
-	srv.AroundResponses(audit.flush)
+	srv.AroundResponses(auditing.flush)
 	srv.AroundFields(personalData)
-	h := requestGuard(withOutcome(idempotency.Middleware(srv), client), opts)
+	h := gqlhttp.Guard(withOutcome(idempotency.Middleware(srv), client), gqlhttp.Bounds{MaxBodyBytes: opts.MaxBodyBytes, MaxQueryBytes: opts.MaxQueryBytes, MaxUploadBytes: opts.MaxUploadBytes})
 	// metrics.Admitted and Authenticated mark how far a request got, so a
 	// RATE_LIMITED refusal is told apart by its source.
 	h = metrics.Admitted(h)
@@ -259,56 +257,4 @@ func presentSuggestionsToIntrospectors(ctx context.Context, err error) *gqlerror
 		}
 	}
 	return e
-}
-
-// requestGuard rejects, before gqlgen sees them, requests gqlgen would
-// answer badly: oversized bodies and query strings (gqlgen reads POST bodies
-// without a cap), bodies that are not one JSON object (its decode error
-// echoes the body; arrays would be batching), and non-JSON POSTs.
-func requestGuard(next http.Handler, opts HandlerOptions) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet:
-			if len(r.URL.RawQuery) > opts.MaxQueryBytes {
-				httperr.Write(w, http.StatusRequestURITooLong, "REQUEST_TOO_LARGE", "query string too long")
-				return
-			}
-		case http.MethodPost:
-			mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if mediaType == "multipart/form-data" && opts.MaxUploadBytes > 0 {
-				// A file upload (importData): CSRF headers and size checked
-				// by internal/upload, the parts parsed by gqlgen's transport.
-				if upload.Guard(w, r, opts.MaxUploadBytes) {
-					next.ServeHTTP(w, r)
-				}
-				return
-			}
-			// application/graphql-response+json is a response type: a client
-			// asks for it with Accept, never sends it (gqlgen would answer
-			// 400 "transport not supported").
-			if mediaType != "application/json" {
-				httperr.Write(w, http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "POST requests must have Content-Type: application/json")
-				return
-			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, opts.MaxBodyBytes))
-			var tooLarge *http.MaxBytesError
-			switch {
-			case errors.As(err, &tooLarge):
-				httperr.Write(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "request body too large")
-				return
-			case err != nil:
-				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "could not read request body")
-				return
-			}
-			params, err := gqlhttp.DecodeParams(body)
-			if err != nil {
-				httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", err.Error())
-				return
-			}
-			// The transport takes the decoded parameters and does not read
-			// the body again; nothing else after this guard reads it.
-			r = r.WithContext(gqlhttp.WithParams(r.Context(), params))
-		}
-		next.ServeHTTP(w, r)
-	})
 }

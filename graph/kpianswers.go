@@ -10,6 +10,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/internal/answercache"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/civil"
 	"github.com/tuoyu/tuoyu/internal/kpi"
@@ -27,8 +28,8 @@ func newKPIAnswers(engine *kpi.Engine, loc *time.Location) *answercache.Extensio
 	// Nothing kpiOnly admits is audited; should that change, a response
 	// that recorded an audited read is still never kept.
 	x.PerRequest = func(ctx context.Context) bool {
-		c := auditCollectorFrom(ctx)
-		return c == nil || c.recordedAny()
+		c := audit.FromContext(ctx)
+		return c == nil || c.RecordedAny()
 	}
 	x.Observe = metrics.ObserveKPIResponseCache
 	return x

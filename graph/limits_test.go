@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -13,6 +12,7 @@ import (
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/shapelimits"
 )
 
 // regulator is a viewer allowed to introspect.
@@ -63,7 +63,7 @@ func fragmentBomb(levels int) string {
 func TestOperationLimits(t *testing.T) {
 	s := gqltest.New(t, gqltest.As(regulator))
 	buildTree(t, s.Client, 2)
-	l := graph.DefaultLimits
+	l := shapelimits.Defaults
 	d := l.Depth
 	tests := []struct {
 		name     string
@@ -73,32 +73,32 @@ func TestOperationLimits(t *testing.T) {
 		// Depth: at the limit passes, one more is refused, however the
 		// levels are spelled.
 		{"depth at limit", parentChain(d), ""},
-		{"depth over limit", parentChain(d + 1), graph.CodeMaxDepth},
+		{"depth over limit", parentChain(d + 1), shapelimits.CodeDepth},
 		{"depth over limit through a named fragment",
-			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-1, "id") + ` }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-1, "id") + ` }`, shapelimits.CodeDepth},
 		{"depth at limit through a named fragment",
 			`{ regions(first: 1) { edges { node { ...P } } } } fragment P on Region { ` + parents(d-2, "id") + ` }`, ""},
 		{"depth over limit through inline fragments",
-			`{ regions(first: 1) { edges { node { ... on Region { ` + parents(d-1, "... on Region { id }") + ` } } } } }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ... on Region { ` + parents(d-1, "... on Region { id }") + ` } } } } }`, shapelimits.CodeDepth},
 		{"depth over limit through chained fragments",
 			`{ regions(first: 1) { edges { node { ...A } } } }
 			 fragment A on Region { parent { ...B } }
 			 fragment B on Region { parent { ...C } }
-			 fragment C on Region { ` + parents(d-3, "id") + ` }`, graph.CodeMaxDepth},
+			 fragment C on Region { ` + parents(d-3, "id") + ` }`, shapelimits.CodeDepth},
 		// The fragment is measured once but counted where it is used: the
 		// shallow use must not hide the deep one (graphql-armor's
 		// "max-depth bypass using fragment cache").
 		{"cached fragment reused deeper",
-			`{ regions(first: 1) { edges { node { ...P ` + parents(4, "...P") + ` } } } } fragment P on Region { ` + parents(d-5, "id") + ` }`, graph.CodeMaxDepth},
+			`{ regions(first: 1) { edges { node { ...P ` + parents(4, "...P") + ` } } } } fragment P on Region { ` + parents(d-5, "id") + ` }`, shapelimits.CodeDepth},
 		{"recursive fragment", `{ regions(first: 1) { edges { node { ...R } } } } fragment R on Region { parent { ...R } }`, "GRAPHQL_VALIDATION_FAILED"},
 
 		// Aliases: every alias anywhere, counted where fragments are used.
 		{"aliases at limit", `{ regions(first: 1) { ` + aliases(l.Aliases) + `} }`, ""},
-		{"aliases over limit", `{ regions(first: 1) { ` + aliases(l.Aliases+1) + `} }`, graph.CodeMaxAliases},
+		{"aliases over limit", `{ regions(first: 1) { ` + aliases(l.Aliases+1) + `} }`, shapelimits.CodeAliases},
 		{"aliases in a fragment used twice",
 			`{ regions(first: 1) { ...A edges { node { institutions(first: 1) { ...B } } } } }
 			 fragment A on RegionConnection { ` + aliases(l.Aliases/2+1) + ` }
-			 fragment B on InstitutionConnection { ` + aliases(l.Aliases/2) + ` }`, graph.CodeMaxAliases},
+			 fragment B on InstitutionConnection { ` + aliases(l.Aliases/2) + ` }`, shapelimits.CodeAliases},
 		{"aliases in a fragment spread twice at the limit",
 			`{ regions(first: 1) { ...A edges { node { institutions(first: 1) { ...B } } } } }
 			 fragment A on RegionConnection { ` + aliases(l.Aliases/2) + ` }
@@ -106,21 +106,21 @@ func TestOperationLimits(t *testing.T) {
 
 		// Root fields: distinct top-level response keys.
 		{"root fields at limit", `{ ` + rootKeys(l.RootFields) + `}`, ""},
-		{"root fields over limit", `{ ` + rootKeys(l.RootFields+1) + `}`, graph.CodeMaxRootFields},
-		{"root fields over limit through a fragment", `{ __typename ...Q } fragment Q on Query { ` + rootKeys(l.RootFields) + ` }`, graph.CodeMaxRootFields},
+		{"root fields over limit", `{ ` + rootKeys(l.RootFields+1) + `}`, shapelimits.CodeRootFields},
+		{"root fields over limit through a fragment", `{ __typename ...Q } fragment Q on Query { ` + rootKeys(l.RootFields) + ` }`, shapelimits.CodeRootFields},
 		{"repeated root key counts once", `{ ` + strings.Repeat("__typename ", 40) + `}`, ""},
 
 		// Directives.
 		{"directives at limit", `{ regions(first: 1) { ` + strings.Repeat("totalCount @include(if: true) ", l.Directives) + `} }`, ""},
-		{"directives over limit", `{ regions(first: 1) { ` + strings.Repeat("totalCount @include(if: true) ", l.Directives+1) + `} }`, graph.CodeMaxDirectives},
+		{"directives over limit", `{ regions(first: 1) { ` + strings.Repeat("totalCount @include(if: true) ", l.Directives+1) + `} }`, shapelimits.CodeDirectives},
 		{"directives over limit via fragment spreads",
-			`{ regions(first: 1) { ` + strings.Repeat("...C @skip(if: false) ", l.Directives/2+1) + `} } fragment C on RegionConnection { totalCount @include(if: true) }`, graph.CodeMaxDirectives},
+			`{ regions(first: 1) { ` + strings.Repeat("...C @skip(if: false) ", l.Directives/2+1) + `} } fragment C on RegionConnection { totalCount @include(if: true) }`, shapelimits.CodeDirectives},
 		{"unknown directive flood (CVE-2023-49559 shape, under the token limit)", `{ __typename ` + strings.Repeat("@a ", 5000) + `}`, "GRAPHQL_VALIDATION_FAILED"},
 		{"directive flood over the token limit", `{ __typename ` + strings.Repeat("@a ", 20000) + `}`, "GRAPHQL_PARSE_FAILED"},
 
 		// Fields with fragments expanded: a fragment bomb of 2^20 expansions
 		// in a few hundred bytes.
-		{"fragment bomb", fragmentBomb(20), graph.CodeMaxFields},
+		{"fragment bomb", fragmentBomb(20), shapelimits.CodeFields},
 		{"small fragment fan-out passes", fragmentBomb(3), ""},
 
 		// Complexity: three nested connections of 100 (the depth is fine).
@@ -174,14 +174,14 @@ func TestOperationLimits(t *testing.T) {
 func TestConfiguredLimits(t *testing.T) {
 	// The numbers of the security notes, set explicitly: depth 10 vs 11,
 	// aliases 30 vs 31.
-	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{Limits: graph.Limits{Depth: 10, Aliases: 30}, ComplexityLimit: 1000}))
+	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{Limits: shapelimits.Limits{Depth: 10, Aliases: 30}, ComplexityLimit: 1000}))
 	for _, tc := range []struct {
 		query, wantCode string
 	}{
 		{parentChain(10), ""},
-		{parentChain(11), graph.CodeMaxDepth},
+		{parentChain(11), shapelimits.CodeDepth},
 		{`{ regions(first: 1) { ` + aliases(30) + `} }`, ""},
-		{`{ regions(first: 1) { ` + aliases(31) + `} }`, graph.CodeMaxAliases},
+		{`{ regions(first: 1) { ` + aliases(31) + `} }`, shapelimits.CodeAliases},
 		{`{ regions(first: 100) { edges { node { institutions(first: 10) { totalCount } } } } }`, graph.CodeComplexity},
 	} {
 		var resp gqltest.Response
@@ -202,19 +202,19 @@ func TestIntrospectionQueryWithinLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := graph.CheckLimits(doc, doc.Operations[0], graph.Limits{}); e != nil {
-		t.Fatalf("CheckLimits: %v", e)
+	if e := shapelimits.Check(doc, doc.Operations[0], shapelimits.Limits{}); e != nil {
+		t.Fatalf("shapelimits.Check: %v", e)
 	}
 	for _, tc := range []struct {
-		limits graph.Limits
+		limits shapelimits.Limits
 		code   string
 	}{
-		{graph.Limits{Fields: 227}, ""},
-		{graph.Limits{Fields: 226}, graph.CodeMaxFields},
-		{graph.Limits{Depth: 1}, ""},
+		{shapelimits.Limits{Fields: 227}, ""},
+		{shapelimits.Limits{Fields: 226}, shapelimits.CodeFields},
+		{shapelimits.Limits{Depth: 1}, ""},
 	} {
 		var got string
-		if e := graph.CheckLimits(doc, doc.Operations[0], tc.limits); e != nil {
+		if e := shapelimits.Check(doc, doc.Operations[0], tc.limits); e != nil {
 			got, _ = e.Extensions["code"].(string)
 		}
 		if got != tc.code {
@@ -226,65 +226,6 @@ func TestIntrospectionQueryWithinLimits(t *testing.T) {
 	if len(resp.Errors) > 0 || !strings.Contains(resp.Body, `"queryType":{"name":"Query"`) {
 		t.Fatalf("introspection as a regulator: %.500s", resp.Body)
 	}
-}
-
-func TestCheckLimitsOnUnvalidatedDocuments(t *testing.T) {
-	// gqlparser's validator refuses fragment cycles before the limits run;
-	// CheckLimits must still neither hang nor crash on them.
-	tests := []struct {
-		name, query, wantCode string
-	}{
-		{"self-recursive fragment", `{ ...A } fragment A on Query { a { ...A } }`, graph.CodeMaxDepth},
-		{"mutual recursion", `{ ...A } fragment A on Query { a { ...B } } fragment B on Query { b { ...A } }`, graph.CodeMaxDepth},
-		{"recursion without fields", `{ ...A } fragment A on Query { ...A }`, graph.CodeMaxDepth},
-		{"unknown fragment", `{ a ...Missing }`, ""},
-		{"bomb of 2^60 does not overflow", fragmentBombRaw(60), graph.CodeMaxFields},
-		{"aliases through a 2^40 bomb", aliasBombRaw(40), graph.CodeMaxAliases},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			doc, err := parser.ParseQuery(&ast.Source{Input: tc.query})
-			if err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan struct{})
-			var got string
-			go func() {
-				defer close(done)
-				if e := graph.CheckLimits(doc, doc.Operations[0], graph.Limits{}); e != nil {
-					got, _ = e.Extensions["code"].(string)
-				}
-			}()
-			select {
-			case <-done:
-			case <-time.After(5 * time.Second):
-				t.Fatal("CheckLimits hangs")
-			}
-			if got != tc.wantCode {
-				t.Fatalf("code %q; want %q", got, tc.wantCode)
-			}
-		})
-	}
-}
-
-func fragmentBombRaw(levels int) string {
-	var b strings.Builder
-	b.WriteString(`{ ...F0 }`)
-	for i := range levels {
-		fmt.Fprintf(&b, " fragment F%d on Query { ...F%d ...F%d }", i, i+1, i+1)
-	}
-	fmt.Fprintf(&b, " fragment F%d on Query { x }", levels)
-	return b.String()
-}
-
-func aliasBombRaw(levels int) string {
-	var b strings.Builder
-	b.WriteString(`{ x { ...F0 } }`)
-	for i := range levels {
-		fmt.Fprintf(&b, " fragment F%d on T { ...F%d ...F%d }", i, i+1, i+1)
-	}
-	fmt.Fprintf(&b, " fragment F%d on T { y: z }", levels)
-	return b.String()
 }
 
 func TestConnectionComplexity(t *testing.T) {

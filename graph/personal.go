@@ -7,6 +7,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqlexec"
 	"github.com/tuoyu/tuoyu/internal/masking"
@@ -273,7 +274,7 @@ func filteredRead(ctx context.Context, fc *graphql.FieldContext, entity string, 
 	if len(names) == 0 {
 		return res, nil
 	}
-	c := auditCollectorFrom(ctx)
+	c := audit.FromContext(ctx)
 	if c == nil {
 		return nil, errUnaudited
 	}
@@ -281,7 +282,7 @@ func filteredRead(ctx context.Context, fc *graphql.FieldContext, entity string, 
 	if obj := personalObjects[fc.Field.Definition.Type.Name()]; obj != nil {
 		ids, _ = obj.ids(res)
 	}
-	c.add(entity, ids, names...)
+	c.Add(entity, ids, names...)
 	return res, nil
 }
 
@@ -354,7 +355,7 @@ var errUnaudited = errors.New("graph: sensitive field read cannot be audited")
 // recordRead adds a read of field of the record in the parent field context
 // to the operation's audit collector.
 func recordRead(ctx context.Context, fc *graphql.FieldContext, obj *personalObject, field string) error {
-	c := auditCollectorFrom(ctx)
+	c := audit.FromContext(ctx)
 	var parent any
 	if fc.Parent != nil {
 		parent = fc.Parent.Result
@@ -363,6 +364,6 @@ func recordRead(ctx context.Context, fc *graphql.FieldContext, obj *personalObje
 	if c == nil || !ok {
 		return errUnaudited
 	}
-	c.add(obj.entity, ids, field)
+	c.Add(obj.entity, ids, field)
 	return nil
 }

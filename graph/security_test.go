@@ -17,6 +17,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/graph"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
 	"github.com/tuoyu/tuoyu/internal/testdb"
@@ -408,7 +409,7 @@ type blockingWriter struct {
 	release chan struct{}
 }
 
-func (w *blockingWriter) Write(ctx context.Context, _ []graph.AuditRecord) error {
+func (w *blockingWriter) Write(ctx context.Context, _ []audit.Record) error {
 	w.entered <- struct{}{}
 	select {
 	case <-w.release:

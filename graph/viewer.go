@@ -15,6 +15,12 @@ import (
 // __type for a viewer who may not introspect (auth.Viewer.CanIntrospect).
 const CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
 
+func init() {
+	// A refusal before execution is a protocol error: HTTP 422 (400 with
+	// Accept: application/graphql-response+json).
+	errcode.RegisterErrorType(CodeIntrospectionDisabled, errcode.KindProtocol)
+}
+
 // viewerIntrospection makes introspection depend on the viewer: gqlgen's
 // extension.Introspection is all or nothing per server, but it is only an
 // OperationContextMutator setting DisableIntrospection, so this one sets it

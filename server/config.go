@@ -12,6 +12,7 @@ import (
 
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/shapelimits"
 )
 
 // config is the configuration shared by every command.
@@ -137,7 +138,7 @@ type limitFlags struct {
 
 func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	l := &limitFlags{}
-	d := graph.DefaultLimits
+	d := shapelimits.Defaults
 	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", envInt64("TUOYU_MAX_BODY_BYTES", 1<<20), "largest POST body, bytes (env TUOYU_MAX_BODY_BYTES)")
 	fs.IntVar(&l.MaxQueryBytes, "max-query-bytes", envInt("TUOYU_MAX_QUERY_BYTES", 16<<10), "longest GET query string, bytes (env TUOYU_MAX_QUERY_BYTES)")
 	fs.IntVar(&l.MaxTokens, "max-tokens", envInt("TUOYU_MAX_TOKENS", 15000), "most tokens in a GraphQL document (env TUOYU_MAX_TOKENS)")

@@ -26,8 +26,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
-	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/dashboard"
+	"github.com/tuoyu/tuoyu/internal/persisted"
 )
 
 // artifactsDir is where the browser test saves screenshots and exports:
@@ -307,7 +307,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	// adds them at start-up.
 	allow := filepath.Join(tmp, "allow.json")
 	other := "query Other { __typename }"
-	if b, _ := json.Marshal(map[string]string{graph.QueryHash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
+	if b, _ := json.Marshal(map[string]string{persisted.Hash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
 		t.Fatal("writing allow list")
 	}
 
@@ -328,7 +328,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	token := oneLine(t, out.take())
 
 	// Allow-list mode: the dashboard's operations run, others do not.
-	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != graph.CodePersistedQueryNotAllowed {
+	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != persisted.CodeNotAllowed {
 		t.Fatalf("unlisted document: %+v", r)
 	}
 	var viewer struct {
@@ -759,7 +759,7 @@ func TestServeAllowListKeepsDashboard(t *testing.T) {
 	path := filepath.Join(tmp, "allow.db")
 	allow := filepath.Join(tmp, "allow.json")
 	other := "query Other { __typename }"
-	if b, _ := json.Marshal(map[string]string{graph.QueryHash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
+	if b, _ := json.Marshal(map[string]string{persisted.Hash(other): other}); os.WriteFile(allow, b, 0o600) != nil {
 		t.Fatal("writing allow list")
 	}
 	_, _ = captureOutput(t)
@@ -773,7 +773,7 @@ func TestServeAllowListKeepsDashboard(t *testing.T) {
 	if r := post(t, base+"/query", "Bearer "+token, other); r.Status != http.StatusOK || len(r.Errors) > 0 {
 		t.Fatalf("listed document refused: %+v", r)
 	}
-	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != graph.CodePersistedQueryNotAllowed {
+	if r := post(t, base+"/query", "Bearer "+token, "{ indicatorCatalog { key } }"); r.code() != persisted.CodeNotAllowed {
 		t.Fatalf("unlisted document: %+v", r)
 	}
 	var v struct {

@@ -26,8 +26,10 @@ import (
 	"github.com/tuoyu/tuoyu/internal/dashboard"
 	"github.com/tuoyu/tuoyu/internal/db"
 	"github.com/tuoyu/tuoyu/internal/ident"
+	"github.com/tuoyu/tuoyu/internal/persisted"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
 	"github.com/tuoyu/tuoyu/internal/secrets"
+	"github.com/tuoyu/tuoyu/internal/shapelimits"
 )
 
 // maxTokenTTL bounds development tokens: they cannot be revoked (there is no
@@ -41,7 +43,7 @@ func (l *limitFlags) handlerOptions() (graph.HandlerOptions, error) {
 		MaxBodyBytes:     l.MaxBodyBytes,
 		MaxQueryBytes:    l.MaxQueryBytes,
 		ParserTokenLimit: l.MaxTokens,
-		Limits: graph.Limits{
+		Limits: shapelimits.Limits{
 			Depth:      l.MaxDepth,
 			Aliases:    l.MaxAliases,
 			RootFields: l.MaxRootFields,
@@ -55,14 +57,14 @@ func (l *limitFlags) handlerOptions() (graph.HandlerOptions, error) {
 		opts.APQCacheSize = -1 // off (HandlerOptions reads 0 as the default)
 	}
 	if l.AllowList != "" {
-		list, err := graph.LoadAllowList(l.AllowList)
+		list, err := persisted.LoadAllowList(l.AllowList)
 		if err != nil {
 			return opts, err
 		}
 		// The dashboard's own operations are always allowed, so /dashboard
 		// works in allow-list mode.
 		for _, doc := range dashboard.Documents() {
-			list[graph.QueryHash(doc)] = doc
+			list[persisted.Hash(doc)] = doc
 		}
 		opts.AllowList = list
 		if l.AllowListRegulators {

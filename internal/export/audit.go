@@ -12,13 +12,13 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
-	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/registry"
 )
 
 // The audit trail of an export (audit_logs, the table GraphQL reads write;
-// see graph/audit.go). An export of an entity holding children's data
+// see internal/audit). An export of an entity holding children's data
 // (registry Personal: children, enrolments, health records) writes one row
 // for that entity type, and, for enrolments and health records, one for
 // Child (their child columns are the child's identity document). Each row
@@ -129,7 +129,7 @@ func (t *auditedType) add(id int) {
 // write stores one audit row per type read; nothing when nothing personal
 // was read.
 func (a *auditTrail) write(ctx context.Context, client *ent.Client, v *auth.Viewer) error {
-	var creates []*ent.AuditLogCreate
+	var records []audit.Record
 	if c := ent.FromContext(ctx); c != nil {
 		client = c
 	}
@@ -161,22 +161,11 @@ func (a *auditTrail) write(ctx context.Context, client *ent.Client, v *auth.View
 		fields := append(slices.Clone(t.fields),
 			"rows:"+strconv.Itoa(t.rows),
 			"idsSha256:"+hex.EncodeToString(t.hash.Sum(nil)))
-		creates = append(creates, client.AuditLog.Create().
-			SetAt(a.started).
-			SetSubject(v.Subject).
-			SetRole(string(v.Role)).
-			SetRegionCode(v.RegionCode).
-			SetInstitutionID(v.InstitutionID).
-			SetOperation(a.operation).
-			SetDocumentHash(a.doc).
-			SetEntityType(t.entity).
-			SetEntityIds(ids).
-			SetFields(fields))
+		r := audit.By(v, a.started)
+		r.Operation, r.DocumentHash, r.EntityType, r.EntityIDs, r.Fields = a.operation, a.doc, t.entity, ids, fields
+		records = append(records, r)
 	}
-	if len(creates) == 0 {
-		return nil
-	}
-	if err := client.AuditLog.CreateBulk(creates...).Exec(privacy.DecisionContext(ctx, privacy.Allow)); err != nil {
+	if err := audit.Insert(ctx, client, records...); err != nil {
 		return fmt.Errorf("export: audit log unavailable: %w", err)
 	}
 	return nil

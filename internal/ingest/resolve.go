@@ -15,6 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/ent/staff"
+	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/bulkload"
 	"github.com/tuoyu/tuoyu/internal/ident"
@@ -576,18 +577,10 @@ func (b *batch) audit(ctx context.Context, c *ent.Client) error {
 			fields = append(fields, col.Field)
 		}
 	}
-	return c.AuditLog.Create().
-		SetAt(time.Now()).
-		SetSubject(b.v.Subject).
-		SetRole(string(b.v.Role)).
-		SetRegionCode(b.v.RegionCode).
-		SetInstitutionID(b.v.InstitutionID).
-		SetOperation(fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, b.res.Rows, b.opts.FileName)).
-		SetDocumentHash(b.res.FileHash).
-		SetEntityType(b.e.Type).
-		SetEntityIds([]int{}).
-		SetFields(fields).
-		Exec(privacy.DecisionContext(ctx, privacy.Allow))
+	r := audit.By(b.v, time.Now())
+	r.Operation = fmt.Sprintf("%s %s: %d rows from %s", op, b.e.Name, b.res.Rows, b.opts.FileName)
+	r.DocumentHash, r.EntityType, r.Fields = b.res.FileHash, b.e.Type, fields
+	return audit.Insert(ctx, c, r)
 }
 
 // matchDocless finds the stored children that rows of a children file

@@ -23,6 +23,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/pii"
 	"github.com/tuoyu/tuoyu/internal/ratelimit"
+	"github.com/tuoyu/tuoyu/internal/shapelimits"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
@@ -131,7 +132,7 @@ func TestMetricsScrape(t *testing.T) {
 	post(t, ts.URL, `query MetricsTestBroken { noSuchField }`)
 	post(t, ts.URL, `query MetricsTestBroken { noSuchField }`)
 	var aliases strings.Builder
-	for i := range graph.DefaultLimits.Aliases + 1 {
+	for i := range shapelimits.Defaults.Aliases + 1 {
 		fmt.Fprintf(&aliases, "a%d: indicatorCatalog { key } ", i)
 	}
 	post(t, ts.URL, "query MetricsTestAliases { "+aliases.String()+"}")

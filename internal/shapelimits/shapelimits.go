@@ -1,4 +1,9 @@
-package graph
+// Package shapelimits bounds the shape of a GraphQL operation before it
+// runs: its depth, aliases, distinct root fields, directive uses and fields
+// with fragments expanded. It measures in time linear in the document,
+// whatever its fragments do, so a fragment bomb is refused for the price of
+// reading it.
+package shapelimits
 
 import (
 	"context"
@@ -7,48 +12,25 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// Codes of operations refused before execution because of their shape or
-// cost. Apollo Router uses the same MAX_* names; COMPLEXITY_LIMIT_EXCEEDED is
-// gqlgen's.
+// Codes of operations refused for their shape (extensions.code). Apollo
+// Router uses the same names.
 const (
-	CodeMaxDepth      = "MAX_DEPTH_LIMIT"
-	CodeMaxAliases    = "MAX_ALIASES_LIMIT"
-	CodeMaxRootFields = "MAX_ROOT_FIELDS_LIMIT"
-	CodeMaxDirectives = "MAX_DIRECTIVES_LIMIT"
-	CodeMaxFields     = "MAX_FIELDS_LIMIT"
-	CodeComplexity    = "COMPLEXITY_LIMIT_EXCEEDED"
-	// CodeBadRequest: the request itself is malformed (also sent by
-	// requestGuard), e.g. an APQ hash that does not match its query.
-	CodeBadRequest = "BAD_REQUEST"
-	// CodeRateLimited is sent by internal/ratelimit (HTTP 429); listed here
-	// with the other codes.
-	CodeRateLimited = "RATE_LIMITED"
+	CodeDepth      = "MAX_DEPTH_LIMIT"
+	CodeAliases    = "MAX_ALIASES_LIMIT"
+	CodeRootFields = "MAX_ROOT_FIELDS_LIMIT"
+	CodeDirectives = "MAX_DIRECTIVES_LIMIT"
+	CodeFields     = "MAX_FIELDS_LIMIT"
 )
-
-// DefaultComplexityLimit is the default HandlerOptions.ComplexityLimit.
-// With connections costing page size × item + 1 and every other field 1 +
-// its children (gqlgen's default), the cost estimates rows × selected fields,
-// and over-estimates: a connection selecting only totalCount is still charged
-// a full page. Measured: the deepest path the graph pins (10 cities →
-// districts → subdistricts → institutions with seats { totalCount }) costs
-// 244,441; 100 institutions × 100 seats × 5 fields 70,401; three nested
-// connections of 100 over 3,000,000. 500,000 (GitHub's per-call node limit,
-// the security notes' upper anchor) admits the first two with room and
-// refuses the third; lower it once bench/ has numbers.
-const DefaultComplexityLimit = 500_000
 
 func init() {
 	// Refusals before execution are protocol errors: HTTP 422 (400 with
-	// Accept: application/graphql-response+json), like gqlgen's own parse and
-	// validation errors. gqlgen registers none of these (its complexity
-	// extension's "422" comment is not true without this).
-	for _, code := range []string{CodeMaxDepth, CodeMaxAliases, CodeMaxRootFields, CodeMaxDirectives, CodeMaxFields,
-		CodeComplexity, CodeIntrospectionDisabled, CodePersistedQueryNotAllowed, CodeBadRequest} {
+	// Accept: application/graphql-response+json), like gqlgen's own parse
+	// and validation errors.
+	for _, code := range []string{CodeDepth, CodeAliases, CodeRootFields, CodeDirectives, CodeFields} {
 		errcode.RegisterErrorType(code, errcode.KindProtocol)
 	}
 }
@@ -89,11 +71,11 @@ type Limits struct {
 	Fields int
 }
 
-// DefaultLimits are the limits used for zero Limits fields (read-only).
-var DefaultLimits = Limits{Depth: 10, Aliases: 30, RootFields: 20, Directives: 50, Fields: 2000}
+// Defaults are the limits used for zero Limits fields (read-only).
+var Defaults = Limits{Depth: 10, Aliases: 30, RootFields: 20, Directives: 50, Fields: 2000}
 
 func (l *Limits) defaults() {
-	d := DefaultLimits
+	d := Defaults
 	for _, f := range []struct{ v, def *int }{{&l.Depth, &d.Depth}, {&l.Aliases, &d.Aliases}, {&l.RootFields, &d.RootFields}, {&l.Directives, &d.Directives}, {&l.Fields, &d.Fields}} {
 		if *f.v <= 0 {
 			*f.v = *f.def
@@ -101,31 +83,37 @@ func (l *Limits) defaults() {
 	}
 }
 
-// operationLimits is the gqlgen extension enforcing Limits.
-type operationLimits struct{ limits Limits }
+// Extension is the gqlgen extension enforcing Limits on every operation,
+// after validation and before any resolver runs.
+type Extension struct{ Limits Limits }
 
 var _ interface {
 	graphql.HandlerExtension
 	graphql.OperationContextMutator
-} = operationLimits{}
+} = Extension{}
 
-func (operationLimits) ExtensionName() string                   { return "OperationLimits" }
-func (operationLimits) Validate(graphql.ExecutableSchema) error { return nil }
-func (o operationLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+// ExtensionName names the extension for gqlgen.
+func (Extension) ExtensionName() string { return "OperationLimits" }
+
+// Validate accepts any schema: the limits are about documents.
+func (Extension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// MutateOperationContext refuses the operation if it exceeds a limit.
+func (e Extension) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	if oc.Operation == nil {
 		return nil
 	}
-	return CheckLimits(oc.Doc, oc.Operation, o.limits)
+	return Check(oc.Doc, oc.Operation, e.Limits)
 }
 
-// CheckLimits checks op of doc against limits (zero fields take the
+// Check checks op of doc against limits (zero fields take the
 // defaults) and returns the first limit exceeded, in the order depth,
 // aliases, root fields, directives, fields, with its code in
 // extensions.code. It runs in time linear in the document whatever its
 // fragments do (each fragment is measured once), and tolerates documents
 // that were not validated: unknown fragments count nothing, and a fragment
 // cycle (which would expand forever) exceeds every limit.
-func CheckLimits(doc *ast.QueryDocument, op *ast.OperationDefinition, limits Limits) *gqlerror.Error {
+func Check(doc *ast.QueryDocument, op *ast.OperationDefinition, limits Limits) *gqlerror.Error {
 	limits.defaults()
 	w := limitWalker{doc: doc, memo: map[string]shape{}, active: map[string]bool{}}
 	s := w.selectionSet(op.SelectionSet)
@@ -136,15 +124,15 @@ func CheckLimits(doc *ast.QueryDocument, op *ast.OperationDefinition, limits Lim
 	roots := w.rootKeys(op.SelectionSet, map[string]bool{}, map[string]bool{})
 	switch {
 	case s.depth > limits.Depth:
-		return limitError(op, CodeMaxDepth, "depth", s.depth, limits.Depth)
+		return limitError(op, CodeDepth, "depth", s.depth, limits.Depth)
 	case s.aliases > limits.Aliases:
-		return limitError(op, CodeMaxAliases, "aliases", s.aliases, limits.Aliases)
+		return limitError(op, CodeAliases, "aliases", s.aliases, limits.Aliases)
 	case roots > limits.RootFields:
-		return limitError(op, CodeMaxRootFields, "root fields", roots, limits.RootFields)
+		return limitError(op, CodeRootFields, "root fields", roots, limits.RootFields)
 	case s.directives > limits.Directives:
-		return limitError(op, CodeMaxDirectives, "directives", s.directives, limits.Directives)
+		return limitError(op, CodeDirectives, "directives", s.directives, limits.Directives)
 	case s.fields > limits.Fields:
-		return limitError(op, CodeMaxFields, "fields", s.fields, limits.Fields)
+		return limitError(op, CodeFields, "fields", s.fields, limits.Fields)
 	}
 	return nil
 }
@@ -265,99 +253,11 @@ func (w *limitWalker) rootKeys(set ast.SelectionSet, keys, seen map[string]bool)
 	return len(keys)
 }
 
+// satAdd is a + b, saturating at math.MaxInt (a fragment cycle measures
+// infinite, and huge spread counts must not wrap around).
 func satAdd(a, b int) int {
 	if a > math.MaxInt-b {
 		return math.MaxInt
 	}
 	return a + b
-}
-
-func satMul(a, b int) int {
-	if a != 0 && b > math.MaxInt/a {
-		return math.MaxInt
-	}
-	return a * b
-}
-
-// ConnectionComplexity is the cost of a Relay connection field: the page
-// size (first or last, the larger if both; DefaultPageSize when neither)
-// times the cost of one item's selection, plus one for the connection. This
-// makes the complexity a node-count estimate: three nested connections of 100
-// cost at least 100³.
-func ConnectionComplexity(childComplexity int, first, last *int) int {
-	n := DefaultPageSize
-	switch {
-	case first != nil && last != nil:
-		n = max(*first, *last)
-	case first != nil:
-		n = *first
-	case last != nil:
-		n = *last
-	}
-	return satAdd(satMul(max(n, 0), max(childComplexity, 0)), 1)
-}
-
-// listComplexity is the cost of a field returning one item per input id
-// (Query.nodes): len(ids) × item + 1.
-func listComplexity(childComplexity, n int) int {
-	return satAdd(satMul(max(n, 0), max(childComplexity, 0)), 1)
-}
-
-// costedSchema gives every connection field (the same test as pageLimits:
-// isConnection) ConnectionComplexity and Query.nodes listComplexity, and
-// leaves every other field to the generated schema. NewHandler costs the
-// schema through it, so a connection added to the schema is costed without
-// anyone remembering to: the complexity limit cannot silently fall back to
-// gqlgen's one-per-field default, under which 100×100×100 nested
-// connections cost a few dozen.
-type costedSchema struct{ graphql.ExecutableSchema }
-
-func (s costedSchema) Complexity(ctx context.Context, typeName, field string, childComplexity int, args map[string]any) (int, bool) {
-	if c, ok := kpiComplexity(typeName, field, childComplexity, args); ok {
-		return c, true
-	}
-	if def := s.Schema().Types[typeName]; def != nil {
-		fd := def.Fields.ForName(field)
-		if isConnection(fd) {
-			return ConnectionComplexity(childComplexity, intArg(args["first"]), intArg(args["last"])), true
-		}
-		if fd != nil && def.Name == s.Schema().Query.Name && field == "nodes" {
-			if ids, set := args["ids"]; set && ids != nil {
-				return listComplexity(childComplexity, len(asList(ids))), true
-			}
-		}
-	}
-	return s.ExecutableSchema.Complexity(ctx, typeName, field, childComplexity, args)
-}
-
-// intArg reads an Int argument as ArgumentMap yields it (int64 from
-// literals and coerced variables; other integer forms defensively).
-func intArg(v any) *int {
-	var n int
-	switch x := v.(type) {
-	case int:
-		n = x
-	case int32:
-		n = int(x)
-	case int64:
-		n = int(max(min(x, math.MaxInt32), math.MinInt32))
-	case float64:
-		n = int(max(min(x, math.MaxInt32), math.MinInt32))
-	default:
-		return nil
-	}
-	return &n
-}
-
-// complexityLimit is gqlgen's FixedComplexityLimit computed over
-// costedSchema; its errors carry COMPLEXITY_LIMIT_EXCEEDED and its stats are
-// read with extension.GetComplexityStats as usual.
-type complexityLimit struct{ *extension.ComplexityLimit }
-
-func newComplexityLimit(limit int) complexityLimit {
-	return complexityLimit{extension.FixedComplexityLimit(limit)}
-}
-
-func (c complexityLimit) Validate(es graphql.ExecutableSchema) error {
-	return c.ComplexityLimit.Validate(costedSchema{es})
 }
