@@ -77,6 +77,11 @@ type HandlerOptions struct {
 	// server runs at once, whoever asks (default one per core, at least
 	// 2); a further one waits its turn within its deadline.
 	KPIOperations int
+	// Operations is the number of other operations the server executes at
+	// once, whoever asks (default DefaultOperationsPerCore per core, at
+	// least 4); a further one waits its turn, first come first served,
+	// within its deadline (turns.go).
+	Operations int
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
 	// handler's ent client.
@@ -116,6 +121,9 @@ func (o *HandlerOptions) defaults() {
 	if o.KPIOperations <= 0 {
 		o.KPIOperations = max(2, runtime.GOMAXPROCS(0))
 	}
+	if o.Operations <= 0 {
+		o.Operations = max(4, DefaultOperationsPerCore*runtime.GOMAXPROCS(0))
+	}
 }
 
 // NewHandler serves the GraphQL endpoint. A request passes, in order:
@@ -132,7 +140,9 @@ func (o *HandlerOptions) defaults() {
 //     complexity (complexity.go); then
 //     execution, where a query selecting only indicators may be answered
 //     with the response kept for its data version (kpianswers.go), and
-//     other KPI operations run within the principal's slots (kpilimits.go),
+//     other operations wait their turn (turns.go: KPI operations within
+//     the principal's slots and the server's KPI turns, the rest within
+//     the server's turns),
 //     each mutation in one transaction, every error through one presenter
 //     (errors.go; UNAVAILABLE turns the answer into 503, outcome.go, which
 //     also writes the request's one log line), personal fields masked by
@@ -193,7 +203,7 @@ func NewHandler(schema graphql.ExecutableSchema, client *ent.Client, opts Handle
 	if s, ok := schema.(locatedSchema); ok {
 		srv.Use(s.kpiAnswers)
 	}
-	srv.Use(newKPIGate(opts.KPISlots, opts.KPISlotWait, opts.KPIOperations))
+	srv.Use(newExecutionGate(opts))
 	auditing := newAuditor(opts.AuditWriter, client)
 	srv.Use(transactionerExceptSelf{transactioner{Transactioner: entgql.Transactioner{TxOpener: client}, present: presentSuggestionsToIntrospectors, afterRollback: auditing.persistLookups}})
 	// Idempotency-Key: inside the mutation's transaction (registered after

@@ -1,20 +1,12 @@
 package graph
 
 import (
-	"context"
 	"math"
 	"reflect"
 	"time"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/99designs/gqlgen/graphql/errcode"
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
-
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
-	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/kpi"
-	"github.com/tuoyu/tuoyu/internal/slots"
 )
 
 // The cost of KPI fields in the complexity model: per region, each stock
@@ -92,84 +84,6 @@ func spanMonths(from, to any) int {
 	}
 	days := b.Sub(a).Hours() / 24
 	return int(min(math.Ceil(days/30.4375), math.MaxInt32))
-}
-
-// DefaultKPISlots is the default number of operations computing indicators
-// one principal may run at once; KPISlotWait is how long a further one waits
-// for a slot before it is refused with RATE_LIMITED (HTTP 429,
-// Retry-After: 1).
-const (
-	DefaultKPISlots = 2
-	KPISlotWait     = 2 * time.Second
-)
-
-// kpiGate caps the operations computing indicators that one principal (a
-// token subject, an API key) runs at once, so that one client's dashboards
-// cannot hold every database connection while others wait: an operation
-// selecting any KPI field takes one of the principal's slots for its
-// execution.
-//
-// Server-wide, at most HandlerOptions.KPIOperations such operations (one
-// per core by default) run at once, whoever the principals; the others
-// wait their turn as long as their deadline allows. A kept KPI answer
-// (internal/kpi's result cache) costs no database time, but its response
-// is still thousands of objects to marshal (unless the whole response was
-// kept, kpianswers.go, which answers before this gate): eight dashboards marshalled at
-// once doubled the server's peak memory and cost lists 16 % of their
-// throughput (bench/RESULTS.md).
-type kpiGate struct {
-	slots  *slots.Limiter
-	server chan struct{}
-}
-
-func newKPIGate(perPrincipal int, wait time.Duration, serverWide int) kpiGate {
-	return kpiGate{slots: slots.New(perPrincipal, wait), server: make(chan struct{}, serverWide)}
-}
-
-var _ interface {
-	graphql.HandlerExtension
-	graphql.ResponseInterceptor
-} = kpiGate{}
-
-func (kpiGate) ExtensionName() string                   { return "KPIGate" }
-func (kpiGate) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (g kpiGate) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	oc := graphql.GetOperationContext(ctx)
-	if oc == nil || oc.Operation == nil || !selectsKPI(oc) {
-		return next(ctx)
-	}
-	release, ok := g.slots.Acquire(ctx, auth.FromContext(ctx).Principal())
-	if !ok {
-		e := gqlerror.Errorf("too many indicator requests in flight for this client (at most %d); retry later", g.slots.Max())
-		errcode.Set(e, CodeRateLimited)
-		noteError(ctx, e, nil)
-		return &graphql.Response{Errors: gqlerror.List{e}}
-	}
-	defer release()
-	select {
-	case g.server <- struct{}{}:
-		defer func() { <-g.server }()
-	case <-ctx.Done():
-		// The request's deadline passed while it waited: it runs on its
-		// ended context and answers as any request that ran out of time.
-	}
-	return next(ctx)
-}
-
-// selectsKPI reports whether the operation selects a field computing
-// indicators.
-func selectsKPI(oc *graphql.OperationContext) bool {
-	found := false
-	w := selectionWalker{doc: oc.Doc, seen: map[string]bool{}}
-	w.walk(oc.Operation.SelectionSet, func(f *ast.Field) bool {
-		if f.ObjectDefinition != nil && kpiFields[f.ObjectDefinition.Name][f.Name] {
-			found = true
-			return false
-		}
-		return true
-	})
-	return found
 }
 
 // asList returns a list argument's items however gqlparser handed it over:

@@ -14,12 +14,15 @@ import (
 	"time"
 
 	"entgo.io/contrib/entgql"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/graph"
 	"github.com/tuoyu/tuoyu/internal/audit"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/gqltest"
+	"github.com/tuoyu/tuoyu/internal/metrics"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
 
@@ -450,6 +453,54 @@ func TestKPIOperationsTakeTurnsServerWide(t *testing.T) {
 			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
 		}
 	}
+}
+
+// TestOperationsTakeTurnsServerWide: the server executes at most
+// Operations operations other than KPI ones at once; a further one waits
+// its turn (it is not refused) and runs when the turn frees, while KPI
+// operations, which take their own turns, do not wait behind lists.
+func TestOperationsTakeTurnsServerWide(t *testing.T) {
+	w := &blockingWriter{entered: make(chan struct{}, 4), release: make(chan struct{})}
+	s := gqltest.New(t, gqltest.WithHandlerOptions(graph.HandlerOptions{AuditWriter: w, Operations: 1}))
+	f := newPersonal(t, s.Client)
+	waitsBefore, waitedBefore := turnWaits(t, "other")
+	// Reads children, so its audit write blocks while it holds the turn.
+	first := make(chan gqltest.Response, 1)
+	go func() { first <- s.DoAs(t, provinceViewer, `{ children { edges { node { name } } } }`, nil) }()
+	<-w.entered
+	second := make(chan gqltest.Response, 1)
+	go func() { second <- s.DoAs(t, cityViewer, `{ regions { totalCount } }`, nil) }()
+	select {
+	case r := <-second:
+		t.Fatalf("a second operation ran beside the one holding the server's only turn: %d %s", r.Status, r.Body)
+	case <-time.After(300 * time.Millisecond):
+	}
+	// An operation computing indicators takes a KPI turn instead.
+	if r := s.DoAs(t, cityViewer, `query($r: ID!) { indicatorValues(keys: [SEATS_PER_1000], regionIDs: [$r]) { value } }`, map[string]any{"r": nodeID(f.city.ID)}); len(r.Errors) != 0 {
+		t.Fatalf("KPI request held up behind a list: %s", r.Body)
+	}
+	close(w.release)
+	for name, ch := range map[string]chan gqltest.Response{"first": first, "second": second} {
+		if r := <-ch; len(r.Errors) != 0 || r.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", name, r.Status, r.Body)
+		}
+	}
+	// Both waits are observed, the second's at least the 300 ms it was held.
+	waits, waited := turnWaits(t, "other")
+	if waits-waitsBefore != 2 || waited-waitedBefore < 0.3 {
+		t.Errorf("tuoyu_operation_turn_wait_seconds{kind=other}: %d waits, %.3f s in all; want 2 and at least 0.3 s", waits-waitsBefore, waited-waitedBefore)
+	}
+}
+
+// turnWaits reads tuoyu_operation_turn_wait_seconds{kind}: how many waits,
+// and their sum in seconds.
+func turnWaits(t *testing.T, kind string) (uint64, float64) {
+	t.Helper()
+	var m dto.Metric
+	if err := metrics.TurnWait.WithLabelValues(kind).(prometheus.Histogram).Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
 }
 
 // TestKPIRequestsAreBounded (issue 7 item 6): a period longer than 5 years

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -124,6 +125,7 @@ type limitFlags struct {
 	MaxDirectives       int
 	MaxFields           int
 	MaxComplexity       int
+	MaxOperations       int
 	APQCache            int
 	AllowList           string
 	AllowListRegulators bool
@@ -148,6 +150,7 @@ func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.IntVar(&l.MaxDirectives, "max-directives", envInt("TUOYU_MAX_DIRECTIVES", d.Directives), "most directive uses in an operation (env TUOYU_MAX_DIRECTIVES)")
 	fs.IntVar(&l.MaxFields, "max-fields", envInt("TUOYU_MAX_FIELDS", d.Fields), "most field selections, fragments expanded (env TUOYU_MAX_FIELDS)")
 	fs.IntVar(&l.MaxComplexity, "max-complexity", envInt("TUOYU_MAX_COMPLEXITY", graph.DefaultComplexityLimit), "highest estimated cost (connections cost page size × item) (env TUOYU_MAX_COMPLEXITY)")
+	fs.IntVar(&l.MaxOperations, "max-operations", envInt("TUOYU_MAX_OPERATIONS", max(4, graph.DefaultOperationsPerCore*runtime.GOMAXPROCS(0))), "operations other than KPI ones executed at once; further ones wait their turn, first come first served, within their request timeout (default 4 per core, at least 4) (env TUOYU_MAX_OPERATIONS)")
 	fs.IntVar(&l.APQCache, "apq-cache", envInt("TUOYU_APQ_CACHE", 1000), "documents kept for automatic persisted queries; 0 turns APQ off (env TUOYU_APQ_CACHE)")
 	fs.StringVar(&l.AllowList, "allow-list", env("TUOYU_ALLOW_LIST", ""), "JSON file of the only documents that run ({sha256: query} or an Apollo persisted query manifest); empty = any document (env TUOYU_ALLOW_LIST)")
 	fs.BoolVar(&l.AllowListRegulators, "allow-list-exempt-regulators", envBool("TUOYU_ALLOW_LIST_EXEMPT_REGULATORS", false), "with --allow-list, let regulators run any document (GraphiQL exploration) (env TUOYU_ALLOW_LIST_EXEMPT_REGULATORS)")
@@ -171,7 +174,7 @@ func (l *limitFlags) check() error {
 		{"max-body-bytes", l.MaxBodyBytes}, {"max-query-bytes", int64(l.MaxQueryBytes)}, {"max-tokens", int64(l.MaxTokens)},
 		{"max-depth", int64(l.MaxDepth)}, {"max-aliases", int64(l.MaxAliases)}, {"max-root-fields", int64(l.MaxRootFields)},
 		{"max-directives", int64(l.MaxDirectives)}, {"max-fields", int64(l.MaxFields)}, {"max-complexity", int64(l.MaxComplexity)},
-		{"suppression-k", int64(l.SuppressionK)},
+		{"max-operations", int64(l.MaxOperations)}, {"suppression-k", int64(l.SuppressionK)},
 	} {
 		if f.v <= 0 {
 			return fmt.Errorf("--%s must be positive", f.name)
@@ -285,6 +288,7 @@ var flagEnv = map[string]string{
 	"max-directives":               "TUOYU_MAX_DIRECTIVES",
 	"max-fields":                   "TUOYU_MAX_FIELDS",
 	"max-complexity":               "TUOYU_MAX_COMPLEXITY",
+	"max-operations":               "TUOYU_MAX_OPERATIONS",
 	"apq-cache":                    "TUOYU_APQ_CACHE",
 	"allow-list":                   "TUOYU_ALLOW_LIST",
 	"allow-list-exempt-regulators": "TUOYU_ALLOW_LIST_EXEMPT_REGULATORS",

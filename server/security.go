@@ -51,6 +51,7 @@ func (l *limitFlags) handlerOptions() (graph.HandlerOptions, error) {
 			Fields:     l.MaxFields,
 		},
 		ComplexityLimit: l.MaxComplexity,
+		Operations:      l.MaxOperations,
 		APQCacheSize:    l.APQCache,
 	}
 	if l.APQCache == 0 {

@@ -67,6 +67,15 @@ var (
 		Help: "GraphQL queries selecting only indicators that asked the response cache (PostgreSQL), by outcome: hit (the response computed from the same data was written again, without executing) or miss (executed).",
 	}, []string{"outcome"})
 
+	// TurnWait is how long operations waited for a server-wide turn
+	// (graph/turns.go), by kind: "kpi" (operations computing indicators)
+	// or "other".
+	TurnWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "tuoyu_operation_turn_wait_seconds",
+		Help:    "Time GraphQL operations waited for a server-wide turn before executing, by kind: kpi (operations computing indicators; one per core at once) or other (--max-operations at once).",
+		Buckets: append([]float64{0}, latencyBuckets...),
+	}, []string{"kind"})
+
 	// Rejections counts requests refused by a rate or size limit, by reason.
 	Rejections = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "tuoyu_rejections_total",
@@ -93,7 +102,7 @@ func init() {
 	Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		Requests, RequestDuration, KPIFactDuration, KPICache, KPIResponseCache, Rejections, AuditWrites, DBRoute,
+		Requests, RequestDuration, KPIFactDuration, KPICache, KPIResponseCache, TurnWait, Rejections, AuditWrites, DBRoute,
 		pools, jobs,
 	)
 	// Known label values start at zero, so rate() and alerts see them
@@ -104,6 +113,9 @@ func init() {
 	for _, o := range []string{"hit", "miss"} {
 		KPICache.WithLabelValues(o)
 		KPIResponseCache.WithLabelValues(o)
+	}
+	for _, k := range []string{"kpi", "other"} {
+		TurnWait.WithLabelValues(k)
 	}
 	for _, r := range rejectionReasons() {
 		Rejections.WithLabelValues(r)
