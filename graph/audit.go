@@ -39,16 +39,16 @@ import (
 // Staff fields, and connections of other types, are not audited.
 //
 // One operation writes at most one row per entity type: the IDs of every
-// record of that type it read and the union of the fields read ("one audit row
-// per sensitive read" means per operation and entity type). A row (audit.Record) holds who
-// (subject, role, region code, institution id of the viewer), the operation
-// name, the SHA-256 of the document, when the operation started, the entity
-// type, IDs and field names: never a value. An operation that reads no
-// audited field writes nothing.
+// record of that type it read and the union of the fields read ("one audit
+// row per sensitive read" means per operation and entity type). A row
+// (audit.Record) holds who (subject, role, region code, institution id of
+// the viewer), the operation name, the SHA-256 of the document, when the
+// operation started, the entity type, IDs and field names: never a value.
+// An operation that reads no audited field writes nothing.
 //
-// Reads are collected while the operation executes (personalData adds them to
-// a per-operation audit.Collector made by withAuditCollector) and written once,
-// after the response is built and before it is sent (auditor.flush). If the
+// Reads are collected while the operation executes (personalData adds them
+// to a per-operation audit.Collector made by withAuditCollector) and written
+// once, after the response is built and before it is sent (auditor.flush). If the
 // write fails the response is withheld: the client gets data null and one
 // INTERNAL error "audit log unavailable", and the cause is logged. flush runs
 // inside the transaction entgql.Transactioner opens for a mutation and writes
