@@ -126,6 +126,7 @@ type limitFlags struct {
 	MaxFields           int
 	MaxComplexity       int
 	MaxOperations       int
+	MaxKPIOperations    int
 	APQCache            int
 	AllowList           string
 	AllowListRegulators bool
@@ -151,6 +152,7 @@ func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.IntVar(&l.MaxFields, "max-fields", envInt("TUOYU_MAX_FIELDS", d.Fields), "most field selections, fragments expanded (env TUOYU_MAX_FIELDS)")
 	fs.IntVar(&l.MaxComplexity, "max-complexity", envInt("TUOYU_MAX_COMPLEXITY", graph.DefaultComplexityLimit), "highest estimated cost (connections cost page size × item) (env TUOYU_MAX_COMPLEXITY)")
 	fs.IntVar(&l.MaxOperations, "max-operations", envInt("TUOYU_MAX_OPERATIONS", max(4, graph.DefaultOperationsPerCore*runtime.GOMAXPROCS(0))), "operations other than KPI ones executed at once; further ones wait their turn, first come first served, within their request timeout (default 4 per core, at least 4) (env TUOYU_MAX_OPERATIONS)")
+	fs.IntVar(&l.MaxKPIOperations, "max-kpi-operations", envInt("TUOYU_MAX_KPI_OPERATIONS", max(2, runtime.GOMAXPROCS(0))), "operations computing indicators executed at once, all clients together; further ones wait their turn within their request timeout (default one per core, at least 2) (env TUOYU_MAX_KPI_OPERATIONS)")
 	fs.IntVar(&l.APQCache, "apq-cache", envInt("TUOYU_APQ_CACHE", 1000), "documents kept for automatic persisted queries; 0 turns APQ off (env TUOYU_APQ_CACHE)")
 	fs.StringVar(&l.AllowList, "allow-list", env("TUOYU_ALLOW_LIST", ""), "JSON file of the only documents that run ({sha256: query} or an Apollo persisted query manifest); empty = any document (env TUOYU_ALLOW_LIST)")
 	fs.BoolVar(&l.AllowListRegulators, "allow-list-exempt-regulators", envBool("TUOYU_ALLOW_LIST_EXEMPT_REGULATORS", false), "with --allow-list, let regulators run any document (GraphiQL exploration) (env TUOYU_ALLOW_LIST_EXEMPT_REGULATORS)")
@@ -174,7 +176,8 @@ func (l *limitFlags) check() error {
 		{"max-body-bytes", l.MaxBodyBytes}, {"max-query-bytes", int64(l.MaxQueryBytes)}, {"max-tokens", int64(l.MaxTokens)},
 		{"max-depth", int64(l.MaxDepth)}, {"max-aliases", int64(l.MaxAliases)}, {"max-root-fields", int64(l.MaxRootFields)},
 		{"max-directives", int64(l.MaxDirectives)}, {"max-fields", int64(l.MaxFields)}, {"max-complexity", int64(l.MaxComplexity)},
-		{"max-operations", int64(l.MaxOperations)}, {"suppression-k", int64(l.SuppressionK)},
+		{"max-operations", int64(l.MaxOperations)}, {"max-kpi-operations", int64(l.MaxKPIOperations)},
+		{"suppression-k", int64(l.SuppressionK)},
 	} {
 		if f.v <= 0 {
 			return fmt.Errorf("--%s must be positive", f.name)
@@ -289,6 +292,7 @@ var flagEnv = map[string]string{
 	"max-fields":                   "TUOYU_MAX_FIELDS",
 	"max-complexity":               "TUOYU_MAX_COMPLEXITY",
 	"max-operations":               "TUOYU_MAX_OPERATIONS",
+	"max-kpi-operations":           "TUOYU_MAX_KPI_OPERATIONS",
 	"apq-cache":                    "TUOYU_APQ_CACHE",
 	"allow-list":                   "TUOYU_ALLOW_LIST",
 	"allow-list-exempt-regulators": "TUOYU_ALLOW_LIST_EXEMPT_REGULATORS",

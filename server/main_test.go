@@ -383,6 +383,7 @@ func TestServeLimitFlags(t *testing.T) {
 		{[]string{"--max-depth", "0"}, "--max-depth must be positive"},
 		{[]string{"--max-complexity", "-5"}, "--max-complexity must be positive"},
 		{[]string{"--max-operations", "0"}, "--max-operations must be positive"},
+		{[]string{"--max-kpi-operations", "-1"}, "--max-kpi-operations must be positive"},
 		{[]string{"--apq-cache", "-1"}, "--apq-cache"},
 		{[]string{"--rate-limit", "-1"}, "--rate-limit"},
 		{[]string{"--rate-limit", "NaN"}, "finite"},

@@ -52,6 +52,7 @@ func (l *limitFlags) handlerOptions() (graph.HandlerOptions, error) {
 		},
 		ComplexityLimit: l.MaxComplexity,
 		Operations:      l.MaxOperations,
+		KPIOperations:   l.MaxKPIOperations,
 		APQCacheSize:    l.APQCache,
 	}
 	if l.APQCache == 0 {

@@ -72,7 +72,7 @@ var (
 	// or "other".
 	TurnWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "tuoyu_operation_turn_wait_seconds",
-		Help:    "Time GraphQL operations waited for a server-wide turn before executing, by kind: kpi (operations computing indicators; one per core at once) or other (--max-operations at once).",
+		Help:    "Time GraphQL operations waited for a server-wide turn before executing, by kind: kpi (operations computing indicators, --max-kpi-operations at once) or other (--max-operations at once).",
 		Buckets: append([]float64{0}, latencyBuckets...),
 	}, []string{"kind"})
 
