@@ -3,7 +3,6 @@ package graph
 import (
 	"context"
 	"net/http"
-	"runtime"
 	"strings"
 	"time"
 
@@ -74,13 +73,12 @@ type HandlerOptions struct {
 	// KPISlotWait).
 	KPISlotWait time.Duration
 	// KPIOperations is the number of operations computing indicators the
-	// server runs at once, whoever asks (default one per core, at least
-	// 2); a further one waits its turn within its deadline.
+	// server runs at once, whoever asks (default DefaultKPIOperations); a
+	// further one waits its turn within its deadline.
 	KPIOperations int
 	// Operations is the number of other operations the server executes at
-	// once, whoever asks (default DefaultOperationsPerCore per core, at
-	// least 4); a further one waits its turn, first come first served,
-	// within its deadline (turns.go).
+	// once, whoever asks (default DefaultOperations); a further one waits
+	// its turn, first come first served, within its deadline (turns.go).
 	Operations int
 	// AuditWriter stores the audit trail of reads of children's personal
 	// and health data (audit.go). Nil writes to audit_logs through the
@@ -119,10 +117,10 @@ func (o *HandlerOptions) defaults() {
 		o.KPISlotWait = KPISlotWait
 	}
 	if o.KPIOperations <= 0 {
-		o.KPIOperations = max(2, runtime.GOMAXPROCS(0))
+		o.KPIOperations = DefaultKPIOperations()
 	}
 	if o.Operations <= 0 {
-		o.Operations = max(4, DefaultOperationsPerCore*runtime.GOMAXPROCS(0))
+		o.Operations = DefaultOperations()
 	}
 }
 

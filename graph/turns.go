@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"runtime"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,6 +30,14 @@ const (
 // enough to overlap one operation's database round trips with another's
 // CPU work, few enough that the rest wait in line rather than in memory.
 const DefaultOperationsPerCore = 4
+
+// DefaultOperations is HandlerOptions.Operations' default on this machine:
+// DefaultOperationsPerCore per core, at least 4.
+func DefaultOperations() int { return max(4, DefaultOperationsPerCore*runtime.GOMAXPROCS(0)) }
+
+// DefaultKPIOperations is HandlerOptions.KPIOperations' default on this
+// machine: one per core, at least 2.
+func DefaultKPIOperations() int { return max(2, runtime.GOMAXPROCS(0)) }
 
 // executionGate decides when an operation executes, once it has passed
 // every check.

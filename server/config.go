@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -151,8 +150,8 @@ func bindLimitFlags(fs *flag.FlagSet) *limitFlags {
 	fs.IntVar(&l.MaxDirectives, "max-directives", envInt("TUOYU_MAX_DIRECTIVES", d.Directives), "most directive uses in an operation (env TUOYU_MAX_DIRECTIVES)")
 	fs.IntVar(&l.MaxFields, "max-fields", envInt("TUOYU_MAX_FIELDS", d.Fields), "most field selections, fragments expanded (env TUOYU_MAX_FIELDS)")
 	fs.IntVar(&l.MaxComplexity, "max-complexity", envInt("TUOYU_MAX_COMPLEXITY", graph.DefaultComplexityLimit), "highest estimated cost (connections cost page size × item) (env TUOYU_MAX_COMPLEXITY)")
-	fs.IntVar(&l.MaxOperations, "max-operations", envInt("TUOYU_MAX_OPERATIONS", max(4, graph.DefaultOperationsPerCore*runtime.GOMAXPROCS(0))), "operations other than KPI ones executed at once; further ones wait their turn, first come first served, within their request timeout (default 4 per core, at least 4) (env TUOYU_MAX_OPERATIONS)")
-	fs.IntVar(&l.MaxKPIOperations, "max-kpi-operations", envInt("TUOYU_MAX_KPI_OPERATIONS", max(2, runtime.GOMAXPROCS(0))), "operations computing indicators executed at once, all clients together; further ones wait their turn within their request timeout (default one per core, at least 2) (env TUOYU_MAX_KPI_OPERATIONS)")
+	fs.IntVar(&l.MaxOperations, "max-operations", envInt("TUOYU_MAX_OPERATIONS", graph.DefaultOperations()), "operations other than KPI ones executed at once; further ones wait their turn, first come first served, within their request timeout (default 4 per core, at least 4) (env TUOYU_MAX_OPERATIONS)")
+	fs.IntVar(&l.MaxKPIOperations, "max-kpi-operations", envInt("TUOYU_MAX_KPI_OPERATIONS", graph.DefaultKPIOperations()), "operations computing indicators executed at once, all clients together; further ones wait their turn within their request timeout (default one per core, at least 2) (env TUOYU_MAX_KPI_OPERATIONS)")
 	fs.IntVar(&l.APQCache, "apq-cache", envInt("TUOYU_APQ_CACHE", 1000), "documents kept for automatic persisted queries; 0 turns APQ off (env TUOYU_APQ_CACHE)")
 	fs.StringVar(&l.AllowList, "allow-list", env("TUOYU_ALLOW_LIST", ""), "JSON file of the only documents that run ({sha256: query} or an Apollo persisted query manifest); empty = any document (env TUOYU_ALLOW_LIST)")
 	fs.BoolVar(&l.AllowListRegulators, "allow-list-exempt-regulators", envBool("TUOYU_ALLOW_LIST_EXEMPT_REGULATORS", false), "with --allow-list, let regulators run any document (GraphiQL exploration) (env TUOYU_ALLOW_LIST_EXEMPT_REGULATORS)")

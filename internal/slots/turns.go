@@ -27,6 +27,3 @@ func (t *Turns) Take(ctx context.Context) (release func(), ok bool) {
 		return func() {}, false
 	}
 }
-
-// Size is the number of turns at once.
-func (t *Turns) Size() int { return cap(t.ch) }

@@ -35,8 +35,15 @@ func TestTurnsBoundHolders(t *testing.T) {
 	if m := most.Load(); m > 3 || m < 1 {
 		t.Fatalf("at most %d holders at once; want 1 to 3", m)
 	}
-	if turns.Size() != 3 || slots.NewTurns(0).Size() != 1 {
-		t.Errorf("sizes %d and %d; want 3 and 1", turns.Size(), slots.NewTurns(0).Size())
+	// NewTurns(0) still gives one turn, and only one.
+	one := slots.NewTurns(0)
+	if _, ok := one.Take(context.Background()); !ok {
+		t.Error("NewTurns(0) gave no turn")
+	}
+	ended, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, ok := one.Take(ended); ok {
+		t.Error("NewTurns(0) gave a second turn")
 	}
 }
 
