@@ -56,8 +56,8 @@ func validationRules() *rules.Rules {
 }
 
 // pageLimits rejects, before any resolver runs, a connection whose first or
-// last (literal or variable) is negative or above MaxPageSize, or whose
-// variables leave both null.
+// last (literal or variable) is negative or above MaxPageSize, whose
+// variables leave both null, or that is given both.
 type pageLimits struct{}
 
 var _ interface {
@@ -87,6 +87,14 @@ func (pageLimits) MutateOperationContext(_ context.Context, oc *graphql.Operatio
 				err = pageError(f, name, fmt.Sprintf("%s must be between 0 and %d", name, MaxPageSize))
 				return false
 			}
+		}
+		// entgql refuses the pair when the resolver runs, as an untyped
+		// error the presenter can only call INTERNAL; it is the client's
+		// choice, so it is answered here, before any SQL, naming the
+		// second argument.
+		if args["first"] != nil && args["last"] != nil {
+			err = pageError(f, "last", "first and last cannot be passed together: page forward with first/after or backward with last/before")
+			return false
 		}
 		return true
 	})

@@ -40,12 +40,12 @@ type FailureLimiter interface {
 }
 
 // Authenticate returns the viewer for an Authorization header value: PUBLIC
-// when it is empty, else the JWT's or API key's viewer. Errors wrapping
+// when it is empty (no header, or an empty one), else the JWT's or API key's viewer. Errors wrapping
 // ErrUnauthenticated are the client's (401); others are server faults. It is
 // exported for transports that carry the header elsewhere (a websocket
 // connection_init payload).
 func (a *Authenticator) Authenticate(ctx context.Context, authorization string) (*Viewer, error) {
-	if authorization == "" {
+	if strings.TrimSpace(authorization) == "" {
 		return &Viewer{Role: Public}, nil
 	}
 	scheme, cred, ok := strings.Cut(strings.TrimSpace(authorization), " ")
@@ -71,8 +71,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, authorization string) 
 
 // Middleware authenticates every request before next sees it and stores the
 // viewer in the request context (replacing any viewer already there: only
-// this middleware decides who is asking). No Authorization header yields
-// PUBLIC. Bad credentials get 401 with a GraphQL-shaped body
+// this middleware decides who is asking). No Authorization header, or an
+// empty one, yields PUBLIC. Bad credentials get 401 with a GraphQL-shaped body
 // {"errors":[{"message":…,"extensions":{"code":"UNAUTHENTICATED"}}]} and
 // nothing runs; the body never repeats the credential. Place it first:
 // rate limiting keys on the viewer it sets.
@@ -83,7 +83,10 @@ func (a *Authenticator) Middleware(next http.Handler) http.Handler {
 			v   *Viewer
 			err error
 		)
-		if len(values) > 0 && a.Failures != nil {
+		// An empty header presents no credential: Authenticate serves it
+		// as PUBLIC, so the failure limit does not hold it back either.
+		presents := len(values) > 1 || len(values) == 1 && strings.TrimSpace(values[0]) != ""
+		if presents && a.Failures != nil {
 			if ok, wait := a.Failures.Check(r); !ok {
 				slog.InfoContext(r.Context(), "auth: too many failed authentications", "remote", r.RemoteAddr)
 				w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10))

@@ -25,7 +25,9 @@ type Bounds struct {
 // Guard rejects, before gqlgen sees them, requests gqlgen would answer
 // badly: oversized bodies and query strings (gqlgen reads POST bodies
 // without a cap), bodies that are not one JSON object (its decode error
-// echoes the body; arrays would be batching), and non-JSON POSTs. A JSON
+// echoes the body; arrays would be batching), and non-JSON POSTs; a
+// multipart upload's operations and map parts are held to the same size
+// and shape rules (guardFields). A JSON
 // body it accepts is decoded once and handed on in the request's context
 // (WithParams), for POST to take without reading the body again.
 func Guard(next http.Handler, b Bounds) http.Handler {
@@ -41,7 +43,7 @@ func Guard(next http.Handler, b Bounds) http.Handler {
 			if mediaType == "multipart/form-data" && b.MaxUploadBytes > 0 {
 				// A file upload (importData): CSRF headers and size checked
 				// by internal/upload, the parts parsed by gqlgen's transport.
-				if upload.Guard(w, r, b.MaxUploadBytes) {
+				if upload.Guard(w, r, b.MaxUploadBytes) && guardFields(w, r, b.MaxBodyBytes) {
 					next.ServeHTTP(w, r)
 				}
 				return
@@ -74,4 +76,26 @@ func Guard(next http.Handler, b Bounds) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// guardFields holds a multipart request's operations and map parts to the
+// rules of a JSON body, since any operation may travel as multipart: at
+// most maxBytes together (413 REQUEST_TOO_LARGE; only files may use the
+// upload limit), and operations one JSON object (400 BAD_REQUEST, as for
+// a JSON body; an array would be batching). A request that does not follow
+// the multipart spec is left to gqlgen's transport, which answers 422.
+func guardFields(w http.ResponseWriter, r *http.Request, maxBytes int64) bool {
+	operations, err := upload.ReadFields(r, maxBytes)
+	switch {
+	case errors.Is(err, upload.ErrFieldsTooLarge):
+		httperr.Write(w, http.StatusRequestEntityTooLarge, "REQUEST_TOO_LARGE", "operations and map parts too large")
+		return false
+	case err != nil:
+		return true
+	}
+	if _, err := DecodeParams(operations); err != nil {
+		httperr.Write(w, http.StatusBadRequest, "BAD_REQUEST", "the operations part must be one JSON object with query, operationName, variables and extensions")
+		return false
+	}
+	return true
 }

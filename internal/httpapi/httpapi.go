@@ -95,11 +95,11 @@ func New(cfg Config) *Server {
 		}
 		ready.serveHTTP(w, r)
 	})
-	ide := graphiql.HandlerWithOptions("/query", ExampleTabs, graphiql.Options{TokenCommand: cfg.TokenCommand})
+	ide := jsonPageErrors(graphiql.HandlerWithOptions("/query", ExampleTabs, graphiql.Options{TokenCommand: cfg.TokenCommand}))
 	mux.Handle("/{$}", ide)
 	mux.Handle(graphiql.AssetPrefix, ide)
 	// The regulator's dashboard (internal/dashboard): page and assets.
-	dash := dashboard.Handler("/query")
+	dash := jsonPageErrors(dashboard.Handler("/query"))
 	mux.Handle(dashboard.Path, dash)
 	mux.Handle(dashboard.Path+"/", dash)
 	if cfg.Metrics != nil {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/tuoyu/tuoyu/internal/httperr"
+	"github.com/tuoyu/tuoyu/internal/persisted"
 )
 
 // graphQLEndpoint is the GraphQL-over-HTTP shell around the GraphQL handler
@@ -19,7 +20,12 @@ import (
 //   - a request error (any status other than 2xx: parse, validation, limits,
 //     authentication, rate limiting) has no "data" member, as the
 //     GraphQL-over-HTTP specification says; "data": null stays for execution
-//     errors, which are 200.
+//     errors, which are 200;
+//   - the one request error answered 200, APQ's PERSISTED_QUERY_NOT_FOUND
+//     (200 because APQ clients need it, see persisted.TrackNotFound), has
+//     the request error's shape all the same — no "data" member — and
+//     Cache-Control: private, no-cache, must-revalidate, so that no cache
+//     keeps the refusal of a GET hash the client is about to register.
 //
 // Successful (2xx) responses pass through untouched and unbuffered; only
 // error bodies, which are small, are buffered and rewritten.
@@ -30,18 +36,23 @@ func graphQLEndpoint(next http.Handler) http.Handler {
 			httperr.Write(w, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "the GraphQL endpoint accepts GET (queries) and POST")
 			return
 		}
-		sw := &errorShaper{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		ctx, apqNotFound := persisted.TrackNotFound(r.Context())
+		sw := &errorShaper{ResponseWriter: w, apqNotFound: apqNotFound}
+		next.ServeHTTP(sw, r.WithContext(ctx))
 		sw.finish()
 	})
 }
 
-// errorShaper buffers a non-2xx response and rewrites it on finish.
+// errorShaper buffers a non-2xx response, or APQ's PERSISTED_QUERY_NOT_FOUND,
+// and rewrites it on finish.
 type errorShaper struct {
 	http.ResponseWriter
 	status    int
 	buffering bool
 	buf       bytes.Buffer
+	// apqNotFound reports, by the time the status is written, that the
+	// response is APQ's PERSISTED_QUERY_NOT_FOUND (shaped although 200).
+	apqNotFound func() bool
 }
 
 func (s *errorShaper) WriteHeader(status int) {
@@ -49,7 +60,7 @@ func (s *errorShaper) WriteHeader(status int) {
 		return
 	}
 	s.status = status
-	if status >= 200 && status < 300 {
+	if status >= 200 && status < 300 && (s.apqNotFound == nil || !s.apqNotFound()) {
 		s.ResponseWriter.WriteHeader(status)
 		return
 	}
@@ -88,6 +99,9 @@ func (s *errorShaper) finish() {
 	h.Del("Content-Length")
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
+	}
+	if s.status < 300 {
+		h.Set("Cache-Control", "private, no-cache, must-revalidate")
 	}
 	s.ResponseWriter.WriteHeader(s.status)
 	_, _ = s.ResponseWriter.Write(body)

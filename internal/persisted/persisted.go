@@ -194,7 +194,7 @@ func requestedHash(ext map[string]any) string {
 // hash, so clients may send the hash alone) with a stable code on its
 // protocol errors, which gqlgen leaves without one (a presenter would
 // otherwise report them as INTERNAL). PERSISTED_QUERY_NOT_FOUND keeps its
-// code: APQ clients resend with the text when they see it.
+// code: APQ clients resend with the text when they see it (TrackNotFound).
 type APQ struct {
 	extension.AutomaticPersistedQuery
 }
@@ -204,12 +204,37 @@ func NewAPQ(size int) APQ {
 	return APQ{extension.AutomaticPersistedQuery{Cache: lru.New[string](size)}}
 }
 
+// CodeNotFound is APQ's answer to a hash it does not hold (gqlgen's code,
+// which APQ clients recognise, with the message "PersistedQueryNotFound").
+const CodeNotFound = "PERSISTED_QUERY_NOT_FOUND"
+
 // MutateOperationParameters is gqlgen's, with CodeBadRequest on errors that
-// have no code.
+// have no code. An unknown hash is noted for NotFoundAnswered.
 func (a APQ) MutateOperationParameters(ctx context.Context, p *graphql.RawParams) *gqlerror.Error {
 	err := a.AutomaticPersistedQuery.MutateOperationParameters(ctx, p)
-	if err != nil && err.Extensions["code"] == nil {
+	switch {
+	case err == nil:
+	case err.Extensions["code"] == nil:
 		errcode.Set(err, CodeBadRequest)
+	case err.Extensions["code"] == CodeNotFound:
+		if seen, ok := ctx.Value(notFoundKey{}).(*bool); ok {
+			*seen = true
+		}
 	}
 	return err
+}
+
+type notFoundKey struct{}
+
+// TrackNotFound returns a context in which APQ notes that it answered
+// PERSISTED_QUERY_NOT_FOUND, and a function reporting whether it has. The
+// answer is HTTP 200, as APQ clients expect (Apollo Server's answer; Apollo
+// iOS and Kotlin fail on a non-2xx status before they look at the errors,
+// and Apollo Client 3 turns APQ off after a 400): the HTTP layer uses the
+// mark to give it the shape of a request error all the same (no "data":
+// nothing ran) and keep caches from storing it. The mark is set before the
+// response is written.
+func TrackNotFound(ctx context.Context) (context.Context, func() bool) {
+	seen := new(bool)
+	return context.WithValue(ctx, notFoundKey{}, seen), func() bool { return *seen }
 }

@@ -16,10 +16,20 @@
 // of the body is read); the body is also capped in case the length lies.
 // The file must arrive within the request deadline (--request-timeout),
 // which replaces the server's shorter read timeout for uploads.
+//
+// Any operation may travel as multipart, so the upload limit covers the
+// files only: ReadFields caps the operations and map parts at the JSON body
+// limit (--max-body-bytes) before the transport reads them, or a multipart
+// request would carry megabytes of document or variables past that limit.
 package upload
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"strings"
 
@@ -67,4 +77,88 @@ func Guard(w http.ResponseWriter, r *http.Request, maxBytes int64) bool {
 		_ = http.NewResponseController(w).SetReadDeadline(deadline)
 	}
 	return true
+}
+
+// ErrFieldsTooLarge is ReadFields' error when the operations and map parts
+// together exceed its limit.
+var ErrFieldsTooLarge = errors.New("upload: operations and map parts exceed the body limit")
+
+// headerSlack is what ReadFields allows, beyond the parts' contents, for
+// the boundaries and part headers before the first file (a few hundred
+// bytes from any client) and the multipart reader's read-ahead (4 KiB).
+const headerSlack = 64 << 10
+
+// ReadFields reads the operations and map parts that open a GraphQL
+// multipart request, at most maxBytes of them together, and returns the
+// operations part. Nothing beyond maxBytes plus headerSlack of the body is
+// read: larger parts are ErrFieldsTooLarge. The bytes read are put back in
+// front of r.Body, so the transport then reads the whole request as sent.
+// Any other error means the request does not follow the multipart spec; the
+// transport, reading it again, answers that itself.
+func ReadFields(r *http.Request, maxBytes int64) ([]byte, error) {
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return nil, fmt.Errorf("upload: no multipart boundary: %w", http.ErrNotMultipart)
+	}
+	body := r.Body
+	rec := &recorder{r: body, max: maxBytes + headerSlack}
+	defer func() {
+		r.Body = replayed{Reader: io.MultiReader(bytes.NewReader(rec.buf.Bytes()), body), Closer: body}
+	}()
+	mr := multipart.NewReader(rec, params["boundary"])
+	left := maxBytes
+	var operations []byte
+	for _, name := range []string{"operations", "map"} {
+		part, err := mr.NextPart()
+		if rec.exceeded {
+			return nil, ErrFieldsTooLarge
+		}
+		if err != nil {
+			return nil, fmt.Errorf("upload: reading the %s part: %w", name, err)
+		}
+		if part.FormName() != name {
+			return nil, fmt.Errorf("upload: part %q where %s belongs", part.FormName(), name)
+		}
+		b, err := io.ReadAll(io.LimitReader(part, left+1))
+		switch {
+		case rec.exceeded || int64(len(b)) > left:
+			return nil, ErrFieldsTooLarge
+		case err != nil:
+			return nil, fmt.Errorf("upload: reading the %s part: %w", name, err)
+		}
+		left -= int64(len(b))
+		if name == "operations" {
+			operations = b
+		}
+	}
+	return operations, nil
+}
+
+// recorder keeps every byte read through it, up to max; reading more fails.
+type recorder struct {
+	r        io.Reader
+	buf      bytes.Buffer
+	max      int64
+	exceeded bool
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	room := c.max - int64(c.buf.Len())
+	if room <= 0 {
+		c.exceeded = true
+		return 0, ErrFieldsTooLarge
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := c.r.Read(p)
+	c.buf.Write(p[:n])
+	return n, err
+}
+
+// replayed is a request body whose first bytes were read already and are
+// served again before the rest.
+type replayed struct {
+	io.Reader
+	io.Closer
 }
