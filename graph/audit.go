@@ -30,11 +30,18 @@ import (
 //   - ChildConnection, HealthRecordConnection, EnrolmentConnection:
 //     totalCount and pageInfo (a count or cursors of filtered rows are
 //     facts about them), with the IDs of the rows the page loaded; their
-//     edges' cursor, with the edge's row.
+//     edges' cursor, with the edge's row; and their edges as such ("edges",
+//     with the page's IDs) when they select nothing else audited (only
+//     __typename): the page still tells how many rows there are.
 //   - A where filter on a connection of these rows: the names of the
 //     filter's fields ("where.result", "where.residenceRegionID"), never
 //     their values, with the IDs of the rows returned (none for an empty
 //     result: the filter is still recorded).
+//   - A lookup by ID number that found a child (care.go: createEnrolment's
+//     childIdNumber; an idNumber of createChild or updateChild answered
+//     CONFLICT): entity Child, that field, the child's ID. It is also kept
+//     when the mutation fails (persistLookups), since the answer alone
+//     told the viewer the child exists.
 //
 // Staff fields, and connections of other types, are not audited.
 //

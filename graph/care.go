@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -46,24 +47,65 @@ func (r *Resolver) childDocument(field string, docType *child.IDDocumentType, nu
 // says nothing of the child or the institution that holds the record.
 var errIdentityTaken = &apperr.FieldError{Field: "id_number", Message: "is already registered for a child", Kind: apperr.ErrConflict}
 
+// identityTaken answers CONFLICT when a child other than self (0 on create)
+// holds the document hash. The answer tells the viewer that some child
+// holds the number, so it is an audited lookup (entity Child, field
+// idNumber, with the holder's ID) kept even when the mutation then fails and
+// rolls back — as the childIdNumber lookup of createEnrolment is — so that
+// nobody can probe numbers unrecorded by failing the operation on purpose.
+// It looks as the system (the viewer may not read the holder); the caller
+// has run the row policy first, so a viewer who may not make this write
+// cannot probe at all.
+func (r *Resolver) identityTaken(ctx context.Context, hash string, self int) error {
+	q := r.db(ctx).Child.Query().Where(child.IDNumberHash(hash))
+	if self != 0 {
+		q.Where(child.IDNEQ(self))
+	}
+	holder, err := q.FirstID(privacy.DecisionContext(ctx, privacy.Allow))
+	if ent.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("graph: look up a child's ID number: %w", err)
+	}
+	return identityLookup(ctx, []int{holder})
+}
+
+// identityLookup records an idNumber lookup that found a child (holders: its
+// ID, none when unknown) and returns the CONFLICT answer; without a
+// collector the answer would go unaudited, so it fails closed.
+func identityLookup(ctx context.Context, holders []int) error {
+	c := audit.FromContext(ctx)
+	if c == nil {
+		return errUnaudited
+	}
+	c.AddLookup("Child", holders, "idNumber")
+	return errIdentityTaken
+}
+
 // identityConflict turns the unique-index violation of children's document
-// hash into CONFLICT on idNumber (the only unique index on children).
-func identityConflict(err error) error {
+// hash into CONFLICT on idNumber (the only unique index on children). It is
+// reached only when another transaction registered the number after
+// identityTaken looked: the lookup is audited all the same, without the
+// holder's ID (on PostgreSQL the failed statement leaves the transaction
+// unable to read it).
+func identityConflict(ctx context.Context, err error) error {
 	if err == nil || !ent.IsConstraintError(err) {
 		return err
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" || strings.Contains(err.Error(), "UNIQUE constraint failed") {
-		return errIdentityTaken
+		return identityLookup(ctx, nil)
 	}
 	return err
 }
 
 // createChild registers a child; staff's registration belongs to their
-// institution. The unique index decides a duplicate after the row policy
-// has run, so a viewer who may not register children cannot probe numbers.
+// institution. The row policy runs before the number is looked up, so a
+// viewer who may not register children cannot probe numbers.
 func (r *Resolver) createChild(ctx context.Context, input model.CreateChildInput) (*ent.Child, error) {
 	b := r.db(ctx).Child.Create().SetInput(input.CreateChildInput)
+	var hash string
 	switch {
 	case input.IDNumber != nil:
 		typ, id, err := r.childDocument("id_number", input.IDDocumentType, *input.IDNumber)
@@ -71,26 +113,48 @@ func (r *Resolver) createChild(ctx context.Context, input model.CreateChildInput
 			return nil, err
 		}
 		b.SetIDDocumentType(typ).SetIDNumberHash(id.hash).SetIDNumberMasked(id.masked)
+		hash = id.hash
 	case input.IDDocumentType != nil:
 		return nil, apperr.Invalid("id_number", "is required with idDocumentType")
 	}
 	if v := auth.FromContext(ctx); v.Role == auth.InstitutionStaff {
 		b.SetRegisteredByInstitutionID(v.InstitutionID)
 	}
+	if err := r.uniqueIdentity(ctx, b.Mutation(), hash, 0); err != nil {
+		return nil, err
+	}
 	c, err := b.Save(ctx)
-	return c, identityConflict(err)
+	return c, identityConflict(ctx, err)
+}
+
+// uniqueIdentity runs the row policy of the write m (Save runs it again),
+// then refuses a document hash another child holds (identityTaken). An
+// empty hash (no number given) checks nothing.
+func (r *Resolver) uniqueIdentity(ctx context.Context, m ent.Mutation, hash string, self int) error {
+	if hash == "" {
+		return nil
+	}
+	if err := child.Policy.EvalMutation(ctx, m); err != nil {
+		return err
+	}
+	return r.identityTaken(ctx, hash, self)
 }
 
 // updateChild updates a child; a new number is validated for the given or
-// stored document type.
+// stored document type. With a number, the row policy runs first (Save runs
+// it again): the stored type is then read as the system, and a child the
+// viewer may not write is FORBIDDEN on id as without a number.
 func (r *Resolver) updateChild(ctx context.Context, id int, input model.UpdateChildInput) (*ent.Child, error) {
 	client := r.db(ctx)
 	b := client.Child.UpdateOneID(id).SetInput(input.UpdateChildInput)
 	switch {
 	case input.IDNumber != nil:
+		if err := child.Policy.EvalMutation(ctx, b.Mutation()); err != nil {
+			return nil, err
+		}
 		docType := input.IDDocumentType
 		if docType == nil {
-			old, err := client.Child.Get(ctx, id)
+			old, err := client.Child.Get(privacy.DecisionContext(ctx, privacy.Allow), id)
 			if err != nil {
 				return nil, err
 			}
@@ -100,12 +164,15 @@ func (r *Resolver) updateChild(ctx context.Context, id int, input model.UpdateCh
 		if err != nil {
 			return nil, err
 		}
+		if err := r.identityTaken(ctx, doc.hash, id); err != nil {
+			return nil, err
+		}
 		b.SetIDDocumentType(typ).SetIDNumberHash(doc.hash).SetIDNumberMasked(doc.masked)
 	case input.IDDocumentType != nil:
 		return nil, apperr.Invalid("id_number", "is required with idDocumentType")
 	}
 	c, err := b.Save(ctx)
-	return c, identityConflict(err)
+	return c, identityConflict(ctx, err)
 }
 
 // createEnrolment enrols the child named by childID or childIdNumber.

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/tuoyu/tuoyu/ent"
 	"github.com/tuoyu/tuoyu/internal/audit"
@@ -86,6 +87,9 @@ func personalData(ctx context.Context, next graphql.Resolver) (any, error) {
 		return next(ctx)
 	}
 	field := fc.Field.Name
+	if obj.page && field == "edges" {
+		return pageRead(ctx, fc, obj, next)
+	}
 	mask := obj.mask[field]
 	audited := obj.audited(field)
 	if mask == nil && !audited {
@@ -133,6 +137,9 @@ type personalObject struct {
 	// ids returns the IDs of the records a field of the object belongs to,
 	// from the result of the parent field context.
 	ids func(any) ([]int, bool)
+	// page: a connection, whose edges are a count read when nothing else
+	// of them is (pageRead).
+	page bool
 }
 
 func (o *personalObject) audited(field string) bool {
@@ -196,6 +203,7 @@ func connectionObject[C any](entity string, ids func(*C) []int) *personalObject 
 	return &personalObject{
 		entity: entity,
 		audit:  set("totalCount", "pageInfo"),
+		page:   true,
 		ids: func(v any) ([]int, bool) {
 			c, ok := v.(*C)
 			if !ok || c == nil {
@@ -240,6 +248,47 @@ func idOfNode(n any) ([]int, bool) {
 		return []int{x.ID}, true
 	}
 	return nil, false
+}
+
+// pageRead resolves the edges of a connection of audited rows. A page
+// whose edges select nothing audited (only __typename, of the edge or its
+// node) still says how many rows there are, the same count totalCount
+// gives: it is recorded as a count read (field "edges", with the IDs of the
+// page's rows, as totalCount is). Any other selection records itself
+// (cursor, the node's fields), so it adds nothing.
+func pageRead(ctx context.Context, fc *graphql.FieldContext, obj *personalObject, next graphql.Resolver) (any, error) {
+	res, err := next(ctx)
+	if err != nil {
+		return res, err
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil || !edgesReadNothing(oc, fc.Field.Selections, fc.Field.Definition.Type.Name(), obj.entity) {
+		return res, nil
+	}
+	if err := recordRead(ctx, fc, obj, "edges"); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// edgesReadNothing reports whether an edges selection (edges of edgeType,
+// nodes of entity) reads nothing the audit records: only __typename of the
+// edge and of its node, fragments and skipped fields included.
+func edgesReadNothing(oc *graphql.OperationContext, sel ast.SelectionSet, edgeType, entity string) bool {
+	for _, e := range graphql.CollectFields(oc, sel, []string{edgeType}) {
+		switch e.Name {
+		case "__typename":
+		case "node":
+			for _, n := range graphql.CollectFields(oc, e.Selections, []string{entity, "Node"}) {
+				if n.Name != "__typename" {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // edgeIDs are the IDs of the rows of a page.

@@ -54,8 +54,8 @@ func (AuditLog) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("at"), index.Fields("subject")}
 }
 
-// Policy of the AuditLog: PROVINCE_REGULATOR reads; only the server writes,
-// and nothing updates or deletes.
+// Policy of the AuditLog: PROVINCE_REGULATOR reads the rows of its region
+// (auditScope); only the server writes, and nothing updates or deletes.
 func (AuditLog) Policy() ent.Policy { return auditPolicy() }
 
 // Annotations of the AuditLog.

@@ -107,9 +107,18 @@ func (Enrolment) Hooks() []ent.Hook {
 func (Enrolment) Policy() ent.Policy {
 	return privacy.Policy{
 		Query: privacy.QueryPolicy{scoped[predicate.Enrolment, *gen.EnrolmentQuery](readPersonal, enrolment.HasInstitutionWith)},
-		// Staff enrol at their institution; a regulator may update (end)
-		// an enrolment in its region, e.g. of a closed institution.
-		Mutation: privacy.MutationPolicy{regulatorUpdates(), scopedWrite(staffWriters...)},
+		// Staff enrol at their institution; a regulator may end an
+		// enrolment in its region, e.g. of a closed institution, or move
+		// it to another institution of the region (with a seat of that
+		// institution, or none), correct or clear the reason it ended, and
+		// change nothing else of it (reopening one is the institution's).
+		Mutation: privacy.MutationPolicy{
+			regulatorUpdates(
+				[]string{enrolment.FieldEndDate, enrolment.FieldExitReason, enrolment.FieldInstitutionID, enrolment.FieldSeatID},
+				[]string{enrolment.FieldSeatID, enrolment.FieldExitReason},
+			),
+			scopedWrite(staffWriters...),
+		},
 	}
 }
 

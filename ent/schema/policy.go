@@ -2,13 +2,18 @@ package schema
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"reflect"
 	"strings"
+	"time"
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 
 	gen "github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/auditlog"
 	"github.com/tuoyu/tuoyu/ent/child"
 	"github.com/tuoyu/tuoyu/ent/enrolment"
 	"github.com/tuoyu/tuoyu/ent/filing"
@@ -188,17 +193,76 @@ func scopedWrite(writers ...auth.Role) privacy.MutationRule {
 	})
 }
 
-// regulatorUpdates lets a regulator update (e.g. end) a record in its
-// region under the same scope checks as any write; every other mutation is
-// left to the next rule.
-func regulatorUpdates() privacy.MutationRule {
+// regulatorUpdates lets a regulator update a record in its region under
+// the same scope checks as any write, changing only the fields it names
+// (ent names: set lists the fields it may set, cleared those it may clear;
+// updated_at follows every update). Setting any other field to a new value,
+// or clearing it, is FORBIDDEN on that input field; setting it to the value
+// it holds is no change (an import re-sends whole rows). The stored row's
+// scope is checked first, so nothing is compared for a row the viewer may
+// not write. Every other mutation is left to the next rule. The rest of the
+// record is the case record institution staff keep (README "Roles").
+func regulatorUpdates(set, cleared []string) privacy.MutationRule {
 	scoped := scopedWrite(regulatorWriters...)
+	mayChange := func(names []string, extra ...string) map[string]bool {
+		m := map[string]bool{}
+		for _, n := range append(names, extra...) {
+			m[n] = true
+		}
+		return m
+	}
+	maySet, mayClear := mayChange(set, "updated_at"), mayChange(cleared)
 	return privacy.MutationRuleFunc(func(ctx context.Context, m gen.Mutation) error {
 		if !auth.FromContext(ctx).IsRegulator() || !m.Op().Is(ent.OpUpdateOne) {
 			return privacy.Skip
 		}
-		return scoped.EvalMutation(ctx, m)
+		if err := scoped.EvalMutation(ctx, m); !errors.Is(err, privacy.Allow) {
+			return err
+		}
+		sys := privacy.DecisionContext(ctx, privacy.Allow)
+		for _, f := range m.Fields() {
+			if maySet[f] {
+				continue
+			}
+			v, _ := m.Field(f)
+			old, err := m.OldField(sys, f)
+			if err != nil {
+				return fmt.Errorf("regulator update of %s: %w", m.Type(), err)
+			}
+			if !sameValue(old, v) {
+				return forbidden(f, "is not a change a regulator may make to this record")
+			}
+		}
+		for _, f := range m.ClearedFields() {
+			if mayClear[f] {
+				continue
+			}
+			old, err := m.OldField(sys, f)
+			if err != nil {
+				return fmt.Errorf("regulator update of %s: %w", m.Type(), err)
+			}
+			if rv := reflect.ValueOf(old); old != nil && !(rv.Kind() == reflect.Pointer && rv.IsNil()) {
+				return forbidden("clear"+pascal(f), "is not a change a regulator may make to this record")
+			}
+		}
+		return privacy.Allow
 	})
+}
+
+// sameValue reports whether a field's new value equals its stored one
+// (times by instant, pointers by what they point to).
+func sameValue(old, v any) bool {
+	if rv := reflect.ValueOf(old); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return false // a value set where none was
+		}
+		old = rv.Elem().Interface()
+	}
+	if a, ok := old.(time.Time); ok {
+		b, ok := v.(time.Time)
+		return ok && a.Equal(b)
+	}
+	return reflect.DeepEqual(old, v)
 }
 
 // policy assembles a type's policy: one read rule and the writers.
@@ -218,13 +282,52 @@ func systemOnly() ent.Policy {
 	}
 }
 
-// auditPolicy: province regulators read the audit trail; only the server
-// appends to it.
+// auditPolicy: province regulators read the audit trail of their region;
+// only the server appends to it.
 func auditPolicy() ent.Policy {
 	return privacy.Policy{
-		Query:    privacy.QueryPolicy{onlyRoles(auth.ProvinceRegulator)},
+		Query:    privacy.QueryPolicy{auditScope()},
 		Mutation: privacy.MutationPolicy{privacy.AlwaysDenyRule()},
 	}
+}
+
+// auditScope lets a PROVINCE_REGULATOR read the audit rows of the viewers
+// inside its region, as every other row type is scoped: a staff member's
+// row (institution_id set) by the region of that institution, any other
+// row by the region code of the viewer who read (a regulator's scope). A
+// staff token's own region claim is not trusted for this, its institution
+// is. Rows with neither (the server's own, e.g. the retention purge, which
+// spans every region) lie in no viewer's region and are read in the
+// database only. Both tests are in the statement, so counts and pages agree.
+func auditScope() privacy.QueryRule {
+	return privacy.AuditLogQueryRuleFunc(func(ctx context.Context, q *gen.AuditLogQuery) error {
+		v := auth.FromContext(ctx)
+		if v.Role != auth.ProvinceRegulator {
+			return privacy.Denyf("role may not read this")
+		}
+		prefix, ok := v.RegionPrefix()
+		if !ok {
+			return errNoScope
+		}
+		q.Where(func(s *sql.Selector) {
+			inst, reg := sql.Table(institution.Table), sql.Table(region.Table)
+			inRegion := sql.Dialect(s.Dialect()).
+				Select(inst.C(institution.FieldID)).
+				From(inst).
+				Join(reg).
+				On(inst.C(institution.FieldRegionID), reg.C(region.FieldID)).
+				Where(codeUnder(reg.C(region.FieldCode), prefix))
+			staffID := s.C(auditlog.FieldInstitutionID)
+			s.Where(sql.Or(
+				sql.And(
+					sql.Or(sql.IsNull(staffID), sql.EQ(staffID, 0)),
+					codeUnder(s.C(auditlog.FieldRegionCode), prefix),
+				),
+				sql.In(staffID, inRegion),
+			))
+		})
+		return privacy.Allow
+	})
 }
 
 // noWherePredicate removes an edge's has…/has…With predicates from the

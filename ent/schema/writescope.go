@@ -60,6 +60,14 @@ func forbidden(field, reason string) error {
 	return &apperr.FieldError{Field: field, Message: reason, Kind: apperr.ErrForbidden}
 }
 
+// notWritable is the one answer to a reference (an id, a foreign key) that
+// names a record that does not exist or that the viewer may not write
+// (README "Errors"): one code, field and message for both, so that no
+// reference can probe which records exist outside the viewer's scope.
+func notWritable(field string) error {
+	return forbidden(field, "names no record the viewer may write")
+}
+
 // writeCheck holds what one mutation's checks share.
 type writeCheck struct {
 	ctx    context.Context // the viewer's context
@@ -106,13 +114,13 @@ func (w writeCheck) stored(typ string, id int, field string) error {
 	}
 	p, err := placeOf(w.sys, w.client, typ, id)
 	if gen.IsNotFound(err) {
-		return forbidden(field, "names no record the viewer may write")
+		return notWritable(field)
 	}
 	if err != nil {
 		return fmt.Errorf("write scope of %s: %w", typ, err)
 	}
 	if !w.inScope(p) {
-		return forbidden(field, "names a record outside the viewer's scope")
+		return notWritable(field)
 	}
 	return nil
 }
@@ -130,14 +138,23 @@ func (w writeCheck) inScope(p place) bool {
 
 // readableChild: staff write a child they can read (enrolled at their institution).
 func (w writeCheck) readableChild(id int, field string) error {
-	ok, err := w.client.Child.Query().Where(child.ID(id)).Exist(w.ctx)
-	if err != nil && !errors.Is(err, privacy.Deny) {
-		return fmt.Errorf("write scope of Child: %w", err)
+	ok, err := w.canRead(id)
+	if err != nil {
+		return err
 	}
 	if !ok {
-		return forbidden(field, "names a record outside the viewer's scope")
+		return notWritable(field)
 	}
 	return nil
+}
+
+// canRead reports whether the viewer may read child id (its row policy).
+func (w writeCheck) canRead(id int) (bool, error) {
+	ok, err := w.client.Child.Query().Where(child.ID(id)).Exist(w.ctx)
+	if err != nil && !errors.Is(err, privacy.Deny) {
+		return false, fmt.Errorf("write scope of Child: %w", err)
+	}
+	return ok, nil
 }
 
 // ownChild: a child's own record (name, identity document, birth date,
@@ -145,11 +162,13 @@ func (w writeCheck) readableChild(id int, field string) error {
 // institution that enrolled the child by presenting its ID number reads it
 // but must not rewrite the identity the first one holds. A child with no
 // registering institution recorded (registered before it was recorded) is
-// corrected by any institution that can read it.
+// corrected by any institution that can read it. Who registered a child is
+// said only to a viewer who can read the child; anyone else gets the answer
+// of a child that does not exist.
 func (w writeCheck) ownChild(_ string, id int, field string) error {
 	c, err := w.client.Child.Query().Where(child.ID(id)).Only(w.sys)
 	if gen.IsNotFound(err) {
-		return forbidden(field, "names no record the viewer may write")
+		return notWritable(field)
 	}
 	if err != nil {
 		return fmt.Errorf("write scope of Child: %w", err)
@@ -157,10 +176,17 @@ func (w writeCheck) ownChild(_ string, id int, field string) error {
 	if c.RegisteredByInstitutionID == nil {
 		return w.readableChild(id, field)
 	}
-	if w.v.Role != auth.InstitutionStaff || *c.RegisteredByInstitutionID != w.v.InstitutionID {
-		return forbidden(field, "names a child registered by another institution: only that institution corrects the child's record")
+	if w.v.Role == auth.InstitutionStaff && *c.RegisteredByInstitutionID == w.v.InstitutionID {
+		return nil
 	}
-	return nil
+	readable, err := w.canRead(id)
+	if err != nil {
+		return err
+	}
+	if !readable {
+		return notWritable(field)
+	}
+	return forbidden(field, "names a child registered by another institution: only that institution corrects the child's record")
 }
 
 // references maps each foreign-key field of a writable type to the type it names.
@@ -201,7 +227,7 @@ func (w writeCheck) existingChild(id int, field string) error {
 		return fmt.Errorf("write scope of Child: %w", err)
 	}
 	if !ok {
-		return forbidden(field, "names no record the viewer may write")
+		return notWritable(field)
 	}
 	return nil
 }
@@ -308,7 +334,7 @@ func (w writeCheck) move(e o2m, x int, to *int, field string) error {
 		return nil
 	}
 	if errors.Is(err, privacy.Deny) || errors.Is(err, apperr.ErrForbidden) {
-		return forbidden(field, "names a record the viewer may not write")
+		return notWritable(field)
 	}
 	return err
 }
