@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/institution"
+	"github.com/tuoyu/tuoyu/ent/region"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/export"
 	"github.com/tuoyu/tuoyu/internal/ident"
@@ -54,6 +57,9 @@ func exportCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
+	if err := checkScope(ctx, a, v); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	w, commit, err := output(*out)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -119,17 +125,28 @@ func templateCmd(_ context.Context, args []string) error {
 }
 
 // fileFormat is the explicit format, or the one of the file's extension,
-// or csv.
+// or csv. A file's extension must be .csv or .xlsx and agree with an
+// explicit format (a file without one is written as asked): an XLSX named
+// .csv, or a CSV named .xlsx, is opened wrongly by Excel and refused by
+// the importer's format detection.
 func fileFormat(format, path string) (string, error) {
 	f := strings.ToLower(strings.TrimSpace(format))
-	if f == "" {
-		f = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-		if f != "xlsx" {
-			f = "csv"
-		}
-	}
-	if f != "csv" && f != "xlsx" {
+	if f != "" && f != "csv" && f != "xlsx" {
 		return "", fmt.Errorf("--format must be csv or xlsx, not %q", format)
+	}
+	ext := ""
+	if path != "" && path != "-" {
+		ext = strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	}
+	switch {
+	case ext != "" && ext != "csv" && ext != "xlsx":
+		return "", fmt.Errorf("--out must end in .csv or .xlsx (or be - for standard output), not .%s", ext)
+	case f != "" && ext != "" && f != ext:
+		return "", fmt.Errorf("--out ends in .%s but --format is %s: make them agree", ext, f)
+	case f == "" && ext != "":
+		f = ext
+	case f == "":
+		f = "csv"
 	}
 	return f, nil
 }
@@ -150,6 +167,40 @@ func operatorViewer(roleName, regionCode string, institutionID int, subject stri
 		return nil, fmt.Errorf("%s (%s)", viewerReason(err), scopeHint[role])
 	}
 	return v, nil
+}
+
+// checkScope refuses an operator viewer whose institution is not in the
+// database, or an INSTITUTION_STAFF --region other than its institution's:
+// the token command only warns (the database may be filled later), but an
+// export reads now and its audit rows record the viewer's region, where a
+// false one would stand. A region not in the database is warned about, as
+// the token command does, not refused: scopes match by code prefix, so a
+// municipality's city-level code (500100) has rows without a row of its own.
+func checkScope(ctx context.Context, a *app, v *auth.Viewer) error {
+	sys := system(ctx)
+	if v.InstitutionID != 0 {
+		inst, err := a.client.Institution.Query().Where(institution.ID(v.InstitutionID)).WithRegion().Only(sys)
+		if ent.IsNotFound(err) {
+			return fmt.Errorf("--institution %d: no such institution in this database", v.InstitutionID)
+		}
+		if err != nil {
+			return fmt.Errorf("look up --institution %d: %w", v.InstitutionID, err)
+		}
+		if v.RegionCode != "" && (inst.Edges.Region == nil || inst.Edges.Region.Code != v.RegionCode) {
+			return fmt.Errorf("--region %s is not the region of institution %d; omit --region or give its own", v.RegionCode, v.InstitutionID)
+		}
+		return nil
+	}
+	if v.RegionCode != "" {
+		ok, err := a.client.Region.Query().Where(region.Code(v.RegionCode)).Exist(sys)
+		if err != nil {
+			return fmt.Errorf("look up --region %s: %w", v.RegionCode, err)
+		}
+		if !ok {
+			fmt.Fprintf(stderr, "export: warning: no region %s in this database: the export may hold no rows\n", v.RegionCode)
+		}
+	}
+	return nil
 }
 
 // output opens path for writing ("" or "-" = stdout). A file is written

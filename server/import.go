@@ -110,6 +110,7 @@ func importCmd(ctx context.Context, args []string) error {
 		fmt.Fprintf(stderr, "… and %d more (all of the first %d are in the JSON on stdout)\n", res.ErrorCount-20, len(res.Errors))
 	}
 	if *report != "" {
+		opts.ErrorCount = res.ErrorCount
 		if err := writeReport(*report, f, st.Size(), opts, res.Errors); err != nil {
 			return fmt.Errorf("import: error report: %w", err)
 		}

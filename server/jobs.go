@@ -78,6 +78,7 @@ func startJobs(ctx context.Context, a *app, f *jobFlags, periodic ...func(q *job
 		Importer:      importer(a),
 		ErrorReporter: errorReporter(a),
 		Exporter:      exporter(a),
+		ExportCheck:   exportCheck(a),
 		Workers:       f.Workers,
 		JobTimeout:    f.Timeout,
 		RescueAfter:   f.RescueAfter,

@@ -47,12 +47,14 @@ func importer(a *app) jobs.Importer {
 }
 
 func errorReporter(a *app) jobs.ErrorReporter {
-	return func(w io.Writer, file io.ReaderAt, size int64, o jobs.ImportOptions, errs []jobs.RowError) error {
+	return func(w io.Writer, file io.ReaderAt, size int64, o jobs.ImportOptions, errs []jobs.RowError, total int) error {
 		list := make([]ingest.RowError, len(errs))
 		for i, e := range errs {
 			list[i] = ingest.RowError{Row: e.Row, Column: e.Column, Code: e.Code, Message: e.Message}
 		}
-		return ingest.WriteErrorReport(w, file, size, ingestOptions(a, o), list)
+		opts := ingestOptions(a, o)
+		opts.ErrorCount = total
+		return ingest.WriteErrorReport(w, file, size, opts, list)
 	}
 }
 
@@ -70,5 +72,14 @@ func exporter(a *app) jobs.Exporter {
 			Location:  a.loc,
 			Progress:  o.Progress,
 		})
+	}
+}
+
+// exportCheck refuses at submission an export the viewer may not read
+// (export.Check), as GraphQL refuses the read.
+func exportCheck(a *app) jobs.ExportCheck {
+	routed := a.db.RoutedClient()
+	return func(ctx context.Context, _ *ent.Client, o jobs.ExportOptions) error {
+		return export.Check(ctx, routed, export.Options{Entity: o.Entity, Format: strings.ToLower(o.Format), Where: o.Where})
 	}
 }

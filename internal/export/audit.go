@@ -31,6 +31,7 @@ import (
 //
 //	rows:<n>                the number of rows of that type read
 //	idsSha256:<hex>         SHA-256 of their IDs, ascending, comma-separated
+//	                        ("3,17,250": decimal, no spaces, no trailing comma)
 //
 // EntityIDs lists the IDs themselves when there are at most MaxAuditIDs
 // (a district's or institution's export); above that, only the count and
@@ -119,11 +120,34 @@ func (t *auditedType) add(id int) {
 		t.seen[id] = struct{}{}
 	}
 	t.rows++
-	if t.seen == nil && len(t.ids) < MaxAuditIDs {
+	if t.seen != nil {
+		return // hashed in ascending order when written (sumIDs)
+	}
+	if len(t.ids) < MaxAuditIDs {
 		t.ids = append(t.ids, id)
 	}
-	t.hash.Write(strconv.AppendInt(nil, int64(id), 10))
-	t.hash.Write([]byte{','})
+	// The entity's own rows arrive in ascending ID order (keyset paging),
+	// so they are hashed as they come, joined by commas.
+	hashID(t.hash, t.rows == 1, id)
+}
+
+// hashID adds id to the comma-separated list h hashes.
+func hashID(h hash.Hash, first bool, id int) {
+	if !first {
+		h.Write([]byte{','})
+	}
+	h.Write(strconv.AppendInt(nil, int64(id), 10))
+}
+
+// sumIDs is the idsSha256 of ids (ascending): SHA-256 of the decimal IDs
+// joined by commas, e.g. "3,17,250", no trailing comma — what anyone can
+// recompute from a backup with the viewer's scope and the filter.
+func sumIDs(ids []int) string {
+	h := sha256.New()
+	for i, id := range ids {
+		hashID(h, i == 0, id)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // write stores one audit row per type read; nothing when nothing personal
@@ -140,14 +164,16 @@ func (a *auditTrail) write(ctx context.Context, client *ent.Client, v *auth.View
 			continue
 		}
 		ids := t.ids
+		sum := hex.EncodeToString(t.hash.Sum(nil))
 		if t.seen != nil {
-			// Children arrive in row order: list (up to the cap) sorted,
-			// and hash in their order of first appearance.
-			ids = make([]int, 0, min(len(t.seen), MaxAuditIDs))
+			// Children arrive in row order: sorted for the hash and the
+			// list (up to the cap) alike.
+			ids = make([]int, 0, len(t.seen))
 			for id := range t.seen {
 				ids = append(ids, id)
 			}
 			slices.Sort(ids)
+			sum = sumIDs(ids)
 			if len(ids) > MaxAuditIDs {
 				ids = nil
 			}
@@ -160,7 +186,7 @@ func (a *auditTrail) write(ctx context.Context, client *ent.Client, v *auth.View
 		}
 		fields := append(slices.Clone(t.fields),
 			"rows:"+strconv.Itoa(t.rows),
-			"idsSha256:"+hex.EncodeToString(t.hash.Sum(nil)))
+			"idsSha256:"+sum)
 		r := audit.By(v, a.started)
 		r.Operation, r.DocumentHash, r.EntityType, r.EntityIDs, r.Fields = a.operation, a.doc, t.entity, ids, fields
 		records = append(records, r)

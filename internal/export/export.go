@@ -44,6 +44,8 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/masking"
 	"github.com/tuoyu/tuoyu/internal/registry"
@@ -195,6 +197,35 @@ func Write(ctx context.Context, client *ent.Client, w io.Writer, opts Options) (
 		return rows, fmt.Errorf("export: write %s: %w", opts.Format, err)
 	}
 	return rows, nil
+}
+
+// Check refuses an export that Write would refuse for the viewer in ctx
+// because the viewer may not read the entity: the entity's row policies run
+// on a query of no rows (LIMIT 0) with the filter, the decision a GraphQL
+// read of that type gets. The refusal is FORBIDDEN on field "entity"
+// (apperr), so an export job is never queued only to fail in the
+// background.
+func Check(ctx context.Context, client *ent.Client, opts Options) error {
+	e, ok := registry.Lookup(opts.Entity)
+	if !ok {
+		return apperr.Invalid("entity", "is not an exportable entity")
+	}
+	page, ok := pagers[e.Type]
+	if !ok {
+		return apperr.Invalid("entity", "is not an exportable entity")
+	}
+	_, err := page(ctx, client, opts.Where, 0, 0)
+	if errors.Is(err, privacy.Deny) {
+		return &apperr.FieldError{
+			Field:   "entity",
+			Message: "cannot be exported with this token: its role (" + string(auth.FromContext(ctx).Role) + ") may not read these records",
+			Kind:    apperr.ErrForbidden,
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("export: check %s: %w", e.Name, err)
+	}
+	return nil
 }
 
 // seatGroups folds seats into the registry's rows: one row per institution,

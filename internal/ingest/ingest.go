@@ -51,6 +51,11 @@ type Options struct {
 	// person under a number nobody checked. Without it such cells are
 	// refused like any other invalid number.
 	TrustedHashes bool
+	// ErrorCount is for WriteErrorReport only: how many errors the import
+	// found, when the errors given to it are only the first MaxErrors (a
+	// Result's Errors). The report then says, in its error column's header,
+	// that the rest are not marked.
+	ErrorCount int
 }
 
 // RowError is one problem of a file. Row is the 1-based line (CSV) or row
@@ -262,7 +267,9 @@ func (b *batch) mapHeader(t *table) bool {
 	}
 	ok := true
 	for j, h := range t.header {
-		if strings.TrimSpace(h) == "" || normHeader(h) == ErrorColumn {
+		// The error column of a report: its header cell may carry the
+		// file's own errors and a note on lines below the name.
+		if first, _, _ := strings.Cut(h, "\n"); strings.TrimSpace(h) == "" || normHeader(first) == ErrorColumn {
 			continue
 		}
 		i, found := matchHeader(b.e, h)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -22,6 +23,12 @@ import (
 // A file that cannot be read as a table (not a workbook, no header row)
 // gives a workbook that lists the errors only, one per row, so the report
 // always says what is wrong.
+//
+// An import lists only its first MaxErrors errors (in file order): when
+// opts.ErrorCount says it found more, the error column's header (or, for an
+// unreadable file, a last line) notes that only the first are marked and
+// rows after the last marked one were not checked against the rest, so a
+// user does not take an unmarked row for a good one.
 func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, errs []RowError) (err error) {
 	// The report opens a user's file with excelize: a malformed part must
 	// fail this request, not the server.
@@ -38,6 +45,10 @@ func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, e
 	for _, x := range errs {
 		byRow[x.Row] = append(byRow[x.Row], x)
 	}
+	if note := truncationNote(errs, opts.ErrorCount); note != "" {
+		// Shown with the file's own errors in the header's error cell.
+		byRow[0] = append(byRow[0], RowError{Code: "NOTE", Message: note})
+	}
 	format, err := detectFormat(file, opts)
 	if err == nil {
 		if format == "xlsx" {
@@ -48,9 +59,24 @@ func WriteErrorReport(w io.Writer, file io.ReaderAt, size int64, opts Options, e
 	}
 	if errors.Is(err, errFormat) {
 		// Both report writers fail on an unreadable file before writing to w.
+		if note := truncationNote(errs, opts.ErrorCount); note != "" {
+			errs = append(slices.Clip(errs), RowError{Code: "NOTE", Message: note})
+		}
 		return reportErrorsOnly(w, e, errs)
 	}
 	return err
+}
+
+// truncationNote is the report's note when errs are only the first of
+// total errors, or "".
+func truncationNote(errs []RowError, total int) string {
+	if total <= len(errs) || len(errs) == 0 {
+		return ""
+	}
+	last := errs[len(errs)-1].Row
+	return fmt.Sprintf("只标出了前 %d 个错误（共 %d 个），第 %d 行之后的错误未标出：改正后重新上传可看到其余错误。"+
+		"Only the first %d of %d errors are marked; errors after row %d are not: fix these and upload again to see the rest.",
+		len(errs), total, last, len(errs), total, last)
 }
 
 // reportErrorsOnly writes a workbook whose one sheet lists errs (row,

@@ -94,7 +94,7 @@ func (q *Queue) ServeErrorReport(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	opts := ImportOptions{Entity: job.Entity, FileName: job.FileName, Format: string(job.Format), DryRun: job.DryRun}
-	if err := q.cfg.ErrorReporter(paced(w), f, size, opts, errs); err != nil {
+	if err := q.cfg.ErrorReporter(paced(w), f, size, opts, errs, job.ErrorCount); err != nil {
 		q.cfg.Logger.Error("error report", "job", job.ID, "err", err)
 	}
 }

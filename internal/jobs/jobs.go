@@ -76,8 +76,10 @@ type ImportResult struct {
 type Importer func(ctx context.Context, client *ent.Client, file io.ReaderAt, size int64, opts ImportOptions) (*ImportResult, error)
 
 // ErrorReporter writes the uploaded workbook with an error column added
-// (ingest.WriteErrorReport).
-type ErrorReporter func(w io.Writer, file io.ReaderAt, size int64, opts ImportOptions, errs []RowError) error
+// (ingest.WriteErrorReport): errs are the job's stored errors (the first
+// MaxStoredErrors), total its errorCount, so the report can say when it
+// marks only the first of them.
+type ErrorReporter func(w io.Writer, file io.ReaderAt, size int64, opts ImportOptions, errs []RowError, total int) error
 
 // ExportOptions say what to export (export.Options): Where is the entity's
 // *ent.<Type>WhereInput or nil.
@@ -90,6 +92,11 @@ type ExportOptions struct {
 
 // Exporter writes the rows the viewer in ctx may read (export.Write).
 type Exporter func(ctx context.Context, client *ent.Client, w io.Writer, opts ExportOptions) (rows int, err error)
+
+// ExportCheck refuses, at submission, an export that its run would refuse
+// (export.Check): the viewer in ctx may not read the entity. Its error
+// (apperr's, with the field) goes to the client as it is.
+type ExportCheck func(ctx context.Context, client *ent.Client, opts ExportOptions) error
 
 // Defaults of Config.
 const (
@@ -116,6 +123,10 @@ type Config struct {
 	Importer      Importer
 	ErrorReporter ErrorReporter
 	Exporter      Exporter
+	// ExportCheck, when set, runs before an export is queued, as the
+	// submitter: a refusal is answered at once rather than by a job that
+	// fails in the background.
+	ExportCheck ExportCheck
 	// Workers is how many jobs this instance runs at once (default 2); 0
 	// with InsertOnly makes a client that only enqueues.
 	Workers    int

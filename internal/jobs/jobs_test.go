@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -91,10 +92,24 @@ func TestImportKeepsFirstThousandErrors(t *testing.T) {
 		}
 		return res, nil
 	}
-	q := newQueue(t, d, jobs.Config{Importer: many})
+	var listed, total int
+	reporter := func(w io.Writer, _ io.ReaderAt, _ int64, _ jobs.ImportOptions, errs []jobs.RowError, n int) error {
+		listed, total = len(errs), n
+		_, err := io.WriteString(w, "report")
+		return err
+	}
+	q := newQueue(t, d, jobs.Config{Importer: many, ErrorReporter: reporter})
 	job := submit(t, q, as("alice"), "a.csv", []byte("x"), false)
 	if job.State != schematype.DataJobStateFailed || job.ErrorCount != 1500 || len(job.RowErrors) != jobs.MaxStoredErrors || job.RowErrors[999].Row != 1001 {
 		t.Fatalf("job = %s count %d kept %d", job.State, job.ErrorCount, len(job.RowErrors))
+	}
+	// The error report is told that it has only the first of the errors.
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, jobs.ErrorReportURL(job.ID), nil).WithContext(as("alice"))
+	req.SetPathValue("id", strconv.Itoa(job.ID))
+	q.ServeErrorReport(rec, req)
+	if rec.Code != http.StatusOK || listed != jobs.MaxStoredErrors || total != 1500 {
+		t.Fatalf("error report: %d, reporter got %d errors of %d; want 200, 1000 of 1500", rec.Code, listed, total)
 	}
 }
 
@@ -426,4 +441,53 @@ func TestUnfinishedJobsPerPrincipalAreCapped(t *testing.T) {
 		t.Fatalf("jobs stored = %d (%v), want 2: a refused submission stores nothing", n, err)
 	}
 	submit(t, q, as("bob"), "d.csv", codes(9, 3), false)
+}
+
+// The cap holds under concurrent submissions of one principal (on
+// PostgreSQL, READ COMMITTED transactions would otherwise all count the
+// same unfinished jobs and all insert), and one principal's burst does not
+// refuse another's.
+func TestUnfinishedJobsCapHoldsUnderConcurrency(t *testing.T) {
+	d := openDB(t)
+	exporter := func(context.Context, *ent.Client, io.Writer, jobs.ExportOptions) (int, error) { return 0, nil }
+	q := newQueue(t, d, jobs.Config{Exporter: exporter, InsertOnly: true, MaxActive: 3})
+	const n = 24
+	var wg sync.WaitGroup
+	var ok, limited, other atomic.Int32
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			who := "alice"
+			if i%6 == 5 {
+				who = "bob"
+			}
+			<-start
+			_, err := q.SubmitExport(as(who), jobs.ExportRequest{Entity: "regions", Format: schematype.DataFormatCSV})
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, jobs.ErrTooManyJobs):
+				limited.Add(1)
+			default:
+				other.Add(1)
+				t.Errorf("submission: %v", err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, who := range []string{"alice", "bob"} {
+		got, err := d.client.DataJob.Query().Count(as(who))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != 3 {
+			t.Errorf("%s has %d unfinished jobs, want 3 (MaxActive)", who, got)
+		}
+	}
+	if ok.Load() != 6 || limited.Load() != n-6 {
+		t.Errorf("accepted %d, refused %d, failed %d; want 6, %d, 0", ok.Load(), limited.Load(), other.Load(), n-6)
+	}
 }

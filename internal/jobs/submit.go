@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"entgo.io/ent/dialect"
@@ -97,7 +99,21 @@ var ErrTooManyJobs = errors.New("jobs: too many unfinished jobs: wait for one to
 // checkQuota refuses a new job when v already has MaxActive unfinished
 // ones. It reads through the viewer's own policy, so it counts exactly the
 // jobs the principal owns.
-func (q *Queue) checkQuota(ctx context.Context, client *ent.Client) error {
+//
+// The count and the insert that follows in tx must not interleave with
+// another submission of the same principal, or concurrent submissions all
+// see the same count and all pass. SQLite serialises them already: its
+// transactions begin IMMEDIATE (db.SQLiteDSN's _txlock), taking the one
+// write lock before the count. PostgreSQL's READ COMMITTED does not, so
+// the transaction first takes an advisory lock keyed by the principal,
+// held until commit or rollback: submissions of one principal queue
+// behind each other, other principals' do not.
+func (q *Queue) checkQuota(ctx context.Context, client *ent.Client, tx *sql.Tx, v *auth.Viewer) error {
+	if q.cfg.Dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, $2)", quotaLockClass, principalKey(v)); err != nil {
+			return fmt.Errorf("jobs: lock the principal's job quota: %w", err)
+		}
+	}
 	n, err := client.DataJob.Query().
 		Where(datajob.StateIn(schematype.DataJobStateQueued, schematype.DataJobStateRunning)).
 		Count(ctx)
@@ -108,6 +124,22 @@ func (q *Queue) checkQuota(ctx context.Context, client *ent.Client) error {
 		return ErrTooManyJobs
 	}
 	return nil
+}
+
+// quotaLockClass is the first key of checkQuota's advisory locks (the
+// two-key form, a key space apart from the one-key migration lock): "tyjq".
+const quotaLockClass int32 = 0x74796a71
+
+// principalKey is the second key of checkQuota's advisory lock: a hash of
+// everything that makes a principal (requesterOnly in ent/schema/datajob.go).
+// Two principals sharing a hash only wait for each other a moment.
+func principalKey(v *auth.Viewer) int32 {
+	h := fnv.New32a()
+	for _, s := range []string{v.Subject, string(v.Role), v.RegionCode, strconv.Itoa(v.InstitutionID), v.KeyID} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return int32(h.Sum32())
 }
 
 // newJob is the create builder of a job submitted by v.
@@ -128,7 +160,8 @@ func (q *Queue) newJob(client *ent.Client, v *auth.Viewer, kind schematype.DataJ
 
 // SubmitImport stores the upload as a job of the viewer in ctx. A file of
 // at most SyncMaxBytes is imported right away, within ctx, and the job
-// returned finished; a larger one is queued and returned QUEUED. Either way
+// returned finished; a larger one is queued and returned QUEUED (or
+// RUNNING: a worker may take it before the job is read back). Either way
 // a River job is inserted with the upload: when the synchronous import is
 // cut short (the process dies), a worker takes it over later.
 func (q *Queue) SubmitImport(ctx context.Context, req ImportRequest) (*ent.DataJob, error) {
@@ -146,7 +179,7 @@ func (q *Queue) SubmitImport(ctx context.Context, req ImportRequest) (*ent.DataJ
 	sync := req.Size <= q.cfg.SyncMaxBytes
 	var id int
 	err = q.inTx(ctx, func(client *ent.Client, tx *sql.Tx) error {
-		if err := q.checkQuota(ctx, client); err != nil {
+		if err := q.checkQuota(ctx, client, tx, v); err != nil {
 			return err
 		}
 		sys := privacy.DecisionContext(ctx, privacy.Allow)
@@ -195,7 +228,8 @@ func (q *Queue) SubmitImport(ctx context.Context, req ImportRequest) (*ent.DataJ
 	return q.load(ctx, id)
 }
 
-// SubmitExport queues an export for the viewer in ctx.
+// SubmitExport queues an export for the viewer in ctx. An export the
+// viewer may not read is refused here (Config.ExportCheck), not queued.
 func (q *Queue) SubmitExport(ctx context.Context, req ExportRequest) (*ent.DataJob, error) {
 	if q.cfg.Exporter == nil {
 		return nil, ErrUnavailable
@@ -204,12 +238,18 @@ func (q *Queue) SubmitExport(ctx context.Context, req ExportRequest) (*ent.DataJ
 	if err != nil {
 		return nil, err
 	}
-	if _, err := DecodeWhere(req.Entity, req.Where); err != nil {
+	where, err := DecodeWhere(req.Entity, req.Where)
+	if err != nil {
 		return nil, err
+	}
+	if q.cfg.ExportCheck != nil {
+		if err := q.cfg.ExportCheck(ctx, q.cfg.Client, ExportOptions{Entity: req.Entity, Format: string(req.Format), Where: where}); err != nil {
+			return nil, err
+		}
 	}
 	var id int
 	err = q.inTx(ctx, func(client *ent.Client, tx *sql.Tx) error {
-		if err := q.checkQuota(ctx, client); err != nil {
+		if err := q.checkQuota(ctx, client, tx, v); err != nil {
 			return err
 		}
 		c := q.newJob(client, v, schematype.DataJobKindExport, req.Entity, req.Format)

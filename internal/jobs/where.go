@@ -32,6 +32,7 @@ var whereInputs = map[string]func() any{
 	"incidents":              func() any { return new(ent.IncidentWhereInput) },
 	"surveys":                func() any { return new(ent.SurveyWhereInput) },
 	"targets":                func() any { return new(ent.TargetWhereInput) },
+	"work_calendar":          func() any { return new(ent.WorkCalendarDayWhereInput) },
 }
 
 // Entities lists the registry names DecodeWhere knows.
@@ -50,7 +51,7 @@ func Entities() []string {
 func DecodeWhere(entity string, raw []byte) (any, error) {
 	mk, ok := whereInputs[entity]
 	if !ok {
-		return nil, apperr.Invalid("entity", "this entity cannot be exported")
+		return nil, apperr.Invalid("entity", "cannot be exported") // shown as "entity cannot be exported"
 	}
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		return nil, nil

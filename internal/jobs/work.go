@@ -15,6 +15,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/datajob"
 	"github.com/tuoyu/tuoyu/ent/privacy"
 	"github.com/tuoyu/tuoyu/ent/schema/schematype"
+	"github.com/tuoyu/tuoyu/internal/apperr"
 	"github.com/tuoyu/tuoyu/internal/auth"
 )
 
@@ -87,10 +88,16 @@ func (w *periodicWorker) Work(ctx context.Context, job *river.Job[periodicArgs])
 
 // settle records how an attempt ended: nothing to do on success; on an
 // error the job goes back to QUEUED for River's retry, or, after the last
-// attempt, to ERROR.
+// attempt, to ERROR. An error that every attempt would meet again (see
+// permanent) ends the job ERROR at once, without retries.
 func (q *Queue) settle(ctx context.Context, id int, last bool, err error) error {
 	if err == nil {
 		return nil
+	}
+	if msg, ok := permanent(err); ok {
+		q.cfg.Logger.Warn("data job refused", "job", id, "err", err)
+		q.end(ctx, id, msg)
+		return river.JobCancel(err)
 	}
 	q.cfg.Logger.Error("data job failed", "job", id, "last_attempt", last, "err", err)
 	if last {
@@ -105,6 +112,32 @@ func (q *Queue) settle(ctx context.Context, id int, last bool, err error) error 
 	return err
 }
 
+// Messages of permanent failures (DataJob.errorMessage).
+const (
+	msgForbidden = "refused: this token's role or scope does not allow it (FORBIDDEN); submitting it again is refused too"
+	msgInvalid   = "refused: the request is not valid (BAD_USER_INPUT); submitting it again is refused too"
+)
+
+// permanent reports whether an attempt's error is one that every attempt
+// would meet again, with the message to record: a refusal by the viewer's
+// permissions (a row policy, a role rule) or an invalid request (a filter
+// that no longer decodes). Retrying those only holds a worker and one of
+// the principal's active jobs for nothing, and "submit it again" would be
+// wrong advice. Submission refuses both already (SubmitExport); this is
+// for what changes between submission and run.
+func permanent(err error) (string, bool) {
+	var fe *apperr.FieldError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "", false
+	case errors.Is(err, privacy.Deny), errors.Is(err, apperr.ErrForbidden):
+		return msgForbidden, true
+	case errors.As(err, &fe) && fe.Kind == nil:
+		return msgInvalid, true
+	}
+	return "", false
+}
+
 // fail marks a job ERROR. The message is generic: causes go to the log,
 // never to the client (they may name SQL or files).
 func (q *Queue) fail(ctx context.Context, id int, cause error) {
@@ -112,6 +145,11 @@ func (q *Queue) fail(ctx context.Context, id int, cause error) {
 	if errors.Is(cause, context.DeadlineExceeded) {
 		msg = "the job took longer than the server allows (--job-timeout)"
 	}
+	q.end(ctx, id, msg)
+}
+
+// end marks a job ERROR with msg, unless it has already ended otherwise.
+func (q *Queue) end(ctx context.Context, id int, msg string) {
 	sys := privacy.DecisionContext(context.WithoutCancel(ctx), privacy.Allow)
 	err := q.cfg.Client.DataJob.UpdateOneID(id).
 		Where(datajob.StateNotIn(schematype.DataJobStateSucceeded, schematype.DataJobStateFailed)).
