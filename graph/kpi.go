@@ -131,7 +131,7 @@ const MaxIndicatorRegions = 500
 // values evaluates keys over regions at one point and converts the results.
 func (r *Resolver) values(ctx context.Context, keys []kpi.Key, regionIDs []int, p kpi.Point) ([]model.IndicatorValue, error) {
 	if len(regionIDs) > MaxIndicatorRegions {
-		return nil, apperr.Invalid("regionIDs", fmt.Sprintf("at most %d regions per request", MaxIndicatorRegions))
+		return nil, apperr.Invalid("regionIDs", fmt.Sprintf("may list at most %d regions per request", MaxIndicatorRegions))
 	}
 	regions, err := r.regionsByID(ctx, regionIDs)
 	if err != nil {
@@ -278,8 +278,13 @@ func (r *Resolver) regionIndicators(ctx context.Context, obj *ent.Region, keys [
 	if err := kpiScope(ctx, obj); err != nil {
 		return nil, err
 	}
-	if len(keys) == 0 {
+	// null asks for every indicator; an empty list for none, as in
+	// indicatorValues.
+	if keys == nil {
 		keys = schematype.IndicatorKeys
+	}
+	if len(keys) == 0 {
+		return []model.IndicatorValue{}, nil
 	}
 	p, err := r.point(keys, asOf, from, to)
 	if err != nil {

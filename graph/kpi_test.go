@@ -427,3 +427,52 @@ func TestLargeFloatsArePlainDecimals(t *testing.T) {
 		t.Fatalf("want the denominator as a plain decimal: %s", resp.Body)
 	}
 }
+
+// TestKPIArgumentMessages: a KPI argument error reads as a sentence that
+// starts with the argument's name ("to must be given together with from"),
+// not as the name glued to another sentence ("to from and to must …").
+func TestKPIArgumentMessages(t *testing.T) {
+	s, f := kpiServer(t)
+	c := strconv.Itoa(f.C.ID)
+	for _, tc := range []struct{ query, want string }{
+		{`query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], from: "2025-01-01") { value } }`, "to must be given together with from"},
+		{`query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], to: "2025-01-01") { value } }`, "from must be given together with to"},
+		{`query($r: ID!) { indicatorValues(keys: [DAILY_CHECK_RATE], regionIDs: [$r], asOf: "2025-01-01") { value } }`, "asOf is not taken by period indicators (they take from and to)"},
+		{`query($r: ID!) { indicatorValues(keys: [FILING_RATE], regionIDs: [$r], from: "2025-01-01", to: "2025-02-01") { value } }`, "from is not taken by stock indicators (they take asOf)"},
+		{`query($r: ID!) { indicatorSeries(key: FILING_RATE, regionID: $r, from: "2000-01-01", to: "2025-01-01", grain: MONTH) { value } }`, "grain would give the series more than 240 points; use a coarser grain or a shorter range"},
+		{`query($r: ID!) { indicatorBreakdown(key: FILING_RATE, regionID: $r, by: AGE_BAND) { form } }`, "by AGE_BAND does not apply to FILING_RATE (see the indicator's dimensions in indicatorCatalog)"},
+	} {
+		resp := s.Do(t, tc.query, map[string]any{"r": c})
+		if len(resp.Errors) != 1 || resp.Errors[0].Message != tc.want {
+			t.Errorf("%s: errors = %s; want the message %q", tc.query, resp.Body, tc.want)
+		}
+	}
+}
+
+// TestRegionIndicatorsEmptyKeys: Region.indicators(keys: []) asks for no
+// indicator, as indicatorValues(keys: []) does; keys null asks for all.
+func TestRegionIndicatorsEmptyKeys(t *testing.T) {
+	s, f := kpiServer(t)
+	c := strconv.Itoa(f.C.ID)
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{`query($r: ID!) { node(id: $r) { ... on Region { indicators(keys: []) { value } } } }`, 0},
+		{`query($r: ID!) { node(id: $r) { ... on Region { indicators { value } } } }`, 17},
+		{`query($r: ID!) { node(id: $r) { ... on Region { indicators(keys: null) { value } } } }`, 17},
+	} {
+		var got struct {
+			Node struct{ Indicators []struct{ Value *float64 } }
+		}
+		s.Do(t, tc.query, map[string]any{"r": c}).Decode(t, &got)
+		if len(got.Node.Indicators) != tc.want {
+			t.Errorf("%s: %d indicators; want %d", tc.query, len(got.Node.Indicators), tc.want)
+		}
+	}
+	var values struct{ IndicatorValues []struct{ Value *float64 } }
+	s.Do(t, `query($r: ID!) { indicatorValues(keys: [], regionIDs: [$r]) { value } }`, map[string]any{"r": c}).Decode(t, &values)
+	if len(values.IndicatorValues) != 0 {
+		t.Errorf("indicatorValues(keys: []) = %d values; want none", len(values.IndicatorValues))
+	}
+}

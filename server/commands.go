@@ -178,6 +178,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := checkJWTSecret(tf.Secret); err != nil {
 		return err
 	}
+	if tf.Leeway < 0 {
+		return fmt.Errorf("--jwt-leeway (TUOYU_JWT_LEEWAY) must be 0 or more, not %s", tf.Leeway)
+	}
 	origins, err := httpapi.ParseOrigins(*corsOrigins)
 	if err != nil {
 		return fmt.Errorf("--cors-origins: %w", err)
@@ -192,6 +195,12 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer a.close()
+	// A demo load cut short (Ctrl-C during the first start) leaves part of
+	// the demo and no precomputed KPI data: serving it would show wrong
+	// numbers with no error, so it is refused whatever --demo says.
+	if err := checkDemoComplete(ctx, a, c); err != nil {
+		return err
+	}
 	if *loadDemo && a.db.Dialect == dialect.SQLite {
 		if err := seedIfEmpty(ctx, a, *scale, of); err != nil {
 			return err
@@ -303,6 +312,20 @@ func describe(d *db.DB, c *config) string {
 	return "PostgreSQL"
 }
 
+// checkDemoComplete refuses a database whose demo load was interrupted,
+// saying how to start again.
+func checkDemoComplete(ctx context.Context, a *app, c *config) error {
+	err := demo.CheckComplete(system(ctx), a.client)
+	if !errors.Is(err, demo.ErrInterrupted) {
+		return err
+	}
+	if a.db.Dialect == dialect.SQLite {
+		p := c.DB.SQLitePath
+		return fmt.Errorf("%w: delete the database and start again, which loads the demo afresh: rm %s %s-wal %s-shm", err, p, p, p)
+	}
+	return fmt.Errorf("%w: drop and recreate the database, then run `tuoyu seed` again", err)
+}
+
 // seedIfEmpty loads demo data when the database has no regions yet,
 // announcing it as of says.
 func seedIfEmpty(ctx context.Context, a *app, scale string, of *obsFlags) error {
@@ -380,16 +403,28 @@ func seedCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The date is checked before the database is opened (and created and
+	// migrated): a refused value leaves nothing behind.
+	loc, err := c.location()
+	if err != nil {
+		return err
+	}
+	day := civil.Today(loc)
+	if *asOf != "" {
+		if day, err = civil.Parse(*asOf); err != nil {
+			return fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	if err := demo.CheckAsOf(day); err != nil {
+		return fmt.Errorf("--as-of %s: %w", day.Format(civil.Layout), err)
+	}
 	a, err := open(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	day := civil.Today(a.loc)
-	if *asOf != "" {
-		if day, err = civil.Parse(*asOf); err != nil {
-			return fmt.Errorf("--as-of: %w", err)
-		}
+	if err := checkDemoComplete(ctx, a, c); err != nil {
+		return err
 	}
 	empty, err := demo.IsEmpty(system(ctx), a.client)
 	if err != nil {

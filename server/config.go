@@ -70,18 +70,35 @@ func (c *config) checkSQLiteExists() error {
 
 // checkPool refuses a pool size of 0 or less given on the command line or
 // in TUOYU_DB_MAX_CONNS, which the pool would otherwise quietly replace by
-// its default. A config built by code (no command) keeps that default.
+// its default, the other database settings' values that mean nothing
+// (they would be ignored or replaced without a word) and an unknown
+// --timezone. A config built by code (no command) keeps the defaults.
 func (c *config) checkPool() error {
-	if c.command != "" && c.DB.MaxOpenConns <= 0 {
-		return fmt.Errorf("--db-max-conns (TUOYU_DB_MAX_CONNS) must be positive, not %d", c.DB.MaxOpenConns)
+	if c.command == "" {
+		return nil
 	}
-	return nil
+	switch {
+	case c.DB.MaxOpenConns <= 0:
+		return fmt.Errorf("--db-max-conns (TUOYU_DB_MAX_CONNS) must be positive, not %d", c.DB.MaxOpenConns)
+	case c.DB.ParallelWorkers < -1:
+		return fmt.Errorf("--pg-parallel-workers (TUOYU_PG_PARALLEL_WORKERS) must be -1 (the server's setting) or more, not %d", c.DB.ParallelWorkers)
+	case c.DB.StatementCacheSize < 0:
+		return fmt.Errorf("--pg-statement-cache (TUOYU_PG_STATEMENT_CACHE) must be 0 (off) or more, not %d", c.DB.StatementCacheSize)
+	case c.DB.StatementTimeout < 0:
+		return fmt.Errorf("--statement-timeout (TUOYU_STATEMENT_TIMEOUT) must be 0 (the server's setting) or more, not %s", c.DB.StatementTimeout)
+	case c.DB.MaxReplicaLag <= 0:
+		return fmt.Errorf("--max-replica-lag (TUOYU_MAX_REPLICA_LAG) must be positive, not %s", c.DB.MaxReplicaLag)
+	}
+	// Every command takes --timezone: one that uses no date still refuses
+	// a zone that does not exist, as it refuses any other bad value.
+	_, err := c.location()
+	return err
 }
 
 func (c *config) location() (*time.Location, error) {
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {
-		return nil, fmt.Errorf("unknown time zone %q", c.Timezone)
+		return nil, fmt.Errorf("--timezone (TUOYU_TIMEZONE): unknown time zone %q (want an IANA name such as Asia/Shanghai)", c.Timezone)
 	}
 	return loc, nil
 }

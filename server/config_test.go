@@ -20,7 +20,7 @@ func commandFlagSets(t *testing.T) map[string]*flag.FlagSet {
 	var current string
 	parsingFlags = func(fs *flag.FlagSet) { sets[current] = fs }
 	t.Cleanup(func() { parsingFlags = nil })
-	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}, {"import"}, {"kpi", "verify"}} {
+	for _, cmd := range [][]string{{"serve"}, {"migrate"}, {"seed"}, {"token"}, {"apikey", "create"}, {"apikey", "list"}, {"apikey", "revoke"}, {"import"}, {"kpi", "verify"}, {"kpi", "rebuild"}} {
 		current = strings.Join(cmd, " ")
 		if err := run(context.Background(), append(cmd, "-h")); !errors.Is(err, flag.ErrHelp) {
 			t.Fatalf("%s -h: %v", current, err)
@@ -140,6 +140,16 @@ func TestBadEnvStopsCommands(t *testing.T) {
 		{"jwt secret not hex", "TUOYU_JWT_SECRET", "zz" + password + strings.Repeat("0", 64), []string{"token", "--db", dbPath, "--role", "PROVINCE_REGULATOR", "--region", "210000"}, true},
 		{"pii key not hex (serve)", "TUOYU_PII_KEY", "zz" + password + strings.Repeat("0", 32), []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, true},
 		{"database URL", "DATABASE_URL", "postgres://tuoyu:" + password + "@[::1:5432/x", []string{"migrate"}, true},
+		// Values that parse but mean nothing are refused with the variable's
+		// name too, as is a time zone that does not exist.
+		{"time zone (kpi verify)", "TUOYU_TIMEZONE", "Mars/X", []string{"kpi", "verify", "--db", dbPath}, false},
+		{"time zone (serve)", "TUOYU_TIMEZONE", "Mars/X", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"time zone (seed)", "TUOYU_TIMEZONE", "Mars/X", []string{"seed", "--db", dbPath}, false},
+		{"parallel workers below -1", "TUOYU_PG_PARALLEL_WORKERS", "-2", []string{"migrate", "--db", dbPath}, false},
+		{"statement cache negative", "TUOYU_PG_STATEMENT_CACHE", "-1", []string{"migrate", "--db", dbPath}, false},
+		{"statement timeout negative", "TUOYU_STATEMENT_TIMEOUT", "-5s", []string{"kpi", "verify", "--db", dbPath}, false},
+		{"replica lag negative", "TUOYU_MAX_REPLICA_LAG", "-5s", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
+		{"jwt leeway negative", "TUOYU_JWT_LEEWAY", "-5s", []string{"serve", "--db", dbPath, "--demo=false", "--addr", "127.0.0.1:0"}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(tc.key, tc.value)
@@ -157,6 +167,37 @@ func TestBadEnvStopsCommands(t *testing.T) {
 				t.Fatalf("error repeats the secret: %q", msg)
 			}
 		})
+	}
+}
+
+// TestBadFlagValuesNameTheFlag: the same refusals given on the command
+// line name the flag; -1 (the server's setting) and 0 stay accepted where
+// the README gives them a meaning.
+func TestBadFlagValuesNameTheFlag(t *testing.T) {
+	captureOutput(t)
+	dbPath := filepath.Join(t.TempDir(), "t.db")
+	for _, tc := range []struct {
+		args []string
+		want string // "" = accepted
+	}{
+		{[]string{"migrate", "--timezone", "Mars/X"}, "--timezone"},
+		{[]string{"migrate", "--pg-parallel-workers", "-2"}, "--pg-parallel-workers"},
+		{[]string{"migrate", "--pg-statement-cache", "-1"}, "--pg-statement-cache"},
+		{[]string{"migrate", "--statement-timeout", "-5s"}, "--statement-timeout"},
+		{[]string{"migrate", "--max-replica-lag", "0s"}, "--max-replica-lag"},
+		{[]string{"serve", "--demo=false", "--addr", "127.0.0.1:0", "--jwt-leeway", "-5s"}, "--jwt-leeway"},
+		{[]string{"migrate", "--pg-parallel-workers", "-1", "--pg-statement-cache", "0", "--statement-timeout", "0s"}, ""},
+	} {
+		err := run(context.Background(), append(tc.args, "--db", dbPath))
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%v: %v; want it accepted", tc.args, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v; want an error naming %s", tc.args, err, tc.want)
+		}
 	}
 }
 

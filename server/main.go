@@ -91,7 +91,7 @@ var commands = []struct{ name, args, summary string }{
 	{"export", "--entity E --role ROLE --region CODE [--format csv|xlsx] [--out FILE] [flags]", "export one entity's rows as a viewer sees them (CSV or XLSX)"},
 	{"template", "ENTITY [--format xlsx|csv] [--out FILE]", "write the import template of an entity"},
 	{"import", "--entity NAME --file FILE [--dry-run] [flags]", "import a CSV or XLSX file of one registry entity, all or nothing"},
-	{"kpi", "verify [--region CODE] [flags]", "compare the precomputed KPI data and fast path with the live definitions"},
+	{"kpi", "verify [--region CODE] [--months N] | rebuild [flags]", "compare the precomputed KPI data and fast path with the live definitions (verify), or rebuild the precomputed data from the registry (rebuild)"},
 }
 
 // run dispatches to a subcommand; the first argument names it unless it is a flag.

@@ -27,6 +27,7 @@ import (
 	"github.com/tuoyu/tuoyu/internal/apikeys"
 	"github.com/tuoyu/tuoyu/internal/auth"
 	"github.com/tuoyu/tuoyu/internal/db"
+	"github.com/tuoyu/tuoyu/internal/demo"
 	"github.com/tuoyu/tuoyu/internal/secrets"
 	"github.com/tuoyu/tuoyu/internal/testdb"
 )
@@ -57,6 +58,67 @@ func TestMigrateAndSeedCommands(t *testing.T) {
 	}
 	if n := client.ServerSecret.Query().CountX(ctx); n != 1 {
 		t.Fatalf("%d server secrets; want the generated PII key", n)
+	}
+}
+
+// TestInterruptedDemoRefused: a demo load interrupted midway (Ctrl-C on
+// the first start) leaves a database serve and seed refuse, saying how to
+// start again, instead of serving its wrong indicators.
+func TestInterruptedDemoRefused(t *testing.T) {
+	_, errOut := captureOutput(t)
+	dbArgs, _ := kpiDatabase(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"seed", "--scale", "district"}, dbArgs...)) }()
+	var err error
+wait:
+	for {
+		select {
+		case err = <-done:
+			break wait
+		case <-time.After(5 * time.Millisecond):
+			if strings.Contains(errOut.String(), "demo: seats") {
+				cancel() // regions and institutions are written
+			}
+		}
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("seed cancelled midway: %v; want context.Canceled", err)
+	}
+	serveArgs := append([]string{"serve", "--addr", "127.0.0.1:0"}, dbArgs...)
+	for _, args := range [][]string{serveArgs, append(serveArgs, "--demo=false"), append([]string{"seed", "--scale", "district"}, dbArgs...)} {
+		err := run(context.Background(), args)
+		if !errors.Is(err, demo.ErrInterrupted) {
+			t.Fatalf("%v on a half-loaded demo: %v; want demo.ErrInterrupted", args[0], err)
+		}
+		want := "drop and recreate the database"
+		if dbArgs[0] == "--db" {
+			want = "rm " + dbArgs[1]
+		}
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say how to start again (%q)", err, want)
+		}
+	}
+}
+
+// TestSeedAsOfRefusedEarly: a bad or out-of-range --as-of is refused before
+// the database file is created, naming the flag (and the range).
+func TestSeedAsOfRefusedEarly(t *testing.T) {
+	captureOutput(t)
+	dir := t.TempDir()
+	for _, tc := range []struct{ asOf, want string }{
+		{"2026-13-01", "--as-of"},
+		{"2010-01-01", "--as-of 2010-01-01: the demo data's date must be in the years 2015 to 2190"},
+	} {
+		path := filepath.Join(dir, "s.db")
+		err := run(context.Background(), []string{"seed", "--db", path, "--as-of", tc.asOf})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("seed --as-of %s: %v; want an error containing %q", tc.asOf, err, tc.want)
+		}
+		if matches, _ := filepath.Glob(path + "*"); len(matches) > 0 {
+			t.Errorf("seed --as-of %s created %v", tc.asOf, matches)
+		}
 	}
 }
 

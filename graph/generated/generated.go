@@ -18586,7 +18586,7 @@ extend type Region {
   ): IndicatorValue!
   "Several indicators for this region (all of them when keys is null), in key order."
   indicators(
-    "The indicators to compute, in the order wanted; null for every indicator of indicatorCatalog, in its order."
+    "The indicators to compute, in the order wanted; null for every indicator of indicatorCatalog, in its order; an empty list for none (an empty answer, as in indicatorValues)."
     keys: [IndicatorKey!]
     "Stock indicators: the day to evaluate on, YYYY-MM-DD (default: today in the server's time zone). Counts what is open, active or valid on that day: a seat closing on asOf no longer counts."
     asOf: Date
@@ -18634,8 +18634,7 @@ extend type Query {
   """
   A time series over [from, to) in calendar buckets: stock indicators as of each
   bucket's last day, period indicators over each bucket (cut by from and to).
-  At most 240 points. timezone (IANA, default the server's) only changes what
-  "today" means for defaults; dates themselves are calendar dates.
+  At most 240 points. Dates are calendar dates; timezone changes nothing (see below).
   """
   indicatorSeries(
     "The indicator to trace."
@@ -18648,7 +18647,7 @@ extend type Query {
     to: Date!
     "Bucket size: MONTH, QUARTER or YEAR (calendar buckets, the first and last cut by from and to)."
     grain: TimeGrain!
-    "IANA time zone, e.g. Asia/Shanghai (default: the server's); only changes what 'today' means for defaults."
+    "Accepted for compatibility and checked (an unknown IANA zone is BAD_USER_INPUT), but it has no effect: from and to are required calendar dates and the buckets are calendar months, quarters or years, so no value depends on a time zone."
     timezone: String
   ): [IndicatorValue!]!
   """

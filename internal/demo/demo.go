@@ -26,6 +26,8 @@ import (
 	"time"
 
 	"github.com/tuoyu/tuoyu/ent"
+	"github.com/tuoyu/tuoyu/ent/privacy"
+	"github.com/tuoyu/tuoyu/ent/serversecret"
 	"github.com/tuoyu/tuoyu/internal/pii"
 )
 
@@ -96,13 +98,29 @@ type Summary struct {
 // ErrNotEmpty is returned by Load when the database already has regions.
 var ErrNotEmpty = errors.New("demo: the database already has data (regions); load demo data only into an empty database")
 
+// ErrInterrupted is returned by CheckComplete when a demo load into the
+// database started but never finished (interrupted, killed, failed): the
+// database holds part of the demo and its precomputed KPI data were never
+// built, so every indicator would be silently wrong.
+var ErrInterrupted = errors.New("demo: the demo data load into this database was interrupted; the database holds part of the demo and its indicators would be wrong")
+
+// incompleteMarker names the server_secrets row Load writes before its
+// first table and deletes after its last step: a database that still has
+// it holds an unfinished load. A marker written first (rather than a
+// "complete" one written last) leaves databases loaded before it existed,
+// and databases never loaded with demo data, valid.
+const incompleteMarker = "demo_load_incomplete"
+
 // Load generates the data for opts and writes it with client, which must
 // be connected to a migrated, empty database (see IsEmpty) and must not be
 // a transaction's client: Load opens its own transactions. It writes in
 // multi-row INSERT statements, a few per transaction, marked as a trusted
 // bulk load (internal/bulkload): the generator itself guarantees that no
 // child has overlapping full- or half-day enrolments and that no staff
-// member is on the ban list. On error, tables already written stay written.
+// member is on the ban list. On error, tables already written stay written
+// (one transaction per province-scale load would hold the database for
+// minutes), but the database stays marked as unfinished: CheckComplete
+// reports it until the database is recreated.
 func Load(ctx context.Context, client *ent.Client, opts Options) (Summary, error) {
 	start := time.Now()
 	if err := opts.normalise(); err != nil {
@@ -115,11 +133,55 @@ func Load(ctx context.Context, client *ent.Client, opts Options) (Summary, error
 	if !empty {
 		return Summary{}, ErrNotEmpty
 	}
+	// The marker is written by the system (server_secrets has no API).
+	sys := privacy.DecisionContext(ctx, privacy.Allow)
+	if err := setIncomplete(sys, client); err != nil {
+		return Summary{}, err
+	}
 	l := newLoader(client, opts, start)
 	if err := l.run(ctx); err != nil {
 		return Summary{Counts: l.counts, Elapsed: time.Since(start)}, err
 	}
+	// Not ctx: a load that has finished is complete even if it was
+	// cancelled a moment later.
+	if _, err := client.ServerSecret.Delete().Where(serversecret.Name(incompleteMarker)).
+		Exec(privacy.DecisionContext(context.WithoutCancel(ctx), privacy.Allow)); err != nil {
+		return Summary{Counts: l.counts, Elapsed: time.Since(start)}, fmt.Errorf("demo: mark the load complete: %w", err)
+	}
 	return Summary{Counts: l.counts, Elapsed: time.Since(start)}, nil
+}
+
+// setIncomplete writes the unfinished-load marker (again, after a load that
+// failed before its first region).
+func setIncomplete(ctx context.Context, client *ent.Client) error {
+	exists, err := client.ServerSecret.Query().Where(serversecret.Name(incompleteMarker)).Exist(ctx)
+	if err == nil && !exists {
+		err = client.ServerSecret.Create().SetName(incompleteMarker).SetValue([]byte(time.Now().UTC().Format(time.RFC3339))).Exec(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("demo: mark the load as started: %w", err)
+	}
+	return nil
+}
+
+// CheckComplete returns ErrInterrupted when a demo load into the database
+// started and did not finish, nil otherwise (no demo load, or a finished
+// one). An unfinished load that wrote no region yet does not count: the
+// database is empty and the next Load starts afresh.
+func CheckComplete(ctx context.Context, client *ent.Client) error {
+	ctx = privacy.DecisionContext(ctx, privacy.Allow)
+	marked, err := client.ServerSecret.Query().Where(serversecret.Name(incompleteMarker)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: check for an unfinished load: %w", err)
+	}
+	if !marked {
+		return nil
+	}
+	empty, err := IsEmpty(ctx, client)
+	if err != nil || empty {
+		return err
+	}
+	return ErrInterrupted
 }
 
 // normalise applies defaults and rejects missing or invalid options.
@@ -141,8 +203,22 @@ func (o *Options) normalise() error {
 	if o.AsOf.Location() != time.UTC || o.AsOf.Hour() != 0 || o.AsOf.Minute() != 0 || o.AsOf.Second() != 0 || o.AsOf.Nanosecond() != 0 {
 		return errors.New("demo: Options.AsOf must be a UTC-midnight date (civil.D)")
 	}
-	if y := o.AsOf.Year(); y < 2015 || y > 2190 {
-		return errors.New("demo: Options.AsOf must be between 2015 and 2190")
+	return CheckAsOf(o.AsOf)
+}
+
+// The years an as-of date may fall in: the range the generator's dated
+// histories (institutions opened years before, children born up to three
+// years before) and calendars are built for.
+const (
+	MinAsOfYear = 2015
+	MaxAsOfYear = 2190
+)
+
+// CheckAsOf reports whether day (a civil date) can be the data's "today":
+// its year must be in [MinAsOfYear, MaxAsOfYear].
+func CheckAsOf(day time.Time) error {
+	if y := day.Year(); y < MinAsOfYear || y > MaxAsOfYear {
+		return fmt.Errorf("the demo data's date must be in the years %d to %d", MinAsOfYear, MaxAsOfYear)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -295,5 +296,61 @@ func TestCityLoadTime(t *testing.T) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		t.Logf("  %-24s %9d", k, sum.Counts[k])
+	}
+}
+
+// TestInterruptedLoad: a load cancelled midway (Ctrl-C during the first
+// start) leaves a database CheckComplete refuses, and the next Load
+// refuses it too; a load that finishes leaves none.
+func TestInterruptedLoad(t *testing.T) {
+	ctx, cancel := context.WithCancel(testdb.Ctx())
+	defer cancel()
+	_, client := openTestDB(t)
+	if err := CheckComplete(ctx, client); err != nil {
+		t.Fatalf("CheckComplete on an empty database: %v", err)
+	}
+	_, err := Load(ctx, client, Options{Scale: ScaleDistrict, AsOf: testAsOf, Hasher: testHasher(t), Progress: func(p Progress) {
+		if p.Table == "seats" {
+			cancel() // regions and institutions are written, the KPI data are not
+		}
+	}})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Load cancelled midway: %v; want context.Canceled", err)
+	}
+	bg := testdb.Ctx()
+	if empty, err := IsEmpty(bg, client); err != nil || empty {
+		t.Fatalf("IsEmpty after the interrupted load = %v, %v; the test wants a half-loaded database", empty, err)
+	}
+	if err := CheckComplete(bg, client); !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("CheckComplete after an interrupted load: %v; want ErrInterrupted", err)
+	}
+
+	_, client = openTestDB(t)
+	if _, err := Load(bg, client, Options{Scale: ScaleDistrict, AsOf: testAsOf, Hasher: testHasher(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckComplete(bg, client); err != nil {
+		t.Fatalf("CheckComplete after a finished load: %v", err)
+	}
+}
+
+// TestCheckAsOf: the as-of range is refused with the years it allows.
+func TestCheckAsOf(t *testing.T) {
+	for _, tc := range []struct {
+		day  time.Time
+		want bool
+	}{
+		{civil.D(MinAsOfYear-1, time.December, 31), false},
+		{civil.D(MinAsOfYear, time.January, 1), true},
+		{civil.D(MaxAsOfYear, time.December, 31), true},
+		{civil.D(MaxAsOfYear+1, time.January, 1), false},
+	} {
+		err := CheckAsOf(tc.day)
+		if (err == nil) != tc.want {
+			t.Errorf("CheckAsOf(%s) = %v", tc.day.Format(time.DateOnly), err)
+		}
+		if err != nil && !strings.Contains(err.Error(), "2015 to 2190") {
+			t.Errorf("CheckAsOf(%s) = %q; want the range named", tc.day.Format(time.DateOnly), err)
+		}
 	}
 }

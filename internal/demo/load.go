@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -133,7 +134,7 @@ func (l *loader) writeTable(ctx context.Context, table string, n, cols int, save
 		for k := 0; k < chunksPerTx && lo < n; k++ {
 			hi := min(n, lo+per)
 			if err := save(ctx, tx, lo, hi); err != nil {
-				return errors.Join(fmt.Errorf("demo: write %s: %w", table, err), tx.Rollback())
+				return errors.Join(fmt.Errorf("demo: write %s: %w", table, err), rollback(tx))
 			}
 			if lo = hi; lo < n {
 				l.progress(table, lo, n, false)
@@ -145,6 +146,15 @@ func (l *loader) writeTable(ctx context.Context, table string, n, cols int, save
 	}
 	l.counts[table] = n
 	l.progress(table, n, n, true)
+	return nil
+}
+
+// rollback rolls tx back. A cancelled context has already rolled it back
+// (database/sql does so when the context ends): that is no second error.
+func rollback(tx *ent.Tx) error {
+	if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+		return err
+	}
 	return nil
 }
 
@@ -415,7 +425,7 @@ func (l *loader) writeHealth(ctx context.Context, total int) error {
 		for range chunks { // let the generator finish
 		}
 		if tx != nil {
-			err = errors.Join(err, tx.Rollback())
+			err = errors.Join(err, rollback(tx))
 		}
 		return fmt.Errorf("demo: write %s: %w", table, err)
 	}

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/rs/cors"
@@ -26,12 +28,48 @@ func ParseOrigins(s string) ([]string, error) {
 		}
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-			return nil, fmt.Errorf("CORS origin %q is not an origin like https://bi.example.cn or http://localhost:5173", o)
+			u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" ||
+			!validOriginHost(u) {
+			return nil, fmt.Errorf("CORS origin %q is not an origin like https://bi.example.cn or http://localhost:5173 (no wildcards; a port from 1 to 65535)", o)
 		}
 		out = append(out, strings.ToLower(u.Scheme+"://"+u.Host))
 	}
 	return out, nil
+}
+
+// validOriginHost reports whether u's host is one a browser can send in
+// Origin: a DNS name (letters, digits, hyphens, dots) or an IP literal,
+// with an optional port from 1 to 65535. A wildcard such as
+// https://*.example.cn would match no Origin header (they are compared
+// exactly): it is refused rather than left as a silently dead entry.
+func validOriginHost(u *url.URL) bool {
+	if strings.HasSuffix(u.Host, ":") {
+		return false // "host:" with an empty port
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 || p[0] == '0' {
+			return false
+		}
+	}
+	h := u.Hostname()
+	if h == "" {
+		return false
+	}
+	if strings.HasPrefix(u.Host, "[") {
+		return net.ParseIP(h) != nil
+	}
+	for _, label := range strings.Split(h, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // withCORS lets browsers on the allowed origins call next. Credentials

@@ -201,10 +201,10 @@ func (e *Engine) Evaluate(ctx context.Context, q Query) ([]Result, error) {
 	for _, key := range q.Keys {
 		ind, ok := Lookup(key)
 		if !ok {
-			return nil, apperr.Invalid("key", "unknown indicator")
+			return nil, apperr.Invalid("key", "is not a known indicator")
 		}
 		if q.Dimension != "" && !ind.Allows(q.Dimension) {
-			return nil, apperr.Invalid("by", fmt.Sprintf("%s cannot be broken down by %s", key, q.Dimension))
+			return nil, apperr.Invalid("by", fmt.Sprintf("%s does not apply to %s (see the indicator's dimensions in indicatorCatalog)", q.Dimension, key))
 		}
 	}
 	q.Children = q.Children && countsChildren(q.Keys)

@@ -39,30 +39,30 @@ func (d Dates) Resolve(keys []Key, today time.Time) (Point, error) {
 	for _, k := range keys {
 		ind, ok := Lookup(k)
 		if !ok {
-			return Point{}, apperr.Invalid("key", "unknown indicator")
+			return Point{}, apperr.Invalid("key", "is not a known indicator")
 		}
 		stock = stock || ind.Basis == Stock
 		period = period || ind.Basis == Period
 	}
 	switch {
 	case d.AsOf != nil && !stock:
-		return Point{}, apperr.Invalid("asOf", "period indicators take from and to, not asOf")
+		return Point{}, apperr.Invalid("asOf", "is not taken by period indicators (they take from and to)")
 	case (d.From != nil || d.To != nil) && !period:
 		given := "from"
 		if d.From == nil {
 			given = "to" // name the argument the client sent
 		}
-		return Point{}, apperr.Invalid(given, "stock indicators take asOf, not from and to")
+		return Point{}, apperr.Invalid(given, "is not taken by stock indicators (they take asOf)")
 	case (d.From == nil) != (d.To == nil):
-		missing := "to"
+		missing, given := "to", "from"
 		if d.From == nil {
-			missing = "from"
+			missing, given = "from", "to"
 		}
-		return Point{}, apperr.Invalid(missing, "from and to must be given together")
+		return Point{}, apperr.Invalid(missing, "must be given together with "+given)
 	case d.From != nil && !d.From.Before(*d.To):
 		return Point{}, apperr.Invalid("to", "must be after from")
 	case d.From != nil && d.From.AddDate(MaxPeriodYears, 0, 0).Before(*d.To):
-		return Point{}, apperr.Invalid("to", fmt.Sprintf("a period covers at most %d years", MaxPeriodYears))
+		return Point{}, apperr.Invalid("to", fmt.Sprintf("must be at most %d years after from", MaxPeriodYears))
 	}
 	p := Point{AsOf: today}
 	p.To = time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -85,7 +85,7 @@ func SeriesPoints(from, to time.Time, grain Grain) ([]Point, error) {
 	}
 	months := map[Grain]int{Month: 1, Quarter: 3, Year: 12}[grain]
 	if months == 0 {
-		return nil, apperr.Invalid("grain", "unknown grain")
+		return nil, apperr.Invalid("grain", "is not a known grain")
 	}
 	// The bucket containing from.
 	start := time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -93,7 +93,7 @@ func SeriesPoints(from, to time.Time, grain Grain) ([]Point, error) {
 	var out []Point
 	for b := start; b.Before(to); b = b.AddDate(0, months, 0) {
 		if len(out) == MaxSeriesPoints {
-			return nil, apperr.Invalid("grain", fmt.Sprintf("the series would have more than %d points; use a coarser grain or a shorter range", MaxSeriesPoints))
+			return nil, apperr.Invalid("grain", fmt.Sprintf("would give the series more than %d points; use a coarser grain or a shorter range", MaxSeriesPoints))
 		}
 		p := Point{From: b, To: b.AddDate(0, months, 0)}
 		if p.From.Before(from) {

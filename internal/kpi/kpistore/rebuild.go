@@ -135,11 +135,22 @@ func RebuildScreenings(ctx context.Context, tx Execer, dialectName string) error
 
 // RebuildAllClient recomputes every precomputed table from the registry,
 // set-wise, in a transaction of its own through an ent client (the demo
-// loader, after writing with WithoutMaintenance; a repair).
+// loader, after writing with WithoutMaintenance; `tuoyu kpi rebuild`, a
+// repair). On PostgreSQL it locks the precomputed tables against writes
+// first: a registry write committed while the rebuild runs would otherwise
+// be maintained by its hooks in rows the rebuild then replaces. Writers
+// wait for the rebuild; readers do not. (SQLite has one writer at a time
+// anyway.)
 func RebuildAllClient(ctx context.Context, client *gen.Client) error {
 	tx, err := client.Tx(ctx)
 	if err != nil {
 		return fmt.Errorf("kpistore: begin: %w", err)
+	}
+	if tx.Dialect() == dialect.Postgres {
+		lock := `LOCK TABLE ` + strings.Join([]string{DailyCheckTable, ChildFactTable, ChildSpanTable, SeatGroupTable, ScreeningTable}, ", ") + ` IN EXCLUSIVE MODE`
+		if _, err := tx.Client().ExecContext(ctx, lock); err != nil {
+			return errors.Join(fmt.Errorf("kpistore: lock the precomputed tables: %w", err), tx.Rollback())
+		}
 	}
 	err = rebuildAll(ctx, tx.Dialect(), func(stmt string) error {
 		_, err := tx.Client().ExecContext(ctx, stmt)
