@@ -2,13 +2,11 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 
@@ -24,17 +22,8 @@ import (
 func TestImportWorkCalendarThroughGraphQL(t *testing.T) {
 	dbArgs := databaseArgs(t)
 	base, _ := startServe(t, dbArgs...)
-	out := &syncBuffer{}
-	stdout = out
-	t.Cleanup(func() { stdout = io.Discard })
-	tokenArgs := slices.DeleteFunc(slices.Clone(dbArgs), func(s string) bool { return s == "--demo=false" })
-	token := func(role, region string) string {
-		t.Helper()
-		if err := run(context.Background(), append([]string{"token", "--role", role, "--region", region, "--subject", "cal"}, tokenArgs...)); err != nil {
-			t.Fatalf("token %s: %v", role, err)
-		}
-		return oneLine(t, out.take())
-	}
+	mint := tokenMinter(t, dbArgs, "cal")
+	token := func(role, region string) string { return mint("--role", role, "--region", region) }
 	province, district := token("PROVINCE_REGULATOR", "210000"), token("DISTRICT_REGULATOR", "210102")
 
 	year := workday.Builtin().LastYear() + 1

@@ -2,11 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"slices"
 	"testing"
 	"time"
 )
@@ -20,17 +18,7 @@ import (
 func TestExportDataRefusalsAndWorkCalendar(t *testing.T) {
 	dbArgs := databaseArgs(t)
 	base, _ := startServe(t, dbArgs...)
-	out := &syncBuffer{}
-	stdout = out
-	t.Cleanup(func() { stdout = io.Discard })
-	tokenArgs := slices.DeleteFunc(slices.Clone(dbArgs), func(s string) bool { return s == "--demo=false" })
-	token := func(args ...string) string {
-		t.Helper()
-		if err := run(context.Background(), append(append([]string{"token", "--subject", "exp"}, args...), tokenArgs...)); err != nil {
-			t.Fatalf("token %v: %v", args, err)
-		}
-		return oneLine(t, out.take())
-	}
+	token := tokenMinter(t, dbArgs, "exp")
 	province := token("--role", "PROVINCE_REGULATOR", "--region", "210000")
 	bi := token("--role", "BI_SERVICE", "--region", "210000")
 	staff := token("--role", "INSTITUTION_STAFF", "--region", "210102", "--institution", "1")

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -207,6 +208,26 @@ func oneLine(t *testing.T, out string) string {
 		t.Fatalf("stdout %q is not exactly one line", out)
 	}
 	return line
+}
+
+// tokenMinter returns a function that signs a development token with the
+// token command on the database of dbArgs (serve's arguments, --demo=false
+// dropped: token takes no such flag), for subject and the flags it is given
+// (--role, --region, --institution), as an operator would. It captures
+// stdout for the rest of the test.
+func tokenMinter(t *testing.T, dbArgs []string, subject string) func(args ...string) string {
+	t.Helper()
+	out := &syncBuffer{}
+	stdout = out
+	t.Cleanup(func() { stdout = io.Discard })
+	tokenArgs := slices.DeleteFunc(slices.Clone(dbArgs), func(s string) bool { return s == "--demo=false" })
+	return func(args ...string) string {
+		t.Helper()
+		if err := run(context.Background(), append(append([]string{"token", "--subject", subject}, args...), tokenArgs...)); err != nil {
+			t.Fatalf("token %v: %v", args, err)
+		}
+		return oneLine(t, out.take())
+	}
 }
 
 func TestTokenCommand(t *testing.T) {
