@@ -13,7 +13,7 @@ import (
 	"github.com/tuoyu/tuoyu/ent/auditlog"
 )
 
-// One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
+// One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only, and only the rows of its province: of the institutions in it (staff) and of the viewers whose region lies in it (regulators, BI accounts). The server's own rows that span every region (the retention purge) are read in the database only.
 type AuditLog struct {
 	config `json:"-"`
 	// ID of the ent.

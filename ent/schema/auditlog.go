@@ -61,7 +61,7 @@ func (AuditLog) Policy() ent.Policy { return auditPolicy() }
 // Annotations of the AuditLog.
 func (AuditLog) Annotations() []schema.Annotation {
 	return []schema.Annotation{
-		schema.Comment("One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only."),
+		schema.Comment("One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only, and only the rows of its province: of the institutions in it (staff) and of the viewers whose region lies in it (regulators, BI accounts). The server's own rows that span every region (the retention purge) are read in the database only."),
 		entgql.RelayConnection(),
 		entgql.QueryField(),
 	}

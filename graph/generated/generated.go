@@ -5629,7 +5629,7 @@ enum DataJobState {
   SUCCEEDED
   "The file has invalid rows: nothing was written. Fix the rows listed in rowErrors (or in the file at errorReportURL) and upload again."
   FAILED
-  "The job could not run (a server problem, or longer than the job timeout after 3 attempts): nothing was written. errorMessage says what; submitting again is safe. An unreadable file is FAILED, with its error in rowErrors."
+  "The job could not run, and nothing was written; errorMessage says why. A server problem, or longer than the job timeout after 3 attempts: submitting again is safe. A refusal every attempt would meet again (the token's role or scope no longer allows it, a filter no longer valid) ends the job at once, and submitting it again is refused too. An unreadable file is FAILED, with its error in rowErrors."
   ERROR
 }
 
@@ -5777,7 +5777,7 @@ enum AgeBand @goModel(model: "github.com/tuoyu/tuoyu/ent/seat.AgeBand") {
   MIXED
 }
 """
-One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
+One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only, and only the rows of its province: of the institutions in it (staff) and of the viewers whose region lies in it (regulators, BI accounts). The server's own rows that span every region (the retention purge) are read in the database only.
 """
 type AuditLog implements Node {
   """
@@ -14018,7 +14018,7 @@ type Query {
     ids: [ID!]!
   ): [Node]!
   """
-  All AuditLog records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only.
+  All AuditLog records the viewer may read, filtered by where and sorted by orderBy (default: by ID). Pages hold at most 100 items: first or last between 0 and 100, 20 when both are omitted. One append-only audit record: an operation that read children's personal or health data (who, when, which records and field names; never values). Readable by PROVINCE_REGULATOR only, and only the rows of its province: of the institutions in it (staff) and of the viewers whose region lies in it (regulators, BI accounts). The server's own rows that span every region (the retention purge) are read in the database only.
   """
   auditLogs(
     """
