@@ -128,8 +128,9 @@ func (o *HandlerOptions) defaults() {
 //
 //  1. authentication (opts.Authenticator): the viewer, or 401;
 //  2. rate limiting (opts.RateLimiter): per principal, or 429;
-//  3. gqlhttp.Guard: POST only as application/json, bounded bodies and
-//     query strings, one JSON object (no batching);
+//  3. gqlhttp.Guard: POST only as application/json (or a multipart
+//     upload, whose operations and map parts obey the same rules), bounded
+//     bodies and query strings, one JSON object (no batching);
 //  4. gqlgen, where before any resolver runs: the allow list and APQ
 //     (internal/persisted), the token limit, validation (suggestions off),
 //     viewer-dependent introspection (viewer.go), shape limits

@@ -27,9 +27,9 @@ type Bounds struct {
 // without a cap), bodies that are not one JSON object (its decode error
 // echoes the body; arrays would be batching), and non-JSON POSTs; a
 // multipart upload's operations and map parts are held to the same size
-// and shape rules (guardFields). A JSON
-// body it accepts is decoded once and handed on in the request's context
-// (WithParams), for POST to take without reading the body again.
+// and shape rules (guardFields). A JSON body it accepts is decoded once
+// and handed on in the request's context (WithParams), for POST to take
+// without reading the body again.
 func Guard(next http.Handler, b Bounds) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
