@@ -27,6 +27,16 @@ func auditRows(t testing.TB, c *ent.Client) []*ent.AuditLog {
 	return c.AuditLog.Query().Order(ent.Asc(auditlog.FieldID)).AllX(testdb.Ctx())
 }
 
+// auditRow is what the audit tests compare of a row: the entity, the IDs
+// read and the field names.
+type auditRow struct {
+	Entity string
+	IDs    []int
+	Fields []string
+}
+
+func auditRowOf(r *ent.AuditLog) auditRow { return auditRow{r.EntityType, r.EntityIds, r.Fields} }
+
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
@@ -117,11 +127,7 @@ func TestAuditNothingSensitiveNoRow(t *testing.T) {
 func TestAuditEveryPath(t *testing.T) {
 	s := gqltest.New(t)
 	f := newPersonal(t, s.Client)
-	type row struct {
-		Entity string
-		IDs    []int
-		Fields []string
-	}
+	type row = auditRow
 	tests := []struct {
 		name   string
 		viewer auth.Viewer
@@ -154,7 +160,7 @@ func TestAuditEveryPath(t *testing.T) {
 				if r.Subject != tc.viewer.Subject || r.Role != string(tc.viewer.Role) || r.InstitutionID != tc.viewer.InstitutionID {
 					t.Errorf("row of %s/%s/%d; want the viewer", r.Subject, r.Role, r.InstitutionID)
 				}
-				got = append(got, row{r.EntityType, r.EntityIds, r.Fields})
+				got = append(got, auditRowOf(r))
 			}
 			slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.Entity, b.Entity) })
 			if jsonOf(t, got) != jsonOf(t, tc.want) {

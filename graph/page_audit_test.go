@@ -16,11 +16,7 @@ import (
 func TestTypenamePageIsACountRead(t *testing.T) {
 	s := gqltest.New(t)
 	f := newPersonal(t, s.Client)
-	type row struct {
-		Entity string
-		IDs    []int
-		Fields []string
-	}
+	type row = auditRow
 	for _, tc := range []struct {
 		name, query string
 		want        []row
@@ -45,7 +41,7 @@ func TestTypenamePageIsACountRead(t *testing.T) {
 			}
 			var got []row
 			for _, r := range auditRows(t, s.Client)[before:] {
-				got = append(got, row{r.EntityType, r.EntityIds, r.Fields})
+				got = append(got, auditRowOf(r))
 			}
 			slices.SortFunc(got, func(a, b row) int { return strings.Compare(a.Entity, b.Entity) })
 			if jsonOf(t, got) != jsonOf(t, tc.want) {

@@ -335,11 +335,7 @@ func TestOneLogLinePerRequest(t *testing.T) {
 func TestFilteredReadsAreAudited(t *testing.T) {
 	s := gqltest.New(t)
 	f := newPersonal(t, s.Client)
-	type row struct {
-		Entity string
-		IDs    []int
-		Fields []string
-	}
+	type row = auditRow
 	tests := []struct {
 		name   string
 		viewer auth.Viewer
@@ -384,7 +380,7 @@ func TestFilteredReadsAreAudited(t *testing.T) {
 			}
 			var got []row
 			for _, r := range auditRows(t, s.Client)[before:] {
-				got = append(got, row{r.EntityType, r.EntityIds, r.Fields})
+				got = append(got, auditRowOf(r))
 				if strings.Contains(jsonOf(t, r), "ABNORMAL") || strings.Contains(jsonOf(t, r), "FEMALE") {
 					t.Errorf("audit row holds a filter value: %s", jsonOf(t, r))
 				}

@@ -190,17 +190,11 @@ func serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer heapfloor.Start(uint64(*heapFloor) << 20)()
-	a, err := open(ctx, c)
+	a, err := openComplete(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	// A demo load cut short (Ctrl-C during the first start) leaves part of
-	// the demo and no precomputed KPI data: serving it would show wrong
-	// numbers with no error, so it is refused whatever --demo says.
-	if err := checkDemoComplete(ctx, a, c); err != nil {
-		return err
-	}
 	if *loadDemo && a.db.Dialect == dialect.SQLite {
 		if err := seedIfEmpty(ctx, a, *scale, of); err != nil {
 			return err
@@ -312,6 +306,22 @@ func describe(d *db.DB, c *config) string {
 	return "PostgreSQL"
 }
 
+// openComplete opens the database for serve and seed, refusing one whose
+// demo load was cut short (Ctrl-C during the first start): it holds part of
+// the demo and no precomputed KPI data, and serving it would show wrong
+// numbers with no error, whatever --demo says.
+func openComplete(ctx context.Context, c *config) (*app, error) {
+	a, err := open(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDemoComplete(ctx, a, c); err != nil {
+		a.close()
+		return nil, err
+	}
+	return a, nil
+}
+
 // checkDemoComplete refuses a database whose demo load was interrupted,
 // saying how to start again.
 func checkDemoComplete(ctx context.Context, a *app, c *config) error {
@@ -418,14 +428,11 @@ func seedCmd(ctx context.Context, args []string) error {
 	if err := demo.CheckAsOf(day); err != nil {
 		return fmt.Errorf("--as-of %s: %w", day.Format(civil.Layout), err)
 	}
-	a, err := open(ctx, c)
+	a, err := openComplete(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	if err := checkDemoComplete(ctx, a, c); err != nil {
-		return err
-	}
 	empty, err := demo.IsEmpty(system(ctx), a.client)
 	if err != nil {
 		return err
